@@ -1,0 +1,1 @@
+export * from './gen/gitfleet/v1/gitfleet';

@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  // "source" makes the #proto/#hub/#agent/#kube-sim imports resolve to TypeScript sources.
+  resolve: { conditions: ['source'] },
+  test: {
+    include: ['**/*.spec.ts'],
+    exclude: ['node_modules/**', 'dist/**'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // End-to-end suites start servers on loopback; keep files isolated in their own workers.
+    pool: 'forks',
+  },
+});
