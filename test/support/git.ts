@@ -46,6 +46,15 @@ export class BareRepo {
     return new BareRepo(root, barePath, workPath, branch);
   }
 
+  /** Re-opens a repository made earlier by create() in `root`. */
+  static async open(root: string, branch = 'main'): Promise<BareRepo> {
+    const barePath = join(root, 'repo.git');
+    const workPath = join(root, 'work');
+    await git(barePath, 'rev-parse', '--git-dir');
+    await git(workPath, 'rev-parse', '--git-dir');
+    return new BareRepo(root, barePath, workPath, branch);
+  }
+
   get url(): string {
     return `file://${this.barePath}`;
   }

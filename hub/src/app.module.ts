@@ -1,0 +1,33 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AdminModule } from './admin/admin.module';
+import { ClustersModule } from './clusters/clusters.module';
+import { ConfigModule } from './config/config.module';
+import type { HubConfig } from './config/hub-config';
+import type { DatabaseConnection } from './database/data-source-options';
+import { DatabaseModule } from './database/database.module';
+import { FleetRepoModule } from './fleet-repo/fleet-repo.module';
+import { GatewayModule } from './gateway/gateway.module';
+import type { Logger } from './logging/logger';
+import { LoggingModule } from './logging/logging.module';
+import { PlacementModule } from './placement/placement.module';
+import { StatusModule } from './status/status.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: HubConfig, database: DatabaseConnection, logger: Logger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule.forRoot(logger),
+        DatabaseModule.forRoot(database),
+        FleetRepoModule,
+        ClustersModule,
+        PlacementModule,
+        StatusModule,
+        GatewayModule,
+        AdminModule,
+      ],
+    };
+  }
+}

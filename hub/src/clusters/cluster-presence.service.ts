@@ -1,0 +1,83 @@
+import { BeforeApplicationShutdown, Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { LOGGER, type Logger } from '../logging/logger';
+import { ClusterEntity } from './cluster.entity';
+
+const LAST_SEEN_FLUSH_MS = 5_000;
+
+/**
+ * Which clusters have a live session, and when each was last heard from. Connects and
+ * disconnects are written at once; "last seen" touches (every message of every agent) are
+ * collected and written in one statement every few seconds, so 10,000 agents cost one
+ * UPDATE per flush rather than one per heartbeat.
+ */
+@Injectable()
+export class ClusterPresenceService implements OnModuleInit, BeforeApplicationShutdown {
+  private seen = new Set<string>();
+  private readonly writes = new Map<string, Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly log: Logger;
+
+  constructor(
+    @InjectRepository(ClusterEntity) private readonly clusters: Repository<ClusterEntity>,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.log = logger.child({ module: 'clusters' });
+  }
+
+  async onModuleInit(): Promise<void> {
+    // Sessions do not outlive the hub process that held them (one hub replica for now).
+    await this.clusters.query(`UPDATE cluster SET connected = false WHERE connected`);
+    this.timer = setInterval(() => void this.flush(), LAST_SEEN_FLUSH_MS);
+    this.timer.unref();
+  }
+
+  connected(clusterId: string): Promise<void> {
+    return this.setConnected(clusterId, true);
+  }
+
+  disconnected(clusterId: string): Promise<void> {
+    return this.setConnected(clusterId, false);
+  }
+
+  /**
+   * Writes for one cluster are applied in the order they were asked for, so that a quick
+   * disconnect-then-reconnect can never leave the older state behind.
+   */
+  private setConnected(clusterId: string, connected: boolean): Promise<void> {
+    this.seen.delete(clusterId);
+    const previous = this.writes.get(clusterId) ?? Promise.resolve();
+    const write = previous
+      .catch(() => undefined)
+      .then(() => this.clusters.query(`UPDATE cluster SET connected = $2, last_seen_at = now() WHERE id = $1`, [clusterId, connected]))
+      .then(() => undefined);
+    this.writes.set(clusterId, write);
+    void write.finally(() => {
+      if (this.writes.get(clusterId) === write) this.writes.delete(clusterId);
+    }).catch(() => undefined);
+    return write;
+  }
+
+  touch(clusterId: string): void {
+    this.seen.add(clusterId);
+  }
+
+  async flush(): Promise<void> {
+    if (this.seen.size === 0) return;
+    const ids = [...this.seen];
+    this.seen = new Set();
+    try {
+      await this.clusters.query(`UPDATE cluster SET last_seen_at = now() WHERE id = ANY($1::uuid[])`, [ids]);
+    } catch (error) {
+      this.log.warn({ err: error, clusters: ids.length }, 'recording last-seen times failed');
+    }
+  }
+
+  /** Runs before the database closes (the gateway has already ended every session). */
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await Promise.allSettled([...this.writes.values()]);
+    await this.flush();
+  }
+}

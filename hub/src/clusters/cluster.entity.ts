@@ -1,0 +1,33 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+@Entity({ name: 'cluster' })
+export class ClusterEntity {
+  @PrimaryColumn({ name: 'id', type: 'uuid' })
+  id!: string;
+
+  @Column({ name: 'name', type: 'text', unique: true })
+  name!: string;
+
+  /** UID of the cluster's kube-system namespace: its stable identity. */
+  @Column({ name: 'kube_system_uid', type: 'text', unique: true })
+  kubeSystemUid!: string;
+
+  @Column({ name: 'labels', type: 'jsonb' })
+  labels!: Record<string, string>;
+
+  /** Hex SHA-256 of the whole credential; the credential itself is never stored. */
+  @Column({ name: 'credential_hash', type: 'text' })
+  credentialHash!: string;
+
+  @Column({ name: 'agent_version', type: 'text' })
+  agentVersion!: string;
+
+  @Column({ name: 'registered_at', type: 'timestamptz' })
+  registeredAt!: Date;
+
+  @Column({ name: 'last_seen_at', type: 'timestamptz', nullable: true })
+  lastSeenAt!: Date | null;
+
+  @Column({ name: 'connected', type: 'boolean' })
+  connected!: boolean;
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ClusterEntity } from './cluster.entity';
+import { ClusterPresenceService } from './cluster-presence.service';
+import { ClustersService } from './clusters.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([ClusterEntity])],
+  providers: [ClustersService, ClusterPresenceService],
+  exports: [ClustersService, ClusterPresenceService],
+})
+export class ClustersModule {}

@@ -1,0 +1,40 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** `<cluster-id>.<32 random bytes, base64url>`; the hub stores only its SHA-256. */
+export function issueCredential(clusterId: string): string {
+  return `${clusterId}.${randomBytes(32).toString('base64url')}`;
+}
+
+export function hashCredential(credential: string): string {
+  return createHash('sha256').update(credential).digest('hex');
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The cluster id a credential claims, or undefined when it is not shaped like one. */
+export function clusterIdOf(credential: string): string | undefined {
+  const dot = credential.indexOf('.');
+  if (dot === -1 || credential.length > 512) return undefined;
+  const id = credential.slice(0, dot);
+  return UUID.test(id) && credential.length > dot + 1 ? id : undefined;
+}
+
+/** Compares a presented credential with a stored hash in constant time. */
+export function credentialMatches(credential: string, storedHash: string): boolean {
+  const presented = Buffer.from(hashCredential(credential), 'hex');
+  const stored = Buffer.from(storedHash, 'hex');
+  return presented.length === stored.length && timingSafeEqual(presented, stored);
+}
+
+/** Constant-time comparison of secrets of any length (hashing first equalises the lengths). */
+export function secretsEqual(presented: string, expected: string): boolean {
+  const a = createHash('sha256').update(presented).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** The credential from `authorization: Bearer <credential>`, or undefined. */
+export function bearerCredential(authorization: string | undefined): string | undefined {
+  const match = /^Bearer ([^\s]+)$/i.exec(authorization?.trim() ?? '');
+  return match?.[1];
+}

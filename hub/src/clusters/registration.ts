@@ -1,0 +1,45 @@
+import { isDns1123Label, isLabelKey, isLabelValue } from '../fleet-repo/fleet-format';
+
+export type RegistrationErrorCode = 'unauthenticated' | 'invalid_argument' | 'already_exists';
+
+/** A refused registration; the gateway turns the code into a gRPC status. */
+export class RegistrationError extends Error {
+  constructor(
+    readonly code: RegistrationErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface RegistrationRequest {
+  bootstrapToken: string;
+  clusterUid: string;
+  name: string;
+  labels: Record<string, string>;
+  agentVersion: string;
+}
+
+export interface Registration {
+  clusterId: string;
+  clusterName: string;
+  /** Returned once, never stored. */
+  credential: string;
+}
+
+/** Checks what the agent asks for; the token is checked separately, first. */
+export function validateRegistration(request: RegistrationRequest): void {
+  if (request.clusterUid.trim() === '' || request.clusterUid.length > 253) {
+    throw new RegistrationError('invalid_argument', 'cluster_uid is required');
+  }
+  if (!isDns1123Label(request.name)) {
+    throw new RegistrationError('invalid_argument', `name "${request.name.slice(0, 80)}" is not a DNS-1123 label`);
+  }
+  const entries = Object.entries(request.labels);
+  if (entries.length > 64) throw new RegistrationError('invalid_argument', 'at most 64 labels');
+  for (const [key, value] of entries) {
+    if (!isLabelKey(key)) throw new RegistrationError('invalid_argument', `label key "${key.slice(0, 80)}" is not valid`);
+    if (!isLabelValue(value)) throw new RegistrationError('invalid_argument', `label ${key}: value "${value.slice(0, 80)}" is not valid`);
+  }
+  if (request.agentVersion.length > 128) throw new RegistrationError('invalid_argument', 'agent_version is too long');
+}

@@ -1,0 +1,163 @@
+/** Everything the hub can be told, read and validated in one place. */
+export interface HubConfig {
+  /** DATABASE_URL; absent → embedded PostgreSQL (PGlite) with its data in `${dataDir}/pg`. */
+  databaseUrl?: string;
+  /** HUB_DATA_DIR: git cache and embedded PostgreSQL. */
+  dataDir: string;
+  httpHost: string;
+  /** 0 picks a free port. */
+  httpPort: number;
+  grpcHost: string;
+  /** 0 picks a free port. */
+  grpcPort: number;
+  fleetRepoUrl: string;
+  fleetBranch: string;
+  fleetPath: string;
+  fleetPollIntervalMs: number;
+  bootstrapToken: string;
+  heartbeatIntervalMs: number;
+  logLevel: string;
+}
+
+export const MIN_BOOTSTRAP_TOKEN_LENGTH = 16;
+
+const DEFAULTS = {
+  dataDir: '.gitfleet/hub',
+  httpHost: '127.0.0.1',
+  httpPort: 8080,
+  grpcHost: '127.0.0.1',
+  grpcPort: 9090,
+  fleetBranch: 'main',
+  fleetPath: 'fleet',
+  fleetPollIntervalMs: 15_000,
+  heartbeatIntervalMs: 10_000,
+  logLevel: 'info',
+} satisfies Partial<HubConfig>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Reads the hub's configuration from environment variables; a bad value throws naming the variable. */
+export function loadHubConfig(env: NodeJS.ProcessEnv): HubConfig {
+  const text = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const seconds = (name: string, fallbackMs: number): number => {
+    const value = text(name);
+    if (value === undefined) return fallbackMs;
+    if (!/^\d+(\.\d+)?$/.test(value) || Number(value) <= 0) {
+      throw new Error(`${name} must be a positive number of seconds, got "${value}"`);
+    }
+    return Math.round(Number(value) * 1000);
+  };
+  const port = (name: string, fallback: number): number => {
+    const value = text(name);
+    if (value === undefined) return fallback;
+    if (!/^\d+$/.test(value)) throw new Error(`${name} must be a port number (0-65535), got "${value}"`);
+    return Number(value);
+  };
+  const required = (name: string): string => {
+    const value = text(name);
+    if (value === undefined) throw new Error(`${name} is required`);
+    return value;
+  };
+
+  return resolveHubConfig(
+    {
+      databaseUrl: text('DATABASE_URL'),
+      dataDir: text('HUB_DATA_DIR') ?? DEFAULTS.dataDir,
+      httpHost: text('HTTP_HOST') ?? DEFAULTS.httpHost,
+      httpPort: port('HTTP_PORT', DEFAULTS.httpPort),
+      grpcHost: text('GRPC_HOST') ?? DEFAULTS.grpcHost,
+      grpcPort: port('GRPC_PORT', DEFAULTS.grpcPort),
+      fleetRepoUrl: required('FLEET_REPO_URL'),
+      fleetBranch: text('FLEET_BRANCH') ?? DEFAULTS.fleetBranch,
+      fleetPath: text('FLEET_PATH') ?? DEFAULTS.fleetPath,
+      fleetPollIntervalMs: seconds('FLEET_POLL_INTERVAL', DEFAULTS.fleetPollIntervalMs),
+      bootstrapToken: required('BOOTSTRAP_TOKEN'),
+      heartbeatIntervalMs: seconds('HEARTBEAT_INTERVAL', DEFAULTS.heartbeatIntervalMs),
+      logLevel: text('LOG_LEVEL') ?? DEFAULTS.logLevel,
+    },
+    {
+      databaseUrl: 'DATABASE_URL',
+      dataDir: 'HUB_DATA_DIR',
+      httpHost: 'HTTP_HOST',
+      httpPort: 'HTTP_PORT',
+      grpcHost: 'GRPC_HOST',
+      grpcPort: 'GRPC_PORT',
+      fleetRepoUrl: 'FLEET_REPO_URL',
+      fleetBranch: 'FLEET_BRANCH',
+      fleetPath: 'FLEET_PATH',
+      fleetPollIntervalMs: 'FLEET_POLL_INTERVAL',
+      bootstrapToken: 'BOOTSTRAP_TOKEN',
+      heartbeatIntervalMs: 'HEARTBEAT_INTERVAL',
+      logLevel: 'LOG_LEVEL',
+    },
+  );
+}
+
+type ConfigNames = Record<keyof HubConfig, string>;
+
+/**
+ * Fills defaults into a partial configuration (as `startHub` receives it) and validates the
+ * whole; errors name the environment variable, or the property when called from code.
+ */
+export function resolveHubConfig(
+  partial: Partial<HubConfig> & Pick<HubConfig, 'fleetRepoUrl' | 'bootstrapToken'>,
+  names: ConfigNames = propertyNames(),
+): HubConfig {
+  const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
+  const config: HubConfig = { ...DEFAULTS, ...defined } as HubConfig;
+
+  if (config.databaseUrl !== undefined) {
+    if (!isUrl(config.databaseUrl, ['postgres:', 'postgresql:'])) {
+      throw new Error(`${names.databaseUrl} must be a postgres:// URL`);
+    }
+  }
+  for (const key of ['httpPort', 'grpcPort'] as const) {
+    const value = config[key];
+    if (!Number.isInteger(value) || value < 0 || value > 65535) {
+      throw new Error(`${names[key]} must be a port number (0-65535), got "${value}"`);
+    }
+  }
+  for (const key of ['fleetPollIntervalMs', 'heartbeatIntervalMs'] as const) {
+    if (!Number.isFinite(config[key]) || config[key] <= 0) {
+      throw new Error(`${names[key]} must be positive`);
+    }
+  }
+  for (const key of ['dataDir', 'httpHost', 'grpcHost', 'fleetBranch', 'fleetRepoUrl'] as const) {
+    if (typeof config[key] !== 'string' || config[key].trim() === '') throw new Error(`${names[key]} must not be empty`);
+  }
+  if (config.fleetRepoUrl.startsWith('-')) throw new Error(`${names.fleetRepoUrl} is not a repository URL`);
+  if (!/^[A-Za-z0-9._/-]+$/.test(config.fleetBranch) || config.fleetBranch.startsWith('-') || config.fleetBranch.includes('..')) {
+    throw new Error(`${names.fleetBranch} is not a valid branch name`);
+  }
+  const fleetPath = config.fleetPath.replace(/^\.\/+/, '').replace(/\/+$/, '');
+  if (fleetPath === '' || fleetPath.startsWith('/') || fleetPath.split('/').includes('..')) {
+    throw new Error(`${names.fleetPath} must be a relative directory without '..'`);
+  }
+  config.fleetPath = fleetPath;
+  if (typeof config.bootstrapToken !== 'string' || config.bootstrapToken.length < MIN_BOOTSTRAP_TOKEN_LENGTH) {
+    throw new Error(`${names.bootstrapToken} must be at least ${MIN_BOOTSTRAP_TOKEN_LENGTH} characters`);
+  }
+  if (!LOG_LEVELS.includes(config.logLevel)) {
+    throw new Error(`${names.logLevel} must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  return config;
+}
+
+function propertyNames(): ConfigNames {
+  const keys: (keyof HubConfig)[] = [
+    'databaseUrl', 'dataDir', 'httpHost', 'httpPort', 'grpcHost', 'grpcPort', 'fleetRepoUrl', 'fleetBranch',
+    'fleetPath', 'fleetPollIntervalMs', 'bootstrapToken', 'heartbeatIntervalMs', 'logLevel',
+  ];
+  return Object.fromEntries(keys.map((k) => [k, k])) as ConfigNames;
+}
+
+function isUrl(value: string, protocols: string[]): boolean {
+  try {
+    return protocols.includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}

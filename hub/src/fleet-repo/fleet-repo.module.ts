@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { BundleEntity } from './bundle.entity';
+import { FleetRepoService } from './fleet-repo.service';
+import { FleetSourceEntity } from './fleet-source.entity';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([FleetSourceEntity, BundleEntity])],
+  providers: [FleetRepoService],
+  exports: [FleetRepoService],
+})
+export class FleetRepoModule {}

@@ -1,0 +1,178 @@
+import { status as GrpcStatus, type ServerDuplexStream } from '@grpc/grpc-js';
+import type { AgentMessage, Hello, HubMessage, StatusReport } from '#proto';
+import type { AuthenticatedCluster } from '../clusters/clusters.service';
+import type { Logger } from '../logging/logger';
+import type { CurrentTargetSet } from '../placement/placement.service';
+import { InvalidReportError, receiveReport } from '../status/report';
+import type { StoreResult } from '../status/status.service';
+import type { ReceivedReport } from '../status/report';
+
+/** What a session needs from the rest of the hub. */
+export interface SessionContext {
+  currentTargetSet(clusterId: string): Promise<CurrentTargetSet | null>;
+  recordAck(clusterId: string, revision: string, checksum: string): Promise<void>;
+  storeReport(clusterId: string, report: ReceivedReport): Promise<StoreResult>;
+  heard(clusterId: string): void;
+  closed(session: AgentSession): void;
+  log: Logger;
+}
+
+export type AgentCall = ServerDuplexStream<AgentMessage, HubMessage>;
+
+/** Messages waiting for the database before the hub stops reading from the agent. */
+const MAX_QUEUED_MESSAGES = 256;
+
+/**
+ * One authenticated Connect stream. Messages are handled one at a time in arrival order,
+ * so acks go out in the order reports came in and a report is acked only once stored.
+ */
+export class AgentSession {
+  lastHeardAt = Date.now();
+  private helloReceived = false;
+  /** Highest TargetSet revision sent on this stream (revisions only go up). */
+  private sentRevision = -1n;
+  private closed = false;
+  private queue: Promise<void> = Promise.resolve();
+  private queued = 0;
+  private readonly log: Logger;
+
+  constructor(
+    readonly cluster: AuthenticatedCluster,
+    private readonly call: AgentCall,
+    private readonly context: SessionContext,
+  ) {
+    this.log = context.log.child({ cluster: cluster.name, clusterId: cluster.id });
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  start(): void {
+    this.call.on('data', (message: AgentMessage) => this.enqueue(message));
+    this.call.on('end', () => this.end(GrpcStatus.OK, 'agent closed the stream'));
+    this.call.on('cancelled', () => this.markClosed('cancelled by the agent'));
+    this.call.on('close', () => this.markClosed('stream closed'));
+    this.call.on('error', (error) => this.markClosed(`stream error: ${error.message}`));
+    this.log.info('agent connected');
+  }
+
+  /** Sends a TargetSet that is newer than anything this stream has carried. */
+  push(targetSet: CurrentTargetSet): void {
+    if (!this.helloReceived || this.closed || BigInt(targetSet.revision) <= this.sentRevision) return;
+    this.sendTargetSet(targetSet);
+  }
+
+  heartbeat(): void {
+    this.send({ kind: { $case: 'heartbeat', value: { sentAt: new Date().toISOString() } } });
+  }
+
+  /** Ends the call with a status; in-flight work finishes first when `drained` is awaited. */
+  end(code: GrpcStatus, details: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (code === GrpcStatus.OK) this.call.end();
+    else this.call.emit('error', { code, details });
+    this.log.info({ code: GrpcStatus[code], reason: details }, 'session ended');
+    this.context.closed(this);
+  }
+
+  /** Resolves when every message received so far has been handled. */
+  drained(): Promise<void> {
+    return this.queue;
+  }
+
+  private enqueue(message: AgentMessage): void {
+    this.lastHeardAt = Date.now();
+    this.context.heard(this.cluster.id);
+    if (this.closed) return;
+    this.queued++;
+    if (this.queued >= MAX_QUEUED_MESSAGES) this.call.pause();
+    this.queue = this.queue
+      .then(() => (this.closed ? undefined : this.handle(message)))
+      .catch((error: unknown) => {
+        this.log.error({ err: error }, 'handling an agent message failed');
+        this.end(GrpcStatus.UNAVAILABLE, 'the hub could not process a message; retry');
+      })
+      .finally(() => {
+        this.queued--;
+        if (this.queued < MAX_QUEUED_MESSAGES / 2 && this.call.isPaused()) this.call.resume();
+      });
+  }
+
+  private async handle(message: AgentMessage): Promise<void> {
+    const kind = message.kind;
+    if (kind === undefined) return;
+    if (!this.helloReceived && kind.$case !== 'hello') {
+      this.end(GrpcStatus.FAILED_PRECONDITION, 'the first message must be Hello');
+      return;
+    }
+    switch (kind.$case) {
+      case 'hello':
+        return this.onHello(kind.value);
+      case 'targetSetAck':
+        return this.context.recordAck(this.cluster.id, kind.value.revision, kind.value.checksum);
+      case 'statusReport':
+        return this.onStatusReport(kind.value);
+      case 'heartbeat':
+        return;
+    }
+  }
+
+  private async onHello(hello: Hello): Promise<void> {
+    if (hello.clusterId !== this.cluster.id) {
+      this.end(GrpcStatus.PERMISSION_DENIED, 'Hello.cluster_id is not the authenticated cluster');
+      return;
+    }
+    if (this.helloReceived) return;
+    this.helloReceived = true;
+    this.log.info({ agentVersion: hello.agentVersion, lastAckedSeq: hello.lastAckedSeq }, 'hello');
+    const current = await this.context.currentTargetSet(this.cluster.id);
+    if (current === null || BigInt(current.revision) <= this.sentRevision) return;
+    if (current.checksum === hello.targetSetChecksum) {
+      this.sentRevision = BigInt(current.revision);
+      return;
+    }
+    this.sendTargetSet(current);
+  }
+
+  private async onStatusReport(wire: StatusReport): Promise<void> {
+    let report: ReceivedReport;
+    try {
+      report = receiveReport(wire);
+    } catch (error) {
+      if (!(error instanceof InvalidReportError)) throw error;
+      this.end(GrpcStatus.INVALID_ARGUMENT, error.message);
+      return;
+    }
+    const result = await this.context.storeReport(this.cluster.id, report);
+    this.log.debug(
+      { bundle: report.bundle, commit: report.commit, seq: report.seq, phase: report.phase, ...result },
+      'status report stored',
+    );
+    this.send({ kind: { $case: 'statusAck', value: { seq: report.seq } } });
+  }
+
+  private sendTargetSet(targetSet: CurrentTargetSet): void {
+    this.sentRevision = BigInt(targetSet.revision);
+    this.send({
+      kind: {
+        $case: 'targetSet',
+        value: { revision: targetSet.revision, checksum: targetSet.checksum, targets: targetSet.targets },
+      },
+    });
+    this.log.info({ revision: targetSet.revision, bundles: targetSet.targets.map((t) => t.bundle) }, 'TargetSet sent');
+  }
+
+  private send(message: HubMessage): void {
+    if (this.closed || this.call.cancelled || this.call.writableEnded) return;
+    this.call.write(message);
+  }
+
+  private markClosed(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.log.info({ reason }, 'session ended');
+    this.context.closed(this);
+  }
+}

@@ -1,0 +1,236 @@
+import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { SyncPhase, ResourceAction, type StatusReport } from '#proto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
+import { targetSetChecksum } from '../placement/target-set';
+import { BUNDLE, CONFIGMAP, TestAgent, eventually, startTestHub, type TestHub } from '../testing/hub-fixture';
+
+const FILES = {
+  'fleet/web.yaml': BUNDLE('web'),
+  'fleet/prod.yaml': BUNDLE('prod', '{ matchLabels: { env: prod } }'),
+  'apps/web/cm.yaml': CONFIGMAP('web'),
+  'apps/prod/cm.yaml': CONFIGMAP('prod'),
+};
+
+function report(seq: string, bundle: string, commit: string, phase = SyncPhase.SYNC_PHASE_SYNCED): StatusReport {
+  return {
+    seq,
+    bundle,
+    commit,
+    phase,
+    message: '',
+    resources: [{ ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: bundle, name: bundle }, action: ResourceAction.RESOURCE_ACTION_CREATED, error: '' }],
+    observedAt: new Date().toISOString(),
+    targetSetRevision: '1',
+  };
+}
+
+describe('gateway: heartbeats', () => {
+  let t: TestHub;
+  let agent: TestAgent;
+
+  beforeAll(async () => {
+    t = await startTestHub(FILES, { heartbeatIntervalMs: 150 });
+    agent = new TestAgent(t.hub.grpcAddress);
+  });
+
+  afterAll(async () => {
+    agent?.close();
+    await t?.stop();
+  });
+
+  it('sends heartbeats, and closes a stream whose agent stays silent for three intervals', async () => {
+    const { clusterId, credential } = await agent.register({ bootstrapToken: t.bootstrapToken, name: 'quiet' });
+    const chatty = agent.connect(credential);
+    chatty.hello(clusterId);
+    const beat = setInterval(() => chatty.send({ $case: 'heartbeat', value: { sentAt: new Date().toISOString() } }), 100);
+    try {
+      await chatty.nth('heartbeat', 4);
+      expect(chatty.status).toBeUndefined();
+    } finally {
+      clearInterval(beat);
+    }
+    const started = Date.now();
+    expect((await chatty.ended(5_000)).code).toBe(GrpcStatus.UNAVAILABLE);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    await eventually(async () => {
+      const rows = await t.query<{ connected: boolean }>(`SELECT connected FROM cluster WHERE id = $1`, [clusterId]);
+      expect(rows[0].connected).toBe(false);
+    });
+  });
+});
+
+describe('gateway: the Fleet gRPC service', () => {
+  let t: TestHub;
+  let agent: TestAgent;
+  let prod: { clusterId: string; credential: string };
+  let dev: { clusterId: string; credential: string };
+  let commit: string;
+
+  beforeAll(async () => {
+    t = await startTestHub(FILES, { heartbeatIntervalMs: 60_000 });
+    commit = await t.repo.head();
+    agent = new TestAgent(t.hub.grpcAddress);
+    prod = await agent.register({ bootstrapToken: t.bootstrapToken, name: 'prod-1', labels: { env: 'prod' } });
+    dev = await agent.register({ bootstrapToken: t.bootstrapToken, name: 'dev-1', labels: { env: 'dev' } });
+  });
+
+  afterAll(async () => {
+    agent?.close();
+    await t?.stop();
+  });
+
+  it('sends a cluster with a good credential its own TargetSet after Hello', async () => {
+    const stream = agent.connect(prod.credential);
+    stream.hello(prod.clusterId);
+    const targetSet = await stream.nth('targetSet');
+    expect(targetSet.revision).toBe('1');
+    expect(targetSet.targets.map((x) => x.bundle)).toEqual(['prod', 'web']);
+    expect(targetSet.targets[1]).toEqual({
+      bundle: 'web',
+      source: { repoUrl: t.repo.url, commit, path: 'apps/web' },
+      defaultNamespace: 'web',
+      syncPolicy: { prune: false, selfHeal: false },
+      values: { 'cluster.labels.env': 'prod' },
+    });
+    expect(targetSet.checksum).toBe(targetSetChecksum(targetSet.targets as never));
+    stream.close();
+
+    const devStream = agent.connect(dev.credential);
+    devStream.hello(dev.clusterId);
+    expect((await devStream.nth('targetSet')).targets.map((x) => x.bundle)).toEqual(['web']);
+    devStream.close();
+  });
+
+  it('refuses a wrong, malformed or missing credential with UNAUTHENTICATED and sends nothing', async () => {
+    for (const credential of [`${prod.clusterId}.not-the-secret`, 'garbage', `${prod.credential}x`]) {
+      const stream = agent.connect(credential);
+      stream.hello(prod.clusterId);
+      const status = await stream.ended();
+      expect(status.code).toBe(GrpcStatus.UNAUTHENTICATED);
+      expect(stream.received).toEqual([]);
+    }
+    const unknown = agent.connect(`00000000-0000-4000-8000-000000000000.${'a'.repeat(43)}`);
+    expect(await unknown.ended()).toMatchObject({ code: GrpcStatus.UNAUTHENTICATED, details: 'unknown cluster' });
+    const noHeader = agent.client.connect();
+    const ended = await new Promise<ServiceError>((resolve) => noHeader.on('error', resolve));
+    expect(ended.code).toBe(GrpcStatus.UNAUTHENTICATED);
+  });
+
+  it('refuses a Hello that names another cluster', async () => {
+    const stream = agent.connect(prod.credential);
+    stream.hello(dev.clusterId);
+    expect((await stream.ended()).code).toBe(GrpcStatus.PERMISSION_DENIED);
+    expect(stream.ofKind('targetSet')).toEqual([]);
+  });
+
+  it('sends nothing when the agent already holds the current checksum, and records its ack', async () => {
+    const current = (await t.query<{ revision: string; checksum: string }>(`SELECT revision, checksum FROM target_set WHERE cluster_id = $1`, [prod.clusterId]))[0];
+    const stream = agent.connect(prod.credential);
+    stream.hello(prod.clusterId, current.checksum);
+    stream.send({ $case: 'targetSetAck', value: { revision: current.revision, checksum: current.checksum } });
+    await eventually(async () => {
+      const rows = await t.query<{ acked_revision: string | null }>(`SELECT acked_revision FROM target_set WHERE cluster_id = $1`, [prod.clusterId]);
+      expect(rows[0].acked_revision).toBe(current.revision);
+    });
+    expect(stream.ofKind('targetSet')).toEqual([]);
+    stream.close();
+  });
+
+  it('acks a status report only once it is stored, and acks a re-sent seq again without storing it twice', async () => {
+    const stream = agent.connect(prod.credential);
+    stream.hello(prod.clusterId);
+    await stream.nth('targetSet');
+    const seq = '1732240000000001';
+    let rowsWhenAcked: unknown[] | undefined;
+    const firstAck = stream.nth('statusAck').then(async (ack) => {
+      rowsWhenAcked = await t.query(`SELECT seq FROM status_report WHERE cluster_id = $1 AND seq = $2`, [prod.clusterId, seq]);
+      return ack;
+    });
+    stream.send({ $case: 'statusReport', value: report(seq, 'web', commit) });
+    expect(await firstAck).toEqual({ seq });
+    expect(rowsWhenAcked).toHaveLength(1);
+
+    stream.send({ $case: 'statusReport', value: { ...report(seq, 'web', commit), message: 're-sent copy' } });
+    expect(await stream.nth('statusAck', 2)).toEqual({ seq });
+    const history = await t.query<{ message: string }>(`SELECT message FROM status_report WHERE cluster_id = $1`, [prod.clusterId]);
+    expect(history).toEqual([{ message: '' }]);
+    stream.close();
+  });
+
+  it('does not ack a report while the database cannot store it', async () => {
+    const stream = agent.connect(prod.credential);
+    stream.hello(prod.clusterId);
+    await stream.nth('targetSet');
+    const { Client } = await import('pg');
+    const blocker = new Client({ connectionString: t.db.url });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE status_report IN ACCESS EXCLUSIVE MODE');
+      stream.send({ $case: 'statusReport', value: report('1732240000000005', 'web', commit) });
+      await new Promise((r) => setTimeout(r, 500));
+      expect(stream.ofKind('statusAck')).toEqual([]);
+      await blocker.query('COMMIT');
+      expect(await stream.nth('statusAck')).toEqual({ seq: '1732240000000005' });
+    } finally {
+      await blocker.end();
+      stream.close();
+    }
+  });
+
+  it('keeps the newest seq as the current status even when an older report arrives later', async () => {
+    const stream = agent.connect(prod.credential);
+    stream.hello(prod.clusterId);
+    stream.send({ $case: 'statusReport', value: report('1732240000000020', 'prod', commit, SyncPhase.SYNC_PHASE_SYNCED) });
+    stream.send({ $case: 'statusReport', value: report('1732240000000010', 'prod', commit, SyncPhase.SYNC_PHASE_FAILED) });
+    await stream.nth('statusAck', 2);
+    expect(stream.ofKind('statusAck').map((a) => a.seq)).toEqual(['1732240000000020', '1732240000000010']);
+    const current = await t.query(`SELECT phase, last_seq::text AS seq FROM bundle_status WHERE cluster_id = $1 AND bundle = 'prod'`, [prod.clusterId]);
+    expect(current).toEqual([{ phase: 'synced', seq: '1732240000000020' }]);
+    const history = await t.query(`SELECT count(*)::int AS n FROM status_report WHERE cluster_id = $1 AND bundle = 'prod'`, [prod.clusterId]);
+    expect(history).toEqual([{ n: 2 }]);
+    stream.close();
+  });
+
+  it('refuses a report whose seq is not a decimal uint64, without acking it', async () => {
+    const stream = agent.connect(dev.credential);
+    stream.hello(dev.clusterId);
+    stream.send({ $case: 'statusReport', value: report('-1', 'web', commit) });
+    expect((await stream.ended()).code).toBe(GrpcStatus.INVALID_ARGUMENT);
+    expect(stream.ofKind('statusAck')).toEqual([]);
+  });
+
+  it('pushes a new TargetSet on the open stream when a new fleet commit changes the targets', async () => {
+    const stream = agent.connect(dev.credential);
+    stream.hello(dev.clusterId);
+    const first = await stream.nth('targetSet');
+    const next = await t.repo.commit({ 'fleet/api.yaml': BUNDLE('api'), 'apps/api/cm.yaml': CONFIGMAP('api') }, 'add api');
+    await t.app.get(FleetRepoService).syncNow();
+    const pushed = await stream.nth('targetSet', 2);
+    expect(BigInt(pushed.revision)).toBe(BigInt(first.revision) + 1n);
+    expect(pushed.targets.map((x) => [x.bundle, x.source?.commit])).toEqual([
+      ['api', next],
+      ['web', next],
+    ]);
+    stream.close();
+  });
+
+  it('replaces the older session of a cluster by a newer one', async () => {
+    const older = agent.connect(dev.credential);
+    older.hello(dev.clusterId);
+    await older.nth('targetSet');
+    const newer = agent.connect(dev.credential);
+    newer.hello(dev.clusterId);
+    await newer.nth('targetSet');
+    expect((await older.ended()).code).toBe(GrpcStatus.ABORTED);
+    expect(newer.status).toBeUndefined();
+    const rows = await t.query<{ connected: boolean }>(`SELECT connected FROM cluster WHERE id = $1`, [dev.clusterId]);
+    expect(rows[0].connected).toBe(true);
+    newer.close();
+    await eventually(async () => {
+      const after = await t.query<{ connected: boolean }>(`SELECT connected FROM cluster WHERE id = $1`, [dev.clusterId]);
+      expect(after[0].connected).toBe(false);
+    });
+  });
+});

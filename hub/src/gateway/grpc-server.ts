@@ -1,0 +1,66 @@
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { FleetService } from '#proto';
+import { HUB_CONFIG } from '../config/config.module';
+import type { HubConfig } from '../config/hub-config';
+import { LOGGER, type Logger } from '../logging/logger';
+import { FleetGateway } from './fleet-gateway.service';
+
+/** docs/protocol.md "Limits". */
+export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+const SHUTDOWN_GRACE_MS = 5_000;
+
+/** Owns the grpc-js Server: binds on bootstrap, drains sessions and shuts down before the database closes. */
+@Injectable()
+export class GrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
+  private server: Server | undefined;
+  private boundAddress: string | undefined;
+  private readonly log: Logger;
+
+  constructor(
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
+    private readonly gateway: FleetGateway,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.log = logger.child({ module: 'gateway' });
+  }
+
+  /** host:port once bound. */
+  get address(): string | undefined {
+    return this.boundAddress;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const server = new Server({
+      'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+      'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+    });
+    server.addService(FleetService, this.gateway.handlers());
+    const host = this.config.grpcHost.includes(':') ? `[${this.config.grpcHost}]` : this.config.grpcHost;
+    // Plaintext for now: the hub binds to loopback by default; TLS comes with its own issue.
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(`${host}:${this.config.grpcPort}`, ServerCredentials.createInsecure(), (error, p) =>
+        error ? reject(new Error(`GRPC_PORT: cannot bind ${host}:${this.config.grpcPort}: ${error.message}`)) : resolve(p),
+      ),
+    );
+    this.server = server;
+    this.boundAddress = `${host}:${port}`;
+    this.log.info({ address: this.boundAddress }, 'gRPC listening');
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    const server = this.server;
+    if (server === undefined) return;
+    this.server = undefined;
+    this.boundAddress = undefined;
+    const shutdown = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+    await this.gateway.sessions.closeAll('the hub is shutting down');
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), SHUTDOWN_GRACE_MS);
+    });
+    if (await Promise.race([shutdown.then(() => false), timedOut])) server.forceShutdown();
+    clearTimeout(timer);
+    this.log.info('gRPC stopped');
+  }
+}

@@ -1,0 +1,58 @@
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import type { AgentSession } from './agent-session';
+
+/** A stream is dead after this many heartbeat intervals without a word from the agent. */
+export const MISSED_HEARTBEATS_LIMIT = 3;
+
+/**
+ * The open sessions of this hub, at most one per cluster: a new session for a cluster
+ * replaces the old one. One timer for all sessions sends heartbeats and closes the silent.
+ */
+export class SessionRegistry {
+  private readonly sessions = new Map<string, AgentSession>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly heartbeatIntervalMs: number) {}
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  get(clusterId: string): AgentSession | undefined {
+    return this.sessions.get(clusterId);
+  }
+
+  add(session: AgentSession): void {
+    const previous = this.sessions.get(session.cluster.id);
+    this.sessions.set(session.cluster.id, session);
+    previous?.end(GrpcStatus.ABORTED, 'replaced by a newer session of the same cluster');
+  }
+
+  /** True when `session` was the cluster's current one (so the cluster is now disconnected). */
+  remove(session: AgentSession): boolean {
+    if (this.sessions.get(session.cluster.id) !== session) return false;
+    this.sessions.delete(session.cluster.id);
+    return true;
+  }
+
+  startHeartbeats(): void {
+    this.timer = setInterval(() => this.tick(), this.heartbeatIntervalMs);
+    this.timer.unref();
+  }
+
+  tick(now = Date.now()): void {
+    const deadline = now - MISSED_HEARTBEATS_LIMIT * this.heartbeatIntervalMs;
+    for (const session of [...this.sessions.values()]) {
+      if (session.lastHeardAt < deadline) session.end(GrpcStatus.UNAVAILABLE, 'no heartbeat from the agent');
+      else session.heartbeat();
+    }
+  }
+
+  /** Ends every session and waits until each has finished what it was storing. */
+  async closeAll(details: string): Promise<void> {
+    clearInterval(this.timer);
+    const sessions = [...this.sessions.values()];
+    for (const session of sessions) session.end(GrpcStatus.UNAVAILABLE, details);
+    await Promise.all(sessions.map((s) => s.drained()));
+  }
+}

@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BareRepo } from '../../test/support/git';
+import { startHub } from './index';
+import { BUNDLE, CONFIGMAP, TestAgent } from './testing/hub-fixture';
+
+describe('startHub without DATABASE_URL: embedded PostgreSQL', () => {
+  let repo: BareRepo;
+  let dataDir: string;
+  let commit: string;
+  const bootstrapToken = randomBytes(24).toString('hex');
+
+  beforeAll(async () => {
+    repo = await BareRepo.create();
+    commit = await repo.commit({ 'fleet/web.yaml': BUNDLE('web'), 'apps/web/cm.yaml': CONFIGMAP('web') });
+    dataDir = await mkdtemp(join(tmpdir(), 'gitfleet-embedded-'));
+  });
+
+  afterAll(async () => {
+    await repo?.remove();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const options = () => ({ dataDir, fleetRepoUrl: repo.url, bootstrapToken, httpPort: 0, grpcPort: 0, logLevel: 'silent' });
+
+  it('keeps its data in dataDir across a restart', async () => {
+    const first = await startHub(options());
+    let clusterId: string;
+    let credential: string;
+    const agent = new TestAgent(first.grpcAddress);
+    try {
+      ({ clusterId, credential } = await agent.register({ bootstrapToken, clusterUid: 'uid-embedded', name: 'embedded', labels: { env: 'dev' } }));
+      const stream = agent.connect(credential);
+      stream.hello(clusterId);
+      expect((await stream.nth('targetSet')).targets.map((t) => t.bundle)).toEqual(['web']);
+      stream.send({
+        $case: 'statusReport',
+        value: { seq: '7', bundle: 'web', commit, phase: 2, message: '', resources: [], observedAt: '', targetSetRevision: '1' },
+      });
+      await stream.nth('statusAck');
+      stream.close();
+      expect((await fetch(`${first.httpUrl}/readyz`)).status).toBe(200);
+    } finally {
+      agent.close();
+      await first.stop();
+    }
+    expect((await stat(join(dataDir, 'pg'))).isDirectory()).toBe(true);
+
+    const second = await startHub(options());
+    const again = new TestAgent(second.grpcAddress);
+    try {
+      const res = await fetch(`${second.httpUrl}/api/v1/clusters/embedded`);
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { id: string; targetSet: { revision: string }; bundles: { bundle: string; commit: string; lastKnownPhase: string }[] };
+      expect(body.id).toBe(clusterId);
+      // Same fleet commit after the restart: the TargetSet was not bumped.
+      expect(body.targetSet.revision).toBe('1');
+      expect(body.bundles).toMatchObject([{ bundle: 'web', commit, lastKnownPhase: 'synced' }]);
+      // The credential issued before the restart still opens a session.
+      const stream = again.connect(credential);
+      stream.hello(clusterId);
+      expect((await stream.nth('targetSet')).revision).toBe('1');
+      stream.close();
+    } finally {
+      again.close();
+      await second.stop();
+    }
+  });
+});

@@ -1,0 +1,24 @@
+import type { LabelSelector, LabelSelectorRequirement } from '../fleet-repo/fleet-format';
+
+/** Kubernetes semantics: every matchLabels entry and every expression must hold; `{}` matches all. */
+export function selectorMatches(selector: LabelSelector, labels: Record<string, string>): boolean {
+  for (const [key, value] of Object.entries(selector.matchLabels)) {
+    if (!Object.hasOwn(labels, key) || labels[key] !== value) return false;
+  }
+  return selector.matchExpressions.every((requirement) => requirementMatches(requirement, labels));
+}
+
+function requirementMatches(requirement: LabelSelectorRequirement, labels: Record<string, string>): boolean {
+  const present = Object.hasOwn(labels, requirement.key);
+  switch (requirement.operator) {
+    case 'In':
+      return present && requirement.values.includes(labels[requirement.key]);
+    case 'NotIn':
+      // As in Kubernetes, a cluster without the label is "not in" any set of values.
+      return !present || !requirement.values.includes(labels[requirement.key]);
+    case 'Exists':
+      return present;
+    case 'DoesNotExist':
+      return !present;
+  }
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ClustersModule } from '../clusters/clusters.module';
+import { FleetRepoModule } from '../fleet-repo/fleet-repo.module';
+import { PlacementService } from './placement.service';
+import { TargetSetEntity } from './target-set.entity';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([TargetSetEntity]), ClustersModule, FleetRepoModule],
+  providers: [PlacementService],
+  exports: [PlacementService],
+})
+export class PlacementModule {}

@@ -1,0 +1,31 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { TargetSpec } from './target-set';
+
+/** The current TargetSet of one cluster and what its agent acknowledged. */
+@Entity({ name: 'target_set' })
+export class TargetSetEntity {
+  @PrimaryColumn({ name: 'cluster_id', type: 'uuid' })
+  clusterId!: string;
+
+  /** Decimal string: pg returns bigint as text, so nothing is rounded. */
+  @Column({ name: 'revision', type: 'bigint' })
+  revision!: string;
+
+  @Column({ name: 'checksum', type: 'text' })
+  checksum!: string;
+
+  @Column({ name: 'targets', type: 'jsonb' })
+  targets!: TargetSpec[];
+
+  @Column({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+
+  @Column({ name: 'acked_revision', type: 'bigint', nullable: true })
+  ackedRevision!: string | null;
+
+  @Column({ name: 'acked_checksum', type: 'text', nullable: true })
+  ackedChecksum!: string | null;
+
+  @Column({ name: 'acked_at', type: 'timestamptz', nullable: true })
+  ackedAt!: Date | null;
+}

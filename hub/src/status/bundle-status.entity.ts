@@ -1,0 +1,35 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { ReportedPhase, ResourceStatus } from './report';
+
+/** The newest report (by seq) of one bundle on one cluster. */
+@Entity({ name: 'bundle_status' })
+@Index('bundle_status_bundle_idx', ['bundle'])
+export class BundleStatusEntity {
+  @PrimaryColumn({ name: 'cluster_id', type: 'uuid' })
+  clusterId!: string;
+
+  @PrimaryColumn({ name: 'bundle', type: 'text' })
+  bundle!: string;
+
+  @Column({ name: 'commit', type: 'text' })
+  commit!: string;
+
+  @Column({ name: 'phase', type: 'text' })
+  phase!: ReportedPhase;
+
+  @Column({ name: 'message', type: 'text' })
+  message!: string;
+
+  @Column({ name: 'resources', type: 'jsonb' })
+  resources!: ResourceStatus[];
+
+  /** numeric(20): a uint64 as a decimal string. */
+  @Column({ name: 'last_seq', type: 'numeric', precision: 20, scale: 0 })
+  lastSeq!: string;
+
+  @Column({ name: 'observed_at', type: 'timestamptz', nullable: true })
+  observedAt!: Date | null;
+
+  @Column({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

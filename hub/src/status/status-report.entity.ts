@@ -1,0 +1,36 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { ReportedPhase, ResourceStatus } from './report';
+
+/** Every report received, once per (cluster, seq): the idempotency key of the protocol. */
+@Entity({ name: 'status_report' })
+export class StatusReportEntity {
+  @PrimaryColumn({ name: 'cluster_id', type: 'uuid' })
+  clusterId!: string;
+
+  @PrimaryColumn({ name: 'seq', type: 'numeric', precision: 20, scale: 0 })
+  seq!: string;
+
+  @Column({ name: 'bundle', type: 'text' })
+  bundle!: string;
+
+  @Column({ name: 'commit', type: 'text' })
+  commit!: string;
+
+  @Column({ name: 'phase', type: 'text' })
+  phase!: ReportedPhase;
+
+  @Column({ name: 'message', type: 'text' })
+  message!: string;
+
+  @Column({ name: 'resources', type: 'jsonb' })
+  resources!: ResourceStatus[];
+
+  @Column({ name: 'observed_at', type: 'timestamptz', nullable: true })
+  observedAt!: Date | null;
+
+  @Column({ name: 'target_set_revision', type: 'bigint', nullable: true })
+  targetSetRevision!: string | null;
+
+  @Column({ name: 'received_at', type: 'timestamptz' })
+  receivedAt!: Date;
+}

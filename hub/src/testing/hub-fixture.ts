@@ -1,0 +1,185 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import type { INestApplicationContext } from '@nestjs/common';
+import { FleetClient, type AgentMessage, type HubMessage, type RegisterRequest, type RegisterResponse } from '#proto';
+import { BareRepo } from '../../../test/support/git';
+export { eventually } from '../../../test/support/eventually';
+import { createThrowawayDatabase, type ThrowawayDatabase } from '../../../test/support/postgres';
+import type { HubConfig } from '../config/hub-config';
+import { launchHub, type RunningHub } from '../hub';
+
+/** Test scaffolding for hub integration specs: real PostgreSQL, real git, real gRPC. */
+
+export const BUNDLE = (name: string, selector = '{}', path = `apps/${name}`) => `apiVersion: gitfleet.io/v1alpha1
+kind: Bundle
+metadata:
+  name: ${name}
+spec:
+  source:
+    path: ${path}
+  namespace: ${name}
+  targets:
+    - clusterSelector: ${selector}
+`;
+
+export const CONFIGMAP = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  a: "1"\n`;
+
+export interface TestHub {
+  hub: RunningHub;
+  app: INestApplicationContext;
+  db: ThrowawayDatabase;
+  repo: BareRepo;
+  bootstrapToken: string;
+  get<T>(path: string): Promise<{ status: number; body: T }>;
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  stop(): Promise<void>;
+}
+
+/** A hub on a throwaway database of the real server, following a fresh bare repo holding `files`. */
+export async function startTestHub(files: Record<string, string>, config: Partial<HubConfig> = {}): Promise<TestHub> {
+  const db = await createThrowawayDatabase('gitfleet_hub');
+  const repo = await BareRepo.create();
+  await repo.commit(files, 'initial fleet');
+  const dataDir = await mkdtemp(join(tmpdir(), 'gitfleet-hub-'));
+  const bootstrapToken = randomBytes(24).toString('hex');
+  const { hub, app } = await launchHub({
+    databaseUrl: db.url,
+    dataDir,
+    fleetRepoUrl: repo.url,
+    bootstrapToken,
+    httpPort: 0,
+    grpcPort: 0,
+    fleetPollIntervalMs: 60_000,
+    logLevel: 'silent',
+    ...config,
+  });
+  const { Client } = await import('pg');
+  return {
+    hub,
+    app,
+    db,
+    repo,
+    bootstrapToken,
+    async get<T>(path: string) {
+      const res = await fetch(`${hub.httpUrl}${path}`);
+      return { status: res.status, body: (await res.json()) as T };
+    },
+    async query<T>(sql: string, params: unknown[] = []) {
+      const client = new Client({ connectionString: db.url });
+      await client.connect();
+      try {
+        return (await client.query(sql, params)).rows as T[];
+      } finally {
+        await client.end();
+      }
+    },
+    async stop() {
+      await hub.stop();
+      await db.drop();
+      await repo.remove();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A hand-driven agent: registers, connects and records everything the hub sends. */
+export class TestAgent {
+  readonly client: FleetClient;
+
+  constructor(grpcAddress: string) {
+    this.client = new FleetClient(grpcAddress, grpc.credentials.createInsecure());
+  }
+
+  register(request: Partial<RegisterRequest> & Pick<RegisterRequest, 'bootstrapToken'>): Promise<RegisterResponse> {
+    const full: RegisterRequest = { clusterUid: randomBytes(8).toString('hex'), name: 'c1', labels: {}, agentVersion: 'test', ...request };
+    return new Promise((resolve, reject) => this.client.register(full, (error, response) => (error ? reject(error) : resolve(response))));
+  }
+
+  connect(credential: string): TestStream {
+    const metadata = new grpc.Metadata();
+    metadata.set('authorization', `Bearer ${credential}`);
+    return new TestStream(this.client.connect(metadata));
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+type HubKind = NonNullable<HubMessage['kind']>['$case'];
+type HubValue<K extends HubKind> = Extract<NonNullable<HubMessage['kind']>, { $case: K }>['value'];
+
+export class TestStream {
+  readonly received: HubMessage[] = [];
+  /** Set when the call ended; OK for a clean end. */
+  status: grpc.StatusObject | undefined;
+  private waiters: (() => void)[] = [];
+
+  constructor(readonly call: grpc.ClientDuplexStream<AgentMessage, HubMessage>) {
+    call.on('data', (message: HubMessage) => {
+      this.received.push(message);
+      this.wake();
+    });
+    call.on('status', (status: grpc.StatusObject) => {
+      this.status = status;
+      this.wake();
+    });
+    call.on('error', () => undefined);
+  }
+
+  send(kind: AgentMessage['kind']): void {
+    this.call.write({ kind });
+  }
+
+  hello(clusterId: string, targetSetChecksum = ''): void {
+    this.send({ $case: 'hello', value: { clusterId, agentVersion: 'test', capabilities: [], targetSetChecksum, lastAckedSeq: '' } });
+  }
+
+  /** Waits for the n-th (1-based) message of a kind, returning its value. */
+  async nth<K extends HubKind>(kind: K, n = 1, timeoutMs = 10_000): Promise<HubValue<K>> {
+    const found = () => this.ofKind(kind)[n - 1];
+    await this.until(() => found() !== undefined || this.status !== undefined, timeoutMs);
+    const value = found();
+    if (value === undefined) throw new Error(`stream ended (${this.status?.code} ${this.status?.details}) before ${kind} #${n}`);
+    return value;
+  }
+
+  ofKind<K extends HubKind>(kind: K): HubValue<K>[] {
+    return this.received.flatMap((m) => (m.kind?.$case === kind ? [m.kind.value as HubValue<K>] : []));
+  }
+
+  async ended(timeoutMs = 10_000): Promise<grpc.StatusObject> {
+    await this.until(() => this.status !== undefined, timeoutMs);
+    return this.status!;
+  }
+
+  close(): void {
+    this.call.end();
+    this.call.cancel();
+  }
+
+  private until(condition: () => boolean, timeoutMs: number): Promise<void> {
+    if (condition()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+      const check = () => {
+        if (condition()) {
+          clearTimeout(timer);
+          resolve();
+        } else {
+          this.waiters.push(check);
+        }
+      };
+      this.waiters.push(check);
+    });
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+}
