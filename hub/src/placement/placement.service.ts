@@ -3,11 +3,10 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { ClustersService } from '../clusters/clusters.service';
 import { Listeners } from '../events/listeners';
-import type { BundleSpec } from '../fleet-repo/fleet-format';
 import { FleetRepoService, type FleetCommitAccepted } from '../fleet-repo/fleet-repo.service';
 import { LOGGER, type Logger } from '../logging/logger';
 import { TargetSetEntity } from './target-set.entity';
-import { targetSetChecksum, targetsFor, type FleetRevision, type TargetSpec } from './target-set';
+import { targetSetChecksum, targetsFor, type TargetSpec } from './target-set';
 
 /** The whole desired state of one cluster at one revision. */
 export interface CurrentTargetSet {
