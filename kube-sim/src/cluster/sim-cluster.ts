@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { ApiServer } from '../api/api-server';
+import { Discovery } from '../discovery/discovery';
+import { createApiHandler } from '../http/api-handler';
+import { ObjectStore } from '../store/object-store';
+import { ClusterClient } from './cluster-client';
+import { renderKubeconfig } from './kubeconfig';
+import { DualProtocolServer } from './dual-protocol-server';
+import { TlsIdentity, createSelfSignedCertificate } from './self-signed-certificate';
+import { ControllerRunner } from '../controllers/controller-runner';
+import { createControllers } from '../controllers/all-controllers';
+import type { KubeObject } from '../json-value';
+
+export interface SimClusterOptions {
+  name?: string;
+  host?: string;
+  port?: number;
+  token?: string;
+  workloadReadyDelayMs?: number;
+  kubeconfigPath?: string;
+}
+
+export interface SimCluster {
+  readonly name: string;
+  readonly url: string;
+  readonly token: string;
+  readonly kubeconfig: string;
+  readonly kubeconfigPath?: string;
+  readonly kubeSystemUid: string;
+  stop(): Promise<void>;
+}
+
+const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+/** Starts one simulated cluster: store, API, controllers and an HTTP server on loopback. */
+export async function startSimCluster(options: SimClusterOptions = {}): Promise<SimCluster> {
+  const name = options.name ?? 'sim';
+  const host = options.host ?? '127.0.0.1';
+  const token = options.token ?? randomBytes(16).toString('hex');
+  const store = new ObjectStore();
+  const api = new ApiServer(store, new Discovery());
+  // Controllers start first so that they see the system namespaces being created.
+  const runner = new ControllerRunner(store, createControllers(api, { workloadReadyDelayMs: options.workloadReadyDelayMs ?? 500 }));
+  runner.start();
+  const system = new ClusterClient(api, 'kube-apiserver');
+  for (const ns of SYSTEM_NAMESPACES) system.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  const kubeSystemUid = String((system.get('v1', 'Namespace', undefined, 'kube-system') as KubeObject).metadata['uid']);
+
+  let address = '';
+  const server = new DualProtocolServer(createApiHandler(api, { token, serverAddress: () => address, bookmarkIntervalMs: 5000 }), tlsIdentity());
+  const port = await server.listen(options.port ?? 0, host);
+  address = `${host}:${port}`;
+  const url = `http://${host}:${port}`;
+  const kubeconfig = renderKubeconfig(name, `https://${host}:${port}`, token);
+  if (options.kubeconfigPath) await writeFile(options.kubeconfigPath, kubeconfig, { mode: 0o600 });
+
+  return {
+    name,
+    url,
+    token,
+    kubeconfig,
+    ...(options.kubeconfigPath ? { kubeconfigPath: options.kubeconfigPath } : {}),
+    kubeSystemUid,
+    async stop() {
+      runner.stop();
+      await server.close();
+    },
+  };
+}
+
+let sharedIdentity: TlsIdentity | undefined;
+
+/** One certificate per process: clusters differ by port, and key generation is not free. */
+function tlsIdentity(): TlsIdentity {
+  sharedIdentity ??= createSelfSignedCertificate();
+  return sharedIdentity;
+}

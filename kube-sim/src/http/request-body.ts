@@ -1,0 +1,34 @@
+import type { IncomingMessage } from 'node:http';
+import { parse as parseYaml } from 'yaml';
+import { badRequest } from '../api-error';
+import type { JsonValue } from '../json-value';
+
+const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+export async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw badRequest('the request body is too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** JSON bodies; YAML too when the content type says so (apply patches may be either). */
+export function decodeBody(text: string, contentType: string): JsonValue {
+  if (text.trim() === '') return null;
+  if (contentType.includes('yaml')) {
+    try {
+      return parseYaml(text, { strict: true, uniqueKeys: true }) as JsonValue;
+    } catch (error) {
+      throw badRequest(`error decoding YAML: error converting YAML to JSON: yaml: ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+  try {
+    return JSON.parse(text) as JsonValue;
+  } catch (error) {
+    throw badRequest(`couldn't get version/kind; json parse error: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,127 @@
+import { JsonObject, JsonValue, clone, deepEqual, isObject } from '../json-value';
+import { FieldPath, FieldSet, formatPath, pathFromKey } from './field-set';
+import { Manager, ManagerIdentity, compareObjects, sameManager } from './managed-fields';
+import { appliedFieldSet, fieldValue, itemElement, removeField } from './object-fields';
+import { TypeContext, isAtomicMap, listTypeAt } from './type-hints';
+
+export interface ApplyRequest {
+  context: TypeContext;
+  /** The live object, or undefined when the apply creates it. */
+  live: JsonObject | undefined;
+  liveManagers: Manager[];
+  applied: JsonObject;
+  applier: string;
+  apiVersion: string;
+  force: boolean;
+  now: string;
+}
+
+export interface ApplyConflict {
+  manager: string;
+  apiVersion: string;
+  path: FieldPath;
+}
+
+export type ApplyOutcome =
+  | { ok: true; merged: JsonObject; managers: Manager[]; appliedFields: FieldSet }
+  | { ok: false; conflicts: ApplyConflict[] };
+
+/**
+ * Server-side apply: merge the applied configuration into the live object, detect
+ * conflicts with other managers, and remove fields the applier owned alone and no longer sets.
+ * `finish` (defaults, Secret folding) runs on the merged object before ownership of removed
+ * fields is settled, so it sees what will be stored.
+ */
+export function serverSideApply(request: ApplyRequest, finish: (merged: JsonObject) => JsonObject): ApplyOutcome {
+  const { context, live, applied } = request;
+  const applier: ManagerIdentity = { manager: request.applier, operation: 'Apply' };
+  const appliedFields = appliedFieldSet(context, applied);
+  const previous = request.liveManagers.find((m) => sameManager(m, applier));
+
+  const conflicts: ApplyConflict[] = [];
+  for (const m of request.liveManagers) {
+    if (sameManager(m, applier)) continue;
+    for (const key of m.fields.intersection(appliedFields).keyList()) {
+      const path = pathFromKey(key);
+      if (!path[path.length - 1]!.startsWith('f:')) continue;
+      const current = live ? fieldValue(live, path, context) : undefined;
+      if (!deepEqual(current, fieldValue(applied, path, context))) conflicts.push({ manager: m.manager, apiVersion: m.apiVersion, path });
+    }
+  }
+  if (conflicts.length > 0 && !request.force) return { ok: false, conflicts };
+
+  const taken = FieldSet.ofPaths(conflicts.map((c) => c.path));
+  let managers = request.liveManagers
+    .filter((m) => !sameManager(m, applier))
+    .map((m) => ({ ...m, fields: m.fields.difference(taken) }));
+
+  let merged = mergeValue(context, live ? clone(live) : undefined, applied, []) as JsonObject;
+  const othersOwn = managers.reduce((acc, m) => acc.union(m.fields), new FieldSet());
+  const dropped = previous ? previous.fields.difference(appliedFields).paths() : [];
+  dropped.sort((a, b) => b.length - a.length);
+  for (const path of dropped) if (!othersOwn.hasPrefix(path)) removeField(merged, path, context);
+
+  merged = finish(merged);
+  const removed = compareObjects(context, live, merged).removed;
+  managers = managers.map((m) => ({ ...m, fields: m.fields.difference(removed) }));
+
+  const unchangedSet = previous !== undefined && previous.fields.equals(appliedFields);
+  const entry: Manager = {
+    manager: request.applier,
+    operation: 'Apply',
+    apiVersion: request.apiVersion,
+    time: unchangedSet && live && deepEqual(stripMeta(live), stripMeta(merged)) ? previous.time : request.now,
+    fields: appliedFields,
+  };
+  const position = request.liveManagers.findIndex((m) => sameManager(m, applier));
+  const ordered = request.liveManagers.filter((m) => !sameManager(m, applier)).map((m) => managers.find((x) => sameManager(x, m))!);
+  if (position >= 0) ordered.splice(position, 0, entry);
+  else ordered.push(entry);
+  return { ok: true, merged, managers: ordered.filter((m) => !m.fields.isEmpty()), appliedFields };
+}
+
+function stripMeta(o: JsonObject): JsonObject {
+  const copy = { ...o };
+  delete copy['metadata'];
+  return copy;
+}
+
+/** Merges an applied value into a live value following list types and atomic maps. */
+export function mergeValue(context: TypeContext, live: JsonValue | undefined, applied: JsonValue, names: string[]): JsonValue {
+  if (Array.isArray(applied)) {
+    const listType = listTypeAt(context, names);
+    if (listType.type === 'atomic' || !Array.isArray(live)) return clone(applied);
+    const result = [...live];
+    const keyOf = (item: JsonValue, i: number) => itemElement(listType, item, i);
+    applied.forEach((item, i) => {
+      const key = keyOf(item, i);
+      const at = result.findIndex((existing, j) => keyOf(existing, j) === key);
+      if (at < 0) result.push(clone(item));
+      else if (listType.type === 'map') result[at] = mergeValue(context, result[at], item, names);
+    });
+    return result;
+  }
+  if (isObject(applied) && !(names.length > 0 && isAtomicMap(context, names))) {
+    const result: JsonObject = isObject(live) ? live : {};
+    for (const [k, v] of Object.entries(applied)) {
+      if (v === null) {
+        delete result[k];
+        continue;
+      }
+      result[k] = mergeValue(context, result[k], v, [...names, k]);
+    }
+    return result;
+  }
+  return clone(applied);
+}
+
+/** The 409 message kube-apiserver writes for apply conflicts. */
+export function conflictMessage(conflicts: ApplyConflict[]): string {
+  const n = conflicts.length;
+  if (n === 1) {
+    const c = conflicts[0]!;
+    return `Apply failed with 1 conflict: conflict with "${c.manager}" using ${c.apiVersion}: ${formatPath(c.path)}`;
+  }
+  const lines = conflicts.map((c) => `- conflict with "${c.manager}" using ${c.apiVersion}: ${formatPath(c.path)}`);
+  return `Apply failed with ${n} conflicts: \n${lines.join('\n')}`;
+}

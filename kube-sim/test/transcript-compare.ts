@@ -1,0 +1,99 @@
+/**
+ * Structural comparison of a simulator response with a recorded one, ignoring what is
+ * unique to a run (README of the transcripts): uids, timestamps, resourceVersion values
+ * (but not whether they changed), clusterIPs, pod-template-hash, generated name suffixes,
+ * continue tokens and Go pointers in messages.
+ */
+export class RunMapping {
+  /** transcript resourceVersion → simulator resourceVersion, for objects. */
+  readonly versions = new Map<string, string>();
+  readonly continues = new Map<string, string>();
+
+  /** Rewrites a recorded request path to this run's resourceVersions and continue tokens. */
+  rewritePath(path: string): string {
+    return path
+      .replace(/([?&]resourceVersion=)(\d+)/, (_, p: string, rv: string) => p + (rv === '1' ? rv : (this.versions.get(rv) ?? rv)))
+      .replace(/([?&]continue=)([^&]+)/, (_, p: string, token: string) => p + (this.continues.get(token) ?? token));
+  }
+}
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+const TIME = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z/g;
+
+function normalizeString(value: string): string {
+  return value
+    .replace(UUID, '<uuid>')
+    .replace(TIME, '<time>')
+    .replace(/^10\.96\.\d+\.\d+$/, '<cluster-ip>')
+    .replace(/^\d+\.\d+\.\d+\.\d+:\d+$/, '<server-address>')
+    .replace(/0x[0-9a-f]+/g, '0x')
+    .replace(/-[a-z0-9]{9,10}(-[a-z0-9]{5})?(?=$|["\s])/g, (_m, rand?: string) => (rand ? '-<hash>-<rand>' : '-<hash>'))
+    .replace(/^[a-z0-9]{9,10}$/, '<hash>');
+}
+
+function normalizeKey(key: string): string {
+  return key.replace(UUID, '<uuid>');
+}
+
+export interface Difference {
+  path: string;
+  expected: unknown;
+  actual: unknown;
+}
+
+export function compareBodies(expected: unknown, actual: unknown, mapping: RunMapping): Difference[] {
+  const differences: Difference[] = [];
+  const walk = (e: unknown, a: unknown, path: string, key: string): void => {
+    if (key === 'resourceVersion' && typeof e === 'string' && typeof a === 'string') {
+      if (path.endsWith('.metadata.resourceVersion') && path.split('.').length <= 3 && path.startsWith('$.metadata')) {
+        // a list's resourceVersion: record only, other writers (controllers) may interleave
+        if (!mapping.versions.has(e)) mapping.versions.set(e, a);
+        return;
+      }
+      const known = mapping.versions.get(e);
+      if (known === undefined) {
+        if ([...mapping.versions.values()].includes(a) && !path.includes('stream')) differences.push({ path, expected: `${e} (new version)`, actual: `${a} (a version seen before)` });
+        mapping.versions.set(e, a);
+      } else if (known !== a) differences.push({ path, expected: `${e} (= ${known} of this run)`, actual: a });
+      return;
+    }
+    if (key === 'continue' && typeof e === 'string' && typeof a === 'string') {
+      mapping.continues.set(e, a);
+      return;
+    }
+    if (key === 'storageVersionHash' && typeof e === 'string' && typeof a === 'string' && e.length === a.length) {
+      if (e !== a) differences.push({ path, expected: e, actual: a });
+      return;
+    }
+    if (Array.isArray(e)) {
+      if (!Array.isArray(a) || a.length !== e.length) {
+        differences.push({ path, expected: e, actual: a });
+        return;
+      }
+      e.forEach((item, i) => walk(item, a[i], `${path}[${i}]`, ''));
+      return;
+    }
+    if (e !== null && typeof e === 'object') {
+      if (a === null || typeof a !== 'object' || Array.isArray(a)) {
+        differences.push({ path, expected: e, actual: a });
+        return;
+      }
+      // Keys are compared normalized too: managedFields name list items by uid (k:{"uid":...}).
+      const actualByKey = new Map(Object.keys(a as object).map((k) => [normalizeKey(k), k]));
+      const ek = Object.keys(e as object).sort();
+      const missing = ek.filter((k) => !actualByKey.has(normalizeKey(k)));
+      const expectedKeys = new Set(ek.map(normalizeKey));
+      const extra = [...actualByKey.keys()].filter((k) => !expectedKeys.has(k));
+      if (missing.length || extra.length) differences.push({ path, expected: `keys ${missing.join(',')}`, actual: `extra keys ${extra.join(',')} / missing ${missing.join(',')}` });
+      for (const k of ek) {
+        const ak = actualByKey.get(normalizeKey(k));
+        if (ak !== undefined) walk((e as Record<string, unknown>)[k], (a as Record<string, unknown>)[ak], `${path}.${k}`, k);
+      }
+      return;
+    }
+    const same = typeof e === 'string' && typeof a === 'string' ? normalizeString(e) === normalizeString(a) : e === a;
+    if (!same) differences.push({ path, expected: e, actual: a });
+  };
+  walk(expected, actual, '$', '');
+  return differences;
+}
