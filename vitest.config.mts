@@ -2,7 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   // "source" makes the #proto/#hub/#agent/#kube-sim imports resolve to TypeScript sources.
+  // Tests run in vitest's server-side environment, which resolves imports with its own conditions.
   resolve: { conditions: ['source'] },
+  ssr: { resolve: { conditions: ['source'] } },
   test: {
     include: ['**/*.spec.ts'],
     exclude: ['node_modules/**', 'dist/**'],

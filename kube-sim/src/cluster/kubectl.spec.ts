@@ -26,7 +26,8 @@ data:
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kube-sim-kubectl-'));
-  sim = await startSimCluster({ name: 'kubectl', kubeconfigPath: join(dir, 'sim.kubeconfig') });
+  // The kubeconfig's directory does not exist yet: the simulator makes it.
+  sim = await startSimCluster({ name: 'kubectl', kubeconfigPath: join(dir, 'not-yet-made', 'sim.kubeconfig') });
   await writeFile(join(dir, 'app.yaml'), MANIFEST);
 });
 afterAll(async () => {
@@ -34,7 +35,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const kubectl = async (...args: string[]) => (await run('kubectl', ['--kubeconfig', join(dir, 'sim.kubeconfig'), ...args], { timeout: 20_000 })).stdout;
+const kubectl = async (...args: string[]) => (await run('kubectl', ['--kubeconfig', sim.kubeconfigPath!, ...args], { timeout: 20_000 })).stdout;
 
 describe('kubectl against a simulated cluster', () => {
   it('applies server-side, reads back and deletes', async () => {

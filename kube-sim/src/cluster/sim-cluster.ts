@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { ApiServer } from '../api/api-server';
 import { Discovery } from '../discovery/discovery';
 import { createApiHandler } from '../http/api-handler';
@@ -53,7 +54,10 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
   address = `${host}:${port}`;
   const url = `http://${host}:${port}`;
   const kubeconfig = renderKubeconfig(name, `https://${host}:${port}`, token);
-  if (options.kubeconfigPath) await writeFile(options.kubeconfigPath, kubeconfig, { mode: 0o600 });
+  if (options.kubeconfigPath) {
+    await mkdir(dirname(options.kubeconfigPath), { recursive: true });
+    await writeFile(options.kubeconfigPath, kubeconfig, { mode: 0o600 });
+  }
 
   return {
     name,

@@ -1,0 +1,99 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { completeAgentConfig, ConfigError, loadAgentConfig, parseClusterLabels } from './config';
+
+const minimal = { HUB_ADDRESS: 'hub.example.com:9090', CLUSTER_NAME: 'prod-eu-1' };
+
+function errorOf(action: () => unknown): ConfigError {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadAgentConfig', () => {
+  it('applies the documented defaults', () => {
+    expect(loadAgentConfig(minimal)).toEqual({
+      hubAddress: 'hub.example.com:9090',
+      clusterName: 'prod-eu-1',
+      clusterLabels: {},
+      namespace: 'gitfleet-system',
+      cacheDir: join(tmpdir(), 'gitfleet-agent-prod-eu-1'),
+      heartbeatIntervalMs: 10_000,
+      logLevel: 'info',
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadAgentConfig({
+      ...minimal,
+      BOOTSTRAP_TOKEN: 'tok',
+      CLUSTER_LABELS: 'env=prod, region=eu-west ,example.com/tier=gold',
+      AGENT_NAMESPACE: 'fleet',
+      CACHE_DIR: '/var/cache/gitfleet',
+      HEARTBEAT_INTERVAL: '2.5',
+      LOG_LEVEL: 'debug',
+    });
+    expect(config).toMatchObject({
+      bootstrapToken: 'tok',
+      clusterLabels: { env: 'prod', region: 'eu-west', 'example.com/tier': 'gold' },
+      namespace: 'fleet',
+      cacheDir: '/var/cache/gitfleet',
+      heartbeatIntervalMs: 2500,
+      logLevel: 'debug',
+    });
+  });
+
+  it.each([
+    [{ CLUSTER_NAME: 'a' }, 'HUB_ADDRESS', 'is required'],
+    [{ HUB_ADDRESS: 'h:1' }, 'CLUSTER_NAME', 'is required'],
+    [{ ...minimal, HUB_ADDRESS: 'http://hub:9090' }, 'HUB_ADDRESS', 'must be host:port'],
+    [{ ...minimal, HUB_ADDRESS: 'hub:70000' }, 'HUB_ADDRESS', 'port must be between'],
+    [{ ...minimal, CLUSTER_NAME: 'Prod_EU' }, 'CLUSTER_NAME', 'DNS-1123 label'],
+    [{ ...minimal, CLUSTER_NAME: 'x'.repeat(64) }, 'CLUSTER_NAME', 'DNS-1123 label'],
+    [{ ...minimal, AGENT_NAMESPACE: 'Not-Valid' }, 'AGENT_NAMESPACE', 'DNS-1123 label'],
+    [{ ...minimal, CLUSTER_LABELS: 'env' }, 'CLUSTER_LABELS', 'is not key=value'],
+    [{ ...minimal, CLUSTER_LABELS: 'env=prod,env=dev' }, 'CLUSTER_LABELS', 'given twice'],
+    [{ ...minimal, CLUSTER_LABELS: 'bad key=x' }, 'CLUSTER_LABELS', 'not a valid label key'],
+    [{ ...minimal, CLUSTER_LABELS: 'env=not valid!' }, 'CLUSTER_LABELS', 'not a valid label value'],
+    [{ ...minimal, HEARTBEAT_INTERVAL: '0' }, 'HEARTBEAT_INTERVAL', 'positive number of seconds'],
+    [{ ...minimal, HEARTBEAT_INTERVAL: '10s' }, 'HEARTBEAT_INTERVAL', 'positive number of seconds'],
+    [{ ...minimal, LOG_LEVEL: 'loud' }, 'LOG_LEVEL', 'must be one of'],
+  ])('refuses %o naming %s', (env, variable, problem) => {
+    const error = errorOf(() => loadAgentConfig(env));
+    expect(error.variable).toBe(variable);
+    expect(error.message).toContain(variable);
+    expect(error.message).toContain(problem);
+  });
+
+  it('never puts the bootstrap token in an error message', () => {
+    const error = errorOf(() => loadAgentConfig({ ...minimal, BOOTSTRAP_TOKEN: 'super-secret-token', LOG_LEVEL: 'nope' }));
+    expect(error.message).not.toContain('super-secret-token');
+  });
+});
+
+describe('parseClusterLabels', () => {
+  it('treats an empty string as no labels', () => {
+    expect(parseClusterLabels('')).toEqual({});
+    expect(parseClusterLabels(' , ')).toEqual({});
+  });
+
+  it('allows empty values, as Kubernetes does', () => {
+    expect(parseClusterLabels('edge=')).toEqual({ edge: '' });
+  });
+});
+
+describe('completeAgentConfig', () => {
+  it('fills defaults for a programmatic start and validates what it is given', () => {
+    expect(completeAgentConfig({ hubAddress: '127.0.0.1:1234', clusterName: 'alpha', cacheDir: undefined })).toMatchObject({
+      namespace: 'gitfleet-system',
+      cacheDir: join(tmpdir(), 'gitfleet-agent-alpha'),
+      heartbeatIntervalMs: 10_000,
+    });
+    expect(errorOf(() => completeAgentConfig({ hubAddress: '127.0.0.1:1234', clusterName: 'Alpha' })).variable).toBe('CLUSTER_NAME');
+  });
+});

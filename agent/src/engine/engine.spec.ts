@@ -1,0 +1,240 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Target, TargetSet } from '#proto';
+import { startSimCluster, type SimCluster } from '#kube-sim';
+import { BareRepo } from '../../../test/support/git';
+import { createLogger } from '../logger';
+import { until } from '../testing/fake-hub';
+import { GitCache } from '../source/git-cache';
+import { formatRef, type TargetSyncResult } from './change-set';
+import { Engine } from './engine';
+import { loadKubeConfig, ObjectClient } from './object-client';
+import { MemoryTargetSetStore } from './target-set-store';
+
+const WEB = {
+  'apps/web/namespace.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: web\n',
+  'apps/web/config.yaml':
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\ndata:\n  greeting: hello\n---\n' +
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-flags\n  namespace: web\ndata:\n  beta: "false"\n',
+};
+
+let cluster: SimCluster;
+let repo: BareRepo;
+let cacheDir: string;
+let client: ObjectClient;
+let engine: Engine;
+let results: TargetSyncResult[];
+let revision = 0;
+
+function target(commit: string, bundle = 'web', path = `apps/${bundle}`, defaultNamespace = 'web'): Target {
+  return { bundle, source: { repoUrl: repo.url, commit, path }, defaultNamespace, syncPolicy: undefined, values: {} };
+}
+
+async function push(...targets: Target[]): Promise<TargetSet> {
+  revision += 1;
+  const targetSet = { revision: String(revision), checksum: `sum-${revision}`, targets };
+  await engine.takeTargetSet(targetSet);
+  await engine.idle();
+  return targetSet;
+}
+
+function finals(bundle = 'web'): TargetSyncResult[] {
+  return results.filter((r) => r.bundle === bundle && r.phase !== 'progressing');
+}
+
+function actions(result: TargetSyncResult): Record<string, string> {
+  return Object.fromEntries(result.changes.map((c) => [formatRef(c.ref), c.action]));
+}
+
+async function live(apiVersion: string, kind: string, name: string, namespace?: string) {
+  return client.readIfExists({ apiVersion, kind, name, ...(namespace ? { namespace } : {}) });
+}
+
+beforeEach(async () => {
+  cluster = await startSimCluster({ name: 'engine-test' });
+  repo = await BareRepo.create();
+  cacheDir = await mkdtemp(join(tmpdir(), 'gitfleet-engine-'));
+  client = ObjectClient.fromKubeConfig(loadKubeConfig(cluster.kubeconfig));
+  results = [];
+  revision = 0;
+  engine = new Engine({
+    cache: new GitCache(cacheDir),
+    client,
+    store: new MemoryTargetSetStore(),
+    logger: createLogger('silent'),
+    onResult: (result) => results.push(result),
+    retryBackoff: { baseMs: 60_000, factor: 2, capMs: 60_000, resetAfterMs: Infinity },
+  });
+});
+
+afterEach(async () => {
+  await engine.stop();
+  await cluster.stop();
+  await repo.remove();
+  await rm(cacheDir, { recursive: true, force: true });
+});
+
+describe('Engine against a simulated cluster', () => {
+  it('applies a bundle: namespaces first, default namespace filled in, gitfleet labels set, all created', async () => {
+    const commit = await repo.commit(WEB);
+    await push(target(commit));
+
+    expect(results.map((r) => r.phase)).toEqual(['progressing', 'synced']);
+    const [result] = finals();
+    expect(result).toMatchObject({ bundle: 'web', commit, targetSetRevision: '1', message: '' });
+    expect(result!.changes.map((c) => [formatRef(c.ref), c.action])).toEqual([
+      ['Namespace/web', 'created'],
+      ['ConfigMap/web/web-config', 'created'],
+      ['ConfigMap/web/web-flags', 'created'],
+    ]);
+    const config = await live('v1', 'ConfigMap', 'web-config', 'web');
+    expect((config as { data?: unknown }).data).toEqual({ greeting: 'hello' });
+    expect(config!.metadata!.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'gitfleet', 'gitfleet.io/bundle': 'web' });
+    expect(config!.metadata!.managedFields?.map((f) => f.manager)).toContain('gitfleet');
+    expect((await live('v1', 'Namespace', 'web'))!.metadata!.labels).toMatchObject({ 'gitfleet.io/bundle': 'web' });
+  });
+
+  it('reports configured for what changed and unchanged for the rest at a new commit', async () => {
+    const first = await repo.commit(WEB);
+    await push(target(first));
+    const second = await repo.commit({ 'apps/web/config.yaml': WEB['apps/web/config.yaml'].replace('hello', 'bonjour') });
+    await push(target(second));
+
+    const latest = finals().at(-1)!;
+    expect(latest).toMatchObject({ phase: 'synced', commit: second, targetSetRevision: '2' });
+    expect(actions(latest)).toEqual({
+      'Namespace/web': 'unchanged',
+      'ConfigMap/web/web-config': 'configured',
+      'ConfigMap/web/web-flags': 'unchanged',
+    });
+    expect(((await live('v1', 'ConfigMap', 'web-config', 'web')) as { data?: unknown }).data).toEqual({ greeting: 'bonjour' });
+  });
+
+  it('does not apply again a re-sent identical TargetSet', async () => {
+    const commit = await repo.commit(WEB);
+    await push(target(commit));
+    const before = (await live('v1', 'ConfigMap', 'web-config', 'web'))!.metadata!.resourceVersion;
+    results = [];
+    await push(target(commit));
+    expect(results).toEqual([]);
+    expect((await live('v1', 'ConfigMap', 'web-config', 'web'))!.metadata!.resourceVersion).toBe(before);
+    expect(engine.heldChecksum()).toBe('sum-2');
+  });
+
+  it('applies to the same commit again when the values change', async () => {
+    const commit = await repo.commit(WEB);
+    await push(target(commit));
+    results = [];
+    await push({ ...target(commit), values: { region: 'eu' } });
+    expect(finals().map((r) => r.phase)).toEqual(['synced']);
+  });
+
+  it('applies everything it can and reports each refused object with its Kind/ns/name and reason', async () => {
+    const commit = await repo.commit({
+      ...WEB,
+      'apps/web/bad.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Not_A_Valid_Name\n',
+      'apps/web/unknown.yaml': 'apiVersion: example.com/v1\nkind: Gizmo\nmetadata:\n  name: g\n',
+    });
+    await push(target(commit));
+
+    const result = finals()[0]!;
+    expect(result.phase).toBe('failed');
+    expect(result.message).toMatch(/^2 of 5 resources failed: /);
+    const failures = Object.fromEntries(result.changes.filter((c) => c.action === 'failed').map((c) => [formatRef(c.ref), c.error]));
+    expect(failures['ConfigMap/web/Not_A_Valid_Name']).toMatch(/^ConfigMap\/web\/Not_A_Valid_Name apply failed \(Invalid\): /);
+    expect(failures['Gizmo/g']).toBe(
+      'Gizmo/g apply failed: the cluster has no kind Gizmo in example.com/v1 (is its CustomResourceDefinition installed?)',
+    );
+    expect(await live('v1', 'ConfigMap', 'web-config', 'web')).toBeDefined();
+  });
+
+  it('applies a CRD before the custom resources that use it', async () => {
+    const crd = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names: { plural: widgets, singular: widget, kind: Widget, listKind: WidgetList }
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          x-kubernetes-preserve-unknown-fields: true
+`;
+    const commit = await repo.commit({
+      ...WEB,
+      'apps/web/a-widget.yaml': 'apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w1\nspec:\n  size: 3\n',
+      'apps/web/z-crd.yaml': crd,
+    });
+    await push(target(commit));
+    const result = finals()[0]!;
+    expect(result.message).toBe('');
+    expect(result.changes.map((c) => formatRef(c.ref))).toEqual([
+      'CustomResourceDefinition/widgets.example.com',
+      'Namespace/web',
+      'ConfigMap/web/web-config',
+      'ConfigMap/web/web-flags',
+      'Widget/web/w1',
+    ]);
+    expect(result.phase).toBe('synced');
+  });
+
+  it('fails the whole bundle, applying nothing, when a manifest is invalid', async () => {
+    const commit = await repo.commit({ ...WEB, 'apps/web/broken.yaml': 'apiVersion: v1\nmetadata:\n  name: no-kind\n' });
+    await push(target(commit));
+    const result = finals()[0]!;
+    expect(result).toMatchObject({ phase: 'failed', changes: [] });
+    expect(result.message).toBe('source: apps/web/broken.yaml:1: not a Kubernetes object: missing kind');
+    expect(await live('v1', 'Namespace', 'web')).toBeUndefined();
+  });
+
+  it('fails a bundle whose path escapes the repository, applying nothing', async () => {
+    const commit = await repo.commit(WEB);
+    await push(target(commit, 'web', '../../etc'));
+    expect(finals()[0]!.message).toMatch(/^source: source path "..\/..\/etc" must not contain '\.\.'/);
+    expect(await live('v1', 'Namespace', 'web')).toBeUndefined();
+  });
+
+  it('retries a failure that may pass, and stops retrying once synced', async () => {
+    const quick = new Engine({
+      cache: new GitCache(cacheDir),
+      client,
+      store: new MemoryTargetSetStore(),
+      logger: createLogger('silent'),
+      onResult: (result) => results.push(result),
+      retryBackoff: { baseMs: 100, factor: 1, capMs: 100, resetAfterMs: Infinity },
+    });
+    try {
+      const commit = await repo.commit({ 'apps/late/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: later\n' });
+      await quick.takeTargetSet({ revision: '1', checksum: 'x', targets: [target(commit, 'late', 'apps/late', 'default')] });
+      await until(() => finals('late').length >= 2);
+      expect(finals('late').every((r) => r.phase === 'failed')).toBe(true);
+      expect(finals('late')[0]!.changes[0]!.error).toMatch(/^ConfigMap\/later\/c apply failed \(NotFound\): /);
+
+      await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'later' } });
+      await until(() => finals('late').at(-1)!.phase === 'synced');
+      const count = finals('late').length;
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(finals('late').length).toBe(count);
+    } finally {
+      await quick.stop();
+    }
+  });
+
+  it('syncs several targets, each with its own result', async () => {
+    const commit = await repo.commit({
+      ...WEB,
+      'apps/rbac/role.yaml': 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: reader\nrules: []\n',
+    });
+    await push(target(commit), target(commit, 'rbac', 'apps/rbac', 'default'));
+    expect(finals('web')[0]!.phase).toBe('synced');
+    expect(actions(finals('rbac')[0]!)).toEqual({ 'ClusterRole/reader': 'created' });
+  });
+});

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '../source/manifest-reader';
+import { orderForApply } from './order';
+import { BUNDLE_LABEL, MANAGED_BY_LABEL, prepareObject } from './prepare';
+
+function obj(kind: string, name: string, apiVersion = 'v1', namespace?: string): { object: KubeObject } {
+  return { object: { apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } } };
+}
+
+const names = (stages: { object: KubeObject }[][]): string[][] => stages.map((s) => s.map((i) => `${i.object.kind}/${i.object.metadata.name}`));
+
+describe('orderForApply', () => {
+  it('puts CRDs first, then Namespaces, then the rest by kind and name', () => {
+    const stages = orderForApply([
+      obj('Deployment', 'web', 'apps/v1'),
+      obj('Widget', 'w', 'example.com/v1'),
+      obj('ConfigMap', 'b'),
+      obj('Namespace', 'web'),
+      obj('CustomResourceDefinition', 'widgets.example.com', 'apiextensions.k8s.io/v1'),
+      obj('ConfigMap', 'a'),
+      obj('Service', 'web'),
+      obj('Gadget', 'g', 'example.com/v1'),
+    ]);
+    expect(names(stages)).toEqual([
+      ['CustomResourceDefinition/widgets.example.com'],
+      ['Namespace/web'],
+      ['ConfigMap/a', 'ConfigMap/b', 'Service/web', 'Deployment/web', 'Gadget/g', 'Widget/w'],
+    ]);
+  });
+
+  it('leaves out empty stages', () => {
+    expect(names(orderForApply([obj('ConfigMap', 'a')]))).toEqual([['ConfigMap/a']]);
+  });
+});
+
+describe('prepareObject', () => {
+  it('sets the default namespace on a namespaced object that sets none, and the gitfleet labels', () => {
+    const prepared = prepareObject(
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', labels: { app: 'web', [MANAGED_BY_LABEL]: 'helm' } } },
+      { bundle: 'web', defaultNamespace: 'web', namespaced: true },
+    );
+    expect(prepared.metadata).toEqual({
+      name: 'a',
+      namespace: 'web',
+      labels: { app: 'web', [MANAGED_BY_LABEL]: 'gitfleet', [BUNDLE_LABEL]: 'web' },
+    });
+  });
+
+  it('keeps a namespace the manifest sets and does not touch the original', () => {
+    const original: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'other' } };
+    const prepared = prepareObject(original, { bundle: 'web', defaultNamespace: 'web', namespaced: true });
+    expect(prepared.metadata.namespace).toBe('other');
+    expect(original.metadata.labels).toBeUndefined();
+  });
+
+  it('gives cluster-scoped objects no namespace', () => {
+    const prepared = prepareObject(
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'r', namespace: 'web' } },
+      { bundle: 'web', defaultNamespace: 'web', namespaced: false },
+    );
+    expect(prepared.metadata.namespace).toBeUndefined();
+  });
+});

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { Backoff, backoffCeiling, defaultBackoffOptions } from './backoff';
+
+const options = defaultBackoffOptions();
+
+describe('backoff', () => {
+  it('follows the protocol ladder: 500 ms doubling up to a 30 s cap', () => {
+    const ceilings = Array.from({ length: 9 }, (_, n) => backoffCeiling(n, options));
+    expect(ceilings).toEqual([500, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+  });
+
+  it('never overflows after a very long outage', () => {
+    expect(backoffCeiling(100_000, options)).toBe(30_000);
+  });
+
+  it('uses full jitter: a wait is uniform between zero and the ceiling', () => {
+    const low = new Backoff(options, () => 0);
+    const high = new Backoff(options, () => 0.999999);
+    expect([low.next(), low.next(), low.next()]).toEqual([0, 0, 0]);
+    expect([high.next(), high.next(), high.next()]).toEqual([499, 999, 1999]);
+  });
+
+  it('resets only after a session that lasted long enough', () => {
+    const backoff = new Backoff(options, () => 0.5);
+    backoff.next();
+    backoff.next();
+    backoff.next();
+    backoff.sessionEnded(29_999);
+    expect(backoff.next()).toBe(2000); // 0.5 × 4000: the ladder went on
+    backoff.sessionEnded(30_000);
+    expect(backoff.next()).toBe(250);
+  });
+});

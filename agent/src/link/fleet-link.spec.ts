@@ -1,0 +1,157 @@
+import { status } from '@grpc/grpc-js';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AgentMessage, FleetClient, StatusReport, TargetSet } from '#proto';
+import { createLogger } from '../logger';
+import { FakeHub, until } from '../testing/fake-hub';
+import { createFleetClient } from './fleet-client';
+import { FleetLink, type LinkHandler } from './fleet-link';
+
+function report(seq: string): StatusReport {
+  return { seq, bundle: 'web', commit: 'c'.repeat(40), phase: 2, message: '', resources: [], observedAt: '', targetSetRevision: '1' };
+}
+
+function kinds(messages: AgentMessage[]): string[] {
+  return messages.map((m) => (m.kind?.$case === 'statusReport' ? `report:${m.kind.value.seq}` : m.kind!.$case));
+}
+
+const silent = createLogger('silent');
+let hub: FakeHub;
+let link: FleetLink | undefined;
+let client: FleetClient | undefined;
+
+function startLink(handler: Partial<LinkHandler> = {}, extra: { heartbeatIntervalMs?: number; baseMs?: number } = {}): FleetLink {
+  client = createFleetClient(hub.address);
+  link = new FleetLink({
+    client,
+    heartbeatIntervalMs: extra.heartbeatIntervalMs ?? 10_000,
+    handler: { heldChecksum: () => '', takeTargetSet: async () => {}, ...handler },
+    logger: silent,
+    backoff: { baseMs: extra.baseMs ?? 20, factor: 2, capMs: 2000, resetAfterMs: 30_000 },
+    random: () => 0.999,
+  });
+  link.start({ clusterId: 'c-123', credential: 'c-123.s3cret' });
+  return link;
+}
+
+afterEach(async () => {
+  await link?.stop();
+  link = undefined;
+  client?.close();
+  hub.stop();
+});
+
+describe('FleetLink', () => {
+  it('authenticates with the bearer credential and says Hello with the checksum it holds', async () => {
+    hub = new FakeHub();
+    await hub.start();
+    startLink({ heldChecksum: () => 'abc123' });
+    await until(() => hub.streams[0]?.received.length === 1);
+    const stream = hub.streams[0]!;
+    expect(stream.metadata.get('authorization')).toEqual(['Bearer c-123.s3cret']);
+    expect(stream.received[0]!.kind).toEqual({
+      $case: 'hello',
+      value: expect.objectContaining({ clusterId: 'c-123', targetSetChecksum: 'abc123', lastAckedSeq: '' }),
+    });
+  });
+
+  it('acks a TargetSet only after the agent has taken it in hand', async () => {
+    hub = new FakeHub();
+    await hub.start();
+    const targetSet: TargetSet = { revision: '3', checksum: 'f00d', targets: [] };
+    hub.onConnect = (call) => call.write({ kind: { $case: 'targetSet', value: targetSet } });
+    let release!: () => void;
+    const taken: TargetSet[] = [];
+    startLink({
+      takeTargetSet: (ts) => {
+        taken.push(ts);
+        return new Promise<void>((resolve) => (release = resolve));
+      },
+    });
+    await until(() => taken.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(kinds(hub.streams[0]!.received)).toEqual(['hello']);
+    release();
+    await until(() => hub.streams[0]!.received.length === 2);
+    expect(hub.streams[0]!.received[1]!.kind).toEqual({ $case: 'targetSetAck', value: { revision: '3', checksum: 'f00d' } });
+    expect(taken[0]).toEqual(targetSet);
+  });
+
+  it('re-sends unacknowledged reports in order after the stream drops, and forgets acked ones', async () => {
+    hub = new FakeHub();
+    await hub.start();
+    const agent = startLink();
+    await until(() => hub.streams.length === 1);
+    agent.send(report('101'));
+    agent.send(report('102'));
+    agent.send(report('103'));
+    await until(() => hub.streams[0]!.received.length === 4);
+    hub.streams[0]!.call.write({ kind: { $case: 'statusAck', value: { seq: '101' } } });
+    await until(() => agent.unacknowledged().length === 2);
+    hub.streams[0]!.call.emit('error', { code: status.UNAVAILABLE, details: 'hub replica shutting down' });
+
+    await until(() => hub.streams[1]?.received.length === 3);
+    expect(kinds(hub.streams[1]!.received)).toEqual(['hello', 'report:102', 'report:103']);
+    const hello = hub.streams[1]!.received[0]!.kind;
+    expect(hello?.$case === 'hello' && hello.value.lastAckedSeq).toBe('101');
+
+    hub.streams[1]!.call.write({ kind: { $case: 'statusAck', value: { seq: '102' } } });
+    hub.streams[1]!.call.write({ kind: { $case: 'statusAck', value: { seq: '103' } } });
+    await until(() => agent.unacknowledged().length === 0);
+  });
+
+  it('sends reports produced before it started right after its Hello', async () => {
+    hub = new FakeHub();
+    await hub.start();
+    client = createFleetClient(hub.address);
+    link = new FleetLink({
+      client,
+      heartbeatIntervalMs: 10_000,
+      handler: { heldChecksum: () => '', takeTargetSet: async () => {} },
+      logger: silent,
+    });
+    link.send(report('7'));
+    link.send(report('8'));
+    link.start({ clusterId: 'c-123', credential: 'c-123.s3cret' });
+    await until(() => hub.streams[0]?.received.length === 3);
+    expect(kinds(hub.streams[0]!.received)).toEqual(['hello', 'report:7', 'report:8']);
+  });
+
+  it('backs off between refused attempts instead of spinning', async () => {
+    hub = new FakeHub();
+    await hub.start();
+    hub.onConnect = (call) => call.emit('error', { code: status.UNAUTHENTICATED, details: 'unknown credential' });
+    startLink({}, { baseMs: 40 });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const times = hub.streams.map((s) => s.openedAt);
+    // Waits of ~39, 79, 159, 319, 639 ms: five or six attempts in a second, not hundreds.
+    expect(times.length).toBeGreaterThanOrEqual(3);
+    expect(times.length).toBeLessThanOrEqual(6);
+    const gaps = times.slice(1).map((t, i) => t - times[i]!);
+    for (let i = 1; i < gaps.length; i++) {
+      expect(gaps[i]!).toBeGreaterThan(gaps[i - 1]! * 1.4);
+    }
+  });
+
+  it('sends heartbeats and reconnects when the hub goes silent for three intervals', async () => {
+    hub = new FakeHub();
+    await hub.start();
+    startLink({}, { heartbeatIntervalMs: 100 });
+    await until(() => hub.streams.length === 2, 3000);
+    const first = hub.streams[0]!;
+    expect(kinds(first.received).filter((k) => k === 'heartbeat').length).toBeGreaterThanOrEqual(2);
+    expect(hub.streams[1]!.openedAt - first.openedAt).toBeGreaterThanOrEqual(300);
+  });
+
+  it('keeps a live stream open while the hub sends heartbeats', async () => {
+    hub = new FakeHub();
+    await hub.start();
+    hub.onConnect = (call) => {
+      const timer = setInterval(() => call.write({ kind: { $case: 'heartbeat', value: { sentAt: new Date().toISOString() } } }), 50);
+      call.on('close', () => clearInterval(timer));
+      call.on('cancelled', () => clearInterval(timer));
+    };
+    startLink({}, { heartbeatIntervalMs: 100 });
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(hub.streams.length).toBe(1);
+  });
+});

@@ -1,0 +1,238 @@
+import { status as GrpcStatus, type ClientDuplexStream, type StatusObject } from '@grpc/grpc-js';
+import type { AgentMessage, FleetClient, HubMessage, StatusReport, TargetSet } from '#proto';
+import type { Logger } from '../logger';
+import { AGENT_CAPABILITIES, AGENT_VERSION } from '../version';
+import { Backoff, defaultBackoffOptions, type BackoffOptions } from './backoff';
+import { bearerMetadata } from './fleet-client';
+import { ReportOutbox } from './outbox';
+
+/** What the link needs from the rest of the agent. */
+export interface LinkHandler {
+  /** Checksum of the TargetSet the agent holds, "" if none (sent in Hello). */
+  heldChecksum(): string;
+  /** Takes a TargetSet in hand (stores it); the link acks it once this resolves. */
+  takeTargetSet(targetSet: TargetSet): Promise<void>;
+}
+
+export interface FleetLinkOptions {
+  /** The hub's Fleet client; the link does not close it. */
+  client: FleetClient;
+  heartbeatIntervalMs: number;
+  handler: LinkHandler;
+  logger: Logger;
+  backoff?: BackoffOptions;
+  random?: () => number;
+  /** A stream with nothing received for this many heartbeat intervals is dead. */
+  missedHeartbeats?: number;
+}
+
+/** Who the agent is on the hub, from registration. */
+export interface LinkIdentity {
+  clusterId: string;
+  credential: string;
+}
+
+type Call = ClientDuplexStream<AgentMessage, HubMessage>;
+
+/**
+ * The agent's end of the Connect stream: Hello, TargetSet acks, numbered reports kept until
+ * acked and re-sent after a reconnect, heartbeats both ways, reconnect with backoff.
+ */
+export class FleetLink {
+  private readonly outbox: ReportOutbox;
+  private readonly backoff: Backoff;
+  private readonly log: Logger;
+  private call: Call | undefined;
+  private stopped = false;
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private sessions = 0;
+  private identity: LinkIdentity | undefined;
+
+  constructor(private readonly options: FleetLinkOptions) {
+    this.log = options.logger.child({ module: 'link' });
+    this.backoff = new Backoff(options.backoff ?? defaultBackoffOptions(), options.random);
+    this.outbox = new ReportOutbox(10_000, (report) =>
+      this.log.warn({ seq: report.seq, bundle: report.bundle }, 'outbox full: dropped the oldest unacknowledged report'),
+    );
+  }
+
+  /** Starts connecting as `identity`. Reports sent before this wait in the outbox. */
+  start(identity: LinkIdentity): void {
+    if (this.stopped) return;
+    this.identity = identity;
+    this.loop ??= this.run();
+  }
+
+  /** Queues a report; it is sent now if a stream is open, else after the next Hello. */
+  send(report: StatusReport): void {
+    this.outbox.add(report);
+    this.write({ kind: { $case: 'statusReport', value: report } });
+  }
+
+  /** Reports still waiting for the hub's ack, oldest first. */
+  unacknowledged(): StatusReport[] {
+    return this.outbox.pending();
+  }
+
+  get connected(): boolean {
+    return this.call !== undefined;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.call?.cancel();
+    this.wake?.();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      const startedAt = Date.now();
+      const ending = await this.session();
+      const lasted = Date.now() - startedAt;
+      this.backoff.sessionEnded(lasted);
+      if (this.stopped) break;
+      const delay = this.backoff.next();
+      this.logEnding(ending, lasted, delay);
+      await this.sleep(delay);
+    }
+  }
+
+  /** One Connect call, from Hello until the stream ends; resolves with why it ended. */
+  private session(): Promise<SessionEnding> {
+    this.sessions += 1;
+    const session = this.sessions;
+    const identity = this.identity!;
+    return new Promise<SessionEnding>((resolve) => {
+      const call = this.options.client.connect(bearerMetadata(identity.credential));
+      let received = 0;
+      let lastReceivedAt = Date.now();
+      let inbox = Promise.resolve();
+      let ended = false;
+      const finish = (ending: SessionEnding): void => {
+        if (ended) return;
+        ended = true;
+        clearInterval(heartbeat);
+        if (this.call === call) this.call = undefined;
+        resolve(ending);
+      };
+
+      const intervalMs = this.options.heartbeatIntervalMs;
+      const deadAfterMs = intervalMs * (this.options.missedHeartbeats ?? 3);
+      const heartbeat = setInterval(() => {
+        if (Date.now() - lastReceivedAt >= deadAfterMs) {
+          call.cancel();
+          finish({ kind: 'dead', received });
+          return;
+        }
+        this.writeTo(call, { kind: { $case: 'heartbeat', value: { sentAt: new Date().toISOString() } } });
+      }, intervalMs);
+
+      call.on('data', (message: HubMessage) => {
+        received += 1;
+        lastReceivedAt = Date.now();
+        // Messages are handled one after another: an ack must follow its TargetSet's storage.
+        inbox = inbox.then(() => this.handle(call, message)).catch((error: unknown) => {
+          this.log.error({ err: error }, 'failed to handle a message from the hub; reconnecting');
+          call.cancel();
+        });
+      });
+      // 'status' always comes, OK or not; 'error' repeats it and must only be listened to.
+      call.on('error', () => {});
+      call.on('status', (status: StatusObject) => finish({ kind: 'status', status, received }));
+
+      this.call = call;
+      this.writeTo(call, {
+        kind: {
+          $case: 'hello',
+          value: {
+            clusterId: identity.clusterId,
+            agentVersion: AGENT_VERSION,
+            capabilities: [...AGENT_CAPABILITIES],
+            targetSetChecksum: this.options.handler.heldChecksum(),
+            lastAckedSeq: this.outbox.lastAckedSeq,
+          },
+        },
+      });
+      const pending = this.outbox.pending();
+      for (const report of pending) {
+        this.writeTo(call, { kind: { $case: 'statusReport', value: report } });
+      }
+      this.log.debug({ session, resent: pending.length }, 'stream opened, hello sent');
+    });
+  }
+
+  private async handle(call: Call, message: HubMessage): Promise<void> {
+    const kind = message.kind;
+    switch (kind?.$case) {
+      case 'targetSet': {
+        const targetSet = kind.value;
+        this.log.info(
+          { revision: targetSet.revision, checksum: targetSet.checksum, targets: targetSet.targets.length },
+          'received TargetSet',
+        );
+        await this.options.handler.takeTargetSet(targetSet);
+        this.writeTo(call, {
+          kind: { $case: 'targetSetAck', value: { revision: targetSet.revision, checksum: targetSet.checksum } },
+        });
+        return;
+      }
+      case 'statusAck':
+        this.outbox.ack(kind.value.seq);
+        return;
+      case 'heartbeat':
+        return;
+      default:
+        this.log.debug('ignoring an unknown message from the hub');
+    }
+  }
+
+  private write(message: AgentMessage): void {
+    if (this.call) this.writeTo(this.call, message);
+  }
+
+  private writeTo(call: Call, message: AgentMessage): void {
+    if (this.call !== call || !call.writable) return;
+    call.write(message);
+  }
+
+  private logEnding(ending: SessionEnding, lastedMs: number, retryInMs: number): void {
+    const context = { retryInMs, lastedMs, messagesReceived: ending.received, unacknowledgedReports: this.outbox.size };
+    if (ending.kind === 'dead') {
+      this.log.warn(context, 'hub stream silent for too long (missed heartbeats); reconnecting');
+      return;
+    }
+    const { code, details } = ending.status;
+    if (code === GrpcStatus.UNAUTHENTICATED) {
+      // The credential stays: only a hub that says the cluster is unknown makes it worth
+      // dropping (a later issue adds revocation), and re-registering needs an operator anyway.
+      this.log.error(
+        { ...context, code: 'UNAUTHENTICATED', details },
+        'the hub refused this agent\'s credential; retrying with backoff. If the cluster was removed from the hub, ' +
+          'delete the Secret gitfleet-agent in the agent namespace and restart the agent with BOOTSTRAP_TOKEN',
+      );
+    } else if (code === GrpcStatus.PERMISSION_DENIED) {
+      this.log.error({ ...context, code: 'PERMISSION_DENIED', details }, 'the hub refused this session; retrying with backoff');
+    } else if (code === GrpcStatus.OK) {
+      this.log.info(context, 'hub closed the stream; reconnecting');
+    } else {
+      this.log.warn({ ...context, code: GrpcStatus[code] ?? code, details }, 'hub stream ended; reconnecting');
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}
+
+type SessionEnding =
+  | { kind: 'status'; status: StatusObject; received: number }
+  | { kind: 'dead'; received: number };

@@ -1,0 +1,68 @@
+import { Server, ServerCredentials, status, type Metadata, type ServerDuplexStream, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
+import { FleetService, type AgentMessage, type FleetServer, type HubMessage, type RegisterRequest, type RegisterResponse } from '#proto';
+
+export type HubCall = ServerDuplexStream<AgentMessage, HubMessage>;
+
+export interface HubStream {
+  metadata: Metadata;
+  received: AgentMessage[];
+  call: HubCall;
+  openedAt: number;
+}
+
+/**
+ * A fake hub for tests: a real grpc-js server on loopback implementing the Fleet service,
+ * recording every call and letting the test script the hub's side.
+ */
+export class FakeHub {
+  readonly streams: HubStream[] = [];
+  readonly registrations: RegisterRequest[] = [];
+  onConnect: (call: HubCall, index: number) => void = () => {};
+  onRegister: (request: RegisterRequest) => RegisterResponse | { code: status; details: string } = () => ({
+    code: status.UNIMPLEMENTED,
+    details: 'register not scripted',
+  });
+  address = '';
+  private readonly server = new Server();
+
+  async start(): Promise<void> {
+    const implementation: FleetServer = {
+      register: (call: ServerUnaryCall<RegisterRequest, RegisterResponse>, callback: sendUnaryData<RegisterResponse>) => {
+        this.registrations.push(call.request);
+        const answer = this.onRegister(call.request);
+        if ('code' in answer) callback(answer);
+        else callback(null, answer);
+      },
+      connect: (call) => {
+        const stream: HubStream = { metadata: call.metadata, received: [], call, openedAt: Date.now() };
+        this.streams.push(stream);
+        call.on('data', (message: AgentMessage) => stream.received.push(message));
+        call.on('error', () => {});
+        this.onConnect(call, this.streams.length - 1);
+      },
+    };
+    this.server.addService(FleetService, implementation);
+    const port = await new Promise<number>((resolve, reject) =>
+      this.server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p))),
+    );
+    this.address = `127.0.0.1:${port}`;
+  }
+
+  /** Every message the agent sent, over all streams, in order. */
+  allReceived(): AgentMessage[] {
+    return this.streams.flatMap((stream) => stream.received);
+  }
+
+  stop(): void {
+    this.server.forceShutdown();
+  }
+}
+
+/** Polls until `condition` holds. */
+export async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

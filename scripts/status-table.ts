@@ -1,0 +1,49 @@
+/** The fleet status as the demo prints it: one row per cluster, one column per bundle. */
+
+export interface ClusterSummary {
+  name: string;
+  labels: Record<string, string>;
+  connected: boolean;
+  bundles: { bundle: string; desiredCommit: string | null; commit: string | null; phase: string }[];
+}
+
+export async function fetchClusters(httpUrl: string): Promise<ClusterSummary[]> {
+  const res = await fetch(`${httpUrl}/api/v1/clusters`);
+  if (!res.ok) throw new Error(`GET /api/v1/clusters answered ${res.status}`);
+  const body = (await res.json()) as { items: ClusterSummary[] };
+  return body.items;
+}
+
+/** Every expected cluster is connected and every bundle it should run is synced at `commit`. */
+export function isFleetSynced(items: ClusterSummary[], commit: string, expectedClusters: number): boolean {
+  return (
+    items.length >= expectedClusters &&
+    items.every(
+      (c) => c.connected && c.bundles.length > 0 && c.bundles.every((b) => b.phase === 'synced' && b.commit === commit),
+    )
+  );
+}
+
+const short = (sha: string | null) => (sha ? sha.slice(0, 7) : '-');
+
+export function renderStatusTable(items: ClusterSummary[]): string {
+  const bundles = [...new Set(items.flatMap((c) => c.bundles.map((b) => b.bundle)))].sort();
+  const header = ['CLUSTER', 'LINK', 'LABELS', ...bundles.map((b) => b.toUpperCase())];
+  const rows = [...items]
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((c) => [
+      c.name,
+      c.connected ? 'connected' : 'unreachable',
+      Object.entries(c.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(','),
+      ...bundles.map((name) => {
+        const b = c.bundles.find((x) => x.bundle === name);
+        return b ? `${b.phase}@${short(b.commit)}` : '·';
+      }),
+    ]);
+  if (rows.length === 0) return 'no clusters registered yet';
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
