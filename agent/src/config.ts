@@ -1,4 +1,5 @@
 import { tmpdir } from 'node:os';
+import { isDns1123Label, isLabelKey, isLabelValue } from '#core';
 import { join } from 'node:path';
 
 export interface AgentConfig {
@@ -32,17 +33,10 @@ export class ConfigError extends Error {
   }
 }
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
-const LABEL_VALUE = /^(([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?)$/;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export const DEFAULT_NAMESPACE = 'gitfleet-system';
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000;
-
-export function isDns1123Label(value: string): boolean {
-  return value.length <= 63 && DNS1123_LABEL.test(value);
-}
 
 /** Reads and validates the agent's settings; a bad value throws a ConfigError naming the variable. */
 export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
@@ -136,14 +130,10 @@ export function parseClusterLabels(text: string): Record<string, string> {
 }
 
 function checkLabel(key: string, value: string): void {
-  const slash = key.indexOf('/');
-  const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
-  const name = slash >= 0 ? key.slice(slash + 1) : key;
-  const prefixOk = prefix === undefined || (prefix.length <= 253 && prefix.split('.').every(isDns1123Label));
-  if (!prefixOk || name.length > 63 || !LABEL_NAME.test(name)) {
+  if (!isLabelKey(key)) {
     throw new ConfigError('CLUSTER_LABELS', `"${key}" is not a valid label key`);
   }
-  if (value.length > 63 || !LABEL_VALUE.test(value)) {
+  if (!isLabelValue(value)) {
     throw new ConfigError('CLUSTER_LABELS', `value "${value}" of label "${key}" is not a valid label value`);
   }
 }

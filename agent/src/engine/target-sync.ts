@@ -4,7 +4,7 @@ import { fetchManifests } from '../source/fetch-manifests';
 import type { GitCache } from '../source/git-cache';
 import { SourceError, type SourceLimits } from '../source/limits';
 import type { Manifest } from '../source/manifest-reader';
-import { redactText } from '../source/repo-url';
+import { redactUserinfo } from '#core';
 import { applyObject, type ObjectOutcome } from './apply-object';
 import { formatRef, type ChangeSetEntry, type ObjectRef, type TargetSyncResult } from './change-set';
 import { waitForCrdsEstablished, type CrdWaitOptions } from './crd-wait';
@@ -50,7 +50,7 @@ export async function syncTarget(target: Target, revision: string, deps: TargetS
     manifests = await fetchManifests(deps.cache, source, deps.limits);
     checkDuplicates(manifests, target.defaultNamespace);
   } catch (error) {
-    const message = redactText(error instanceof Error ? error.message : String(error));
+    const message = redactUserinfo(error instanceof Error ? error.message : String(error));
     return { result: finish('failed', `source: ${message}`, []), retryable: !(error instanceof SourceError) };
   }
 

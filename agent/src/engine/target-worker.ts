@@ -1,7 +1,7 @@
 import type { Target } from '#proto';
 import { Backoff, type BackoffOptions } from '../link/backoff';
 import type { Logger } from '../logger';
-import { redactText } from '../source/repo-url';
+import { redactUserinfo } from '#core';
 import type { TargetSyncResult } from './change-set';
 import { targetKey } from './target-key';
 import { syncTarget, type TargetSyncDeps } from './target-sync';
@@ -106,7 +106,7 @@ export class TargetWorker {
         commit,
         targetSetRevision: revision,
         phase: 'failed' as const,
-        message: redactText(`internal error: ${error instanceof Error ? error.message : String(error)}`),
+        message: redactUserinfo(`internal error: ${error instanceof Error ? error.message : String(error)}`),
         changes: [],
         observedAt: new Date(),
       },

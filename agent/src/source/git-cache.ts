@@ -4,7 +4,7 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runGit } from './git';
 import { defaultSourceLimits, formatBytes, SourceError, type SourceLimits } from './limits';
-import { redactUrl, stripUserinfo, validateRepoUrl } from './repo-url';
+import { redactUserinfo, repoUrlProblem, stripUserinfo } from '#core';
 
 const COMMIT_SHA = /^([0-9a-f]{40}|[0-9a-f]{64})$/;
 
@@ -39,7 +39,8 @@ export class GitCache {
 
   /** Fetches `commit` of `repoUrl` if needed and returns its tree on disk. Release it when done. */
   async checkout(repoUrl: string, commit: string): Promise<Checkout> {
-    validateRepoUrl(repoUrl);
+    const problem = repoUrlProblem(repoUrl);
+    if (problem !== undefined) throw new SourceError(problem);
     if (!COMMIT_SHA.test(commit)) {
       throw new SourceError(`commit "${commit}" is not a full commit SHA`);
     }
@@ -112,7 +113,7 @@ export class GitCache {
       );
     }
     if (!(await this.hasCommit(gitDir, commit))) {
-      throw new SourceError(`commit ${commit} is not in ${redactUrl(repoUrl)}`);
+      throw new SourceError(`commit ${commit} is not in ${redactUserinfo(repoUrl)}`);
     }
   }
 

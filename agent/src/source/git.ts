@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { redactText } from './repo-url';
+import { redactUserinfo } from '#core';
 
 export interface GitRunOptions {
   gitDir?: string;
@@ -16,7 +16,7 @@ export class GitError extends Error {
     readonly args: string[],
     readonly stderr: string,
   ) {
-    super(redactText(`git ${args.join(' ')} failed: ${stderr.trim() || 'no output'}`));
+    super(redactUserinfo(`git ${args.join(' ')} failed: ${stderr.trim() || 'no output'}`));
     this.name = 'GitError';
   }
 }

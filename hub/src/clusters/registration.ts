@@ -1,4 +1,4 @@
-import { isDns1123Label, isLabelKey, isLabelValue } from '../fleet-repo/fleet-format';
+import { isDns1123Label, isLabelKey, isLabelValue } from '#core';
 
 export type RegistrationErrorCode = 'unauthenticated' | 'invalid_argument' | 'already_exists';
 

@@ -60,25 +60,3 @@ export function formatFleetError(error: FleetError): string {
   const where = [error.file, error.line].filter((part) => part !== null).join(':');
   return [where, error.field, error.message].filter((part) => part !== null && part !== '').join(': ');
 }
-
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
-export function isDns1123Label(value: string): boolean {
-  return value.length <= 63 && DNS1123_LABEL.test(value);
-}
-
-const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-/** Kubernetes label key: optional DNS subdomain prefix and "/", then a name of at most 63 chars. */
-export function isLabelKey(value: string): boolean {
-  const slash = value.lastIndexOf('/');
-  const name = slash === -1 ? value : value.slice(slash + 1);
-  const prefix = slash === -1 ? null : value.slice(0, slash);
-  if (prefix !== null && (prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix))) return false;
-  return name.length <= 63 && LABEL_NAME.test(name);
-}
-
-export function isLabelValue(value: string): boolean {
-  return value === '' || (value.length <= 63 && LABEL_NAME.test(value));
-}

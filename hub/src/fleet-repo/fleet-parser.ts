@@ -1,10 +1,8 @@
+import { isDns1123Label, isLabelKey, isLabelValue } from '#core';
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
 import {
   FLEET_API_VERSION,
   SELECTOR_OPERATORS,
-  isDns1123Label,
-  isLabelKey,
-  isLabelValue,
   type BundleDocument,
   type BundleTarget,
   type FleetError,

@@ -12,7 +12,7 @@ import { MAX_FLEET_FILE_BYTES } from './fleet-parser';
 import { readFleetSnapshot, type FleetFile, type FleetSnapshot } from './fleet-snapshot';
 import { FleetSourceEntity, type FleetSourceError } from './fleet-source.entity';
 import { GitMirror } from './git-mirror';
-import { stripUserinfo } from './repo-url';
+import { stripUserinfo } from '#core';
 
 /** A fleet commit the hub now serves, with its bundles. */
 export interface FleetCommitAccepted {

@@ -3,7 +3,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import type { CommitTree } from './fleet-snapshot';
-import { redactUserinfo, stripUserinfo } from './repo-url';
+import { redactUserinfo, stripUserinfo } from '#core';
 
 export interface TreeEntry {
   path: string;

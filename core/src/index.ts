@@ -1,0 +1,2 @@
+export * from './kube-names';
+export * from './repo-url';
