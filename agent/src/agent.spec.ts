@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ResourceAction, SyncPhase, type AgentMessage, type StatusReport, type TargetSet } from '#proto';
+import { ResourceAction, SyncPhase, Target, type AgentMessage, type StatusReport, type TargetSet } from '#proto';
 import { startSimCluster, type SimCluster } from '#kube-sim';
 import { BareRepo } from '../../test/support/git';
 import { startAgent, type RunningAgent } from './agent';
@@ -66,7 +66,7 @@ describe('startAgent', () => {
     const targetSet: TargetSet = {
       revision: '1',
       checksum: 'abc',
-      targets: [{ bundle: 'web', source: { repoUrl: repo.url, commit, path: 'apps/web' }, defaultNamespace: 'web', syncPolicy: undefined, values: {} }],
+      targets: [Target.fromPartial({ bundle: 'web', source: { repoUrl: repo.url, commit, path: 'apps/web' }, defaultNamespace: 'web' })],
     };
     serve(() => targetSet);
     const logs = capturingLogger();
@@ -107,7 +107,7 @@ describe('startAgent', () => {
     const targetSet: TargetSet = {
       revision: '4',
       checksum: 'held-sum',
-      targets: [{ bundle: 'web', source: { repoUrl: repo.url, commit, path: 'apps/web' }, defaultNamespace: 'default', syncPolicy: undefined, values: {} }],
+      targets: [Target.fromPartial({ bundle: 'web', source: { repoUrl: repo.url, commit, path: 'apps/web' }, defaultNamespace: 'default' })],
     };
     serve(() => targetSet);
     agent = await startAgent(

@@ -38,7 +38,7 @@ describe('startHub without DATABASE_URL: embedded PostgreSQL', () => {
       expect((await stream.nth('targetSet')).targets.map((t) => t.bundle)).toEqual(['web']);
       stream.send({
         $case: 'statusReport',
-        value: { seq: '7', bundle: 'web', commit, phase: 2, message: '', resources: [], observedAt: '', targetSetRevision: '1' },
+        value: { seq: '7', bundle: 'web', commit, phase: 2, observedAt: '', targetSetRevision: '1' },
       });
       await stream.nth('statusAck');
       stream.close();

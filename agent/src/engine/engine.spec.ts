@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Target, TargetSet } from '#proto';
+import { Target, type TargetSet } from '#proto';
 import { startSimCluster, type SimCluster } from '#kube-sim';
 import { BareRepo } from '../../../test/support/git';
 import { createLogger } from '../logger';
@@ -29,7 +29,7 @@ let results: TargetSyncResult[];
 let revision = 0;
 
 function target(commit: string, bundle = 'web', path = `apps/${bundle}`, defaultNamespace = 'web'): Target {
-  return { bundle, source: { repoUrl: repo.url, commit, path }, defaultNamespace, syncPolicy: undefined, values: {} };
+  return Target.fromPartial({ bundle, source: { repoUrl: repo.url, commit, path }, defaultNamespace });
 }
 
 async function push(...targets: Target[]): Promise<TargetSet> {

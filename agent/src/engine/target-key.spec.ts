@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { Target } from '#proto';
+import { Target } from '#proto';
 import { targetKey } from './target-key';
 
-const base: Target = {
+const base: Target = Target.fromPartial({
   bundle: 'web',
   source: { repoUrl: 'https://git.example.com/apps.git', commit: 'a'.repeat(40), path: 'apps/web' },
   defaultNamespace: 'web',
   syncPolicy: { prune: false, selfHeal: false },
   values: { region: 'eu', tier: 'gold' },
-};
+});
 
 describe('targetKey', () => {
   it('ignores the order of values and the sync policy', () => {

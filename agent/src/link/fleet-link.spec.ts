@@ -1,13 +1,13 @@
 import { status } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AgentMessage, FleetClient, StatusReport, TargetSet } from '#proto';
+import { StatusReport, type AgentMessage, type FleetClient, type TargetSet } from '#proto';
 import { createLogger } from '../logger';
 import { FakeHub, until } from '../testing/fake-hub';
 import { createFleetClient } from './fleet-client';
 import { FleetLink, type LinkHandler } from './fleet-link';
 
 function report(seq: string): StatusReport {
-  return { seq, bundle: 'web', commit: 'c'.repeat(40), phase: 2, message: '', resources: [], observedAt: '', targetSetRevision: '1' };
+  return StatusReport.fromPartial({ seq, bundle: 'web', commit: 'c'.repeat(40), phase: 2, message: '', resources: [], observedAt: '', targetSetRevision: '1' });
 }
 
 function kinds(messages: AgentMessage[]): string[] {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { StatusReport } from '#proto';
+import { StatusReport } from '#proto';
 import { ReportOutbox } from './outbox';
 
 function report(seq: string): StatusReport {
-  return { seq, bundle: 'web', commit: '', phase: 0, message: '', resources: [], observedAt: '', targetSetRevision: '1' };
+  return StatusReport.fromPartial({ seq, bundle: 'web', commit: '', phase: 0, message: '', resources: [], observedAt: '', targetSetRevision: '1' });
 }
 
 describe('ReportOutbox', () => {

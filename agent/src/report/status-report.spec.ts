@@ -23,7 +23,7 @@ function result(changes: ChangeSetEntry[], phase: TargetSyncResult['phase'] = 's
 describe('buildStatusReport', () => {
   it('carries bundle, commit, revision, phase and one result per resource', () => {
     const report = buildStatusReport(result([entry('a', 'created'), entry('b', 'unchanged')]), '42');
-    expect(report).toEqual({
+    expect(report).toEqual(StatusReport.fromPartial({
       seq: '42',
       bundle: 'web',
       commit: 'a'.repeat(40),
@@ -35,7 +35,7 @@ describe('buildStatusReport', () => {
         { ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'web', name: 'a' }, action: ResourceAction.RESOURCE_ACTION_CREATED, error: '' },
         { ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'web', name: 'b' }, action: ResourceAction.RESOURCE_ACTION_UNCHANGED, error: '' },
       ],
-    });
+    }));
   });
 
   it('keeps errors only on failed resources and bounds their length', () => {

@@ -1,4 +1,4 @@
-import { ResourceAction, StatusReport, SyncPhase, type ResourceResult } from '#proto';
+import { ResourceAction, ResourceResult, StatusReport, SyncPhase } from '#proto';
 import type { ChangeAction, ChangeSetEntry, TargetSyncResult } from '../engine/change-set';
 
 /** Limits from docs/protocol.md "Limits", with room left under the 4 MiB message cap. */
@@ -66,7 +66,7 @@ function buildWithin(result: TargetSyncResult, seq: string, limits: ReportLimits
   const message = omitted > 0
     ? joinMessage(result.message, `${omitted} more resources not listed in this report (failures listed first)`)
     : result.message;
-  return {
+  return StatusReport.fromPartial({
     seq,
     bundle: result.bundle,
     commit: result.commit,
@@ -75,7 +75,7 @@ function buildWithin(result: TargetSyncResult, seq: string, limits: ReportLimits
     resources: kept.map((entry) => toResourceResult(entry, limits)),
     observedAt: result.observedAt.toISOString(),
     targetSetRevision: result.targetSetRevision,
-  };
+  });
 }
 
 function selectResources(changes: ChangeSetEntry[], max: number): ChangeSetEntry[] {
@@ -92,11 +92,11 @@ function selectResources(changes: ChangeSetEntry[], max: number): ChangeSetEntry
 }
 
 function toResourceResult(entry: ChangeSetEntry, limits: ReportLimits): ResourceResult {
-  return {
+  return ResourceResult.fromPartial({
     ref: { ...entry.ref },
     action: ACTIONS[entry.action],
     error: entry.action === 'failed' ? truncate(entry.error ?? '', limits.maxErrorChars) : '',
-  };
+  });
 }
 
 function joinMessage(first: string, second: string): string {

@@ -64,7 +64,7 @@ function bundleRows(cluster: ClusterEntity, targetSet: TargetSetEntity | undefin
   const byBundle = new Map(statuses.map((s) => [s.bundle, s]));
   return (targetSet?.targets ?? []).map((target) => {
     const status = byBundle.get(target.bundle) ?? null;
-    const desiredCommit = target.source.commit;
+    const desiredCommit = target.source?.commit ?? '';
     return { target, status, desiredCommit, ...derivePhase({ connected: cluster.connected, desiredCommit, reported: status }) };
   });
 }

@@ -1,5 +1,5 @@
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
-import { SyncPhase, ResourceAction, type StatusReport } from '#proto';
+import { SyncPhase, ResourceAction, ResourceResult, StatusReport, Target } from '#proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
 import { targetSetChecksum } from '../placement/target-set';
@@ -13,16 +13,16 @@ const FILES = {
 };
 
 function report(seq: string, bundle: string, commit: string, phase = SyncPhase.SYNC_PHASE_SYNCED): StatusReport {
-  return {
+  return StatusReport.fromPartial({
     seq,
     bundle,
     commit,
     phase,
     message: '',
-    resources: [{ ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: bundle, name: bundle }, action: ResourceAction.RESOURCE_ACTION_CREATED, error: '' }],
+    resources: [ResourceResult.fromPartial({ ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: bundle, name: bundle }, action: ResourceAction.RESOURCE_ACTION_CREATED, error: '' })],
     observedAt: new Date().toISOString(),
     targetSetRevision: '1',
-  };
+  });
 }
 
 describe('gateway: heartbeats', () => {
@@ -86,13 +86,15 @@ describe('gateway: the Fleet gRPC service', () => {
     const targetSet = await stream.nth('targetSet');
     expect(targetSet.revision).toBe('1');
     expect(targetSet.targets.map((x) => x.bundle)).toEqual(['prod', 'web']);
-    expect(targetSet.targets[1]).toEqual({
-      bundle: 'web',
-      source: { repoUrl: t.repo.url, commit, path: 'apps/web' },
-      defaultNamespace: 'web',
-      syncPolicy: { prune: false, selfHeal: false },
-      values: { 'cluster.labels.env': 'prod' },
-    });
+    expect(targetSet.targets[1]).toEqual(
+      Target.fromPartial({
+        bundle: 'web',
+        source: { repoUrl: t.repo.url, commit, path: 'apps/web' },
+        defaultNamespace: 'web',
+        syncPolicy: { prune: false, selfHeal: false },
+        values: { 'cluster.labels.env': 'prod' },
+      }),
+    );
     expect(targetSet.checksum).toBe(targetSetChecksum(targetSet.targets as never));
     stream.close();
 

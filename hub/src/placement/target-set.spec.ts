@@ -30,6 +30,9 @@ describe('targetsFor', () => {
         defaultNamespace: 'monitoring',
         syncPolicy: { prune: false, selfHeal: true },
         values: { 'cluster.labels.env': 'staging', 'cluster.labels.region': 'eu' },
+        render: undefined,
+        dependsOn: [],
+        suspend: false,
       },
       {
         bundle: 'web',
@@ -37,6 +40,9 @@ describe('targetsFor', () => {
         defaultNamespace: 'web',
         syncPolicy: { prune: false, selfHeal: true },
         values: { 'cluster.labels.env': 'staging', 'cluster.labels.region': 'eu' },
+        render: undefined,
+        dependsOn: [],
+        suspend: false,
       },
     ]);
   });
@@ -51,28 +57,30 @@ describe('targetSetChecksum', () => {
 
   it('is the SHA-256 of the canonical JSON: sorted by bundle, keys sorted, no whitespace', () => {
     const expectedJson =
-      '[{"bundle":"a","defaultNamespace":"a","source":{"commit":"' + FLEET.commit + '","path":"apps/a","repoUrl":"https://git.example/fleet.git"},' +
-      '"syncPolicy":{"prune":false,"selfHeal":true},"values":{"cluster.labels.env":"prod"}},' +
-      '{"bundle":"b","defaultNamespace":"b","source":{"commit":"' + FLEET.commit + '","path":"apps/b","repoUrl":"https://git.example/fleet.git"},' +
-      '"syncPolicy":{"prune":false,"selfHeal":true},"values":{"cluster.labels.env":"prod"}}]';
+      '[{"bundle":"a","defaultNamespace":"a","dependsOn":[],"source":{"commit":"' + FLEET.commit + '","path":"apps/a","repoUrl":"https://git.example/fleet.git"},' +
+      '"suspend":false,"syncPolicy":{"prune":false,"selfHeal":true},"values":{"cluster.labels.env":"prod"}},' +
+      '{"bundle":"b","defaultNamespace":"b","dependsOn":[],"source":{"commit":"' + FLEET.commit + '","path":"apps/b","repoUrl":"https://git.example/fleet.git"},' +
+      '"suspend":false,"syncPolicy":{"prune":false,"selfHeal":true},"values":{"cluster.labels.env":"prod"}}]';
     expect(canonicalJson([...targets].sort((x, y) => x.bundle.localeCompare(y.bundle)))).toBe(expectedJson);
     expect(targetSetChecksum(targets)).toBe(createHash('sha256').update(expectedJson).digest('hex'));
   });
 
   it('does not depend on the order of targets or of keys', () => {
-    const shuffled: TargetSpec[] = [...targets].reverse().map((t) => ({
-      values: t.values,
-      syncPolicy: { selfHeal: t.syncPolicy.selfHeal, prune: t.syncPolicy.prune },
-      source: { path: t.source.path, commit: t.source.commit, repoUrl: t.source.repoUrl },
-      defaultNamespace: t.defaultNamespace,
-      bundle: t.bundle,
-    }));
+    // The same targets with the keys of every object in reverse order.
+    const reverseKeys = (value: unknown): unknown =>
+      Array.isArray(value)
+        ? value.map(reverseKeys)
+        : value !== null && typeof value === 'object'
+          ? Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reverseKeys(v)]))
+          : value;
+    const shuffled = [...targets].reverse().map((t) => reverseKeys(t) as TargetSpec);
+    expect(Object.keys(shuffled[0]!)[0]).not.toBe(Object.keys(targets[0]!)[0]);
     expect(targetSetChecksum(shuffled)).toBe(targetSetChecksum(targets));
   });
 
   it('changes when anything in a target changes', () => {
     const base = targetSetChecksum(targets);
-    const other = targets.map((t, i) => (i === 0 ? { ...t, source: { ...t.source, commit: 'b'.repeat(40) } } : t));
+    const other = targets.map((t, i) => (i === 0 ? { ...t, source: { ...t.source!, commit: 'b'.repeat(40) } } : t));
     expect(targetSetChecksum(other)).not.toBe(base);
     expect(targetSetChecksum([])).toBe(createHash('sha256').update('[]').digest('hex'));
   });

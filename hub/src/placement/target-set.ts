@@ -1,18 +1,13 @@
 import { createHash } from 'node:crypto';
+import { Target } from '#proto';
 import type { BundleSpec } from '../fleet-repo/fleet-format';
 import { selectorMatches } from './label-selector';
 
 /**
- * One target as the hub stores it and sends it: the TypeScript shape of the proto `Target`
- * with every field present, which is also what the checksum is computed over.
+ * One target as the hub stores it and sends it: the proto `Target` with every field filled
+ * (built with Target.fromPartial), which is also what the checksum is computed over.
  */
-export interface TargetSpec {
-  bundle: string;
-  source: { repoUrl: string; commit: string; path: string };
-  defaultNamespace: string;
-  syncPolicy: { prune: boolean; selfHeal: boolean };
-  values: Record<string, string>;
-}
+export type TargetSpec = Target;
 
 /** The fleet commit being placed: where agents fetch manifests from. */
 export interface FleetRevision {
@@ -31,13 +26,15 @@ export function targetsFor(cluster: PlacedCluster, bundles: BundleSpec[], fleet:
   );
   return bundles
     .filter((bundle) => bundle.targets.some((t) => selectorMatches(t.clusterSelector, cluster.labels)))
-    .map((bundle) => ({
-      bundle: bundle.name,
-      source: { repoUrl: fleet.repoUrl, commit: fleet.commit, path: bundle.sourcePath },
-      defaultNamespace: bundle.namespace,
-      syncPolicy: { prune: bundle.syncPolicy.prune, selfHeal: bundle.syncPolicy.selfHeal },
-      values,
-    }))
+    .map((bundle) =>
+      Target.fromPartial({
+        bundle: bundle.name,
+        source: { repoUrl: fleet.repoUrl, commit: fleet.commit, path: bundle.sourcePath },
+        defaultNamespace: bundle.namespace,
+        syncPolicy: { prune: bundle.syncPolicy.prune, selfHeal: bundle.syncPolicy.selfHeal },
+        values,
+      }),
+    )
     .sort((a, b) => compare(a.bundle, b.bundle));
 }
 

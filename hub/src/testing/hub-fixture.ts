@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { INestApplicationContext } from '@nestjs/common';
-import { FleetClient, type AgentMessage, type HubMessage, type RegisterRequest, type RegisterResponse } from '#proto';
+import { AgentMessage, FleetClient, type DeepPartial, type HubMessage, type RegisterRequest, type RegisterResponse } from '#proto';
 import { BareRepo } from '../../../test/support/git';
 export { eventually } from '../../../test/support/eventually';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../../../test/support/postgres';
@@ -130,8 +130,9 @@ export class TestStream {
     call.on('error', () => undefined);
   }
 
-  send(kind: AgentMessage['kind']): void {
-    this.call.write({ kind });
+  /** Sends a message; fields left out get their proto defaults, as on the wire. */
+  send(kind: DeepPartial<AgentMessage>['kind']): void {
+    this.call.write(AgentMessage.fromPartial({ kind }));
   }
 
   hello(clusterId: string, targetSetChecksum = ''): void {
