@@ -27,6 +27,7 @@ function normalizeString(value: string): string {
     .replace(/^10\.96\.\d+\.\d+$/, '<cluster-ip>')
     .replace(/^\d+\.\d+\.\d+\.\d+:\d+$/, '<server-address>')
     .replace(/0x[0-9a-f]+/g, '0x')
+    .replace(/^kube-api-access-[a-z0-9]{5}$/, 'kube-api-access-<rand>')
     .replace(/-[a-z0-9]{9,10}(-[a-z0-9]{5})?(?=$|["\s])/g, (_m, rand?: string) => (rand ? '-<hash>-<rand>' : '-<hash>'))
     .replace(/^[a-z0-9]{9,10}$/, '<hash>');
 }
@@ -39,6 +40,43 @@ export interface Difference {
   path: string;
   expected: unknown;
   actual: unknown;
+}
+
+const nameOf = (item: unknown): string | undefined => {
+  const metadata = item && typeof item === 'object' ? (item as { metadata?: { name?: unknown } }).metadata : undefined;
+  return typeof metadata?.name === 'string' ? normalizeString(metadata.name) : undefined;
+};
+
+/**
+ * Lists sort by name, so items whose names differ only in generated parts (ReplicaSets named
+ * by pod-template-hash) come in an order unique to the run: within each such group, pair
+ * every recorded item with the listed item it differs from least. Other items keep their place.
+ */
+function pairByGeneratedName(expected: unknown[], actual: unknown[], mapping: RunMapping): unknown[] {
+  const paired = [...actual];
+  const groups = new Map<string, number[]>();
+  expected.forEach((item, i) => {
+    const name = nameOf(item);
+    if (name !== undefined && name === nameOf(actual[i])) groups.set(name, [...(groups.get(name) ?? []), i]);
+  });
+  for (const positions of groups.values()) {
+    if (positions.length < 2) continue;
+    const free = positions.map((i) => actual[i]);
+    for (const i of positions) {
+      // A scratch mapping: scoring must not record resourceVersions.
+      const score = (candidate: unknown) => compareBodies(expected[i], candidate, cloneMapping(mapping)).length;
+      const best = free.reduce((a, b) => (score(b) < score(a) ? b : a));
+      free.splice(free.indexOf(best), 1);
+      paired[i] = best;
+    }
+  }
+  return paired;
+}
+
+function cloneMapping(mapping: RunMapping): RunMapping {
+  const copy = new RunMapping();
+  for (const [k, v] of mapping.versions) copy.versions.set(k, v);
+  return copy;
 }
 
 export function compareBodies(expected: unknown, actual: unknown, mapping: RunMapping): Difference[] {
@@ -70,7 +108,8 @@ export function compareBodies(expected: unknown, actual: unknown, mapping: RunMa
         differences.push({ path, expected: e, actual: a });
         return;
       }
-      e.forEach((item, i) => walk(item, a[i], `${path}[${i}]`, ''));
+      const paired = key === 'items' ? pairByGeneratedName(e, a, mapping) : a;
+      e.forEach((item, i) => walk(item, paired[i], `${path}[${i}]`, ''));
       return;
     }
     if (e !== null && typeof e === 'object') {

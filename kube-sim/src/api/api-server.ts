@@ -18,6 +18,10 @@ import { customResourceSchema } from './custom-resource-schema';
 import { NamespaceGuard } from './namespace-guard';
 import { hasGeneration, hasStatusSubresource, specChanged, validateObject } from './object-rules';
 import { PatchType, ResourceRequest, WriteOptions, WriteResult, timestamp } from './requests';
+import { admitPod } from './pod-admission';
+import { randomSuffix } from './random-names';
+
+export { randomSuffix };
 
 /**
  * The API's behaviour for one cluster, free of HTTP: each verb takes a resolved request
@@ -75,7 +79,8 @@ export class ApiServer {
     try {
       if (patchType === 'merge') next = applyMergePatch(live, body);
       else if (patchType === 'strategic') next = applyStrategicMergePatch(this.typeContext(request.type), live, body);
-      else next = applyJsonPatch(live, Array.isArray(body) ? (body as unknown as JsonPatchOperation[]) : []);
+      else if (Array.isArray(body)) next = applyJsonPatch(live, body as unknown as JsonPatchOperation[]);
+      else throw badRequest(`json: cannot unmarshal ${body === null ? 'null' : typeof body === 'object' ? 'object' : typeof body} into Go value of type jsonpatch.Patch`);
     } catch (error) {
       if (error instanceof JsonPatchError) throw new ApiError(422, statusBody(422, 'Invalid', error.message));
       throw error;
@@ -178,6 +183,7 @@ export class ApiServer {
 
   private commit(request: ResourceRequest, live: KubeObject | undefined, object: KubeObject, managers: Manager[], options: WriteOptions): WriteResult {
     const { type } = request;
+    if (!live && !type.custom && type.kind === 'Pod') admitPod(object);
     const causes = validateObject(type, object, live);
     if (type.custom) {
       const schema = customResourceSchema(this.store, type);
@@ -248,10 +254,3 @@ function withoutManagedFields(object: KubeObject): KubeObject {
   return copy;
 }
 
-
-export function randomSuffix(length = 5): string {
-  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
-  let out = '';
-  for (let i = 0; i < length; i++) out += alphabet[Math.floor(Math.random() * alphabet.length)];
-  return out;
-}

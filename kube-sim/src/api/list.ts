@@ -1,4 +1,4 @@
-import { badRequest, ApiError, statusBody } from '../api-error';
+import { badRequest, gone, ApiError, statusBody } from '../api-error';
 import { apiVersionOf } from '../discovery/api-types';
 import { KubeObject } from '../json-value';
 import { parseFieldSelector, matchesFields } from '../selectors/field-selector';
@@ -51,8 +51,16 @@ export function listObjects(api: ApiServer, request: ResourceRequest, options: L
   const keyOf = (o: KubeObject) => (request.namespace || !type.namespaced ? o.metadata.name : `${o.metadata['namespace']}/${o.metadata.name}`);
   let items = api.store.list(api.typeKey(type), request.namespace).filter(filter);
   let rv = api.store.resourceVersion;
+  if (options.resourceVersionMatch === 'Exact' && options.resourceVersion) {
+    const requested = Number(options.resourceVersion);
+    if (!(requested >= api.store.oldestWatchableVersion)) throw gone(`too old resource version: ${options.resourceVersion} (${api.store.resourceVersion})`);
+  }
   if (options.continueToken) {
     const token = decodeContinue(options.continueToken);
+    // The snapshot a continue token names must still be in history (etcd compaction).
+    if (token.rv < api.store.oldestWatchableVersion) {
+      throw gone('The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.');
+    }
     rv = token.rv;
     items = items.filter((o) => keyOf(o) + '\u0000' > token.start);
   }

@@ -37,6 +37,9 @@ export interface ListOptions {
   fieldSelector?: string;
   limit?: number;
   continueToken?: string;
+  resourceVersion?: string;
+  /** Exact or NotOlderThan; only Exact can name a version compacted away (410). */
+  resourceVersionMatch?: string;
 }
 
 /** The result of a write: HTTP code and the object (or Status) to send back. */

@@ -12,14 +12,26 @@ import { TlsIdentity, createSelfSignedCertificate } from './self-signed-certific
 import { ControllerRunner } from '../controllers/controller-runner';
 import { createControllers } from '../controllers/all-controllers';
 import type { KubeObject } from '../json-value';
+import { DEFAULT_FAILURE_MARKERS, ImageFailureMarkers } from '../controllers/image-failures';
 
 export interface SimClusterOptions {
   name?: string;
   host?: string;
   port?: number;
   token?: string;
+  /** How long a Pod stays Pending before the simulated kubelet runs it (default 500). */
   workloadReadyDelayMs?: number;
   kubeconfigPath?: string;
+  /**
+   * Real milliseconds per second of a duration written in a spec: progressDeadlineSeconds,
+   * container restart and Job back-offs, activeDeadlineSeconds (default 1000). Tests make
+   * failures show quickly with a small value, e.g. 5 (a 600 s deadline lasts 3 s).
+   */
+  specSecondMs?: number;
+  /** Substrings of a container image that make its Pods fail (default `fail-pull`, `crash-loop`). */
+  failureMarkers?: Partial<ImageFailureMarkers>;
+  /** Store events kept for watches from an old resourceVersion (default 1000); older ones get 410 Gone. */
+  watchHistoryLimit?: number;
 }
 
 export interface SimCluster {
@@ -39,10 +51,14 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
   const name = options.name ?? 'sim';
   const host = options.host ?? '127.0.0.1';
   const token = options.token ?? randomBytes(16).toString('hex');
-  const store = new ObjectStore();
+  const store = new ObjectStore(options.watchHistoryLimit ?? 1000);
   const api = new ApiServer(store, new Discovery());
   // Controllers start first so that they see the system namespaces being created.
-  const runner = new ControllerRunner(store, createControllers(api, { workloadReadyDelayMs: options.workloadReadyDelayMs ?? 500 }));
+  const runner = new ControllerRunner(store, createControllers(api, {
+    workloadReadyDelayMs: options.workloadReadyDelayMs ?? 500,
+    specSecondMs: options.specSecondMs ?? 1000,
+    failureMarkers: { ...DEFAULT_FAILURE_MARKERS, ...options.failureMarkers },
+  }));
   runner.start();
   const system = new ClusterClient(api, 'kube-apiserver');
   for (const ns of SYSTEM_NAMESPACES) system.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });

@@ -1,111 +1,185 @@
 import type { ApiServer } from '../api/api-server';
 import { timestamp } from '../api/requests';
 import { ClusterClient } from '../cluster/cluster-client';
-import { JsonObject, KubeObject, clone, isObject } from '../json-value';
+import { JsonObject, KubeObject, clone, deepEqual, isObject } from '../json-value';
 import { typeKeyOf, StoreEvent } from '../store/object-store';
 import type { Controller } from './controller-runner';
-import { controllerReference, isOwnedBy, keyOf, ownerKeysOfKind, splitKey, withoutZeros } from './owner-references';
+import { NEW_RS_CREATED, PROGRESSING, calculateStatus, findCondition, newCondition, rolloutStatus, setCondition } from './deployment-status';
+import { controllerReference, isOwnedBy, keyOf, ownerKeysOfKind, splitKey } from './owner-references';
 import { templateHash } from './pod-factory';
+import { ReplicaCounts, RolloutSpec, newReplicaSetTarget, rolloutComplete, rolloutSpec, scaleDownOld } from './rollout-arithmetic';
 
 const DEPLOYMENTS = typeKeyOf('apps', 'deployments');
 const REVISION = 'deployment.kubernetes.io/revision';
+const DESIRED = 'deployment.kubernetes.io/desired-replicas';
+const MAX = 'deployment.kubernetes.io/max-replicas';
+
+const spec = (o: KubeObject) => (isObject(o['spec']) ? o['spec'] : {});
+const replicasOf = (rs: KubeObject) => Number(spec(rs)['replicas'] ?? 0);
+const annotation = (o: KubeObject, key: string) => (isObject(o.metadata['annotations']) ? o.metadata['annotations'][key] : undefined);
+const revisionOf = (rs: KubeObject) => Number(annotation(rs, REVISION) ?? 0);
+const podsOf = (rs: KubeObject) => Number((isObject(rs['status']) ? rs['status']['replicas'] : 0) ?? 0);
+const counts = (rs: KubeObject): ReplicaCounts => ({ replicas: replicasOf(rs), available: Number((isObject(rs['status']) ? rs['status']['availableReplicas'] : 0) ?? 0) });
+const byAge = (a: KubeObject, b: KubeObject) => String(a.metadata['creationTimestamp']).localeCompare(String(b.metadata['creationTimestamp'])) || a.metadata.name.localeCompare(b.metadata.name);
 
 /**
- * Deployments: one ReplicaSet per pod template (named by its hash); the current one is
- * scaled to spec.replicas, older ones to zero once it is ready; status and conditions
- * follow the ReplicaSets, as kube-controller-manager reports them.
+ * Deployments, as kube-controller-manager runs them: one ReplicaSet per pod template, rolled
+ * with maxSurge/maxUnavailable (or Recreate), scaling events, revision history, and the
+ * Available/Progressing conditions including ProgressDeadlineExceeded.
  */
 export class DeploymentController implements Controller {
   readonly name = 'deployment';
   private readonly client: ClusterClient;
+  /** ms-precise time of each Deployment's last progress, by key. */
+  private readonly lastProgress = new Map<string, number>();
 
-  constructor(api: ApiServer) {
+  constructor(api: ApiServer, private readonly specSecondMs: number) {
     this.client = new ClusterClient(api, 'kube-controller-manager');
   }
 
   keysFor(event: StoreEvent): string[] {
-    if (event.typeKey === DEPLOYMENTS) return event.type === 'DELETED' ? [] : [keyOf(event.object)];
+    if (event.typeKey === DEPLOYMENTS) {
+      if (event.type === 'DELETED') this.lastProgress.delete(keyOf(event.object));
+      return event.type === 'DELETED' ? [] : [keyOf(event.object)];
+    }
     return event.object.kind === 'ReplicaSet' ? ownerKeysOfKind(event, 'Deployment') : [];
   }
 
-  reconcile(key: string): void {
+  reconcile(key: string): number | void {
     const [namespace, name] = splitKey(key);
-    const deployment = this.client.get('apps/v1', 'Deployment', namespace, name);
-    if (!deployment || deployment.metadata['deletionTimestamp']) return;
-    const spec = deployment['spec'] as JsonObject;
-    const desired = Number(spec['replicas'] ?? 1);
-    const hash = templateHash(spec['template']);
-    const owned = this.client.list('apps/v1', 'ReplicaSet', namespace).filter((rs) => isOwnedBy(rs, deployment));
-    const revisions = owned.map((rs) => Number((rs.metadata['annotations'] as JsonObject | undefined)?.[REVISION] ?? 0));
+    let deployment = this.client.get('apps/v1', 'Deployment', namespace, name);
+    if (!deployment) return;
+    const rollout = rolloutSpec(deployment);
+    const owned = this.client.list('apps/v1', 'ReplicaSet', namespace).filter((rs) => isOwnedBy(rs, deployment!)).sort(byAge);
+    const hash = templateHash(spec(deployment)['template']);
     let current = owned.find((rs) => (rs.metadata['labels'] as JsonObject | undefined)?.['pod-template-hash'] === hash);
-    const revision = current ? Number((current.metadata['annotations'] as JsonObject)[REVISION]) : Math.max(0, ...revisions) + 1;
-    const annotations = { [REVISION]: String(revision), 'deployment.kubernetes.io/desired-replicas': String(desired), 'deployment.kubernetes.io/max-replicas': String(desired + 1) };
+    const old = owned.filter((rs) => rs !== current);
+    if (deployment.metadata['deletionTimestamp']) return this.writeStatus(key, deployment, owned, current, rollout, false);
+
+    const scaling = owned.some((rs) => replicasOf(rs) > 0 && annotation(rs, DESIRED) !== undefined && Number(annotation(rs, DESIRED)) !== rollout.replicas);
+    if (spec(deployment)['paused'] === true || (scaling && this.scale(current, old, rollout))) {
+      return this.writeStatus(key, deployment, owned, current, rollout, false);
+    }
+
+    const maxOldRevision = Math.max(0, ...old.map(revisionOf));
+    if (!rollout.rolling && old.some((rs) => replicasOf(rs) > 0 || podsOf(rs) > 0)) {
+      // Recreate: every old Pod goes before the new ReplicaSet exists.
+      for (const rs of old) this.resize(rs, 0, rollout);
+      return this.writeStatus(key, deployment, owned, current, rollout, true);
+    }
     if (!current) {
-      current = this.client.create(this.replicaSetFor(deployment, hash, desired, annotations));
-    } else if (Number((current['spec'] as JsonObject)['replicas']) !== desired) {
-      current = this.client.update({ ...current, metadata: { ...current.metadata, annotations }, spec: { ...(current['spec'] as JsonObject), replicas: desired } });
+      const target = rollout.rolling ? newReplicaSetTarget(rollout, old.map(counts), { replicas: 0, available: 0 }) : rollout.replicas;
+      current = this.client.create(this.replicaSetFor(deployment, hash, target, maxOldRevision + 1, rollout));
+      if (!current) return;
+      deployment = this.recordNewReplicaSet(key, deployment, current, maxOldRevision + 1);
+    } else {
+      deployment = this.syncRevision(deployment, current, maxOldRevision, rollout);
     }
-    if (!current) return;
-    const currentReady = Number((current['status'] as JsonObject | undefined)?.['readyReplicas'] ?? 0);
-    const old = owned.filter((rs) => rs.metadata['uid'] !== current!.metadata['uid']);
-    if (currentReady >= desired) {
-      for (const rs of old) if (Number((rs['spec'] as JsonObject)['replicas']) !== 0) this.client.update({ ...rs, spec: { ...(rs['spec'] as JsonObject), replicas: 0 } });
-    }
-    this.writeStatus(deployment, current, [current, ...old], desired, revision);
+    if (rollout.rolling) this.rollRolling(current, old, rollout);
+    else this.resize(current, rollout.replicas, rollout);
+    const recheck = this.writeStatus(key, deployment, [current, ...old], current, rollout, true);
+    const status = this.client.get('apps/v1', 'Deployment', namespace, name)?.['status'];
+    const counted = { updatedReplicas: 0, replicas: 0, availableReplicas: 0, ...(isObject(status) ? (status as Record<string, number>) : {}) };
+    if (rolloutComplete(rollout.replicas, counted)) this.cleanUp(deployment, old);
+    return recheck;
   }
 
-  private replicaSetFor(deployment: KubeObject, hash: string, replicas: number, annotations: JsonObject): KubeObject {
-    const spec = deployment['spec'] as JsonObject;
-    const template = clone(spec['template'] as JsonObject);
+  /**
+   * A scaling event: the only active ReplicaSet (or the newest) takes the new size; a
+   * saturated new one sends the old ones to zero. Mid-rollout, the new size is recorded and
+   * the rollout goes on (the real controller scales proportionally; returns false then).
+   */
+  private scale(current: KubeObject | undefined, old: KubeObject[], rollout: RolloutSpec): boolean {
+    const all = current ? [current, ...old] : old;
+    const active = all.filter((rs) => replicasOf(rs) > 0);
+    if (active.length <= 1) {
+      const newest = current ?? [...old].sort(byAge).pop();
+      if (active[0] ?? newest) this.resize((active[0] ?? newest)!, rollout.replicas, rollout);
+      return true;
+    }
+    if (current && replicasOf(current) === rollout.replicas && podsOf(current) >= rollout.replicas) {
+      for (const rs of old) this.resize(rs, 0, rollout);
+      return true;
+    }
+    for (const rs of active) this.resize(rs, replicasOf(rs), rollout);
+    return false;
+  }
+
+  private rollRolling(current: KubeObject, old: KubeObject[], rollout: RolloutSpec): void {
+    const target = newReplicaSetTarget(rollout, [current, ...old].map(counts), counts(current));
+    if (target !== replicasOf(current)) return this.resize(current, target, rollout);
+    const targets = scaleDownOld(rollout, old.map(counts), counts(current));
+    old.forEach((rs, i) => this.resize(rs, targets[i]!, rollout));
+  }
+
+  private resize(rs: KubeObject, replicas: number, rollout: RolloutSpec): void {
+    const annotations = { ...((rs.metadata['annotations'] as JsonObject | undefined) ?? {}), [DESIRED]: String(rollout.replicas), [MAX]: String(rollout.replicas + rollout.maxSurge) };
+    if (replicasOf(rs) === replicas && deepEqual(annotations, rs.metadata['annotations'])) return;
+    this.client.update({ ...rs, metadata: { ...rs.metadata, annotations }, spec: { ...spec(rs), replicas } });
+  }
+
+  /** getNewReplicaSet after a create: the Deployment's revision and Progressing NewReplicaSetCreated. */
+  private recordNewReplicaSet(key: string, deployment: KubeObject, created: KubeObject, revision: number): KubeObject {
+    const status = clone(isObject(deployment['status']) ? deployment['status'] : {});
+    const now = timestamp();
+    if (spec(deployment)['progressDeadlineSeconds'] !== undefined) {
+      setCondition(status, newCondition(PROGRESSING, 'True', NEW_RS_CREATED, `Created new replica set "${created.metadata.name}"`, now));
+      this.lastProgress.set(key, Date.now());
+    }
+    const annotations = { ...((deployment.metadata['annotations'] as JsonObject | undefined) ?? {}), [REVISION]: String(revision) };
+    return this.client.update({ ...deployment, metadata: { ...deployment.metadata, annotations }, status }, 'status') ?? deployment;
+  }
+
+  /** An existing ReplicaSet brought back (a rollback) becomes the newest revision. */
+  private syncRevision(deployment: KubeObject, current: KubeObject, maxOldRevision: number, rollout: RolloutSpec): KubeObject {
+    const revision = Math.max(revisionOf(current), maxOldRevision + 1);
+    if (revision !== revisionOf(current)) {
+      const annotations = { ...((current.metadata['annotations'] as JsonObject | undefined) ?? {}), [REVISION]: String(revision), [DESIRED]: String(rollout.replicas), [MAX]: String(rollout.replicas + rollout.maxSurge) };
+      this.client.update({ ...current, metadata: { ...current.metadata, annotations } });
+    }
+    if (annotation(deployment, REVISION) === String(revision)) return deployment;
+    const annotations = { ...((deployment.metadata['annotations'] as JsonObject | undefined) ?? {}), [REVISION]: String(revision) };
+    return this.client.update({ ...deployment, metadata: { ...deployment.metadata, annotations } }, 'status') ?? deployment;
+  }
+
+  /** Status from the ReplicaSets as read at the start of this sync, like the real controller. */
+  private writeStatus(key: string, deployment: KubeObject, all: KubeObject[], current: KubeObject | undefined, rollout: RolloutSpec, rolling: boolean): number | void {
+    const now = timestamp();
+    let status = calculateStatus(deployment, all, current, rollout, now);
+    let recheck: number | undefined;
+    const seconds = spec(deployment)['progressDeadlineSeconds'];
+    if (rolling) {
+      const progressing = findCondition(deployment['status'], PROGRESSING);
+      const lastProgressMs = this.lastProgress.get(key) ?? Date.parse(String(progressing?.['lastUpdateTime'] ?? now));
+      const deadlineMs = typeof seconds === 'number' && seconds < 2147483647 ? seconds * this.specSecondMs : undefined;
+      const outcome = rolloutStatus(deployment, status, current?.metadata.name, rollout, { lastProgressMs, deadlineMs, nowMs: Date.now() }, now);
+      status = outcome.status;
+      if (outcome.progressed) this.lastProgress.set(key, Date.now());
+      recheck = outcome.recheckMs;
+    }
+    if (!deepEqual(status, isObject(deployment['status']) ? deployment['status'] : {})) this.client.update({ ...deployment, status }, 'status');
+    return recheck;
+  }
+
+  /** Old ReplicaSets beyond revisionHistoryLimit, with no Pods left, are deleted oldest first. */
+  private cleanUp(deployment: KubeObject, old: KubeObject[]): void {
+    const limit = Number(spec(deployment)['revisionHistoryLimit'] ?? 10);
+    const idle = old.filter((rs) => replicasOf(rs) === 0 && podsOf(rs) === 0 && !rs.metadata['deletionTimestamp']);
+    for (const rs of idle.slice(0, Math.max(0, idle.length - limit))) this.client.delete(rs);
+  }
+
+  private replicaSetFor(deployment: KubeObject, hash: string, replicas: number, revision: number, rollout: RolloutSpec): KubeObject {
+    const template = clone(spec(deployment)['template'] as JsonObject);
     const templateMeta = isObject(template['metadata']) ? template['metadata'] : (template['metadata'] = {});
     templateMeta['labels'] = { ...(isObject(templateMeta['labels']) ? templateMeta['labels'] : {}), 'pod-template-hash': hash };
-    const selector = clone(isObject(spec['selector']) ? spec['selector'] : {});
+    const selector = clone(isObject(spec(deployment)['selector']) ? (spec(deployment)['selector'] as JsonObject) : {});
     selector['matchLabels'] = { ...(isObject(selector['matchLabels']) ? selector['matchLabels'] : {}), 'pod-template-hash': hash };
+    const annotations = { [DESIRED]: String(rollout.replicas), [MAX]: String(rollout.replicas + rollout.maxSurge), [REVISION]: String(revision) };
     return {
       apiVersion: 'apps/v1',
       kind: 'ReplicaSet',
-      metadata: {
-        name: `${deployment.metadata.name}-${hash}`,
-        namespace: String(deployment.metadata['namespace']),
-        labels: templateMeta['labels'],
-        annotations,
-        ownerReferences: [controllerReference(deployment)],
-      },
+      metadata: { name: `${deployment.metadata.name}-${hash}`, namespace: String(deployment.metadata['namespace']), labels: templateMeta['labels'], annotations, ownerReferences: [controllerReference(deployment)] },
       spec: { replicas, selector, template },
     };
-  }
-
-  private writeStatus(deployment: KubeObject, current: KubeObject, all: KubeObject[], desired: number, revision: number): void {
-    const count = (rs: KubeObject, field: string) => Number((rs['status'] as JsonObject | undefined)?.[field] ?? 0);
-    const replicas = all.reduce((n, rs) => n + count(rs, 'replicas'), 0);
-    const available = all.reduce((n, rs) => n + count(rs, 'availableReplicas'), 0);
-    const updated = count(current, 'replicas');
-    const complete = updated >= desired && count(current, 'availableReplicas') >= desired && replicas === updated;
-    const previous = isObject(deployment['status']) ? deployment['status'] : {};
-    const condition = (type: string, status: string, reason: string, message: string): JsonObject => {
-      const prior = (Array.isArray(previous['conditions']) ? previous['conditions'].filter(isObject) : []).find((c) => c['type'] === type);
-      const now = timestamp();
-      const unchanged = prior && prior['status'] === status && prior['reason'] === reason;
-      return { type, status, lastUpdateTime: unchanged ? prior['lastUpdateTime']! : now, lastTransitionTime: prior && prior['status'] === status ? prior['lastTransitionTime']! : now, reason, message };
-    };
-    const availableNow = available >= desired;
-    const status = withoutZeros({
-      observedGeneration: Number(deployment.metadata['generation'] ?? 1),
-      replicas,
-      updatedReplicas: updated,
-      readyReplicas: all.reduce((n, rs) => n + count(rs, 'readyReplicas'), 0),
-      availableReplicas: available,
-      unavailableReplicas: Math.max(0, Math.max(replicas, desired) - available),
-    });
-    status['conditions'] = [
-      availableNow
-        ? condition('Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.')
-        : condition('Available', 'False', 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.'),
-      complete
-        ? condition('Progressing', 'True', 'NewReplicaSetAvailable', `ReplicaSet "${current.metadata.name}" has successfully progressed.`)
-        : condition('Progressing', 'True', 'ReplicaSetUpdated', `ReplicaSet "${current.metadata.name}" is progressing.`),
-    ];
-    const annotations = { ...((deployment.metadata['annotations'] as JsonObject | undefined) ?? {}), [REVISION]: String(revision) };
-    this.client.update({ ...deployment, metadata: { ...deployment.metadata, annotations }, status }, 'status');
   }
 }

@@ -6,9 +6,14 @@ import type { Controller } from './controller-runner';
 import { isOwnedBy, isPodReady, keyOf, ownerKeysOfKind, splitKey } from './owner-references';
 import { podFromTemplate, templateHash } from './pod-factory';
 
+const REVISION_LABEL = 'controller-revision-hash';
+const revisionOfPod = (p: KubeObject) => (isObject(p.metadata['labels']) ? p.metadata['labels'][REVISION_LABEL] : undefined);
+
 /**
- * StatefulSets (Pods name-0 … name-N-1) and DaemonSets (one Pod: the simulator has one
- * node): keep the Pods and report readiness the way their controllers do.
+ * StatefulSets (Pods name-0 … name-N-1, created in order, each once the previous is Ready,
+ * unless podManagementPolicy is Parallel) and DaemonSets (one Pod: the simulator has one
+ * node). A template change replaces Pods one at a time, highest ordinal first, while the
+ * others are Ready — so a failing new template stalls the rollout as it would for real.
  */
 abstract class PodSetController implements Controller {
   abstract readonly name: string;
@@ -31,19 +36,50 @@ abstract class PodSetController implements Controller {
     const wanted = this.podNames(owner);
     const pods = this.client.list('v1', 'Pod', namespace).filter((p) => isOwnedBy(p, owner) && !p.metadata['deletionTimestamp']);
     const revision = `${name}-${templateHash(spec['template'])}`;
-    wanted.forEach((podName, i) => {
-      if (pods.length > i && (podName === undefined || pods.some((p) => p.metadata.name === podName))) return;
-      const labels: Record<string, string> = this.kind === 'StatefulSet' ? { 'controller-revision-hash': revision, 'statefulset.kubernetes.io/pod-name': String(podName) } : { 'controller-revision-hash': revision };
+    const ordered = this.kind === 'StatefulSet' && spec['podManagementPolicy'] !== 'Parallel';
+    for (const [i, podName] of wanted.entries()) {
+      const existing = podName === undefined ? pods[i] : pods.find((p) => p.metadata.name === podName);
+      if (existing) {
+        if (ordered && !isPodReady(existing)) break;
+        continue;
+      }
+      const labels: Record<string, string> = podName !== undefined ? { [REVISION_LABEL]: revision, 'statefulset.kubernetes.io/pod-name': podName } : { [REVISION_LABEL]: revision };
       this.client.create(podFromTemplate(owner, spec['template'] as JsonObject, podName, labels));
-    });
-    for (const extra of pods.slice(wanted.length)) this.client.delete(extra);
-    const live = this.client.list('v1', 'Pod', namespace).filter((p) => isOwnedBy(p, owner) && !p.metadata['deletionTimestamp']);
-    const status = this.status(owner, live.length, live.filter(isPodReady).length, revision);
+      if (ordered) break;
+    }
+    const keep = new Set(wanted.filter((n): n is string => n !== undefined));
+    const extra = keep.size > 0 ? pods.filter((p) => !keep.has(p.metadata.name)) : pods.slice(wanted.length);
+    for (const pod of extra) this.client.delete(pod);
+    if (extra.length === 0) this.replaceOutdated(pods, revision, owner);
+    const status = this.status(owner, pods.filter((p) => !extra.includes(p)), revision);
     if (JSON.stringify(status) !== JSON.stringify(isObject(owner['status']) ? owner['status'] : {})) this.client.update({ ...owner, status }, 'status');
   }
 
+  /** One outdated Pod at a time (highest name first), while the strategy allows. */
+  private replaceOutdated(pods: KubeObject[], revision: string, owner: KubeObject): void {
+    if (!this.mayReplace(pods)) return;
+    const partition = this.partition(owner);
+    const outdated = pods.filter((p) => revisionOfPod(p) !== revision && ordinal(p) >= partition).sort((a, b) => ordinal(b) - ordinal(a));
+    if (outdated[0]) this.client.delete(outdated[0]);
+  }
+
+  /** StatefulSets wait for every Pod to be Ready (a broken Pod blocks the rollout, as for real). */
+  protected mayReplace(pods: KubeObject[]): boolean {
+    return pods.every(isPodReady);
+  }
+
+  protected partition(owner: KubeObject): number {
+    void owner;
+    return 0;
+  }
+
   protected abstract podNames(owner: KubeObject): (string | undefined)[];
-  protected abstract status(owner: KubeObject, pods: number, ready: number, revision: string): JsonObject;
+  protected abstract status(owner: KubeObject, pods: KubeObject[], revision: string): JsonObject;
+}
+
+function ordinal(pod: KubeObject): number {
+  const match = /-(\d+)$/.exec(pod.metadata.name);
+  return match ? Number(match[1]) : 0;
 }
 
 export class StatefulSetController extends PodSetController {
@@ -58,8 +94,28 @@ export class StatefulSetController extends PodSetController {
     return Array.from({ length: replicas }, (_, i) => `${owner.metadata.name}-${i}`);
   }
 
-  protected status(owner: KubeObject, pods: number, ready: number, revision: string): JsonObject {
-    const status: JsonObject = { observedGeneration: Number(owner.metadata['generation'] ?? 1), replicas: pods, currentReplicas: pods, updatedReplicas: pods, currentRevision: revision, updateRevision: revision, collisionCount: 0 };
+  protected override partition(owner: KubeObject): number {
+    const strategy = (owner['spec'] as JsonObject)['updateStrategy'];
+    if (isObject(strategy) && strategy['type'] === 'OnDelete') return Number.MAX_SAFE_INTEGER;
+    const rolling = isObject(strategy) && isObject(strategy['rollingUpdate']) ? strategy['rollingUpdate'] : {};
+    return Number(rolling['partition'] ?? 0);
+  }
+
+  protected status(owner: KubeObject, pods: KubeObject[], revision: string): JsonObject {
+    const ready = pods.filter(isPodReady).length;
+    const updated = pods.filter((p) => revisionOfPod(p) === revision).length;
+    const previous = isObject(owner['status']) ? owner['status'] : {};
+    const allUpdated = updated === pods.length && pods.length === Number((owner['spec'] as JsonObject)['replicas'] ?? 1);
+    const currentRevision = allUpdated || typeof previous['currentRevision'] !== 'string' ? revision : previous['currentRevision'];
+    const status: JsonObject = {
+      observedGeneration: Number(owner.metadata['generation'] ?? 1),
+      replicas: pods.length,
+      currentReplicas: pods.filter((p) => revisionOfPod(p) === currentRevision).length,
+      updatedReplicas: updated,
+      currentRevision,
+      updateRevision: revision,
+      collisionCount: 0,
+    };
     if (ready > 0) Object.assign(status, { readyReplicas: ready, availableReplicas: ready });
     else status['availableReplicas'] = 0;
     return status;
@@ -77,8 +133,21 @@ export class DaemonSetController extends PodSetController {
     return [undefined];
   }
 
-  protected status(owner: KubeObject, pods: number, ready: number): JsonObject {
-    const status: JsonObject = { currentNumberScheduled: pods, numberMisscheduled: 0, desiredNumberScheduled: 1, numberReady: ready, observedGeneration: Number(owner.metadata['generation'] ?? 1), updatedNumberScheduled: pods };
+  /** maxUnavailable 1 on a one-node cluster: the only Pod may always be replaced. */
+  protected override mayReplace(): boolean {
+    return true;
+  }
+
+  protected status(owner: KubeObject, pods: KubeObject[], revision: string): JsonObject {
+    const ready = pods.filter(isPodReady).length;
+    const status: JsonObject = {
+      currentNumberScheduled: pods.length,
+      numberMisscheduled: 0,
+      desiredNumberScheduled: 1,
+      numberReady: ready,
+      observedGeneration: Number(owner.metadata['generation'] ?? 1),
+      updatedNumberScheduled: pods.filter((p) => revisionOfPod(p) === revision).length,
+    };
     if (ready > 0) status['numberAvailable'] = ready;
     else status['numberUnavailable'] = 1;
     return status;

@@ -1,12 +1,18 @@
 import type { ApiServer } from '../api/api-server';
 import { ClusterClient } from '../cluster/cluster-client';
-import { JsonObject, isObject } from '../json-value';
+import { JsonObject, KubeObject, isObject } from '../json-value';
 import { typeKeyOf, StoreEvent } from '../store/object-store';
 import type { Controller } from './controller-runner';
 import { isOwnedBy, isPodReady, keyOf, ownerKeysOfKind, splitKey, withoutZeros } from './owner-references';
 import { podFromTemplate } from './pod-factory';
 
 const REPLICASETS = typeKeyOf('apps', 'replicasets');
+
+/** Pods a scale-down removes first: not ready before ready, then the newest. */
+function deletionOrder(a: KubeObject, b: KubeObject): number {
+  const readiness = Number(isPodReady(a)) - Number(isPodReady(b));
+  return readiness || String(b.metadata['creationTimestamp']).localeCompare(String(a.metadata['creationTimestamp']));
+}
 
 /** ReplicaSets: keep spec.replicas Pods and report how many are ready. */
 export class ReplicaSetController implements Controller {
@@ -28,10 +34,11 @@ export class ReplicaSetController implements Controller {
     if (!rs || rs.metadata['deletionTimestamp']) return;
     const spec = rs['spec'] as JsonObject;
     const desired = Number(spec['replicas'] ?? 1);
-    let pods = this.client.list('v1', 'Pod', namespace).filter((p) => isOwnedBy(p, rs) && !p.metadata['deletionTimestamp']);
+    const pods = this.client.list('v1', 'Pod', namespace).filter((p) => isOwnedBy(p, rs) && !p.metadata['deletionTimestamp']);
     for (let i = pods.length; i < desired; i++) this.client.create(podFromTemplate(rs, spec['template'] as JsonObject));
-    for (const extra of pods.slice(desired)) this.client.delete(extra);
-    pods = this.client.list('v1', 'Pod', namespace).filter((p) => isOwnedBy(p, rs) && !p.metadata['deletionTimestamp']);
+    for (const extra of [...pods].sort(deletionOrder).slice(0, Math.max(0, pods.length - desired))) this.client.delete(extra);
+    // Like the real controller, status counts the Pods as listed before this sync's changes;
+    // the Pod events that follow bring it up to date.
     const ready = pods.filter(isPodReady).length;
     const status = withoutZeros({
       replicas: pods.length,

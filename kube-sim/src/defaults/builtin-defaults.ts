@@ -139,14 +139,7 @@ function defaultCronJob(object: JsonObject): void {
 function defaultPod(object: JsonObject): void {
   const spec = objectAt(object, 'spec');
   defaultPodSpec(spec);
-  setDefault(spec, 'serviceAccountName', 'default');
-  setDefault(spec, 'serviceAccount', spec['serviceAccountName'] as string);
-  setDefault(spec, 'priority', 0);
   setDefault(spec, 'enableServiceLinks', true);
-  setDefault(spec, 'preemptionPolicy', 'PreemptLowerPriority');
-  const status = objectAt(object, 'status');
-  setDefault(status, 'phase', 'Pending');
-  setDefault(status, 'qosClass', 'BestEffort');
 }
 
 function defaultService(object: JsonObject, context: DefaultingContext): void {

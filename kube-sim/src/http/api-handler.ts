@@ -4,7 +4,8 @@ import type { ApiServer } from '../api/api-server';
 import { deleteObject } from '../api/deletion';
 import { listObjects } from '../api/list';
 import { DeleteOptions, PATCH_CONTENT_TYPES, ResourceRequest, WriteOptions } from '../api/requests';
-import { isObject } from '../json-value';
+import { JsonObject, KubeObject, isObject } from '../json-value';
+import { tableOf, wantsTable } from './table';
 import { decodeBody, readBody } from './request-body';
 import { Route, parseRoute } from './route';
 import { serveWatch } from './watch-stream';
@@ -93,9 +94,21 @@ async function handle(api: ApiServer, settings: HandlerSettings, req: IncomingMe
       }, req, res);
     }
     const limit = Number(query.get('limit') ?? 0);
-    return send(res, 200, listObjects(api, request, { ...listOptions, limit, ...(query.get('continue') ? { continueToken: query.get('continue')! } : {}) }));
+    const list = listObjects(api, request, {
+      ...listOptions,
+      limit,
+      ...(query.get('continue') ? { continueToken: query.get('continue')! } : {}),
+      ...(query.get('resourceVersion') ? { resourceVersion: query.get('resourceVersion')! } : {}),
+      ...(query.get('resourceVersionMatch') ? { resourceVersionMatch: query.get('resourceVersionMatch')! } : {}),
+    }) as { metadata: JsonObject; items: KubeObject[] };
+    if (wantsTable(req.headers['accept'])) return send(res, 200, tableOf(type.kind, list.items, list.metadata));
+    return send(res, 200, list);
   }
-  if (method === 'GET') return send(res, 200, api.get(request));
+  if (method === 'GET') {
+    const object = api.get(request);
+    if (wantsTable(req.headers['accept']) && !request.subresource) return send(res, 200, tableOf(type.kind, [object], { resourceVersion: String(object.metadata['resourceVersion']) }));
+    return send(res, 200, object);
+  }
 
   const writeOptions: WriteOptions = { dryRun };
   const fieldManager = query.get('fieldManager');

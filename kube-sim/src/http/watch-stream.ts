@@ -27,6 +27,8 @@ export function serveWatch(api: ApiServer, request: ResourceRequest, options: Wa
   const typeKey = api.typeKey(request.type);
   const inScope = (o: KubeObject) => !request.namespace || o.metadata['namespace'] === request.namespace;
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+  // Headers go out at once, as kube-apiserver sends them: a client waits for them before events.
+  res.flushHeaders();
   const send = (type: string, object: object) => res.write(JSON.stringify({ type, object }) + '\n');
 
   const requested = options.resourceVersion === undefined || options.resourceVersion === '' ? 0 : Number(options.resourceVersion);
