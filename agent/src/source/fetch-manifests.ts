@@ -1,22 +1,78 @@
+import { RenderKind, type RenderOptions } from '#proto';
 import type { GitCache } from './git-cache';
+import { renderHelm } from './helm-render';
+import { renderKustomize } from './kustomize-render';
 import { SourceError, type SourceLimits } from './limits';
-import { readManifests, type Manifest } from './manifest-reader';
+import { readManifests, readRenderedManifests, type Manifest } from './manifest-reader';
+import { defaultRenderSettings, type RenderSettings } from './renderer-process';
 import { normaliseSourcePath } from './source-path';
 
+/** Everything a target says about where its manifests come from and how they are rendered. */
 export interface ManifestSource {
   repoUrl: string;
   commit: string;
   path: string;
+  /** How to render the path; absent or RENDER_KIND_UNSPECIFIED reads it as plain YAML/JSON. */
+  render?: RenderOptions;
+  /**
+   * Substitution values: `${cluster.labels.env}` in a manifest's string values is replaced by
+   * `values["cluster.labels.env"]`. Absent: no substitution at all (callers without a target).
+   */
+  values?: Record<string, string>;
+  /** Bundle name: the Helm release name when `render.helmReleaseName` is empty. */
+  bundle?: string;
+  /** Helm's `--namespace`. */
+  defaultNamespace?: string;
 }
 
-/** Fetches the source at its exact commit and reads its manifests (the path is checked first). */
-export async function fetchManifests(cache: GitCache, source: ManifestSource, limits: SourceLimits): Promise<Manifest[]> {
+/**
+ * Fetches the source at its exact commit and reads or renders its manifests (the path is
+ * checked first). Everything wrong with the content or a missing renderer is a SourceError:
+ * retrying the same commit cannot fix it.
+ */
+export async function fetchManifests(
+  cache: GitCache,
+  source: ManifestSource,
+  limits: SourceLimits,
+  settings: RenderSettings = defaultRenderSettings(),
+): Promise<Manifest[]> {
   if (!source.repoUrl) throw new SourceError('target has no repository URL');
   const path = normaliseSourcePath(source.path);
   const checkout = await cache.checkout(source.repoUrl, source.commit);
   try {
-    return await readManifests(checkout.root, path, limits);
+    return await renderManifests(checkout.root, path, source, limits, settings);
   } finally {
     checkout.release();
+  }
+}
+
+/** Reads or renders the manifests at `path` of a checkout already on disk. */
+export async function renderManifests(
+  checkoutRoot: string,
+  path: string,
+  source: Pick<ManifestSource, 'render' | 'values' | 'bundle' | 'defaultNamespace'>,
+  limits: SourceLimits,
+  settings: RenderSettings = defaultRenderSettings(),
+): Promise<Manifest[]> {
+  const render = source.render;
+  switch (render?.kind ?? RenderKind.RENDER_KIND_RAW) {
+    case RenderKind.RENDER_KIND_UNSPECIFIED:
+    case RenderKind.RENDER_KIND_RAW:
+      return readManifests(checkoutRoot, path, limits, source.values);
+    case RenderKind.RENDER_KIND_KUSTOMIZE: {
+      const output = await renderKustomize(checkoutRoot, path, render?.kustomizePatches ?? [], limits, settings);
+      return readRenderedManifests(output, `kustomize build of "${path || '.'}"`, limits, source.values);
+    }
+    case RenderKind.RENDER_KIND_HELM: {
+      const release = {
+        name: render?.helmReleaseName || source.bundle || '',
+        namespace: source.defaultNamespace ?? '',
+        valuesYaml: render?.helmValuesYaml ?? '',
+      };
+      const output = await renderHelm(checkoutRoot, path, release, limits, settings);
+      return readRenderedManifests(output, `helm template of "${path || '.'}"`, limits, source.values);
+    }
+    default:
+      throw new SourceError(`unknown render kind ${String(render?.kind)} for "${path || '.'}"`);
   }
 }

@@ -65,8 +65,16 @@ export async function listManifestFiles(checkoutRoot: string, sourcePath: string
   return files;
 }
 
+/** A path that resolves outside the checkout, told apart from one that does not exist. */
+export class PathEscapeError extends SourceError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PathEscapeError';
+  }
+}
+
 /** Resolves `path` and refuses it unless it stays inside `root` (which is already a real path). */
-async function confined(root: string, path: string, shown: string): Promise<string> {
+export async function confined(root: string, path: string, shown: string): Promise<string> {
   let real: string;
   try {
     real = await realpath(path);
@@ -75,7 +83,7 @@ async function confined(root: string, path: string, shown: string): Promise<stri
   }
   const inside = relative(root, real);
   if (inside === '..' || inside.startsWith(`..${sep}`) || inside.startsWith(sep) || /^[A-Za-z]:/.test(inside)) {
-    throw new SourceError(`${shown}: symlink resolves outside the repository`);
+    throw new PathEscapeError(`${shown}: symlink resolves outside the repository`);
   }
   return real;
 }

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseAllDocuments } from 'yaml';
-import { SourceError, type SourceLimits } from './limits';
+import { formatBytes, SourceError, type SourceLimits } from './limits';
 import { listManifestFiles } from './manifest-files';
+import { substituteDocument, type SubstitutionValues } from './substitution';
 
 /** A Kubernetes object as read from Git: plain JSON-compatible data. */
 export interface KubeObject {
@@ -33,32 +34,74 @@ const MAX_PROBLEMS = 50;
 /**
  * Reads every Kubernetes document under a target's path: multi-document YAML and JSON,
  * empty documents skipped, aliases bounded, and every document required to have apiVersion,
- * kind and metadata.name. All problems are gathered before failing.
+ * kind and metadata.name. With `values`, `${name}` placeholders are substituted. All problems
+ * are gathered before failing.
  */
-export async function readManifests(checkoutRoot: string, sourcePath: string, limits: SourceLimits): Promise<Manifest[]> {
+export async function readManifests(
+  checkoutRoot: string,
+  sourcePath: string,
+  limits: SourceLimits,
+  values?: SubstitutionValues,
+): Promise<Manifest[]> {
   const files = await listManifestFiles(checkoutRoot, sourcePath, limits);
-  const manifests: Manifest[] = [];
-  const problems: string[] = [];
+  const collector = new ManifestCollector(`"${sourcePath || '.'}"`, limits);
   for (const file of files) {
-    const text = await readFile(file.fullPath, 'utf8');
-    for (const item of parseDocuments(text, file.name, limits)) {
+    collector.add(parseDocuments(await readFile(file.fullPath, 'utf8'), file.name, limits, values));
+  }
+  return collector.result();
+}
+
+/**
+ * Reads a renderer's output (`kustomize build`, `helm template`) under the same limits as
+ * files from Git; `name` says which bundle path and renderer it came from, for errors.
+ */
+export function readRenderedManifests(text: string, name: string, limits: SourceLimits, values?: SubstitutionValues): Manifest[] {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > limits.maxTotalBytes) {
+    throw new SourceError(`${name}: output is ${formatBytes(bytes)}, over the limit of ${formatBytes(limits.maxTotalBytes)}`);
+  }
+  const collector = new ManifestCollector(name, limits);
+  collector.add(parseDocuments(text, name, limits, values));
+  return collector.result();
+}
+
+/** Gathers documents and problems across files, enforcing the document limit as it goes. */
+class ManifestCollector {
+  private readonly manifests: Manifest[] = [];
+  private readonly problems: string[] = [];
+
+  constructor(
+    private readonly where: string,
+    private readonly limits: SourceLimits,
+  ) {}
+
+  add(items: (Manifest | { problem: string })[]): void {
+    for (const item of items) {
       if ('problem' in item) {
-        problems.push(item.problem);
-        if (problems.length >= MAX_PROBLEMS) throw new ManifestError(problems);
+        this.problems.push(item.problem);
+        if (this.problems.length >= MAX_PROBLEMS) throw new ManifestError(this.problems);
         continue;
       }
-      manifests.push(item);
-      if (manifests.length > limits.maxDocuments) {
-        throw new SourceError(`more than ${limits.maxDocuments} documents under "${sourcePath || '.'}"`);
+      this.manifests.push(item);
+      if (this.manifests.length > this.limits.maxDocuments) {
+        throw new SourceError(`more than ${this.limits.maxDocuments} documents under ${this.where}`);
       }
     }
   }
-  if (problems.length > 0) throw new ManifestError(problems);
-  return manifests;
+
+  result(): Manifest[] {
+    if (this.problems.length > 0) throw new ManifestError(this.problems);
+    return this.manifests;
+  }
 }
 
 /** Parses one file's documents (pure: no I/O), each with its line or its problem. */
-export function parseDocuments(text: string, file: string, limits: Pick<SourceLimits, 'maxYamlAliases'>): (Manifest | { problem: string })[] {
+export function parseDocuments(
+  text: string,
+  file: string,
+  limits: Pick<SourceLimits, 'maxYamlAliases'>,
+  values?: SubstitutionValues,
+): (Manifest | { problem: string })[] {
   const lineCounter = new LineCounter();
   const documents = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const results: (Manifest | { problem: string })[] = [];
@@ -72,6 +115,13 @@ export function parseDocuments(text: string, file: string, limits: Pick<SourceLi
       continue;
     }
     if (document.contents === null) continue;
+    if (values) {
+      const unknown = substituteDocument(document, values, lineOf);
+      if (unknown.length > 0) {
+        for (const { name, line } of unknown) results.push({ problem: `${file}:${line}: unknown substitution key "${name}"` });
+        continue;
+      }
+    }
     let value: unknown;
     try {
       value = document.toJS({ maxAliasCount: limits.maxYamlAliases });
