@@ -1,0 +1,31 @@
+/**
+ * `npm run bench`: runs every benchmark in its own process, one after another (so that one's
+ * memory never counts against another's), and prints their figures. A benchmark that is not
+ * built is reported, not skipped silently.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const BENCHMARKS = [
+  { file: 'fleet-fanout.js', what: 'commit → whole fleet synced (hub + agents + simulated clusters)' },
+  { file: 'agent-sync.js', what: 'agent engine: 1,000 objects vs kubectl, re-sync writes, drift, memory' },
+  { file: 'sim-memory.js', what: 'Kubernetes API simulator: 50 clusters in one process' },
+];
+
+let failed = 0;
+for (const bench of BENCHMARKS) {
+  const path = join(__dirname, bench.file);
+  console.log(`\n== ${bench.file}: ${bench.what}`);
+  if (!existsSync(path)) {
+    console.log(`   not built (${path} missing)`);
+    failed++;
+    continue;
+  }
+  const result = spawnSync(process.execPath, ['--expose-gc', path], { stdio: 'inherit', timeout: 15 * 60_000 });
+  if (result.status !== 0) {
+    console.log(`   ${bench.file} failed (exit ${result.status ?? result.signal})`);
+    failed++;
+  }
+}
+process.exit(failed === 0 ? 0 : 1);
