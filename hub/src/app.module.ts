@@ -10,7 +10,10 @@ import { GatewayModule } from './gateway/gateway.module';
 import type { Logger } from './logging/logger';
 import { LoggingModule } from './logging/logging.module';
 import { PlacementModule } from './placement/placement.module';
+import { RolloutModule } from './rollout/rollout.module';
+import { RolloutStoreModule } from './rollout/rollout-store';
 import { StatusModule } from './status/status.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
 export class AppModule {
@@ -21,12 +24,15 @@ export class AppModule {
         ConfigModule.forRoot(config),
         LoggingModule.forRoot(logger),
         DatabaseModule.forRoot(database),
+        RolloutStoreModule,
         FleetRepoModule,
         ClustersModule,
         PlacementModule,
         StatusModule,
         GatewayModule,
+        RolloutModule,
         AdminModule,
+        WebhooksModule,
       ],
     };
   }

@@ -47,6 +47,7 @@ export async function launchHub(
     app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, database, logger), {
       logger: new NestPinoLogger(logger),
       abortOnError: false,
+      rawBody: true,
     });
     app.disable('x-powered-by');
     app.useGlobalFilters(new JsonErrorsFilter(logger));

@@ -5,10 +5,13 @@ import { GatewayModule } from '../gateway/gateway.module';
 import { PlacementModule } from '../placement/placement.module';
 import { StatusModule } from '../status/status.module';
 import { AdminController } from './admin.controller';
+import { ClusterActionsController } from './cluster-actions.controller';
 import { HealthController } from './health.controller';
+import { HistoryController } from './history.controller';
+import { TokensController } from './tokens.controller';
 
 @Module({
   imports: [ClustersModule, PlacementModule, StatusModule, FleetRepoModule, GatewayModule],
-  controllers: [AdminController, HealthController],
+  controllers: [AdminController, ClusterActionsController, TokensController, HistoryController, HealthController],
 })
 export class AdminModule {}

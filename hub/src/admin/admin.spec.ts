@@ -1,4 +1,4 @@
-import { ResourceAction, SyncPhase } from '#proto';
+import { HealthStatus, ResourceAction, SyncPhase } from '#proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
 import { BUNDLE, CONFIGMAP, TestAgent, eventually, startTestHub, type TestHub, type TestStream } from '../testing/hub-fixture';
@@ -43,6 +43,10 @@ describe('admin: the REST API', () => {
         ],
         observedAt: '2026-01-02T03:04:05.000Z',
         targetSetRevision: targetSet.revision,
+        health: HealthStatus.HEALTH_STATUS_HEALTHY,
+        driftCount: 1,
+        summary: { created: 1 },
+        syncStartedAt: '2026-01-02T03:04:00.000Z',
       },
     });
     alphaStream.send({
@@ -58,10 +62,13 @@ describe('admin: the REST API', () => {
             ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'prod', name: 'prod' },
             action: ResourceAction.RESOURCE_ACTION_FAILED,
             error: 'ConfigMap/prod/prod dry-run failed (Invalid): data: bad',
+            health: HealthStatus.HEALTH_STATUS_DEGRADED,
           },
         ],
         observedAt: '2026-01-02T03:04:06.000Z',
         targetSetRevision: targetSet.revision,
+        health: HealthStatus.HEALTH_STATUS_DEGRADED,
+        summary: { failed: 1 },
       },
     });
     await alphaStream.nth('statusAck', 2);
@@ -85,37 +92,44 @@ describe('admin: the REST API', () => {
           id: alpha.clusterId,
           name: 'alpha',
           labels: { env: 'prod' },
+          state: 'active',
+          connectivity: 'connected',
           connected: true,
           lastSeenAt: ISO,
           targetSet: { revision: '1', checksum: SHA256, ackedRevision: '1' },
           bundles: [
-            { bundle: 'prod', desiredCommit: commit, commit, phase: 'failed' },
-            { bundle: 'web', desiredCommit: commit, commit, phase: 'synced' },
+            { bundle: 'prod', desiredCommit: commit, commit, phase: 'failed', health: 'degraded', driftCount: 0, lastReportAt: '2026-01-02T03:04:06.000Z', rollout: null },
+            { bundle: 'web', desiredCommit: commit, commit, phase: 'synced', health: 'healthy', driftCount: 1, lastReportAt: '2026-01-02T03:04:05.000Z', rollout: null },
           ],
         },
         {
           id: beta.clusterId,
           name: 'beta',
           labels: { env: 'dev' },
+          state: 'active',
+          connectivity: 'unreachable',
           connected: false,
           lastSeenAt: null,
           targetSet: { revision: '1', checksum: SHA256, ackedRevision: null },
-          bundles: [{ bundle: 'web', desiredCommit: commit, commit: null, phase: 'unknown' }],
+          bundles: [{ bundle: 'web', desiredCommit: commit, commit: null, phase: 'unknown', health: 'unknown', driftCount: 0, lastReportAt: null, rollout: null }],
         },
       ],
     });
   });
 
-  it('GET /api/v1/clusters/:name shows messages and per-resource results', async () => {
+  it('GET /api/v1/clusters/:name shows messages, change-set summary and per-resource results', async () => {
     const { status, body } = await t.get('/api/v1/clusters/alpha');
     expect(status).toBe(200);
     expect(body).toEqual({
       id: alpha.clusterId,
       name: 'alpha',
       labels: { env: 'prod' },
+      state: 'active',
+      connectivity: 'connected',
       connected: true,
       lastSeenAt: ISO,
       registeredAt: ISO,
+      stateChangedAt: ISO,
       targetSet: { revision: '1', checksum: SHA256, ackedRevision: '1' },
       bundles: [
         {
@@ -123,11 +137,29 @@ describe('admin: the REST API', () => {
           desiredCommit: commit,
           commit,
           phase: 'failed',
+          health: 'degraded',
+          driftCount: 0,
+          lastReportAt: '2026-01-02T03:04:06.000Z',
+          rollout: null,
           lastKnownPhase: 'failed',
+          lastKnownHealth: 'degraded',
           message: 'dry-run failed',
           observedAt: '2026-01-02T03:04:06.000Z',
+          syncStartedAt: null,
+          summary: { created: 0, configured: 0, unchanged: 0, deleted: 0, skipped: 0, failed: 1 },
           resources: [
-            { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'prod', name: 'prod', action: 'failed', error: 'ConfigMap/prod/prod dry-run failed (Invalid): data: bad' },
+            {
+              apiVersion: 'v1',
+              kind: 'ConfigMap',
+              namespace: 'prod',
+              name: 'prod',
+              action: 'failed',
+              error: 'ConfigMap/prod/prod dry-run failed (Invalid): data: bad',
+              health: 'degraded',
+              healthMessage: '',
+              drifted: false,
+              driftDiff: '',
+            },
           ],
         },
         {
@@ -135,10 +167,19 @@ describe('admin: the REST API', () => {
           desiredCommit: commit,
           commit,
           phase: 'synced',
+          health: 'healthy',
+          driftCount: 1,
+          lastReportAt: '2026-01-02T03:04:05.000Z',
+          rollout: null,
           lastKnownPhase: 'synced',
+          lastKnownHealth: 'healthy',
           message: '',
           observedAt: '2026-01-02T03:04:05.000Z',
-          resources: [{ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'web', name: 'web', action: 'created', error: '' }],
+          syncStartedAt: '2026-01-02T03:04:00.000Z',
+          summary: { created: 1, configured: 0, unchanged: 0, deleted: 0, skipped: 0, failed: 0 },
+          resources: [
+            { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'web', name: 'web', action: 'created', error: '', health: 'unspecified', healthMessage: '', drifted: false, driftDiff: '' },
+          ],
         },
       ],
     });
@@ -162,27 +203,25 @@ describe('admin: the REST API', () => {
           name: 'prod',
           path: 'apps/prod',
           commit,
-          clusters: [{ cluster: 'alpha', phase: 'failed', commit }],
-          summary: { total: 1, synced: 0, failed: 1, pending: 0, progressing: 0, unknown: 0 },
+          pin: null,
+          rollout: null,
+          clusters: [{ cluster: 'alpha', phase: 'failed', health: 'degraded', commit }],
+          summary: { total: 1, synced: 0, failed: 1, pending: 0, 'rolling-out': 0, paused: 0, suspended: 0, waiting: 0, unknown: 0 },
         },
         {
           name: 'web',
           path: 'apps/web',
           commit,
+          pin: null,
+          rollout: null,
           clusters: [
-            { cluster: 'alpha', phase: 'synced', commit },
-            { cluster: 'beta', phase: 'unknown', commit: null },
+            { cluster: 'alpha', phase: 'synced', health: 'healthy', commit },
+            { cluster: 'beta', phase: 'unknown', health: 'unknown', commit: null },
           ],
-          summary: { total: 2, synced: 1, failed: 0, pending: 0, progressing: 0, unknown: 1 },
+          summary: { total: 2, synced: 1, failed: 0, pending: 0, 'rolling-out': 0, paused: 0, suspended: 0, waiting: 0, unknown: 1 },
         },
       ],
     });
-  });
-
-  it('GET /api/v1/fleet shows the source and the commit being served', async () => {
-    const { status, body } = await t.get('/api/v1/fleet');
-    expect(status).toBe(200);
-    expect(body).toEqual({ url: t.repo.url, branch: 'main', path: 'fleet', commit, fetchedAt: ISO, error: null });
   });
 
   it('shows bundles of a new commit as pending until the cluster reports it', async () => {

@@ -1,9 +1,11 @@
-import type { ClusterEntity } from '../clusters/cluster.entity';
+import type { ClusterEntity, ClusterState } from '../clusters/cluster.entity';
+import { connectivityOf, type Connectivity } from '../clusters/connectivity';
 import type { BundleEntity } from '../fleet-repo/bundle.entity';
-import type { FleetState } from '../fleet-repo/fleet-repo.service';
 import type { TargetSetEntity } from '../placement/target-set.entity';
+import type { BundlePin, StoredRollout } from '../rollout/rollout-store';
 import type { BundleStatusEntity } from '../status/bundle-status.entity';
-import { BUNDLE_PHASES, derivePhase, type BundlePhase } from '../status/phase';
+import { BUNDLE_PHASES, derivePhase, isReachable, type BundleHealth, type BundlePhase, type RolloutPosition } from '../status/phase';
+import type { ChangeSetSummary, ResourceStatus } from '../status/report';
 
 /** The JSON shapes of the admin API, built from rows by plain functions. */
 
@@ -15,22 +17,34 @@ export interface TargetSetView {
 
 export interface ClusterBundleView {
   bundle: string;
+  /** Commit the cluster's TargetSet asks for (during a rollout or under a pin, not necessarily the fleet's newest). */
   desiredCommit: string;
+  /** Commit of the newest report. */
   commit: string | null;
   phase: BundlePhase;
+  health: BundleHealth;
+  driftCount: number;
+  lastReportAt: string | null;
+  rollout: RolloutPosition;
 }
 
 export interface ClusterBundleDetailView extends ClusterBundleView {
   lastKnownPhase: Exclude<BundlePhase, 'unknown'>;
+  lastKnownHealth: BundleHealth;
   message: string;
   observedAt: string | null;
-  resources: { apiVersion: string; kind: string; namespace: string; name: string; action: string; error: string }[];
+  syncStartedAt: string | null;
+  summary: ChangeSetSummary | null;
+  resources: ResourceStatus[];
 }
 
 export interface ClusterView {
   id: string;
   name: string;
   labels: Record<string, string>;
+  state: ClusterState;
+  connectivity: Connectivity;
+  /** A session is open right now (connectivity also requires being heard from recently). */
   connected: boolean;
   lastSeenAt: string | null;
   targetSet: TargetSetView | null;
@@ -39,6 +53,7 @@ export interface ClusterView {
 
 export interface ClusterDetailView extends Omit<ClusterView, 'bundles'> {
   registeredAt: string;
+  stateChangedAt: string | null;
   bundles: ClusterBundleDetailView[];
 }
 
@@ -46,51 +61,66 @@ export interface BundleView {
   name: string;
   path: string;
   commit: string;
-  clusters: { cluster: string; phase: BundlePhase; commit: string | null }[];
+  pin: { commit: string; pinnedAt: string } | null;
+  rollout: StoredRollout['state'] | null;
+  clusters: { cluster: string; phase: BundlePhase; health: BundleHealth; commit: string | null }[];
   summary: Record<'total' | BundlePhase, number>;
 }
 
-export interface FleetView {
-  url: string;
-  branch: string;
-  path: string;
-  commit: string | null;
-  fetchedAt: string | null;
-  error: FleetState['error'];
+/** What every cluster view needs besides the cluster's own rows. */
+export interface ViewContext {
+  heartbeatIntervalMs: number;
+  rollouts: ReadonlyMap<string, StoredRollout>;
+  now: number;
 }
 
-/** The targets of a cluster paired with what it reported for each. */
-function bundleRows(cluster: ClusterEntity, targetSet: TargetSetEntity | undefined, statuses: BundleStatusEntity[]) {
+function rolloutPosition(rollout: StoredRollout | undefined, clusterId: string): RolloutPosition {
+  if (rollout === undefined) return null;
+  if (rollout.admitted.includes(clusterId)) return 'admitted';
+  return rollout.state === 'paused' || rollout.state === 'halted' ? 'paused' : 'waiting';
+}
+
+function bundleRows(cluster: ClusterEntity, targetSet: TargetSetEntity | undefined, statuses: BundleStatusEntity[], ctx: ViewContext) {
   const byBundle = new Map(statuses.map((s) => [s.bundle, s]));
-  return (targetSet?.targets ?? []).map((target) => {
+  const reachable = isReachable(cluster, connectivityOf(cluster, ctx.heartbeatIntervalMs, ctx.now));
+  // A pending or revoked cluster is given nothing: its stored targets are not shown as its own.
+  const targets = cluster.state === 'active' ? (targetSet?.targets ?? []) : [];
+  return targets.map((target) => {
     const status = byBundle.get(target.bundle) ?? null;
     const desiredCommit = target.source?.commit ?? '';
-    return { target, status, desiredCommit, ...derivePhase({ connected: cluster.connected, desiredCommit, reported: status }) };
+    const rollout = rolloutPosition(ctx.rollouts.get(target.bundle), cluster.id);
+    return { target, status, desiredCommit, rollout, ...derivePhase({ reachable, targetCommit: desiredCommit, rollout, reported: status }) };
   });
 }
 
-function clusterHead(cluster: ClusterEntity, targetSet: TargetSetEntity | undefined): Omit<ClusterView, 'bundles'> {
+function clusterHead(cluster: ClusterEntity, targetSet: TargetSetEntity | undefined, ctx: ViewContext): Omit<ClusterView, 'bundles'> {
   return {
     id: cluster.id,
     name: cluster.name,
     labels: cluster.labels,
+    state: cluster.state,
+    connectivity: connectivityOf(cluster, ctx.heartbeatIntervalMs, ctx.now),
     connected: cluster.connected,
     lastSeenAt: cluster.lastSeenAt?.toISOString() ?? null,
     targetSet:
-      targetSet === undefined
+      targetSet === undefined || cluster.state !== 'active'
         ? null
         : { revision: targetSet.revision, checksum: targetSet.checksum, ackedRevision: targetSet.ackedRevision },
   };
 }
 
-export function clusterView(cluster: ClusterEntity, targetSet: TargetSetEntity | undefined, statuses: BundleStatusEntity[]): ClusterView {
+export function clusterView(cluster: ClusterEntity, targetSet: TargetSetEntity | undefined, statuses: BundleStatusEntity[], ctx: ViewContext): ClusterView {
   return {
-    ...clusterHead(cluster, targetSet),
-    bundles: bundleRows(cluster, targetSet, statuses).map((row) => ({
+    ...clusterHead(cluster, targetSet, ctx),
+    bundles: bundleRows(cluster, targetSet, statuses, ctx).map((row) => ({
       bundle: row.target.bundle,
       desiredCommit: row.desiredCommit,
       commit: row.status?.commit ?? null,
       phase: row.phase,
+      health: row.health,
+      driftCount: row.status?.driftCount ?? 0,
+      lastReportAt: (row.status?.observedAt ?? row.status?.updatedAt)?.toISOString() ?? null,
+      rollout: row.rollout,
     })),
   };
 }
@@ -99,26 +129,22 @@ export function clusterDetailView(
   cluster: ClusterEntity,
   targetSet: TargetSetEntity | undefined,
   statuses: BundleStatusEntity[],
+  ctx: ViewContext,
 ): ClusterDetailView {
+  const summaries = clusterView(cluster, targetSet, statuses, ctx).bundles;
   return {
-    ...clusterHead(cluster, targetSet),
+    ...clusterHead(cluster, targetSet, ctx),
     registeredAt: cluster.registeredAt.toISOString(),
-    bundles: bundleRows(cluster, targetSet, statuses).map((row) => ({
-      bundle: row.target.bundle,
-      desiredCommit: row.desiredCommit,
-      commit: row.status?.commit ?? null,
-      phase: row.phase,
+    stateChangedAt: cluster.stateChangedAt?.toISOString() ?? null,
+    bundles: bundleRows(cluster, targetSet, statuses, ctx).map((row, i) => ({
+      ...summaries[i],
       lastKnownPhase: row.lastKnownPhase,
+      lastKnownHealth: row.lastKnownHealth,
       message: row.status?.message ?? '',
       observedAt: row.status?.observedAt?.toISOString() ?? null,
-      resources: (row.status?.resources ?? []).map((r) => ({
-        apiVersion: r.apiVersion,
-        kind: r.kind,
-        namespace: r.namespace,
-        name: r.name,
-        action: r.action,
-        error: r.error,
-      })),
+      syncStartedAt: row.status?.syncStartedAt?.toISOString() ?? null,
+      summary: row.status?.summary ?? null,
+      resources: row.status?.resources ?? [],
     })),
   };
 }
@@ -128,14 +154,17 @@ export function bundleViews(
   clusters: ClusterEntity[],
   targetSets: TargetSetEntity[],
   statuses: BundleStatusEntity[],
+  pins: BundlePin[],
+  ctx: ViewContext,
 ): BundleView[] {
   const targetSetOf = new Map(targetSets.map((t) => [t.clusterId, t]));
   const statusesOf = statusesByCluster(statuses);
+  const pinOf = new Map(pins.map((p) => [p.bundle, p]));
   const placements = new Map<string, BundleView['clusters']>();
   for (const cluster of clusters) {
-    for (const row of bundleRows(cluster, targetSetOf.get(cluster.id), statusesOf.get(cluster.id) ?? [])) {
+    for (const row of bundleRows(cluster, targetSetOf.get(cluster.id), statusesOf.get(cluster.id) ?? [], ctx)) {
       const list = placements.get(row.target.bundle) ?? [];
-      list.push({ cluster: cluster.name, phase: row.phase, commit: row.status?.commit ?? null });
+      list.push({ cluster: cluster.name, phase: row.phase, health: row.health, commit: row.status?.commit ?? null });
       placements.set(row.target.bundle, list);
     }
   }
@@ -143,12 +172,17 @@ export function bundleViews(
     const placed = placements.get(bundle.name) ?? [];
     const summary = Object.fromEntries([['total', placed.length], ...BUNDLE_PHASES.map((p) => [p, 0])]) as BundleView['summary'];
     for (const p of placed) summary[p.phase]++;
-    return { name: bundle.name, path: bundle.spec.sourcePath, commit: bundle.commit, clusters: placed, summary };
+    const pin = pinOf.get(bundle.name);
+    return {
+      name: bundle.name,
+      path: bundle.spec.sourcePath,
+      commit: bundle.commit,
+      pin: pin === undefined ? null : { commit: pin.commit, pinnedAt: pin.pinnedAt.toISOString() },
+      rollout: ctx.rollouts.get(bundle.name)?.state ?? null,
+      clusters: placed,
+      summary,
+    };
   });
-}
-
-export function fleetView(state: FleetState): FleetView {
-  return { ...state, fetchedAt: state.fetchedAt?.toISOString() ?? null };
 }
 
 export function statusesByCluster(statuses: BundleStatusEntity[]): Map<string, BundleStatusEntity[]> {

@@ -1,10 +1,11 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
+import { HUB_CONFIG } from '../config/config.module';
+import type { HubConfig } from '../config/hub-config';
 import { LOGGER, type Logger } from '../logging/logger';
 import { ClusterEntity } from './cluster.entity';
-
-const LAST_SEEN_FLUSH_MS = 5_000;
+import { lastSeenFlushMs } from './connectivity';
 
 /**
  * Which clusters have a live session, and when each was last heard from. Connects and
@@ -21,6 +22,7 @@ export class ClusterPresenceService implements OnModuleInit, BeforeApplicationSh
 
   constructor(
     @InjectRepository(ClusterEntity) private readonly clusters: Repository<ClusterEntity>,
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
     @Inject(LOGGER) logger: Logger,
   ) {
     this.log = logger.child({ module: 'clusters' });
@@ -29,7 +31,7 @@ export class ClusterPresenceService implements OnModuleInit, BeforeApplicationSh
   async onModuleInit(): Promise<void> {
     // Sessions do not outlive the hub process that held them (one hub replica for now).
     await this.clusters.query(`UPDATE cluster SET connected = false WHERE connected`);
-    this.timer = setInterval(() => void this.flush(), LAST_SEEN_FLUSH_MS);
+    this.timer = setInterval(() => void this.flush(), lastSeenFlushMs(this.config.heartbeatIntervalMs));
     this.timer.unref();
   }
 

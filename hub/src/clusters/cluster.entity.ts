@@ -1,5 +1,8 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
+/** pending: registered, waiting for approval (no TargetSet); active; revoked: credential invalidated. */
+export type ClusterState = 'pending' | 'active' | 'revoked';
+
 @Entity({ name: 'cluster' })
 export class ClusterEntity {
   @PrimaryColumn({ name: 'id', type: 'uuid' })
@@ -30,4 +33,10 @@ export class ClusterEntity {
 
   @Column({ name: 'connected', type: 'boolean' })
   connected!: boolean;
+
+  @Column({ name: 'state', type: 'text', default: 'active' })
+  state!: ClusterState;
+
+  @Column({ name: 'state_changed_at', type: 'timestamptz', nullable: true })
+  stateChangedAt!: Date | null;
 }

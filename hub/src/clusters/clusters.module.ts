@@ -1,12 +1,19 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { BootstrapTokensService } from './bootstrap-tokens.service';
 import { ClusterEntity } from './cluster.entity';
 import { ClusterPresenceService } from './cluster-presence.service';
+import { CLUSTER_SETTINGS, loadClusterSettings } from './cluster-settings';
 import { ClustersService } from './clusters.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ClusterEntity])],
-  providers: [ClustersService, ClusterPresenceService],
-  exports: [ClustersService, ClusterPresenceService],
+  providers: [
+    ClustersService,
+    ClusterPresenceService,
+    BootstrapTokensService,
+    { provide: CLUSTER_SETTINGS, useFactory: () => loadClusterSettings(process.env) },
+  ],
+  exports: [ClustersService, ClusterPresenceService, BootstrapTokensService, CLUSTER_SETTINGS],
 })
 export class ClustersModule {}

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
-import { HUB_CONFIG } from '../config/config.module';
-import type { HubConfig } from '../config/hub-config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, Repository } from 'typeorm';
 import { Listeners } from '../events/listeners';
 import { LOGGER, type Logger } from '../logging/logger';
-import { ClusterEntity } from './cluster.entity';
-import { clusterIdOf, credentialMatches, hashCredential, issueCredential, secretsEqual } from './credential';
+import { BootstrapTokensService } from './bootstrap-tokens.service';
+import { ClusterEntity, type ClusterState } from './cluster.entity';
+import { CLUSTER_SETTINGS, type ClusterSettings } from './cluster-settings';
+import { clusterIdOf, credentialMatches, hashCredential, issueCredential } from './credential';
 import { RegistrationError, validateRegistration, type Registration, type RegistrationRequest } from './registration';
 
 /** The authenticated identity of an agent's call. */
@@ -16,10 +17,33 @@ export interface AuthenticatedCluster {
   name: string;
 }
 
+/** A cluster that may now have targets: registered while active, or approved. */
 export interface ClusterRegistered {
   clusterId: string;
+  name: string;
   labels: Record<string, string>;
 }
+
+/** Why a cluster's open session must end now. */
+export interface ClusterCredentialInvalidated {
+  clusterId: string;
+  /** The gRPC status details the agent sees (UNAUTHENTICATED). */
+  reason: string;
+}
+
+/** A refused operator action on a cluster (the controller maps it to an HTTP status). */
+export class ClusterActionError extends Error {
+  constructor(
+    readonly code: 'cluster_not_found' | 'cluster_revoked',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Details of the UNAUTHENTICATED status a revoked cluster's agent receives. */
+export const REVOKED_DETAILS = 'revoked: this cluster was revoked on the hub; register again with a bootstrap token';
+export const ROTATED_DETAILS = 'credential rotated: register again with a bootstrap token to receive a new credential';
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -27,43 +51,54 @@ const UNIQUE_VIOLATION = '23505';
 export class ClustersService {
   /** Fired after a cluster registered or re-registered (its labels may have changed). */
   readonly registered: Listeners<ClusterRegistered>;
-  /** Fired, before `registered`, when a re-registration replaced a cluster's credential. */
-  readonly credentialRotated: Listeners<{ clusterId: string }>;
+  /**
+   * Fired when a cluster's credential stopped being valid: a re-registration replaced it,
+   * the cluster was revoked, or its credential was rotated. Its open session must end.
+   */
+  readonly credentialInvalidated: Listeners<ClusterCredentialInvalidated>;
   private readonly log: Logger;
 
   constructor(
     @InjectRepository(ClusterEntity) private readonly clusters: Repository<ClusterEntity>,
-    @Inject(HUB_CONFIG) private readonly config: HubConfig,
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly tokens: BootstrapTokensService,
+    @Inject(CLUSTER_SETTINGS) private readonly settings: ClusterSettings,
     @Inject(LOGGER) logger: Logger,
   ) {
     this.log = logger.child({ module: 'clusters' });
     this.registered = new Listeners((error) => this.log.error({ err: error }, 'reacting to a registration failed'));
-    this.credentialRotated = new Listeners((error) => this.log.error({ err: error }, 'reacting to a credential rotation failed'));
+    this.credentialInvalidated = new Listeners((error) => this.log.error({ err: error }, 'reacting to a credential change failed'));
   }
 
   /**
    * docs/protocol.md "Registration": a known kube-system UID keeps its id and name and gets a
    * new credential (and the labels it now sends); a new UID gets a new id unless its name is taken.
+   * A new cluster starts `pending` when approval is required; a revoked one comes back the same
+   * way (or active). The token's use is counted in the same transaction as the registration.
    */
   async register(request: RegistrationRequest): Promise<Registration> {
-    if (!secretsEqual(request.bootstrapToken, this.config.bootstrapToken)) {
-      throw new RegistrationError('unauthenticated', 'invalid bootstrap token');
-    }
+    const token = await this.tokens.check(request.bootstrapToken);
     validateRegistration(request);
 
     const known = await this.clusters.findOne({ where: { kubeSystemUid: request.clusterUid } });
     const id = known?.id ?? randomUUID();
     const credential = issueCredential(id);
-    let rows: { id: string; name: string }[];
+    const initialState: ClusterState = this.settings.approvalRequired ? 'pending' : 'active';
+    let rows: { id: string; name: string; state: ClusterState }[];
     try {
-      rows = await this.clusters.query(
-        `INSERT INTO cluster (id, name, kube_system_uid, labels, credential_hash, agent_version, registered_at, connected)
-         VALUES ($1, $2, $3, $4, $5, $6, now(), false)
-         ON CONFLICT (kube_system_uid) DO UPDATE
-           SET credential_hash = EXCLUDED.credential_hash, labels = EXCLUDED.labels, agent_version = EXCLUDED.agent_version
-         RETURNING id, name`,
-        [id, request.name, request.clusterUid, JSON.stringify(request.labels), hashCredential(credential), request.agentVersion],
-      );
+      rows = await this.db.transaction(async (tx) => {
+        await this.tokens.use(token, tx);
+        return tx.query(
+          `INSERT INTO cluster (id, name, kube_system_uid, labels, credential_hash, agent_version, registered_at, connected, state, state_changed_at)
+           VALUES ($1, $2, $3, $4, $5, $6, now(), false, $7, now())
+           ON CONFLICT (kube_system_uid) DO UPDATE
+             SET credential_hash = EXCLUDED.credential_hash, labels = EXCLUDED.labels, agent_version = EXCLUDED.agent_version,
+                 state = CASE WHEN cluster.state = 'revoked' THEN EXCLUDED.state ELSE cluster.state END,
+                 state_changed_at = CASE WHEN cluster.state = 'revoked' THEN now() ELSE cluster.state_changed_at END
+           RETURNING id, name, state`,
+          [id, request.name, request.clusterUid, JSON.stringify(request.labels), hashCredential(credential), request.agentVersion, initialState],
+        );
+      });
     } catch (error) {
       if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
         throw new RegistrationError('already_exists', `cluster name "${request.name}" is held by another cluster`);
@@ -74,10 +109,72 @@ export class ClustersService {
       // Another registration of the same UID won a race; its credential stands, ours was never stored.
       throw new RegistrationError('already_exists', 'a registration of this cluster is already in progress');
     }
-    this.log.info({ cluster: rows[0].name, clusterId: id, reRegistration: known !== null }, 'cluster registered');
-    if (known !== null) await this.credentialRotated.emit({ clusterId: id });
-    await this.registered.emit({ clusterId: id, labels: request.labels });
-    return { clusterId: id, clusterName: rows[0].name, credential };
+    const { name, state } = rows[0];
+    this.log.info({ cluster: name, clusterId: id, reRegistration: known !== null, state, token: token.kind }, 'cluster registered');
+    if (known !== null) await this.credentialInvalidated.emit({ clusterId: id, reason: 'credential rotated by a re-registration' });
+    if (state === 'active') await this.registered.emit({ clusterId: id, name, labels: request.labels });
+    return { clusterId: id, clusterName: name, credential };
+  }
+
+  /** A pending cluster becomes active and gets its TargetSet; approving an active one changes nothing. */
+  async approve(name: string): Promise<ClusterEntity> {
+    const cluster = await this.require(name);
+    if (cluster.state === 'revoked') throw new ClusterActionError('cluster_revoked', `cluster "${name}" is revoked; it must register again first`);
+    if (cluster.state === 'pending') {
+      await this.clusters.query(`UPDATE cluster SET state = 'active', state_changed_at = now() WHERE id = $1 AND state = 'pending'`, [cluster.id]);
+      this.log.info({ cluster: name, clusterId: cluster.id }, 'cluster approved');
+      await this.registered.emit({ clusterId: cluster.id, name: cluster.name, labels: cluster.labels });
+    }
+    return this.require(name);
+  }
+
+  /**
+   * Invalidates the credential, marks the cluster revoked and ends its open session at once.
+   * Only a registration with a valid bootstrap token brings it back (with a new credential).
+   */
+  async revoke(name: string): Promise<ClusterEntity> {
+    const cluster = await this.require(name);
+    await this.clusters.query(
+      `UPDATE cluster SET state = 'revoked', credential_hash = '', state_changed_at = now() WHERE id = $1`,
+      [cluster.id],
+    );
+    this.log.warn({ cluster: name, clusterId: cluster.id }, 'cluster revoked');
+    await this.credentialInvalidated.emit({ clusterId: cluster.id, reason: REVOKED_DETAILS });
+    return this.require(name);
+  }
+
+  /**
+   * The protocol has no message that hands an agent a new credential over its stream, so a
+   * rotation invalidates the credential and ends the session; the agent registers again with a
+   * bootstrap token and receives a new one. The cluster keeps its state, id, name and targets.
+   */
+  async rotateCredential(name: string): Promise<ClusterEntity> {
+    const cluster = await this.require(name);
+    if (cluster.state === 'revoked') throw new ClusterActionError('cluster_revoked', `cluster "${name}" is revoked; it must register again first`);
+    await this.clusters.query(`UPDATE cluster SET credential_hash = '' WHERE id = $1`, [cluster.id]);
+    this.log.warn({ cluster: name, clusterId: cluster.id }, 'cluster credential invalidated for rotation');
+    await this.credentialInvalidated.emit({ clusterId: cluster.id, reason: ROTATED_DETAILS });
+    return this.require(name);
+  }
+
+  /** What to tell an agent whose credential was refused. */
+  async refusalReason(credential: string | undefined): Promise<string> {
+    const id = credential === undefined ? undefined : clusterIdOf(credential);
+    if (id === undefined) return 'invalid credential';
+    const rows: { state: ClusterState; credential_hash: string }[] = await this.clusters.query(
+      `SELECT state, credential_hash FROM cluster WHERE id = $1`,
+      [id],
+    );
+    if (rows.length === 0) return 'unknown cluster';
+    if (rows[0].state === 'revoked') return REVOKED_DETAILS;
+    if (rows[0].credential_hash === '') return ROTATED_DETAILS;
+    return 'invalid credential';
+  }
+
+  private async require(name: string): Promise<ClusterEntity> {
+    const cluster = await this.findByName(name);
+    if (cluster === null) throw new ClusterActionError('cluster_not_found', `no cluster named "${name.slice(0, 63)}"`);
+    return cluster;
   }
 
   /** The cluster a bearer credential belongs to, or null for anything missing, malformed, unknown or wrong. */
@@ -85,18 +182,17 @@ export class ClustersService {
     const id = credential === undefined ? undefined : clusterIdOf(credential);
     if (credential === undefined || id === undefined) return null;
     const cluster = await this.clusters.findOne({ where: { id }, select: { id: true, name: true, credentialHash: true } });
-    if (cluster === null || !credentialMatches(credential, cluster.credentialHash)) return null;
+    if (cluster === null || cluster.credentialHash === '' || !credentialMatches(credential, cluster.credentialHash)) return null;
     return { id: cluster.id, name: cluster.name };
-  }
-
-  /** Whether a credential names a registered cluster (right or wrong secret): the agent keeps it only then. */
-  async isKnown(credential: string): Promise<boolean> {
-    const id = clusterIdOf(credential);
-    return id !== undefined && (await this.clusters.exists({ where: { id } }));
   }
 
   async list(): Promise<ClusterEntity[]> {
     return this.clusters.find({ order: { name: 'ASC' } });
+  }
+
+  /** Clusters that get targets: approved and not revoked. */
+  async listActive(): Promise<ClusterEntity[]> {
+    return this.clusters.find({ where: { state: 'active' }, order: { name: 'ASC' } });
   }
 
   async findByName(name: string): Promise<ClusterEntity | null> {

@@ -15,7 +15,9 @@ describe('loadHubConfig', () => {
       fleetRepoUrl: 'https://git.example/fleet.git',
       fleetBranch: 'main',
       fleetPath: 'fleet',
+      fleetRepos: [{ name: 'default', url: 'https://git.example/fleet.git', branch: 'main', path: 'fleet' }],
       fleetPollIntervalMs: 15_000,
+      webhookSecret: undefined,
       bootstrapToken: 'a'.repeat(16),
       heartbeatIntervalMs: 10_000,
       logLevel: 'info',
@@ -52,7 +54,7 @@ describe('loadHubConfig', () => {
   });
 
   it.each([
-    [{ FLEET_REPO_URL: '' }, /FLEET_REPO_URL is required/],
+    [{ FLEET_REPO_URL: '' }, /FLEET_REPO_URL or FLEET_REPOS is required/],
     [{ BOOTSTRAP_TOKEN: undefined }, /BOOTSTRAP_TOKEN is required/],
     [{ BOOTSTRAP_TOKEN: 'short' }, /BOOTSTRAP_TOKEN must be at least 16 characters/],
     [{ HTTP_PORT: '80x' }, /HTTP_PORT must be a port number/],
@@ -64,8 +66,62 @@ describe('loadHubConfig', () => {
     [{ FLEET_BRANCH: '--upload-pack=x' }, /FLEET_BRANCH is not a valid branch name/],
     [{ FLEET_REPO_URL: '--upload-pack=evil' }, /FLEET_REPO_URL is not a repository URL/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+    [{ FLEET_REPOS: '{"name":"x"}' }, /^FLEET_REPOS must be a JSON array/],
+    [{ FLEET_REPOS: 'not json' }, /^FLEET_REPOS must be a JSON array/],
+    [{ FLEET_REPOS: '[{"name":"Bad_Name","url":"https://g/x.git"}]' }, /^FLEET_REPOS\[0\]\.name must be a DNS-1123 label/],
+    [{ FLEET_REPOS: '[{"name":"default","url":"https://g/x.git"}]' }, /^FLEET_REPOS\[0\]\.name "default" is used twice/],
+    [{ FLEET_REPOS: '[{"name":"a","url":"ext::sh -c evil"}]' }, /^FLEET_REPOS\[0\]\.url: /],
+    [{ FLEET_REPOS: '[{"name":"a","url":"https://g/x.git","branch":"--x"}]' }, /^FLEET_REPOS\[0\]\.branch is not a valid branch name/],
+    [{ FLEET_REPOS: '[{"name":"a","url":"https://g/x.git","path":"../x"}]' }, /^FLEET_REPOS\[0\]\.path must be a relative directory/],
+    [{ FLEET_REPOS: '[{"name":"a","url":"https://g/x.git","token":"t"}]' }, /^FLEET_REPOS\[0\]\.token: unknown field/],
+    [{ FLEET_REPOS: '[{"name":"a","url":"ssh://g/x.git","sshKeyFile":"/nonexistent/key"}]' }, /^FLEET_REPOS\[0\]\.sshKeyFile: "\/nonexistent\/key" does not exist/],
+    [{ FLEET_REPOS: '[]', FLEET_REPOS_FILE: '/x.json' }, /set FLEET_REPOS or FLEET_REPOS_FILE, not both/],
+    [{ FLEET_REPOS_FILE: '/nonexistent/repos.json' }, /^FLEET_REPOS_FILE: cannot read/],
+    [{ WEBHOOK_SECRET: 'short' }, /^WEBHOOK_SECRET must be at least 16 characters/],
   ])('refuses %o naming the variable', (override, message) => {
     expect(() => loadHubConfig({ ...REQUIRED, ...override })).toThrow(message);
+  });
+
+  it('reads several fleet repositories from FLEET_REPOS or a file, the FLEET_REPO_URL one first as "default"', async () => {
+    const env = {
+      ...REQUIRED,
+      FLEET_REPOS: JSON.stringify([
+        { name: 'platform', url: 'https://git.example/platform.git', branch: 'release', path: './fleet/', username: 'bot', password: 'tok-123' },
+        { name: 'teams', url: 'ssh://git@git.example/teams.git' },
+      ]),
+      WEBHOOK_SECRET: 'w'.repeat(20),
+    };
+    const config = loadHubConfig(env);
+    expect(config.fleetRepos).toEqual([
+      { name: 'default', url: 'https://git.example/fleet.git', branch: 'main', path: 'fleet' },
+      { name: 'platform', url: 'https://git.example/platform.git', branch: 'release', path: 'fleet', username: 'bot', password: 'tok-123' },
+      { name: 'teams', url: 'ssh://git@git.example/teams.git', branch: 'main', path: 'fleet' },
+    ]);
+    expect(config.webhookSecret).toBe('w'.repeat(20));
+
+    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'gitfleet-config-'));
+    try {
+      await writeFile(join(dir, 'token'), 'from-a-file\n');
+      await writeFile(join(dir, 'repos.json'), JSON.stringify([{ name: 'only', url: 'https://g/x.git', passwordFile: join(dir, 'token') }]));
+      const fromFile = loadHubConfig({ BOOTSTRAP_TOKEN: REQUIRED.BOOTSTRAP_TOKEN, FLEET_REPOS_FILE: join(dir, 'repos.json') });
+      expect(fromFile.fleetRepoUrl).toBeUndefined();
+      expect(fromFile.fleetRepos).toEqual([{ name: 'only', url: 'https://g/x.git', branch: 'main', path: 'fleet', password: 'from-a-file' }]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('never puts a password into its error messages', () => {
+    const env = { ...REQUIRED, FLEET_REPOS: JSON.stringify([{ name: 'a', url: 'https://bot:hunter2-secret@g/x.git', branch: '..' }]) };
+    expect(() => loadHubConfig(env)).toThrow(/FLEET_REPOS\[0\]\.branch/);
+    try {
+      loadHubConfig(env);
+    } catch (error) {
+      expect((error as Error).message).not.toContain('hunter2');
+    }
   });
 
   it('names properties, not variables, when called from code', () => {

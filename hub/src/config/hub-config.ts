@@ -1,3 +1,8 @@
+import { DEFAULT_FLEET_REPO_NAME, normaliseDirectory, readFleetReposVariable, validateFleetRepos, type FleetRepoConfig } from './fleet-repos';
+import { isRefName } from '../fleet-repo/git-ref';
+
+export type { FleetRepoConfig } from './fleet-repos';
+
 /** Everything the hub can be told, read and validated in one place. */
 export interface HubConfig {
   /** DATABASE_URL; absent → embedded PostgreSQL (PGlite) with its data in `${dataDir}/pg`. */
@@ -10,16 +15,22 @@ export interface HubConfig {
   grpcHost: string;
   /** 0 picks a free port. */
   grpcPort: number;
-  fleetRepoUrl: string;
+  /** FLEET_REPO_URL: the repository named "default" (with fleetBranch and fleetPath); optional when fleetRepos is set. */
+  fleetRepoUrl?: string;
   fleetBranch: string;
   fleetPath: string;
+  /** FLEET_REPOS / FLEET_REPOS_FILE; after resolution also holds the "default" repository, first. */
+  fleetRepos: FleetRepoConfig[];
   fleetPollIntervalMs: number;
+  /** WEBHOOK_SECRET: shared secret of the Git push webhooks; without it the webhook refuses every call. */
+  webhookSecret?: string;
   bootstrapToken: string;
   heartbeatIntervalMs: number;
   logLevel: string;
 }
 
 export const MIN_BOOTSTRAP_TOKEN_LENGTH = 16;
+export const MIN_WEBHOOK_SECRET_LENGTH = 16;
 
 const DEFAULTS = {
   dataDir: '.gitfleet/hub',
@@ -29,6 +40,7 @@ const DEFAULTS = {
   grpcPort: 9090,
   fleetBranch: 'main',
   fleetPath: 'fleet',
+  fleetRepos: [] as FleetRepoConfig[],
   fleetPollIntervalMs: 15_000,
   heartbeatIntervalMs: 10_000,
   logLevel: 'info',
@@ -70,9 +82,11 @@ export function loadHubConfig(env: NodeJS.ProcessEnv): HubConfig {
       httpPort: port('HTTP_PORT', DEFAULTS.httpPort),
       grpcHost: text('GRPC_HOST') ?? DEFAULTS.grpcHost,
       grpcPort: port('GRPC_PORT', DEFAULTS.grpcPort),
-      fleetRepoUrl: required('FLEET_REPO_URL'),
+      fleetRepoUrl: text('FLEET_REPO_URL'),
       fleetBranch: text('FLEET_BRANCH') ?? DEFAULTS.fleetBranch,
       fleetPath: text('FLEET_PATH') ?? DEFAULTS.fleetPath,
+      fleetRepos: readFleetReposVariable(env, { branch: DEFAULTS.fleetBranch, path: DEFAULTS.fleetPath }),
+      webhookSecret: text('WEBHOOK_SECRET'),
       fleetPollIntervalMs: seconds('FLEET_POLL_INTERVAL', DEFAULTS.fleetPollIntervalMs),
       bootstrapToken: required('BOOTSTRAP_TOKEN'),
       heartbeatIntervalMs: seconds('HEARTBEAT_INTERVAL', DEFAULTS.heartbeatIntervalMs),
@@ -88,7 +102,9 @@ export function loadHubConfig(env: NodeJS.ProcessEnv): HubConfig {
       fleetRepoUrl: 'FLEET_REPO_URL',
       fleetBranch: 'FLEET_BRANCH',
       fleetPath: 'FLEET_PATH',
+      fleetRepos: text('FLEET_REPOS_FILE') !== undefined ? 'FLEET_REPOS_FILE' : 'FLEET_REPOS',
       fleetPollIntervalMs: 'FLEET_POLL_INTERVAL',
+      webhookSecret: 'WEBHOOK_SECRET',
       bootstrapToken: 'BOOTSTRAP_TOKEN',
       heartbeatIntervalMs: 'HEARTBEAT_INTERVAL',
       logLevel: 'LOG_LEVEL',
@@ -103,7 +119,7 @@ type ConfigNames = Record<keyof HubConfig, string>;
  * whole; errors name the environment variable, or the property when called from code.
  */
 export function resolveHubConfig(
-  partial: Partial<HubConfig> & Pick<HubConfig, 'fleetRepoUrl' | 'bootstrapToken'>,
+  partial: Partial<HubConfig> & Pick<HubConfig, 'bootstrapToken'>,
   names: ConfigNames = propertyNames(),
 ): HubConfig {
   const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
@@ -125,20 +141,19 @@ export function resolveHubConfig(
       throw new Error(`${names[key]} must be positive`);
     }
   }
-  for (const key of ['dataDir', 'httpHost', 'grpcHost', 'fleetBranch', 'fleetRepoUrl'] as const) {
+  for (const key of ['dataDir', 'httpHost', 'grpcHost', 'fleetBranch'] as const) {
     if (typeof config[key] !== 'string' || config[key].trim() === '') throw new Error(`${names[key]} must not be empty`);
   }
-  if (config.fleetRepoUrl.startsWith('-')) throw new Error(`${names.fleetRepoUrl} is not a repository URL`);
-  if (!/^[A-Za-z0-9._/-]+$/.test(config.fleetBranch) || config.fleetBranch.startsWith('-') || config.fleetBranch.includes('..')) {
-    throw new Error(`${names.fleetBranch} is not a valid branch name`);
-  }
-  const fleetPath = config.fleetPath.replace(/^\.\/+/, '').replace(/\/+$/, '');
-  if (fleetPath === '' || fleetPath.startsWith('/') || fleetPath.split('/').includes('..')) {
-    throw new Error(`${names.fleetPath} must be a relative directory without '..'`);
-  }
+  if (!isRefName(config.fleetBranch)) throw new Error(`${names.fleetBranch} is not a valid branch name`);
+  const fleetPath = normaliseDirectory(config.fleetPath);
+  if (fleetPath === undefined) throw new Error(`${names.fleetPath} must be a relative directory without '..'`);
   config.fleetPath = fleetPath;
   if (typeof config.bootstrapToken !== 'string' || config.bootstrapToken.length < MIN_BOOTSTRAP_TOKEN_LENGTH) {
     throw new Error(`${names.bootstrapToken} must be at least ${MIN_BOOTSTRAP_TOKEN_LENGTH} characters`);
+  }
+  config.fleetRepos = resolveFleetRepos(config, names);
+  if (config.webhookSecret !== undefined && config.webhookSecret.length < MIN_WEBHOOK_SECRET_LENGTH) {
+    throw new Error(`${names.webhookSecret} must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters`);
   }
   if (!LOG_LEVELS.includes(config.logLevel)) {
     throw new Error(`${names.logLevel} must be one of ${LOG_LEVELS.join(', ')}`);
@@ -146,10 +161,28 @@ export function resolveHubConfig(
   return config;
 }
 
+/** FLEET_REPO_URL's repository (named "default") first, then FLEET_REPOS; at least one. */
+function resolveFleetRepos(config: HubConfig, names: ConfigNames): FleetRepoConfig[] {
+  const repos: FleetRepoConfig[] = [];
+  const fromUrl = config.fleetRepoUrl !== undefined && config.fleetRepoUrl.trim() !== '';
+  if (fromUrl) {
+    if (config.fleetRepoUrl!.startsWith('-')) throw new Error(`${names.fleetRepoUrl} is not a repository URL`);
+    repos.push({ name: DEFAULT_FLEET_REPO_NAME, url: config.fleetRepoUrl!, branch: config.fleetBranch, path: config.fleetPath });
+  }
+  const listed = config.fleetRepos.filter((r) => !(fromUrl && r.name === DEFAULT_FLEET_REPO_NAME && r.url === config.fleetRepoUrl));
+  if (repos.length + listed.length === 0) throw new Error(`${names.fleetRepoUrl} or ${names.fleetRepos} is required`);
+  const validated = validateFleetRepos([...repos, ...listed], (i, field) => {
+    if (fromUrl && i === 0) return field === 'branch' ? names.fleetBranch : field === 'path' ? names.fleetPath : names.fleetRepoUrl;
+    return `${names.fleetRepos}[${fromUrl ? i - 1 : i}].${field}`;
+  });
+  if (fromUrl) validated[0] = { ...validated[0], url: config.fleetRepoUrl! };
+  return validated;
+}
+
 function propertyNames(): ConfigNames {
   const keys: (keyof HubConfig)[] = [
     'databaseUrl', 'dataDir', 'httpHost', 'httpPort', 'grpcHost', 'grpcPort', 'fleetRepoUrl', 'fleetBranch',
-    'fleetPath', 'fleetPollIntervalMs', 'bootstrapToken', 'heartbeatIntervalMs', 'logLevel',
+    'fleetPath', 'fleetRepos', 'fleetPollIntervalMs', 'webhookSecret', 'bootstrapToken', 'heartbeatIntervalMs', 'logLevel',
   ];
   return Object.fromEntries(keys.map((k) => [k, k])) as ConfigNames;
 }

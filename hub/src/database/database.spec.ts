@@ -8,6 +8,7 @@ import { TargetSetEntity } from '../placement/target-set.entity';
 import { BundleStatusEntity } from '../status/bundle-status.entity';
 import { StatusReportEntity } from '../status/status-report.entity';
 import { dataSourceOptions } from './data-source-options';
+import { MIGRATIONS } from './migrations';
 
 const ENTITIES = [FleetSourceEntity, BundleEntity, ClusterEntity, TargetSetEntity, BundleStatusEntity, StatusReportEntity];
 
@@ -30,10 +31,13 @@ describe('migrations', () => {
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
     );
     expect(tables.map((t) => t.table_name)).toEqual([
-      'bundle', 'bundle_status', 'cluster', 'fleet_source', 'migrations', 'status_report', 'target_set',
+      'bootstrap_token', 'bundle', 'bundle_pin', 'bundle_status', 'cluster', 'cluster_group', 'deployment',
+      'fleet_commit', 'fleet_source', 'migrations', 'rollout', 'status_report', 'target_set',
     ]);
-    const applied = await dataSource.query<{ name: string }[]>(`SELECT name FROM migrations`);
-    expect(applied.map((m) => m.name)).toEqual(['InitialSchema1732240000000']);
+    const applied = await dataSource.query<{ name: string }[]>(`SELECT name FROM migrations ORDER BY id`);
+    // Every registered migration ran, oldest first.
+    expect(applied.map((m) => m.name)).toEqual(MIGRATIONS.map((m) => m.name));
+    expect(applied[0]!.name).toBe('InitialSchema1732240000000');
   });
 
   it('leave nothing for synchronize to do: the entities describe exactly the migrated schema', async () => {
@@ -47,6 +51,6 @@ describe('migrations', () => {
     expect(await dataSource.showMigrations()).toBe(false);
     await dataSource.runMigrations();
     const applied = await dataSource.query<{ count: string }[]>(`SELECT count(*) FROM migrations`);
-    expect(applied[0].count).toBe('1');
+    expect(applied[0].count).toBe(String(MIGRATIONS.length));
   });
 });

@@ -38,9 +38,12 @@ describe('parseFleetFile', () => {
         line: 1,
         nameLine: 4,
         sourcePathLine: 7,
+        fieldLines: {},
         bundle: {
           name: 'web',
           sourcePath: 'apps/web',
+          source: { repoUrl: '', commit: '', path: 'apps/web', ref: '' },
+          render: { kind: 'raw', helmValues: {}, kustomizePatches: [] },
           namespace: 'web',
           targets: [
             {
@@ -51,9 +54,13 @@ describe('parseFleetFile', () => {
                   { key: 'canary', operator: 'DoesNotExist', values: [] },
                 ],
               },
+              overrides: {},
             },
           ],
-          syncPolicy: { prune: true, selfHeal: false },
+          syncPolicy: { prune: true, selfHeal: false, drift: 'report' },
+          dependsOn: [],
+          suspend: false,
+          fleetRepo: '',
         },
       },
     ]);
@@ -77,7 +84,7 @@ describe('parseFleetFile', () => {
     expect(parseFleetFile('f.yaml', none).bundles[0].bundle.targets).toEqual([]);
     const all = WEB.replace(/  targets:[\s\S]*?(?=  syncPolicy)/, '  targets:\n    - clusterSelector: {}\n');
     expect(parseFleetFile('f.yaml', all).bundles[0].bundle.targets).toEqual([
-      { clusterSelector: { matchLabels: {}, matchExpressions: [] } },
+      { clusterSelector: { matchLabels: {}, matchExpressions: [] }, overrides: {} },
     ]);
   });
 
@@ -130,10 +137,10 @@ describe('parseFleetFile', () => {
       'fleet/web.yaml:1: apiVersion: must be gitfleet.io/v1alpha1, got "gitfleet.io/v2"',
     ]);
     expect(errorsOf(WEB.replace('kind: Bundle', 'kind: Deployment'))).toEqual([
-      'fleet/web.yaml:2: kind: unsupported kind "Deployment" (supported: Bundle)',
+      'fleet/web.yaml:2: kind: unsupported kind "Deployment" (supported: Bundle, ClusterGroup)',
     ]);
     expect(errorsOf(WEB.replace('  namespace: web', '  namespaec: web'))).toEqual([
-      'fleet/web.yaml:8: spec.namespaec: unknown field (allowed: source, namespace, targets, syncPolicy)',
+      'fleet/web.yaml:8: spec.namespaec: unknown field (allowed: source, namespace, targets, syncPolicy, dependsOn, suspend, rollout)',
     ]);
   });
 

@@ -3,26 +3,36 @@ import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { DataSource, Repository } from 'typeorm';
 import { HUB_CONFIG } from '../config/config.module';
-import type { HubConfig } from '../config/hub-config';
+import type { FleetRepoConfig, HubConfig } from '../config/hub-config';
 import { Listeners } from '../events/listeners';
 import { LOGGER, type Logger } from '../logging/logger';
 import { BundleEntity } from './bundle.entity';
-import { formatFleetError, type BundleDocument, type BundleSpec, type FleetError } from './fleet-format';
-import { MAX_FLEET_FILE_BYTES } from './fleet-parser';
-import { readFleetSnapshot, type FleetFile, type FleetSnapshot } from './fleet-snapshot';
+import { formatFleetError, type BundleDocument, type BundleSpec, type ClusterGroupDocument, type ClusterGroupSpec, type FleetError } from './fleet-format';
+import { checkFleetReferences } from './fleet-references';
+import { FleetRepoFollower, type FleetCandidate } from './fleet-repo-follower';
 import { FleetSourceEntity, type FleetSourceError } from './fleet-source.entity';
 import { GitMirror } from './git-mirror';
+import { sameRepository } from './repo-identity';
+import { canonicalJson } from '../placement/target-set';
 import { stripUserinfo } from '#core';
 
-/** A fleet commit the hub now serves, with its bundles. */
+/**
+ * The fleet after a change: bundles (sources resolved) and groups of every fleet repository.
+ * `fleetRepo`, `repoUrl` and `commit` name the repository whose commit caused the change.
+ */
 export interface FleetCommitAccepted {
+  fleetRepo: string;
   repoUrl: string;
   commit: string;
   bundles: BundleSpec[];
+  groups: ClusterGroupSpec[];
+  /** Last good commit of each fleet repository that has one. */
+  commits: Record<string, string>;
 }
 
-/** What GET /api/v1/fleet shows. */
+/** One fleet repository as GET /api/v1/fleet shows it. */
 export interface FleetState {
+  name: string;
   url: string;
   branch: string;
   path: string;
@@ -31,22 +41,27 @@ export interface FleetState {
   error: FleetSourceError | null;
 }
 
+interface GoodCommit {
+  commit: string;
+  bundles: BundleDocument[];
+  groups: ClusterGroupDocument[];
+}
+
 /**
- * Follows the fleet branch: fetches on an interval, validates each new head commit as a
- * whole and serves it only if valid. A broken commit never replaces the last good one.
+ * Follows every configured fleet repository (FleetRepoFollower) and serves their union.
+ * A commit is accepted only if the whole fleet stays valid with it; a broken commit in one
+ * repository keeps that repository's last good commit and never holds the others up.
  */
 @Injectable()
 export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy {
   readonly accepted: Listeners<FleetCommitAccepted>;
-  private readonly mirror: GitMirror;
-  private readonly repoUrl: string;
   private readonly log: Logger;
-  private sourceId: number | undefined;
-  /** Head commit this process last examined, valid or not: unchanged heads are not re-read. */
-  private examinedCommit: string | undefined;
-  private chain: Promise<void> = Promise.resolve();
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = false;
+  private readonly followers: FleetRepoFollower[];
+  private readonly mirrors = new Map<string, GitMirror>();
+  private readonly good = new Map<string, GoodCommit>();
+  private readonly sourceIds = new Map<string, number>();
+  /** Acceptance (check against all repositories, store, announce) runs one at a time. */
+  private acceptance: Promise<unknown> = Promise.resolve();
 
   constructor(
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
@@ -55,162 +70,236 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(LOGGER) logger: Logger,
   ) {
-    this.repoUrl = stripUserinfo(config.fleetRepoUrl);
-    this.mirror = new GitMirror(config.fleetRepoUrl, join(config.dataDir, 'git'));
-    this.log = logger.child({ module: 'fleet-repo', repo: this.repoUrl, branch: config.fleetBranch });
+    this.log = logger.child({ module: 'fleet-repo' });
     this.accepted = new Listeners((error) => this.log.error({ err: error }, 'reacting to a fleet commit failed'));
+    this.followers = config.fleetRepos.map(
+      (repo) =>
+        new FleetRepoFollower(
+          repo,
+          config.fleetPollIntervalMs,
+          {
+            mirrorOf: (url) => this.mirrorOf(url),
+            offer: (candidate) => this.offer(candidate),
+            reject: (r, commit, errors) => this.recordError(r, { commit, errors }),
+          },
+          this.log.child({ fleetRepo: repo.name, repo: stripUserinfo(repo.url), branch: repo.branch }),
+        ),
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.syncNow();
-    this.schedule();
+    await this.loadLastGood();
+    await Promise.all(this.followers.map((f) => f.request()));
+    for (const f of this.followers) f.schedule();
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.chain;
+    await Promise.all(this.followers.map((f) => f.stop()));
+    await this.acceptance;
   }
 
-  /** Fetches and, if the head moved, validates and accepts it. Calls are queued, never run in parallel. */
-  syncNow(): Promise<void> {
-    this.chain = this.chain.then(() =>
-      this.sync().catch((error: unknown) => this.log.error({ err: error }, 'fleet sync failed; will retry at the next poll')),
+  /** Fetches every fleet repository now (queued behind a sync in flight) and waits for the result. */
+  async syncNow(): Promise<void> {
+    await Promise.all(this.followers.map((f) => f.request()));
+  }
+
+  /** Fetches one fleet repository now; false when no repository has that name. */
+  async syncRepo(name: string): Promise<boolean> {
+    const follower = this.followers.find((f) => f.repo.name === name);
+    if (follower === undefined) return false;
+    await follower.request();
+    return true;
+  }
+
+  /**
+   * A push happened to a repository known by any of `urls`, updating `ref` (refs/heads/… or
+   * refs/tags/…): starts a fetch of every fleet repository that follows that branch or takes
+   * a bundle source from that ref, without waiting for it. Returns their names.
+   */
+  pushed(urls: string[], ref: string): string[] {
+    const branch = ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined;
+    const name = ref.replace(/^refs\/(heads|tags)\//, '');
+    const known = (url: string) => urls.some((u) => sameRepository(u, url));
+    const affected = this.followers.filter(
+      (f) => (known(f.repo.url) && f.repo.branch === branch) || f.sources.some((s) => known(s.url) && s.ref === name),
     );
-    return this.chain;
+    for (const f of affected) void f.request();
+    return affected.map((f) => f.repo.name);
   }
 
+  /** Every fleet repository, in configuration order. */
+  async states(): Promise<FleetState[]> {
+    const states: FleetState[] = [];
+    for (const repo of this.config.fleetRepos) {
+      const source = await this.sources.findOneOrFail({ where: { id: await this.sourceIdentity(repo) } });
+      states.push({
+        name: repo.name,
+        url: stripUserinfo(repo.url),
+        branch: repo.branch,
+        path: repo.path,
+        commit: source.lastGoodCommit,
+        fetchedAt: source.fetchedAt,
+        error: source.lastError,
+      });
+    }
+    return states;
+  }
+
+  /** The first fleet repository (FLEET_REPO_URL's, when set). */
   async state(): Promise<FleetState> {
-    const source = await this.source();
-    return {
-      url: this.repoUrl,
-      branch: this.config.fleetBranch,
-      path: this.config.fleetPath,
-      commit: source.lastGoodCommit,
-      fetchedAt: source.fetchedAt,
-      error: source.lastError,
-    };
+    return (await this.states())[0];
   }
 
-  /** The bundles of the last good commit, by name. */
+  /** The bundles of the last good commits, by name. */
   async currentBundles(): Promise<BundleEntity[]> {
     return this.bundles.find({ order: { name: 'ASC' } });
   }
 
-  /** The last good commit and its bundles, or null before any commit was accepted. */
+  /** The fleet being served, or null before any repository had a commit accepted. */
   async current(): Promise<FleetCommitAccepted | null> {
-    const source = await this.source();
-    if (source.lastGoodCommit === null) return null;
-    const bundles = await this.currentBundles();
-    return { repoUrl: this.repoUrl, commit: source.lastGoodCommit, bundles: bundles.map((b) => b.spec) };
+    const first = this.config.fleetRepos.find((r) => this.good.has(r.name));
+    if (first === undefined) return null;
+    return this.fleetAfter(first, this.good.get(first.name)!.commit);
   }
 
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      void this.syncNow().finally(() => this.schedule());
-    }, this.config.fleetPollIntervalMs);
-    this.timer.unref();
+  /** The bundles and groups of one fleet repository as they were at an accepted commit (pins, rollbacks). */
+  async bundlesAt(fleetRepo: string, commit: string): Promise<{ bundles: BundleSpec[]; groups: ClusterGroupSpec[] } | null> {
+    const rows: { bundles: BundleSpec[]; groups: ClusterGroupSpec[] }[] = await this.dataSource.query(
+      `SELECT bundles, groups FROM fleet_commit WHERE fleet_repo = $1 AND commit = $2`,
+      [fleetRepo, commit],
+    );
+    return rows[0] ?? null;
   }
 
-  private async sync(): Promise<void> {
-    if (this.stopped) return;
-    let commit: string;
-    try {
-      commit = await this.mirror.fetchHead(this.config.fleetBranch);
-    } catch (error) {
-      const message = (error as Error).message;
-      this.log.warn({ error: message }, 'fetching the fleet repository failed; serving the last good commit');
-      await this.recordError({ commit: null, errors: [{ file: null, line: null, field: null, message }] });
+  private mirrorOf(url: string): GitMirror {
+    const key = stripUserinfo(url);
+    let mirror = this.mirrors.get(key);
+    if (mirror === undefined) {
+      // A source repository uses the credentials of the fleet repository on the same host, if any.
+      const auth = this.config.fleetRepos.find((r) => sameRepository(r.url, url)) ?? this.config.fleetRepos.find((r) => sameOrigin(r.url, url));
+      mirror = new GitMirror(url, join(this.config.dataDir, 'git'), auth ?? {});
+      this.mirrors.set(key, mirror);
+    }
+    return mirror;
+  }
+
+  private offer(candidate: FleetCandidate): Promise<void> {
+    const run = this.acceptance.then(() => this.accept(candidate));
+    this.acceptance = run.catch(() => undefined);
+    return run;
+  }
+
+  private async accept({ repo, commit, bundles, groups }: FleetCandidate): Promise<void> {
+    const others = this.config.fleetRepos
+      .filter((r) => r.name !== repo.name && this.good.has(r.name))
+      .map((r) => ({ repo: r.name, ...this.good.get(r.name)! }));
+    const errors = checkFleetReferences([...others, { repo: repo.name, bundles, groups }], repo.name);
+    if (errors.length > 0) {
+      this.log.warn({ fleetRepo: repo.name, commit, first: errors.slice(0, 5).map(formatFleetError) }, 'fleet commit rejected; serving the last good commit');
+      await this.recordError(repo, { commit, errors });
       return;
     }
-    if (commit === this.examinedCommit) {
-      await this.sources.query(
-        `UPDATE fleet_source SET fetched_at = now(),
-           last_error = CASE WHEN last_error->>'commit' IS NULL THEN NULL ELSE last_error END
-         WHERE id = $1`,
-        [await this.sourceIdentity()],
-      );
+    const previous = this.good.get(repo.name);
+    const specs = bundles.map((d) => d.bundle);
+    const groupSpecs = groups.map((d) => d.group);
+    const sourceId = await this.sourceIdentity(repo);
+    if (previous?.commit === commit && canonicalJson(previous.bundles.map((d) => d.bundle)) === canonicalJson(specs) &&
+        canonicalJson(previous.groups.map((d) => d.group)) === canonicalJson(groupSpecs)) {
+      await this.sources.query(`UPDATE fleet_source SET fetched_at = now(), last_error = NULL WHERE id = $1`, [sourceId]);
       return;
     }
-    const snapshot = await this.readCommit(commit);
-    if (!snapshot.ok) {
-      this.log.warn(
-        { commit, errors: snapshot.errors.length, first: snapshot.errors.slice(0, 5).map(formatFleetError) },
-        'fleet commit rejected; serving the last good commit',
-      );
-      await this.recordError({ commit, errors: snapshot.errors });
-      this.examinedCommit = commit;
-      return;
-    }
-    await this.accept(commit, snapshot.bundles);
-    this.examinedCommit = commit;
-    this.log.info({ commit, bundles: snapshot.bundles.map((b) => b.bundle.name) }, 'fleet commit accepted');
-    await this.accepted.emit({ repoUrl: this.repoUrl, commit, bundles: snapshot.bundles.map((b) => b.bundle) });
-  }
-
-  private async readCommit(commit: string): Promise<FleetSnapshot> {
-    const entries = await this.mirror.listTree(commit, this.config.fleetPath);
-    if (entries.length === 0) {
-      return { ok: false, errors: [{ file: this.config.fleetPath, line: null, field: null, message: 'directory does not exist at this commit' }] };
-    }
-    const errors: FleetError[] = [];
-    const files: FleetFile[] = [];
-    for (const entry of entries) {
-      if (!/\.ya?ml$/.test(entry.path) || entry.type === 'tree') continue;
-      if (entry.mode === '120000' || entry.type !== 'blob') {
-        errors.push({ file: entry.path, line: null, field: null, message: 'must be a regular file (symbolic links and submodules are not read)' });
-      } else if (entry.size > MAX_FLEET_FILE_BYTES) {
-        errors.push({ file: entry.path, line: null, field: null, message: `file is larger than ${MAX_FLEET_FILE_BYTES} bytes` });
-      } else {
-        files.push({ path: entry.path, text: await this.mirror.readFile(commit, entry.path) });
-      }
-    }
-    const snapshot = readFleetSnapshot(files, await this.mirror.commitTree(commit));
-    if (errors.length === 0) return snapshot;
-    return { ok: false, errors: [...errors, ...(snapshot.ok ? [] : snapshot.errors)] };
-  }
-
-  private async accept(commit: string, docs: BundleDocument[]): Promise<void> {
-    const sourceId = await this.sourceIdentity();
     await this.dataSource.transaction(async (tx) => {
-      await tx.query(`DELETE FROM bundle WHERE NOT (name = ANY($1::text[]))`, [docs.map((d) => d.bundle.name)]);
-      for (const doc of docs) {
+      await tx.query(`DELETE FROM bundle WHERE fleet_repo = $1 AND NOT (name = ANY($2::text[]))`, [repo.name, specs.map((b) => b.name)]);
+      for (const doc of bundles) {
         await tx.query(
-          `INSERT INTO bundle (name, spec, commit, file) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (name) DO UPDATE SET spec = EXCLUDED.spec, commit = EXCLUDED.commit, file = EXCLUDED.file`,
-          [doc.bundle.name, JSON.stringify(doc.bundle), commit, doc.file],
+          `INSERT INTO bundle (name, spec, commit, file, fleet_repo) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (name) DO UPDATE SET spec = EXCLUDED.spec, commit = EXCLUDED.commit, file = EXCLUDED.file, fleet_repo = EXCLUDED.fleet_repo`,
+          [doc.bundle.name, JSON.stringify(doc.bundle), commit, doc.file, repo.name],
         );
       }
+      await tx.query(`DELETE FROM cluster_group WHERE fleet_repo = $1`, [repo.name]);
+      for (const doc of groups) {
+        await tx.query(`INSERT INTO cluster_group (name, fleet_repo, selector, commit, file) VALUES ($1, $2, $3, $4, $5)`, [
+          doc.group.name, repo.name, JSON.stringify(doc.group.selector), commit, doc.file,
+        ]);
+      }
       await tx.query(
-        `UPDATE fleet_source SET last_good_commit = $2, last_error = NULL, fetched_at = now() WHERE id = $1`,
-        [sourceId, commit],
+        `INSERT INTO fleet_commit (fleet_repo, commit, bundles, groups, documents, accepted_at) VALUES ($1, $2, $3, $4, $5, now())
+         ON CONFLICT (fleet_repo, commit) DO UPDATE SET bundles = EXCLUDED.bundles, groups = EXCLUDED.groups, documents = EXCLUDED.documents`,
+        [repo.name, commit, JSON.stringify(specs), JSON.stringify(groupSpecs), JSON.stringify({ bundles, groups })],
       );
+      await tx.query(`UPDATE fleet_source SET last_good_commit = $2, last_error = NULL, fetched_at = now() WHERE id = $1`, [sourceId, commit]);
     });
+    this.good.set(repo.name, { commit, bundles, groups });
+    this.log.info(
+      { fleetRepo: repo.name, commit, bundles: specs.map((b) => `${b.name}@${b.source.commit.slice(0, 12)}`) },
+      'fleet commit accepted',
+    );
+    await this.accepted.emit(this.fleetAfter(repo, commit));
   }
 
-  private async recordError(error: FleetSourceError): Promise<void> {
+  private fleetAfter(repo: FleetRepoConfig, commit: string): FleetCommitAccepted {
+    const bundles: BundleSpec[] = [];
+    const groups: ClusterGroupSpec[] = [];
+    const commits: Record<string, string> = {};
+    for (const r of this.config.fleetRepos) {
+      const good = this.good.get(r.name);
+      if (good === undefined) continue;
+      commits[r.name] = good.commit;
+      bundles.push(...good.bundles.map((d) => d.bundle));
+      groups.push(...good.groups.map((d) => d.group));
+    }
+    bundles.sort((a, b) => (a.name < b.name ? -1 : 1));
+    groups.sort((a, b) => (a.name < b.name ? -1 : 1));
+    return { fleetRepo: repo.name, repoUrl: stripUserinfo(repo.url), commit, bundles, groups, commits };
+  }
+
+  /** The last good commit of each repository, as stored; bundles of repositories no longer configured are dropped. */
+  private async loadLastGood(): Promise<void> {
+    const names = this.config.fleetRepos.map((r) => r.name);
+    await this.dataSource.query(`DELETE FROM bundle WHERE NOT (fleet_repo = ANY($1::text[]))`, [names]);
+    await this.dataSource.query(`DELETE FROM cluster_group WHERE NOT (fleet_repo = ANY($1::text[]))`, [names]);
+    for (const repo of this.config.fleetRepos) {
+      const source = await this.sources.findOneOrFail({ where: { id: await this.sourceIdentity(repo) } });
+      if (source.lastGoodCommit === null) continue;
+      const rows: { documents: { bundles: BundleDocument[]; groups: ClusterGroupDocument[] } }[] = await this.dataSource.query(
+        `SELECT documents FROM fleet_commit WHERE fleet_repo = $1 AND commit = $2`,
+        [repo.name, source.lastGoodCommit],
+      );
+      if (rows.length > 0) this.good.set(repo.name, { commit: source.lastGoodCommit, ...rows[0].documents });
+    }
+  }
+
+  private async recordError(repo: FleetRepoConfig, error: FleetSourceError): Promise<void> {
     await this.sources.query(`UPDATE fleet_source SET last_error = $2, fetched_at = now() WHERE id = $1`, [
-      await this.sourceIdentity(),
+      await this.sourceIdentity(repo),
       JSON.stringify(error),
     ]);
   }
 
-  private async source(): Promise<FleetSourceEntity> {
-    const id = await this.sourceIdentity();
-    return this.sources.findOneOrFail({ where: { id } });
-  }
-
   /** The row of this repo/branch/path, created on first use. */
-  private async sourceIdentity(): Promise<number> {
-    if (this.sourceId !== undefined) return this.sourceId;
+  private async sourceIdentity(repo: FleetRepoConfig): Promise<number> {
+    const known = this.sourceIds.get(repo.name);
+    if (known !== undefined) return known;
     const rows: { id: number }[] = await this.sources.query(
-      `INSERT INTO fleet_source (url, branch, path) VALUES ($1, $2, $3)
-       ON CONFLICT (url, branch, path) DO UPDATE SET url = EXCLUDED.url
+      `INSERT INTO fleet_source (url, branch, path, name) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (url, branch, path) DO UPDATE SET name = EXCLUDED.name
        RETURNING id`,
-      [this.repoUrl, this.config.fleetBranch, this.config.fleetPath],
+      [stripUserinfo(repo.url), repo.branch, repo.path, repo.name],
     );
-    this.sourceId = rows[0].id;
-    return this.sourceId;
+    this.sourceIds.set(repo.name, rows[0].id);
+    return rows[0].id;
   }
 }
+
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    const x = new URL(stripUserinfo(a));
+    const y = new URL(stripUserinfo(b));
+    return x.protocol === y.protocol && x.host === y.host;
+  } catch {
+    return false;
+  }
+}
+
+export type { FleetError };

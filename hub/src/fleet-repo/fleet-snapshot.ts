@@ -1,4 +1,4 @@
-import { type BundleDocument, type FleetError } from './fleet-format';
+import { type BundleDocument, type ClusterGroupDocument, type FleetError } from './fleet-format';
 import { parseFleetFile } from './fleet-parser';
 
 export interface FleetFile {
@@ -14,47 +14,65 @@ export interface CommitTree {
 }
 
 export type FleetSnapshot =
-  | { ok: true; bundles: BundleDocument[] }
+  | { ok: true; bundles: BundleDocument[]; groups: ClusterGroupDocument[] }
   | { ok: false; errors: FleetError[] };
 
 /**
- * Validates the fleet of one commit as a whole: every file on its own, then names unique
- * across files and every source path existing as a directory. Accepted whole or not at all.
+ * Validates the fleet files of one commit of one fleet repository as a whole: every file on
+ * its own, then names unique across files and every source path in this repository existing
+ * as a directory. References (dependsOn, clusterGroup) may cross fleet repositories and are
+ * checked with all of them (fleet-references.ts); sources in other repositories are checked
+ * at their resolved commit (source-resolver.ts).
  */
 export function readFleetSnapshot(files: FleetFile[], tree: CommitTree): FleetSnapshot {
   const errors: FleetError[] = [];
   const bundles: BundleDocument[] = [];
-  const seen = new Map<string, BundleDocument>();
+  const groups: ClusterGroupDocument[] = [];
+  const seenBundles = new Map<string, BundleDocument>();
+  const seenGroups = new Map<string, ClusterGroupDocument>();
 
   for (const file of [...files].sort((a, b) => a.path.localeCompare(b.path))) {
     const parsed = parseFleetFile(file.path, file.text);
     errors.push(...parsed.errors);
-    for (const doc of parsed.bundles) {
-      const first = seen.get(doc.bundle.name);
+    for (const doc of parsed.groups) {
+      const first = seenGroups.get(doc.group.name);
       if (first !== undefined) {
-        errors.push({
-          file: doc.file,
-          line: doc.nameLine,
-          field: 'metadata.name',
-          message: `duplicate bundle name "${doc.bundle.name}" (first defined at ${first.file}:${first.line})`,
-        });
+        errors.push(duplicate(doc, 'cluster group', doc.group.name, first));
         continue;
       }
-      seen.set(doc.bundle.name, doc);
-      const pathType = tree.typeOf(doc.bundle.sourcePath);
-      if (pathType !== 'tree') {
-        errors.push({
-          file: doc.file,
-          line: doc.sourcePathLine,
-          field: 'spec.source.path',
-          message: pathType === undefined
-            ? `"${doc.bundle.sourcePath}" does not exist at this commit`
-            : `"${doc.bundle.sourcePath}" is not a directory`,
-        });
+      seenGroups.set(doc.group.name, doc);
+      groups.push(doc);
+    }
+    for (const doc of parsed.bundles) {
+      const first = seenBundles.get(doc.bundle.name);
+      if (first !== undefined) {
+        errors.push(duplicate(doc, 'bundle', doc.bundle.name, first));
+        continue;
+      }
+      seenBundles.set(doc.bundle.name, doc);
+      const problem = doc.sourceRepoUrl === undefined ? sourcePathProblem(doc, tree, 'this commit') : undefined;
+      if (problem !== undefined) {
+        errors.push(problem);
         continue;
       }
       bundles.push(doc);
     }
   }
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, bundles };
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, bundles, groups };
+}
+
+/** An error when the bundle's source path is not a directory in `tree`. */
+export function sourcePathProblem(doc: BundleDocument, tree: CommitTree, where: string): FleetError | undefined {
+  const pathType = tree.typeOf(doc.bundle.sourcePath);
+  if (pathType === 'tree') return undefined;
+  return {
+    file: doc.file,
+    line: doc.sourcePathLine,
+    field: 'spec.source.path',
+    message: pathType === undefined ? `"${doc.bundle.sourcePath}" does not exist at ${where}` : `"${doc.bundle.sourcePath}" is not a directory`,
+  };
+}
+
+function duplicate(doc: { file: string; nameLine: number }, what: string, name: string, first: { file: string; line: number }): FleetError {
+  return { file: doc.file, line: doc.nameLine, field: 'metadata.name', message: `duplicate ${what} name "${name}" (first defined at ${first.file}:${first.line})` };
 }

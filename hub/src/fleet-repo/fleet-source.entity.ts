@@ -14,6 +14,10 @@ export class FleetSourceEntity {
   @PrimaryGeneratedColumn({ name: 'id' })
   id!: number;
 
+  /** The fleet repository's name (FLEET_REPOS); null for rows written before names existed. */
+  @Column({ name: 'name', type: 'text', nullable: true })
+  name!: string | null;
+
   /** Without userinfo. */
   @Column({ name: 'url', type: 'text' })
   url!: string;

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
+import { gitAuthEnvironment, separateCredentials, type GitAuth } from './git-auth';
+import { isCommitSha } from './git-ref';
 import type { CommitTree } from './fleet-snapshot';
 import { redactUserinfo, stripUserinfo } from '#core';
 
@@ -31,51 +33,87 @@ function gitEnvironment(): Record<string, string> {
 }
 
 /**
- * A bare local copy of one branch of a remote repository, one directory per repository
- * URL. Fetches force-update the local branch so that force-pushes are followed.
+ * A bare local copy of a remote repository, one directory per repository URL. Fetches
+ * force-update local refs so that force-pushes are followed. Operations on one mirror run
+ * one at a time (several fleet repositories may use the same source repository).
  */
 export class GitMirror {
   private readonly dir: string;
+  /** The URL without credentials: the only form git is given. */
+  private readonly url: string;
+  private readonly authEnv: Record<string, string>;
   private git: SimpleGit | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(
-    private readonly url: string,
-    cacheRoot: string,
-  ) {
+  constructor(url: string, cacheRoot: string, auth: GitAuth = {}) {
+    const separated = separateCredentials(url, auth);
+    this.url = separated.url;
+    this.authEnv = gitAuthEnvironment(separated.url, separated.auth);
     const key = createHash('sha256').update(stripUserinfo(url)).digest('hex').slice(0, 24);
     this.dir = join(cacheRoot, key);
   }
 
   /** Fetches `branch` and returns the commit SHA at its head. */
-  async fetchHead(branch: string): Promise<string> {
-    const git = await this.open();
-    try {
-      await git.raw(['fetch', '--no-tags', '--force', '--prune', '--', this.url, `+refs/heads/${branch}:refs/heads/${branch}`]);
-      return (await git.raw(['rev-parse', '--verify', `refs/heads/${branch}^{commit}`])).trim();
-    } catch (error) {
-      throw new Error(`git fetch of ${stripUserinfo(this.url)} (branch ${branch}) failed: ${this.describe(error)}`);
-    }
+  fetchHead(branch: string): Promise<string> {
+    return this.exclusive(async (git) => {
+      try {
+        await git.raw(['fetch', '--no-tags', '--force', '--prune', '--', this.url, `+refs/heads/${branch}:refs/heads/${branch}`]);
+        return (await git.raw(['rev-parse', '--verify', `refs/heads/${branch}^{commit}`])).trim();
+      } catch (error) {
+        throw new Error(`git fetch of ${this.url} (branch ${branch}) failed: ${this.describe(error)}`);
+      }
+    });
+  }
+
+  /**
+   * Resolves a branch, tag or commit SHA of the remote to the exact commit and makes sure
+   * that commit is here. A branch wins over a tag of the same name.
+   */
+  resolveRef(ref: string): Promise<string> {
+    return this.exclusive(async (git) => {
+      try {
+        if (isCommitSha(ref)) {
+          if (!(await this.hasCommit(git, ref))) await git.raw(['fetch', '--no-tags', '--', this.url, ref]);
+          if (!(await this.hasCommit(git, ref))) throw new Error(`commit ${ref} is not in the repository`);
+          return ref;
+        }
+        const listed = await git.raw(['ls-remote', '--', this.url, `refs/heads/${ref}`, `refs/tags/${ref}`, `refs/tags/${ref}^{}`]);
+        const refs = new Map(listed.split('\n').filter(Boolean).map((line) => {
+          const [sha, name] = line.split('\t');
+          return [name, sha] as const;
+        }));
+        const remoteRef = refs.has(`refs/heads/${ref}`) ? `refs/heads/${ref}` : refs.has(`refs/tags/${ref}`) ? `refs/tags/${ref}` : undefined;
+        if (remoteRef === undefined) throw new Error(`no branch or tag named "${ref}"`);
+        const commit = refs.get(`${remoteRef}^{}`) ?? refs.get(remoteRef)!;
+        if (!(await this.hasCommit(git, commit))) {
+          await git.raw(['fetch', '--no-tags', '--force', '--', this.url, `+${remoteRef}:refs/sources/${remoteRef.slice('refs/'.length)}`]);
+        }
+        return (await git.raw(['rev-parse', '--verify', `${commit}^{commit}`])).trim();
+      } catch (error) {
+        throw new Error(`resolving "${ref}" in ${this.url} failed: ${this.describe(error)}`);
+      }
+    });
   }
 
   /** Every entry (files and directories) under `dir` at `commit`, recursively. */
-  async listTree(commit: string, dir?: string): Promise<TreeEntry[]> {
-    const git = await this.open();
-    const args = ['ls-tree', '-r', '-t', '-l', '-z', '--full-tree', commit];
-    if (dir !== undefined) args.push('--', dir);
-    const out = await git.raw(args);
-    return out
-      .split('\0')
-      .filter((line) => line !== '')
-      .map((line) => {
-        const tab = line.indexOf('\t');
-        const [mode, type, , size] = line.slice(0, tab).split(/\s+/);
-        return { path: line.slice(tab + 1), mode, type: type as TreeEntry['type'], size: size === '-' ? 0 : Number(size) };
-      });
+  listTree(commit: string, dir?: string): Promise<TreeEntry[]> {
+    return this.exclusive(async (git) => {
+      const args = ['ls-tree', '-r', '-t', '-l', '-z', '--full-tree', commit];
+      if (dir !== undefined) args.push('--', dir);
+      const out = await git.raw(args);
+      return out
+        .split('\0')
+        .filter((line) => line !== '')
+        .map((line) => {
+          const tab = line.indexOf('\t');
+          const [mode, type, , size] = line.slice(0, tab).split(/\s+/);
+          return { path: line.slice(tab + 1), mode, type: type as TreeEntry['type'], size: size === '-' ? 0 : Number(size) };
+        });
+    });
   }
 
-  async readFile(commit: string, path: string): Promise<string> {
-    const git = await this.open();
-    return git.raw(['cat-file', 'blob', `${commit}:${path}`]);
+  readFile(commit: string, path: string): Promise<string> {
+    return this.exclusive((git) => git.raw(['cat-file', 'blob', `${commit}:${path}`]));
   }
 
   /** The types of all paths at a commit, for checks like "source.path exists". */
@@ -87,10 +125,25 @@ export class GitMirror {
     return { typeOf: (path) => types.get(path) };
   }
 
+  private async hasCommit(git: SimpleGit, sha: string): Promise<boolean> {
+    return git.raw(['cat-file', '-e', `${sha}^{commit}`]).then(() => true, () => false);
+  }
+
+  private exclusive<T>(work: (git: SimpleGit) => Promise<T>): Promise<T> {
+    const run = this.queue.then(async () => work(await this.open()));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
   private async open(): Promise<SimpleGit> {
     if (this.git !== undefined) return this.git;
     await mkdir(this.dir, { recursive: true });
-    const git = simpleGit({ baseDir: this.dir, timeout: { block: GIT_TIMEOUT_MS } }).env(gitEnvironment());
+    const git = simpleGit({
+      baseDir: this.dir,
+      timeout: { block: GIT_TIMEOUT_MS },
+      // Credentials and the SSH key reach git through these variables and nothing else.
+      unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeSshCommand: true },
+    }).env({ ...gitEnvironment(), ...this.authEnv });
     const isRepo = await stat(join(this.dir, 'HEAD')).then(() => true, () => false);
     if (!isRepo) await git.raw(['init', '--bare', '--quiet']);
     this.git = git;
@@ -99,6 +152,6 @@ export class GitMirror {
 
   private describe(error: unknown): string {
     const message = error instanceof Error ? error.message : String(error);
-    return redactUserinfo(message.split(this.url).join(stripUserinfo(this.url))).trim();
+    return redactUserinfo(message).trim();
   }
 }

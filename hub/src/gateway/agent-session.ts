@@ -23,8 +23,10 @@ export type AgentCall = ServerDuplexStream<AgentMessage, HubMessage>;
 const MAX_QUEUED_MESSAGES = 256;
 
 /**
- * One authenticated Connect stream. Messages are handled one at a time in arrival order,
- * so acks go out in the order reports came in and a report is acked only once stored.
+ * One authenticated Connect stream. Messages are handled one at a time in arrival order.
+ * A report is handed to the batched store without waiting for the previous one to be written
+ * (so several reports of one agent can share a batch); acks go out in the order reports came
+ * in, each only once its report is stored.
  */
 export class AgentSession {
   lastHeardAt = Date.now();
@@ -33,6 +35,9 @@ export class AgentSession {
   private sentRevision = -1n;
   private closed = false;
   private queue: Promise<void> = Promise.resolve();
+  /** Acks in report order: each waits for its own report to be stored and for the previous ack. */
+  private acks: Promise<void> = Promise.resolve();
+  /** Messages being handled plus reports not yet acked: the stream is paused when too many. */
   private queued = 0;
   private readonly log: Logger;
 
@@ -77,27 +82,36 @@ export class AgentSession {
     this.context.closed(this);
   }
 
-  /** Resolves when every message received so far has been handled. */
-  drained(): Promise<void> {
-    return this.queue;
+  /** Resolves when every message received so far has been handled (and every report stored and acked). */
+  async drained(): Promise<void> {
+    await this.queue;
+    await this.acks;
   }
 
   private enqueue(message: AgentMessage): void {
     this.lastHeardAt = Date.now();
     this.context.heard(this.cluster.id);
     if (this.closed) return;
-    this.queued++;
-    if (this.queued >= MAX_QUEUED_MESSAGES) this.call.pause();
+    this.hold();
     this.queue = this.queue
       .then(() => (this.closed ? undefined : this.handle(message)))
-      .catch((error: unknown) => {
-        this.log.error({ err: error }, 'handling an agent message failed');
-        this.end(GrpcStatus.UNAVAILABLE, 'the hub could not process a message; retry');
-      })
-      .finally(() => {
-        this.queued--;
-        if (this.queued < MAX_QUEUED_MESSAGES / 2 && this.call.isPaused()) this.call.resume();
-      });
+      .catch((error: unknown) => this.failed(error))
+      .finally(() => this.release());
+  }
+
+  private hold(): void {
+    this.queued++;
+    if (this.queued >= MAX_QUEUED_MESSAGES) this.call.pause();
+  }
+
+  private release(): void {
+    this.queued--;
+    if (this.queued < MAX_QUEUED_MESSAGES / 2 && this.call.isPaused()) this.call.resume();
+  }
+
+  private failed(error: unknown): void {
+    this.log.error({ err: error }, 'handling an agent message failed');
+    this.end(GrpcStatus.UNAVAILABLE, 'the hub could not process a message; retry');
   }
 
   private async handle(message: AgentMessage): Promise<void> {
@@ -145,12 +159,18 @@ export class AgentSession {
       this.end(GrpcStatus.INVALID_ARGUMENT, error.message);
       return;
     }
-    const result = await this.context.storeReport(this.cluster.id, report);
-    this.log.debug(
-      { bundle: report.bundle, commit: report.commit, seq: report.seq, phase: report.phase, ...result },
-      'status report stored',
-    );
-    this.send({ kind: { $case: 'statusAck', value: { seq: report.seq } } });
+    const stored = this.context.storeReport(this.cluster.id, report);
+    this.hold();
+    this.acks = Promise.all([stored, this.acks])
+      .then(([result]) => {
+        this.log.debug(
+          { bundle: report.bundle, commit: report.commit, seq: report.seq, phase: report.phase, ...result },
+          'status report stored',
+        );
+        this.send({ kind: { $case: 'statusAck', value: { seq: report.seq } } });
+      })
+      .catch((error: unknown) => this.failed(error))
+      .finally(() => this.release());
   }
 
   private sendTargetSet(targetSet: CurrentTargetSet): void {

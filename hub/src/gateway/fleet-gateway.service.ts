@@ -50,9 +50,9 @@ export class FleetGateway implements OnModuleInit {
     this.placement.changed.add((changes) => {
       for (const change of changes) this.sessions.get(change.clusterId)?.push(change);
     });
-    // Re-registration rotates the credential: a session opened with the old one must not outlive it.
-    this.clusters.credentialRotated.add(({ clusterId }) => {
-      this.sessions.get(clusterId)?.end(GrpcStatus.UNAUTHENTICATED, 'credential rotated by a re-registration');
+    // Re-registration, revocation and rotation end the credential: a session opened with it must not outlive it.
+    this.clusters.credentialInvalidated.add(({ clusterId, reason }) => {
+      this.sessions.get(clusterId)?.end(GrpcStatus.UNAUTHENTICATED, reason);
     });
     this.sessions.startHeartbeats();
   }
@@ -102,9 +102,9 @@ export class FleetGateway implements OnModuleInit {
       return;
     }
     if (cluster === null) {
-      const known = credential !== undefined && (await this.clusters.isKnown(credential).catch(() => true));
-      this.log.warn({ peer: call.getPeer(), knownCluster: known }, 'agent refused: bad credential');
-      call.emit('error', { code: GrpcStatus.UNAUTHENTICATED, details: known ? 'invalid credential' : 'unknown cluster' });
+      const reason = await this.clusters.refusalReason(credential).catch(() => 'invalid credential');
+      this.log.warn({ peer: call.getPeer(), reason }, 'agent refused: bad credential');
+      call.emit('error', { code: GrpcStatus.UNAUTHENTICATED, details: reason });
       return;
     }
     if (call.cancelled) return;

@@ -1,5 +1,5 @@
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
-import { SyncPhase, ResourceAction, ResourceResult, StatusReport, Target } from '#proto';
+import { RenderKind, SyncPhase, ResourceAction, ResourceResult, StatusReport, Target } from '#proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
 import { targetSetChecksum } from '../placement/target-set';
@@ -92,7 +92,8 @@ describe('gateway: the Fleet gRPC service', () => {
         source: { repoUrl: t.repo.url, commit, path: 'apps/web' },
         defaultNamespace: 'web',
         syncPolicy: { prune: false, selfHeal: false },
-        values: { 'cluster.labels.env': 'prod' },
+        values: { 'cluster.labels.env': 'prod', 'cluster.name': 'prod-1' },
+        render: { kind: RenderKind.RENDER_KIND_RAW },
       }),
     );
     expect(targetSet.checksum).toBe(targetSetChecksum(targetSet.targets as never));

@@ -1,8 +1,6 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import { MISSED_HEARTBEATS_LIMIT } from '../clusters/connectivity';
 import type { AgentSession } from './agent-session';
-
-/** A stream is dead after this many heartbeat intervals without a word from the agent. */
-export const MISSED_HEARTBEATS_LIMIT = 3;
 
 /**
  * The open sessions of this hub, at most one per cluster: a new session for a cluster

@@ -52,8 +52,8 @@ describe('placement: TargetSet revisions', () => {
     const pushed = await fresh.nth('targetSet');
     expect(pushed.revision).toBe('2');
     expect(pushed.targets.map((x) => [x.bundle, x.values])).toEqual([
-      ['eu', { 'cluster.labels.region': 'eu-west' }],
-      ['web', { 'cluster.labels.region': 'eu-west' }],
+      ['eu', { 'cluster.labels.region': 'eu-west', 'cluster.name': 'one' }],
+      ['web', { 'cluster.labels.region': 'eu-west', 'cluster.name': 'one' }],
     ]);
     fresh.close();
   });

@@ -3,8 +3,11 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { ClustersService } from '../clusters/clusters.service';
 import { Listeners } from '../events/listeners';
+import type { BundleSpec, ClusterGroupSpec } from '../fleet-repo/fleet-format';
 import { FleetRepoService, type FleetCommitAccepted } from '../fleet-repo/fleet-repo.service';
 import { LOGGER, type Logger } from '../logging/logger';
+import { gateTargets, type RolloutGate } from '../rollout/rollout-gate';
+import { bundleRevision, RolloutStore, type BundlePin } from '../rollout/rollout-store';
 import { TargetSetEntity } from './target-set.entity';
 import { targetSetChecksum, targetsFor, type TargetSpec } from './target-set';
 
@@ -16,44 +19,80 @@ export interface CurrentTargetSet {
   targets: TargetSpec[];
 }
 
+/** A cluster as placement sees it. */
+export interface PlacementCluster {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+}
+
+/** The fleet as placement uses it: bundles and groups of every fleet repository. */
+export interface PlacementFleet {
+  bundles: BundleSpec[];
+  groups: ClusterGroupSpec[];
+}
+
+/** TargetSets written per statement. */
+const WRITE_CHUNK = 1000;
+
 /**
- * Keeps every cluster's TargetSet in step with the fleet and the cluster's labels. A new
- * revision is written only when the checksum changes; each change is announced so that the
- * gateway pushes it to the cluster's open session (no agent ever polls).
+ * Keeps every active cluster's TargetSet in step with the fleet, the cluster's labels, the
+ * bundles' rollouts and pins. All TargetSets are computed in memory, the changed ones written
+ * in a few multi-row statements (a new revision only where the checksum changes), and then
+ * announced in one event so that the gateway pushes them to the open sessions.
  */
 @Injectable()
 export class PlacementService implements OnModuleInit {
   readonly changed: Listeners<CurrentTargetSet[]>;
+  /** Fired after every placement pass (changed or not): the rollout service advances then. */
+  readonly placed: Listeners<void>;
   private readonly log: Logger;
   /** Recomputations run one at a time, so revisions advance in the order changes happened. */
   private chain: Promise<unknown> = Promise.resolve();
+  /** Fleet commits never change: the bundles at a pinned commit are read once. */
+  private readonly pinnedFleets = new Map<string, PlacementFleet | null>();
 
   constructor(
     @InjectRepository(TargetSetEntity) private readonly targetSets: Repository<TargetSetEntity>,
     private readonly clusters: ClustersService,
     private readonly fleet: FleetRepoService,
+    private readonly rollouts: RolloutStore,
     @Inject(LOGGER) logger: Logger,
   ) {
     this.log = logger.child({ module: 'placement' });
     this.changed = new Listeners((error) => this.log.error({ err: error }, 'reacting to a TargetSet change failed'));
+    this.placed = new Listeners((error) => this.log.error({ err: error }, 'reacting to a placement failed'));
   }
 
   onModuleInit(): void {
     this.fleet.accepted.add((fleet) => this.serialised(() => this.placeAll(fleet)));
-    this.clusters.registered.add(({ clusterId, labels }) =>
+    this.clusters.registered.add(({ clusterId, name, labels }) =>
       this.serialised(async () => {
         // Without an accepted fleet commit the hub does not know what the cluster should run;
         // an empty TargetSet would say "run nothing" (and, with prune, delete everything).
         // The cluster gets its TargetSet with the first accepted commit instead.
         const fleet = await this.fleet.current();
-        if (fleet !== null) await this.place([{ id: clusterId, labels }], fleet);
+        if (fleet !== null) await this.place([{ id: clusterId, name, labels }], fleet);
       }),
     );
   }
 
+  /** Recomputes every TargetSet from the current fleet (after a rollout step, a pin, an unpin). */
+  replaceAll(): Promise<void> {
+    return this.serialised(async () => {
+      const fleet = await this.fleet.current();
+      if (fleet !== null) await this.placeAll(fleet);
+    });
+  }
+
+  /** The TargetSet of an active cluster (a pending or revoked cluster gets none). */
   async current(clusterId: string): Promise<CurrentTargetSet | null> {
-    const row = await this.ofCluster(clusterId);
-    return row === null ? null : { clusterId, revision: row.revision, checksum: row.checksum, targets: row.targets };
+    const rows: { revision: string; checksum: string; targets: TargetSpec[] }[] = await this.targetSets.query(
+      `SELECT t.revision::text AS revision, t.checksum, t.targets FROM target_set t JOIN cluster c ON c.id = t.cluster_id
+       WHERE t.cluster_id = $1 AND c.state = 'active'`,
+      [clusterId],
+    );
+    return rows.length === 0 ? null : { clusterId, ...rows[0] };
   }
 
   /** The stored row, with what the agent acknowledged. */
@@ -63,6 +102,11 @@ export class PlacementService implements OnModuleInit {
 
   async all(): Promise<TargetSetEntity[]> {
     return this.targetSets.find();
+  }
+
+  /** What the fleet wants for each cluster before rollouts and pins (for the rollout planner). */
+  desiredTargets(clusters: PlacementCluster[], fleet: PlacementFleet): Map<string, TargetSpec[]> {
+    return new Map(clusters.map((c) => [c.id, targetsFor({ name: c.name, labels: c.labels }, fleet)]));
   }
 
   /** Records that the agent took a revision in hand; an older ack never overwrites a newer one. */
@@ -76,35 +120,84 @@ export class PlacementService implements OnModuleInit {
   }
 
   private async placeAll(fleet: FleetCommitAccepted): Promise<void> {
-    const clusters = await this.clusters.list();
-    await this.place(clusters, fleet);
+    await this.place(await this.clusters.listActive(), fleet);
   }
 
-  private async place(clusters: { id: string; labels: Record<string, string> }[], fleet: FleetCommitAccepted): Promise<void> {
-    const known = new Map(
-      (await this.targetSets.find({ select: { clusterId: true, checksum: true } })).map((t) => [t.clusterId, t.checksum]),
+  private async place(clusters: PlacementCluster[], accepted: FleetCommitAccepted): Promise<void> {
+    const fleet = placementFleet(accepted);
+    const previous = new Map(
+      (
+        (await this.targetSets.query(`SELECT cluster_id::text AS id, checksum, targets FROM target_set WHERE cluster_id = ANY($1::uuid[])`, [
+          clusters.map((c) => c.id),
+        ])) as { id: string; checksum: string; targets: TargetSpec[] }[]
+      ).map((row) => [row.id, row]),
     );
-    const changes: CurrentTargetSet[] = [];
+    const gates = await this.rolloutGates(fleet);
+    const pins = await this.pinnedSources();
+
+    const pending: { clusterId: string; checksum: string; targets: TargetSpec[] }[] = [];
     for (const cluster of clusters) {
-      const targets = targetsFor(cluster, fleet.bundles, fleet);
+      const held = previous.get(cluster.id)?.targets ?? [];
+      const desired = this.desiredTargets([cluster], fleet).get(cluster.id)!;
+      const targets = gateTargets(cluster.id, desired, held, gates, pinnedTargets(cluster, pins, held));
       const checksum = targetSetChecksum(targets);
-      if (known.get(cluster.id) === checksum) continue;
-      const rows: { revision: string }[] = await this.targetSets.query(
-        `INSERT INTO target_set (cluster_id, revision, checksum, targets, updated_at) VALUES ($1, 1, $2, $3, now())
+      if (previous.get(cluster.id)?.checksum !== checksum) pending.push({ clusterId: cluster.id, checksum, targets });
+    }
+
+    const changes: CurrentTargetSet[] = [];
+    for (let i = 0; i < pending.length; i += WRITE_CHUNK) {
+      const chunk = pending.slice(i, i + WRITE_CHUNK);
+      const rows: { cluster_id: string; revision: string }[] = await this.targetSets.query(
+        `INSERT INTO target_set (cluster_id, revision, checksum, targets, updated_at)
+         SELECT id, 1, checksum, targets, now() FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) AS u(id, checksum, targets)
          ON CONFLICT (cluster_id) DO UPDATE
            SET revision = target_set.revision + 1, checksum = EXCLUDED.checksum, targets = EXCLUDED.targets, updated_at = now()
            WHERE target_set.checksum <> EXCLUDED.checksum
-         RETURNING revision::text AS revision`,
-        [cluster.id, checksum, JSON.stringify(targets)],
+         RETURNING cluster_id::text AS cluster_id, revision::text AS revision`,
+        [chunk.map((p) => p.clusterId), chunk.map((p) => p.checksum), chunk.map((p) => JSON.stringify(p.targets))],
       );
-      if (rows.length === 0) continue;
-      changes.push({ clusterId: cluster.id, revision: rows[0].revision, checksum, targets });
-      this.log.info(
-        { clusterId: cluster.id, revision: rows[0].revision, commit: fleet.commit, bundles: targets.map((t) => t.bundle) },
-        'new TargetSet revision',
-      );
+      const byId = new Map(chunk.map((p) => [p.clusterId, p]));
+      for (const row of rows) {
+        const { checksum, targets } = byId.get(row.cluster_id)!;
+        changes.push({ clusterId: row.cluster_id, revision: row.revision, checksum, targets });
+      }
     }
-    if (changes.length > 0) await this.changed.emit(changes);
+    if (changes.length > 0) {
+      this.log.info({ commit: accepted.commit, clusters: changes.length }, 'new TargetSet revisions');
+      await this.changed.emit(changes);
+    }
+    await this.placed.emit();
+  }
+
+  /** Bundles with a rollout: who is admitted to the revision now desired (nobody, for a new revision). */
+  private async rolloutGates(fleet: PlacementFleet): Promise<Map<string, RolloutGate>> {
+    const stored = await this.rollouts.rollouts();
+    const gates = new Map<string, RolloutGate>();
+    for (const bundle of fleet.bundles) {
+      if (bundle.rollout === undefined) continue;
+      const state = stored.get(bundle.name);
+      gates.set(bundle.name, { admitted: new Set(state?.revision === bundleRevision(bundle) ? state.admitted : []) });
+    }
+    return gates;
+  }
+
+  private async pinnedSources(): Promise<{ pin: BundlePin; fleet: PlacementFleet | null }[]> {
+    const pins = await this.rollouts.pins();
+    const result: { pin: BundlePin; fleet: PlacementFleet | null }[] = [];
+    for (const pin of pins) {
+      const key = `${pin.fleetRepo}\n${pin.commit}`;
+      if (!this.pinnedFleets.has(key)) {
+        const fleet = await this.fleet.bundlesAt(pin.fleetRepo, pin.commit);
+        if (fleet === null) {
+          // Not cached: the commit may become readable later (a fetch in progress).
+          result.push({ pin, fleet: null });
+          continue;
+        }
+        this.pinnedFleets.set(key, fleet);
+      }
+      result.push({ pin, fleet: this.pinnedFleets.get(key) ?? null });
+    }
+    return result;
   }
 
   private serialised(work: () => Promise<void>): Promise<void> {
@@ -112,4 +205,28 @@ export class PlacementService implements OnModuleInit {
     this.chain = run.catch(() => undefined);
     return run;
   }
+}
+
+/** A pinned bundle's target on one cluster; when its commit cannot be read, the cluster keeps what it holds. */
+function pinnedTargets(
+  cluster: PlacementCluster,
+  pins: { pin: BundlePin; fleet: PlacementFleet | null }[],
+  held: TargetSpec[],
+): Map<string, TargetSpec | null> {
+  const result = new Map<string, TargetSpec | null>();
+  for (const { pin, fleet } of pins) {
+    if (fleet === null) {
+      result.set(pin.bundle, held.find((t) => t.bundle === pin.bundle) ?? null);
+      continue;
+    }
+    const spec = fleet.bundles.find((b) => b.name === pin.bundle);
+    const target = spec === undefined ? undefined : targetsFor({ name: cluster.name, labels: cluster.labels }, { bundles: [spec], groups: fleet.groups })[0];
+    result.set(pin.bundle, target ?? null);
+  }
+  return result;
+}
+
+/** The accepted fleet as placement reads it. */
+export function placementFleet(accepted: FleetCommitAccepted): PlacementFleet {
+  return { bundles: accepted.bundles, groups: accepted.groups };
 }

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { ReportedPhase, ResourceStatus } from './report';
+import type { ChangeSetSummary, HealthName, ReportReasonName, ReportedPhase, ResourceStatus } from './report';
 
 /** The newest report (by seq) of one bundle on one cluster. */
 @Entity({ name: 'bundle_status' })
@@ -32,4 +32,19 @@ export class BundleStatusEntity {
 
   @Column({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
+
+  @Column({ name: 'health', type: 'text', default: 'unspecified' })
+  health!: HealthName;
+
+  @Column({ name: 'summary', type: 'jsonb', nullable: true })
+  summary!: ChangeSetSummary | null;
+
+  @Column({ name: 'drift_count', type: 'integer', default: 0 })
+  driftCount!: number;
+
+  @Column({ name: 'sync_started_at', type: 'timestamptz', nullable: true })
+  syncStartedAt!: Date | null;
+
+  @Column({ name: 'reason', type: 'text', default: 'unspecified' })
+  reason!: ReportReasonName;
 }

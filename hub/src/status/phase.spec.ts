@@ -1,29 +1,46 @@
 import { describe, expect, it } from 'vitest';
-import { derivePhase } from './phase';
+import { derivePhase, type PhaseInput } from './phase';
 
 const DESIRED = 'a'.repeat(40);
 const OLD = 'b'.repeat(40);
+const base: PhaseInput = { reachable: true, targetCommit: DESIRED, rollout: null, reported: null };
 
 describe('derivePhase', () => {
-  it('is pending until the desired commit is reported', () => {
-    expect(derivePhase({ connected: true, desiredCommit: DESIRED, reported: null })).toEqual({ phase: 'pending', lastKnownPhase: 'pending' });
-    expect(derivePhase({ connected: true, desiredCommit: DESIRED, reported: { commit: OLD, phase: 'synced' } })).toEqual({
-      phase: 'pending',
-      lastKnownPhase: 'pending',
-    });
+  it('is pending until the target commit is reported', () => {
+    expect(derivePhase(base)).toMatchObject({ phase: 'pending', health: 'unknown' });
+    expect(derivePhase({ ...base, reported: { commit: OLD, phase: 'synced', health: 'healthy' } })).toMatchObject({ phase: 'pending', health: 'healthy' });
   });
 
-  it('is what the agent reported for the desired commit while connected', () => {
-    for (const phase of ['progressing', 'synced', 'failed'] as const) {
-      expect(derivePhase({ connected: true, desiredCommit: DESIRED, reported: { commit: DESIRED, phase } })).toEqual({ phase, lastKnownPhase: phase });
+  it('is what the agent reported for the target commit while reachable', () => {
+    const cases = [
+      ['progressing', 'rolling-out'],
+      ['synced', 'synced'],
+      ['failed', 'failed'],
+      ['suspended', 'suspended'],
+      ['waiting', 'waiting'],
+    ] as const;
+    for (const [reported, shown] of cases) {
+      expect(derivePhase({ ...base, reported: { commit: DESIRED, phase: reported, health: 'degraded' } })).toEqual({
+        phase: shown,
+        health: 'degraded',
+        lastKnownPhase: shown,
+        lastKnownHealth: 'degraded',
+      });
     }
   });
 
-  it('never shows a disconnected cluster as synced: unknown, keeping the last known phase', () => {
-    expect(derivePhase({ connected: false, desiredCommit: DESIRED, reported: { commit: DESIRED, phase: 'synced' } })).toEqual({
+  it('shows a cluster the rollout has not reached as pending, or paused while the rollout is', () => {
+    const synced = { commit: OLD, phase: 'synced' as const, health: 'healthy' as const };
+    expect(derivePhase({ ...base, targetCommit: OLD, rollout: 'waiting', reported: synced }).phase).toBe('pending');
+    expect(derivePhase({ ...base, targetCommit: OLD, rollout: 'paused', reported: synced }).phase).toBe('paused');
+  });
+
+  it('never shows an unreachable cluster as synced or healthy: unknown, keeping the last known phase and health', () => {
+    expect(derivePhase({ ...base, reachable: false, reported: { commit: DESIRED, phase: 'synced', health: 'healthy' } })).toEqual({
       phase: 'unknown',
+      health: 'unknown',
       lastKnownPhase: 'synced',
+      lastKnownHealth: 'healthy',
     });
-    expect(derivePhase({ connected: false, desiredCommit: DESIRED, reported: null })).toEqual({ phase: 'unknown', lastKnownPhase: 'pending' });
   });
 });

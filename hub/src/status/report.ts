@@ -1,7 +1,21 @@
-import { ResourceAction, SyncPhase, type StatusReport } from '#proto';
+import { HealthStatus, ReportReason, ResourceAction, SyncPhase, type StatusReport } from '#proto';
 
 /** What an agent can say about a bundle. */
-export type ReportedPhase = 'progressing' | 'synced' | 'failed';
+export type ReportedPhase = 'progressing' | 'synced' | 'failed' | 'suspended' | 'waiting';
+
+/** docs/protocol.md "Reports in detail": the order is best to worst; unspecified says nothing. */
+export type HealthName = 'unspecified' | 'healthy' | 'suspended' | 'progressing' | 'unknown' | 'missing' | 'degraded';
+
+export type ReportReasonName = 'unspecified' | 'sync' | 'health' | 'drift';
+
+export interface ChangeSetSummary {
+  created: number;
+  configured: number;
+  unchanged: number;
+  deleted: number;
+  skipped: number;
+  failed: number;
+}
 
 export type ResourceActionName = 'created' | 'configured' | 'unchanged' | 'deleted' | 'skipped' | 'failed' | 'unspecified';
 
@@ -12,6 +26,11 @@ export interface ResourceStatus {
   name: string;
   action: ResourceActionName;
   error: string;
+  health: HealthName;
+  healthMessage: string;
+  drifted: boolean;
+  /** Secret values already masked by the agent; cut to a few KiB. */
+  driftDiff: string;
 }
 
 /** A StatusReport checked and in the shape the hub stores. */
@@ -24,11 +43,17 @@ export interface ReceivedReport {
   resources: ResourceStatus[];
   observedAt: Date | null;
   targetSetRevision: string | null;
+  health: HealthName;
+  summary: ChangeSetSummary | null;
+  driftCount: number;
+  syncStartedAt: Date | null;
+  reason: ReportReasonName;
 }
 
 export const MAX_REPORT_RESOURCES = 5000;
 const UINT64_MAX = 18446744073709551615n;
 const MAX_TEXT = 64 * 1024;
+const MAX_DIFF = 16 * 1024;
 
 export class InvalidReportError extends Error {}
 
@@ -48,7 +73,7 @@ export function receiveReport(report: StatusReport): ReceivedReport {
   if (report.resources.length > MAX_REPORT_RESOURCES) {
     throw new InvalidReportError(`a report carries at most ${MAX_REPORT_RESOURCES} resources`);
   }
-  const observedAt = report.observedAt === '' ? null : new Date(report.observedAt);
+  const observedAt = timeOf(report.observedAt);
   return {
     seq: BigInt(report.seq).toString(),
     bundle: report.bundle,
@@ -62,18 +87,60 @@ export function receiveReport(report: StatusReport): ReceivedReport {
       name: r.ref?.name ?? '',
       action: ACTIONS[r.action] ?? 'unspecified',
       error: r.error.slice(0, MAX_TEXT),
+      health: HEALTH[r.health] ?? 'unspecified',
+      healthMessage: r.healthMessage.slice(0, 1024),
+      drifted: r.drifted,
+      driftDiff: r.driftDiff.slice(0, MAX_DIFF),
     })),
-    observedAt: observedAt !== null && !Number.isNaN(observedAt.getTime()) ? observedAt : null,
+    observedAt,
     targetSetRevision: isUint64(report.targetSetRevision) && BigInt(report.targetSetRevision) <= 9223372036854775807n
       ? BigInt(report.targetSetRevision).toString()
       : null,
+    health: HEALTH[report.health] ?? 'unspecified',
+    summary: report.summary === undefined ? null : { ...report.summary },
+    driftCount: report.driftCount,
+    syncStartedAt: timeOf(report.syncStartedAt),
+    reason: REASONS[report.reason] ?? 'unspecified',
   };
+}
+
+const HEALTH: Record<number, HealthName> = {
+  [HealthStatus.HEALTH_STATUS_HEALTHY]: 'healthy',
+  [HealthStatus.HEALTH_STATUS_SUSPENDED]: 'suspended',
+  [HealthStatus.HEALTH_STATUS_PROGRESSING]: 'progressing',
+  [HealthStatus.HEALTH_STATUS_UNKNOWN]: 'unknown',
+  [HealthStatus.HEALTH_STATUS_MISSING]: 'missing',
+  [HealthStatus.HEALTH_STATUS_DEGRADED]: 'degraded',
+};
+
+const REASONS: Record<number, ReportReasonName> = {
+  [ReportReason.REPORT_REASON_SYNC]: 'sync',
+  [ReportReason.REPORT_REASON_HEALTH]: 'health',
+  [ReportReason.REPORT_REASON_DRIFT]: 'drift',
+};
+
+function timeOf(text: string): Date | null {
+  if (text === '') return null;
+  const time = new Date(text);
+  return Number.isNaN(time.getTime()) ? null : time;
+}
+
+/** The first resource that failed or is degraded: what a halted rollout names as its cause. */
+export function firstBrokenResource(resources: ResourceStatus[]): ResourceStatus | undefined {
+  return resources.find((r) => r.action === 'failed' || r.error !== '') ?? resources.find((r) => r.health === 'degraded');
+}
+
+/** `Kind/namespace/name` (or `Kind/name` for cluster-scoped objects). */
+export function resourceName(r: Pick<ResourceStatus, 'kind' | 'namespace' | 'name'>): string {
+  return [r.kind, r.namespace, r.name].filter((part) => part !== '').join('/');
 }
 
 /** An unspecified phase says nothing is settled yet: it counts as progressing. */
 function phaseOf(phase: SyncPhase): ReportedPhase {
   if (phase === SyncPhase.SYNC_PHASE_SYNCED) return 'synced';
   if (phase === SyncPhase.SYNC_PHASE_FAILED) return 'failed';
+  if (phase === SyncPhase.SYNC_PHASE_SUSPENDED) return 'suspended';
+  if (phase === SyncPhase.SYNC_PHASE_WAITING) return 'waiting';
   return 'progressing';
 }
 

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { ReportedPhase, ResourceStatus } from './report';
+import type { ChangeSetSummary, HealthName, ReportReasonName, ReportedPhase, ResourceStatus } from './report';
 
 /** Every report received, once per (cluster, seq): the idempotency key of the protocol. */
 @Entity({ name: 'status_report' })
@@ -33,4 +33,19 @@ export class StatusReportEntity {
 
   @Column({ name: 'received_at', type: 'timestamptz' })
   receivedAt!: Date;
+
+  @Column({ name: 'health', type: 'text', default: 'unspecified' })
+  health!: HealthName;
+
+  @Column({ name: 'summary', type: 'jsonb', nullable: true })
+  summary!: ChangeSetSummary | null;
+
+  @Column({ name: 'drift_count', type: 'integer', default: 0 })
+  driftCount!: number;
+
+  @Column({ name: 'sync_started_at', type: 'timestamptz', nullable: true })
+  syncStartedAt!: Date | null;
+
+  @Column({ name: 'reason', type: 'text', default: 'unspecified' })
+  reason!: ReportReasonName;
 }

@@ -1,64 +1,107 @@
-import { Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
+import { Listeners } from '../events/listeners';
+import { LOGGER, type Logger } from '../logging/logger';
 import { BundleStatusEntity } from './bundle-status.entity';
+import { HISTORY_SQL, historyPage, historyParams, type DeploymentView, type HistoryQuery } from './deployment-history';
+import { Batcher, defaultBatchOptions } from './report-batcher';
 import type { ReceivedReport } from './report';
+import { STORE_REPORTS_SQL, reportColumns } from './store-reports.sql';
 
 export interface StoreResult {
   /** False when (cluster, seq) was stored before: a re-sent report. */
   stored: boolean;
-  /** True when the report is now the current status of its bundle (its seq is the highest). */
+  /**
+   * True when the report is now the current status of its bundle: its seq is the highest, and
+   * the bundle is in the cluster's TargetSet (a report about any other bundle is kept in
+   * history only — a cluster never sets the status of what it was not given).
+   */
   current: boolean;
 }
 
-/** Reports from agents: history, idempotent on (cluster, seq), and the current status per bundle. */
-@Injectable()
-export class StatusService {
-  constructor(@InjectRepository(BundleStatusEntity) private readonly statuses: Repository<BundleStatusEntity>) {}
+/** A bundle on a cluster whose current status just changed. */
+export interface StatusChanged {
+  clusterId: string;
+  bundle: string;
+}
 
-  /**
-   * Stores a report durably in one statement: into history unless (cluster, seq) is already
-   * there, and as the bundle's current status only if its seq is above the stored one. When
-   * this returns, the report survives a crash and may be acknowledged.
-   */
-  async store(clusterId: string, report: ReceivedReport): Promise<StoreResult> {
-    const rows: { stored: string; current: string }[] = await this.statuses.query(
-      `WITH inserted AS (
-         INSERT INTO status_report
-           (cluster_id, seq, bundle, commit, phase, message, resources, observed_at, target_set_revision, received_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
-         ON CONFLICT (cluster_id, seq) DO NOTHING
-         RETURNING cluster_id, seq, bundle, commit, phase, message, resources, observed_at
-       ), current AS (
-         INSERT INTO bundle_status (cluster_id, bundle, commit, phase, message, resources, last_seq, observed_at, updated_at)
-         SELECT cluster_id, bundle, commit, phase, message, resources, seq, observed_at, now() FROM inserted
-         ON CONFLICT (cluster_id, bundle) DO UPDATE
-           SET commit = EXCLUDED.commit, phase = EXCLUDED.phase, message = EXCLUDED.message, resources = EXCLUDED.resources,
-               last_seq = EXCLUDED.last_seq, observed_at = EXCLUDED.observed_at, updated_at = EXCLUDED.updated_at
-           WHERE bundle_status.last_seq < EXCLUDED.last_seq
-         RETURNING 1
-       )
-       SELECT (SELECT count(*) FROM inserted)::text AS stored, (SELECT count(*) FROM current)::text AS current`,
-      [
-        clusterId,
-        report.seq,
-        report.bundle,
-        report.commit,
-        report.phase,
-        report.message,
-        JSON.stringify(report.resources),
-        report.observedAt,
-        report.targetSetRevision,
-      ],
-    );
-    return { stored: rows[0].stored === '1', current: rows[0].current === '1' };
+interface PendingReport {
+  clusterId: string;
+  report: ReceivedReport;
+}
+
+/**
+ * Reports from agents: history, idempotent on (cluster, seq), the current status per bundle,
+ * and deployment history. Reports from all sessions are written in batches (one statement,
+ * so one transaction, per batch); each caller learns its result — and may ack — only once the
+ * batch holding its report is committed.
+ */
+@Injectable()
+export class StatusService implements BeforeApplicationShutdown {
+  /** Fired after a batch committed, with the statuses it changed; listeners must not block. */
+  readonly changed: Listeners<StatusChanged[]>;
+  private readonly batcher: Batcher<PendingReport, StoreResult>;
+  private readonly log: Logger;
+
+  constructor(
+    @InjectRepository(BundleStatusEntity) private readonly statuses: Repository<BundleStatusEntity>,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.log = logger.child({ module: 'status' });
+    this.changed = new Listeners((error) => this.log.error({ err: error }, 'reacting to new status failed'));
+    this.batcher = new Batcher((batch) => this.writeBatch(batch), defaultBatchOptions());
+  }
+
+  /** Resolves when the report is durably stored (and may be acknowledged). */
+  store(clusterId: string, report: ReceivedReport): Promise<StoreResult> {
+    return this.batcher.submit({ clusterId, report });
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.batcher.drain();
   }
 
   async ofCluster(clusterId: string): Promise<BundleStatusEntity[]> {
     return this.statuses.find({ where: { clusterId } });
   }
 
+  /** Every current status without messages and resources (list views). */
   async all(): Promise<BundleStatusEntity[]> {
-    return this.statuses.find({ select: { clusterId: true, bundle: true, commit: true, phase: true } });
+    return this.statuses.find({
+      select: { clusterId: true, bundle: true, commit: true, phase: true, health: true, driftCount: true, observedAt: true, updatedAt: true },
+    });
+  }
+
+  async ofBundle(bundle: string): Promise<BundleStatusEntity[]> {
+    return this.statuses.find({ where: { bundle } });
+  }
+
+  /** Deployment history, newest first, in keyset pages. */
+  async history(query: HistoryQuery): Promise<{ items: DeploymentView[]; next: string | null }> {
+    return historyPage(await this.statuses.query(HISTORY_SQL, historyParams(query)), query.limit);
+  }
+
+  private async writeBatch(batch: PendingReport[]): Promise<StoreResult[]> {
+    const key = (clusterId: string, seq: string) => `${clusterId}/${seq}`;
+    // The same (cluster, seq) twice in one batch is written once; the second copy is a re-send.
+    const unique = new Map<string, PendingReport>();
+    for (const entry of batch) if (!unique.has(key(entry.clusterId, entry.report.seq))) unique.set(key(entry.clusterId, entry.report.seq), entry);
+    const rows: { kind: 'stored' | 'current'; cluster_id: string; seq: string; bundle: string }[] = await this.statuses.query(
+      STORE_REPORTS_SQL,
+      reportColumns([...unique.values()]),
+    );
+    const stored = new Set(rows.filter((r) => r.kind === 'stored').map((r) => key(r.cluster_id, r.seq)));
+    const current = rows.filter((r) => r.kind === 'current');
+    const currentKeys = new Set(current.map((r) => key(r.cluster_id, r.seq)));
+    const seen = new Set<string>();
+    const results = batch.map((entry) => {
+      const k = key(entry.clusterId, entry.report.seq);
+      const first = !seen.has(k);
+      seen.add(k);
+      return { stored: first && stored.has(k), current: first && currentKeys.has(k) };
+    });
+    if (current.length > 0) void this.changed.emit(current.map((r) => ({ clusterId: r.cluster_id, bundle: r.bundle })));
+    return results;
   }
 }

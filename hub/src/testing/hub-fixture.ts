@@ -4,7 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { INestApplicationContext } from '@nestjs/common';
-import { AgentMessage, FleetClient, type DeepPartial, type HubMessage, type RegisterRequest, type RegisterResponse } from '#proto';
+import {
+  AgentMessage,
+  FleetClient,
+  HealthStatus,
+  ReportReason,
+  ResourceAction,
+  SyncPhase,
+  type DeepPartial,
+  type HubMessage,
+  type RegisterRequest,
+  type RegisterResponse,
+  type StatusReport,
+} from '#proto';
 import { BareRepo } from '../../../test/support/git';
 export { eventually } from '../../../test/support/eventually';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../../../test/support/postgres';
@@ -34,17 +46,26 @@ export interface TestHub {
   repo: BareRepo;
   bootstrapToken: string;
   get<T>(path: string): Promise<{ status: number; body: T }>;
+  /** Any method, JSON body; a 204 answer has body null. */
+  request<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   stop(): Promise<void>;
 }
 
 /** A hub on a throwaway database of the real server, following a fresh bare repo holding `files`. */
-export async function startTestHub(files: Record<string, string>, config: Partial<HubConfig> = {}): Promise<TestHub> {
+export async function startTestHub(
+  files: Record<string, string>,
+  config: Partial<HubConfig> = {},
+  /** Settings modules read from the environment at start-up (e.g. CLUSTER_APPROVAL_REQUIRED). */
+  env: Record<string, string> = {},
+): Promise<TestHub> {
   const db = await createThrowawayDatabase('gitfleet_hub');
   const repo = await BareRepo.create();
   await repo.commit(files, 'initial fleet');
   const dataDir = await mkdtemp(join(tmpdir(), 'gitfleet-hub-'));
   const bootstrapToken = randomBytes(24).toString('hex');
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
   const { hub, app } = await launchHub({
     databaseUrl: db.url,
     dataDir,
@@ -55,6 +76,11 @@ export async function startTestHub(files: Record<string, string>, config: Partia
     fleetPollIntervalMs: 60_000,
     logLevel: 'silent',
     ...config,
+  }).finally(() => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   });
   const { Client } = await import('pg');
   return {
@@ -66,6 +92,15 @@ export async function startTestHub(files: Record<string, string>, config: Partia
     async get<T>(path: string) {
       const res = await fetch(`${hub.httpUrl}${path}`);
       return { status: res.status, body: (await res.json()) as T };
+    },
+    async request<T>(method: string, path: string, body?: unknown) {
+      const res = await fetch(`${hub.httpUrl}${path}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: (text === '' ? null : JSON.parse(text)) as T };
     },
     async query<T>(sql: string, params: unknown[] = []) {
       const client = new Client({ connectionString: db.url });
@@ -138,6 +173,47 @@ export class TestStream {
   hello(clusterId: string, targetSetChecksum = ''): void {
     this.send({ $case: 'hello', value: { clusterId, agentVersion: 'test', capabilities: [], targetSetChecksum, lastAckedSeq: '' } });
   }
+
+  /**
+   * Sends a StatusReport: by default the bundle synced and healthy at `commit`, concluding a
+   * sync that started a second ago, with one ConfigMap. Returns the seq.
+   */
+  report(bundle: string, commit: string, fields: DeepPartial<StatusReport> = {}): string {
+    const seq = (fields.seq ?? String(++TestStream.seq)).toString();
+    const now = Date.now();
+    this.send({
+      $case: 'statusReport',
+      value: {
+        seq,
+        bundle,
+        commit,
+        phase: SyncPhase.SYNC_PHASE_SYNCED,
+        health: HealthStatus.HEALTH_STATUS_HEALTHY,
+        reason: ReportReason.REPORT_REASON_SYNC,
+        observedAt: new Date(now).toISOString(),
+        syncStartedAt: new Date(now - 1000).toISOString(),
+        summary: { created: 1 },
+        resources: [
+          {
+            ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: bundle, name: bundle },
+            action: ResourceAction.RESOURCE_ACTION_CREATED,
+            health: HealthStatus.HEALTH_STATUS_HEALTHY,
+          },
+        ],
+        ...fields,
+      },
+    });
+    return seq;
+  }
+
+  /** Waits until the hub acked a seq. */
+  async acked(seq: string, timeoutMs = 10_000): Promise<void> {
+    await this.until(() => this.ofKind('statusAck').some((a) => a.seq === seq) || this.status !== undefined, timeoutMs);
+    if (!this.ofKind('statusAck').some((a) => a.seq === seq)) throw new Error(`stream ended (${this.status?.code} ${this.status?.details}) before ack of ${seq}`);
+  }
+
+  /** Report seqs increase across all streams of a test file, like an agent's microsecond clock. */
+  private static seq = Date.now() * 1000;
 
   /** Waits for the n-th (1-based) message of a kind, returning its value. */
   async nth<K extends HubKind>(kind: K, n = 1, timeoutMs = 10_000): Promise<HubValue<K>> {

@@ -1,0 +1,231 @@
+import { HealthStatus, ResourceAction } from '#proto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
+import { PlacementService } from '../placement/placement.service';
+import { BUNDLE, CONFIGMAP, TestAgent, eventually, startTestHub, type TestHub, type TestStream } from '../testing/hub-fixture';
+import type { RolloutView } from './rollout.controller';
+import { RolloutService } from './rollout.service';
+
+const ROLLED_OUT = `${BUNDLE('web')}  rollout:
+    partitions:
+      - name: canary
+        clusterSelector: { matchLabels: { stage: canary } }
+      - name: early
+        clusterSelector: { matchLabels: { stage: early } }
+      - name: late
+        clusterSelector: { matchLabels: { stage: late } }
+        maxUnavailable: 2
+    maxUnavailable: 1
+`;
+
+const CLUSTERS = [
+  ['c1', 'canary'],
+  ['e1', 'early'],
+  ['e2', 'early'],
+  ['l1', 'late'],
+  ['l2', 'late'],
+  ['l3', 'late'],
+] as const;
+
+describe('rollout: partition by partition', () => {
+  let t: TestHub;
+  let agent: TestAgent;
+  let rollouts: RolloutService;
+  const streams = new Map<string, TestStream>();
+  const reported = new Set<string>();
+
+  /** Commit of `web` in each cluster's stored TargetSet ('-' when it has none). */
+  const webCommits = async (): Promise<Record<string, string>> => {
+    const rows = await t.query<{ name: string; commit: string | null }>(
+      `SELECT c.name, (SELECT x->'source'->>'commit' FROM jsonb_array_elements(t.targets) x WHERE x->>'bundle' = 'web') AS commit
+       FROM cluster c JOIN target_set t ON t.cluster_id = c.id ORDER BY c.name`,
+    );
+    return Object.fromEntries(rows.map((r) => [r.name, r.commit ?? '-']));
+  };
+
+  /** Each cluster reports `web` healthy at whatever its TargetSet holds, once per commit, until the rollout settles. */
+  const reportHeld = async (only?: string[]): Promise<void> => {
+    const commits = await webCommits();
+    for (const [name, commit] of Object.entries(commits)) {
+      if (commit === '-' || reported.has(`${name}@${commit}`) || (only !== undefined && !only.includes(name))) continue;
+      reported.add(`${name}@${commit}`);
+      const stream = streams.get(name)!;
+      await stream.acked(stream.report('web', commit));
+    }
+    await rollouts.stepNow();
+  };
+
+  const rollout = async () => (await t.get<RolloutView>('/api/v1/rollouts/web')).body;
+
+  const degrade = async (name: string, commit: string) => {
+    const stream = streams.get(name)!;
+    await stream.acked(
+      stream.report('web', commit, {
+        health: HealthStatus.HEALTH_STATUS_DEGRADED,
+        resources: [
+          { ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'web', name: 'web' }, action: ResourceAction.RESOURCE_ACTION_UNCHANGED, health: HealthStatus.HEALTH_STATUS_HEALTHY },
+          {
+            ref: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'web', name: 'web' },
+            action: ResourceAction.RESOURCE_ACTION_CONFIGURED,
+            health: HealthStatus.HEALTH_STATUS_DEGRADED,
+            healthMessage: 'ImagePullBackOff',
+          },
+        ],
+      }),
+    );
+    await rollouts.stepNow();
+  };
+
+  const commitFleet = async (files: Record<string, string | null>) => {
+    const commit = await t.repo.commit(files, 'change');
+    await t.app.get(FleetRepoService).syncNow();
+    await rollouts.stepNow();
+    return commit;
+  };
+
+  beforeAll(async () => {
+    t = await startTestHub(
+      { 'fleet/web.yaml': ROLLED_OUT, 'fleet/base.yaml': BUNDLE('base'), 'apps/web/cm.yaml': CONFIGMAP('web'), 'apps/base/cm.yaml': CONFIGMAP('base') },
+      { heartbeatIntervalMs: 60_000 },
+      { ROLLOUT_TICK_INTERVAL: '600' },
+    );
+    agent = new TestAgent(t.hub.grpcAddress);
+    rollouts = t.app.get(RolloutService);
+    for (const [name, stage] of CLUSTERS) {
+      const { clusterId, credential } = await agent.register({ bootstrapToken: t.bootstrapToken, clusterUid: `uid-${name}`, name, labels: { stage } });
+      const stream = agent.connect(credential);
+      stream.hello(clusterId);
+      streams.set(name, stream);
+    }
+    await rollouts.stepNow();
+  });
+
+  afterAll(async () => {
+    for (const s of streams.values()) s.close();
+    agent?.close();
+    await t?.stop();
+  });
+
+  it('delivers even the first revision partition by partition, bundles without a rollout at once', async () => {
+    const first = await t.repo.head();
+    expect(await webCommits()).toEqual({ c1: first, e1: '-', e2: '-', l1: '-', l2: '-', l3: '-' });
+    const base = await t.query<{ n: number }>(`SELECT count(*)::int AS n FROM target_set WHERE targets @> '[{"bundle":"base"}]'`);
+    expect(base).toEqual([{ n: 6 }]);
+    for (let i = 0; i < 10 && (await rollout()).state !== 'done'; i++) await reportHeld();
+    expect((await rollout()).state).toBe('done');
+    expect(Object.values(await webCommits())).toEqual(Array(6).fill(first));
+  });
+
+  it('halts on a degraded cluster (naming cluster and resource), keeps later partitions on the old commit, and goes on once it recovers', async () => {
+    const old = await t.repo.head();
+    const next = await commitFleet({ 'apps/web/cm.yaml': CONFIGMAP('web-v2') });
+    expect(await webCommits()).toEqual({ c1: next, e1: old, e2: old, l1: old, l2: old, l3: old });
+    expect((await rollout()).partitions.map((p) => [p.name, p.state])).toEqual([
+      ['canary', 'progressing'],
+      ['early', 'pending'],
+      ['late', 'pending'],
+    ]);
+
+    await reportHeld(['c1']);
+    // maxUnavailable 1: one cluster of "early" at a time.
+    expect(await webCommits()).toMatchObject({ e1: next, e2: old });
+    await reportHeld(['e1']);
+    expect(await webCommits()).toMatchObject({ e2: next, l1: old });
+
+    await degrade('e2', next);
+    const halted = await rollout();
+    expect(halted.state).toBe('halted');
+    expect(halted.halt).toMatchObject({ reason: 'failure', cluster: 'e2', resource: 'Deployment/web/web' });
+    expect(halted.partitions.map((p) => [p.name, p.state])).toEqual([
+      ['canary', 'done'],
+      ['early', 'halted'],
+      ['late', 'pending'],
+    ]);
+    await t.app.get(PlacementService).replaceAll();
+    expect(await webCommits()).toMatchObject({ l1: old, l2: old, l3: old });
+    const l1 = (await t.get<{ bundles: { bundle: string; phase: string; rollout: string }[] }>('/api/v1/clusters/l1')).body;
+    expect(l1.bundles.find((b) => b.bundle === 'web')).toMatchObject({ phase: 'paused', rollout: 'paused' });
+
+    // Recovery: healthy again at the new commit.
+    const e2 = streams.get('e2')!;
+    await e2.acked(e2.report('web', next));
+    await rollouts.stepNow();
+    expect((await rollout()).state).toBe('progressing');
+    // "late" allows two at once: l1 and l2, not l3.
+    expect(await webCommits()).toMatchObject({ l1: next, l2: next, l3: old });
+    await reportHeld(['l1']);
+    expect(await webCommits()).toMatchObject({ l2: next, l3: next });
+    await reportHeld();
+    expect((await rollout()).state).toBe('done');
+  });
+
+  it('never has more clusters updating in a partition than maxUnavailable, whatever order reports come in', async () => {
+    const next = await commitFleet({ 'apps/web/cm.yaml': CONFIGMAP('web-v3') });
+    let most = 0;
+    for (let i = 0; i < 12 && (await rollout()).state !== 'done'; i++) {
+      const view = await rollout();
+      for (const p of view.partitions) {
+        const updating = p.clusters.filter((c) => c.state === 'updating' || c.state === 'failed').length;
+        expect(updating).toBeLessThanOrEqual(p.maxUnavailable);
+        most = Math.max(most, updating);
+      }
+      // Only one cluster reports per round, so updates pile up if the hub admitted too many.
+      const commits = await webCommits();
+      const next1 = Object.entries(commits).find(([name, commit]) => commit === next && !reported.has(`${name}@${commit}`));
+      if (next1 !== undefined) await reportHeld([next1[0]]);
+    }
+    expect((await rollout()).state).toBe('done');
+    expect(most).toBe(2);
+  });
+
+  it('pauses and resumes through the API', async () => {
+    const old = await t.repo.head();
+    const next = await commitFleet({ 'apps/web/cm.yaml': CONFIGMAP('web-v4') });
+    const paused = await t.request<RolloutView>('POST', '/api/v1/rollouts/web/pause');
+    expect(paused.status).toBe(200);
+    expect(paused.body).toMatchObject({ state: 'paused', paused: true, halt: { reason: 'paused' } });
+    await reportHeld(['c1']);
+    expect(await webCommits()).toMatchObject({ c1: next, e1: old });
+    const resumed = await t.request<RolloutView>('POST', '/api/v1/rollouts/web/resume');
+    expect(resumed.body).toMatchObject({ state: 'progressing', paused: false, halt: null });
+    expect(await webCommits()).toMatchObject({ e1: next, e2: old });
+    expect((await t.request('POST', '/api/v1/rollouts/nothing/pause')).status).toBe(404);
+  });
+
+  it('pins a bundle to an older commit on all its clusters at once, above the rollout, and unpins', async () => {
+    const [first] = (await t.query<{ commit: string }>(`SELECT commit FROM fleet_commit ORDER BY accepted_at LIMIT 1`)).map((r) => r.commit);
+    const current = await t.repo.head();
+    const pinned = await t.request<{ bundle: string; commit: string }>('POST', '/api/v1/bundles/web/pin', { commit: first });
+    expect(pinned).toMatchObject({ status: 200, body: { bundle: 'web', commit: first } });
+    expect(Object.values(await webCommits())).toEqual(Array(6).fill(first));
+    const bundles = (await t.get<{ items: { name: string; pin: { commit: string } | null }[] }>('/api/v1/bundles')).body.items;
+    expect(bundles.find((b) => b.name === 'web')?.pin).toMatchObject({ commit: first });
+    await eventually(async () => {
+      const stream = streams.get('l3')!;
+      const last = stream.ofKind('targetSet').at(-1)!;
+      expect(last.targets.find((x) => x.bundle === 'web')?.source?.commit).toBe(first);
+    });
+
+    expect((await t.request('POST', '/api/v1/bundles/web/pin', { commit: 'f'.repeat(40) })).status).toBe(422);
+    expect((await t.request('POST', '/api/v1/bundles/web/pin', { commit: 'main' })).status).toBe(400);
+    expect((await t.request('POST', '/api/v1/bundles/nope/pin', { commit: first })).status).toBe(404);
+
+    expect((await t.request('DELETE', '/api/v1/bundles/web/pin')).status).toBe(204);
+    // Back under the rollout: admitted clusters get the current commit, the others keep what they hold.
+    expect(await webCommits()).toMatchObject({ c1: current, e1: current, l3: first });
+    expect((await t.request('DELETE', '/api/v1/bundles/web/pin')).status).toBe(404);
+  });
+
+  it('starts over from the first partition for a fixing commit after a halt', async () => {
+    await reportHeld();
+    const broken = await t.repo.head();
+    await degrade('e1', broken);
+    expect((await rollout()).halt).toMatchObject({ cluster: 'e1' });
+    const fix = await commitFleet({ 'apps/web/cm.yaml': CONFIGMAP('web-fixed') });
+    const view = await rollout();
+    expect([view.state, view.halt]).toEqual(['progressing', null]);
+    expect(await webCommits()).toMatchObject({ c1: fix, e1: broken });
+    await reportHeld(['c1']);
+    expect(await webCommits()).toMatchObject({ e1: fix });
+  });
+});

@@ -1,0 +1,65 @@
+export interface BatchOptions {
+  /** A batch is written as soon as it holds this many items… */
+  maxItems: number;
+  /** …or this long after its first item arrived, whichever comes first. */
+  maxWaitMs: number;
+}
+
+export function defaultBatchOptions(): BatchOptions {
+  return { maxItems: 500, maxWaitMs: 50 };
+}
+
+interface Entry<T, R> {
+  item: T;
+  resolve: (result: R) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Collects items from many callers and writes them in batches, one batch at a time; each
+ * caller's promise settles only when the batch holding its item has been written. While a
+ * batch is being written the next one fills, so batches grow with the load.
+ */
+export class Batcher<T, R> {
+  private pending: Entry<T, R>[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> | undefined;
+
+  constructor(
+    private readonly write: (items: T[]) => Promise<R[]>,
+    private readonly options: BatchOptions = defaultBatchOptions(),
+  ) {}
+
+  submit(item: T): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.pending.push({ item, resolve, reject });
+      if (this.pending.length >= this.options.maxItems) this.flush();
+      else this.timer ??= setTimeout(() => this.flush(), this.options.maxWaitMs);
+    });
+  }
+
+  /** Resolves once everything submitted so far has been written (or has failed). */
+  async drain(): Promise<void> {
+    while (this.writing !== undefined || this.pending.length > 0) {
+      this.flush();
+      await this.writing;
+    }
+  }
+
+  private flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.writing !== undefined || this.pending.length === 0) return;
+    const batch = this.pending.splice(0, this.options.maxItems);
+    this.writing = this.write(batch.map((e) => e.item))
+      .then(
+        (results) => batch.forEach((e, i) => e.resolve(results[i])),
+        (error: unknown) => batch.forEach((e) => e.reject(error)),
+      )
+      .finally(() => {
+        this.writing = undefined;
+        // Whatever arrived meanwhile has waited at least one write already.
+        if (this.pending.length > 0) this.flush();
+      });
+  }
+}

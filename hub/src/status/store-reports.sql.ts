@@ -1,0 +1,72 @@
+import type { ReceivedReport } from './report';
+
+/**
+ * One statement for a whole batch of reports (so one transaction): history rows for every new
+ * (cluster, seq); the newest report per (cluster, bundle) becomes the current status if its
+ * seq is higher and the bundle is in the cluster's TargetSet; a report that concludes a sync
+ * becomes a deployment history entry. Returns which reports were new and which became current.
+ */
+export const STORE_REPORTS_SQL = `
+WITH input AS (
+  SELECT * FROM unnest($1::uuid[], $2::numeric[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[],
+                       $8::timestamptz[], $9::bigint[], $10::text[], $11::jsonb[], $12::int[], $13::timestamptz[], $14::text[])
+    AS i(cluster_id, seq, bundle, commit, phase, message, resources, observed_at, target_set_revision, health, summary,
+         drift_count, sync_started_at, reason)
+), inserted AS (
+  INSERT INTO status_report (cluster_id, seq, bundle, commit, phase, message, resources, observed_at, target_set_revision,
+                             received_at, health, summary, drift_count, sync_started_at, reason)
+  SELECT cluster_id, seq, bundle, commit, phase, message, resources, observed_at, target_set_revision,
+         now(), health, summary, drift_count, sync_started_at, reason
+  FROM input
+  ON CONFLICT (cluster_id, seq) DO NOTHING
+  RETURNING *
+), owned AS (
+  SELECT i.* FROM inserted i
+  WHERE EXISTS (SELECT 1 FROM target_set t
+                WHERE t.cluster_id = i.cluster_id AND t.targets @> jsonb_build_array(jsonb_build_object('bundle', i.bundle)))
+), newest AS (
+  SELECT DISTINCT ON (cluster_id, bundle) * FROM owned ORDER BY cluster_id, bundle, seq DESC
+), current AS (
+  INSERT INTO bundle_status (cluster_id, bundle, commit, phase, message, resources, last_seq, observed_at, updated_at,
+                             health, summary, drift_count, sync_started_at, reason)
+  SELECT cluster_id, bundle, commit, phase, message, resources, seq, observed_at, now(),
+         health, summary, drift_count, sync_started_at, reason
+  FROM newest
+  ON CONFLICT (cluster_id, bundle) DO UPDATE
+    SET commit = EXCLUDED.commit, phase = EXCLUDED.phase, message = EXCLUDED.message, resources = EXCLUDED.resources,
+        last_seq = EXCLUDED.last_seq, observed_at = EXCLUDED.observed_at, updated_at = EXCLUDED.updated_at,
+        health = EXCLUDED.health, summary = EXCLUDED.summary, drift_count = EXCLUDED.drift_count,
+        sync_started_at = EXCLUDED.sync_started_at, reason = EXCLUDED.reason
+    WHERE bundle_status.last_seq < EXCLUDED.last_seq
+  RETURNING cluster_id, last_seq, bundle
+), deployed AS (
+  INSERT INTO deployment (cluster_id, bundle, commit, seq, started_at, finished_at, result, health, summary, message)
+  SELECT cluster_id, bundle, commit, seq, sync_started_at, coalesce(observed_at, received_at), phase, health, summary, message
+  FROM owned
+  WHERE sync_started_at IS NOT NULL AND phase IN ('synced', 'failed')
+  ON CONFLICT (cluster_id, seq) DO NOTHING
+)
+SELECT 'stored' AS kind, cluster_id::text AS cluster_id, seq::text AS seq, bundle FROM inserted
+UNION ALL
+SELECT 'current', cluster_id::text, last_seq::text, bundle FROM current`;
+
+/** The batch as the 14 column arrays STORE_REPORTS_SQL unnests. */
+export function reportColumns(batch: { clusterId: string; report: ReceivedReport }[]): unknown[] {
+  const column = <T>(pick: (r: ReceivedReport, clusterId: string) => T) => batch.map((e) => pick(e.report, e.clusterId));
+  return [
+    column((_, clusterId) => clusterId),
+    column((r) => r.seq),
+    column((r) => r.bundle),
+    column((r) => r.commit),
+    column((r) => r.phase),
+    column((r) => r.message),
+    column((r) => JSON.stringify(r.resources)),
+    column((r) => r.observedAt?.toISOString() ?? null),
+    column((r) => r.targetSetRevision),
+    column((r) => r.health),
+    column((r) => (r.summary === null ? null : JSON.stringify(r.summary))),
+    column((r) => r.driftCount),
+    column((r) => r.syncStartedAt?.toISOString() ?? null),
+    column((r) => r.reason),
+  ];
+}
