@@ -121,6 +121,28 @@ describe('startAgent', () => {
     expect(hub.registrations).toHaveLength(1);
   });
 
+  it('after a restart with no hub reachable, goes on reconciling from the TargetSet stored in the cluster', async () => {
+    const commit = await repo.commit({ 'apps/web/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: kept\ndata:\n  a: "1"\n' });
+    const targetSet: TargetSet = {
+      revision: '3',
+      checksum: 'stored-sum',
+      targets: [Target.fromPartial({ bundle: 'web', source: { repoUrl: repo.url, commit, path: 'apps/web' }, defaultNamespace: 'default', syncPolicy: { selfHeal: true } })],
+    };
+    serve(() => targetSet);
+    agent = await startAgent({ hubAddress: hub.address, bootstrapToken: BOOTSTRAP, clusterName: 'alpha', kubeconfig: cluster.kubeconfig, cacheDir: workDir, logLevel: 'silent' });
+    await until(() => reports().some((r) => r.phase === SyncPhase.SYNC_PHASE_SYNCED));
+    await agent.stop();
+    hub.stop();
+
+    const core = loadKubeConfig(cluster.kubeconfig).makeApiClient(CoreV1Api);
+    await core.deleteNamespacedConfigMap({ name: 'kept', namespace: 'default' });
+    // The hub is gone for good: nothing listens at its address any more.
+    agent = await startAgent({ hubAddress: hub.address, clusterName: 'alpha', kubeconfig: cluster.kubeconfig, cacheDir: workDir, logLevel: 'silent' });
+    await until(async () => (await core.readNamespacedConfigMap({ name: 'kept', namespace: 'default' }).catch(() => undefined)) !== undefined, 15_000);
+    const stored = await core.readNamespacedSecret({ name: 'gitfleet-targetset', namespace: 'gitfleet-system' });
+    expect(stored.metadata?.annotations?.['gitfleet.io/targetset-checksum']).toBe('stored-sum');
+  });
+
   it('stops cleanly before it has registered', async () => {
     hub.onRegister = () => ({ code: status.UNAVAILABLE, details: 'not yet' });
     agent = await startAgent({ hubAddress: hub.address, bootstrapToken: BOOTSTRAP, clusterName: 'alpha', kubeconfig: cluster.kubeconfig, cacheDir: workDir, logLevel: 'silent' });

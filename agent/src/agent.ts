@@ -1,12 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { completeAgentConfig, type AgentConfig } from './config';
-import { Engine } from './engine/engine';
+import { Engine, type EngineOptions } from './engine/engine';
 import { loadKubeConfig, ObjectClient } from './engine/object-client';
-import { MemoryTargetSetStore } from './engine/target-set-store';
+import { ClusterTargetSetStore } from './engine/cluster-target-set-store';
 import { createFleetClient } from './link/fleet-client';
-import { FleetLink } from './link/fleet-link';
+import { FleetLink, type CredentialRejection } from './link/fleet-link';
 import { createLogger, type Logger } from './logger';
+import { CredentialSecret } from './registration/credential-secret';
 import { obtainIdentity } from './registration/registration';
 import { Reporter } from './report/reporter';
 import { GitCache } from './source/git-cache';
@@ -21,6 +22,8 @@ export interface RunningAgent {
 export interface AgentExtras {
   /** A logger to use instead of one built from `logLevel` (tests capture logs with it). */
   logger?: Logger;
+  /** Engine settings to use instead of the defaults (tests shorten the waits). */
+  engine?: Partial<Pick<EngineOptions, 'healthWait' | 'resyncIntervalMs' | 'retryBackoff' | 'concurrency'>>;
 }
 
 /**
@@ -43,33 +46,50 @@ export async function startAgent(
   const engine: Engine = new Engine({
     cache: new GitCache(config.cacheDir),
     client: objects,
-    store: new MemoryTargetSetStore(),
+    store: new ClusterTargetSetStore(objects, config.namespace),
+    namespace: config.namespace,
     logger,
     onResult: (result) => reporter.publish(result),
+    ...extras.engine,
   });
+  const abort = new AbortController();
+  const identify = (bootstrapToken: string | undefined) =>
+    obtainIdentity({
+      core,
+      client,
+      namespace: config.namespace,
+      clusterName: config.clusterName,
+      clusterLabels: config.clusterLabels,
+      ...(bootstrapToken === undefined ? {} : { bootstrapToken }),
+      logger,
+      signal: abort.signal,
+    });
+  // A rotated credential or a hub that forgot the cluster: register again with the bootstrap
+  // token. A revoked cluster must not let itself back in with a shared token: it drops its
+  // credential and waits for an operator to give it a new token or credential.
+  const registerAgain = async (reason: CredentialRejection) => {
+    await new CredentialSecret(core, config.namespace).clear();
+    return identify(reason === 'revoked' ? undefined : config.bootstrapToken);
+  };
   const link = new FleetLink({
     client,
+    onCredentialRejected: registerAgain,
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     logger,
     handler: {
       heldChecksum: () => engine.heldChecksum(),
       takeTargetSet: (targetSet) => engine.takeTargetSet(targetSet),
+      runCommand: (command) => {
+        if (command.action?.$case === 'syncNow') engine.syncNow(command.action.value.bundle || undefined);
+      },
     },
   });
   const reporter = new Reporter(link);
-  await engine.start();
+  // A stored TargetSet is reconciled at once, hub or no hub; a cluster that cannot be read
+  // yet is not a reason to stop: the hub's TargetSet comes later.
+  await engine.start().catch((error: unknown) => logger.warn({ err: error }, 'could not load the stored TargetSet'));
 
-  const abort = new AbortController();
-  const clusterId = obtainIdentity({
-    core,
-    client,
-    namespace: config.namespace,
-    clusterName: config.clusterName,
-    clusterLabels: config.clusterLabels,
-    ...(config.bootstrapToken === undefined ? {} : { bootstrapToken: config.bootstrapToken }),
-    logger,
-    signal: abort.signal,
-  }).then((identity) => {
+  const clusterId = identify(config.bootstrapToken).then((identity) => {
     link.start(identity);
     return identity.clusterId;
   });

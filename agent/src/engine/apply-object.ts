@@ -1,44 +1,52 @@
-import type { KubeObject } from '../source/manifest-reader';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { sameObject, type JsonObject } from '../drift/normalise';
 import { describeFailure, isTransient } from './api-error';
-import type { ChangeSetEntry, ObjectRef } from './change-set';
+import type { ChangeSetEntry } from './change-set';
+import type { DesiredObject } from './desired';
 import type { ObjectClient } from './object-client';
-import { prepareObject } from './prepare';
 
 export interface ObjectOutcome {
   entry: ChangeSetEntry;
   /** Set on failures that a later retry might fix. */
   transient: boolean;
+  /** What the API answered to the write, when there was one. */
+  written?: KubernetesObject;
 }
 
-/**
- * Server-side applies one object of a bundle and says what happened: created (201),
- * configured (200 with a new resourceVersion) or unchanged (200, same resourceVersion).
- */
-export async function applyObject(
-  client: ObjectClient,
-  manifest: KubeObject,
-  context: { bundle: string; defaultNamespace: string },
-): Promise<ObjectOutcome> {
-  let ref = refOf(manifest, manifest.metadata.namespace ?? '');
+export type DryRun = { ok: true; object: KubernetesObject } | { ok: false; outcome: ObjectOutcome };
+
+/** Server-side apply with dryRun=All: validates the object and shows what apply would make of it. */
+export async function dryRunObject(client: ObjectClient, desired: DesiredObject): Promise<DryRun> {
   try {
-    const namespaced = await client.isNamespaced(manifest.apiVersion, manifest.kind);
-    const object = prepareObject(manifest, { ...context, namespaced });
-    ref = refOf(object, object.metadata.namespace ?? '');
-    const before = await client.readIfExists(ref);
-    const applied = await client.apply(object);
-    const after = applied.object.metadata?.resourceVersion;
-    const action =
-      applied.httpStatus === 201 || before === undefined
-        ? 'created'
-        : after !== undefined && after === before.metadata?.resourceVersion
-          ? 'unchanged'
-          : 'configured';
-    return { entry: { ref, action }, transient: false };
+    return { ok: true, object: (await client.apply(desired.object, { dryRun: true })).object };
   } catch (error) {
-    return { entry: { ref, action: 'failed', error: describeFailure(ref, 'apply', error) }, transient: isTransient(error) };
+    return {
+      ok: false,
+      outcome: { entry: { ref: desired.ref, action: 'failed', error: describeFailure(desired.ref, 'dry-run', error) }, transient: isTransient(error) },
+    };
   }
 }
 
-export function refOf(object: KubeObject, namespace: string): ObjectRef {
-  return { apiVersion: object.apiVersion, kind: object.kind, namespace, name: object.metadata.name };
+/** Whether the dry-run of desired equals live (normalised): then there is nothing to write. */
+export function inSync(dryRun: KubernetesObject, live: KubernetesObject | undefined): boolean {
+  return live !== undefined && sameObject(dryRun as unknown as JsonObject, live as unknown as JsonObject);
+}
+
+/**
+ * Applies one object unless its dry-run equals live: unchanged (no write), created (201) or
+ * configured (200).
+ */
+export async function applyIfChanged(
+  client: ObjectClient,
+  desired: DesiredObject,
+  dryRun: KubernetesObject,
+  live: KubernetesObject | undefined,
+): Promise<ObjectOutcome> {
+  if (inSync(dryRun, live)) return { entry: { ref: desired.ref, action: 'unchanged' }, transient: false };
+  try {
+    const applied = await client.apply(desired.object);
+    return { entry: { ref: desired.ref, action: applied.httpStatus === 201 ? 'created' : 'configured' }, transient: false, written: applied.object };
+  } catch (error) {
+    return { entry: { ref: desired.ref, action: 'failed', error: describeFailure(desired.ref, 'apply', error) }, transient: isTransient(error) };
+  }
 }

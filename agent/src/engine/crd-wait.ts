@@ -1,36 +1,40 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { LiveCache } from '../drift/live-cache';
 import type { ObjectRef } from './change-set';
-import type { ObjectClient } from './object-client';
 
 export interface CrdWaitOptions {
   timeoutMs: number;
-  pollMs: number;
 }
 
 export function defaultCrdWaitOptions(): CrdWaitOptions {
-  return { timeoutMs: 30_000, pollMs: 100 };
+  return { timeoutMs: 30_000 };
 }
 
 /**
  * Waits until every given CustomResourceDefinition reports Established, so that the custom
- * resources applied next find their kind in discovery. Gives up quietly at the timeout: the
- * objects that still cannot be applied fail with a clear message and the sync is retried.
- * (Issue 4 replaces the polling with a watch.)
+ * resources applied next find their kind in discovery. Driven by the live cache's watch of
+ * CRDs, not by polling. Returns the names still not Established at the timeout: the objects
+ * that then cannot be applied fail with a clear message.
  */
-export async function waitForCrdsEstablished(client: ObjectClient, crds: ObjectRef[], options: CrdWaitOptions): Promise<string[]> {
-  const deadline = Date.now() + options.timeoutMs;
-  let waiting = [...crds];
-  while (waiting.length > 0) {
-    const states = await Promise.all(waiting.map(async (ref) => ({ ref, established: await isEstablished(client, ref) })));
-    waiting = states.filter((state) => !state.established).map((state) => state.ref);
-    if (waiting.length === 0 || Date.now() >= deadline) break;
-    await new Promise((resolve) => setTimeout(resolve, options.pollMs));
-  }
-  return waiting.map((ref) => ref.name);
+export async function waitForCrdsEstablished(live: LiveCache, crds: readonly ObjectRef[], options: CrdWaitOptions): Promise<string[]> {
+  if (crds.length === 0) return [];
+  await live.ensure(crds[0]!.apiVersion, 'CustomResourceDefinition');
+  const waiting = (): ObjectRef[] => crds.filter((ref) => !isEstablished(live.get(ref)));
+  return new Promise<string[]>((resolve) => {
+    const finish = (): void => {
+      clearTimeout(timer);
+      unsubscribe();
+      resolve(waiting().map((ref) => ref.name));
+    };
+    const unsubscribe = live.subscribe((change) => {
+      if (change.object.kind === 'CustomResourceDefinition' && waiting().length === 0) finish();
+    });
+    const timer = setTimeout(finish, options.timeoutMs);
+    if (waiting().length === 0) finish();
+  });
 }
 
-async function isEstablished(client: ObjectClient, ref: ObjectRef): Promise<boolean> {
-  const live = (await client.readIfExists(ref).catch(() => undefined)) as
-    | { status?: { conditions?: { type?: string; status?: string }[] } }
-    | undefined;
-  return live?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ?? false;
+function isEstablished(object: KubernetesObject | undefined): boolean {
+  const conditions = (object as { status?: { conditions?: { type?: string; status?: string }[] } } | undefined)?.status?.conditions;
+  return conditions?.some((c) => c.type === 'Established' && c.status === 'True') ?? false;
 }

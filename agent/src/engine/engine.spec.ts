@@ -131,7 +131,7 @@ describe('Engine against a simulated cluster', () => {
     expect(finals().map((r) => r.phase)).toEqual(['synced']);
   });
 
-  it('applies everything it can and reports each refused object with its Kind/ns/name and reason', async () => {
+  it('validates the whole bundle first: applies nothing and reports every refused object with its Kind/ns/name and reason', async () => {
     const commit = await repo.commit({
       ...WEB,
       'apps/web/bad.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Not_A_Valid_Name\n',
@@ -141,13 +141,15 @@ describe('Engine against a simulated cluster', () => {
 
     const result = finals()[0]!;
     expect(result.phase).toBe('failed');
-    expect(result.message).toMatch(/^2 of 5 resources failed: /);
+    expect(result.message).toMatch(/^validation failed, nothing applied: 2 of 5 resources invalid: /);
     const failures = Object.fromEntries(result.changes.filter((c) => c.action === 'failed').map((c) => [formatRef(c.ref), c.error]));
-    expect(failures['ConfigMap/web/Not_A_Valid_Name']).toMatch(/^ConfigMap\/web\/Not_A_Valid_Name apply failed \(Invalid\): /);
+    expect(failures['ConfigMap/web/Not_A_Valid_Name']).toMatch(/^ConfigMap\/web\/Not_A_Valid_Name dry-run failed \(Invalid\): /);
     expect(failures['Gizmo/g']).toBe(
-      'Gizmo/g apply failed: the cluster has no kind Gizmo in example.com/v1 (is its CustomResourceDefinition installed?)',
+      'Gizmo/g validation failed: the cluster has no kind Gizmo in example.com/v1 (is its CustomResourceDefinition installed?)',
     );
-    expect(await live('v1', 'ConfigMap', 'web-config', 'web')).toBeDefined();
+    expect(actions(result)['ConfigMap/web/web-config']).toBe('skipped');
+    expect(await live('v1', 'Namespace', 'web')).toBeUndefined();
+    expect(await live('v1', 'ConfigMap', 'web-config', 'web')).toBeUndefined();
   });
 
   it('applies a CRD before the custom resources that use it', async () => {
@@ -216,7 +218,7 @@ spec:
       await quick.takeTargetSet({ revision: '1', checksum: 'x', targets: [target(commit, 'late', 'apps/late', 'default')] });
       await until(() => finals('late').length >= 2);
       expect(finals('late').every((r) => r.phase === 'failed')).toBe(true);
-      expect(finals('late')[0]!.changes[0]!.error).toMatch(/^ConfigMap\/later\/c apply failed \(NotFound\): /);
+      expect(finals('late')[0]!.changes[0]!.error).toMatch(/^ConfigMap\/later\/c dry-run failed \(NotFound\): /);
 
       await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'later' } });
       await until(() => finals('late').at(-1)!.phase === 'synced');

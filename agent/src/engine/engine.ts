@@ -1,13 +1,22 @@
-import type { TargetSet } from '#proto';
+import type { Target, TargetSet } from '#proto';
+import { DriftMonitor, keyOfObject, type DriftSubject } from '../drift/drift-monitor';
+import { LiveCache } from '../drift/live-cache';
+import { inventoryKey } from '../inventory/inventory';
+import { InventoryStore } from '../inventory/inventory-store';
 import type { BackoffOptions } from '../link/backoff';
 import type { Logger } from '../logger';
 import type { GitCache } from '../source/git-cache';
 import { defaultSourceLimits, type SourceLimits } from '../source/limits';
-import type { TargetSyncResult } from './change-set';
+import { BundleStatus } from './bundle-status';
+import type { ReportReason, TargetSyncResult } from './change-set';
+import { Claims } from './claims';
 import { defaultCrdWaitOptions, type CrdWaitOptions } from './crd-wait';
+import { defaultHealthWaitOptions, healthOf, type HealthWaitOptions } from './health-wait';
 import type { ObjectClient } from './object-client';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './prepare';
+import { removeTarget } from './removed-target';
 import type { TargetSetStore } from './target-set-store';
-import type { TargetSyncDeps } from './target-sync';
+import type { TargetSyncDeps, TargetSyncOutcome } from './target-sync';
 import { TargetWorker } from './target-worker';
 
 export interface EngineOptions {
@@ -15,41 +24,80 @@ export interface EngineOptions {
   client: ObjectClient;
   store: TargetSetStore;
   logger: Logger;
-  /** Told about every sync: a PROGRESSING result when it starts, the outcome when it ends. */
+  /** Told about every sync (PROGRESSING/WAITING when it starts, the outcome when it ends) and every drift/health change. */
   onResult: (result: TargetSyncResult) => void;
+  /** The agent's namespace, where inventories are kept (default gitfleet-system). */
+  namespace?: string;
   limits?: SourceLimits;
   concurrency?: number;
   retryBackoff?: BackoffOptions;
   crdWait?: CrdWaitOptions;
+  healthWait?: HealthWaitOptions;
+  /** Full resync of every target, the backstop behind the watches (default 10 min; 0 = never). */
+  resyncIntervalMs?: number;
+  /** Delay that gathers drift and health changes into one report per bundle. */
+  reportDelayMs?: number;
 }
 
 /**
  * Keeps the cluster at its TargetSet: each target is synced in sequence with itself and
- * concurrently with the others. A target whose key (bundle, source, commit, path, namespace,
- * values) equals its last successful apply is left alone.
+ * concurrently with the others; its objects are then watched for drift and health. A target
+ * whose key (bundle, source, commit, path, namespace, values, render) equals its last
+ * apply is left alone, except on SyncNow and the periodic resync.
  */
 export class Engine {
   private readonly workers = new Map<string, TargetWorker>();
+  private readonly status = new Map<string, BundleStatus>();
   private readonly deps: TargetSyncDeps;
+  private readonly live: LiveCache;
+  private readonly drift: DriftMonitor;
+  private readonly claims = new Claims();
+  private readonly reportTimers = new Map<string, { timer: NodeJS.Timeout; reason: ReportReason }>();
+  private readonly removals = new Set<Promise<void>>();
+  private resyncTimer: NodeJS.Timeout | undefined;
   private held: TargetSet | undefined;
   private scheduled: Promise<void> = Promise.resolve();
   private stopped = false;
 
   constructor(private readonly options: EngineOptions) {
+    this.live = new LiveCache(options.client, options.logger, {
+      labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`,
+      retryMs: 1000,
+      watchSeconds: 300,
+    });
     this.deps = {
       cache: options.cache,
       client: options.client,
+      live: this.live,
+      inventory: new InventoryStore(options.client, options.namespace ?? 'gitfleet-system'),
+      claims: this.claims,
       limits: options.limits ?? defaultSourceLimits(),
       logger: options.logger,
-      concurrency: options.concurrency ?? 8,
+      concurrency: options.concurrency ?? 16,
       crdWait: options.crdWait ?? defaultCrdWaitOptions(),
+      healthWait: options.healthWait ?? defaultHealthWaitOptions(),
+      heldBundles: () => new Set(this.held?.targets.map((t) => t.bundle) ?? []),
     };
+    this.drift = new DriftMonitor(options.client, this.live, {
+      lookup: (key) => this.driftSubject(key),
+      onDrift: (subject, diff) => this.onDrift(subject, diff),
+    }, options.logger.child({ module: 'drift' }));
   }
 
-  /** Picks up a stored TargetSet, if the store has one (issue 4: the in-cluster store). */
+  /** Starts watching and picks up the stored TargetSet, if the store has one. */
   async start(): Promise<void> {
+    this.drift.start();
+    this.live.subscribe((change) => this.onLiveChange(keyOfObject(change.object)));
+    const interval = this.options.resyncIntervalMs ?? 600_000;
+    if (interval > 0) {
+      this.resyncTimer = setInterval(() => this.resyncAll(), interval);
+      this.resyncTimer.unref();
+    }
     const stored = await this.options.store.load();
-    if (stored) this.reconcile(stored);
+    if (stored && !this.stopped) {
+      this.options.logger.info({ revision: stored.revision, targets: stored.targets.length }, 'reconciling the stored TargetSet');
+      this.reconcile(stored);
+    }
   }
 
   /** Checksum of the TargetSet held, "" if none. */
@@ -77,11 +125,18 @@ export class Engine {
     );
   }
 
+  /** SyncNow: sync one bundle (or every one) now, even if its key did not change. */
+  syncNow(bundle?: string): void {
+    for (const [name, worker] of this.workers) if (!bundle || name === bundle) worker.syncNow();
+  }
+
   /** Resolves when no sync is running or due to run now (retries waiting on a timer aside). */
   async idle(): Promise<void> {
     await this.scheduled;
     for (;;) {
-      const running = [...this.workers.values()].map((worker) => worker.running).filter((p) => p !== undefined);
+      const running = [...this.workers.values(), ...[...this.removals].map((p) => ({ running: p }))]
+        .map((worker) => worker.running)
+        .filter((p) => p !== undefined);
       if (running.length === 0) return;
       await Promise.all(running);
     }
@@ -89,8 +144,17 @@ export class Engine {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
     for (const worker of this.workers.values()) worker.cancel();
     await this.idle();
+    for (const { timer } of this.reportTimers.values()) clearTimeout(timer);
+    this.drift.stop();
+    this.live.stop();
+  }
+
+  /** Number of live objects watched (for figures). */
+  get watchedObjects(): number {
+    return this.live.size;
   }
 
   private reconcile(targetSet: TargetSet): void {
@@ -98,22 +162,149 @@ export class Engine {
     const bundles = new Set(targetSet.targets.map((target) => target.bundle));
     for (const [bundle, worker] of this.workers) {
       if (!bundles.has(bundle)) {
-        // Pruning what a removed bundle applied comes with the inventory (issue 4).
         worker.cancel();
         this.workers.delete(bundle);
+        this.forgetBundle(bundle);
       }
     }
     for (const target of targetSet.targets) {
       let worker = this.workers.get(target.bundle);
       if (!worker) {
-        worker = new TargetWorker(this.deps, this.options, target.bundle);
+        worker = new TargetWorker(this.deps, {
+          logger: this.options.logger,
+          onResult: (result) => this.options.onResult(result),
+          onOutcome: (outcome, t) => this.onOutcome(outcome, t, targetSet.revision),
+          blockedBy: (t) => this.blockedBy(t),
+          ...(this.options.retryBackoff ? { retryBackoff: this.options.retryBackoff } : {}),
+        }, target.bundle);
         this.workers.set(target.bundle, worker);
       }
+      const known = this.status.get(target.bundle);
+      if (known) {
+        known.target = target;
+        known.revision = targetSet.revision;
+      }
       worker.want(target, targetSet.revision);
+      if (worker.busy) this.drift.hold(target.bundle);
     }
+    this.removeDeletedTargets(bundles);
     void this.options.cache
       .prune(targetSet.targets.flatMap((t) => (t.source ? [{ repoUrl: t.source.repoUrl, commit: t.source.commit }] : [])))
       .catch((error: unknown) => this.options.logger.warn({ err: error }, 'could not prune the git cache'));
+  }
+
+  /** Targets with an inventory in the cluster but no place in the TargetSet: removed (agent/README.md). */
+  private removeDeletedTargets(bundles: ReadonlySet<string>): void {
+    const removal = (async () => {
+      const stored = await this.deps.inventory.bundles();
+      for (const bundle of stored.filter((b) => !bundles.has(b))) {
+        if (this.stopped) return;
+        const result = await removeTarget(bundle, this.deps, this.held?.revision ?? '');
+        if (result) this.options.onResult(result);
+      }
+    })().catch((error: unknown) => this.options.logger.warn({ err: error }, 'could not remove deleted targets'));
+    this.removals.add(removal);
+    void removal.finally(() => this.removals.delete(removal));
+  }
+
+  private forgetBundle(bundle: string): void {
+    const known = this.status.get(bundle);
+    if (known) this.drift.forget(known.desired.keys());
+    this.status.delete(bundle);
+    for (const other of this.claims.forget(bundle)) this.workers.get(other)?.syncNow();
+  }
+
+  private onOutcome(outcome: TargetSyncOutcome, target: Target, revision: string): void {
+    let known = this.status.get(target.bundle);
+    if (!known) {
+      known = new BundleStatus(target, revision);
+      this.status.set(target.bundle, known);
+    }
+    known.target = target;
+    known.took(outcome.result, outcome.desired);
+    this.drift.release(target.bundle, outcome.inSync);
+    this.options.onResult(outcome.result);
+    for (const other of outcome.contestedWith) this.workers.get(other)?.syncNow();
+    this.recheckWaiting();
+  }
+
+  private blockedBy(target: Target): string | undefined {
+    this.drift.hold(target.bundle);
+    const pending = target.dependsOn.filter((dep) => !this.status.get(dep)?.isHealthy());
+    if (pending.length === 0) return undefined;
+    this.drift.release(target.bundle, []);
+    const held = this.deps.heldBundles();
+    const absent = pending.filter((dep) => !held.has(dep));
+    return `waiting for ${pending.map((d) => `"${d}"`).join(', ')} to be Healthy${absent.length > 0 ? ` (${absent.join(', ')} not on this cluster)` : ''}`;
+  }
+
+  private recheckWaiting(): void {
+    for (const worker of this.workers.values()) worker.recheck();
+  }
+
+  private driftSubject(key: string): DriftSubject | undefined {
+    for (const [bundle, known] of this.status) {
+      const desired = known.desired.get(key);
+      if (!desired) continue;
+      if (known.phase !== 'synced' && known.phase !== 'suspended' && known.phase !== 'failed') return undefined;
+      const selfHeal = !known.target.suspend && known.phase === 'synced' && (known.target.syncPolicy?.selfHeal ?? false);
+      return { bundle, desired, selfHeal };
+    }
+    return undefined;
+  }
+
+  private onDrift(subject: DriftSubject, diff: string | undefined): void {
+    const known = this.status.get(subject.bundle);
+    if (!known?.setDrift(inventoryKey(subject.desired.ref), diff)) return;
+    // Drift seen is reported at once, so that a self-heal right after cannot hide it.
+    if (diff !== undefined) this.report(subject.bundle, 'drift');
+    else this.scheduleReport(subject.bundle, 'drift');
+  }
+
+  private onLiveChange(key: string): void {
+    for (const [bundle, known] of this.status) {
+      const desired = known.desired.get(key);
+      if (!desired) continue;
+      if (known.setHealth(key, healthOf(this.live, { ref: desired.ref, action: 'unchanged' }))) {
+        const now = known.health().status;
+        if (now !== known.reportedHealth) this.scheduleReport(bundle, 'health');
+      }
+    }
+  }
+
+  private scheduleReport(bundle: string, reason: ReportReason): void {
+    const pending = this.reportTimers.get(bundle);
+    if (pending) {
+      if (reason === 'drift') pending.reason = 'drift';
+      return;
+    }
+    const entry = {
+      reason,
+      timer: setTimeout(() => {
+        this.reportTimers.delete(bundle);
+        this.report(bundle, entry.reason);
+      }, this.options.reportDelayMs ?? 50),
+    };
+    this.reportTimers.set(bundle, entry);
+  }
+
+  private report(bundle: string, reason: ReportReason): void {
+    const known = this.status.get(bundle);
+    if (!known || this.stopped || this.workers.get(bundle)?.busy) return; // a sync in progress reports for itself
+    const result = known.snapshot(reason);
+    if (!result) return;
+    known.reportedHealth = known.health().status;
+    known.reportedDrift = known.driftCount();
+    this.options.onResult(result);
+    if (reason === 'health') this.recheckWaiting();
+  }
+
+  private resyncAll(): void {
+    for (const [bundle, worker] of this.workers) {
+      worker.syncNow();
+      const known = this.status.get(bundle);
+      if (known) this.drift.checkAll(known.desired.keys());
+    }
   }
 }
 

@@ -10,7 +10,7 @@ function obj(kind: string, name: string, apiVersion = 'v1', namespace?: string):
 const names = (stages: { object: KubeObject }[][]): string[][] => stages.map((s) => s.map((i) => `${i.object.kind}/${i.object.metadata.name}`));
 
 describe('orderForApply', () => {
-  it('puts CRDs first, then Namespaces, then the rest by kind and name', () => {
+  it('puts the definitions stage (CRDs, then Namespaces) first, then the rest by kind and name', () => {
     const stages = orderForApply([
       obj('Deployment', 'web', 'apps/v1'),
       obj('Widget', 'w', 'example.com/v1'),
@@ -22,10 +22,21 @@ describe('orderForApply', () => {
       obj('Gadget', 'g', 'example.com/v1'),
     ]);
     expect(names(stages)).toEqual([
-      ['CustomResourceDefinition/widgets.example.com'],
-      ['Namespace/web'],
+      ['CustomResourceDefinition/widgets.example.com', 'Namespace/web'],
       ['ConfigMap/a', 'ConfigMap/b', 'Service/web', 'Deployment/web', 'Gadget/g', 'Widget/w'],
     ]);
+  });
+
+  it('puts built-in cluster-scoped kinds with the definitions, and the rest in sync waves, lowest first', () => {
+    const wave = (n: string, item: { object: KubeObject }) => ({ object: { ...item.object, metadata: { ...item.object.metadata, annotations: { 'gitfleet.io/sync-wave': n } } } });
+    const stages = orderForApply([
+      wave('2', obj('ConfigMap', 'late')),
+      wave('-1', obj('Secret', 'early')),
+      obj('ConfigMap', 'middle'),
+      { ...obj('ClusterRole', 'reader', 'rbac.authorization.k8s.io/v1'), namespaced: false },
+      { ...obj('ClusterIssuer', 'ca', 'cert.example.com/v1'), namespaced: false },
+    ]);
+    expect(names(stages)).toEqual([['ClusterRole/reader'], ['Secret/early'], ['ConfigMap/middle', 'ClusterIssuer/ca'], ['ConfigMap/late']]);
   });
 
   it('leaves out empty stages', () => {

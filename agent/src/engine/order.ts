@@ -1,9 +1,11 @@
 import type { KubeObject } from '../source/manifest-reader';
 
 /**
- * Apply order, written down once: stage (CRDs, then Namespaces, then everything else), then
- * kind (well-known kinds in dependency order, unknown kinds after them), then namespace and
- * name. Deterministic, so that two syncs of the same bundle do the same thing.
+ * Apply order, written down once: the definitions stage (CRDs, Namespaces and other built-in
+ * cluster-scoped kinds) first, then the rest by sync wave (annotation `gitfleet.io/sync-wave`,
+ * an integer, default 0), and within a stage by kind (well-known kinds in dependency order,
+ * unknown kinds after them, by name), then namespace and name. Deterministic, so that two
+ * syncs of the same bundle do the same thing; prune goes in the reverse order.
  */
 const KIND_ORDER = [
   'CustomResourceDefinition',
@@ -42,21 +44,55 @@ const KIND_ORDER = [
 
 const KIND_RANK = new Map(KIND_ORDER.map((kind, index) => [kind, index]));
 
-/** Stage 0: CRDs; stage 1: Namespaces; stage 2: the rest. Later stages need earlier ones. */
-export function applyStage(object: Pick<KubeObject, 'apiVersion' | 'kind'>): number {
-  if (object.kind === 'CustomResourceDefinition' && object.apiVersion.startsWith('apiextensions.k8s.io/')) return 0;
-  if (object.kind === 'Namespace' && object.apiVersion === 'v1') return 1;
-  return 2;
+export const SYNC_WAVE_ANNOTATION = 'gitfleet.io/sync-wave';
+
+/** What ordering needs of an item: its object and, when known, whether its kind is namespaced. */
+export interface Orderable {
+  object: KubeObject;
+  namespaced?: boolean;
 }
 
-/** Groups items into stages, each sorted; empty stages are left out. */
-export function orderForApply<T extends { object: KubeObject }>(items: readonly T[]): T[][] {
-  const stages: T[][] = [[], [], []];
-  for (const item of items) stages[applyStage(item.object)]!.push(item);
+export function isCrd(object: Pick<KubeObject, 'apiVersion' | 'kind'>): boolean {
+  return object.kind === 'CustomResourceDefinition' && object.apiVersion.startsWith('apiextensions.k8s.io/');
+}
+
+/** CRDs, Namespaces and built-in cluster-scoped kinds: what everything else may need to exist. */
+export function isDefinition(item: Orderable): boolean {
+  if (isCrd(item.object)) return true;
+  if (item.object.kind === 'Namespace' && item.object.apiVersion === 'v1') return true;
+  return item.namespaced === false && KIND_RANK.has(item.object.kind);
+}
+
+/** The sync wave of an object; an absent or malformed annotation is wave 0 (validation reports the latter). */
+export function syncWave(object: KubeObject): number {
+  const value = (object.metadata.annotations as Record<string, string> | undefined)?.[SYNC_WAVE_ANNOTATION];
+  if (value === undefined) return 0;
+  return /^-?\d{1,9}$/.test(value.trim()) ? Number(value.trim()) : 0;
+}
+
+/** Whether the object's sync-wave annotation, if any, is an integer. */
+export function validSyncWave(object: KubeObject): boolean {
+  const value = (object.metadata.annotations as Record<string, string> | undefined)?.[SYNC_WAVE_ANNOTATION];
+  return value === undefined || /^-?\d{1,9}$/.test(value.trim());
+}
+
+/** Groups items into stages (definitions, then one per wave, ascending), each sorted; empty stages are left out. */
+export function orderForApply<T extends Orderable>(items: readonly T[]): T[][] {
+  const definitions: T[] = [];
+  const waves = new Map<number, T[]>();
+  for (const item of items) {
+    if (isDefinition(item)) {
+      definitions.push(item);
+      continue;
+    }
+    const wave = syncWave(item.object);
+    waves.set(wave, [...(waves.get(wave) ?? []), item]);
+  }
+  const stages = [definitions, ...[...waves.keys()].sort((a, b) => a - b).map((wave) => waves.get(wave)!)];
   return stages.filter((stage) => stage.length > 0).map((stage) => [...stage].sort(compareForApply));
 }
 
-function compareForApply(a: { object: KubeObject }, b: { object: KubeObject }): number {
+function compareForApply(a: Orderable, b: Orderable): number {
   return (
     kindRank(a.object.kind) - kindRank(b.object.kind) ||
     compare(unknownKindName(a.object.kind), unknownKindName(b.object.kind)) ||

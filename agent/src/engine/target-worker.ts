@@ -1,10 +1,10 @@
 import type { Target } from '#proto';
+import { redactUserinfo } from '#core';
 import { Backoff, type BackoffOptions } from '../link/backoff';
 import type { Logger } from '../logger';
-import { redactUserinfo } from '#core';
-import type { TargetSyncResult } from './change-set';
+import { countActions, type TargetSyncResult } from './change-set';
 import { targetKey } from './target-key';
-import { syncTarget, type TargetSyncDeps } from './target-sync';
+import { syncTarget, type TargetSyncDeps, type TargetSyncOutcome } from './target-sync';
 
 /** Failed syncs that might succeed later are retried: 5 s doubling up to 5 min. */
 export function defaultRetryBackoff(): BackoffOptions {
@@ -13,7 +13,12 @@ export function defaultRetryBackoff(): BackoffOptions {
 
 export interface TargetWorkerOptions {
   logger: Logger;
+  /** A PROGRESSING or WAITING result when a sync starts or must wait. */
   onResult: (result: TargetSyncResult) => void;
+  /** The outcome of every finished sync. */
+  onOutcome: (outcome: TargetSyncOutcome, target: Target) => void;
+  /** Why the target must wait (its dependencies are not Healthy), or undefined to go on. */
+  blockedBy: (target: Target) => string | undefined;
   retryBackoff?: BackoffOptions;
 }
 
@@ -27,7 +32,9 @@ interface Desired {
 export class TargetWorker {
   running: Promise<void> | undefined;
   private desired: Desired | undefined;
+  private latest: Desired | undefined;
   private inFlight: Desired | undefined;
+  private waitingMessage: string | undefined;
   private appliedKey: string | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private cancelled = false;
@@ -43,19 +50,46 @@ export class TargetWorker {
     this.log = options.logger.child({ bundle });
   }
 
+  /** Whether a sync of this target is running now. */
+  get busy(): boolean {
+    return this.inFlight !== undefined;
+  }
+
+  /** Whether the target is held back by its dependencies. */
+  get waiting(): boolean {
+    return this.waitingMessage !== undefined;
+  }
+
   want(target: Target, revision: string): void {
     const key = targetKey(target);
+    this.latest = { target, revision, key };
     if (this.inFlight?.key === key) {
       this.desired = undefined; // being applied right now; whatever was queued is outdated
       return;
     }
-    if (this.inFlight === undefined && this.appliedKey === key) {
-      return; // already applied
+    if (this.inFlight === undefined && this.appliedKey === key && !this.waiting) {
+      return; // already applied (the idempotency key)
     }
     this.clearRetry();
     this.backoff.reset();
-    this.desired = { target, revision, key };
+    this.desired = this.latest;
     this.kick();
+  }
+
+  /** Syncs the latest target again now, even if it was applied already (SyncNow, periodic resync). */
+  syncNow(): void {
+    if (!this.latest || this.cancelled) return;
+    this.clearRetry();
+    this.desired = this.latest;
+    this.kick();
+  }
+
+  /** A dependency's health changed: a waiting target looks again. */
+  recheck(): void {
+    if (this.waiting && !this.running) {
+      this.desired ??= this.latest;
+      this.kick();
+    }
   }
 
   cancel(): void {
@@ -77,6 +111,13 @@ export class TargetWorker {
     while (this.desired && !this.cancelled) {
       const desired = this.desired;
       this.desired = undefined;
+      const blocked = this.options.blockedBy(desired.target);
+      if (blocked !== undefined) {
+        if (blocked !== this.waitingMessage) this.options.onResult(this.stateResult(desired, 'waiting', blocked));
+        this.waitingMessage = blocked;
+        continue;
+      }
+      this.waitingMessage = undefined;
       this.inFlight = desired;
       try {
         await this.syncOnce(desired);
@@ -86,43 +127,52 @@ export class TargetWorker {
     }
   }
 
-  private async syncOnce(desired: Desired): Promise<void> {
-    const { target, revision } = desired;
-    const commit = target.source?.commit ?? '';
-    const log = this.log.child({ commit });
-    this.options.onResult({
-      bundle: target.bundle,
-      commit,
-      targetSetRevision: revision,
-      phase: 'progressing',
-      message: '',
+  private stateResult(desired: Desired, phase: 'progressing' | 'waiting', message: string): TargetSyncResult {
+    return {
+      bundle: desired.target.bundle,
+      commit: desired.target.source?.commit ?? '',
+      targetSetRevision: desired.revision,
+      phase,
+      message,
       changes: [],
       observedAt: new Date(),
-    });
+      reason: 'sync',
+    };
+  }
+
+  private async syncOnce(desired: Desired): Promise<void> {
+    const { target, revision } = desired;
+    const log = this.log.child({ commit: target.source?.commit ?? '' });
+    this.options.onResult(this.stateResult(desired, 'progressing', ''));
     const startedAt = Date.now();
-    const { result, retryable } = await syncTarget(target, revision, this.deps).catch((error: unknown) => ({
+    const outcome = await syncTarget(target, revision, this.deps).catch((error: unknown): TargetSyncOutcome => ({
       result: {
-        bundle: target.bundle,
-        commit,
-        targetSetRevision: revision,
-        phase: 'failed' as const,
+        ...this.stateResult(desired, 'progressing', ''),
+        phase: 'failed',
         message: redactUserinfo(`internal error: ${error instanceof Error ? error.message : String(error)}`),
-        changes: [],
-        observedAt: new Date(),
+        syncStartedAt: new Date(startedAt),
       },
       retryable: true,
+      desired: [],
+      contestedWith: [],
+      inSync: [],
     }));
-    const counts = countActions(result);
-    if (result.phase === 'synced') {
+    const { result, retryable } = outcome;
+    const counts = countActions(result.changes);
+    if (result.phase === 'synced' || result.phase === 'suspended' || !retryable) {
+      // Not retried: synced, or refused for a reason a retry cannot fix (that becomes status).
       this.appliedKey = desired.key;
-      this.backoff.reset();
-      log.info({ ...counts, ms: Date.now() - startedAt }, 'target synced');
+      if (result.phase === 'synced') this.backoff.reset();
     } else {
       this.appliedKey = undefined;
+    }
+    if (result.phase === 'failed') {
       log.warn({ ...counts, message: result.message, retryable }, 'target sync failed');
       if (retryable && !this.desired && !this.cancelled) this.scheduleRetry(desired, log);
+    } else {
+      log.info({ ...counts, phase: result.phase, ms: Date.now() - startedAt }, 'target synced');
     }
-    if (!this.cancelled) this.options.onResult(result);
+    if (!this.cancelled) this.options.onOutcome(outcome, target);
   }
 
   private scheduleRetry(desired: Desired, log: Logger): void {
@@ -141,10 +191,4 @@ export class TargetWorker {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
   }
-}
-
-function countActions(result: TargetSyncResult): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const entry of result.changes) counts[entry.action] = (counts[entry.action] ?? 0) + 1;
-  return counts;
 }

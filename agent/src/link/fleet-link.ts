@@ -1,5 +1,5 @@
 import { status as GrpcStatus, type ClientDuplexStream, type StatusObject } from '@grpc/grpc-js';
-import type { AgentMessage, FleetClient, HubMessage, StatusReport, TargetSet } from '#proto';
+import type { AgentMessage, Command, FleetClient, HubMessage, StatusReport, TargetSet } from '#proto';
 import type { Logger } from '../logger';
 import { AGENT_CAPABILITIES, AGENT_VERSION } from '../version';
 import { Backoff, defaultBackoffOptions, type BackoffOptions } from './backoff';
@@ -12,11 +12,33 @@ export interface LinkHandler {
   heldChecksum(): string;
   /** Takes a TargetSet in hand (stores it); the link acks it once this resolves. */
   takeTargetSet(targetSet: TargetSet): Promise<void>;
+  /** Acts on a command from the hub (a hint: losing one never leaves the cluster wrong). */
+  runCommand?(command: Command): void;
+}
+
+/**
+ * Why the hub refused the credential, when the refusal means the credential is gone for good
+ * (docs/protocol.md): the cluster was revoked, its credential rotated, or the hub does not
+ * know the cluster at all.
+ */
+export type CredentialRejection = 'revoked' | 'rotated' | 'unknown';
+
+export function credentialRejection(details: string): CredentialRejection | undefined {
+  if (details.startsWith('revoked')) return 'revoked';
+  if (details.startsWith('credential rotated')) return 'rotated';
+  if (details.startsWith('unknown cluster')) return 'unknown';
+  return undefined;
 }
 
 export interface FleetLinkOptions {
   /** The hub's Fleet client; the link does not close it. */
   client: FleetClient;
+  /**
+   * Called when the hub rejects the credential for good; resolves with the identity to
+   * connect as from then on (after registering again). Without it the link keeps retrying
+   * the old credential with backoff.
+   */
+  onCredentialRejected?: (reason: CredentialRejection) => Promise<LinkIdentity>;
   heartbeatIntervalMs: number;
   handler: LinkHandler;
   logger: Logger;
@@ -93,6 +115,20 @@ export class FleetLink {
       const lasted = Date.now() - startedAt;
       this.backoff.sessionEnded(lasted);
       if (this.stopped) break;
+      const rejection =
+        ending.kind === 'status' && ending.status.code === GrpcStatus.UNAUTHENTICATED
+          ? credentialRejection(ending.status.details)
+          : undefined;
+      if (rejection !== undefined && this.options.onCredentialRejected) {
+        this.log.error({ reason: rejection }, "the hub rejected this agent's credential for good; registering again");
+        try {
+          this.identity = await this.options.onCredentialRejected(rejection);
+        } catch (error) {
+          if (this.stopped) break;
+          this.log.error({ err: error }, 'registering again failed');
+        }
+        continue;
+      }
       const delay = this.backoff.next();
       this.logEnding(ending, lasted, delay);
       await this.sleep(delay);
@@ -183,6 +219,10 @@ export class FleetLink {
         return;
       case 'heartbeat':
         return;
+      case 'command':
+        this.log.info({ command: kind.value.id, action: kind.value.action?.$case }, 'received command');
+        this.options.handler.runCommand?.(kind.value);
+        return;
       default:
         this.log.debug('ignoring an unknown message from the hub');
     }
@@ -205,8 +245,8 @@ export class FleetLink {
     }
     const { code, details } = ending.status;
     if (code === GrpcStatus.UNAUTHENTICATED) {
-      // The credential stays: only a hub that says the cluster is unknown makes it worth
-      // dropping (a later issue adds revocation), and re-registering needs an operator anyway.
+      // A rejection for good (revoked, rotated, unknown cluster) goes to onCredentialRejected;
+      // any other refusal keeps the credential and retries.
       this.log.error(
         { ...context, code: 'UNAUTHENTICATED', details },
         'the hub refused this agent\'s credential; retrying with backoff. If the cluster was removed from the hub, ' +

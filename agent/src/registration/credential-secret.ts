@@ -25,6 +25,15 @@ export class CredentialSecret {
     return value?.trim() || undefined;
   }
 
+  /** Forgets the stored credential (the hub rejected it for good); absent is fine. */
+  async clear(): Promise<void> {
+    try {
+      await this.core.deleteNamespacedSecret({ name: CREDENTIAL_SECRET, namespace: this.namespace });
+    } catch (error) {
+      if (!isStatus(error, 404)) throw error;
+    }
+  }
+
   /** Stores the credential, creating the namespace and the Secret if needed. */
   async write(credential: string): Promise<void> {
     await this.ensureNamespace();

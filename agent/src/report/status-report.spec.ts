@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ResourceAction, StatusReport, SyncPhase } from '#proto';
+import { HealthStatus, ReportReason, ResourceAction, StatusReport, SyncPhase } from '#proto';
 import type { ChangeSetEntry, TargetSyncResult } from '../engine/change-set';
 import { buildStatusReport } from './status-report';
 import { ReportSequence } from './sequence';
@@ -35,7 +35,28 @@ describe('buildStatusReport', () => {
         { ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'web', name: 'a' }, action: ResourceAction.RESOURCE_ACTION_CREATED, error: '' },
         { ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'web', name: 'b' }, action: ResourceAction.RESOURCE_ACTION_UNCHANGED, error: '' },
       ],
+      summary: { created: 1, unchanged: 1 },
+      reason: ReportReason.REPORT_REASON_SYNC,
     }));
+  });
+
+  it('carries health (the worst), drift with its diff, the change-set summary and why it was sent', () => {
+    const changes: ChangeSetEntry[] = [
+      { ...entry('a', 'configured'), health: { status: HealthStatus.HEALTH_STATUS_HEALTHY, message: '' } },
+      { ...entry('b', 'unchanged'), health: { status: HealthStatus.HEALTH_STATUS_PROGRESSING, message: 'rolling out' }, driftDiff: '--- x\n+++ y\n' },
+      entry('c', 'failed', 'ConfigMap/web/c dry-run failed (Invalid): bad'),
+    ];
+    const report = buildStatusReport({ ...result(changes, 'failed'), reason: 'drift', syncStartedAt: new Date('2025-01-02T03:04:00.000Z') }, '1');
+    expect(report).toMatchObject({
+      health: HealthStatus.HEALTH_STATUS_PROGRESSING,
+      driftCount: 1,
+      summary: { created: 0, configured: 1, unchanged: 1, deleted: 0, skipped: 0, failed: 1 },
+      reason: ReportReason.REPORT_REASON_DRIFT,
+      syncStartedAt: '2025-01-02T03:04:00.000Z',
+      resourcesTruncated: false,
+    });
+    expect(report.resources[1]).toMatchObject({ drifted: true, driftDiff: '--- x\n+++ y\n', healthMessage: 'rolling out' });
+    expect(report.resources[0]).toMatchObject({ drifted: false, driftDiff: '' });
   });
 
   it('keeps errors only on failed resources and bounds their length', () => {
@@ -57,6 +78,9 @@ describe('buildStatusReport', () => {
     expect(report.resources.at(-1)!.ref!.name).toBe('cm-5999');
     expect(report.resources.at(-1)!.action).toBe(ResourceAction.RESOURCE_ACTION_FAILED);
     expect(report.message).toBe('1 of 6000 resources failed; 1000 more resources not listed in this report (failures listed first)');
+    expect(report.resourcesTruncated).toBe(true);
+    expect(report.summary).toMatchObject({ failed: 1 });
+    expect(report.summary!.created + report.summary!.unchanged + report.summary!.configured + report.summary!.failed).toBe(6000);
   });
 
   it('stays under the message size limit even with long names and errors', () => {

@@ -1,17 +1,20 @@
-import { ResourceAction, ResourceResult, StatusReport, SyncPhase } from '#proto';
+import { HealthStatus, ReportReason, ResourceAction, ResourceResult, StatusReport, SyncPhase } from '#proto';
 import type { ChangeAction, ChangeSetEntry, TargetSyncResult } from '../engine/change-set';
+import { worstHealth } from '../health';
 
 /** Limits from docs/protocol.md "Limits", with room left under the 4 MiB message cap. */
 export interface ReportLimits {
   maxResources: number;
   maxErrorChars: number;
   maxMessageChars: number;
+  /** A drift diff longer than this is cut (it is for people, not machines). */
+  maxDiffChars: number;
   /** Encoded size a report must stay under (the hub refuses messages over 4 MiB). */
   maxBytes: number;
 }
 
 export function defaultReportLimits(): ReportLimits {
-  return { maxResources: 5000, maxErrorChars: 512, maxMessageChars: 4096, maxBytes: 3.5 * 1024 * 1024 };
+  return { maxResources: 5000, maxErrorChars: 512, maxMessageChars: 4096, maxDiffChars: 8192, maxBytes: 3.5 * 1024 * 1024 };
 }
 
 const ACTIONS: Record<ChangeAction, ResourceAction> = {
@@ -27,6 +30,14 @@ const PHASES: Record<TargetSyncResult['phase'], SyncPhase> = {
   progressing: SyncPhase.SYNC_PHASE_PROGRESSING,
   synced: SyncPhase.SYNC_PHASE_SYNCED,
   failed: SyncPhase.SYNC_PHASE_FAILED,
+  suspended: SyncPhase.SYNC_PHASE_SUSPENDED,
+  waiting: SyncPhase.SYNC_PHASE_WAITING,
+};
+
+const REASONS: Record<NonNullable<TargetSyncResult['reason']>, ReportReason> = {
+  sync: ReportReason.REPORT_REASON_SYNC,
+  health: ReportReason.REPORT_REASON_HEALTH,
+  drift: ReportReason.REPORT_REASON_DRIFT,
 };
 
 /**
@@ -44,13 +55,13 @@ export function buildStatusReport(
   let report = buildWithin(result, seq, limits);
   let size = encodedSize(report);
   if (size > limits.maxBytes) {
-    report = buildWithin(result, seq, { ...limits, maxErrorChars: Math.min(limits.maxErrorChars, 128) });
+    report = buildWithin(result, seq, { ...limits, maxErrorChars: Math.min(limits.maxErrorChars, 128), maxDiffChars: Math.min(limits.maxDiffChars, 1024) });
     size = encodedSize(report);
   }
   let maxResources = report.resources.length;
   while (size > limits.maxBytes && maxResources > 0) {
     maxResources = Math.floor((maxResources * limits.maxBytes) / size * 0.95);
-    report = buildWithin(result, seq, { ...limits, maxErrorChars: Math.min(limits.maxErrorChars, 128), maxResources });
+    report = buildWithin(result, seq, { ...limits, maxErrorChars: Math.min(limits.maxErrorChars, 128), maxDiffChars: Math.min(limits.maxDiffChars, 1024), maxResources });
     size = encodedSize(report);
   }
   return report;
@@ -75,7 +86,20 @@ function buildWithin(result: TargetSyncResult, seq: string, limits: ReportLimits
     resources: kept.map((entry) => toResourceResult(entry, limits)),
     observedAt: result.observedAt.toISOString(),
     targetSetRevision: result.targetSetRevision,
+    health: result.changes.some((e) => e.health) ? worstHealth(result.changes.flatMap((e) => (e.health ? [e.health] : []))).status : HealthStatus.HEALTH_STATUS_UNSPECIFIED,
+    summary: summarise(result.changes),
+    driftCount: result.changes.filter((e) => e.driftDiff !== undefined).length,
+    resourcesTruncated: omitted > 0,
+    syncStartedAt: result.syncStartedAt?.toISOString() ?? '',
+    reason: REASONS[result.reason ?? 'sync'],
   });
+}
+
+/** Counts over every resource of the result, also those a shortened report leaves out. */
+function summarise(changes: readonly ChangeSetEntry[]): Record<ChangeAction, number> {
+  const summary: Record<ChangeAction, number> = { created: 0, configured: 0, unchanged: 0, deleted: 0, skipped: 0, failed: 0 };
+  for (const entry of changes) summary[entry.action] += 1;
+  return summary;
 }
 
 function selectResources(changes: ChangeSetEntry[], max: number): ChangeSetEntry[] {
@@ -96,6 +120,10 @@ function toResourceResult(entry: ChangeSetEntry, limits: ReportLimits): Resource
     ref: { ...entry.ref },
     action: ACTIONS[entry.action],
     error: entry.action === 'failed' ? truncate(entry.error ?? '', limits.maxErrorChars) : '',
+    health: entry.health?.status ?? HealthStatus.HEALTH_STATUS_UNSPECIFIED,
+    healthMessage: truncate(entry.health?.message ?? '', limits.maxErrorChars),
+    drifted: entry.driftDiff !== undefined,
+    driftDiff: truncate(entry.driftDiff ?? '', limits.maxDiffChars),
   });
 }
 

@@ -1,0 +1,246 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { Logger } from '../logger';
+import type { ObjectClient, ObjectKey, WatchEvent, WatchHandle } from '../engine/object-client';
+
+export type LiveChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface LiveChange {
+  type: LiveChangeType;
+  /** The object after the change (for DELETED: as it was last seen). */
+  object: KubernetesObject;
+}
+
+export interface LiveCacheOptions {
+  /** Only this agent's objects are watched. */
+  labelSelector: string;
+  /** Wait before re-opening a watch that failed (a normal end re-opens at once). */
+  retryMs: number;
+  /** Server-side lifetime asked of each watch. */
+  watchSeconds: number;
+}
+
+/**
+ * The live state of this agent's objects, kept by one watch per kind (label selector for
+ * this agent's objects, resumed from the last resourceVersion, bookmarks on, a relist when
+ * the server says the history is gone). The engine reads live objects from it instead of
+ * GETting each one; drift and health listen to its changes.
+ */
+export class LiveCache {
+  private readonly kinds = new Map<string, KindWatch>();
+  private readonly listeners = new Set<(change: LiveChange) => void>();
+  private stopped = false;
+
+  constructor(
+    private readonly client: ObjectClient,
+    private readonly logger: Logger,
+    private readonly options: LiveCacheOptions,
+  ) {}
+
+  /** Starts watching the kind if not yet; resolves once its first list is in. */
+  async ensure(apiVersion: string, kind: string): Promise<void> {
+    const key = `${apiVersion}|${kind}`;
+    let watch = this.kinds.get(key);
+    if (!watch) {
+      watch = new KindWatch(apiVersion, kind, this.client, this.logger, this.options, (change) => this.emit(change));
+      this.kinds.set(key, watch);
+      if (this.stopped) watch.stop();
+      else watch.start();
+    }
+    try {
+      await watch.ready;
+    } catch (error) {
+      // A kind that cannot be listed (its CRD not installed yet) is tried again next time.
+      this.kinds.delete(key);
+      watch.stop();
+      throw error;
+    }
+  }
+
+  /** The live object as last seen, undefined when it does not exist (or is not this agent's). */
+  get(ref: ObjectKey): KubernetesObject | undefined {
+    return this.kinds.get(`${ref.apiVersion}|${ref.kind}`)?.get(ref.namespace ?? '', ref.name);
+  }
+
+  /** Whether the kind is watched and listed. */
+  has(apiVersion: string, kind: string): boolean {
+    return this.kinds.get(`${apiVersion}|${kind}`)?.listed ?? false;
+  }
+
+  subscribe(listener: (change: LiveChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Every object seen, for memory figures and tests. */
+  get size(): number {
+    let total = 0;
+    for (const watch of this.kinds.values()) total += watch.size;
+    return total;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const watch of this.kinds.values()) watch.stop();
+  }
+
+  private emit(change: LiveChange): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch (error) {
+        this.logger.error({ err: error }, 'live change listener failed');
+      }
+    }
+  }
+}
+
+class KindWatch {
+  readonly ready: Promise<void>;
+  listed = false;
+  private readonly objects = new Map<string, KubernetesObject>();
+  private resourceVersion = '';
+  private handle: WatchHandle | undefined;
+  private stopped = false;
+  private relist = true;
+  private timer: NodeJS.Timeout | undefined;
+  private resolveReady!: () => void;
+  private rejectReady!: (error: unknown) => void;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly apiVersion: string,
+    private readonly kind: string,
+    private readonly client: ObjectClient,
+    logger: Logger,
+    private readonly options: LiveCacheOptions,
+    private readonly emit: (change: LiveChange) => void,
+  ) {
+    this.log = logger.child({ module: 'live-cache', kind: `${apiVersion}/${kind}` });
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.resolveReady = resolve;
+      this.rejectReady = reject;
+    });
+    this.ready.catch(() => {});
+  }
+
+  get size(): number {
+    return this.objects.size;
+  }
+
+  get(namespace: string, name: string): KubernetesObject | undefined {
+    return this.objects.get(`${namespace}/${name}`);
+  }
+
+  start(): void {
+    void this.cycle();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.handle?.stop();
+    this.handle = undefined;
+  }
+
+  /** (Re)lists when needed, then watches from the last resourceVersion seen. */
+  private async cycle(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      if (this.relist) await this.list();
+      this.handle = await this.client.watchAll(
+        this.apiVersion,
+        this.kind,
+        { labelSelector: this.options.labelSelector, resourceVersion: this.resourceVersion, timeoutSeconds: this.options.watchSeconds },
+        (event) => this.onEvent(event),
+        (error) => this.onDone(error),
+      );
+      if (this.stopped) this.handle.stop();
+    } catch (error) {
+      if (!this.listed) {
+        this.rejectReady(error);
+        this.stopped = true;
+        return;
+      }
+      this.log.warn({ err: error }, 'watch failed to open; retrying');
+      this.later(this.options.retryMs);
+    }
+  }
+
+  private async list(): Promise<void> {
+    const list = await this.client.listAll(this.apiVersion, this.kind, this.options.labelSelector);
+    const seen = new Set<string>();
+    for (const object of list.items) {
+      // Items of a list carry no apiVersion/kind; give them their type back.
+      const typed = { ...object, apiVersion: this.apiVersion, kind: this.kind };
+      const key = keyOf(typed);
+      seen.add(key);
+      const before = this.objects.get(key);
+      this.objects.set(key, typed);
+      if (!before) this.emit({ type: 'ADDED', object: typed });
+      else if (before.metadata?.resourceVersion !== typed.metadata?.resourceVersion) this.emit({ type: 'MODIFIED', object: typed });
+    }
+    for (const [key, object] of this.objects) {
+      if (!seen.has(key)) {
+        this.objects.delete(key);
+        this.emit({ type: 'DELETED', object });
+      }
+    }
+    this.resourceVersion = list.resourceVersion;
+    this.relist = false;
+    if (!this.listed) {
+      this.listed = true;
+      this.resolveReady();
+    }
+  }
+
+  private onEvent(event: WatchEvent): void {
+    if (this.stopped) return;
+    const version = event.object?.metadata?.resourceVersion;
+    switch (event.type) {
+      case 'BOOKMARK':
+        if (version) this.resourceVersion = version;
+        return;
+      case 'ERROR':
+        // 410 Gone: the history since our resourceVersion is gone; list again.
+        if (event.object.code === 410) this.relist = true;
+        else this.log.warn({ code: event.object.code, reason: event.object.reason }, 'watch error event');
+        this.handle?.stop();
+        return;
+      case 'ADDED':
+      case 'MODIFIED':
+      case 'DELETED': {
+        const object = { ...event.object, apiVersion: this.apiVersion, kind: this.kind };
+        if (version) this.resourceVersion = version;
+        const key = keyOf(object);
+        if (event.type === 'DELETED') this.objects.delete(key);
+        else this.objects.set(key, object);
+        this.emit({ type: event.type, object });
+        return;
+      }
+    }
+  }
+
+  private onDone(error: unknown): void {
+    this.handle = undefined;
+    if (this.stopped) return;
+    if (error && !isAbort(error)) this.log.debug({ err: error }, 'watch ended with an error; resuming');
+    this.later(error && !isAbort(error) ? this.options.retryMs : 0);
+  }
+
+  private later(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.cycle();
+    }, ms);
+    this.timer.unref();
+  }
+}
+
+function keyOf(object: KubernetesObject): string {
+  return `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
+}
+
+function isAbort(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'AbortError' || error.message.includes('aborted'));
+}

@@ -1,0 +1,50 @@
+/**
+ * What two renderings of one object are compared on. Both sides — the live object and the
+ * server-side dry-run of the desired one — went through the API server, so defaults, fields
+ * other managers own and server-allocated values (a Service's clusterIP, a Job's selector)
+ * appear on both and cancel out; what is left to drop is what the server changes on every
+ * write or owns itself: status and server-owned metadata.
+ */
+const SERVER_METADATA = [
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'managedFields',
+  'selfLink',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+] as const;
+
+export type JsonObject = Record<string, unknown>;
+
+export function normaliseForCompare(object: JsonObject): JsonObject {
+  const copy = structuredClone(object);
+  delete copy['status'];
+  const metadata = copy['metadata'];
+  if (isObject(metadata)) {
+    for (const key of SERVER_METADATA) delete metadata[key];
+    for (const key of ['labels', 'annotations'] as const) {
+      const map = metadata[key];
+      if (isObject(map) && Object.keys(map).length === 0) delete metadata[key];
+    }
+  }
+  return sortKeys(copy) as JsonObject;
+}
+
+/** Whether the two objects are the same once normalised (key order never counts). */
+export function sameObject(a: JsonObject, b: JsonObject): boolean {
+  return JSON.stringify(normaliseForCompare(a)) === JSON.stringify(normaliseForCompare(b));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (!isObject(value)) return value;
+  const sorted: JsonObject = {};
+  for (const key of Object.keys(value).sort()) sorted[key] = sortKeys(value[key]);
+  return sorted;
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,78 @@
+import { HealthStatus, type Target } from '#proto';
+import { worstHealth } from '../health';
+import { inventoryKey } from '../inventory/inventory';
+import type { ChangeSetEntry, ReportReason, ResourceHealth, TargetSyncResult } from './change-set';
+import type { DesiredObject } from './desired';
+
+/**
+ * What the agent knows of one target between syncs: its last sync result and, per resource,
+ * health and drift as the watches keep them. Drift and health reports are snapshots of it.
+ */
+export class BundleStatus {
+  target: Target;
+  revision: string;
+  readonly desired = new Map<string, DesiredObject>();
+  private last: TargetSyncResult | undefined;
+  private readonly entries = new Map<string, ChangeSetEntry>();
+  reportedHealth: HealthStatus | undefined;
+  reportedDrift = 0;
+
+  constructor(target: Target, revision: string) {
+    this.target = target;
+    this.revision = revision;
+  }
+
+  get phase(): TargetSyncResult['phase'] | undefined {
+    return this.last?.phase;
+  }
+
+  /** A finished sync: it replaces what was known. */
+  took(result: TargetSyncResult, desired: readonly DesiredObject[]): void {
+    this.last = result;
+    this.desired.clear();
+    for (const object of desired) this.desired.set(inventoryKey(object.ref), object);
+    this.entries.clear();
+    for (const entry of result.changes) this.entries.set(inventoryKey(entry.ref), entry);
+    this.reportedHealth = this.health().status;
+    this.reportedDrift = this.driftCount();
+  }
+
+  /** Records drift of one resource; true when that changes what is known. */
+  setDrift(key: string, diff: string | undefined): boolean {
+    const entry = this.entries.get(key);
+    if (!entry || entry.driftDiff === diff) return false;
+    if (diff === undefined) delete entry.driftDiff;
+    else entry.driftDiff = diff;
+    return true;
+  }
+
+  /** Records the health of one resource; true when its status changed. */
+  setHealth(key: string, health: ResourceHealth): boolean {
+    const entry = this.entries.get(key);
+    if (!entry || entry.action === 'failed' || entry.action === 'deleted') return false;
+    const changed = entry.health?.status !== health.status;
+    entry.health = health;
+    return changed;
+  }
+
+  health(): ResourceHealth {
+    const assessed = [...this.entries.values()].flatMap((e) => (e.health ? [e.health] : []));
+    return worstHealth(assessed);
+  }
+
+  driftCount(): number {
+    return [...this.entries.values()].filter((e) => e.driftDiff !== undefined).length;
+  }
+
+  /** Healthy in the sense of dependsOn: synced, and every resource Healthy. */
+  isHealthy(): boolean {
+    return this.last?.phase === 'synced' && this.health().status === HealthStatus.HEALTH_STATUS_HEALTHY;
+  }
+
+  /** The state now, as a result to report for `reason`. */
+  snapshot(reason: ReportReason): TargetSyncResult | undefined {
+    if (!this.last) return undefined;
+    const { syncStartedAt: _started, ...rest } = this.last;
+    return { ...rest, changes: [...this.entries.values()].map((e) => ({ ...e })), observedAt: new Date(), reason };
+  }
+}

@@ -1,0 +1,96 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Target, type TargetSet } from '#proto';
+import { startSimCluster, type SimCluster, type SimClusterOptions } from '#kube-sim';
+import { BareRepo } from '../../../test/support/git';
+import { formatRef, type TargetSyncResult } from '../engine/change-set';
+import { Engine, type EngineOptions } from '../engine/engine';
+import { loadKubeConfig, ObjectClient } from '../engine/object-client';
+import { MemoryTargetSetStore, type TargetSetStore } from '../engine/target-set-store';
+import { createLogger } from '../logger';
+import { GitCache } from '../source/git-cache';
+
+/**
+ * A simulated cluster, a git repository and an engine wired together, for behaviour tests:
+ * commit manifests, push targets, read what the engine reported and what the cluster holds.
+ */
+export class EngineHarness {
+  results: TargetSyncResult[] = [];
+  engine!: Engine;
+  private revision = 0;
+
+  private constructor(
+    readonly cluster: SimCluster,
+    readonly repo: BareRepo,
+    readonly cacheDir: string,
+    readonly client: ObjectClient,
+  ) {}
+
+  static async start(options: { sim?: SimClusterOptions; engine?: Partial<EngineOptions>; store?: TargetSetStore } = {}): Promise<EngineHarness> {
+    const cluster = await startSimCluster({ name: 'engine-test', workloadReadyDelayMs: 100, ...options.sim });
+    const repo = await BareRepo.create();
+    const cacheDir = await mkdtemp(join(tmpdir(), 'gitfleet-engine-'));
+    const client = ObjectClient.fromKubeConfig(loadKubeConfig(cluster.kubeconfig));
+    const harness = new EngineHarness(cluster, repo, cacheDir, client);
+    harness.engine = harness.makeEngine(options.engine, options.store);
+    await harness.engine.start();
+    return harness;
+  }
+
+  makeEngine(options: Partial<EngineOptions> = {}, store: TargetSetStore = new MemoryTargetSetStore()): Engine {
+    return new Engine({
+      cache: new GitCache(this.cacheDir),
+      client: this.client,
+      store,
+      logger: createLogger('silent'),
+      onResult: (result) => this.results.push(result),
+      retryBackoff: { baseMs: 60_000, factor: 2, capMs: 60_000, resetAfterMs: Infinity },
+      healthWait: { timeoutMs: 5_000 },
+      reportDelayMs: 10,
+      ...options,
+    });
+  }
+
+  target(commit: string, bundle: string, extra: Partial<Target> = {}): Target {
+    return Target.fromPartial({ bundle, source: { repoUrl: this.repo.url, commit, path: `apps/${bundle}` }, defaultNamespace: bundle, ...extra });
+  }
+
+  /** Pushes a TargetSet and waits until the engine is idle. */
+  async push(...targets: Target[]): Promise<TargetSet> {
+    this.revision += 1;
+    const targetSet = { revision: String(this.revision), checksum: `sum-${this.revision}`, targets };
+    await this.engine.takeTargetSet(targetSet);
+    await this.engine.idle();
+    return targetSet;
+  }
+
+  /** Results of finished syncs (not PROGRESSING) of a bundle. */
+  finals(bundle: string): TargetSyncResult[] {
+    return this.results.filter((r) => r.bundle === bundle && r.phase !== 'progressing' && (r.reason ?? 'sync') === 'sync');
+  }
+
+  reports(bundle: string, reason: 'drift' | 'health'): TargetSyncResult[] {
+    return this.results.filter((r) => r.bundle === bundle && r.reason === reason);
+  }
+
+  async live(apiVersion: string, kind: string, name: string, namespace?: string): Promise<Record<string, unknown> | undefined> {
+    return (await this.client.readIfExists({ apiVersion, kind, name, ...(namespace ? { namespace } : {}) })) as Record<string, unknown> | undefined;
+  }
+
+  /** The store's resourceVersion: it moves on every write to the cluster, by anyone. */
+  async storeRevision(): Promise<number> {
+    return Number((await this.client.listAll('v1', 'Namespace', '')).resourceVersion);
+  }
+
+  async stop(): Promise<void> {
+    await this.engine.stop();
+    await this.cluster.stop();
+    await this.repo.remove();
+    await rm(this.cacheDir, { recursive: true, force: true });
+  }
+}
+
+export function actionsOf(result: TargetSyncResult): Record<string, string> {
+  return Object.fromEntries(result.changes.map((c) => [formatRef(c.ref), c.action]));
+}

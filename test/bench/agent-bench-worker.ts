@@ -1,0 +1,68 @@
+/**
+ * The agent side of test/bench/agent-sync.ts, in its own process so that its memory is its
+ * own: an engine against the simulated cluster, driven by the parent over IPC.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Target } from '#proto';
+import { Engine } from '../../agent/src/engine/engine';
+import { loadKubeConfig, ObjectClient } from '../../agent/src/engine/object-client';
+import { MemoryTargetSetStore } from '../../agent/src/engine/target-set-store';
+import { createLogger } from '../../agent/src/logger';
+import { GitCache } from '../../agent/src/source/git-cache';
+
+interface Start { kubeconfig: string; repoUrl: string; commit: string }
+type Command = { type: 'start'; start: Start } | { type: 'resync' } | { type: 'rss' } | { type: 'stop' };
+
+let engine: Engine | undefined;
+let driftSeen = false;
+
+function send(message: Record<string, unknown>): void {
+  process.send?.(message);
+}
+
+process.on('message', (command: Command) => {
+  void handle(command).catch((error: unknown) => send({ type: 'error', message: String(error) }));
+});
+
+async function handle(command: Command): Promise<void> {
+  if (command.type === 'start') {
+    const client = ObjectClient.fromKubeConfig(loadKubeConfig(command.start.kubeconfig));
+    engine = new Engine({
+      cache: new GitCache(await mkdtemp(join(tmpdir(), 'gitfleet-bench-'))),
+      client,
+      store: new MemoryTargetSetStore(),
+      logger: createLogger('silent'),
+      concurrency: 16,
+      healthWait: { timeoutMs: 0 },
+      reportDelayMs: 0,
+      onResult: (result) => {
+        if (result.reason === 'drift') {
+          const drifted = result.changes.some((c) => c.driftDiff !== undefined);
+          if (drifted && !driftSeen) send({ type: 'drift', at: Date.now() });
+          driftSeen = drifted;
+        } else if (result.phase !== 'progressing' && (result.reason ?? 'sync') === 'sync') {
+          send({ type: 'synced', phase: result.phase, message: result.message, count: result.changes.length, at: Date.now() });
+        }
+      },
+    });
+    await engine.start();
+    const target = Target.fromPartial({
+      bundle: 'bench',
+      source: { repoUrl: command.start.repoUrl, commit: command.start.commit, path: 'bench' },
+      defaultNamespace: 'default',
+      syncPolicy: { prune: true, selfHeal: true },
+    });
+    send({ type: 'starting', at: Date.now() });
+    await engine.takeTargetSet({ revision: '1', checksum: 'bench', targets: [target] });
+  } else if (command.type === 'resync') {
+    engine?.syncNow('bench');
+  } else if (command.type === 'rss') {
+    (globalThis as { gc?: () => void }).gc?.();
+    send({ type: 'rss', rss: process.memoryUsage().rss, watched: engine?.watchedObjects ?? 0 });
+  } else {
+    await engine?.stop();
+    process.exit(0);
+  }
+}
