@@ -5,6 +5,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import { Target } from '#proto';
 import { Engine } from '../../agent/src/engine/engine';
 import { loadKubeConfig, ObjectClient } from '../../agent/src/engine/object-client';
@@ -17,6 +18,18 @@ type Command = { type: 'start'; start: Start } | { type: 'resync' } | { type: 'r
 
 let engine: Engine | undefined;
 let driftSeen = false;
+/** RSS of this process with its modules loaded and nothing synced yet (after a GC). */
+let baselineRss = 0;
+
+/** CPU time (user + system, ms) this process has used so far. */
+function cpuMs(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+}
+
+function collect(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
 
 function send(message: Record<string, unknown>): void {
   process.send?.(message);
@@ -43,24 +56,30 @@ async function handle(command: Command): Promise<void> {
           if (drifted && !driftSeen) send({ type: 'drift', at: Date.now() });
           driftSeen = drifted;
         } else if (result.phase !== 'progressing' && (result.reason ?? 'sync') === 'sync') {
-          send({ type: 'synced', phase: result.phase, message: result.message, count: result.changes.length, at: Date.now() });
+          send({ type: 'synced', phase: result.phase, message: result.message, count: result.changes.length, at: Date.now(), cpuMs: cpuMs() });
         }
       },
     });
     await engine.start();
+    collect();
+    baselineRss = process.memoryUsage().rss;
     const target = Target.fromPartial({
       bundle: 'bench',
       source: { repoUrl: command.start.repoUrl, commit: command.start.commit, path: 'bench' },
       defaultNamespace: 'default',
       syncPolicy: { prune: true, selfHeal: true },
     });
-    send({ type: 'starting', at: Date.now() });
+    send({ type: 'starting', at: Date.now(), cpuMs: cpuMs() });
     await engine.takeTargetSet({ revision: '1', checksum: 'bench', targets: [target] });
   } else if (command.type === 'resync') {
     engine?.syncNow('bench');
   } else if (command.type === 'rss') {
-    (globalThis as { gc?: () => void }).gc?.();
-    send({ type: 'rss', rss: process.memoryUsage().rss, watched: engine?.watchedObjects ?? 0 });
+    collect();
+    const usage = process.memoryUsage();
+    // BENCH_HEAP_SNAPSHOT=<dir>: a heap snapshot with 1,000 managed objects, for comparisons.
+    const snapshotDir = process.env['BENCH_HEAP_SNAPSHOT'];
+    const snapshot = snapshotDir ? writeHeapSnapshot(join(snapshotDir, `agent-${Date.now()}.heapsnapshot`)) : undefined;
+    send({ type: 'rss', rss: usage.rss, heapUsed: usage.heapUsed, external: usage.external, baselineRss, watched: engine?.watchedObjects ?? 0, snapshot });
   } else {
     await engine?.stop();
     process.exit(0);

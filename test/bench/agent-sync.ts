@@ -5,13 +5,19 @@
  *   3. out-of-band edit → drift reported, → healed
  *   4. agent RSS with 1,000 managed objects
  * Run: npm run build && node dist/test/bench/agent-sync.js
+ *
+ * Each simulated cluster runs in a process of its own (agent-sim-process.ts), as does the
+ * agent (agent-bench-worker.ts): the simulator is single-threaded, and neither client should
+ * be measured against a server that is also busy with the other cluster. BENCH_LATENCY_MS=<n>
+ * gives both clusters the simulator's requestLatencyMs (every request answered n ms late,
+ * requests overlapping) — a model of a real, remote API server; the default 0 is loopback.
  */
 import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startSimCluster, type SimCluster } from '#kube-sim';
+import type { SimClusterOptions } from '#kube-sim';
 import { loadKubeConfig, ObjectClient } from '../../agent/src/engine/object-client';
 import { BareRepo } from '../support/git';
 
@@ -32,6 +38,34 @@ function manifests(): Record<string, string> {
     files[`bench/10-objects-${String(n).padStart(2, '0')}.yaml`] = docs.join('---\n');
   }
   return files;
+}
+
+interface SimProcess {
+  kubeconfig: string;
+  /** CPU time (user + system, ms) the cluster's process has used so far. */
+  cpuMs(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** A fresh simulated cluster in its own process. */
+async function startSimProcess(options: SimClusterOptions): Promise<SimProcess> {
+  const child = fork(join(__dirname, 'agent-sim-process.js'), [JSON.stringify(options)]);
+  const ready = await waitFor<{ kubeconfig: string }>(child, 'ready', 60_000);
+  return {
+    kubeconfig: ready.kubeconfig,
+    cpuMs: async () => {
+      const answer = waitFor<{ ms: number }>(child, 'cpu', 10_000);
+      child.send({ type: 'cpu' });
+      return (await answer).ms;
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.send({ type: 'stop' });
+        setTimeout(() => child.kill(), 2000).unref();
+      }),
+  };
 }
 
 function waitFor<T>(child: ChildProcess, type: string, timeoutMs = 120_000): Promise<T & { at: number }> {
@@ -69,7 +103,10 @@ async function main(): Promise<void> {
   const objectCount = NAMESPACES * (1 + PER_NAMESPACE.configMaps + PER_NAMESPACE.deployments + PER_NAMESPACE.services);
   const work = await mkdtemp(join(tmpdir(), 'gitfleet-bench-'));
   const repo = await BareRepo.create();
-  const clusters: SimCluster[] = [];
+  const clusters: SimProcess[] = [];
+  const latencyMs = Number(process.env['BENCH_LATENCY_MS'] ?? '0');
+  const simOptions = (name: string): SimClusterOptions => ({ name, ...(latencyMs > 0 ? { requestLatencyMs: latencyMs } : {}) });
+  console.log(`simulated API latency: ${latencyMs > 0 ? `${latencyMs} ms per request (BENCH_LATENCY_MS)` : 'none (loopback)'}; each cluster in its own process`);
   const agent = fork(join(__dirname, 'agent-bench-worker.js'), [], { execArgv: ['--expose-gc'] });
   try {
     const commit = await repo.commit(files);
@@ -78,26 +115,33 @@ async function main(): Promise<void> {
     for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name.slice('bench/'.length)), text);
 
     // 1a. The agent engine, first sync.
-    const forAgent = await startSimCluster({ name: 'bench-agent' });
+    const forAgent = await startSimProcess(simOptions('bench-agent'));
     clusters.push(forAgent);
     const client = ObjectClient.fromKubeConfig(loadKubeConfig(forAgent.kubeconfig));
+    const agentCpuBefore = await forAgent.cpuMs();
     agent.send({ type: 'start', start: { kubeconfig: forAgent.kubeconfig, repoUrl: repo.url, commit } });
-    const started = await waitFor<Record<string, never>>(agent, 'starting');
-    const synced = await waitFor<{ phase: string; message: string; count: number }>(agent, 'synced', 300_000);
+    const started = await waitFor<{ cpuMs: number }>(agent, 'starting');
+    const synced = await waitFor<{ phase: string; message: string; count: number; cpuMs: number }>(agent, 'synced', 300_000);
     if (synced.phase !== 'synced') throw new Error(`agent sync ${synced.phase}: ${synced.message}`);
     const agentMs = synced.at - started.at;
+    const agentServerCpu = (await forAgent.cpuMs()) - agentCpuBefore;
 
-    // 1b. kubectl apply --server-side on the same files, into a fresh cluster.
-    const forKubectl = await startSimCluster({ name: 'bench-kubectl' });
+    // 1b. kubectl apply --server-side on the same files, into a fresh cluster — once the
+    // agent's cluster has gone quiet, so that kubectl does not share the CPU with it.
+    await settle(client);
+    const forKubectl = await startSimProcess(simOptions('bench-kubectl'));
     clusters.push(forKubectl);
     const kubeconfigPath = join(work, 'kubectl.kubeconfig');
     await writeFile(kubeconfigPath, forKubectl.kubeconfig, { mode: 0o600 });
+    const kubectlCpuBefore = await forKubectl.cpuMs();
     const kubectlStart = Date.now();
     await run('kubectl', ['--kubeconfig', kubeconfigPath, 'apply', '--server-side', '--field-manager=kubectl-bench', '-f', dir], { maxBuffer: 64 * 1024 * 1024 });
     const kubectlMs = Date.now() - kubectlStart;
+    const kubectlServerCpu = (await forKubectl.cpuMs()) - kubectlCpuBefore;
     await forKubectl.stop();
     clusters.pop();
     console.log(`first sync of ${objectCount} objects: agent ${agentMs} ms, kubectl apply --server-side ${kubectlMs} ms, ratio ${(agentMs / kubectlMs).toFixed(2)} (target ≤ 0.50)`);
+    console.log(`  CPU used during it: agent process ${(synced.cpuMs - started.cpuMs).toFixed(0)} ms; simulator (controllers included): agent's cluster ${agentServerCpu.toFixed(0)} ms, kubectl's cluster ${kubectlServerCpu.toFixed(0)} ms`);
 
     // 2. API writes during a re-sync of the unchanged bundle.
     await settle(client);
@@ -127,8 +171,10 @@ async function main(): Promise<void> {
 
     // 4. Agent memory.
     agent.send({ type: 'rss' });
-    const rss = await waitFor<{ rss: number; watched: number }>(agent, 'rss');
-    console.log(`agent RSS with ${objectCount} managed objects: ${(rss.rss / 1024 / 1024).toFixed(1)} MB (${rss.watched} live objects watched) (target < 120 MB)`);
+    const rss = await waitFor<{ rss: number; heapUsed: number; external: number; baselineRss: number; watched: number; snapshot?: string }>(agent, 'rss');
+    const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
+    console.log(`agent RSS with ${objectCount} managed objects: ${mb(rss.rss)} MB (${rss.watched} live objects watched) (target < 120 MB)`);
+    console.log(`  of which: JS heap used ${mb(rss.heapUsed)} MB, external ${mb(rss.external)} MB; RSS of the same process before the first sync ${mb(rss.baselineRss)} MB${rss.snapshot ? `; heap snapshot ${rss.snapshot}` : ''}`);
   } finally {
     agent.send({ type: 'stop' });
     await new Promise((resolve) => setTimeout(resolve, 200));

@@ -1,12 +1,18 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { dryRunObject, inSync } from '../engine/apply-object';
+import { dryRunObject } from '../engine/apply-object';
 import type { DesiredObject } from '../engine/desired';
 import type { ObjectClient } from '../engine/object-client';
 import { inventoryKey } from '../inventory/inventory';
 import type { Logger } from '../logger';
 import { driftDiff } from './drift-diff';
 import type { LiveCache } from './live-cache';
-import { normaliseForCompare, type JsonObject } from './normalise';
+import { fingerprintOf, type JsonObject } from './normalise';
+
+/** An object found in sync by a sync: its inventory key and the fingerprint of the object as it was then. */
+export interface InSyncMark {
+  key: string;
+  fingerprint: string;
+}
 
 /** What the monitor needs to know about a live object it was told changed. */
 export interface DriftSubject {
@@ -32,7 +38,8 @@ export interface DriftMonitorOptions {
  * disappears), compare live with a server-side dry-run of desired, normalised; report the
  * difference as a diff and, when the bundle's policy says so, apply again (force). Checks of
  * a bundle being synced wait until the sync is done. A live object equal (normalised) to the
- * last one found in sync is not dry-run again: status updates cost nothing.
+ * last one found in sync is not dry-run again: status updates cost nothing. Only fingerprints
+ * (fingerprintOf) are kept for that, never copies of objects.
  */
 export class DriftMonitor {
   private readonly good = new Map<string, string>();
@@ -68,8 +75,8 @@ export class DriftMonitor {
   }
 
   /** The sync is done: start from what it found in sync, then check what changed meanwhile. */
-  release(bundle: string, inSyncObjects: readonly KubernetesObject[]): void {
-    for (const object of inSyncObjects) this.good.set(keyOfObject(object), fingerprint(object));
+  release(bundle: string, inSync: readonly InSyncMark[]): void {
+    for (const mark of inSync) this.good.set(mark.key, mark.fingerprint);
     const pending = this.held.get(bundle) ?? new Set<string>();
     this.held.delete(bundle);
     for (const key of pending) this.schedule(key);
@@ -126,8 +133,8 @@ export class DriftMonitor {
       if (subject) this.held.get(subject.bundle)?.add(key);
       return;
     }
-    const before = this.live.get(subject.desired.ref);
-    if (before && this.good.get(key) === fingerprint(before)) {
+    const before = this.live.fingerprint(subject.desired.ref);
+    if (before !== undefined && this.good.get(key) === before) {
       this.hooks.onDrift(subject, undefined);
       return;
     }
@@ -141,8 +148,9 @@ export class DriftMonitor {
       this.held.get(subject.bundle)?.add(key);
       return;
     }
-    if (inSync(dry.object, live)) {
-      this.good.set(key, fingerprint(live!));
+    const now = this.live.fingerprint(subject.desired.ref);
+    if (now !== undefined && now === fingerprintOf(dry.object as unknown as JsonObject)) {
+      this.good.set(key, now);
       this.hooks.onDrift(subject, undefined);
       return;
     }
@@ -163,8 +171,4 @@ export function keyOfObject(object: KubernetesObject): string {
     namespace: object.metadata?.namespace ?? '',
     name: object.metadata?.name ?? '',
   });
-}
-
-function fingerprint(object: KubernetesObject): string {
-  return JSON.stringify(normaliseForCompare(object as unknown as JsonObject));
 }

@@ -1,6 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from '../logger';
 import type { ObjectClient, ObjectKey, WatchEvent, WatchHandle } from '../engine/object-client';
+import { fingerprintOf, type JsonObject } from './normalise';
 
 export type LiveChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -56,9 +57,20 @@ export class LiveCache {
     }
   }
 
-  /** The live object as last seen, undefined when it does not exist (or is not this agent's). */
+  /**
+   * The live object as last seen (without managedFields, which nothing here reads), undefined
+   * when it does not exist (or is not this agent's).
+   */
   get(ref: ObjectKey): KubernetesObject | undefined {
-    return this.kinds.get(`${ref.apiVersion}|${ref.kind}`)?.get(ref.namespace ?? '', ref.name);
+    return this.kinds.get(`${ref.apiVersion}|${ref.kind}`)?.get(ref.namespace ?? '', ref.name)?.object;
+  }
+
+  /** fingerprintOf the live object as last seen (worked out once per version), undefined when absent. */
+  fingerprint(ref: ObjectKey): string | undefined {
+    const entry = this.kinds.get(`${ref.apiVersion}|${ref.kind}`)?.get(ref.namespace ?? '', ref.name);
+    if (!entry) return undefined;
+    entry.fingerprint ??= fingerprintOf(entry.object as unknown as JsonObject);
+    return entry.fingerprint;
   }
 
   /** Whether the kind is watched and listed. */
@@ -94,10 +106,16 @@ export class LiveCache {
   }
 }
 
+/** One live object: the object and, once asked for, its fingerprint. */
+interface LiveEntry {
+  object: KubernetesObject;
+  fingerprint?: string;
+}
+
 class KindWatch {
   readonly ready: Promise<void>;
   listed = false;
-  private readonly objects = new Map<string, KubernetesObject>();
+  private readonly objects = new Map<string, LiveEntry>();
   private resourceVersion = '';
   private handle: WatchHandle | undefined;
   private stopped = false;
@@ -127,7 +145,7 @@ class KindWatch {
     return this.objects.size;
   }
 
-  get(namespace: string, name: string): KubernetesObject | undefined {
+  get(namespace: string, name: string): LiveEntry | undefined {
     return this.objects.get(`${namespace}/${name}`);
   }
 
@@ -171,15 +189,15 @@ class KindWatch {
     const seen = new Set<string>();
     for (const object of list.items) {
       // Items of a list carry no apiVersion/kind; give them their type back.
-      const typed = { ...object, apiVersion: this.apiVersion, kind: this.kind };
+      const typed = this.kept(object);
       const key = keyOf(typed);
       seen.add(key);
-      const before = this.objects.get(key);
-      this.objects.set(key, typed);
-      if (!before) this.emit({ type: 'ADDED', object: typed });
-      else if (before.metadata?.resourceVersion !== typed.metadata?.resourceVersion) this.emit({ type: 'MODIFIED', object: typed });
+      const before = this.objects.get(key)?.object;
+      if (before?.metadata?.resourceVersion === typed.metadata?.resourceVersion) continue;
+      this.objects.set(key, { object: typed });
+      this.emit({ type: before ? 'MODIFIED' : 'ADDED', object: typed });
     }
-    for (const [key, object] of this.objects) {
+    for (const [key, { object }] of this.objects) {
       if (!seen.has(key)) {
         this.objects.delete(key);
         this.emit({ type: 'DELETED', object });
@@ -209,15 +227,24 @@ class KindWatch {
       case 'ADDED':
       case 'MODIFIED':
       case 'DELETED': {
-        const object = { ...event.object, apiVersion: this.apiVersion, kind: this.kind };
+        const object = this.kept(event.object);
         if (version) this.resourceVersion = version;
         const key = keyOf(object);
         if (event.type === 'DELETED') this.objects.delete(key);
-        else this.objects.set(key, object);
+        else this.objects.set(key, { object });
         this.emit({ type: event.type, object });
         return;
       }
     }
+  }
+
+  /**
+   * The object as kept: typed (items of a list carry no apiVersion/kind) and without
+   * managedFields — often the largest part of an object, and dropped by every comparison.
+   */
+  private kept(object: KubernetesObject): KubernetesObject {
+    const { managedFields: _managedFields, ...metadata } = object.metadata ?? {};
+    return { ...object, apiVersion: this.apiVersion, kind: this.kind, metadata };
   }
 
   private onDone(error: unknown): void {

@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { sameObject, type JsonObject } from '../drift/normalise';
+import { fingerprintOf, type JsonObject } from '../drift/normalise';
 import { describeFailure, isTransient } from './api-error';
 import type { ChangeSetEntry } from './change-set';
 import type { DesiredObject } from './desired';
@@ -27,22 +27,22 @@ export async function dryRunObject(client: ObjectClient, desired: DesiredObject)
   }
 }
 
-/** Whether the dry-run of desired equals live (normalised): then there is nothing to write. */
-export function inSync(dryRun: KubernetesObject, live: KubernetesObject | undefined): boolean {
-  return live !== undefined && sameObject(dryRun as unknown as JsonObject, live as unknown as JsonObject);
+/** fingerprintOf a dry-run answer (or any object the API returned). */
+export function objectFingerprint(object: KubernetesObject): string {
+  return fingerprintOf(object as unknown as JsonObject);
 }
 
 /**
- * Applies one object unless its dry-run equals live: unchanged (no write), created (201) or
- * configured (200).
+ * Applies one object unless its dry-run equals live (compared by fingerprint): unchanged (no
+ * write), created (201) or configured (200).
  */
 export async function applyIfChanged(
   client: ObjectClient,
   desired: DesiredObject,
-  dryRun: KubernetesObject,
-  live: KubernetesObject | undefined,
+  dryRunFingerprint: string,
+  liveFingerprint: string | undefined,
 ): Promise<ObjectOutcome> {
-  if (inSync(dryRun, live)) return { entry: { ref: desired.ref, action: 'unchanged' }, transient: false };
+  if (liveFingerprint !== undefined && liveFingerprint === dryRunFingerprint) return { entry: { ref: desired.ref, action: 'unchanged' }, transient: false };
   try {
     const applied = await client.apply(desired.object);
     return { entry: { ref: desired.ref, action: applied.httpStatus === 201 ? 'created' : 'configured' }, transient: false, written: applied.object };

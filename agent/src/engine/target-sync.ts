@@ -11,7 +11,8 @@ import { fetchManifests } from '../source/fetch-manifests';
 import type { GitCache } from '../source/git-cache';
 import { SourceError, type SourceLimits } from '../source/limits';
 import type { Manifest } from '../source/manifest-reader';
-import { applyIfChanged, dryRunObject, inSync, type ObjectOutcome } from './apply-object';
+import type { InSyncMark } from '../drift/drift-monitor';
+import { applyIfChanged, dryRunObject, objectFingerprint, type ObjectOutcome } from './apply-object';
 import { formatRef, type ChangeSetEntry, type ObjectRef, type TargetSyncResult } from './change-set';
 import { conflictMessage, type Claims } from './claims';
 import { mapConcurrently } from './concurrency';
@@ -47,8 +48,17 @@ export interface TargetSyncOutcome {
   desired: DesiredObject[];
   /** Bundles that must sync again to report a conflict this sync found or cleared. */
   contestedWith: string[];
-  /** Objects known to be in sync after this sync (written ones as the API answered): drift checks start from them. */
-  inSync: KubernetesObject[];
+  /** Objects known to be in sync after this sync (written ones as the API answered), as fingerprints: drift checks start from them. */
+  inSync: InSyncMark[];
+}
+
+/**
+ * What is kept of a dry-run until its object is applied: its fingerprint, and the answer
+ * itself only where a diff will be shown without a write (a suspended target).
+ */
+interface DryRunKept {
+  fingerprint: string;
+  object?: KubernetesObject;
 }
 
 /**
@@ -106,11 +116,12 @@ export async function syncTarget(target: Target, revision: string, deps: TargetS
   // are dry-run again after the definitions stage, before any of them is applied.
   const awaitsNamespace = (o: DesiredObject, outcome: ObjectOutcome): boolean =>
     o.namespaced && bundleNamespaces.has(o.ref.namespace) && (outcome.entry.error ?? '').includes('(NotFound)');
-  const dryRuns = new Map<DesiredObject, KubernetesObject>();
+  const dryRuns = new Map<DesiredObject, DryRunKept>();
+  const keep = (object: KubernetesObject): DryRunKept => ({ fingerprint: objectFingerprint(object), ...(target.suspend ? { object } : {}) });
   const dryRunFailures: ObjectOutcome[] = [];
   await mapConcurrently(objects.filter((o) => o.served), deps.concurrency, async (object) => {
     const dry = await dryRunObject(deps.client, object);
-    if (dry.ok) dryRuns.set(object, dry.object);
+    if (dry.ok) dryRuns.set(object, keep(dry.object));
     else if (!awaitsNamespace(object, dry.outcome)) dryRunFailures.push(dry.outcome);
   });
   const invalid = [...failures, ...dryRunFailures.map((o) => o.entry)];
@@ -127,7 +138,7 @@ export async function syncTarget(target: Target, revision: string, deps: TargetS
       const live = deps.live.get(object.ref);
       const dry = dryRuns.get(object);
       const entry: ChangeSetEntry = { ref: object.ref, action: 'skipped', reason: 'target suspended', health: healthOf(deps.live, { ref: object.ref, action: 'skipped' }) };
-      if (dry && !inSync(dry, live)) entry.driftDiff = driftDiff(live as JsonObject | undefined, dry as unknown as JsonObject);
+      if (dry?.object && deps.live.fingerprint(object.ref) !== dry.fingerprint) entry.driftDiff = driftDiff(live as JsonObject | undefined, dry.object as unknown as JsonObject);
       return entry;
     });
     return { result: finish('suspended', 'suspended: nothing applied or pruned', changes), retryable: false, desired: objects, contestedWith, inSync: [] };
@@ -135,7 +146,7 @@ export async function syncTarget(target: Target, revision: string, deps: TargetS
 
   // 3. Apply in stages, skipping what equals live.
   const outcomes: ObjectOutcome[] = [...conflicts.entries()].map(([object, error]) => ({ entry: { ref: object.ref, action: 'failed', error }, transient: false }));
-  const inSyncObjects: KubernetesObject[] = [];
+  const inSyncObjects: InSyncMark[] = [];
   let stopped = false;
   const stages = orderForApply(objects.filter((o) => !conflicts.has(o)));
   for (const [index, stage] of stages.entries()) {
@@ -144,7 +155,7 @@ export async function syncTarget(target: Target, revision: string, deps: TargetS
       continue;
     }
     if (index > 0 || !stage.some(isDefinition)) {
-      const late = await dryRunDeferred(stages.slice(index).flat(), dryRuns, deps);
+      const late = await dryRunDeferred(stages.slice(index).flat(), dryRuns, keep, deps);
       if (late.length > 0) {
         const failedRefs = new Set(late.map((o) => o.entry.ref));
         outcomes.push(...late);
@@ -158,13 +169,14 @@ export async function syncTarget(target: Target, revision: string, deps: TargetS
       if (!dry) {
         const late = await dryRunObject(deps.client, object);
         if (!late.ok) return late.outcome;
-        dry = late.object;
+        dry = keep(late.object);
       }
-      const live = deps.live.get(object.ref);
-      const outcome = await applyIfChanged(deps.client, object, dry, live);
-      const good = outcome.written ?? (outcome.entry.action === 'unchanged' ? live : undefined);
-      if (good) inSyncObjects.push(good);
-      return outcome;
+      dryRuns.delete(object); // nothing of it is needed once applied
+      const live = deps.live.fingerprint(object.ref);
+      const outcome = await applyIfChanged(deps.client, object, dry.fingerprint, live);
+      const good = outcome.written ? objectFingerprint(outcome.written) : outcome.entry.action === 'unchanged' ? live : undefined;
+      if (good !== undefined) inSyncObjects.push({ key: inventoryKey(object.ref), fingerprint: good });
+      return { entry: outcome.entry, transient: outcome.transient };
     });
     outcomes.push(...applied);
     const crds = stage.filter((o, i) => isCrd(o.object) && applied[i]!.entry.action !== 'failed').map((o) => o.ref);
@@ -207,12 +219,17 @@ export async function syncTarget(target: Target, revision: string, deps: TargetS
 }
 
 /** Dry-runs the objects that could not be dry-run before the definitions stage; their failures. */
-async function dryRunDeferred(objects: readonly DesiredObject[], dryRuns: Map<DesiredObject, KubernetesObject>, deps: TargetSyncDeps): Promise<ObjectOutcome[]> {
+async function dryRunDeferred(
+  objects: readonly DesiredObject[],
+  dryRuns: Map<DesiredObject, DryRunKept>,
+  keep: (answer: KubernetesObject) => DryRunKept,
+  deps: TargetSyncDeps,
+): Promise<ObjectOutcome[]> {
   const failures: ObjectOutcome[] = [];
   await mapConcurrently(objects.filter((o) => !dryRuns.has(o)), deps.concurrency, async (object) => {
     if (!object.served) await deps.live.ensure(object.ref.apiVersion, object.ref.kind).catch(() => {});
     const dry = await dryRunObject(deps.client, object);
-    if (dry.ok) dryRuns.set(object, dry.object);
+    if (dry.ok) dryRuns.set(object, keep(dry.object));
     else failures.push(dry.outcome);
   });
   return failures;

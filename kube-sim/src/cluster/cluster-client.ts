@@ -30,9 +30,10 @@ export class ClusterClient {
     return request && this.api.find(request);
   }
 
-  list(apiVersion: string, kind: string, namespace?: string): KubeObject[] {
+  /** Objects of a kind (copies); `where`, if given, picks them before they are copied (read only). */
+  list(apiVersion: string, kind: string, namespace?: string, where?: (stored: Readonly<KubeObject>) => boolean): KubeObject[] {
     const type = this.type(apiVersion, kind);
-    return type ? this.api.store.list(this.api.typeKey(type), namespace) : [];
+    return type ? this.api.store.list(this.api.typeKey(type), namespace, where) : [];
   }
 
   /** Lists every stored object of every type (garbage collection, namespace cleanup). */

@@ -32,6 +32,12 @@ export interface SimClusterOptions {
   failureMarkers?: Partial<ImageFailureMarkers>;
   /** Store events kept for watches from an old resourceVersion (default 1000); older ones get 410 Gone. */
   watchHistoryLimit?: number;
+  /**
+   * Models the round trip to a remote API server: every HTTP request is handled this many ms
+   * after it arrives, without holding up the others (they overlap, as a real API server
+   * serves them in parallel). Default 0: handled at once. For benchmarks.
+   */
+  requestLatencyMs?: number;
 }
 
 export interface SimCluster {
@@ -65,7 +71,9 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
   const kubeSystemUid = String((system.get('v1', 'Namespace', undefined, 'kube-system') as KubeObject).metadata['uid']);
 
   let address = '';
-  const server = new DualProtocolServer(createApiHandler(api, { token, serverAddress: () => address, bookmarkIntervalMs: 5000 }), tlsIdentity());
+  const handler = createApiHandler(api, { token, serverAddress: () => address, bookmarkIntervalMs: 5000 });
+  const latency = options.requestLatencyMs ?? 0;
+  const server = new DualProtocolServer(latency > 0 ? (req, res) => void setTimeout(() => handler(req, res), latency) : handler, tlsIdentity());
   const port = await server.listen(options.port ?? 0, host);
   address = `${host}:${port}`;
   const url = `http://${host}:${port}`;

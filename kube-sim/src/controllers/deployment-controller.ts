@@ -50,7 +50,7 @@ export class DeploymentController implements Controller {
     let deployment = this.client.get('apps/v1', 'Deployment', namespace, name);
     if (!deployment) return;
     const rollout = rolloutSpec(deployment);
-    const owned = this.client.list('apps/v1', 'ReplicaSet', namespace).filter((rs) => isOwnedBy(rs, deployment!)).sort(byAge);
+    const owned = this.client.list('apps/v1', 'ReplicaSet', namespace, (rs) => isOwnedBy(rs, deployment!)).sort(byAge);
     const hash = templateHash(spec(deployment)['template']);
     let current = owned.find((rs) => (rs.metadata['labels'] as JsonObject | undefined)?.['pod-template-hash'] === hash);
     const old = owned.filter((rs) => rs !== current);

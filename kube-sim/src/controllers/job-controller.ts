@@ -44,7 +44,7 @@ export class JobController implements Controller {
     const completions = Number(spec['completions'] ?? 1);
     const parallelism = Number(spec['parallelism'] ?? 1);
     const backoffLimit = Number(spec['backoffLimit'] ?? 6);
-    const pods = this.client.list('v1', 'Pod', namespace).filter((p) => isOwnedBy(p, job) && !p.metadata['deletionTimestamp']);
+    const pods = this.client.list('v1', 'Pod', namespace, (p) => isOwnedBy(p, job) && !p.metadata['deletionTimestamp']);
     const succeeded = pods.filter((p) => phaseOf(p) === 'Succeeded').length;
     const failedPods = pods.filter((p) => phaseOf(p) === 'Failed');
     const active = pods.filter((p) => phaseOf(p) !== 'Succeeded' && phaseOf(p) !== 'Failed');

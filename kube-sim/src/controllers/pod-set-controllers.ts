@@ -34,7 +34,7 @@ abstract class PodSetController implements Controller {
     if (!owner || owner.metadata['deletionTimestamp']) return;
     const spec = owner['spec'] as JsonObject;
     const wanted = this.podNames(owner);
-    const pods = this.client.list('v1', 'Pod', namespace).filter((p) => isOwnedBy(p, owner) && !p.metadata['deletionTimestamp']);
+    const pods = this.client.list('v1', 'Pod', namespace, (p) => isOwnedBy(p, owner) && !p.metadata['deletionTimestamp']);
     const revision = `${name}-${templateHash(spec['template'])}`;
     const ordered = this.kind === 'StatefulSet' && spec['podManagementPolicy'] !== 'Parallel';
     for (const [i, podName] of wanted.entries()) {

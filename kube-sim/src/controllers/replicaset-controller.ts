@@ -34,7 +34,7 @@ export class ReplicaSetController implements Controller {
     if (!rs || rs.metadata['deletionTimestamp']) return;
     const spec = rs['spec'] as JsonObject;
     const desired = Number(spec['replicas'] ?? 1);
-    const pods = this.client.list('v1', 'Pod', namespace).filter((p) => isOwnedBy(p, rs) && !p.metadata['deletionTimestamp']);
+    const pods = this.client.list('v1', 'Pod', namespace, (p) => isOwnedBy(p, rs) && !p.metadata['deletionTimestamp']);
     for (let i = pods.length; i < desired; i++) this.client.create(podFromTemplate(rs, spec['template'] as JsonObject));
     for (const extra of [...pods].sort(deletionOrder).slice(0, Math.max(0, pods.length - desired))) this.client.delete(extra);
     // Like the real controller, status counts the Pods as listed before this sync's changes;

@@ -44,12 +44,18 @@ export class ObjectStore {
     return found && clone(found);
   }
 
-  /** Objects of a type sorted by namespace then name (etcd key order); all namespaces when undefined. */
-  list(typeKey: string, namespace?: string): KubeObject[] {
+  /**
+   * Objects of a type sorted by namespace then name (etcd key order); all namespaces when
+   * undefined. `where` (optional) looks at the stored objects — read only — and only those it
+   * keeps are copied: a controller looking for the few objects it owns does not pay a copy of
+   * the whole namespace.
+   */
+  list(typeKey: string, namespace?: string, where?: (stored: Readonly<KubeObject>) => boolean): KubeObject[] {
     const byKey = this.objects.get(typeKey);
     if (!byKey) return [];
+    const prefix = `${namespace}/`;
     return [...byKey.entries()]
-      .filter(([key]) => namespace === undefined || key.startsWith(`${namespace}/`))
+      .filter(([key, o]) => (namespace === undefined || key.startsWith(prefix)) && (where === undefined || where(o)))
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([, o]) => clone(o));
   }
