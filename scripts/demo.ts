@@ -73,10 +73,13 @@ async function main(): Promise<void> {
   const hubDir = join(root, 'hub');
   await rm(hubDir, { recursive: true, force: true });
   const bootstrapToken = randomBytes(24).toString('base64url');
+  // The admin API needs a token: ADMIN_TOKEN when given, else a new one, printed below for curl and the CLI.
+  const adminToken = process.env.ADMIN_TOKEN ?? `demo-${randomBytes(24).toString('base64url')}`;
 
   const hub: RunningHub = await startHub({
     fleetRepoUrl: repo.url,
     bootstrapToken,
+    adminToken,
     dataDir: hubDir,
     httpPort,
     grpcPort,
@@ -114,7 +117,9 @@ async function main(): Promise<void> {
   }
 
   const header = [
-    `gitfleet demo — hub API ${hub.httpUrl}/api/v1/clusters   (gRPC ${hub.grpcAddress})`,
+    `gitfleet demo — dashboard ${hub.httpUrl}/#token=${adminToken}`,
+    `hub API ${hub.httpUrl}/api/v1 (docs ${hub.httpUrl}/api/docs), gRPC ${hub.grpcAddress}; admin token: ${adminToken}`,
+    `CLI: GITFLEET_HUB=${hub.httpUrl} GITFLEET_TOKEN=${adminToken} node dist/cli/src/main.js status`,
     `fleet repo work tree: ${repo.workPath}  (edit, git commit, git push: changes reach the clusters)`,
     `kubeconfigs: ${join(root, 'clusters')}/<cluster>.kubeconfig   (kubectl --kubeconfig … get all -A)`,
   ].join('\n');
@@ -124,7 +129,7 @@ async function main(): Promise<void> {
 
   for (;;) {
     try {
-      const items = await fetchClusters(hub.httpUrl);
+      const items = await fetchClusters(hub.httpUrl, adminToken);
       const head = await repo.head();
       const table = renderStatusTable(items);
       if (interactive) {

@@ -7,11 +7,23 @@ export interface ClusterSummary {
   bundles: { bundle: string; desiredCommit: string | null; commit: string | null; phase: string }[];
 }
 
-export async function fetchClusters(httpUrl: string): Promise<ClusterSummary[]> {
-  const res = await fetch(`${httpUrl}/api/v1/clusters`);
+/** Every cluster, page by page, read with an API token (at least viewer). */
+export async function fetchClusters(httpUrl: string, apiToken: string): Promise<ClusterSummary[]> {
+  const items: ClusterSummary[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await fetchPage(httpUrl, apiToken, cursor);
+    items.push(...page.items);
+    cursor = page.next;
+  } while (cursor !== null);
+  return items;
+}
+
+async function fetchPage(httpUrl: string, apiToken: string, cursor: string | null): Promise<{ items: ClusterSummary[]; next: string | null }> {
+  const query = cursor === null ? '?limit=500' : `?limit=500&cursor=${encodeURIComponent(cursor)}`;
+  const res = await fetch(`${httpUrl}/api/v1/clusters${query}`, { headers: { authorization: `Bearer ${apiToken}` } });
   if (!res.ok) throw new Error(`GET /api/v1/clusters answered ${res.status}`);
-  const body = (await res.json()) as { items: ClusterSummary[] };
-  return body.items;
+  return (await res.json()) as { items: ClusterSummary[]; next: string | null };
 }
 
 /** Every expected cluster is connected and every bundle it should run is synced at `commit`. */

@@ -24,7 +24,8 @@ describe('startHub without DATABASE_URL: embedded PostgreSQL', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  const options = () => ({ dataDir, fleetRepoUrl: repo.url, bootstrapToken, httpPort: 0, grpcPort: 0, logLevel: 'silent' });
+  const adminToken = randomBytes(24).toString('hex');
+  const options = () => ({ dataDir, fleetRepoUrl: repo.url, bootstrapToken, adminToken, httpPort: 0, grpcPort: 0, logLevel: 'silent' });
 
   it('keeps its data in dataDir across a restart', async () => {
     const first = await startHub(options());
@@ -52,7 +53,7 @@ describe('startHub without DATABASE_URL: embedded PostgreSQL', () => {
     const second = await startHub(options());
     const again = new TestAgent(second.grpcAddress);
     try {
-      const res = await fetch(`${second.httpUrl}/api/v1/clusters/embedded`);
+      const res = await fetch(`${second.httpUrl}/api/v1/clusters/embedded`, { headers: { authorization: `Bearer ${adminToken}` } });
       expect(res.status).toBe(200);
       const body = (await res.json()) as { id: string; targetSet: { revision: string }; bundles: { bundle: string; commit: string; lastKnownPhase: string }[] };
       expect(body.id).toBe(clusterId);

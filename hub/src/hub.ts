@@ -7,6 +7,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { DestinationStream } from 'pino';
 import { JsonErrorsFilter } from './admin/json-errors.filter';
 import { AppModule } from './app.module';
+import { auditTrail } from './audit/audit-trail';
+import { AuditService } from './audit/audit.service';
 import { resolveHubConfig, type HubConfig } from './config/hub-config';
 import type { DatabaseConnection } from './database/data-source-options';
 import { EmbeddedPostgres } from './database/embedded-postgres';
@@ -50,6 +52,7 @@ export async function launchHub(
       rawBody: true,
     });
     app.disable('x-powered-by');
+    app.use(auditTrail(app.get(AuditService)));
     app.useGlobalFilters(new JsonErrorsFilter(logger));
     await app.listen(config.httpPort, config.httpHost);
   } catch (error) {

@@ -64,6 +64,7 @@ async function main(): Promise<void> {
     dataDir: join(work, 'hub'),
     fleetRepoUrl: repo.url,
     bootstrapToken: token,
+    adminToken: token,
     httpPort: 0,
     grpcPort: 0,
     fleetPollIntervalMs: POLL_MS,
@@ -89,14 +90,14 @@ async function main(): Promise<void> {
       );
     }
     let head = await repo.head();
-    await waitUntil(async () => isFleetSynced(await fetchClusters(hub.httpUrl), head, CLUSTERS), 120_000, 'first sync');
+    await waitUntil(async () => isFleetSynced(await fetchClusters(hub.httpUrl, token), head, CLUSTERS), 120_000, 'first sync');
     console.log(`fleet-fanout: ${CLUSTERS} clusters registered and synced from cold start in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
     const latencies: number[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       const t0 = Date.now();
       head = await repo.commit({ 'apps/app/app.yaml': manifests(round) }, `round ${round}`);
-      await waitUntil(async () => isFleetSynced(await fetchClusters(hub.httpUrl), head, CLUSTERS), 60_000, `round ${round}`);
+      await waitUntil(async () => isFleetSynced(await fetchClusters(hub.httpUrl, token), head, CLUSTERS), 60_000, `round ${round}`);
       latencies.push(Date.now() - t0);
     }
     const sorted = [...latencies].sort((a, b) => a - b);

@@ -46,8 +46,10 @@ describe('credentials taken away by the hub', () => {
   let workDir: string;
   const bootstrapToken = randomBytes(24).toString('hex');
 
-  const view = async (): Promise<ClusterView> => (await (await fetch(`${hub.httpUrl}/api/v1/clusters/delta`)).json()) as ClusterView;
-  const post = (path: string) => fetch(`${hub.httpUrl}/api/v1/clusters/delta/${path}`, { method: 'POST' });
+  const adminToken = randomBytes(24).toString('hex');
+  const headers = { authorization: `Bearer ${adminToken}` };
+  const view = async (): Promise<ClusterView> => (await (await fetch(`${hub.httpUrl}/api/v1/clusters/delta`, { headers })).json()) as ClusterView;
+  const post = (path: string) => fetch(`${hub.httpUrl}/api/v1/clusters/delta/${path}`, { method: 'POST', headers });
   const storedCredential = async (): Promise<string | undefined> => {
     const kc = new k8s.KubeConfig();
     kc.loadFromString(cluster.kubeconfig);
@@ -70,6 +72,7 @@ describe('credentials taken away by the hub', () => {
       dataDir: join(workDir, 'hub'),
       fleetRepoUrl: repo.url,
       bootstrapToken,
+      adminToken,
       httpPort: 0,
       grpcPort: 0,
       fleetPollIntervalMs: 300,

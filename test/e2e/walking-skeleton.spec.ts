@@ -85,8 +85,11 @@ interface ClusterView {
   }[];
 }
 
+/** The hub's ADMIN_TOKEN: the API answers nothing without a token. */
+const ADMIN_TOKEN = randomBytes(24).toString('hex');
+
 async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
-  const res = await fetch(url);
+  const res = await fetch(url, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   return { status: res.status, body: (await res.json()) as T };
 }
 
@@ -131,6 +134,7 @@ describe('walking skeleton: fleet repo → hub → agents → clusters → statu
       dataDir: join(workDir, 'hub'),
       fleetRepoUrl: repo.url,
       bootstrapToken,
+      adminToken: ADMIN_TOKEN,
       httpPort: 0,
       grpcPort: 0,
       fleetPollIntervalMs: 300,

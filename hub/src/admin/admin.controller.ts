@@ -1,4 +1,8 @@
-import { Controller, Get, Inject, NotFoundException, Param } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
+import type { Principal } from '../auth/principal';
+import type { ScopeFilter } from '../auth/scope-filter';
+import { bundleNotFound, ScopeService } from '../auth/scope.service';
 import { ClustersService } from '../clusters/clusters.service';
 import { HUB_CONFIG } from '../config/config.module';
 import type { HubConfig } from '../config/hub-config';
@@ -6,9 +10,14 @@ import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
 import { PlacementService } from '../placement/placement.service';
 import { RolloutStore } from '../rollout/rollout-store';
 import { StatusService } from '../status/status.service';
+import { bundleFilter, clusterFilter } from './list-filters';
+import { pageOf, type Page } from './list-query';
 import { bundleViews, statusesByCluster, clusterDetailView, clusterView, type BundleView, type ClusterDetailView, type ClusterView, type ViewContext } from './views';
 
-/** Read-only REST API over clusters and bundles. */
+type ListQuery = Record<string, unknown>;
+
+/** Read-only REST API over clusters and bundles, as far as the caller's scope reaches. */
+@Roles('viewer')
 @Controller('api/v1')
 export class AdminController {
   constructor(
@@ -17,39 +26,78 @@ export class AdminController {
     private readonly status: StatusService,
     private readonly fleet: FleetRepoService,
     private readonly rollouts: RolloutStore,
+    private readonly scope: ScopeService,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
   ) {}
 
+  /** Filters: `label=k=v` (repeatable), `selector=`, `state`, `connectivity`, `phase` (of any bundle). */
   @Get('clusters')
-  async listClusters(): Promise<{ items: ClusterView[] }> {
-    const [clusters, targetSets, statuses, ctx] = await Promise.all([this.clusters.list(), this.placement.all(), this.status.all(), this.context()]);
+  async listClusters(@CurrentPrincipal() principal: Principal, @Query() query: ListQuery): Promise<Page<ClusterView>> {
+    const matches = clusterFilter(query);
+    const [clusters, targetSets, statuses, ctx, scope] = await Promise.all([
+      this.clusters.list(),
+      this.placement.all(),
+      this.status.all(),
+      this.context(),
+      this.scope.filterFor(principal),
+    ]);
     const targetSetOf = new Map(targetSets.map((t) => [t.clusterId, t]));
     const statusesOf = statusesByCluster(statuses);
-    return { items: clusters.map((c) => clusterView(c, targetSetOf.get(c.id), statusesOf.get(c.id) ?? [], ctx)) };
+    const views = clusters
+      .filter((c) => scope.canSeeCluster(c))
+      .map((c) => withVisibleBundles(clusterView(c, targetSetOf.get(c.id), statusesOf.get(c.id) ?? [], ctx), scope))
+      .filter(matches);
+    return pageOf(views, (v) => v.name, query);
   }
 
   @Get('clusters/:name')
-  async getCluster(@Param('name') name: string): Promise<ClusterDetailView> {
-    const cluster = await this.clusters.findByName(name);
-    if (cluster === null) throw new NotFoundException({ code: 'cluster_not_found', message: `no cluster named "${name.slice(0, 63)}"` });
-    const [targetSet, statuses, ctx] = await Promise.all([this.placement.ofCluster(cluster.id), this.status.ofCluster(cluster.id), this.context()]);
-    return clusterDetailView(cluster, targetSet ?? undefined, statuses, ctx);
+  async getCluster(@CurrentPrincipal() principal: Principal, @Param('name') name: string): Promise<ClusterDetailView> {
+    const cluster = await this.scope.visibleCluster(principal, name);
+    const [targetSet, statuses, ctx, scope] = await Promise.all([
+      this.placement.ofCluster(cluster.id),
+      this.status.ofCluster(cluster.id),
+      this.context(),
+      this.scope.filterFor(principal),
+    ]);
+    return withVisibleBundles(clusterDetailView(cluster, targetSet ?? undefined, statuses, ctx), scope);
   }
 
+  /** Filters: `name`, `phase` (on any of its clusters). */
   @Get('bundles')
-  async listBundles(): Promise<{ items: BundleView[] }> {
-    const [bundles, clusters, targetSets, statuses, pins, ctx] = await Promise.all([
+  async listBundles(@CurrentPrincipal() principal: Principal, @Query() query: ListQuery): Promise<Page<BundleView>> {
+    const matches = bundleFilter(query);
+    return pageOf((await this.visibleBundles(principal)).filter(matches), (b) => b.name, query);
+  }
+
+  @Get('bundles/:name')
+  async getBundle(@CurrentPrincipal() principal: Principal, @Param('name') name: string): Promise<BundleView> {
+    const bundle = (await this.visibleBundles(principal)).find((b) => b.name === name);
+    if (bundle === undefined) throw bundleNotFound(name);
+    return bundle;
+  }
+
+  /** Bundles the scope allows, each with the clusters the scope allows; none of them visible → the bundle is not either. */
+  private async visibleBundles(principal: Principal): Promise<BundleView[]> {
+    const [bundles, clusters, targetSets, statuses, pins, ctx, scope] = await Promise.all([
       this.fleet.currentBundles(),
       this.clusters.list(),
       this.placement.all(),
       this.status.all(),
       this.rollouts.pins(),
       this.context(),
+      this.scope.filterFor(principal),
     ]);
-    return { items: bundleViews(bundles, clusters, targetSets, statuses, pins, ctx) };
+    const visible = bundles.filter((b) => scope.canSeeBundle(b.name));
+    return bundleViews(visible, clusters.filter((c) => scope.canSeeCluster(c)), targetSets, statuses, pins, ctx).filter(
+      (b) => !scope.limitsClusters || b.clusters.length > 0,
+    );
   }
 
   private async context(): Promise<ViewContext> {
     return { heartbeatIntervalMs: this.config.heartbeatIntervalMs, rollouts: await this.rollouts.rollouts(), now: Date.now() };
   }
+}
+
+function withVisibleBundles<T extends { bundles: { bundle: string }[] }>(view: T, scope: ScopeFilter): T {
+  return scope.limitsBundles ? { ...view, bundles: view.bundles.filter((b) => scope.canSeeBundle(b.bundle)) } : view;
 }

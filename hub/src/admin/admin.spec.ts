@@ -114,6 +114,7 @@ describe('admin: the REST API', () => {
           bundles: [{ bundle: 'web', desiredCommit: commit, commit: null, phase: 'unknown', health: 'unknown', driftCount: 0, lastReportAt: null, rollout: null }],
         },
       ],
+      next: null,
     });
   });
 
@@ -221,6 +222,7 @@ describe('admin: the REST API', () => {
           summary: { total: 2, synced: 1, failed: 0, pending: 0, 'rolling-out': 0, paused: 0, suspended: 0, waiting: 0, unknown: 1 },
         },
       ],
+      next: null,
     });
   });
 

@@ -1,4 +1,7 @@
 import { Controller, HttpCode, HttpException, HttpStatus, Param, Post } from '@nestjs/common';
+import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
+import type { Principal } from '../auth/principal';
+import { ScopeService } from '../auth/scope.service';
 import type { ClusterEntity } from '../clusters/cluster.entity';
 import { ClusterActionError, ClustersService } from '../clusters/clusters.service';
 
@@ -10,26 +13,35 @@ export interface ClusterStateView {
   stateChangedAt: string | null;
 }
 
-/** Operator actions on one cluster's identity. */
+/** Actions on one cluster's identity: approving is an operator's, revoking and rotating an admin's. */
 @Controller('api/v1/clusters/:name')
 export class ClusterActionsController {
-  constructor(private readonly clusters: ClustersService) {}
+  constructor(
+    private readonly clusters: ClustersService,
+    private readonly scope: ScopeService,
+  ) {}
 
   @Post('approve')
+  @Roles('operator')
   @HttpCode(200)
-  approve(@Param('name') name: string): Promise<ClusterStateView> {
+  async approve(@CurrentPrincipal() principal: Principal, @Param('name') name: string): Promise<ClusterStateView> {
+    await this.scope.controllableCluster(principal, name);
     return stateView(this.clusters.approve(name));
   }
 
   @Post('revoke')
+  @Roles('admin')
   @HttpCode(200)
-  revoke(@Param('name') name: string): Promise<ClusterStateView> {
+  async revoke(@CurrentPrincipal() principal: Principal, @Param('name') name: string): Promise<ClusterStateView> {
+    await this.scope.controllableCluster(principal, name);
     return stateView(this.clusters.revoke(name));
   }
 
   @Post('rotate-credential')
+  @Roles('admin')
   @HttpCode(200)
-  rotate(@Param('name') name: string): Promise<ClusterStateView> {
+  async rotate(@CurrentPrincipal() principal: Principal, @Param('name') name: string): Promise<ClusterStateView> {
+    await this.scope.controllableCluster(principal, name);
     return stateView(this.clusters.rotateCredential(name));
   }
 }

@@ -1,10 +1,13 @@
 import { Controller, Get, HttpCode, HttpException, HttpStatus } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { Public } from '../auth/auth.decorators';
 import { GrpcServer } from '../gateway/grpc-server';
 
 const DATABASE_CHECK_TIMEOUT_MS = 2_000;
 
+/** Probes for orchestrators: public, like /metrics. */
+@Public()
 @Controller()
 export class HealthController {
   constructor(

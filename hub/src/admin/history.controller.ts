@@ -1,31 +1,35 @@
-import { Controller, Get, HttpException, HttpStatus, Query } from '@nestjs/common';
-import { MAX_HISTORY_LIMIT, type DeploymentView } from '../status/deployment-history';
+import { Controller, Get, Query } from '@nestjs/common';
+import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
+import type { Principal } from '../auth/principal';
+import { ScopeService } from '../auth/scope.service';
+import { ClustersService } from '../clusters/clusters.service';
+import type { DeploymentView } from '../status/deployment-history';
 import { StatusService } from '../status/status.service';
+import { invalidArgument, limitOf, scopedPage, textParam, type Page } from './list-query';
 
-const DEFAULT_LIMIT = 50;
-
-/** Deployment history: newest first, `next` is the `before` of the following page. */
+/** Deployment history: newest first; `next` is the `cursor` (or `before`) of the following page. */
+@Roles('viewer')
 @Controller('api/v1/history')
 export class HistoryController {
-  constructor(private readonly status: StatusService) {}
+  constructor(
+    private readonly status: StatusService,
+    private readonly clusters: ClustersService,
+    private readonly scope: ScopeService,
+  ) {}
 
   @Get()
-  history(
-    @Query('cluster') cluster?: string,
-    @Query('bundle') bundle?: string,
-    @Query('limit') limit?: string,
-    @Query('before') before?: string,
-  ): Promise<{ items: DeploymentView[]; next: string | null }> {
-    const bad = (message: string) => new HttpException({ code: 'bad_request', message }, HttpStatus.BAD_REQUEST);
-    if (limit !== undefined && (!/^\d{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > MAX_HISTORY_LIMIT)) {
-      throw bad(`limit must be from 1 to ${MAX_HISTORY_LIMIT}`);
-    }
-    if (before !== undefined && !/^\d{1,18}$/.test(before)) throw bad('before must be the `next` value of a previous page');
-    return this.status.history({
-      cluster: typeof cluster === 'string' && cluster !== '' ? cluster : undefined,
-      bundle: typeof bundle === 'string' && bundle !== '' ? bundle : undefined,
-      limit: limit === undefined ? DEFAULT_LIMIT : Number(limit),
-      before,
-    });
+  async history(@CurrentPrincipal() principal: Principal, @Query() query: Record<string, unknown>): Promise<Page<DeploymentView>> {
+    const cluster = textParam('cluster', query.cluster);
+    const bundle = textParam('bundle', query.bundle);
+    const limit = limitOf(query.limit);
+    const before = textParam('cursor', query.cursor) ?? textParam('before', query.before);
+    if (before !== undefined && !/^\d{1,18}$/.test(before)) throw invalidArgument('cursor must be the `next` value of a previous page');
+    if (principal.scope === null) return this.status.history({ cluster, bundle, limit, before });
+
+    // A scoped token reads the history through its scope: whole pages, filtered, until one of its own is full.
+    const [filter, clusters] = await Promise.all([this.scope.filterFor(principal), this.clusters.list()]);
+    const labelsOf = new Map(clusters.map((c) => [c.name, c.labels]));
+    const visible = (d: DeploymentView) => filter.canSeeBundle(d.bundle) && labelsOf.has(d.cluster) && filter.canSeeCluster({ name: d.cluster, labels: labelsOf.get(d.cluster)! });
+    return scopedPage((cursor) => this.status.history({ cluster, bundle, limit, before: cursor }), visible, (d) => d.id, limit, before);
   }
 }

@@ -26,7 +26,10 @@ export class JsonErrorsFilter implements ExceptionFilter {
 
 function codeOf(status: number): string {
   if (status === HttpStatus.NOT_FOUND) return 'not_found';
-  if (status === HttpStatus.BAD_REQUEST) return 'bad_request';
+  if (status === HttpStatus.BAD_REQUEST) return 'invalid_argument';
+  if (status === HttpStatus.UNAUTHORIZED) return 'unauthenticated';
+  if (status === HttpStatus.FORBIDDEN) return 'forbidden';
+  if (status === HttpStatus.PAYLOAD_TOO_LARGE) return 'payload_too_large';
   if (status === HttpStatus.SERVICE_UNAVAILABLE) return 'unavailable';
   return `http_${status}`;
 }

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { HUB_CONFIG } from '../config/config.module';
 import type { HubConfig } from '../config/hub-config';
+import { PresenceEvents } from '../events/presence-events.service';
 import { LOGGER, type Logger } from '../logging/logger';
 import { ClusterEntity } from './cluster.entity';
 import { lastSeenFlushMs } from './connectivity';
@@ -24,6 +25,7 @@ export class ClusterPresenceService implements OnModuleInit, BeforeApplicationSh
     @InjectRepository(ClusterEntity) private readonly clusters: Repository<ClusterEntity>,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
     @Inject(LOGGER) logger: Logger,
+    private readonly events: PresenceEvents,
   ) {
     this.log = logger.child({ module: 'clusters' });
   }
@@ -36,10 +38,12 @@ export class ClusterPresenceService implements OnModuleInit, BeforeApplicationSh
   }
 
   connected(clusterId: string): Promise<void> {
+    this.events.connected(clusterId);
     return this.setConnected(clusterId, true);
   }
 
   disconnected(clusterId: string): Promise<void> {
+    this.events.disconnected(clusterId);
     return this.setConnected(clusterId, false);
   }
 

@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, Repository } from 'typeorm';
+import { FleetEventsService } from '../events/fleet-events.service';
 import { Listeners } from '../events/listeners';
 import { LOGGER, type Logger } from '../logging/logger';
 import { BootstrapTokensService } from './bootstrap-tokens.service';
@@ -64,6 +65,7 @@ export class ClustersService {
     private readonly tokens: BootstrapTokensService,
     @Inject(CLUSTER_SETTINGS) private readonly settings: ClusterSettings,
     @Inject(LOGGER) logger: Logger,
+    private readonly events: FleetEventsService,
   ) {
     this.log = logger.child({ module: 'clusters' });
     this.registered = new Listeners((error) => this.log.error({ err: error }, 'reacting to a registration failed'));
@@ -111,6 +113,8 @@ export class ClustersService {
     }
     const { name, state } = rows[0];
     this.log.info({ cluster: name, clusterId: id, reRegistration: known !== null, state, token: token.kind }, 'cluster registered');
+    this.events.recordQuietly({ type: 'cluster.registered', severity: 'info', cluster: name, bundle: null, commit: null,
+      message: `cluster ${name} ${known === null ? 'registered' : 're-registered'} (${state})`, details: { reRegistration: known !== null, state, labels: request.labels } });
     if (known !== null) await this.credentialInvalidated.emit({ clusterId: id, reason: 'credential rotated by a re-registration' });
     if (state === 'active') await this.registered.emit({ clusterId: id, name, labels: request.labels });
     return { clusterId: id, clusterName: name, credential };
@@ -139,6 +143,7 @@ export class ClustersService {
       [cluster.id],
     );
     this.log.warn({ cluster: name, clusterId: cluster.id }, 'cluster revoked');
+    this.events.recordQuietly({ type: 'cluster.revoked', severity: 'warning', cluster: cluster.name, bundle: null, commit: null, message: `cluster ${cluster.name} revoked`, details: {} });
     await this.credentialInvalidated.emit({ clusterId: cluster.id, reason: REVOKED_DETAILS });
     return this.require(name);
   }

@@ -19,8 +19,11 @@ describe('loadHubConfig', () => {
       fleetPollIntervalMs: 15_000,
       webhookSecret: undefined,
       bootstrapToken: 'a'.repeat(16),
+      adminToken: undefined,
       heartbeatIntervalMs: 10_000,
       logLevel: 'info',
+      notifyWebhooks: [],
+      notifyRetryDelayMs: 4_000,
     });
   });
 
@@ -38,6 +41,7 @@ describe('loadHubConfig', () => {
       FLEET_POLL_INTERVAL: '2.5',
       HEARTBEAT_INTERVAL: '3',
       LOG_LEVEL: 'debug',
+      ADMIN_TOKEN: 'admin-'.repeat(4),
     });
     expect(config).toMatchObject({
       databaseUrl: 'postgres://hub@db:5432/gitfleet',
@@ -50,6 +54,7 @@ describe('loadHubConfig', () => {
       fleetPollIntervalMs: 2500,
       heartbeatIntervalMs: 3000,
       logLevel: 'debug',
+      adminToken: 'admin-'.repeat(4),
     });
   });
 
@@ -78,6 +83,7 @@ describe('loadHubConfig', () => {
     [{ FLEET_REPOS: '[]', FLEET_REPOS_FILE: '/x.json' }, /set FLEET_REPOS or FLEET_REPOS_FILE, not both/],
     [{ FLEET_REPOS_FILE: '/nonexistent/repos.json' }, /^FLEET_REPOS_FILE: cannot read/],
     [{ WEBHOOK_SECRET: 'short' }, /^WEBHOOK_SECRET must be at least 16 characters/],
+    [{ ADMIN_TOKEN: 'short' }, /^ADMIN_TOKEN must be at least 16 characters/],
   ])('refuses %o naming the variable', (override, message) => {
     expect(() => loadHubConfig({ ...REQUIRED, ...override })).toThrow(message);
   });
@@ -122,6 +128,16 @@ describe('loadHubConfig', () => {
     } catch (error) {
       expect((error as Error).message).not.toContain('hunter2');
     }
+  });
+
+  it('reads outgoing notification webhooks, naming the variable and entry of a bad one', () => {
+    const webhooks = [{ name: 'oncall', url: 'https://hooks.example/T/B/x', format: 'slack', events: ['sync.failed'] }];
+    const config = loadHubConfig({ ...REQUIRED, NOTIFY_WEBHOOKS: JSON.stringify(webhooks), NOTIFY_RETRY_DELAY: '2' });
+    expect(config.notifyWebhooks).toEqual(webhooks);
+    expect(config.notifyRetryDelayMs).toBe(2000);
+    expect(() => loadHubConfig({ ...REQUIRED, NOTIFY_WEBHOOKS: '[{' })).toThrow('NOTIFY_WEBHOOKS must be a JSON array');
+    expect(() => loadHubConfig({ ...REQUIRED, NOTIFY_WEBHOOKS: '[{"name":"x","url":"nope"}]' })).toThrow('NOTIFY_WEBHOOKS[0] ("x").url');
+    expect(() => loadHubConfig({ ...REQUIRED, NOTIFY_WEBHOOKS_FILE: '/nonexistent/hooks.json' })).toThrow(/^NOTIFY_WEBHOOKS_FILE cannot be read/);
   });
 
   it('names properties, not variables, when called from code', () => {

@@ -1,5 +1,6 @@
 import { DEFAULT_FLEET_REPO_NAME, normaliseDirectory, readFleetReposVariable, validateFleetRepos, type FleetRepoConfig } from './fleet-repos';
 import { isRefName } from '../fleet-repo/git-ref';
+import { readNotifyWebhooksVariable, validateNotifyWebhooks, type NotifyWebhook } from '../notifications/notify-webhooks';
 
 export type { FleetRepoConfig } from './fleet-repos';
 
@@ -25,12 +26,19 @@ export interface HubConfig {
   /** WEBHOOK_SECRET: shared secret of the Git push webhooks; without it the webhook refuses every call. */
   webhookSecret?: string;
   bootstrapToken: string;
+  /** ADMIN_TOKEN: an API token with the admin role that always works; without it (and without API tokens) the API refuses every call. */
+  adminToken?: string;
   heartbeatIntervalMs: number;
   logLevel: string;
+  /** NOTIFY_WEBHOOKS / NOTIFY_WEBHOOKS_FILE: outgoing webhooks on fleet events (docs/observability.md). */
+  notifyWebhooks: NotifyWebhook[];
+  /** NOTIFY_RETRY_DELAY: delay before the first retry of a failed notification; doubles per retry. */
+  notifyRetryDelayMs: number;
 }
 
 export const MIN_BOOTSTRAP_TOKEN_LENGTH = 16;
 export const MIN_WEBHOOK_SECRET_LENGTH = 16;
+export const MIN_ADMIN_TOKEN_LENGTH = 16;
 
 const DEFAULTS = {
   dataDir: '.gitfleet/hub',
@@ -44,6 +52,8 @@ const DEFAULTS = {
   fleetPollIntervalMs: 15_000,
   heartbeatIntervalMs: 10_000,
   logLevel: 'info',
+  notifyWebhooks: [] as NotifyWebhook[],
+  notifyRetryDelayMs: 4_000,
 } satisfies Partial<HubConfig>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -89,8 +99,11 @@ export function loadHubConfig(env: NodeJS.ProcessEnv): HubConfig {
       webhookSecret: text('WEBHOOK_SECRET'),
       fleetPollIntervalMs: seconds('FLEET_POLL_INTERVAL', DEFAULTS.fleetPollIntervalMs),
       bootstrapToken: required('BOOTSTRAP_TOKEN'),
+      adminToken: text('ADMIN_TOKEN'),
       heartbeatIntervalMs: seconds('HEARTBEAT_INTERVAL', DEFAULTS.heartbeatIntervalMs),
       logLevel: text('LOG_LEVEL') ?? DEFAULTS.logLevel,
+      notifyWebhooks: readNotifyWebhooksVariable(env) as NotifyWebhook[],
+      notifyRetryDelayMs: seconds('NOTIFY_RETRY_DELAY', DEFAULTS.notifyRetryDelayMs),
     },
     {
       databaseUrl: 'DATABASE_URL',
@@ -106,8 +119,11 @@ export function loadHubConfig(env: NodeJS.ProcessEnv): HubConfig {
       fleetPollIntervalMs: 'FLEET_POLL_INTERVAL',
       webhookSecret: 'WEBHOOK_SECRET',
       bootstrapToken: 'BOOTSTRAP_TOKEN',
+      adminToken: 'ADMIN_TOKEN',
       heartbeatIntervalMs: 'HEARTBEAT_INTERVAL',
       logLevel: 'LOG_LEVEL',
+      notifyWebhooks: text('NOTIFY_WEBHOOKS_FILE') !== undefined ? 'NOTIFY_WEBHOOKS_FILE' : 'NOTIFY_WEBHOOKS',
+      notifyRetryDelayMs: 'NOTIFY_RETRY_DELAY',
     },
   );
 }
@@ -155,6 +171,11 @@ export function resolveHubConfig(
   if (config.webhookSecret !== undefined && config.webhookSecret.length < MIN_WEBHOOK_SECRET_LENGTH) {
     throw new Error(`${names.webhookSecret} must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters`);
   }
+  if (config.adminToken !== undefined && (typeof config.adminToken !== 'string' || config.adminToken.length < MIN_ADMIN_TOKEN_LENGTH)) {
+    throw new Error(`${names.adminToken} must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters`);
+  }
+  config.notifyWebhooks = validateNotifyWebhooks(config.notifyWebhooks, names.notifyWebhooks);
+  if (!Number.isFinite(config.notifyRetryDelayMs) || config.notifyRetryDelayMs <= 0) throw new Error(`${names.notifyRetryDelayMs} must be positive`);
   if (!LOG_LEVELS.includes(config.logLevel)) {
     throw new Error(`${names.logLevel} must be one of ${LOG_LEVELS.join(', ')}`);
   }
@@ -182,7 +203,8 @@ function resolveFleetRepos(config: HubConfig, names: ConfigNames): FleetRepoConf
 function propertyNames(): ConfigNames {
   const keys: (keyof HubConfig)[] = [
     'databaseUrl', 'dataDir', 'httpHost', 'httpPort', 'grpcHost', 'grpcPort', 'fleetRepoUrl', 'fleetBranch',
-    'fleetPath', 'fleetRepos', 'fleetPollIntervalMs', 'webhookSecret', 'bootstrapToken', 'heartbeatIntervalMs', 'logLevel',
+    'fleetPath', 'fleetRepos', 'fleetPollIntervalMs', 'webhookSecret', 'bootstrapToken', 'adminToken', 'heartbeatIntervalMs', 'logLevel',
+    'notifyWebhooks', 'notifyRetryDelayMs',
   ];
   return Object.fromEntries(keys.map((k) => [k, k])) as ConfigNames;
 }

@@ -108,11 +108,12 @@ describe('fleet-repo: repository credentials', () => {
       dataDir,
       fleetRepoUrl: 'http://fleet-bot:s3cr3t-t0ken@127.0.0.1:9/fleet.git',
       bootstrapToken: 'a-bootstrap-token-long-enough',
+      adminToken: 'an-admin-token-long-enough',
       httpPort: 0,
       grpcPort: 0,
       logLevel: 'trace',
     }, { write: (line: string) => void logs.push(line) }));
-    const res = await fetch(`${hub.httpUrl}/api/v1/fleet`);
+    const res = await fetch(`${hub.httpUrl}/api/v1/fleet`, { headers: { authorization: 'Bearer an-admin-token-long-enough' } });
     const text = await res.text();
     expect(text).not.toContain('s3cr3t');
     expect(text).not.toContain('fleet-bot');

@@ -4,8 +4,10 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { DataSource, Repository } from 'typeorm';
 import { HUB_CONFIG } from '../config/config.module';
 import type { FleetRepoConfig, HubConfig } from '../config/hub-config';
+import { FleetCommitEvents } from '../events/fleet-commit-events.service';
 import { Listeners } from '../events/listeners';
 import { LOGGER, type Logger } from '../logging/logger';
+import { MetricsService } from '../metrics/metrics.service';
 import { BundleEntity } from './bundle.entity';
 import { formatFleetError, type BundleDocument, type BundleSpec, type ClusterGroupDocument, type ClusterGroupSpec, type FleetError } from './fleet-format';
 import { checkFleetReferences } from './fleet-references';
@@ -69,6 +71,8 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
     @InjectRepository(BundleEntity) private readonly bundles: Repository<BundleEntity>,
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(LOGGER) logger: Logger,
+    private readonly events: FleetCommitEvents,
+    private readonly metrics: MetricsService,
   ) {
     this.log = logger.child({ module: 'fleet-repo' });
     this.accepted = new Listeners((error) => this.log.error({ err: error }, 'reacting to a fleet commit failed'));
@@ -78,9 +82,12 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
           repo,
           config.fleetPollIntervalMs,
           {
-            mirrorOf: (url) => this.mirrorOf(url),
+            mirrorOf: (url) => this.metrics.timedFetches(this.mirrorOf(url), repo.name),
             offer: (candidate) => this.offer(candidate),
-            reject: (r, commit, errors) => this.recordError(r, { commit, errors }),
+            reject: (r, commit, errors) => {
+              if (commit !== null) this.events.rejected(r.name, commit, errors.map(formatFleetError));
+              return this.recordError(r, { commit, errors });
+            },
           },
           this.log.child({ fleetRepo: repo.name, repo: stripUserinfo(repo.url), branch: repo.branch }),
         ),
@@ -196,6 +203,7 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
     const errors = checkFleetReferences([...others, { repo: repo.name, bundles, groups }], repo.name);
     if (errors.length > 0) {
       this.log.warn({ fleetRepo: repo.name, commit, first: errors.slice(0, 5).map(formatFleetError) }, 'fleet commit rejected; serving the last good commit');
+      this.events.rejected(repo.name, commit, errors.map(formatFleetError));
       await this.recordError(repo, { commit, errors });
       return;
     }
@@ -235,7 +243,10 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
       { fleetRepo: repo.name, commit, bundles: specs.map((b) => `${b.name}@${b.source.commit.slice(0, 12)}`) },
       'fleet commit accepted',
     );
+    this.events.accepted(repo.name, commit, specs.map((b) => `${b.name}@${b.source.commit}`));
+    const fannedOut = this.metrics.fanoutStarted();
     await this.accepted.emit(this.fleetAfter(repo, commit));
+    fannedOut();
   }
 
   private fleetAfter(repo: FleetRepoConfig, commit: string): FleetCommitAccepted {

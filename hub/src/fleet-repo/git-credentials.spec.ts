@@ -84,6 +84,7 @@ describe('fleet-repo: credentials of a private repository', () => {
         dataDir,
         fleetRepos: [{ name: 'private', url: served.url, branch: 'main', path: 'fleet', username: USER, password: TOKEN }],
         bootstrapToken: 'a-bootstrap-token-long-enough',
+        adminToken: 'an-admin-token-long-enough',
         httpPort: 0,
         grpcPort: 0,
         logLevel: 'trace',
@@ -101,7 +102,7 @@ describe('fleet-repo: credentials of a private repository', () => {
   });
 
   it('fetches with the token, and neither logs, the API nor the mirror hold it', async () => {
-    const text = await (await fetch(`${hub.httpUrl}/api/v1/fleet`)).text();
+    const text = await (await fetch(`${hub.httpUrl}/api/v1/fleet`, { headers: { authorization: 'Bearer an-admin-token-long-enough' } })).text();
     expect(JSON.parse(text)).toMatchObject({ name: 'private', url: served.url, commit: await repo.head(), error: null });
     expect(text).not.toContain(TOKEN);
     expect(logs.join('\n')).toContain('fleet commit accepted');

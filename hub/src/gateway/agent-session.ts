@@ -1,5 +1,5 @@
 import { status as GrpcStatus, type ServerDuplexStream } from '@grpc/grpc-js';
-import type { AgentMessage, Hello, HubMessage, StatusReport } from '#proto';
+import type { AgentMessage, Command, Hello, HubMessage, StatusReport } from '#proto';
 import type { AuthenticatedCluster } from '../clusters/clusters.service';
 import type { Logger } from '../logging/logger';
 import type { CurrentTargetSet } from '../placement/placement.service';
@@ -66,6 +66,14 @@ export class AgentSession {
   push(targetSet: CurrentTargetSet): void {
     if (!this.helloReceived || this.closed || BigInt(targetSet.revision) <= this.sentRevision) return;
     this.sendTargetSet(targetSet);
+  }
+
+  /** Sends an operator's Command; false when the stream cannot carry it (not yet greeted, or closed). */
+  command(command: Command): boolean {
+    if (!this.helloReceived || this.closed || this.call.cancelled || this.call.writableEnded) return false;
+    this.send({ kind: { $case: 'command', value: command } });
+    this.log.info({ commandId: command.id, action: command.action?.$case }, 'command sent');
+    return true;
   }
 
   heartbeat(): void {

@@ -1,6 +1,6 @@
 import { Metadata, status as GrpcStatus, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import type { FleetServer, RegisterRequest, RegisterResponse } from '#proto';
+import type { Command, FleetServer, RegisterRequest, RegisterResponse } from '#proto';
 import { ClusterPresenceService } from '../clusters/cluster-presence.service';
 import { ClustersService } from '../clusters/clusters.service';
 import { bearerCredential } from '../clusters/credential';
@@ -8,6 +8,7 @@ import { RegistrationError, type RegistrationErrorCode } from '../clusters/regis
 import { HUB_CONFIG } from '../config/config.module';
 import type { HubConfig } from '../config/hub-config';
 import { LOGGER, type Logger } from '../logging/logger';
+import { MetricsService } from '../metrics/metrics.service';
 import { PlacementService } from '../placement/placement.service';
 import { StatusService } from '../status/status.service';
 import { AgentSession, type AgentCall, type SessionContext } from './agent-session';
@@ -33,6 +34,7 @@ export class FleetGateway implements OnModuleInit {
     private readonly placement: PlacementService,
     private readonly status: StatusService,
     @Inject(LOGGER) logger: Logger,
+    private readonly metrics: MetricsService,
   ) {
     this.log = logger.child({ module: 'gateway' });
     this.sessions = new SessionRegistry(config.heartbeatIntervalMs);
@@ -55,6 +57,12 @@ export class FleetGateway implements OnModuleInit {
       this.sessions.get(clusterId)?.end(GrpcStatus.UNAUTHENTICATED, reason);
     });
     this.sessions.startHeartbeats();
+    this.metrics.countAgentsWith(() => this.sessions.size);
+  }
+
+  /** Sends a Command over the cluster's open session on this hub; false when it has none. */
+  sendCommand(clusterId: string, command: Command): boolean {
+    return this.sessions.get(clusterId)?.command(command) ?? false;
   }
 
   /** Typed with the generated server interface. */

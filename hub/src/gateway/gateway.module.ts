@@ -8,6 +8,6 @@ import { GrpcServer } from './grpc-server';
 @Module({
   imports: [ClustersModule, PlacementModule, StatusModule],
   providers: [FleetGateway, GrpcServer],
-  exports: [GrpcServer],
+  exports: [GrpcServer, FleetGateway],
 })
 export class GatewayModule {}

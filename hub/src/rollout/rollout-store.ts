@@ -57,8 +57,12 @@ interface RolloutRow {
 export class RolloutStore {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
+  /**
+   * Rollouts of the bundles that are not pinned. A pinned bundle is not rolled out, but its
+   * rollout (admitted clusters, pause) is kept, unseen, for when it is unpinned.
+   */
   async rollouts(tx: EntityManager | DataSource = this.db): Promise<Map<string, StoredRollout>> {
-    const rows: RolloutRow[] = await tx.query(`SELECT * FROM rollout`);
+    const rows: RolloutRow[] = await tx.query(`SELECT * FROM rollout WHERE bundle NOT IN (SELECT bundle FROM bundle_pin)`);
     return new Map(rows.map((r) => [r.bundle, rolloutOf(r)]));
   }
 
@@ -87,14 +91,16 @@ export class RolloutStore {
     if (bundles.length > 0) await tx.query(`DELETE FROM rollout WHERE bundle = ANY($1::text[])`, [bundles]);
   }
 
+  /** Every rollout but those of pinned bundles (kept for their unpin). */
   async forgetAll(): Promise<void> {
-    await this.db.query(`DELETE FROM rollout`);
+    await this.db.query(`DELETE FROM rollout WHERE bundle NOT IN (SELECT bundle FROM bundle_pin)`);
   }
 
   /** Pausing is kept across revisions until resumed. False when the bundle has no rollout yet. */
   async setPaused(bundle: string, paused: boolean): Promise<boolean> {
     const rows: unknown[] = await this.db.query(
-      `WITH changed AS (UPDATE rollout SET paused = $2, updated_at = now() WHERE bundle = $1 RETURNING bundle) SELECT * FROM changed`,
+      `WITH changed AS (UPDATE rollout SET paused = $2, updated_at = now()
+         WHERE bundle = $1 AND bundle NOT IN (SELECT bundle FROM bundle_pin) RETURNING bundle) SELECT * FROM changed`,
       [bundle, paused],
     );
     return rows.length > 0;

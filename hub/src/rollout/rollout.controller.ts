@@ -1,4 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpException, HttpStatus, NotFoundException, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpException, HttpStatus, NotFoundException, Param, Post, Query } from '@nestjs/common';
+import { pageOf, oneOf, type Page } from '../admin/list-query';
+import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
+import type { Principal } from '../auth/principal';
+import { ScopeService, type VisibleNames } from '../auth/scope.service';
 import { RolloutStore, type StoredRollout } from './rollout-store';
 import { RolloutActionError, RolloutService } from './rollout.service';
 
@@ -33,59 +37,76 @@ const ERROR_STATUS: Record<RolloutActionError['code'], HttpStatus> = {
   invalid_commit: HttpStatus.BAD_REQUEST,
 };
 
-/** Rollouts (progress, pause, resume) and pins (rollback). */
+const ROLLOUT_STATES: readonly StoredRollout['state'][] = ['progressing', 'done', 'halted', 'paused'];
+
+/** Rollouts (progress, pause, resume) and pins (rollback); a scoped token sees and steers its own bundles only. */
+@Roles('viewer')
 @Controller('api/v1')
 export class RolloutController {
   constructor(
     private readonly rollouts: RolloutService,
     private readonly store: RolloutStore,
+    private readonly scope: ScopeService,
   ) {}
 
+  /** Filter: `state`; `limit`, `cursor`. */
   @Get('rollouts')
-  async list(): Promise<{ items: RolloutView[] }> {
-    const stored = await this.store.rollouts();
-    return { items: [...stored.values()].sort((a, b) => (a.bundle < b.bundle ? -1 : 1)).map(rolloutView) };
+  async list(@CurrentPrincipal() principal: Principal, @Query() query: Record<string, unknown>): Promise<Page<RolloutView>> {
+    const state = oneOf('state', query.state, ROLLOUT_STATES);
+    const [stored, visible] = await Promise.all([this.store.rollouts(), this.scope.namesVisibleTo(principal)]);
+    const items = [...stored.values()].filter((r) => visible.bundle(r.bundle) && (state === undefined || r.state === state)).map((r) => rolloutView(r, visible));
+    return pageOf(items, (r) => r.bundle, query);
   }
 
   @Get('rollouts/:bundle')
-  async get(@Param('bundle') bundle: string): Promise<RolloutView> {
-    const rollout = (await this.store.rollouts()).get(bundle);
-    if (rollout === undefined) throw new NotFoundException({ code: 'rollout_not_found', message: `bundle "${bundle.slice(0, 63)}" has no rollout` });
-    return rolloutView(rollout);
+  async get(@CurrentPrincipal() principal: Principal, @Param('bundle') bundle: string): Promise<RolloutView> {
+    const [rollout, visible] = await Promise.all([this.store.rollouts().then((all) => all.get(bundle)), this.scope.namesVisibleTo(principal)]);
+    if (rollout === undefined || !visible.bundle(bundle)) throw new NotFoundException({ code: 'rollout_not_found', message: `bundle "${bundle.slice(0, 63)}" has no rollout` });
+    return rolloutView(rollout, visible);
   }
 
   @Post('rollouts/:bundle/pause')
+  @Roles('operator')
   @HttpCode(200)
-  async pause(@Param('bundle') bundle: string): Promise<RolloutView> {
+  async pause(@CurrentPrincipal() principal: Principal, @Param('bundle') bundle: string): Promise<RolloutView> {
+    await this.scope.controllableBundle(principal, bundle);
     await refused(this.rollouts.pause(bundle));
-    return this.get(bundle);
+    return this.get(principal, bundle);
   }
 
   @Post('rollouts/:bundle/resume')
+  @Roles('operator')
   @HttpCode(200)
-  async resume(@Param('bundle') bundle: string): Promise<RolloutView> {
+  async resume(@CurrentPrincipal() principal: Principal, @Param('bundle') bundle: string): Promise<RolloutView> {
+    await this.scope.controllableBundle(principal, bundle);
     await refused(this.rollouts.resume(bundle));
-    return this.get(bundle);
+    return this.get(principal, bundle);
   }
 
   @Get('pins')
-  async pins(): Promise<{ items: PinView[] }> {
-    return { items: (await this.store.pins()).map((p) => ({ bundle: p.bundle, commit: p.commit, pinnedAt: p.pinnedAt.toISOString() })) };
+  async pins(@CurrentPrincipal() principal: Principal, @Query() query: Record<string, unknown>): Promise<Page<PinView>> {
+    const [pins, visible] = await Promise.all([this.store.pins(), this.scope.namesVisibleTo(principal)]);
+    const items = pins.filter((p) => visible.bundle(p.bundle)).map((p) => ({ bundle: p.bundle, commit: p.commit, pinnedAt: p.pinnedAt.toISOString() }));
+    return pageOf(items, (p) => p.bundle, query);
   }
 
   @Post('bundles/:name/pin')
+  @Roles('operator')
   @HttpCode(200)
-  async pin(@Param('name') name: string, @Body() body: unknown): Promise<PinView> {
+  async pin(@CurrentPrincipal() principal: Principal, @Param('name') name: string, @Body() body: unknown): Promise<PinView> {
     const commit = (body as { commit?: unknown } | undefined)?.commit;
-    if (typeof commit !== 'string') throw new HttpException({ code: 'bad_request', message: 'body must be {"commit": "<40-hex SHA>"}' }, HttpStatus.BAD_REQUEST);
+    if (typeof commit !== 'string') throw new HttpException({ code: 'invalid_argument', message: 'body must be {"commit": "<40-hex SHA>"}' }, HttpStatus.BAD_REQUEST);
+    await this.scope.controllableBundle(principal, name);
     await refused(this.rollouts.pin(name, commit));
     const pin = (await this.store.pins()).find((p) => p.bundle === name)!;
     return { bundle: pin.bundle, commit: pin.commit, pinnedAt: pin.pinnedAt.toISOString() };
   }
 
   @Delete('bundles/:name/pin')
+  @Roles('operator')
   @HttpCode(204)
-  async unpin(@Param('name') name: string): Promise<void> {
+  async unpin(@CurrentPrincipal() principal: Principal, @Param('name') name: string): Promise<void> {
+    await this.scope.controllableBundle(principal, name);
     await refused(this.rollouts.unpin(name));
   }
 }
@@ -99,7 +120,8 @@ async function refused(action: Promise<void>): Promise<void> {
   }
 }
 
-function rolloutView(r: StoredRollout): RolloutView {
+/** Under a cluster-group scope, partitions list the caller's clusters only. */
+function rolloutView(r: StoredRollout, visible: VisibleNames): RolloutView {
   return {
     bundle: r.bundle,
     revision: r.revision,
@@ -113,7 +135,7 @@ function rolloutView(r: StoredRollout): RolloutView {
       name: p.name,
       state: p.state,
       maxUnavailable: p.maxUnavailable,
-      clusters: p.clusters.map((c) => ({ name: c.name, state: c.state })),
+      clusters: p.clusters.filter((c) => visible.cluster(c.name)).map((c) => ({ name: c.name, state: c.state })),
     })),
   };
 }

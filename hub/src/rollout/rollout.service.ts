@@ -2,6 +2,8 @@ import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { ClustersService } from '../clusters/clusters.service';
+import { FleetEventsService, type FleetEventDraft } from '../events/fleet-events.service';
+import { rolloutTransitions } from '../events/rollout-transitions';
 import type { RolloutPartitionSpec } from '../fleet-repo/fleet-format';
 import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
 import { LOGGER, type Logger } from '../logging/logger';
@@ -49,6 +51,7 @@ export class RolloutService implements OnModuleInit, OnModuleDestroy {
     private readonly fleet: FleetRepoService,
     @Inject(ROLLOUT_SETTINGS) private readonly settings: RolloutSettings,
     @Inject(LOGGER) logger: Logger,
+    private readonly events: FleetEventsService,
   ) {
     this.log = logger.child({ module: 'rollout' });
   }
@@ -182,6 +185,7 @@ export class RolloutService implements OnModuleInit, OnModuleDestroy {
     );
 
     let admittedAny = false;
+    const transitions: FleetEventDraft[] = [];
     await this.db.transaction(async (tx) => {
       const [{ locked }] = (await tx.query(`SELECT pg_try_advisory_xact_lock($1) AS locked`, [ROLLOUT_LOCK_KEY.toString()])) as { locked: boolean }[];
       if (!locked) return;
@@ -201,17 +205,19 @@ export class RolloutService implements OnModuleInit, OnModuleDestroy {
           { bundle: bundle.name, revision, commit: bundle.source.commit, state: plan.state, paused: previous?.paused ?? false, admitted: plan.admitted, partitions: plan.partitions, halt: plan.halt },
           tx,
         );
+        transitions.push(...rolloutTransitions({ bundle: bundle.name, commit: bundle.source.commit, revision, previous, next: plan }));
         if (plan.newlyAdmitted.length > 0) {
           admittedAny = true;
-          this.log.info({ bundle: bundle.name, revision: revision.slice(0, 12), admitted: plan.newlyAdmitted.length }, 'rollout advanced');
+          this.log.info({ bundle: bundle.name, commit: bundle.source.commit, revision: revision.slice(0, 12), admitted: plan.newlyAdmitted.length }, 'rollout advanced');
         }
         if (plan.halt !== null && plan.halt.reason === 'failure' && previous?.halt?.message !== plan.halt.message) {
-          this.log.warn({ bundle: bundle.name, cluster: plan.halt.cluster, resource: plan.halt.resource }, 'rollout halted');
+          this.log.warn({ bundle: bundle.name, commit: bundle.source.commit, cluster: plan.halt.cluster, resource: plan.halt.resource }, 'rollout halted');
         }
       }
       const live = new Set(inputs.map((i) => i.bundle.name));
       await this.store.forget([...stored.keys()].filter((b) => !live.has(b)), tx);
     });
+    for (const draft of transitions) this.events.recordQuietly(draft);
     if (admittedAny) await this.placement.replaceAll();
   }
 }

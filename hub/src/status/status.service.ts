@@ -2,7 +2,9 @@ import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { Listeners } from '../events/listeners';
+import { StatusEvents } from '../events/status-events.service';
 import { LOGGER, type Logger } from '../logging/logger';
+import { MetricsService } from '../metrics/metrics.service';
 import { BundleStatusEntity } from './bundle-status.entity';
 import { HISTORY_SQL, historyPage, historyParams, type DeploymentView, type HistoryQuery } from './deployment-history';
 import { Batcher, defaultBatchOptions } from './report-batcher';
@@ -47,6 +49,8 @@ export class StatusService implements BeforeApplicationShutdown {
   constructor(
     @InjectRepository(BundleStatusEntity) private readonly statuses: Repository<BundleStatusEntity>,
     @Inject(LOGGER) logger: Logger,
+    private readonly events: StatusEvents,
+    private readonly metrics: MetricsService,
   ) {
     this.log = logger.child({ module: 'status' });
     this.changed = new Listeners((error) => this.log.error({ err: error }, 'reacting to new status failed'));
@@ -55,7 +59,8 @@ export class StatusService implements BeforeApplicationShutdown {
 
   /** Resolves when the report is durably stored (and may be acknowledged). */
   store(clusterId: string, report: ReceivedReport): Promise<StoreResult> {
-    return this.batcher.submit({ clusterId, report });
+    const dequeued = this.metrics.reportQueued();
+    return this.batcher.submit({ clusterId, report }).finally(dequeued);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -87,6 +92,7 @@ export class StatusService implements BeforeApplicationShutdown {
     // The same (cluster, seq) twice in one batch is written once; the second copy is a re-send.
     const unique = new Map<string, PendingReport>();
     for (const entry of batch) if (!unique.has(key(entry.clusterId, entry.report.seq))) unique.set(key(entry.clusterId, entry.report.seq), entry);
+    const before = await this.events.before([...unique.values()]);
     const rows: { kind: 'stored' | 'current'; cluster_id: string; seq: string; bundle: string }[] = await this.statuses.query(
       STORE_REPORTS_SQL,
       reportColumns([...unique.values()]),
@@ -101,6 +107,8 @@ export class StatusService implements BeforeApplicationShutdown {
       seen.add(k);
       return { stored: first && stored.has(k), current: first && currentKeys.has(k) };
     });
+    this.metrics.batchWritten(batch.length, [...unique.entries()].filter(([k]) => stored.has(k)).map(([, e]) => e.report));
+    this.events.after(before, [...unique.entries()].filter(([k]) => currentKeys.has(k)).map(([, e]) => e));
     if (current.length > 0) void this.changed.emit(current.map((r) => ({ clusterId: r.cluster_id, bundle: r.bundle })));
     return results;
   }

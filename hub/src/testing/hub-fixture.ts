@@ -45,9 +45,15 @@ export interface TestHub {
   db: ThrowawayDatabase;
   repo: BareRepo;
   bootstrapToken: string;
+  /** ADMIN_TOKEN of this hub: get and request send it. */
+  adminToken: string;
   get<T>(path: string): Promise<{ status: number; body: T }>;
   /** Any method, JSON body; a 204 answer has body null. */
   request<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  /** As request, with another API token (null: none at all). */
+  requestAs<T>(token: string | null, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  /** Creates an API token through the API (as admin) and returns its secret. */
+  apiToken(name: string, role: 'viewer' | 'operator' | 'admin', extra?: { scope?: { clusterGroups?: string[]; bundles?: string[] }; ttlSeconds?: number }): Promise<string>;
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   stop(): Promise<void>;
 }
@@ -64,6 +70,7 @@ export async function startTestHub(
   await repo.commit(files, 'initial fleet');
   const dataDir = await mkdtemp(join(tmpdir(), 'gitfleet-hub-'));
   const bootstrapToken = randomBytes(24).toString('hex');
+  const adminToken = `admin-${randomBytes(16).toString('hex')}`;
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   Object.assign(process.env, env);
   const { hub, app } = await launchHub({
@@ -71,6 +78,7 @@ export async function startTestHub(
     dataDir,
     fleetRepoUrl: repo.url,
     bootstrapToken,
+    adminToken,
     httpPort: 0,
     grpcPort: 0,
     fleetPollIntervalMs: 60_000,
@@ -83,24 +91,27 @@ export async function startTestHub(
     }
   });
   const { Client } = await import('pg');
+  const requestAs = async <T>(token: string | null, method: string, path: string, body?: unknown) => {
+    const headers: Record<string, string> = token === null ? {} : { authorization: `Bearer ${token}` };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(`${hub.httpUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    return { status: res.status, body: (text === '' ? null : JSON.parse(text)) as T };
+  };
   return {
     hub,
     app,
     db,
     repo,
     bootstrapToken,
-    async get<T>(path: string) {
-      const res = await fetch(`${hub.httpUrl}${path}`);
-      return { status: res.status, body: (await res.json()) as T };
-    },
-    async request<T>(method: string, path: string, body?: unknown) {
-      const res = await fetch(`${hub.httpUrl}${path}`, {
-        method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return { status: res.status, body: (text === '' ? null : JSON.parse(text)) as T };
+    adminToken,
+    get: <T>(path: string) => requestAs<T>(adminToken, 'GET', path),
+    request: <T>(method: string, path: string, body?: unknown) => requestAs<T>(adminToken, method, path, body),
+    requestAs,
+    async apiToken(name, role, extra = {}) {
+      const { status, body } = await requestAs<{ token: string }>(adminToken, 'POST', '/api/v1/api-tokens', { name, role, ...extra });
+      if (status !== 201) throw new Error(`creating API token ${name} answered ${status}: ${JSON.stringify(body)}`);
+      return body.token;
     },
     async query<T>(sql: string, params: unknown[] = []) {
       const client = new Client({ connectionString: db.url });

@@ -1,5 +1,6 @@
 import { Controller, Headers, HttpCode, HttpException, Inject, Post, Req, type RawBodyRequest } from '@nestjs/common';
 import type { Request } from 'express';
+import { Public } from '../auth/auth.decorators';
 import { HUB_CONFIG } from '../config/config.module';
 import type { HubConfig } from '../config/hub-config';
 import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
@@ -14,6 +15,7 @@ export interface WebhookResult {
 }
 
 /** POST /api/v1/webhooks/git: GitHub, GitLab and Gitea push notifications trigger an immediate fetch. */
+@Public() // authenticated by WEBHOOK_SECRET's signature instead of an API token
 @Controller('api/v1/webhooks')
 export class WebhooksController {
   private readonly log: Logger;

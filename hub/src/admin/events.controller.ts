@@ -1,0 +1,44 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
+import type { Principal } from '../auth/principal';
+import { ScopeService } from '../auth/scope.service';
+import { ClustersService } from '../clusters/clusters.service';
+import { FleetEventQueryError, FleetEventsService, type FleetEvent, type FleetEventFilter } from '../events/fleet-events.service';
+import { invalidArgument, limitOf, scopedPage, textParam, type Page } from './list-query';
+
+/** Fleet events, newest first; a scoped token sees those of its clusters and bundles. */
+@Roles('viewer')
+@Controller('api/v1/events')
+export class EventsController {
+  constructor(
+    private readonly events: FleetEventsService,
+    private readonly clusters: ClustersService,
+    private readonly scope: ScopeService,
+  ) {}
+
+  /** Filters: `cluster`, `bundle`, `type`, `since` (ISO 8601); `limit`, `cursor`. */
+  @Get()
+  async list(@CurrentPrincipal() principal: Principal, @Query() query: Record<string, unknown>): Promise<Page<FleetEvent>> {
+    const filter: FleetEventFilter = {
+      cluster: textParam('cluster', query.cluster),
+      bundle: textParam('bundle', query.bundle),
+      type: textParam('type', query.type),
+      since: textParam('since', query.since),
+      limit: limitOf(query.limit),
+      cursor: textParam('cursor', query.cursor),
+    };
+    const read = (cursor: string | undefined) => this.events.list({ ...filter, cursor }).catch(rethrowAsInvalid);
+    if (principal.scope === null) return read(filter.cursor);
+    const [scope, clusters] = await Promise.all([this.scope.filterFor(principal), this.clusters.list()]);
+    const labelsOf = new Map(clusters.map((c) => [c.name, c.labels]));
+    const visible = (e: FleetEvent) =>
+      (e.bundle === null || scope.canSeeBundle(e.bundle)) &&
+      (e.cluster === null ? !scope.limitsClusters : labelsOf.has(e.cluster) && scope.canSeeCluster({ name: e.cluster, labels: labelsOf.get(e.cluster)! }));
+    return scopedPage(read, visible, (e) => e.id, filter.limit!, filter.cursor);
+  }
+}
+
+function rethrowAsInvalid(error: unknown): never {
+  if (error instanceof FleetEventQueryError) throw invalidArgument(error.message);
+  throw error;
+}

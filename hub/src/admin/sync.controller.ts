@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import { Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
+import type { Principal } from '../auth/principal';
+import { bundleNotFound, ScopeService } from '../auth/scope.service';
+import type { ClusterEntity } from '../clusters/cluster.entity';
+import { FleetGateway } from '../gateway/fleet-gateway.service';
+
+/** What a sync-now answers: the Command's id, and the clusters whose agents got it or did not. */
+export interface SyncView {
+  command: string;
+  bundle: string | null;
+  /** Clusters with an open session on this hub: the Command was sent. */
+  reached: string[];
+  /** Clusters without an open session on this hub: nothing was sent (they sync when they reconnect). */
+  notConnected: string[];
+}
+
+/**
+ * Sync now: a `Command { syncNow }` to the agents over their open sessions. Commands are hints
+ * (the TargetSet alone defines the desired state), so a cluster not reached loses nothing.
+ */
+@Roles('operator')
+@Controller('api/v1')
+export class SyncController {
+  constructor(
+    private readonly gateway: FleetGateway,
+    private readonly scope: ScopeService,
+  ) {}
+
+  @Post('clusters/:name/sync')
+  @HttpCode(202)
+  async syncCluster(@CurrentPrincipal() principal: Principal, @Param('name') name: string): Promise<SyncView> {
+    const cluster = await this.scope.controllableCluster(principal, name);
+    return this.send([cluster], null);
+  }
+
+  /** Every cluster holding the bundle that the caller's scope reaches. */
+  @Post('bundles/:name/sync')
+  @HttpCode(202)
+  async syncBundle(@CurrentPrincipal() principal: Principal, @Param('name') name: string): Promise<SyncView> {
+    const filter = await this.scope.filterFor(principal);
+    if (!filter.canSeeBundle(name)) throw bundleNotFound(name);
+    const clusters = (await this.scope.clustersHolding(name)).filter((c) => filter.canSeeCluster(c));
+    if (clusters.length === 0) throw bundleNotFound(name);
+    return this.send(clusters, name);
+  }
+
+  private send(clusters: ClusterEntity[], bundle: string | null): SyncView {
+    const command = randomUUID();
+    const view: SyncView = { command, bundle, reached: [], notConnected: [] };
+    for (const cluster of [...clusters].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const sent = this.gateway.sendCommand(cluster.id, { id: command, action: { $case: 'syncNow', value: { bundle: bundle ?? '' } } });
+      (sent ? view.reached : view.notConnected).push(cluster.name);
+    }
+    return view;
+  }
+}

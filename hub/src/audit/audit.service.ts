@@ -1,0 +1,97 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { LOGGER, type Logger } from '../logging/logger';
+
+/** One mutating API call: who (token), what (method, route, target), when, and how it ended. */
+export interface AuditEntry {
+  id: string;
+  at: string;
+  actor: { tokenId: string; name: string };
+  method: string;
+  /** The route pattern, e.g. /api/v1/clusters/:name/revoke. */
+  route: string;
+  /** The path called, e.g. /api/v1/clusters/prod-eu-1/revoke (no query string). */
+  path: string;
+  /** The route's parameters joined with "/", e.g. the cluster or bundle name; "" when none. */
+  target: string;
+  status: number;
+}
+
+export type NewAuditEntry = Omit<AuditEntry, 'id' | 'at'> & { at: Date };
+
+export interface AuditQuery {
+  limit: number;
+  /** Entries with a smaller id than this (the `next` of the previous page). */
+  before?: string;
+  /** Token name. */
+  actor?: string;
+}
+
+interface AuditRow {
+  id: string;
+  at: Date;
+  actor_id: string;
+  actor_name: string;
+  method: string;
+  route: string;
+  path: string;
+  target: string;
+  status: number;
+}
+
+/** The audit log: appended to by the interceptor, read by admins newest first. */
+@Injectable()
+export class AuditService {
+  private readonly log: Logger;
+  private writes = new Set<Promise<void>>();
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.log = logger.child({ module: 'audit' });
+  }
+
+  /** Appends without making the caller wait; `flushed` waits for what was started. */
+  record(entry: NewAuditEntry): void {
+    const write = this.db
+      .query(
+        `INSERT INTO audit_log (at, actor_id, actor_name, method, route, path, target, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [entry.at, entry.actor.tokenId, entry.actor.name, entry.method, entry.route, entry.path, entry.target, entry.status],
+      )
+      .then(() => undefined)
+      .catch((error: unknown) => this.log.error({ err: error, ...entry }, 'writing an audit entry failed'));
+    this.writes.add(write);
+    void write.finally(() => this.writes.delete(write));
+    this.log.info({ actor: entry.actor.name, method: entry.method, route: entry.route, target: entry.target, status: entry.status }, 'audited API call');
+  }
+
+  async flushed(): Promise<void> {
+    await Promise.all([...this.writes]);
+  }
+
+  async list(query: AuditQuery): Promise<{ items: AuditEntry[]; next: string | null }> {
+    const rows: AuditRow[] = await this.db.query(
+      `SELECT id::text, at, actor_id, actor_name, method, route, path, target, status FROM audit_log
+       WHERE ($1::bigint IS NULL OR id < $1::bigint) AND ($2::text IS NULL OR actor_name = $2)
+       ORDER BY id DESC LIMIT $3`,
+      [query.before ?? null, query.actor ?? null, query.limit + 1],
+    );
+    const items = rows.slice(0, query.limit).map(entryView);
+    return { items, next: rows.length > query.limit ? items[items.length - 1].id : null };
+  }
+}
+
+function entryView(row: AuditRow): AuditEntry {
+  return {
+    id: row.id,
+    at: row.at.toISOString(),
+    actor: { tokenId: row.actor_id, name: row.actor_name },
+    method: row.method,
+    route: row.route,
+    path: row.path,
+    target: row.target,
+    status: row.status,
+  };
+}

@@ -1,0 +1,98 @@
+import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import type { ClusterEntity } from '../clusters/cluster.entity';
+import { ClustersService } from '../clusters/clusters.service';
+import type { ClusterGroupSpec } from '../fleet-repo/fleet-format';
+import { PlacementService } from '../placement/placement.service';
+import type { Principal } from './principal';
+import { ScopeFilter } from './scope-filter';
+
+/**
+ * A principal's scope applied to the fleet as it is now. Out of scope answers like unknown
+ * (404), so a scoped token learns nothing about other teams' clusters and bundles.
+ */
+@Injectable()
+export class ScopeService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly clusters: ClustersService,
+    private readonly placement: PlacementService,
+  ) {}
+
+  async filterFor(principal: Principal): Promise<ScopeFilter> {
+    if (principal.scope?.clusterGroups === undefined) return new ScopeFilter(principal, []);
+    const groups: ClusterGroupSpec[] = await this.db.query(`SELECT name, selector FROM cluster_group WHERE name = ANY($1)`, [principal.scope.clusterGroups]);
+    return new ScopeFilter(principal, groups);
+  }
+
+  /** The named cluster, or 404 cluster_not_found when there is none or it is out of scope. */
+  async visibleCluster(principal: Principal, name: string): Promise<ClusterEntity> {
+    const cluster = await this.clusters.findByName(name);
+    if (cluster === null || !(await this.filterFor(principal)).canSeeCluster(cluster)) throw clusterNotFound(name);
+    return cluster;
+  }
+
+  /** For an action on a whole cluster: a token scoped to bundles may not, since it would touch the others. */
+  async controllableCluster(principal: Principal, name: string): Promise<ClusterEntity> {
+    const cluster = await this.visibleCluster(principal, name);
+    if (principal.scope?.bundles !== undefined) {
+      throw new ForbiddenException({ code: 'forbidden', message: `token "${principal.name}" is scoped to bundles; act on a bundle instead (e.g. POST /api/v1/bundles/:name/sync)` });
+    }
+    return cluster;
+  }
+
+  /**
+   * For an action on a whole bundle (pin, pause, resume): 404 bundle_not_found when out of
+   * scope; 403 when a token scoped to cluster groups would also steer clusters outside them.
+   */
+  async controllableBundle(principal: Principal, bundle: string): Promise<void> {
+    const filter = await this.filterFor(principal);
+    if (!filter.canSeeBundle(bundle)) throw bundleNotFound(bundle);
+    if (!filter.limitsClusters) return;
+    const holders = await this.clustersHolding(bundle);
+    const visible = holders.filter((c) => filter.canSeeCluster(c));
+    if (visible.length === 0) throw bundleNotFound(bundle);
+    if (visible.length < holders.length) {
+      throw new ForbiddenException({
+        code: 'forbidden',
+        message: `bundle "${bundle}" also reaches clusters outside the scope of token "${principal.name}"; ask an unscoped operator`,
+      });
+    }
+  }
+
+  /**
+   * Visibility by name, for lists that only carry names (rollouts, pins): a bundle is visible
+   * when the scope allows it and, under a cluster-group scope, it reaches a visible cluster.
+   */
+  async namesVisibleTo(principal: Principal): Promise<VisibleNames> {
+    const filter = await this.filterFor(principal);
+    if (!filter.limitsClusters) return { bundle: (name) => filter.canSeeBundle(name), cluster: () => true };
+    const [clusters, targetSets] = await Promise.all([this.clusters.list(), this.placement.all()]);
+    const visible = clusters.filter((c) => filter.canSeeCluster(c));
+    const visibleIds = new Set(visible.map((c) => c.id));
+    const reached = new Set(targetSets.filter((t) => visibleIds.has(t.clusterId)).flatMap((t) => t.targets.map((target) => target.bundle)));
+    const names = new Set(visible.map((c) => c.name));
+    return { bundle: (name) => filter.canSeeBundle(name) && reached.has(name), cluster: (name) => names.has(name) };
+  }
+
+  /** Active clusters whose TargetSet holds the bundle. */
+  async clustersHolding(bundle: string): Promise<ClusterEntity[]> {
+    const [clusters, targetSets] = await Promise.all([this.clusters.list(), this.placement.all()]);
+    const holding = new Set(targetSets.filter((t) => t.targets.some((target) => target.bundle === bundle)).map((t) => t.clusterId));
+    return clusters.filter((c) => c.state === 'active' && holding.has(c.id));
+  }
+}
+
+export interface VisibleNames {
+  bundle(name: string): boolean;
+  cluster(name: string): boolean;
+}
+
+export function clusterNotFound(name: string): NotFoundException {
+  return new NotFoundException({ code: 'cluster_not_found', message: `no cluster named "${name.slice(0, 63)}"` });
+}
+
+export function bundleNotFound(name: string): NotFoundException {
+  return new NotFoundException({ code: 'bundle_not_found', message: `no bundle named "${name.slice(0, 63)}"` });
+}

@@ -1,0 +1,141 @@
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { HUB_CONFIG } from '../config/config.module';
+import type { HubConfig } from '../config/hub-config';
+import { LOGGER, type Logger } from '../logging/logger';
+import { EVENTS_CHANNEL, EventRelay } from './event-relay';
+import { EVENT_COLUMNS, eventOf, listQuery, pageOf, type FleetEventFilter, type FleetEventPage, type FleetEventRow } from './event-query';
+import type { FleetEvent, FleetEventDraft } from './fleet-event';
+import { Listeners } from './listeners';
+
+export type { FleetEvent, FleetEventDraft, FleetEventSeverity, FleetEventType } from './fleet-event';
+export { FLEET_EVENT_TYPES, isFleetEventType } from './fleet-event';
+export type { FleetEventFilter, FleetEventPage } from './event-query';
+export { FleetEventQueryError } from './event-query';
+
+/** Ids already handed to subscribers, so that the NOTIFY echo of a local event is not delivered twice. */
+const REMEMBERED_IDS = 10_000;
+/** After a lost LISTEN connection, events this recent are fetched again (duplicates are dropped). */
+const CATCH_UP_WINDOW_MS = 30_000;
+const MAX_MESSAGE = 2_000;
+
+/**
+ * The fleet event log: durable in `fleet_event`, then published to live subscribers on every
+ * hub replica. The recording replica delivers at once; the INSERT also NOTIFYs
+ * `gitfleet_events` with the id, and every replica (LISTENing on its own connection) fetches
+ * and delivers events it has not delivered yet — so each subscriber sees each event once.
+ */
+@Injectable()
+export class FleetEventsService implements OnModuleInit, OnModuleDestroy {
+  private readonly listeners: Listeners<FleetEvent>;
+  private readonly delivered = new Set<string>();
+  private readonly log: Logger;
+  private relay: EventRelay | undefined;
+  private lastDeliveredAt = Date.now();
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.log = logger.child({ module: 'events' });
+    this.listeners = new Listeners((error) => this.log.error({ err: error }, 'an event subscriber failed'));
+  }
+
+  async onModuleInit(): Promise<void> {
+    // The embedded database serves one hub process only: nothing to relay, and its single session cannot LISTEN aside.
+    if (this.config.databaseUrl === undefined) return;
+    this.relay = new EventRelay({
+      url: this.config.databaseUrl,
+      onIds: (ids) => void this.fetchAndDeliver(ids),
+      onReconnected: () => void this.catchUp(),
+      log: this.log,
+    });
+    await this.relay.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.relay?.stop();
+  }
+
+  /** Stores the event, then publishes it (here at once, on other replicas through NOTIFY). */
+  async record(draft: FleetEventDraft): Promise<FleetEvent> {
+    const rows: FleetEventRow[] = await this.db.query(
+      `WITH inserted AS (
+         INSERT INTO fleet_event (type, at, severity, cluster, bundle, commit, message, details)
+         VALUES ($1, now(), $2, $3, $4, $5, $6, $7)
+         RETURNING *
+       )
+       SELECT ${EVENT_COLUMNS}, pg_notify('${EVENTS_CHANNEL}', id::text) FROM inserted`,
+      [
+        draft.type,
+        draft.severity,
+        draft.cluster,
+        draft.bundle,
+        draft.commit?.slice(0, 64) ?? null,
+        draft.message.slice(0, MAX_MESSAGE),
+        JSON.stringify(draft.details ?? {}),
+      ],
+    );
+    const event = eventOf(rows[0]);
+    this.log.info(
+      { event: event.type, eventId: event.id, severity: event.severity, cluster: event.cluster, bundle: event.bundle, commit: event.commit },
+      event.message,
+    );
+    await this.deliver(event);
+    return event;
+  }
+
+  /** Records without letting a failure reach the caller (whose own work has already succeeded). */
+  recordQuietly(draft: FleetEventDraft): void {
+    this.record(draft).catch((error: unknown) =>
+      this.log.error({ err: error, event: draft.type, cluster: draft.cluster, bundle: draft.bundle, commit: draft.commit }, 'recording an event failed'),
+    );
+  }
+
+  /** Newest first, in keyset pages; throws FleetEventQueryError for a filter the caller must fix. */
+  async list(filter: FleetEventFilter): Promise<FleetEventPage> {
+    const { sql, params, limit } = listQuery(filter);
+    return pageOf(await this.db.query(sql, params), limit);
+  }
+
+  /** Live events of the whole fleet (from every replica), each once; returns the unsubscribe. */
+  subscribe(listener: (event: FleetEvent) => void): () => void {
+    return this.listeners.add(listener);
+  }
+
+  private async deliver(event: FleetEvent): Promise<void> {
+    if (this.delivered.has(event.id)) return;
+    this.delivered.add(event.id);
+    if (this.delivered.size > REMEMBERED_IDS) this.delivered.delete(this.delivered.values().next().value!);
+    this.lastDeliveredAt = Math.max(this.lastDeliveredAt, Date.parse(event.at));
+    await this.listeners.emit(event);
+  }
+
+  private async fetchAndDeliver(ids: string[]): Promise<void> {
+    const wanted = ids.filter((id) => /^\d{1,19}$/.test(id) && !this.delivered.has(id));
+    if (wanted.length === 0) return;
+    try {
+      const rows: FleetEventRow[] = await this.db.query(
+        `SELECT ${EVENT_COLUMNS} FROM fleet_event WHERE id = ANY($1::bigint[]) ORDER BY fleet_event.id`,
+        [wanted],
+      );
+      for (const row of rows) await this.deliver(eventOf(row));
+    } catch (error) {
+      this.log.error({ err: error, events: wanted.length }, 'fetching notified events failed');
+    }
+  }
+
+  private async catchUp(): Promise<void> {
+    try {
+      const rows: FleetEventRow[] = await this.db.query(
+        `SELECT ${EVENT_COLUMNS} FROM fleet_event WHERE at >= $1 ORDER BY fleet_event.id LIMIT 5000`,
+        [new Date(this.lastDeliveredAt - CATCH_UP_WINDOW_MS).toISOString()],
+      );
+      for (const row of rows) await this.deliver(eventOf(row));
+    } catch (error) {
+      this.log.error({ err: error }, 'catching up on events after a lost connection failed');
+    }
+  }
+}

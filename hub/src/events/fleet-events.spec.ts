@@ -1,0 +1,133 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HealthStatus, SyncPhase } from '#proto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchHub, type RunningHub } from '../hub';
+import { BUNDLE, CONFIGMAP, TestAgent, eventually, startTestHub, type TestHub, type TestStream } from '../testing/hub-fixture';
+import type { FleetEvent } from './fleet-event';
+import { FleetEventsService } from './fleet-events.service';
+import { StatusEvents } from './status-events.service';
+
+const FILES = { 'fleet/web.yaml': BUNDLE('web'), 'apps/web/cm.yaml': CONFIGMAP('web') };
+
+describe('fleet events', () => {
+  let t: TestHub;
+  let agent: TestAgent;
+  let stream: TestStream;
+  let commit: string;
+  let events: FleetEventsService;
+  const live: FleetEvent[] = [];
+
+  const typesSince = async (id: string) =>
+    (await events.list({ limit: 500 })).items.filter((e) => BigInt(e.id) > BigInt(id)).map((e) => e.type).reverse();
+  const newest = async () => (await events.list({ limit: 1 })).items[0]?.id ?? '0';
+  const report = async (fields: Parameters<TestStream['report']>[2] = {}) => {
+    await stream.acked(stream.report('web', commit, fields));
+    await t.app.get(StatusEvents).settled();
+  };
+
+  beforeAll(async () => {
+    t = await startTestHub(FILES, { heartbeatIntervalMs: 60_000 });
+    events = t.app.get(FleetEventsService);
+    events.subscribe((e) => live.push(e));
+    commit = await t.repo.head();
+    agent = new TestAgent(t.hub.grpcAddress);
+    const c = await agent.register({ bootstrapToken: t.bootstrapToken, clusterUid: 'uid-ev', name: 'ev-1', labels: {} });
+    stream = agent.connect(c.credential);
+    stream.hello(c.clusterId);
+    await stream.nth('targetSet');
+  });
+
+  afterAll(async () => {
+    agent?.close();
+    await t?.stop();
+  });
+
+  it('record registration, connection and the accepted fleet commit', async () => {
+    await eventually(async () => {
+      const types = (await events.list({})).items.map((e) => e.type);
+      expect(types).toEqual(expect.arrayContaining(['fleet.commit.accepted', 'cluster.registered', 'cluster.connected']));
+    });
+    const accepted = (await events.list({ type: 'fleet.commit.accepted' })).items;
+    expect(accepted).toHaveLength(1);
+    expect(accepted[0].commit).toBe(commit);
+  });
+
+  it('are recorded on transitions only, never for a repeated identical report', async () => {
+    const start = await newest();
+    await report();
+    await report();
+    expect(await typesSince(start)).toEqual(['sync.succeeded']);
+
+    await report({ phase: SyncPhase.SYNC_PHASE_FAILED, health: HealthStatus.HEALTH_STATUS_DEGRADED, message: 'apply failed' });
+    await report({ phase: SyncPhase.SYNC_PHASE_FAILED, health: HealthStatus.HEALTH_STATUS_DEGRADED, message: 'apply failed' });
+    await report({ phase: SyncPhase.SYNC_PHASE_PROGRESSING, health: HealthStatus.HEALTH_STATUS_PROGRESSING });
+    await report({ driftCount: 2 });
+    await report({ driftCount: 2 });
+    await report();
+    expect(await typesSince(start)).toEqual([
+      'sync.succeeded', 'sync.failed', 'health.degraded', 'sync.succeeded', 'health.recovered', 'drift.detected', 'drift.corrected',
+    ]);
+    const failed = (await events.list({ type: 'sync.failed' })).items[0];
+    expect(failed).toMatchObject({ severity: 'error', cluster: 'ev-1', bundle: 'web', commit });
+    expect(failed.message).toContain('apply failed');
+  });
+
+  it('reach subscribers live, each once', async () => {
+    const ids = live.map((e) => e.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    // Everything recorded since the subscription began (the fleet commit was accepted while the hub started).
+    const all = (await events.list({ limit: 500 })).items.map((e) => e.id).reverse().filter((id) => BigInt(id) >= BigInt(ids[0]));
+    expect(ids.length).toBeGreaterThanOrEqual(8);
+    expect(ids).toEqual(all);
+  });
+
+  it('list newest first with filters and keyset pages', async () => {
+    const all = (await events.list({ limit: 500 })).items;
+    const pages: FleetEvent[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await events.list({ limit: 3, cursor });
+      pages.push(...page.items);
+      cursor = page.next ?? undefined;
+    } while (cursor !== undefined);
+    expect(pages.map((e) => e.id)).toEqual(all.map((e) => e.id));
+    expect(all.map((e) => BigInt(e.id))).toEqual([...all.map((e) => BigInt(e.id))].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0)));
+
+    expect((await events.list({ bundle: 'web' })).items.every((e) => e.bundle === 'web')).toBe(true);
+    expect((await events.list({ cluster: 'ev-1', type: 'drift.detected' })).items).toHaveLength(1);
+    expect((await events.list({ cluster: 'nope' })).items).toEqual([]);
+    expect((await events.list({ since: new Date(Date.now() + 60_000).toISOString() })).items).toEqual([]);
+    await expect(events.list({ type: 'sync.exploded' })).rejects.toThrow(/type/);
+    await expect(events.list({ limit: 0 })).rejects.toThrow(/limit/);
+    await expect(events.list({ cursor: 'x' })).rejects.toThrow(/cursor/);
+  });
+
+  it('reach subscribers of every hub on the database (NOTIFY), each once', async () => {
+    let second: RunningHub | undefined;
+    try {
+      const launched = await launchHub({
+        databaseUrl: t.db.url, dataDir: await mkdtemp(join(tmpdir(), 'gitfleet-hub2-')), fleetRepoUrl: t.repo.url,
+        bootstrapToken: t.bootstrapToken, httpPort: 0, grpcPort: 0, fleetPollIntervalMs: 60_000, logLevel: 'silent',
+      });
+      second = launched.hub;
+      const there: FleetEvent[] = [];
+      launched.app.get(FleetEventsService).subscribe((e) => there.push(e));
+      const here = live.length;
+
+      const recorded = await events.record({ type: 'rollout.halted', severity: 'error', cluster: 'ev-1', bundle: 'web', commit, message: 'test halt', details: {} });
+      const fromThere = await launched.app.get(FleetEventsService).record({ type: 'cluster.revoked', severity: 'warning', cluster: 'x', bundle: null, commit: null, message: 'from the second hub', details: {} });
+      await eventually(() => {
+        expect(there.map((e) => e.id)).toEqual(expect.arrayContaining([recorded.id, fromThere.id]));
+        expect(live.slice(here).map((e) => e.id)).toEqual(expect.arrayContaining([recorded.id, fromThere.id]));
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(there.filter((e) => e.id === recorded.id)).toHaveLength(1);
+      expect(live.filter((e) => e.id === fromThere.id)).toHaveLength(1);
+      expect(there.find((e) => e.id === recorded.id)).toEqual(recorded);
+    } finally {
+      await second?.stop();
+    }
+  });
+});

@@ -1,0 +1,76 @@
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { HUB_CONFIG } from '../config/config.module';
+import type { HubConfig } from '../config/hub-config';
+import { LOGGER, type Logger } from '../logging/logger';
+import { FleetEventsService } from './fleet-events.service';
+
+type PresenceEvent = 'cluster.connected' | 'cluster.unreachable';
+
+/**
+ * cluster.connected and cluster.unreachable, as changes only: an agent that moves to another
+ * hub replica (a deploy, a restart) reconnects within the grace period and causes no event;
+ * a cluster still without a session on any replica after it is announced unreachable, and
+ * its next connection as connected again.
+ */
+@Injectable()
+export class PresenceEvents implements OnModuleDestroy {
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly log: Logger;
+  private stopped = false;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly events: FleetEventsService,
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.log = logger.child({ module: 'events' });
+  }
+
+  onModuleDestroy(): void {
+    // Sessions ended by this hub's shutdown move to other replicas: not an unreachable cluster.
+    this.stopped = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  connected(clusterId: string): void {
+    clearTimeout(this.timers.get(clusterId));
+    this.timers.delete(clusterId);
+    void this.announce(clusterId, 'cluster.connected');
+  }
+
+  disconnected(clusterId: string): void {
+    if (this.stopped) return;
+    clearTimeout(this.timers.get(clusterId));
+    const timer = setTimeout(() => {
+      this.timers.delete(clusterId);
+      void this.announce(clusterId, 'cluster.unreachable');
+    }, this.config.heartbeatIntervalMs);
+    timer.unref();
+    this.timers.set(clusterId, timer);
+  }
+
+  private async announce(clusterId: string, type: PresenceEvent): Promise<void> {
+    try {
+      const rows: { name: string; connected: boolean; last: string | null }[] = await this.db.query(
+        `SELECT c.name, c.connected,
+                (SELECT type FROM fleet_event e WHERE e.cluster = c.name AND e.type IN ('cluster.connected', 'cluster.unreachable')
+                 ORDER BY e.id DESC LIMIT 1) AS last
+         FROM cluster c WHERE c.id = $1`,
+        [clusterId],
+      );
+      const cluster = rows[0];
+      if (cluster === undefined || cluster.last === type) return;
+      if (type === 'cluster.unreachable' && cluster.connected) return;
+      await this.events.record(type === 'cluster.connected'
+        ? { type, severity: 'info', cluster: cluster.name, bundle: null, commit: null, message: `cluster ${cluster.name} connected`, details: {} }
+        : { type, severity: 'warning', cluster: cluster.name, bundle: null, commit: null,
+            message: `cluster ${cluster.name} is unreachable: its agent has no session with the hub`, details: {} });
+    } catch (error) {
+      this.log.error({ err: error, clusterId, event: type }, 'recording a presence event failed');
+    }
+  }
+}

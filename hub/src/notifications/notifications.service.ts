@@ -1,0 +1,156 @@
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { redactUserinfo } from '#core';
+import { HUB_CONFIG } from '../config/config.module';
+import type { HubConfig } from '../config/hub-config';
+import type { FleetEvent } from '../events/fleet-event';
+import { FleetEventsService } from '../events/fleet-events.service';
+import { LOGGER, type Logger } from '../logging/logger';
+import { defaultDeliveryOptions, isRetryable, retryDelayMs, type DeliveryOptions } from './delivery-policy';
+import type { NotifyWebhook } from './notify-webhooks';
+import { notificationBody, signature, SIGNATURE_HEADER } from './payload';
+
+interface Delivery {
+  webhook: NotifyWebhook;
+  event: FleetEvent;
+  attempt: number;
+}
+
+/**
+ * Outgoing webhooks on fleet events. Every replica sees every event; the one that inserts the
+ * (event, webhook) row in notification_delivery sends it, the others see the conflict. Sending
+ * never blocks whoever recorded the event: deliveries wait in a bounded in-memory queue and
+ * are retried with backoff on 5xx, 429 and network errors.
+ */
+@Injectable()
+export class NotificationsService implements OnModuleInit, OnModuleDestroy {
+  private readonly log: Logger;
+  private readonly options: DeliveryOptions;
+  private unsubscribe: (() => void) | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private queued = 0;
+  private stopped = false;
+
+  constructor(
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly events: FleetEventsService,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.log = logger.child({ module: 'notifications' });
+    this.options = { ...defaultDeliveryOptions(), initialDelayMs: config.notifyRetryDelayMs };
+  }
+
+  onModuleInit(): void {
+    if (this.config.notifyWebhooks.length === 0) return;
+    this.unsubscribe = this.events.subscribe((event) => this.onEvent(event));
+    this.log.info({ webhooks: this.config.notifyWebhooks.map((w) => ({ name: w.name, host: hostOf(w.url), events: w.events })) }, 'notifications on');
+  }
+
+  /** Deliveries waiting for a retry are dropped (logged); a POST under way finishes first. */
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    for (const timer of this.timers) clearTimeout(timer);
+    if (this.timers.size > 0) this.log.warn({ dropped: this.timers.size }, 'notifications awaiting a retry dropped at shutdown');
+    this.timers.clear();
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private onEvent(event: FleetEvent): void {
+    for (const webhook of this.config.notifyWebhooks) {
+      if (!webhook.events.includes(event.type)) continue;
+      this.track(this.claim(webhook, event));
+    }
+  }
+
+  /** Only the replica whose insert wins sends. */
+  private async claim(webhook: NotifyWebhook, event: FleetEvent): Promise<void> {
+    const rows: unknown[] = await this.db.query(
+      `INSERT INTO notification_delivery (event_id, webhook) VALUES ($1::bigint, $2) ON CONFLICT DO NOTHING RETURNING event_id`,
+      [event.id, webhook.name],
+    );
+    if (rows.length === 0) return;
+    if (this.queued >= this.options.maxQueued) {
+      this.log.error({ ...fieldsOf(webhook, event) }, 'notification queue full; notification dropped');
+      await this.finish(webhook, event, 'dropped', 0, 'queue full');
+      return;
+    }
+    this.queued++;
+    await this.attempt({ webhook, event, attempt: 1 });
+  }
+
+  private async attempt(delivery: Delivery): Promise<void> {
+    const { webhook, event, attempt } = delivery;
+    const outcome = await this.post(webhook, event);
+    const fields = { ...fieldsOf(webhook, event), attempt, status: outcome.status };
+    if (outcome.ok) {
+      this.queued--;
+      this.log.info(fields, 'notification delivered');
+      await this.finish(webhook, event, 'delivered', attempt, null);
+      return;
+    }
+    const retry = isRetryable(outcome.status) && attempt < this.options.attempts && !this.stopped;
+    if (!retry) {
+      this.queued--;
+      this.log.error({ ...fields, error: outcome.error }, 'notification failed; not retried');
+      await this.finish(webhook, event, 'failed', attempt, outcome.error);
+      return;
+    }
+    const delayMs = retryDelayMs(attempt, this.options);
+    this.log.warn({ ...fields, error: outcome.error, retryInMs: delayMs }, 'notification failed; will retry');
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.track(this.attempt({ ...delivery, attempt: attempt + 1 }));
+    }, delayMs);
+    timer.unref();
+    this.timers.add(timer);
+  }
+
+  private async post(webhook: NotifyWebhook, event: FleetEvent): Promise<{ ok: boolean; status: number | 'network'; error: string | null }> {
+    const body = notificationBody(event, webhook.format);
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'gitfleet-hub', 'x-gitfleet-event': event.type };
+    if (webhook.secret !== undefined) headers[SIGNATURE_HEADER] = signature(webhook.secret, body);
+    try {
+      const response = await fetch(webhook.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(this.options.timeoutMs) });
+      await response.arrayBuffer().catch(() => undefined);
+      const ok = response.status >= 200 && response.status < 300;
+      return { ok, status: response.status, error: ok ? null : `HTTP ${response.status}` };
+    } catch (error) {
+      // The URL (a Slack webhook's path is its secret) must not reach the log through the error.
+      const cause = (error as { cause?: { code?: string } }).cause?.code;
+      const message = redactUserinfo(String((error as Error).message ?? error)).split(webhook.url).join(hostOf(webhook.url));
+      return { ok: false, status: 'network', error: cause === undefined ? message : `${message} (${cause})` };
+    }
+  }
+
+  private async finish(webhook: NotifyWebhook, event: FleetEvent, state: string, attempts: number, error: string | null): Promise<void> {
+    await this.db
+      .query(
+        `UPDATE notification_delivery SET state = $3, attempts = $4, last_error = $5, finished_at = now() WHERE event_id = $1::bigint AND webhook = $2`,
+        [event.id, webhook.name, state, attempts, error],
+      )
+      .catch((e: unknown) => this.log.warn({ err: e, ...fieldsOf(webhook, event) }, 'recording a notification outcome failed'));
+  }
+
+  private track(work: Promise<void>): void {
+    const tracked = work.catch((error: unknown) => this.log.error({ err: error }, 'notification delivery failed'));
+    this.inFlight.add(tracked);
+    void tracked.finally(() => this.inFlight.delete(tracked));
+  }
+}
+
+function fieldsOf(webhook: NotifyWebhook, event: FleetEvent): Record<string, unknown> {
+  return { webhook: webhook.name, host: hostOf(webhook.url), event: event.type, eventId: event.id, cluster: event.cluster, bundle: event.bundle, commit: event.commit };
+}
+
+/** Only the host of a webhook URL is ever logged: its userinfo, path and query may be credentials. */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '(invalid URL)';
+  }
+}
