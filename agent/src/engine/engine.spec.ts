@@ -134,7 +134,8 @@ describe('Engine against a simulated cluster', () => {
   it('validates the whole bundle first: applies nothing and reports every refused object with its Kind/ns/name and reason', async () => {
     const commit = await repo.commit({
       ...WEB,
-      'apps/web/bad.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Not_A_Valid_Name\n',
+      // In a Namespace that exists already, so that its dry-run is part of the first round.
+      'apps/web/bad.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Not_A_Valid_Name\n  namespace: default\n',
       'apps/web/unknown.yaml': 'apiVersion: example.com/v1\nkind: Gizmo\nmetadata:\n  name: g\n',
     });
     await push(target(commit));
@@ -143,7 +144,7 @@ describe('Engine against a simulated cluster', () => {
     expect(result.phase).toBe('failed');
     expect(result.message).toMatch(/^validation failed, nothing applied: 2 of 5 resources invalid: /);
     const failures = Object.fromEntries(result.changes.filter((c) => c.action === 'failed').map((c) => [formatRef(c.ref), c.error]));
-    expect(failures['ConfigMap/web/Not_A_Valid_Name']).toMatch(/^ConfigMap\/web\/Not_A_Valid_Name dry-run failed \(Invalid\): /);
+    expect(failures['ConfigMap/default/Not_A_Valid_Name']).toMatch(/^ConfigMap\/default\/Not_A_Valid_Name dry-run failed \(Invalid\): /);
     expect(failures['Gizmo/g']).toBe(
       'Gizmo/g validation failed: the cluster has no kind Gizmo in example.com/v1 (is its CustomResourceDefinition installed?)',
     );

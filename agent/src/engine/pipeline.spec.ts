@@ -1,5 +1,5 @@
 import { PatchStrategy } from '@kubernetes/client-node';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { until } from '../testing/fake-hub';
 import { actionsOf, EngineHarness } from '../testing/engine-harness';
 
@@ -208,6 +208,31 @@ describe('conflicts, suspend, dependsOn', () => {
     expect(result.phase).toBe('failed');
     expect(result.changes.find((c) => c.ref.name === 'elsewhere')!.error).toMatch(/dry-run failed \(NotFound\)/);
     expect(await h.live('v1', 'Namespace', 'web')).toBeUndefined();
+  });
+
+  it('objects in a Namespace the bundle creates are dry-run once, after the Namespace exists', async () => {
+    const dryRuns: string[] = [];
+    const apply = h.client.apply.bind(h.client);
+    vi.spyOn(h.client, 'apply').mockImplementation(async (object, options) => {
+      if (options?.dryRun) dryRuns.push(`${object.kind}/${object.metadata.name}`);
+      return apply(object, options);
+    });
+    const commit = await h.repo.commit({ 'apps/web/all.yaml': [ns('web'), cm('a'), cm('b')].join('---\n') });
+    await h.push(h.target(commit, 'web'));
+    expect(h.finals('web')[0]!.phase).toBe('synced');
+    // No doomed dry-run into the missing Namespace before it was applied: one each.
+    expect(dryRuns.sort()).toEqual(['ConfigMap/a', 'ConfigMap/b', 'Namespace/web']);
+  });
+
+  it('an invalid object in a Namespace the bundle creates is found after the definitions stage; nothing after it is applied', async () => {
+    const commit = await h.repo.commit({ 'apps/web/all.yaml': [ns('web'), cm('a'), cm('Bad_Name')].join('---\n') });
+    await h.push(h.target(commit, 'web'));
+    const result = h.finals('web')[0]!;
+    expect(result.phase).toBe('failed');
+    expect(result.changes.find((c) => c.ref.name === 'Bad_Name')!.error).toMatch(/^ConfigMap\/web\/Bad_Name dry-run failed \(Invalid\): /);
+    expect(actionsOf(result)['ConfigMap/web/a']).toBe('skipped');
+    expect(await h.live('v1', 'Namespace', 'web')).toBeDefined();
+    expect(await h.live('v1', 'ConfigMap', 'a', 'web')).toBeUndefined();
   });
 
   it('out-of-band merge patch by another manager is seen by the next sync and corrected', async () => {

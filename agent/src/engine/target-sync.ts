@@ -113,13 +113,17 @@ export async function syncTarget(target: Target, revision: string, deps: TargetS
   const bundleNamespaces = new Set(objects.filter((o) => o.ref.kind === 'Namespace' && o.ref.apiVersion === 'v1').map((o) => o.ref.name));
   // An object in a Namespace this bundle creates cannot pass a dry-run before the Namespace
   // exists, nor a custom resource before its CRD (also in the bundle) is Established: those
-  // are dry-run again after the definitions stage, before any of them is applied.
+  // are dry-run after the definitions stage, before any of them is applied. Objects in a
+  // Namespace known to be absent are not even tried now (on a first sync that would be one
+  // doomed request per object); a NotFound for one thought present is a race, deferred too.
+  const absent = await absentNamespaces(bundleNamespaces, deps);
   const awaitsNamespace = (o: DesiredObject, outcome: ObjectOutcome): boolean =>
     o.namespaced && bundleNamespaces.has(o.ref.namespace) && (outcome.entry.error ?? '').includes('(NotFound)');
   const dryRuns = new Map<DesiredObject, DryRunKept>();
   const keep = (object: KubernetesObject): DryRunKept => ({ fingerprint: objectFingerprint(object), ...(target.suspend ? { object } : {}) });
   const dryRunFailures: ObjectOutcome[] = [];
-  await mapConcurrently(objects.filter((o) => o.served), deps.concurrency, async (object) => {
+  const dryRunNow = objects.filter((o) => o.served && !(o.namespaced && absent.has(o.ref.namespace)));
+  await mapConcurrently(dryRunNow, deps.concurrency, async (object) => {
     const dry = await dryRunObject(deps.client, object);
     if (dry.ok) dryRuns.set(object, keep(dry.object));
     else if (!awaitsNamespace(object, dry.outcome)) dryRunFailures.push(dry.outcome);
@@ -216,6 +220,22 @@ export async function syncTarget(target: Target, revision: string, deps: TargetS
   if (allFailed.length === 0) return { result: finish('synced', '', changes), retryable: false, desired: objects, contestedWith, inSync: inSyncObjects };
   const message = `${allFailed.length} of ${changes.length} resources failed: ${allFailed[0]!.error}${allFailed.length > 1 ? ' (and more)' : ''}`;
   return { result: finish('failed', message, changes), retryable: outcomes.some((o) => o.transient), desired: objects, contestedWith, inSync: inSyncObjects };
+}
+
+/**
+ * Which of the bundle's Namespaces do not exist yet. The live cache holds this agent's own
+ * Namespaces; any other is looked up in one list of all Namespaces (a Namespace made by
+ * someone else is still one the bundle's objects can be dry-run in).
+ */
+async function absentNamespaces(names: ReadonlySet<string>, deps: TargetSyncDeps): Promise<Set<string>> {
+  const unknown = [...names].filter((name) => !deps.live.get({ apiVersion: 'v1', kind: 'Namespace', name }));
+  if (unknown.length === 0) return new Set();
+  try {
+    const existing = new Set((await deps.client.listAll('v1', 'Namespace', '')).items.map((n) => n.metadata?.name));
+    return new Set(unknown.filter((name) => !existing.has(name)));
+  } catch {
+    return new Set(); // cannot tell: dry-run them all now and defer the NotFounds, as before
+  }
 }
 
 /** Dry-runs the objects that could not be dry-run before the definitions stage; their failures. */
