@@ -20,6 +20,17 @@ export async function readBody(request: IncomingMessage): Promise<string> {
 export function decodeBody(text: string, contentType: string): JsonValue {
   if (text.trim() === '') return null;
   if (contentType.includes('yaml')) {
+    // Clients (kubectl, client-go, the agent) send apply patches as JSON, which is YAML too:
+    // JSON.parse reads it some twenty times faster. Anything else, or a JSON body that fails
+    // to parse, goes to the YAML parser, whose errors are the ones the API server gives.
+    // (JSON.parse keeps the last of duplicate keys where YAML refuses them; no client sends those.)
+    if (text.trimStart().startsWith('{')) {
+      try {
+        return JSON.parse(text) as JsonValue;
+      } catch {
+        // fall through to YAML
+      }
+    }
     try {
       return parseYaml(text, { strict: true, uniqueKeys: true }) as JsonValue;
     } catch (error) {
