@@ -1,6 +1,5 @@
 import {
   ApiException,
-  HttpMethod,
   KubeConfig,
   KubernetesObjectApi,
   PatchStrategy,
@@ -10,8 +9,8 @@ import {
   type ResponseContext,
   type V1APIResource,
 } from '@kubernetes/client-node';
-import { Agent as HttpAgent, type Agent } from 'node:http';
-import { Agent as HttpsAgent, type AgentOptions as HttpsAgentOptions } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type Agent, type IncomingHttpHeaders, type RequestOptions } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest, type AgentOptions as HttpsAgentOptions } from 'node:https';
 import { from } from 'rxjs';
 
 /** The agent's field manager for server-side apply. */
@@ -55,16 +54,30 @@ export interface WatchHandle {
   stop(): void;
 }
 
+/** How long one API request (not a watch) may take before it is abandoned. */
+const REQUEST_TIMEOUT_MS = 60_000;
+
+/** TLS settings of a connection pool: a pool is kept while these stay the same. */
+const TLS_KEYS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const;
+
 /**
  * KubernetesObjectApi plus what the stock class does not give: the HTTP status of a write
  * (created vs. updated), a server-side apply (and its dry-run) that sends the manifest
  * exactly as written and answers plain JSON (the stock methods pass objects through typed
  * models, which drop fields they do not know and turn timestamps into Dates), list and watch
  * of one kind with a label selector, delete with a propagation policy, and discovery.
+ *
+ * The engine's own requests (apply, dry-run, read, delete, list) take a short path: the
+ * KubeConfig still authenticates each one (applyToHTTPSOptions: tokens, exec plugins, client
+ * certificates, proxies), but the request goes straight to node:http(s) over one keep-alive
+ * pool instead of through the generated client's middleware, fetch shim and per-request
+ * agent — a sync makes two requests per object, and that path cost the agent about half a
+ * millisecond of CPU each (test/bench/agent-sync.ts). Discovery, watches and the typed APIs
+ * stay on the stock path.
  */
 export class ObjectClient extends KubernetesObjectApi {
-  private readonly statuses = new WeakMap<object, number>();
   private kubeConfig: KubeConfig | undefined;
+  private pool: { agent: Agent; tls: readonly unknown[] } | undefined;
 
   static fromKubeConfig(kc: KubeConfig): ObjectClient {
     const client = kc.makeApiClient(ObjectClient);
@@ -99,21 +112,16 @@ export class ObjectClient extends KubernetesObjectApi {
 
   /** Server-side apply with fieldManager gitfleet and force; `dryRun` asks for dryRun=All. */
   async apply(object: ManifestObject, options: { dryRun?: boolean } = {}): Promise<AppliedObject> {
-    const request = await this.request(await this.objectPath(object), HttpMethod.PATCH);
-    request.setHeaderParam('Content-Type', PatchStrategy.ServerSideApply);
-    request.setQueryParam('fieldManager', FIELD_MANAGER);
-    request.setQueryParam('force', 'true');
-    if (options.dryRun) request.setQueryParam('dryRun', 'All');
-    request.setBody(JSON.stringify(object));
-    const applied = await this.requestPromise<KubernetesObject>(request, 'KubernetesObject');
-    return { object: applied, httpStatus: this.statuses.get(applied) ?? 200 };
+    const query: Record<string, string> = { fieldManager: FIELD_MANAGER, force: 'true' };
+    if (options.dryRun) query['dryRun'] = 'All';
+    const answer = await this.send('PATCH', await this.objectPath(object), query, { contentType: PatchStrategy.ServerSideApply, text: JSON.stringify(object) });
+    return { object: answer.object, httpStatus: answer.status };
   }
 
   /** The live object, or undefined when it does not exist. */
   async readIfExists(ref: ObjectKey): Promise<KubernetesObject | undefined> {
-    const request = await this.request(await this.objectPath(manifestOf(ref)), HttpMethod.GET);
     try {
-      return await this.requestPromise<KubernetesObject>(request, 'KubernetesObject');
+      return (await this.send('GET', await this.objectPath(manifestOf(ref)))).object;
     } catch (error) {
       if (error instanceof ApiException && error.code === 404) return undefined;
       throw error;
@@ -122,10 +130,8 @@ export class ObjectClient extends KubernetesObjectApi {
 
   /** Deletes the object in the background (dependents are collected later); false if it was gone. */
   async deleteInBackground(ref: ObjectKey): Promise<boolean> {
-    const request = await this.request(await this.objectPath(manifestOf(ref)), HttpMethod.DELETE);
-    request.setQueryParam('propagationPolicy', 'Background');
     try {
-      await this.requestPromise<KubernetesObject>(request, 'KubernetesObject');
+      await this.send('DELETE', await this.objectPath(manifestOf(ref)), { propagationPolicy: 'Background' });
       return true;
     } catch (error) {
       if (error instanceof ApiException && error.code === 404) return false;
@@ -135,12 +141,8 @@ export class ObjectClient extends KubernetesObjectApi {
 
   /** Every object of a kind, in all namespaces, that matches the label selector. */
   async listAll(apiVersion: string, kind: string, labelSelector: string): Promise<ObjectList> {
-    const request = await this.request(await this.collectionPath(apiVersion, kind), HttpMethod.GET);
-    if (labelSelector) request.setQueryParam('labelSelector', labelSelector);
-    const list = (await this.requestPromise<KubernetesObject>(request, 'KubernetesObject')) as unknown as {
-      items?: KubernetesObject[];
-      metadata?: { resourceVersion?: string };
-    };
+    const answer = await this.send('GET', await this.collectionPath(apiVersion, kind), labelSelector ? { labelSelector } : {});
+    const list = answer.object as unknown as { items?: KubernetesObject[]; metadata?: { resourceVersion?: string } };
     return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '' };
   }
 
@@ -191,10 +193,71 @@ export class ObjectClient extends KubernetesObjectApi {
     return this.defaultNamespace;
   }
 
-  private async request(path: string, method: HttpMethod): Promise<RequestContext> {
-    const request = this.configuration.baseServer.makeRequestContext(path, method);
-    request.setHeaderParam('Accept', 'application/json');
-    return request;
+  /**
+   * One request on the short path: JSON in and out. A 2xx answer is parsed; anything else
+   * throws ApiException(code, …, body text), as the stock client does, so callers handle both
+   * paths alike. Request bodies never appear in errors (they may hold Secret values).
+   */
+  private async send(
+    method: 'GET' | 'PATCH' | 'DELETE',
+    path: string,
+    query: Record<string, string> = {},
+    body?: { contentType: string; text: string },
+  ): Promise<{ status: number; object: KubernetesObject }> {
+    if (!this.kubeConfig) throw new Error('ObjectClient requests need a client made by fromKubeConfig');
+    const server = this.kubeConfig.getCurrentCluster()?.server;
+    if (!server) throw new Error('the kubeconfig has no current cluster');
+    const url = new URL(server);
+    const search = new URLSearchParams(query).toString();
+    const options: RequestOptions & { rejectUnauthorized?: boolean } = {
+      method,
+      headers: { Accept: 'application/json', ...(body ? { 'Content-Type': body.contentType, 'Content-Length': Buffer.byteLength(body.text) } : {}) },
+    };
+    await this.kubeConfig.applyToHTTPSOptions(options as never);
+    options.agent = this.sharedAgent(options as Record<string, unknown>, url.protocol === 'https:');
+    const basePath = url.pathname.replace(/\/$/, '');
+    const target = { protocol: url.protocol, hostname: url.hostname.replace(/^\[|\]$/g, ''), port: url.port, path: `${basePath}${path}${search ? `?${search}` : ''}` };
+    const { status, text, headers } = await new Promise<{ status: number; text: string; headers: IncomingHttpHeaders }>((resolve, reject) => {
+      const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)({ ...options, ...target }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), headers: response.headers }));
+        response.on('error', reject);
+      });
+      request.setTimeout(REQUEST_TIMEOUT_MS, () => request.destroy(new Error(`${method} ${path}: no answer from the API server within ${REQUEST_TIMEOUT_MS / 1000} s`)));
+      request.on('error', reject);
+      request.end(body?.text);
+    });
+    if (status < 200 || status > 299) throw new ApiException(status, `${method} ${path}`, text, headers as Record<string, string>);
+    try {
+      return { status, object: JSON.parse(text) as KubernetesObject };
+    } catch {
+      throw new ApiException(status, `${method} ${path}: the answer is not JSON`, text.slice(0, 200), headers as Record<string, string>);
+    }
+  }
+
+  /**
+   * The keep-alive pool for requests with these TLS settings. KubeConfig hands out a fresh
+   * agent (so a fresh TLS handshake) per request; one pool is kept instead, and replaced when
+   * the settings change (a rotated client certificate, say). A proxy's agent is used as given.
+   */
+  private sharedAgent(options: Record<string, unknown>, https: boolean): Agent {
+    const given = options['agent'] as Agent | undefined;
+    if (given && given.constructor !== HttpAgent && given.constructor !== HttpsAgent) return given; // a proxy's
+    const tls = TLS_KEYS.map((key) => options[key]);
+    const same = this.pool && tls.every((value, i) => sameSetting(value, this.pool!.tls[i]));
+    if (!same) {
+      this.pool?.agent.destroy();
+      const settings = Object.fromEntries(TLS_KEYS.map((key, i) => [key, tls[i]]).filter(([, value]) => value !== undefined)) as HttpsAgentOptions;
+      this.pool = { agent: https ? new HttpsAgent({ ...settings, keepAlive: true, maxSockets: 32 }) : new HttpAgent({ keepAlive: true, maxSockets: 32 }), tls };
+    }
+    return this.pool!.agent;
+  }
+
+  /** Closes the pooled connections (the client stays usable; a new pool opens on demand). */
+  close(): void {
+    this.pool?.agent.destroy();
+    this.pool = undefined;
   }
 
   /**
@@ -226,15 +289,6 @@ export class ObjectClient extends KubernetesObjectApi {
     return resource;
   }
 
-  /** Plain JSON for every 2xx answer (no typed models); the stock handling otherwise. */
-  protected override async processResponse<T extends KubernetesObject>(response: ResponseContext, type?: string): Promise<T> {
-    if (type !== 'KubernetesObject' || response.httpStatusCode < 200 || response.httpStatusCode > 299) {
-      return super.processResponse<T>(response, type);
-    }
-    const result = JSON.parse(await response.body.text()) as T;
-    if (typeof result === 'object' && result !== null) this.statuses.set(result, response.httpStatusCode);
-    return result;
-  }
 }
 
 /** The cluster does not serve this kind (its CRD is not installed, or not yet Established). */
@@ -243,6 +297,11 @@ export class UnknownKindError extends Error {
     super(`the cluster has no kind ${kind} in ${apiVersion} (is its CustomResourceDefinition installed?)`);
     this.name = 'UnknownKindError';
   }
+}
+
+function sameSetting(a: unknown, b: unknown): boolean {
+  if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b);
+  return a === b;
 }
 
 function groupVersionPath(apiVersion: string): string {
