@@ -20,6 +20,7 @@ let engine: Engine | undefined;
 let driftSeen = false;
 /** RSS of this process with its modules loaded and nothing synced yet (after a GC). */
 let baselineRss = 0;
+let baselineHeap = 0;
 
 /** CPU time (user + system, ms) this process has used so far. */
 function cpuMs(): number {
@@ -62,7 +63,7 @@ async function handle(command: Command): Promise<void> {
     });
     await engine.start();
     collect();
-    baselineRss = process.memoryUsage().rss;
+    ({ rss: baselineRss, heapUsed: baselineHeap } = process.memoryUsage());
     const target = Target.fromPartial({
       bundle: 'bench',
       source: { repoUrl: command.start.repoUrl, commit: command.start.commit, path: 'bench' },
@@ -79,7 +80,7 @@ async function handle(command: Command): Promise<void> {
     // BENCH_HEAP_SNAPSHOT=<dir>: a heap snapshot with 1,000 managed objects, for comparisons.
     const snapshotDir = process.env['BENCH_HEAP_SNAPSHOT'];
     const snapshot = snapshotDir ? writeHeapSnapshot(join(snapshotDir, `agent-${Date.now()}.heapsnapshot`)) : undefined;
-    send({ type: 'rss', rss: usage.rss, heapUsed: usage.heapUsed, external: usage.external, baselineRss, watched: engine?.watchedObjects ?? 0, snapshot });
+    send({ type: 'rss', rss: usage.rss, heapUsed: usage.heapUsed, external: usage.external, baselineRss, baselineHeap, watched: engine?.watchedObjects ?? 0, snapshot });
   } else {
     await engine?.stop();
     process.exit(0);

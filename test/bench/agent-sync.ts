@@ -7,16 +7,23 @@
  * Run: npm run build && node dist/test/bench/agent-sync.js
  *
  * Each simulated cluster runs in a process of its own (agent-sim-process.ts), as does the
- * agent (agent-bench-worker.ts): the simulator is single-threaded, and neither client should
- * be measured against a server that is also busy with the other cluster. BENCH_LATENCY_MS=<n>
- * gives both clusters the simulator's requestLatencyMs (every request answered n ms late,
- * requests overlapping) — a model of a real, remote API server; the default 0 is loopback.
+ * agent (agent-bench-worker.ts, started with the Node flags and environment the agent chart
+ * uses): the simulator is single-threaded, and neither client should be measured against a
+ * server that is also busy with the other cluster.
+ *
+ * The first sync is measured twice: on loopback, and with the simulator's requestLatencyMs
+ * (every request answered n ms late, requests overlapping) — a model of a real API server,
+ * whose writes wait for etcd. BENCH_LATENCY_MS=<n> sets n (default 5; 0 skips that run).
+ * BENCH_AGENT_FLAGS="<flags>" replaces the chart's Node flags (for comparisons).
+ * BENCH_CPU_PROFILE=<dir> writes a CPU profile of the agent and of each simulator process.
  */
 import { execFile, fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { parse as parseYaml } from 'yaml';
 import type { SimClusterOptions } from '#kube-sim';
 import { loadKubeConfig, ObjectClient } from '../../agent/src/engine/object-client';
 import { BareRepo } from '../support/git';
@@ -49,7 +56,7 @@ interface SimProcess {
 
 /** A fresh simulated cluster in its own process. */
 async function startSimProcess(options: SimClusterOptions): Promise<SimProcess> {
-  const child = fork(join(__dirname, 'agent-sim-process.js'), [JSON.stringify(options)]);
+  const child = fork(join(__dirname, 'agent-sim-process.js'), [JSON.stringify(options)], { execArgv: profileArgs(options.name ?? 'sim') });
   const ready = await waitFor<{ kubeconfig: string }>(child, 'ready', 60_000);
   return {
     kubeconfig: ready.kubeconfig,
@@ -66,6 +73,12 @@ async function startSimProcess(options: SimClusterOptions): Promise<SimProcess> 
         setTimeout(() => child.kill(), 2000).unref();
       }),
   };
+}
+
+/** BENCH_CPU_PROFILE=<dir>: every process of the run writes a V8 CPU profile there (for chrome://inspect or scripts). */
+function profileArgs(name: string): string[] {
+  const dir = process.env['BENCH_CPU_PROFILE'];
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
 }
 
 function waitFor<T>(child: ChildProcess, type: string, timeoutMs = 120_000): Promise<T & { at: number }> {
@@ -98,50 +111,112 @@ async function settle(client: ObjectClient, maxMs = 30_000): Promise<void> {
   }
 }
 
+/** The agent process as the chart runs it: its Node flags and environment from the chart's values. */
+function agentRuntime(): { flags: string[]; env: Record<string, string> } {
+  const values = parseYaml(readFileSync(join(__dirname, '../../../charts/gitfleet-agent/values.yaml'), 'utf8')) as { runtime?: { nodeFlags?: string[]; mallocArenaMax?: number } };
+  const override = process.env['BENCH_AGENT_FLAGS'];
+  const flags = override !== undefined ? override.split(' ').filter(Boolean) : (values.runtime?.nodeFlags ?? []);
+  const arenas = values.runtime?.mallocArenaMax;
+  return { flags, env: arenas ? { MALLOC_ARENA_MAX: String(arenas) } : {} };
+}
+
+interface Party {
+  /** Wall time of the first sync, ms. */
+  ms: number;
+  /** CPU of the client's own process during it, ms (undefined for kubectl, which is not ours to ask). */
+  clientCpuMs?: number;
+  /** CPU of its simulated cluster during it (controllers included), ms. */
+  serverCpuMs: number;
+}
+
+interface FirstSync {
+  agent: Party;
+  kubectl: Party;
+}
+
+/**
+ * One first-sync comparison: the agent (in `worker`) into one fresh cluster, then, once that
+ * cluster is quiet, `kubectl apply --server-side` of the same files into another. Leaves the
+ * agent's cluster running (returned) for the figures that follow.
+ */
+async function firstSync(
+  worker: ChildProcess,
+  simOptions: (name: string) => SimClusterOptions,
+  source: { repoUrl: string; commit: string; dir: string; work: string },
+): Promise<FirstSync & { cluster: SimProcess; client: ObjectClient }> {
+  const forAgent = await startSimProcess(simOptions('bench-agent'));
+  try {
+    const client = ObjectClient.fromKubeConfig(loadKubeConfig(forAgent.kubeconfig));
+    const agentCpuBefore = await forAgent.cpuMs();
+    worker.send({ type: 'start', start: { kubeconfig: forAgent.kubeconfig, repoUrl: source.repoUrl, commit: source.commit } });
+    const started = await waitFor<{ cpuMs: number }>(worker, 'starting');
+    const synced = await waitFor<{ phase: string; message: string; count: number; cpuMs: number }>(worker, 'synced', 300_000);
+    if (synced.phase !== 'synced') throw new Error(`agent sync ${synced.phase}: ${synced.message}`);
+    const agent: Party = { ms: synced.at - started.at, clientCpuMs: synced.cpuMs - started.cpuMs, serverCpuMs: (await forAgent.cpuMs()) - agentCpuBefore };
+
+    // kubectl into a fresh cluster, once the agent's has gone quiet, so that the two do not share the CPU.
+    await settle(client);
+    const forKubectl = await startSimProcess(simOptions('bench-kubectl'));
+    try {
+      const kubeconfigPath = join(source.work, 'kubectl.kubeconfig');
+      await writeFile(kubeconfigPath, forKubectl.kubeconfig, { mode: 0o600 });
+      const cpuBefore = await forKubectl.cpuMs();
+      const startedAt = Date.now();
+      await run('kubectl', ['--kubeconfig', kubeconfigPath, 'apply', '--server-side', '--field-manager=kubectl-bench', '-f', source.dir], { maxBuffer: 64 * 1024 * 1024 });
+      const kubectl: Party = { ms: Date.now() - startedAt, serverCpuMs: (await forKubectl.cpuMs()) - cpuBefore };
+      return { agent, kubectl, cluster: forAgent, client };
+    } finally {
+      await forKubectl.stop();
+    }
+  } catch (error) {
+    await forAgent.stop();
+    throw error;
+  }
+}
+
+function printFirstSync(label: string, result: FirstSync): void {
+  const { agent, kubectl } = result;
+  console.log(`  ${label.padEnd(34)} agent ${String(agent.ms).padStart(5)} ms, kubectl ${String(kubectl.ms).padStart(5)} ms, ratio ${(agent.ms / kubectl.ms).toFixed(2)}` +
+    `  (CPU: agent ${agent.clientCpuMs?.toFixed(0)} ms; simulator ${agent.serverCpuMs.toFixed(0)} ms for the agent, ${kubectl.serverCpuMs.toFixed(0)} ms for kubectl)`);
+}
+
 async function main(): Promise<void> {
   const files = manifests();
   const objectCount = NAMESPACES * (1 + PER_NAMESPACE.configMaps + PER_NAMESPACE.deployments + PER_NAMESPACE.services);
   const work = await mkdtemp(join(tmpdir(), 'gitfleet-bench-'));
   const repo = await BareRepo.create();
   const clusters: SimProcess[] = [];
-  const latencyMs = Number(process.env['BENCH_LATENCY_MS'] ?? '0');
-  const simOptions = (name: string): SimClusterOptions => ({ name, ...(latencyMs > 0 ? { requestLatencyMs: latencyMs } : {}) });
-  console.log(`simulated API latency: ${latencyMs > 0 ? `${latencyMs} ms per request (BENCH_LATENCY_MS)` : 'none (loopback)'}; each cluster in its own process`);
-  const agent = fork(join(__dirname, 'agent-bench-worker.js'), [], { execArgv: ['--expose-gc'] });
+  const latencyMs = Number(process.env['BENCH_LATENCY_MS'] ?? '5');
+  const runtime = agentRuntime();
+  const startWorker = (name: string): ChildProcess =>
+    fork(join(__dirname, 'agent-bench-worker.js'), [], { execArgv: ['--expose-gc', ...runtime.flags, ...profileArgs(name)], env: { ...process.env, ...runtime.env } });
+  const workers: ChildProcess[] = [];
+  console.log(`agent process: node ${runtime.flags.join(' ') || '(no flags)'}${Object.entries(runtime.env).map(([k, v]) => `, ${k}=${v}`).join('')} (charts/gitfleet-agent values: runtime); each cluster in its own process`);
   try {
     const commit = await repo.commit(files);
     const dir = join(work, 'manifests');
     await run('mkdir', ['-p', dir]);
     for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name.slice('bench/'.length)), text);
+    const source = { repoUrl: repo.url, commit, dir, work };
 
-    // 1a. The agent engine, first sync.
-    const forAgent = await startSimProcess(simOptions('bench-agent'));
-    clusters.push(forAgent);
-    const client = ObjectClient.fromKubeConfig(loadKubeConfig(forAgent.kubeconfig));
-    const agentCpuBefore = await forAgent.cpuMs();
-    agent.send({ type: 'start', start: { kubeconfig: forAgent.kubeconfig, repoUrl: repo.url, commit } });
-    const started = await waitFor<{ cpuMs: number }>(agent, 'starting');
-    const synced = await waitFor<{ phase: string; message: string; count: number; cpuMs: number }>(agent, 'synced', 300_000);
-    if (synced.phase !== 'synced') throw new Error(`agent sync ${synced.phase}: ${synced.message}`);
-    const agentMs = synced.at - started.at;
-    const agentServerCpu = (await forAgent.cpuMs()) - agentCpuBefore;
-
-    // 1b. kubectl apply --server-side on the same files, into a fresh cluster — once the
-    // agent's cluster has gone quiet, so that kubectl does not share the CPU with it.
-    await settle(client);
-    const forKubectl = await startSimProcess(simOptions('bench-kubectl'));
-    clusters.push(forKubectl);
-    const kubeconfigPath = join(work, 'kubectl.kubeconfig');
-    await writeFile(kubeconfigPath, forKubectl.kubeconfig, { mode: 0o600 });
-    const kubectlCpuBefore = await forKubectl.cpuMs();
-    const kubectlStart = Date.now();
-    await run('kubectl', ['--kubeconfig', kubeconfigPath, 'apply', '--server-side', '--field-manager=kubectl-bench', '-f', dir], { maxBuffer: 64 * 1024 * 1024 });
-    const kubectlMs = Date.now() - kubectlStart;
-    const kubectlServerCpu = (await forKubectl.cpuMs()) - kubectlCpuBefore;
-    await forKubectl.stop();
-    clusters.pop();
-    console.log(`first sync of ${objectCount} objects: agent ${agentMs} ms, kubectl apply --server-side ${kubectlMs} ms, ratio ${(agentMs / kubectlMs).toFixed(2)} (target ≤ 0.50)`);
-    console.log(`  CPU used during it: agent process ${(synced.cpuMs - started.cpuMs).toFixed(0)} ms; simulator (controllers included): agent's cluster ${agentServerCpu.toFixed(0)} ms, kubectl's cluster ${kubectlServerCpu.toFixed(0)} ms`);
+    // 1. First sync, twice: on loopback (the simulator answers as fast as its one thread can,
+    // so whoever sends fewer requests wins), and with every request answered latencyMs late,
+    // requests overlapping — a model of a real API server, whose writes wait for etcd.
+    console.log(`first sync of ${objectCount} objects, agent vs kubectl apply --server-side (target: ratio ≤ 0.50)`);
+    if (latencyMs > 0) {
+      const remoteWorker = startWorker('agent-remote');
+      workers.push(remoteWorker);
+      const remote = await firstSync(remoteWorker, (name) => ({ name, requestLatencyMs: latencyMs }), source);
+      await remote.cluster.stop();
+      remoteWorker.send({ type: 'stop' });
+      printFirstSync(`API answering ${latencyMs} ms late:`, remote);
+    }
+    const agent = startWorker('agent');
+    workers.push(agent);
+    const loopback = await firstSync(agent, (name) => ({ name }), source);
+    clusters.push(loopback.cluster);
+    printFirstSync('loopback:', loopback);
+    const client = loopback.client;
 
     // 2. API writes during a re-sync of the unchanged bundle.
     await settle(client);
@@ -171,14 +246,14 @@ async function main(): Promise<void> {
 
     // 4. Agent memory.
     agent.send({ type: 'rss' });
-    const rss = await waitFor<{ rss: number; heapUsed: number; external: number; baselineRss: number; watched: number; snapshot?: string }>(agent, 'rss');
+    const rss = await waitFor<{ rss: number; heapUsed: number; external: number; baselineRss: number; baselineHeap: number; watched: number; snapshot?: string }>(agent, 'rss');
     const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
     console.log(`agent RSS with ${objectCount} managed objects: ${mb(rss.rss)} MB (${rss.watched} live objects watched) (target < 120 MB)`);
-    console.log(`  of which: JS heap used ${mb(rss.heapUsed)} MB, external ${mb(rss.external)} MB; RSS of the same process before the first sync ${mb(rss.baselineRss)} MB${rss.snapshot ? `; heap snapshot ${rss.snapshot}` : ''}`);
+    console.log(`  of which: JS heap used ${mb(rss.heapUsed)} MB, external ${mb(rss.external)} MB; before the first sync: RSS ${mb(rss.baselineRss)} MB, JS heap used ${mb(rss.baselineHeap)} MB${rss.snapshot ? `; heap snapshot ${rss.snapshot}` : ''}`);
   } finally {
-    agent.send({ type: 'stop' });
+    for (const worker of workers) if (worker.connected) worker.send({ type: 'stop' });
     await new Promise((resolve) => setTimeout(resolve, 200));
-    if (agent.exitCode === null) agent.kill();
+    for (const worker of workers) if (worker.exitCode === null) worker.kill();
     for (const cluster of clusters) await cluster.stop();
     await repo.remove();
     await rm(work, { recursive: true, force: true });
