@@ -54,7 +54,7 @@ export interface WatchHandle {
   stop(): void;
 }
 
-/** How long one API request (not a watch) may take before it is abandoned. */
+/** How long one API request (not a watch) may take before it is abandoned, by default. */
 const REQUEST_TIMEOUT_MS = 60_000;
 
 /** TLS settings of a connection pool: a pool is kept while these stay the same. */
@@ -78,11 +78,14 @@ const TLS_KEYS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized'
 export class ObjectClient extends KubernetesObjectApi {
   private kubeConfig: KubeConfig | undefined;
   private pool: { agent: Agent; tls: readonly unknown[] } | undefined;
+  private requestTimeoutMs = REQUEST_TIMEOUT_MS;
+  private readonly discovering = new Map<string, Promise<V1APIResource | undefined>>();
 
-  static fromKubeConfig(kc: KubeConfig): ObjectClient {
+  static fromKubeConfig(kc: KubeConfig, options: { requestTimeoutMs?: number } = {}): ObjectClient {
     const client = kc.makeApiClient(ObjectClient);
     client.setDefaultNamespace(kc);
     client.kubeConfig = kc;
+    client.requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
     client.reuseConnections();
     return client;
   }
@@ -224,7 +227,8 @@ export class ObjectClient extends KubernetesObjectApi {
         response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), headers: response.headers }));
         response.on('error', reject);
       });
-      request.setTimeout(REQUEST_TIMEOUT_MS, () => request.destroy(new Error(`${method} ${path}: no answer from the API server within ${REQUEST_TIMEOUT_MS / 1000} s`)));
+      const timeoutMs = this.requestTimeoutMs;
+      request.setTimeout(timeoutMs, () => request.destroy(new Error(`${method} ${path}: no answer from the API server within ${timeoutMs} ms`)));
       request.on('error', reject);
       request.end(body?.text);
     });
@@ -277,18 +281,32 @@ export class ObjectClient extends KubernetesObjectApi {
     return `${groupVersionPath(apiVersion)}/${resource.name}`;
   }
 
+  /**
+   * The kind's API resource. The stock resource() caches per group/version but does not
+   * share a lookup in flight, so the first burst of a sync (16 requests at once) would ask
+   * discovery 16 times; concurrent callers share one lookup here.
+   */
   private async discover(apiVersion: string, kind: string): Promise<V1APIResource> {
-    let resource: V1APIResource | undefined;
-    try {
-      resource = await this.resource(apiVersion, kind);
-    } catch (error) {
-      // A group/version the server does not serve at all answers 404.
-      if (!(error instanceof ApiException && error.code === 404)) throw error;
+    const key = `${apiVersion}|${kind}`;
+    let pending = this.discovering.get(key);
+    if (!pending) {
+      pending = this.lookUp(apiVersion, kind).finally(() => this.discovering.delete(key));
+      this.discovering.set(key, pending);
     }
+    const resource = await pending;
     if (!resource) throw new UnknownKindError(apiVersion, kind);
     return resource;
   }
 
+  private async lookUp(apiVersion: string, kind: string): Promise<V1APIResource | undefined> {
+    try {
+      return await this.resource(apiVersion, kind);
+    } catch (error) {
+      // A group/version the server does not serve at all answers 404.
+      if (error instanceof ApiException && error.code === 404) return undefined;
+      throw error;
+    }
+  }
 }
 
 /** The cluster does not serve this kind (its CRD is not installed, or not yet Established). */
