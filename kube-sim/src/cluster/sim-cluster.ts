@@ -32,6 +32,8 @@ export interface SimClusterOptions {
   failureMarkers?: Partial<ImageFailureMarkers>;
   /** Store events kept for watches from an old resourceVersion (default 1000); older ones get 410 Gone. */
   watchHistoryLimit?: number;
+  /** How often a watch that asked for bookmarks gets one (default 5000 ms); one more comes as it times out. */
+  bookmarkIntervalMs?: number;
   /**
    * Models the round trip to a remote API server: every HTTP request is handled this many ms
    * after it arrives, without holding up the others (they overlap, as a real API server
@@ -71,7 +73,7 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
   const kubeSystemUid = String((system.get('v1', 'Namespace', undefined, 'kube-system') as KubeObject).metadata['uid']);
 
   let address = '';
-  const handler = createApiHandler(api, { token, serverAddress: () => address, bookmarkIntervalMs: 5000 });
+  const handler = createApiHandler(api, { token, serverAddress: () => address, bookmarkIntervalMs: options.bookmarkIntervalMs ?? 5000 });
   const latency = options.requestLatencyMs ?? 0;
   const server = new DualProtocolServer(latency > 0 ? (req, res) => void setTimeout(() => handler(req, res), latency) : handler, tlsIdentity());
   const port = await server.listen(options.port ?? 0, host);

@@ -60,4 +60,34 @@ describe('lists and watches over HTTP', () => {
     });
     expect(events).toEqual([{ type: 'ERROR', object: expect.objectContaining({ code: 410, reason: 'Expired' }) }]);
   });
+
+  it('a watch that asked for bookmarks gets one as it times out, with the revision then, and ends cleanly', async () => {
+    // The interval (5 s) is longer than the watch (1 s): any bookmark is the closing one.
+    const bookmarking = await startSimCluster({ name: 'bookmarks', bookmarkIntervalMs: 5000 });
+    try {
+      const config = new KubeConfig();
+      config.loadFromString(bookmarking.kubeconfig);
+      const client = config.makeApiClient(CoreV1Api);
+      const list = await client.listNamespacedConfigMap({ namespace: 'default' });
+      const events: { type: string; version?: string }[] = [];
+      const ended = new Promise<unknown>((resolve) => {
+        void new Watch(config).watch(
+          '/api/v1/namespaces/default/configmaps',
+          { resourceVersion: list.metadata!.resourceVersion!, allowWatchBookmarks: true, timeoutSeconds: 1 },
+          (type: string, object: { metadata?: { resourceVersion?: string } }) => events.push({ type, version: object.metadata?.resourceVersion }),
+          resolve,
+        );
+      });
+      await new Promise((r) => setTimeout(r, 400));
+      await client.createNamespacedConfigMap({ namespace: 'kube-public', body: { metadata: { name: 'elsewhere' } } });
+      const after = (await client.listNamespacedConfigMap({ namespace: 'kube-public' })).metadata!.resourceVersion!;
+      expect(await ended).toBeFalsy(); // the server's own end, no error
+      // It carries the store's revision at the deadline: past the write made in another
+      // namespace during the watch, so the client resumes from there.
+      expect(events.map((e) => e.type)).toEqual(['BOOKMARK']);
+      expect(Number(events[0]!.version)).toBeGreaterThanOrEqual(Number(after));
+    } finally {
+      await bookmarking.stop();
+    }
+  });
 });

@@ -29,7 +29,9 @@ export function serveWatch(api: ApiServer, request: ResourceRequest, options: Wa
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
   // Headers go out at once, as kube-apiserver sends them: a client waits for them before events.
   res.flushHeaders();
-  const send = (type: string, object: object) => res.write(JSON.stringify({ type, object }) + '\n');
+  const send = (type: string, object: object): void => {
+    if (!res.writableEnded) res.write(JSON.stringify({ type, object }) + '\n');
+  };
 
   const requested = options.resourceVersion === undefined || options.resourceVersion === '' ? 0 : Number(options.resourceVersion);
   if (requested === 0) {
@@ -57,17 +59,24 @@ export function serveWatch(api: ApiServer, request: ResourceRequest, options: Wa
 
   const unsubscribe = api.store.subscribe(deliver);
   const timers: NodeJS.Timeout[] = [];
-  if (options.allowWatchBookmarks) {
-    const bookmark = () =>
-      send('BOOKMARK', { kind: request.type.kind, apiVersion: apiVersionOf(request.type), metadata: { resourceVersion: String(api.store.resourceVersion) } });
-    timers.push(setInterval(bookmark, options.bookmarkIntervalMs));
-  }
-  timers.push(setTimeout(() => res.end(), (options.timeoutSeconds ?? DEFAULT_WATCH_SECONDS) * 1000));
+  const bookmark = () =>
+    send('BOOKMARK', { kind: request.type.kind, apiVersion: apiVersionOf(request.type), metadata: { resourceVersion: String(api.store.resourceVersion) } });
+  if (options.allowWatchBookmarks) timers.push(setInterval(bookmark, options.bookmarkIntervalMs));
   const close = () => {
     unsubscribe();
     timers.forEach(clearTimeout);
     timers.forEach(clearInterval);
   };
+  // At its deadline the watch ends with a last bookmark (when asked for), as kube-apiserver's
+  // watch cache sends one shortly before a watch times out, so the client resumes from now.
+  // Timers stop first: a bookmark tick after the end would be a write after end.
+  timers.push(
+    setTimeout(() => {
+      close();
+      if (options.allowWatchBookmarks) bookmark();
+      res.end();
+    }, (options.timeoutSeconds ?? DEFAULT_WATCH_SECONDS) * 1000),
+  );
   res.on('close', close);
   req.on('close', close);
 }
