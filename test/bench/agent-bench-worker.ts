@@ -7,6 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
 import { Target } from '#proto';
+// The whole agent's code is loaded (gRPC link, registration, reporter), not only the engine
+// this worker drives: the memory figure is the agent process's, and code is most of it.
+import '../../agent/src/agent';
 import { Engine } from '../../agent/src/engine/engine';
 import { loadKubeConfig, ObjectClient } from '../../agent/src/engine/object-client';
 import { MemoryTargetSetStore } from '../../agent/src/engine/target-set-store';

@@ -31,10 +31,11 @@ import { BareRepo } from '../support/git';
 const NAMESPACES = 20;
 const PER_NAMESPACE = { configMaps: 20, deployments: 15, services: 15 };
 const run = promisify(execFile);
+const NAMESPACES_FILE = '00-namespaces.yaml';
 
 function manifests(): Record<string, string> {
   const files: Record<string, string> = {};
-  files['bench/00-namespaces.yaml'] = Array.from({ length: NAMESPACES }, (_, n) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: bench-${n}\n`).join('---\n');
+  files[`bench/${NAMESPACES_FILE}`] = Array.from({ length: NAMESPACES }, (_, n) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: bench-${n}\n`).join('---\n');
   for (let n = 0; n < NAMESPACES; n++) {
     const docs: string[] = [];
     for (let i = 0; i < PER_NAMESPACE.configMaps; i++) docs.push(`apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: config-${i}\n  namespace: bench-${n}\ndata:\n  index: "${i}"\n  payload: "${'x'.repeat(200)}"\n`);
@@ -132,6 +133,8 @@ interface Party {
 interface FirstSync {
   agent: Party;
   kubectl: Party;
+  /** kubectl with the agent's guarantee: Namespaces, then a server-side dry-run of everything else, then the apply. */
+  kubectlValidated: Party;
 }
 
 /**
@@ -142,7 +145,7 @@ interface FirstSync {
 async function firstSync(
   worker: ChildProcess,
   simOptions: (name: string) => SimClusterOptions,
-  source: { repoUrl: string; commit: string; dir: string; work: string },
+  source: { repoUrl: string; commit: string; dir: string; work: string; files: string[] },
 ): Promise<FirstSync & { cluster: SimProcess; client: ObjectClient }> {
   const forAgent = await startSimProcess(simOptions('bench-agent'));
   try {
@@ -154,30 +157,44 @@ async function firstSync(
     if (synced.phase !== 'synced') throw new Error(`agent sync ${synced.phase}: ${synced.message}`);
     const agent: Party = { ms: synced.at - started.at, clientCpuMs: synced.cpuMs - started.cpuMs, serverCpuMs: (await forAgent.cpuMs()) - agentCpuBefore };
 
-    // kubectl into a fresh cluster, once the agent's has gone quiet, so that the two do not share the CPU.
+    // kubectl into fresh clusters, once the agent's has gone quiet, so that they do not share the CPU.
     await settle(client);
-    const forKubectl = await startSimProcess(simOptions('bench-kubectl'));
-    try {
-      const kubeconfigPath = join(source.work, 'kubectl.kubeconfig');
-      await writeFile(kubeconfigPath, forKubectl.kubeconfig, { mode: 0o600 });
-      const cpuBefore = await forKubectl.cpuMs();
-      const startedAt = Date.now();
-      await run('kubectl', ['--kubeconfig', kubeconfigPath, 'apply', '--server-side', '--field-manager=kubectl-bench', '-f', source.dir], { maxBuffer: 64 * 1024 * 1024 });
-      const kubectl: Party = { ms: Date.now() - startedAt, serverCpuMs: (await forKubectl.cpuMs()) - cpuBefore };
-      return { agent, kubectl, cluster: forAgent, client };
-    } finally {
-      await forKubectl.stop();
-    }
+    const rest = source.files.filter((f) => f !== NAMESPACES_FILE).map((f) => ['-f', join(source.dir, f)]).flat();
+    const kubectl = await timeKubectl(simOptions('bench-kubectl'), source.work, [['apply', '-f', source.dir]]);
+    const kubectlValidated = await timeKubectl(simOptions('bench-kubectl-validated'), source.work, [
+      ['apply', '-f', join(source.dir, NAMESPACES_FILE)],
+      ['apply', '--dry-run=server', ...rest],
+      ['apply', ...rest],
+    ]);
+    return { agent, kubectl, kubectlValidated, cluster: forAgent, client };
   } catch (error) {
     await forAgent.stop();
     throw error;
   }
 }
 
+/** Runs `kubectl <args> --server-side` steps one after another against a fresh cluster; their time together. */
+async function timeKubectl(options: SimClusterOptions, work: string, steps: string[][]): Promise<Party> {
+  const cluster = await startSimProcess(options);
+  try {
+    const kubeconfigPath = join(work, `${options.name}.kubeconfig`);
+    await writeFile(kubeconfigPath, cluster.kubeconfig, { mode: 0o600 });
+    const cpuBefore = await cluster.cpuMs();
+    const startedAt = Date.now();
+    for (const step of steps) {
+      await run('kubectl', ['--kubeconfig', kubeconfigPath, ...step, '--server-side', '--field-manager=kubectl-bench'], { maxBuffer: 64 * 1024 * 1024 });
+    }
+    return { ms: Date.now() - startedAt, serverCpuMs: (await cluster.cpuMs()) - cpuBefore };
+  } finally {
+    await cluster.stop();
+  }
+}
+
 function printFirstSync(label: string, result: FirstSync): void {
-  const { agent, kubectl } = result;
-  console.log(`  ${label.padEnd(34)} agent ${String(agent.ms).padStart(5)} ms, kubectl ${String(kubectl.ms).padStart(5)} ms, ratio ${(agent.ms / kubectl.ms).toFixed(2)}` +
+  const { agent, kubectl, kubectlValidated } = result;
+  console.log(`  ${label.padEnd(26)} agent ${String(agent.ms).padStart(5)} ms, kubectl ${String(kubectl.ms).padStart(5)} ms, ratio ${(agent.ms / kubectl.ms).toFixed(2)}` +
     `  (CPU: agent ${agent.clientCpuMs?.toFixed(0)} ms; simulator ${agent.serverCpuMs.toFixed(0)} ms for the agent, ${kubectl.serverCpuMs.toFixed(0)} ms for kubectl)`);
+  console.log(`  ${''.padEnd(26)} kubectl validating first as the agent does ${String(kubectlValidated.ms).padStart(5)} ms, ratio ${(agent.ms / kubectlValidated.ms).toFixed(2)}`);
 }
 
 async function main(): Promise<void> {
@@ -197,7 +214,7 @@ async function main(): Promise<void> {
     const dir = join(work, 'manifests');
     await run('mkdir', ['-p', dir]);
     for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name.slice('bench/'.length)), text);
-    const source = { repoUrl: repo.url, commit, dir, work };
+    const source = { repoUrl: repo.url, commit, dir, work, files: Object.keys(files).map((name) => name.slice('bench/'.length)) };
 
     // 1. First sync, twice: on loopback (the simulator answers as fast as its one thread can,
     // so whoever sends fewer requests wins), and with every request answered latencyMs late,
