@@ -1,5 +1,5 @@
 import { HealthStatus, type Target } from '#proto';
-import { worstHealth } from '../health';
+import { severity, worstHealth } from '../health';
 import { inventoryKey } from '../inventory/inventory';
 import type { ChangeSetEntry, ReportReason, ResourceHealth, TargetSyncResult } from './change-set';
 import type { DesiredObject } from './desired';
@@ -14,6 +14,8 @@ export class BundleStatus {
   readonly desired = new Map<string, DesiredObject>();
   private last: TargetSyncResult | undefined;
   private readonly entries = new Map<string, ChangeSetEntry>();
+  /** Resources per health status: the bundle's status without a walk over every resource on each change. */
+  private readonly healthCounts = new Map<HealthStatus, number>();
   reportedHealth: HealthStatus | undefined;
   reportedDrift = 0;
 
@@ -33,7 +35,9 @@ export class BundleStatus {
     for (const object of desired) this.desired.set(inventoryKey(object.ref), object);
     this.entries.clear();
     for (const entry of result.changes) this.entries.set(inventoryKey(entry.ref), entry);
-    this.reportedHealth = this.health().status;
+    this.healthCounts.clear();
+    for (const entry of this.entries.values()) if (entry.health) this.count(entry.health.status, 1);
+    this.reportedHealth = this.healthStatus();
     this.reportedDrift = this.driftCount();
   }
 
@@ -51,8 +55,21 @@ export class BundleStatus {
     const entry = this.entries.get(key);
     if (!entry || entry.action === 'failed' || entry.action === 'deleted') return false;
     const changed = entry.health?.status !== health.status;
+    if (entry.health) this.count(entry.health.status, -1);
+    this.count(health.status, 1);
     entry.health = health;
     return changed;
+  }
+
+  /** The bundle's health status (its worst resource's), kept as resources change. */
+  healthStatus(): HealthStatus {
+    let worst = HealthStatus.HEALTH_STATUS_HEALTHY;
+    for (const [status, n] of this.healthCounts) if (n > 0 && severity(status) > severity(worst)) worst = status;
+    return worst;
+  }
+
+  private count(status: HealthStatus, delta: number): void {
+    this.healthCounts.set(status, (this.healthCounts.get(status) ?? 0) + delta);
   }
 
   health(): ResourceHealth {
@@ -66,7 +83,7 @@ export class BundleStatus {
 
   /** Healthy in the sense of dependsOn: synced, and every resource Healthy. */
   isHealthy(): boolean {
-    return this.last?.phase === 'synced' && this.health().status === HealthStatus.HEALTH_STATUS_HEALTHY;
+    return this.last?.phase === 'synced' && this.healthStatus() === HealthStatus.HEALTH_STATUS_HEALTHY;
   }
 
   /** The state now, as a result to report for `reason`. */

@@ -266,7 +266,7 @@ export class Engine {
       const desired = known.desired.get(key);
       if (!desired) continue;
       if (known.setHealth(key, healthOf(this.live, { ref: desired.ref, action: 'unchanged' }))) {
-        const now = known.health().status;
+        const now = known.healthStatus();
         if (now !== known.reportedHealth) this.scheduleReport(bundle, 'health');
       }
     }
@@ -293,7 +293,7 @@ export class Engine {
     if (!known || this.stopped || this.workers.get(bundle)?.busy) return; // a sync in progress reports for itself
     const result = known.snapshot(reason);
     if (!result) return;
-    known.reportedHealth = known.health().status;
+    known.reportedHealth = known.healthStatus();
     known.reportedDrift = known.driftCount();
     this.options.onResult(result);
     if (reason === 'health') this.recheckWaiting();

@@ -62,7 +62,8 @@ const SEVERITY: Readonly<Record<number, number>> = {
   [HealthStatus.HEALTH_STATUS_DEGRADED]: 5,
 };
 
-function severity(status: HealthStatus): number {
+/** Rank of a status in worstHealth's order (higher is worse). */
+export function severity(status: HealthStatus): number {
   return SEVERITY[status] ?? SEVERITY[HealthStatus.HEALTH_STATUS_UNKNOWN]!;
 }
 
