@@ -183,6 +183,10 @@ export class ApiServer {
 
   private commit(request: ResourceRequest, live: KubeObject | undefined, object: KubeObject, managers: Manager[], options: WriteOptions): WriteResult {
     const { type } = request;
+    // Admission before validation, as in kube-apiserver: NamespaceLifecycle (first of the
+    // admission plugins) refuses a create in a missing or terminating namespace before the
+    // object itself is validated, so an invalid object there answers NotFound/Forbidden.
+    if (!live && type.namespaced) this.namespaces.assertWritable(request.namespace!, subjectOf({ ...request, name: object.metadata.name }));
     if (!live && !type.custom && type.kind === 'Pod') admitPod(object);
     const causes = validateObject(type, object, live);
     if (type.custom) {
@@ -192,7 +196,6 @@ export class ApiServer {
     if (causes.length > 0) throw invalid(qualifiedKind(type), type.kind, type.group, object.metadata.name, causes);
     object.metadata['managedFields'] = encodeManagedFields(managers);
     if (!live) {
-      if (type.namespaced) this.namespaces.assertWritable(request.namespace!, subjectOf({ ...request, name: object.metadata.name }));
       if (options.dryRun) return { code: 201, body: object };
       return { code: 201, body: this.store.put(this.typeKey(type), object) };
     }

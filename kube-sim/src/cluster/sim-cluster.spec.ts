@@ -51,6 +51,12 @@ describe('a simulated cluster', () => {
   it('refuses objects in a namespace that does not exist', async () => {
     const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'nope' }, data: {} };
     await expect(apply(cm)).rejects.toMatchObject({ code: 404 });
+    // Admission (NamespaceLifecycle) runs before validation: an invalid object there is also
+    // NotFound, dry-run or not, not Invalid.
+    const invalid = { ...cm, metadata: { ...cm.metadata, labels: { app: 'not a valid value!' } } };
+    await expect(apply({ ...invalid, metadata: { ...invalid.metadata, namespace: 'default' } }, 'gitfleet', true, 'All')).rejects.toMatchObject({ code: 422 });
+    await expect(apply(invalid)).rejects.toMatchObject({ code: 404 });
+    await expect(apply(invalid, 'gitfleet', true, 'All')).rejects.toMatchObject({ code: 404 });
   });
 
   it('stores nothing on a dry run', async () => {
