@@ -105,6 +105,7 @@ export async function startAgent(
         await link.stop();
         await engine.stop();
         client.close();
+        objects.close();
         logger.info('agent stopped');
       })()),
   };
