@@ -251,7 +251,9 @@ export class ObjectClient extends KubernetesObjectApi {
     const tls = TLS_KEYS.map((key) => options[key]);
     const same = this.pool && tls.every((value, i) => sameSetting(value, this.pool!.tls[i]));
     if (!same) {
-      this.pool?.agent.destroy();
+      // Requests still on the old pool finish (or time out) before its connections are closed.
+      const old = this.pool?.agent;
+      if (old) setTimeout(() => old.destroy(), this.requestTimeoutMs).unref();
       const settings = Object.fromEntries(TLS_KEYS.map((key, i) => [key, tls[i]]).filter(([, value]) => value !== undefined)) as HttpsAgentOptions;
       this.pool = { agent: https ? new HttpsAgent({ ...settings, keepAlive: true, maxSockets: 32 }) : new HttpAgent({ keepAlive: true, maxSockets: 32 }), tls };
     }
