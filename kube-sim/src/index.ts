@@ -4,3 +4,5 @@
  */
 export { startSimCluster } from './cluster/sim-cluster';
 export type { SimCluster, SimClusterOptions } from './cluster/sim-cluster';
+export { createSelfSignedCertificate } from './cluster/self-signed-certificate';
+export type { TlsIdentity } from './cluster/self-signed-certificate';

@@ -1,6 +1,10 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ApiException } from '@kubernetes/client-node';
-import { startSimCluster, type SimCluster } from '#kube-sim';
+import { createSelfSignedCertificate, startSimCluster, type SimCluster } from '#kube-sim';
+import { parse as parseYaml, stringify } from 'yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeFailure } from './api-error';
 import { loadKubeConfig, ObjectClient } from './object-client';
@@ -112,5 +116,36 @@ describe('ObjectClient requests', () => {
     const error = await client.listAll('v1', 'ConfigMap', '').catch((e: unknown) => e);
     expect((error as Error).message).toBe('GET /api/v1/configmaps: no answer from the API server within 300 ms');
     client.close();
+  });
+
+  it('a rotated client certificate is used from the next request on, over new connections', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'object-client-'));
+    try {
+      const writeIdentity = async (name: string) => {
+        const identity = createSelfSignedCertificate(name);
+        await writeFile(join(dir, 'client.crt'), identity.cert);
+        await writeFile(join(dir, 'client.key'), identity.key, { mode: 0o600 });
+      };
+      await writeIdentity('first');
+      // The simulator authenticates the token; the certificate files stand for a client
+      // identity that a real cluster (or cert-manager) rotates on disk.
+      const config = parseYaml(cluster.kubeconfig.replace(/server: (https?):\/\/127\.0\.0\.1:\d+/, `server: $1://127.0.0.1:${relay.port}`)) as {
+        users: { user: Record<string, string> }[];
+      };
+      Object.assign(config.users[0]!.user, { 'client-certificate': join(dir, 'client.crt'), 'client-key': join(dir, 'client.key') });
+      const client = ObjectClient.fromKubeConfig(loadKubeConfig(stringify(config)));
+      const read = () => client.readIfExists({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'x' });
+      await read();
+      await read();
+      const before = relay.connections;
+      await writeIdentity('second');
+      await read();
+      expect(relay.connections).toBe(before + 1); // a new pool with the new certificate
+      await read();
+      expect(relay.connections).toBe(before + 1); // and it is kept
+      client.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
