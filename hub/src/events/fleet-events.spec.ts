@@ -131,3 +131,36 @@ describe('fleet events', () => {
     }
   });
 });
+
+describe('fleet events at shutdown', () => {
+  it('of reports acked just before the hub stops are written before its database closes', async () => {
+    const t = await startTestHub(FILES, { heartbeatIntervalMs: 60_000 });
+    const agents = Array.from({ length: 20 }, () => new TestAgent(t.hub.grpcAddress));
+    try {
+      const commit = await t.repo.head();
+      const streams = await Promise.all(
+        agents.map(async (agent, i) => {
+          const c = await agent.register({ bootstrapToken: t.bootstrapToken, clusterUid: `uid-stop-${i}`, name: `stopping-${i}`, labels: {} });
+          const stream = agent.connect(c.credential);
+          stream.hello(c.clusterId);
+          await stream.nth('targetSet');
+          return stream;
+        }),
+      );
+      // Acked means durable; the events are written after the acks, without holding them up:
+      // 20 clusters failing at once leave 40 events to write behind the last ack.
+      const failed = { phase: SyncPhase.SYNC_PHASE_FAILED, health: HealthStatus.HEALTH_STATUS_DEGRADED, message: 'boom' };
+      await Promise.all(streams.map((stream) => stream.acked(stream.report('web', commit, failed))));
+      for (const agent of agents) agent.close();
+      await t.hub.stop();
+      const rows = await t.query<{ type: string; n: string }>(
+        `SELECT type, count(*) AS n FROM fleet_event WHERE cluster LIKE 'stopping-%' AND type IN ('sync.failed', 'health.degraded') GROUP BY type ORDER BY type`,
+      );
+      expect(rows).toEqual([{ type: 'health.degraded', n: '20' }, { type: 'sync.failed', n: '20' }]);
+    } finally {
+      for (const agent of agents) agent.close();
+      await t.db.drop();
+      await t.repo.remove();
+    }
+  });
+});

@@ -65,6 +65,9 @@ export class StatusService implements BeforeApplicationShutdown {
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.batcher.drain();
+    // The fleet events of the last batches are written after their acks; they too go before
+    // the database closes (which happens at onApplicationShutdown).
+    await this.events.settled();
   }
 
   async ofCluster(clusterId: string): Promise<BundleStatusEntity[]> {
