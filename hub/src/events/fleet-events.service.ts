@@ -4,7 +4,10 @@ import type { DataSource } from 'typeorm';
 import { HUB_CONFIG } from '../config/config.module';
 import type { HubConfig } from '../config/hub-config';
 import { LOGGER, type Logger } from '../logging/logger';
-import { EVENTS_CHANNEL, EventRelay } from './event-relay';
+import { PgListener } from '../database/pg-listener';
+
+/** The PostgreSQL channel every hub replica LISTENs on; the payload is a fleet_event id. */
+export const EVENTS_CHANNEL = 'gitfleet_events';
 import { EVENT_COLUMNS, eventOf, listQuery, pageOf, type FleetEventFilter, type FleetEventPage, type FleetEventRow } from './event-query';
 import type { FleetEvent, FleetEventDraft } from './fleet-event';
 import { Listeners } from './listeners';
@@ -31,7 +34,7 @@ export class FleetEventsService implements OnModuleInit, OnModuleDestroy {
   private readonly listeners: Listeners<FleetEvent>;
   private readonly delivered = new Set<string>();
   private readonly log: Logger;
-  private relay: EventRelay | undefined;
+  private relay: PgListener | undefined;
   private lastDeliveredAt = Date.now();
 
   constructor(
@@ -46,9 +49,10 @@ export class FleetEventsService implements OnModuleInit, OnModuleDestroy {
   async onModuleInit(): Promise<void> {
     // The embedded database serves one hub process only: nothing to relay, and its single session cannot LISTEN aside.
     if (this.config.databaseUrl === undefined) return;
-    this.relay = new EventRelay({
+    this.relay = new PgListener({
       url: this.config.databaseUrl,
-      onIds: (ids) => void this.fetchAndDeliver(ids),
+      channel: EVENTS_CHANNEL,
+      onPayloads: (ids) => void this.fetchAndDeliver(ids),
       onReconnected: () => void this.catchUp(),
       log: this.log,
     });

@@ -1,14 +1,13 @@
 import { Client } from 'pg';
 import type { Logger } from '../logging/logger';
 
-/** The PostgreSQL channel every hub replica LISTENs on; the payload is a fleet_event id. */
-export const EVENTS_CHANNEL = 'gitfleet_events';
-
-export interface EventRelayOptions {
+export interface PgListenerOptions {
   url: string;
-  /** Called with the ids a NOTIFY carried (coalesced per tick). */
-  onIds(ids: string[]): void;
-  /** Called after a lost LISTEN connection is back: whatever was notified meanwhile must be fetched. */
+  /** The channel to LISTEN on (a plain identifier). */
+  channel: string;
+  /** Called with the payloads NOTIFYs carried, coalesced per tick, in arrival order. */
+  onPayloads(payloads: string[]): void;
+  /** Called after a lost LISTEN connection is back: whatever was notified meanwhile was missed. */
   onReconnected(): void;
   log: Logger;
   /** Longest wait between two reconnection attempts. */
@@ -16,17 +15,18 @@ export interface EventRelayOptions {
 }
 
 /**
- * A dedicated connection LISTENing on `gitfleet_events` (a pooled connection cannot LISTEN:
- * it is handed to other queries). Reconnects with backoff when the connection is lost.
+ * A dedicated connection LISTENing on one channel (a pooled connection cannot LISTEN: it is
+ * handed to other queries). Reconnects with backoff when the connection is lost. How hub
+ * replicas tell each other what happened: fleet events, session signals.
  */
-export class EventRelay {
+export class PgListener {
   private client: Client | undefined;
   private stopped = false;
   private attempt = 0;
   private timer: NodeJS.Timeout | undefined;
   private pending: string[] = [];
 
-  constructor(private readonly options: EventRelayOptions) {}
+  constructor(private readonly options: PgListenerOptions) {}
 
   /** Resolves once LISTEN is in place (or rejects on the first failure; later losses reconnect). */
   async start(): Promise<void> {
@@ -42,9 +42,10 @@ export class EventRelay {
   }
 
   private async connect(): Promise<void> {
-    const client = new Client({ connectionString: this.options.url, application_name: 'gitfleet-hub-events' });
+    if (!/^[a-z_][a-z0-9_]*$/.test(this.options.channel)) throw new Error(`not a channel name: ${this.options.channel}`);
+    const client = new Client({ connectionString: this.options.url, application_name: `gitfleet-hub-${this.options.channel}` });
     client.on('notification', (message) => {
-      if (message.channel !== EVENTS_CHANNEL || message.payload === undefined) return;
+      if (message.channel !== this.options.channel || message.payload === undefined) return;
       if (this.pending.length === 0) setImmediate(() => this.deliver());
       this.pending.push(message.payload);
     });
@@ -52,7 +53,7 @@ export class EventRelay {
     client.on('end', () => this.lost(client, new Error('connection ended')));
     try {
       await client.connect();
-      await client.query(`LISTEN ${EVENTS_CHANNEL}`);
+      await client.query(`LISTEN ${this.options.channel}`);
     } catch (error) {
       await client.end().catch(() => undefined);
       throw error;
@@ -66,16 +67,16 @@ export class EventRelay {
   }
 
   private deliver(): void {
-    const ids = this.pending;
+    const payloads = this.pending;
     this.pending = [];
-    if (ids.length > 0) this.options.onIds(ids);
+    if (payloads.length > 0) this.options.onPayloads(payloads);
   }
 
   private lost(client: Client, error: Error): void {
     if (this.stopped || this.client !== client) return;
     this.client = undefined;
     void client.end().catch(() => undefined);
-    this.options.log.warn({ err: error }, 'event LISTEN connection lost; reconnecting');
+    this.options.log.warn({ err: error, channel: this.options.channel }, 'LISTEN connection lost; reconnecting');
     this.scheduleReconnect();
   }
 
@@ -85,12 +86,12 @@ export class EventRelay {
       this.connect().then(
         () => {
           if (this.stopped) return;
-          this.options.log.info('event LISTEN connection restored');
+          this.options.log.info({ channel: this.options.channel }, 'LISTEN connection restored');
           this.options.onReconnected();
         },
         (error: unknown) => {
           if (this.stopped) return;
-          this.options.log.warn({ err: error }, 'event LISTEN reconnection failed');
+          this.options.log.warn({ err: error, channel: this.options.channel }, 'LISTEN reconnection failed');
           this.scheduleReconnect();
         },
       );
