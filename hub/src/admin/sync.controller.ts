@@ -46,13 +46,10 @@ export class SyncController {
     return this.send(clusters, name);
   }
 
-  private send(clusters: ClusterEntity[], bundle: string | null): SyncView {
+  private async send(clusters: ClusterEntity[], bundle: string | null): Promise<SyncView> {
     const command = randomUUID();
-    const view: SyncView = { command, bundle, reached: [], notConnected: [] };
-    for (const cluster of [...clusters].sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const sent = this.gateway.sendCommand(cluster.id, { id: command, action: { $case: 'syncNow', value: { bundle: bundle ?? '' } } });
-      (sent ? view.reached : view.notConnected).push(cluster.name);
-    }
-    return view;
+    const sorted = [...clusters].sort((a, b) => (a.name < b.name ? -1 : 1));
+    const { reached, notConnected } = await this.gateway.syncNow(sorted, command, bundle ?? '');
+    return { command, bundle, reached, notConnected };
   }
 }

@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { HUB_CONFIG } from '../config/config.module';
+import { HUB_CONFIG, REPLICA_ID } from '../config/config.module';
 import type { HubConfig } from '../config/hub-config';
 import { PresenceEvents } from '../events/presence-events.service';
 import { LOGGER, type Logger } from '../logging/logger';
@@ -26,13 +26,15 @@ export class ClusterPresenceService implements OnModuleInit, BeforeApplicationSh
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
     @Inject(LOGGER) logger: Logger,
     private readonly events: PresenceEvents,
+    @Inject(REPLICA_ID) private readonly replica: string,
   ) {
     this.log = logger.child({ module: 'clusters' });
   }
 
-  async onModuleInit(): Promise<void> {
-    // Sessions do not outlive the hub process that held them (one hub replica for now).
-    await this.clusters.query(`UPDATE cluster SET connected = false WHERE connected`);
+  onModuleInit(): void {
+    // No reset of `connected` at start: other replicas may hold sessions. A session of a
+    // replica that died stops being "connected" when its last-seen time grows old
+    // (connectivityOf), as the hub's own sessions would after a crash.
     this.timer = setInterval(() => void this.flush(), lastSeenFlushMs(this.config.heartbeatIntervalMs));
     this.timer.unref();
   }
@@ -56,7 +58,15 @@ export class ClusterPresenceService implements OnModuleInit, BeforeApplicationSh
     const previous = this.writes.get(clusterId) ?? Promise.resolve();
     const write = previous
       .catch(() => undefined)
-      .then(() => this.clusters.query(`UPDATE cluster SET connected = $2, last_seen_at = now() WHERE id = $1`, [clusterId, connected]))
+      .then(() =>
+        connected
+          ? this.clusters.query(`UPDATE cluster SET connected = true, connected_replica = $2, last_seen_at = now() WHERE id = $1`, [clusterId, this.replica])
+          : // Only the session this replica recorded: the agent may already be connected to another.
+            this.clusters.query(
+              `UPDATE cluster SET connected = false, last_seen_at = now() WHERE id = $1 AND (connected_replica = $2 OR connected_replica IS NULL)`,
+              [clusterId, this.replica],
+            ),
+      )
       .then(() => undefined);
     this.writes.set(clusterId, write);
     void write.finally(() => {

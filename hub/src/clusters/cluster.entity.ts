@@ -34,6 +34,10 @@ export class ClusterEntity {
   @Column({ name: 'connected', type: 'boolean' })
   connected!: boolean;
 
+  /** The hub replica whose session set `connected` (replica ids are new at every start). */
+  @Column({ name: 'connected_replica', type: 'text', nullable: true })
+  connectedReplica!: string | null;
+
   @Column({ name: 'state', type: 'text', default: 'active' })
   state!: ClusterState;
 

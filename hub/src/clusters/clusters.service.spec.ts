@@ -41,7 +41,7 @@ describe('clusters: registration and credentials', () => {
     const dump = await t.query<{ dump: string }>(`SELECT string_agg(c::text, ' ') AS dump FROM cluster c`);
     expect(dump[0].dump).not.toContain(secret);
 
-    expect(await clusters.authenticate(registration.credential)).toEqual({ id: registration.clusterId, name: 'alpha' });
+    expect(await clusters.authenticate(registration.credential)).toEqual({ id: registration.clusterId, name: 'alpha', credentialHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
     // A cluster has a TargetSet (revision 1) from the moment it registers.
     const targetSets = await t.query(`SELECT revision::text AS revision FROM target_set WHERE cluster_id = $1`, [registration.clusterId]);
     expect(targetSets).toEqual([{ revision: '1' }]);
@@ -81,7 +81,7 @@ describe('clusters: registration and credentials', () => {
     expect(second.clusterName).toBe('beta');
     expect(second.credential).not.toBe(first.credential);
     expect(await clusters.authenticate(first.credential)).toBeNull();
-    expect(await clusters.authenticate(second.credential)).toEqual({ id: first.clusterId, name: 'beta' });
+    expect(await clusters.authenticate(second.credential)).toMatchObject({ id: first.clusterId, name: 'beta' });
     const rows = await t.query(`SELECT name, labels FROM cluster WHERE kube_system_uid = 'uid-beta'`);
     expect(rows).toEqual([{ name: 'beta', labels: { env: 'staging' } }]);
   });

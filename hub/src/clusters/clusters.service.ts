@@ -16,6 +16,8 @@ import { RegistrationError, validateRegistration, type Registration, type Regist
 export interface AuthenticatedCluster {
   id: string;
   name: string;
+  /** Hash of the credential the session was opened with: once the stored one differs, the session must end. */
+  credentialHash: string;
 }
 
 /** A cluster that may now have targets: registered while active, or approved. */
@@ -188,7 +190,7 @@ export class ClustersService {
     if (credential === undefined || id === undefined) return null;
     const cluster = await this.clusters.findOne({ where: { id }, select: { id: true, name: true, credentialHash: true } });
     if (cluster === null || cluster.credentialHash === '' || !credentialMatches(credential, cluster.credentialHash)) return null;
-    return { id: cluster.id, name: cluster.name };
+    return { id: cluster.id, name: cluster.name, credentialHash: cluster.credentialHash };
   }
 
   async list(): Promise<ClusterEntity[]> {

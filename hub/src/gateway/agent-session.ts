@@ -62,6 +62,18 @@ export class AgentSession {
     this.log.info('agent connected');
   }
 
+  /** The highest TargetSet revision this stream has carried (or the agent held at hello); -1 before any. */
+  get carriedRevision(): bigint {
+    return this.sentRevision;
+  }
+
+  /** Sends the cluster's current TargetSet if it is newer than what this stream carried (placed by another replica, say). */
+  async refresh(): Promise<void> {
+    if (!this.helloReceived || this.closed) return;
+    const current = await this.context.currentTargetSet(this.cluster.id);
+    if (current !== null) this.push(current);
+  }
+
   /** Sends a TargetSet that is newer than anything this stream has carried. */
   push(targetSet: CurrentTargetSet): void {
     if (!this.helloReceived || this.closed || BigInt(targetSet.revision) <= this.sentRevision) return;

@@ -1,8 +1,11 @@
 import { Metadata, status as GrpcStatus, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import type { Command, FleetServer, RegisterRequest, RegisterResponse } from '#proto';
 import { ClusterPresenceService } from '../clusters/cluster-presence.service';
-import { ClustersService } from '../clusters/clusters.service';
+import { connectivityOf } from '../clusters/connectivity';
+import { REVOKED_DETAILS, ROTATED_DETAILS, ClustersService } from '../clusters/clusters.service';
 import { bearerCredential } from '../clusters/credential';
 import { RegistrationError, type RegistrationErrorCode } from '../clusters/registration';
 import { HUB_CONFIG } from '../config/config.module';
@@ -13,6 +16,15 @@ import { PlacementService } from '../placement/placement.service';
 import { StatusService } from '../status/status.service';
 import { AgentSession, type AgentCall, type SessionContext } from './agent-session';
 import { SessionRegistry } from './session-registry';
+import { SessionSignals, type SessionSignal } from './session-signals';
+
+/** A cluster to send a Command to, as the admin API knows it. */
+export interface CommandTarget {
+  id: string;
+  name: string;
+  connected: boolean;
+  lastSeenAt: Date | null;
+}
 
 const REGISTRATION_STATUS: Record<RegistrationErrorCode, GrpcStatus> = {
   unauthenticated: GrpcStatus.UNAUTHENTICATED,
@@ -20,21 +32,35 @@ const REGISTRATION_STATUS: Record<RegistrationErrorCode, GrpcStatus> = {
   already_exists: GrpcStatus.ALREADY_EXISTS,
 };
 
-/** The Fleet service's handlers: registration, and one session per authenticated Connect. */
+/**
+ * The Fleet service's handlers: registration, and one session per authenticated Connect.
+ *
+ * With several hub replicas an agent's session is on one of them, while the change that
+ * concerns it (a new TargetSet, a revoked credential, a sync-now) may happen on another. The
+ * replica where it happens acts on its own sessions and signals the others (SessionSignals,
+ * PostgreSQL NOTIFY); and every heartbeat interval each replica sweeps its sessions against
+ * the database (credential still valid? a newer TargetSet revision?), so a lost signal costs
+ * at most one interval.
+ */
 @Injectable()
-export class FleetGateway implements OnModuleInit {
+export class FleetGateway implements OnModuleInit, OnModuleDestroy {
   readonly sessions: SessionRegistry;
   private readonly log: Logger;
   private readonly context: SessionContext;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
+  private stopping = false;
 
   constructor(
-    @Inject(HUB_CONFIG) config: HubConfig,
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
     private readonly clusters: ClustersService,
     private readonly presence: ClusterPresenceService,
     private readonly placement: PlacementService,
     private readonly status: StatusService,
     @Inject(LOGGER) logger: Logger,
     private readonly metrics: MetricsService,
+    private readonly signals: SessionSignals,
+    @InjectDataSource() private readonly db: DataSource,
   ) {
     this.log = logger.child({ module: 'gateway' });
     this.sessions = new SessionRegistry(config.heartbeatIntervalMs);
@@ -49,20 +75,97 @@ export class FleetGateway implements OnModuleInit {
   }
 
   onModuleInit(): void {
-    this.placement.changed.add((changes) => {
+    this.placement.changed.add(async (changes) => {
       for (const change of changes) this.sessions.get(change.clusterId)?.push(change);
+      await this.signals.publish({ kind: 'targetSets', clusterIds: changes.map((c) => c.clusterId) });
     });
     // Re-registration, revocation and rotation end the credential: a session opened with it must not outlive it.
-    this.clusters.credentialInvalidated.add(({ clusterId, reason }) => {
+    this.clusters.credentialInvalidated.add(async ({ clusterId, reason }) => {
       this.sessions.get(clusterId)?.end(GrpcStatus.UNAUTHENTICATED, reason);
+      await this.signals.publish({ kind: 'credential', clusterId, reason });
     });
+    this.signals.received.add((signal) => this.onSignal(signal));
     this.sessions.startHeartbeats();
+    this.sweepTimer = setInterval(() => void this.sweep(), this.config.heartbeatIntervalMs);
+    this.sweepTimer.unref();
     this.metrics.countAgentsWith(() => this.sessions.size);
   }
 
-  /** Sends a Command over the cluster's open session on this hub; false when it has none. */
-  sendCommand(clusterId: string, command: Command): boolean {
-    return this.sessions.get(clusterId)?.command(command) ?? false;
+  async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.sweepTimer);
+    await this.sweeping;
+  }
+
+  /**
+   * Sync now: the Command goes over the cluster's session here, or, for a cluster connected
+   * to another replica, to that replica by signal. Reached: sent here or to the replica
+   * holding the session; not connected: no replica holds one.
+   */
+  async syncNow(clusters: readonly CommandTarget[], commandId: string, bundle: string): Promise<{ reached: string[]; notConnected: string[] }> {
+    const command: Command = { id: commandId, action: { $case: 'syncNow', value: { bundle } } };
+    const reached: string[] = [];
+    const notConnected: string[] = [];
+    const elsewhere: string[] = [];
+    for (const cluster of clusters) {
+      if (this.sessions.get(cluster.id)?.command(command)) reached.push(cluster.name);
+      else if (connectivityOf(cluster, this.config.heartbeatIntervalMs) === 'connected') {
+        reached.push(cluster.name);
+        elsewhere.push(cluster.id);
+      } else notConnected.push(cluster.name);
+    }
+    if (elsewhere.length > 0) await this.signals.publish({ kind: 'syncNow', clusterIds: elsewhere, commandId, bundle });
+    return { reached, notConnected };
+  }
+
+  /** Checks every session of this replica against the database now (the periodic sweep); resolves when done. */
+  sweep(): Promise<void> {
+    return (this.sweeping ??= this.sweepOnce().finally(() => (this.sweeping = undefined)));
+  }
+
+  private onSignal(signal: SessionSignal): void {
+    switch (signal.kind) {
+      case 'targetSets':
+        for (const id of signal.clusterIds) void this.sessions.get(id)?.refresh().catch((error: unknown) => this.log.warn({ err: error }, 'sending a TargetSet placed elsewhere failed'));
+        return;
+      case 'credential':
+        this.sessions.get(signal.clusterId)?.end(GrpcStatus.UNAUTHENTICATED, signal.reason);
+        return;
+      case 'syncNow':
+        for (const id of signal.clusterIds) this.sessions.get(id)?.command({ id: signal.commandId, action: { $case: 'syncNow', value: { bundle: signal.bundle } } });
+        return;
+      case 'missed':
+        void this.sweep();
+        return;
+    }
+  }
+
+  private async sweepOnce(): Promise<void> {
+    const ids = this.sessions.clusterIds();
+    if (ids.length === 0 || this.stopping) return;
+    let rows: { id: string; state: string; credential_hash: string; revision: string | null }[];
+    try {
+      rows = await this.db.query(
+        `SELECT c.id::text AS id, c.state, c.credential_hash, t.revision::text AS revision
+         FROM cluster c LEFT JOIN target_set t ON t.cluster_id = c.id WHERE c.id = ANY($1::uuid[])`,
+        [ids],
+      );
+    } catch (error) {
+      this.log.warn({ err: error }, 'checking sessions against the database failed; next interval');
+      return;
+    }
+    const found = new Map(rows.map((row) => [row.id, row]));
+    for (const id of ids) {
+      const session = this.sessions.get(id);
+      if (session === undefined) continue;
+      const row = found.get(id);
+      if (row === undefined) session.end(GrpcStatus.UNAUTHENTICATED, 'unknown cluster');
+      else if (row.state === 'revoked') session.end(GrpcStatus.UNAUTHENTICATED, REVOKED_DETAILS);
+      else if (row.credential_hash !== session.cluster.credentialHash) session.end(GrpcStatus.UNAUTHENTICATED, ROTATED_DETAILS);
+      else if (row.revision !== null && BigInt(row.revision) > session.carriedRevision) {
+        await session.refresh().catch((error: unknown) => this.log.warn({ err: error, cluster: session.cluster.name }, 'sending a newer TargetSet failed'));
+      }
+    }
   }
 
   /** Typed with the generated server interface. */

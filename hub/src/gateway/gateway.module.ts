@@ -4,10 +4,11 @@ import { PlacementModule } from '../placement/placement.module';
 import { StatusModule } from '../status/status.module';
 import { FleetGateway } from './fleet-gateway.service';
 import { GrpcServer } from './grpc-server';
+import { SessionSignals } from './session-signals';
 
 @Module({
   imports: [ClustersModule, PlacementModule, StatusModule],
-  providers: [FleetGateway, GrpcServer],
+  providers: [FleetGateway, GrpcServer, SessionSignals],
   exports: [GrpcServer, FleetGateway],
 })
 export class GatewayModule {}

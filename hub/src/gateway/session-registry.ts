@@ -16,6 +16,11 @@ export class SessionRegistry {
     return this.sessions.size;
   }
 
+  /** Clusters with a session here. */
+  clusterIds(): string[] {
+    return [...this.sessions.keys()];
+  }
+
   get(clusterId: string): AgentSession | undefined {
     return this.sessions.get(clusterId);
   }

@@ -1,0 +1,119 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
+import { launchHub, type RunningHub } from '../hub';
+import type { INestApplicationContext } from '@nestjs/common';
+import { BUNDLE, CONFIGMAP, TestAgent, eventually, startTestHub, type TestHub, type TestStream } from '../testing/hub-fixture';
+import { FleetGateway } from './fleet-gateway.service';
+import { SessionSignals } from './session-signals';
+
+/**
+ * Two hub replicas on one database (hub A from startTestHub, hub B launched beside it). Agents
+ * connect to B; changes happen on A. Heartbeats are a minute apart, so what arrives within
+ * seconds came by signal, not by the periodic sweep.
+ */
+const FILES = { 'fleet/web.yaml': BUNDLE('web'), 'apps/web/cm.yaml': CONFIGMAP('web') };
+const changedConfigMap = (value: string) => CONFIGMAP('web').replace('a: "1"', `a: "${value}"`);
+
+describe('hub replicas', () => {
+  let a: TestHub;
+  let b: { hub: RunningHub; app: INestApplicationContext };
+  const agents: TestAgent[] = [];
+
+  beforeAll(async () => {
+    a = await startTestHub(FILES, { heartbeatIntervalMs: 60_000 });
+    b = await launchHub({
+      databaseUrl: a.db.url, dataDir: await mkdtemp(join(tmpdir(), 'gitfleet-hub-b-')), fleetRepoUrl: a.repo.url,
+      bootstrapToken: a.bootstrapToken, httpPort: 0, grpcPort: 0, fleetPollIntervalMs: 600_000, heartbeatIntervalMs: 60_000, logLevel: 'silent',
+    });
+  });
+
+  afterAll(async () => {
+    for (const agent of agents) agent.close();
+    await b?.hub.stop();
+    await a?.stop();
+  });
+
+  /** An agent registered and connected to `hub` (its gRPC address), holding its first TargetSet. */
+  async function connectedAgent(name: string, grpcAddress = b.hub.grpcAddress): Promise<{ stream: TestStream; clusterId: string; credential: string; agent: TestAgent }> {
+    const agent = new TestAgent(grpcAddress);
+    agents.push(agent);
+    const c = await agent.register({ bootstrapToken: a.bootstrapToken, clusterUid: `uid-${name}`, name, labels: {} });
+    const stream = agent.connect(c.credential);
+    stream.hello(c.clusterId);
+    await stream.nth('targetSet');
+    return { stream, clusterId: c.clusterId, credential: c.credential, agent };
+  }
+
+  it('a TargetSet placed by one replica reaches an agent connected to the other within a second or so', async () => {
+    const { stream } = await connectedAgent('on-b-1');
+    const commit = await a.repo.commit({ 'apps/web/cm.yaml': changedConfigMap('changed') }, 'change web');
+    const startedAt = Date.now();
+    await a.app.get(FleetRepoService).syncNow(); // A accepts and places; B never looks at the repo
+    const second = await stream.nth('targetSet', 2, 5_000);
+    expect(second.targets[0]!.source!.commit).toBe(commit);
+    expect(Date.now() - startedAt).toBeLessThan(5_000);
+  });
+
+  it('revoking on one replica ends the session on the other at once', async () => {
+    const { stream } = await connectedAgent('on-b-2');
+    const { status } = await a.request('POST', '/api/v1/clusters/on-b-2/revoke');
+    expect(status).toBe(200);
+    const ended = await stream.ended(5_000);
+    expect(ended.code).toBe(GrpcStatus.UNAUTHENTICATED);
+    expect(ended.details).toMatch(/^revoked/);
+  });
+
+  it('sync now through one replica reaches an agent connected to the other', async () => {
+    const { stream } = await connectedAgent('on-b-3');
+    await eventually(async () => expect((await a.get<{ connectivity: string }>('/api/v1/clusters/on-b-3')).body.connectivity).toBe('connected'));
+    const { status, body } = await a.request<{ command: string; reached: string[]; notConnected: string[] }>('POST', '/api/v1/clusters/on-b-3/sync');
+    expect(status).toBe(202);
+    expect(body.reached).toEqual(['on-b-3']);
+    const command = await stream.nth('command', 1, 5_000);
+    expect(command.id).toBe(body.command);
+    expect(command.action?.$case).toBe('syncNow');
+  });
+
+  it('without signals, the sweep finds a revoked credential and a newer TargetSet within one interval', async () => {
+    const revoked = await connectedAgent('on-b-4');
+    const lagging = await connectedAgent('on-b-5');
+    await b.app.get(SessionSignals).onModuleDestroy(); // B stops listening: it hears nothing from A now
+    await a.request('POST', '/api/v1/clusters/on-b-4/revoke');
+    await a.repo.commit({ 'apps/web/cm.yaml': changedConfigMap('again') }, 'change web again');
+    await a.app.get(FleetRepoService).syncNow();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(revoked.stream.status).toBeUndefined(); // nothing reached B
+    const before = lagging.stream.ofKind('targetSet').length;
+
+    await b.app.get(FleetGateway).sweep(); // what B's heartbeat-interval timer runs
+    expect((await revoked.stream.ended(5_000)).details).toMatch(/^revoked/);
+    await eventually(() => expect(lagging.stream.ofKind('targetSet').length).toBe(before + 1), { timeoutMs: 5_000 });
+  });
+
+  it('an agent moving to the other replica stays connected when its old session ends; a starting replica resets nothing', async () => {
+    const first = await connectedAgent('mover'); // on B
+    // It reconnects to A (a deploy, a load balancer), and only then does the session on B end.
+    const onA = new TestAgent(a.hub.grpcAddress);
+    agents.push(onA);
+    const stream = onA.connect(first.credential);
+    stream.hello(first.clusterId);
+    await stream.nth('targetSet');
+    first.stream.close();
+    await first.stream.ended(5_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const [row] = await a.query<{ connected: boolean }>(`SELECT connected FROM cluster WHERE name = 'mover'`);
+    expect(row!.connected).toBe(true);
+
+    const c = await launchHub({
+      databaseUrl: a.db.url, dataDir: await mkdtemp(join(tmpdir(), 'gitfleet-hub-c-')), fleetRepoUrl: a.repo.url,
+      bootstrapToken: a.bootstrapToken, httpPort: 0, grpcPort: 0, fleetPollIntervalMs: 600_000, logLevel: 'silent',
+    });
+    await c.hub.stop();
+    const [after] = await a.query<{ connected: boolean }>(`SELECT connected FROM cluster WHERE name = 'mover'`);
+    expect(after!.connected).toBe(true);
+  });
+});
