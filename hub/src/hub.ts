@@ -13,6 +13,7 @@ import { resolveHubConfig, type HubConfig } from './config/hub-config';
 import type { DatabaseConnection } from './database/data-source-options';
 import { EmbeddedPostgres } from './database/embedded-postgres';
 import { GrpcServer } from './gateway/grpc-server';
+import { bodyParsing } from './http-body';
 import { createLogger } from './logging/logger';
 import { NestPinoLogger } from './logging/nest-logger';
 
@@ -49,9 +50,13 @@ export async function launchHub(
     app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, database, logger), {
       logger: new NestPinoLogger(logger),
       abortOnError: false,
-      rawBody: true,
+      bodyParser: false, // ours: per-path limits, raw bytes kept for webhook signatures
     });
     app.disable('x-powered-by');
+    for (const { path, handler } of bodyParsing()) {
+      if (path === undefined) app.use(handler);
+      else app.use(path, handler);
+    }
     app.use(auditTrail(app.get(AuditService)));
     app.useGlobalFilters(new JsonErrorsFilter(logger));
     await app.listen(config.httpPort, config.httpHost);

@@ -68,4 +68,31 @@ describe('POST /api/v1/webhooks/git', () => {
     const res = await post({ 'x-github-event': 'ping', 'x-hub-signature-256': `sha256=${sign(ping)}` }, ping);
     expect(await res.json()).toEqual({ status: 'ignored', repos: [], reason: 'not a push event' });
   });
+
+  it('takes a push notification of several megabytes (GitHub sends up to 25 MB); the admin API stays at 1 MB', async () => {
+    const commit = await t.repo.commit({ 'fleet/big.yaml': BUNDLE('big', '{}', 'apps/web') }, 'a big push');
+    // A push of many commits: each listed with its message and files, as GitHub does.
+    const commits = Array.from({ length: 3000 }, (_, i) => ({ id: i.toString(16).padStart(40, '0'), message: 'x'.repeat(500), added: [`apps/web/file-${i}.yaml`] }));
+    const body = JSON.stringify({ ref: 'refs/heads/main', repository: { clone_url: t.repo.url }, commits });
+    expect(body.length).toBeGreaterThan(1024 * 1024);
+    const res = await post({ 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${sign(body)}` }, body);
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ status: 'fetching', repos: ['default'] });
+    await eventually(async () => expect(await served()).toBe(commit), { timeoutMs: 5_000 });
+
+    const tooBig = await fetch(`${t.hub.httpUrl}/api/v1/api-tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.adminToken}` },
+      body: JSON.stringify({ name: 'x', role: 'viewer', padding: 'x'.repeat(2 * 1024 * 1024) }),
+    });
+    expect(tooBig.status).toBe(413);
+    expect(await tooBig.json()).toEqual({ code: 'payload_too_large', message: `the request body is larger than ${1024 * 1024} bytes` });
+    const notJson = await fetch(`${t.hub.httpUrl}/api/v1/api-tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.adminToken}` },
+      body: '{"name": ',
+    });
+    expect(notJson.status).toBe(400);
+    expect(await notJson.json()).toEqual({ code: 'invalid_argument', message: 'the request body is not valid JSON' });
+  });
 });
