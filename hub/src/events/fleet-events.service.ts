@@ -117,15 +117,19 @@ export class FleetEventsService implements OnModuleInit, OnModuleDestroy {
     await this.listeners.emit(event);
   }
 
+  /** The events with these ids (decimal strings), oldest first; ids that are not event ids are ignored. */
+  async byIds(ids: readonly string[]): Promise<FleetEvent[]> {
+    const valid = ids.filter((id) => /^\d{1,19}$/.test(id));
+    if (valid.length === 0) return [];
+    const rows: FleetEventRow[] = await this.db.query(`SELECT ${EVENT_COLUMNS} FROM fleet_event WHERE id = ANY($1::bigint[]) ORDER BY fleet_event.id`, [valid]);
+    return rows.map(eventOf);
+  }
+
   private async fetchAndDeliver(ids: string[]): Promise<void> {
-    const wanted = ids.filter((id) => /^\d{1,19}$/.test(id) && !this.delivered.has(id));
+    const wanted = ids.filter((id) => !this.delivered.has(id));
     if (wanted.length === 0) return;
     try {
-      const rows: FleetEventRow[] = await this.db.query(
-        `SELECT ${EVENT_COLUMNS} FROM fleet_event WHERE id = ANY($1::bigint[]) ORDER BY fleet_event.id`,
-        [wanted],
-      );
-      for (const row of rows) await this.deliver(eventOf(row));
+      for (const event of await this.byIds(wanted)) await this.deliver(event);
     } catch (error) {
       this.log.error({ err: error, events: wanted.length }, 'fetching notified events failed');
     }

@@ -9,6 +9,7 @@ import { FleetEventsService } from '../events/fleet-events.service';
 import type { FleetEventDraft } from '../events/fleet-event';
 import { launchHub, type RunningHub } from '../hub';
 import { BUNDLE, CONFIGMAP, eventually, startTestHub, type TestHub } from '../testing/hub-fixture';
+import { NotificationsService } from './notifications.service';
 import { validateNotifyWebhooks } from './notify-webhooks';
 
 interface Received {
@@ -117,6 +118,60 @@ describe('notifications', () => {
     });
     await new Promise((r) => setTimeout(r, 300));
     expect(at('/refusing')).toHaveLength(1);
+  });
+
+  it('a delivery whose sender died is taken over once its lease ran out, counting the attempts made', async () => {
+    // cluster.revoked goes to no webhook: the rows below are the only deliveries of these events.
+    const events = t.app.get(FleetEventsService);
+    const [stale, leased, spent] = await Promise.all(['stale', 'leased', 'spent'].map((m) => events.record(draft(m, 'cluster.revoked'))));
+    await t.query(
+      `INSERT INTO notification_delivery (event_id, webhook, attempts, lease_until) VALUES
+         ($1, 'json', 2, now() - interval '1 second'), ($2, 'json', 1, now() + interval '1 hour'), ($3, 'json', 5, now() - interval '1 second')`,
+      [stale!.id, leased!.id, spent!.id],
+    );
+    const before = at('/json').length;
+    await t.app.get(NotificationsService).reclaim();
+    const rows = await t.query<{ event_id: string; state: string; attempts: number; last_error: string | null }>(
+      `SELECT event_id::text, state, attempts, last_error FROM notification_delivery WHERE event_id = ANY($1::bigint[]) ORDER BY event_id`,
+      [[stale!.id, leased!.id, spent!.id]],
+    );
+    expect(rows).toEqual([
+      { event_id: stale!.id, state: 'delivered', attempts: 3, last_error: null },
+      { event_id: leased!.id, state: 'sending', attempts: 1, last_error: null }, // its sender's lease holds
+      { event_id: spent!.id, state: 'failed', attempts: 5, last_error: 'no attempts left when taken over' },
+    ]);
+    expect(at('/json').slice(before).map((r) => (JSON.parse(r.body) as { event: { id: string } }).event.id)).toEqual([stale!.id]);
+  });
+
+  it('a hub that stops with a retry pending hands the delivery back; another takes it over', async () => {
+    // Only these two hubs know the 'handback' webhook: the test's other hubs leave it alone.
+    const webhook = validateNotifyWebhooks([{ name: 'handback', url: `${base}/handback`, events: ['cluster.revoked'] }], 'NOTIFY_WEBHOOKS');
+    const launch = async () =>
+      launchHub({
+        databaseUrl: t.db.url, dataDir: await mkdtemp(join(tmpdir(), 'gitfleet-hub3-')), fleetRepoUrl: t.repo.url, bootstrapToken: t.bootstrapToken,
+        httpPort: 0, grpcPort: 0, fleetPollIntervalMs: 60_000, logLevel: 'silent', notifyWebhooks: webhook, notifyRetryDelayMs: 60_000,
+      });
+    const first = await launch();
+    script['/handback'] = [503];
+    const event = await first.app.get(FleetEventsService).record(draft('handed back', 'cluster.revoked'));
+    await eventually(async () => {
+      const [row] = await t.query<{ attempts: number }>(`SELECT attempts FROM notification_delivery WHERE event_id = $1 AND webhook = 'handback'`, [event.id]);
+      expect(row?.attempts).toBe(1); // failed once, a retry in about a minute
+    });
+    await first.hub.stop();
+    const [handedBack] = await t.query<{ state: string; expired: boolean }>(
+      `SELECT state, lease_until <= now() AS expired FROM notification_delivery WHERE event_id = $1 AND webhook = 'handback'`, [event.id]);
+    expect(handedBack).toEqual({ state: 'sending', expired: true });
+
+    const next = await launch();
+    try {
+      await next.app.get(NotificationsService).reclaim();
+      const [row] = await t.query<{ state: string; attempts: number }>(`SELECT state, attempts FROM notification_delivery WHERE event_id = $1 AND webhook = 'handback'`, [event.id]);
+      expect(row).toEqual({ state: 'delivered', attempts: 2 });
+      expect(at('/handback')).toHaveLength(2);
+    } finally {
+      await next.hub.stop();
+    }
   });
 
   it('refuse bad webhook settings at start-up, naming the variable and the entry', () => {
