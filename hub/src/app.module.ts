@@ -18,6 +18,7 @@ import { NotificationsModule } from './notifications/notifications.module';
 import { PlacementModule } from './placement/placement.module';
 import { RolloutModule } from './rollout/rollout.module';
 import { RolloutStoreModule } from './rollout/rollout-store';
+import { RetentionModule } from './retention/retention.module';
 import { StatusModule } from './status/status.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
@@ -33,6 +34,7 @@ export class AppModule {
         EventsModule,
         MetricsModule,
         NotificationsModule,
+        RetentionModule,
         RolloutStoreModule,
         FleetRepoModule,
         ClustersModule,

@@ -24,7 +24,17 @@ describe('loadHubConfig', () => {
       logLevel: 'info',
       notifyWebhooks: [],
       notifyRetryDelayMs: 4_000,
+      reportRetentionDays: 7,
+      historyRetentionDays: 90,
+      auditRetentionDays: 365,
     });
+  });
+
+  it('reads retention in whole days, 0 keeping everything', () => {
+    const config = loadHubConfig({ ...REQUIRED, REPORT_RETENTION_DAYS: '2', HISTORY_RETENTION_DAYS: '7', AUDIT_RETENTION_DAYS: '0' });
+    expect([config.reportRetentionDays, config.historyRetentionDays, config.auditRetentionDays]).toEqual([2, 7, 0]);
+    expect(() => loadHubConfig({ ...REQUIRED, HISTORY_RETENTION_DAYS: '1.5' })).toThrow('HISTORY_RETENTION_DAYS must be a whole number of days (0 keeps everything), got "1.5"');
+    expect(() => loadHubConfig({ ...REQUIRED, AUDIT_RETENTION_DAYS: '-1' })).toThrow(/^AUDIT_RETENTION_DAYS must be a whole number/);
   });
 
   it('reads every variable, intervals in seconds', () => {

@@ -34,6 +34,12 @@ export interface HubConfig {
   notifyWebhooks: NotifyWebhook[];
   /** NOTIFY_RETRY_DELAY: delay before the first retry of a failed notification; doubles per retry. */
   notifyRetryDelayMs: number;
+  /** REPORT_RETENTION_DAYS: raw status reports older than this are deleted; 0 keeps them. */
+  reportRetentionDays: number;
+  /** HISTORY_RETENTION_DAYS: deployment history and fleet events older than this are deleted; 0 keeps them. */
+  historyRetentionDays: number;
+  /** AUDIT_RETENTION_DAYS: audit log entries older than this are deleted; 0 keeps them. */
+  auditRetentionDays: number;
 }
 
 export const MIN_BOOTSTRAP_TOKEN_LENGTH = 16;
@@ -54,6 +60,9 @@ const DEFAULTS = {
   logLevel: 'info',
   notifyWebhooks: [] as NotifyWebhook[],
   notifyRetryDelayMs: 4_000,
+  reportRetentionDays: 7,
+  historyRetentionDays: 90,
+  auditRetentionDays: 365,
 } satisfies Partial<HubConfig>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -76,6 +85,12 @@ export function loadHubConfig(env: NodeJS.ProcessEnv): HubConfig {
     const value = text(name);
     if (value === undefined) return fallback;
     if (!/^\d+$/.test(value)) throw new Error(`${name} must be a port number (0-65535), got "${value}"`);
+    return Number(value);
+  };
+  const days = (name: string, fallback: number): number => {
+    const value = text(name);
+    if (value === undefined) return fallback;
+    if (!/^\d+$/.test(value)) throw new Error(`${name} must be a whole number of days (0 keeps everything), got "${value}"`);
     return Number(value);
   };
   const required = (name: string): string => {
@@ -104,6 +119,9 @@ export function loadHubConfig(env: NodeJS.ProcessEnv): HubConfig {
       logLevel: text('LOG_LEVEL') ?? DEFAULTS.logLevel,
       notifyWebhooks: readNotifyWebhooksVariable(env) as NotifyWebhook[],
       notifyRetryDelayMs: seconds('NOTIFY_RETRY_DELAY', DEFAULTS.notifyRetryDelayMs),
+      reportRetentionDays: days('REPORT_RETENTION_DAYS', DEFAULTS.reportRetentionDays),
+      historyRetentionDays: days('HISTORY_RETENTION_DAYS', DEFAULTS.historyRetentionDays),
+      auditRetentionDays: days('AUDIT_RETENTION_DAYS', DEFAULTS.auditRetentionDays),
     },
     {
       databaseUrl: 'DATABASE_URL',
@@ -124,6 +142,9 @@ export function loadHubConfig(env: NodeJS.ProcessEnv): HubConfig {
       logLevel: 'LOG_LEVEL',
       notifyWebhooks: text('NOTIFY_WEBHOOKS_FILE') !== undefined ? 'NOTIFY_WEBHOOKS_FILE' : 'NOTIFY_WEBHOOKS',
       notifyRetryDelayMs: 'NOTIFY_RETRY_DELAY',
+      reportRetentionDays: 'REPORT_RETENTION_DAYS',
+      historyRetentionDays: 'HISTORY_RETENTION_DAYS',
+      auditRetentionDays: 'AUDIT_RETENTION_DAYS',
     },
   );
 }
@@ -176,6 +197,9 @@ export function resolveHubConfig(
   }
   config.notifyWebhooks = validateNotifyWebhooks(config.notifyWebhooks, names.notifyWebhooks);
   if (!Number.isFinite(config.notifyRetryDelayMs) || config.notifyRetryDelayMs <= 0) throw new Error(`${names.notifyRetryDelayMs} must be positive`);
+  for (const key of ['reportRetentionDays', 'historyRetentionDays', 'auditRetentionDays'] as const) {
+    if (!Number.isInteger(config[key]) || config[key] < 0) throw new Error(`${names[key]} must be a whole number of days (0 keeps everything)`);
+  }
   if (!LOG_LEVELS.includes(config.logLevel)) {
     throw new Error(`${names.logLevel} must be one of ${LOG_LEVELS.join(', ')}`);
   }
@@ -204,7 +228,7 @@ function propertyNames(): ConfigNames {
   const keys: (keyof HubConfig)[] = [
     'databaseUrl', 'dataDir', 'httpHost', 'httpPort', 'grpcHost', 'grpcPort', 'fleetRepoUrl', 'fleetBranch',
     'fleetPath', 'fleetRepos', 'fleetPollIntervalMs', 'webhookSecret', 'bootstrapToken', 'adminToken', 'heartbeatIntervalMs', 'logLevel',
-    'notifyWebhooks', 'notifyRetryDelayMs',
+    'notifyWebhooks', 'notifyRetryDelayMs', 'reportRetentionDays', 'historyRetentionDays', 'auditRetentionDays',
   ];
   return Object.fromEntries(keys.map((k) => [k, k])) as ConfigNames;
 }

@@ -123,24 +123,26 @@ describe('notifications', () => {
   it('a delivery whose sender died is taken over once its lease ran out, counting the attempts made', async () => {
     // cluster.revoked goes to no webhook: the rows below are the only deliveries of these events.
     const events = t.app.get(FleetEventsService);
-    const [stale, leased, spent] = await Promise.all(['stale', 'leased', 'spent'].map((m) => events.record(draft(m, 'cluster.revoked'))));
+    const stale = await events.record(draft('stale', 'cluster.revoked')); // one after the other: ids in this order
+    const leased = await events.record(draft('leased', 'cluster.revoked'));
+    const spent = await events.record(draft('spent', 'cluster.revoked'));
     await t.query(
       `INSERT INTO notification_delivery (event_id, webhook, attempts, lease_until) VALUES
          ($1, 'json', 2, now() - interval '1 second'), ($2, 'json', 1, now() + interval '1 hour'), ($3, 'json', 5, now() - interval '1 second')`,
-      [stale!.id, leased!.id, spent!.id],
+      [stale.id, leased.id, spent.id],
     );
     const before = at('/json').length;
     await t.app.get(NotificationsService).reclaim();
     const rows = await t.query<{ event_id: string; state: string; attempts: number; last_error: string | null }>(
       `SELECT event_id::text, state, attempts, last_error FROM notification_delivery WHERE event_id = ANY($1::bigint[]) ORDER BY event_id`,
-      [[stale!.id, leased!.id, spent!.id]],
+      [[stale.id, leased.id, spent.id]],
     );
     expect(rows).toEqual([
-      { event_id: stale!.id, state: 'delivered', attempts: 3, last_error: null },
-      { event_id: leased!.id, state: 'sending', attempts: 1, last_error: null }, // its sender's lease holds
-      { event_id: spent!.id, state: 'failed', attempts: 5, last_error: 'no attempts left when taken over' },
+      { event_id: stale.id, state: 'delivered', attempts: 3, last_error: null },
+      { event_id: leased.id, state: 'sending', attempts: 1, last_error: null }, // its sender's lease holds
+      { event_id: spent.id, state: 'failed', attempts: 5, last_error: 'no attempts left when taken over' },
     ]);
-    expect(at('/json').slice(before).map((r) => (JSON.parse(r.body) as { event: { id: string } }).event.id)).toEqual([stale!.id]);
+    expect(at('/json').slice(before).map((r) => (JSON.parse(r.body) as { event: { id: string } }).event.id)).toEqual([stale.id]);
   });
 
   it('a hub that stops with a retry pending hands the delivery back; another takes it over', async () => {

@@ -1,8 +1,9 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { ChangeSetSummary, HealthName, ReportReasonName, ReportedPhase, ResourceStatus } from './report';
 
 /** Every report received, once per (cluster, seq): the idempotency key of the protocol. */
 @Entity({ name: 'status_report' })
+@Index('status_report_received_at_idx', ['receivedAt']) // retention prunes by age
 export class StatusReportEntity {
   @PrimaryColumn({ name: 'cluster_id', type: 'uuid' })
   clusterId!: string;
