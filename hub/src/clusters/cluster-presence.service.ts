@@ -6,7 +6,7 @@ import type { HubConfig } from '../config/hub-config';
 import { PresenceEvents } from '../events/presence-events.service';
 import { LOGGER, type Logger } from '../logging/logger';
 import { ClusterEntity } from './cluster.entity';
-import { lastSeenFlushMs } from './connectivity';
+import { connectivityWindowMs, lastSeenFlushMs } from './connectivity';
 
 /**
  * Which clusters have a live session, and when each was last heard from. Connects and
@@ -19,6 +19,7 @@ export class ClusterPresenceService implements OnModuleInit, BeforeApplicationSh
   private seen = new Set<string>();
   private readonly writes = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
 
   constructor(
@@ -37,6 +38,33 @@ export class ClusterPresenceService implements OnModuleInit, BeforeApplicationSh
     // (connectivityOf), as the hub's own sessions would after a crash.
     this.timer = setInterval(() => void this.flush(), lastSeenFlushMs(this.config.heartbeatIntervalMs));
     this.timer.unref();
+    this.sweepTimer = setInterval(() => void this.sweepStale(), this.config.heartbeatIntervalMs);
+    this.sweepTimer.unref();
+  }
+
+  /**
+   * Clusters still marked connected but not heard from within the connectivity window have no
+   * live session on any replica (live replicas write last-seen times every few seconds): the
+   * replica that held it died. Each is marked disconnected by exactly one replica (the UPDATE
+   * decides), which announces it unreachable. Returns their ids.
+   */
+  async sweepStale(): Promise<string[]> {
+    try {
+      const rows: { id: string }[] = await this.clusters.query(
+        `WITH stale AS (
+           UPDATE cluster SET connected = false, connected_replica = NULL
+           WHERE connected AND last_seen_at < now() - make_interval(secs => $1::double precision / 1000)
+           RETURNING id::text AS id
+         ) SELECT id FROM stale`,
+        [connectivityWindowMs(this.config.heartbeatIntervalMs)],
+      );
+      for (const { id } of rows) await this.events.unreachable(id);
+      if (rows.length > 0) this.log.warn({ clusters: rows.length }, 'clusters whose hub replica stopped answering marked unreachable');
+      return rows.map((r) => r.id);
+    } catch (error) {
+      this.log.warn({ err: error }, 'looking for clusters of a stopped replica failed');
+      return [];
+    }
   }
 
   connected(clusterId: string): Promise<void> {
@@ -84,7 +112,14 @@ export class ClusterPresenceService implements OnModuleInit, BeforeApplicationSh
     const ids = [...this.seen];
     this.seen = new Set();
     try {
-      await this.clusters.query(`UPDATE cluster SET last_seen_at = now() WHERE id = ANY($1::uuid[])`, [ids]);
+      // These clusters have live sessions here. One the sweep took for stale (replica NULL:
+      // this replica's writes were failing, say) is connected again; one whose session here is
+      // ending (false, this replica) or that moved to another replica is left as it is.
+      await this.clusters.query(
+        `UPDATE cluster SET last_seen_at = now(), connected = connected OR connected_replica IS NULL, connected_replica = COALESCE(connected_replica, $2)
+         WHERE id = ANY($1::uuid[])`,
+        [ids, this.replica],
+      );
     } catch (error) {
       this.log.warn({ err: error, clusters: ids.length }, 'recording last-seen times failed');
     }
@@ -93,6 +128,7 @@ export class ClusterPresenceService implements OnModuleInit, BeforeApplicationSh
   /** Runs before the database closes (the gateway has already ended every session). */
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
+    clearInterval(this.sweepTimer);
     await Promise.allSettled([...this.writes.values()]);
     await this.flush();
   }

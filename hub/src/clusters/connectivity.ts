@@ -8,6 +8,11 @@ export function lastSeenFlushMs(heartbeatIntervalMs: number): number {
 
 export type Connectivity = 'connected' | 'unreachable';
 
+/** How long a cluster with a session stays "connected" without a word: three intervals and a last-seen flush. */
+export function connectivityWindowMs(heartbeatIntervalMs: number): number {
+  return MISSED_HEARTBEATS_LIMIT * heartbeatIntervalMs + lastSeenFlushMs(heartbeatIntervalMs);
+}
+
 /**
  * Connected only while a session is open (the hub ends a session after three silent
  * intervals, and every session ends with the hub process) and the cluster was heard from
@@ -19,6 +24,5 @@ export function connectivityOf(
   now = Date.now(),
 ): Connectivity {
   if (!cluster.connected || cluster.lastSeenAt === null) return 'unreachable';
-  const window = MISSED_HEARTBEATS_LIMIT * heartbeatIntervalMs + lastSeenFlushMs(heartbeatIntervalMs);
-  return now - cluster.lastSeenAt.getTime() <= window ? 'connected' : 'unreachable';
+  return now - cluster.lastSeenAt.getTime() <= connectivityWindowMs(heartbeatIntervalMs) ? 'connected' : 'unreachable';
 }

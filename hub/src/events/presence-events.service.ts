@@ -53,6 +53,11 @@ export class PresenceEvents implements OnModuleDestroy {
     this.timers.set(clusterId, timer);
   }
 
+  /** A cluster found without a live session on any replica (its replica died): announced now. */
+  unreachable(clusterId: string): Promise<void> {
+    return this.announce(clusterId, 'cluster.unreachable');
+  }
+
   private async announce(clusterId: string, type: PresenceEvent): Promise<void> {
     try {
       const rows: { name: string; connected: boolean; last: string | null }[] = await this.db.query(

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClusterPresenceService } from '../clusters/cluster-presence.service';
 import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
 import { launchHub, type RunningHub } from '../hub';
 import type { INestApplicationContext } from '@nestjs/common';
@@ -115,5 +116,28 @@ describe('hub replicas', () => {
     await c.hub.stop();
     const [after] = await a.query<{ connected: boolean }>(`SELECT connected FROM cluster WHERE name = 'mover'`);
     expect(after!.connected).toBe(true);
+  });
+
+  it('clusters of a replica that died are marked unreachable once their last-seen time is old, with one event', async () => {
+    const { clusterId, stream } = await connectedAgent('orphan', a.hub.grpcAddress);
+    // What a replica that died without a word leaves: connected, by a replica no longer there, silent.
+    await a.query(`UPDATE cluster SET connected_replica = 'a-replica-that-died', last_seen_at = now() - interval '1 hour' WHERE id = $1`, [clusterId]);
+    const presenceA = a.app.get(ClusterPresenceService);
+    const presenceB = b.app.get(ClusterPresenceService);
+    const [fromA, fromB] = await Promise.all([presenceA.sweepStale(), presenceB.sweepStale()]);
+    expect([...fromA, ...fromB]).toEqual([clusterId]); // one replica took it
+    const [row] = await a.query<{ connected: boolean }>(`SELECT connected FROM cluster WHERE id = $1`, [clusterId]);
+    expect(row!.connected).toBe(false);
+    const events = await a.query<{ type: string }>(`SELECT type FROM fleet_event WHERE cluster = 'orphan' AND type = 'cluster.unreachable'`);
+    expect(events).toHaveLength(1);
+    expect(await presenceA.sweepStale()).toEqual([]);
+
+    // Its agent is in fact still on replica A (whose writes had failed): its next message puts it back.
+    stream.send({ $case: 'heartbeat', value: { sentAt: new Date().toISOString() } });
+    await eventually(async () => {
+      await presenceA.flush();
+      const [again] = await a.query<{ connected: boolean }>(`SELECT connected FROM cluster WHERE id = $1`, [clusterId]);
+      expect(again!.connected).toBe(true);
+    }, { timeoutMs: 5_000, intervalMs: 50 });
   });
 });
