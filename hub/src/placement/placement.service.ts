@@ -9,7 +9,7 @@ import { LOGGER, type Logger } from '../logging/logger';
 import { gateTargets, type RolloutGate } from '../rollout/rollout-gate';
 import { bundleRevision, RolloutStore, type BundlePin } from '../rollout/rollout-store';
 import { TargetSetEntity } from './target-set.entity';
-import { targetSetChecksum, targetsFor, type TargetSpec } from './target-set';
+import { targetSetChecksum, targetsFor, type TargetSpec, canonicalJson } from './target-set';
 
 /** The whole desired state of one cluster at one revision. */
 export interface CurrentTargetSet {
@@ -127,34 +127,38 @@ export class PlacementService implements OnModuleInit {
     const fleet = placementFleet(accepted);
     const previous = new Map(
       (
-        (await this.targetSets.query(`SELECT cluster_id::text AS id, checksum, targets FROM target_set WHERE cluster_id = ANY($1::uuid[])`, [
-          clusters.map((c) => c.id),
-        ])) as { id: string; checksum: string; targets: TargetSpec[] }[]
+        (await this.targetSets.query(
+          `SELECT cluster_id::text AS id, revision::text AS revision, checksum, targets, bundle_revisions FROM target_set WHERE cluster_id = ANY($1::uuid[])`,
+          [clusters.map((c) => c.id)],
+        )) as { id: string; revision: string; checksum: string; targets: TargetSpec[]; bundle_revisions: Record<string, string> }[]
       ).map((row) => [row.id, row]),
     );
     const gates = await this.rolloutGates(fleet);
     const pins = await this.pinnedSources();
 
-    const pending: { clusterId: string; checksum: string; targets: TargetSpec[] }[] = [];
+    const pending: { clusterId: string; checksum: string; targets: TargetSpec[]; bundleRevisions: Record<string, string> }[] = [];
     for (const cluster of clusters) {
-      const held = previous.get(cluster.id)?.targets ?? [];
+      const before = previous.get(cluster.id);
+      const held = before?.targets ?? [];
       const desired = this.desiredTargets([cluster], fleet).get(cluster.id)!;
       const targets = gateTargets(cluster.id, desired, held, gates, pinnedTargets(cluster, pins, held));
       const checksum = targetSetChecksum(targets);
-      if (previous.get(cluster.id)?.checksum !== checksum) pending.push({ clusterId: cluster.id, checksum, targets });
+      if (before?.checksum !== checksum) pending.push({ clusterId: cluster.id, checksum, targets, bundleRevisions: bundleRevisionsAfter(before, targets) });
     }
 
     const changes: CurrentTargetSet[] = [];
     for (let i = 0; i < pending.length; i += WRITE_CHUNK) {
       const chunk = pending.slice(i, i + WRITE_CHUNK);
       const rows: { cluster_id: string; revision: string }[] = await this.targetSets.query(
-        `INSERT INTO target_set (cluster_id, revision, checksum, targets, updated_at)
-         SELECT id, 1, checksum, targets, now() FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) AS u(id, checksum, targets)
+        `INSERT INTO target_set (cluster_id, revision, checksum, targets, bundle_revisions, updated_at)
+         SELECT id, 1, checksum, targets, bundle_revisions, now()
+         FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::jsonb[]) AS u(id, checksum, targets, bundle_revisions)
          ON CONFLICT (cluster_id) DO UPDATE
-           SET revision = target_set.revision + 1, checksum = EXCLUDED.checksum, targets = EXCLUDED.targets, updated_at = now()
+           SET revision = target_set.revision + 1, checksum = EXCLUDED.checksum, targets = EXCLUDED.targets,
+               bundle_revisions = EXCLUDED.bundle_revisions, updated_at = now()
            WHERE target_set.checksum <> EXCLUDED.checksum
          RETURNING cluster_id::text AS cluster_id, revision::text AS revision`,
-        [chunk.map((p) => p.clusterId), chunk.map((p) => p.checksum), chunk.map((p) => JSON.stringify(p.targets))],
+        [chunk.map((p) => p.clusterId), chunk.map((p) => p.checksum), chunk.map((p) => JSON.stringify(p.targets)), chunk.map((p) => JSON.stringify(p.bundleRevisions))],
       );
       const byId = new Map(chunk.map((p) => [p.clusterId, p]));
       for (const row of rows) {
@@ -229,4 +233,20 @@ function pinnedTargets(
 /** The accepted fleet as placement reads it. */
 export function placementFleet(accepted: FleetCommitAccepted): PlacementFleet {
   return { bundles: accepted.bundles, groups: accepted.groups };
+}
+
+/**
+ * Bundle → the TargetSet revision in which its target last changed, for the revision about to
+ * be written (the one after `before`'s): a bundle whose target is as before keeps its
+ * revision, a new or changed one gets the new revision.
+ */
+export function bundleRevisionsAfter(
+  before: { revision: string; targets: TargetSpec[]; bundle_revisions: Record<string, string> } | undefined,
+  targets: readonly TargetSpec[],
+): Record<string, string> {
+  const next = before === undefined ? '1' : (BigInt(before.revision) + 1n).toString();
+  const held = new Map((before?.targets ?? []).map((t) => [t.bundle, canonicalJson(t)]));
+  return Object.fromEntries(
+    targets.map((t) => [t.bundle, held.get(t.bundle) === canonicalJson(t) ? (before?.bundle_revisions[t.bundle] ?? before!.revision) : next]),
+  );
 }

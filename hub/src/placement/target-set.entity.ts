@@ -17,6 +17,10 @@ export class TargetSetEntity {
   @Column({ name: 'targets', type: 'jsonb' })
   targets!: TargetSpec[];
 
+  /** Bundle → the revision in which its target last changed (rollouts wait for a report at or after it). */
+  @Column({ name: 'bundle_revisions', type: 'jsonb', default: () => "'{}'" })
+  bundleRevisions!: Record<string, string>;
+
   @Column({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
 

@@ -5,10 +5,10 @@ const NEW = 'n'.repeat(40);
 const OLD = 'o'.repeat(40);
 
 function cluster(name: string, labels: Record<string, string> = {}): RolloutCluster {
-  return { id: `id-${name}`, name, labels, desiredCommit: NEW, onDesired: false };
+  return { id: `id-${name}`, name, labels, desiredCommit: NEW, onDesired: false, sinceRevision: null };
 }
 
-const healthy: RolloutClusterStatus = { commit: NEW, phase: 'synced', health: 'healthy', brokenResource: null, message: '' };
+const healthy: RolloutClusterStatus = { commit: NEW, phase: 'synced', health: 'healthy', brokenResource: null, message: '', targetSetRevision: null };
 
 function input(overrides: Partial<RolloutInput>): RolloutInput {
   return {
@@ -56,6 +56,18 @@ describe('planRollout', () => {
       expect(planRollout(input({ admitted: new Set(['id-a']), statuses: new Map([['id-a', status]]) })).newlyAdmitted).toEqual([]);
     }
     expect(planRollout(input({ admitted: new Set(['id-a']), statuses: new Map([['id-a', healthy]]) })).newlyAdmitted).toEqual(['id-b']);
+  });
+
+  it('with the same commit (new values), counts only a report made with the TargetSet that brought the new target', () => {
+    const clusters = ['a', 'b', 'c', 'd', 'e'].map((n) => cluster(n));
+    clusters[0] = { ...clusters[0]!, onDesired: true, sinceRevision: '8' };
+    const reportedOn = (revision: string | null) => new Map([['id-a', { ...healthy, targetSetRevision: revision }]]);
+    // Synced and healthy at the desired commit, but from revision 7: the old values.
+    expect(planRollout(input({ clusters, statuses: reportedOn('7') })).newlyAdmitted).toEqual([]);
+    expect(planRollout(input({ clusters, statuses: reportedOn('8') })).newlyAdmitted).toEqual(['id-b']);
+    expect(planRollout(input({ clusters, statuses: reportedOn('9') })).newlyAdmitted).toEqual(['id-b']);
+    // An agent that does not say which revision it held: the commit alone decides, as before.
+    expect(planRollout(input({ clusters, statuses: reportedOn(null) })).newlyAdmitted).toEqual(['id-b']);
   });
 
   it('moves to the next partition only when every cluster of the previous one is done', () => {

@@ -22,6 +22,8 @@ export interface RolloutCluster {
   desiredCommit: string;
   /** Its TargetSet already holds the desired target (nothing to roll out there). */
   onDesired: boolean;
+  /** When onDesired: the TargetSet revision in which that target arrived (null if not recorded). */
+  sinceRevision: string | null;
 }
 
 /** The newest report of the bundle on one cluster. */
@@ -32,6 +34,8 @@ export interface RolloutClusterStatus {
   /** `Kind/ns/name` of the first failed or degraded resource, if any. */
   brokenResource: string | null;
   message: string;
+  /** TargetSet revision the agent held when it sent the report (null when it did not say). */
+  targetSetRevision: string | null;
 }
 
 export interface RolloutInput {
@@ -111,7 +115,8 @@ export function partitionClusters(input: Pick<RolloutInput, 'spec' | 'clusters' 
 
 /**
  * One step of a rollout. A partition is worked on only when every earlier one is done (each
- * of its clusters reports the desired commit synced and healthy); within it at most
+ * of its clusters holds the desired target and reports it — the desired commit, from the
+ * TargetSet revision that brought it or a later one — synced and healthy); within it at most
  * maxUnavailable clusters are updating at once. A failed or degraded admitted cluster halts
  * all admissions when pauseOnFailure is set; so does an operator's pause.
  */
@@ -124,6 +129,9 @@ export function planRollout(input: RolloutInput): RolloutPlan {
     if (!admitted.has(c.id)) return 'waiting';
     const status = input.statuses.get(c.id);
     if (status === undefined || status.commit !== c.desiredCommit) return 'updating';
+    // A report made before the cluster held its new target says nothing about it — the commit
+    // can be the same when only values or patches changed.
+    if (c.sinceRevision !== null && status.targetSetRevision !== null && BigInt(status.targetSetRevision) < BigInt(c.sinceRevision)) return 'updating';
     if (status.phase === 'failed' || status.health === 'degraded') return 'failed';
     return status.phase === 'synced' && status.health === 'healthy' ? 'done' : 'updating';
   };

@@ -153,7 +153,7 @@ export class RolloutService implements OnModuleInit, OnModuleDestroy {
     }
     const clusters = await this.clusters.listActive();
     const desired = this.placement.desiredTargets(clusters, fleet);
-    const held = new Map((await this.placement.all()).map((t) => [t.clusterId, t.targets]));
+    const held = new Map((await this.placement.all()).map((t) => [t.clusterId, t]));
     const inputs = await Promise.all(
       bundles.map(async (bundle) => {
         const statuses = new Map<string, RolloutClusterStatus>();
@@ -165,19 +165,23 @@ export class RolloutService implements OnModuleInit, OnModuleDestroy {
             health: s.health,
             brokenResource: broken === undefined ? null : resourceName(broken),
             message: s.message,
+            targetSetRevision: s.targetSetRevision,
           });
         }
         const selected: RolloutCluster[] = [];
         for (const cluster of clusters) {
           const target = desired.get(cluster.id)?.find((t) => t.bundle === bundle.name);
           if (target === undefined) continue;
-          const holding = held.get(cluster.id)?.find((t) => t.bundle === bundle.name);
+          const set = held.get(cluster.id);
+          const holding = set?.targets.find((t) => t.bundle === bundle.name);
+          const onDesired = holding !== undefined && canonicalJson(holding) === canonicalJson(target);
           selected.push({
             id: cluster.id,
             name: cluster.name,
             labels: cluster.labels,
             desiredCommit: target.source?.commit ?? '',
-            onDesired: holding !== undefined && canonicalJson(holding) === canonicalJson(target),
+            onDesired,
+            sinceRevision: onDesired ? (set?.bundleRevisions[bundle.name] ?? null) : null,
           });
         }
         return { bundle, statuses, selected };

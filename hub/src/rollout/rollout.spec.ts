@@ -228,4 +228,19 @@ describe('rollout: partition by partition', () => {
     await reportHeld(['c1']);
     expect(await webCommits()).toMatchObject({ e1: fix });
   });
+
+  it('records which TargetSet revision brought each bundle, and from which revision a status was reported', async () => {
+    const [row] = await t.query<{ id: string; revision: string; bundle_revisions: Record<string, string>; commit: string }>(
+      `SELECT c.id::text AS id, t.revision::text AS revision, t.bundle_revisions,
+              (SELECT x->'source'->>'commit' FROM jsonb_array_elements(t.targets) x WHERE x->>'bundle' = 'web') AS commit
+       FROM cluster c JOIN target_set t ON t.cluster_id = c.id WHERE c.name = 'c1'`,
+    );
+    const since = row!.bundle_revisions['web']!;
+    expect(BigInt(since)).toBeGreaterThan(0n);
+    expect(BigInt(since)).toBeLessThanOrEqual(BigInt(row!.revision));
+    const stream = streams.get('c1')!;
+    await stream.acked(stream.report('web', row!.commit, { targetSetRevision: row!.revision }));
+    const [status] = await t.query<{ target_set_revision: string }>(`SELECT target_set_revision::text FROM bundle_status WHERE cluster_id = $1 AND bundle = 'web'`, [row!.id]);
+    expect(status!.target_set_revision).toBe(row!.revision);
+  });
 });

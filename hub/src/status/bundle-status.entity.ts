@@ -47,4 +47,8 @@ export class BundleStatusEntity {
 
   @Column({ name: 'reason', type: 'text', default: 'unspecified' })
   reason!: ReportReasonName;
+
+  /** The TargetSet revision the agent held when it sent this status (null from agents that do not say). */
+  @Column({ name: 'target_set_revision', type: 'bigint', nullable: true })
+  targetSetRevision!: string | null;
 }

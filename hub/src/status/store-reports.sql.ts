@@ -28,15 +28,15 @@ WITH input AS (
   SELECT DISTINCT ON (cluster_id, bundle) * FROM owned ORDER BY cluster_id, bundle, seq DESC
 ), current AS (
   INSERT INTO bundle_status (cluster_id, bundle, commit, phase, message, resources, last_seq, observed_at, updated_at,
-                             health, summary, drift_count, sync_started_at, reason)
+                             health, summary, drift_count, sync_started_at, reason, target_set_revision)
   SELECT cluster_id, bundle, commit, phase, message, resources, seq, observed_at, now(),
-         health, summary, drift_count, sync_started_at, reason
+         health, summary, drift_count, sync_started_at, reason, target_set_revision
   FROM newest
   ON CONFLICT (cluster_id, bundle) DO UPDATE
     SET commit = EXCLUDED.commit, phase = EXCLUDED.phase, message = EXCLUDED.message, resources = EXCLUDED.resources,
         last_seq = EXCLUDED.last_seq, observed_at = EXCLUDED.observed_at, updated_at = EXCLUDED.updated_at,
         health = EXCLUDED.health, summary = EXCLUDED.summary, drift_count = EXCLUDED.drift_count,
-        sync_started_at = EXCLUDED.sync_started_at, reason = EXCLUDED.reason
+        sync_started_at = EXCLUDED.sync_started_at, reason = EXCLUDED.reason, target_set_revision = EXCLUDED.target_set_revision
     WHERE bundle_status.last_seq < EXCLUDED.last_seq
   RETURNING cluster_id, last_seq, bundle
 ), deployed AS (
