@@ -42,7 +42,7 @@ export async function startAgent(
   const objects = ObjectClient.fromKubeConfig(kubeConfig);
   await mkdir(config.cacheDir, { recursive: true });
 
-  const client = createFleetClient(config.hubAddress);
+  const client = createFleetClient(config.hubAddress, config.hubTls);
   const engine: Engine = new Engine({
     cache: new GitCache(config.cacheDir),
     client: objects,

@@ -1,3 +1,4 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -63,11 +64,31 @@ describe('loadAgentConfig', () => {
     [{ ...minimal, HEARTBEAT_INTERVAL: '0' }, 'HEARTBEAT_INTERVAL', 'positive number of seconds'],
     [{ ...minimal, HEARTBEAT_INTERVAL: '10s' }, 'HEARTBEAT_INTERVAL', 'positive number of seconds'],
     [{ ...minimal, LOG_LEVEL: 'loud' }, 'LOG_LEVEL', 'must be one of'],
+    [{ ...minimal, HUB_TLS: 'yes' }, 'HUB_TLS', 'must be "true" or "false"'],
+    [{ ...minimal, HUB_TLS: 'false', HUB_CA_FILE: '/x' }, 'HUB_TLS', 'HUB_CA_FILE or HUB_TLS_SERVER_NAME is set'],
+    [{ ...minimal, HUB_CA_FILE: '/nonexistent/ca.crt' }, 'HUB_CA_FILE', 'cannot read /nonexistent/ca.crt: ENOENT'],
   ])('refuses %o naming %s', (env, variable, problem) => {
     const error = errorOf(() => loadAgentConfig(env));
     expect(error.variable).toBe(variable);
     expect(error.message).toContain(variable);
     expect(error.message).toContain(problem);
+  });
+
+  it('reads TLS to the hub: HUB_TLS alone (system roots), or a CA file and a server name', async () => {
+    expect(loadAgentConfig(minimal).hubTls).toBeUndefined();
+    expect(loadAgentConfig({ ...minimal, HUB_TLS: 'false' }).hubTls).toBeUndefined();
+    expect(loadAgentConfig({ ...minimal, HUB_TLS: 'true' }).hubTls).toEqual({});
+    const dir = await mkdtemp(join(tmpdir(), 'agent-config-'));
+    try {
+      const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+      await writeFile(join(dir, 'ca.crt'), pem);
+      await writeFile(join(dir, 'not.pem'), 'hello');
+      expect(loadAgentConfig({ ...minimal, HUB_CA_FILE: join(dir, 'ca.crt'), HUB_TLS_SERVER_NAME: 'hub.internal' }).hubTls).toEqual({ caPem: pem, serverName: 'hub.internal' });
+      const error = errorOf(() => loadAgentConfig({ ...minimal, HUB_CA_FILE: join(dir, 'not.pem') }));
+      expect([error.variable, error.message]).toEqual(['HUB_CA_FILE', `HUB_CA_FILE: ${join(dir, 'not.pem')} holds no PEM certificate`]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('never puts the bootstrap token in an error message', () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isDns1123Label, isLabelKey, isLabelValue } from '#core';
 import { join } from 'node:path';
@@ -21,6 +22,12 @@ export interface AgentConfig {
   heartbeatIntervalMs: number;
   /** LOG_LEVEL: a pino level. */
   logLevel: string;
+  /**
+   * TLS to the hub (HUB_TLS=true, or HUB_CA_FILE set): the hub's certificate is checked against
+   * `caPem` (HUB_CA_FILE's content) or the system's roots, for `serverName`
+   * (HUB_TLS_SERVER_NAME) or the host of HUB_ADDRESS. Absent: plaintext.
+   */
+  hubTls?: { caPem?: string; serverName?: string };
 }
 
 export class ConfigError extends Error {
@@ -44,6 +51,7 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
   const clusterName = required(env, 'CLUSTER_NAME');
   const bootstrapToken = optional(env, 'BOOTSTRAP_TOKEN');
   const heartbeatSeconds = optional(env, 'HEARTBEAT_INTERVAL');
+  const hubTls = readHubTls(env);
   const config: AgentConfig = {
     hubAddress,
     ...(bootstrapToken === undefined ? {} : { bootstrapToken }),
@@ -54,9 +62,32 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
     heartbeatIntervalMs:
       heartbeatSeconds === undefined ? DEFAULT_HEARTBEAT_INTERVAL_MS : parseSeconds('HEARTBEAT_INTERVAL', heartbeatSeconds),
     logLevel: optional(env, 'LOG_LEVEL') ?? 'info',
+    ...(hubTls === undefined ? {} : { hubTls }),
   };
   validateAgentConfig(config);
   return config;
+}
+
+/** HUB_TLS, HUB_CA_FILE, HUB_TLS_SERVER_NAME → the hub TLS settings, or undefined for plaintext. */
+function readHubTls(env: NodeJS.ProcessEnv): AgentConfig['hubTls'] {
+  const flag = optional(env, 'HUB_TLS');
+  if (flag !== undefined && flag !== 'true' && flag !== 'false') throw new ConfigError('HUB_TLS', `must be "true" or "false", got "${flag}"`);
+  const caFile = optional(env, 'HUB_CA_FILE');
+  const serverName = optional(env, 'HUB_TLS_SERVER_NAME');
+  if (flag === 'false' && (caFile !== undefined || serverName !== undefined)) {
+    throw new ConfigError('HUB_TLS', 'is "false" but HUB_CA_FILE or HUB_TLS_SERVER_NAME is set');
+  }
+  if (flag !== 'true' && caFile === undefined && serverName === undefined) return undefined;
+  let caPem: string | undefined;
+  if (caFile !== undefined) {
+    try {
+      caPem = readFileSync(caFile, 'utf8');
+    } catch (error) {
+      throw new ConfigError('HUB_CA_FILE', `cannot read ${caFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    if (!caPem.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError('HUB_CA_FILE', `${caFile} holds no PEM certificate`);
+  }
+  return { ...(caPem === undefined ? {} : { caPem }), ...(serverName === undefined ? {} : { serverName }) };
 }
 
 /** Fills in defaults for a programmatic start (tests, the demo) and validates the result. */

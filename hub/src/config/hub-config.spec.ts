@@ -27,7 +27,17 @@ describe('loadHubConfig', () => {
       reportRetentionDays: 7,
       historyRetentionDays: 90,
       auditRetentionDays: 365,
+      grpcTlsCertFile: undefined,
+      grpcTlsKeyFile: undefined,
     });
+  });
+
+  it('takes the gRPC TLS certificate and key together or not at all', () => {
+    const config = loadHubConfig({ ...REQUIRED, GRPC_TLS_CERT_FILE: '/tls/tls.crt', GRPC_TLS_KEY_FILE: '/tls/tls.key' });
+    expect([config.grpcTlsCertFile, config.grpcTlsKeyFile]).toEqual(['/tls/tls.crt', '/tls/tls.key']);
+    expect(() => loadHubConfig({ ...REQUIRED, GRPC_TLS_CERT_FILE: '/tls/tls.crt' })).toThrow(
+      'GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE go together: set both for TLS, or neither',
+    );
   });
 
   it('reads retention in whole days, 0 keeping everything', () => {

@@ -40,6 +40,10 @@ export interface HubConfig {
   historyRetentionDays: number;
   /** AUDIT_RETENTION_DAYS: audit log entries older than this are deleted; 0 keeps them. */
   auditRetentionDays: number;
+  /** GRPC_TLS_CERT_FILE: PEM certificate chain of the gRPC server; with GRPC_TLS_KEY_FILE, agents connect over TLS. */
+  grpcTlsCertFile?: string;
+  /** GRPC_TLS_KEY_FILE: PEM private key of that certificate. */
+  grpcTlsKeyFile?: string;
 }
 
 export const MIN_BOOTSTRAP_TOKEN_LENGTH = 16;
@@ -122,6 +126,8 @@ export function loadHubConfig(env: NodeJS.ProcessEnv): HubConfig {
       reportRetentionDays: days('REPORT_RETENTION_DAYS', DEFAULTS.reportRetentionDays),
       historyRetentionDays: days('HISTORY_RETENTION_DAYS', DEFAULTS.historyRetentionDays),
       auditRetentionDays: days('AUDIT_RETENTION_DAYS', DEFAULTS.auditRetentionDays),
+      grpcTlsCertFile: text('GRPC_TLS_CERT_FILE'),
+      grpcTlsKeyFile: text('GRPC_TLS_KEY_FILE'),
     },
     {
       databaseUrl: 'DATABASE_URL',
@@ -145,6 +151,8 @@ export function loadHubConfig(env: NodeJS.ProcessEnv): HubConfig {
       reportRetentionDays: 'REPORT_RETENTION_DAYS',
       historyRetentionDays: 'HISTORY_RETENTION_DAYS',
       auditRetentionDays: 'AUDIT_RETENTION_DAYS',
+      grpcTlsCertFile: 'GRPC_TLS_CERT_FILE',
+      grpcTlsKeyFile: 'GRPC_TLS_KEY_FILE',
     },
   );
 }
@@ -197,6 +205,9 @@ export function resolveHubConfig(
   }
   config.notifyWebhooks = validateNotifyWebhooks(config.notifyWebhooks, names.notifyWebhooks);
   if (!Number.isFinite(config.notifyRetryDelayMs) || config.notifyRetryDelayMs <= 0) throw new Error(`${names.notifyRetryDelayMs} must be positive`);
+  if ((config.grpcTlsCertFile === undefined) !== (config.grpcTlsKeyFile === undefined)) {
+    throw new Error(`${names.grpcTlsCertFile} and ${names.grpcTlsKeyFile} go together: set both for TLS, or neither`);
+  }
   for (const key of ['reportRetentionDays', 'historyRetentionDays', 'auditRetentionDays'] as const) {
     if (!Number.isInteger(config[key]) || config[key] < 0) throw new Error(`${names[key]} must be a whole number of days (0 keeps everything)`);
   }
@@ -228,7 +239,7 @@ function propertyNames(): ConfigNames {
   const keys: (keyof HubConfig)[] = [
     'databaseUrl', 'dataDir', 'httpHost', 'httpPort', 'grpcHost', 'grpcPort', 'fleetRepoUrl', 'fleetBranch',
     'fleetPath', 'fleetRepos', 'fleetPollIntervalMs', 'webhookSecret', 'bootstrapToken', 'adminToken', 'heartbeatIntervalMs', 'logLevel',
-    'notifyWebhooks', 'notifyRetryDelayMs', 'reportRetentionDays', 'historyRetentionDays', 'auditRetentionDays',
+    'notifyWebhooks', 'notifyRetryDelayMs', 'reportRetentionDays', 'historyRetentionDays', 'auditRetentionDays', 'grpcTlsCertFile', 'grpcTlsKeyFile',
   ];
   return Object.fromEntries(keys.map((k) => [k, k])) as ConfigNames;
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { FleetService } from '#proto';
@@ -37,15 +38,38 @@ export class GrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
     });
     server.addService(FleetService, this.gateway.handlers());
     const host = this.config.grpcHost.includes(':') ? `[${this.config.grpcHost}]` : this.config.grpcHost;
-    // Plaintext for now: the hub binds to loopback by default; TLS comes with its own issue.
+    const tls = this.tlsCredentials();
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${host}:${this.config.grpcPort}`, ServerCredentials.createInsecure(), (error, p) =>
+      server.bindAsync(`${host}:${this.config.grpcPort}`, tls ?? ServerCredentials.createInsecure(), (error, p) =>
         error ? reject(new Error(`GRPC_PORT: cannot bind ${host}:${this.config.grpcPort}: ${error.message}`)) : resolve(p),
       ),
     );
     this.server = server;
     this.boundAddress = `${host}:${port}`;
-    this.log.info({ address: this.boundAddress }, 'gRPC listening');
+    this.log.info({ address: this.boundAddress, tls: tls !== undefined }, 'gRPC listening');
+  }
+
+  /**
+   * TLS from GRPC_TLS_CERT_FILE / GRPC_TLS_KEY_FILE (read once at start: restart to rotate),
+   * or undefined for plaintext — fine on loopback, or behind a proxy that terminates TLS.
+   */
+  private tlsCredentials(): ServerCredentials | undefined {
+    const { grpcTlsCertFile: certFile, grpcTlsKeyFile: keyFile } = this.config;
+    if (certFile === undefined || keyFile === undefined) return undefined;
+    const read = (file: string, variable: string, label: RegExp, what: string): Buffer => {
+      let pem: Buffer;
+      try {
+        pem = readFileSync(file);
+      } catch (error) {
+        throw new Error(`${variable}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      }
+      // The content itself never goes into an error: it may be a private key.
+      if (!label.test(pem.toString('latin1'))) throw new Error(`${variable}: ${file} holds no PEM ${what}`);
+      return pem;
+    };
+    const cert = read(certFile, 'GRPC_TLS_CERT_FILE', /-----BEGIN CERTIFICATE-----/, 'certificate');
+    const key = read(keyFile, 'GRPC_TLS_KEY_FILE', /-----BEGIN [A-Z ]*PRIVATE KEY-----/, 'private key');
+    return ServerCredentials.createSsl(null, [{ cert_chain: cert, private_key: key }], false);
   }
 
   async onModuleDestroy(): Promise<void> {
