@@ -5,13 +5,17 @@
  * change and measures commit → every cluster synced at it, a few times.
  *
  *   node dist/test/bench/fleet-fanout.js          (BENCH_CLUSTERS=20 BENCH_ROUNDS=3)
+ *
+ * BENCH_HUB_REPLICAS=<n> (real PostgreSQL only) starts n hubs on one database and spreads the
+ * agents across them; only the first polls the fleet repo, so the agents on the others get
+ * each new TargetSet through the replicas' session signals.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAgent, type RunningAgent } from '#agent';
-import { startHub } from '#hub';
+import { startHub, type RunningHub } from '#hub';
 import { startSimCluster, type SimCluster } from '#kube-sim';
 import { BareRepo } from '../support/git';
 import { createThrowawayDatabase } from '../support/postgres';
@@ -20,6 +24,7 @@ import { fetchClusters, isFleetSynced } from '../../scripts/status-table';
 const CLUSTERS = Number(process.env.BENCH_CLUSTERS ?? 20);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const POLL_MS = 200;
+const REPLICAS = Number(process.env.BENCH_HUB_REPLICAS ?? 1);
 
 const bundle = `apiVersion: gitfleet.io/v1alpha1
 kind: Bundle
@@ -59,17 +64,24 @@ async function main(): Promise<void> {
   const repo = await BareRepo.create({ root: join(work, 'repo') });
   await repo.commit({ 'fleet/app.yaml': bundle, 'apps/app/app.yaml': manifests(0) }, 'round 0');
   const token = randomBytes(24).toString('hex');
-  const hub = await startHub({
-    ...(db ? { databaseUrl: db.url } : {}),
-    dataDir: join(work, 'hub'),
-    fleetRepoUrl: repo.url,
-    bootstrapToken: token,
-    adminToken: token,
-    httpPort: 0,
-    grpcPort: 0,
-    fleetPollIntervalMs: POLL_MS,
-    logLevel: 'error',
-  });
+  if (REPLICAS > 1 && db === undefined) throw new Error('BENCH_HUB_REPLICAS needs the real PostgreSQL (not BENCH_EMBEDDED)');
+  const hubs: RunningHub[] = [];
+  for (let i = 0; i < REPLICAS; i++) {
+    hubs.push(
+      await startHub({
+        ...(db ? { databaseUrl: db.url } : {}),
+        dataDir: join(work, `hub-${i}`),
+        fleetRepoUrl: repo.url,
+        bootstrapToken: token,
+        adminToken: token,
+        httpPort: 0,
+        grpcPort: 0,
+        fleetPollIntervalMs: i === 0 ? POLL_MS : 600_000,
+        logLevel: 'error',
+      }),
+    );
+  }
+  const hub = hubs[0]!;
   const clusters: SimCluster[] = [];
   const agents: RunningAgent[] = [];
   try {
@@ -79,7 +91,7 @@ async function main(): Promise<void> {
       clusters.push(cluster);
       agents.push(
         await startAgent({
-          hubAddress: hub.grpcAddress,
+          hubAddress: hubs[i % REPLICAS]!.grpcAddress,
           bootstrapToken: token,
           clusterName: `c${i}`,
           clusterLabels: { index: String(i) },
@@ -103,11 +115,12 @@ async function main(): Promise<void> {
     const sorted = [...latencies].sort((a, b) => a - b);
     console.log(
       `fleet-fanout: commit → all ${CLUSTERS} clusters synced: median ${sorted[Math.floor(sorted.length / 2)]} ms, ` +
-        `max ${sorted[sorted.length - 1]} ms over ${ROUNDS} commits (poll interval ${POLL_MS} ms, no webhook)`,
+        `max ${sorted[sorted.length - 1]} ms over ${ROUNDS} commits (poll interval ${POLL_MS} ms, no webhook` +
+        `${REPLICAS > 1 ? `; ${REPLICAS} hub replicas, agents spread across them, only the first polling` : ''})`,
     );
   } finally {
     await Promise.allSettled(agents.map((a) => a.stop()));
-    await hub.stop();
+    for (const h of hubs) await h.stop();
     await Promise.allSettled(clusters.map((c) => c.stop()));
     await db?.drop();
     await rm(work, { recursive: true, force: true });

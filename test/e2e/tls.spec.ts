@@ -111,7 +111,10 @@ describe('agent ↔ hub over TLS', () => {
       `GRPC_TLS_CERT_FILE: cannot read ${join(workDir, 'missing.crt')}: ENOENT`,
     );
     await writeFile(join(workDir, 'garbled.key'), 'not a key but a SECRET-VALUE');
-    const error = await startHub({ ...base, grpcTlsCertFile: join(workDir, 'hub.crt'), grpcTlsKeyFile: join(workDir, 'garbled.key') }).catch((e: unknown) => e as Error);
+    const error = await startHub({ ...base, grpcTlsCertFile: join(workDir, 'hub.crt'), grpcTlsKeyFile: join(workDir, 'garbled.key') }).then(
+      () => new Error('the hub started'),
+      (e: unknown) => e as Error,
+    );
     expect(error.message).toContain(`GRPC_TLS_KEY_FILE: ${join(workDir, 'garbled.key')} holds no PEM private key`);
     expect(error.message).not.toContain('SECRET-VALUE');
   });
