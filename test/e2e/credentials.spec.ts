@@ -13,23 +13,11 @@ import { startAgent, type RunningAgent } from '#agent';
 import { startHub, type RunningHub } from '#hub';
 import { startSimCluster, type SimCluster } from '#kube-sim';
 import { eventually } from '../support/eventually';
+import { ONE_WEB_BUNDLE } from '../support/fleet';
 import { BareRepo } from '../support/git';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../support/postgres';
 
-const FLEET = {
-  'fleet/web.yaml': `apiVersion: gitfleet.io/v1alpha1
-kind: Bundle
-metadata:
-  name: web
-spec:
-  source:
-    path: apps/web
-  namespace: default
-  targets:
-    - clusterSelector: {}
-`,
-  'apps/web/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\ndata:\n  greeting: hello\n',
-};
+const FLEET = ONE_WEB_BUNDLE;
 
 interface ClusterView {
   state: string;

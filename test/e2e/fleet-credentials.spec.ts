@@ -8,22 +8,9 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetClient, type HubMessage } from '#proto';
 import { eventually } from '../support/eventually';
-import { capturingLogger, readConfigMap, sleep, startFleet, type ClusterView, type Fleet } from '../support/fleet';
+import { ONE_WEB_BUNDLE, capturingLogger, readConfigMap, sleep, startFleet, type ClusterView, type Fleet } from '../support/fleet';
 
-const FILES = {
-  'fleet/web.yaml': `apiVersion: gitfleet.io/v1alpha1
-kind: Bundle
-metadata:
-  name: web
-spec:
-  source:
-    path: apps/web
-  namespace: default
-  targets:
-    - clusterSelector: {}
-`,
-  'apps/web/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\ndata:\n  greeting: hello\n',
-};
+const FILES = ONE_WEB_BUNDLE;
 
 interface TokenView {
   id: string;

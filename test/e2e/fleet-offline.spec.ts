@@ -8,26 +8,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually';
-import { startFleet, startSilentRelay, type ClusterView, type Fleet, type SilentRelay } from '../support/fleet';
+import { ONE_WEB_BUNDLE, startFleet, startSilentRelay, type ClusterView, type Fleet, type SilentRelay } from '../support/fleet';
 
 const HEARTBEAT_MS = 500;
 /** docs/api.md: unreachable after three heartbeat intervals plus one last-seen flush (at most 5 s). */
 const WINDOW_MS = 3 * HEARTBEAT_MS + 5_000;
 
-const FILES = {
-  'fleet/web.yaml': `apiVersion: gitfleet.io/v1alpha1
-kind: Bundle
-metadata:
-  name: web
-spec:
-  source:
-    path: apps/web
-  namespace: default
-  targets:
-    - clusterSelector: {}
-`,
-  'apps/web/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\ndata:\n  greeting: hello\n',
-};
+const FILES = ONE_WEB_BUNDLE;
 
 interface BundlesList {
   items: { name: string; clusters: { cluster: string; phase: string; health: string }[]; summary: Record<string, number> }[];
