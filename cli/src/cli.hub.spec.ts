@@ -282,8 +282,10 @@ describe('gitfleet against a running hub', () => {
     expect([...times].sort()).toEqual(times);
 
     const stop = new AbortController();
+    // A minute between checks: what arrives within seconds came by the hub's live stream.
     const following = runCli(['events', '--cluster', 'alpha', '--type', 'sync.failed', '--follow'], {
       env,
+      pollIntervalMs: 60_000,
       signal: stop.signal,
       onOutput: (out) => out.includes('dry-run failed again') && stop.abort(),
     });
@@ -302,7 +304,7 @@ describe('gitfleet against a running hub', () => {
     await rollouts.stepNow();
     expect((await cli('rollout', 'web')).stdout).toMatch(/^canary +progressing +\[\.+\] 0\/1 +1 +alpha…$/m);
 
-    const watching = runCli(['rollout', 'web', '--watch'], { env });
+    const watching = runCli(['rollout', 'web', '--watch'], { env, pollIntervalMs: 60_000 }); // follows the live stream
     await settle();
     const watched = await watching;
     expect(watched.code).toBe(0);
@@ -315,7 +317,7 @@ describe('gitfleet against a running hub', () => {
     const next = await t.repo.commit({ 'apps/web/cm.yaml': CONFIGMAP('web-v3') }, 'web v3');
     await t.app.get(FleetRepoService).syncNow();
     await rollouts.stepNow();
-    const watching = runCli(['rollout', 'web', '--watch'], { env });
+    const watching = runCli(['rollout', 'web', '--watch'], { env, pollIntervalMs: 60_000 });
     const alpha = streams.get('alpha')!;
     await alpha.acked(
       alpha.report('web', next, {

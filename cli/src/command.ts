@@ -27,7 +27,7 @@ export interface CommandContext {
   sleep(ms: number): Promise<boolean>;
   /** Aborted on Ctrl-C. */
   signal: AbortSignal;
-  /** How often --watch and --follow ask the hub again. */
+  /** How often --watch and --follow ask the hub again when its live stream reports nothing. */
   pollIntervalMs: number;
 }
 

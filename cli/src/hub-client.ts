@@ -1,4 +1,5 @@
 import { EXIT } from './exit-codes';
+import { parseEventStream, type LiveEvent } from './live';
 
 /** The hub's REST API over fetch: one place for the base URL, the API token, time-outs and errors. */
 
@@ -97,6 +98,31 @@ export class HubClient {
     } catch {
       throw new HubError(`${this.displayUrl} answered ${method} ${path} with something that is not JSON; is --hub the hub's HTTP address?`, 'not_json', EXIT.hub, response.status);
     }
+  }
+
+  /**
+   * The hub's live stream (`GET /api/v1/stream`): its events until the hub ends it or `signal`
+   * aborts. Only opening it is timed; it then stays open as long as the hub keeps it.
+   */
+  async *stream(signal: AbortSignal): AsyncGenerator<LiveEvent> {
+    const headers: Record<string, string> = { accept: 'text/event-stream' };
+    if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
+    // Only the opening is timed: once the headers are in, the stream lasts as long as the hub keeps it.
+    const opening = new AbortController();
+    const timer = setTimeout(() => opening.abort(new DOMException('the stream did not open in time', 'TimeoutError')), this.options.timeoutMs);
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}/api/v1/stream`, {
+        headers,
+        signal: AbortSignal.any([signal, opening.signal, ...(this.options.signal ? [this.options.signal] : [])]),
+      });
+    } catch (error) {
+      throw this.networkError(error);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!response.ok || response.body === null) throw this.answerError(response, await response.text().catch(() => ''));
+    yield* parseEventStream(response.body);
   }
 
   /** A signal for one request: its time-out, or the caller's Ctrl-C. */

@@ -21,7 +21,8 @@ export interface CliIo {
 }
 
 const COMMAND_MAP = new Map(COMMANDS.map((c) => [c.name, c]));
-const DEFAULT_POLL_MS = 1000;
+/** --watch and --follow follow the hub's live stream; this is how often they ask anyway. */
+const DEFAULT_POLL_MS = 10_000;
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const fail = (message: string) => io.stderr.write(`gitfleet: ${message}\n`);

@@ -2,6 +2,7 @@ import type { HubEvent, Page } from '../api';
 import { stringOption, positionals, UsageError, type Command, type CommandContext } from '../command';
 import { parseDuration } from '../duration';
 import { EXIT } from '../exit-codes';
+import { LiveWake } from '../live';
 import type { Query } from '../hub-client';
 import { shortCommit } from '../render/cells';
 import type { Paint, Style } from '../render/colour';
@@ -19,7 +20,8 @@ completed, clusters registered, connected, unreachable or revoked, fleet commits
 or rejected.
 --since   only events of the last <duration> (e.g. 10m, 2h) or since an ISO time
 --limit   how many of the newest to print first (default 20, at most ${MAX_PAGE})
---follow  keep printing new events as they are recorded (Ctrl-C stops); with -o json,
+--follow  keep printing new events as they are recorded (the hub's live stream, with a check
+          every 10 s should it be away; Ctrl-C stops); with -o json,
           one JSON object per line`,
   options: {
     cluster: { type: 'string' },
@@ -57,11 +59,18 @@ or rejected.
     if (!follow) return EXIT.ok;
 
     // Ids only grow: everything above the last one printed is new (none printed: every event is).
+    // The live stream says when an event was recorded; the list API says which are new (and
+    // applies the filters), so nothing is printed twice or skipped in a burst.
     let lastId = first.length === 0 ? undefined : idOf(first[first.length - 1]);
-    while (await ctx.sleep(ctx.pollIntervalMs)) {
-      const fresh = await newerThan(ctx, filter, lastId);
-      print(fresh);
-      if (fresh.length > 0) lastId = idOf(fresh[fresh.length - 1]);
+    const live = new LiveWake(ctx.hub, (e) => e.event === 'fleet', ctx.signal);
+    try {
+      while (await live.wait(ctx.pollIntervalMs)) {
+        const fresh = await newerThan(ctx, filter, lastId);
+        print(fresh);
+        if (fresh.length > 0) lastId = idOf(fresh[fresh.length - 1]);
+      }
+    } finally {
+      live.close();
     }
     return EXIT.interrupted;
   },

@@ -2,6 +2,7 @@ import type { Rollout } from '../api';
 import { positionals, type Command, type CommandContext } from '../command';
 import { EXIT } from '../exit-codes';
 import { segment } from '../hub-client';
+import { LiveWake, type LiveEvent } from '../live';
 import { age, shortCommit } from '../render/cells';
 import { stateStyle, type Paint } from '../render/colour';
 import { renderTable } from '../render/table';
@@ -12,8 +13,9 @@ export const rolloutCommand: Command = {
   help: `Usage: gitfleet rollout <bundle> [--watch] [-o table|json]
 
 Shows the rollout of the bundle's current revision: each partition's state and clusters.
---watch  redraws every second until the rollout is done (exit 0) or halted (exit 1, with
-         the cause); Ctrl-C stops watching. With -o json, one JSON line per change.
+--watch  redraws on every change the hub's live stream reports (and every 10 s should it be
+         away) until the rollout is done (exit 0) or halted (exit 1, with the cause); Ctrl-C
+         stops watching. With -o json, one JSON line per change.
 
 Exit codes: 0 progressing, paused or done; 1 halted (or no rollout for the bundle).`,
   options: { watch: { type: 'boolean', short: 'w' } },
@@ -26,12 +28,31 @@ Exit codes: 0 progressing, paused or done; 1 halted (or no rollout for the bundl
       else ctx.out(renderRollout(rollout, ctx.paint, ctx.now()));
       return rollout.state === 'halted' ? EXIT.problem : EXIT.ok;
     }
-    return watch(ctx, path);
+    return watch(ctx, path, bundle);
   },
 };
 
-/** Polls until the rollout settles; a terminal redraws in place, a pipe gets each change once. */
-async function watch(ctx: CommandContext, path: string): Promise<number> {
+/**
+ * Follows the rollout until it settles, asking again whenever the live stream reports a change
+ * of the bundle; a terminal redraws in place, a pipe gets each change once.
+ */
+async function watch(ctx: CommandContext, path: string, bundle: string): Promise<number> {
+  const live = new LiveWake(ctx.hub, (e) => concernsBundle(e, bundle), ctx.signal);
+  try {
+    return await follow(ctx, path, live);
+  } finally {
+    live.close();
+  }
+}
+
+/** A change hint naming the bundle, or a fleet event of it (rollout events included). */
+function concernsBundle(event: LiveEvent, bundle: string): boolean {
+  const data = event.data as { bundles?: unknown; bundle?: unknown } | null;
+  if (event.event === 'changed') return Array.isArray(data?.bundles) && data.bundles.includes(bundle);
+  return event.event === 'fleet' && data?.bundle === bundle;
+}
+
+async function follow(ctx: CommandContext, path: string, live: LiveWake): Promise<number> {
   let lastChange = '';
   let drawn = 0;
   for (;;) {
@@ -53,7 +74,7 @@ async function watch(ctx: CommandContext, path: string): Promise<number> {
       ctx.note(`gitfleet: rollout of ${rollout.bundle} halted: ${rollout.halt?.message ?? 'no reason given'}`);
       return EXIT.problem;
     }
-    if (!(await ctx.sleep(ctx.pollIntervalMs))) return EXIT.interrupted;
+    if (!(await live.wait(ctx.pollIntervalMs))) return EXIT.interrupted;
   }
 }
 
