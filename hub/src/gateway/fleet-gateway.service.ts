@@ -129,7 +129,9 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
         for (const id of signal.clusterIds) void this.sessions.get(id)?.refresh().catch((error: unknown) => this.log.warn({ err: error }, 'sending a TargetSet placed elsewhere failed'));
         return;
       case 'credential':
-        this.sessions.get(signal.clusterId)?.end(GrpcStatus.UNAUTHENTICATED, signal.reason);
+        // Checked against the database rather than ended outright: by the time a signal
+        // arrives, the agent may already hold a new credential and a new session here.
+        if (this.sessions.get(signal.clusterId) !== undefined) void this.check([signal.clusterId]);
         return;
       case 'syncNow':
         for (const id of signal.clusterIds) this.sessions.get(id)?.command({ id: signal.commandId, action: { $case: 'syncNow', value: { bundle: signal.bundle } } });
@@ -140,8 +142,19 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private async sweepOnce(): Promise<void> {
-    const ids = this.sessions.clusterIds();
+  private sweepOnce(): Promise<void> {
+    return this.check(this.sessions.clusterIds());
+  }
+
+  /** Ends the sessions of these clusters whose credential is no longer valid; sends newer TargetSets. */
+  private async check(clusterIds: readonly string[]): Promise<void> {
+    // The sessions as they are now: one that replaces them meanwhile (a re-registration's new
+    // credential) is newer than the rows read below and is left alone.
+    const sessions = new Map(clusterIds.flatMap((id) => {
+      const session = this.sessions.get(id);
+      return session === undefined ? [] : [[id, session] as const];
+    }));
+    const ids = [...sessions.keys()];
     if (ids.length === 0 || this.stopping) return;
     let rows: { id: string; state: string; credential_hash: string; revision: string | null }[];
     try {
@@ -155,9 +168,8 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
       return;
     }
     const found = new Map(rows.map((row) => [row.id, row]));
-    for (const id of ids) {
-      const session = this.sessions.get(id);
-      if (session === undefined) continue;
+    for (const [id, session] of sessions) {
+      if (this.sessions.get(id) !== session || !session.isOpen) continue;
       const row = found.get(id);
       if (row === undefined) session.end(GrpcStatus.UNAUTHENTICATED, 'unknown cluster');
       else if (row.state === 'revoked') session.end(GrpcStatus.UNAUTHENTICATED, REVOKED_DETAILS);
