@@ -33,20 +33,17 @@ export class LiveWake {
     if (this.interrupt.aborted) return false;
     if (!this.pending) {
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, ms);
-        const onAbort = () => done();
-        function done(): void {
+        const done = (): void => {
           clearTimeout(timer);
+          this.interrupt.removeEventListener('abort', done);
+          this.waiter = undefined;
           resolve();
-        }
-        this.waiter = () => {
-          this.interrupt.removeEventListener('abort', onAbort);
-          done();
         };
-        this.interrupt.addEventListener('abort', onAbort, { once: true });
+        const timer = setTimeout(done, ms);
+        this.interrupt.addEventListener('abort', done, { once: true });
+        this.waiter = done;
       });
     }
-    this.waiter = undefined;
     this.pending = false;
     return !this.interrupt.aborted;
   }

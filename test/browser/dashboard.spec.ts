@@ -7,6 +7,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { webBundle } from '../support/bundles';
 import { eventually } from '../support/eventually';
 import { startFleet, type Fleet } from '../support/fleet';
 import { launchChromium, type Browser } from './chromium';
@@ -17,17 +18,7 @@ const CLUSTERS = [
   { name: 'dev', labels: { env: 'dev', region: 'eu', ring: 'main' } },
 ];
 
-const WEB_BUNDLE = `apiVersion: gitfleet.io/v1alpha1
-kind: Bundle
-metadata:
-  name: web
-spec:
-  source:
-    path: apps/web
-  namespace: default
-  targets:
-    - clusterSelector: {}
-  rollout:
+const WEB_BUNDLE = webBundle(`  rollout:
     partitions:
       - name: canary
         clusterSelector:
@@ -37,7 +28,7 @@ spec:
           matchLabels: { ring: main }
     maxUnavailable: 1
     pauseOnFailure: true
-`;
+`);
 
 const SETTINGS_BUNDLE = `apiVersion: gitfleet.io/v1alpha1
 kind: Bundle

@@ -12,12 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type RunningAgent } from '#agent';
 import { startHub, type RunningHub } from '#hub';
 import { startSimCluster, type SimCluster } from '#kube-sim';
+import { ONE_WEB_BUNDLE } from '../support/bundles';
 import { eventually } from '../support/eventually';
-import { ONE_WEB_BUNDLE } from '../support/fleet';
 import { BareRepo } from '../support/git';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../support/postgres';
 
-const FLEET = ONE_WEB_BUNDLE;
 
 interface ClusterView {
   state: string;
@@ -54,7 +53,7 @@ describe('credentials taken away by the hub', () => {
     db = await createThrowawayDatabase('gitfleet_e2e_cred');
     repo = await BareRepo.create();
     workDir = await mkdtemp(join(tmpdir(), 'gitfleet-e2e-cred-'));
-    await repo.commit(FLEET, 'fleet');
+    await repo.commit(ONE_WEB_BUNDLE, 'fleet');
     hub = await startHub({
       databaseUrl: db.url,
       dataDir: join(workDir, 'hub'),

@@ -7,10 +7,10 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetClient, type HubMessage } from '#proto';
+import { ONE_WEB_BUNDLE } from '../support/bundles';
 import { eventually } from '../support/eventually';
-import { ONE_WEB_BUNDLE, capturingLogger, readConfigMap, sleep, startFleet, type ClusterView, type Fleet } from '../support/fleet';
+import { capturingLogger, readConfigMap, sleep, startFleet, type ClusterView, type Fleet } from '../support/fleet';
 
-const FILES = ONE_WEB_BUNDLE;
 
 interface TokenView {
   id: string;
@@ -63,7 +63,7 @@ describe('fleet: expired, used-up and revoked credentials are refused', { timeou
   };
 
   beforeAll(async () => {
-    fleet = await startFleet({ files: FILES, clusters: [{ name: 'anchor' }, { name: 'outcast' }] });
+    fleet = await startFleet({ files: ONE_WEB_BUNDLE, clusters: [{ name: 'anchor' }, { name: 'outcast' }] });
     await eventually(
       async () => {
         await expectSynced('anchor', 'hello');

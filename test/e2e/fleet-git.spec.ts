@@ -9,6 +9,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually';
+import { webBundle } from '../support/bundles';
 import { readConfigMap, sleep, startFleet, type ClusterView, type Fleet, type FleetRepoView } from '../support/fleet';
 
 const CLUSTERS = [
@@ -16,19 +17,7 @@ const CLUSTERS = [
   { name: 'g2', labels: { env: 'dev' } },
 ];
 
-const bundle = (prune: string) => `apiVersion: gitfleet.io/v1alpha1
-kind: Bundle
-metadata:
-  name: web
-spec:
-  source:
-    path: apps/web
-  namespace: default
-  targets:
-    - clusterSelector: {}
-  syncPolicy:
-    prune: ${prune}
-`;
+const bundle = (prune: string) => webBundle(`  syncPolicy:\n    prune: ${prune}\n`);
 /** Line of `prune:` in bundle(): the line the hub must name for a bad value there. */
 const PRUNE_LINE = bundle('true').split('\n').findIndex((l) => l.includes('prune:')) + 1;
 const PATH_LINE = bundle('true').split('\n').findIndex((l) => l.includes('path:')) + 1;

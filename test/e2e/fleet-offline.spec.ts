@@ -7,14 +7,14 @@
  * heartbeats can tell.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ONE_WEB_BUNDLE } from '../support/bundles';
 import { eventually } from '../support/eventually';
-import { ONE_WEB_BUNDLE, startFleet, startSilentRelay, type ClusterView, type Fleet, type SilentRelay } from '../support/fleet';
+import { startFleet, startSilentRelay, type ClusterView, type Fleet, type SilentRelay } from '../support/fleet';
 
 const HEARTBEAT_MS = 500;
 /** docs/api.md: unreachable after three heartbeat intervals plus one last-seen flush (at most 5 s). */
 const WINDOW_MS = 3 * HEARTBEAT_MS + 5_000;
 
-const FILES = ONE_WEB_BUNDLE;
 
 interface BundlesList {
   items: { name: string; clusters: { cluster: string; phase: string; health: string }[]; summary: Record<string, number> }[];
@@ -57,7 +57,7 @@ describe('fleet: a cluster that goes offline', { timeout: 90_000 }, () => {
 
   beforeAll(async () => {
     fleet = await startFleet({
-      files: FILES,
+      files: ONE_WEB_BUNDLE,
       clusters: [{ name: 'steady' }, { name: 'flaky' }, { name: 'muted', noAgent: true }],
       hub: { heartbeatIntervalMs: HEARTBEAT_MS },
     });

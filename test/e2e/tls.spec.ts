@@ -12,8 +12,9 @@ import { startHub } from '#hub';
 import { createSelfSignedCertificate } from '#kube-sim';
 import type { RegisterResponse } from '#proto';
 import { createFleetClient } from '../../agent/src/link/fleet-client';
+import { ONE_WEB_BUNDLE } from '../support/bundles';
 import { eventually } from '../support/eventually';
-import { ONE_WEB_BUNDLE, startFleet, type ClusterView, type Fleet } from '../support/fleet';
+import { startFleet, type ClusterView, type Fleet } from '../support/fleet';
 
 describe('agent ↔ hub over TLS', () => {
   let fleet: Fleet;
@@ -27,7 +28,7 @@ describe('agent ↔ hub over TLS', () => {
     await writeFile(certFile(), identity.cert);
     await writeFile(keyFile(), identity.key, { mode: 0o600 });
     fleet = await startFleet({
-      files: { ...ONE_WEB_BUNDLE },
+      files: ONE_WEB_BUNDLE,
       clusters: [{ name: 'secure', noAgent: true }],
       hub: { grpcTlsCertFile: certFile(), grpcTlsKeyFile: keyFile() },
     });

@@ -83,22 +83,6 @@ export interface Fleet {
   stop(): Promise<void>;
 }
 
-/** A fleet of one bundle, `web` (a ConfigMap in `default`), for every cluster. */
-export const ONE_WEB_BUNDLE: Readonly<Record<string, string>> = {
-  'fleet/web.yaml': `apiVersion: gitfleet.io/v1alpha1
-kind: Bundle
-metadata:
-  name: web
-spec:
-  source:
-    path: apps/web
-  namespace: default
-  targets:
-    - clusterSelector: {}
-`,
-  'apps/web/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\ndata:\n  greeting: hello\n',
-};
-
 /** Default simulator settings: Pods run after 20 ms, a spec second lasts 5 ms. */
 export const QUICK_SIM: SimClusterOptions = { workloadReadyDelayMs: 20, specSecondMs: 5 };
 
