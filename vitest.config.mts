@@ -12,5 +12,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // End-to-end suites start servers on loopback; keep files isolated in their own workers.
     pool: 'forks',
+    // Starts nothing by itself: provides where the shared real control plane lives once a test asks for it.
+    globalSetup: ['test/support/global-setup.ts'],
   },
 });
