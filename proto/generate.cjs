@@ -33,8 +33,12 @@ const options = [
   'useExactTypes=false',
   'outputTypeRegistry=false',
 ].join(',');
-execFileSync(process.execPath, [protoc, `--plugin=protoc-gen-ts_proto=${plugin}`, `--ts_proto_out=${out}`, `--ts_proto_opt=${options}`, `-I${root}`, ...protos], {
-  stdio: 'inherit',
-  cwd: root,
-});
+execFileSync(
+  process.execPath,
+  [protoc, `--plugin=protoc-gen-ts_proto=${plugin}`, `--ts_proto_out=${out}`, `--ts_proto_opt=${options}`, `-I${root}`, ...protos],
+  {
+    stdio: 'inherit',
+    cwd: root,
+  },
+);
 console.log(`proto: generated ${protos.length} file(s) into ${path.relative(process.cwd(), out) || out}`);

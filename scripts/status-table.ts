@@ -19,7 +19,11 @@ export async function fetchClusters(httpUrl: string, apiToken: string): Promise<
   return items;
 }
 
-async function fetchPage(httpUrl: string, apiToken: string, cursor: string | null): Promise<{ items: ClusterSummary[]; next: string | null }> {
+async function fetchPage(
+  httpUrl: string,
+  apiToken: string,
+  cursor: string | null,
+): Promise<{ items: ClusterSummary[]; next: string | null }> {
   const query = cursor === null ? '?limit=500' : `?limit=500&cursor=${encodeURIComponent(cursor)}`;
   const res = await fetch(`${httpUrl}/api/v1/clusters${query}`, { headers: { authorization: `Bearer ${apiToken}` } });
   if (!res.ok) throw new Error(`GET /api/v1/clusters answered ${res.status}`);
@@ -30,9 +34,7 @@ async function fetchPage(httpUrl: string, apiToken: string, cursor: string | nul
 export function isFleetSynced(items: ClusterSummary[], commit: string, expectedClusters: number): boolean {
   return (
     items.length >= expectedClusters &&
-    items.every(
-      (c) => c.connected && c.bundles.length > 0 && c.bundles.every((b) => b.phase === 'synced' && b.commit === commit),
-    )
+    items.every((c) => c.connected && c.bundles.length > 0 && c.bundles.every((b) => b.phase === 'synced' && b.commit === commit))
   );
 }
 
@@ -56,6 +58,10 @@ export function renderStatusTable(items: ClusterSummary[]): string {
     ]);
   if (rows.length === 0) return 'no clusters registered yet';
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }

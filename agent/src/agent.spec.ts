@@ -22,9 +22,7 @@ let workDir: string;
 let agent: RunningAgent | undefined;
 
 function reports(): StatusReport[] {
-  return hub
-    .allReceived()
-    .flatMap((m: AgentMessage) => (m.kind?.$case === 'statusReport' ? [m.kind.value] : []));
+  return hub.allReceived().flatMap((m: AgentMessage) => (m.kind?.$case === 'statusReport' ? [m.kind.value] : []));
 }
 
 /** A minimal hub: answers Hello with `targetSet` when checksums differ, acks every report. */
@@ -61,7 +59,8 @@ afterEach(async () => {
 describe('startAgent', () => {
   it('registers, connects, applies its TargetSet and reports the result until acked', async () => {
     const commit = await repo.commit({
-      'apps/web/all.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: web\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\ndata:\n  greeting: hello\n',
+      'apps/web/all.yaml':
+        'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: web\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\ndata:\n  greeting: hello\n',
     });
     const targetSet: TargetSet = {
       revision: '1',
@@ -72,7 +71,15 @@ describe('startAgent', () => {
     const logs = capturingLogger();
 
     agent = await startAgent(
-      { hubAddress: hub.address, bootstrapToken: BOOTSTRAP, clusterName: 'alpha', clusterLabels: { env: 'prod' }, kubeconfig: cluster.kubeconfig, cacheDir: workDir, heartbeatIntervalMs: 1000 },
+      {
+        hubAddress: hub.address,
+        bootstrapToken: BOOTSTRAP,
+        clusterName: 'alpha',
+        clusterLabels: { env: 'prod' },
+        kubeconfig: cluster.kubeconfig,
+        cacheDir: workDir,
+        heartbeatIntervalMs: 1000,
+      },
       { logger: logs.logger },
     );
     expect(await agent.clusterId).toBe('c-7');
@@ -107,12 +114,19 @@ describe('startAgent', () => {
     const targetSet: TargetSet = {
       revision: '4',
       checksum: 'held-sum',
-      targets: [Target.fromPartial({ bundle: 'web', source: { repoUrl: repo.url, commit, path: 'apps/web' }, defaultNamespace: 'default' })],
+      targets: [
+        Target.fromPartial({ bundle: 'web', source: { repoUrl: repo.url, commit, path: 'apps/web' }, defaultNamespace: 'default' }),
+      ],
     };
     serve(() => targetSet);
-    agent = await startAgent(
-      { hubAddress: hub.address, bootstrapToken: BOOTSTRAP, clusterName: 'alpha', kubeconfig: cluster.kubeconfig, cacheDir: workDir, logLevel: 'silent' },
-    );
+    agent = await startAgent({
+      hubAddress: hub.address,
+      bootstrapToken: BOOTSTRAP,
+      clusterName: 'alpha',
+      kubeconfig: cluster.kubeconfig,
+      cacheDir: workDir,
+      logLevel: 'silent',
+    });
     await until(() => reports().some((r) => r.phase === SyncPhase.SYNC_PHASE_SYNCED));
     hub.streams[0]!.call.emit('error', { code: status.UNAVAILABLE, details: 'replica restarting' });
 
@@ -126,10 +140,24 @@ describe('startAgent', () => {
     const targetSet: TargetSet = {
       revision: '3',
       checksum: 'stored-sum',
-      targets: [Target.fromPartial({ bundle: 'web', source: { repoUrl: repo.url, commit, path: 'apps/web' }, defaultNamespace: 'default', syncPolicy: { selfHeal: true } })],
+      targets: [
+        Target.fromPartial({
+          bundle: 'web',
+          source: { repoUrl: repo.url, commit, path: 'apps/web' },
+          defaultNamespace: 'default',
+          syncPolicy: { selfHeal: true },
+        }),
+      ],
     };
     serve(() => targetSet);
-    agent = await startAgent({ hubAddress: hub.address, bootstrapToken: BOOTSTRAP, clusterName: 'alpha', kubeconfig: cluster.kubeconfig, cacheDir: workDir, logLevel: 'silent' });
+    agent = await startAgent({
+      hubAddress: hub.address,
+      bootstrapToken: BOOTSTRAP,
+      clusterName: 'alpha',
+      kubeconfig: cluster.kubeconfig,
+      cacheDir: workDir,
+      logLevel: 'silent',
+    });
     await until(() => reports().some((r) => r.phase === SyncPhase.SYNC_PHASE_SYNCED));
     await agent.stop();
     hub.stop();
@@ -137,15 +165,31 @@ describe('startAgent', () => {
     const core = loadKubeConfig(cluster.kubeconfig).makeApiClient(CoreV1Api);
     await core.deleteNamespacedConfigMap({ name: 'kept', namespace: 'default' });
     // The hub is gone for good: nothing listens at its address any more.
-    agent = await startAgent({ hubAddress: hub.address, clusterName: 'alpha', kubeconfig: cluster.kubeconfig, cacheDir: workDir, logLevel: 'silent' });
-    await until(async () => (await core.readNamespacedConfigMap({ name: 'kept', namespace: 'default' }).catch(() => undefined)) !== undefined, 15_000);
+    agent = await startAgent({
+      hubAddress: hub.address,
+      clusterName: 'alpha',
+      kubeconfig: cluster.kubeconfig,
+      cacheDir: workDir,
+      logLevel: 'silent',
+    });
+    await until(
+      async () => (await core.readNamespacedConfigMap({ name: 'kept', namespace: 'default' }).catch(() => undefined)) !== undefined,
+      15_000,
+    );
     const stored = await core.readNamespacedSecret({ name: 'gitfleet-targetset', namespace: 'gitfleet-system' });
     expect(stored.metadata?.annotations?.['gitfleet.io/targetset-checksum']).toBe('stored-sum');
   });
 
   it('stops cleanly before it has registered', async () => {
     hub.onRegister = () => ({ code: status.UNAVAILABLE, details: 'not yet' });
-    agent = await startAgent({ hubAddress: hub.address, bootstrapToken: BOOTSTRAP, clusterName: 'alpha', kubeconfig: cluster.kubeconfig, cacheDir: workDir, logLevel: 'silent' });
+    agent = await startAgent({
+      hubAddress: hub.address,
+      bootstrapToken: BOOTSTRAP,
+      clusterName: 'alpha',
+      kubeconfig: cluster.kubeconfig,
+      cacheDir: workDir,
+      logLevel: 'silent',
+    });
     await until(() => hub.registrations.length >= 1);
     await agent.stop();
     await expect(agent.clusterId).rejects.toThrow('agent stopped');

@@ -83,7 +83,10 @@ describe('loadAgentConfig', () => {
       const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
       await writeFile(join(dir, 'ca.crt'), pem);
       await writeFile(join(dir, 'not.pem'), 'hello');
-      expect(loadAgentConfig({ ...minimal, HUB_CA_FILE: join(dir, 'ca.crt'), HUB_TLS_SERVER_NAME: 'hub.internal' }).hubTls).toEqual({ caPem: pem, serverName: 'hub.internal' });
+      expect(loadAgentConfig({ ...minimal, HUB_CA_FILE: join(dir, 'ca.crt'), HUB_TLS_SERVER_NAME: 'hub.internal' }).hubTls).toEqual({
+        caPem: pem,
+        serverName: 'hub.internal',
+      });
       const error = errorOf(() => loadAgentConfig({ ...minimal, HUB_CA_FILE: join(dir, 'not.pem') }));
       expect([error.variable, error.message]).toEqual(['HUB_CA_FILE', `HUB_CA_FILE: ${join(dir, 'not.pem')} holds no PEM certificate`]);
     } finally {

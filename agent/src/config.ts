@@ -71,7 +71,8 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
 /** HUB_TLS, HUB_CA_FILE, HUB_TLS_SERVER_NAME → the hub TLS settings, or undefined for plaintext. */
 function readHubTls(env: NodeJS.ProcessEnv): AgentConfig['hubTls'] {
   const flag = optional(env, 'HUB_TLS');
-  if (flag !== undefined && flag !== 'true' && flag !== 'false') throw new ConfigError('HUB_TLS', `must be "true" or "false", got "${flag}"`);
+  if (flag !== undefined && flag !== 'true' && flag !== 'false')
+    throw new ConfigError('HUB_TLS', `must be "true" or "false", got "${flag}"`);
   const caFile = optional(env, 'HUB_CA_FILE');
   const serverName = optional(env, 'HUB_TLS_SERVER_NAME');
   if (flag === 'false' && (caFile !== undefined || serverName !== undefined)) {
@@ -91,9 +92,7 @@ function readHubTls(env: NodeJS.ProcessEnv): AgentConfig['hubTls'] {
 }
 
 /** Fills in defaults for a programmatic start (tests, the demo) and validates the result. */
-export function completeAgentConfig(
-  partial: Partial<AgentConfig> & Pick<AgentConfig, 'hubAddress' | 'clusterName'>,
-): AgentConfig {
+export function completeAgentConfig(partial: Partial<AgentConfig> & Pick<AgentConfig, 'hubAddress' | 'clusterName'>): AgentConfig {
   const config: AgentConfig = {
     clusterLabels: {},
     namespace: DEFAULT_NAMESPACE,
@@ -117,7 +116,10 @@ export function validateAgentConfig(config: AgentConfig): void {
     throw new ConfigError('HUB_ADDRESS', `port must be between 1 and 65535, got ${port}`);
   }
   if (!isDns1123Label(config.clusterName)) {
-    throw new ConfigError('CLUSTER_NAME', `must be a DNS-1123 label (lower-case letters, digits and '-', at most 63), got "${config.clusterName}"`);
+    throw new ConfigError(
+      'CLUSTER_NAME',
+      `must be a DNS-1123 label (lower-case letters, digits and '-', at most 63), got "${config.clusterName}"`,
+    );
   }
   if (!isDns1123Label(config.namespace)) {
     throw new ConfigError('AGENT_NAMESPACE', `must be a DNS-1123 label, got "${config.namespace}"`);

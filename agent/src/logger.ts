@@ -6,14 +6,7 @@ export type { Logger } from 'pino';
  * Field names that must never reach a log line, wherever they appear. The agent also avoids
  * passing secrets to the logger at all; this is the second line of defence.
  */
-const REDACTED_PATHS = [
-  'credential',
-  'bootstrapToken',
-  'authorization',
-  '*.credential',
-  '*.bootstrapToken',
-  '*.authorization',
-];
+const REDACTED_PATHS = ['credential', 'bootstrapToken', 'authorization', '*.credential', '*.bootstrapToken', '*.authorization'];
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   const options = {

@@ -40,7 +40,11 @@ export interface Invocation {
  * Finds the command (the first positional), then parses everything strictly with the global
  * flags and the command's own, so that a flag may stand before or after the command name.
  */
-export function parseInvocation(argv: string[], env: Readonly<Record<string, string | undefined>>, commands: ReadonlyMap<string, Command>): Invocation {
+export function parseInvocation(
+  argv: string[],
+  env: Readonly<Record<string, string | undefined>>,
+  commands: ReadonlyMap<string, Command>,
+): Invocation {
   const first = parseArgs({ args: argv, options: GLOBAL_OPTIONS, strict: false, allowPositionals: true });
   const name = first.positionals[0];
   const command = name === undefined ? undefined : commands.get(name);
@@ -56,7 +60,11 @@ export function parseInvocation(argv: string[], env: Readonly<Record<string, str
   return { command, args: parsed.positionals.slice(1), values, global: globalOptions(values, env, command?.name) };
 }
 
-function globalOptions(values: OptionValues, env: Readonly<Record<string, string | undefined>>, command: string | undefined): GlobalOptions {
+function globalOptions(
+  values: OptionValues,
+  env: Readonly<Record<string, string | undefined>>,
+  command: string | undefined,
+): GlobalOptions {
   const text = (flag: string, variable?: string): string | undefined => {
     const given = values[flag];
     if (typeof given === 'string') return given;
@@ -75,7 +83,8 @@ function globalOptions(values: OptionValues, env: Readonly<Record<string, string
     throw new UsageError(`--hub (or GITFLEET_HUB) must be an http:// or https:// URL, got "${hubUrl.slice(0, 200)}"`, command);
   }
   // Not echoed: whatever stands before the @ is a secret.
-  if (parsedUrl.username !== '' || parsedUrl.password !== '') throw new UsageError('--hub (or GITFLEET_HUB) must not hold user:password; give an API token with --token or GITFLEET_TOKEN', command);
+  if (parsedUrl.username !== '' || parsedUrl.password !== '')
+    throw new UsageError('--hub (or GITFLEET_HUB) must not hold user:password; give an API token with --token or GITFLEET_TOKEN', command);
 
   const output = (text('output') ?? 'table') as OutputFormat;
   if (!FORMATS.includes(output)) throw new UsageError(`-o must be one of ${FORMATS.join(', ')}, got "${output}"`, command);

@@ -28,7 +28,9 @@ describe('gitfleet against a running hub', () => {
   const settle = async (): Promise<void> => {
     for (let round = 0; round < 10; round++) {
       const clusters = (await t.get<{ items: Cluster[] }>('/api/v1/clusters?limit=500')).body.items;
-      const behind = clusters.flatMap((c) => c.bundles.filter((b) => b.commit !== b.desiredCommit).map((b) => [c.name, b.bundle, b.desiredCommit] as const));
+      const behind = clusters.flatMap((c) =>
+        c.bundles.filter((b) => b.commit !== b.desiredCommit).map((b) => [c.name, b.bundle, b.desiredCommit] as const),
+      );
       for (const [cluster, bundle, commit] of behind) {
         const stream = streams.get(cluster)!;
         await stream.acked(stream.report(bundle, commit));
@@ -40,7 +42,9 @@ describe('gitfleet against a running hub', () => {
 
   const report = async (cluster: string, bundle: string, fields: Parameters<TestStream['report']>[2]) => {
     const stream = streams.get(cluster)!;
-    const desired = (await t.get<{ bundles: { bundle: string; desiredCommit: string }[] }>(`/api/v1/clusters/${cluster}`)).body.bundles.find((b) => b.bundle === bundle)!.desiredCommit;
+    const desired = (
+      await t.get<{ bundles: { bundle: string; desiredCommit: string }[] }>(`/api/v1/clusters/${cluster}`)
+    ).body.bundles.find((b) => b.bundle === bundle)!.desiredCommit;
     await stream.acked(stream.report(bundle, desired, fields));
     await rollouts.stepNow();
   };
@@ -104,11 +108,19 @@ describe('gitfleet against a running hub', () => {
     expect(lines[1].indexOf('active')).toBe(lines[0].indexOf('STATE'));
 
     const filtered = await cli('clusters', '--label', 'env=prod');
-    expect(filtered.stdout.trimEnd().split('\n').slice(1).map((l) => l.split(' ')[0])).toEqual(['alpha']);
+    expect(
+      filtered.stdout
+        .trimEnd()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(' ')[0]),
+    ).toEqual(['alpha']);
 
     const json = await cli('clusters', '-o', 'json');
     const items = (JSON.parse(json.stdout) as { items: Cluster[] }).items;
-    expect(items).toEqual((await t.get<{ items: Cluster[] }>('/api/v1/clusters')).body.items.map((c) => ({ ...c, lastSeenAt: expect.any(String) })));
+    expect(items).toEqual(
+      (await t.get<{ items: Cluster[] }>('/api/v1/clusters')).body.items.map((c) => ({ ...c, lastSeenAt: expect.any(String) })),
+    );
   });
 
   it('clusters get: targets with phase, health and commit; resources with health', async () => {
@@ -168,7 +180,10 @@ describe('gitfleet against a running hub', () => {
     expect((await runCli(['diff', 'alpha', 'prod'], { env: { ...env, NO_COLOR: '1' }, tty: true })).stdout).not.toContain('\u001b[');
 
     const json = await cli('diff', 'alpha', '-o', 'json');
-    expect(JSON.parse(json.stdout)).toMatchObject({ cluster: 'alpha', items: [{ bundle: 'prod', kind: 'ConfigMap', drifted: true, driftDiff: DRIFT }] });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      cluster: 'alpha',
+      items: [{ bundle: 'prod', kind: 'ConfigMap', drifted: true, driftDiff: DRIFT }],
+    });
     await healthy('alpha', 'prod');
   });
 
@@ -194,7 +209,9 @@ describe('gitfleet against a running hub', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, problems: [{ kind: 'failed' }] });
 
     const detail = await cli('clusters', 'get', 'alpha');
-    expect(detail.stdout).toMatch(/^prod +ConfigMap\/prod\/prod +failed +degraded +- +ConfigMap\/prod\/prod dry-run failed \(Invalid\): data: bad$/m);
+    expect(detail.stdout).toMatch(
+      /^prod +ConfigMap\/prod\/prod +failed +degraded +- +ConfigMap\/prod\/prod dry-run failed \(Invalid\): data: bad$/m,
+    );
 
     await healthy('alpha', 'prod');
     expect((await cli('status')).code).toBe(0);
@@ -215,15 +232,25 @@ describe('gitfleet against a running hub', () => {
   it('rollback pins a bundle (a short commit is found in its history) and --unpin lets it follow the fleet', async () => {
     const head = await t.repo.head();
     const pinned = await cli('rollback', 'prod', '--to', head.slice(0, 8));
-    expect(pinned).toEqual({ code: 0, stdout: `Pinned prod to ${head} on every cluster; undo with: gitfleet rollback prod --unpin\n`, stderr: '' });
-    expect((await t.get<{ items: Pin[] }>('/api/v1/pins')).body.items).toEqual([{ bundle: 'prod', commit: head, pinnedAt: expect.any(String) }]);
+    expect(pinned).toEqual({
+      code: 0,
+      stdout: `Pinned prod to ${head} on every cluster; undo with: gitfleet rollback prod --unpin\n`,
+      stderr: '',
+    });
+    expect((await t.get<{ items: Pin[] }>('/api/v1/pins')).body.items).toEqual([
+      { bundle: 'prod', commit: head, pinnedAt: expect.any(String) },
+    ]);
     expect((await cli('bundles')).stdout).toMatch(new RegExp(`^prod .* ${head.slice(0, 7)}$`, 'm'));
 
     const unknown = await cli('rollback', 'prod', '--to', 'f'.repeat(40));
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/\(commit_not_found\)\n$/);
 
-    expect(await cli('rollback', 'prod', '--unpin')).toEqual({ code: 0, stdout: 'Unpinned prod: it follows the fleet again.\n', stderr: '' });
+    expect(await cli('rollback', 'prod', '--unpin')).toEqual({
+      code: 0,
+      stdout: 'Unpinned prod: it follows the fleet again.\n',
+      stderr: '',
+    });
     expect((await t.get<{ items: Pin[] }>('/api/v1/pins')).body.items).toEqual([]);
   });
 
@@ -252,17 +279,26 @@ describe('gitfleet against a running hub', () => {
     await agent.register({ bootstrapToken: created.stdout.trim(), clusterUid: 'uid-gamma', name: 'gamma' });
 
     expect(await cli('tokens', 'revoke', token.id)).toEqual({ code: 0, stdout: `Bootstrap token ${token.id} revoked.\n`, stderr: '' });
-    expect((await t.get<{ items: BootstrapToken[] }>('/api/v1/tokens')).body.items.find((i) => i.id === token.id)).toMatchObject({ state: 'revoked', uses: 1 });
+    expect((await t.get<{ items: BootstrapToken[] }>('/api/v1/tokens')).body.items.find((i) => i.id === token.id)).toMatchObject({
+      state: 'revoked',
+      uses: 1,
+    });
     await t.request('POST', '/api/v1/clusters/gamma/revoke');
   });
 
   it('auth: no token or a bad one is exit 3 with the GITFLEET_TOKEN hint; a viewer cannot pause (exit 3)', async () => {
     const none = await runCli(['status'], { env: { GITFLEET_HUB: t.hub.httpUrl } });
-    expect(none).toEqual({ code: 3, stdout: '', stderr: 'gitfleet: the hub wants an API token: set GITFLEET_TOKEN (or --token) to an API token (unauthenticated)\n' });
+    expect(none).toEqual({
+      code: 3,
+      stdout: '',
+      stderr: 'gitfleet: the hub wants an API token: set GITFLEET_TOKEN (or --token) to an API token (unauthenticated)\n',
+    });
 
     const bad = await runCli(['status', '--token', 'gfat_not-a-real-token-at-all'], { env: { GITFLEET_HUB: t.hub.httpUrl } });
     expect(bad.code).toBe(3);
-    expect(bad.stderr).toMatch(/^gitfleet: the hub refused the API token \(.+\); set GITFLEET_TOKEN \(or --token\) to an API token that is valid \(unauthenticated\)\n$/);
+    expect(bad.stderr).toMatch(
+      /^gitfleet: the hub refused the API token \(.+\); set GITFLEET_TOKEN \(or --token\) to an API token that is valid \(unauthenticated\)\n$/,
+    );
     expect(bad.stderr).not.toContain('not-a-real-token');
 
     const viewer = await t.apiToken('cli-viewer', 'viewer');
@@ -290,7 +326,11 @@ describe('gitfleet against a running hub', () => {
       onOutput: (out) => out.includes('dry-run failed again') && stop.abort(),
     });
     await new Promise((r) => setTimeout(r, 200));
-    await report('alpha', 'prod', { phase: SyncPhase.SYNC_PHASE_FAILED, health: HealthStatus.HEALTH_STATUS_DEGRADED, message: 'dry-run failed again' });
+    await report('alpha', 'prod', {
+      phase: SyncPhase.SYNC_PHASE_FAILED,
+      health: HealthStatus.HEALTH_STATUS_DEGRADED,
+      message: 'dry-run failed again',
+    });
     setTimeout(() => stop.abort(), 15_000).unref();
     const followed = await following;
     expect(followed.code).toBe(130);
@@ -322,7 +362,13 @@ describe('gitfleet against a running hub', () => {
     await alpha.acked(
       alpha.report('web', next, {
         health: HealthStatus.HEALTH_STATUS_DEGRADED,
-        resources: [{ ref: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'web', name: 'web' }, action: ResourceAction.RESOURCE_ACTION_CONFIGURED, health: HealthStatus.HEALTH_STATUS_DEGRADED }],
+        resources: [
+          {
+            ref: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'web', name: 'web' },
+            action: ResourceAction.RESOURCE_ACTION_CONFIGURED,
+            health: HealthStatus.HEALTH_STATUS_DEGRADED,
+          },
+        ],
       }),
     );
     await rollouts.stepNow();

@@ -73,6 +73,7 @@ export function stringList(values: OptionValues, name: string): string[] {
 /** Exactly `names.length` positionals, else a usage error naming what is missing or extra. */
 export function positionals(command: string, args: string[], names: string[], optional: string[] = []): string[] {
   if (args.length < names.length) throw new UsageError(`missing <${names[args.length]}>`, command);
-  if (args.length > names.length + optional.length) throw new UsageError(`unexpected argument "${args[names.length + optional.length]}"`, command);
+  if (args.length > names.length + optional.length)
+    throw new UsageError(`unexpected argument "${args[names.length + optional.length]}"`, command);
   return args;
 }

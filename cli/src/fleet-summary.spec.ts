@@ -40,20 +40,48 @@ describe('summariseFleet', () => {
   });
 
   it('names unreachable active clusters, with when they were last seen', () => {
-    const s = summariseFleet([cluster('a', { connectivity: 'unreachable', lastSeenAt: '2026-01-02T11:55:00.000Z' }), cluster('b', { connectivity: 'unreachable', lastSeenAt: null })], [], [], NOW);
+    const s = summariseFleet(
+      [
+        cluster('a', { connectivity: 'unreachable', lastSeenAt: '2026-01-02T11:55:00.000Z' }),
+        cluster('b', { connectivity: 'unreachable', lastSeenAt: null }),
+      ],
+      [],
+      [],
+      NOW,
+    );
     expect(s.ok).toBe(false);
     expect(s.clusters.unreachable).toEqual(['a', 'b']);
     expect(s.problems.map((p) => p.text)).toEqual(['cluster a is unreachable (last seen 5m ago)', 'cluster b is unreachable (never seen)']);
   });
 
   it('does not count revoked or pending clusters as unreachable, but lists those awaiting approval', () => {
-    const s = summariseFleet([cluster('gone', { state: 'revoked', connectivity: 'unreachable' }), cluster('new', { state: 'pending', connectivity: 'unreachable' })], [], [], NOW);
+    const s = summariseFleet(
+      [
+        cluster('gone', { state: 'revoked', connectivity: 'unreachable' }),
+        cluster('new', { state: 'pending', connectivity: 'unreachable' }),
+      ],
+      [],
+      [],
+      NOW,
+    );
     expect(s.ok).toBe(true);
     expect(s.clusters.pending).toEqual(['new']);
   });
 
   it('reports failed, degraded and missing placements by bundle and cluster', () => {
-    const s = summariseFleet([], [bundle('web', [placed('a', 'failed', 'degraded'), placed('b', 'synced', 'degraded'), placed('c', 'rolling-out', 'missing'), placed('d', 'unknown', 'unknown')])], [], NOW);
+    const s = summariseFleet(
+      [],
+      [
+        bundle('web', [
+          placed('a', 'failed', 'degraded'),
+          placed('b', 'synced', 'degraded'),
+          placed('c', 'rolling-out', 'missing'),
+          placed('d', 'unknown', 'unknown'),
+        ]),
+      ],
+      [],
+      NOW,
+    );
     expect(s.problems).toEqual([
       { kind: 'failed', text: 'bundle web failed on a (health degraded)' },
       { kind: 'degraded', text: 'bundle web is degraded on b (synced)' },
@@ -63,10 +91,33 @@ describe('summariseFleet', () => {
 
   it('reports a halted rollout with its cause; progressing and paused ones are listed, not problems', () => {
     const rollout = (bundle: string, state: string, halt: Rollout['halt'] = null): Rollout => ({
-      bundle, revision: 'r', commit: 'c', state, paused: state === 'paused', halt, startedAt: '', updatedAt: '', partitions: [],
+      bundle,
+      revision: 'r',
+      commit: 'c',
+      state,
+      paused: state === 'paused',
+      halt,
+      startedAt: '',
+      updatedAt: '',
+      partitions: [],
     });
-    const s = summariseFleet([], [], [rollout('web', 'halted', { reason: 'failure', cluster: 'e2', message: 'cluster e2 is degraded (Deployment/web/web) at 1a2b3c4d5e6f' }), rollout('api', 'progressing'), rollout('db', 'paused')], NOW);
+    const s = summariseFleet(
+      [],
+      [],
+      [
+        rollout('web', 'halted', {
+          reason: 'failure',
+          cluster: 'e2',
+          message: 'cluster e2 is degraded (Deployment/web/web) at 1a2b3c4d5e6f',
+        }),
+        rollout('api', 'progressing'),
+        rollout('db', 'paused'),
+      ],
+      NOW,
+    );
     expect(s.rollouts).toEqual({ progressing: ['api'], paused: ['db'], halted: ['web'], done: [] });
-    expect(s.problems).toEqual([{ kind: 'halted', text: 'rollout of web is halted: cluster e2 is degraded (Deployment/web/web) at 1a2b3c4d5e6f' }]);
+    expect(s.problems).toEqual([
+      { kind: 'halted', text: 'rollout of web is halted: cluster e2 is degraded (Deployment/web/web) at 1a2b3c4d5e6f' },
+    ]);
   });
 });

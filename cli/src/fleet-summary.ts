@@ -60,15 +60,21 @@ export function summariseFleet(clusters: Cluster[], bundles: Bundle[], rollouts:
       placements++;
       count(byPhase, p.phase);
       count(byHealth, p.health);
-      if (p.phase === 'failed') problems.push({ kind: 'failed', text: `bundle ${b.name} failed on ${p.cluster}${p.health === 'unknown' ? '' : ` (health ${p.health})`}` });
-      else if (BAD_HEALTH.has(p.health)) problems.push({ kind: p.health as Problem['kind'], text: `bundle ${b.name} is ${p.health} on ${p.cluster} (${p.phase})` });
+      if (p.phase === 'failed')
+        problems.push({
+          kind: 'failed',
+          text: `bundle ${b.name} failed on ${p.cluster}${p.health === 'unknown' ? '' : ` (health ${p.health})`}`,
+        });
+      else if (BAD_HEALTH.has(p.health))
+        problems.push({ kind: p.health as Problem['kind'], text: `bundle ${b.name} is ${p.health} on ${p.cluster} (${p.phase})` });
     }
   }
 
   const rolloutsByState = { progressing: [] as string[], paused: [] as string[], halted: [] as string[], done: [] as string[] };
   for (const r of rollouts) {
     if (r.state in rolloutsByState) rolloutsByState[r.state as keyof typeof rolloutsByState].push(r.bundle);
-    if (r.state === 'halted') problems.push({ kind: 'halted', text: `rollout of ${r.bundle} is halted: ${r.halt?.message ?? 'no reason given'}` });
+    if (r.state === 'halted')
+      problems.push({ kind: 'halted', text: `rollout of ${r.bundle} is halted: ${r.halt?.message ?? 'no reason given'}` });
   }
 
   return {

@@ -96,7 +96,12 @@ export class HubClient {
     try {
       return JSON.parse(text) as T;
     } catch {
-      throw new HubError(`${this.displayUrl} answered ${method} ${path} with something that is not JSON; is --hub the hub's HTTP address?`, 'not_json', EXIT.hub, response.status);
+      throw new HubError(
+        `${this.displayUrl} answered ${method} ${path} with something that is not JSON; is --hub the hub's HTTP address?`,
+        'not_json',
+        EXIT.hub,
+        response.status,
+      );
     }
   }
 
@@ -109,7 +114,10 @@ export class HubClient {
     if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
     // Only the opening is timed: once the headers are in, the stream lasts as long as the hub keeps it.
     const opening = new AbortController();
-    const timer = setTimeout(() => opening.abort(new DOMException('the stream did not open in time', 'TimeoutError')), this.options.timeoutMs);
+    const timer = setTimeout(
+      () => opening.abort(new DOMException('the stream did not open in time', 'TimeoutError')),
+      this.options.timeoutMs,
+    );
     let response: Response;
     try {
       response = await fetch(`${this.baseUrl}/api/v1/stream`, {
@@ -132,14 +140,20 @@ export class HubClient {
   }
 
   networkError(error: unknown): Error {
-    if (this.options.signal?.aborted) return this.options.signal.reason instanceof Error ? this.options.signal.reason : new DOMException('aborted', 'AbortError');
+    if (this.options.signal?.aborted)
+      return this.options.signal.reason instanceof Error ? this.options.signal.reason : new DOMException('aborted', 'AbortError');
     const name = (error as { name?: string }).name;
     if (name === 'TimeoutError' || name === 'AbortError') {
       return new HubError(`the hub at ${this.displayUrl} did not answer within ${this.options.timeoutMs / 1000}s`, 'timeout', EXIT.hub);
     }
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     const code = cause?.code ?? 'network_error';
-    const reason = code === 'ECONNREFUSED' ? 'connection refused' : code === 'ENOTFOUND' ? 'host not found' : (cause?.message ?? (error as Error).message);
+    const reason =
+      code === 'ECONNREFUSED'
+        ? 'connection refused'
+        : code === 'ENOTFOUND'
+          ? 'host not found'
+          : (cause?.message ?? (error as Error).message);
     return new HubError(`cannot reach the hub at ${this.displayUrl}: ${this.scrub(reason)}; set --hub or GITFLEET_HUB`, code, EXIT.hub);
   }
 
@@ -155,7 +169,10 @@ export class HubClient {
     }
     message = this.scrub(message);
     if (response.status === 401) {
-      const hint = this.token === undefined ? `the hub wants an API token: ${TOKEN_HINT}` : `the hub refused the API token (${message}); ${TOKEN_HINT} that is valid`;
+      const hint =
+        this.token === undefined
+          ? `the hub wants an API token: ${TOKEN_HINT}`
+          : `the hub refused the API token (${message}); ${TOKEN_HINT} that is valid`;
       return new HubError(hint, code, EXIT.hub, 401);
     }
     if (response.status === 403) return new HubError(message, code, EXIT.hub, 403);

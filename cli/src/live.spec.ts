@@ -15,7 +15,14 @@ async function all(stream: AsyncIterable<LiveEvent>): Promise<LiveEvent[]> {
 describe('parseEventStream', () => {
   it('reads events split anywhere across chunks, skipping comments, JSON data parsed', async () => {
     const events = await all(
-      parseEventStream(chunks('event: hel', 'lo\ndata: {"role":"viewer"}\n', '\n: heartbeat\n\nevent: changed\r\ndata: {"bundles":["web"]}\r\n\r\n', 'data: plain\ndata: text\n\n')),
+      parseEventStream(
+        chunks(
+          'event: hel',
+          'lo\ndata: {"role":"viewer"}\n',
+          '\n: heartbeat\n\nevent: changed\r\ndata: {"bundles":["web"]}\r\n\r\n',
+          'data: plain\ndata: text\n\n',
+        ),
+      ),
     );
     expect(events).toEqual([
       { event: 'hello', data: { role: 'viewer' } },
@@ -25,6 +32,8 @@ describe('parseEventStream', () => {
   });
 
   it('leaves an unfinished event at the end of the stream out', async () => {
-    expect(await all(parseEventStream(chunks('event: fleet\ndata: {"id":"1"}\n\nevent: fleet\ndata: {"id":')))).toEqual([{ event: 'fleet', data: { id: '1' } }]);
+    expect(await all(parseEventStream(chunks('event: fleet\ndata: {"id":"1"}\n\nevent: fleet\ndata: {"id":')))).toEqual([
+      { event: 'fleet', data: { id: '1' } },
+    ]);
   });
 });

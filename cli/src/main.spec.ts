@@ -45,19 +45,37 @@ describe('gitfleet: command line', () => {
     [['frobnicate'], 'gitfleet: unknown command "frobnicate"; see gitfleet --help\n'],
     [['clusters', '--colour'], "gitfleet: Unknown option '--colour'; see gitfleet clusters --help\n"],
     [['status', '-o', 'yaml'], 'gitfleet: -o must be one of table, json, wide, got "yaml"; see gitfleet status --help\n'],
-    [['status', '--hub', 'ftp://hub'], 'gitfleet: --hub (or GITFLEET_HUB) must be an http:// or https:// URL, got "ftp://hub"; see gitfleet status --help\n'],
+    [
+      ['status', '--hub', 'ftp://hub'],
+      'gitfleet: --hub (or GITFLEET_HUB) must be an http:// or https:// URL, got "ftp://hub"; see gitfleet status --help\n',
+    ],
     [['status', '--timeout', 'soon'], 'gitfleet: --timeout must be a duration such as 10s or 2m, got "soon"; see gitfleet status --help\n'],
     [['diff'], 'gitfleet: missing <cluster>; see gitfleet diff --help\n'],
     [['pause', 'a', 'b'], 'gitfleet: unexpected argument "b"; see gitfleet pause --help\n'],
     [['rollback', 'web'], 'gitfleet: give exactly one of --to <commit> and --unpin; see gitfleet rollback --help\n'],
-    [['rollback', 'web', '--to', 'abc', '--unpin'], 'gitfleet: give exactly one of --to <commit> and --unpin; see gitfleet rollback --help\n'],
-    [['rollback', 'web', '--to', 'HEAD~1'], 'gitfleet: --to must be a commit SHA (at least 4 hex digits), got "head~1"; see gitfleet rollback --help\n'],
+    [
+      ['rollback', 'web', '--to', 'abc', '--unpin'],
+      'gitfleet: give exactly one of --to <commit> and --unpin; see gitfleet rollback --help\n',
+    ],
+    [
+      ['rollback', 'web', '--to', 'HEAD~1'],
+      'gitfleet: --to must be a commit SHA (at least 4 hex digits), got "head~1"; see gitfleet rollback --help\n',
+    ],
     [['sync'], 'gitfleet: give a <cluster>, --bundle <bundle>, or both; see gitfleet sync --help\n'],
     [['clusters', '--label', 'env'], 'gitfleet: --label must be key=value, got "env"; see gitfleet clusters --help\n'],
-    [['clusters', '--state', 'happy'], 'gitfleet: --state must be one of pending, active, revoked, connected, unreachable, got "happy"; see gitfleet clusters --help\n'],
+    [
+      ['clusters', '--state', 'happy'],
+      'gitfleet: --state must be one of pending, active, revoked, connected, unreachable, got "happy"; see gitfleet clusters --help\n',
+    ],
     [['clusters', 'get'], 'gitfleet: missing <name>; see gitfleet clusters --help\n'],
-    [['tokens', 'create', '--ttl', 'forever'], 'gitfleet: --ttl must be a duration such as 1h or 7d, got "forever"; see gitfleet tokens --help\n'],
-    [['tokens', 'create', '--max-uses', '0'], 'gitfleet: --max-uses must be a positive whole number, got "0"; see gitfleet tokens --help\n'],
+    [
+      ['tokens', 'create', '--ttl', 'forever'],
+      'gitfleet: --ttl must be a duration such as 1h or 7d, got "forever"; see gitfleet tokens --help\n',
+    ],
+    [
+      ['tokens', 'create', '--max-uses', '0'],
+      'gitfleet: --max-uses must be a positive whole number, got "0"; see gitfleet tokens --help\n',
+    ],
     [['tokens', 'burn'], 'gitfleet: unknown tokens command "burn" (list, create, revoke); see gitfleet tokens --help\n'],
     [['events', '--limit', '9999'], 'gitfleet: --limit must be a whole number from 1 to 500, got "9999"; see gitfleet events --help\n'],
   ])('%j is a usage error (exit 2), checked before the hub is asked', async (argv, message) => {
@@ -99,10 +117,17 @@ describe('gitfleet: answers of a hub that are errors', () => {
       seen.push({ authorization: req.headers.authorization, url: req.url });
       const reply = (status: number, body: string, type = 'application/json') => res.writeHead(status, { 'content-type': type }).end(body);
       if (req.url?.startsWith('/api/v1/clusters/slow')) setTimeout(() => reply(200, '{}'), 2000);
-      else if (req.headers.authorization === undefined) reply(401, '{"code":"unauthenticated","message":"send an API token as \\"Authorization: Bearer <token>\\""}');
-      else if (req.headers.authorization === 'Bearer wrong-token-0123456789') reply(401, '{"code":"unauthenticated","message":"unknown token wrong-token-0123456789"}');
-      else if (req.url?.startsWith('/api/v1/rollouts/web/pause')) reply(403, '{"code":"forbidden","message":"POST /api/v1/rollouts/:bundle/pause needs the operator role; token \\"ci\\" has viewer"}');
-      else if (req.url?.startsWith('/api/v1/clusters/nope')) reply(404, '{"code":"cluster_not_found","message":"no cluster named \\"nope\\""}');
+      else if (req.headers.authorization === undefined)
+        reply(401, '{"code":"unauthenticated","message":"send an API token as \\"Authorization: Bearer <token>\\""}');
+      else if (req.headers.authorization === 'Bearer wrong-token-0123456789')
+        reply(401, '{"code":"unauthenticated","message":"unknown token wrong-token-0123456789"}');
+      else if (req.url?.startsWith('/api/v1/rollouts/web/pause'))
+        reply(
+          403,
+          '{"code":"forbidden","message":"POST /api/v1/rollouts/:bundle/pause needs the operator role; token \\"ci\\" has viewer"}',
+        );
+      else if (req.url?.startsWith('/api/v1/clusters/nope'))
+        reply(404, '{"code":"cluster_not_found","message":"no cluster named \\"nope\\""}');
       else if (req.url?.startsWith('/api/v1/clusters/proxy')) reply(502, '<html>Bad Gateway</html>', 'text/html');
       else if (req.url?.startsWith('/api/v1/clusters/html')) reply(200, '<html>dashboard</html>', 'text/html');
       else reply(404, '{"code":"not_found","message":"no route"}');
@@ -123,7 +148,9 @@ describe('gitfleet: answers of a hub that are errors', () => {
     const { code, stderr } = await runCli(['clusters', 'get', 'c1', '--hub', url], { env: { GITFLEET_TOKEN: 'wrong-token-0123456789' } });
     expect(code).toBe(3);
     expect(stderr).not.toContain('wrong-token-0123456789');
-    expect(stderr).toBe('gitfleet: the hub refused the API token (unknown token ***); set GITFLEET_TOKEN (or --token) to an API token that is valid (unauthenticated)\n');
+    expect(stderr).toBe(
+      'gitfleet: the hub refused the API token (unknown token ***); set GITFLEET_TOKEN (or --token) to an API token that is valid (unauthenticated)\n',
+    );
     expect(seen.at(-1)?.authorization).toBe('Bearer wrong-token-0123456789');
   });
 

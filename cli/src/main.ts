@@ -103,7 +103,12 @@ async function runAsProgram(): Promise<void> {
   process.once('SIGTERM', () => interrupt.abort());
   let code: number;
   try {
-    code = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: interrupt.signal });
+    code = await main(process.argv.slice(2), {
+      stdout: process.stdout,
+      stderr: process.stderr,
+      env: process.env,
+      signal: interrupt.signal,
+    });
   } catch (error) {
     process.stderr.write(`gitfleet: internal error: ${(error as Error).stack ?? String(error)}\n`);
     code = EXIT.problem;

@@ -33,7 +33,12 @@ describe('startHub without DATABASE_URL: embedded PostgreSQL', () => {
     let credential: string;
     const agent = new TestAgent(first.grpcAddress);
     try {
-      ({ clusterId, credential } = await agent.register({ bootstrapToken, clusterUid: 'uid-embedded', name: 'embedded', labels: { env: 'dev' } }));
+      ({ clusterId, credential } = await agent.register({
+        bootstrapToken,
+        clusterUid: 'uid-embedded',
+        name: 'embedded',
+        labels: { env: 'dev' },
+      }));
       const stream = agent.connect(credential);
       stream.hello(clusterId);
       expect((await stream.nth('targetSet')).targets.map((t) => t.bundle)).toEqual(['web']);
@@ -55,7 +60,11 @@ describe('startHub without DATABASE_URL: embedded PostgreSQL', () => {
     try {
       const res = await fetch(`${second.httpUrl}/api/v1/clusters/embedded`, { headers: { authorization: `Bearer ${adminToken}` } });
       expect(res.status).toBe(200);
-      const body = (await res.json()) as { id: string; targetSet: { revision: string }; bundles: { bundle: string; commit: string; lastKnownPhase: string }[] };
+      const body = (await res.json()) as {
+        id: string;
+        targetSet: { revision: string };
+        bundles: { bundle: string; commit: string; lastKnownPhase: string }[];
+      };
       expect(body.id).toBe(clusterId);
       // Same fleet commit after the restart: the TargetSet was not bumped.
       expect(body.targetSet.revision).toBe('1');

@@ -29,9 +29,7 @@ export interface RunningHub {
 const SERVER_POOL_SIZE = 10;
 
 /** Starts a hub: database (embedded unless a URL is given) and migrations, fleet sync, gRPC, HTTP. */
-export async function startHub(
-  options: Partial<HubConfig> & Pick<HubConfig, 'fleetRepoUrl' | 'bootstrapToken'>,
-): Promise<RunningHub> {
+export async function startHub(options: Partial<HubConfig> & Pick<HubConfig, 'fleetRepoUrl' | 'bootstrapToken'>): Promise<RunningHub> {
   return (await launchHub(options)).hub;
 }
 

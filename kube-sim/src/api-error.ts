@@ -49,11 +49,17 @@ function qualifiedResource(subject: ErrorSubject): string {
 }
 
 export function notFound(subject: ErrorSubject): ApiError {
-  return new ApiError(404, statusBody(404, 'NotFound', `${qualifiedResource(subject)} "${subject.name}" not found`, resourceDetails(subject)));
+  return new ApiError(
+    404,
+    statusBody(404, 'NotFound', `${qualifiedResource(subject)} "${subject.name}" not found`, resourceDetails(subject)),
+  );
 }
 
 export function alreadyExists(subject: ErrorSubject): ApiError {
-  return new ApiError(409, statusBody(409, 'AlreadyExists', `${qualifiedResource(subject)} "${subject.name}" already exists`, resourceDetails(subject)));
+  return new ApiError(
+    409,
+    statusBody(409, 'AlreadyExists', `${qualifiedResource(subject)} "${subject.name}" already exists`, resourceDetails(subject)),
+  );
 }
 
 export function resourceVersionConflict(subject: ErrorSubject): ApiError {

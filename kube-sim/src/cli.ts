@@ -27,7 +27,8 @@ function parseArgs(argv: string[]): CliOptions {
     i++;
   }
   if (!Number.isInteger(options.clusters) || options.clusters < 1) usage(2, '--clusters must be a positive integer');
-  if (options.basePort !== undefined && !(Number.isInteger(options.basePort) && options.basePort > 0 && options.basePort < 65536)) usage(2, '--base-port must be a port number');
+  if (options.basePort !== undefined && !(Number.isInteger(options.basePort) && options.basePort > 0 && options.basePort < 65536))
+    usage(2, '--base-port must be a port number');
   return options;
 }
 

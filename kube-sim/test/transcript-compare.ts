@@ -90,7 +90,8 @@ export function compareBodies(expected: unknown, actual: unknown, mapping: RunMa
       }
       const known = mapping.versions.get(e);
       if (known === undefined) {
-        if ([...mapping.versions.values()].includes(a) && !path.includes('stream')) differences.push({ path, expected: `${e} (new version)`, actual: `${a} (a version seen before)` });
+        if ([...mapping.versions.values()].includes(a) && !path.includes('stream'))
+          differences.push({ path, expected: `${e} (new version)`, actual: `${a} (a version seen before)` });
         mapping.versions.set(e, a);
       } else if (known !== a) differences.push({ path, expected: `${e} (= ${known} of this run)`, actual: a });
       return;
@@ -123,7 +124,12 @@ export function compareBodies(expected: unknown, actual: unknown, mapping: RunMa
       const missing = ek.filter((k) => !actualByKey.has(normalizeKey(k)));
       const expectedKeys = new Set(ek.map(normalizeKey));
       const extra = [...actualByKey.keys()].filter((k) => !expectedKeys.has(k));
-      if (missing.length || extra.length) differences.push({ path, expected: `keys ${missing.join(',')}`, actual: `extra keys ${extra.join(',')} / missing ${missing.join(',')}` });
+      if (missing.length || extra.length)
+        differences.push({
+          path,
+          expected: `keys ${missing.join(',')}`,
+          actual: `extra keys ${extra.join(',')} / missing ${missing.join(',')}`,
+        });
       for (const k of ek) {
         const ak = actualByKey.get(normalizeKey(k));
         if (ak !== undefined) walk((e as Record<string, unknown>)[k], (a as Record<string, unknown>)[ak], `${path}.${k}`, k);

@@ -25,10 +25,15 @@ interface Step {
 }
 
 const FIXTURES = join(__dirname, 'fixtures');
-const knownDifferences = JSON.parse(readFileSync(join(FIXTURES, 'known-differences.json'), 'utf8')) as Record<string, Record<string, string>>;
+const knownDifferences = JSON.parse(readFileSync(join(FIXTURES, 'known-differences.json'), 'utf8')) as Record<
+  string,
+  Record<string, string>
+>;
 /** Steps recorded without credentials. */
 const ANONYMOUS: Record<string, number[]> = { '05-errors': [14] };
-const files = readdirSync(join(FIXTURES, 'transcripts')).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(join(FIXTURES, 'transcripts'))
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 for (const file of files) {
   const scenario = file.replace(/\.json$/, '');
@@ -53,7 +58,11 @@ for (const file of files) {
         body = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
         headers['Content-Type'] = request.contentType ?? 'application/json';
       }
-      return fetch(sim.url + mapping.rewritePath(request.path), { method: request.method, headers, ...(body !== undefined ? { body } : {}) });
+      return fetch(sim.url + mapping.rewritePath(request.path), {
+        method: request.method,
+        headers,
+        ...(body !== undefined ? { body } : {}),
+      });
     };
 
     for (const step of steps) {
@@ -73,7 +82,9 @@ for (const file of files) {
           else {
             const response = await send(earlier.request!, ANONYMOUS[scenario]?.includes(earlier.step));
             const text = await response.text();
-            expect(`step ${earlier.step}: ${response.status}`, text.slice(0, 300)).toBe(`step ${earlier.step}: ${earlier.response!.status}`);
+            expect(`step ${earlier.step}: ${response.status}`, text.slice(0, 300)).toBe(
+              `step ${earlier.step}: ${earlier.response!.status}`,
+            );
           }
         }
         if (step.wait) return waitFor(step.wait);
@@ -83,9 +94,10 @@ for (const file of files) {
         const text = await response.text();
         expect({ status: response.status }).toEqual({ status: step.response!.status });
         const expected = step.response!.body;
-        const actual = typeof expected === 'string' && !expected.trimStart().startsWith('{') ? text : parseBody(text, typeof expected === 'string');
+        const actual =
+          typeof expected === 'string' && !expected.trimStart().startsWith('{') ? text : parseBody(text, typeof expected === 'string');
         const expectedValue = typeof expected === 'string' && expected.trimStart().startsWith('{') ? parseBody(expected, true) : expected;
-        expect(JSON.stringify(compareBodies(expectedValue, actual, mapping), null, 1)).toBe("[]");
+        expect(JSON.stringify(compareBodies(expectedValue, actual, mapping), null, 1)).toBe('[]');
       });
     }
 
@@ -95,14 +107,18 @@ for (const file of files) {
         const response = await send({ method: 'GET', path: wait.path });
         const body = (await response.json()) as Record<string, unknown>;
         if (satisfied(wait.until, response.status, body)) return;
-        if (Date.now() > deadline) throw new Error(`condition ${JSON.stringify(wait.until)} not reached: ${JSON.stringify(body).slice(0, 500)}`);
+        if (Date.now() > deadline)
+          throw new Error(`condition ${JSON.stringify(wait.until)} not reached: ${JSON.stringify(body).slice(0, 500)}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     }
 
     async function replayWatch(request: RecordedRequest, step: Step, compare = true): Promise<void> {
       const controller = new AbortController();
-      const response = await fetch(sim.url + mapping.rewritePath(request.path), { headers: { Authorization: `Bearer ${sim.token}` }, signal: controller.signal });
+      const response = await fetch(sim.url + mapping.rewritePath(request.path), {
+        headers: { Authorization: `Bearer ${sim.token}` },
+        signal: controller.signal,
+      });
       expect(response.status).toBe(step.response!.status);
       const reader = response.body!.getReader();
       let buffered = '';
@@ -127,7 +143,17 @@ for (const file of files) {
       if (!compare) return;
       const events = parseBody(buffered, true) as { type: string }[];
       const expected = (step.response!.stream ?? []).filter((e) => !('readerEnded' in (e as object)));
-      expect(JSON.stringify(compareBodies(expected, events.filter((e) => e.type !== 'BOOKMARK'), mapping), null, 1)).toBe("[]");
+      expect(
+        JSON.stringify(
+          compareBodies(
+            expected,
+            events.filter((e) => e.type !== 'BOOKMARK'),
+            mapping,
+          ),
+          null,
+          1,
+        ),
+      ).toBe('[]');
     }
   });
 }
@@ -148,11 +174,15 @@ function parseBody(text: string, allowLines: boolean): unknown {
 }
 
 function satisfied(until: Record<string, unknown>, status: number, body: Record<string, unknown>): boolean {
-  const at = (path: string) => path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), body);
+  const at = (path: string) =>
+    path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), body);
   if ('status' in until) return status === until['status'];
   if (status !== 200) return false;
   if ('nonEmptyItems' in until) return Array.isArray(body['items']) && body['items'].length > 0;
-  if ('condition' in until) return ((at('status.conditions') as { type: string; status: string }[] | undefined) ?? []).some((c) => c.type === until['condition'] && c.status === 'True');
+  if ('condition' in until)
+    return ((at('status.conditions') as { type: string; status: string }[] | undefined) ?? []).some(
+      (c) => c.type === until['condition'] && c.status === 'True',
+    );
   if ('equalsField' in until) return at(String(until['field'])) === at(String(until['equalsField']));
   return at(String(until['field'])) === until['equals'];
 }

@@ -16,7 +16,11 @@ import { MemoryTargetSetStore } from '../../agent/src/engine/target-set-store';
 import { createLogger } from '../../agent/src/logger';
 import { GitCache } from '../../agent/src/source/git-cache';
 
-interface Start { kubeconfig: string; repoUrl: string; commit: string }
+interface Start {
+  kubeconfig: string;
+  repoUrl: string;
+  commit: string;
+}
 type Command = { type: 'start'; start: Start } | { type: 'resync' } | { type: 'rss' } | { type: 'stop' };
 
 let engine: Engine | undefined;
@@ -60,7 +64,14 @@ async function handle(command: Command): Promise<void> {
           if (drifted && !driftSeen) send({ type: 'drift', at: Date.now() });
           driftSeen = drifted;
         } else if (result.phase !== 'progressing' && (result.reason ?? 'sync') === 'sync') {
-          send({ type: 'synced', phase: result.phase, message: result.message, count: result.changes.length, at: Date.now(), cpuMs: cpuMs() });
+          send({
+            type: 'synced',
+            phase: result.phase,
+            message: result.message,
+            count: result.changes.length,
+            at: Date.now(),
+            cpuMs: cpuMs(),
+          });
         }
       },
     });
@@ -83,7 +94,16 @@ async function handle(command: Command): Promise<void> {
     // BENCH_HEAP_SNAPSHOT=<dir>: a heap snapshot with 1,000 managed objects, for comparisons.
     const snapshotDir = process.env['BENCH_HEAP_SNAPSHOT'];
     const snapshot = snapshotDir ? writeHeapSnapshot(join(snapshotDir, `agent-${Date.now()}.heapsnapshot`)) : undefined;
-    send({ type: 'rss', rss: usage.rss, heapUsed: usage.heapUsed, external: usage.external, baselineRss, baselineHeap, watched: engine?.watchedObjects ?? 0, snapshot });
+    send({
+      type: 'rss',
+      rss: usage.rss,
+      heapUsed: usage.heapUsed,
+      external: usage.external,
+      baselineRss,
+      baselineHeap,
+      watched: engine?.watchedObjects ?? 0,
+      snapshot,
+    });
   } else {
     await engine?.stop();
     process.exit(0);

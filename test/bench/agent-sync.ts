@@ -35,14 +35,25 @@ const NAMESPACES_FILE = '00-namespaces.yaml';
 
 function manifests(): Record<string, string> {
   const files: Record<string, string> = {};
-  files[`bench/${NAMESPACES_FILE}`] = Array.from({ length: NAMESPACES }, (_, n) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: bench-${n}\n`).join('---\n');
+  files[`bench/${NAMESPACES_FILE}`] = Array.from(
+    { length: NAMESPACES },
+    (_, n) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: bench-${n}\n`,
+  ).join('---\n');
   for (let n = 0; n < NAMESPACES; n++) {
     const docs: string[] = [];
-    for (let i = 0; i < PER_NAMESPACE.configMaps; i++) docs.push(`apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: config-${i}\n  namespace: bench-${n}\ndata:\n  index: "${i}"\n  payload: "${'x'.repeat(200)}"\n`);
+    for (let i = 0; i < PER_NAMESPACE.configMaps; i++)
+      docs.push(
+        `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: config-${i}\n  namespace: bench-${n}\ndata:\n  index: "${i}"\n  payload: "${'x'.repeat(200)}"\n`,
+      );
     for (let i = 0; i < PER_NAMESPACE.deployments; i++) {
-      docs.push(`apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-${i}\n  namespace: bench-${n}\nspec:\n  replicas: 1\n  selector:\n    matchLabels: { app: app-${i} }\n  template:\n    metadata:\n      labels: { app: app-${i} }\n    spec:\n      containers:\n        - name: app\n          image: nginx:1.27\n          ports:\n            - containerPort: 80\n`);
+      docs.push(
+        `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-${i}\n  namespace: bench-${n}\nspec:\n  replicas: 1\n  selector:\n    matchLabels: { app: app-${i} }\n  template:\n    metadata:\n      labels: { app: app-${i} }\n    spec:\n      containers:\n        - name: app\n          image: nginx:1.27\n          ports:\n            - containerPort: 80\n`,
+      );
     }
-    for (let i = 0; i < PER_NAMESPACE.services; i++) docs.push(`apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-${i}\n  namespace: bench-${n}\nspec:\n  selector: { app: app-${i} }\n  ports:\n    - port: 80\n`);
+    for (let i = 0; i < PER_NAMESPACE.services; i++)
+      docs.push(
+        `apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-${i}\n  namespace: bench-${n}\nspec:\n  selector: { app: app-${i} }\n  ports:\n    - port: 80\n`,
+      );
     files[`bench/10-objects-${String(n).padStart(2, '0')}.yaml`] = docs.join('---\n');
   }
   return files;
@@ -114,7 +125,9 @@ async function settle(client: ObjectClient, maxMs = 30_000): Promise<void> {
 
 /** The agent process as the chart runs it: its Node flags and environment from the chart's values. */
 function agentRuntime(): { flags: string[]; env: Record<string, string> } {
-  const values = parseYaml(readFileSync(join(__dirname, '../../../charts/gitfleet-agent/values.yaml'), 'utf8')) as { runtime?: { nodeFlags?: string[]; mallocArenaMax?: number } };
+  const values = parseYaml(readFileSync(join(__dirname, '../../../charts/gitfleet-agent/values.yaml'), 'utf8')) as {
+    runtime?: { nodeFlags?: string[]; mallocArenaMax?: number };
+  };
   const override = process.env['BENCH_AGENT_FLAGS'];
   const flags = override !== undefined ? override.split(' ').filter(Boolean) : (values.runtime?.nodeFlags ?? []);
   const arenas = values.runtime?.mallocArenaMax;
@@ -155,11 +168,18 @@ async function firstSync(
     const started = await waitFor<{ cpuMs: number }>(worker, 'starting');
     const synced = await waitFor<{ phase: string; message: string; count: number; cpuMs: number }>(worker, 'synced', 300_000);
     if (synced.phase !== 'synced') throw new Error(`agent sync ${synced.phase}: ${synced.message}`);
-    const agent: Party = { ms: synced.at - started.at, clientCpuMs: synced.cpuMs - started.cpuMs, serverCpuMs: (await forAgent.cpuMs()) - agentCpuBefore };
+    const agent: Party = {
+      ms: synced.at - started.at,
+      clientCpuMs: synced.cpuMs - started.cpuMs,
+      serverCpuMs: (await forAgent.cpuMs()) - agentCpuBefore,
+    };
 
     // kubectl into fresh clusters, once the agent's has gone quiet, so that they do not share the CPU.
     await settle(client);
-    const rest = source.files.filter((f) => f !== NAMESPACES_FILE).map((f) => ['-f', join(source.dir, f)]).flat();
+    const rest = source.files
+      .filter((f) => f !== NAMESPACES_FILE)
+      .map((f) => ['-f', join(source.dir, f)])
+      .flat();
     const kubectl = await timeKubectl(simOptions('bench-kubectl'), source.work, [['apply', '-f', source.dir]]);
     const kubectlValidated = await timeKubectl(simOptions('bench-kubectl-validated'), source.work, [
       ['apply', '-f', join(source.dir, NAMESPACES_FILE)],
@@ -182,7 +202,9 @@ async function timeKubectl(options: SimClusterOptions, work: string, steps: stri
     const cpuBefore = await cluster.cpuMs();
     const startedAt = Date.now();
     for (const step of steps) {
-      await run('kubectl', ['--kubeconfig', kubeconfigPath, ...step, '--server-side', '--field-manager=kubectl-bench'], { maxBuffer: 64 * 1024 * 1024 });
+      await run('kubectl', ['--kubeconfig', kubeconfigPath, ...step, '--server-side', '--field-manager=kubectl-bench'], {
+        maxBuffer: 64 * 1024 * 1024,
+      });
     }
     return { ms: Date.now() - startedAt, serverCpuMs: (await cluster.cpuMs()) - cpuBefore };
   } finally {
@@ -192,9 +214,13 @@ async function timeKubectl(options: SimClusterOptions, work: string, steps: stri
 
 function printFirstSync(label: string, result: FirstSync): void {
   const { agent, kubectl, kubectlValidated } = result;
-  console.log(`  ${label.padEnd(26)} agent ${String(agent.ms).padStart(5)} ms, kubectl ${String(kubectl.ms).padStart(5)} ms, ratio ${(agent.ms / kubectl.ms).toFixed(2)}` +
-    `  (CPU: agent ${agent.clientCpuMs?.toFixed(0)} ms; simulator ${agent.serverCpuMs.toFixed(0)} ms for the agent, ${kubectl.serverCpuMs.toFixed(0)} ms for kubectl)`);
-  console.log(`  ${''.padEnd(26)} kubectl validating first as the agent does ${String(kubectlValidated.ms).padStart(5)} ms, ratio ${(agent.ms / kubectlValidated.ms).toFixed(2)}`);
+  console.log(
+    `  ${label.padEnd(26)} agent ${String(agent.ms).padStart(5)} ms, kubectl ${String(kubectl.ms).padStart(5)} ms, ratio ${(agent.ms / kubectl.ms).toFixed(2)}` +
+      `  (CPU: agent ${agent.clientCpuMs?.toFixed(0)} ms; simulator ${agent.serverCpuMs.toFixed(0)} ms for the agent, ${kubectl.serverCpuMs.toFixed(0)} ms for kubectl)`,
+  );
+  console.log(
+    `  ${''.padEnd(26)} kubectl validating first as the agent does ${String(kubectlValidated.ms).padStart(5)} ms, ratio ${(agent.ms / kubectlValidated.ms).toFixed(2)}`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -206,9 +232,16 @@ async function main(): Promise<void> {
   const latencyMs = Number(process.env['BENCH_LATENCY_MS'] ?? '5');
   const runtime = agentRuntime();
   const startWorker = (name: string): ChildProcess =>
-    fork(join(__dirname, 'agent-bench-worker.js'), [], { execArgv: ['--expose-gc', ...runtime.flags, ...profileArgs(name)], env: { ...process.env, ...runtime.env } });
+    fork(join(__dirname, 'agent-bench-worker.js'), [], {
+      execArgv: ['--expose-gc', ...runtime.flags, ...profileArgs(name)],
+      env: { ...process.env, ...runtime.env },
+    });
   const workers: ChildProcess[] = [];
-  console.log(`agent process: node ${runtime.flags.join(' ') || '(no flags)'}${Object.entries(runtime.env).map(([k, v]) => `, ${k}=${v}`).join('')} (charts/gitfleet-agent values: runtime); each cluster in its own process`);
+  console.log(
+    `agent process: node ${runtime.flags.join(' ') || '(no flags)'}${Object.entries(runtime.env)
+      .map(([k, v]) => `, ${k}=${v}`)
+      .join('')} (charts/gitfleet-agent values: runtime); each cluster in its own process`,
+  );
   try {
     const commit = await repo.commit(files);
     const dir = join(work, 'manifests');
@@ -242,31 +275,53 @@ async function main(): Promise<void> {
     agent.send({ type: 'resync' });
     await waitFor(agent, 'synced', 300_000);
     const writes = (await storeRevision(client)) - before;
-    console.log(`re-sync of the unchanged ${objectCount}: ${writes} API writes (store revision delta) in ${Date.now() - resyncStart} ms (target 0)`);
+    console.log(
+      `re-sync of the unchanged ${objectCount}: ${writes} API writes (store revision delta) in ${Date.now() - resyncStart} ms (target 0)`,
+    );
 
     // 3. Out-of-band edit → drift reported → healed.
     await new Promise((resolve) => setTimeout(resolve, 500));
     const drift = waitFor(agent, 'drift', 10_000);
     const editedAt = Date.now();
-    await client.patch({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-7', namespace: 'bench-3' }, data: { index: 'tampered' } } as never, undefined, undefined, 'bench-edit', undefined, 'application/merge-patch+json' as never);
+    await client.patch(
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-7', namespace: 'bench-3' }, data: { index: 'tampered' } } as never,
+      undefined,
+      undefined,
+      'bench-edit',
+      undefined,
+      'application/merge-patch+json' as never,
+    );
     const reported = await drift;
     let healedAt = 0;
     while (Date.now() - editedAt < 10_000) {
-      const live = (await client.readIfExists({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'bench-3', name: 'config-7' })) as { data?: Record<string, string> } | undefined;
+      const live = (await client.readIfExists({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'bench-3', name: 'config-7' })) as
+        { data?: Record<string, string> } | undefined;
       if (live?.data?.['index'] === '7') {
         healedAt = Date.now();
         break;
       }
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
-    console.log(`out-of-band edit → drift reported ${reported.at - editedAt} ms (target < 1000), → healed ${healedAt ? `${healedAt - editedAt} ms` : 'not within 10 s'} (target < 2000)`);
+    console.log(
+      `out-of-band edit → drift reported ${reported.at - editedAt} ms (target < 1000), → healed ${healedAt ? `${healedAt - editedAt} ms` : 'not within 10 s'} (target < 2000)`,
+    );
 
     // 4. Agent memory.
     agent.send({ type: 'rss' });
-    const rss = await waitFor<{ rss: number; heapUsed: number; external: number; baselineRss: number; baselineHeap: number; watched: number; snapshot?: string }>(agent, 'rss');
+    const rss = await waitFor<{
+      rss: number;
+      heapUsed: number;
+      external: number;
+      baselineRss: number;
+      baselineHeap: number;
+      watched: number;
+      snapshot?: string;
+    }>(agent, 'rss');
     const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
     console.log(`agent RSS with ${objectCount} managed objects: ${mb(rss.rss)} MB (${rss.watched} live objects watched) (target < 120 MB)`);
-    console.log(`  of which: JS heap used ${mb(rss.heapUsed)} MB, external ${mb(rss.external)} MB; before the first sync: RSS ${mb(rss.baselineRss)} MB, JS heap used ${mb(rss.baselineHeap)} MB${rss.snapshot ? `; heap snapshot ${rss.snapshot}` : ''}`);
+    console.log(
+      `  of which: JS heap used ${mb(rss.heapUsed)} MB, external ${mb(rss.external)} MB; before the first sync: RSS ${mb(rss.baselineRss)} MB, JS heap used ${mb(rss.baselineHeap)} MB${rss.snapshot ? `; heap snapshot ${rss.snapshot}` : ''}`,
+    );
   } finally {
     for (const worker of workers) if (worker.connected) worker.send({ type: 'stop' });
     await new Promise((resolve) => setTimeout(resolve, 200));

@@ -103,7 +103,9 @@ async function main(): Promise<void> {
     }
     let head = await repo.head();
     await waitUntil(async () => isFleetSynced(await fetchClusters(hub.httpUrl, token), head, CLUSTERS), 120_000, 'first sync');
-    console.log(`fleet-fanout: ${CLUSTERS} clusters registered and synced from cold start in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+      `fleet-fanout: ${CLUSTERS} clusters registered and synced from cold start in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
 
     const latencies: number[] = [];
     for (let round = 1; round <= ROUNDS; round++) {

@@ -23,7 +23,11 @@ for (const bench of BENCHMARKS) {
     failed++;
     continue;
   }
-  const result = spawnSync(process.execPath, ['--expose-gc', path], { stdio: 'inherit', timeout: 15 * 60_000, env: { ...process.env, ...bench.env } });
+  const result = spawnSync(process.execPath, ['--expose-gc', path], {
+    stdio: 'inherit',
+    timeout: 15 * 60_000,
+    env: { ...process.env, ...bench.env },
+  });
   if (result.status !== 0) {
     console.log(`   ${bench.file} failed (exit ${result.status ?? result.signal})`);
     failed++;

@@ -18,7 +18,12 @@ function app(): (KubernetesObject & Record<string, unknown>)[] {
   const labels = { app: 'shop' };
   return [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } },
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shop-settings', namespace: 'shop' }, data: { mode: 'fast', currency: 'EUR' } },
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'shop-settings', namespace: 'shop' },
+      data: { mode: 'fast', currency: 'EUR' },
+    },
     {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
@@ -26,10 +31,22 @@ function app(): (KubernetesObject & Record<string, unknown>)[] {
       spec: {
         replicas: 2,
         selector: { matchLabels: labels },
-        template: { metadata: { labels }, spec: { containers: [{ name: 'shop', image: 'nginx:1.25', ports: [{ containerPort: 80 }], envFrom: [{ configMapRef: { name: 'shop-settings' } }] }] } },
+        template: {
+          metadata: { labels },
+          spec: {
+            containers: [
+              { name: 'shop', image: 'nginx:1.25', ports: [{ containerPort: 80 }], envFrom: [{ configMapRef: { name: 'shop-settings' } }] },
+            ],
+          },
+        },
       },
     },
-    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'shop', namespace: 'shop' }, spec: { selector: labels, ports: [{ port: 80, targetPort: 80 }] } },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'shop', namespace: 'shop' },
+      spec: { selector: labels, ports: [{ port: 80, targetPort: 80 }] },
+    },
   ];
 }
 
@@ -62,7 +79,11 @@ async function waitAvailable(cluster: SimCluster, deadline: number): Promise<voi
   const apps = kc.makeApiClient(AppsV1Api);
   for (;;) {
     const deployment = await apps.readNamespacedDeployment({ name: 'shop', namespace: 'shop' });
-    if (deployment.status?.conditions?.some((c) => c.type === 'Available' && c.status === 'True') && deployment.status.availableReplicas === 2) return;
+    if (
+      deployment.status?.conditions?.some((c) => c.type === 'Available' && c.status === 'True') &&
+      deployment.status.availableReplicas === 2
+    )
+      return;
     if (Date.now() > deadline) throw new Error(`${cluster.name}: Deployment not Available in time: ${JSON.stringify(deployment.status)}`);
     await new Promise((r) => setTimeout(r, 100));
   }

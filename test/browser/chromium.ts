@@ -24,14 +24,24 @@ export interface Browser {
  */
 export async function launchChromium(viewport = { width: 1280, height: 800 }): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`Chromium not found at ${CHROMIUM_PATH}: the browser tests need Debian's chromium package (apt-get install chromium), or CHROMIUM_PATH set to a Chromium binary`);
+    throw new Error(
+      `Chromium not found at ${CHROMIUM_PATH}: the browser tests need Debian's chromium package (apt-get install chromium), or CHROMIUM_PATH set to a Chromium binary`,
+    );
   }
   const profile = await mkdtemp(join(tmpdir(), 'gitfleet-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,
     headless: true,
     viewport,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   await mkdir(SCREENSHOT_DIR, { recursive: true });
   return {

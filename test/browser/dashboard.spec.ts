@@ -143,14 +143,19 @@ describe('dashboard in Chromium', () => {
     await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
     expect(await page.locator('#filter-labels').inputValue()).toBe('env=dev');
     await page.fill('#filter-labels', 'env=prod, region!=us');
-    await expect.poll(() => page.locator('tbody tr[data-cluster]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-cluster')))).toEqual(['eu-prod']);
+    await expect
+      .poll(() => page.locator('tbody tr[data-cluster]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-cluster'))))
+      .toEqual(['eu-prod']);
     await page.getByRole('button', { name: 'Clear filters' }).click();
     await expect.poll(() => page.locator('tbody tr').count()).toBe(3);
   });
 
   it('turns the canary cell red, live, when a commit brings an image that cannot be pulled; the rollout halts with its cause', async () => {
     await page.evaluate('window.sameDocument = true');
-    const bad = await fleet.repo.commit({ 'apps/web/deployment.yaml': web('example.test/web:v2-fail-pull') }, 'web v2 (image cannot be pulled)');
+    const bad = await fleet.repo.commit(
+      { 'apps/web/deployment.yaml': web('example.test/web:v2-fail-pull') },
+      'web v2 (image cannot be pulled)',
+    );
     const c = cell(page, 'eu-prod', 'web');
     await expect.poll(() => c.getAttribute('data-tone'), { timeout: 45_000, interval: 250 }).toBe('bad');
     expect(await c.innerText()).toContain(bad.slice(0, 7));
@@ -196,7 +201,16 @@ describe('dashboard in Chromium', () => {
     const stoppedAt = Date.now();
     await fleet.stopAgent('us-prod');
     // Heartbeat 1 s: unreachable after 3 silent intervals plus one last-seen flush, then one hint.
-    await expect.poll(() => page.locator('.unreachable.alert').innerText().catch(() => ''), { timeout: 15_000, interval: 250 }).toContain('us-prod');
+    await expect
+      .poll(
+        () =>
+          page
+            .locator('.unreachable.alert')
+            .innerText()
+            .catch(() => ''),
+        { timeout: 15_000, interval: 250 },
+      )
+      .toContain('us-prod');
     expect(Date.now() - stoppedAt).toBeLessThan(12_000);
     for (const bundle of ['web', 'settings']) expect(await cell(page, 'us-prod', bundle).getAttribute('data-tone')).toBe('unknown');
     expect(await page.locator('tr[data-cluster="us-prod"] td[data-tone="ok"]').count()).toBe(0);
@@ -204,7 +218,7 @@ describe('dashboard in Chromium', () => {
     await browser.screenshot(page, 'matrix-unreachable');
   }, 30_000);
 
-  it('lets a viewer see the rollout but not pause it, showing the hub\'s refusal', async () => {
+  it("lets a viewer see the rollout but not pause it, showing the hub's refusal", async () => {
     const viewer = await browser.page();
     try {
       await viewer.goto(`${fleet.hub.httpUrl}/#token=${encodeURIComponent(viewerToken)}`);

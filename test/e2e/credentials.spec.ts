@@ -17,7 +17,6 @@ import { eventually } from '../support/eventually';
 import { BareRepo } from '../support/git';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../support/postgres';
 
-
 interface ClusterView {
   state: string;
   connected: boolean;
@@ -35,7 +34,8 @@ describe('credentials taken away by the hub', () => {
 
   const adminToken = randomBytes(24).toString('hex');
   const headers = { authorization: `Bearer ${adminToken}` };
-  const view = async (): Promise<ClusterView> => (await (await fetch(`${hub.httpUrl}/api/v1/clusters/delta`, { headers })).json()) as ClusterView;
+  const view = async (): Promise<ClusterView> =>
+    (await (await fetch(`${hub.httpUrl}/api/v1/clusters/delta`, { headers })).json()) as ClusterView;
   const post = (path: string) => fetch(`${hub.httpUrl}/api/v1/clusters/delta/${path}`, { method: 'POST', headers });
   const storedCredential = async (): Promise<string | undefined> => {
     const kc = new k8s.KubeConfig();

@@ -11,7 +11,6 @@ import { ONE_WEB_BUNDLE } from '../support/bundles';
 import { eventually } from '../support/eventually';
 import { capturingLogger, readConfigMap, sleep, startFleet, type ClusterView, type Fleet } from '../support/fleet';
 
-
 interface TokenView {
   id: string;
   uses: number;
@@ -56,7 +55,9 @@ describe('fleet: expired, used-up and revoked credentials are refused', { timeou
     expect(await clusterNames()).not.toContain(name);
     expect(await readConfigMap(fleet.cluster(name), 'default', 'web-config')).toBeUndefined();
     // The agent never got a credential to store.
-    await expect(fleet.cluster(name).core.readNamespacedSecret({ name: 'gitfleet-agent', namespace: 'gitfleet-system' })).rejects.toMatchObject({
+    await expect(
+      fleet.cluster(name).core.readNamespacedSecret({ name: 'gitfleet-agent', namespace: 'gitfleet-system' }),
+    ).rejects.toMatchObject({
       code: 404,
     });
     await fleet.stopAgent(name);
@@ -126,7 +127,12 @@ describe('fleet: expired, used-up and revoked credentials are refused', { timeou
         call.on('data', (m: HubMessage) => received.push(m));
         call.on('error', (e: grpc.ServiceError) => resolve(e));
       });
-      call.write({ kind: { $case: 'hello', value: { clusterId: id, agentVersion: 'replay', capabilities: [], targetSetChecksum: '', lastAckedSeq: '' } } });
+      call.write({
+        kind: {
+          $case: 'hello',
+          value: { clusterId: id, agentVersion: 'replay', capabilities: [], targetSetChecksum: '', lastAckedSeq: '' },
+        },
+      });
       const error = await ended;
       expect(error.code).toBe(grpc.status.UNAUTHENTICATED);
       expect(error.details).toMatch(/^revoked/);

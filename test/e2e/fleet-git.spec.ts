@@ -19,8 +19,14 @@ const CLUSTERS = [
 
 const bundle = (prune: string) => webBundle(`  syncPolicy:\n    prune: ${prune}\n`);
 /** Line of `prune:` in bundle(): the line the hub must name for a bad value there. */
-const PRUNE_LINE = bundle('true').split('\n').findIndex((l) => l.includes('prune:')) + 1;
-const PATH_LINE = bundle('true').split('\n').findIndex((l) => l.includes('path:')) + 1;
+const PRUNE_LINE =
+  bundle('true')
+    .split('\n')
+    .findIndex((l) => l.includes('prune:')) + 1;
+const PATH_LINE =
+  bundle('true')
+    .split('\n')
+    .findIndex((l) => l.includes('path:')) + 1;
 
 const config = (greeting: string) => `apiVersion: v1
 kind: ConfigMap
@@ -69,7 +75,9 @@ describe('fleet: webhook pushes and broken commits', { timeout: 90_000 }, () => 
   };
   const greetings = async () =>
     Object.fromEntries(
-      await Promise.all(CLUSTERS.map(async ({ name }) => [name, (await readConfigMap(fleet.cluster(name), 'default', 'web-config'))?.data?.greeting])),
+      await Promise.all(
+        CLUSTERS.map(async ({ name }) => [name, (await readConfigMap(fleet.cluster(name), 'default', 'web-config'))?.data?.greeting]),
+      ),
     );
 
   beforeAll(async () => {
@@ -175,9 +183,7 @@ describe('fleet: webhook pushes and broken commits', { timeout: 90_000 }, () => 
       { timeoutMs: 20_000, intervalMs: 200 },
     );
     expect(repo2.commit).toBe(good);
-    expect(repo2.error!.errors).toEqual([
-      expect.objectContaining({ file: 'fleet/web.yaml', line: PATH_LINE, field: 'spec.source.path' }),
-    ]);
+    expect(repo2.error!.errors).toEqual([expect.objectContaining({ file: 'fleet/web.yaml', line: PATH_LINE, field: 'spec.source.path' })]);
     await sleep(1_500);
     for (const { name } of CLUSTERS) {
       const c = fleet.cluster(name);
@@ -204,7 +210,9 @@ describe('fleet: webhook pushes and broken commits', { timeout: 90_000 }, () => 
     );
     // The unchanged object was left alone.
     for (const { name } of CLUSTERS) {
-      expect((await readConfigMap(fleet.cluster(name), 'default', 'web-static'))?.metadata?.resourceVersion).toBe(before[name]!['web-static']);
+      expect((await readConfigMap(fleet.cluster(name), 'default', 'web-static'))?.metadata?.resourceVersion).toBe(
+        before[name]!['web-static'],
+      );
     }
   });
 });

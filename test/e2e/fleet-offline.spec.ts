@@ -15,7 +15,6 @@ const HEARTBEAT_MS = 500;
 /** docs/api.md: unreachable after three heartbeat intervals plus one last-seen flush (at most 5 s). */
 const WINDOW_MS = 3 * HEARTBEAT_MS + 5_000;
 
-
 interface BundlesList {
   items: { name: string; clusters: { cluster: string; phase: string; health: string }[]; summary: Record<string, number> }[];
 }
@@ -108,7 +107,10 @@ describe('fleet: a cluster that goes offline', { timeout: 90_000 }, () => {
     const until = Date.now() + 2_000;
     while (Date.now() < until) {
       const v = await view('muted');
-      expect({ c: v.connectivity, b: v.bundles.map((b) => [b.phase, b.health]) }).toEqual({ c: 'unreachable', b: [['unknown', 'unknown']] });
+      expect({ c: v.connectivity, b: v.bundles.map((b) => [b.phase, b.health]) }).toEqual({
+        c: 'unreachable',
+        b: [['unknown', 'unknown']],
+      });
       expect(await summaryOf()).toMatchObject({ total: 3, synced: 2, unknown: 1 });
       await new Promise((r) => setTimeout(r, 200));
     }

@@ -8,15 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually';
-import {
-  readConfigMap,
-  readDeployment,
-  sleep,
-  startFleet,
-  type ClusterView,
-  type Fleet,
-  type RolloutView,
-} from '../support/fleet';
+import { readConfigMap, readDeployment, sleep, startFleet, type ClusterView, type Fleet, type RolloutView } from '../support/fleet';
 
 const CLUSTERS = [
   { name: 'r1', labels: { stage: 'canary' } },

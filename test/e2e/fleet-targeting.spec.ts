@@ -211,7 +211,9 @@ describe('fleet: targeting and overrides across six clusters', { timeout: 90_000
     for (const { name } of CLUSTERS) {
       const cluster = fleet.cluster(name);
       const expected = EXPECTED[name]!;
-      const wantNames = Object.values(expected).flatMap((cms) => Object.keys(cms)).sort();
+      const wantNames = Object.values(expected)
+        .flatMap((cms) => Object.keys(cms))
+        .sort();
       expect({ name, configMaps: await managedConfigMaps(cluster, 'default') }).toEqual({ name, configMaps: wantNames });
       for (const [bundle, cms] of Object.entries(expected)) {
         for (const [cmName, data] of Object.entries(cms)) {
@@ -259,10 +261,25 @@ describe('fleet: targeting and overrides across six clusters', { timeout: 90_000
       },
       { timeoutMs: 45_000, intervalMs: 500 },
     );
-    expect((await readConfigMap(fleet.cluster('stage-eu'), 'default', 'regional'))?.data).toEqual({ region: 'eu', cluster: 'stage-eu', track: 'beta' });
-    expect((await readConfigMap(fleet.cluster('stage-us'), 'default', 'regional'))?.data).toEqual({ region: 'us', cluster: 'stage-us', track: 'beta' });
-    expect((await readConfigMap(fleet.cluster('prod-eu'), 'default', 'regional'))?.data).toEqual({ region: 'eu', cluster: 'prod-eu', track: 'west' });
-    expect((await readConfigMap(fleet.cluster('prod-eu'), 'default', 'frontend-settings'))?.data).toEqual({ size: 'large', patched: 'bundle' });
+    expect((await readConfigMap(fleet.cluster('stage-eu'), 'default', 'regional'))?.data).toEqual({
+      region: 'eu',
+      cluster: 'stage-eu',
+      track: 'beta',
+    });
+    expect((await readConfigMap(fleet.cluster('stage-us'), 'default', 'regional'))?.data).toEqual({
+      region: 'us',
+      cluster: 'stage-us',
+      track: 'beta',
+    });
+    expect((await readConfigMap(fleet.cluster('prod-eu'), 'default', 'regional'))?.data).toEqual({
+      region: 'eu',
+      cluster: 'prod-eu',
+      track: 'west',
+    });
+    expect((await readConfigMap(fleet.cluster('prod-eu'), 'default', 'frontend-settings'))?.data).toEqual({
+      size: 'large',
+      patched: 'bundle',
+    });
     // Orphaned on dev-eu: still there with its content.
     expect((await readConfigMap(fleet.cluster('dev-eu'), 'default', 'batch-config'))?.data).toEqual({ env: 'dev' });
     expect(await managedConfigMaps(fleet.cluster('stage-us'), 'default')).toEqual(['regional']);

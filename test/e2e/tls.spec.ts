@@ -42,18 +42,27 @@ describe('agent ↔ hub over TLS', () => {
   const register = (client: ReturnType<typeof createFleetClient>) =>
     new Promise<RegisterResponse>((resolve, reject) =>
       client.register(
-        { bootstrapToken: fleet.bootstrapToken, clusterUid: randomBytes(8).toString('hex'), name: `probe-${randomBytes(3).toString('hex')}`, labels: {}, agentVersion: 'test' },
+        {
+          bootstrapToken: fleet.bootstrapToken,
+          clusterUid: randomBytes(8).toString('hex'),
+          name: `probe-${randomBytes(3).toString('hex')}`,
+          labels: {},
+          agentVersion: 'test',
+        },
         (error, response) => (error ? reject(error) : resolve(response)),
       ),
     );
 
   it('an agent trusting the hub CA registers, connects and syncs', async () => {
     await fleet.startAgent('secure', { hubTls: { caPem: identity.cert } });
-    await eventually(async () => {
-      const view = (await fleet.api.get<ClusterView>('/api/v1/clusters/secure')).body;
-      expect(view.connected).toBe(true);
-      expect(view.bundles.map((b) => b.phase)).toEqual(['synced']);
-    }, { timeoutMs: 30_000 });
+    await eventually(
+      async () => {
+        const view = (await fleet.api.get<ClusterView>('/api/v1/clusters/secure')).body;
+        expect(view.connected).toBe(true);
+        expect(view.bundles.map((b) => b.phase)).toEqual(['synced']);
+      },
+      { timeoutMs: 30_000 },
+    );
   });
 
   it('a client that does not trust the certificate, or speaks plaintext, gets nothing', async () => {
@@ -70,7 +79,15 @@ describe('agent ↔ hub over TLS', () => {
   });
 
   it('a hub with an unreadable or non-PEM certificate or key does not start, and says which', async () => {
-    const base = { databaseUrl: fleet.db.url, dataDir: join(certDir, 'hub-bad'), fleetRepoUrl: fleet.repo.url, bootstrapToken: fleet.bootstrapToken, httpPort: 0, grpcPort: 0, logLevel: 'silent' };
+    const base = {
+      databaseUrl: fleet.db.url,
+      dataDir: join(certDir, 'hub-bad'),
+      fleetRepoUrl: fleet.repo.url,
+      bootstrapToken: fleet.bootstrapToken,
+      httpPort: 0,
+      grpcPort: 0,
+      logLevel: 'silent',
+    };
     await expect(startHub({ ...base, grpcTlsCertFile: join(certDir, 'missing.crt'), grpcTlsKeyFile: keyFile() })).rejects.toThrow(
       `GRPC_TLS_CERT_FILE: cannot read ${join(certDir, 'missing.crt')}: ENOENT`,
     );

@@ -230,9 +230,7 @@ describe('walking skeleton: fleet repo → hub → agents → clusters → statu
     for (const name of ['alpha', 'beta']) {
       expect((await configMapData(clusters[name]!, 'web', 'web-config')).data).toEqual({ greeting: 'bonjour' });
     }
-    const actions = Object.fromEntries(
-      views.beta!.bundles[0]!.resources!.map((r) => [`${r.kind}/${r.name}`, r.action]),
-    );
+    const actions = Object.fromEntries(views.beta!.bundles[0]!.resources!.map((r) => [`${r.kind}/${r.name}`, r.action]));
     expect(actions).toEqual({ 'ConfigMap/web-config': 'configured', 'ConfigMap/web-flags': 'unchanged', 'Namespace/web': 'unchanged' });
 
     const bundles = await getJson<{ items: { name: string; commit: string; summary: { total: number; synced: number } }[] }>(
@@ -255,7 +253,12 @@ describe('walking skeleton: fleet repo → hub → agents → clusters → statu
         call.on('data', (m: HubMessage) => received.push(m));
         call.on('error', (e: grpc.ServiceError) => resolve(e));
       });
-      call.write({ kind: { $case: 'hello', value: { clusterId: alpha.id, agentVersion: 'forged', capabilities: [], targetSetChecksum: '', lastAckedSeq: '' } } });
+      call.write({
+        kind: {
+          $case: 'hello',
+          value: { clusterId: alpha.id, agentVersion: 'forged', capabilities: [], targetSetChecksum: '', lastAckedSeq: '' },
+        },
+      });
       const error = await ended;
       expect(error.code).toBe(grpc.status.UNAUTHENTICATED);
       expect(received).toEqual([]);
@@ -292,7 +295,10 @@ describe('walking skeleton: fleet repo → hub → agents → clusters → statu
     );
 
     // A new commit reaches the honest clusters; by then mallory has had every chance.
-    const third = await repo.commit({ 'apps/web/extra.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-extra\ndata:\n  n: "3"\n' }, 'third');
+    const third = await repo.commit(
+      { 'apps/web/extra.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-extra\ndata:\n  n: "3"\n' },
+      'third',
+    );
     await expectSyncedAt(third);
     expect(await configMapExists(mallory, 'web', 'web-config')).toBe(false);
     expect(await configMapExists(mallory, 'default', 'prod-alerts')).toBe(false);

@@ -253,7 +253,16 @@ export interface ClusterBundleView {
   lastKnownPhase?: string;
   lastKnownHealth?: string;
   message?: string;
-  resources?: { apiVersion: string; kind: string; namespace: string; name: string; action: string; error: string; health: string; healthMessage: string }[];
+  resources?: {
+    apiVersion: string;
+    kind: string;
+    namespace: string;
+    name: string;
+    action: string;
+    error: string;
+    health: string;
+    healthMessage: string;
+  }[];
 }
 
 export interface ClusterView {

@@ -29,11 +29,13 @@ export const KUBE_ASSETS_ENV = 'GITFLEET_KUBE_ASSETS';
 /** Why real-server tests are skipped here, or undefined when they can run. */
 export function realClusterSkipReason(): string | undefined {
   const assets = process.env[KUBE_ASSETS_ENV];
-  if (!assets) return `${KUBE_ASSETS_ENV} is not set: real kube-apiserver tests skipped (bash .ci/run sets it up from ../shared/kube-assets)`;
+  if (!assets)
+    return `${KUBE_ASSETS_ENV} is not set: real kube-apiserver tests skipped (bash .ci/run sets it up from ../shared/kube-assets)`;
   for (const binary of ['kube-apiserver', 'kube-controller-manager']) {
     if (!existsSync(join(assets, binary))) return `${KUBE_ASSETS_ENV}=${assets} has no ${binary}: real kube-apiserver tests skipped`;
   }
-  if (etcdBinary(assets) === undefined) return `no etcd in ${assets} nor on PATH (Debian: apt-get install etcd-server): real kube-apiserver tests skipped`;
+  if (etcdBinary(assets) === undefined)
+    return `no etcd in ${assets} nor on PATH (Debian: apt-get install etcd-server): real kube-apiserver tests skipped`;
   return undefined;
 }
 
@@ -83,10 +85,17 @@ export class RealCluster {
    * A ServiceAccount bound to cluster-admin with a token of its own: its kubeconfig, and the
    * user name its requests carry in the audit log.
    */
-  async identity(name: string, options: { clusterAdmin?: boolean; namespace?: string } = {}): Promise<{ user: string; kubeconfig: string; token: string }> {
+  async identity(
+    name: string,
+    options: { clusterAdmin?: boolean; namespace?: string } = {},
+  ): Promise<{ user: string; kubeconfig: string; token: string }> {
     const namespace = options.namespace ?? 'gitfleet-test-identities';
     await this.apply('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
-    await this.apply(`/api/v1/namespaces/${namespace}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } });
+    await this.apply(`/api/v1/namespaces/${namespace}/serviceaccounts`, {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name, namespace },
+    });
     if (options.clusterAdmin ?? true) {
       await this.apply('/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
         apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -97,7 +106,11 @@ export class RealCluster {
       });
     }
     const token = await this.serviceAccountToken(namespace, name);
-    return { user: `system:serviceaccount:${namespace}:${name}`, kubeconfig: kubeconfigFor(this.info.server, this.info.caPem, name, token), token };
+    return {
+      user: `system:serviceaccount:${namespace}:${name}`,
+      kubeconfig: kubeconfigFor(this.info.server, this.info.caPem, name, token),
+      token,
+    };
   }
 
   /** A token for a ServiceAccount (TokenRequest, one hour). */
@@ -112,7 +125,9 @@ export class RealCluster {
 
   /** Audit events of write requests (dry-runs excluded) by `user` since `since`. */
   async writes(user: string, since: Date): Promise<AuditEvent[]> {
-    return (await this.auditEvents(since)).filter((e) => e.user.username === user && WRITE_VERBS.has(e.verb) && !/[?&]dryRun=/.test(e.requestURI));
+    return (await this.auditEvents(since)).filter(
+      (e) => e.user.username === user && WRITE_VERBS.has(e.verb) && !/[?&]dryRun=/.test(e.requestURI),
+    );
   }
 
   /** Every audit event (write verbs only are recorded) since `since`. */
@@ -150,7 +165,13 @@ export class ApiStatusError extends Error {
   }
 }
 
-function apiRequest(info: Pick<RealClusterInfo, 'server' | 'caPem' | 'adminToken'>, method: string, path: string, body: unknown, contentType: string): Promise<unknown> {
+function apiRequest(
+  info: Pick<RealClusterInfo, 'server' | 'caPem' | 'adminToken'>,
+  method: string,
+  path: string,
+  body: unknown,
+  contentType: string,
+): Promise<unknown> {
   const url = new URL(path, info.server);
   const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
   return new Promise((resolve, reject) => {
@@ -171,7 +192,8 @@ function apiRequest(info: Pick<RealClusterInfo, 'server' | 'caPem' | 'adminToken
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          if ((res.statusCode ?? 0) >= 400) reject(new ApiStatusError(res.statusCode ?? 0, `${method} ${path}: ${res.statusCode} ${text.slice(0, 500)}`));
+          if ((res.statusCode ?? 0) >= 400)
+            reject(new ApiStatusError(res.statusCode ?? 0, `${method} ${path}: ${res.statusCode} ${text.slice(0, 500)}`));
           else resolve(String(res.headers['content-type']).startsWith('application/json') ? JSON.parse(text) : text);
         });
       },
@@ -235,7 +257,10 @@ export async function startRealCluster(options: { dir?: string } = {}): Promise<
   const [apiPort, etcdPort, etcdPeerPort] = [await freePort(), await freePort(), await freePort()];
   const adminToken = randomBytes(16).toString('hex');
   const controllerToken = randomBytes(16).toString('hex');
-  await writeFile(join(dir, 'tokens.csv'), `${adminToken},admin,admin,system:masters\n${controllerToken},system:kube-controller-manager,kcm,system:masters\n`);
+  await writeFile(
+    join(dir, 'tokens.csv'),
+    `${adminToken},admin,admin,system:masters\n${controllerToken},system:kube-controller-manager,kcm,system:masters\n`,
+  );
   await writeFile(join(dir, 'audit-policy.yaml'), AUDIT_POLICY);
   await run('openssl', ['genrsa', '-out', join(dir, 'sa.key'), '2048']);
   await run('openssl', ['rsa', '-in', join(dir, 'sa.key'), '-pubout', '-out', join(dir, 'sa.pub')]);
@@ -254,12 +279,18 @@ export async function startRealCluster(options: { dir?: string } = {}): Promise<
     launch(
       etcdBinary(assets)!,
       [
-        '--data-dir', join(dir, 'etcd'),
-        '--listen-client-urls', `http://127.0.0.1:${etcdPort}`,
-        '--advertise-client-urls', `http://127.0.0.1:${etcdPort}`,
-        '--listen-peer-urls', `http://127.0.0.1:${etcdPeerPort}`,
-        '--initial-advertise-peer-urls', `http://127.0.0.1:${etcdPeerPort}`,
-        '--initial-cluster', `default=http://127.0.0.1:${etcdPeerPort}`,
+        '--data-dir',
+        join(dir, 'etcd'),
+        '--listen-client-urls',
+        `http://127.0.0.1:${etcdPort}`,
+        '--advertise-client-urls',
+        `http://127.0.0.1:${etcdPort}`,
+        '--listen-peer-urls',
+        `http://127.0.0.1:${etcdPeerPort}`,
+        '--initial-advertise-peer-urls',
+        `http://127.0.0.1:${etcdPeerPort}`,
+        '--initial-cluster',
+        `default=http://127.0.0.1:${etcdPeerPort}`,
         '--unsafe-no-fsync',
       ],
       'etcd.log',
@@ -287,9 +318,15 @@ export async function startRealCluster(options: { dir?: string } = {}): Promise<
     );
     const server = `https://127.0.0.1:${apiPort}`;
     const caPem = await waitFor(() => readFile(join(dir, 'certs', 'apiserver.crt'), 'utf8'), 60_000, 'the API server certificate');
-    await waitFor(() => apiRequest({ server, caPem, adminToken }, 'GET', '/readyz', undefined, 'application/json').catch(() => {
-      throw new Error('not ready yet');
-    }), 90_000, `kube-apiserver on ${server} (see ${join(dir, 'apiserver.log')})`, started);
+    await waitFor(
+      () =>
+        apiRequest({ server, caPem, adminToken }, 'GET', '/readyz', undefined, 'application/json').catch(() => {
+          throw new Error('not ready yet');
+        }),
+      90_000,
+      `kube-apiserver on ${server} (see ${join(dir, 'apiserver.log')})`,
+      started,
+    );
     const kubeconfig = kubeconfigFor(server, caPem, 'admin', adminToken);
     const kubeconfigPath = join(dir, 'kubeconfig');
     await writeFile(kubeconfigPath, kubeconfig);
@@ -308,11 +345,25 @@ export async function startRealCluster(options: { dir?: string } = {}): Promise<
       ],
       'kcm.log',
     );
-    const info: RealClusterInfo = { server, caPem, adminToken, kubeconfig, kubeconfigPath, auditLogPath: join(dir, 'audit.log'), dir, pids };
+    const info: RealClusterInfo = {
+      server,
+      caPem,
+      adminToken,
+      kubeconfig,
+      kubeconfigPath,
+      auditLogPath: join(dir, 'audit.log'),
+      dir,
+      pids,
+    };
     await writeFile(join(dir, 'cluster.json'), JSON.stringify(info));
     const cluster = new RealCluster(info);
     // The default ServiceAccount appears once the controller manager runs: a sign it is up.
-    await waitFor(() => cluster.request('GET', '/api/v1/namespaces/default/serviceaccounts/default'), 60_000, 'the controller manager (default ServiceAccount)', started);
+    await waitFor(
+      () => cluster.request('GET', '/api/v1/namespaces/default/serviceaccounts/default'),
+      60_000,
+      'the controller manager (default ServiceAccount)',
+      started,
+    );
     return cluster;
   } catch (error) {
     await stopProcesses(pids);
@@ -382,7 +433,8 @@ export async function sharedRealCluster(): Promise<RealCluster> {
   }
   const info = await waitFor(
     async () => {
-      if (existsSync(join(dir, 'failed'))) throw new FatalWait(`the shared control plane did not start: ${await readFile(join(dir, 'failed'), 'utf8')}`);
+      if (existsSync(join(dir, 'failed')))
+        throw new FatalWait(`the shared control plane did not start: ${await readFile(join(dir, 'failed'), 'utf8')}`);
       if (!existsSync(join(dir, 'cluster', 'ready'))) throw new Error('not ready yet');
       return JSON.parse(await readFile(infoFile, 'utf8')) as RealClusterInfo;
     },

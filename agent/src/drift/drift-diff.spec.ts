@@ -18,20 +18,40 @@ describe('unifiedDiff', () => {
 describe('normaliseForCompare', () => {
   it('drops status and server-owned metadata, and ignores key order', () => {
     const live = {
-      apiVersion: 'v1', kind: 'ConfigMap',
-      metadata: { name: 'a', uid: 'u', resourceVersion: '9', generation: 2, creationTimestamp: 't', managedFields: [{}], labels: { x: '1' } },
-      data: { b: '2', a: '1' }, status: { phase: 'x' },
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: 'a',
+        uid: 'u',
+        resourceVersion: '9',
+        generation: 2,
+        creationTimestamp: 't',
+        managedFields: [{}],
+        labels: { x: '1' },
+      },
+      data: { b: '2', a: '1' },
+      status: { phase: 'x' },
     };
     const desired = { kind: 'ConfigMap', apiVersion: 'v1', data: { a: '1', b: '2' }, metadata: { labels: { x: '1' }, name: 'a' } };
     expect(sameObject(live, desired)).toBe(true);
-    expect(normaliseForCompare(live)).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', labels: { x: '1' } }, data: { a: '1', b: '2' } });
+    expect(normaliseForCompare(live)).toEqual({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'a', labels: { x: '1' } },
+      data: { a: '1', b: '2' },
+    });
     expect(sameObject(live, { ...desired, data: { a: '1', b: '3' } })).toBe(false);
   });
 });
 
 describe('driftDiff', () => {
   it('masks Secret values on both sides and still shows which key changed', () => {
-    const live = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'web' }, data: { password: 'aHVudGVyMg==', user: 'YWRtaW4=' } };
+    const live = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's', namespace: 'web' },
+      data: { password: 'aHVudGVyMg==', user: 'YWRtaW4=' },
+    };
     const desired = { ...live, data: { password: 'c2VjcmV0', user: 'YWRtaW4=' } };
     const diff = driftDiff(live, desired);
     expect(diff).not.toContain('aHVudGVyMg==');

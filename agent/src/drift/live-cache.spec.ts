@@ -147,20 +147,26 @@ describe('LiveCache against the simulator', () => {
     const c = (await client.apply(configMap('c', { v: '1' }))).object;
     await client.deleteInBackground(ref('b'));
     probe.open();
-    await eventually(() => {
-      expect(cache.get(ref('b'))).toBeUndefined();
-      expect(dataOf(cache.get(ref('a')))).toEqual({ v: '2' });
-      expect(cache.get(ref('c'))?.metadata?.resourceVersion).toBe(c.metadata?.resourceVersion);
-    }, { intervalMs: 20 });
+    await eventually(
+      () => {
+        expect(cache.get(ref('b'))).toBeUndefined();
+        expect(dataOf(cache.get(ref('a')))).toEqual({ v: '2' });
+        expect(cache.get(ref('c'))?.metadata?.resourceVersion).toBe(c.metadata?.resourceVersion);
+      },
+      { intervalMs: 20 },
+    );
 
     // Watch 2 ends normally too; watch 3 gets a modify and a delete.
     await eventually(() => expect(probe.watches[2]?.open).toBe(true), { intervalMs: 20 });
     await client.apply(configMap('c', { v: '2' }));
     await client.deleteInBackground(ref('a'));
-    await eventually(() => {
-      expect(cache.get(ref('a'))).toBeUndefined();
-      expect(dataOf(cache.get(ref('c')))).toEqual({ v: '2' });
-    }, { intervalMs: 20 });
+    await eventually(
+      () => {
+        expect(cache.get(ref('a'))).toBeUndefined();
+        expect(dataOf(cache.get(ref('c')))).toEqual({ v: '2' });
+      },
+      { intervalMs: 20 },
+    );
 
     expect(summary(changes)).toEqual(['ADDED a', 'ADDED b', 'MODIFIED a', 'ADDED c', 'DELETED b', 'MODIFIED c', 'DELETED a']);
     expect(cache.size).toBe(1);
@@ -204,7 +210,8 @@ describe('LiveCache against the simulator', () => {
     const live = await observer.listAll('v1', 'ConfigMap', SELECTOR);
     expect(live.items.map((o) => o.metadata?.name).sort()).toEqual(['b', 'd']);
     expect(cache.size).toBe(live.items.length);
-    for (const object of live.items) expect(cache.get(ref(object.metadata!.name!))?.metadata?.resourceVersion).toBe(object.metadata?.resourceVersion);
+    for (const object of live.items)
+      expect(cache.get(ref(object.metadata!.name!))?.metadata?.resourceVersion).toBe(object.metadata?.resourceVersion);
     expect(cache.get(ref('a'))).toBeUndefined();
     expect(cache.get(ref('c'))).toBeUndefined();
     expect(dataOf(cache.get(ref('b')))).toEqual({ v: '2' });
@@ -234,11 +241,14 @@ describe('LiveCache against the simulator', () => {
       const other = ObjectClient.fromKubeConfig(loadKubeConfig(kubeconfig));
       cleanups.push(() => other.close());
       const revisionNow = async () => Number((await other.listAll('v1', 'Namespace', '')).resourceVersion);
-      await eventually(async () => {
-        const before = await revisionNow();
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        expect(await revisionNow()).toBe(before);
-      }, { intervalMs: 10 });
+      await eventually(
+        async () => {
+          const before = await revisionNow();
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          expect(await revisionNow()).toBe(before);
+        },
+        { intervalMs: 10 },
+      );
       await setup.client.apply(configMap('a', { v: '1' }));
       await setup.cache.ensure('v1', 'ConfigMap');
       await eventually(() => expect(setup.probe.watches[0]?.open).toBe(true), { intervalMs: 10 });
@@ -250,7 +260,13 @@ describe('LiveCache against the simulator', () => {
     it('advance the resume point, so a watch resumes without a relist after changes outside the selector', async () => {
       const { client, probe, cache, revision } = await outrunHistory(false);
       // Watch 1 carries no event for this cache, only bookmarks.
-      await eventually(() => expect(probe.watches[0]!.events.some((e) => e.type === 'BOOKMARK' && Number(e.object.metadata?.resourceVersion) >= revision)).toBe(true), { intervalMs: 20 });
+      await eventually(
+        () =>
+          expect(
+            probe.watches[0]!.events.some((e) => e.type === 'BOOKMARK' && Number(e.object.metadata?.resourceVersion) >= revision),
+          ).toBe(true),
+        { intervalMs: 20 },
+      );
       expect(probe.watches[0]!.events.filter((e) => e.type !== 'BOOKMARK')).toEqual([]);
 
       await eventually(() => expect(probe.watches[1]?.open).toBe(true), { intervalMs: 20 });
@@ -293,7 +309,8 @@ describe('LiveCache against the simulator', () => {
     await client.apply(configMap('last', { v: '1' }));
     await eventually(() => expect(cache.get(ref('last'))).toBeDefined(), { intervalMs: 20 });
 
-    for (const name of ['plain', 'plain-2', 'theirs', 'theirs-2', 'leaving', 'kube-root-ca.crt']) expect(cache.get(ref(name))).toBeUndefined();
+    for (const name of ['plain', 'plain-2', 'theirs', 'theirs-2', 'leaving', 'kube-root-ca.crt'])
+      expect(cache.get(ref(name))).toBeUndefined();
     expect(cache.size).toBe(2);
     expect(summary(changes)).toEqual(['ADDED mine', 'ADDED leaving', 'DELETED leaving', 'ADDED last']);
   });

@@ -47,7 +47,9 @@ export function sameObject(a: JsonObject, b: JsonObject): boolean {
  * objects; a diff, when one must be shown, is made from objects fetched again.
  */
 export function fingerprintOf(object: JsonObject): string {
-  return createHash('sha256').update(JSON.stringify(normaliseForCompare(object))).digest('base64');
+  return createHash('sha256')
+    .update(JSON.stringify(normaliseForCompare(object)))
+    .digest('base64');
 }
 
 function sortKeys(value: unknown): unknown {

@@ -22,7 +22,10 @@ export async function dryRunObject(client: ObjectClient, desired: DesiredObject)
   } catch (error) {
     return {
       ok: false,
-      outcome: { entry: { ref: desired.ref, action: 'failed', error: describeFailure(desired.ref, 'dry-run', error) }, transient: isTransient(error) },
+      outcome: {
+        entry: { ref: desired.ref, action: 'failed', error: describeFailure(desired.ref, 'dry-run', error) },
+        transient: isTransient(error),
+      },
     };
   }
 }
@@ -42,11 +45,19 @@ export async function applyIfChanged(
   dryRunFingerprint: string,
   liveFingerprint: string | undefined,
 ): Promise<ObjectOutcome> {
-  if (liveFingerprint !== undefined && liveFingerprint === dryRunFingerprint) return { entry: { ref: desired.ref, action: 'unchanged' }, transient: false };
+  if (liveFingerprint !== undefined && liveFingerprint === dryRunFingerprint)
+    return { entry: { ref: desired.ref, action: 'unchanged' }, transient: false };
   try {
     const applied = await client.apply(desired.object);
-    return { entry: { ref: desired.ref, action: applied.httpStatus === 201 ? 'created' : 'configured' }, transient: false, written: applied.object };
+    return {
+      entry: { ref: desired.ref, action: applied.httpStatus === 201 ? 'created' : 'configured' },
+      transient: false,
+      written: applied.object,
+    };
   } catch (error) {
-    return { entry: { ref: desired.ref, action: 'failed', error: describeFailure(desired.ref, 'apply', error) }, transient: isTransient(error) };
+    return {
+      entry: { ref: desired.ref, action: 'failed', error: describeFailure(desired.ref, 'apply', error) },
+      transient: isTransient(error),
+    };
   }
 }

@@ -19,7 +19,10 @@ function result(changes: ChangeSetEntry[]): TargetSyncResult {
 describe('BundleStatus health', () => {
   it('keeps the worst status as resources change, the same as a walk over every resource', () => {
     const status = new BundleStatus(Target.fromPartial({ bundle: 'web' }), '1');
-    status.took(result([entry('a', H.HEALTH_STATUS_HEALTHY), entry('b', H.HEALTH_STATUS_PROGRESSING), entry('c'), entry('d', undefined, 'failed')]), []);
+    status.took(
+      result([entry('a', H.HEALTH_STATUS_HEALTHY), entry('b', H.HEALTH_STATUS_PROGRESSING), entry('c'), entry('d', undefined, 'failed')]),
+      [],
+    );
     expect(status.healthStatus()).toBe(H.HEALTH_STATUS_PROGRESSING);
     expect(status.isHealthy()).toBe(false);
 

@@ -21,9 +21,12 @@ export class ClusterTargetSetStore implements TargetSetStore {
   ) {}
 
   async load(): Promise<TargetSet | undefined> {
-    const secret = (await this.client.readIfExists({ apiVersion: 'v1', kind: 'Secret', namespace: this.namespace, name: TARGET_SET_SECRET })) as
-      | { data?: Record<string, string> }
-      | undefined;
+    const secret = (await this.client.readIfExists({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      namespace: this.namespace,
+      name: TARGET_SET_SECRET,
+    })) as { data?: Record<string, string> } | undefined;
     const encoded = secret?.data?.[DATA_KEY];
     if (!encoded) return undefined;
     const targetSet = TargetSet.decode(gunzipSync(Buffer.from(encoded, 'base64')));

@@ -35,9 +35,18 @@ export async function resolveDesired(
   const objects: DesiredObject[] = [];
   const failures: ChangeSetEntry[] = [];
   for (const { object } of manifests) {
-    const draft: ObjectRef = { apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace ?? '', name: object.metadata.name };
+    const draft: ObjectRef = {
+      apiVersion: object.apiVersion,
+      kind: object.kind,
+      namespace: object.metadata.namespace ?? '',
+      name: object.metadata.name,
+    };
     if (!validSyncWave(object)) {
-      failures.push({ ref: draft, action: 'failed', error: `${formatRef(draft)} is invalid: annotation ${SYNC_WAVE_ANNOTATION} must be an integer` });
+      failures.push({
+        ref: draft,
+        action: 'failed',
+        error: `${formatRef(draft)} is invalid: annotation ${SYNC_WAVE_ANNOTATION} must be an integer`,
+      });
       continue;
     }
     let namespaced: boolean;

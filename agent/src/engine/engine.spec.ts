@@ -215,7 +215,9 @@ spec:
       retryBackoff: { baseMs: 100, factor: 1, capMs: 100, resetAfterMs: Infinity },
     });
     try {
-      const commit = await repo.commit({ 'apps/late/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: later\n' });
+      const commit = await repo.commit({
+        'apps/late/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: later\n',
+      });
       await quick.takeTargetSet({ revision: '1', checksum: 'x', targets: [target(commit, 'late', 'apps/late', 'default')] });
       await until(() => finals('late').length >= 2);
       expect(finals('late').every((r) => r.phase === 'failed')).toBe(true);

@@ -78,10 +78,15 @@ export class Engine {
       healthWait: options.healthWait ?? defaultHealthWaitOptions(),
       heldBundles: () => new Set(this.held?.targets.map((t) => t.bundle) ?? []),
     };
-    this.drift = new DriftMonitor(options.client, this.live, {
-      lookup: (key) => this.driftSubject(key),
-      onDrift: (subject, diff) => this.onDrift(subject, diff),
-    }, options.logger.child({ module: 'drift' }));
+    this.drift = new DriftMonitor(
+      options.client,
+      this.live,
+      {
+        lookup: (key) => this.driftSubject(key),
+        onDrift: (subject, diff) => this.onDrift(subject, diff),
+      },
+      options.logger.child({ module: 'drift' }),
+    );
   }
 
   /** Starts watching and picks up the stored TargetSet, if the store has one. */
@@ -170,13 +175,17 @@ export class Engine {
     for (const target of targetSet.targets) {
       let worker = this.workers.get(target.bundle);
       if (!worker) {
-        worker = new TargetWorker(this.deps, {
-          logger: this.options.logger,
-          onResult: (result) => this.options.onResult(result),
-          onOutcome: (outcome, t) => this.onOutcome(outcome, t, targetSet.revision),
-          blockedBy: (t) => this.blockedBy(t),
-          ...(this.options.retryBackoff ? { retryBackoff: this.options.retryBackoff } : {}),
-        }, target.bundle);
+        worker = new TargetWorker(
+          this.deps,
+          {
+            logger: this.options.logger,
+            onResult: (result) => this.options.onResult(result),
+            onOutcome: (outcome, t) => this.onOutcome(outcome, t, targetSet.revision),
+            blockedBy: (t) => this.blockedBy(t),
+            ...(this.options.retryBackoff ? { retryBackoff: this.options.retryBackoff } : {}),
+          },
+          target.bundle,
+        );
         this.workers.set(target.bundle, worker);
       }
       const known = this.status.get(target.bundle);

@@ -85,7 +85,12 @@ describe('ObjectClient requests', () => {
 
   it('a refused object is an ApiException with the API Status; the manifest (a Secret value) is never in the error', async () => {
     const client = clientThroughRelay();
-    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'Bad_Name', namespace: 'default' }, stringData: { password: 'hunter2-do-not-print' } };
+    const secret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'Bad_Name', namespace: 'default' },
+      stringData: { password: 'hunter2-do-not-print' },
+    };
     const error = await client.apply(secret).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiException);
     expect((error as ApiException<string>).code).toBe(422);
@@ -129,7 +134,9 @@ describe('ObjectClient requests', () => {
       await writeIdentity('first');
       // The simulator authenticates the token; the certificate files stand for a client
       // identity that a real cluster (or cert-manager) rotates on disk.
-      const config = parseYaml(cluster.kubeconfig.replace(/server: (https?):\/\/127\.0\.0\.1:\d+/, `server: $1://127.0.0.1:${relay.port}`)) as {
+      const config = parseYaml(
+        cluster.kubeconfig.replace(/server: (https?):\/\/127\.0\.0\.1:\d+/, `server: $1://127.0.0.1:${relay.port}`),
+      ) as {
         users: { user: Record<string, string> }[];
       };
       Object.assign(config.users[0]!.user, { 'client-certificate': join(dir, 'client.crt'), 'client-key': join(dir, 'client.key') });

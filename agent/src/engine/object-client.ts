@@ -117,7 +117,10 @@ export class ObjectClient extends KubernetesObjectApi {
   async apply(object: ManifestObject, options: { dryRun?: boolean } = {}): Promise<AppliedObject> {
     const query: Record<string, string> = { fieldManager: FIELD_MANAGER, force: 'true' };
     if (options.dryRun) query['dryRun'] = 'All';
-    const answer = await this.send('PATCH', await this.objectPath(object), query, { contentType: PatchStrategy.ServerSideApply, text: JSON.stringify(object) });
+    const answer = await this.send('PATCH', await this.objectPath(object), query, {
+      contentType: PatchStrategy.ServerSideApply,
+      text: JSON.stringify(object),
+    });
     return { object: answer.object, httpStatus: answer.status };
   }
 
@@ -214,24 +217,38 @@ export class ObjectClient extends KubernetesObjectApi {
     const search = new URLSearchParams(query).toString();
     const options: RequestOptions & { rejectUnauthorized?: boolean } = {
       method,
-      headers: { Accept: 'application/json', ...(body ? { 'Content-Type': body.contentType, 'Content-Length': Buffer.byteLength(body.text) } : {}) },
+      headers: {
+        Accept: 'application/json',
+        ...(body ? { 'Content-Type': body.contentType, 'Content-Length': Buffer.byteLength(body.text) } : {}),
+      },
     };
     await this.kubeConfig.applyToHTTPSOptions(options as never);
     options.agent = this.sharedAgent(options as Record<string, unknown>, url.protocol === 'https:');
     const basePath = url.pathname.replace(/\/$/, '');
-    const target = { protocol: url.protocol, hostname: url.hostname.replace(/^\[|\]$/g, ''), port: url.port, path: `${basePath}${path}${search ? `?${search}` : ''}` };
-    const { status, text, headers } = await new Promise<{ status: number; text: string; headers: IncomingHttpHeaders }>((resolve, reject) => {
-      const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)({ ...options, ...target }, (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), headers: response.headers }));
-        response.on('error', reject);
-      });
-      const timeoutMs = this.requestTimeoutMs;
-      request.setTimeout(timeoutMs, () => request.destroy(new Error(`${method} ${path}: no answer from the API server within ${timeoutMs} ms`)));
-      request.on('error', reject);
-      request.end(body?.text);
-    });
+    const target = {
+      protocol: url.protocol,
+      hostname: url.hostname.replace(/^\[|\]$/g, ''),
+      port: url.port,
+      path: `${basePath}${path}${search ? `?${search}` : ''}`,
+    };
+    const { status, text, headers } = await new Promise<{ status: number; text: string; headers: IncomingHttpHeaders }>(
+      (resolve, reject) => {
+        const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)({ ...options, ...target }, (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () =>
+            resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), headers: response.headers }),
+          );
+          response.on('error', reject);
+        });
+        const timeoutMs = this.requestTimeoutMs;
+        request.setTimeout(timeoutMs, () =>
+          request.destroy(new Error(`${method} ${path}: no answer from the API server within ${timeoutMs} ms`)),
+        );
+        request.on('error', reject);
+        request.end(body?.text);
+      },
+    );
     if (status < 200 || status > 299) throw new ApiException(status, `${method} ${path}`, text, headers as Record<string, string>);
     try {
       return { status, object: JSON.parse(text) as KubernetesObject };
@@ -254,8 +271,15 @@ export class ObjectClient extends KubernetesObjectApi {
       // Requests still on the old pool finish (or time out) before its connections are closed.
       const old = this.pool?.agent;
       if (old) setTimeout(() => old.destroy(), this.requestTimeoutMs).unref();
-      const settings = Object.fromEntries(TLS_KEYS.map((key, i) => [key, tls[i]]).filter(([, value]) => value !== undefined)) as HttpsAgentOptions;
-      this.pool = { agent: https ? new HttpsAgent({ ...settings, keepAlive: true, maxSockets: 32 }) : new HttpAgent({ keepAlive: true, maxSockets: 32 }), tls };
+      const settings = Object.fromEntries(
+        TLS_KEYS.map((key, i) => [key, tls[i]]).filter(([, value]) => value !== undefined),
+      ) as HttpsAgentOptions;
+      this.pool = {
+        agent: https
+          ? new HttpsAgent({ ...settings, keepAlive: true, maxSockets: 32 })
+          : new HttpAgent({ keepAlive: true, maxSockets: 32 }),
+        tls,
+      };
     }
     return this.pool!.agent;
   }
@@ -272,9 +296,7 @@ export class ObjectClient extends KubernetesObjectApi {
    */
   private async objectPath(object: ManifestObject): Promise<string> {
     const resource = await this.discover(object.apiVersion, object.kind);
-    const namespace = resource.namespaced
-      ? `/namespaces/${encodeURIComponent(object.metadata.namespace || this.defaultNamespace)}`
-      : '';
+    const namespace = resource.namespaced ? `/namespaces/${encodeURIComponent(object.metadata.namespace || this.defaultNamespace)}` : '';
     return `${groupVersionPath(object.apiVersion)}${namespace}/${resource.name}/${encodeURIComponent(object.metadata.name)}`;
   }
 
@@ -329,7 +351,11 @@ function groupVersionPath(apiVersion: string): string {
 }
 
 function manifestOf(ref: ObjectKey): ManifestObject {
-  return { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } };
+  return {
+    apiVersion: ref.apiVersion,
+    kind: ref.kind,
+    metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) },
+  };
 }
 
 /** A KubeConfig from YAML text, or the default one (KUBECONFIG or in-cluster) when absent. */

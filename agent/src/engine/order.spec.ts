@@ -7,7 +7,8 @@ function obj(kind: string, name: string, apiVersion = 'v1', namespace?: string):
   return { object: { apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } } };
 }
 
-const names = (stages: { object: KubeObject }[][]): string[][] => stages.map((s) => s.map((i) => `${i.object.kind}/${i.object.metadata.name}`));
+const names = (stages: { object: KubeObject }[][]): string[][] =>
+  stages.map((s) => s.map((i) => `${i.object.kind}/${i.object.metadata.name}`));
 
 describe('orderForApply', () => {
   it('puts the definitions stage (CRDs, then Namespaces) first, then the rest by kind and name', () => {
@@ -28,7 +29,9 @@ describe('orderForApply', () => {
   });
 
   it('puts built-in cluster-scoped kinds with the definitions, and the rest in sync waves, lowest first', () => {
-    const wave = (n: string, item: { object: KubeObject }) => ({ object: { ...item.object, metadata: { ...item.object.metadata, annotations: { 'gitfleet.io/sync-wave': n } } } });
+    const wave = (n: string, item: { object: KubeObject }) => ({
+      object: { ...item.object, metadata: { ...item.object.metadata, annotations: { 'gitfleet.io/sync-wave': n } } },
+    });
     const stages = orderForApply([
       wave('2', obj('ConfigMap', 'late')),
       wave('-1', obj('Secret', 'early')),

@@ -4,7 +4,8 @@ import { until } from '../testing/fake-hub';
 import { actionsOf, EngineHarness } from '../testing/engine-harness';
 
 const ns = (name: string) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n`;
-const cm = (name: string, value = 'v', extra = '') => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${extra}data:\n  key: ${value}\n`;
+const cm = (name: string, value = 'v', extra = '') =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${extra}data:\n  key: ${value}\n`;
 
 let h: EngineHarness;
 
@@ -19,9 +20,13 @@ afterEach(async () => {
 describe('apply: validate all, stages, skip unchanged', () => {
   it('re-syncing an unchanged bundle writes nothing (the store revision does not move)', async () => {
     const commit = await h.repo.commit({
-      'apps/web/all.yaml': [ns('web'), cm('a'), cm('b'),
+      'apps/web/all.yaml': [
+        ns('web'),
+        cm('a'),
+        cm('b'),
         'apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  password: hunter2\n',
-        'apiVersion: v1\nkind: Service\nmetadata:\n  name: svc\nspec:\n  ports:\n    - port: 80\n'].join('---\n'),
+        'apiVersion: v1\nkind: Service\nmetadata:\n  name: svc\nspec:\n  ports:\n    - port: 80\n',
+      ].join('---\n'),
     });
     await h.push(h.target(commit, 'web'));
     expect(h.finals('web')[0]!.phase).toBe('synced');
@@ -58,14 +63,20 @@ spec:
                 size: { type: integer }
 `;
     const commit = await h.repo.commit({
-      'apps/web/all.yaml': [ns('web'), cm('first', 'v', '  annotations:\n    gitfleet.io/sync-wave: "-1"\n'), cm('plain'), crd].join('---\n'),
+      'apps/web/all.yaml': [ns('web'), cm('first', 'v', '  annotations:\n    gitfleet.io/sync-wave: "-1"\n'), cm('plain'), crd].join(
+        '---\n',
+      ),
       'apps/web/gadget.yaml': 'apiVersion: example.com/v1\nkind: Gadget\nmetadata:\n  name: g\nspec:\n  size: 2\n',
     });
     await h.push(h.target(commit, 'web'));
     const result = h.finals('web')[0]!;
     expect(result.message).toBe('');
     expect(Object.keys(actionsOf(result))).toEqual([
-      'CustomResourceDefinition/gadgets.example.com', 'Namespace/web', 'ConfigMap/web/first', 'ConfigMap/web/plain', 'Gadget/web/g',
+      'CustomResourceDefinition/gadgets.example.com',
+      'Namespace/web',
+      'ConfigMap/web/first',
+      'ConfigMap/web/plain',
+      'Gadget/web/g',
     ]);
   });
 
@@ -89,7 +100,12 @@ spec:
             spec: { type: object, properties: { size: { type: integer } } }
 `;
     const commit = await h.repo.commit({
-      'apps/web/all.yaml': [ns('web'), cm('a'), crd, 'apiVersion: example.com/v1\nkind: Gizmo\nmetadata:\n  name: g\nspec:\n  size: "big"\n'].join('---\n'),
+      'apps/web/all.yaml': [
+        ns('web'),
+        cm('a'),
+        crd,
+        'apiVersion: example.com/v1\nkind: Gizmo\nmetadata:\n  name: g\nspec:\n  size: "big"\n',
+      ].join('---\n'),
     });
     await h.push(h.target(commit, 'web'));
     const result = h.finals('web')[0]!;
@@ -103,18 +119,28 @@ spec:
 describe('prune and inventory', () => {
   it('prunes a removed object, keeps one with the opt-out annotation, never touches a non-inventory object', async () => {
     const first = await h.repo.commit({
-      'apps/web/all.yaml': [ns('web'), cm('stays'), cm('goes'), cm('kept', 'v', '  annotations:\n    gitfleet.io/prune: disabled\n')].join('---\n'),
+      'apps/web/all.yaml': [ns('web'), cm('stays'), cm('goes'), cm('kept', 'v', '  annotations:\n    gitfleet.io/prune: disabled\n')].join(
+        '---\n',
+      ),
     });
     const prune = { syncPolicy: { prune: true, selfHeal: false } };
     await h.push(h.target(first, 'web', prune));
     // Not in any inventory, even though it carries this bundle's labels.
-    await h.client.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'stranger', namespace: 'web', labels: { 'gitfleet.io/bundle': 'web', 'app.kubernetes.io/managed-by': 'gitfleet' } } });
+    await h.client.apply({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'stranger', namespace: 'web', labels: { 'gitfleet.io/bundle': 'web', 'app.kubernetes.io/managed-by': 'gitfleet' } },
+    });
 
     const second = await h.repo.commit({ 'apps/web/all.yaml': [ns('web'), cm('stays')].join('---\n') });
     await h.push(h.target(second, 'web', prune));
     const result = h.finals('web').at(-1)!;
     expect(result.phase).toBe('synced');
-    expect(actionsOf(result)).toMatchObject({ 'ConfigMap/web/goes': 'deleted', 'ConfigMap/web/kept': 'skipped', 'ConfigMap/web/stays': 'unchanged' });
+    expect(actionsOf(result)).toMatchObject({
+      'ConfigMap/web/goes': 'deleted',
+      'ConfigMap/web/kept': 'skipped',
+      'ConfigMap/web/stays': 'unchanged',
+    });
     await until(async () => (await h.live('v1', 'ConfigMap', 'goes', 'web')) === undefined);
     expect(await h.live('v1', 'ConfigMap', 'kept', 'web')).toBeDefined();
     expect(await h.live('v1', 'ConfigMap', 'stranger', 'web')).toBeDefined();
@@ -190,9 +216,16 @@ describe('conflicts, suspend, dependsOn', () => {
   it('dependsOn: a target waits, phase WAITING naming the dependency, until it is Healthy', async () => {
     const commit = await h.repo.commit({
       'apps/app/all.yaml': cm('app'),
-      'apps/db/all.yaml': [ns('db'), 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: db\nspec:\n  selector:\n    matchLabels: { app: db }\n  template:\n    metadata:\n      labels: { app: db }\n    spec:\n      containers:\n        - name: db\n          image: postgres:16\n'].join('---\n'),
+      'apps/db/all.yaml': [
+        ns('db'),
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: db\nspec:\n  selector:\n    matchLabels: { app: db }\n  template:\n    metadata:\n      labels: { app: db }\n    spec:\n      containers:\n        - name: db\n          image: postgres:16\n',
+      ].join('---\n'),
     });
-    await h.engine.takeTargetSet({ revision: '1', checksum: 'x', targets: [h.target(commit, 'app', { dependsOn: ['db'], defaultNamespace: 'db' }), h.target(commit, 'db')] });
+    await h.engine.takeTargetSet({
+      revision: '1',
+      checksum: 'x',
+      targets: [h.target(commit, 'app', { dependsOn: ['db'], defaultNamespace: 'db' }), h.target(commit, 'db')],
+    });
     await until(() => h.results.some((r) => r.bundle === 'app' && r.phase === 'waiting'));
     expect(h.results.find((r) => r.bundle === 'app' && r.phase === 'waiting')!.message).toBe('waiting for "db" to be Healthy');
     await until(() => h.finals('app').some((r) => r.phase === 'synced'), 20_000);
@@ -202,7 +235,9 @@ describe('conflicts, suspend, dependsOn', () => {
   });
 
   it('an object in a namespace the bundle does not create is refused at validation, nothing applied', async () => {
-    const commit = await h.repo.commit({ 'apps/web/all.yaml': [ns('web'), cm('ok'), cm('elsewhere', 'v', '  namespace: nowhere\n')].join('---\n') });
+    const commit = await h.repo.commit({
+      'apps/web/all.yaml': [ns('web'), cm('ok'), cm('elsewhere', 'v', '  namespace: nowhere\n')].join('---\n'),
+    });
     await h.push(h.target(commit, 'web'));
     const result = h.finals('web')[0]!;
     expect(result.phase).toBe('failed');
@@ -238,7 +273,14 @@ describe('conflicts, suspend, dependsOn', () => {
   it('out-of-band merge patch by another manager is seen by the next sync and corrected', async () => {
     const commit = await h.repo.commit({ 'apps/web/all.yaml': [ns('web'), cm('a', 'one')].join('---\n') });
     await h.push(h.target(commit, 'web'));
-    await h.client.patch({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'web' }, data: { key: 'edited' } } as never, undefined, undefined, 'kubectl-edit', undefined, PatchStrategy.MergePatch);
+    await h.client.patch(
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'web' }, data: { key: 'edited' } } as never,
+      undefined,
+      undefined,
+      'kubectl-edit',
+      undefined,
+      PatchStrategy.MergePatch,
+    );
     h.engine.syncNow();
     await h.engine.idle();
     expect(actionsOf(h.finals('web').at(-1)!)['ConfigMap/web/a']).toBe('configured');

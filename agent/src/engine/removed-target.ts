@@ -24,7 +24,10 @@ export async function removeTarget(bundle: string, deps: TargetSyncDeps, revisio
   } else {
     await deps.inventory.remove(bundle);
   }
-  deps.logger.info({ bundle, prune: inventory.prune, deleted: changes.filter((c) => c.action === 'deleted').length }, 'target removed from the TargetSet');
+  deps.logger.info(
+    { bundle, prune: inventory.prune, deleted: changes.filter((c) => c.action === 'deleted').length },
+    'target removed from the TargetSet',
+  );
   const failed = changes.filter((c) => c.action === 'failed');
   return {
     bundle,

@@ -95,12 +95,21 @@ export async function syncTarget(target: Target, revision: string, deps: TargetS
     checkDuplicates(manifests, defaultNamespace);
   } catch (error) {
     const message = redactUserinfo(error instanceof Error ? error.message : String(error));
-    return { result: finish('failed', `source: ${message}`, []), retryable: !(error instanceof SourceError), desired: [], contestedWith: [], inSync: [] };
+    return {
+      result: finish('failed', `source: ${message}`, []),
+      retryable: !(error instanceof SourceError),
+      desired: [],
+      contestedWith: [],
+      inSync: [],
+    };
   }
 
   // 2. Validate all: schema basics, conflicts, a dry-run of every object that can be dry-run now.
   const { objects, failures } = await resolveDesired(manifests, { bundle: target.bundle, defaultNamespace }, deps.client);
-  const contestedWith = deps.claims.declare(target.bundle, objects.map((o) => o.ref));
+  const contestedWith = deps.claims.declare(
+    target.bundle,
+    objects.map((o) => o.ref),
+  );
   await Promise.all(uniqueKinds(objects.filter((o) => o.served)).map(([apiVersion, kind]) => deps.live.ensure(apiVersion, kind)));
   await deps.live.ensure('v1', 'Namespace');
   const conflicts = new Map<DesiredObject, string>();
@@ -120,7 +129,10 @@ export async function syncTarget(target: Target, revision: string, deps: TargetS
   const awaitsNamespace = (o: DesiredObject, outcome: ObjectOutcome): boolean =>
     o.namespaced && bundleNamespaces.has(o.ref.namespace) && (outcome.entry.error ?? '').includes('(NotFound)');
   const dryRuns = new Map<DesiredObject, DryRunKept>();
-  const keep = (object: KubernetesObject): DryRunKept => ({ fingerprint: objectFingerprint(object), ...(target.suspend ? { object } : {}) });
+  const keep = (object: KubernetesObject): DryRunKept => ({
+    fingerprint: objectFingerprint(object),
+    ...(target.suspend ? { object } : {}),
+  });
   const dryRunFailures: ObjectOutcome[] = [];
   const dryRunNow = objects.filter((o) => o.served && !(o.namespaced && absent.has(o.ref.namespace)));
   await mapConcurrently(dryRunNow, deps.concurrency, async (object) => {
@@ -131,9 +143,17 @@ export async function syncTarget(target: Target, revision: string, deps: TargetS
   const invalid = [...failures, ...dryRunFailures.map((o) => o.entry)];
   if (invalid.length > 0) {
     const failedKeys = new Set(invalid.map((e) => inventoryKey(e.ref)));
-    const skipped = objects.filter((o) => !failedKeys.has(inventoryKey(o.ref))).map((o): ChangeSetEntry => ({ ref: o.ref, action: 'skipped', reason: 'bundle failed validation' }));
+    const skipped = objects
+      .filter((o) => !failedKeys.has(inventoryKey(o.ref)))
+      .map((o): ChangeSetEntry => ({ ref: o.ref, action: 'skipped', reason: 'bundle failed validation' }));
     const message = `validation failed, nothing applied: ${invalid.length} of ${objects.length + failures.length} resources invalid: ${invalid[0]!.error}${invalid.length > 1 ? ' (and more)' : ''}`;
-    return { result: finish('failed', message, [...invalid, ...skipped]), retryable: dryRunFailures.some((o) => o.transient), desired: objects, contestedWith, inSync: [] };
+    return {
+      result: finish('failed', message, [...invalid, ...skipped]),
+      retryable: dryRunFailures.some((o) => o.transient),
+      desired: objects,
+      contestedWith,
+      inSync: [],
+    };
   }
 
   // A suspended target: nothing applied or pruned; health and drift reported.
@@ -141,21 +161,41 @@ export async function syncTarget(target: Target, revision: string, deps: TargetS
     const changes = objects.map((object): ChangeSetEntry => {
       const live = deps.live.get(object.ref);
       const dry = dryRuns.get(object);
-      const entry: ChangeSetEntry = { ref: object.ref, action: 'skipped', reason: 'target suspended', health: healthOf(deps.live, { ref: object.ref, action: 'skipped' }) };
-      if (dry?.object && deps.live.fingerprint(object.ref) !== dry.fingerprint) entry.driftDiff = driftDiff(live as JsonObject | undefined, dry.object as unknown as JsonObject);
+      const entry: ChangeSetEntry = {
+        ref: object.ref,
+        action: 'skipped',
+        reason: 'target suspended',
+        health: healthOf(deps.live, { ref: object.ref, action: 'skipped' }),
+      };
+      if (dry?.object && deps.live.fingerprint(object.ref) !== dry.fingerprint)
+        entry.driftDiff = driftDiff(live as JsonObject | undefined, dry.object as unknown as JsonObject);
       return entry;
     });
-    return { result: finish('suspended', 'suspended: nothing applied or pruned', changes), retryable: false, desired: objects, contestedWith, inSync: [] };
+    return {
+      result: finish('suspended', 'suspended: nothing applied or pruned', changes),
+      retryable: false,
+      desired: objects,
+      contestedWith,
+      inSync: [],
+    };
   }
 
   // 3. Apply in stages, skipping what equals live.
-  const outcomes: ObjectOutcome[] = [...conflicts.entries()].map(([object, error]) => ({ entry: { ref: object.ref, action: 'failed', error }, transient: false }));
+  const outcomes: ObjectOutcome[] = [...conflicts.entries()].map(([object, error]) => ({
+    entry: { ref: object.ref, action: 'failed', error },
+    transient: false,
+  }));
   const inSyncObjects: InSyncMark[] = [];
   let stopped = false;
   const stages = orderForApply(objects.filter((o) => !conflicts.has(o)));
   for (const [index, stage] of stages.entries()) {
     if (stopped) {
-      outcomes.push(...stage.map((o): ObjectOutcome => ({ entry: { ref: o.ref, action: 'skipped', reason: 'an earlier stage failed' }, transient: false })));
+      outcomes.push(
+        ...stage.map((o): ObjectOutcome => ({
+          entry: { ref: o.ref, action: 'skipped', reason: 'an earlier stage failed' },
+          transient: false,
+        })),
+      );
       continue;
     }
     if (index > 0 || !stage.some(isDefinition)) {
@@ -163,7 +203,16 @@ export async function syncTarget(target: Target, revision: string, deps: TargetS
       if (late.length > 0) {
         const failedRefs = new Set(late.map((o) => o.entry.ref));
         outcomes.push(...late);
-        outcomes.push(...stages.slice(index).flat().filter((o) => !failedRefs.has(o.ref)).map((o): ObjectOutcome => ({ entry: { ref: o.ref, action: 'skipped', reason: 'bundle failed validation' }, transient: false })));
+        outcomes.push(
+          ...stages
+            .slice(index)
+            .flat()
+            .filter((o) => !failedRefs.has(o.ref))
+            .map((o): ObjectOutcome => ({
+              entry: { ref: o.ref, action: 'skipped', reason: 'bundle failed validation' },
+              transient: false,
+            })),
+        );
         stopped = true;
         continue;
       }
@@ -214,12 +263,20 @@ export async function syncTarget(target: Target, revision: string, deps: TargetS
 
   // 6. Wait for health, bounded.
   await assessAfterApply(deps.live, changes, deps.healthWait);
-  for (const entry of changes) deps.logger.debug({ object: formatRef(entry.ref), action: entry.action, error: entry.error, reason: entry.reason }, 'sync step');
+  for (const entry of changes)
+    deps.logger.debug({ object: formatRef(entry.ref), action: entry.action, error: entry.error, reason: entry.reason }, 'sync step');
 
   const allFailed = changes.filter((e) => e.action === 'failed');
-  if (allFailed.length === 0) return { result: finish('synced', '', changes), retryable: false, desired: objects, contestedWith, inSync: inSyncObjects };
+  if (allFailed.length === 0)
+    return { result: finish('synced', '', changes), retryable: false, desired: objects, contestedWith, inSync: inSyncObjects };
   const message = `${allFailed.length} of ${changes.length} resources failed: ${allFailed[0]!.error}${allFailed.length > 1 ? ' (and more)' : ''}`;
-  return { result: finish('failed', message, changes), retryable: outcomes.some((o) => o.transient), desired: objects, contestedWith, inSync: inSyncObjects };
+  return {
+    result: finish('failed', message, changes),
+    retryable: outcomes.some((o) => o.transient),
+    desired: objects,
+    contestedWith,
+    inSync: inSyncObjects,
+  };
 }
 
 /**
@@ -246,18 +303,24 @@ async function dryRunDeferred(
   deps: TargetSyncDeps,
 ): Promise<ObjectOutcome[]> {
   const failures: ObjectOutcome[] = [];
-  await mapConcurrently(objects.filter((o) => !dryRuns.has(o)), deps.concurrency, async (object) => {
-    if (!object.served) await deps.live.ensure(object.ref.apiVersion, object.ref.kind).catch(() => {});
-    const dry = await dryRunObject(deps.client, object);
-    if (dry.ok) dryRuns.set(object, keep(dry.object));
-    else failures.push(dry.outcome);
-  });
+  await mapConcurrently(
+    objects.filter((o) => !dryRuns.has(o)),
+    deps.concurrency,
+    async (object) => {
+      if (!object.served) await deps.live.ensure(object.ref.apiVersion, object.ref.kind).catch(() => {});
+      const dry = await dryRunObject(deps.client, object);
+      if (dry.ok) dryRuns.set(object, keep(dry.object));
+      else failures.push(dry.outcome);
+    },
+  );
   return failures;
 }
 
 /** The desired set in apply order: what the inventory keeps (prune walks it backwards). */
 function orderedRefs(objects: readonly DesiredObject[]): ObjectRef[] {
-  return orderForApply(objects).flat().map((o) => o.ref);
+  return orderForApply(objects)
+    .flat()
+    .map((o) => o.ref);
 }
 
 function mergeRefs(first: readonly ObjectRef[], then: readonly ObjectRef[]): ObjectRef[] {

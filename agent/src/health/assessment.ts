@@ -55,9 +55,7 @@ export function stringField(value: unknown): string | undefined {
 export function conditionsOf(object: KubeObjectLike): Condition[] {
   const conditions = record(object.status).conditions;
   if (!Array.isArray(conditions)) return [];
-  return conditions.filter(
-    (c): c is Condition => typeof c === 'object' && c !== null && typeof (c as Condition).type === 'string',
-  );
+  return conditions.filter((c): c is Condition => typeof c === 'object' && c !== null && typeof (c as Condition).type === 'string');
 }
 
 export function findCondition(object: KubeObjectLike, type: string): Condition | undefined {

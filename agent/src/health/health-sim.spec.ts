@@ -49,7 +49,10 @@ function deployment(name: string, image: string): KubeObjectLike {
 }
 
 /** Polls until `check` holds for the assessment, returning every health name seen on the way. */
-async function healthUntil(read: () => Promise<HealthAssessment>, done: (a: HealthAssessment) => boolean): Promise<{ seen: string[]; last: HealthAssessment }> {
+async function healthUntil(
+  read: () => Promise<HealthAssessment>,
+  done: (a: HealthAssessment) => boolean,
+): Promise<{ seen: string[]; last: HealthAssessment }> {
   const seen: string[] = [];
   const deadline = Date.now() + 15_000;
   for (;;) {
@@ -65,7 +68,10 @@ describe('assessHealth against the simulator', () => {
     expect(healthName(assessHealth(await liveDeployment('web')).status)).toBe('Missing');
     expect((await request('POST', DEPLOYMENTS, deployment('web', 'nginx:1.27'))).status).toBe(201);
 
-    const { seen, last } = await healthUntil(async () => assessHealth(await liveDeployment('web')), (a) => healthName(a.status) === 'Healthy');
+    const { seen, last } = await healthUntil(
+      async () => assessHealth(await liveDeployment('web')),
+      (a) => healthName(a.status) === 'Healthy',
+    );
     expect(seen).toEqual(['Progressing', 'Healthy']);
     expect(last.message).toContain('2 of 2 replicas available');
     expect(healthName(worstHealth((await livePods('web')).map(assessHealth)).status)).toBe('Healthy');
@@ -74,7 +80,10 @@ describe('assessHealth against the simulator', () => {
   it('calls a Deployment whose image cannot be pulled Degraded, with the reason on its pods', async () => {
     expect((await request('POST', DEPLOYMENTS, deployment('broken', 'nginx:fail-pull'))).status).toBe(201);
 
-    const rollout = await healthUntil(async () => assessHealth(await liveDeployment('broken')), (a) => healthName(a.status) === 'Degraded');
+    const rollout = await healthUntil(
+      async () => assessHealth(await liveDeployment('broken')),
+      (a) => healthName(a.status) === 'Degraded',
+    );
     expect(rollout.seen).toEqual(['Progressing', 'Degraded']);
     expect(rollout.last.message).toMatch(/^Deployment "broken": ProgressDeadlineExceeded: /);
 

@@ -102,7 +102,12 @@ describe('assessHealth', () => {
   });
 
   it('does not throw on status fields of the wrong shape', () => {
-    const odd = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x' }, status: { phase: 7, containerStatuses: 'no', conditions: [null, 3] } };
+    const odd = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'x' },
+      status: { phase: 7, containerStatuses: 'no', conditions: [null, 3] },
+    };
     expect(healthName(assessHealth(odd).status)).toBe('Progressing');
   });
 });

@@ -24,5 +24,7 @@ export function jobHealth(job: KubeObjectLike): HealthAssessment {
     return suspended(`${name}: suspended`);
   }
   const status = record(job.status);
-  return progressing(`${name}: ${numberField(status.active)} active, ${numberField(status.succeeded)} succeeded, ${numberField(status.failed)} failed`);
+  return progressing(
+    `${name}: ${numberField(status.active)} active, ${numberField(status.succeeded)} succeeded, ${numberField(status.failed)} failed`,
+  );
 }

@@ -28,10 +28,7 @@ export function podHealth(pod: KubeObjectLike): HealthAssessment {
   const phase = stringField(status.phase);
   if (phase === 'Succeeded') return healthy(`${name}: completed`);
 
-  const containers = [
-    ...containerStatuses(status.initContainerStatuses),
-    ...containerStatuses(status.containerStatuses),
-  ];
+  const containers = [...containerStatuses(status.initContainerStatuses), ...containerStatuses(status.containerStatuses)];
   for (const container of containers) {
     const waiting = record(record(container.state).waiting);
     const reason = stringField(waiting.reason);

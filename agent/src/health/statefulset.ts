@@ -1,13 +1,4 @@
-import {
-  describe,
-  healthy,
-  numberField,
-  progressing,
-  record,
-  stringField,
-  type HealthAssessment,
-  type KubeObjectLike,
-} from './assessment';
+import { describe, healthy, numberField, progressing, record, stringField, type HealthAssessment, type KubeObjectLike } from './assessment';
 
 /** Follows `kubectl rollout status statefulset`: ready pods, then the partition, then the revisions. */
 export function statefulSetHealth(statefulSet: KubeObjectLike): HealthAssessment {

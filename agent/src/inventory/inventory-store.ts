@@ -73,7 +73,12 @@ export class InventoryStore {
       await this.write(i === 0 ? inventoryName(inventory.bundle) : shardName(inventory.bundle, i), inventory, pieces[i]!, pieces.length);
     }
     for (let i = pieces.length; i < (previous?.shards ?? 1); i++) {
-      await this.client.deleteInBackground({ apiVersion: 'v1', kind: 'ConfigMap', namespace: this.namespace, name: shardName(inventory.bundle, i) });
+      await this.client.deleteInBackground({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        namespace: this.namespace,
+        name: shardName(inventory.bundle, i),
+      });
     }
     this.known.set(inventory.bundle, { encoded, shards: pieces.length });
     return true;
@@ -99,7 +104,11 @@ export class InventoryStore {
       metadata: {
         name,
         namespace: this.namespace,
-        labels: { [INVENTORY_LABEL]: inventory.bundle, 'app.kubernetes.io/name': 'gitfleet-agent', 'app.kubernetes.io/component': 'inventory' },
+        labels: {
+          [INVENTORY_LABEL]: inventory.bundle,
+          'app.kubernetes.io/name': 'gitfleet-agent',
+          'app.kubernetes.io/component': 'inventory',
+        },
         annotations: { [PRUNE_POLICY_ANNOTATION]: String(inventory.prune), [SHARDS_ANNOTATION]: String(shards) },
       },
       binaryData: { [DATA_KEY]: piece.toString('base64') },

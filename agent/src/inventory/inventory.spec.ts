@@ -4,7 +4,12 @@ import { inventoryName } from './inventory-store';
 
 describe('inventory encoding', () => {
   it('round-trips a list of object references through gzip JSON', () => {
-    const refs = Array.from({ length: 1000 }, (_, i) => ({ apiVersion: 'v1', kind: 'ConfigMap', namespace: `ns-${i % 20}`, name: `cm-${i}` }));
+    const refs = Array.from({ length: 1000 }, (_, i) => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace: `ns-${i % 20}`,
+      name: `cm-${i}`,
+    }));
     const encoded = encodeInventory(refs);
     expect(decodeInventory(encoded)).toEqual(refs);
     expect(encoded.length).toBeLessThan(16 * 1024);

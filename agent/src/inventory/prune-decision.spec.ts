@@ -26,7 +26,10 @@ describe('decidePrune', () => {
   });
 
   it('skips an object with the opt-out annotation, saying why', () => {
-    const decision = decidePrune([cm('keep')], [], 'web', 'gitfleet.io/bundle', () => ({ ...ours, annotations: { 'gitfleet.io/prune': 'disabled' } }));
+    const decision = decidePrune([cm('keep')], [], 'web', 'gitfleet.io/bundle', () => ({
+      ...ours,
+      annotations: { 'gitfleet.io/prune': 'disabled' },
+    }));
     expect(decision.remove).toEqual([]);
     expect(decision.skip).toEqual([{ ref: cm('keep'), reason: 'not pruned: annotation gitfleet.io/prune=disabled; no longer managed' }]);
   });

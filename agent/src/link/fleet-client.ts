@@ -10,7 +10,8 @@ export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
  * plaintext otherwise.
  */
 export function createFleetClient(hubAddress: string, tls?: { caPem?: string; serverName?: string }): FleetClient {
-  const channel = tls === undefined ? credentials.createInsecure() : credentials.createSsl(tls.caPem === undefined ? null : Buffer.from(tls.caPem));
+  const channel =
+    tls === undefined ? credentials.createInsecure() : credentials.createSsl(tls.caPem === undefined ? null : Buffer.from(tls.caPem));
   return new FleetClient(hubAddress, channel, {
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,

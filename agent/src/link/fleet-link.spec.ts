@@ -7,7 +7,16 @@ import { createFleetClient } from './fleet-client';
 import { FleetLink, type LinkHandler } from './fleet-link';
 
 function report(seq: string): StatusReport {
-  return StatusReport.fromPartial({ seq, bundle: 'web', commit: 'c'.repeat(40), phase: 2, message: '', resources: [], observedAt: '', targetSetRevision: '1' });
+  return StatusReport.fromPartial({
+    seq,
+    bundle: 'web',
+    commit: 'c'.repeat(40),
+    phase: 2,
+    message: '',
+    resources: [],
+    observedAt: '',
+    targetSetRevision: '1',
+  });
 }
 
 function kinds(messages: AgentMessage[]): string[] {

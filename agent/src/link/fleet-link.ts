@@ -169,10 +169,12 @@ export class FleetLink {
         received += 1;
         lastReceivedAt = Date.now();
         // Messages are handled one after another: an ack must follow its TargetSet's storage.
-        inbox = inbox.then(() => this.handle(call, message)).catch((error: unknown) => {
-          this.log.error({ err: error }, 'failed to handle a message from the hub; reconnecting');
-          call.cancel();
-        });
+        inbox = inbox
+          .then(() => this.handle(call, message))
+          .catch((error: unknown) => {
+            this.log.error({ err: error }, 'failed to handle a message from the hub; reconnecting');
+            call.cancel();
+          });
       });
       // 'status' always comes, OK or not; 'error' repeats it and must only be listened to.
       call.on('error', () => {});
@@ -249,7 +251,7 @@ export class FleetLink {
       // any other refusal keeps the credential and retries.
       this.log.error(
         { ...context, code: 'UNAUTHENTICATED', details },
-        'the hub refused this agent\'s credential; retrying with backoff. If the cluster was removed from the hub, ' +
+        "the hub refused this agent's credential; retrying with backoff. If the cluster was removed from the hub, " +
           'delete the Secret gitfleet-agent in the agent namespace and restart the agent with BOOTSTRAP_TOKEN',
       );
     } else if (code === GrpcStatus.PERMISSION_DENIED) {
@@ -273,6 +275,4 @@ export class FleetLink {
   }
 }
 
-type SessionEnding =
-  | { kind: 'status'; status: StatusObject; received: number }
-  | { kind: 'dead'; received: number };
+type SessionEnding = { kind: 'status'; status: StatusObject; received: number } | { kind: 'dead'; received: number };

@@ -3,7 +3,16 @@ import { StatusReport } from '#proto';
 import { ReportOutbox } from './outbox';
 
 function report(seq: string): StatusReport {
-  return StatusReport.fromPartial({ seq, bundle: 'web', commit: '', phase: 0, message: '', resources: [], observedAt: '', targetSetRevision: '1' });
+  return StatusReport.fromPartial({
+    seq,
+    bundle: 'web',
+    commit: '',
+    phase: 0,
+    message: '',
+    resources: [],
+    observedAt: '',
+    targetSetRevision: '1',
+  });
 }
 
 describe('ReportOutbox', () => {

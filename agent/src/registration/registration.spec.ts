@@ -61,7 +61,13 @@ describe('registration', () => {
 
     expect(identity).toEqual({ clusterId: 'c-42', credential: CREDENTIAL });
     expect(hub.registrations).toEqual([
-      { bootstrapToken: TOKEN, clusterUid: cluster.kubeSystemUid, name: 'alpha', labels: { env: 'prod' }, agentVersion: expect.any(String) },
+      {
+        bootstrapToken: TOKEN,
+        clusterUid: cluster.kubeSystemUid,
+        name: 'alpha',
+        labels: { env: 'prod' },
+        agentVersion: expect.any(String),
+      },
     ]);
     const secret = await core.readNamespacedSecret({ name: 'gitfleet-agent', namespace: 'gitfleet-system' });
     expect(Buffer.from(secret.data!.credential!, 'base64').toString()).toBe(CREDENTIAL);

@@ -23,30 +23,47 @@ function result(changes: ChangeSetEntry[], phase: TargetSyncResult['phase'] = 's
 describe('buildStatusReport', () => {
   it('carries bundle, commit, revision, phase and one result per resource', () => {
     const report = buildStatusReport(result([entry('a', 'created'), entry('b', 'unchanged')]), '42');
-    expect(report).toEqual(StatusReport.fromPartial({
-      seq: '42',
-      bundle: 'web',
-      commit: 'a'.repeat(40),
-      phase: SyncPhase.SYNC_PHASE_SYNCED,
-      message: '',
-      observedAt: '2025-01-02T03:04:05.000Z',
-      targetSetRevision: '7',
-      resources: [
-        { ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'web', name: 'a' }, action: ResourceAction.RESOURCE_ACTION_CREATED, error: '' },
-        { ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'web', name: 'b' }, action: ResourceAction.RESOURCE_ACTION_UNCHANGED, error: '' },
-      ],
-      summary: { created: 1, unchanged: 1 },
-      reason: ReportReason.REPORT_REASON_SYNC,
-    }));
+    expect(report).toEqual(
+      StatusReport.fromPartial({
+        seq: '42',
+        bundle: 'web',
+        commit: 'a'.repeat(40),
+        phase: SyncPhase.SYNC_PHASE_SYNCED,
+        message: '',
+        observedAt: '2025-01-02T03:04:05.000Z',
+        targetSetRevision: '7',
+        resources: [
+          {
+            ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'web', name: 'a' },
+            action: ResourceAction.RESOURCE_ACTION_CREATED,
+            error: '',
+          },
+          {
+            ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'web', name: 'b' },
+            action: ResourceAction.RESOURCE_ACTION_UNCHANGED,
+            error: '',
+          },
+        ],
+        summary: { created: 1, unchanged: 1 },
+        reason: ReportReason.REPORT_REASON_SYNC,
+      }),
+    );
   });
 
   it('carries health (the worst), drift with its diff, the change-set summary and why it was sent', () => {
     const changes: ChangeSetEntry[] = [
       { ...entry('a', 'configured'), health: { status: HealthStatus.HEALTH_STATUS_HEALTHY, message: '' } },
-      { ...entry('b', 'unchanged'), health: { status: HealthStatus.HEALTH_STATUS_PROGRESSING, message: 'rolling out' }, driftDiff: '--- x\n+++ y\n' },
+      {
+        ...entry('b', 'unchanged'),
+        health: { status: HealthStatus.HEALTH_STATUS_PROGRESSING, message: 'rolling out' },
+        driftDiff: '--- x\n+++ y\n',
+      },
       entry('c', 'failed', 'ConfigMap/web/c dry-run failed (Invalid): bad'),
     ];
-    const report = buildStatusReport({ ...result(changes, 'failed'), reason: 'drift', syncStartedAt: new Date('2025-01-02T03:04:00.000Z') }, '1');
+    const report = buildStatusReport(
+      { ...result(changes, 'failed'), reason: 'drift', syncStartedAt: new Date('2025-01-02T03:04:00.000Z') },
+      '1',
+    );
     expect(report).toMatchObject({
       health: HealthStatus.HEALTH_STATUS_PROGRESSING,
       driftCount: 1,
@@ -89,7 +106,14 @@ describe('buildStatusReport', () => {
       action: 'failed',
       error: 'e'.repeat(2000),
     });
-    const report = buildStatusReport(result(Array.from({ length: 5000 }, (_, i) => long(i)), 'failed', 'all failed'), '1');
+    const report = buildStatusReport(
+      result(
+        Array.from({ length: 5000 }, (_, i) => long(i)),
+        'failed',
+        'all failed',
+      ),
+      '1',
+    );
     expect(StatusReport.encode(report).finish().length).toBeLessThanOrEqual(3.5 * 1024 * 1024);
     expect(report.resources.length).toBeGreaterThan(1000);
   });

@@ -45,23 +45,28 @@ const REASONS: Record<NonNullable<TargetSyncResult['reason']>, ReportReason> = {
  * may carry keeps every failure and drops the surplus successes, saying so in the message:
  * the report is shortened, never split.
  */
-export function buildStatusReport(
-  result: TargetSyncResult,
-  seq: string,
-  limits: ReportLimits = defaultReportLimits(),
-): StatusReport {
+export function buildStatusReport(result: TargetSyncResult, seq: string, limits: ReportLimits = defaultReportLimits()): StatusReport {
   // Long names and errors can push even 5,000 resources over the message limit: shorten the
   // errors first, then carry fewer successful resources.
   let report = buildWithin(result, seq, limits);
   let size = encodedSize(report);
   if (size > limits.maxBytes) {
-    report = buildWithin(result, seq, { ...limits, maxErrorChars: Math.min(limits.maxErrorChars, 128), maxDiffChars: Math.min(limits.maxDiffChars, 1024) });
+    report = buildWithin(result, seq, {
+      ...limits,
+      maxErrorChars: Math.min(limits.maxErrorChars, 128),
+      maxDiffChars: Math.min(limits.maxDiffChars, 1024),
+    });
     size = encodedSize(report);
   }
   let maxResources = report.resources.length;
   while (size > limits.maxBytes && maxResources > 0) {
-    maxResources = Math.floor((maxResources * limits.maxBytes) / size * 0.95);
-    report = buildWithin(result, seq, { ...limits, maxErrorChars: Math.min(limits.maxErrorChars, 128), maxDiffChars: Math.min(limits.maxDiffChars, 1024), maxResources });
+    maxResources = Math.floor(((maxResources * limits.maxBytes) / size) * 0.95);
+    report = buildWithin(result, seq, {
+      ...limits,
+      maxErrorChars: Math.min(limits.maxErrorChars, 128),
+      maxDiffChars: Math.min(limits.maxDiffChars, 1024),
+      maxResources,
+    });
     size = encodedSize(report);
   }
   return report;
@@ -74,9 +79,10 @@ function encodedSize(report: StatusReport): number {
 function buildWithin(result: TargetSyncResult, seq: string, limits: ReportLimits): StatusReport {
   const kept = selectResources(result.changes, limits.maxResources);
   const omitted = result.changes.length - kept.length;
-  const message = omitted > 0
-    ? joinMessage(result.message, `${omitted} more resources not listed in this report (failures listed first)`)
-    : result.message;
+  const message =
+    omitted > 0
+      ? joinMessage(result.message, `${omitted} more resources not listed in this report (failures listed first)`)
+      : result.message;
   return StatusReport.fromPartial({
     seq,
     bundle: result.bundle,
@@ -86,7 +92,9 @@ function buildWithin(result: TargetSyncResult, seq: string, limits: ReportLimits
     resources: kept.map((entry) => toResourceResult(entry, limits)),
     observedAt: result.observedAt.toISOString(),
     targetSetRevision: result.targetSetRevision,
-    health: result.changes.some((e) => e.health) ? worstHealth(result.changes.flatMap((e) => (e.health ? [e.health] : []))).status : HealthStatus.HEALTH_STATUS_UNSPECIFIED,
+    health: result.changes.some((e) => e.health)
+      ? worstHealth(result.changes.flatMap((e) => (e.health ? [e.health] : []))).status
+      : HealthStatus.HEALTH_STATUS_UNSPECIFIED,
     summary: summarise(result.changes),
     driftCount: result.changes.filter((e) => e.driftDiff !== undefined).length,
     resourcesTruncated: omitted > 0,

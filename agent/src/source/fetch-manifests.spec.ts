@@ -32,7 +32,7 @@ describe('fetchManifests', () => {
     expect(manifests.map((m) => m.object.data)).toEqual([{ v: '${cluster.name}' }]);
   });
 
-  it('substitutes the target\'s values into plain YAML and names an unknown key with file and line', async () => {
+  it("substitutes the target's values into plain YAML and names an unknown key with file and line", async () => {
     const commit = await repo.commit({ 'apps/web/cm.yaml': cm('web', '${cluster.name}'), 'apps/web/z.yaml': cm('z', '${cluster.zone}') });
     const source = { repoUrl: repo.url, commit, path: 'apps/web', values: { 'cluster.name': 'eu-1' } };
     await expect(fetchManifests(cache, source, limits)).rejects.toThrow('apps/web/z.yaml:6: unknown substitution key "cluster.zone"');
@@ -41,14 +41,17 @@ describe('fetchManifests', () => {
     expect(manifests.map((m) => m.object.data)).toEqual([{ v: 'eu-1' }]);
   });
 
-  it.each([['../other'], ['apps/../../etc'], ['/etc'], ['apps/.git/config']])('refuses the path %s before reading anything', async (path) => {
-    const commit = await repo.commit({ 'apps/web/cm.yaml': cm('web', '1') });
-    const error = await fetchManifests(cache, { repoUrl: repo.url, commit, path }, limits).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(SourceError);
-    expect((error as Error).message).toMatch(/^source path ".*" must/);
-  });
+  it.each([['../other'], ['apps/../../etc'], ['/etc'], ['apps/.git/config']])(
+    'refuses the path %s before reading anything',
+    async (path) => {
+      const commit = await repo.commit({ 'apps/web/cm.yaml': cm('web', '1') });
+      const error = await fetchManifests(cache, { repoUrl: repo.url, commit, path }, limits).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SourceError);
+      expect((error as Error).message).toMatch(/^source path ".*" must/);
+    },
+  );
 
-  it('renders a kustomization from the checkout with the target\'s patches and values', async () => {
+  it("renders a kustomization from the checkout with the target's patches and values", async () => {
     const commit = await repo.commit({
       'apps/web/kustomization.yaml': 'resources: [cm.yaml]\nnamespace: shop\n',
       'apps/web/cm.yaml': cm('web', '${cluster.name}'),
@@ -57,7 +60,11 @@ describe('fetchManifests', () => {
       kind: RenderKind.RENDER_KIND_KUSTOMIZE,
       kustomizePatches: [{ patch: '- op: add\n  path: /data/extra\n  value: "yes"\n', targetKind: 'ConfigMap' }],
     });
-    const manifests = await fetchManifests(cache, { repoUrl: repo.url, commit, path: 'apps/web', render, values: { 'cluster.name': 'eu-1' } }, limits);
+    const manifests = await fetchManifests(
+      cache,
+      { repoUrl: repo.url, commit, path: 'apps/web', render, values: { 'cluster.name': 'eu-1' } },
+      limits,
+    );
     expect(manifests.map((m) => [m.object.metadata.namespace, m.object.data])).toEqual([['shop', { v: 'eu-1', extra: 'yes' }]]);
   });
 

@@ -108,7 +108,14 @@ export class GitCache {
       // allowReachableSHA1InWant) need a full fetch of branches and tags.
       const shallow = (await this.git(['rev-parse', '--is-shallow-repository'], gitDir)).trim() === 'true';
       await this.git(
-        ['fetch', '--quiet', ...(shallow ? ['--unshallow'] : []), repoUrl, '+refs/heads/*:refs/gitfleet-heads/*', '+refs/tags/*:refs/tags/*'],
+        [
+          'fetch',
+          '--quiet',
+          ...(shallow ? ['--unshallow'] : []),
+          repoUrl,
+          '+refs/heads/*:refs/gitfleet-heads/*',
+          '+refs/tags/*:refs/tags/*',
+        ],
         gitDir,
       );
     }
@@ -142,9 +149,7 @@ export class GitCache {
       throw new SourceError(`commit ${commit} has ${files} files, over the limit of ${this.limits.maxCheckoutFiles}`);
     }
     if (bytes > this.limits.maxCheckoutBytes) {
-      throw new SourceError(
-        `commit ${commit} holds ${formatBytes(bytes)}, over the limit of ${formatBytes(this.limits.maxCheckoutBytes)}`,
-      );
+      throw new SourceError(`commit ${commit} holds ${formatBytes(bytes)}, over the limit of ${formatBytes(this.limits.maxCheckoutBytes)}`);
     }
   }
 

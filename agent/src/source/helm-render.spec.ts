@@ -32,7 +32,8 @@ printf '  args: "%s"\\n  proxy: "%s"\\n  cwd: "%s"\\n  env: \${cluster.labels.en
 if [ -n "$values" ]; then echo '  values: |'; sed 's/^/    /' "$values"; fi
 `;
 
-const helm = (partial: Partial<RenderOptions> = {}): RenderOptions => RenderOptions.fromPartial({ kind: RenderKind.RENDER_KIND_HELM, ...partial });
+const helm = (partial: Partial<RenderOptions> = {}): RenderOptions =>
+  RenderOptions.fromPartial({ kind: RenderKind.RENDER_KIND_HELM, ...partial });
 const withFakeHelm = (): RenderSettings => ({ ...defaultRenderSettings(), searchPath: bin });
 const noHelm = (): RenderSettings => ({ ...defaultRenderSettings(), searchPath: '' });
 
@@ -62,7 +63,12 @@ describe('Helm rendering', () => {
     const manifests = await renderManifests(
       root,
       'charts/web',
-      { render: helm({ helmValuesYaml: 'replicas: 3\n' }), bundle: 'web', defaultNamespace: 'shop', values: { 'cluster.labels.env': 'prod' } },
+      {
+        render: helm({ helmValuesYaml: 'replicas: 3\n' }),
+        bundle: 'web',
+        defaultNamespace: 'shop',
+        values: { 'cluster.labels.env': 'prod' },
+      },
       limits,
       withFakeHelm(),
     );
@@ -79,13 +85,20 @@ describe('Helm rendering', () => {
   it('prefers the release name of the render options over the bundle name', async () => {
     await files(bin, { helm: FAKE_HELM });
     await chmod(join(bin, 'helm'), 0o755);
-    const manifests = await renderManifests(root, 'charts/web', { render: helm({ helmReleaseName: 'shop-web' }), bundle: 'web', values: { 'cluster.labels.env': 'x' } }, limits, withFakeHelm());
+    const manifests = await renderManifests(
+      root,
+      'charts/web',
+      { render: helm({ helmReleaseName: 'shop-web' }), bundle: 'web', values: { 'cluster.labels.env': 'x' } },
+      limits,
+      withFakeHelm(),
+    );
     expect((manifests[0]!.object.data as Record<string, string>).args).toMatch(/^template shop-web \S+ --include-crds --skip-tests$/);
   });
 
   it('refuses a chart whose dependency is not vendored in charts/, before running helm', async () => {
     await files(root, {
-      'charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 1.0.0\ndependencies:\n  - name: redis\n    version: 18.0.0\n    repository: https://charts.example.com\n',
+      'charts/web/Chart.yaml':
+        'apiVersion: v2\nname: web\nversion: 1.0.0\ndependencies:\n  - name: redis\n    version: 18.0.0\n    repository: https://charts.example.com\n',
     });
     await expect(renderManifests(root, 'charts/web', { render: helm(), bundle: 'web' }, limits, noHelm())).rejects.toThrow(
       'charts/web/Chart.yaml: dependency "redis" from "https://charts.example.com" is not vendored in charts/',
@@ -94,35 +107,71 @@ describe('Helm rendering', () => {
 
   it('accepts a dependency vendored as a directory or an archive', async () => {
     await files(root, {
-      'charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 1.0.0\ndependencies:\n  - {name: redis, version: 18.0.0, repository: https://charts.example.com}\n  - {name: common, version: 2.0.0, repository: "file://../common"}\n',
+      'charts/web/Chart.yaml':
+        'apiVersion: v2\nname: web\nversion: 1.0.0\ndependencies:\n  - {name: redis, version: 18.0.0, repository: https://charts.example.com}\n  - {name: common, version: 2.0.0, repository: "file://../common"}\n',
       'charts/web/charts/redis/Chart.yaml': 'apiVersion: v2\nname: redis\nversion: 18.0.0\n',
       'charts/web/charts/common-2.0.0.tgz': 'not really an archive',
     });
-    await expect(renderManifests(root, 'charts/web', { render: helm(), bundle: 'web' }, limits, noHelm())).rejects.toThrow('Helm renderer not available');
+    await expect(renderManifests(root, 'charts/web', { render: helm(), bundle: 'web' }, limits, noHelm())).rejects.toThrow(
+      'Helm renderer not available',
+    );
   });
 
   it('says so when the path is not a chart', async () => {
     await files(root, { 'plain/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n' });
-    await expect(renderManifests(root, 'plain', { render: helm(), bundle: 'web' }, limits, noHelm())).rejects.toThrow('"plain" is not a Helm chart: no Chart.yaml');
+    await expect(renderManifests(root, 'plain', { render: helm(), bundle: 'web' }, limits, noHelm())).rejects.toThrow(
+      '"plain" is not a Helm chart: no Chart.yaml',
+    );
   });
 });
 
 describe('helmCommand', () => {
   it('builds the command line without a shell and with an isolated, offline environment', () => {
-    const command = helmCommand('/usr/local/bin/helm', '/co/charts/web', { name: 'web', namespace: 'shop', valuesYaml: 'a: 1' }, '/tmp/s/values.yaml', '/tmp/s/home');
+    const command = helmCommand(
+      '/usr/local/bin/helm',
+      '/co/charts/web',
+      { name: 'web', namespace: 'shop', valuesYaml: 'a: 1' },
+      '/tmp/s/values.yaml',
+      '/tmp/s/home',
+    );
     expect(command.binary).toBe('/usr/local/bin/helm');
-    expect(command.args).toEqual(['template', 'web', '/co/charts/web', '--namespace', 'shop', '--values', '/tmp/s/values.yaml', '--include-crds', '--skip-tests']);
+    expect(command.args).toEqual([
+      'template',
+      'web',
+      '/co/charts/web',
+      '--namespace',
+      'shop',
+      '--values',
+      '/tmp/s/values.yaml',
+      '--include-crds',
+      '--skip-tests',
+    ]);
     expect(command.cwd).toBe('/co/charts/web');
-    expect(command.env).toMatchObject({ HOME: '/tmp/s/home', HELM_CACHE_HOME: '/tmp/s/home/cache', HTTPS_PROXY: 'http://127.0.0.1:9', KUBECONFIG: '/tmp/s/home/none' });
+    expect(command.env).toMatchObject({
+      HOME: '/tmp/s/home',
+      HELM_CACHE_HOME: '/tmp/s/home/cache',
+      HTTPS_PROXY: 'http://127.0.0.1:9',
+      KUBECONFIG: '/tmp/s/home/none',
+    });
   });
 
   it('leaves out --namespace and --values when there are none', () => {
-    expect(helmCommand('helm', '/c', { name: 'web', namespace: '', valuesYaml: '' }, undefined, '/h').args).toEqual(['template', 'web', '/c', '--include-crds', '--skip-tests']);
+    expect(helmCommand('helm', '/c', { name: 'web', namespace: '', valuesYaml: '' }, undefined, '/h').args).toEqual([
+      'template',
+      'web',
+      '/c',
+      '--include-crds',
+      '--skip-tests',
+    ]);
   });
 
   it('refuses release names and namespaces that helm would read as flags or reject', () => {
-    expect(() => helmCommand('helm', '/c', { name: '--post-renderer=/bin/sh', namespace: '', valuesYaml: '' }, undefined, '/h')).toThrow('Helm release name "--post-renderer=/bin/sh" is not a lowercase DNS label');
+    expect(() => helmCommand('helm', '/c', { name: '--post-renderer=/bin/sh', namespace: '', valuesYaml: '' }, undefined, '/h')).toThrow(
+      'Helm release name "--post-renderer=/bin/sh" is not a lowercase DNS label',
+    );
     expect(() => helmCommand('helm', '/c', { name: '', namespace: '', valuesYaml: '' }, undefined, '/h')).toThrow('Helm release name ""');
-    expect(() => helmCommand('helm', '/c', { name: 'web', namespace: '-n', valuesYaml: '' }, undefined, '/h')).toThrow('namespace "-n" is not a valid namespace name');
+    expect(() => helmCommand('helm', '/c', { name: 'web', namespace: '-n', valuesYaml: '' }, undefined, '/h')).toThrow(
+      'namespace "-n" is not a valid namespace name',
+    );
   });
 });

@@ -96,7 +96,9 @@ async function checkVendoredDependencies(chartDir: string, shown: string, limits
   if (dependencies.length === 0) return;
   const vendored = await readdir(join(chartDir, 'charts')).catch(() => [] as string[]);
   for (const dependency of dependencies) {
-    const present = vendored.some((entry) => entry === dependency.name || (entry.startsWith(`${dependency.name}-`) && entry.endsWith('.tgz')));
+    const present = vendored.some(
+      (entry) => entry === dependency.name || (entry.startsWith(`${dependency.name}-`) && entry.endsWith('.tgz')),
+    );
     if (!present) {
       const from = dependency.repository ? ` from "${dependency.repository}"` : '';
       throw new SourceError(

@@ -33,7 +33,8 @@ export async function checkKustomizations(
     const current = queue.shift()!;
     if (seen.has(current)) continue;
     seen.add(current);
-    if (seen.size > MAX_KUSTOMIZATIONS) throw new SourceError(`more than ${MAX_KUSTOMIZATIONS} kustomizations reachable from "${dir || '.'}"`);
+    if (seen.size > MAX_KUSTOMIZATIONS)
+      throw new SourceError(`more than ${MAX_KUSTOMIZATIONS} kustomizations reachable from "${dir || '.'}"`);
 
     const { file, kustomization } = await readKustomization(checkoutRoot, current, limits);
     for (const field of REFERENCE_FIELDS) {

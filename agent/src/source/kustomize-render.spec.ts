@@ -64,7 +64,7 @@ describe('Kustomize rendering', () => {
     expect(manifests[0]!.file).toBe('kustomize build of "overlays/prod"');
   });
 
-  it('applies the target\'s patches in order, with their targets, without touching the checkout', async () => {
+  it("applies the target's patches in order, with their targets, without touching the checkout", async () => {
     const before = await readFile(join(root, 'overlays/prod/kustomization.yaml'), 'utf8');
     const manifests = await render(
       'overlays/prod',
@@ -81,7 +81,12 @@ describe('Kustomize rendering', () => {
   });
 
   it('writes the wrapper kustomization with the path as its resource and only the target fields given', () => {
-    expect(wrapperKustomization('../../repo/app', [KustomizePatch.fromPartial({ patch: 'p', targetKind: 'Deployment', targetLabelSelector: 'app=web' }), KustomizePatch.fromPartial({ patch: 'q' })])).toBe(
+    expect(
+      wrapperKustomization('../../repo/app', [
+        KustomizePatch.fromPartial({ patch: 'p', targetKind: 'Deployment', targetLabelSelector: 'app=web' }),
+        KustomizePatch.fromPartial({ patch: 'q' }),
+      ]),
+    ).toBe(
       'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../../repo/app\npatches:\n  - patch: p\n    target:\n      kind: Deployment\n      labelSelector: app=web\n  - patch: q\n',
     );
   });
@@ -101,7 +106,9 @@ describe('Kustomize rendering', () => {
       'nested/kustomization.yaml': 'resources: [../middle]\n',
       'middle/kustomization.yml': 'components:\n  - https://example.com/component.git\n',
     });
-    await expect(render('nested')).rejects.toThrow('middle/kustomization.yml: components: remote reference "https://example.com/component.git"');
+    await expect(render('nested')).rejects.toThrow(
+      'middle/kustomization.yml: components: remote reference "https://example.com/component.git"',
+    );
   });
 
   it('refuses a helm chart from a remote repository inside a kustomization', async () => {
@@ -141,7 +148,10 @@ describe('Kustomize rendering', () => {
   });
 
   it('passes a renderer failure on as a SourceError naming the bundle path', async () => {
-    await files({ 'broken/kustomization.yaml': 'resources: [bad.yaml]\n', 'broken/bad.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: [oops]\n' });
+    await files({
+      'broken/kustomization.yaml': 'resources: [bad.yaml]\n',
+      'broken/bad.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: [oops]\n',
+    });
     const error = await render('broken').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SourceError);
     expect((error as Error).message).toMatch(/^kustomize build of "broken": .*bad\.yaml/);
@@ -152,18 +162,22 @@ describe('Kustomize rendering', () => {
     await expect(renderManifests(root, 'overlays/prod', { render: kustomize() }, { ...limits, maxDocuments: 1 }, settings)).rejects.toThrow(
       'more than 1 documents under kustomize build of "overlays/prod"',
     );
-    await expect(renderManifests(root, 'overlays/prod', { render: kustomize() }, { ...limits, maxTotalBytes: 100 }, settings)).rejects.toThrow(
-      'kustomize build of "overlays/prod": output over the limit of 100 B',
-    );
+    await expect(
+      renderManifests(root, 'overlays/prod', { render: kustomize() }, { ...limits, maxTotalBytes: 100 }, settings),
+    ).rejects.toThrow('kustomize build of "overlays/prod": output over the limit of 100 B');
   });
 
   it('names unknown substitution keys in the output', async () => {
-    await expect(render('overlays/prod', kustomize(), {})).rejects.toThrow(/kustomize build of "overlays\/prod":\d+: unknown substitution key "cluster.labels.env"/);
+    await expect(render('overlays/prod', kustomize(), {})).rejects.toThrow(
+      /kustomize build of "overlays\/prod":\d+: unknown substitution key "cluster.labels.env"/,
+    );
   });
 
   it('is a clear error, not a crash, when no renderer is installed', async () => {
     const error = await render('overlays/prod', kustomize(), undefined, { ...settings, searchPath: '' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SourceError);
-    expect((error as Error).message).toBe('kustomize build of "overlays/prod": Kustomize renderer not available: no "kustomize" or "kubectl" binary on PATH');
+    expect((error as Error).message).toBe(
+      'kustomize build of "overlays/prod": Kustomize renderer not available: no "kustomize" or "kubectl" binary on PATH',
+    );
   });
 });

@@ -97,7 +97,10 @@ describe('readManifests', () => {
   });
 
   it('refuses manifests whose total size is over the limit', async () => {
-    await files({ 'app/a.yaml': `${cm('a')}data:\n  k: "${'x'.repeat(600)}"\n`, 'app/b.yaml': `${cm('b')}data:\n  k: "${'x'.repeat(600)}"\n` });
+    await files({
+      'app/a.yaml': `${cm('a')}data:\n  k: "${'x'.repeat(600)}"\n`,
+      'app/b.yaml': `${cm('b')}data:\n  k: "${'x'.repeat(600)}"\n`,
+    });
     await expect(readManifests(root, 'app', { ...limits, maxTotalBytes: 1000 })).rejects.toThrow(/exceed the total limit of 1000 B/);
   });
 

@@ -9,7 +9,9 @@ describe('runRenderer', () => {
   });
 
   it('passes arguments verbatim, without a shell', async () => {
-    await expect(runRenderer({ binary: '/bin/echo', args: ['$(id); `id`'], cwd: '/', env }, 'x', 5000, 1000)).resolves.toBe('$(id); `id`\n');
+    await expect(runRenderer({ binary: '/bin/echo', args: ['$(id); `id`'], cwd: '/', env }, 'x', 5000, 1000)).resolves.toBe(
+      '$(id); `id`\n',
+    );
   });
 
   it('stops a renderer that runs too long', async () => {
@@ -25,9 +27,9 @@ describe('runRenderer', () => {
   });
 
   it('reports the end of the error output on failure', async () => {
-    await expect(runRenderer({ binary: '/bin/sh', args: ['-c', 'echo noise >&2; echo "the reason" >&2; exit 1'], cwd: '/', env }, 'w', 5000, 1000)).rejects.toThrow(
-      'w: noise the reason',
-    );
+    await expect(
+      runRenderer({ binary: '/bin/sh', args: ['-c', 'echo noise >&2; echo "the reason" >&2; exit 1'], cwd: '/', env }, 'w', 5000, 1000),
+    ).rejects.toThrow('w: noise the reason');
   });
 });
 

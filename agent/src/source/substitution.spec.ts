@@ -7,7 +7,9 @@ const limits = defaultSourceLimits();
 const values = { 'cluster.name': 'eu-1', 'cluster.labels.env': 'prod', replicas: '3', evil: 'x: 1\nkind: Secret' };
 
 function objects(text: string, vals: Record<string, string> | null = values): unknown[] {
-  return parseDocuments(text, 'apps/web/cm.yaml', limits, vals ?? undefined).map((item) => ('problem' in item ? item.problem : (item as Manifest).object));
+  return parseDocuments(text, 'apps/web/cm.yaml', limits, vals ?? undefined).map((item) =>
+    'problem' in item ? item.problem : (item as Manifest).object,
+  );
 }
 
 describe('substituteText', () => {
@@ -31,9 +33,7 @@ describe('substituteText', () => {
 describe('parseDocuments with values', () => {
   it('substitutes into string values', () => {
     const text = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-${cluster.name}\ndata:\n  env: ${cluster.labels.env}\n';
-    expect(objects(text)).toEqual([
-      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-eu-1' }, data: { env: 'prod' } },
-    ]);
+    expect(objects(text)).toEqual([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-eu-1' }, data: { env: 'prod' } }]);
   });
 
   it('keeps a value holding ": " and a newline as one string: no YAML injection', () => {
@@ -61,21 +61,30 @@ describe('parseDocuments with values', () => {
   });
 
   it('escapes and leaves shell forms alone in a script', () => {
-    const text = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  run.sh: |\n    echo $${HOME} ${PATH:-/bin} ${cluster.name}\n';
+    const text =
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  run.sh: |\n    echo $${HOME} ${PATH:-/bin} ${cluster.name}\n';
     expect(objects(text)).toEqual([
       { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web' }, data: { 'run.sh': 'echo ${HOME} ${PATH:-/bin} eu-1\n' } },
     ]);
   });
 
   it('leaves numbers and booleans as they are and substitutes quoted values as strings', () => {
-    const text = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  paused: false\n  template: {metadata: {labels: {env: "${cluster.labels.env}"}}}\n';
+    const text =
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  paused: false\n  template: {metadata: {labels: {env: "${cluster.labels.env}"}}}\n';
     expect(objects(text)).toEqual([
-      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 2, paused: false, template: { metadata: { labels: { env: 'prod' } } } } },
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web' },
+        spec: { replicas: 2, paused: false, template: { metadata: { labels: { env: 'prod' } } } },
+      },
     ]);
   });
 
   it('substitutes nothing without values (callers that carry no target)', () => {
     const text = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  a: ${cluster.name}\n';
-    expect(objects(text, null)).toEqual([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web' }, data: { a: '${cluster.name}' } }]);
+    expect(objects(text, null)).toEqual([
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web' }, data: { a: '${cluster.name}' } },
+    ]);
   });
 });

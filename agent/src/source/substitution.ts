@@ -11,10 +11,7 @@ export type SubstitutionValues = Readonly<Record<string, string>>;
  * `${FOO:-x}` or `${ a }` are left as they are, so shell snippets in ConfigMaps survive.
  * Returns the new text, or the unknown names with their offsets in the text.
  */
-export function substituteText(
-  text: string,
-  values: SubstitutionValues,
-): { text: string; unknown: { name: string; offset: number }[] } {
+export function substituteText(text: string, values: SubstitutionValues): { text: string; unknown: { name: string; offset: number }[] } {
   const unknown: { name: string; offset: number }[] = [];
   const result = text.replace(PLACEHOLDER, (match, escape: string, name: string, offset: number) => {
     if (escape) return match.slice(1);
@@ -55,4 +52,3 @@ function lineInScalar(node: Scalar, offset: number, lineOf: (offset: number) => 
   const newlines = (node.value as string).slice(0, offset).split('\n').length - 1;
   return start + 1 + newlines;
 }
-

@@ -27,7 +27,9 @@ export class EngineHarness {
     readonly client: ObjectClient,
   ) {}
 
-  static async start(options: { sim?: SimClusterOptions; engine?: Partial<EngineOptions>; store?: TargetSetStore } = {}): Promise<EngineHarness> {
+  static async start(
+    options: { sim?: SimClusterOptions; engine?: Partial<EngineOptions>; store?: TargetSetStore } = {},
+  ): Promise<EngineHarness> {
     const cluster = await startSimCluster({ name: 'engine-test', workloadReadyDelayMs: 100, ...options.sim });
     const repo = await BareRepo.create();
     const cacheDir = await mkdtemp(join(tmpdir(), 'gitfleet-engine-'));
@@ -53,7 +55,12 @@ export class EngineHarness {
   }
 
   target(commit: string, bundle: string, extra: Partial<Target> = {}): Target {
-    return Target.fromPartial({ bundle, source: { repoUrl: this.repo.url, commit, path: `apps/${bundle}` }, defaultNamespace: bundle, ...extra });
+    return Target.fromPartial({
+      bundle,
+      source: { repoUrl: this.repo.url, commit, path: `apps/${bundle}` },
+      defaultNamespace: bundle,
+      ...extra,
+    });
   }
 
   /** Pushes a TargetSet and waits until the engine is idle. */
@@ -75,7 +82,8 @@ export class EngineHarness {
   }
 
   async live(apiVersion: string, kind: string, name: string, namespace?: string): Promise<Record<string, unknown> | undefined> {
-    return (await this.client.readIfExists({ apiVersion, kind, name, ...(namespace ? { namespace } : {}) })) as Record<string, unknown> | undefined;
+    return (await this.client.readIfExists({ apiVersion, kind, name, ...(namespace ? { namespace } : {}) })) as
+      Record<string, unknown> | undefined;
   }
 
   /** The store's resourceVersion: it moves on every write to the cluster, by anyone. */

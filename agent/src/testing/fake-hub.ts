@@ -1,4 +1,12 @@
-import { Server, ServerCredentials, status, type Metadata, type ServerDuplexStream, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
+import {
+  Server,
+  ServerCredentials,
+  status,
+  type Metadata,
+  type ServerDuplexStream,
+  type ServerUnaryCall,
+  type sendUnaryData,
+} from '@grpc/grpc-js';
 import { FleetService, type AgentMessage, type FleetServer, type HubMessage, type RegisterRequest, type RegisterResponse } from '#proto';
 
 export type HubCall = ServerDuplexStream<AgentMessage, HubMessage>;

@@ -69,7 +69,10 @@ function clusterColumns(ctx: CommandContext): Column<Cluster>[] {
   ];
   if (ctx.output === 'wide') {
     columns.push(
-      { header: 'revision', cell: (c) => (c.targetSet === null ? '-' : `${c.targetSet.revision} (acked ${c.targetSet.ackedRevision ?? '-'})`) },
+      {
+        header: 'revision',
+        cell: (c) => (c.targetSet === null ? '-' : `${c.targetSet.revision} (acked ${c.targetSet.ackedRevision ?? '-'})`),
+      },
       { header: 'id', cell: (c) => c.id },
     );
   }
@@ -92,14 +95,18 @@ async function showCluster(ctx: CommandContext, name: string): Promise<number> {
     ['Connectivity', `${paint(stateStyle(cluster.connectivity), cluster.connectivity)} (last seen ${age(cluster.lastSeenAt, now)} ago)`],
     ['Labels', labelList(cluster.labels)],
     ['Registered', cluster.registeredAt],
-    ['TargetSet', cluster.targetSet === null ? '-' : `revision ${cluster.targetSet.revision}, acked ${cluster.targetSet.ackedRevision ?? 'not yet'}`],
+    [
+      'TargetSet',
+      cluster.targetSet === null ? '-' : `revision ${cluster.targetSet.revision}, acked ${cluster.targetSet.ackedRevision ?? 'not yet'}`,
+    ],
   ];
   let text = renderFields(fields);
   text += `\nTargets:\n${cluster.bundles.length === 0 ? 'none\n' : renderTable(targetColumns(ctx), cluster.bundles)}`;
   const resources = cluster.bundles.flatMap((b) => b.resources.map((r) => ({ bundle: b.bundle, ...r })));
   text += `\nResources:\n${resources.length === 0 ? 'none reported\n' : renderTable(resourceColumns(ctx), resources)}`;
   const drifted = resources.filter((r) => r.drifted).length;
-  if (drifted > 0) text += `\n${paint('yellow', `${drifted} resource${drifted === 1 ? ' has' : 's have'} drifted`)}; see: gitfleet diff ${cluster.name}\n`;
+  if (drifted > 0)
+    text += `\n${paint('yellow', `${drifted} resource${drifted === 1 ? ' has' : 's have'} drifted`)}; see: gitfleet diff ${cluster.name}\n`;
   ctx.out(text);
   return EXIT.ok;
 }
@@ -111,8 +118,19 @@ function targetColumns(ctx: CommandContext): Column<ClusterBundleDetail>[] {
     { header: 'bundle', cell: (b) => b.bundle },
     // An unreachable cluster claims nothing; what was true when it was last heard from helps anyway.
     { header: 'phase', cell: (b) => paint(phaseStyle(b.phase), b.phase) + (b.phase === 'unknown' ? ` (was ${b.lastKnownPhase})` : '') },
-    { header: 'health', cell: (b) => paint(healthStyle(b.health), b.health) + (b.health === 'unknown' && b.lastKnownHealth !== 'unknown' ? ` (was ${b.lastKnownHealth})` : '') },
-    { header: 'commit', cell: (b) => (b.commit === null || b.commit === b.desiredCommit ? shortCommit(b.commit) : `${shortCommit(b.commit)} → ${shortCommit(b.desiredCommit)}`) },
+    {
+      header: 'health',
+      cell: (b) =>
+        paint(healthStyle(b.health), b.health) +
+        (b.health === 'unknown' && b.lastKnownHealth !== 'unknown' ? ` (was ${b.lastKnownHealth})` : ''),
+    },
+    {
+      header: 'commit',
+      cell: (b) =>
+        b.commit === null || b.commit === b.desiredCommit
+          ? shortCommit(b.commit)
+          : `${shortCommit(b.commit)} → ${shortCommit(b.desiredCommit)}`,
+    },
     { header: 'drift', cell: (b) => String(b.driftCount), align: 'right' },
     { header: 'rollout', cell: (b) => b.rollout ?? '-' },
     { header: 'reported', cell: (b) => age(b.lastReportAt, now) },

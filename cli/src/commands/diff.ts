@@ -20,7 +20,12 @@ Exit codes: 0 no drift; 1 drift (or the cluster/bundle does not exist).`,
     const cluster = await ctx.hub.get<ClusterDetail>(`/api/v1/clusters/${segment(clusterName)}`);
     const bundles = bundleName === undefined ? cluster.bundles : cluster.bundles.filter((b) => b.bundle === bundleName);
     if (bundleName !== undefined && bundles.length === 0) {
-      throw new HubError(`cluster ${cluster.name} is not targeted by a bundle named "${bundleName}"`, 'bundle_not_found', EXIT.problem, 404);
+      throw new HubError(
+        `cluster ${cluster.name} is not targeted by a bundle named "${bundleName}"`,
+        'bundle_not_found',
+        EXIT.problem,
+        404,
+      );
     }
     const drifted = bundles.flatMap((b) => b.resources.filter((r) => r.drifted).map((r) => ({ bundle: b.bundle, ...r })));
 
@@ -29,7 +34,8 @@ Exit codes: 0 no drift; 1 drift (or the cluster/bundle does not exist).`,
       return drifted.length === 0 ? EXIT.ok : EXIT.problem;
     }
     // An unreachable cluster's drift is what it last said, not what is true now.
-    if (cluster.connectivity !== 'connected') ctx.note(`note: cluster ${cluster.name} is ${cluster.connectivity}; this is the drift it last reported`);
+    if (cluster.connectivity !== 'connected')
+      ctx.note(`note: cluster ${cluster.name} is ${cluster.connectivity}; this is the drift it last reported`);
     if (drifted.length === 0) {
       ctx.out(`No drift on ${cluster.name}${bundleName === undefined ? '' : ` for ${bundleName}`}.\n`);
       return EXIT.ok;

@@ -5,14 +5,35 @@ import { eventLine, sinceOf } from './events';
 describe('eventLine', () => {
   it('reads like a log line: time, type, cluster/bundle@commit, message', () => {
     const line = eventLine(
-      { id: '7', type: 'sync.failed', at: '2026-01-02T03:04:05.000Z', severity: 'error', cluster: 'prod-eu-1', bundle: 'web', commit: '1a2b3c4d5e6f7a8b9c0d1a2b3c4d5e6f7a8b9c0d', message: 'dry-run failed' },
+      {
+        id: '7',
+        type: 'sync.failed',
+        at: '2026-01-02T03:04:05.000Z',
+        severity: 'error',
+        cluster: 'prod-eu-1',
+        bundle: 'web',
+        commit: '1a2b3c4d5e6f7a8b9c0d1a2b3c4d5e6f7a8b9c0d',
+        message: 'dry-run failed',
+      },
       painter(false),
     );
     expect(line).toBe('2026-01-02T03:04:05.000Z  sync.failed          prod-eu-1/web@1a2b3c4  dry-run failed');
   });
 
   it('shows "-" for an event about neither a cluster nor a bundle, and colours by severity', () => {
-    const line = eventLine({ id: '8', type: 'fleet.commit.rejected', at: '2026-01-02T03:04:05.000Z', severity: 'error', cluster: null, bundle: null, commit: null, message: 'bad yaml' }, painter(true));
+    const line = eventLine(
+      {
+        id: '8',
+        type: 'fleet.commit.rejected',
+        at: '2026-01-02T03:04:05.000Z',
+        severity: 'error',
+        cluster: null,
+        bundle: null,
+        commit: null,
+        message: 'bad yaml',
+      },
+      painter(true),
+    );
     expect(line).toContain('\u001b[31mfleet.commit.rejected\u001b[39m  -  bad yaml');
   });
 });

@@ -23,7 +23,10 @@ Lets a paused rollout admit clusters again, partition by partition.`,
       const [bundle] = positionals(verb, args, ['bundle']);
       const rollout = await ctx.hub.post<Rollout>(`/api/v1/rollouts/${segment(bundle)}/${verb}`);
       if (ctx.output === 'json') ctx.json(rollout);
-      else ctx.out(`Rollout of ${bundle} ${verb === 'pause' ? 'paused' : 'resumed'} (now ${ctx.paint(stateStyle(rollout.state), rollout.state)}).\n`);
+      else
+        ctx.out(
+          `Rollout of ${bundle} ${verb === 'pause' ? 'paused' : 'resumed'} (now ${ctx.paint(stateStyle(rollout.state), rollout.state)}).\n`,
+        );
       return EXIT.ok;
     },
   };

@@ -11,13 +11,35 @@ const rollout: Rollout = {
   commit: '1a2b3c4d5e6f7a8b9c0d1a2b3c4d5e6f7a8b9c0d',
   state: 'halted',
   paused: false,
-  halt: { reason: 'failure', cluster: 'e2', resource: 'Deployment/web/web', message: 'cluster e2 is degraded (Deployment/web/web) at 1a2b3c4d5e6f' },
+  halt: {
+    reason: 'failure',
+    cluster: 'e2',
+    resource: 'Deployment/web/web',
+    message: 'cluster e2 is degraded (Deployment/web/web) at 1a2b3c4d5e6f',
+  },
   startedAt: '2026-01-02T11:57:00.000Z',
   updatedAt: '2026-01-02T11:59:30.000Z',
   partitions: [
     { name: 'canary', state: 'done', maxUnavailable: 1, clusters: [{ name: 'c1', state: 'done' }] },
-    { name: 'early', state: 'halted', maxUnavailable: 1, clusters: [{ name: 'e1', state: 'done' }, { name: 'e2', state: 'failed' }] },
-    { name: 'late', state: 'pending', maxUnavailable: 2, clusters: [{ name: 'l1', state: 'waiting' }, { name: 'l2', state: 'waiting' }, { name: 'l3', state: 'waiting' }] },
+    {
+      name: 'early',
+      state: 'halted',
+      maxUnavailable: 1,
+      clusters: [
+        { name: 'e1', state: 'done' },
+        { name: 'e2', state: 'failed' },
+      ],
+    },
+    {
+      name: 'late',
+      state: 'pending',
+      maxUnavailable: 2,
+      clusters: [
+        { name: 'l1', state: 'waiting' },
+        { name: 'l2', state: 'waiting' },
+        { name: 'l3', state: 'waiting' },
+      ],
+    },
   ],
 };
 
@@ -37,6 +59,8 @@ describe('renderRollout', () => {
   });
 
   it('says when a progressing rollout is paused', () => {
-    expect(renderRollout({ ...rollout, state: 'paused', paused: true, halt: null }, painter(false), NOW)).toMatch(/^Rollout of web at 1a2b3c4: paused, /);
+    expect(renderRollout({ ...rollout, state: 'paused', paused: true, halt: null }, painter(false), NOW)).toMatch(
+      /^Rollout of web at 1a2b3c4: paused, /,
+    );
   });
 });

@@ -98,7 +98,11 @@ export function renderRollout(r: Rollout, paint: Paint, now: number): string {
         },
       },
       { header: 'max unavailable', cell: (p) => String(p.maxUnavailable), align: 'right' },
-      { header: 'clusters', cell: (p) => p.clusters.map((c) => paint(stateStyle(c.state) ?? 'grey', `${c.name}${CLUSTER_MARK[c.state] ?? ''}`)).join(' ') || '-' },
+      {
+        header: 'clusters',
+        cell: (p) =>
+          p.clusters.map((c) => paint(stateStyle(c.state) ?? 'grey', `${c.name}${CLUSTER_MARK[c.state] ?? ''}`)).join(' ') || '-',
+      },
     ],
     r.partitions,
   );

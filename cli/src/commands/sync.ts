@@ -39,7 +39,9 @@ Exit codes: 0 at least one agent was reached; 1 none was.`,
     if (ctx.output === 'json') ctx.json(answer);
     else {
       const what = cluster !== undefined ? `cluster ${cluster}` : `bundle ${bundle}`;
-      ctx.out(`Sync requested for ${what}: ${answer.reached.length === 0 ? 'no agent reached' : `reached ${answer.reached.join(', ')}`}.\n`);
+      ctx.out(
+        `Sync requested for ${what}: ${answer.reached.length === 0 ? 'no agent reached' : `reached ${answer.reached.join(', ')}`}.\n`,
+      );
       if (answer.notConnected.length > 0) ctx.out(`Not connected (they sync when they reconnect): ${answer.notConnected.join(', ')}\n`);
     }
     return answer.reached.length > 0 ? EXIT.ok : EXIT.problem;

@@ -22,7 +22,13 @@ describe('renderTable', () => {
 
   it('measures painted cells by what the terminal shows, not by their escape codes', () => {
     const paint = painter(true);
-    const text = renderTable([{ header: 'phase', cell: (r: (typeof rows)[number]) => paint(r.phase === 'failed' ? 'red' : 'green', r.phase) }, { header: 'name', cell: (r) => r.name }], rows);
+    const text = renderTable(
+      [
+        { header: 'phase', cell: (r: (typeof rows)[number]) => paint(r.phase === 'failed' ? 'red' : 'green', r.phase) },
+        { header: 'name', cell: (r) => r.name },
+      ],
+      rows,
+    );
     const plain = text.replace(/\u001b\[[0-9;]*m/g, '');
     expect(plain).toBe(['PHASE   NAME', 'synced  prod-eu-1', 'failed  dev', ''].join('\n'));
     expect(text).toContain('\u001b[31mfailed\u001b[39m  dev');
@@ -39,6 +45,11 @@ describe('renderTable', () => {
 
 describe('renderFields', () => {
   it('aligns values after their labels', () => {
-    expect(renderFields([['Name', 'web'], ['Connectivity', 'connected']])).toBe('Name:          web\nConnectivity:  connected\n');
+    expect(
+      renderFields([
+        ['Name', 'web'],
+        ['Connectivity', 'connected'],
+      ]),
+    ).toBe('Name:          web\nConnectivity:  connected\n');
   });
 });

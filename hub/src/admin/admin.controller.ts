@@ -12,7 +12,16 @@ import { RolloutStore } from '../rollout/rollout-store';
 import { StatusService } from '../status/status.service';
 import { bundleFilter, clusterFilter } from './list-filters';
 import { pageOf, type Page } from './list-query';
-import { bundleViews, statusesByCluster, clusterDetailView, clusterView, type BundleView, type ClusterDetailView, type ClusterView, type ViewContext } from './views';
+import {
+  bundleViews,
+  statusesByCluster,
+  clusterDetailView,
+  clusterView,
+  type BundleView,
+  type ClusterDetailView,
+  type ClusterView,
+  type ViewContext,
+} from './views';
 
 type ListQuery = Record<string, unknown>;
 
@@ -88,9 +97,14 @@ export class AdminController {
       this.scope.filterFor(principal),
     ]);
     const visible = bundles.filter((b) => scope.canSeeBundle(b.name));
-    return bundleViews(visible, clusters.filter((c) => scope.canSeeCluster(c)), targetSets, statuses, pins, ctx).filter(
-      (b) => !scope.limitsClusters || b.clusters.length > 0,
-    );
+    return bundleViews(
+      visible,
+      clusters.filter((c) => scope.canSeeCluster(c)),
+      targetSets,
+      statuses,
+      pins,
+      ctx,
+    ).filter((b) => !scope.limitsClusters || b.clusters.length > 0);
   }
 
   private async context(): Promise<ViewContext> {

@@ -39,7 +39,11 @@ describe('admin: the REST API', () => {
         phase: SyncPhase.SYNC_PHASE_SYNCED,
         message: '',
         resources: [
-          { ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'web', name: 'web' }, action: ResourceAction.RESOURCE_ACTION_CREATED, error: '' },
+          {
+            ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'web', name: 'web' },
+            action: ResourceAction.RESOURCE_ACTION_CREATED,
+            error: '',
+          },
         ],
         observedAt: '2026-01-02T03:04:05.000Z',
         targetSetRevision: targetSet.revision,
@@ -73,7 +77,9 @@ describe('admin: the REST API', () => {
     });
     await alphaStream.nth('statusAck', 2);
     await eventually(async () => {
-      const rows = await t.query<{ acked_revision: string | null }>(`SELECT acked_revision::text FROM target_set WHERE cluster_id = $1`, [alpha.clusterId]);
+      const rows = await t.query<{ acked_revision: string | null }>(`SELECT acked_revision::text FROM target_set WHERE cluster_id = $1`, [
+        alpha.clusterId,
+      ]);
       expect(rows[0].acked_revision).toBe('1');
     });
   });
@@ -98,8 +104,26 @@ describe('admin: the REST API', () => {
           lastSeenAt: ISO,
           targetSet: { revision: '1', checksum: SHA256, ackedRevision: '1' },
           bundles: [
-            { bundle: 'prod', desiredCommit: commit, commit, phase: 'failed', health: 'degraded', driftCount: 0, lastReportAt: '2026-01-02T03:04:06.000Z', rollout: null },
-            { bundle: 'web', desiredCommit: commit, commit, phase: 'synced', health: 'healthy', driftCount: 1, lastReportAt: '2026-01-02T03:04:05.000Z', rollout: null },
+            {
+              bundle: 'prod',
+              desiredCommit: commit,
+              commit,
+              phase: 'failed',
+              health: 'degraded',
+              driftCount: 0,
+              lastReportAt: '2026-01-02T03:04:06.000Z',
+              rollout: null,
+            },
+            {
+              bundle: 'web',
+              desiredCommit: commit,
+              commit,
+              phase: 'synced',
+              health: 'healthy',
+              driftCount: 1,
+              lastReportAt: '2026-01-02T03:04:05.000Z',
+              rollout: null,
+            },
           ],
         },
         {
@@ -111,7 +135,18 @@ describe('admin: the REST API', () => {
           connected: false,
           lastSeenAt: null,
           targetSet: { revision: '1', checksum: SHA256, ackedRevision: null },
-          bundles: [{ bundle: 'web', desiredCommit: commit, commit: null, phase: 'unknown', health: 'unknown', driftCount: 0, lastReportAt: null, rollout: null }],
+          bundles: [
+            {
+              bundle: 'web',
+              desiredCommit: commit,
+              commit: null,
+              phase: 'unknown',
+              health: 'unknown',
+              driftCount: 0,
+              lastReportAt: null,
+              rollout: null,
+            },
+          ],
         },
       ],
       next: null,
@@ -179,7 +214,18 @@ describe('admin: the REST API', () => {
           syncStartedAt: '2026-01-02T03:04:00.000Z',
           summary: { created: 1, configured: 0, unchanged: 0, deleted: 0, skipped: 0, failed: 0 },
           resources: [
-            { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'web', name: 'web', action: 'created', error: '', health: 'unspecified', healthMessage: '', drifted: false, driftDiff: '' },
+            {
+              apiVersion: 'v1',
+              kind: 'ConfigMap',
+              namespace: 'web',
+              name: 'web',
+              action: 'created',
+              error: '',
+              health: 'unspecified',
+              healthMessage: '',
+              drifted: false,
+              driftDiff: '',
+            },
           ],
         },
       ],
@@ -229,7 +275,9 @@ describe('admin: the REST API', () => {
   it('shows bundles of a new commit as pending until the cluster reports it', async () => {
     const next = await t.repo.commit({ 'apps/web/extra.yaml': CONFIGMAP('extra') }, 'next');
     await t.app.get(FleetRepoService).syncNow();
-    const { body } = await t.get<{ bundles: { bundle: string; desiredCommit: string; commit: string; phase: string }[] }>('/api/v1/clusters/alpha');
+    const { body } = await t.get<{ bundles: { bundle: string; desiredCommit: string; commit: string; phase: string }[] }>(
+      '/api/v1/clusters/alpha',
+    );
     expect(body.bundles.map((b) => [b.bundle, b.desiredCommit, b.commit, b.phase])).toEqual([
       ['prod', next, commit, 'pending'],
       ['web', next, commit, 'pending'],

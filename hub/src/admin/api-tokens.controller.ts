@@ -41,9 +41,11 @@ export class ApiTokensController {
 function newApiToken(body: unknown): NewApiToken {
   const b = (typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}) as Record<string, unknown>;
   for (const key of Object.keys(b)) {
-    if (!['name', 'role', 'scope', 'ttlSeconds'].includes(key)) throw invalidArgument(`unknown field "${key.slice(0, 40)}"; allowed: name, role, scope, ttlSeconds`);
+    if (!['name', 'role', 'scope', 'ttlSeconds'].includes(key))
+      throw invalidArgument(`unknown field "${key.slice(0, 40)}"; allowed: name, role, scope, ttlSeconds`);
   }
-  if (typeof b.name !== 'string' || !NAME.test(b.name)) throw invalidArgument('name must be 1-63 letters, digits or ._@- starting with a letter or digit');
+  if (typeof b.name !== 'string' || !NAME.test(b.name))
+    throw invalidArgument('name must be 1-63 letters, digits or ._@- starting with a letter or digit');
   if (!isRole(b.role)) throw invalidArgument(`role must be one of ${ROLES.join(', ')}`);
   const request: NewApiToken = { name: b.name, role: b.role };
   if (b.scope !== undefined && b.scope !== null) request.scope = scopeOf(b.scope);
@@ -57,14 +59,16 @@ function newApiToken(body: unknown): NewApiToken {
 }
 
 function scopeOf(raw: unknown): TokenScope {
-  const bad = () => invalidArgument('scope must be {"clusterGroups": ["<group>", …], "bundles": ["<bundle>", …]} with at least one non-empty list');
+  const bad = () =>
+    invalidArgument('scope must be {"clusterGroups": ["<group>", …], "bundles": ["<bundle>", …]} with at least one non-empty list');
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw bad();
   const s = raw as Record<string, unknown>;
   const scope: TokenScope = {};
   for (const key of Object.keys(s)) {
     if (key !== 'clusterGroups' && key !== 'bundles') throw bad();
     const list = s[key];
-    if (!Array.isArray(list) || list.length === 0 || list.length > 100 || list.some((v) => typeof v !== 'string' || !NAME.test(v))) throw bad();
+    if (!Array.isArray(list) || list.length === 0 || list.length > 100 || list.some((v) => typeof v !== 'string' || !NAME.test(v)))
+      throw bad();
     scope[key] = [...new Set(list as string[])].sort();
   }
   if (Object.keys(scope).length === 0) throw bad();

@@ -75,8 +75,14 @@ describe('admin API: scopes, sync now, lists and the OpenAPI document', () => {
     });
 
     it("answers 404 for another team's cluster and bundle, as if they did not exist", async () => {
-      expect(await t.requestAs(teamA, 'GET', '/api/v1/clusters/b1')).toEqual({ status: 404, body: { code: 'cluster_not_found', message: 'no cluster named "b1"' } });
-      expect((await t.requestAs(teamA, 'GET', '/api/v1/bundles/app-b')).body).toEqual({ code: 'bundle_not_found', message: 'no bundle named "app-b"' });
+      expect(await t.requestAs(teamA, 'GET', '/api/v1/clusters/b1')).toEqual({
+        status: 404,
+        body: { code: 'cluster_not_found', message: 'no cluster named "b1"' },
+      });
+      expect((await t.requestAs(teamA, 'GET', '/api/v1/bundles/app-b')).body).toEqual({
+        code: 'bundle_not_found',
+        message: 'no bundle named "app-b"',
+      });
       for (const [method, path] of [
         ['POST', '/api/v1/clusters/b1/sync'],
         ['POST', '/api/v1/clusters/b1/approve'],
@@ -97,9 +103,15 @@ describe('admin API: scopes, sync now, lists and the OpenAPI document', () => {
     });
 
     it('may steer its own clusters but not a bundle that also reaches other teams (403)', async () => {
-      expect((await t.requestAs<{ state: string }>(teamA, 'POST', '/api/v1/clusters/a2/approve')).body).toMatchObject({ name: 'a2', state: 'active' });
+      expect((await t.requestAs<{ state: string }>(teamA, 'POST', '/api/v1/clusters/a2/approve')).body).toMatchObject({
+        name: 'a2',
+        state: 'active',
+      });
       const shared = await t.requestAs(teamA, 'POST', '/api/v1/bundles/shared/pin', { commit: await t.repo.head() });
-      expect(shared).toEqual({ status: 403, body: { code: 'forbidden', message: expect.stringContaining('bundle "shared" also reaches clusters outside the scope') } });
+      expect(shared).toEqual({
+        status: 403,
+        body: { code: 'forbidden', message: expect.stringContaining('bundle "shared" also reaches clusters outside the scope') },
+      });
       // Sync is harmless to others: it reaches the team's own clusters only.
       const sync = await t.requestAs(teamA, 'POST', '/api/v1/bundles/shared/sync');
       expect(sync).toEqual({ status: 202, body: { command: expect.any(String), bundle: 'shared', reached: ['a1'], notConnected: ['a2'] } });
@@ -124,7 +136,10 @@ describe('admin API: scopes, sync now, lists and the OpenAPI document', () => {
     });
 
     it('cannot act on whole clusters (403) nor on other bundles (404)', async () => {
-      expect((await t.requestAs(onlyB, 'POST', '/api/v1/clusters/b1/sync')).body).toMatchObject({ code: 'forbidden', message: expect.stringContaining('scoped to bundles') });
+      expect((await t.requestAs(onlyB, 'POST', '/api/v1/clusters/b1/sync')).body).toMatchObject({
+        code: 'forbidden',
+        message: expect.stringContaining('scoped to bundles'),
+      });
       expect((await t.requestAs(onlyB, 'POST', '/api/v1/bundles/shared/sync')).status).toBe(404);
       expect((await t.requestAs(onlyB, 'POST', '/api/v1/bundles/app-b/sync')).body).toMatchObject({ reached: [], notConnected: ['b1'] });
     });
@@ -133,7 +148,10 @@ describe('admin API: scopes, sync now, lists and the OpenAPI document', () => {
   describe('sync now', () => {
     it('sends a connected agent a Command { syncNow } and says who was not connected', async () => {
       const cluster = await t.request<{ command: string; reached: string[]; notConnected: string[] }>('POST', '/api/v1/clusters/a1/sync');
-      expect(cluster).toEqual({ status: 202, body: { command: expect.stringMatching(/^[0-9a-f-]{36}$/), bundle: null, reached: ['a1'], notConnected: [] } });
+      expect(cluster).toEqual({
+        status: 202,
+        body: { command: expect.stringMatching(/^[0-9a-f-]{36}$/), bundle: null, reached: ['a1'], notConnected: [] },
+      });
       const received = (await a1Stream.nth('command', 2)) as unknown;
       const first = a1Stream.ofKind('command')[0];
       expect(first.action).toEqual({ $case: 'syncNow', value: { bundle: 'shared' } });
@@ -141,9 +159,15 @@ describe('admin API: scopes, sync now, lists and the OpenAPI document', () => {
 
       const bundle = await t.request<{ command: string }>('POST', '/api/v1/bundles/shared/sync');
       expect(bundle.body).toMatchObject({ bundle: 'shared', reached: ['a1'], notConnected: ['a2', 'b1'] });
-      expect(await a1Stream.nth('command', 3)).toEqual({ id: bundle.body.command, action: { $case: 'syncNow', value: { bundle: 'shared' } } });
+      expect(await a1Stream.nth('command', 3)).toEqual({
+        id: bundle.body.command,
+        action: { $case: 'syncNow', value: { bundle: 'shared' } },
+      });
       expect((await t.request('POST', '/api/v1/clusters/b1/sync')).body).toMatchObject({ reached: [], notConnected: ['b1'] });
-      expect((await t.request('POST', '/api/v1/bundles/nope/sync')).body).toEqual({ code: 'bundle_not_found', message: 'no bundle named "nope"' });
+      expect((await t.request('POST', '/api/v1/bundles/nope/sync')).body).toEqual({
+        code: 'bundle_not_found',
+        message: 'no bundle named "nope"',
+      });
     });
   });
 
@@ -211,7 +235,11 @@ describe('admin API: scopes, sync now, lists and the OpenAPI document', () => {
         .filter(([method, path]) => method !== 'head' && (path.startsWith('/api/') || ['/healthz', '/readyz', '/metrics'].includes(path)))
         .map(([method, path]) => `${method} ${path.replace(/:(\w+)/g, '{$1}')}`);
       expect(registered.length).toBeGreaterThan(25);
-      const { status, body } = await t.requestAs<{ openapi: string; paths: Record<string, Record<string, unknown>> }>(null, 'GET', '/api/docs/openapi.json');
+      const { status, body } = await t.requestAs<{ openapi: string; paths: Record<string, Record<string, unknown>> }>(
+        null,
+        'GET',
+        '/api/docs/openapi.json',
+      );
       expect(status).toBe(200);
       expect(body.openapi).toBe('3.1.0');
       const documented = new Set(Object.entries(body.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m} ${path}`)));

@@ -52,7 +52,10 @@ async function stateView(action: Promise<ClusterEntity>): Promise<ClusterStateVi
     return { id: c.id, name: c.name, state: c.state, stateChangedAt: c.stateChangedAt?.toISOString() ?? null };
   } catch (error) {
     if (error instanceof ClusterActionError) {
-      throw new HttpException({ code: error.code, message: error.message }, error.code === 'cluster_not_found' ? HttpStatus.NOT_FOUND : HttpStatus.CONFLICT);
+      throw new HttpException(
+        { code: error.code, message: error.message },
+        error.code === 'cluster_not_found' ? HttpStatus.NOT_FOUND : HttpStatus.CONFLICT,
+      );
     }
     throw error;
   }

@@ -33,7 +33,9 @@ export class EventsController {
     const labelsOf = new Map(clusters.map((c) => [c.name, c.labels]));
     const visible = (e: FleetEvent) =>
       (e.bundle === null || scope.canSeeBundle(e.bundle)) &&
-      (e.cluster === null ? !scope.limitsClusters : labelsOf.has(e.cluster) && scope.canSeeCluster({ name: e.cluster, labels: labelsOf.get(e.cluster)! }));
+      (e.cluster === null
+        ? !scope.limitsClusters
+        : labelsOf.has(e.cluster) && scope.canSeeCluster({ name: e.cluster, labels: labelsOf.get(e.cluster)! }));
     return scopedPage(read, visible, (e) => e.id, filter.limit!, filter.cursor);
   }
 }

@@ -29,7 +29,16 @@ export class HistoryController {
     // A scoped token reads the history through its scope: whole pages, filtered, until one of its own is full.
     const [filter, clusters] = await Promise.all([this.scope.filterFor(principal), this.clusters.list()]);
     const labelsOf = new Map(clusters.map((c) => [c.name, c.labels]));
-    const visible = (d: DeploymentView) => filter.canSeeBundle(d.bundle) && labelsOf.has(d.cluster) && filter.canSeeCluster({ name: d.cluster, labels: labelsOf.get(d.cluster)! });
-    return scopedPage((cursor) => this.status.history({ cluster, bundle, limit, before: cursor }), visible, (d) => d.id, limit, before);
+    const visible = (d: DeploymentView) =>
+      filter.canSeeBundle(d.bundle) &&
+      labelsOf.has(d.cluster) &&
+      filter.canSeeCluster({ name: d.cluster, labels: labelsOf.get(d.cluster)! });
+    return scopedPage(
+      (cursor) => this.status.history({ cluster, bundle, limit, before: cursor }),
+      visible,
+      (d) => d.id,
+      limit,
+      before,
+    );
   }
 }

@@ -33,7 +33,8 @@ export function textParam(name: string, raw: unknown): string | undefined {
 
 export function oneOf<T extends string>(name: string, raw: unknown, allowed: readonly T[]): T | undefined {
   const value = textParam(name, raw);
-  if (value !== undefined && !(allowed as readonly string[]).includes(value)) throw invalidArgument(`${name} must be one of ${allowed.join(', ')}`);
+  if (value !== undefined && !(allowed as readonly string[]).includes(value))
+    throw invalidArgument(`${name} must be one of ${allowed.join(', ')}`);
   return value as T | undefined;
 }
 

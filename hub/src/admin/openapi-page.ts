@@ -17,7 +17,9 @@ export function openApiPage(document: Schema): string {
   const paths = document.paths as Record<string, Record<string, RenderedOperation>>;
   const sections = Object.entries(paths).flatMap(([path, methods]) =>
     Object.entries(methods).map(([method, op]) => {
-      const params = (op.parameters ?? []).map((p) => `<li><code>${escape(p.name)}</code> (${p.in})${p.description ? ` — ${escape(p.description)}` : ''}</li>`).join('');
+      const params = (op.parameters ?? [])
+        .map((p) => `<li><code>${escape(p.name)}</code> (${p.in})${p.description ? ` — ${escape(p.description)}` : ''}</li>`)
+        .join('');
       const responses = Object.entries(op.responses)
         .map(([status, r]) => {
           const schema = r.content?.['application/json']?.schema;

@@ -12,7 +12,11 @@ const labels: Schema = { type: 'object', additionalProperties: str };
 const enumOf = (...values: string[]): Schema => ({ type: 'string', enum: values });
 const array = (items: Schema): Schema => ({ type: 'array', items });
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
-const object = (properties: Record<string, Schema>, required = Object.keys(properties)): Schema => ({ type: 'object', properties, required });
+const object = (properties: Record<string, Schema>, required = Object.keys(properties)): Schema => ({
+  type: 'object',
+  properties,
+  required,
+});
 
 const PHASE = enumOf('pending', 'rolling-out', 'synced', 'failed', 'paused', 'suspended', 'waiting', 'unknown');
 const HEALTH = enumOf('healthy', 'suspended', 'progressing', 'unknown', 'missing', 'degraded');
@@ -58,7 +62,18 @@ export const SCHEMAS: Record<string, Schema> = {
         syncStartedAt: nullable(time),
         summary: nullable(SUMMARY),
         resources: array(
-          object({ apiVersion: str, kind: str, namespace: str, name: str, action: str, error: str, health: str, healthMessage: str, drifted: bool, driftDiff: str }),
+          object({
+            apiVersion: str,
+            kind: str,
+            namespace: str,
+            name: str,
+            action: str,
+            error: str,
+            health: str,
+            healthMessage: str,
+            drifted: bool,
+            driftDiff: str,
+          }),
         ),
       }),
     ),
@@ -128,7 +143,12 @@ export const SCHEMAS: Record<string, Schema> = {
     lastUsedAt: nullable(time),
     state: enumOf('usable', 'expired', 'revoked'),
   }),
-  NewApiToken: { type: 'object', properties: { name: str, role: ROLE, scope: tokenScope, ttlSeconds: int }, required: ['name', 'role'], additionalProperties: false },
+  NewApiToken: {
+    type: 'object',
+    properties: { name: str, role: ROLE, scope: tokenScope, ttlSeconds: int },
+    required: ['name', 'role'],
+    additionalProperties: false,
+  },
   AuditEntry: object({
     id: str,
     at: time,
@@ -150,7 +170,10 @@ export const SCHEMAS: Record<string, Schema> = {
     message: str,
     details: { type: 'object' },
   }),
-  FleetRepoView: object({ name: str, url: str, branch: str, path: str, commit: nullable(sha), fetchedAt: nullable(time), error: nullable(str) }, ['name']),
+  FleetRepoView: object(
+    { name: str, url: str, branch: str, path: str, commit: nullable(sha), fetchedAt: nullable(time), error: nullable(str) },
+    ['name'],
+  ),
   WebhookResult: object({ status: enumOf('fetching', 'ignored'), repos: array(str), reason: str }, ['status', 'repos']),
 };
 

@@ -29,6 +29,8 @@ describe('selectorQuery: label= and selector= as one LabelSelector', () => {
     [undefined, 'a in b', /selector term "a in b" is not/],
     [undefined, ['a', 'b'], /selector must be given once/],
   ])('refuses %o %o naming the mistake', (label, selector, message) => {
-    expect(() => selectorQuery(label, selector)).toThrow(expect.objectContaining({ response: expect.objectContaining({ code: 'invalid_argument', message: expect.stringMatching(message) }) }));
+    expect(() => selectorQuery(label, selector)).toThrow(
+      expect.objectContaining({ response: expect.objectContaining({ code: 'invalid_argument', message: expect.stringMatching(message) }) }),
+    );
   });
 });

@@ -41,7 +41,8 @@ function splitTerms(selector: string): string[] {
 }
 
 function requirement(term: string): LabelSelectorRequirement {
-  const bad = () => invalidArgument(`selector term "${term.slice(0, 100)}" is not key=value, key!=value, key in (a,b), key notin (a,b), key or !key`);
+  const bad = () =>
+    invalidArgument(`selector term "${term.slice(0, 100)}" is not key=value, key!=value, key in (a,b), key notin (a,b), key or !key`);
   let m = new RegExp(`^(${KEY})\\s*(==|=|!=)\\s*(${VALUE})$`).exec(term);
   if (m !== null) return { key: m[1], operator: m[3] === '!=' ? 'NotIn' : 'In', values: [m[4]] };
   m = new RegExp(`^(${KEY})\\s+(in|notin)\\s*\\(([^()]*)\\)$`).exec(term);

@@ -32,7 +32,8 @@ export class TokensController {
   @Delete(':id')
   @HttpCode(204)
   async revoke(@Param('id') id: string): Promise<void> {
-    if (!(await this.tokens.revoke(id))) throw new NotFoundException({ code: 'token_not_found', message: `no bootstrap token with id "${id.slice(0, 64)}"` });
+    if (!(await this.tokens.revoke(id)))
+      throw new NotFoundException({ code: 'token_not_found', message: `no bootstrap token with id "${id.slice(0, 64)}"` });
   }
 }
 
@@ -40,7 +41,8 @@ function newToken(body: unknown): NewBootstrapToken {
   const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   const request: NewBootstrapToken = {};
   if (b.description !== undefined) {
-    if (typeof b.description !== 'string' || b.description.length > 256) throw invalidArgument('description must be a string of at most 256 characters');
+    if (typeof b.description !== 'string' || b.description.length > 256)
+      throw invalidArgument('description must be a string of at most 256 characters');
     request.description = b.description;
   }
   if (b.ttlSeconds !== undefined) {
@@ -50,7 +52,8 @@ function newToken(body: unknown): NewBootstrapToken {
     request.ttlSeconds = b.ttlSeconds as number;
   }
   if (b.maxUses !== undefined) {
-    if (!Number.isInteger(b.maxUses) || (b.maxUses as number) < 1 || (b.maxUses as number) > 1_000_000) throw invalidArgument('maxUses must be an integer from 1 to 1000000');
+    if (!Number.isInteger(b.maxUses) || (b.maxUses as number) < 1 || (b.maxUses as number) > 1_000_000)
+      throw invalidArgument('maxUses must be an integer from 1 to 1000000');
     request.maxUses = b.maxUses as number;
   }
   return request;

@@ -89,7 +89,13 @@ function bundleRows(cluster: ClusterEntity, targetSet: TargetSetEntity | undefin
     const status = byBundle.get(target.bundle) ?? null;
     const desiredCommit = target.source?.commit ?? '';
     const rollout = rolloutPosition(ctx.rollouts.get(target.bundle), cluster.id);
-    return { target, status, desiredCommit, rollout, ...derivePhase({ reachable, targetCommit: desiredCommit, rollout, reported: status }) };
+    return {
+      target,
+      status,
+      desiredCommit,
+      rollout,
+      ...derivePhase({ reachable, targetCommit: desiredCommit, rollout, reported: status }),
+    };
   });
 }
 
@@ -109,7 +115,12 @@ function clusterHead(cluster: ClusterEntity, targetSet: TargetSetEntity | undefi
   };
 }
 
-export function clusterView(cluster: ClusterEntity, targetSet: TargetSetEntity | undefined, statuses: BundleStatusEntity[], ctx: ViewContext): ClusterView {
+export function clusterView(
+  cluster: ClusterEntity,
+  targetSet: TargetSetEntity | undefined,
+  statuses: BundleStatusEntity[],
+  ctx: ViewContext,
+): ClusterView {
   return {
     ...clusterHead(cluster, targetSet, ctx),
     bundles: bundleRows(cluster, targetSet, statuses, ctx).map((row) => ({

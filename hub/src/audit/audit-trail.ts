@@ -18,8 +18,18 @@ export function auditTrail(audit: AuditService): RequestHandler {
         const principal = principalOf(request);
         if (principal === undefined) return;
         const route = typeof request.route?.path === 'string' ? request.route.path : request.path;
-        const target = Object.values((request.params ?? {}) as Record<string, unknown>).map(String).join('/');
-        audit.record({ at, actor: { tokenId: principal.tokenId, name: principal.name }, method: request.method, route, path: request.path, target, status: response.statusCode });
+        const target = Object.values((request.params ?? {}) as Record<string, unknown>)
+          .map(String)
+          .join('/');
+        audit.record({
+          at,
+          actor: { tokenId: principal.tokenId, name: principal.name },
+          method: request.method,
+          route,
+          path: request.path,
+          target,
+          status: response.statusCode,
+        });
       });
     }
     next();

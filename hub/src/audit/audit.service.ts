@@ -64,7 +64,10 @@ export class AuditService {
       .catch((error: unknown) => this.log.error({ err: error, ...entry }, 'writing an audit entry failed'));
     this.writes.add(write);
     void write.finally(() => this.writes.delete(write));
-    this.log.info({ actor: entry.actor.name, method: entry.method, route: entry.route, target: entry.target, status: entry.status }, 'audited API call');
+    this.log.info(
+      { actor: entry.actor.name, method: entry.method, route: entry.route, target: entry.target, status: entry.status },
+      'audited API call',
+    );
   }
 
   async flushed(): Promise<void> {

@@ -29,9 +29,36 @@ describe('audit: every mutating API call is recorded', () => {
     await eventually(async () => expect((await audit()).items.length).toBeGreaterThanOrEqual(4));
     const { items } = await audit();
     expect(items.slice(0, 3)).toEqual([
-      { id: expect.any(String), at: expect.any(String), actor: { tokenId: expect.any(String), name: 'watcher' }, method: 'POST', route: '/api/v1/clusters/:name/revoke', path: '/api/v1/clusters/c1/revoke', target: 'c1', status: 403 },
-      { id: expect.any(String), at: expect.any(String), actor: { tokenId: 'admin-token', name: 'ADMIN_TOKEN' }, method: 'POST', route: '/api/v1/clusters/:name/revoke', path: '/api/v1/clusters/ghost/revoke', target: 'ghost', status: 404 },
-      { id: expect.any(String), at: expect.any(String), actor: { tokenId: 'admin-token', name: 'ADMIN_TOKEN' }, method: 'POST', route: '/api/v1/clusters/:name/sync', path: '/api/v1/clusters/c1/sync', target: 'c1', status: 202 },
+      {
+        id: expect.any(String),
+        at: expect.any(String),
+        actor: { tokenId: expect.any(String), name: 'watcher' },
+        method: 'POST',
+        route: '/api/v1/clusters/:name/revoke',
+        path: '/api/v1/clusters/c1/revoke',
+        target: 'c1',
+        status: 403,
+      },
+      {
+        id: expect.any(String),
+        at: expect.any(String),
+        actor: { tokenId: 'admin-token', name: 'ADMIN_TOKEN' },
+        method: 'POST',
+        route: '/api/v1/clusters/:name/revoke',
+        path: '/api/v1/clusters/ghost/revoke',
+        target: 'ghost',
+        status: 404,
+      },
+      {
+        id: expect.any(String),
+        at: expect.any(String),
+        actor: { tokenId: 'admin-token', name: 'ADMIN_TOKEN' },
+        method: 'POST',
+        route: '/api/v1/clusters/:name/sync',
+        path: '/api/v1/clusters/c1/sync',
+        target: 'c1',
+        status: 202,
+      },
     ]);
     expect(Date.parse(items[2].at)).toBeGreaterThanOrEqual(before - 1000);
     // The token creation of beforeAll is there too, without its secret.

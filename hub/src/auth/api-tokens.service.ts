@@ -73,7 +73,9 @@ export class ApiTokensService implements OnApplicationBootstrap {
       `SELECT count(*) FROM api_token WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`,
     );
     if (rows[0].count === '0') {
-      this.log.warn('no ADMIN_TOKEN and no API token: the admin API refuses every call (401); set ADMIN_TOKEN (at least 16 characters) to start');
+      this.log.warn(
+        'no ADMIN_TOKEN and no API token: the admin API refuses every call (401); set ADMIN_TOKEN (at least 16 characters) to start',
+      );
     }
   }
 
@@ -83,7 +85,16 @@ export class ApiTokensService implements OnApplicationBootstrap {
     const rows: TokenRow[] = await this.db.query(
       `INSERT INTO api_token (id, name, token_hash, role, scope, created_by, created_at, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
-      [randomUUID(), request.name, hashToken(token), request.role, request.scope === undefined ? null : JSON.stringify(request.scope), createdBy.name, now, expiresAt],
+      [
+        randomUUID(),
+        request.name,
+        hashToken(token),
+        request.role,
+        request.scope === undefined ? null : JSON.stringify(request.scope),
+        createdBy.name,
+        now,
+        expiresAt,
+      ],
     );
     this.log.info({ tokenId: rows[0].id, name: request.name, role: request.role, createdBy: createdBy.name }, 'API token created');
     return { token, item: tokenView(rows[0], now) };
@@ -117,13 +128,15 @@ export class ApiTokensService implements OnApplicationBootstrap {
 
   /** Checks a presented bearer token; refusals say why without revealing more than the caller knows. */
   async authenticate(presented: string, now = new Date()): Promise<Authentication> {
-    if (this.config.adminToken !== undefined && secretsEqual(presented, this.config.adminToken)) return { ok: true, principal: CONFIGURED_ADMIN };
+    if (this.config.adminToken !== undefined && secretsEqual(presented, this.config.adminToken))
+      return { ok: true, principal: CONFIGURED_ADMIN };
     if (!presented.startsWith(API_TOKEN_PREFIX) || presented.length > 256) return { ok: false, reason: 'invalid API token' };
     const rows: TokenRow[] = await this.db.query(`SELECT * FROM api_token WHERE token_hash = $1`, [hashToken(presented)]);
     if (rows.length === 0) return { ok: false, reason: 'invalid API token' };
     const row = rows[0];
     if (row.revoked_at !== null) return { ok: false, reason: `API token "${row.name}" was revoked at ${row.revoked_at.toISOString()}` };
-    if (row.expires_at !== null && row.expires_at <= now) return { ok: false, reason: `API token "${row.name}" expired at ${row.expires_at.toISOString()}` };
+    if (row.expires_at !== null && row.expires_at <= now)
+      return { ok: false, reason: `API token "${row.name}" expired at ${row.expires_at.toISOString()}` };
     void this.db
       .query(
         `UPDATE api_token SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2::timestamptz - make_interval(secs => $3))`,

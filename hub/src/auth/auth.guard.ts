@@ -22,7 +22,8 @@ export class AuthGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets) === true) return true;
     const request = context.switchToHttp().getRequest<Request>();
-    const needed = this.reflector.getAllAndOverride<Role | undefined>(ROLE_KEY, targets) ?? (READ_METHODS.has(request.method) ? 'viewer' : 'admin');
+    const needed =
+      this.reflector.getAllAndOverride<Role | undefined>(ROLE_KEY, targets) ?? (READ_METHODS.has(request.method) ? 'viewer' : 'admin');
 
     const presented = bearerCredential(request.headers.authorization);
     if (presented === undefined) {

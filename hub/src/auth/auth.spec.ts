@@ -10,7 +10,11 @@ const ROLES: Role[] = ['viewer', 'operator', 'admin'];
 function documentedOperations(): { method: string; path: string; role: Role | 'public' }[] {
   const paths = openApiDocument().paths as Record<string, Record<string, { 'x-gitfleet-role': Role | 'public' }>>;
   return Object.entries(paths).flatMap(([path, methods]) =>
-    Object.entries(methods).map(([method, op]) => ({ method: method.toUpperCase(), path: path.replace(/\{\w+\}/g, 'nobody'), role: op['x-gitfleet-role'] })),
+    Object.entries(methods).map(([method, op]) => ({
+      method: method.toUpperCase(),
+      path: path.replace(/\{\w+\}/g, 'nobody'),
+      role: op['x-gitfleet-role'],
+    })),
   );
 }
 
@@ -33,7 +37,9 @@ describe('auth: API tokens and roles', () => {
       expect(status).toBe(401);
       expect(body).toEqual({ code: 'unauthenticated', message: expect.any(String) });
     }
-    expect((await t.requestAs(null, 'GET', '/api/v1/clusters')).body).toMatchObject({ message: 'send an API token as "Authorization: Bearer <token>"' });
+    expect((await t.requestAs(null, 'GET', '/api/v1/clusters')).body).toMatchObject({
+      message: 'send an API token as "Authorization: Bearer <token>"',
+    });
   });
 
   // Streams never end; their owner tests them.
@@ -47,7 +53,11 @@ describe('auth: API tokens and roles', () => {
       const { status, body: answer } = await t.requestAs<{ code: string; message: string }>(tokens[role], op.method, op.path, body);
       const allowed = ROLES.indexOf(role) >= ROLES.indexOf(op.role as Role);
       if (!allowed && status !== 403) refused.push(`${op.method} ${op.path} → ${status}`);
-      if (!allowed && status === 403) expect(answer).toEqual({ code: 'forbidden', message: expect.stringContaining(`needs the ${op.role} role; token "${role}-bot" has ${role}`) });
+      if (!allowed && status === 403)
+        expect(answer).toEqual({
+          code: 'forbidden',
+          message: expect.stringContaining(`needs the ${op.role} role; token "${role}-bot" has ${role}`),
+        });
       if (allowed && (status === 401 || status === 403)) wronglyRefused.push(`${op.method} ${op.path} → ${status}`);
     }
     expect(refused).toEqual([]);
@@ -63,10 +73,22 @@ describe('auth: API tokens and roles', () => {
   });
 
   it('creates tokens shown once, stores only their hash, lists them without secrets', async () => {
-    const created = await t.request<{ token: string; item: Record<string, unknown> }>('POST', '/api/v1/api-tokens', { name: 'ci', role: 'operator', ttlSeconds: 3600 });
+    const created = await t.request<{ token: string; item: Record<string, unknown> }>('POST', '/api/v1/api-tokens', {
+      name: 'ci',
+      role: 'operator',
+      ttlSeconds: 3600,
+    });
     expect(created.status).toBe(201);
     expect(created.body.token).toMatch(/^gfat_[A-Za-z0-9_-]{43}$/);
-    expect(created.body.item).toMatchObject({ name: 'ci', role: 'operator', scope: null, createdBy: 'ADMIN_TOKEN', state: 'usable', revokedAt: null, expiresAt: expect.any(String) });
+    expect(created.body.item).toMatchObject({
+      name: 'ci',
+      role: 'operator',
+      scope: null,
+      createdBy: 'ADMIN_TOKEN',
+      state: 'usable',
+      revokedAt: null,
+      expiresAt: expect.any(String),
+    });
     const rows = await t.query<Record<string, unknown>>(`SELECT * FROM api_token WHERE name = 'ci'`);
     expect(JSON.stringify(rows)).not.toContain(created.body.token);
     expect(rows[0].token_hash).toMatch(/^[0-9a-f]{64}$/);
@@ -75,7 +97,10 @@ describe('auth: API tokens and roles', () => {
     expect(listed.body.items.map((i) => i.name)).toEqual(['viewer-bot', 'operator-bot', 'admin-bot', 'ci']);
     expect(JSON.stringify(listed.body)).not.toContain('gfat_');
     // A token made by another token records who made it.
-    const byBot = await t.requestAs<{ item: { createdBy: string } }>(tokens.admin, 'POST', '/api/v1/api-tokens', { name: 'made-by-bot', role: 'viewer' });
+    const byBot = await t.requestAs<{ item: { createdBy: string } }>(tokens.admin, 'POST', '/api/v1/api-tokens', {
+      name: 'made-by-bot',
+      role: 'viewer',
+    });
     expect(byBot.body.item.createdBy).toBe('admin-bot');
   });
 
@@ -95,16 +120,27 @@ describe('auth: API tokens and roles', () => {
   });
 
   it('refuses a revoked token and an expired one (401) saying why', async () => {
-    const doomed = await t.request<{ token: string; item: { id: string } }>('POST', '/api/v1/api-tokens', { name: 'doomed', role: 'viewer' });
+    const doomed = await t.request<{ token: string; item: { id: string } }>('POST', '/api/v1/api-tokens', {
+      name: 'doomed',
+      role: 'viewer',
+    });
     expect((await t.requestAs(doomed.body.token, 'GET', '/api/v1/clusters')).status).toBe(200);
     expect((await t.request('DELETE', `/api/v1/api-tokens/${doomed.body.item.id}`)).status).toBe(204);
     const revoked = await t.requestAs(doomed.body.token, 'GET', '/api/v1/clusters');
-    expect(revoked).toEqual({ status: 401, body: { code: 'unauthenticated', message: expect.stringMatching(/^API token "doomed" was revoked at /) } });
-    expect((await t.request('DELETE', '/api/v1/api-tokens/00000000-0000-4000-8000-000000000000')).body).toMatchObject({ code: 'api_token_not_found' });
+    expect(revoked).toEqual({
+      status: 401,
+      body: { code: 'unauthenticated', message: expect.stringMatching(/^API token "doomed" was revoked at /) },
+    });
+    expect((await t.request('DELETE', '/api/v1/api-tokens/00000000-0000-4000-8000-000000000000')).body).toMatchObject({
+      code: 'api_token_not_found',
+    });
 
     const brief = await t.apiToken('brief', 'viewer', { ttlSeconds: 1 });
     await t.query(`UPDATE api_token SET expires_at = now() - interval '1 second' WHERE name = 'brief'`);
-    expect(await t.requestAs(brief, 'GET', '/api/v1/clusters')).toEqual({ status: 401, body: { code: 'unauthenticated', message: expect.stringMatching(/^API token "brief" expired at /) } });
+    expect(await t.requestAs(brief, 'GET', '/api/v1/clusters')).toEqual({
+      status: 401,
+      body: { code: 'unauthenticated', message: expect.stringMatching(/^API token "brief" expired at /) },
+    });
     const listed = await t.get<{ items: { name: string; state: string }[] }>('/api/v1/api-tokens?limit=500');
     expect(listed.body.items.filter((i) => ['doomed', 'brief'].includes(i.name)).map((i) => i.state)).toEqual(['revoked', 'expired']);
   });

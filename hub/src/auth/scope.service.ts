@@ -22,7 +22,9 @@ export class ScopeService {
 
   async filterFor(principal: Principal): Promise<ScopeFilter> {
     if (principal.scope?.clusterGroups === undefined) return new ScopeFilter(principal, []);
-    const groups: ClusterGroupSpec[] = await this.db.query(`SELECT name, selector FROM cluster_group WHERE name = ANY($1)`, [principal.scope.clusterGroups]);
+    const groups: ClusterGroupSpec[] = await this.db.query(`SELECT name, selector FROM cluster_group WHERE name = ANY($1)`, [
+      principal.scope.clusterGroups,
+    ]);
     return new ScopeFilter(principal, groups);
   }
 
@@ -37,7 +39,10 @@ export class ScopeService {
   async controllableCluster(principal: Principal, name: string): Promise<ClusterEntity> {
     const cluster = await this.visibleCluster(principal, name);
     if (principal.scope?.bundles !== undefined) {
-      throw new ForbiddenException({ code: 'forbidden', message: `token "${principal.name}" is scoped to bundles; act on a bundle instead (e.g. POST /api/v1/bundles/:name/sync)` });
+      throw new ForbiddenException({
+        code: 'forbidden',
+        message: `token "${principal.name}" is scoped to bundles; act on a bundle instead (e.g. POST /api/v1/bundles/:name/sync)`,
+      });
     }
     return cluster;
   }

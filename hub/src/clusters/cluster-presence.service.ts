@@ -88,7 +88,10 @@ export class ClusterPresenceService implements OnModuleInit, BeforeApplicationSh
       .catch(() => undefined)
       .then(() =>
         connected
-          ? this.clusters.query(`UPDATE cluster SET connected = true, connected_replica = $2, last_seen_at = now() WHERE id = $1`, [clusterId, this.replica])
+          ? this.clusters.query(`UPDATE cluster SET connected = true, connected_replica = $2, last_seen_at = now() WHERE id = $1`, [
+              clusterId,
+              this.replica,
+            ])
           : // Only the session this replica recorded: the agent may already be connected to another.
             this.clusters.query(
               `UPDATE cluster SET connected = false, last_seen_at = now() WHERE id = $1 AND (connected_replica = $2 OR connected_replica IS NULL)`,
@@ -97,9 +100,11 @@ export class ClusterPresenceService implements OnModuleInit, BeforeApplicationSh
       )
       .then(() => undefined);
     this.writes.set(clusterId, write);
-    void write.finally(() => {
-      if (this.writes.get(clusterId) === write) this.writes.delete(clusterId);
-    }).catch(() => undefined);
+    void write
+      .finally(() => {
+        if (this.writes.get(clusterId) === write) this.writes.delete(clusterId);
+      })
+      .catch(() => undefined);
     return write;
   }
 

@@ -29,7 +29,12 @@ describe('clusters: registration and credentials', () => {
     );
 
   it('registers a cluster with the bootstrap token and stores only the hash of its credential', async () => {
-    const registration = await agent.register({ bootstrapToken: t.bootstrapToken, clusterUid: 'uid-alpha', name: 'alpha', labels: { env: 'prod' } });
+    const registration = await agent.register({
+      bootstrapToken: t.bootstrapToken,
+      clusterUid: 'uid-alpha',
+      name: 'alpha',
+      labels: { env: 'prod' },
+    });
     expect(registration.clusterName).toBe('alpha');
     expect(registration.credential).toMatch(new RegExp(`^${registration.clusterId}\\.[A-Za-z0-9_-]{43}$`));
 
@@ -41,7 +46,11 @@ describe('clusters: registration and credentials', () => {
     const dump = await t.query<{ dump: string }>(`SELECT string_agg(c::text, ' ') AS dump FROM cluster c`);
     expect(dump[0].dump).not.toContain(secret);
 
-    expect(await clusters.authenticate(registration.credential)).toEqual({ id: registration.clusterId, name: 'alpha', credentialHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(await clusters.authenticate(registration.credential)).toEqual({
+      id: registration.clusterId,
+      name: 'alpha',
+      credentialHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     // A cluster has a TargetSet (revision 1) from the moment it registers.
     const targetSets = await t.query(`SELECT revision::text AS revision FROM target_set WHERE cluster_id = $1`, [registration.clusterId]);
     expect(targetSets).toEqual([{ revision: '1' }]);

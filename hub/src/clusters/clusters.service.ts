@@ -100,7 +100,15 @@ export class ClustersService {
                  state = CASE WHEN cluster.state = 'revoked' THEN EXCLUDED.state ELSE cluster.state END,
                  state_changed_at = CASE WHEN cluster.state = 'revoked' THEN now() ELSE cluster.state_changed_at END
            RETURNING id, name, state`,
-          [id, request.name, request.clusterUid, JSON.stringify(request.labels), hashCredential(credential), request.agentVersion, initialState],
+          [
+            id,
+            request.name,
+            request.clusterUid,
+            JSON.stringify(request.labels),
+            hashCredential(credential),
+            request.agentVersion,
+            initialState,
+          ],
         );
       });
     } catch (error) {
@@ -115,8 +123,15 @@ export class ClustersService {
     }
     const { name, state } = rows[0];
     this.log.info({ cluster: name, clusterId: id, reRegistration: known !== null, state, token: token.kind }, 'cluster registered');
-    this.events.recordQuietly({ type: 'cluster.registered', severity: 'info', cluster: name, bundle: null, commit: null,
-      message: `cluster ${name} ${known === null ? 'registered' : 're-registered'} (${state})`, details: { reRegistration: known !== null, state, labels: request.labels } });
+    this.events.recordQuietly({
+      type: 'cluster.registered',
+      severity: 'info',
+      cluster: name,
+      bundle: null,
+      commit: null,
+      message: `cluster ${name} ${known === null ? 'registered' : 're-registered'} (${state})`,
+      details: { reRegistration: known !== null, state, labels: request.labels },
+    });
     if (known !== null) await this.credentialInvalidated.emit({ clusterId: id, reason: 'credential rotated by a re-registration' });
     if (state === 'active') await this.registered.emit({ clusterId: id, name, labels: request.labels });
     return { clusterId: id, clusterName: name, credential };
@@ -125,9 +140,12 @@ export class ClustersService {
   /** A pending cluster becomes active and gets its TargetSet; approving an active one changes nothing. */
   async approve(name: string): Promise<ClusterEntity> {
     const cluster = await this.require(name);
-    if (cluster.state === 'revoked') throw new ClusterActionError('cluster_revoked', `cluster "${name}" is revoked; it must register again first`);
+    if (cluster.state === 'revoked')
+      throw new ClusterActionError('cluster_revoked', `cluster "${name}" is revoked; it must register again first`);
     if (cluster.state === 'pending') {
-      await this.clusters.query(`UPDATE cluster SET state = 'active', state_changed_at = now() WHERE id = $1 AND state = 'pending'`, [cluster.id]);
+      await this.clusters.query(`UPDATE cluster SET state = 'active', state_changed_at = now() WHERE id = $1 AND state = 'pending'`, [
+        cluster.id,
+      ]);
       this.log.info({ cluster: name, clusterId: cluster.id }, 'cluster approved');
       await this.registered.emit({ clusterId: cluster.id, name: cluster.name, labels: cluster.labels });
     }
@@ -140,12 +158,19 @@ export class ClustersService {
    */
   async revoke(name: string): Promise<ClusterEntity> {
     const cluster = await this.require(name);
-    await this.clusters.query(
-      `UPDATE cluster SET state = 'revoked', credential_hash = '', state_changed_at = now() WHERE id = $1`,
-      [cluster.id],
-    );
+    await this.clusters.query(`UPDATE cluster SET state = 'revoked', credential_hash = '', state_changed_at = now() WHERE id = $1`, [
+      cluster.id,
+    ]);
     this.log.warn({ cluster: name, clusterId: cluster.id }, 'cluster revoked');
-    this.events.recordQuietly({ type: 'cluster.revoked', severity: 'warning', cluster: cluster.name, bundle: null, commit: null, message: `cluster ${cluster.name} revoked`, details: {} });
+    this.events.recordQuietly({
+      type: 'cluster.revoked',
+      severity: 'warning',
+      cluster: cluster.name,
+      bundle: null,
+      commit: null,
+      message: `cluster ${cluster.name} revoked`,
+      details: {},
+    });
     await this.credentialInvalidated.emit({ clusterId: cluster.id, reason: REVOKED_DETAILS });
     return this.require(name);
   }
@@ -157,7 +182,8 @@ export class ClustersService {
    */
   async rotateCredential(name: string): Promise<ClusterEntity> {
     const cluster = await this.require(name);
-    if (cluster.state === 'revoked') throw new ClusterActionError('cluster_revoked', `cluster "${name}" is revoked; it must register again first`);
+    if (cluster.state === 'revoked')
+      throw new ClusterActionError('cluster_revoked', `cluster "${name}" is revoked; it must register again first`);
     await this.clusters.query(`UPDATE cluster SET credential_hash = '' WHERE id = $1`, [cluster.id]);
     this.log.warn({ cluster: name, clusterId: cluster.id }, 'cluster credential invalidated for rotation');
     await this.credentialInvalidated.emit({ clusterId: cluster.id, reason: ROTATED_DETAILS });

@@ -52,7 +52,9 @@ describe('identity: bootstrap tokens, revoke, rotate', () => {
       details: 'bootstrap token used up (1 of 1 uses)',
     });
     expect(await t.query(`SELECT id FROM cluster WHERE name = 'u2'`)).toEqual([]);
-    expect((await t.get<{ items: BootstrapTokenView[] }>('/api/v1/tokens')).body.items.find((x) => x.id === item.id)?.state).toBe('used-up');
+    expect((await t.get<{ items: BootstrapTokenView[] }>('/api/v1/tokens')).body.items.find((x) => x.id === item.id)?.state).toBe(
+      'used-up',
+    );
   });
 
   it('refuses an expired token', async () => {
@@ -153,7 +155,10 @@ describe('identity: manual approval', () => {
     stream.hello(clusterId);
     await stream.nth('heartbeat');
     expect(stream.ofKind('targetSet')).toEqual([]);
-    expect((await t.get<{ state: string; targetSet: unknown }>('/api/v1/clusters/pend')).body).toMatchObject({ state: 'pending', targetSet: null });
+    expect((await t.get<{ state: string; targetSet: unknown }>('/api/v1/clusters/pend')).body).toMatchObject({
+      state: 'pending',
+      targetSet: null,
+    });
 
     const approved = await t.request<{ state: string }>('POST', '/api/v1/clusters/pend/approve');
     expect(approved).toMatchObject({ status: 200, body: { state: 'active' } });

@@ -17,7 +17,10 @@ export class ConfigModule {
   static forRoot(config: HubConfig): DynamicModule {
     return {
       module: ConfigModule,
-      providers: [{ provide: HUB_CONFIG, useValue: config }, { provide: REPLICA_ID, useValue: randomUUID() }],
+      providers: [
+        { provide: HUB_CONFIG, useValue: config },
+        { provide: REPLICA_ID, useValue: randomUUID() },
+      ],
       exports: [HUB_CONFIG, REPLICA_ID],
     };
   }

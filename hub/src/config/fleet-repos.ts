@@ -28,10 +28,7 @@ const FIELDS = ['name', 'url', 'branch', 'path', 'username', 'password', 'passwo
  * Reads FLEET_REPOS (a JSON array) or the JSON file FLEET_REPOS_FILE names; `passwordFile`
  * entries are read here so that secrets can live in mounted files. Errors name the variable.
  */
-export function readFleetReposVariable(
-  env: NodeJS.ProcessEnv,
-  defaults: { branch: string; path: string },
-): FleetRepoConfig[] | undefined {
+export function readFleetReposVariable(env: NodeJS.ProcessEnv, defaults: { branch: string; path: string }): FleetRepoConfig[] | undefined {
   const inline = env.FLEET_REPOS?.trim();
   const file = env.FLEET_REPOS_FILE?.trim();
   if (inline && file) throw new Error('set FLEET_REPOS or FLEET_REPOS_FILE, not both');

@@ -43,7 +43,9 @@ describe('loadHubConfig', () => {
   it('reads retention in whole days, 0 keeping everything', () => {
     const config = loadHubConfig({ ...REQUIRED, REPORT_RETENTION_DAYS: '2', HISTORY_RETENTION_DAYS: '7', AUDIT_RETENTION_DAYS: '0' });
     expect([config.reportRetentionDays, config.historyRetentionDays, config.auditRetentionDays]).toEqual([2, 7, 0]);
-    expect(() => loadHubConfig({ ...REQUIRED, HISTORY_RETENTION_DAYS: '1.5' })).toThrow('HISTORY_RETENTION_DAYS must be a whole number of days (0 keeps everything), got "1.5"');
+    expect(() => loadHubConfig({ ...REQUIRED, HISTORY_RETENTION_DAYS: '1.5' })).toThrow(
+      'HISTORY_RETENTION_DAYS must be a whole number of days (0 keeps everything), got "1.5"',
+    );
     expect(() => loadHubConfig({ ...REQUIRED, AUDIT_RETENTION_DAYS: '-1' })).toThrow(/^AUDIT_RETENTION_DAYS must be a whole number/);
   });
 
@@ -99,7 +101,10 @@ describe('loadHubConfig', () => {
     [{ FLEET_REPOS: '[{"name":"a","url":"https://g/x.git","branch":"--x"}]' }, /^FLEET_REPOS\[0\]\.branch is not a valid branch name/],
     [{ FLEET_REPOS: '[{"name":"a","url":"https://g/x.git","path":"../x"}]' }, /^FLEET_REPOS\[0\]\.path must be a relative directory/],
     [{ FLEET_REPOS: '[{"name":"a","url":"https://g/x.git","token":"t"}]' }, /^FLEET_REPOS\[0\]\.token: unknown field/],
-    [{ FLEET_REPOS: '[{"name":"a","url":"ssh://g/x.git","sshKeyFile":"/nonexistent/key"}]' }, /^FLEET_REPOS\[0\]\.sshKeyFile: "\/nonexistent\/key" does not exist/],
+    [
+      { FLEET_REPOS: '[{"name":"a","url":"ssh://g/x.git","sshKeyFile":"/nonexistent/key"}]' },
+      /^FLEET_REPOS\[0\]\.sshKeyFile: "\/nonexistent\/key" does not exist/,
+    ],
     [{ FLEET_REPOS: '[]', FLEET_REPOS_FILE: '/x.json' }, /set FLEET_REPOS or FLEET_REPOS_FILE, not both/],
     [{ FLEET_REPOS_FILE: '/nonexistent/repos.json' }, /^FLEET_REPOS_FILE: cannot read/],
     [{ WEBHOOK_SECRET: 'short' }, /^WEBHOOK_SECRET must be at least 16 characters/],
@@ -112,7 +117,14 @@ describe('loadHubConfig', () => {
     const env = {
       ...REQUIRED,
       FLEET_REPOS: JSON.stringify([
-        { name: 'platform', url: 'https://git.example/platform.git', branch: 'release', path: './fleet/', username: 'bot', password: 'tok-123' },
+        {
+          name: 'platform',
+          url: 'https://git.example/platform.git',
+          branch: 'release',
+          path: './fleet/',
+          username: 'bot',
+          password: 'tok-123',
+        },
         { name: 'teams', url: 'ssh://git@git.example/teams.git' },
       ]),
       WEBHOOK_SECRET: 'w'.repeat(20),
@@ -131,10 +143,15 @@ describe('loadHubConfig', () => {
     const dir = await mkdtemp(join(tmpdir(), 'gitfleet-config-'));
     try {
       await writeFile(join(dir, 'token'), 'from-a-file\n');
-      await writeFile(join(dir, 'repos.json'), JSON.stringify([{ name: 'only', url: 'https://g/x.git', passwordFile: join(dir, 'token') }]));
+      await writeFile(
+        join(dir, 'repos.json'),
+        JSON.stringify([{ name: 'only', url: 'https://g/x.git', passwordFile: join(dir, 'token') }]),
+      );
       const fromFile = loadHubConfig({ BOOTSTRAP_TOKEN: REQUIRED.BOOTSTRAP_TOKEN, FLEET_REPOS_FILE: join(dir, 'repos.json') });
       expect(fromFile.fleetRepoUrl).toBeUndefined();
-      expect(fromFile.fleetRepos).toEqual([{ name: 'only', url: 'https://g/x.git', branch: 'main', path: 'fleet', password: 'from-a-file' }]);
+      expect(fromFile.fleetRepos).toEqual([
+        { name: 'only', url: 'https://g/x.git', branch: 'main', path: 'fleet', password: 'from-a-file' },
+      ]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -157,7 +174,9 @@ describe('loadHubConfig', () => {
     expect(config.notifyRetryDelayMs).toBe(2000);
     expect(() => loadHubConfig({ ...REQUIRED, NOTIFY_WEBHOOKS: '[{' })).toThrow('NOTIFY_WEBHOOKS must be a JSON array');
     expect(() => loadHubConfig({ ...REQUIRED, NOTIFY_WEBHOOKS: '[{"name":"x","url":"nope"}]' })).toThrow('NOTIFY_WEBHOOKS[0] ("x").url');
-    expect(() => loadHubConfig({ ...REQUIRED, NOTIFY_WEBHOOKS_FILE: '/nonexistent/hooks.json' })).toThrow(/^NOTIFY_WEBHOOKS_FILE cannot be read/);
+    expect(() => loadHubConfig({ ...REQUIRED, NOTIFY_WEBHOOKS_FILE: '/nonexistent/hooks.json' })).toThrow(
+      /^NOTIFY_WEBHOOKS_FILE cannot be read/,
+    );
   });
 
   it('names properties, not variables, when called from code', () => {

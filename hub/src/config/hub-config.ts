@@ -1,4 +1,10 @@
-import { DEFAULT_FLEET_REPO_NAME, normaliseDirectory, readFleetReposVariable, validateFleetRepos, type FleetRepoConfig } from './fleet-repos';
+import {
+  DEFAULT_FLEET_REPO_NAME,
+  normaliseDirectory,
+  readFleetReposVariable,
+  validateFleetRepos,
+  type FleetRepoConfig,
+} from './fleet-repos';
 import { isRefName } from '../fleet-repo/git-ref';
 import { readNotifyWebhooksVariable, validateNotifyWebhooks, type NotifyWebhook } from '../notifications/notify-webhooks';
 
@@ -204,12 +210,14 @@ export function resolveHubConfig(
     throw new Error(`${names.adminToken} must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters`);
   }
   config.notifyWebhooks = validateNotifyWebhooks(config.notifyWebhooks, names.notifyWebhooks);
-  if (!Number.isFinite(config.notifyRetryDelayMs) || config.notifyRetryDelayMs <= 0) throw new Error(`${names.notifyRetryDelayMs} must be positive`);
+  if (!Number.isFinite(config.notifyRetryDelayMs) || config.notifyRetryDelayMs <= 0)
+    throw new Error(`${names.notifyRetryDelayMs} must be positive`);
   if ((config.grpcTlsCertFile === undefined) !== (config.grpcTlsKeyFile === undefined)) {
     throw new Error(`${names.grpcTlsCertFile} and ${names.grpcTlsKeyFile} go together: set both for TLS, or neither`);
   }
   for (const key of ['reportRetentionDays', 'historyRetentionDays', 'auditRetentionDays'] as const) {
-    if (!Number.isInteger(config[key]) || config[key] < 0) throw new Error(`${names[key]} must be a whole number of days (0 keeps everything)`);
+    if (!Number.isInteger(config[key]) || config[key] < 0)
+      throw new Error(`${names[key]} must be a whole number of days (0 keeps everything)`);
   }
   if (!LOG_LEVELS.includes(config.logLevel)) {
     throw new Error(`${names.logLevel} must be one of ${LOG_LEVELS.join(', ')}`);
@@ -237,9 +245,29 @@ function resolveFleetRepos(config: HubConfig, names: ConfigNames): FleetRepoConf
 
 function propertyNames(): ConfigNames {
   const keys: (keyof HubConfig)[] = [
-    'databaseUrl', 'dataDir', 'httpHost', 'httpPort', 'grpcHost', 'grpcPort', 'fleetRepoUrl', 'fleetBranch',
-    'fleetPath', 'fleetRepos', 'fleetPollIntervalMs', 'webhookSecret', 'bootstrapToken', 'adminToken', 'heartbeatIntervalMs', 'logLevel',
-    'notifyWebhooks', 'notifyRetryDelayMs', 'reportRetentionDays', 'historyRetentionDays', 'auditRetentionDays', 'grpcTlsCertFile', 'grpcTlsKeyFile',
+    'databaseUrl',
+    'dataDir',
+    'httpHost',
+    'httpPort',
+    'grpcHost',
+    'grpcPort',
+    'fleetRepoUrl',
+    'fleetBranch',
+    'fleetPath',
+    'fleetRepos',
+    'fleetPollIntervalMs',
+    'webhookSecret',
+    'bootstrapToken',
+    'adminToken',
+    'heartbeatIntervalMs',
+    'logLevel',
+    'notifyWebhooks',
+    'notifyRetryDelayMs',
+    'reportRetentionDays',
+    'historyRetentionDays',
+    'auditRetentionDays',
+    'grpcTlsCertFile',
+    'grpcTlsKeyFile',
   ];
   return Object.fromEntries(keys.map((k) => [k, k])) as ConfigNames;
 }

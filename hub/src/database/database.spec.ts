@@ -31,8 +31,23 @@ describe('migrations', () => {
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
     );
     expect(tables.map((t) => t.table_name)).toEqual([
-      'api_token', 'audit_log', 'bootstrap_token', 'bundle', 'bundle_pin', 'bundle_status', 'cluster', 'cluster_group', 'deployment',
-      'fleet_commit', 'fleet_event', 'fleet_source', 'migrations', 'notification_delivery', 'rollout', 'status_report', 'target_set',
+      'api_token',
+      'audit_log',
+      'bootstrap_token',
+      'bundle',
+      'bundle_pin',
+      'bundle_status',
+      'cluster',
+      'cluster_group',
+      'deployment',
+      'fleet_commit',
+      'fleet_event',
+      'fleet_source',
+      'migrations',
+      'notification_delivery',
+      'rollout',
+      'status_report',
+      'target_set',
     ]);
     const applied = await dataSource.query<{ name: string }[]>(`SELECT name FROM migrations ORDER BY id`);
     // Every registered migration ran, oldest first.

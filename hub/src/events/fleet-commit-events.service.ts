@@ -25,7 +25,11 @@ export class FleetCommitEvents {
   /** `bundles` as `name@sourceCommit`: a moved source branch re-accepts the same fleet commit. */
   accepted(fleetRepo: string, commit: string, bundles: string[]): void {
     this.recordOnce({
-      type: 'fleet.commit.accepted', severity: 'info', cluster: null, bundle: null, commit,
+      type: 'fleet.commit.accepted',
+      severity: 'info',
+      cluster: null,
+      bundle: null,
+      commit,
       message: `fleet repository ${fleetRepo} at ${commit.slice(0, 12)} accepted (${bundles.length} bundle${bundles.length === 1 ? '' : 's'})`,
       details: { fleetRepo, bundles, key: bundles.join(',') },
     });
@@ -33,7 +37,11 @@ export class FleetCommitEvents {
 
   rejected(fleetRepo: string, commit: string, errors: string[]): void {
     this.recordOnce({
-      type: 'fleet.commit.rejected', severity: 'error', cluster: null, bundle: null, commit,
+      type: 'fleet.commit.rejected',
+      severity: 'error',
+      cluster: null,
+      bundle: null,
+      commit,
       message: `fleet repository ${fleetRepo} at ${commit.slice(0, 12)} rejected: ${errors[0] ?? 'invalid'}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}`,
       details: { fleetRepo, errors: errors.slice(0, 20), key: errors.join('\n').slice(0, 2000) },
     });
@@ -46,6 +54,8 @@ export class FleetCommitEvents {
         [draft.type, draft.commit, draft.details.fleetRepo, draft.details.key],
       );
       if (seen.length === 0) await this.events.record(draft);
-    })().catch((error: unknown) => this.log.error({ err: error, event: draft.type, commit: draft.commit }, 'recording a fleet commit event failed'));
+    })().catch((error: unknown) =>
+      this.log.error({ err: error, event: draft.type, commit: draft.commit }, 'recording a fleet commit event failed'),
+    );
   }
 }

@@ -17,9 +17,21 @@ export type FleetEventType =
   | 'fleet.commit.rejected';
 
 export const FLEET_EVENT_TYPES: readonly FleetEventType[] = [
-  'sync.succeeded', 'sync.failed', 'health.degraded', 'health.recovered', 'drift.detected', 'drift.corrected',
-  'rollout.started', 'rollout.halted', 'rollout.completed', 'cluster.registered', 'cluster.connected', 'cluster.unreachable',
-  'cluster.revoked', 'fleet.commit.accepted', 'fleet.commit.rejected',
+  'sync.succeeded',
+  'sync.failed',
+  'health.degraded',
+  'health.recovered',
+  'drift.detected',
+  'drift.corrected',
+  'rollout.started',
+  'rollout.halted',
+  'rollout.completed',
+  'cluster.registered',
+  'cluster.connected',
+  'cluster.unreachable',
+  'cluster.revoked',
+  'fleet.commit.accepted',
+  'fleet.commit.rejected',
 ];
 
 export type FleetEventSeverity = 'info' | 'warning' | 'error';

@@ -84,7 +84,14 @@ export class FleetEventsService implements OnModuleInit, OnModuleDestroy {
     );
     const event = eventOf(rows[0]);
     this.log.info(
-      { event: event.type, eventId: event.id, severity: event.severity, cluster: event.cluster, bundle: event.bundle, commit: event.commit },
+      {
+        event: event.type,
+        eventId: event.id,
+        severity: event.severity,
+        cluster: event.cluster,
+        bundle: event.bundle,
+        commit: event.commit,
+      },
       event.message,
     );
     await this.deliver(event);
@@ -94,7 +101,10 @@ export class FleetEventsService implements OnModuleInit, OnModuleDestroy {
   /** Records without letting a failure reach the caller (whose own work has already succeeded). */
   recordQuietly(draft: FleetEventDraft): void {
     this.record(draft).catch((error: unknown) =>
-      this.log.error({ err: error, event: draft.type, cluster: draft.cluster, bundle: draft.bundle, commit: draft.commit }, 'recording an event failed'),
+      this.log.error(
+        { err: error, event: draft.type, cluster: draft.cluster, bundle: draft.bundle, commit: draft.commit },
+        'recording an event failed',
+      ),
     );
   }
 
@@ -121,7 +131,10 @@ export class FleetEventsService implements OnModuleInit, OnModuleDestroy {
   async byIds(ids: readonly string[]): Promise<FleetEvent[]> {
     const valid = ids.filter((id) => /^\d{1,19}$/.test(id));
     if (valid.length === 0) return [];
-    const rows: FleetEventRow[] = await this.db.query(`SELECT ${EVENT_COLUMNS} FROM fleet_event WHERE id = ANY($1::bigint[]) ORDER BY fleet_event.id`, [valid]);
+    const rows: FleetEventRow[] = await this.db.query(
+      `SELECT ${EVENT_COLUMNS} FROM fleet_event WHERE id = ANY($1::bigint[]) ORDER BY fleet_event.id`,
+      [valid],
+    );
     return rows.map(eventOf);
   }
 

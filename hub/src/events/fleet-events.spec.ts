@@ -20,7 +20,10 @@ describe('fleet events', () => {
   const live: FleetEvent[] = [];
 
   const typesSince = async (id: string) =>
-    (await events.list({ limit: 500 })).items.filter((e) => BigInt(e.id) > BigInt(id)).map((e) => e.type).reverse();
+    (await events.list({ limit: 500 })).items
+      .filter((e) => BigInt(e.id) > BigInt(id))
+      .map((e) => e.type)
+      .reverse();
   const newest = async () => (await events.list({ limit: 1 })).items[0]?.id ?? '0';
   const report = async (fields: Parameters<TestStream['report']>[2] = {}) => {
     await stream.acked(stream.report('web', commit, fields));
@@ -67,7 +70,13 @@ describe('fleet events', () => {
     await report({ driftCount: 2 });
     await report();
     expect(await typesSince(start)).toEqual([
-      'sync.succeeded', 'sync.failed', 'health.degraded', 'sync.succeeded', 'health.recovered', 'drift.detected', 'drift.corrected',
+      'sync.succeeded',
+      'sync.failed',
+      'health.degraded',
+      'sync.succeeded',
+      'health.recovered',
+      'drift.detected',
+      'drift.corrected',
     ]);
     const failed = (await events.list({ type: 'sync.failed' })).items[0];
     expect(failed).toMatchObject({ severity: 'error', cluster: 'ev-1', bundle: 'web', commit });
@@ -78,7 +87,10 @@ describe('fleet events', () => {
     const ids = live.map((e) => e.id);
     expect(new Set(ids).size).toBe(ids.length);
     // Everything recorded since the subscription began (the fleet commit was accepted while the hub started).
-    const all = (await events.list({ limit: 500 })).items.map((e) => e.id).reverse().filter((id) => BigInt(id) >= BigInt(ids[0]));
+    const all = (await events.list({ limit: 500 })).items
+      .map((e) => e.id)
+      .reverse()
+      .filter((id) => BigInt(id) >= BigInt(ids[0]));
     expect(ids.length).toBeGreaterThanOrEqual(8);
     expect(ids).toEqual(all);
   });
@@ -108,16 +120,40 @@ describe('fleet events', () => {
     let second: RunningHub | undefined;
     try {
       const launched = await launchHub({
-        databaseUrl: t.db.url, dataDir: await mkdtemp(join(tmpdir(), 'gitfleet-hub2-')), fleetRepoUrl: t.repo.url,
-        bootstrapToken: t.bootstrapToken, httpPort: 0, grpcPort: 0, fleetPollIntervalMs: 60_000, logLevel: 'silent',
+        databaseUrl: t.db.url,
+        dataDir: await mkdtemp(join(tmpdir(), 'gitfleet-hub2-')),
+        fleetRepoUrl: t.repo.url,
+        bootstrapToken: t.bootstrapToken,
+        httpPort: 0,
+        grpcPort: 0,
+        fleetPollIntervalMs: 60_000,
+        logLevel: 'silent',
       });
       second = launched.hub;
       const there: FleetEvent[] = [];
       launched.app.get(FleetEventsService).subscribe((e) => there.push(e));
       const here = live.length;
 
-      const recorded = await events.record({ type: 'rollout.halted', severity: 'error', cluster: 'ev-1', bundle: 'web', commit, message: 'test halt', details: {} });
-      const fromThere = await launched.app.get(FleetEventsService).record({ type: 'cluster.revoked', severity: 'warning', cluster: 'x', bundle: null, commit: null, message: 'from the second hub', details: {} });
+      const recorded = await events.record({
+        type: 'rollout.halted',
+        severity: 'error',
+        cluster: 'ev-1',
+        bundle: 'web',
+        commit,
+        message: 'test halt',
+        details: {},
+      });
+      const fromThere = await launched.app
+        .get(FleetEventsService)
+        .record({
+          type: 'cluster.revoked',
+          severity: 'warning',
+          cluster: 'x',
+          bundle: null,
+          commit: null,
+          message: 'from the second hub',
+          details: {},
+        });
       await eventually(() => {
         expect(there.map((e) => e.id)).toEqual(expect.arrayContaining([recorded.id, fromThere.id]));
         expect(live.slice(here).map((e) => e.id)).toEqual(expect.arrayContaining([recorded.id, fromThere.id]));
@@ -140,7 +176,12 @@ describe('fleet events at shutdown', () => {
       const commit = await t.repo.head();
       const streams = await Promise.all(
         agents.map(async (agent, i) => {
-          const c = await agent.register({ bootstrapToken: t.bootstrapToken, clusterUid: `uid-stop-${i}`, name: `stopping-${i}`, labels: {} });
+          const c = await agent.register({
+            bootstrapToken: t.bootstrapToken,
+            clusterUid: `uid-stop-${i}`,
+            name: `stopping-${i}`,
+            labels: {},
+          });
           const stream = agent.connect(c.credential);
           stream.hello(c.clusterId);
           await stream.nth('targetSet');
@@ -156,7 +197,10 @@ describe('fleet events at shutdown', () => {
       const rows = await t.query<{ type: string; n: string }>(
         `SELECT type, count(*) AS n FROM fleet_event WHERE cluster LIKE 'stopping-%' AND type IN ('sync.failed', 'health.degraded') GROUP BY type ORDER BY type`,
       );
-      expect(rows).toEqual([{ type: 'health.degraded', n: '20' }, { type: 'sync.failed', n: '20' }]);
+      expect(rows).toEqual([
+        { type: 'health.degraded', n: '20' },
+        { type: 'sync.failed', n: '20' },
+      ]);
     } finally {
       for (const agent of agents) agent.close();
       await t.db.drop();

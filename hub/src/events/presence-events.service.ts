@@ -70,10 +70,27 @@ export class PresenceEvents implements OnModuleDestroy {
       const cluster = rows[0];
       if (cluster === undefined || cluster.last === type) return;
       if (type === 'cluster.unreachable' && cluster.connected) return;
-      await this.events.record(type === 'cluster.connected'
-        ? { type, severity: 'info', cluster: cluster.name, bundle: null, commit: null, message: `cluster ${cluster.name} connected`, details: {} }
-        : { type, severity: 'warning', cluster: cluster.name, bundle: null, commit: null,
-            message: `cluster ${cluster.name} is unreachable: its agent has no session with the hub`, details: {} });
+      await this.events.record(
+        type === 'cluster.connected'
+          ? {
+              type,
+              severity: 'info',
+              cluster: cluster.name,
+              bundle: null,
+              commit: null,
+              message: `cluster ${cluster.name} connected`,
+              details: {},
+            }
+          : {
+              type,
+              severity: 'warning',
+              cluster: cluster.name,
+              bundle: null,
+              commit: null,
+              message: `cluster ${cluster.name} is unreachable: its agent has no session with the hub`,
+              details: {},
+            },
+      );
     } catch (error) {
       this.log.error({ err: error, clusterId, event: type }, 'recording a presence event failed');
     }

@@ -15,11 +15,18 @@ export function rolloutTransitions({ bundle, commit, revision, previous, next }:
   const at = `${bundle}@${commit.slice(0, 12)}`;
   const fresh = previous === undefined || previous.revision !== revision;
   const events: FleetEventDraft[] = [];
-  if (fresh) events.push({ ...base, type: 'rollout.started', severity: 'info', message: `rollout of ${at} started`, details: { revision } });
+  if (fresh)
+    events.push({ ...base, type: 'rollout.started', severity: 'info', message: `rollout of ${at} started`, details: { revision } });
   const halt = next.halt;
   if (halt !== null && halt.reason === 'failure' && (fresh || previous?.halt?.message !== halt.message)) {
-    events.push({ ...base, cluster: halt.cluster, type: 'rollout.halted', severity: 'error',
-      message: `rollout of ${at} halted: ${halt.message}`, details: { revision, resource: halt.resource } });
+    events.push({
+      ...base,
+      cluster: halt.cluster,
+      type: 'rollout.halted',
+      severity: 'error',
+      message: `rollout of ${at} halted: ${halt.message}`,
+      details: { revision, resource: halt.resource },
+    });
   }
   if (next.state === 'done' && (fresh || previous?.state !== 'done')) {
     events.push({ ...base, type: 'rollout.completed', severity: 'info', message: `rollout of ${at} completed`, details: { revision } });

@@ -39,18 +39,30 @@ export class StatusEvents {
   /** Never throws: a batch whose previous statuses cannot be read is stored without events. */
   async before(entries: Reported[]): Promise<StatusesBefore | null> {
     try {
-      const rows: { cluster_id: string; bundle: string; name: string; commit: string | null; phase: StatusSnapshot['phase'];
-        health: StatusSnapshot['health']; drift_count: number }[] = await this.db.query(
+      const rows: {
+        cluster_id: string;
+        bundle: string;
+        name: string;
+        commit: string | null;
+        phase: StatusSnapshot['phase'];
+        health: StatusSnapshot['health'];
+        drift_count: number;
+      }[] = await this.db.query(
         `SELECT k.cluster_id::text AS cluster_id, k.bundle, c.name, b.commit, b.phase, b.health, b.drift_count
          FROM (SELECT DISTINCT * FROM unnest($1::uuid[], $2::text[])) AS k(cluster_id, bundle)
          JOIN cluster c ON c.id = k.cluster_id
          LEFT JOIN bundle_status b ON b.cluster_id = k.cluster_id AND b.bundle = k.bundle`,
         [entries.map((e) => e.clusterId), entries.map((e) => e.report.bundle)],
       );
-      return new Map(rows.map((r) => [key(r.cluster_id, r.bundle), {
-        cluster: r.name,
-        status: r.commit === null ? null : { commit: r.commit, phase: r.phase, health: r.health, driftCount: r.drift_count },
-      }]));
+      return new Map(
+        rows.map((r) => [
+          key(r.cluster_id, r.bundle),
+          {
+            cluster: r.name,
+            status: r.commit === null ? null : { commit: r.commit, phase: r.phase, health: r.health, driftCount: r.drift_count },
+          },
+        ]),
+      );
     } catch (error) {
       this.log.error({ err: error }, 'reading statuses before a batch failed; its transitions are not recorded');
       return null;
@@ -60,9 +72,11 @@ export class StatusEvents {
   /** Records the transitions of the reports that became current; returns at once. */
   after(before: StatusesBefore | null, current: Reported[]): void {
     if (before === null || current.length === 0) return;
-    this.recording = this.recording.then(() => this.record(before, current)).catch((error: unknown) => {
-      this.log.error({ err: error }, 'recording status events failed');
-    });
+    this.recording = this.recording
+      .then(() => this.record(before, current))
+      .catch((error: unknown) => {
+        this.log.error({ err: error }, 'recording status events failed');
+      });
   }
 
   /** Resolves when the events of every batch so far are recorded (tests, shutdown). */
@@ -75,7 +89,14 @@ export class StatusEvents {
       const was = before.get(key(clusterId, report.bundle));
       if (was === undefined) return [];
       const after = { commit: report.commit, phase: report.phase, health: report.health, driftCount: report.driftCount };
-      return [{ cluster: was.cluster, bundle: report.bundle, before: was.status, after: { ...after, message: report.message, resources: report.resources } }];
+      return [
+        {
+          cluster: was.cluster,
+          bundle: report.bundle,
+          before: was.status,
+          after: { ...after, message: report.message, resources: report.resources },
+        },
+      ];
     });
     const recovering = changes.filter((c) => mayRecover(c.before, c.after));
     const outstanding = await this.degradedOutstanding(recovering);

@@ -31,29 +31,64 @@ export function statusTransitions({ cluster, bundle, before, after, degradedOuts
   const at = `${bundle}@${after.commit.slice(0, 12)} on ${cluster}`;
   const broken = firstBrokenResource(after.resources);
   const cause = broken === undefined ? after.message : `${resourceName(broken)}: ${broken.error || broken.healthMessage || after.message}`;
-  const newResult = (phase: ReportedPhase) => after.phase === phase && (before === null || before.phase !== phase || before.commit !== after.commit);
+  const newResult = (phase: ReportedPhase) =>
+    after.phase === phase && (before === null || before.phase !== phase || before.commit !== after.commit);
 
   if (newResult('failed')) {
-    events.push({ ...base, type: 'sync.failed', severity: 'error', message: `sync of ${at} failed${cause === '' ? '' : `: ${cause}`}`,
-      details: { resource: broken === undefined ? null : resourceName(broken), previousPhase: before?.phase ?? null } });
+    events.push({
+      ...base,
+      type: 'sync.failed',
+      severity: 'error',
+      message: `sync of ${at} failed${cause === '' ? '' : `: ${cause}`}`,
+      details: { resource: broken === undefined ? null : resourceName(broken), previousPhase: before?.phase ?? null },
+    });
   } else if (newResult('synced')) {
-    events.push({ ...base, type: 'sync.succeeded', severity: 'info', message: `${at} synced`,
-      details: { previousPhase: before?.phase ?? null, previousCommit: before?.commit ?? null } });
+    events.push({
+      ...base,
+      type: 'sync.succeeded',
+      severity: 'info',
+      message: `${at} synced`,
+      details: { previousPhase: before?.phase ?? null, previousCommit: before?.commit ?? null },
+    });
   }
   if (after.health === 'degraded' && before?.health !== 'degraded') {
-    events.push({ ...base, type: 'health.degraded', severity: 'error', message: `${at} is degraded${cause === '' ? '' : `: ${cause}`}`,
-      details: { resource: broken === undefined ? null : resourceName(broken), previousHealth: before?.health ?? null } });
+    events.push({
+      ...base,
+      type: 'health.degraded',
+      severity: 'error',
+      message: `${at} is degraded${cause === '' ? '' : `: ${cause}`}`,
+      details: { resource: broken === undefined ? null : resourceName(broken), previousHealth: before?.health ?? null },
+    });
   } else if (after.health === 'healthy' && degradedOutstanding) {
-    events.push({ ...base, type: 'health.recovered', severity: 'info', message: `${at} is healthy again`, details: { previousHealth: before?.health ?? null } });
+    events.push({
+      ...base,
+      type: 'health.recovered',
+      severity: 'info',
+      message: `${at} is healthy again`,
+      details: { previousHealth: before?.health ?? null },
+    });
   }
   const driftBefore = before?.driftCount ?? 0;
   if (after.driftCount > 0 && driftBefore === 0) {
-    const drifted = after.resources.filter((r) => r.drifted).map(resourceName).slice(0, 20);
-    events.push({ ...base, type: 'drift.detected', severity: 'warning',
+    const drifted = after.resources
+      .filter((r) => r.drifted)
+      .map(resourceName)
+      .slice(0, 20);
+    events.push({
+      ...base,
+      type: 'drift.detected',
+      severity: 'warning',
       message: `${after.driftCount} resource${after.driftCount === 1 ? '' : 's'} of ${at} drifted from the fleet`,
-      details: { driftCount: after.driftCount, resources: drifted } });
+      details: { driftCount: after.driftCount, resources: drifted },
+    });
   } else if (after.driftCount === 0 && driftBefore > 0) {
-    events.push({ ...base, type: 'drift.corrected', severity: 'info', message: `drift of ${at} corrected`, details: { previousDriftCount: driftBefore } });
+    events.push({
+      ...base,
+      type: 'drift.corrected',
+      severity: 'info',
+      message: `drift of ${at} corrected`,
+      details: { previousDriftCount: driftBefore },
+    });
   }
   return events;
 }

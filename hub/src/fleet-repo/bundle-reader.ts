@@ -101,7 +101,10 @@ export class BundleSpecReader {
     if (driftText === 'report' || driftText === 'correct') drift = driftText;
     else if (driftText !== undefined) this.r.fail([...at, 'drift'], `must be report or correct, got "${driftText}"`);
     if (drift !== undefined && selfHeal !== undefined && (drift === 'correct') !== selfHeal) {
-      this.r.fail([...at, 'drift'], `drift: ${drift} contradicts selfHeal: ${selfHeal} (correct goes with selfHeal: true, report with false)`);
+      this.r.fail(
+        [...at, 'drift'],
+        `drift: ${drift} contradicts selfHeal: ${selfHeal} (correct goes with selfHeal: true, report with false)`,
+      );
     }
     const heal = selfHeal ?? drift === 'correct';
     return { prune, selfHeal: heal, drift: drift ?? (heal ? 'correct' : 'report') };
@@ -173,7 +176,10 @@ export class BundleSpecReader {
   }
 
   /** Exactly one of clusterSelector and clusterGroup. */
-  private clusterChooser(map: Mapping, at: Path): { clusterSelector: BundleTarget['clusterSelector'] } | { clusterGroup: string } | undefined {
+  private clusterChooser(
+    map: Mapping,
+    at: Path,
+  ): { clusterSelector: BundleTarget['clusterSelector'] } | { clusterGroup: string } | undefined {
     const hasSelector = map.clusterSelector !== undefined && map.clusterSelector !== null;
     const hasGroup = map.clusterGroup !== undefined && map.clusterGroup !== null;
     if (hasSelector === hasGroup) {
@@ -211,7 +217,8 @@ export class BundleSpecReader {
     if (values !== undefined) {
       for (const key of Object.keys(values)) {
         if (!VALUE_KEY.test(key)) this.r.fail([...at, 'values', key], 'must be a dotted name such as "replicas" or "app.tier"');
-        else if (key === 'cluster' || key.startsWith('cluster.')) this.r.fail([...at, 'values', key], 'names under "cluster." are set by the hub');
+        else if (key === 'cluster' || key.startsWith('cluster.'))
+          this.r.fail([...at, 'values', key], 'names under "cluster." are set by the hub');
       }
       result.values = values;
     }

@@ -153,7 +153,12 @@ describe('parseFleetFile', () => {
 
   it('refuses alias bombs instead of expanding them', () => {
     const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 12; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
+    for (let i = 1; i < 12; i++)
+      lines.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10)
+          .fill(`*${String.fromCharCode(96 + i)}`)
+          .join(', ')}]`,
+      );
     const errors = parseFleetFile('fleet/bomb.yaml', lines.join('\n')).errors;
     expect(errors).toHaveLength(1);
     expect(errors[0].message).toMatch(/alias/i);
@@ -177,7 +182,10 @@ describe('readFleetSnapshot', () => {
   it('rejects the whole commit when one source path is missing or a file', () => {
     const api = WEB.replace('name: web', 'name: api').replace('./apps/web/', 'apps/api');
     const missing = readFleetSnapshot(
-      [{ path: 'fleet/web.yaml', text: WEB }, { path: 'fleet/api.yaml', text: api }],
+      [
+        { path: 'fleet/web.yaml', text: WEB },
+        { path: 'fleet/api.yaml', text: api },
+      ],
       tree(['apps/web']),
     );
     expect(missing.ok).toBe(false);
@@ -185,14 +193,15 @@ describe('readFleetSnapshot', () => {
       'fleet/api.yaml:7: spec.source.path: "apps/api" does not exist at this commit',
     ]);
     const file = readFleetSnapshot([{ path: 'fleet/web.yaml', text: WEB }], tree([], ['apps/web']));
-    expect(!file.ok && file.errors.map(formatFleetError)).toEqual([
-      'fleet/web.yaml:7: spec.source.path: "apps/web" is not a directory',
-    ]);
+    expect(!file.ok && file.errors.map(formatFleetError)).toEqual(['fleet/web.yaml:7: spec.source.path: "apps/web" is not a directory']);
   });
 
   it('rejects a bundle name used twice, pointing at both places', () => {
     const result = readFleetSnapshot(
-      [{ path: 'fleet/b.yaml', text: WEB }, { path: 'fleet/a.yaml', text: `# copy\n${WEB}` }],
+      [
+        { path: 'fleet/b.yaml', text: WEB },
+        { path: 'fleet/a.yaml', text: `# copy\n${WEB}` },
+      ],
       tree(['apps/web']),
     );
     expect(!result.ok && result.errors.map(formatFleetError)).toEqual([

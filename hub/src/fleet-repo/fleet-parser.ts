@@ -62,7 +62,8 @@ function readDocument(r: FieldReader, value: unknown): BundleDocument | ClusterG
   if (root === undefined) return undefined;
   r.knownKeys(root, [], ['apiVersion', 'kind', 'metadata', 'spec']);
   const apiVersion = r.string(root.apiVersion, ['apiVersion'], true);
-  if (apiVersion !== undefined && apiVersion !== FLEET_API_VERSION) r.fail(['apiVersion'], `must be ${FLEET_API_VERSION}, got "${apiVersion}"`);
+  if (apiVersion !== undefined && apiVersion !== FLEET_API_VERSION)
+    r.fail(['apiVersion'], `must be ${FLEET_API_VERSION}, got "${apiVersion}"`);
   const kind = r.string(root.kind, ['kind'], true);
   if (kind !== undefined && !(FLEET_KINDS as readonly string[]).includes(kind)) {
     r.fail(['kind'], `unsupported kind "${kind}" (supported: ${FLEET_KINDS.join(', ')})`);

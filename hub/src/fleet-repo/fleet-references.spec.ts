@@ -32,12 +32,17 @@ describe('checkFleetReferences', () => {
       'fleet/c.yaml': bundle('c', '  dependsOn:\n    - a\n'),
       'fleet/x.yaml': bundle('x'),
     });
-    expect(checkFleetReferences([r], 'default').map(formatFleetError)).toEqual(['fleet/a.yaml:7: spec.dependsOn[0]: dependency cycle: a → b → c → a']);
+    expect(checkFleetReferences([r], 'default').map(formatFleetError)).toEqual([
+      'fleet/a.yaml:7: spec.dependsOn[0]: dependency cycle: a → b → c → a',
+    ]);
   });
 
   it('reports missing bundles and groups with file, line and field', () => {
     const r = repo('default', {
-      'fleet/web.yaml': bundle('web', '  dependsOn: [nope]\n  targets:\n    - clusterGroup: ghosts\n  rollout:\n    partitions:\n      - name: p\n        clusterGroup: phantoms\n'),
+      'fleet/web.yaml': bundle(
+        'web',
+        '  dependsOn: [nope]\n  targets:\n    - clusterGroup: ghosts\n  rollout:\n    partitions:\n      - name: p\n        clusterGroup: phantoms\n',
+      ),
     });
     expect(checkFleetReferences([r], 'default').map(formatFleetError)).toEqual([
       'fleet/web.yaml:7: spec.dependsOn[0]: bundle "nope" does not exist',
@@ -61,7 +66,16 @@ describe('checkFleetReferences', () => {
   });
 
   it('finds every cycle once, whatever the order', () => {
-    const graph = new Map([['d', ['e']], ['e', ['d']], ['a', ['b']], ['b', ['a', 'c']], ['c', []]]);
-    expect(dependencyCycles(graph)).toEqual([['a', 'b'], ['d', 'e']]);
+    const graph = new Map([
+      ['d', ['e']],
+      ['e', ['d']],
+      ['a', ['b']],
+      ['b', ['a', 'c']],
+      ['c', []],
+    ]);
+    expect(dependencyCycles(graph)).toEqual([
+      ['a', 'b'],
+      ['d', 'e'],
+    ]);
   });
 });

@@ -47,7 +47,9 @@ export function checkFleetReferences(repos: RepoDocuments[], changed: string): F
       });
       b.rollout?.partitions.forEach((p, i) => {
         if (p.clusterGroup !== undefined && !groups.has(p.clusterGroup)) {
-          errors.push(at(doc, `spec.rollout.partitions[${i}].clusterGroup`, `cluster group "${p.clusterGroup}" does not exist${where(repo)}`));
+          errors.push(
+            at(doc, `spec.rollout.partitions[${i}].clusterGroup`, `cluster group "${p.clusterGroup}" does not exist${where(repo)}`),
+          );
         }
       });
     }

@@ -112,7 +112,10 @@ export class FleetRepoFollower {
     const resolved = await resolveSources(this.examined.bundles, { ...this.repo, commit }, (url) => this.hooks.mirrorOf(url));
     this.sources = resolved.sources;
     if (resolved.errors.length > 0) {
-      this.log.warn({ commit, first: resolved.errors.slice(0, 5).map(formatFleetError) }, 'bundle sources of the fleet commit cannot be resolved');
+      this.log.warn(
+        { commit, first: resolved.errors.slice(0, 5).map(formatFleetError) },
+        'bundle sources of the fleet commit cannot be resolved',
+      );
       await this.hooks.reject(this.repo, commit, resolved.errors);
       return;
     }
@@ -129,7 +132,12 @@ export class FleetRepoFollower {
     for (const entry of entries) {
       if (!/\.ya?ml$/.test(entry.path) || entry.type === 'tree') continue;
       if (entry.mode === '120000' || entry.type !== 'blob') {
-        errors.push({ file: entry.path, line: null, field: null, message: 'must be a regular file (symbolic links and submodules are not read)' });
+        errors.push({
+          file: entry.path,
+          line: null,
+          field: null,
+          message: 'must be a regular file (symbolic links and submodules are not read)',
+        });
       } else if (entry.size > MAX_FLEET_FILE_BYTES) {
         errors.push({ file: entry.path, line: null, field: null, message: `file is larger than ${MAX_FLEET_FILE_BYTES} bytes` });
       } else {

@@ -81,7 +81,10 @@ describe('fleet-repo: following the fleet branch', () => {
     await fleet.syncNow();
     const state = await fleetState();
     expect(state.commit).toBe(before);
-    expect(state.error).toEqual({ commit: gone, errors: [{ file: 'fleet', line: null, field: null, message: 'directory does not exist at this commit' }] });
+    expect(state.error).toEqual({
+      commit: gone,
+      errors: [{ file: 'fleet', line: null, field: null, message: 'directory does not exist at this commit' }],
+    });
   });
 });
 
@@ -103,16 +106,19 @@ describe('fleet-repo: repository credentials', () => {
 
   it('never shows or logs the userinfo of the repository URL, even when fetching fails', async () => {
     const logs: string[] = [];
-    ({ hub } = await launchHub({
-      databaseUrl: db.url,
-      dataDir,
-      fleetRepoUrl: 'http://fleet-bot:s3cr3t-t0ken@127.0.0.1:9/fleet.git',
-      bootstrapToken: 'a-bootstrap-token-long-enough',
-      adminToken: 'an-admin-token-long-enough',
-      httpPort: 0,
-      grpcPort: 0,
-      logLevel: 'trace',
-    }, { write: (line: string) => void logs.push(line) }));
+    ({ hub } = await launchHub(
+      {
+        databaseUrl: db.url,
+        dataDir,
+        fleetRepoUrl: 'http://fleet-bot:s3cr3t-t0ken@127.0.0.1:9/fleet.git',
+        bootstrapToken: 'a-bootstrap-token-long-enough',
+        adminToken: 'an-admin-token-long-enough',
+        httpPort: 0,
+        grpcPort: 0,
+        logLevel: 'trace',
+      },
+      { write: (line: string) => void logs.push(line) },
+    ));
     const res = await fetch(`${hub.httpUrl}/api/v1/fleet`, { headers: { authorization: 'Bearer an-admin-token-long-enough' } });
     const text = await res.text();
     expect(text).not.toContain('s3cr3t');

@@ -9,7 +9,14 @@ import { Listeners } from '../events/listeners';
 import { LOGGER, type Logger } from '../logging/logger';
 import { MetricsService } from '../metrics/metrics.service';
 import { BundleEntity } from './bundle.entity';
-import { formatFleetError, type BundleDocument, type BundleSpec, type ClusterGroupDocument, type ClusterGroupSpec, type FleetError } from './fleet-format';
+import {
+  formatFleetError,
+  type BundleDocument,
+  type BundleSpec,
+  type ClusterGroupDocument,
+  type ClusterGroupSpec,
+  type FleetError,
+} from './fleet-format';
 import { checkFleetReferences } from './fleet-references';
 import { FleetRepoFollower, type FleetCandidate } from './fleet-repo-follower';
 import { FleetSourceEntity, type FleetSourceError } from './fleet-source.entity';
@@ -183,7 +190,8 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
     let mirror = this.mirrors.get(key);
     if (mirror === undefined) {
       // A source repository uses the credentials of the fleet repository on the same host, if any.
-      const auth = this.config.fleetRepos.find((r) => sameRepository(r.url, url)) ?? this.config.fleetRepos.find((r) => sameOrigin(r.url, url));
+      const auth =
+        this.config.fleetRepos.find((r) => sameRepository(r.url, url)) ?? this.config.fleetRepos.find((r) => sameOrigin(r.url, url));
       mirror = new GitMirror(url, join(this.config.dataDir, 'git'), auth ?? {});
       this.mirrors.set(key, mirror);
     }
@@ -202,7 +210,10 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
       .map((r) => ({ repo: r.name, ...this.good.get(r.name)! }));
     const errors = checkFleetReferences([...others, { repo: repo.name, bundles, groups }], repo.name);
     if (errors.length > 0) {
-      this.log.warn({ fleetRepo: repo.name, commit, first: errors.slice(0, 5).map(formatFleetError) }, 'fleet commit rejected; serving the last good commit');
+      this.log.warn(
+        { fleetRepo: repo.name, commit, first: errors.slice(0, 5).map(formatFleetError) },
+        'fleet commit rejected; serving the last good commit',
+      );
       this.events.rejected(repo.name, commit, errors.map(formatFleetError));
       await this.recordError(repo, { commit, errors });
       return;
@@ -211,8 +222,11 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
     const specs = bundles.map((d) => d.bundle);
     const groupSpecs = groups.map((d) => d.group);
     const sourceId = await this.sourceIdentity(repo);
-    if (previous?.commit === commit && canonicalJson(previous.bundles.map((d) => d.bundle)) === canonicalJson(specs) &&
-        canonicalJson(previous.groups.map((d) => d.group)) === canonicalJson(groupSpecs)) {
+    if (
+      previous?.commit === commit &&
+      canonicalJson(previous.bundles.map((d) => d.bundle)) === canonicalJson(specs) &&
+      canonicalJson(previous.groups.map((d) => d.group)) === canonicalJson(groupSpecs)
+    ) {
       await this.sources.query(`UPDATE fleet_source SET fetched_at = now(), last_error = NULL WHERE id = $1`, [sourceId]);
       return;
     }
@@ -228,7 +242,11 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
       await tx.query(`DELETE FROM cluster_group WHERE fleet_repo = $1`, [repo.name]);
       for (const doc of groups) {
         await tx.query(`INSERT INTO cluster_group (name, fleet_repo, selector, commit, file) VALUES ($1, $2, $3, $4, $5)`, [
-          doc.group.name, repo.name, JSON.stringify(doc.group.selector), commit, doc.file,
+          doc.group.name,
+          repo.name,
+          JSON.stringify(doc.group.selector),
+          commit,
+          doc.file,
         ]);
       }
       await tx.query(
@@ -236,14 +254,21 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
          ON CONFLICT (fleet_repo, commit) DO UPDATE SET bundles = EXCLUDED.bundles, groups = EXCLUDED.groups, documents = EXCLUDED.documents`,
         [repo.name, commit, JSON.stringify(specs), JSON.stringify(groupSpecs), JSON.stringify({ bundles, groups })],
       );
-      await tx.query(`UPDATE fleet_source SET last_good_commit = $2, last_error = NULL, fetched_at = now() WHERE id = $1`, [sourceId, commit]);
+      await tx.query(`UPDATE fleet_source SET last_good_commit = $2, last_error = NULL, fetched_at = now() WHERE id = $1`, [
+        sourceId,
+        commit,
+      ]);
     });
     this.good.set(repo.name, { commit, bundles, groups });
     this.log.info(
       { fleetRepo: repo.name, commit, bundles: specs.map((b) => `${b.name}@${b.source.commit.slice(0, 12)}`) },
       'fleet commit accepted',
     );
-    this.events.accepted(repo.name, commit, specs.map((b) => `${b.name}@${b.source.commit}`));
+    this.events.accepted(
+      repo.name,
+      commit,
+      specs.map((b) => `${b.name}@${b.source.commit}`),
+    );
     const fannedOut = this.metrics.fanoutStarted();
     await this.accepted.emit(this.fleetAfter(repo, commit));
     fannedOut();

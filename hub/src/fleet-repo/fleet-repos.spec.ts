@@ -34,10 +34,13 @@ describe('fleet-repo: several fleet repositories and bundle sources in other rep
     await charts.git('push', 'origin', 'v1');
     chartsMain = await charts.commit({ 'apps/cache/cm.yaml': CONFIGMAP('cache-2') }, 'charts main');
     team = await BareRepo.create();
-    await team.commit({
-      'deploy/db.yaml': FROM_REPO('db', charts.url, 'v1'),
-      'deploy/cache.yaml': FROM_REPO('cache', charts.url, 'main'),
-    }, 'team fleet');
+    await team.commit(
+      {
+        'deploy/db.yaml': FROM_REPO('db', charts.url, 'v1'),
+        'deploy/cache.yaml': FROM_REPO('cache', charts.url, 'main'),
+      },
+      'team fleet',
+    );
     t = await startTestHub(
       { 'fleet/web.yaml': BUNDLE('web'), 'fleet/groups.yaml': GROUP, 'apps/web/cm.yaml': CONFIGMAP('web') },
       { fleetRepos: [{ name: 'team', url: team.url, branch: 'main', path: 'deploy' }] },
@@ -52,7 +55,12 @@ describe('fleet-repo: several fleet repositories and bundle sources in other rep
   });
 
   const sources = async () =>
-    Object.fromEntries(((await fleet.current())?.bundles ?? []).map((b) => [b.name, `${b.fleetRepo} ${b.source.repoUrl} ${b.source.commit} ${b.source.path}`]));
+    Object.fromEntries(
+      ((await fleet.current())?.bundles ?? []).map((b) => [
+        b.name,
+        `${b.fleetRepo} ${b.source.repoUrl} ${b.source.commit} ${b.source.path}`,
+      ]),
+    );
 
   it('serves the bundles of both repositories, each source resolved to an exact commit', async () => {
     expect(await sources()).toEqual({
@@ -89,7 +97,14 @@ describe('fleet-repo: several fleet repositories and bundle sources in other rep
     const team_ = (await t.get<FleetView>('/api/v1/fleet')).body.repos[1];
     expect(team_.error).toEqual({
       commit: broken,
-      errors: [{ file: 'deploy/db.yaml', line: 10, field: 'spec.source.repo.ref', message: expect.stringContaining('no branch or tag named "no-such-branch"') }],
+      errors: [
+        {
+          file: 'deploy/db.yaml',
+          line: 10,
+          field: 'spec.source.repo.ref',
+          message: expect.stringContaining('no branch or tag named "no-such-branch"'),
+        },
+      ],
     });
   });
 
@@ -111,7 +126,11 @@ describe('fleet-repo: several fleet repositories and bundle sources in other rep
   });
 
   it('keeps every accepted commit for pins and rollbacks', async () => {
-    const first = await fleet.bundlesAt('team', (await t.query<{ commit: string }>(`SELECT commit FROM fleet_commit WHERE fleet_repo = 'team' ORDER BY accepted_at LIMIT 1`))[0].commit);
+    const first = await fleet.bundlesAt(
+      'team',
+      (await t.query<{ commit: string }>(`SELECT commit FROM fleet_commit WHERE fleet_repo = 'team' ORDER BY accepted_at LIMIT 1`))[0]
+        .commit,
+    );
     expect(first?.bundles.map((b) => b.name).sort()).toEqual(['cache', 'db']);
     expect(await fleet.bundlesAt('team', 'f'.repeat(40))).toBeNull();
   });

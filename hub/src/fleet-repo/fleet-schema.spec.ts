@@ -16,7 +16,10 @@ type Schema = Record<string, unknown>;
  */
 function validate(schema: Schema, value: unknown, root: Schema, at = ''): string[] {
   if (typeof schema.$ref === 'string') {
-    const target = schema.$ref.replace(/^#\//, '').split('/').reduce<unknown>((s, k) => (s as Schema)[k], root) as Schema;
+    const target = schema.$ref
+      .replace(/^#\//, '')
+      .split('/')
+      .reduce<unknown>((s, k) => (s as Schema)[k], root) as Schema;
     return validate(target, value, root, at);
   }
   const errors: string[] = [];
@@ -42,7 +45,8 @@ function validate(schema: Schema, value: unknown, root: Schema, at = ''): string
       if (schema.propertyNames !== undefined) errors.push(...validate(schema.propertyNames as Schema, key, root, `${at}/${key}(name)`));
       if (key in props) errors.push(...validate(props[key], v, root, `${at}/${key}`));
       else if (schema.additionalProperties === false) fail(`${key} is not allowed`);
-      else if (typeof schema.additionalProperties === 'object') errors.push(...validate(schema.additionalProperties as Schema, v, root, `${at}/${key}`));
+      else if (typeof schema.additionalProperties === 'object')
+        errors.push(...validate(schema.additionalProperties as Schema, v, root, `${at}/${key}`));
     }
   }
   if (Array.isArray(value)) {
@@ -81,14 +85,19 @@ describe('the published JSON schema and the parser agree', async () => {
   it.each(all.map((e) => [e.name, e.text]))('%s is valid for both', (name, text) => {
     const parsed = parseFleetFile(name, text);
     expect(parsed.errors.map(formatFleetError)).toEqual([]);
-    const docs = parseAllDocuments(text).map((d) => d.toJS() as unknown).filter((v) => v !== null);
+    const docs = parseAllDocuments(text)
+      .map((d) => d.toJS() as unknown)
+      .filter((v) => v !== null);
     expect(docs.length).toBe(parsed.bundles.length + parsed.groups.length);
     for (const value of docs) expect(validate(schema, value, schema)).toEqual([]);
   });
 
   it.each([
     ['an unknown field', (t: string) => t.replace('  namespace: web', '  namespaec: web')],
-    ['a target with both selector and group', (t: string) => t.replace('    - clusterSelector:\n', '    - clusterGroup: canaries\n      clusterSelector:\n')],
+    [
+      'a target with both selector and group',
+      (t: string) => t.replace('    - clusterSelector:\n', '    - clusterGroup: canaries\n      clusterSelector:\n'),
+    ],
     ['an unknown drift mode', (t: string) => t.replace('drift: report', 'drift: fix')],
     ['a path climbing out', (t: string) => t.replace('path: apps/web', 'path: ../x')],
     ['a bad name', (t: string) => t.replace('name: web ', 'name: Web ')],

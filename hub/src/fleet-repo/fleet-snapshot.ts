@@ -13,9 +13,7 @@ export interface CommitTree {
   typeOf(path: string): 'tree' | 'blob' | undefined;
 }
 
-export type FleetSnapshot =
-  | { ok: true; bundles: BundleDocument[]; groups: ClusterGroupDocument[] }
-  | { ok: false; errors: FleetError[] };
+export type FleetSnapshot = { ok: true; bundles: BundleDocument[]; groups: ClusterGroupDocument[] } | { ok: false; errors: FleetError[] };
 
 /**
  * Validates the fleet files of one commit of one fleet repository as a whole: every file on
@@ -69,10 +67,16 @@ export function sourcePathProblem(doc: BundleDocument, tree: CommitTree, where: 
     file: doc.file,
     line: doc.sourcePathLine,
     field: 'spec.source.path',
-    message: pathType === undefined ? `"${doc.bundle.sourcePath}" does not exist at ${where}` : `"${doc.bundle.sourcePath}" is not a directory`,
+    message:
+      pathType === undefined ? `"${doc.bundle.sourcePath}" does not exist at ${where}` : `"${doc.bundle.sourcePath}" is not a directory`,
   };
 }
 
 function duplicate(doc: { file: string; nameLine: number }, what: string, name: string, first: { file: string; line: number }): FleetError {
-  return { file: doc.file, line: doc.nameLine, field: 'metadata.name', message: `duplicate ${what} name "${name}" (first defined at ${first.file}:${first.line})` };
+  return {
+    file: doc.file,
+    line: doc.nameLine,
+    field: 'metadata.name',
+    message: `duplicate ${what} name "${name}" (first defined at ${first.file}:${first.line})`,
+  };
 }

@@ -60,7 +60,9 @@ function serveRepo(repo: BareRepo): Promise<{ server: Server; url: string; seen:
     cgi.stdout.on('end', () => res.end());
   });
   return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/git/repo.git`, seen })),
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/git/repo.git`, seen }),
+    ),
   );
 }
 
@@ -102,7 +104,9 @@ describe('fleet-repo: credentials of a private repository', () => {
   });
 
   it('fetches with the token, and neither logs, the API nor the mirror hold it', async () => {
-    const text = await (await fetch(`${hub.httpUrl}/api/v1/fleet`, { headers: { authorization: 'Bearer an-admin-token-long-enough' } })).text();
+    const text = await (
+      await fetch(`${hub.httpUrl}/api/v1/fleet`, { headers: { authorization: 'Bearer an-admin-token-long-enough' } })
+    ).text();
     expect(JSON.parse(text)).toMatchObject({ name: 'private', url: served.url, commit: await repo.head(), error: null });
     expect(text).not.toContain(TOKEN);
     expect(logs.join('\n')).toContain('fleet commit accepted');
@@ -124,7 +128,12 @@ describe('fleet-repo: credentials of a private repository', () => {
       GIT_CONFIG_KEY_0: 'http.https://git.example/fleet.git.extraHeader',
       GIT_CONFIG_VALUE_0: `Authorization: Basic ${Buffer.from(`${USER}:${TOKEN}`).toString('base64')}`,
     });
-    expect(gitAuthEnvironment('ssh://git@git.example/fleet.git', { sshKeyFile: '/keys/id ed25519', knownHostsFile: '/etc/gitfleet/known_hosts' })).toEqual({
+    expect(
+      gitAuthEnvironment('ssh://git@git.example/fleet.git', {
+        sshKeyFile: '/keys/id ed25519',
+        knownHostsFile: '/etc/gitfleet/known_hosts',
+      }),
+    ).toEqual({
       GIT_SSH_COMMAND:
         "ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new -i '/keys/id ed25519' -o IdentitiesOnly=yes -o UserKnownHostsFile=/etc/gitfleet/known_hosts",
     });

@@ -19,8 +19,21 @@ const GIT_TIMEOUT_MS = 120_000;
 
 /** What git may see of the hub's environment: enough to reach a remote, nothing that runs programs. */
 const PASSED_ENV = [
-  'PATH', 'HOME', 'USER', 'LANG', 'TMPDIR', 'SSH_AUTH_SOCK', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'GIT_SSL_CAINFO',
-  'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy',
+  'PATH',
+  'HOME',
+  'USER',
+  'LANG',
+  'TMPDIR',
+  'SSH_AUTH_SOCK',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'GIT_SSL_CAINFO',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
 ];
 
 function gitEnvironment(): Record<string, string> {
@@ -78,11 +91,20 @@ export class GitMirror {
           return ref;
         }
         const listed = await git.raw(['ls-remote', '--', this.url, `refs/heads/${ref}`, `refs/tags/${ref}`, `refs/tags/${ref}^{}`]);
-        const refs = new Map(listed.split('\n').filter(Boolean).map((line) => {
-          const [sha, name] = line.split('\t');
-          return [name, sha] as const;
-        }));
-        const remoteRef = refs.has(`refs/heads/${ref}`) ? `refs/heads/${ref}` : refs.has(`refs/tags/${ref}`) ? `refs/tags/${ref}` : undefined;
+        const refs = new Map(
+          listed
+            .split('\n')
+            .filter(Boolean)
+            .map((line) => {
+              const [sha, name] = line.split('\t');
+              return [name, sha] as const;
+            }),
+        );
+        const remoteRef = refs.has(`refs/heads/${ref}`)
+          ? `refs/heads/${ref}`
+          : refs.has(`refs/tags/${ref}`)
+            ? `refs/tags/${ref}`
+            : undefined;
         if (remoteRef === undefined) throw new Error(`no branch or tag named "${ref}"`);
         const commit = refs.get(`${remoteRef}^{}`) ?? refs.get(remoteRef)!;
         if (!(await this.hasCommit(git, commit))) {
@@ -126,7 +148,10 @@ export class GitMirror {
   }
 
   private async hasCommit(git: SimpleGit, sha: string): Promise<boolean> {
-    return git.raw(['cat-file', '-e', `${sha}^{commit}`]).then(() => true, () => false);
+    return git.raw(['cat-file', '-e', `${sha}^{commit}`]).then(
+      () => true,
+      () => false,
+    );
   }
 
   private exclusive<T>(work: (git: SimpleGit) => Promise<T>): Promise<T> {
@@ -144,7 +169,10 @@ export class GitMirror {
       // Credentials and the SSH key reach git through these variables and nothing else.
       unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeSshCommand: true },
     }).env({ ...gitEnvironment(), ...this.authEnv });
-    const isRepo = await stat(join(this.dir, 'HEAD')).then(() => true, () => false);
+    const isRepo = await stat(join(this.dir, 'HEAD')).then(
+      () => true,
+      () => false,
+    );
     if (!isRepo) await git.raw(['init', '--bare', '--quiet']);
     this.git = git;
     return git;

@@ -10,7 +10,13 @@ export function isCommitSha(ref: string): boolean {
 export function isRefName(ref: string): boolean {
   return (
     /^[A-Za-z0-9._/-]{1,200}$/.test(ref) &&
-    !ref.startsWith('-') && !ref.startsWith('/') && !ref.endsWith('/') && !ref.endsWith('.') && !ref.endsWith('.lock') &&
-    !ref.includes('..') && !ref.includes('//') && !ref.split('/').some((part) => part.startsWith('.'))
+    !ref.startsWith('-') &&
+    !ref.startsWith('/') &&
+    !ref.endsWith('/') &&
+    !ref.endsWith('.') &&
+    !ref.endsWith('.lock') &&
+    !ref.includes('..') &&
+    !ref.includes('//') &&
+    !ref.split('/').some((part) => part.startsWith('.'))
   );
 }

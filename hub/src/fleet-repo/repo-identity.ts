@@ -12,7 +12,10 @@ export function repositoryKey(url: string): string {
   text = text.replace(/^ssh:\/\/[^@/]+@/i, 'ssh://');
   const match = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/]*)(.*)$/.exec(text);
   if (match === null) return text.replace(/\/+$/, '').replace(/\.git$/, '');
-  const path = match[3].replace(/\/+$/, '').replace(/\.git$/, '').replace(/\/+$/, '');
+  const path = match[3]
+    .replace(/\/+$/, '')
+    .replace(/\.git$/, '')
+    .replace(/\/+$/, '');
   return `${match[1].toLowerCase()}://${match[2].toLowerCase()}${path}`;
 }
 

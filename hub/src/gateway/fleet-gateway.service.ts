@@ -102,7 +102,11 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
    * to another replica, to that replica by signal. Reached: sent here or to the replica
    * holding the session; not connected: no replica holds one.
    */
-  async syncNow(clusters: readonly CommandTarget[], commandId: string, bundle: string): Promise<{ reached: string[]; notConnected: string[] }> {
+  async syncNow(
+    clusters: readonly CommandTarget[],
+    commandId: string,
+    bundle: string,
+  ): Promise<{ reached: string[]; notConnected: string[] }> {
     const command: Command = { id: commandId, action: { $case: 'syncNow', value: { bundle } } };
     const reached: string[] = [];
     const notConnected: string[] = [];
@@ -126,7 +130,11 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
   private onSignal(signal: SessionSignal): void {
     switch (signal.kind) {
       case 'targetSets':
-        for (const id of signal.clusterIds) void this.sessions.get(id)?.refresh().catch((error: unknown) => this.log.warn({ err: error }, 'sending a TargetSet placed elsewhere failed'));
+        for (const id of signal.clusterIds)
+          void this.sessions
+            .get(id)
+            ?.refresh()
+            .catch((error: unknown) => this.log.warn({ err: error }, 'sending a TargetSet placed elsewhere failed'));
         return;
       case 'credential':
         // Checked against the database rather than ended outright: by the time a signal
@@ -134,7 +142,8 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
         if (this.sessions.get(signal.clusterId) !== undefined) void this.check([signal.clusterId]);
         return;
       case 'syncNow':
-        for (const id of signal.clusterIds) this.sessions.get(id)?.command({ id: signal.commandId, action: { $case: 'syncNow', value: { bundle: signal.bundle } } });
+        for (const id of signal.clusterIds)
+          this.sessions.get(id)?.command({ id: signal.commandId, action: { $case: 'syncNow', value: { bundle: signal.bundle } } });
         return;
       case 'missed':
         void this.sweep();
@@ -150,10 +159,12 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
   private async check(clusterIds: readonly string[]): Promise<void> {
     // The sessions as they are now: one that replaces them meanwhile (a re-registration's new
     // credential) is newer than the rows read below and is left alone.
-    const sessions = new Map(clusterIds.flatMap((id) => {
-      const session = this.sessions.get(id);
-      return session === undefined ? [] : [[id, session] as const];
-    }));
+    const sessions = new Map(
+      clusterIds.flatMap((id) => {
+        const session = this.sessions.get(id);
+        return session === undefined ? [] : [[id, session] as const];
+      }),
+    );
     const ids = [...sessions.keys()];
     if (ids.length === 0 || this.stopping) return;
     let rows: { id: string; state: string; credential_hash: string; revision: string | null }[];
@@ -175,7 +186,9 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
       else if (row.state === 'revoked') session.end(GrpcStatus.UNAUTHENTICATED, REVOKED_DETAILS);
       else if (row.credential_hash !== session.cluster.credentialHash) session.end(GrpcStatus.UNAUTHENTICATED, ROTATED_DETAILS);
       else if (row.revision !== null && BigInt(row.revision) > session.carriedRevision) {
-        await session.refresh().catch((error: unknown) => this.log.warn({ err: error, cluster: session.cluster.name }, 'sending a newer TargetSet failed'));
+        await session
+          .refresh()
+          .catch((error: unknown) => this.log.warn({ err: error, cluster: session.cluster.name }, 'sending a newer TargetSet failed'));
       }
     }
   }

@@ -19,7 +19,13 @@ function report(seq: string, bundle: string, commit: string, phase = SyncPhase.S
     commit,
     phase,
     message: '',
-    resources: [ResourceResult.fromPartial({ ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: bundle, name: bundle }, action: ResourceAction.RESOURCE_ACTION_CREATED, error: '' })],
+    resources: [
+      ResourceResult.fromPartial({
+        ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: bundle, name: bundle },
+        action: ResourceAction.RESOURCE_ACTION_CREATED,
+        error: '',
+      }),
+    ],
     observedAt: new Date().toISOString(),
     targetSetRevision: '1',
   });
@@ -128,12 +134,18 @@ describe('gateway: the Fleet gRPC service', () => {
   });
 
   it('sends nothing when the agent already holds the current checksum, and records its ack', async () => {
-    const current = (await t.query<{ revision: string; checksum: string }>(`SELECT revision, checksum FROM target_set WHERE cluster_id = $1`, [prod.clusterId]))[0];
+    const current = (
+      await t.query<{ revision: string; checksum: string }>(`SELECT revision, checksum FROM target_set WHERE cluster_id = $1`, [
+        prod.clusterId,
+      ])
+    )[0];
     const stream = agent.connect(prod.credential);
     stream.hello(prod.clusterId, current.checksum);
     stream.send({ $case: 'targetSetAck', value: { revision: current.revision, checksum: current.checksum } });
     await eventually(async () => {
-      const rows = await t.query<{ acked_revision: string | null }>(`SELECT acked_revision FROM target_set WHERE cluster_id = $1`, [prod.clusterId]);
+      const rows = await t.query<{ acked_revision: string | null }>(`SELECT acked_revision FROM target_set WHERE cluster_id = $1`, [
+        prod.clusterId,
+      ]);
       expect(rows[0].acked_revision).toBe(current.revision);
     });
     expect(stream.ofKind('targetSet')).toEqual([]);
@@ -189,9 +201,13 @@ describe('gateway: the Fleet gRPC service', () => {
     stream.send({ $case: 'statusReport', value: report('1732240000000010', 'prod', commit, SyncPhase.SYNC_PHASE_FAILED) });
     await stream.nth('statusAck', 2);
     expect(stream.ofKind('statusAck').map((a) => a.seq)).toEqual(['1732240000000020', '1732240000000010']);
-    const current = await t.query(`SELECT phase, last_seq::text AS seq FROM bundle_status WHERE cluster_id = $1 AND bundle = 'prod'`, [prod.clusterId]);
+    const current = await t.query(`SELECT phase, last_seq::text AS seq FROM bundle_status WHERE cluster_id = $1 AND bundle = 'prod'`, [
+      prod.clusterId,
+    ]);
     expect(current).toEqual([{ phase: 'synced', seq: '1732240000000020' }]);
-    const history = await t.query(`SELECT count(*)::int AS n FROM status_report WHERE cluster_id = $1 AND bundle = 'prod'`, [prod.clusterId]);
+    const history = await t.query(`SELECT count(*)::int AS n FROM status_report WHERE cluster_id = $1 AND bundle = 'prod'`, [
+      prod.clusterId,
+    ]);
     expect(history).toEqual([{ n: 2 }]);
     stream.close();
   });

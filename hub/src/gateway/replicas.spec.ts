@@ -27,8 +27,15 @@ describe('hub replicas', () => {
   beforeAll(async () => {
     a = await startTestHub(FILES, { heartbeatIntervalMs: 60_000 });
     b = await launchHub({
-      databaseUrl: a.db.url, dataDir: await mkdtemp(join(tmpdir(), 'gitfleet-hub-b-')), fleetRepoUrl: a.repo.url,
-      bootstrapToken: a.bootstrapToken, httpPort: 0, grpcPort: 0, fleetPollIntervalMs: 600_000, heartbeatIntervalMs: 60_000, logLevel: 'silent',
+      databaseUrl: a.db.url,
+      dataDir: await mkdtemp(join(tmpdir(), 'gitfleet-hub-b-')),
+      fleetRepoUrl: a.repo.url,
+      bootstrapToken: a.bootstrapToken,
+      httpPort: 0,
+      grpcPort: 0,
+      fleetPollIntervalMs: 600_000,
+      heartbeatIntervalMs: 60_000,
+      logLevel: 'silent',
     });
   });
 
@@ -39,7 +46,10 @@ describe('hub replicas', () => {
   });
 
   /** An agent registered and connected to `hub` (its gRPC address), holding its first TargetSet. */
-  async function connectedAgent(name: string, grpcAddress = b.hub.grpcAddress): Promise<{ stream: TestStream; clusterId: string; credential: string; agent: TestAgent }> {
+  async function connectedAgent(
+    name: string,
+    grpcAddress = b.hub.grpcAddress,
+  ): Promise<{ stream: TestStream; clusterId: string; credential: string; agent: TestAgent }> {
     const agent = new TestAgent(grpcAddress);
     agents.push(agent);
     const c = await agent.register({ bootstrapToken: a.bootstrapToken, clusterUid: `uid-${name}`, name, labels: {} });
@@ -70,8 +80,13 @@ describe('hub replicas', () => {
 
   it('sync now through one replica reaches an agent connected to the other', async () => {
     const { stream } = await connectedAgent('on-b-3');
-    await eventually(async () => expect((await a.get<{ connectivity: string }>('/api/v1/clusters/on-b-3')).body.connectivity).toBe('connected'));
-    const { status, body } = await a.request<{ command: string; reached: string[]; notConnected: string[] }>('POST', '/api/v1/clusters/on-b-3/sync');
+    await eventually(async () =>
+      expect((await a.get<{ connectivity: string }>('/api/v1/clusters/on-b-3')).body.connectivity).toBe('connected'),
+    );
+    const { status, body } = await a.request<{ command: string; reached: string[]; notConnected: string[] }>(
+      'POST',
+      '/api/v1/clusters/on-b-3/sync',
+    );
     expect(status).toBe(202);
     expect(body.reached).toEqual(['on-b-3']);
     const command = await stream.nth('command', 1, 5_000);
@@ -110,8 +125,14 @@ describe('hub replicas', () => {
     expect(row!.connected).toBe(true);
 
     const c = await launchHub({
-      databaseUrl: a.db.url, dataDir: await mkdtemp(join(tmpdir(), 'gitfleet-hub-c-')), fleetRepoUrl: a.repo.url,
-      bootstrapToken: a.bootstrapToken, httpPort: 0, grpcPort: 0, fleetPollIntervalMs: 600_000, logLevel: 'silent',
+      databaseUrl: a.db.url,
+      dataDir: await mkdtemp(join(tmpdir(), 'gitfleet-hub-c-')),
+      fleetRepoUrl: a.repo.url,
+      bootstrapToken: a.bootstrapToken,
+      httpPort: 0,
+      grpcPort: 0,
+      fleetPollIntervalMs: 600_000,
+      logLevel: 'silent',
     });
     await c.hub.stop();
     const [after] = await a.query<{ connected: boolean }>(`SELECT connected FROM cluster WHERE name = 'mover'`);
@@ -121,23 +142,30 @@ describe('hub replicas', () => {
   it('clusters of a replica that died are marked unreachable once their last-seen time is old, with one event', async () => {
     const { clusterId, stream } = await connectedAgent('orphan', a.hub.grpcAddress);
     // What a replica that died without a word leaves: connected, by a replica no longer there, silent.
-    await a.query(`UPDATE cluster SET connected_replica = 'a-replica-that-died', last_seen_at = now() - interval '1 hour' WHERE id = $1`, [clusterId]);
+    await a.query(`UPDATE cluster SET connected_replica = 'a-replica-that-died', last_seen_at = now() - interval '1 hour' WHERE id = $1`, [
+      clusterId,
+    ]);
     const presenceA = a.app.get(ClusterPresenceService);
     const presenceB = b.app.get(ClusterPresenceService);
     const [fromA, fromB] = await Promise.all([presenceA.sweepStale(), presenceB.sweepStale()]);
     expect([...fromA, ...fromB]).toEqual([clusterId]); // one replica took it
     const [row] = await a.query<{ connected: boolean }>(`SELECT connected FROM cluster WHERE id = $1`, [clusterId]);
     expect(row!.connected).toBe(false);
-    const events = await a.query<{ type: string }>(`SELECT type FROM fleet_event WHERE cluster = 'orphan' AND type = 'cluster.unreachable'`);
+    const events = await a.query<{ type: string }>(
+      `SELECT type FROM fleet_event WHERE cluster = 'orphan' AND type = 'cluster.unreachable'`,
+    );
     expect(events).toHaveLength(1);
     expect(await presenceA.sweepStale()).toEqual([]);
 
     // Its agent is in fact still on replica A (whose writes had failed): its next message puts it back.
     stream.send({ $case: 'heartbeat', value: { sentAt: new Date().toISOString() } });
-    await eventually(async () => {
-      await presenceA.flush();
-      const [again] = await a.query<{ connected: boolean }>(`SELECT connected FROM cluster WHERE id = $1`, [clusterId]);
-      expect(again!.connected).toBe(true);
-    }, { timeoutMs: 5_000, intervalMs: 50 });
+    await eventually(
+      async () => {
+        await presenceA.flush();
+        const [again] = await a.query<{ connected: boolean }>(`SELECT connected FROM cluster WHERE id = $1`, [clusterId]);
+        expect(again!.connected).toBe(true);
+      },
+      { timeoutMs: 5_000, intervalMs: 50 },
+    );
   });
 });

@@ -69,9 +69,7 @@ export class SessionSignals implements OnModuleInit, OnModuleDestroy {
   async publish(signal: Exclude<SessionSignal, { kind: 'missed' }>): Promise<void> {
     if (this.listener === undefined) return;
     const messages =
-      signal.kind === 'credential'
-        ? [signal]
-        : chunks(signal.clusterIds, IDS_PER_NOTIFY).map((clusterIds) => ({ ...signal, clusterIds }));
+      signal.kind === 'credential' ? [signal] : chunks(signal.clusterIds, IDS_PER_NOTIFY).map((clusterIds) => ({ ...signal, clusterIds }));
     try {
       for (const message of messages) {
         await this.db.query(`SELECT pg_notify($1, $2)`, [SESSIONS_CHANNEL, JSON.stringify({ from: this.replica, ...message })]);
@@ -99,7 +97,10 @@ export class SessionSignals implements OnModuleInit, OnModuleDestroy {
 }
 
 function parseSignal(message: Record<string, unknown>): SessionSignal | undefined {
-  const ids = Array.isArray(message['clusterIds']) && message['clusterIds'].every((id) => typeof id === 'string') ? (message['clusterIds'] as string[]) : undefined;
+  const ids =
+    Array.isArray(message['clusterIds']) && message['clusterIds'].every((id) => typeof id === 'string')
+      ? (message['clusterIds'] as string[])
+      : undefined;
   switch (message['kind']) {
     case 'targetSets':
       return ids && { kind: 'targetSets', clusterIds: ids };

@@ -2,7 +2,12 @@ import { HealthStatus, SyncPhase } from '#proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE, CONFIGMAP, TestAgent, startTestHub, type TestHub } from '../testing/hub-fixture';
 
-const FILES = { 'fleet/web.yaml': BUNDLE('web'), 'fleet/api.yaml': BUNDLE('api'), 'apps/web/cm.yaml': CONFIGMAP('web'), 'apps/api/cm.yaml': CONFIGMAP('api') };
+const FILES = {
+  'fleet/web.yaml': BUNDLE('web'),
+  'fleet/api.yaml': BUNDLE('api'),
+  'apps/web/cm.yaml': CONFIGMAP('web'),
+  'apps/api/cm.yaml': CONFIGMAP('api'),
+};
 
 /** `name{labels} value` lines of the exposition text, by series. */
 function parse(text: string): Map<string, number> {
@@ -28,7 +33,13 @@ describe('GET /metrics', () => {
     stream.hello(c.clusterId);
     await stream.nth('targetSet');
     const now = Date.now();
-    await stream.acked(stream.report('web', commit, { observedAt: new Date(now).toISOString(), syncStartedAt: new Date(now - 3000).toISOString(), driftCount: 2 }));
+    await stream.acked(
+      stream.report('web', commit, {
+        observedAt: new Date(now).toISOString(),
+        syncStartedAt: new Date(now - 3000).toISOString(),
+        driftCount: 2,
+      }),
+    );
     await stream.acked(stream.report('api', commit, { phase: SyncPhase.SYNC_PHASE_FAILED, health: HealthStatus.HEALTH_STATUS_DEGRADED }));
     await agent.register({ bootstrapToken: t.bootstrapToken, clusterUid: 'uid-m2', name: 'm-2', labels: {} });
   });

@@ -58,7 +58,10 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
     this.unsubscribe = this.events.subscribe((event) => this.onEvent(event));
     this.reclaimTimer = setInterval(() => this.track(this.reclaim()), RECLAIM_INTERVAL_MS);
     this.reclaimTimer.unref();
-    this.log.info({ webhooks: this.config.notifyWebhooks.map((w) => ({ name: w.name, host: hostOf(w.url), events: w.events })) }, 'notifications on');
+    this.log.info(
+      { webhooks: this.config.notifyWebhooks.map((w) => ({ name: w.name, host: hostOf(w.url), events: w.events })) },
+      'notifications on',
+    );
   }
 
   /**
@@ -81,7 +84,12 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
         [waiting.map(([, d]) => d.event.id), waiting.map(([, d]) => d.webhook.name)],
       )
       .then(() => this.log.info({ handedBack: waiting.length }, 'notifications awaiting a retry handed back at shutdown'))
-      .catch((error: unknown) => this.log.warn({ err: error, waiting: waiting.length }, 'handing back notifications failed; they are taken over when their lease ends'));
+      .catch((error: unknown) =>
+        this.log.warn(
+          { err: error, waiting: waiting.length },
+          'handing back notifications failed; they are taken over when their lease ends',
+        ),
+      );
   }
 
   /**
@@ -179,19 +187,34 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
     this.timers.set(timer, next);
   }
 
-  private async post(webhook: NotifyWebhook, event: FleetEvent): Promise<{ ok: boolean; status: number | 'network'; error: string | null }> {
+  private async post(
+    webhook: NotifyWebhook,
+    event: FleetEvent,
+  ): Promise<{ ok: boolean; status: number | 'network'; error: string | null }> {
     const body = notificationBody(event, webhook.format);
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'gitfleet-hub', 'x-gitfleet-event': event.type };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'user-agent': 'gitfleet-hub',
+      'x-gitfleet-event': event.type,
+    };
     if (webhook.secret !== undefined) headers[SIGNATURE_HEADER] = signature(webhook.secret, body);
     try {
-      const response = await fetch(webhook.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(this.options.timeoutMs) });
+      const response = await fetch(webhook.url, {
+        method: 'POST',
+        headers,
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
       await response.arrayBuffer().catch(() => undefined);
       const ok = response.status >= 200 && response.status < 300;
       return { ok, status: response.status, error: ok ? null : `HTTP ${response.status}` };
     } catch (error) {
       // The URL (a Slack webhook's path is its secret) must not reach the log through the error.
       const cause = (error as { cause?: { code?: string } }).cause?.code;
-      const message = redactUserinfo(String((error as Error).message ?? error)).split(webhook.url).join(hostOf(webhook.url));
+      const message = redactUserinfo(String((error as Error).message ?? error))
+        .split(webhook.url)
+        .join(hostOf(webhook.url));
       return { ok: false, status: 'network', error: cause === undefined ? message : `${message} (${cause})` };
     }
   }
@@ -213,7 +236,15 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
 }
 
 function fieldsOf(webhook: NotifyWebhook, event: FleetEvent): Record<string, unknown> {
-  return { webhook: webhook.name, host: hostOf(webhook.url), event: event.type, eventId: event.id, cluster: event.cluster, bundle: event.bundle, commit: event.commit };
+  return {
+    webhook: webhook.name,
+    host: hostOf(webhook.url),
+    event: event.type,
+    eventId: event.id,
+    cluster: event.cluster,
+    bundle: event.bundle,
+    commit: event.commit,
+  };
 }
 
 /** Only the host of a webhook URL is ever logged: its userinfo, path and query may be credentials. */

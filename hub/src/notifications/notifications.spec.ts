@@ -21,7 +21,13 @@ interface Received {
 const SECRET = 'a-webhook-secret-of-some-length';
 const FILES = { 'fleet/web.yaml': BUNDLE('web'), 'apps/web/cm.yaml': CONFIGMAP('web') };
 const draft = (message: string, type: FleetEventDraft['type'] = 'sync.failed'): FleetEventDraft => ({
-  type, severity: 'error', cluster: 'prod-1', bundle: 'web', commit: 'a'.repeat(40), message, details: {},
+  type,
+  severity: 'error',
+  cluster: 'prod-1',
+  bundle: 'web',
+  commit: 'a'.repeat(40),
+  message,
+  details: {},
 });
 
 describe('notifications', () => {
@@ -54,10 +60,19 @@ describe('notifications', () => {
     // Two hubs on one database, both configured to notify: each delivery must be sent by one of them.
     const notify = { notifyWebhooks: validateNotifyWebhooks(webhooks, 'NOTIFY_WEBHOOKS'), notifyRetryDelayMs: 50 };
     t = await startTestHub(FILES, notify);
-    second = (await launchHub({
-      databaseUrl: t.db.url, dataDir: await mkdtemp(join(tmpdir(), 'gitfleet-hub2-')), fleetRepoUrl: t.repo.url,
-      bootstrapToken: t.bootstrapToken, httpPort: 0, grpcPort: 0, fleetPollIntervalMs: 60_000, logLevel: 'silent', ...notify,
-    })).hub;
+    second = (
+      await launchHub({
+        databaseUrl: t.db.url,
+        dataDir: await mkdtemp(join(tmpdir(), 'gitfleet-hub2-')),
+        fleetRepoUrl: t.repo.url,
+        bootstrapToken: t.bootstrapToken,
+        httpPort: 0,
+        grpcPort: 0,
+        fleetPollIntervalMs: 60_000,
+        logLevel: 'silent',
+        ...notify,
+      })
+    ).hub;
   });
 
   afterAll(async () => {
@@ -83,7 +98,10 @@ describe('notifications', () => {
     const slack = JSON.parse(at('/slack')[0].body) as { text: string; blocks: { fields?: { text: string }[] }[] };
     expect(slack.text).toContain('sync.failed');
     expect(slack.text).toContain('denied');
-    const fields = slack.blocks.flatMap((b) => b.fields ?? []).map((f) => f.text).join('\n');
+    const fields = slack.blocks
+      .flatMap((b) => b.fields ?? [])
+      .map((f) => f.text)
+      .join('\n');
     expect(fields).toContain('prod-1');
     expect(fields).toContain('web');
     expect(fields).toContain('aaaaaaaaaaaa');
@@ -94,15 +112,23 @@ describe('notifications', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(at('/json')).toHaveLength(1);
     const claims = await t.query<{ webhook: string; state: string; attempts: number }>(
-      `SELECT webhook, state, attempts FROM notification_delivery WHERE event_id = $1 ORDER BY webhook`, [event.id]);
-    expect(claims).toEqual([{ webhook: 'json', state: 'delivered', attempts: 1 }, { webhook: 'slack', state: 'delivered', attempts: 1 }]);
+      `SELECT webhook, state, attempts FROM notification_delivery WHERE event_id = $1 ORDER BY webhook`,
+      [event.id],
+    );
+    expect(claims).toEqual([
+      { webhook: 'json', state: 'delivered', attempts: 1 },
+      { webhook: 'slack', state: 'delivered', attempts: 1 },
+    ]);
   });
 
   it('retry after a server error, then succeed', async () => {
     script['/flaky'] = [500, 503];
     const event = await t.app.get(FleetEventsService).record(draft('drifted', 'drift.detected'));
     await eventually(async () => {
-      const [claim] = await t.query<{ state: string; attempts: number }>(`SELECT state, attempts FROM notification_delivery WHERE event_id = $1`, [event.id]);
+      const [claim] = await t.query<{ state: string; attempts: number }>(
+        `SELECT state, attempts FROM notification_delivery WHERE event_id = $1`,
+        [event.id],
+      );
       expect(claim).toEqual({ state: 'delivered', attempts: 3 });
     });
     expect(at('/flaky')).toHaveLength(3);
@@ -113,7 +139,9 @@ describe('notifications', () => {
     const event = await t.app.get(FleetEventsService).record(draft('halted', 'rollout.halted'));
     await eventually(async () => {
       const [claim] = await t.query<{ state: string; attempts: number; last_error: string }>(
-        `SELECT state, attempts, last_error FROM notification_delivery WHERE event_id = $1`, [event.id]);
+        `SELECT state, attempts, last_error FROM notification_delivery WHERE event_id = $1`,
+        [event.id],
+      );
       expect(claim).toEqual({ state: 'failed', attempts: 1, last_error: 'HTTP 400' });
     });
     await new Promise((r) => setTimeout(r, 300));
@@ -142,7 +170,11 @@ describe('notifications', () => {
       { event_id: leased.id, state: 'sending', attempts: 1, last_error: null }, // its sender's lease holds
       { event_id: spent.id, state: 'failed', attempts: 5, last_error: 'no attempts left when taken over' },
     ]);
-    expect(at('/json').slice(before).map((r) => (JSON.parse(r.body) as { event: { id: string } }).event.id)).toEqual([stale.id]);
+    expect(
+      at('/json')
+        .slice(before)
+        .map((r) => (JSON.parse(r.body) as { event: { id: string } }).event.id),
+    ).toEqual([stale.id]);
   });
 
   it('a hub that stops with a retry pending hands the delivery back; another takes it over', async () => {
@@ -150,25 +182,41 @@ describe('notifications', () => {
     const webhook = validateNotifyWebhooks([{ name: 'handback', url: `${base}/handback`, events: ['cluster.revoked'] }], 'NOTIFY_WEBHOOKS');
     const launch = async () =>
       launchHub({
-        databaseUrl: t.db.url, dataDir: await mkdtemp(join(tmpdir(), 'gitfleet-hub3-')), fleetRepoUrl: t.repo.url, bootstrapToken: t.bootstrapToken,
-        httpPort: 0, grpcPort: 0, fleetPollIntervalMs: 60_000, logLevel: 'silent', notifyWebhooks: webhook, notifyRetryDelayMs: 60_000,
+        databaseUrl: t.db.url,
+        dataDir: await mkdtemp(join(tmpdir(), 'gitfleet-hub3-')),
+        fleetRepoUrl: t.repo.url,
+        bootstrapToken: t.bootstrapToken,
+        httpPort: 0,
+        grpcPort: 0,
+        fleetPollIntervalMs: 60_000,
+        logLevel: 'silent',
+        notifyWebhooks: webhook,
+        notifyRetryDelayMs: 60_000,
       });
     const first = await launch();
     script['/handback'] = [503];
     const event = await first.app.get(FleetEventsService).record(draft('handed back', 'cluster.revoked'));
     await eventually(async () => {
-      const [row] = await t.query<{ attempts: number }>(`SELECT attempts FROM notification_delivery WHERE event_id = $1 AND webhook = 'handback'`, [event.id]);
+      const [row] = await t.query<{ attempts: number }>(
+        `SELECT attempts FROM notification_delivery WHERE event_id = $1 AND webhook = 'handback'`,
+        [event.id],
+      );
       expect(row?.attempts).toBe(1); // failed once, a retry in about a minute
     });
     await first.hub.stop();
     const [handedBack] = await t.query<{ state: string; expired: boolean }>(
-      `SELECT state, lease_until <= now() AS expired FROM notification_delivery WHERE event_id = $1 AND webhook = 'handback'`, [event.id]);
+      `SELECT state, lease_until <= now() AS expired FROM notification_delivery WHERE event_id = $1 AND webhook = 'handback'`,
+      [event.id],
+    );
     expect(handedBack).toEqual({ state: 'sending', expired: true });
 
     const next = await launch();
     try {
       await next.app.get(NotificationsService).reclaim();
-      const [row] = await t.query<{ state: string; attempts: number }>(`SELECT state, attempts FROM notification_delivery WHERE event_id = $1 AND webhook = 'handback'`, [event.id]);
+      const [row] = await t.query<{ state: string; attempts: number }>(
+        `SELECT state, attempts FROM notification_delivery WHERE event_id = $1 AND webhook = 'handback'`,
+        [event.id],
+      );
       expect(row).toEqual({ state: 'delivered', attempts: 2 });
       expect(at('/handback')).toHaveLength(2);
     } finally {
@@ -182,9 +230,20 @@ describe('notifications', () => {
     expect(() => validateNotifyWebhooks([{ name: 'a', url: 'https://x', events: ['nope'] }], 'NOTIFY_WEBHOOKS')).toThrow(/events.*"nope"/);
     expect(() => validateNotifyWebhooks([{ name: 'a', url: 'https://x', format: 'xml' }], 'V')).toThrow('V[0] ("a").format');
     expect(() => validateNotifyWebhooks([{ name: 'a', url: 'https://x', secret: 'short' }], 'V')).toThrow('V[0] ("a").secret');
-    expect(() => validateNotifyWebhooks([{ name: 'a', url: 'https://x' }, { name: 'a', url: 'https://y' }], 'V')).toThrow('V[1] ("a").name is used twice');
+    expect(() =>
+      validateNotifyWebhooks(
+        [
+          { name: 'a', url: 'https://x' },
+          { name: 'a', url: 'https://y' },
+        ],
+        'V',
+      ),
+    ).toThrow('V[1] ("a").name is used twice');
     expect(validateNotifyWebhooks([{ name: 'a', url: 'https://x' }], 'V')[0]).toEqual({
-      name: 'a', url: 'https://x', format: 'json', events: ['sync.failed', 'health.degraded', 'drift.detected', 'rollout.halted'],
+      name: 'a',
+      url: 'https://x',
+      format: 'json',
+      events: ['sync.failed', 'health.degraded', 'drift.detected', 'rollout.halted'],
     });
   });
 });

@@ -19,7 +19,10 @@ const ICON: Record<FleetEvent['severity'], string> = { info: ':information_sourc
 /** A Slack-compatible message: `text` for notifications and clients without blocks, blocks for the rest. */
 export function slackMessage(event: FleetEvent): { text: string; blocks: unknown[] } {
   const fields = [
-    ['Cluster', event.cluster], ['Bundle', event.bundle], ['Commit', event.commit?.slice(0, 12) ?? null], ['Severity', event.severity],
+    ['Cluster', event.cluster],
+    ['Bundle', event.bundle],
+    ['Commit', event.commit?.slice(0, 12) ?? null],
+    ['Severity', event.severity],
   ].filter((f): f is [string, string] => f[1] !== null);
   return {
     text: `${ICON[event.severity]} [${event.type}] ${event.message}`,

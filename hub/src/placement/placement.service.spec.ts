@@ -23,7 +23,8 @@ describe('placement: TargetSet revisions', () => {
   });
 
   const revisionOf = async (clusterId: string) =>
-    (await t.query<{ revision: string }>(`SELECT revision::text AS revision FROM target_set WHERE cluster_id = $1`, [clusterId]))[0].revision;
+    (await t.query<{ revision: string }>(`SELECT revision::text AS revision FROM target_set WHERE cluster_id = $1`, [clusterId]))[0]
+      .revision;
 
   it('writes a new revision only when the checksum changes, and pushes it to the open session', async () => {
     const reg = { bootstrapToken: t.bootstrapToken, clusterUid: 'uid-1', name: 'one', labels: { region: 'us-east' } };
@@ -59,7 +60,11 @@ describe('placement: TargetSet revisions', () => {
   });
 
   it('gives a cluster that no bundle selects an empty TargetSet at revision 1', async () => {
-    await t.repo.commit({ 'fleet/web.yaml': null, 'fleet/eu.yaml': null, 'fleet/none.yaml': BUNDLE('none', '{ matchLabels: { never: "true" } }', 'apps/web') });
+    await t.repo.commit({
+      'fleet/web.yaml': null,
+      'fleet/eu.yaml': null,
+      'fleet/none.yaml': BUNDLE('none', '{ matchLabels: { never: "true" } }', 'apps/web'),
+    });
     await t.app.get(FleetRepoService).syncNow();
     const { clusterId, credential } = await agent.register({ bootstrapToken: t.bootstrapToken, clusterUid: 'uid-2', name: 'two' });
     const stream = agent.connect(credential);

@@ -143,7 +143,8 @@ export class PlacementService implements OnModuleInit {
       const desired = this.desiredTargets([cluster], fleet).get(cluster.id)!;
       const targets = gateTargets(cluster.id, desired, held, gates, pinnedTargets(cluster, pins, held));
       const checksum = targetSetChecksum(targets);
-      if (before?.checksum !== checksum) pending.push({ clusterId: cluster.id, checksum, targets, bundleRevisions: bundleRevisionsAfter(before, targets) });
+      if (before?.checksum !== checksum)
+        pending.push({ clusterId: cluster.id, checksum, targets, bundleRevisions: bundleRevisionsAfter(before, targets) });
     }
 
     const changes: CurrentTargetSet[] = [];
@@ -158,7 +159,12 @@ export class PlacementService implements OnModuleInit {
                bundle_revisions = EXCLUDED.bundle_revisions, updated_at = now()
            WHERE target_set.checksum <> EXCLUDED.checksum
          RETURNING cluster_id::text AS cluster_id, revision::text AS revision`,
-        [chunk.map((p) => p.clusterId), chunk.map((p) => p.checksum), chunk.map((p) => JSON.stringify(p.targets)), chunk.map((p) => JSON.stringify(p.bundleRevisions))],
+        [
+          chunk.map((p) => p.clusterId),
+          chunk.map((p) => p.checksum),
+          chunk.map((p) => JSON.stringify(p.targets)),
+          chunk.map((p) => JSON.stringify(p.bundleRevisions)),
+        ],
       );
       const byId = new Map(chunk.map((p) => [p.clusterId, p]));
       for (const row of rows) {
@@ -224,7 +230,10 @@ function pinnedTargets(
       continue;
     }
     const spec = fleet.bundles.find((b) => b.name === pin.bundle);
-    const target = spec === undefined ? undefined : targetsFor({ name: cluster.name, labels: cluster.labels }, { bundles: [spec], groups: fleet.groups })[0];
+    const target =
+      spec === undefined
+        ? undefined
+        : targetsFor({ name: cluster.name, labels: cluster.labels }, { bundles: [spec], groups: fleet.groups })[0];
     result.set(pin.bundle, target ?? null);
   }
   return result;
@@ -247,6 +256,9 @@ export function bundleRevisionsAfter(
   const next = before === undefined ? '1' : (BigInt(before.revision) + 1n).toString();
   const held = new Map((before?.targets ?? []).map((t) => [t.bundle, canonicalJson(t)]));
   return Object.fromEntries(
-    targets.map((t) => [t.bundle, held.get(t.bundle) === canonicalJson(t) ? (before?.bundle_revisions[t.bundle] ?? before!.revision) : next]),
+    targets.map((t) => [
+      t.bundle,
+      held.get(t.bundle) === canonicalJson(t) ? (before?.bundle_revisions[t.bundle] ?? before!.revision) : next,
+    ]),
   );
 }

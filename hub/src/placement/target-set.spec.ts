@@ -81,7 +81,11 @@ describe('targetSetChecksum', () => {
       Array.isArray(value)
         ? value.map(reverseKeys)
         : value !== null && typeof value === 'object'
-          ? Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reverseKeys(v)]))
+          ? Object.fromEntries(
+              Object.entries(value)
+                .reverse()
+                .map(([k, v]) => [k, reverseKeys(v)]),
+            )
           : value;
     const shuffled = [...targets].reverse().map((t) => reverseKeys(t) as TargetSpec);
     expect(Object.keys(shuffled[0]!)[0]).not.toBe(Object.keys(targets[0]!)[0]);
@@ -111,7 +115,12 @@ describe('targetsFor: six clusters, selectors, groups and overrides', () => {
   ];
   const web: BundleSpec = {
     ...bundle('web', []),
-    render: { kind: 'helm', helmReleaseName: 'web', helmValues: { replicas: 2, image: { repo: 'web', tag: '1.0' }, hosts: ['a'] }, kustomizePatches: [] },
+    render: {
+      kind: 'helm',
+      helmReleaseName: 'web',
+      helmValues: { replicas: 2, image: { repo: 'web', tag: '1.0' }, hosts: ['a'] },
+      kustomizePatches: [],
+    },
     targets: [
       // First match wins: a canary in Europe gets the canary overrides, not the Europe ones.
       { name: 'canary', clusterGroup: 'canaries', overrides: { helmValues: { image: { tag: '1.1-rc' } }, values: { track: 'canary' } } },
@@ -128,7 +137,10 @@ describe('targetsFor: six clusters, selectors, groups and overrides', () => {
       kustomizePatches: [{ patch: 'kind: Deployment\nmetadata: { name: api }\n', target: { kind: 'Deployment' } }],
     },
     targets: [
-      { clusterSelector: selector({ matchLabels: { region: 'us' } }), overrides: { kustomizePatches: [{ patch: 'kind: ConfigMap\nmetadata: { name: us }\n' }] } },
+      {
+        clusterSelector: selector({ matchLabels: { region: 'us' } }),
+        overrides: { kustomizePatches: [{ patch: 'kind: ConfigMap\nmetadata: { name: us }\n' }] },
+      },
       { clusterSelector: selector({ matchExpressions: [{ key: 'env', operator: 'NotIn', values: ['dev'] }] }), overrides: {} },
     ],
     syncPolicy: { prune: true, selfHeal: false, drift: 'report' },
@@ -157,7 +169,13 @@ describe('targetsFor: six clusters, selectors, groups and overrides', () => {
       source: { repoUrl: FLEET.repoUrl, commit: FLEET.commit, path: 'apps/web' },
       defaultNamespace: 'web',
       syncPolicy: { prune: false, selfHeal: true },
-      values: { 'cluster.name': 'prod-eu-2', 'cluster.labels.env': 'prod', 'cluster.labels.region': 'eu', 'cluster.labels.canary': 'true', track: 'canary' },
+      values: {
+        'cluster.name': 'prod-eu-2',
+        'cluster.labels.env': 'prod',
+        'cluster.labels.region': 'eu',
+        'cluster.labels.canary': 'true',
+        track: 'canary',
+      },
       render: {
         kind: RenderKind.RENDER_KIND_HELM,
         helmReleaseName: 'web',
@@ -168,7 +186,12 @@ describe('targetsFor: six clusters, selectors, groups and overrides', () => {
       suspend: false,
     });
     expect(webOn('prod-eu-1').render!.helmValuesYaml).toBe('hosts:\n  - eu\nimage:\n  repo: web\n  tag: "1.0"\nreplicas: 3\n');
-    expect(webOn('prod-eu-1').values).toEqual({ 'cluster.name': 'prod-eu-1', 'cluster.labels.env': 'prod', 'cluster.labels.region': 'eu', 'cluster.labels.tier': 'gold' });
+    expect(webOn('prod-eu-1').values).toEqual({
+      'cluster.name': 'prod-eu-1',
+      'cluster.labels.env': 'prod',
+      'cluster.labels.region': 'eu',
+      'cluster.labels.tier': 'gold',
+    });
     expect(webOn('edge-1').values.track).toBe('gold');
     expect(webOn('edge-1').render!.helmValuesYaml).toBe('hosts:\n  - a\nimage:\n  repo: web\n  tag: "1.0"\nreplicas: 2\n');
   });
@@ -180,8 +203,20 @@ describe('targetsFor: six clusters, selectors, groups and overrides', () => {
       helmReleaseName: '',
       helmValuesYaml: '',
       kustomizePatches: [
-        { patch: 'kind: Deployment\nmetadata: { name: api }\n', targetKind: 'Deployment', targetName: '', targetNamespace: '', targetLabelSelector: '' },
-        { patch: 'kind: ConfigMap\nmetadata: { name: us }\n', targetKind: '', targetName: '', targetNamespace: '', targetLabelSelector: '' },
+        {
+          patch: 'kind: Deployment\nmetadata: { name: api }\n',
+          targetKind: 'Deployment',
+          targetName: '',
+          targetNamespace: '',
+          targetLabelSelector: '',
+        },
+        {
+          patch: 'kind: ConfigMap\nmetadata: { name: us }\n',
+          targetKind: '',
+          targetName: '',
+          targetNamespace: '',
+          targetLabelSelector: '',
+        },
       ],
     });
     expect(apiOn('prod-eu-1').render!.kustomizePatches).toHaveLength(1);

@@ -75,7 +75,9 @@ export class RetentionService implements OnModuleInit, OnModuleDestroy {
     const runner = this.db.createQueryRunner();
     await runner.connect();
     try {
-      const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_lock($1) AS locked`, [RETENTION_LOCK_KEY.toString()])) as { locked: boolean }[];
+      const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_lock($1) AS locked`, [RETENTION_LOCK_KEY.toString()])) as {
+        locked: boolean;
+      }[];
       if (!locked) return [];
       try {
         const results: PruneResult[] = [];

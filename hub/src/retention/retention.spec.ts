@@ -13,7 +13,8 @@ describe('history retention', () => {
   beforeAll(async () => {
     t = await startTestHub(FILES, { reportRetentionDays: 7, historyRetentionDays: 60, auditRetentionDays: 0 });
     const agent = new TestAgent(t.hub.grpcAddress);
-    clusterId = (await agent.register({ bootstrapToken: t.bootstrapToken, clusterUid: 'uid-retention', name: 'kept', labels: {} })).clusterId;
+    clusterId = (await agent.register({ bootstrapToken: t.bootstrapToken, clusterUid: 'uid-retention', name: 'kept', labels: {} }))
+      .clusterId;
     agent.close();
   });
 
@@ -41,8 +42,28 @@ describe('history retention', () => {
     await deployment(base + 1, '90 days');
     await deployment(base + 2, '30 days'); // past reports' retention, within history's
     const events = t.app.get(FleetEventsService);
-    const oldEvent = (await events.record({ type: 'cluster.revoked', severity: 'warning', cluster: 'kept', bundle: null, commit: null, message: `old ${tag}`, details: {} })).id;
-    const newEvent = (await events.record({ type: 'cluster.revoked', severity: 'warning', cluster: 'kept', bundle: null, commit: null, message: `new ${tag}`, details: {} })).id;
+    const oldEvent = (
+      await events.record({
+        type: 'cluster.revoked',
+        severity: 'warning',
+        cluster: 'kept',
+        bundle: null,
+        commit: null,
+        message: `old ${tag}`,
+        details: {},
+      })
+    ).id;
+    const newEvent = (
+      await events.record({
+        type: 'cluster.revoked',
+        severity: 'warning',
+        cluster: 'kept',
+        bundle: null,
+        commit: null,
+        message: `new ${tag}`,
+        details: {},
+      })
+    ).id;
     await t.query(`UPDATE fleet_event SET at = now() - interval '90 days' WHERE id = $1`, [oldEvent]);
     await t.query(`INSERT INTO notification_delivery (event_id, webhook) VALUES ($1, 'hook')`, [oldEvent]);
     await t.query(

@@ -23,7 +23,10 @@ describe('gateTargets', () => {
 
   it('puts pins above rollouts, including pins that select the cluster no longer or not at all', () => {
     const rollouts = new Map([['web', { admitted: new Set(['c1']) }]]);
-    expect(gateTargets('c1', desired, previous, rollouts, new Map([['web', target('web', 'pinned')]]))).toEqual([target('api', 'new'), target('web', 'pinned')]);
+    expect(gateTargets('c1', desired, previous, rollouts, new Map([['web', target('web', 'pinned')]]))).toEqual([
+      target('api', 'new'),
+      target('web', 'pinned'),
+    ]);
     expect(gateTargets('c1', desired, previous, rollouts, new Map([['web', null]]))).toEqual([target('api', 'new')]);
     expect(gateTargets('c1', [], [], new Map(), new Map([['gone', target('gone', 'pinned')]]))).toEqual([target('gone', 'pinned')]);
   });

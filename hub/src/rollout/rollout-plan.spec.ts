@@ -8,7 +8,14 @@ function cluster(name: string, labels: Record<string, string> = {}): RolloutClus
   return { id: `id-${name}`, name, labels, desiredCommit: NEW, onDesired: false, sinceRevision: null };
 }
 
-const healthy: RolloutClusterStatus = { commit: NEW, phase: 'synced', health: 'healthy', brokenResource: null, message: '', targetSetRevision: null };
+const healthy: RolloutClusterStatus = {
+  commit: NEW,
+  phase: 'synced',
+  health: 'healthy',
+  brokenResource: null,
+  message: '',
+  targetSetRevision: null,
+};
 
 function input(overrides: Partial<RolloutInput>): RolloutInput {
   return {
@@ -45,7 +52,9 @@ describe('planRollout', () => {
   });
 
   it('admits no more while maxUnavailable clusters are still updating', () => {
-    const plan = planRollout(input({ admitted: new Set(['id-a']), statuses: new Map([['id-a', { ...healthy, phase: 'progressing' as const }]]) }));
+    const plan = planRollout(
+      input({ admitted: new Set(['id-a']), statuses: new Map([['id-a', { ...healthy, phase: 'progressing' as const }]]) }),
+    );
     expect(plan.newlyAdmitted).toEqual([]);
   });
 
@@ -75,17 +84,33 @@ describe('planRollout', () => {
       ['id-a', healthy],
       ['id-b', healthy],
     ]);
-    const plan = planRollout(input({ admitted: new Set(['id-a', 'id-b']), statuses, spec: { partitions: [], autoPartitionSize: 2, maxUnavailable: '100%', pauseOnFailure: true } }));
+    const plan = planRollout(
+      input({
+        admitted: new Set(['id-a', 'id-b']),
+        statuses,
+        spec: { partitions: [], autoPartitionSize: 2, maxUnavailable: '100%', pauseOnFailure: true },
+      }),
+    );
     expect(plan.partitions.map((p) => p.state)).toEqual(['done', 'progressing', 'pending']);
     expect(plan.newlyAdmitted).toEqual(['id-c', 'id-d']);
   });
 
   it('uses named partitions in order, the rest last, with per-partition maxUnavailable', () => {
-    const clusters = [cluster('x1', { stage: 'canary' }), cluster('x2', { stage: 'prod' }), cluster('x3', { stage: 'prod' }), cluster('x4')];
+    const clusters = [
+      cluster('x1', { stage: 'canary' }),
+      cluster('x2', { stage: 'prod' }),
+      cluster('x3', { stage: 'prod' }),
+      cluster('x4'),
+    ];
     const plan = planRollout(
       input({
         clusters,
-        spec: { partitions: [{ name: 'canary' }, { name: 'prod', maxUnavailable: 2 }], autoPartitionSize: 1, maxUnavailable: 1, pauseOnFailure: true },
+        spec: {
+          partitions: [{ name: 'canary' }, { name: 'prod', maxUnavailable: 2 }],
+          autoPartitionSize: 1,
+          maxUnavailable: 1,
+          pauseOnFailure: true,
+        },
         admitted: new Set(['id-x1']),
         statuses: new Map([['id-x1', healthy]]),
       }),
@@ -100,7 +125,15 @@ describe('planRollout', () => {
 
   it('halts on a degraded admitted cluster, naming cluster and resource, and admits nobody', () => {
     const degraded = { ...healthy, health: 'degraded' as const, brokenResource: 'Deployment/web/web', message: '' };
-    const plan = planRollout(input({ admitted: new Set(['id-a', 'id-b']), statuses: new Map([['id-a', healthy], ['id-b', degraded]]) }));
+    const plan = planRollout(
+      input({
+        admitted: new Set(['id-a', 'id-b']),
+        statuses: new Map([
+          ['id-a', healthy],
+          ['id-b', degraded],
+        ]),
+      }),
+    );
     expect(plan.state).toBe('halted');
     expect(plan.halt).toMatchObject({ reason: 'failure', cluster: 'b', resource: 'Deployment/web/web' });
     expect(plan.halt?.message).toContain('cluster b is degraded (Deployment/web/web)');
@@ -109,14 +142,26 @@ describe('planRollout', () => {
   });
 
   it('goes on when the failed cluster recovers', () => {
-    const plan = planRollout(input({ admitted: new Set(['id-a', 'id-b']), statuses: new Map([['id-a', healthy], ['id-b', healthy]]) }));
+    const plan = planRollout(
+      input({
+        admitted: new Set(['id-a', 'id-b']),
+        statuses: new Map([
+          ['id-a', healthy],
+          ['id-b', healthy],
+        ]),
+      }),
+    );
     expect([plan.state, plan.halt, plan.newlyAdmitted]).toEqual(['progressing', null, ['id-c']]);
   });
 
   it('does not halt without pauseOnFailure, but a failed cluster keeps its partition from finishing', () => {
     const failed = { ...healthy, phase: 'failed' as const, brokenResource: 'ConfigMap/a/a' };
     const plan = planRollout(
-      input({ spec: { partitions: [], autoPartitionSize: 2, maxUnavailable: 2, pauseOnFailure: false }, admitted: new Set(['id-a']), statuses: new Map([['id-a', failed]]) }),
+      input({
+        spec: { partitions: [], autoPartitionSize: 2, maxUnavailable: 2, pauseOnFailure: false },
+        admitted: new Set(['id-a']),
+        statuses: new Map([['id-a', failed]]),
+      }),
     );
     expect([plan.state, plan.newlyAdmitted]).toEqual(['progressing', ['id-b']]);
   });
@@ -129,6 +174,10 @@ describe('planRollout', () => {
   it('counts clusters already holding the desired target as admitted', () => {
     const clusters = ['a', 'b', 'c'].map((n) => ({ ...cluster(n), onDesired: true }));
     const statuses = new Map(clusters.map((c) => [c.id, healthy]));
-    expect(planRollout(input({ clusters, statuses }))).toMatchObject({ state: 'done', newlyAdmitted: [], admitted: ['id-a', 'id-b', 'id-c'] });
+    expect(planRollout(input({ clusters, statuses }))).toMatchObject({
+      state: 'done',
+      newlyAdmitted: [],
+      admitted: ['id-a', 'id-b', 'id-c'],
+    });
   });
 });

@@ -93,7 +93,9 @@ export function resolveCount(value: number | string, total: number, round: 'down
  * one took (the rest form a last partition "unpartitioned"); without named partitions,
  * automatic slices of `autoPartitionSize` clusters in name order.
  */
-export function partitionClusters(input: Pick<RolloutInput, 'spec' | 'clusters' | 'inPartition'>): { spec: RolloutPartitionInput; clusters: RolloutCluster[] }[] {
+export function partitionClusters(
+  input: Pick<RolloutInput, 'spec' | 'clusters' | 'inPartition'>,
+): { spec: RolloutPartitionInput; clusters: RolloutCluster[] }[] {
   const clusters = [...input.clusters].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   if (input.spec.partitions.length === 0) {
     const size = resolveCount(input.spec.autoPartitionSize, clusters.length, 'up');
@@ -131,7 +133,8 @@ export function planRollout(input: RolloutInput): RolloutPlan {
     if (status === undefined || status.commit !== c.desiredCommit) return 'updating';
     // A report made before the cluster held its new target says nothing about it — the commit
     // can be the same when only values or patches changed.
-    if (c.sinceRevision !== null && status.targetSetRevision !== null && BigInt(status.targetSetRevision) < BigInt(c.sinceRevision)) return 'updating';
+    if (c.sinceRevision !== null && status.targetSetRevision !== null && BigInt(status.targetSetRevision) < BigInt(c.sinceRevision))
+      return 'updating';
     if (status.phase === 'failed' || status.health === 'degraded') return 'failed';
     return status.phase === 'synced' && status.health === 'healthy' ? 'done' : 'updating';
   };

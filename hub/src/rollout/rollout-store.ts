@@ -122,7 +122,10 @@ export class RolloutStore {
   }
 
   async unpin(bundle: string): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(`WITH gone AS (DELETE FROM bundle_pin WHERE bundle = $1 RETURNING bundle) SELECT * FROM gone`, [bundle]);
+    const rows: unknown[] = await this.db.query(
+      `WITH gone AS (DELETE FROM bundle_pin WHERE bundle = $1 RETURNING bundle) SELECT * FROM gone`,
+      [bundle],
+    );
     return rows.length > 0;
   }
 }

@@ -54,14 +54,20 @@ export class RolloutController {
   async list(@CurrentPrincipal() principal: Principal, @Query() query: Record<string, unknown>): Promise<Page<RolloutView>> {
     const state = oneOf('state', query.state, ROLLOUT_STATES);
     const [stored, visible] = await Promise.all([this.store.rollouts(), this.scope.namesVisibleTo(principal)]);
-    const items = [...stored.values()].filter((r) => visible.bundle(r.bundle) && (state === undefined || r.state === state)).map((r) => rolloutView(r, visible));
+    const items = [...stored.values()]
+      .filter((r) => visible.bundle(r.bundle) && (state === undefined || r.state === state))
+      .map((r) => rolloutView(r, visible));
     return pageOf(items, (r) => r.bundle, query);
   }
 
   @Get('rollouts/:bundle')
   async get(@CurrentPrincipal() principal: Principal, @Param('bundle') bundle: string): Promise<RolloutView> {
-    const [rollout, visible] = await Promise.all([this.store.rollouts().then((all) => all.get(bundle)), this.scope.namesVisibleTo(principal)]);
-    if (rollout === undefined || !visible.bundle(bundle)) throw new NotFoundException({ code: 'rollout_not_found', message: `bundle "${bundle.slice(0, 63)}" has no rollout` });
+    const [rollout, visible] = await Promise.all([
+      this.store.rollouts().then((all) => all.get(bundle)),
+      this.scope.namesVisibleTo(principal),
+    ]);
+    if (rollout === undefined || !visible.bundle(bundle))
+      throw new NotFoundException({ code: 'rollout_not_found', message: `bundle "${bundle.slice(0, 63)}" has no rollout` });
     return rolloutView(rollout, visible);
   }
 
@@ -86,7 +92,9 @@ export class RolloutController {
   @Get('pins')
   async pins(@CurrentPrincipal() principal: Principal, @Query() query: Record<string, unknown>): Promise<Page<PinView>> {
     const [pins, visible] = await Promise.all([this.store.pins(), this.scope.namesVisibleTo(principal)]);
-    const items = pins.filter((p) => visible.bundle(p.bundle)).map((p) => ({ bundle: p.bundle, commit: p.commit, pinnedAt: p.pinnedAt.toISOString() }));
+    const items = pins
+      .filter((p) => visible.bundle(p.bundle))
+      .map((p) => ({ bundle: p.bundle, commit: p.commit, pinnedAt: p.pinnedAt.toISOString() }));
     return pageOf(items, (p) => p.bundle, query);
   }
 
@@ -95,7 +103,8 @@ export class RolloutController {
   @HttpCode(200)
   async pin(@CurrentPrincipal() principal: Principal, @Param('name') name: string, @Body() body: unknown): Promise<PinView> {
     const commit = (body as { commit?: unknown } | undefined)?.commit;
-    if (typeof commit !== 'string') throw new HttpException({ code: 'invalid_argument', message: 'body must be {"commit": "<40-hex SHA>"}' }, HttpStatus.BAD_REQUEST);
+    if (typeof commit !== 'string')
+      throw new HttpException({ code: 'invalid_argument', message: 'body must be {"commit": "<40-hex SHA>"}' }, HttpStatus.BAD_REQUEST);
     await this.scope.controllableBundle(principal, name);
     await refused(this.rollouts.pin(name, commit));
     const pin = (await this.store.pins()).find((p) => p.bundle === name)!;
@@ -115,7 +124,8 @@ async function refused(action: Promise<void>): Promise<void> {
   try {
     await action;
   } catch (error) {
-    if (error instanceof RolloutActionError) throw new HttpException({ code: error.code, message: error.message }, ERROR_STATUS[error.code]);
+    if (error instanceof RolloutActionError)
+      throw new HttpException({ code: error.code, message: error.message }, ERROR_STATUS[error.code]);
     throw error;
   }
 }

@@ -104,7 +104,8 @@ export class RolloutService implements OnModuleInit, OnModuleDestroy {
 
   async resume(bundle: string): Promise<void> {
     await this.settled();
-    if (!(await this.store.setPaused(bundle, false))) throw new RolloutActionError('rollout_not_found', `bundle "${bundle}" has no rollout`);
+    if (!(await this.store.setPaused(bundle, false)))
+      throw new RolloutActionError('rollout_not_found', `bundle "${bundle}" has no rollout`);
     this.log.info({ bundle }, 'rollout resumed');
     await this.stepNow();
   }
@@ -117,7 +118,8 @@ export class RolloutService implements OnModuleInit, OnModuleDestroy {
     if (spec === undefined) throw new RolloutActionError('bundle_not_found', `no bundle named "${bundle.slice(0, 63)}"`);
     const fleetRepo = spec.fleetRepo;
     const then = await this.fleet.bundlesAt(fleetRepo, commit);
-    if (then === null) throw new RolloutActionError('commit_not_found', `${commit} is not an accepted commit of fleet repository "${fleetRepo}"`);
+    if (then === null)
+      throw new RolloutActionError('commit_not_found', `${commit} is not an accepted commit of fleet repository "${fleetRepo}"`);
     if (!then.bundles.some((b) => b.name === bundle)) {
       throw new RolloutActionError('commit_not_found', `bundle "${bundle}" does not exist at ${commit}`);
     }
@@ -127,7 +129,8 @@ export class RolloutService implements OnModuleInit, OnModuleDestroy {
   }
 
   async unpin(bundle: string): Promise<void> {
-    if (!(await this.store.unpin(bundle))) throw new RolloutActionError('bundle_not_found', `bundle "${bundle.slice(0, 63)}" is not pinned`);
+    if (!(await this.store.unpin(bundle)))
+      throw new RolloutActionError('bundle_not_found', `bundle "${bundle.slice(0, 63)}" is not pinned`);
     this.log.info({ bundle }, 'bundle unpinned');
     await this.placement.replaceAll();
     await this.stepNow();
@@ -191,7 +194,9 @@ export class RolloutService implements OnModuleInit, OnModuleDestroy {
     let admittedAny = false;
     const transitions: FleetEventDraft[] = [];
     await this.db.transaction(async (tx) => {
-      const [{ locked }] = (await tx.query(`SELECT pg_try_advisory_xact_lock($1) AS locked`, [ROLLOUT_LOCK_KEY.toString()])) as { locked: boolean }[];
+      const [{ locked }] = (await tx.query(`SELECT pg_try_advisory_xact_lock($1) AS locked`, [ROLLOUT_LOCK_KEY.toString()])) as {
+        locked: boolean;
+      }[];
       if (!locked) return;
       const stored = await this.store.rollouts(tx);
       for (const { bundle, statuses, selected } of inputs) {
@@ -206,20 +211,38 @@ export class RolloutService implements OnModuleInit, OnModuleDestroy {
           inPartition: (partition, cluster) => targetSelects(partition as RolloutPartitionSpec, cluster, fleet.groups),
         });
         await this.store.save(
-          { bundle: bundle.name, revision, commit: bundle.source.commit, state: plan.state, paused: previous?.paused ?? false, admitted: plan.admitted, partitions: plan.partitions, halt: plan.halt },
+          {
+            bundle: bundle.name,
+            revision,
+            commit: bundle.source.commit,
+            state: plan.state,
+            paused: previous?.paused ?? false,
+            admitted: plan.admitted,
+            partitions: plan.partitions,
+            halt: plan.halt,
+          },
           tx,
         );
         transitions.push(...rolloutTransitions({ bundle: bundle.name, commit: bundle.source.commit, revision, previous, next: plan }));
         if (plan.newlyAdmitted.length > 0) {
           admittedAny = true;
-          this.log.info({ bundle: bundle.name, commit: bundle.source.commit, revision: revision.slice(0, 12), admitted: plan.newlyAdmitted.length }, 'rollout advanced');
+          this.log.info(
+            { bundle: bundle.name, commit: bundle.source.commit, revision: revision.slice(0, 12), admitted: plan.newlyAdmitted.length },
+            'rollout advanced',
+          );
         }
         if (plan.halt !== null && plan.halt.reason === 'failure' && previous?.halt?.message !== plan.halt.message) {
-          this.log.warn({ bundle: bundle.name, commit: bundle.source.commit, cluster: plan.halt.cluster, resource: plan.halt.resource }, 'rollout halted');
+          this.log.warn(
+            { bundle: bundle.name, commit: bundle.source.commit, cluster: plan.halt.cluster, resource: plan.halt.resource },
+            'rollout halted',
+          );
         }
       }
       const live = new Set(inputs.map((i) => i.bundle.name));
-      await this.store.forget([...stored.keys()].filter((b) => !live.has(b)), tx);
+      await this.store.forget(
+        [...stored.keys()].filter((b) => !live.has(b)),
+        tx,
+      );
     });
     for (const draft of transitions) this.events.recordQuietly(draft);
     if (admittedAny) await this.placement.replaceAll();

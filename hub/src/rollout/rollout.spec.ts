@@ -63,7 +63,11 @@ describe('rollout: partition by partition', () => {
       stream.report('web', commit, {
         health: HealthStatus.HEALTH_STATUS_DEGRADED,
         resources: [
-          { ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'web', name: 'web' }, action: ResourceAction.RESOURCE_ACTION_UNCHANGED, health: HealthStatus.HEALTH_STATUS_HEALTHY },
+          {
+            ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'web', name: 'web' },
+            action: ResourceAction.RESOURCE_ACTION_UNCHANGED,
+            health: HealthStatus.HEALTH_STATUS_HEALTHY,
+          },
           {
             ref: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'web', name: 'web' },
             action: ResourceAction.RESOURCE_ACTION_CONFIGURED,
@@ -85,14 +89,24 @@ describe('rollout: partition by partition', () => {
 
   beforeAll(async () => {
     t = await startTestHub(
-      { 'fleet/web.yaml': ROLLED_OUT, 'fleet/base.yaml': BUNDLE('base'), 'apps/web/cm.yaml': CONFIGMAP('web'), 'apps/base/cm.yaml': CONFIGMAP('base') },
+      {
+        'fleet/web.yaml': ROLLED_OUT,
+        'fleet/base.yaml': BUNDLE('base'),
+        'apps/web/cm.yaml': CONFIGMAP('web'),
+        'apps/base/cm.yaml': CONFIGMAP('base'),
+      },
       { heartbeatIntervalMs: 60_000 },
       { ROLLOUT_TICK_INTERVAL: '600' },
     );
     agent = new TestAgent(t.hub.grpcAddress);
     rollouts = t.app.get(RolloutService);
     for (const [name, stage] of CLUSTERS) {
-      const { clusterId, credential } = await agent.register({ bootstrapToken: t.bootstrapToken, clusterUid: `uid-${name}`, name, labels: { stage } });
+      const { clusterId, credential } = await agent.register({
+        bootstrapToken: t.bootstrapToken,
+        clusterUid: `uid-${name}`,
+        name,
+        labels: { stage },
+      });
       const stream = agent.connect(credential);
       stream.hello(clusterId);
       streams.set(name, stream);
@@ -193,7 +207,9 @@ describe('rollout: partition by partition', () => {
   });
 
   it('pins a bundle to an older commit on all its clusters at once, above the rollout, and unpins', async () => {
-    const [first] = (await t.query<{ commit: string }>(`SELECT commit FROM fleet_commit ORDER BY accepted_at LIMIT 1`)).map((r) => r.commit);
+    const [first] = (await t.query<{ commit: string }>(`SELECT commit FROM fleet_commit ORDER BY accepted_at LIMIT 1`)).map(
+      (r) => r.commit,
+    );
     const current = await t.repo.head();
     const pinned = await t.request<{ bundle: string; commit: string }>('POST', '/api/v1/bundles/web/pin', { commit: first });
     expect(pinned).toMatchObject({ status: 200, body: { bundle: 'web', commit: first } });
@@ -240,7 +256,10 @@ describe('rollout: partition by partition', () => {
     expect(BigInt(since)).toBeLessThanOrEqual(BigInt(row!.revision));
     const stream = streams.get('c1')!;
     await stream.acked(stream.report('web', row!.commit, { targetSetRevision: row!.revision }));
-    const [status] = await t.query<{ target_set_revision: string }>(`SELECT target_set_revision::text FROM bundle_status WHERE cluster_id = $1 AND bundle = 'web'`, [row!.id]);
+    const [status] = await t.query<{ target_set_revision: string }>(
+      `SELECT target_set_revision::text FROM bundle_status WHERE cluster_id = $1 AND bundle = 'web'`,
+      [row!.id],
+    );
     expect(status!.target_set_revision).toBe(row!.revision);
   });
 });

@@ -8,7 +8,10 @@ const base: PhaseInput = { reachable: true, targetCommit: DESIRED, rollout: null
 describe('derivePhase', () => {
   it('is pending until the target commit is reported', () => {
     expect(derivePhase(base)).toMatchObject({ phase: 'pending', health: 'unknown' });
-    expect(derivePhase({ ...base, reported: { commit: OLD, phase: 'synced', health: 'healthy' } })).toMatchObject({ phase: 'pending', health: 'healthy' });
+    expect(derivePhase({ ...base, reported: { commit: OLD, phase: 'synced', health: 'healthy' } })).toMatchObject({
+      phase: 'pending',
+      health: 'healthy',
+    });
   });
 
   it('is what the agent reported for the target commit while reachable', () => {

@@ -4,7 +4,16 @@ import type { HealthName, ReportedPhase } from './report';
 /** The phase of one bundle on one cluster as the API shows it. */
 export type BundlePhase = 'pending' | 'rolling-out' | 'synced' | 'failed' | 'paused' | 'suspended' | 'waiting' | 'unknown';
 
-export const BUNDLE_PHASES: readonly BundlePhase[] = ['pending', 'rolling-out', 'synced', 'failed', 'paused', 'suspended', 'waiting', 'unknown'];
+export const BUNDLE_PHASES: readonly BundlePhase[] = [
+  'pending',
+  'rolling-out',
+  'synced',
+  'failed',
+  'paused',
+  'suspended',
+  'waiting',
+  'unknown',
+];
 
 /** Health as the API shows it: the report's roll-up, or unknown. */
 export type BundleHealth = Exclude<HealthName, 'unspecified'>;

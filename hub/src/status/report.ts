@@ -93,9 +93,10 @@ export function receiveReport(report: StatusReport): ReceivedReport {
       driftDiff: r.driftDiff.slice(0, MAX_DIFF),
     })),
     observedAt,
-    targetSetRevision: isUint64(report.targetSetRevision) && BigInt(report.targetSetRevision) <= 9223372036854775807n
-      ? BigInt(report.targetSetRevision).toString()
-      : null,
+    targetSetRevision:
+      isUint64(report.targetSetRevision) && BigInt(report.targetSetRevision) <= 9223372036854775807n
+        ? BigInt(report.targetSetRevision).toString()
+        : null,
     health: HEALTH[report.health] ?? 'unspecified',
     summary: report.summary === undefined ? null : { ...report.summary },
     driftCount: report.driftCount,

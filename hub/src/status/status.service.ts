@@ -77,7 +77,16 @@ export class StatusService implements BeforeApplicationShutdown {
   /** Every current status without messages and resources (list views). */
   async all(): Promise<BundleStatusEntity[]> {
     return this.statuses.find({
-      select: { clusterId: true, bundle: true, commit: true, phase: true, health: true, driftCount: true, observedAt: true, updatedAt: true },
+      select: {
+        clusterId: true,
+        bundle: true,
+        commit: true,
+        phase: true,
+        health: true,
+        driftCount: true,
+        observedAt: true,
+        updatedAt: true,
+      },
     });
   }
 
@@ -94,7 +103,8 @@ export class StatusService implements BeforeApplicationShutdown {
     const key = (clusterId: string, seq: string) => `${clusterId}/${seq}`;
     // The same (cluster, seq) twice in one batch is written once; the second copy is a re-send.
     const unique = new Map<string, PendingReport>();
-    for (const entry of batch) if (!unique.has(key(entry.clusterId, entry.report.seq))) unique.set(key(entry.clusterId, entry.report.seq), entry);
+    for (const entry of batch)
+      if (!unique.has(key(entry.clusterId, entry.report.seq))) unique.set(key(entry.clusterId, entry.report.seq), entry);
     const before = await this.events.before([...unique.values()]);
     const rows: { kind: 'stored' | 'current'; cluster_id: string; seq: string; bundle: string }[] = await this.statuses.query(
       STORE_REPORTS_SQL,
@@ -110,8 +120,14 @@ export class StatusService implements BeforeApplicationShutdown {
       seen.add(k);
       return { stored: first && stored.has(k), current: first && currentKeys.has(k) };
     });
-    this.metrics.batchWritten(batch.length, [...unique.entries()].filter(([k]) => stored.has(k)).map(([, e]) => e.report));
-    this.events.after(before, [...unique.entries()].filter(([k]) => currentKeys.has(k)).map(([, e]) => e));
+    this.metrics.batchWritten(
+      batch.length,
+      [...unique.entries()].filter(([k]) => stored.has(k)).map(([, e]) => e.report),
+    );
+    this.events.after(
+      before,
+      [...unique.entries()].filter(([k]) => currentKeys.has(k)).map(([, e]) => e),
+    );
     if (current.length > 0) void this.changed.emit(current.map((r) => ({ clusterId: r.cluster_id, bundle: r.bundle })));
     return results;
   }

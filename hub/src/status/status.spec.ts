@@ -47,7 +47,13 @@ describe('status: reports, batching, history', () => {
   });
 
   it('shows phase, health roll-up, drift count, commit and report time per cluster and bundle', async () => {
-    await prod.acked(prod.report('web', commit, { driftCount: 2, health: HealthStatus.HEALTH_STATUS_PROGRESSING, phase: SyncPhase.SYNC_PHASE_PROGRESSING }));
+    await prod.acked(
+      prod.report('web', commit, {
+        driftCount: 2,
+        health: HealthStatus.HEALTH_STATUS_PROGRESSING,
+        phase: SyncPhase.SYNC_PHASE_PROGRESSING,
+      }),
+    );
     await prod.acked(prod.report('prod', commit, { phase: SyncPhase.SYNC_PHASE_WAITING, health: HealthStatus.HEALTH_STATUS_UNSPECIFIED }));
     const { body } = await t.get<{ connectivity: string; bundles: BundleRow[] }>('/api/v1/clusters/prod-1');
     expect(body.connectivity).toBe('connected');
@@ -99,7 +105,13 @@ describe('status: reports, batching, history', () => {
       ['prod-1', 'prod', 'failed'],
       ['prod-1', 'web', 'synced'],
     ]);
-    expect(all.items[2]).toMatchObject({ commit, startedAt: started, finishedAt: finished, health: 'healthy', summary: { created: 1, configured: 2 } });
+    expect(all.items[2]).toMatchObject({
+      commit,
+      startedAt: started,
+      finishedAt: finished,
+      health: 'healthy',
+      summary: { created: 1, configured: 2 },
+    });
     expect(all.items[1].message).toBe('dry-run failed');
 
     const prodOnly = (await t.get<{ items: DeploymentView[] }>('/api/v1/history?cluster=prod-1&bundle=web')).body.items;

@@ -53,7 +53,11 @@ export interface TestHub {
   /** As request, with another API token (null: none at all). */
   requestAs<T>(token: string | null, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** Creates an API token through the API (as admin) and returns its secret. */
-  apiToken(name: string, role: 'viewer' | 'operator' | 'admin', extra?: { scope?: { clusterGroups?: string[]; bundles?: string[] }; ttlSeconds?: number }): Promise<string>;
+  apiToken(
+    name: string,
+    role: 'viewer' | 'operator' | 'admin',
+    extra?: { scope?: { clusterGroups?: string[]; bundles?: string[] }; ttlSeconds?: number },
+  ): Promise<string>;
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   stop(): Promise<void>;
 }
@@ -220,7 +224,8 @@ export class TestStream {
   /** Waits until the hub acked a seq. */
   async acked(seq: string, timeoutMs = 10_000): Promise<void> {
     await this.until(() => this.ofKind('statusAck').some((a) => a.seq === seq) || this.status !== undefined, timeoutMs);
-    if (!this.ofKind('statusAck').some((a) => a.seq === seq)) throw new Error(`stream ended (${this.status?.code} ${this.status?.details}) before ack of ${seq}`);
+    if (!this.ofKind('statusAck').some((a) => a.seq === seq))
+      throw new Error(`stream ended (${this.status?.code} ${this.status?.details}) before ack of ${seq}`);
   }
 
   /** Report seqs increase across all streams of a test file, like an agent's microsecond clock. */

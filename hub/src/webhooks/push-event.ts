@@ -13,8 +13,7 @@ export interface PushEvent {
 }
 
 export type WebhookVerdict =
-  | { ok: true; provider: GitProvider; push: PushEvent | undefined }
-  | { ok: false; status: 400 | 401; code: string; message: string };
+  { ok: true; provider: GitProvider; push: PushEvent | undefined } | { ok: false; status: 400 | 401; code: string; message: string };
 
 /**
  * Authenticates a webhook call (GitHub: X-Hub-Signature-256 HMAC-SHA256; Gitea:
@@ -32,7 +31,8 @@ export function readWebhook(headers: Headers, rawBody: Buffer | undefined, secre
     provider = 'gitea';
     event = header(headers, 'x-gitea-event')!;
     const given = header(headers, 'x-gitea-signature');
-    if (given === undefined || !equalSecrets(given.toLowerCase(), hmacHex(secret, body))) return unauthenticated('bad or missing X-Gitea-Signature');
+    if (given === undefined || !equalSecrets(given.toLowerCase(), hmacHex(secret, body)))
+      return unauthenticated('bad or missing X-Gitea-Signature');
   } else if (header(headers, 'x-gitlab-event') !== undefined) {
     provider = 'gitlab';
     event = header(headers, 'x-gitlab-event')!;
@@ -59,7 +59,18 @@ export function readWebhook(headers: Headers, rawBody: Buffer | undefined, secre
   if (typeof p.ref !== 'string') return { ok: false, status: 400, code: 'bad_request', message: 'the push payload has no ref' };
   const urls: string[] = [];
   for (const holder of [p.repository, p.project]) {
-    for (const key of ['clone_url', 'ssh_url', 'git_url', 'html_url', 'git_http_url', 'git_ssh_url', 'http_url', 'web_url', 'url', 'homepage']) {
+    for (const key of [
+      'clone_url',
+      'ssh_url',
+      'git_url',
+      'html_url',
+      'git_http_url',
+      'git_ssh_url',
+      'http_url',
+      'web_url',
+      'url',
+      'homepage',
+    ]) {
       const value = holder?.[key];
       if (typeof value === 'string' && value !== '' && !urls.includes(value)) urls.push(value);
     }

@@ -38,7 +38,10 @@ export class WebhooksController {
     }
     if (verdict.push === undefined) return { status: 'ignored', repos: [], reason: 'not a push event' };
     const repos = this.fleet.pushed(verdict.push.urls, verdict.push.ref);
-    this.log.info({ provider: verdict.provider, ref: verdict.push.ref, repos }, repos.length > 0 ? 'push received; fetching' : 'push for no followed repository');
+    this.log.info(
+      { provider: verdict.provider, ref: verdict.push.ref, repos },
+      repos.length > 0 ? 'push received; fetching' : 'push for no followed repository',
+    );
     if (repos.length === 0) return { status: 'ignored', repos, reason: 'no fleet repository follows this repository and ref' };
     return { status: 'fetching', repos };
   }

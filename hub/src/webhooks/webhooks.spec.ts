@@ -11,7 +11,10 @@ describe('POST /api/v1/webhooks/git', () => {
 
   beforeAll(async () => {
     // Polling every 60 s: anything accepted within seconds came through the webhook.
-    t = await startTestHub({ 'fleet/web.yaml': BUNDLE('web'), 'apps/web/cm.yaml': CONFIGMAP('web') }, { webhookSecret: SECRET, fleetPollIntervalMs: 60_000 });
+    t = await startTestHub(
+      { 'fleet/web.yaml': BUNDLE('web'), 'apps/web/cm.yaml': CONFIGMAP('web') },
+      { webhookSecret: SECRET, fleetPollIntervalMs: 60_000 },
+    );
   });
 
   afterAll(async () => {
@@ -72,7 +75,11 @@ describe('POST /api/v1/webhooks/git', () => {
   it('takes a push notification of several megabytes (GitHub sends up to 25 MB); the admin API stays at 1 MB', async () => {
     const commit = await t.repo.commit({ 'fleet/big.yaml': BUNDLE('big', '{}', 'apps/web') }, 'a big push');
     // A push of many commits: each listed with its message and files, as GitHub does.
-    const commits = Array.from({ length: 3000 }, (_, i) => ({ id: i.toString(16).padStart(40, '0'), message: 'x'.repeat(500), added: [`apps/web/file-${i}.yaml`] }));
+    const commits = Array.from({ length: 3000 }, (_, i) => ({
+      id: i.toString(16).padStart(40, '0'),
+      message: 'x'.repeat(500),
+      added: [`apps/web/file-${i}.yaml`],
+    }));
     const body = JSON.stringify({ ref: 'refs/heads/main', repository: { clone_url: t.repo.url }, commits });
     expect(body.length).toBeGreaterThan(1024 * 1024);
     const res = await post({ 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${sign(body)}` }, body);

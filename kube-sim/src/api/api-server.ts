@@ -80,7 +80,10 @@ export class ApiServer {
       if (patchType === 'merge') next = applyMergePatch(live, body);
       else if (patchType === 'strategic') next = applyStrategicMergePatch(this.typeContext(request.type), live, body);
       else if (Array.isArray(body)) next = applyJsonPatch(live, body as unknown as JsonPatchOperation[]);
-      else throw badRequest(`json: cannot unmarshal ${body === null ? 'null' : typeof body === 'object' ? 'object' : typeof body} into Go value of type jsonpatch.Patch`);
+      else
+        throw badRequest(
+          `json: cannot unmarshal ${body === null ? 'null' : typeof body === 'object' ? 'object' : typeof body} into Go value of type jsonpatch.Patch`,
+        );
     } catch (error) {
       if (error instanceof JsonPatchError) throw new ApiError(422, statusBody(422, 'Invalid', error.message));
       throw error;
@@ -94,7 +97,9 @@ export class ApiServer {
     if (!isObject(body)) throw badRequest('the body of an apply patch must be an object');
     const applied = clone(body) as KubeObject;
     if (applied.kind !== type.kind || applied.apiVersion !== apiVersionOf(type)) {
-      throw internalError(`failed to merge config: expected objects of the same type, but got ${applied.apiVersion}, Kind=${applied.kind} and ${apiVersionOf(type)}, Kind=${type.kind}`);
+      throw internalError(
+        `failed to merge config: expected objects of the same type, but got ${applied.apiVersion}, Kind=${applied.kind} and ${apiVersionOf(type)}, Kind=${type.kind}`,
+      );
     }
     this.checkNameAndNamespace(request, applied);
     if (!type.custom) {
@@ -124,7 +129,11 @@ export class ApiServer {
       (merged) => this.prepare(request, live, merged as KubeObject),
     );
     if (!outcome.ok) {
-      const causes = outcome.conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with "${c.manager}" using ${c.apiVersion}`, field: formatPath(c.path) }));
+      const causes = outcome.conflicts.map((c) => ({
+        reason: 'FieldManagerConflict',
+        message: `conflict with "${c.manager}" using ${c.apiVersion}`,
+        field: formatPath(c.path),
+      }));
       throw new ApiError(409, statusBody(409, 'Conflict', conflictMessage(outcome.conflicts), { causes }));
     }
     return this.commit(request, live, outcome.merged as KubeObject, outcome.managers, options);
@@ -161,8 +170,7 @@ export class ApiServer {
           const annotations = object.metadata['annotations'];
           object = { ...clone(live), status: object['status'] ?? null } as KubeObject;
           if (annotations !== undefined) object.metadata['annotations'] = annotations;
-        }
-        else if (live['status'] !== undefined) object['status'] = clone(live['status']);
+        } else if (live['status'] !== undefined) object['status'] = clone(live['status']);
         else delete object['status'];
       }
     } else {
@@ -181,7 +189,13 @@ export class ApiServer {
     return object;
   }
 
-  private commit(request: ResourceRequest, live: KubeObject | undefined, object: KubeObject, managers: Manager[], options: WriteOptions): WriteResult {
+  private commit(
+    request: ResourceRequest,
+    live: KubeObject | undefined,
+    object: KubeObject,
+    managers: Manager[],
+    options: WriteOptions,
+  ): WriteResult {
     const { type } = request;
     // Admission before validation, as in kube-apiserver: NamespaceLifecycle (first of the
     // admission plugins) refuses a create in a missing or terminating namespace before the
@@ -214,11 +228,13 @@ export class ApiServer {
   }
 
   private checkBody(request: ResourceRequest, body: JsonValue, creating: boolean): KubeObject {
-    if (!isObject(body) || !isObject(body['metadata'])) throw badRequest('Object \'metadata\' is missing in the request body');
+    if (!isObject(body) || !isObject(body['metadata'])) throw badRequest("Object 'metadata' is missing in the request body");
     const object = clone(body) as KubeObject;
     const { type } = request;
     if ((object.kind && object.kind !== type.kind) || (object.apiVersion && object.apiVersion !== apiVersionOf(type))) {
-      throw badRequest(`the API version in the data (${object.apiVersion}) does not match the expected API version (${apiVersionOf(type)})`);
+      throw badRequest(
+        `the API version in the data (${object.apiVersion}) does not match the expected API version (${apiVersionOf(type)})`,
+      );
     }
     if (creating && !object.metadata.name && typeof object.metadata['generateName'] === 'string') {
       object.metadata.name = `${object.metadata['generateName']}${randomSuffix()}`;
@@ -256,4 +272,3 @@ function withoutManagedFields(object: KubeObject): KubeObject {
   delete copy.metadata['managedFields'];
   return copy;
 }
-

@@ -29,7 +29,8 @@ export function deleteObject(api: ApiServer, request: ResourceRequest, options: 
   if (kind === 'CustomResourceDefinition' && !finalizers.includes(CRD_CLEANUP_FINALIZER)) finalizers.push(CRD_CLEANUP_FINALIZER);
   if (options.propagationPolicy === 'Foreground' && !finalizers.includes(FOREGROUND_FINALIZER)) finalizers.push(FOREGROUND_FINALIZER);
   if (options.propagationPolicy === 'Orphan' && !finalizers.includes(ORPHAN_FINALIZER)) finalizers.push(ORPHAN_FINALIZER);
-  const specFinalizers = kind === 'Namespace' && isObject(next['spec']) && Array.isArray(next['spec']['finalizers']) ? next['spec']['finalizers'] : [];
+  const specFinalizers =
+    kind === 'Namespace' && isObject(next['spec']) && Array.isArray(next['spec']['finalizers']) ? next['spec']['finalizers'] : [];
 
   if (finalizers.length === 0 && specFinalizers.length === 0) {
     if (!options.dryRun) api.store.remove(api.typeKey(request.type), request.namespace ?? '', live.metadata.name);
@@ -43,7 +44,8 @@ export function deleteObject(api: ApiServer, request: ResourceRequest, options: 
   if (!live.metadata['deletionTimestamp']) {
     next.metadata['deletionTimestamp'] = timestamp();
     if (kind !== 'Namespace' && kind !== 'CustomResourceDefinition') next.metadata['deletionGracePeriodSeconds'] = 0;
-    if (hasGeneration(request.type) && kind !== 'CustomResourceDefinition') next.metadata['generation'] = Number(next.metadata['generation'] ?? 0) + 1;
+    if (hasGeneration(request.type) && kind !== 'CustomResourceDefinition')
+      next.metadata['generation'] = Number(next.metadata['generation'] ?? 0) + 1;
     markTerminating(next);
   } else if (finalizers.length === (Array.isArray(live.metadata['finalizers']) ? live.metadata['finalizers'].length : 0)) {
     return { code: 200, body: live };

@@ -37,7 +37,10 @@ function decodeContinue(token: string): ContinueToken {
     if (typeof parsed.start !== 'string') throw new Error('no start');
     return parsed;
   } catch {
-    throw new ApiError(400, statusBody(400, 'BadRequest', 'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)'));
+    throw new ApiError(
+      400,
+      statusBody(400, 'BadRequest', 'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)'),
+    );
   }
 }
 
@@ -48,18 +51,22 @@ function decodeContinue(token: string): ContinueToken {
 export function listObjects(api: ApiServer, request: ResourceRequest, options: ListOptions): object {
   const { type } = request;
   const filter = compileFilter(options);
-  const keyOf = (o: KubeObject) => (request.namespace || !type.namespaced ? o.metadata.name : `${o.metadata['namespace']}/${o.metadata.name}`);
+  const keyOf = (o: KubeObject) =>
+    request.namespace || !type.namespaced ? o.metadata.name : `${o.metadata['namespace']}/${o.metadata.name}`;
   let items = api.store.list(api.typeKey(type), request.namespace).filter(filter);
   let rv = api.store.resourceVersion;
   if (options.resourceVersionMatch === 'Exact' && options.resourceVersion) {
     const requested = Number(options.resourceVersion);
-    if (!(requested >= api.store.oldestWatchableVersion)) throw gone(`too old resource version: ${options.resourceVersion} (${api.store.resourceVersion})`);
+    if (!(requested >= api.store.oldestWatchableVersion))
+      throw gone(`too old resource version: ${options.resourceVersion} (${api.store.resourceVersion})`);
   }
   if (options.continueToken) {
     const token = decodeContinue(options.continueToken);
     // The snapshot a continue token names must still be in history (etcd compaction).
     if (token.rv < api.store.oldestWatchableVersion) {
-      throw gone('The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.');
+      throw gone(
+        'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+      );
     }
     rv = token.rv;
     items = items.filter((o) => keyOf(o) + '\u0000' > token.start);

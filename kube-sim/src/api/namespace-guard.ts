@@ -12,12 +12,15 @@ export class NamespaceGuard {
     if (!ns) throw notFound({ resource: 'namespaces', group: '', name: namespace });
     if (ns.metadata['deletionTimestamp']) {
       const what = subject.group ? `${subject.resource}.${subject.group}` : subject.resource;
-      throw forbidden(`${what} "${subject.name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`, {
-        name: subject.name,
-        ...(subject.group ? { group: subject.group } : {}),
-        kind: subject.resource,
-        causes: [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }],
-      });
+      throw forbidden(
+        `${what} "${subject.name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
+        {
+          name: subject.name,
+          ...(subject.group ? { group: subject.group } : {}),
+          kind: subject.resource,
+          causes: [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }],
+        },
+      );
     }
   }
 

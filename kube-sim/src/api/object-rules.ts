@@ -6,8 +6,18 @@ import { requirementsOfLabelSelector, matchesRequirements } from '../selectors/l
 
 /** Built-in kinds whose metadata.generation tracks spec changes (custom resources always do). */
 const KINDS_WITH_GENERATION = new Set([
-  'Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'CustomResourceDefinition',
-  'Ingress', 'NetworkPolicy', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'IngressClass',
+  'Deployment',
+  'ReplicaSet',
+  'StatefulSet',
+  'DaemonSet',
+  'Job',
+  'CronJob',
+  'CustomResourceDefinition',
+  'Ingress',
+  'NetworkPolicy',
+  'PodDisruptionBudget',
+  'HorizontalPodAutoscaler',
+  'IngressClass',
 ]);
 
 export function hasGeneration(type: ResourceType): boolean {
@@ -58,7 +68,10 @@ function validateWorkloadSelector(object: KubeObject, live: KubeObject | undefin
     return causes;
   }
   const template = isObject(spec['template']) ? spec['template'] : {};
-  const labels = isObject(template['metadata']) && isObject(template['metadata']['labels']) ? (template['metadata']['labels'] as Record<string, string>) : {};
+  const labels =
+    isObject(template['metadata']) && isObject(template['metadata']['labels'])
+      ? (template['metadata']['labels'] as Record<string, string>)
+      : {};
   if (!matchesRequirements(labels, requirements)) {
     causes.push({
       reason: 'FieldValueInvalid',
@@ -77,6 +90,8 @@ function describeSelector(selector: unknown): string {
 }
 
 function describeLabels(labels: Record<string, unknown>): string {
-  const entries = Object.keys(labels).sort().map((k) => `${JSON.stringify(k)}:${JSON.stringify(String(labels[k]))}`);
+  const entries = Object.keys(labels)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${JSON.stringify(String(labels[k]))}`);
   return `map[string]string{${entries.join(', ')}}`;
 }

@@ -9,7 +9,8 @@ import { randomSuffix } from './random-names';
  */
 export function admitPod(pod: JsonObject): void {
   const spec = objectAt(pod, 'spec');
-  if (spec['serviceAccountName'] === undefined || spec['serviceAccountName'] === '') spec['serviceAccountName'] = spec['serviceAccount'] ?? 'default';
+  if (spec['serviceAccountName'] === undefined || spec['serviceAccountName'] === '')
+    spec['serviceAccountName'] = spec['serviceAccount'] ?? 'default';
   spec['serviceAccount'] = spec['serviceAccountName']!;
   mountServiceAccountToken(spec);
   if (spec['priority'] === undefined) spec['priority'] = 0;
@@ -25,7 +26,8 @@ const TOKEN_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
 function mountServiceAccountToken(spec: JsonObject): void {
   if (spec['automountServiceAccountToken'] === false) return;
   const containers = ['initContainers', 'containers'].flatMap((list) => (Array.isArray(spec[list]) ? spec[list].filter(isObject) : []));
-  const mounted = (c: JsonObject) => Array.isArray(c['volumeMounts']) && c['volumeMounts'].some((m) => isObject(m) && m['mountPath'] === TOKEN_PATH);
+  const mounted = (c: JsonObject) =>
+    Array.isArray(c['volumeMounts']) && c['volumeMounts'].some((m) => isObject(m) && m['mountPath'] === TOKEN_PATH);
   if (containers.length === 0 || containers.every(mounted)) return;
   const name = `kube-api-access-${randomSuffix()}`;
   const volumes = Array.isArray(spec['volumes']) ? spec['volumes'] : [];
@@ -55,7 +57,11 @@ function addDefaultTolerations(spec: JsonObject): void {
   const tolerations = Array.isArray(spec['tolerations']) ? spec['tolerations'].filter(isObject) : [];
   const next: JsonObject[] = [...tolerations];
   for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
-    const tolerated = tolerations.some((t) => (t['key'] === key || (t['key'] === undefined && t['operator'] === 'Exists')) && (t['effect'] === undefined || t['effect'] === 'NoExecute'));
+    const tolerated = tolerations.some(
+      (t) =>
+        (t['key'] === key || (t['key'] === undefined && t['operator'] === 'Exists')) &&
+        (t['effect'] === undefined || t['effect'] === 'NoExecute'),
+    );
     if (!tolerated) next.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
   }
   spec['tolerations'] = next;

@@ -19,10 +19,21 @@ export class ClusterClient {
     return this.api.discovery.resolveKind(apiVersion, kind);
   }
 
-  private request(apiVersion: string, kind: string, namespace: string | undefined, name?: string, subresource?: string): ResourceRequest | undefined {
+  private request(
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    name?: string,
+    subresource?: string,
+  ): ResourceRequest | undefined {
     const type = this.type(apiVersion, kind);
     if (!type) return undefined;
-    return { type, ...(type.namespaced && namespace ? { namespace } : {}), ...(name ? { name } : {}), ...(subresource ? { subresource } : {}) };
+    return {
+      type,
+      ...(type.namespaced && namespace ? { namespace } : {}),
+      ...(name ? { name } : {}),
+      ...(subresource ? { subresource } : {}),
+    };
   }
 
   get(apiVersion: string, kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
@@ -56,11 +67,19 @@ export class ClusterClient {
 
   /** An Update of the main resource or of a subresource (status). */
   update(object: KubeObject, subresource?: string): KubeObject | undefined {
-    const request = this.request(object.apiVersion, object.kind, object.metadata['namespace'] as string | undefined, object.metadata.name, subresource);
+    const request = this.request(
+      object.apiVersion,
+      object.kind,
+      object.metadata['namespace'] as string | undefined,
+      object.metadata.name,
+      subresource,
+    );
     if (!request) return undefined;
     const live = this.api.find(request);
     if (!live) return undefined;
-    return this.attempt(() => this.api.writeUpdate(request, live, object, { dryRun: false, fieldManager: this.manager }).body as KubeObject);
+    return this.attempt(
+      () => this.api.writeUpdate(request, live, object, { dryRun: false, fieldManager: this.manager }).body as KubeObject,
+    );
   }
 
   delete(object: KubeObject, propagationPolicy: DeleteOptions['propagationPolicy'] = 'Background'): void {

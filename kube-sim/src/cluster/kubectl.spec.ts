@@ -35,12 +35,16 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const kubectl = async (...args: string[]) => (await run('kubectl', ['--kubeconfig', sim.kubeconfigPath!, ...args], { timeout: 20_000 })).stdout;
+const kubectl = async (...args: string[]) =>
+  (await run('kubectl', ['--kubeconfig', sim.kubeconfigPath!, ...args], { timeout: 20_000 })).stdout;
 
 describe('kubectl against a simulated cluster', () => {
   it('applies server-side, reads back and deletes', async () => {
     expect(await kubectl('apply', '--server-side', '-f', join(dir, 'app.yaml'))).toContain('configmap/settings serverside-applied');
-    const live = JSON.parse(await kubectl('get', 'configmap', 'settings', '-n', 'demo', '-o', 'json', '--show-managed-fields')) as { data: object; metadata: { managedFields: { manager: string }[] } };
+    const live = JSON.parse(await kubectl('get', 'configmap', 'settings', '-n', 'demo', '-o', 'json', '--show-managed-fields')) as {
+      data: object;
+      metadata: { managedFields: { manager: string }[] };
+    };
     expect(live.data).toEqual({ a: '1' });
     expect(live.metadata.managedFields[0]!.manager).toBe('kubectl');
     expect(await kubectl('get', 'namespaces')).toMatch(/demo\s/);

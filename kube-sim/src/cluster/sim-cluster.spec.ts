@@ -17,8 +17,12 @@ afterAll(async () => {
   await sim.stop();
 });
 
-const apply = (obj: KubernetesObject & Record<string, unknown>, manager = 'gitfleet', force = true, dryRun?: string): Promise<KubernetesObject> =>
-  client.patch(obj, undefined, dryRun, manager, force, PatchStrategy.ServerSideApply);
+const apply = (
+  obj: KubernetesObject & Record<string, unknown>,
+  manager = 'gitfleet',
+  force = true,
+  dryRun?: string,
+): Promise<KubernetesObject> => client.patch(obj, undefined, dryRun, manager, force, PatchStrategy.ServerSideApply);
 
 describe('a simulated cluster', () => {
   it('starts with the system namespaces and a stable kube-system uid', async () => {
@@ -29,9 +33,18 @@ describe('a simulated cluster', () => {
   });
 
   it('creates with server-side apply, then answers an identical apply without a new resourceVersion', async () => {
-    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'default', labels: { team: 'x' } }, data: { a: '1', b: '2' } };
+    const cm = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'settings', namespace: 'default', labels: { team: 'x' } },
+      data: { a: '1', b: '2' },
+    };
     const created = await apply(cm);
-    expect(created.metadata?.managedFields?.[0]).toMatchObject({ manager: 'gitfleet', operation: 'Apply', fieldsV1: { 'f:data': { 'f:a': {}, 'f:b': {} } } });
+    expect(created.metadata?.managedFields?.[0]).toMatchObject({
+      manager: 'gitfleet',
+      operation: 'Apply',
+      fieldsV1: { 'f:data': { 'f:a': {}, 'f:b': {} } },
+    });
     const again = await apply(cm);
     expect(again.metadata?.resourceVersion).toBe(created.metadata?.resourceVersion);
     const dropped = await apply({ ...cm, data: { a: '1' } });
@@ -54,7 +67,9 @@ describe('a simulated cluster', () => {
     // Admission (NamespaceLifecycle) runs before validation: an invalid object there is also
     // NotFound, dry-run or not, not Invalid.
     const invalid = { ...cm, metadata: { ...cm.metadata, labels: { app: 'not a valid value!' } } };
-    await expect(apply({ ...invalid, metadata: { ...invalid.metadata, namespace: 'default' } }, 'gitfleet', true, 'All')).rejects.toMatchObject({ code: 422 });
+    await expect(
+      apply({ ...invalid, metadata: { ...invalid.metadata, namespace: 'default' } }, 'gitfleet', true, 'All'),
+    ).rejects.toMatchObject({ code: 422 });
     await expect(apply(invalid)).rejects.toMatchObject({ code: 404 });
     await expect(apply(invalid, 'gitfleet', true, 'All')).rejects.toMatchObject({ code: 404 });
   });
@@ -63,14 +78,21 @@ describe('a simulated cluster', () => {
     const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ghost', namespace: 'default' }, data: { k: 'v' } };
     const result = await apply(cm, 'gitfleet', true, 'All');
     expect(result.metadata?.uid).toBeDefined();
-    await expect(client.read({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ghost', namespace: 'default' } })).rejects.toMatchObject({ code: 404 });
+    await expect(
+      client.read({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ghost', namespace: 'default' } }),
+    ).rejects.toMatchObject({ code: 404 });
   });
 
   it('creates, replaces with optimistic concurrency, lists by selector and deletes', async () => {
-    const created = await core.createNamespacedSecret({ namespace: 'default', body: { metadata: { name: 's1', labels: { app: 'a' } }, stringData: { password: 's3cret' } } });
+    const created = await core.createNamespacedSecret({
+      namespace: 'default',
+      body: { metadata: { name: 's1', labels: { app: 'a' } }, stringData: { password: 's3cret' } },
+    });
     expect(created.data).toEqual({ password: Buffer.from('s3cret').toString('base64') });
     expect(created.type).toBe('Opaque');
-    await expect(core.replaceNamespacedSecret({ name: 's1', namespace: 'default', body: { metadata: { name: 's1', resourceVersion: '1' } } })).rejects.toMatchObject({ code: 409 });
+    await expect(
+      core.replaceNamespacedSecret({ name: 's1', namespace: 'default', body: { metadata: { name: 's1', resourceVersion: '1' } } }),
+    ).rejects.toMatchObject({ code: 409 });
     const list = await core.listNamespacedSecret({ namespace: 'default', labelSelector: 'app in (a,b)' });
     expect(list.items.map((s) => s.metadata?.name)).toEqual(['s1']);
     await core.deleteNamespacedSecret({ name: 's1', namespace: 'default' });
@@ -88,8 +110,14 @@ describe('a simulated cluster', () => {
     kc.loadFromString(sim.kubeconfig);
     const apps = kc.makeApiClient(AppsV1Api);
     await apply({
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' },
-      spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.25' }] } } },
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.25' }] } },
+      },
     });
     const live = await apps.readNamespacedDeployment({ name: 'web', namespace: 'default' });
     expect(live.spec?.strategy?.type).toBe('RollingUpdate');

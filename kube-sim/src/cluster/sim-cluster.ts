@@ -62,11 +62,14 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
   const store = new ObjectStore(options.watchHistoryLimit ?? 1000);
   const api = new ApiServer(store, new Discovery());
   // Controllers start first so that they see the system namespaces being created.
-  const runner = new ControllerRunner(store, createControllers(api, {
-    workloadReadyDelayMs: options.workloadReadyDelayMs ?? 500,
-    specSecondMs: options.specSecondMs ?? 1000,
-    failureMarkers: { ...DEFAULT_FAILURE_MARKERS, ...options.failureMarkers },
-  }));
+  const runner = new ControllerRunner(
+    store,
+    createControllers(api, {
+      workloadReadyDelayMs: options.workloadReadyDelayMs ?? 500,
+      specSecondMs: options.specSecondMs ?? 1000,
+      failureMarkers: { ...DEFAULT_FAILURE_MARKERS, ...options.failureMarkers },
+    }),
+  );
   runner.start();
   const system = new ClusterClient(api, 'kube-apiserver');
   for (const ns of SYSTEM_NAMESPACES) system.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
@@ -75,7 +78,10 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
   let address = '';
   const handler = createApiHandler(api, { token, serverAddress: () => address, bookmarkIntervalMs: options.bookmarkIntervalMs ?? 5000 });
   const latency = options.requestLatencyMs ?? 0;
-  const server = new DualProtocolServer(latency > 0 ? (req, res) => void setTimeout(() => handler(req, res), latency) : handler, tlsIdentity());
+  const server = new DualProtocolServer(
+    latency > 0 ? (req, res) => void setTimeout(() => handler(req, res), latency) : handler,
+    tlsIdentity(),
+  );
   const port = await server.listen(options.port ?? 0, host);
   address = `${host}:${port}`;
   const url = `http://${host}:${port}`;

@@ -28,6 +28,10 @@ export function createControllers(api: ApiServer, settings: ControllerSettings):
     new StatefulSetController(api),
     new DaemonSetController(api),
     new JobController(api, settings.specSecondMs),
-    new Kubelet(api, { readyDelayMs: settings.workloadReadyDelayMs, specSecondMs: settings.specSecondMs, markers: settings.failureMarkers }),
+    new Kubelet(api, {
+      readyDelayMs: settings.workloadReadyDelayMs,
+      specSecondMs: settings.specSecondMs,
+      markers: settings.failureMarkers,
+    }),
   ];
 }

@@ -61,7 +61,13 @@ export class CrdController implements Controller {
           ...status,
           conditions: [
             { type: 'NamesAccepted', status: 'True', lastTransitionTime: now, reason: 'NoConflicts', message: 'no conflicts found' },
-            { type: 'Established', status: 'True', lastTransitionTime: now, reason: 'InitialNamesAccepted', message: 'the initial names have been accepted' },
+            {
+              type: 'Established',
+              status: 'True',
+              lastTransitionTime: now,
+              reason: 'InitialNamesAccepted',
+              message: 'the initial names have been accepted',
+            },
           ],
           acceptedNames: accepted,
         },
@@ -75,7 +81,8 @@ export class CrdController implements Controller {
     if (type) {
       const resolved = this.api.discovery.resolve(group, type.versions[0]!, plural);
       const remaining = resolved ? this.api.store.list(this.api.typeKey(resolved)) : [];
-      for (const object of remaining) this.api.store.remove(this.api.typeKey(resolved!), String(object.metadata['namespace'] ?? ''), object.metadata.name);
+      for (const object of remaining)
+        this.api.store.remove(this.api.typeKey(resolved!), String(object.metadata['namespace'] ?? ''), object.metadata.name);
       this.api.discovery.unregisterCustomResource(plural, group);
     }
     const finalizers = ((crd.metadata['finalizers'] as string[]) ?? []).filter((f) => f !== CRD_CLEANUP_FINALIZER);

@@ -4,7 +4,15 @@ import { ClusterClient } from '../cluster/cluster-client';
 import { JsonObject, KubeObject, clone, deepEqual, isObject } from '../json-value';
 import { typeKeyOf, StoreEvent } from '../store/object-store';
 import type { Controller } from './controller-runner';
-import { NEW_RS_CREATED, PROGRESSING, calculateStatus, findCondition, newCondition, rolloutStatus, setCondition } from './deployment-status';
+import {
+  NEW_RS_CREATED,
+  PROGRESSING,
+  calculateStatus,
+  findCondition,
+  newCondition,
+  rolloutStatus,
+  setCondition,
+} from './deployment-status';
 import { controllerReference, isOwnedBy, keyOf, ownerKeysOfKind, splitKey } from './owner-references';
 import { templateHash } from './pod-factory';
 import { ReplicaCounts, RolloutSpec, newReplicaSetTarget, rolloutComplete, rolloutSpec, scaleDownOld } from './rollout-arithmetic';
@@ -19,8 +27,13 @@ const replicasOf = (rs: KubeObject) => Number(spec(rs)['replicas'] ?? 0);
 const annotation = (o: KubeObject, key: string) => (isObject(o.metadata['annotations']) ? o.metadata['annotations'][key] : undefined);
 const revisionOf = (rs: KubeObject) => Number(annotation(rs, REVISION) ?? 0);
 const podsOf = (rs: KubeObject) => Number((isObject(rs['status']) ? rs['status']['replicas'] : 0) ?? 0);
-const counts = (rs: KubeObject): ReplicaCounts => ({ replicas: replicasOf(rs), available: Number((isObject(rs['status']) ? rs['status']['availableReplicas'] : 0) ?? 0) });
-const byAge = (a: KubeObject, b: KubeObject) => String(a.metadata['creationTimestamp']).localeCompare(String(b.metadata['creationTimestamp'])) || a.metadata.name.localeCompare(b.metadata.name);
+const counts = (rs: KubeObject): ReplicaCounts => ({
+  replicas: replicasOf(rs),
+  available: Number((isObject(rs['status']) ? rs['status']['availableReplicas'] : 0) ?? 0),
+});
+const byAge = (a: KubeObject, b: KubeObject) =>
+  String(a.metadata['creationTimestamp']).localeCompare(String(b.metadata['creationTimestamp'])) ||
+  a.metadata.name.localeCompare(b.metadata.name);
 
 /**
  * Deployments, as kube-controller-manager runs them: one ReplicaSet per pod template, rolled
@@ -33,7 +46,10 @@ export class DeploymentController implements Controller {
   /** ms-precise time of each Deployment's last progress, by key. */
   private readonly lastProgress = new Map<string, number>();
 
-  constructor(api: ApiServer, private readonly specSecondMs: number) {
+  constructor(
+    api: ApiServer,
+    private readonly specSecondMs: number,
+  ) {
     this.client = new ClusterClient(api, 'kube-controller-manager');
   }
 
@@ -56,7 +72,9 @@ export class DeploymentController implements Controller {
     const old = owned.filter((rs) => rs !== current);
     if (deployment.metadata['deletionTimestamp']) return this.writeStatus(key, deployment, owned, current, rollout, false);
 
-    const scaling = owned.some((rs) => replicasOf(rs) > 0 && annotation(rs, DESIRED) !== undefined && Number(annotation(rs, DESIRED)) !== rollout.replicas);
+    const scaling = owned.some(
+      (rs) => replicasOf(rs) > 0 && annotation(rs, DESIRED) !== undefined && Number(annotation(rs, DESIRED)) !== rollout.replicas,
+    );
     if (spec(deployment)['paused'] === true || (scaling && this.scale(current, old, rollout))) {
       return this.writeStatus(key, deployment, owned, current, rollout, false);
     }
@@ -79,7 +97,12 @@ export class DeploymentController implements Controller {
     else this.resize(current, rollout.replicas, rollout);
     const recheck = this.writeStatus(key, deployment, [current, ...old], current, rollout, true);
     const status = this.client.get('apps/v1', 'Deployment', namespace, name)?.['status'];
-    const counted = { updatedReplicas: 0, replicas: 0, availableReplicas: 0, ...(isObject(status) ? (status as Record<string, number>) : {}) };
+    const counted = {
+      updatedReplicas: 0,
+      replicas: 0,
+      availableReplicas: 0,
+      ...(isObject(status) ? (status as Record<string, number>) : {}),
+    };
     if (rolloutComplete(rollout.replicas, counted)) this.cleanUp(deployment, old);
     return recheck;
   }
@@ -113,7 +136,11 @@ export class DeploymentController implements Controller {
   }
 
   private resize(rs: KubeObject, replicas: number, rollout: RolloutSpec): void {
-    const annotations = { ...((rs.metadata['annotations'] as JsonObject | undefined) ?? {}), [DESIRED]: String(rollout.replicas), [MAX]: String(rollout.replicas + rollout.maxSurge) };
+    const annotations = {
+      ...((rs.metadata['annotations'] as JsonObject | undefined) ?? {}),
+      [DESIRED]: String(rollout.replicas),
+      [MAX]: String(rollout.replicas + rollout.maxSurge),
+    };
     if (replicasOf(rs) === replicas && deepEqual(annotations, rs.metadata['annotations'])) return;
     this.client.update({ ...rs, metadata: { ...rs.metadata, annotations }, spec: { ...spec(rs), replicas } });
   }
@@ -134,7 +161,12 @@ export class DeploymentController implements Controller {
   private syncRevision(deployment: KubeObject, current: KubeObject, maxOldRevision: number, rollout: RolloutSpec): KubeObject {
     const revision = Math.max(revisionOf(current), maxOldRevision + 1);
     if (revision !== revisionOf(current)) {
-      const annotations = { ...((current.metadata['annotations'] as JsonObject | undefined) ?? {}), [REVISION]: String(revision), [DESIRED]: String(rollout.replicas), [MAX]: String(rollout.replicas + rollout.maxSurge) };
+      const annotations = {
+        ...((current.metadata['annotations'] as JsonObject | undefined) ?? {}),
+        [REVISION]: String(revision),
+        [DESIRED]: String(rollout.replicas),
+        [MAX]: String(rollout.replicas + rollout.maxSurge),
+      };
       this.client.update({ ...current, metadata: { ...current.metadata, annotations } });
     }
     if (annotation(deployment, REVISION) === String(revision)) return deployment;
@@ -143,7 +175,14 @@ export class DeploymentController implements Controller {
   }
 
   /** Status from the ReplicaSets as read at the start of this sync, like the real controller. */
-  private writeStatus(key: string, deployment: KubeObject, all: KubeObject[], current: KubeObject | undefined, rollout: RolloutSpec, rolling: boolean): number | void {
+  private writeStatus(
+    key: string,
+    deployment: KubeObject,
+    all: KubeObject[],
+    current: KubeObject | undefined,
+    rollout: RolloutSpec,
+    rolling: boolean,
+  ): number | void {
     const now = timestamp();
     let status = calculateStatus(deployment, all, current, rollout, now);
     let recheck: number | undefined;
@@ -152,12 +191,20 @@ export class DeploymentController implements Controller {
       const progressing = findCondition(deployment['status'], PROGRESSING);
       const lastProgressMs = this.lastProgress.get(key) ?? Date.parse(String(progressing?.['lastUpdateTime'] ?? now));
       const deadlineMs = typeof seconds === 'number' && seconds < 2147483647 ? seconds * this.specSecondMs : undefined;
-      const outcome = rolloutStatus(deployment, status, current?.metadata.name, rollout, { lastProgressMs, deadlineMs, nowMs: Date.now() }, now);
+      const outcome = rolloutStatus(
+        deployment,
+        status,
+        current?.metadata.name,
+        rollout,
+        { lastProgressMs, deadlineMs, nowMs: Date.now() },
+        now,
+      );
       status = outcome.status;
       if (outcome.progressed) this.lastProgress.set(key, Date.now());
       recheck = outcome.recheckMs;
     }
-    if (!deepEqual(status, isObject(deployment['status']) ? deployment['status'] : {})) this.client.update({ ...deployment, status }, 'status');
+    if (!deepEqual(status, isObject(deployment['status']) ? deployment['status'] : {}))
+      this.client.update({ ...deployment, status }, 'status');
     return recheck;
   }
 
@@ -174,11 +221,21 @@ export class DeploymentController implements Controller {
     templateMeta['labels'] = { ...(isObject(templateMeta['labels']) ? templateMeta['labels'] : {}), 'pod-template-hash': hash };
     const selector = clone(isObject(spec(deployment)['selector']) ? (spec(deployment)['selector'] as JsonObject) : {});
     selector['matchLabels'] = { ...(isObject(selector['matchLabels']) ? selector['matchLabels'] : {}), 'pod-template-hash': hash };
-    const annotations = { [DESIRED]: String(rollout.replicas), [MAX]: String(rollout.replicas + rollout.maxSurge), [REVISION]: String(revision) };
+    const annotations = {
+      [DESIRED]: String(rollout.replicas),
+      [MAX]: String(rollout.replicas + rollout.maxSurge),
+      [REVISION]: String(revision),
+    };
     return {
       apiVersion: 'apps/v1',
       kind: 'ReplicaSet',
-      metadata: { name: `${deployment.metadata.name}-${hash}`, namespace: String(deployment.metadata['namespace']), labels: templateMeta['labels'], annotations, ownerReferences: [controllerReference(deployment)] },
+      metadata: {
+        name: `${deployment.metadata.name}-${hash}`,
+        namespace: String(deployment.metadata['namespace']),
+        labels: templateMeta['labels'],
+        annotations,
+        ownerReferences: [controllerReference(deployment)],
+      },
       spec: { replicas, selector, template },
     };
   }

@@ -48,7 +48,13 @@ const count = (rs: KubeObject, field: string) => Number((isObject(rs['status']) 
 const specReplicas = (rs: KubeObject) => Number((isObject(rs['spec']) ? rs['spec']['replicas'] : undefined) ?? 0);
 
 /** calculateStatus: counts over every ReplicaSet, the Available condition, other conditions kept. */
-export function calculateStatus(deployment: KubeObject, all: KubeObject[], current: KubeObject | undefined, spec: RolloutSpec, now: string): JsonObject {
+export function calculateStatus(
+  deployment: KubeObject,
+  all: KubeObject[],
+  current: KubeObject | undefined,
+  spec: RolloutSpec,
+  now: string,
+): JsonObject {
   const previous = isObject(deployment['status']) ? deployment['status'] : {};
   const available = all.reduce((n, rs) => n + count(rs, 'availableReplicas'), 0);
   const total = all.reduce((n, rs) => n + specReplicas(rs), 0);
@@ -63,8 +69,13 @@ export function calculateStatus(deployment: KubeObject, all: KubeObject[], curre
   const conditions = conditionsOf(previous);
   if (conditions.length > 0) status['conditions'] = conditions.map((c) => ({ ...c }));
   if (previous['collisionCount'] !== undefined) status['collisionCount'] = previous['collisionCount'];
-  if (available >= spec.replicas - spec.maxUnavailable) setCondition(status, newCondition(AVAILABLE, 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.', now));
-  else setCondition(status, newCondition(AVAILABLE, 'False', 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.', now));
+  if (available >= spec.replicas - spec.maxUnavailable)
+    setCondition(status, newCondition(AVAILABLE, 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.', now));
+  else
+    setCondition(
+      status,
+      newCondition(AVAILABLE, 'False', 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.', now),
+    );
   return status;
 }
 
@@ -97,13 +108,24 @@ export interface RolloutStatus {
 }
 
 /** syncRolloutStatus: the Progressing condition after calculateStatus. */
-export function rolloutStatus(deployment: KubeObject, status: JsonObject, currentName: string | undefined, spec: RolloutSpec, clock: ProgressClock, now: string): RolloutStatus {
+export function rolloutStatus(
+  deployment: KubeObject,
+  status: JsonObject,
+  currentName: string | undefined,
+  spec: RolloutSpec,
+  clock: ProgressClock,
+  now: string,
+): RolloutStatus {
   const before = isObject(deployment['status']) ? deployment['status'] : {};
   const currentCond = findCondition(before, PROGRESSING);
   const complete = num(status, 'replicas') === num(status, 'updatedReplicas') && currentCond?.['reason'] === NEW_RS_AVAILABLE;
   if (clock.deadlineMs === undefined || complete) return { status, progressed: false };
   const subject = currentName ? `ReplicaSet "${currentName}"` : `Deployment "${deployment.metadata.name}"`;
-  const counts = { updatedReplicas: num(status, 'updatedReplicas'), replicas: num(status, 'replicas'), availableReplicas: num(status, 'availableReplicas') };
+  const counts = {
+    updatedReplicas: num(status, 'updatedReplicas'),
+    replicas: num(status, 'replicas'),
+    availableReplicas: num(status, 'availableReplicas'),
+  };
   if (rolloutComplete(spec.replicas, counts)) {
     setCondition(status, newCondition(PROGRESSING, 'True', NEW_RS_AVAILABLE, `${subject} has successfully progressed.`, now));
     return { status, progressed: true };

@@ -11,7 +11,8 @@ const JOBS = typeKeyOf('batch', 'jobs');
 
 const phaseOf = (p: KubeObject) => (isObject(p['status']) ? p['status']['phase'] : undefined);
 const restartsOf = (p: KubeObject) => {
-  const statuses = isObject(p['status']) && Array.isArray(p['status']['containerStatuses']) ? p['status']['containerStatuses'].filter(isObject) : [];
+  const statuses =
+    isObject(p['status']) && Array.isArray(p['status']['containerStatuses']) ? p['status']['containerStatuses'].filter(isObject) : [];
   return statuses.reduce((n, c) => n + Number(c['restartCount'] ?? 0), 0);
 };
 
@@ -25,7 +26,10 @@ export class JobController implements Controller {
   readonly name = 'job';
   private readonly client: ClusterClient;
 
-  constructor(api: ApiServer, private readonly specSecondMs: number) {
+  constructor(
+    api: ApiServer,
+    private readonly specSecondMs: number,
+  ) {
     this.client = new ClusterClient(api, 'kube-controller-manager');
   }
 
@@ -55,7 +59,9 @@ export class JobController implements Controller {
       for (const pod of active) this.client.delete(pod);
       delete next['active'];
       delete next['ready'];
-      next['conditions'] = [{ type, status: 'True', lastProbeTime: now, lastTransitionTime: now, ...(reason ? { reason, message: message ?? '' } : {}) }];
+      next['conditions'] = [
+        { type, status: 'True', lastProbeTime: now, lastTransitionTime: now, ...(reason ? { reason, message: message ?? '' } : {}) },
+      ];
       if (type === 'Complete') next['completionTime'] = now;
     };
     if (succeeded > 0) next['succeeded'] = succeeded;
@@ -81,7 +87,8 @@ export class JobController implements Controller {
       if (running > 0) next['active'] = running;
       else delete next['active'];
       next['ready'] = 0;
-      if (typeof deadline === 'number') recheckMs = Math.min(recheckMs ?? Infinity, Math.max(1, (deadline - activeFor) * this.specSecondMs));
+      if (typeof deadline === 'number')
+        recheckMs = Math.min(recheckMs ?? Infinity, Math.max(1, (deadline - activeFor) * this.specSecondMs));
     }
     if (JSON.stringify(next) !== JSON.stringify(status)) this.client.update({ ...job, status: next }, 'status');
     return recheckMs;

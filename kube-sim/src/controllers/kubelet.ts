@@ -28,7 +28,10 @@ export class Kubelet implements Controller {
   private readonly seen = new Map<string, number>();
   private nextIP = 2;
 
-  constructor(api: ApiServer, private readonly settings: KubeletSettings) {
+  constructor(
+    api: ApiServer,
+    private readonly settings: KubeletSettings,
+  ) {
     this.client = new ClusterClient(api, 'kubelet');
   }
 
@@ -56,8 +59,15 @@ export class Kubelet implements Controller {
     const spec = isObject(pod['spec']) ? pod['spec'] : {};
     const completes = controllerOf(pod)?.['kind'] === 'Job' || spec['restartPolicy'] === 'Never';
     const podIP = typeof status['podIP'] === 'string' ? status['podIP'] : this.allocateIP();
-    const report = kubeletReport(pod, { elapsedSeconds: runningFor / this.settings.specSecondMs, completes, markers: this.settings.markers, now: timestamp(), podIP });
-    if (reportKey(report.status) !== reportKey(status)) this.client.update({ ...pod, status: { ...status, ...keepTimes(status, report.status) } }, 'status');
+    const report = kubeletReport(pod, {
+      elapsedSeconds: runningFor / this.settings.specSecondMs,
+      completes,
+      markers: this.settings.markers,
+      now: timestamp(),
+      podIP,
+    });
+    if (reportKey(report.status) !== reportKey(status))
+      this.client.update({ ...pod, status: { ...status, ...keepTimes(status, report.status) } }, 'status');
     if (report.changesInSeconds !== undefined) return Math.max(1, Math.ceil(report.changesInSeconds * this.settings.specSecondMs));
     this.seen.delete(uid);
   }

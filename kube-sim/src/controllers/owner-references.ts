@@ -12,7 +12,14 @@ export function controllerOf(object: KubeObject): JsonObject | undefined {
 }
 
 export function controllerReference(owner: KubeObject): JsonObject {
-  return { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name, uid: String(owner.metadata['uid']), controller: true, blockOwnerDeletion: true };
+  return {
+    apiVersion: owner.apiVersion,
+    kind: owner.kind,
+    name: owner.metadata.name,
+    uid: String(owner.metadata['uid']),
+    controller: true,
+    blockOwnerDeletion: true,
+  };
 }
 
 export function isOwnedBy(object: KubeObject, owner: KubeObject): boolean {

@@ -3,7 +3,12 @@ import { JsonObject, KubeObject, clone, isObject } from '../json-value';
 import { controllerReference } from './owner-references';
 
 /** A Pod from a workload's pod template, owned by the workload. */
-export function podFromTemplate(owner: KubeObject, template: JsonObject, name?: string, extraLabels: Record<string, string> = {}): KubeObject {
+export function podFromTemplate(
+  owner: KubeObject,
+  template: JsonObject,
+  name?: string,
+  extraLabels: Record<string, string> = {},
+): KubeObject {
   const metadata = isObject(template['metadata']) ? clone(template['metadata']) : {};
   delete metadata['creationTimestamp'];
   const labels = { ...(isObject(metadata['labels']) ? metadata['labels'] : {}), ...extraLabels };

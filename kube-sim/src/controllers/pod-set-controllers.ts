@@ -19,12 +19,16 @@ abstract class PodSetController implements Controller {
   abstract readonly name: string;
   protected readonly client: ClusterClient;
 
-  constructor(api: ApiServer, private readonly kind: 'StatefulSet' | 'DaemonSet') {
+  constructor(
+    api: ApiServer,
+    private readonly kind: 'StatefulSet' | 'DaemonSet',
+  ) {
     this.client = new ClusterClient(api, 'kube-controller-manager');
   }
 
   keysFor(event: StoreEvent): string[] {
-    if (event.typeKey === typeKeyOf('apps', this.kind === 'StatefulSet' ? 'statefulsets' : 'daemonsets')) return event.type === 'DELETED' ? [] : [keyOf(event.object)];
+    if (event.typeKey === typeKeyOf('apps', this.kind === 'StatefulSet' ? 'statefulsets' : 'daemonsets'))
+      return event.type === 'DELETED' ? [] : [keyOf(event.object)];
     return event.object.kind === 'Pod' ? ownerKeysOfKind(event, this.kind) : [];
   }
 
@@ -43,7 +47,10 @@ abstract class PodSetController implements Controller {
         if (ordered && !isPodReady(existing)) break;
         continue;
       }
-      const labels: Record<string, string> = podName !== undefined ? { [REVISION_LABEL]: revision, 'statefulset.kubernetes.io/pod-name': podName } : { [REVISION_LABEL]: revision };
+      const labels: Record<string, string> =
+        podName !== undefined
+          ? { [REVISION_LABEL]: revision, 'statefulset.kubernetes.io/pod-name': podName }
+          : { [REVISION_LABEL]: revision };
       this.client.create(podFromTemplate(owner, spec['template'] as JsonObject, podName, labels));
       if (ordered) break;
     }
@@ -51,8 +58,13 @@ abstract class PodSetController implements Controller {
     const extra = keep.size > 0 ? pods.filter((p) => !keep.has(p.metadata.name)) : pods.slice(wanted.length);
     for (const pod of extra) this.client.delete(pod);
     if (extra.length === 0) this.replaceOutdated(pods, revision, owner);
-    const status = this.status(owner, pods.filter((p) => !extra.includes(p)), revision);
-    if (JSON.stringify(status) !== JSON.stringify(isObject(owner['status']) ? owner['status'] : {})) this.client.update({ ...owner, status }, 'status');
+    const status = this.status(
+      owner,
+      pods.filter((p) => !extra.includes(p)),
+      revision,
+    );
+    if (JSON.stringify(status) !== JSON.stringify(isObject(owner['status']) ? owner['status'] : {}))
+      this.client.update({ ...owner, status }, 'status');
   }
 
   /** One outdated Pod at a time (highest name first), while the strategy allows. */

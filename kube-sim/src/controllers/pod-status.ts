@@ -26,7 +26,10 @@ export interface KubeletReport {
 export function reportKey(status: unknown): string {
   if (!isObject(status)) return '';
   const containers = Array.isArray(status['containerStatuses']) ? status['containerStatuses'].filter(isObject) : [];
-  return JSON.stringify([status['phase'], containers.map((c) => [c['ready'], c['restartCount'], Object.keys(isObject(c['state']) ? c['state'] : {}), reasonOf(c['state'])])]);
+  return JSON.stringify([
+    status['phase'],
+    containers.map((c) => [c['ready'], c['restartCount'], Object.keys(isObject(c['state']) ? c['state'] : {}), reasonOf(c['state'])]),
+  ]);
 }
 
 function reasonOf(state: unknown): unknown {
@@ -57,17 +60,35 @@ export function kubeletReport(pod: KubeObject, t: PodTimeline): KubeletReport {
     if (pull && failure === 'pull') {
       const reason = pulled ? 'ImagePullBackOff' : 'ErrImagePull';
       const ref = qualifiedImage(String(c['image']));
-      const message = pulled ? `Back-off pulling image "${String(c['image'])}"` : `rpc error: code = NotFound desc = failed to pull and unpack image "${ref}": failed to resolve reference "${ref}": ${ref}: not found`;
+      const message = pulled
+        ? `Back-off pulling image "${String(c['image'])}"`
+        : `rpc error: code = NotFound desc = failed to pull and unpack image "${ref}": failed to resolve reference "${ref}": ${ref}: not found`;
       return { ...base, state: { waiting: { reason, message } }, lastState: {}, ready: false, restartCount: 0, started: false };
     }
-    if (pull) return { ...base, state: { waiting: { reason: 'ContainerCreating' } }, lastState: {}, ready: false, restartCount: 0, started: false };
+    if (pull)
+      return { ...base, state: { waiting: { reason: 'ContainerCreating' } }, lastState: {}, ready: false, restartCount: 0, started: false };
     const crashed = { exitCode: 1, reason: 'Error', startedAt: now, finishedAt: now };
     if (failedRun) return { ...base, state: { terminated: crashed }, lastState: {}, ready: false, restartCount: 0, started: false };
     if (crashLoop && failure === 'crash') {
       const message = `back-off ${restartBackOffSeconds(loop.restarts)}s restarting failed container=${String(c['name'])} pod=${name}`;
-      return { ...base, state: { waiting: { reason: 'CrashLoopBackOff', message } }, lastState: { terminated: crashed }, ready: false, restartCount: loop.restarts, started: false };
+      return {
+        ...base,
+        state: { waiting: { reason: 'CrashLoopBackOff', message } },
+        lastState: { terminated: crashed },
+        ready: false,
+        restartCount: loop.restarts,
+        started: false,
+      };
     }
-    if (t.completes) return { ...base, state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: now, finishedAt: now } }, lastState: {}, ready: false, restartCount: 0, started: false };
+    if (t.completes)
+      return {
+        ...base,
+        state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: now, finishedAt: now } },
+        lastState: {},
+        ready: false,
+        restartCount: 0,
+        started: false,
+      };
     return { ...base, state: { running: { startedAt: now } }, lastState: {}, ready: !crashLoop, restartCount: 0, started: true };
   });
 

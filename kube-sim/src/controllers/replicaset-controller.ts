@@ -47,6 +47,7 @@ export class ReplicaSetController implements Controller {
       availableReplicas: ready,
       observedGeneration: Number(rs.metadata['generation'] ?? 1),
     });
-    if (JSON.stringify(status) !== JSON.stringify(isObject(rs['status']) ? rs['status'] : {})) this.client.update({ ...rs, status }, 'status');
+    if (JSON.stringify(status) !== JSON.stringify(isObject(rs['status']) ? rs['status'] : {}))
+      this.client.update({ ...rs, status }, 'status');
   }
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { newReplicaSetTarget, rolloutSpec, scaleDownOld, scaledValue } from './rollout-arithmetic';
 
-const deployment = (replicas: number, maxSurge: unknown = '25%', maxUnavailable: unknown = '25%', type = 'RollingUpdate') => ({ spec: { replicas, strategy: { type, rollingUpdate: { maxSurge, maxUnavailable } } } }) as never;
+const deployment = (replicas: number, maxSurge: unknown = '25%', maxUnavailable: unknown = '25%', type = 'RollingUpdate') =>
+  ({ spec: { replicas, strategy: { type, rollingUpdate: { maxSurge, maxUnavailable } } } }) as never;
 
 describe('rollout arithmetic', () => {
   it('scales percentages: surge rounds up, unavailability rounds down', () => {
@@ -20,8 +21,26 @@ describe('rollout arithmetic', () => {
   it('grows the new ReplicaSet only up to replicas + maxSurge Pods in all', () => {
     const spec = rolloutSpec(deployment(4));
     expect(newReplicaSetTarget(spec, [{ replicas: 4, available: 4 }], { replicas: 0, available: 0 })).toBe(1);
-    expect(newReplicaSetTarget(spec, [{ replicas: 3, available: 3 }, { replicas: 2, available: 0 }], { replicas: 2, available: 0 })).toBe(2);
-    expect(newReplicaSetTarget(spec, [{ replicas: 0, available: 0 }, { replicas: 3, available: 3 }], { replicas: 3, available: 3 })).toBe(4);
+    expect(
+      newReplicaSetTarget(
+        spec,
+        [
+          { replicas: 3, available: 3 },
+          { replicas: 2, available: 0 },
+        ],
+        { replicas: 2, available: 0 },
+      ),
+    ).toBe(2);
+    expect(
+      newReplicaSetTarget(
+        spec,
+        [
+          { replicas: 0, available: 0 },
+          { replicas: 3, available: 3 },
+        ],
+        { replicas: 3, available: 3 },
+      ),
+    ).toBe(4);
   });
 
   it('scales old ReplicaSets down only as far as minimum availability allows', () => {

@@ -93,6 +93,9 @@ export function scaleDownOld(spec: RolloutSpec, old: ReplicaCounts[], current: R
 }
 
 /** DeploymentComplete: every replica updated and available, and the generation observed. */
-export function rolloutComplete(desired: number, status: { updatedReplicas: number; replicas: number; availableReplicas: number }): boolean {
+export function rolloutComplete(
+  desired: number,
+  status: { updatedReplicas: number; replicas: number; availableReplicas: number },
+): boolean {
   return status.updatedReplicas === desired && status.replicas === desired && status.availableReplicas === desired;
 }

@@ -23,10 +23,14 @@ export function applyBuiltinDefaults(kind: string, object: JsonObject, context: 
         revisionHistoryLimit: 10,
       });
     case 'DaemonSet':
-      return defaultWorkload(object, {
-        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } },
-        revisionHistoryLimit: 10,
-      }, false);
+      return defaultWorkload(
+        object,
+        {
+          updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } },
+          revisionHistoryLimit: 10,
+        },
+        false,
+      );
     case 'Job':
       return defaultJob(object);
     case 'CronJob':

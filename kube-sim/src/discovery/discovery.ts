@@ -66,9 +66,7 @@ export class Discovery {
     const resources = this.resourcesOf(group, version);
     const info = resources?.find((r) => r.name === resource);
     if (!info) return undefined;
-    const subresources = resources!
-      .filter((r) => r.name.startsWith(`${resource}/`))
-      .map((r) => r.name.slice(resource.length + 1));
+    const subresources = resources!.filter((r) => r.name.startsWith(`${resource}/`)).map((r) => r.name.slice(resource.length + 1));
     return {
       group,
       version,
@@ -144,7 +142,13 @@ function customResourceInfos(crd: CustomResourceRegistration, version: string): 
   main.storageVersionHash = storageVersionHash(crd.group, version, crd.kind);
   const infos = [main];
   if (crd.statusSubresource) {
-    infos.push({ name: `${crd.plural}/status`, singularName: '', namespaced: crd.namespaced, kind: crd.kind, verbs: ['get', 'patch', 'update'] });
+    infos.push({
+      name: `${crd.plural}/status`,
+      singularName: '',
+      namespaced: crd.namespaced,
+      kind: crd.kind,
+      verbs: ['get', 'patch', 'update'],
+    });
   }
   return infos;
 }

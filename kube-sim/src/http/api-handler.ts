@@ -1,5 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError, forbidden, methodNotAllowed, pageNotFound, resourceNotServed, unauthorized, unsupportedMediaType, statusBody } from '../api-error';
+import {
+  ApiError,
+  forbidden,
+  methodNotAllowed,
+  pageNotFound,
+  resourceNotServed,
+  unauthorized,
+  unsupportedMediaType,
+  statusBody,
+} from '../api-error';
 import type { ApiServer } from '../api/api-server';
 import { deleteObject } from '../api/deletion';
 import { listObjects } from '../api/list';
@@ -33,7 +42,10 @@ export function createApiHandler(api: ApiServer, settings: HandlerSettings) {
 
 function send(res: ServerResponse, code: number, body: object | string): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(code, {
+    'Content-Type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -74,7 +86,12 @@ async function handle(api: ApiServer, settings: HandlerSettings, req: IncomingMe
   // A namespaced type addressed without a namespace only supports listing across namespaces.
   if (type.namespaced && !route.namespace && route.name) throw resourceNotServed();
   if (!type.namespaced && route.namespace) throw resourceNotServed();
-  const request: ResourceRequest = { type, ...(route.namespace ? { namespace: route.namespace } : {}), ...(route.name ? { name: route.name } : {}), ...(route.subresource ? { subresource: route.subresource } : {}) };
+  const request: ResourceRequest = {
+    type,
+    ...(route.namespace ? { namespace: route.namespace } : {}),
+    ...(route.name ? { name: route.name } : {}),
+    ...(route.subresource ? { subresource: route.subresource } : {}),
+  };
   const query = url.searchParams;
   const dryRun = query.getAll('dryRun').includes('All');
   const contentType = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
@@ -85,13 +102,19 @@ async function handle(api: ApiServer, settings: HandlerSettings, req: IncomingMe
       ...(query.get('fieldSelector') ? { fieldSelector: query.get('fieldSelector')! } : {}),
     };
     if (query.get('watch') === 'true' || query.get('watch') === '1') {
-      return serveWatch(api, request, {
-        ...listOptions,
-        ...(query.has('resourceVersion') ? { resourceVersion: query.get('resourceVersion')! } : {}),
-        ...(query.has('timeoutSeconds') ? { timeoutSeconds: Number(query.get('timeoutSeconds')) } : {}),
-        allowWatchBookmarks: query.get('allowWatchBookmarks') === 'true',
-        bookmarkIntervalMs: settings.bookmarkIntervalMs,
-      }, req, res);
+      return serveWatch(
+        api,
+        request,
+        {
+          ...listOptions,
+          ...(query.has('resourceVersion') ? { resourceVersion: query.get('resourceVersion')! } : {}),
+          ...(query.has('timeoutSeconds') ? { timeoutSeconds: Number(query.get('timeoutSeconds')) } : {}),
+          allowWatchBookmarks: query.get('allowWatchBookmarks') === 'true',
+          bookmarkIntervalMs: settings.bookmarkIntervalMs,
+        },
+        req,
+        res,
+      );
     }
     const limit = Number(query.get('limit') ?? 0);
     const list = listObjects(api, request, {
@@ -106,7 +129,8 @@ async function handle(api: ApiServer, settings: HandlerSettings, req: IncomingMe
   }
   if (method === 'GET') {
     const object = api.get(request);
-    if (wantsTable(req.headers['accept']) && !request.subresource) return send(res, 200, tableOf(type.kind, [object], { resourceVersion: String(object.metadata['resourceVersion']) }));
+    if (wantsTable(req.headers['accept']) && !request.subresource)
+      return send(res, 200, tableOf(type.kind, [object], { resourceVersion: String(object.metadata['resourceVersion']) }));
     return send(res, 200, object);
   }
 
@@ -120,10 +144,13 @@ async function handle(api: ApiServer, settings: HandlerSettings, req: IncomingMe
     const body = text.trim() ? decodeBody(text, 'application/json') : {};
     const policy = query.get('propagationPolicy') ?? (isObject(body) ? body['propagationPolicy'] : undefined);
     const orphan = query.get('orphanDependents') ?? (isObject(body) ? body['orphanDependents'] : undefined);
-    const options: DeleteOptions = { dryRun: dryRun || (isObject(body) && Array.isArray(body['dryRun']) && body['dryRun'].includes('All')) };
+    const options: DeleteOptions = {
+      dryRun: dryRun || (isObject(body) && Array.isArray(body['dryRun']) && body['dryRun'].includes('All')),
+    };
     if (policy === 'Foreground' || policy === 'Background' || policy === 'Orphan') options.propagationPolicy = policy;
     else if (orphan === true || orphan === 'true') options.propagationPolicy = 'Orphan';
-    if (isObject(body) && isObject(body['preconditions'])) options.preconditions = body['preconditions'] as DeleteOptions['preconditions'] & object;
+    if (isObject(body) && isObject(body['preconditions']))
+      options.preconditions = body['preconditions'] as DeleteOptions['preconditions'] & object;
     if (!request.name) throw methodNotAllowed();
     const result = deleteObject(api, request, options);
     return send(res, result.code, result.body);
@@ -134,19 +161,25 @@ async function handle(api: ApiServer, settings: HandlerSettings, req: IncomingMe
     if (!patchType || !request.name) throw unsupportedMediaType();
     if (patchType === 'apply') {
       if (!fieldManager) {
-        throw new ApiError(422, statusBody(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch', {
-          group: 'meta.k8s.io',
-          kind: 'PatchOptions',
-          causes: [{ reason: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' }],
-        }));
+        throw new ApiError(
+          422,
+          statusBody(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch', {
+            group: 'meta.k8s.io',
+            kind: 'PatchOptions',
+            causes: [{ reason: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' }],
+          }),
+        );
       }
       writeOptions.force = query.get('force') === 'true';
     } else if (query.has('force')) {
-      throw new ApiError(422, statusBody(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch', {
-        group: 'meta.k8s.io',
-        kind: 'PatchOptions',
-        causes: [{ reason: 'FieldValueForbidden', message: 'Forbidden: may not be specified for non-apply patch', field: 'force' }],
-      }));
+      throw new ApiError(
+        422,
+        statusBody(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch', {
+          group: 'meta.k8s.io',
+          kind: 'PatchOptions',
+          causes: [{ reason: 'FieldValueForbidden', message: 'Forbidden: may not be specified for non-apply patch', field: 'force' }],
+        }),
+      );
     }
     const body = decodeBody(await readBody(req), patchType === 'apply' ? 'yaml' : 'json');
     const result = api.patch(request, patchType, body, writeOptions);
@@ -192,11 +225,14 @@ function authenticate(req: IncomingMessage, route: Route, url: URL, method: stri
     const resource = route.subresource ? `${route.resource}/${route.subresource}` : route.resource;
     const scope = route.namespace ? `in the namespace "${route.namespace}"` : 'at the cluster scope';
     const named = route.name ? ` "${route.name}"` : '';
-    throw forbidden(`${resource}${named} is forbidden: User "system:anonymous" cannot ${verb} resource "${resource}" in API group "${route.group}" ${scope}`, {
-      ...(route.name ? { name: route.name } : {}),
-      ...(route.group ? { group: route.group } : {}),
-      kind: route.resource,
-    });
+    throw forbidden(
+      `${resource}${named} is forbidden: User "system:anonymous" cannot ${verb} resource "${resource}" in API group "${route.group}" ${scope}`,
+      {
+        ...(route.name ? { name: route.name } : {}),
+        ...(route.group ? { group: route.group } : {}),
+        kind: route.resource,
+      },
+    );
   }
   if (header !== `Bearer ${token}`) throw unauthorized();
 }

@@ -22,10 +22,14 @@ export type Route =
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
 export function parseRoute(pathname: string): Route {
-  const parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  const parts = pathname
+    .split('/')
+    .filter((p) => p !== '')
+    .map(decodeURIComponent);
   if (parts.length === 1 && parts[0] === 'version') return { kind: 'version' };
   if (parts.length === 1 && ['healthz', 'readyz', 'livez'].includes(parts[0]!)) return { kind: 'health' };
-  if (parts[0] === 'openapi' && parts.length === 2 && (parts[1] === 'v2' || parts[1] === 'v3')) return { kind: 'openapi', version: parts[1] };
+  if (parts[0] === 'openapi' && parts.length === 2 && (parts[1] === 'v2' || parts[1] === 'v3'))
+    return { kind: 'openapi', version: parts[1] };
   let group: string;
   let version: string;
   let rest: string[];

@@ -22,9 +22,19 @@ const list = (o: unknown, path: string): JsonObject[] => {
   const value = valueAt(o, path);
   return Array.isArray(value) ? value.filter(isObject) : [];
 };
-const age: Column = { name: 'Age', type: 'string', cell: (o, now) => humanDuration(now - Date.parse(String(o.metadata['creationTimestamp']))) };
-const images = (o: KubeObject) => list(o, 'spec.template.spec.containers').map((c) => String(c['image'])).join(',');
-const containers = (o: KubeObject) => list(o, 'spec.template.spec.containers').map((c) => String(c['name'])).join(',');
+const age: Column = {
+  name: 'Age',
+  type: 'string',
+  cell: (o, now) => humanDuration(now - Date.parse(String(o.metadata['creationTimestamp']))),
+};
+const images = (o: KubeObject) =>
+  list(o, 'spec.template.spec.containers')
+    .map((c) => String(c['image']))
+    .join(',');
+const containers = (o: KubeObject) =>
+  list(o, 'spec.template.spec.containers')
+    .map((c) => String(c['name']))
+    .join(',');
 
 const COLUMNS: Record<string, Column[]> = {
   Deployment: [
@@ -52,9 +62,17 @@ const COLUMNS: Record<string, Column[]> = {
   ],
   Job: [{ name: 'Completions', type: 'string', cell: (o) => `${num(o, 'status.succeeded')}/${num(o, 'spec.completions') || 1}` }, age],
   Pod: [
-    { name: 'Ready', type: 'string', cell: (o) => `${list(o, 'status.containerStatuses').filter((c) => c['ready'] === true).length}/${list(o, 'spec.containers').length}` },
+    {
+      name: 'Ready',
+      type: 'string',
+      cell: (o) => `${list(o, 'status.containerStatuses').filter((c) => c['ready'] === true).length}/${list(o, 'spec.containers').length}`,
+    },
     { name: 'Status', type: 'string', cell: podStatus },
-    { name: 'Restarts', type: 'string', cell: (o) => String(list(o, 'status.containerStatuses').reduce((n, c) => n + Number(c['restartCount'] ?? 0), 0)) },
+    {
+      name: 'Restarts',
+      type: 'string',
+      cell: (o) => String(list(o, 'status.containerStatuses').reduce((n, c) => n + Number(c['restartCount'] ?? 0), 0)),
+    },
     age,
     { name: 'IP', type: 'string', priority: 1, cell: (o) => str(o, 'status.podIP') || '<none>' },
   ],
@@ -62,11 +80,30 @@ const COLUMNS: Record<string, Column[]> = {
     { name: 'Type', type: 'string', cell: (o) => str(o, 'spec.type') },
     { name: 'Cluster-IP', type: 'string', cell: (o) => str(o, 'spec.clusterIP') || '<none>' },
     { name: 'External-IP', type: 'string', cell: () => '<none>' },
-    { name: 'Port(s)', type: 'string', cell: (o) => list(o, 'spec.ports').map((p) => `${String(p['port'])}/${String(p['protocol'] ?? 'TCP')}`).join(',') || '<none>' },
+    {
+      name: 'Port(s)',
+      type: 'string',
+      cell: (o) =>
+        list(o, 'spec.ports')
+          .map((p) => `${String(p['port'])}/${String(p['protocol'] ?? 'TCP')}`)
+          .join(',') || '<none>',
+    },
     age,
   ],
-  ConfigMap: [{ name: 'Data', type: 'integer', cell: (o) => Object.keys(isObject(o['data']) ? o['data'] : {}).length + Object.keys(isObject(o['binaryData']) ? o['binaryData'] : {}).length }, age],
-  Secret: [{ name: 'Type', type: 'string', cell: (o) => String(o['type'] ?? '') }, { name: 'Data', type: 'integer', cell: (o) => Object.keys(isObject(o['data']) ? o['data'] : {}).length }, age],
+  ConfigMap: [
+    {
+      name: 'Data',
+      type: 'integer',
+      cell: (o) =>
+        Object.keys(isObject(o['data']) ? o['data'] : {}).length + Object.keys(isObject(o['binaryData']) ? o['binaryData'] : {}).length,
+    },
+    age,
+  ],
+  Secret: [
+    { name: 'Type', type: 'string', cell: (o) => String(o['type'] ?? '') },
+    { name: 'Data', type: 'integer', cell: (o) => Object.keys(isObject(o['data']) ? o['data'] : {}).length },
+    age,
+  ],
   Namespace: [{ name: 'Status', type: 'string', cell: (o) => str(o, 'status.phase') }, age],
 };
 

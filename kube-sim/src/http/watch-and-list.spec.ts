@@ -25,8 +25,18 @@ describe('lists and watches over HTTP', () => {
     for (const name of ['a', 'b', 'c', 'd', 'e']) await core.createNamespacedConfigMap({ namespace: 'w', body: configMap(name) });
     const first = await core.listNamespacedConfigMap({ namespace: 'w', labelSelector: 'set=paged', limit: 2 });
     expect(first.items.map((c) => c.metadata?.name)).toEqual(['a', 'b']);
-    const second = await core.listNamespacedConfigMap({ namespace: 'w', labelSelector: 'set=paged', limit: 2, _continue: first.metadata!._continue! });
-    const third = await core.listNamespacedConfigMap({ namespace: 'w', labelSelector: 'set=paged', limit: 2, _continue: second.metadata!._continue! });
+    const second = await core.listNamespacedConfigMap({
+      namespace: 'w',
+      labelSelector: 'set=paged',
+      limit: 2,
+      _continue: first.metadata!._continue!,
+    });
+    const third = await core.listNamespacedConfigMap({
+      namespace: 'w',
+      labelSelector: 'set=paged',
+      limit: 2,
+      _continue: second.metadata!._continue!,
+    });
     expect([...second.items, ...third.items].map((c) => c.metadata?.name)).toEqual(['c', 'd', 'e']);
     expect(third.metadata?._continue).toBeUndefined();
     expect(second.metadata?.resourceVersion).toBe(first.metadata?.resourceVersion);
@@ -35,7 +45,12 @@ describe('lists and watches over HTTP', () => {
   it("watches from a list's resourceVersion: the changes after it, in order", async () => {
     const list = await core.listNamespacedConfigMap({ namespace: 'w' });
     const events: string[] = [];
-    const watch = await new Watch(kc).watch('/api/v1/namespaces/w/configmaps', { resourceVersion: list.metadata!.resourceVersion! }, (type: string, object: V1ConfigMap) => events.push(`${type} ${object.metadata?.name}`), () => {});
+    const watch = await new Watch(kc).watch(
+      '/api/v1/namespaces/w/configmaps',
+      { resourceVersion: list.metadata!.resourceVersion! },
+      (type: string, object: V1ConfigMap) => events.push(`${type} ${object.metadata?.name}`),
+      () => {},
+    );
     await core.createNamespacedConfigMap({ namespace: 'w', body: configMap('f') });
     await core.patchNamespacedConfigMap({ namespace: 'w', name: 'f', body: [{ op: 'replace', path: '/data/v', value: '2' }] });
     await core.deleteNamespacedConfigMap({ namespace: 'w', name: 'f' });
@@ -47,16 +62,26 @@ describe('lists and watches over HTTP', () => {
   it('answers 410 Gone once the history behind a resourceVersion or continue token is compacted', async () => {
     const first = await core.listNamespacedConfigMap({ namespace: 'w', limit: 1 });
     const oldVersion = first.metadata!.resourceVersion!;
-    for (let i = 0; i < 25; i++) await core.patchNamespacedConfigMap({ namespace: 'w', name: 'a', body: [{ op: 'replace', path: '/data/v', value: String(i) }] });
+    for (let i = 0; i < 25; i++)
+      await core.patchNamespacedConfigMap({ namespace: 'w', name: 'a', body: [{ op: 'replace', path: '/data/v', value: String(i) }] });
 
-    await expect(core.listNamespacedConfigMap({ namespace: 'w', limit: 1, _continue: first.metadata!._continue! })).rejects.toMatchObject({ code: 410 });
-    await expect(core.listNamespacedConfigMap({ namespace: 'w', resourceVersion: oldVersion, resourceVersionMatch: 'Exact' })).rejects.toMatchObject({ code: 410 });
+    await expect(core.listNamespacedConfigMap({ namespace: 'w', limit: 1, _continue: first.metadata!._continue! })).rejects.toMatchObject({
+      code: 410,
+    });
+    await expect(
+      core.listNamespacedConfigMap({ namespace: 'w', resourceVersion: oldVersion, resourceVersionMatch: 'Exact' }),
+    ).rejects.toMatchObject({ code: 410 });
     // A plain list "not older than" an old version is fine: it is served from the present.
     expect((await core.listNamespacedConfigMap({ namespace: 'w', resourceVersion: oldVersion })).items.length).toBeGreaterThan(0);
 
     const events: { type: string; object: { code?: number; reason?: string } }[] = [];
     await new Promise<void>((resolve) => {
-      void new Watch(kc).watch('/api/v1/namespaces/w/configmaps', { resourceVersion: oldVersion }, (type: string, object: { code?: number; reason?: string }) => events.push({ type, object }), () => resolve());
+      void new Watch(kc).watch(
+        '/api/v1/namespaces/w/configmaps',
+        { resourceVersion: oldVersion },
+        (type: string, object: { code?: number; reason?: string }) => events.push({ type, object }),
+        () => resolve(),
+      );
     });
     expect(events).toEqual([{ type: 'ERROR', object: expect.objectContaining({ code: 410, reason: 'Expired' }) }]);
   });
@@ -74,7 +99,8 @@ describe('lists and watches over HTTP', () => {
         void new Watch(config).watch(
           '/api/v1/namespaces/default/configmaps',
           { resourceVersion: list.metadata!.resourceVersion!, allowWatchBookmarks: true, timeoutSeconds: 1 },
-          (type: string, object: { metadata?: { resourceVersion?: string } }) => events.push({ type, version: object.metadata?.resourceVersion }),
+          (type: string, object: { metadata?: { resourceVersion?: string } }) =>
+            events.push({ type, version: object.metadata?.resourceVersion }),
           resolve,
         );
       });

@@ -22,7 +22,13 @@ const DEFAULT_WATCH_SECONDS = 1800;
  * ADDED for every current object; from an older version it replays history, or answers
  * an ERROR event with a 410 Status when that history is gone.
  */
-export function serveWatch(api: ApiServer, request: ResourceRequest, options: WatchOptions, req: IncomingMessage, res: ServerResponse): void {
+export function serveWatch(
+  api: ApiServer,
+  request: ResourceRequest,
+  options: WatchOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
   const filter = compileFilter(options);
   const typeKey = api.typeKey(request.type);
   const inScope = (o: KubeObject) => !request.namespace || o.metadata['namespace'] === request.namespace;
@@ -60,7 +66,11 @@ export function serveWatch(api: ApiServer, request: ResourceRequest, options: Wa
   const unsubscribe = api.store.subscribe(deliver);
   const timers: NodeJS.Timeout[] = [];
   const bookmark = () =>
-    send('BOOKMARK', { kind: request.type.kind, apiVersion: apiVersionOf(request.type), metadata: { resourceVersion: String(api.store.resourceVersion) } });
+    send('BOOKMARK', {
+      kind: request.type.kind,
+      apiVersion: apiVersionOf(request.type),
+      metadata: { resourceVersion: String(api.store.resourceVersion) },
+    });
   if (options.allowWatchBookmarks) timers.push(setInterval(bookmark, options.bookmarkIntervalMs));
   const close = () => {
     unsubscribe();
@@ -71,11 +81,14 @@ export function serveWatch(api: ApiServer, request: ResourceRequest, options: Wa
   // watch cache sends one shortly before a watch times out, so the client resumes from now.
   // Timers stop first: a bookmark tick after the end would be a write after end.
   timers.push(
-    setTimeout(() => {
-      close();
-      if (options.allowWatchBookmarks) bookmark();
-      res.end();
-    }, (options.timeoutSeconds ?? DEFAULT_WATCH_SECONDS) * 1000),
+    setTimeout(
+      () => {
+        close();
+        if (options.allowWatchBookmarks) bookmark();
+        res.end();
+      },
+      (options.timeoutSeconds ?? DEFAULT_WATCH_SECONDS) * 1000,
+    ),
   );
   res.on('close', close);
   req.on('close', close);

@@ -24,7 +24,10 @@ describe('label selectors', () => {
   });
 
   it('convert metav1.LabelSelector objects', () => {
-    const requirements = requirementsOfLabelSelector({ matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['db'] }] });
+    const requirements = requirementsOfLabelSelector({
+      matchLabels: { app: 'web' },
+      matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['db'] }],
+    });
     expect(matchesRequirements({ app: 'web', tier: 'front' }, requirements)).toBe(true);
     expect(matchesRequirements({ app: 'web', tier: 'db' }, requirements)).toBe(false);
   });

@@ -1,8 +1,6 @@
 import { isObject } from '../json-value';
 
-export type Requirement =
-  | { key: string; op: 'in' | 'notin'; values: string[] }
-  | { key: string; op: 'exists' | 'doesnotexist' };
+export type Requirement = { key: string; op: 'in' | 'notin'; values: string[] } | { key: string; op: 'exists' | 'doesnotexist' };
 
 export type Labels = Record<string, string>;
 
@@ -20,7 +18,10 @@ export function parseLabelSelector(selector: string): Requirement[] {
     if (t === '') continue;
     let m: RegExpMatchArray | null;
     if ((m = t.match(/^([^\s!=(),]+)\s+(in|notin)\s*\(([^)]*)\)$/))) {
-      const values = m[3]!.split(',').map((v) => v.trim()).filter((v) => v !== '');
+      const values = m[3]!
+        .split(',')
+        .map((v) => v.trim())
+        .filter((v) => v !== '');
       requirements.push({ key: m[1]!, op: m[2] as 'in' | 'notin', values });
     } else if ((m = t.match(/^([^\s!=(),]+)\s*(==|=|!=)\s*([^\s!=(),]*)$/))) {
       requirements.push({ key: m[1]!, op: m[2] === '!=' ? 'notin' : 'in', values: [m[3]!] });

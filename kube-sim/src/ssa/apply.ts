@@ -23,8 +23,7 @@ export interface ApplyConflict {
 }
 
 export type ApplyOutcome =
-  | { ok: true; merged: JsonObject; managers: Manager[]; appliedFields: FieldSet }
-  | { ok: false; conflicts: ApplyConflict[] };
+  { ok: true; merged: JsonObject; managers: Manager[]; appliedFields: FieldSet } | { ok: false; conflicts: ApplyConflict[] };
 
 /**
  * Server-side apply: merge the applied configuration into the live object, detect
@@ -51,9 +50,7 @@ export function serverSideApply(request: ApplyRequest, finish: (merged: JsonObje
   if (conflicts.length > 0 && !request.force) return { ok: false, conflicts };
 
   const taken = FieldSet.ofPaths(conflicts.map((c) => c.path));
-  let managers = request.liveManagers
-    .filter((m) => !sameManager(m, applier))
-    .map((m) => ({ ...m, fields: m.fields.difference(taken) }));
+  let managers = request.liveManagers.filter((m) => !sameManager(m, applier)).map((m) => ({ ...m, fields: m.fields.difference(taken) }));
 
   let merged = mergeValue(context, live ? clone(live) : undefined, applied, []) as JsonObject;
   const othersOwn = managers.reduce((acc, m) => acc.union(m.fields), new FieldSet());

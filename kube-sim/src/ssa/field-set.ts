@@ -136,7 +136,9 @@ export function formatPath(path: FieldPath): string {
     if (pe.startsWith('f:')) out += `.${body}`;
     else if (pe.startsWith('k:')) {
       const key = JSON.parse(body) as Record<string, unknown>;
-      out += `[${Object.entries(key).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}]`;
+      out += `[${Object.entries(key)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(',')}]`;
     } else if (pe.startsWith('v:')) out += `[=${body}]`;
     else if (pe.startsWith('i:')) out += `[${body}]`;
   }

@@ -114,5 +114,7 @@ export function recordUpdate(
 
 /** Field sets and time only: what makes two managedFields lists the same ownership. */
 export function sameOwnership(a: Manager[], b: Manager[]): boolean {
-  return a.length === b.length && a.every((m, i) => sameManager(m, b[i]!) && m.fields.equals(b[i]!.fields) && m.apiVersion === b[i]!.apiVersion);
+  return (
+    a.length === b.length && a.every((m, i) => sameManager(m, b[i]!) && m.fields.equals(b[i]!.fields) && m.apiVersion === b[i]!.apiVersion)
+  );
 }

@@ -4,8 +4,16 @@ import { ListType, TypeContext, isAtomicMap, listTypeAt } from './type-hints';
 
 /** Metadata the server owns; never part of anyone's managed fields. */
 const UNTRACKED_METADATA = new Set([
-  'name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp',
-  'deletionTimestamp', 'deletionGracePeriodSeconds', 'managedFields', 'selfLink',
+  'name',
+  'namespace',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'managedFields',
+  'selfLink',
 ]);
 const UNTRACKED_TOP = new Set(['apiVersion', 'kind']);
 

@@ -3,10 +3,7 @@
  * (`x-kubernetes-list-type: map`) or sets, and which maps/structs are atomic. Lists not
  * named here are atomic, as structured-merge-diff treats untyped lists.
  */
-export type ListType =
-  | { type: 'atomic' }
-  | { type: 'set' }
-  | { type: 'map'; keys: string[]; keyDefaults: Record<string, string | number> };
+export type ListType = { type: 'atomic' } | { type: 'set' } | { type: 'map'; keys: string[]; keyDefaults: Record<string, string | number> };
 
 /** The type an object path belongs to: a built-in kind or a custom resource. */
 export interface TypeContext {
@@ -73,7 +70,13 @@ export function zeroValueStructs(context: TypeContext): string[][] {
   if (context.custom) return [['metadata']];
   const paths = [['metadata'], ['spec'], ['status']];
   if (['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicationController', 'PodTemplate'].includes(context.kind)) {
-    paths.push(['spec', 'template'], ['spec', 'template', 'metadata'], ['spec', 'template', 'metadata', 'creationTimestamp'], ['spec', 'template', 'spec'], ['spec', 'template', 'spec', 'containers']);
+    paths.push(
+      ['spec', 'template'],
+      ['spec', 'template', 'metadata'],
+      ['spec', 'template', 'metadata', 'creationTimestamp'],
+      ['spec', 'template', 'spec'],
+      ['spec', 'template', 'spec', 'containers'],
+    );
   }
   if (context.kind === 'Deployment') paths.push(['spec', 'strategy']);
   if (context.kind === 'StatefulSet' || context.kind === 'DaemonSet') paths.push(['spec', 'updateStrategy']);

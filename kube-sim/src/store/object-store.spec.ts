@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../json-value';
 import { ObjectStore, StoreEvent } from './object-store';
 
-const cm = (name: string, data = '1'): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns' }, data: { k: data } });
+const cm = (name: string, data = '1'): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace: 'ns' },
+  data: { k: data },
+});
 
 describe('ObjectStore', () => {
   it('gives every write the next cluster-wide resourceVersion and tells subscribers', () => {
@@ -13,7 +18,12 @@ describe('ObjectStore', () => {
     store.put('apps/deployments', { ...cm('d'), kind: 'Deployment' });
     store.put('/configmaps', cm('a', '2'));
     store.remove('/configmaps', 'ns', 'a');
-    expect(events.map((e) => [e.type, e.resourceVersion])).toEqual([['ADDED', 1], ['ADDED', 2], ['MODIFIED', 3], ['DELETED', 4]]);
+    expect(events.map((e) => [e.type, e.resourceVersion])).toEqual([
+      ['ADDED', 1],
+      ['ADDED', 2],
+      ['MODIFIED', 3],
+      ['DELETED', 4],
+    ]);
     expect(events[2]!.previous?.['data']).toEqual({ k: '1' });
     expect(store.get('/configmaps', 'ns', 'a')).toBeUndefined();
   });

@@ -74,7 +74,13 @@ export class ObjectStore {
     this.revision++;
     stored.metadata['resourceVersion'] = String(this.revision);
     byKey.set(key, stored);
-    this.publish({ type: previous ? 'MODIFIED' : 'ADDED', typeKey, resourceVersion: this.revision, object: stored, ...(previous ? { previous } : {}) });
+    this.publish({
+      type: previous ? 'MODIFIED' : 'ADDED',
+      typeKey,
+      resourceVersion: this.revision,
+      object: stored,
+      ...(previous ? { previous } : {}),
+    });
     return clone(stored);
   }
 

@@ -10,7 +10,9 @@ describe('object names', () => {
   });
 
   it('requires a name and bounds its length', () => {
-    expect(validateObjectName('', 'subdomain')).toEqual([{ reason: 'FieldValueRequired', message: 'Required value: name or generateName is required', field: 'metadata.name' }]);
+    expect(validateObjectName('', 'subdomain')).toEqual([
+      { reason: 'FieldValueRequired', message: 'Required value: name or generateName is required', field: 'metadata.name' },
+    ]);
     expect(validateObjectName('a'.repeat(64), 'label')[0]?.message).toContain('must be no more than 63 characters');
   });
 

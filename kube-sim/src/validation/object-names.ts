@@ -31,12 +31,17 @@ function invalidValue(field: string, value: string, detail: string): StatusCause
 }
 
 export function validateObjectName(name: string, rule: NameRule): StatusCause[] {
-  if (name === '') return [{ reason: 'FieldValueRequired', message: 'Required value: name or generateName is required', field: 'metadata.name' }];
+  if (name === '')
+    return [{ reason: 'FieldValueRequired', message: 'Required value: name or generateName is required', field: 'metadata.name' }];
   const causes: StatusCause[] = [];
   const maxLength = rule === 'subdomain' ? 253 : 63;
   if (name.length > maxLength) causes.push(invalidValue('metadata.name', name, `must be no more than ${maxLength} characters`));
   const [pattern, message] =
-    rule === 'subdomain' ? [DNS1123_SUBDOMAIN, SUBDOMAIN_MESSAGE] : rule === 'label' ? [DNS1123_LABEL, LABEL_MESSAGE] : [DNS1035_LABEL, DNS1035_MESSAGE];
+    rule === 'subdomain'
+      ? [DNS1123_SUBDOMAIN, SUBDOMAIN_MESSAGE]
+      : rule === 'label'
+        ? [DNS1123_LABEL, LABEL_MESSAGE]
+        : [DNS1035_LABEL, DNS1035_MESSAGE];
   if (!pattern.test(name)) causes.push(invalidValue('metadata.name', name, message));
   return causes;
 }
@@ -45,7 +50,14 @@ function validateQualifiedName(key: string, field: string): StatusCause[] {
   const parts = key.split('/');
   const name = parts.length === 2 ? parts[1]! : parts[0]!;
   const causes: StatusCause[] = [];
-  if (parts.length > 2) return [invalidValue(field, key, "a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character")];
+  if (parts.length > 2)
+    return [
+      invalidValue(
+        field,
+        key,
+        "a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+      ),
+    ];
   if (parts.length === 2 && (parts[0] === '' || parts[0]!.length > 253 || !DNS1123_SUBDOMAIN.test(parts[0]!))) {
     causes.push(invalidValue(field, key, `prefix part ${SUBDOMAIN_MESSAGE}`));
   }
@@ -72,6 +84,7 @@ export function validateAnnotations(annotations: Record<string, unknown> | undef
     causes.push(...validateQualifiedName(key.toLowerCase(), 'metadata.annotations'));
     total += key.length + String(value).length;
   }
-  if (total > 256 * 1024) causes.push({ reason: 'FieldValueTooLong', message: 'Too long: must have at most 262144 bytes', field: 'metadata.annotations' });
+  if (total > 256 * 1024)
+    causes.push({ reason: 'FieldValueTooLong', message: 'Too long: must have at most 262144 bytes', field: 'metadata.annotations' });
   return causes;
 }

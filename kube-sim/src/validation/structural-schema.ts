@@ -67,38 +67,71 @@ export function validateAgainstSchema(schema: Schema, value: JsonValue, path = '
   const field = path || '<root>';
   const show = (v: JsonValue) => (typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v));
   if (!typeMatches(schema, value)) {
-    return [{ reason: 'FieldValueTypeInvalid', message: `Invalid value: ${show(typeOf(value))}: ${field} in body must be of type ${schema.type}: ${show(typeOf(value))}`, field }];
+    return [
+      {
+        reason: 'FieldValueTypeInvalid',
+        message: `Invalid value: ${show(typeOf(value))}: ${field} in body must be of type ${schema.type}: ${show(typeOf(value))}`,
+        field,
+      },
+    ];
   }
   if (typeof value === 'number') {
     if (schema.minimum !== undefined && (value < schema.minimum || (schema.exclusiveMinimum && value === schema.minimum))) {
-      causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${value}: ${field} in body should be greater than or equal to ${schema.minimum}`, field });
+      causes.push({
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: ${value}: ${field} in body should be greater than or equal to ${schema.minimum}`,
+        field,
+      });
     }
     if (schema.maximum !== undefined && (value > schema.maximum || (schema.exclusiveMaximum && value === schema.maximum))) {
-      causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${value}: ${field} in body should be less than or equal to ${schema.maximum}`, field });
+      causes.push({
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: ${value}: ${field} in body should be less than or equal to ${schema.maximum}`,
+        field,
+      });
     }
   }
   if (typeof value === 'string') {
     if (schema.minLength !== undefined && value.length < schema.minLength) {
-      causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${show(value)}: ${field} in body should be at least ${schema.minLength} chars long`, field });
+      causes.push({
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: ${show(value)}: ${field} in body should be at least ${schema.minLength} chars long`,
+        field,
+      });
     }
     if (schema.maxLength !== undefined && value.length > schema.maxLength) {
       causes.push({ reason: 'FieldValueTooLong', message: `Too long: may not be longer than ${schema.maxLength}`, field });
     }
     if (schema.pattern !== undefined && !new RegExp(schema.pattern).test(value)) {
-      causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${show(value)}: ${field} in body should match '${schema.pattern}'`, field });
+      causes.push({
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: ${show(value)}: ${field} in body should match '${schema.pattern}'`,
+        field,
+      });
     }
   }
   if (schema.enum && !schema.enum.some((e) => JSON.stringify(e) === JSON.stringify(value))) {
-    causes.push({ reason: 'FieldValueNotSupported', message: `Unsupported value: ${show(value)}: supported values: ${schema.enum.map((e) => show(e)).join(', ')}`, field });
+    causes.push({
+      reason: 'FieldValueNotSupported',
+      message: `Unsupported value: ${show(value)}: supported values: ${schema.enum.map((e) => show(e)).join(', ')}`,
+      field,
+    });
   }
   if (Array.isArray(value)) {
-    if (schema.minItems !== undefined && value.length < schema.minItems) causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${value.length}: ${field} in body should have at least ${schema.minItems} items`, field });
-    if (schema.maxItems !== undefined && value.length > schema.maxItems) causes.push({ reason: 'FieldValueTooMany', message: `Too many: ${value.length}: must have at most ${schema.maxItems} items`, field });
+    if (schema.minItems !== undefined && value.length < schema.minItems)
+      causes.push({
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: ${value.length}: ${field} in body should have at least ${schema.minItems} items`,
+        field,
+      });
+    if (schema.maxItems !== undefined && value.length > schema.maxItems)
+      causes.push({ reason: 'FieldValueTooMany', message: `Too many: ${value.length}: must have at most ${schema.maxItems} items`, field });
     if (schema.items) value.forEach((item, i) => causes.push(...validateAgainstSchema(schema.items!, item, `${field}[${i}]`)));
   }
   if (isObject(value)) {
     for (const required of schema.required ?? []) {
-      if (!(required in value)) causes.push({ reason: 'FieldValueRequired', message: 'Required value', field: path ? `${path}.${required}` : required });
+      if (!(required in value))
+        causes.push({ reason: 'FieldValueRequired', message: 'Required value', field: path ? `${path}.${required}` : required });
     }
     for (const [k, v] of Object.entries(value)) {
       if (!path && (k === 'apiVersion' || k === 'kind' || k === 'metadata')) continue;

@@ -30,8 +30,15 @@ const TOP_LEVEL_FIELDS: Record<string, string[]> = {
 };
 
 const NUMERIC_FIELDS = [
-  'spec.replicas', 'spec.revisionHistoryLimit', 'spec.progressDeadlineSeconds', 'spec.minReadySeconds',
-  'spec.parallelism', 'spec.completions', 'spec.backoffLimit', 'spec.activeDeadlineSeconds', 'spec.ttlSecondsAfterFinished',
+  'spec.replicas',
+  'spec.revisionHistoryLimit',
+  'spec.progressDeadlineSeconds',
+  'spec.minReadySeconds',
+  'spec.parallelism',
+  'spec.completions',
+  'spec.backoffLimit',
+  'spec.activeDeadlineSeconds',
+  'spec.ttlSecondsAfterFinished',
 ];
 
 const STRING_MAP_FIELDS = ['metadata.labels', 'metadata.annotations', 'data', 'stringData'];
@@ -41,7 +48,8 @@ export function typedFieldError(kind: string, object: JsonObject): string | unde
   const known = TOP_LEVEL_FIELDS[kind];
   if (known) {
     for (const key of Object.keys(object)) {
-      if (key !== 'apiVersion' && key !== 'kind' && key !== 'metadata' && !known.includes(key)) return `.${key}: field not declared in schema`;
+      if (key !== 'apiVersion' && key !== 'kind' && key !== 'metadata' && !known.includes(key))
+        return `.${key}: field not declared in schema`;
     }
   }
   for (const field of NUMERIC_FIELDS) {

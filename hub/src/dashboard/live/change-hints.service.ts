@@ -131,7 +131,8 @@ export class ChangeHintsService implements OnModuleInit, OnApplicationShutdown {
     if (rows === undefined) return;
     const now = Date.now();
     const next = new Map<string, ClusterAppearance>();
-    for (const c of rows) next.set(c.id, { name: c.name, presence: `${c.state}/${connectivityOf(c, this.config.heartbeatIntervalMs, now)}` });
+    for (const c of rows)
+      next.set(c.id, { name: c.name, presence: `${c.state}/${connectivityOf(c, this.config.heartbeatIntervalMs, now)}` });
     const changed = presenceChanges(this.presence, next);
     this.presence = next;
     if (!announce || changed.length === 0 || this.listening === 0) return;

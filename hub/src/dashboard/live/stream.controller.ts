@@ -59,7 +59,10 @@ export class StreamController {
       session.hint({ clusters: event.cluster === null ? [] : [event.cluster], bundles: event.bundle === null ? [] : [event.bundle] });
     });
     const presented = bearerCredential(request.headers.authorization);
-    const recheck = setInterval(() => void this.stillValid(presented).then((reason) => reason !== undefined && end(reason)), RECHECK_TOKEN_MS);
+    const recheck = setInterval(
+      () => void this.stillValid(presented).then((reason) => reason !== undefined && end(reason)),
+      RECHECK_TOKEN_MS,
+    );
     recheck.unref();
 
     let ended = false;

@@ -9,4 +9,14 @@ import { HistoryRetention1735200000000 } from './1735200000000-history-retention
 import { BundleRevisions1735300000000 } from './1735300000000-bundle-revisions';
 
 /** Every migration, oldest first; TypeORM runs the ones not yet applied at start-up. */
-export const MIGRATIONS = [InitialSchema1732240000000, IdentityRolloutsHistory1733100000000, FleetReposGroups1733200000000, ApiTokensAudit1733300000000, FleetEventsNotifications1734000000000, ConnectedReplica1735000000000, NotificationLease1735100000000, HistoryRetention1735200000000, BundleRevisions1735300000000];
+export const MIGRATIONS = [
+  InitialSchema1732240000000,
+  IdentityRolloutsHistory1733100000000,
+  FleetReposGroups1733200000000,
+  ApiTokensAudit1733300000000,
+  FleetEventsNotifications1734000000000,
+  ConnectedReplica1735000000000,
+  NotificationLease1735100000000,
+  HistoryRetention1735200000000,
+  BundleRevisions1735300000000,
+];

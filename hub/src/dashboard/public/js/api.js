@@ -32,7 +32,11 @@ export async function api(path, { method = 'GET', body } = {}) {
     json = null;
   }
   if (!response.ok) {
-    const error = new ApiError(response.status, json?.code ?? `http_${response.status}`, json?.message ?? `${method} ${path} answered ${response.status}`);
+    const error = new ApiError(
+      response.status,
+      json?.code ?? `http_${response.status}`,
+      json?.message ?? `${method} ${path} answered ${response.status}`,
+    );
     if (response.status === 401) onUnauthenticated(error);
     throw error;
   }

@@ -3,7 +3,12 @@ import { h } from './dom.js';
 import { toneIcon } from './phase.js';
 
 export function badge(tone, words, title) {
-  return h('span', { class: `badge tone-${tone}`, title }, h('span', { class: 'icon', 'aria-hidden': 'true' }, toneIcon(tone)), ` ${words}`);
+  return h(
+    'span',
+    { class: `badge tone-${tone}`, title },
+    h('span', { class: 'icon', 'aria-hidden': 'true' }, toneIcon(tone)),
+    ` ${words}`,
+  );
 }
 
 export function connectivityBadge(cluster) {
@@ -22,7 +27,11 @@ export function labelChips(labels, onPick) {
         null,
         onPick === undefined
           ? h('span', { class: 'chip' }, `${k}=${v}`)
-          : h('button', { type: 'button', class: 'chip', title: `Show only clusters with ${k}=${v}`, onclick: () => onPick(`${k}=${v}`) }, `${k}=${v}`),
+          : h(
+              'button',
+              { type: 'button', class: 'chip', title: `Show only clusters with ${k}=${v}`, onclick: () => onPick(`${k}=${v}`) },
+              `${k}=${v}`,
+            ),
       ),
     ),
   );

@@ -12,7 +12,13 @@ export function clusterPage(name) {
   const element = h(
     'div',
     { class: 'view cluster-view' },
-    h('nav', { class: 'crumbs', 'aria-label': 'breadcrumb' }, h('a', { href: '#/' }, 'Fleet'), ' / ', h('span', { 'aria-current': 'page' }, name)),
+    h(
+      'nav',
+      { class: 'crumbs', 'aria-label': 'breadcrumb' },
+      h('a', { href: '#/' }, 'Fleet'),
+      ' / ',
+      h('span', { 'aria-current': 'page' }, name),
+    ),
     h('h1', null, name),
     body,
   );
@@ -22,16 +28,29 @@ export function clusterPage(name) {
     return h(
       'section',
       { class: down ? 'facts alert' : 'facts', 'aria-label': 'cluster' },
-      down ? h('p', { class: 'down-note', role: 'alert' }, h('strong', null, 'Unreachable.'), ` Not heard from since ${when(c.lastSeenAt)} (${ago(c.lastSeenAt)}). Phases below are unknown; the last known ones are shown in grey.`) : null,
+      down
+        ? h(
+            'p',
+            { class: 'down-note', role: 'alert' },
+            h('strong', null, 'Unreachable.'),
+            ` Not heard from since ${when(c.lastSeenAt)} (${ago(c.lastSeenAt)}). Phases below are unknown; the last known ones are shown in grey.`,
+          )
+        : null,
       h(
         'dl',
         null,
-        h('dt', null, 'State'), h('dd', null, c.state),
-        h('dt', null, 'Connectivity'), h('dd', null, connectivityBadge(c)),
-        h('dt', null, 'Last seen'), h('dd', { title: c.lastSeenAt ?? '' }, `${ago(c.lastSeenAt)} (${when(c.lastSeenAt)})`),
-        h('dt', null, 'Registered'), h('dd', null, when(c.registeredAt)),
-        h('dt', null, 'Target set'), h('dd', null, c.targetSet ? `revision ${c.targetSet.revision}, acknowledged ${c.targetSet.ackedRevision ?? 'not yet'}` : '—'),
-        h('dt', null, 'Labels'), h('dd', null, labelChips(c.labels)),
+        h('dt', null, 'State'),
+        h('dd', null, c.state),
+        h('dt', null, 'Connectivity'),
+        h('dd', null, connectivityBadge(c)),
+        h('dt', null, 'Last seen'),
+        h('dd', { title: c.lastSeenAt ?? '' }, `${ago(c.lastSeenAt)} (${when(c.lastSeenAt)})`),
+        h('dt', null, 'Registered'),
+        h('dd', null, when(c.registeredAt)),
+        h('dt', null, 'Target set'),
+        h('dd', null, c.targetSet ? `revision ${c.targetSet.revision}, acknowledged ${c.targetSet.ackedRevision ?? 'not yet'}` : '—'),
+        h('dt', null, 'Labels'),
+        h('dd', null, labelChips(c.labels)),
       ),
     );
   }
@@ -49,20 +68,46 @@ export function clusterPage(name) {
             h(
               'table',
               { class: 'targets' },
-              h('thead', null, h('tr', null, ['Bundle', 'Phase', 'Desired commit', 'Applied commit', 'Drift', 'Last report', 'Message'].map((t) => h('th', { scope: 'col' }, t)))),
+              h(
+                'thead',
+                null,
+                h(
+                  'tr',
+                  null,
+                  ['Bundle', 'Phase', 'Desired commit', 'Applied commit', 'Drift', 'Last report', 'Message'].map((t) =>
+                    h('th', { scope: 'col' }, t),
+                  ),
+                ),
+              ),
               h(
                 'tbody',
                 null,
                 c.bundles.map((b) => {
                   const tone = cellTone(b.phase, b.health);
-                  const lastKnown = b.phase === 'unknown' ? h('span', { class: 'last-known' }, ` (last known: ${phaseWords(b.lastKnownPhase, b.lastKnownHealth)})`) : null;
+                  const lastKnown =
+                    b.phase === 'unknown'
+                      ? h('span', { class: 'last-known' }, ` (last known: ${phaseWords(b.lastKnownPhase, b.lastKnownHealth)})`)
+                      : null;
                   return h(
                     'tr',
                     { 'data-bundle': b.bundle },
-                    h('th', { scope: 'row' }, h('button', { type: 'button', class: 'link', title: 'Show its resources', onclick: () => jumpTo(`bundle-${b.bundle}`) }, b.bundle)),
+                    h(
+                      'th',
+                      { scope: 'row' },
+                      h(
+                        'button',
+                        { type: 'button', class: 'link', title: 'Show its resources', onclick: () => jumpTo(`bundle-${b.bundle}`) },
+                        b.bundle,
+                      ),
+                    ),
                     h('td', null, badge(tone, phaseWords(b.phase, b.health)), lastKnown),
                     h('td', { class: 'mono', title: b.desiredCommit }, shortCommit(b.desiredCommit)),
-                    h('td', { class: b.commit !== b.desiredCommit ? 'mono behind' : 'mono', title: b.commit ?? '' }, shortCommit(b.commit), b.commit !== null && b.commit !== b.desiredCommit ? ' (behind)' : ''),
+                    h(
+                      'td',
+                      { class: b.commit !== b.desiredCommit ? 'mono behind' : 'mono', title: b.commit ?? '' },
+                      shortCommit(b.commit),
+                      b.commit !== null && b.commit !== b.desiredCommit ? ' (behind)' : '',
+                    ),
                     h('td', null, b.driftCount > 0 ? badge('bad', `${b.driftCount} drifted`) : 'none'),
                     h('td', { title: b.observedAt ?? '' }, ago(b.observedAt)),
                     h('td', { class: 'message' }, b.message || ''),
@@ -79,7 +124,12 @@ export function clusterPage(name) {
     return h(
       'section',
       { class: 'bundle-detail', id: `bundle-${b.bundle}`, 'aria-labelledby': `res-${b.bundle}` },
-      h('h3', { id: `res-${b.bundle}`, tabindex: '-1' }, `${b.bundle} — resources`, b.summary ? h('span', { class: 'summary-line' }, summaryText(b.summary)) : null),
+      h(
+        'h3',
+        { id: `res-${b.bundle}`, tabindex: '-1' },
+        `${b.bundle} — resources`,
+        b.summary ? h('span', { class: 'summary-line' }, summaryText(b.summary)) : null,
+      ),
       b.resources.length === 0
         ? h('p', { class: 'empty' }, 'No resources reported yet.')
         : h(
@@ -88,7 +138,15 @@ export function clusterPage(name) {
             h(
               'table',
               { class: 'resources' },
-              h('thead', null, h('tr', null, ['Kind', 'Namespace', 'Name', 'Action', 'Health', 'Message'].map((t) => h('th', { scope: 'col' }, t)))),
+              h(
+                'thead',
+                null,
+                h(
+                  'tr',
+                  null,
+                  ['Kind', 'Namespace', 'Name', 'Action', 'Health', 'Message'].map((t) => h('th', { scope: 'col' }, t)),
+                ),
+              ),
               h(
                 'tbody',
                 null,
@@ -100,7 +158,13 @@ export function clusterPage(name) {
                     h('td', null, r.namespace || '—'),
                     h('td', { class: 'mono' }, r.name),
                     h('td', null, r.action === 'failed' ? badge('bad', 'failed') : r.action),
-                    h('td', null, badge(healthTone(r.health), r.health), r.drifted ? ' ' : null, r.drifted ? badge('bad', 'drifted') : null),
+                    h(
+                      'td',
+                      null,
+                      badge(healthTone(r.health), r.health),
+                      r.drifted ? ' ' : null,
+                      r.drifted ? badge('bad', 'drifted') : null,
+                    ),
                     h('td', { class: 'message' }, [r.error, r.healthMessage].filter(Boolean).join(' — ')),
                   ),
                 ),
@@ -117,7 +181,18 @@ export function clusterPage(name) {
               h(
                 'figure',
                 { class: 'drift-item', 'data-drift': `${r.kind}/${r.namespace}/${r.name}` },
-                h('figcaption', null, `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}: live differs from Git `, h('span', { class: 'legend' }, h('span', { class: 'diff-del' }, '− live in the cluster'), ' ', h('span', { class: 'diff-add' }, '+ desired from Git'))),
+                h(
+                  'figcaption',
+                  null,
+                  `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}: live differs from Git `,
+                  h(
+                    'span',
+                    { class: 'legend' },
+                    h('span', { class: 'diff-del' }, '− live in the cluster'),
+                    ' ',
+                    h('span', { class: 'diff-add' }, '+ desired from Git'),
+                  ),
+                ),
                 diffBlock(r.driftDiff, `drift of ${r.kind} ${r.name}: lines starting with minus are live, plus are desired`),
               ),
             ),
@@ -138,7 +213,17 @@ export function clusterPage(name) {
             h(
               'table',
               { class: 'history' },
-              h('thead', null, h('tr', null, ['Finished', 'Bundle', 'Commit', 'Result', 'Health', 'Took', 'Changes', 'Message'].map((t) => h('th', { scope: 'col' }, t)))),
+              h(
+                'thead',
+                null,
+                h(
+                  'tr',
+                  null,
+                  ['Finished', 'Bundle', 'Commit', 'Result', 'Health', 'Took', 'Changes', 'Message'].map((t) =>
+                    h('th', { scope: 'col' }, t),
+                  ),
+                ),
+              ),
               h(
                 'tbody',
                 null,
@@ -176,7 +261,9 @@ export function clusterPage(name) {
 }
 
 function summaryText(s) {
-  const parts = Object.entries(s).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`);
+  const parts = Object.entries(s)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${n} ${k}`);
   return ` ${parts.length === 0 ? 'nothing to do' : parts.join(', ')}`;
 }
 

@@ -12,7 +12,16 @@ export function diffBlock(text, label) {
       'code',
       null,
       lines.map((line) => {
-        const kind = line.startsWith('+++') || line.startsWith('---') ? 'file' : line.startsWith('@@') ? 'hunk' : line.startsWith('+') ? 'add' : line.startsWith('-') ? 'del' : 'same';
+        const kind =
+          line.startsWith('+++') || line.startsWith('---')
+            ? 'file'
+            : line.startsWith('@@')
+              ? 'hunk'
+              : line.startsWith('+')
+                ? 'add'
+                : line.startsWith('-')
+                  ? 'del'
+                  : 'same';
         return h('span', { class: `diff-line diff-${kind}` }, line, '\n');
       }),
     ),

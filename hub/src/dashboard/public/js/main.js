@@ -74,7 +74,15 @@ function refresh() {
     .then(() => show(problem))
     .catch((error) => {
       if (error instanceof ApiError && error.status === 401) return;
-      show(problem, h('p', { role: 'alert' }, h('strong', null, error instanceof ApiError && error.status === 404 ? 'Not found: ' : 'Could not load: '), error.message));
+      show(
+        problem,
+        h(
+          'p',
+          { role: 'alert' },
+          h('strong', null, error instanceof ApiError && error.status === 404 ? 'Not found: ' : 'Could not load: '),
+          error.message,
+        ),
+      );
     })
     .finally(() => {
       refresher.running = false;

@@ -7,7 +7,14 @@ import { PHASE_GROUPS, labelsMatch, parseLabelFilter, withLabel } from './filter
 import { ago, shortCommit, when } from './format.js';
 import { cellTone, phaseWords, toneIcon } from './phase.js';
 
-const TONE_NAMES = { ok: 'synced', busy: 'rolling out', waiting: 'pending', bad: 'failed/degraded', held: 'paused/suspended', unknown: 'unknown' };
+const TONE_NAMES = {
+  ok: 'synced',
+  busy: 'rolling out',
+  waiting: 'pending',
+  bad: 'failed/degraded',
+  held: 'paused/suspended',
+  unknown: 'unknown',
+};
 
 /** Filter settings survive navigation within the tab. */
 const filters = { labels: sessionStorage.getItem('gitfleet.filter.labels') ?? '', phase: 'any', name: '' };
@@ -19,8 +26,22 @@ export function matrixView() {
   const grid = h('div', { class: 'matrix-wrap', tabindex: '0', 'aria-label': 'fleet matrix, scrolls sideways' });
   const filterNote = h('p', { class: 'filter-note', role: 'status' });
 
-  const labelInput = h('input', { id: 'filter-labels', type: 'search', placeholder: 'env=prod, region!=us-east', value: filters.labels, autocomplete: 'off', spellcheck: 'false' });
-  const nameInput = h('input', { id: 'filter-name', type: 'search', placeholder: 'part of a cluster or bundle name', value: filters.name, autocomplete: 'off', spellcheck: 'false' });
+  const labelInput = h('input', {
+    id: 'filter-labels',
+    type: 'search',
+    placeholder: 'env=prod, region!=us-east',
+    value: filters.labels,
+    autocomplete: 'off',
+    spellcheck: 'false',
+  });
+  const nameInput = h('input', {
+    id: 'filter-name',
+    type: 'search',
+    placeholder: 'part of a cluster or bundle name',
+    value: filters.name,
+    autocomplete: 'off',
+    spellcheck: 'false',
+  });
   const phaseSelect = h(
     'select',
     { id: 'filter-phase' },
@@ -48,7 +69,20 @@ export function matrixView() {
     h('div', null, h('label', { for: 'filter-labels' }, 'Labels'), labelInput),
     h('div', null, h('label', { for: 'filter-phase' }, 'Phase'), phaseSelect),
     h('div', null, h('label', { for: 'filter-name' }, 'Name'), nameInput),
-    h('button', { type: 'button', class: 'secondary', onclick: () => { labelInput.value = ''; nameInput.value = ''; phaseSelect.value = 'any'; apply(); } }, 'Clear filters'),
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'secondary',
+        onclick: () => {
+          labelInput.value = '';
+          nameInput.value = '';
+          phaseSelect.value = 'any';
+          apply();
+        },
+      },
+      'Clear filters',
+    ),
   );
 
   const element = h('div', { class: 'view matrix-view' }, h('h1', null, 'Fleet'), banner, summary, controls, filterNote, grid);
@@ -76,7 +110,12 @@ export function matrixView() {
       parsed.errors.length > 0 ? h('span', { class: 'error-text' }, `Not understood: ${parsed.errors.join(', ')}. `) : null,
       `Showing ${rows.length} of ${clusters.length} clusters.`,
     );
-    show(grid, rows.length === 0 ? h('p', { class: 'empty' }, clusters.length === 0 ? 'No clusters have registered yet.' : 'No cluster matches these filters.') : table(rows, shownBundles, bundles));
+    show(
+      grid,
+      rows.length === 0
+        ? h('p', { class: 'empty' }, clusters.length === 0 ? 'No clusters have registered yet.' : 'No cluster matches these filters.')
+        : table(rows, shownBundles, bundles),
+    );
   }
 
   function drawBanner(clusters) {
@@ -92,7 +131,9 @@ export function matrixView() {
       h(
         'ul',
         { class: 'down-list' },
-        down.map((c) => h('li', null, h('a', { href: `#/clusters/${encodeURIComponent(c.name)}` }, c.name), ` — last seen ${ago(c.lastSeenAt)}`)),
+        down.map((c) =>
+          h('li', null, h('a', { href: `#/clusters/${encodeURIComponent(c.name)}` }, c.name), ` — last seen ${ago(c.lastSeenAt)}`),
+        ),
       ),
     );
   }
@@ -133,12 +174,18 @@ export function matrixView() {
               h('span', { class: 'bundle-name' }, name),
               h('span', { class: 'head-commit' }, `@${shortCommit(b?.commit)}`),
               b?.pin ? h('span', { class: 'tag' }, `pinned ${shortCommit(b.pin.commit)}`) : null,
-              b?.rollout && b.rollout !== 'done' ? h('a', { class: 'tag', href: `#/rollouts/${encodeURIComponent(name)}` }, `rollout ${b.rollout}`) : null,
+              b?.rollout && b.rollout !== 'done'
+                ? h('a', { class: 'tag', href: `#/rollouts/${encodeURIComponent(name)}` }, `rollout ${b.rollout}`)
+                : null,
             );
           }),
         ),
       ),
-      h('tbody', null, rows.map((c) => row(c, bundleNames, byName))),
+      h(
+        'tbody',
+        null,
+        rows.map((c) => row(c, bundleNames, byName)),
+      ),
     );
   }
 
@@ -157,7 +204,8 @@ export function matrixView() {
       ),
       bundleNames.map((name) => {
         const b = cells.get(name);
-        if (b === undefined) return h('td', { class: 'cell none', 'data-bundle': name }, h('span', { class: 'visually-hidden' }, 'not placed'), '·');
+        if (b === undefined)
+          return h('td', { class: 'cell none', 'data-bundle': name }, h('span', { class: 'visually-hidden' }, 'not placed'), '·');
         return cell(cluster, b, byName.get(name));
       }),
     );
@@ -173,7 +221,9 @@ export function matrixView() {
       bundle && bundle.commit !== b.desiredCommit ? `fleet head ${bundle.commit}` : null,
       b.driftCount > 0 ? `${b.driftCount} drifted` : null,
       `last report ${when(b.lastReportAt)}`,
-    ].filter(Boolean).join('\n');
+    ]
+      .filter(Boolean)
+      .join('\n');
     return h(
       'td',
       { class: `cell tone-${tone}`, 'data-bundle': b.bundle, 'data-phase': b.phase, 'data-health': b.health, 'data-tone': tone },
@@ -182,7 +232,11 @@ export function matrixView() {
         { href: `#/clusters/${encodeURIComponent(cluster.name)}`, title },
         h('span', { class: 'icon', 'aria-hidden': 'true' }, toneIcon(tone)),
         h('span', { class: 'words' }, phaseWords(b.phase, b.health)),
-        h('span', { class: 'commit' }, behind ? `${shortCommit(b.commit)} → ${shortCommit(b.desiredCommit)}` : shortCommit(b.commit ?? b.desiredCommit)),
+        h(
+          'span',
+          { class: 'commit' },
+          behind ? `${shortCommit(b.commit)} → ${shortCommit(b.desiredCommit)}` : shortCommit(b.commit ?? b.desiredCommit),
+        ),
         b.driftCount > 0 ? h('span', { class: 'drift' }, `Δ ${b.driftCount} drifted`) : null,
       ),
     );

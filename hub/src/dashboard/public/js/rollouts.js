@@ -23,7 +23,13 @@ function bar(p) {
     el.style.width = `${p.total === 0 ? 0 : (100 * n) / p.total}%`;
     return el;
   };
-  return h('div', { class: 'bar', role: 'img', 'aria-label': progressText(p) }, segment('ok', p.done), segment('busy', p.updating), segment('bad', p.failed));
+  return h(
+    'div',
+    { class: 'bar', role: 'img', 'aria-label': progressText(p) },
+    segment('ok', p.done),
+    segment('busy', p.updating),
+    segment('bad', p.failed),
+  );
 }
 
 function haltBox(r) {
@@ -35,9 +41,12 @@ function haltBox(r) {
     h(
       'dl',
       null,
-      h('dt', null, 'Cluster'), h('dd', null, h('a', { href: `#/clusters/${encodeURIComponent(r.halt.cluster)}` }, r.halt.cluster)),
-      h('dt', null, 'Resource'), h('dd', { class: 'mono' }, r.halt.resource || '—'),
-      h('dt', null, 'Message'), h('dd', { class: 'halt-message' }, r.halt.message),
+      h('dt', null, 'Cluster'),
+      h('dd', null, h('a', { href: `#/clusters/${encodeURIComponent(r.halt.cluster)}` }, r.halt.cluster)),
+      h('dt', null, 'Resource'),
+      h('dd', { class: 'mono' }, r.halt.resource || '—'),
+      h('dt', null, 'Message'),
+      h('dd', { class: 'halt-message' }, r.halt.message),
     ),
   );
 }
@@ -59,7 +68,15 @@ export function rolloutList() {
               h(
                 'table',
                 { class: 'rollouts' },
-                h('thead', null, h('tr', null, ['Bundle', 'State', 'Commit', 'Progress', 'Halt', 'Updated'].map((t) => h('th', { scope: 'col' }, t)))),
+                h(
+                  'thead',
+                  null,
+                  h(
+                    'tr',
+                    null,
+                    ['Bundle', 'State', 'Commit', 'Progress', 'Halt', 'Updated'].map((t) => h('th', { scope: 'col' }, t)),
+                  ),
+                ),
                 h(
                   'tbody',
                   null,
@@ -97,7 +114,10 @@ export function rolloutPage(bundle) {
       await view.refresh();
     } catch (error) {
       const refused = error instanceof ApiError && error.status === 403;
-      show(notice, h('p', { class: 'error-text', role: 'alert' }, h('strong', null, refused ? 'Not allowed: ' : `Could not ${verb}: `), error.message));
+      show(
+        notice,
+        h('p', { class: 'error-text', role: 'alert' }, h('strong', null, refused ? 'Not allowed: ' : `Could not ${verb}: `), error.message),
+      );
     }
   }
 
@@ -105,7 +125,13 @@ export function rolloutPage(bundle) {
     element: h(
       'div',
       { class: 'view rollout-view' },
-      h('nav', { class: 'crumbs', 'aria-label': 'breadcrumb' }, h('a', { href: '#/rollouts' }, 'Rollouts'), ' / ', h('span', { 'aria-current': 'page' }, bundle)),
+      h(
+        'nav',
+        { class: 'crumbs', 'aria-label': 'breadcrumb' },
+        h('a', { href: '#/rollouts' }, 'Rollouts'),
+        ' / ',
+        h('span', { 'aria-current': 'page' }, bundle),
+      ),
       h('h1', null, `Rollout of ${bundle}`),
       notice,
       body,
@@ -120,7 +146,14 @@ export function rolloutPage(bundle) {
         h(
           'section',
           { class: 'rollout-head' },
-          h('p', null, badge(rolloutTone(r.state), r.state), ' at commit ', h('span', { class: 'mono', title: r.commit }, shortCommit(r.commit)), ` — started ${when(r.startedAt)}, updated ${ago(r.updatedAt)}`),
+          h(
+            'p',
+            null,
+            badge(rolloutTone(r.state), r.state),
+            ' at commit ',
+            h('span', { class: 'mono', title: r.commit }, shortCommit(r.commit)),
+            ` — started ${when(r.startedAt)}, updated ${ago(r.updatedAt)}`,
+          ),
           bar(p),
           h('p', { class: 'progress-text' }, progressText(p)),
           h(
@@ -141,11 +174,25 @@ export function rolloutPage(bundle) {
               'li',
               { class: 'partition', 'data-partition': part.name },
               h('h2', null, part.name, ' ', badge(rolloutTone(part.state), part.state)),
-              h('p', { class: 'progress-text' }, `${count('done')} done, ${count('updating')} updating, ${count('waiting')} pending${count('failed') > 0 ? `, ${count('failed')} failed` : ''} — at most ${part.maxUnavailable} updating at once`),
+              h(
+                'p',
+                { class: 'progress-text' },
+                `${count('done')} done, ${count('updating')} updating, ${count('waiting')} pending${count('failed') > 0 ? `, ${count('failed')} failed` : ''} — at most ${part.maxUnavailable} updating at once`,
+              ),
               h(
                 'ul',
                 { class: 'chips' },
-                part.clusters.map((c) => h('li', null, h('a', { class: `chip tone-${rolloutTone(c.state)}`, href: `#/clusters/${encodeURIComponent(c.name)}` }, `${c.name}: ${c.state}`))),
+                part.clusters.map((c) =>
+                  h(
+                    'li',
+                    null,
+                    h(
+                      'a',
+                      { class: `chip tone-${rolloutTone(c.state)}`, href: `#/clusters/${encodeURIComponent(c.name)}` },
+                      `${c.name}: ${c.state}`,
+                    ),
+                  ),
+                ),
               ),
             );
           }),
