@@ -23,7 +23,7 @@ export interface AgentExtras {
   /** A logger to use instead of one built from `logLevel` (tests capture logs with it). */
   logger?: Logger;
   /** Engine settings to use instead of the defaults (tests shorten the waits). */
-  engine?: Partial<Pick<EngineOptions, 'healthWait' | 'resyncIntervalMs' | 'retryBackoff' | 'concurrency'>>;
+  engine?: Partial<Pick<EngineOptions, 'resyncIntervalMs' | 'retryBackoff' | 'concurrency'>>;
 }
 
 /**

@@ -56,7 +56,6 @@ async function handle(command: Command): Promise<void> {
       store: new MemoryTargetSetStore(),
       logger: createLogger('silent'),
       concurrency: 16,
-      healthWait: { timeoutMs: 0 },
       reportDelayMs: 0,
       onResult: (result) => {
         if (result.reason === 'drift') {

@@ -124,7 +124,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     const api = hubApi(hub.httpUrl, adminToken);
     const heartbeatIntervalMs = options.agentHeartbeatMs ?? hubOptions.heartbeatIntervalMs ?? 1_000;
     const sim = { ...QUICK_SIM, ...options.sim };
-    const engine: AgentExtras['engine'] = { healthWait: { timeoutMs: 5_000 }, ...options.agentEngine };
+    const engine: AgentExtras['engine'] = { ...options.agentEngine };
 
     const addCluster = async (spec: FleetClusterSpec): Promise<FleetCluster> => {
       if (clusters[spec.name]) throw new Error(`cluster ${spec.name} exists already`);

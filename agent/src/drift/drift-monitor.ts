@@ -157,8 +157,8 @@ export class DriftMonitor {
     this.good.delete(key);
     this.hooks.onDrift(subject, driftDiff(live as JsonObject | undefined, dry.object as unknown as JsonObject));
     if (subject.selfHeal) {
-      // The watch event of this write brings the next check, which clears the drift.
-      await this.client.apply(subject.desired.object);
+      // Taking in the write brings the next check, which clears the drift.
+      this.live.recordWrite((await this.client.apply(subject.desired.object)).object);
       this.logger.info({ bundle: subject.bundle, object: key }, 'drift corrected (self-heal)');
     }
   }

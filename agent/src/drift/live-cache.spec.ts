@@ -314,4 +314,60 @@ describe('LiveCache against the simulator', () => {
     expect(cache.size).toBe(2);
     expect(summary(changes)).toEqual(['ADDED mine', 'ADDED leaving', 'DELETED leaving', 'ADDED last']);
   });
+
+  describe("the agent's own writes and refresh", () => {
+    /** A cache whose first watch has ended and whose next one waits: changes now reach it only late. */
+    async function betweenWatches() {
+      const setup = watchConfigMaps(await startCluster(), 1);
+      await setup.client.apply(configMap('a', { v: '1' }));
+      await setup.cache.ensure('v1', 'ConfigMap');
+      setup.probe.hold();
+      await eventually(() => expect(setup.probe.held).toBe(1), { intervalMs: 20 });
+      return setup;
+    }
+
+    it('takes in a write at once; the watch then delivers it and later ones without repeating it', async () => {
+      const { client, probe, cache, changes } = await betweenWatches();
+      const mine = (await client.apply(configMap('b', { v: '1' }))).object;
+      cache.recordWrite(mine);
+      expect(dataOf(cache.get(ref('b')))).toEqual({ v: '1' });
+      const theirs = (await client.apply(configMap('b', { v: '2' }))).object;
+      probe.open();
+      await eventually(() => expect(cache.get(ref('b'))?.metadata?.resourceVersion).toBe(theirs.metadata?.resourceVersion), {
+        intervalMs: 20,
+      });
+      expect(summary(changes)).toEqual(['ADDED a', 'ADDED b', 'MODIFIED b']);
+    });
+
+    it('never goes back to a version older than a write it took in, nor drops a recreated object on a stale delete', async () => {
+      const { client, probe, cache, changes } = await betweenWatches();
+      await client.apply(configMap('a', { v: '2' }));
+      cache.recordWrite((await client.apply(configMap('a', { v: '3' }))).object);
+      await client.deleteInBackground(ref('a'));
+      cache.recordWrite((await client.apply(configMap('a', { v: '4' }))).object);
+      const last = (await client.apply(configMap('z', { v: '1' }))).object;
+      probe.open();
+      // The watch delivers in order: once z is in, every event about a has been seen.
+      await eventually(() => expect(cache.get(ref('z'))?.metadata?.resourceVersion).toBe(last.metadata?.resourceVersion), {
+        intervalMs: 20,
+      });
+      expect(dataOf(cache.get(ref('a')))).toEqual({ v: '4' });
+      expect(summary(changes)).toEqual(['ADDED a', 'MODIFIED a', 'MODIFIED a', 'ADDED z']);
+    });
+
+    it('refresh lists now: a change the watch has yet to deliver is in, and not announced twice', async () => {
+      const { client, probe, cache, changes } = await betweenWatches();
+      const theirs = (await client.apply(configMap('c', { v: '1' }))).object;
+      expect(cache.get(ref('c'))).toBeUndefined();
+      await cache.refresh('v1', 'ConfigMap');
+      expect(cache.get(ref('c'))?.metadata?.resourceVersion).toBe(theirs.metadata?.resourceVersion);
+      const last = (await client.apply(configMap('z', { v: '1' }))).object;
+      probe.open();
+      await eventually(() => expect(cache.get(ref('z'))?.metadata?.resourceVersion).toBe(last.metadata?.resourceVersion), {
+        intervalMs: 20,
+      });
+      expect(summary(changes)).toEqual(['ADDED a', 'ADDED c', 'ADDED z']);
+      expect(probe.lists).toBe(2);
+    });
+  });
 });

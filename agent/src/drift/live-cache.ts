@@ -73,6 +73,25 @@ export class LiveCache {
     return entry.fingerprint;
   }
 
+  /**
+   * Takes in an object as the API answered a write of it, unless the watch has already shown
+   * that version or a later one: the engine's next decision (unchanged or not, healthy or
+   * not) must not depend on how soon the watch delivers the agent's own write.
+   */
+  recordWrite(object: KubernetesObject): void {
+    this.kinds.get(`${object.apiVersion}|${object.kind}`)?.record(object);
+  }
+
+  /**
+   * Lists the kind again now and takes in what the watch has not delivered yet: a sync that was
+   * asked for (SyncNow, the periodic resync) compares with the cluster as it is, not as the
+   * watch last said.
+   */
+  async refresh(apiVersion: string, kind: string): Promise<void> {
+    await this.ensure(apiVersion, kind);
+    await this.kinds.get(`${apiVersion}|${kind}`)?.refresh();
+  }
+
   /** Whether the kind is watched and listed. */
   has(apiVersion: string, kind: string): boolean {
     return this.kinds.get(`${apiVersion}|${kind}`)?.listed ?? false;
@@ -153,6 +172,22 @@ class KindWatch {
     void this.cycle();
   }
 
+  /** A list taken now, merged in; the watch goes on from where it was. */
+  async refresh(): Promise<void> {
+    if (!this.stopped && this.listed) await this.list({ resume: false });
+  }
+
+  /** An object as written by this agent: kept (and announced) if newer than what is known. */
+  record(object: KubernetesObject): void {
+    if (this.stopped || !this.listed) return;
+    const kept = this.kept(object);
+    const key = keyOf(kept);
+    const before = this.objects.get(key)?.object;
+    if (before && !isNewer(kept, before)) return;
+    this.objects.set(key, { object: kept });
+    this.emit({ type: before ? 'MODIFIED' : 'ADDED', object: kept });
+  }
+
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
@@ -184,7 +219,7 @@ class KindWatch {
     }
   }
 
-  private async list(): Promise<void> {
+  private async list(options: { resume: boolean } = { resume: true }): Promise<void> {
     const list = await this.client.listAll(this.apiVersion, this.kind, this.options.labelSelector);
     const seen = new Set<string>();
     for (const object of list.items) {
@@ -193,16 +228,18 @@ class KindWatch {
       const key = keyOf(typed);
       seen.add(key);
       const before = this.objects.get(key)?.object;
-      if (before?.metadata?.resourceVersion === typed.metadata?.resourceVersion) continue;
+      if (before && !isNewer(typed, before)) continue;
       this.objects.set(key, { object: typed });
       this.emit({ type: before ? 'MODIFIED' : 'ADDED', object: typed });
     }
     for (const [key, { object }] of this.objects) {
-      if (!seen.has(key)) {
+      // An object written after the list was taken is not in it, and not gone.
+      if (!seen.has(key) && compareVersions(object.metadata?.resourceVersion, list.resourceVersion) !== 1) {
         this.objects.delete(key);
         this.emit({ type: 'DELETED', object });
       }
     }
+    if (!options.resume) return;
     this.resourceVersion = list.resourceVersion;
     this.relist = false;
     if (!this.listed) {
@@ -230,6 +267,10 @@ class KindWatch {
         const object = this.kept(event.object);
         if (version) this.resourceVersion = version;
         const key = keyOf(object);
+        const before = this.objects.get(key)?.object;
+        // A write of this agent's may have been taken in before the watch delivers it (or an
+        // older event still in flight): what is not newer changes nothing.
+        if (before && !isNewer(object, before)) return;
         if (event.type === 'DELETED') this.objects.delete(key);
         else this.objects.set(key, { object });
         this.emit({ type: event.type, object });
@@ -266,6 +307,24 @@ class KindWatch {
 
 function keyOf(object: KubernetesObject): string {
   return `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
+}
+
+/**
+ * Whether `a` is a later version of the object than `b`. resourceVersions are opaque to
+ * clients in general, but every API server backed by etcd gives integers that grow with each
+ * write; versions that are not are taken as newer whenever they differ.
+ */
+function isNewer(a: KubernetesObject, b: KubernetesObject): boolean {
+  const [va, vb] = [a.metadata?.resourceVersion, b.metadata?.resourceVersion];
+  const order = compareVersions(va, vb);
+  return order === undefined ? va !== vb : order > 0;
+}
+
+/** -1, 0 or 1 for two integer resourceVersions; undefined when either is not one. */
+function compareVersions(a: string | undefined, b: string | undefined): number | undefined {
+  if (a === undefined || b === undefined || !/^\d{1,30}$/.test(a) || !/^\d{1,30}$/.test(b)) return undefined;
+  const [x, y] = [BigInt(a), BigInt(b)];
+  return x > y ? 1 : x < y ? -1 : 0;
 }
 
 function isAbort(error: unknown): boolean {

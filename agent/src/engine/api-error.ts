@@ -1,36 +1,64 @@
 import { ApiException } from '@kubernetes/client-node';
 import { formatRef, type ObjectRef } from './change-set';
 
+export type ObjectVerb = 'validation' | 'dry-run' | 'apply' | 'delete';
+
 /**
- * "<Kind/ns/name> <verb> failed (<reason>): <message>" — the object, the API's reason and its
- * message. Only the Status the API returned is used: never the request body, which may
- * hold Secret values.
+ * A request about one object that the API refused or that never got an answer: the object,
+ * what was asked, the API's status code and reason when it answered, and whether asking again
+ * might succeed. Decisions read `status`/`reason`, never the message.
  */
-export function describeFailure(ref: ObjectRef, verb: string, error: unknown): string {
-  const { reason, message } = apiReason(error);
-  return `${formatRef(ref)} ${verb} failed${reason ? ` (${reason})` : ''}: ${message}`;
+export interface ObjectError {
+  ref: ObjectRef;
+  verb: ObjectVerb;
+  /** HTTP status, when the API answered. */
+  status?: number;
+  /** The Status reason (NotFound, Invalid, Forbidden, Conflict, …), when the API gave one. */
+  reason?: string;
+  message: string;
+  transient: boolean;
 }
 
 /**
- * Whether retrying might help: transport errors, conflicts, throttling and 5xx yes; the API
- * refusing the object itself (invalid, forbidden, immutable field) no.
+ * The ObjectError for a failed request. Only the Status the API returned is used: never the
+ * request body, which may hold Secret values.
  */
-export function isTransient(error: unknown): boolean {
-  if (error instanceof ApiException) {
-    return error.code >= 500 || error.code === 429 || error.code === 409 || error.code === 404;
-  }
-  return true;
-}
-
-function apiReason(error: unknown): { reason: string; message: string } {
+export function objectError(ref: ObjectRef, verb: ObjectVerb, error: unknown): ObjectError {
   if (error instanceof ApiException) {
     const status = parseStatus(error.body);
     return {
-      reason: status?.reason || `HTTP ${error.code}`,
+      ref,
+      verb,
+      status: error.code,
+      ...(status?.reason ? { reason: status.reason } : {}),
       message: status?.message || `the API answered ${error.code}`,
+      transient: isTransientStatus(error.code),
     };
   }
-  return { reason: '', message: error instanceof Error ? error.message : String(error) };
+  return { ref, verb, message: error instanceof Error ? error.message : String(error), transient: true };
+}
+
+/** "<Kind/ns/name> <verb> failed (<reason>): <message>". */
+export function describeObjectError(error: ObjectError): string {
+  const reason = error.reason ?? (error.status !== undefined ? `HTTP ${error.status}` : '');
+  return `${formatRef(error.ref)} ${error.verb} failed${reason ? ` (${reason})` : ''}: ${error.message}`;
+}
+
+export function describeFailure(ref: ObjectRef, verb: ObjectVerb, error: unknown): string {
+  return describeObjectError(objectError(ref, verb, error));
+}
+
+/**
+ * Whether retrying might help: transport errors, conflicts, throttling, NotFound (a namespace
+ * or CRD on its way) and 5xx yes; the API refusing the object itself (invalid, forbidden,
+ * immutable field) no.
+ */
+function isTransientStatus(code: number): boolean {
+  return code >= 500 || code === 429 || code === 409 || code === 404;
+}
+
+export function isNotFound(error: ObjectError | undefined): boolean {
+  return error?.status === 404;
 }
 
 function parseStatus(body: unknown): { reason?: string; message?: string } | undefined {

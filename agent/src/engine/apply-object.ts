@@ -1,6 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { fingerprintOf, type JsonObject } from '../drift/normalise';
-import { describeFailure, isTransient } from './api-error';
+import { describeObjectError, objectError, type ObjectError } from './api-error';
 import type { ChangeSetEntry } from './change-set';
 import type { DesiredObject } from './desired';
 import type { ObjectClient } from './object-client';
@@ -9,6 +9,8 @@ export interface ObjectOutcome {
   entry: ChangeSetEntry;
   /** Set on failures that a later retry might fix. */
   transient: boolean;
+  /** Why it failed, typed (the entry's `error` is its description). */
+  error?: ObjectError;
   /** What the API answered to the write, when there was one. */
   written?: KubernetesObject;
 }
@@ -20,13 +22,7 @@ export async function dryRunObject(client: ObjectClient, desired: DesiredObject)
   try {
     return { ok: true, object: (await client.apply(desired.object, { dryRun: true })).object };
   } catch (error) {
-    return {
-      ok: false,
-      outcome: {
-        entry: { ref: desired.ref, action: 'failed', error: describeFailure(desired.ref, 'dry-run', error) },
-        transient: isTransient(error),
-      },
-    };
+    return { ok: false, outcome: failedOutcome(objectError(desired.ref, 'dry-run', error)) };
   }
 }
 
@@ -55,9 +51,10 @@ export async function applyIfChanged(
       written: applied.object,
     };
   } catch (error) {
-    return {
-      entry: { ref: desired.ref, action: 'failed', error: describeFailure(desired.ref, 'apply', error) },
-      transient: isTransient(error),
-    };
+    return failedOutcome(objectError(desired.ref, 'apply', error));
   }
+}
+
+export function failedOutcome(error: ObjectError): ObjectOutcome {
+  return { entry: { ref: error.ref, action: 'failed', error: describeObjectError(error) }, transient: error.transient, error };
 }

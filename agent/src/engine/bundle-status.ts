@@ -34,7 +34,8 @@ export class BundleStatus {
     this.desired.clear();
     for (const object of desired) this.desired.set(inventoryKey(object.ref), object);
     this.entries.clear();
-    for (const entry of result.changes) this.entries.set(inventoryKey(entry.ref), entry);
+    // Copies: the result has been reported as it is; what the watches learn later must not change it.
+    for (const entry of result.changes) this.entries.set(inventoryKey(entry.ref), { ...entry });
     this.healthCounts.clear();
     for (const entry of this.entries.values()) if (entry.health) this.count(entry.health.status, 1);
     this.reportedHealth = this.healthStatus();

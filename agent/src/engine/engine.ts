@@ -11,10 +11,10 @@ import { BundleStatus } from './bundle-status';
 import type { ReportReason, TargetSyncResult } from './change-set';
 import { Claims } from './claims';
 import { defaultCrdWaitOptions, type CrdWaitOptions } from './crd-wait';
-import { defaultHealthWaitOptions, healthOf, type HealthWaitOptions } from './health-wait';
 import type { ObjectClient } from './object-client';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './prepare';
 import { removeTarget } from './removed-target';
+import { healthOf } from './sync-health';
 import type { TargetSetStore } from './target-set-store';
 import type { TargetSyncDeps, TargetSyncOutcome } from './target-sync';
 import { TargetWorker } from './target-worker';
@@ -32,7 +32,6 @@ export interface EngineOptions {
   concurrency?: number;
   retryBackoff?: BackoffOptions;
   crdWait?: CrdWaitOptions;
-  healthWait?: HealthWaitOptions;
   /** Full resync of every target, the backstop behind the watches (default 10 min; 0 = never). */
   resyncIntervalMs?: number;
   /** Delay that gathers drift and health changes into one report per bundle. */
@@ -75,7 +74,6 @@ export class Engine {
       logger: options.logger,
       concurrency: options.concurrency ?? 16,
       crdWait: options.crdWait ?? defaultCrdWaitOptions(),
-      healthWait: options.healthWait ?? defaultHealthWaitOptions(),
       heldBundles: () => new Set(this.held?.targets.map((t) => t.bundle) ?? []),
     };
     this.drift = new DriftMonitor(
@@ -274,7 +272,7 @@ export class Engine {
     for (const [bundle, known] of this.status) {
       const desired = known.desired.get(key);
       if (!desired) continue;
-      if (known.setHealth(key, healthOf(this.live, { ref: desired.ref, action: 'unchanged' }))) {
+      if (known.setHealth(key, healthOf(this.live, desired.ref))) {
         const now = known.healthStatus();
         if (now !== known.reportedHealth) this.scheduleReport(bundle, 'health');
       }

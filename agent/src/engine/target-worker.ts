@@ -26,6 +26,8 @@ interface Desired {
   target: Target;
   revision: string;
   key: string;
+  /** Asked for (SyncNow, periodic resync): compare with the cluster as it is now, not as last watched. */
+  forced?: boolean;
 }
 
 /** The sync loop of one target: never two syncs of it at once, always towards the latest want. */
@@ -80,7 +82,7 @@ export class TargetWorker {
   syncNow(): void {
     if (!this.latest || this.cancelled) return;
     this.clearRetry();
-    this.desired = this.latest;
+    this.desired = { ...this.latest, forced: true };
     this.kick();
   }
 
@@ -145,18 +147,20 @@ export class TargetWorker {
     const log = this.log.child({ commit: target.source?.commit ?? '' });
     this.options.onResult(this.stateResult(desired, 'progressing', ''));
     const startedAt = Date.now();
-    const outcome = await syncTarget(target, revision, this.deps).catch((error: unknown): TargetSyncOutcome => ({
-      result: {
-        ...this.stateResult(desired, 'progressing', ''),
-        phase: 'failed',
-        message: redactUserinfo(`internal error: ${error instanceof Error ? error.message : String(error)}`),
-        syncStartedAt: new Date(startedAt),
-      },
-      retryable: true,
-      desired: [],
-      contestedWith: [],
-      inSync: [],
-    }));
+    const outcome = await syncTarget(target, revision, this.deps, { forced: desired.forced ?? false }).catch(
+      (error: unknown): TargetSyncOutcome => ({
+        result: {
+          ...this.stateResult(desired, 'progressing', ''),
+          phase: 'failed',
+          message: redactUserinfo(`internal error: ${error instanceof Error ? error.message : String(error)}`),
+          syncStartedAt: new Date(startedAt),
+        },
+        retryable: true,
+        desired: [],
+        contestedWith: [],
+        inSync: [],
+      }),
+    );
     const { result, retryable } = outcome;
     const counts = countActions(result.changes);
     if (result.phase === 'synced' || result.phase === 'suspended' || !retryable) {

@@ -48,7 +48,6 @@ export class EngineHarness {
       logger: createLogger('silent'),
       onResult: (result) => this.results.push(result),
       retryBackoff: { baseMs: 60_000, factor: 2, capMs: 60_000, resetAfterMs: Infinity },
-      healthWait: { timeoutMs: 5_000 },
       reportDelayMs: 10,
       ...options,
     });
