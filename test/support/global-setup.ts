@@ -22,3 +22,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     if (!process.env.GITFLEET_KEEP_KUBE) await rm(dir, { recursive: true, force: true });
   };
 }
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    realClusterDir: string;
+  }
+}

@@ -22,7 +22,6 @@ import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { inject } from 'vitest';
 
 export const KUBE_ASSETS_ENV = 'GITFLEET_KUBE_ASSETS';
 
@@ -411,7 +410,9 @@ function alive(pid: number): boolean {
  * cluster-scoped names of its own.
  */
 export async function sharedRealCluster(): Promise<RealCluster> {
-  const dir = inject('realClusterDir');
+  // Loaded here, not at the top: benchmarks use this module outside vitest.
+  const { inject } = await import('vitest');
+  const dir = (inject as (key: string) => string | undefined)('realClusterDir');
   if (!dir) return startRealCluster(); // outside vitest's global setup: a cluster of its own
   const infoFile = join(dir, 'cluster', 'cluster.json');
   let owner = false;
@@ -473,10 +474,4 @@ function run(command: string, args: string[]): Promise<void> {
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited with ${code}`))));
   });
-}
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    realClusterDir: string;
-  }
 }

@@ -12,8 +12,11 @@ import { createLogger } from '../logger';
 import { GitCache } from '../source/git-cache';
 
 /**
- * A simulated cluster, a git repository and an engine wired together, for behaviour tests:
- * commit manifests, push targets, read what the engine reported and what the cluster holds.
+ * A cluster, a git repository and an engine wired together, for behaviour tests: commit
+ * manifests, push targets, read what the engine reported and what the cluster holds. The
+ * cluster is a simulated one of its own, or any cluster given by a kubeconfig (the real API
+ * server); there the engine keeps its inventories in an agent namespace of its own, so that
+ * engines of several test files never take each other's bundles for removed ones.
  */
 export class EngineHarness {
   results: TargetSyncResult[] = [];
@@ -21,23 +24,40 @@ export class EngineHarness {
   private revision = 0;
 
   private constructor(
-    readonly cluster: SimCluster,
+    /** The simulated cluster, when the harness started one. */
+    readonly sim: SimCluster | undefined,
     readonly repo: BareRepo,
     readonly cacheDir: string,
     readonly client: ObjectClient,
+    readonly agentNamespace: string,
   ) {}
 
   static async start(
-    options: { sim?: SimClusterOptions; engine?: Partial<EngineOptions>; store?: TargetSetStore } = {},
+    options: {
+      sim?: SimClusterOptions;
+      /** Use this cluster instead of a simulated one; `agentNamespace` is created if absent. */
+      cluster?: { kubeconfig: string; agentNamespace: string };
+      engine?: Partial<EngineOptions>;
+      store?: TargetSetStore;
+    } = {},
   ): Promise<EngineHarness> {
-    const cluster = await startSimCluster({ name: 'engine-test', workloadReadyDelayMs: 100, ...options.sim });
+    const sim = options.cluster ? undefined : await startSimCluster({ name: 'engine-test', workloadReadyDelayMs: 100, ...options.sim });
+    const kubeconfig = options.cluster?.kubeconfig ?? sim!.kubeconfig;
+    const agentNamespace = options.cluster?.agentNamespace ?? 'gitfleet-system';
     const repo = await BareRepo.create();
     const cacheDir = await mkdtemp(join(tmpdir(), 'gitfleet-engine-'));
-    const client = ObjectClient.fromKubeConfig(loadKubeConfig(cluster.kubeconfig));
-    const harness = new EngineHarness(cluster, repo, cacheDir, client);
+    const client = ObjectClient.fromKubeConfig(loadKubeConfig(kubeconfig));
+    if (options.cluster) await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: agentNamespace } });
+    const harness = new EngineHarness(sim, repo, cacheDir, client, agentNamespace);
     harness.engine = harness.makeEngine(options.engine, options.store);
     await harness.engine.start();
     return harness;
+  }
+
+  /** The simulated cluster (only for harnesses that started one). */
+  get cluster(): SimCluster {
+    if (!this.sim) throw new Error('this harness runs against a given cluster, not a simulated one');
+    return this.sim;
   }
 
   makeEngine(options: Partial<EngineOptions> = {}, store: TargetSetStore = new MemoryTargetSetStore()): Engine {
@@ -46,6 +66,7 @@ export class EngineHarness {
       client: this.client,
       store,
       logger: createLogger('silent'),
+      namespace: this.agentNamespace,
       onResult: (result) => this.results.push(result),
       retryBackoff: { baseMs: 60_000, factor: 2, capMs: 60_000, resetAfterMs: Infinity },
       reportDelayMs: 10,
@@ -92,7 +113,8 @@ export class EngineHarness {
 
   async stop(): Promise<void> {
     await this.engine.stop();
-    await this.cluster.stop();
+    this.client.close();
+    await this.sim?.stop();
     await this.repo.remove();
     await rm(this.cacheDir, { recursive: true, force: true });
   }
