@@ -27,6 +27,7 @@ import { parse as parseYaml } from 'yaml';
 import type { SimClusterOptions } from '#kube-sim';
 import { loadKubeConfig, ObjectClient } from '../../agent/src/engine/object-client';
 import { BareRepo } from '../support/git';
+import { profileArgs, waitFor } from './child-process';
 
 const NAMESPACES = 20;
 const PER_NAMESPACE = { configMaps: 20, deployments: 15, services: 15 };
@@ -85,26 +86,6 @@ async function startSimProcess(options: SimClusterOptions): Promise<SimProcess> 
         setTimeout(() => child.kill(), 2000).unref();
       }),
   };
-}
-
-/** BENCH_CPU_PROFILE=<dir>: every process of the run writes a V8 CPU profile there (for chrome://inspect or scripts). */
-function profileArgs(name: string): string[] {
-  const dir = process.env['BENCH_CPU_PROFILE'];
-  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
-}
-
-function waitFor<T>(child: ChildProcess, type: string, timeoutMs = 120_000): Promise<T & { at: number }> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "${type}" from the agent within ${timeoutMs} ms`)), timeoutMs);
-    const listener = (message: { type: string } & T & { at: number }): void => {
-      if (message.type === 'error') reject(new Error(String((message as { message?: string }).message)));
-      if (message.type !== type) return;
-      clearTimeout(timer);
-      child.off('message', listener);
-      resolve(message);
-    };
-    child.on('message', listener);
-  });
 }
 
 async function storeRevision(client: ObjectClient): Promise<number> {

@@ -11,6 +11,10 @@ const BENCHMARKS: { file: string; what: string; env?: Record<string, string> }[]
   { file: 'fleet-fanout.js', what: 'commit → whole fleet synced (hub + agents + simulated clusters)' },
   { file: 'fleet-fanout.js', what: 'the same with two hub replicas, agents spread across them', env: { BENCH_HUB_REPLICAS: '2' } },
   { file: 'agent-sync.js', what: 'agent engine: 1,000 objects vs kubectl, re-sync writes, drift, memory' },
+  {
+    file: 'agent-real-server.js',
+    what: 'agent engine on a real kube-apiserver: 1,000 objects vs kubectl and raw SSA, no-op re-sync, drift',
+  },
   { file: 'sim-memory.js', what: 'Kubernetes API simulator: 50 clusters in one process' },
 ];
 

@@ -6,13 +6,10 @@ import { inventoryKey } from '../inventory/inventory';
 import type { Logger } from '../logger';
 import { driftDiff } from './drift-diff';
 import type { LiveCache } from './live-cache';
-import { fingerprintOf, type JsonObject } from './normalise';
+import type { InSyncLedger, InSyncMark } from './in-sync-ledger';
 
-/** An object found in sync by a sync: its inventory key and the fingerprint of the object as it was then. */
-export interface InSyncMark {
-  key: string;
-  fingerprint: string;
-}
+export type { InSyncMark } from './in-sync-ledger';
+import { fingerprintOf, type JsonObject } from './normalise';
 
 /** What the monitor needs to know about a live object it was told changed. */
 export interface DriftSubject {
@@ -38,11 +35,10 @@ export interface DriftMonitorOptions {
  * disappears), compare live with a server-side dry-run of desired, normalised; report the
  * difference as a diff and, when the bundle's policy says so, apply again (force). Checks of
  * a bundle being synced wait until the sync is done. A live object equal (normalised) to the
- * last one found in sync is not dry-run again: status updates cost nothing. Only fingerprints
- * (fingerprintOf) are kept for that, never copies of objects.
+ * last one found in sync with the same desired manifest (InSyncLedger) is not dry-run again:
+ * status updates cost nothing.
  */
 export class DriftMonitor {
-  private readonly good = new Map<string, string>();
   private readonly held = new Map<string, Set<string>>();
   private readonly queued = new Map<string, { bundle: string }>();
   private readonly running = new Set<string>();
@@ -54,6 +50,7 @@ export class DriftMonitor {
   constructor(
     private readonly client: ObjectClient,
     private readonly live: LiveCache,
+    private readonly ledger: InSyncLedger,
     private readonly hooks: DriftHooks,
     private readonly logger: Logger,
     private readonly options: DriftMonitorOptions = { concurrency: 8 },
@@ -76,7 +73,7 @@ export class DriftMonitor {
 
   /** The sync is done: start from what it found in sync, then check what changed meanwhile. */
   release(bundle: string, inSync: readonly InSyncMark[]): void {
-    for (const mark of inSync) this.good.set(mark.key, mark.fingerprint);
+    for (const mark of inSync) this.ledger.record(mark);
     const pending = this.held.get(bundle) ?? new Set<string>();
     this.held.delete(bundle);
     for (const key of pending) this.schedule(key);
@@ -89,14 +86,14 @@ export class DriftMonitor {
 
   /** Forgets what is known of a bundle's objects (its target changed or left). */
   forget(keys: Iterable<string>): void {
-    for (const key of keys) this.good.delete(key);
+    this.ledger.forget(keys);
   }
 
   private schedule(key: string, fresh = false): void {
     if (this.stopped) return;
     const subject = this.hooks.lookup(key);
     if (!subject) return;
-    if (fresh) this.good.delete(key);
+    if (fresh) this.ledger.forget([key]);
     const pending = this.held.get(subject.bundle);
     if (pending) {
       pending.add(key);
@@ -134,7 +131,7 @@ export class DriftMonitor {
       return;
     }
     const before = this.live.fingerprint(subject.desired.ref);
-    if (before !== undefined && this.good.get(key) === before) {
+    if (this.ledger.holds(key, subject.desired.fingerprint, before)) {
       this.hooks.onDrift(subject, undefined);
       return;
     }
@@ -150,11 +147,11 @@ export class DriftMonitor {
     }
     const now = this.live.fingerprint(subject.desired.ref);
     if (now !== undefined && now === fingerprintOf(dry.object as unknown as JsonObject)) {
-      this.good.set(key, now);
+      this.ledger.record({ key, live: now, desired: subject.desired.fingerprint });
       this.hooks.onDrift(subject, undefined);
       return;
     }
-    this.good.delete(key);
+    this.ledger.forget([key]);
     this.hooks.onDrift(subject, driftDiff(live as JsonObject | undefined, dry.object as unknown as JsonObject));
     if (subject.selfHeal) {
       // Taking in the write brings the next check, which clears the drift.

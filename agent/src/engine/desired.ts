@@ -1,3 +1,4 @@
+import { fingerprintOf, type JsonObject } from '../drift/normalise';
 import type { Manifest, KubeObject } from '../source/manifest-reader';
 import { describeFailure } from './api-error';
 import { formatRef, type ChangeSetEntry, type ObjectRef } from './change-set';
@@ -13,6 +14,8 @@ export interface DesiredObject {
   namespaced: boolean;
   /** False when the cluster does not serve the kind yet because its CRD is in this bundle. */
   served: boolean;
+  /** fingerprintOf the prepared manifest: with the live one, what the in-sync ledger keys on. */
+  fingerprint: string;
 }
 
 export interface ResolvedBundle {
@@ -64,7 +67,7 @@ export async function resolveDesired(
     }
     const prepared = prepareObject(object, { ...context, namespaced });
     const ref: ObjectRef = { ...draft, namespace: prepared.metadata.namespace ?? '' };
-    objects.push({ ref, object: prepared, namespaced, served });
+    objects.push({ ref, object: prepared, namespaced, served, fingerprint: fingerprintOf(prepared as unknown as JsonObject) });
   }
   return { objects, failures };
 }

@@ -1,5 +1,6 @@
 import type { Target, TargetSet } from '#proto';
 import { DriftMonitor, keyOfObject, type DriftSubject } from '../drift/drift-monitor';
+import { InSyncLedger } from '../drift/in-sync-ledger';
 import { LiveCache } from '../drift/live-cache';
 import { inventoryKey } from '../inventory/inventory';
 import { InventoryStore } from '../inventory/inventory-store';
@@ -51,6 +52,7 @@ export class Engine {
   private readonly live: LiveCache;
   private readonly drift: DriftMonitor;
   private readonly claims = new Claims();
+  private readonly ledger = new InSyncLedger();
   private readonly reportTimers = new Map<string, { timer: NodeJS.Timeout; reason: ReportReason }>();
   private readonly removals = new Set<Promise<void>>();
   private resyncTimer: NodeJS.Timeout | undefined;
@@ -75,10 +77,12 @@ export class Engine {
       concurrency: options.concurrency ?? 16,
       crdWait: options.crdWait ?? defaultCrdWaitOptions(),
       heldBundles: () => new Set(this.held?.targets.map((t) => t.bundle) ?? []),
+      ledger: this.ledger,
     };
     this.drift = new DriftMonitor(
       options.client,
       this.live,
+      this.ledger,
       {
         lookup: (key) => this.driftSubject(key),
         onDrift: (subject, diff) => this.onDrift(subject, diff),
@@ -306,10 +310,15 @@ export class Engine {
     if (reason === 'health') this.recheckWaiting();
   }
 
-  private resyncAll(): void {
+  /**
+   * The backstop: every target synced again with nothing taken as known — the in-sync marks
+   * forgotten, so that every object is dry-run against the server as it is now.
+   */
+  resyncAll(): void {
     for (const [bundle, worker] of this.workers) {
-      worker.syncNow();
       const known = this.status.get(bundle);
+      if (known) this.ledger.forget(known.desired.keys());
+      worker.syncNow({ deep: true });
       if (known) this.drift.checkAll(known.desired.keys());
     }
   }

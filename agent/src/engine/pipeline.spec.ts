@@ -9,6 +9,29 @@ const cm = (name: string, value = 'v', extra = '') =>
 
 let h: EngineHarness;
 
+/** Another manager changes ConfigMap web/<name>'s data with a merge patch, as `kubectl edit` would. */
+async function editBehindTheAgentsBack(name: string): Promise<void> {
+  await h.client.patch(
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'web' }, data: { key: 'edited' } } as never,
+    undefined,
+    undefined,
+    'kubectl-edit',
+    undefined,
+    PatchStrategy.MergePatch,
+  );
+}
+
+/** Every dry-run the engine sends from now on, as `Kind/name`. */
+function recordDryRuns(harness: EngineHarness): string[] {
+  const dryRuns: string[] = [];
+  const apply = harness.client.apply.bind(harness.client);
+  vi.spyOn(harness.client, 'apply').mockImplementation(async (object, options) => {
+    if (options?.dryRun) dryRuns.push(`${object.kind}/${object.metadata.name}`);
+    return apply(object, options);
+  });
+  return dryRuns;
+}
+
 beforeEach(async () => {
   h = await EngineHarness.start();
 });
@@ -38,6 +61,34 @@ describe('apply: validate all, stages, skip unchanged', () => {
     expect(again.phase).toBe('synced');
     expect(Object.values(actionsOf(again))).toEqual(['unchanged', 'unchanged', 'unchanged', 'unchanged', 'unchanged']);
     expect(await h.storeRevision()).toBe(before);
+  });
+
+  it('a SyncNow of an unchanged bundle dry-runs nothing the in-sync ledger knows; the periodic resync dry-runs everything', async () => {
+    await h.stop();
+    h = await EngineHarness.start({ engine: { resyncIntervalMs: 0 } });
+    const dryRuns = recordDryRuns(h);
+    const commit = await h.repo.commit({ 'apps/web/all.yaml': [ns('web'), cm('a'), cm('b')].join('---\n') });
+    await h.push(h.target(commit, 'web'));
+    expect(dryRuns.sort()).toEqual(['ConfigMap/a', 'ConfigMap/b', 'Namespace/web']);
+
+    dryRuns.length = 0;
+    h.engine.syncNow('web');
+    await h.engine.idle();
+    expect(Object.values(actionsOf(h.finals('web').at(-1)!))).toEqual(['unchanged', 'unchanged', 'unchanged']);
+    expect(dryRuns).toEqual([]);
+
+    // A change behind the agent's back is not known: that object alone is dry-run (and corrected).
+    await editBehindTheAgentsBack('b');
+    h.engine.syncNow('web');
+    await h.engine.idle();
+    expect(actionsOf(h.finals('web').at(-1)!)['ConfigMap/web/b']).toBe('configured');
+    expect(dryRuns).toContain('ConfigMap/b');
+    expect(dryRuns).not.toContain('ConfigMap/a');
+
+    dryRuns.length = 0;
+    h.engine.resyncAll();
+    await h.engine.idle();
+    expect(dryRuns.sort()).toEqual(['ConfigMap/a', 'ConfigMap/b', 'Namespace/web']);
   });
 
   it('applies objects by sync wave and a CR in the same bundle as its CRD, dry-run after the CRD', async () => {
@@ -246,12 +297,7 @@ describe('conflicts, suspend, dependsOn', () => {
   });
 
   it('objects in a Namespace the bundle creates are dry-run once, after the Namespace exists', async () => {
-    const dryRuns: string[] = [];
-    const apply = h.client.apply.bind(h.client);
-    vi.spyOn(h.client, 'apply').mockImplementation(async (object, options) => {
-      if (options?.dryRun) dryRuns.push(`${object.kind}/${object.metadata.name}`);
-      return apply(object, options);
-    });
+    const dryRuns = recordDryRuns(h);
     const commit = await h.repo.commit({ 'apps/web/all.yaml': [ns('web'), cm('a'), cm('b')].join('---\n') });
     await h.push(h.target(commit, 'web'));
     expect(h.finals('web')[0]!.phase).toBe('synced');
@@ -273,14 +319,7 @@ describe('conflicts, suspend, dependsOn', () => {
   it('out-of-band merge patch by another manager is seen by the next sync and corrected', async () => {
     const commit = await h.repo.commit({ 'apps/web/all.yaml': [ns('web'), cm('a', 'one')].join('---\n') });
     await h.push(h.target(commit, 'web'));
-    await h.client.patch(
-      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'web' }, data: { key: 'edited' } } as never,
-      undefined,
-      undefined,
-      'kubectl-edit',
-      undefined,
-      PatchStrategy.MergePatch,
-    );
+    await editBehindTheAgentsBack('a');
     h.engine.syncNow();
     await h.engine.idle();
     expect(actionsOf(h.finals('web').at(-1)!)['ConfigMap/web/a']).toBe('configured');

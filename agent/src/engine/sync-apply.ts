@@ -56,7 +56,7 @@ export async function applyInStages(validated: Validated, deps: TargetSyncDeps):
       const outcome = await applyIfChanged(deps.client, object, dry.fingerprint, live);
       if (outcome.written) deps.live.recordWrite(outcome.written);
       const good = outcome.written ? objectFingerprint(outcome.written) : outcome.entry.action === 'unchanged' ? live : undefined;
-      if (good !== undefined) inSync.push({ key: inventoryKey(object.ref), fingerprint: good });
+      if (good !== undefined) inSync.push({ key: inventoryKey(object.ref), live: good, desired: object.fingerprint });
       return { entry: outcome.entry, transient: outcome.transient, ...(outcome.error ? { error: outcome.error } : {}) };
     });
     outcomes.push(...applied);

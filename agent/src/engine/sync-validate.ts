@@ -1,13 +1,12 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Target } from '#proto';
 import { inventoryKey } from '../inventory/inventory';
-import type { Manifest } from '../source/manifest-reader';
 import { isNotFound } from './api-error';
 import { dryRunObject, objectFingerprint, type ObjectOutcome } from './apply-object';
 import type { ChangeSetEntry } from './change-set';
 import { conflictMessage } from './claims';
 import { mapConcurrently } from './concurrency';
-import { resolveDesired, type DesiredObject } from './desired';
+import type { DesiredObject, ResolvedBundle } from './desired';
 import { BUNDLE_LABEL } from './prepare';
 import type { TargetSyncDeps } from './target-sync';
 
@@ -39,6 +38,11 @@ export class DryRuns {
     return this.kept.has(object);
   }
 
+  /** An object known in sync (InSyncLedger): its dry-run would answer what live is. */
+  assume(object: DesiredObject, liveFingerprint: string): void {
+    this.kept.set(object, { fingerprint: liveFingerprint });
+  }
+
   /** The dry-run of an object about to be applied: nothing of it is needed afterwards. */
   take(object: DesiredObject): DryRunKept | undefined {
     const kept = this.kept.get(object);
@@ -62,7 +66,8 @@ export type Validation =
 
 /**
  * Validate all before anything is written: schema basics, conflicts between bundles, and a
- * server-side dry-run of every object that can be dry-run now. An object in a Namespace this
+ * server-side dry-run of every object that can be dry-run now — except objects the in-sync
+ * ledger knows: the same manifest, and live as it was when they were last found in sync. An object in a Namespace this
  * bundle creates cannot pass a dry-run before the Namespace exists, nor a custom resource
  * before its CRD (also in the bundle) is Established: those are dry-run after the definitions
  * stage, before anything else is applied (sync-apply.ts). Objects in a Namespace known to be
@@ -71,12 +76,11 @@ export type Validation =
  */
 export async function validateAll(
   target: Target,
-  manifests: Manifest[],
-  defaultNamespace: string,
+  rendered: ResolvedBundle,
   deps: TargetSyncDeps,
   options: { forced: boolean },
 ): Promise<Validation> {
-  const { objects, failures } = await resolveDesired(manifests, { bundle: target.bundle, defaultNamespace }, deps.client);
+  const { objects, failures } = rendered;
   const contestedWith = deps.claims.declare(
     target.bundle,
     objects.map((o) => o.ref),
@@ -93,7 +97,14 @@ export async function validateAll(
     o.namespaced && bundleNamespaces.has(o.ref.namespace) && isNotFound(outcome.error);
   const dryRuns = new DryRuns(target.suspend);
   const dryRunFailures: ObjectOutcome[] = [];
-  const dryRunNow = objects.filter((o) => o.served && !(o.namespaced && absent.has(o.ref.namespace)));
+  const dryRunNow: DesiredObject[] = [];
+  for (const object of objects) {
+    if (!object.served || (object.namespaced && absent.has(object.ref.namespace))) continue;
+    const live = deps.live.fingerprint(object.ref);
+    // The same manifest against the same live object as when last found in sync: validated then.
+    if (live !== undefined && deps.ledger.holds(inventoryKey(object.ref), object.fingerprint, live)) dryRuns.assume(object, live);
+    else dryRunNow.push(object);
+  }
   await mapConcurrently(dryRunNow, deps.concurrency, async (object) => {
     const dry = await dryRunObject(deps.client, object);
     if (dry.ok) dryRuns.record(object, dry.object);

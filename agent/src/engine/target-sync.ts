@@ -2,6 +2,7 @@ import type { Target } from '#proto';
 import { redactUserinfo } from '#core';
 import { driftDiff } from '../drift/drift-diff';
 import type { InSyncMark } from '../drift/drift-monitor';
+import type { InSyncLedger } from '../drift/in-sync-ledger';
 import type { LiveCache } from '../drift/live-cache';
 import type { JsonObject } from '../drift/normalise';
 import type { InventoryStore } from '../inventory/inventory-store';
@@ -13,7 +14,7 @@ import type { Manifest } from '../source/manifest-reader';
 import { formatRef, type ChangeSetEntry, type SyncPhase, type TargetSyncResult } from './change-set';
 import type { Claims } from './claims';
 import type { CrdWaitOptions } from './crd-wait';
-import type { DesiredObject } from './desired';
+import { resolveDesired, type DesiredObject, type ResolvedBundle } from './desired';
 import type { ObjectClient } from './object-client';
 import { applyInStages } from './sync-apply';
 import { assessHealthNow, healthOf } from './sync-health';
@@ -33,6 +34,8 @@ export interface TargetSyncDeps {
   crdWait: CrdWaitOptions;
   /** Bundles of the TargetSet held: a live object labelled with one of them (not this) is contested. */
   heldBundles: () => ReadonlySet<string>;
+  /** Objects known in sync: neither their manifest nor live changed since; no dry-run needed. */
+  ledger: InSyncLedger;
 }
 
 export interface TargetSyncOutcome {
@@ -60,15 +63,16 @@ export async function syncTarget(
   target: Target,
   revision: string,
   deps: TargetSyncDeps,
-  options: { forced: boolean } = { forced: false },
+  options: SyncOptions = {},
 ): Promise<TargetSyncOutcome> {
   const sync = new SyncResults(target, revision);
-  const defaultNamespace = target.defaultNamespace || deps.client.contextNamespace;
 
-  const rendered = await render(target, defaultNamespace, deps);
+  const rendered = options.rendered
+    ? { ok: true as const, bundle: { objects: [...options.rendered], failures: [] } }
+    : await render(target, deps);
   if (!rendered.ok) return sync.outcome('failed', `source: ${rendered.message}`, [], { retryable: rendered.retryable });
 
-  const validated = await validateAll(target, rendered.manifests, defaultNamespace, deps, options);
+  const validated = await validateAll(target, rendered.bundle, deps, { forced: options.forced ?? false });
   const { objects, contestedWith } = validated;
   if (!validated.ok)
     return sync.outcome('failed', validated.message, validated.changes, { retryable: validated.retryable, objects, contestedWith });
@@ -91,34 +95,36 @@ export async function syncTarget(
   return sync.outcome('failed', message, changes, { ...done, retryable: applied.outcomes.some((o) => o.transient) });
 }
 
-/** Render: the manifests of the target's source, duplicates refused. */
+export interface SyncOptions {
+  /** Asked for (SyncNow, periodic resync): list the bundle's kinds again before comparing. */
+  forced?: boolean;
+  /**
+   * The desired objects of the last sync of this very target (same key): rendering it again
+   * would give the same. A SyncNow of an unchanged target takes them instead of rendering.
+   */
+  rendered?: readonly DesiredObject[];
+}
+
+/** Render: the manifests of the target's source, duplicates refused, resolved against the cluster's kinds. */
 async function render(
   target: Target,
-  defaultNamespace: string,
   deps: TargetSyncDeps,
-): Promise<{ ok: true; manifests: Manifest[] } | { ok: false; message: string; retryable: boolean }> {
+): Promise<{ ok: true; bundle: ResolvedBundle } | { ok: false; message: string; retryable: boolean }> {
   const source = target.source ?? { repoUrl: '', commit: '', path: '' };
+  const defaultNamespace = target.defaultNamespace || deps.client.contextNamespace;
+  let manifests: Manifest[];
   try {
-    const manifests = await fetchManifests(
+    manifests = await fetchManifests(
       deps.cache,
-      {
-        ...source,
-        ...(target.render ? { render: target.render } : {}),
-        values: target.values,
-        bundle: target.bundle,
-        defaultNamespace,
-      },
+      { ...source, ...(target.render ? { render: target.render } : {}), values: target.values, bundle: target.bundle, defaultNamespace },
       deps.limits,
     );
     checkDuplicates(manifests, defaultNamespace);
-    return { ok: true, manifests };
   } catch (error) {
-    return {
-      ok: false,
-      message: redactUserinfo(error instanceof Error ? error.message : String(error)),
-      retryable: !(error instanceof SourceError),
-    };
+    const message = redactUserinfo(error instanceof Error ? error.message : String(error));
+    return { ok: false, message, retryable: !(error instanceof SourceError) };
   }
+  return { ok: true, bundle: await resolveDesired(manifests, { bundle: target.bundle, defaultNamespace }, deps.client) };
 }
 
 /** A suspended target: each object SKIPPED with its health and, where live differs from its dry-run, the diff. */

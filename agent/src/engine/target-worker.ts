@@ -4,6 +4,7 @@ import { Backoff, type BackoffOptions } from '../link/backoff';
 import type { Logger } from '../logger';
 import { countActions, type TargetSyncResult } from './change-set';
 import { targetKey } from './target-key';
+import type { DesiredObject } from './desired';
 import { syncTarget, type TargetSyncDeps, type TargetSyncOutcome } from './target-sync';
 
 /** Failed syncs that might succeed later are retried: 5 s doubling up to 5 min. */
@@ -26,8 +27,12 @@ interface Desired {
   target: Target;
   revision: string;
   key: string;
-  /** Asked for (SyncNow, periodic resync): compare with the cluster as it is now, not as last watched. */
-  forced?: boolean;
+  /**
+   * Asked for: 'shallow' (SyncNow) compares with the cluster as it is now, not as last
+   * watched, and reuses the last render of an unchanged target; 'deep' (the periodic resync)
+   * renders again too.
+   */
+  forced?: 'shallow' | 'deep';
 }
 
 /** The sync loop of one target: never two syncs of it at once, always towards the latest want. */
@@ -38,6 +43,8 @@ export class TargetWorker {
   private inFlight: Desired | undefined;
   private waitingMessage: string | undefined;
   private appliedKey: string | undefined;
+  /** What the last successful sync rendered, and for which key. */
+  private lastRendered: { key: string; objects: readonly DesiredObject[] } | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private cancelled = false;
   private readonly backoff: Backoff;
@@ -78,11 +85,11 @@ export class TargetWorker {
     this.kick();
   }
 
-  /** Syncs the latest target again now, even if it was applied already (SyncNow, periodic resync). */
-  syncNow(): void {
+  /** Syncs the latest target again now, even if it was applied already (SyncNow; `deep`: the periodic resync). */
+  syncNow(options: { deep?: boolean } = {}): void {
     if (!this.latest || this.cancelled) return;
     this.clearRetry();
-    this.desired = { ...this.latest, forced: true };
+    this.desired = { ...this.latest, forced: options.deep ? 'deep' : 'shallow' };
     this.kick();
   }
 
@@ -147,28 +154,30 @@ export class TargetWorker {
     const log = this.log.child({ commit: target.source?.commit ?? '' });
     this.options.onResult(this.stateResult(desired, 'progressing', ''));
     const startedAt = Date.now();
-    const outcome = await syncTarget(target, revision, this.deps, { forced: desired.forced ?? false }).catch(
-      (error: unknown): TargetSyncOutcome => ({
-        result: {
-          ...this.stateResult(desired, 'progressing', ''),
-          phase: 'failed',
-          message: redactUserinfo(`internal error: ${error instanceof Error ? error.message : String(error)}`),
-          syncStartedAt: new Date(startedAt),
-        },
-        retryable: true,
-        desired: [],
-        contestedWith: [],
-        inSync: [],
-      }),
-    );
+    const reuse = desired.forced === 'shallow' && this.lastRendered?.key === desired.key ? this.lastRendered.objects : undefined;
+    const options = { forced: desired.forced !== undefined, ...(reuse ? { rendered: reuse } : {}) };
+    const outcome = await syncTarget(target, revision, this.deps, options).catch((error: unknown): TargetSyncOutcome => ({
+      result: {
+        ...this.stateResult(desired, 'progressing', ''),
+        phase: 'failed',
+        message: redactUserinfo(`internal error: ${error instanceof Error ? error.message : String(error)}`),
+        syncStartedAt: new Date(startedAt),
+      },
+      retryable: true,
+      desired: [],
+      contestedWith: [],
+      inSync: [],
+    }));
     const { result, retryable } = outcome;
     const counts = countActions(result.changes);
     if (result.phase === 'synced' || result.phase === 'suspended' || !retryable) {
       // Not retried: synced, or refused for a reason a retry cannot fix (that becomes status).
       this.appliedKey = desired.key;
       if (result.phase === 'synced') this.backoff.reset();
+      this.lastRendered = result.phase === 'synced' ? { key: desired.key, objects: outcome.desired } : undefined;
     } else {
       this.appliedKey = undefined;
+      this.lastRendered = undefined;
     }
     if (result.phase === 'failed') {
       log.warn({ ...counts, message: result.message, retryable }, 'target sync failed');
