@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { completeAgentConfig, type AgentConfig } from './config';
 import { Engine, type EngineOptions } from './engine/engine';
@@ -10,6 +11,7 @@ import { createLogger, type Logger } from './logger';
 import { CredentialSecret } from './registration/credential-secret';
 import { obtainIdentity } from './registration/registration';
 import { Reporter } from './report/reporter';
+import { ArtifactCache } from './source/artifact-cache';
 import { GitCache } from './source/git-cache';
 
 export interface RunningAgent {
@@ -45,6 +47,8 @@ export async function startAgent(
   const client = createFleetClient(config.hubAddress, config.hubTls);
   const engine: Engine = new Engine({
     cache: new GitCache(config.cacheDir),
+    // Sources the hub packed come from it over the link's channel; the agent needs no Git access for them.
+    artifacts: new ArtifactCache(join(config.cacheDir, 'artifacts'), { fetchArtifact: (digest) => link.fetchArtifact(digest) }),
     client: objects,
     store: new ClusterTargetSetStore(objects, config.namespace),
     namespace: config.namespace,

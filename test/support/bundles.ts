@@ -23,3 +23,18 @@ export const ONE_WEB_BUNDLE: Readonly<Record<string, string>> = {
   'fleet/web.yaml': webBundle(),
   'apps/web/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\ndata:\n  greeting: hello\n',
 };
+
+/** A Bundle `name` of apps/<name> into `namespace`, for every cluster. */
+export function bundleFor(name: string, namespace: string): string {
+  return `apiVersion: gitfleet.io/v1alpha1
+kind: Bundle
+metadata:
+  name: ${name}
+spec:
+  source:
+    path: apps/${name}
+  namespace: ${namespace}
+  targets:
+    - clusterSelector: {}
+`;
+}

@@ -30,6 +30,8 @@ export interface FleetOptions {
   clusters: FleetClusterSpec[];
   /** Hub settings on top of the fixture's (short poll and heartbeat intervals). */
   hub?: Partial<HubConfig>;
+  /** Where the hub follows the fleet repository (default its file:// URL): e.g. served over HTTP with credentials. */
+  fleetRepoUrl?: (repo: BareRepo) => Promise<string>;
   /** Environment variables hub modules read when they start (ROLLOUT_TICK_INTERVAL, …). */
   hubEnv?: Record<string, string>;
   /** Simulator settings for every cluster (the fixture makes workloads quick by default). */
@@ -74,6 +76,8 @@ export interface Fleet {
   readonly api: HubApi;
   readonly clusters: Record<string, FleetCluster>;
   readonly firstCommit: string;
+  /** Where the fixture keeps the hub's data and each agent's cache (`agent-<cluster>`). */
+  readonly workDir: string;
   cluster(name: string): FleetCluster;
   /** Starts (or restarts) the agent of a cluster; options override the fixture's. */
   startAgent(name: string, options?: Partial<AgentConfig>, extras?: AgentExtras): Promise<RunningAgent>;
@@ -110,7 +114,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     const hubOptions: Parameters<typeof startHub>[0] = {
       databaseUrl: db.url,
       dataDir: join(workDir, 'hub'),
-      fleetRepoUrl: repo.url,
+      fleetRepoUrl: options.fleetRepoUrl ? await options.fleetRepoUrl(repo) : repo.url,
       bootstrapToken,
       adminToken,
       httpPort: 0,
@@ -152,6 +156,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       api,
       clusters,
       firstCommit,
+      workDir,
       cluster(name) {
         const c = clusters[name];
         if (!c) throw new Error(`no cluster ${name} in this fleet`);

@@ -8,6 +8,8 @@ export interface ThrowawayDatabase {
   /** Connection URL of the new, empty database. */
   url: string;
   name: string;
+  /** One query on a connection of its own (for specs that look at rows). */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   drop(): Promise<void>;
 }
 
@@ -29,6 +31,15 @@ export async function createThrowawayDatabase(prefix = 'gitfleet_test'): Promise
   return {
     url: url.toString(),
     name,
+    async query<T>(sql: string, params: unknown[] = []) {
+      const c = new Client({ connectionString: url.toString() });
+      await c.connect();
+      try {
+        return (await c.query(sql, params)).rows as T[];
+      } finally {
+        await c.end();
+      }
+    },
     async drop() {
       const c = new Client({ connectionString: TEST_POSTGRES_URL });
       await c.connect();

@@ -87,6 +87,19 @@ export class BundleStatus {
     return this.last?.phase === 'synced' && this.healthStatus() === HealthStatus.HEALTH_STATUS_HEALTHY;
   }
 
+  /**
+   * The same content at another commit or TargetSet revision: the last result now stands for
+   * them. Returns it as a SYNC report, or undefined when nothing changed (or nothing is known).
+   */
+  restamp(target: Target, revision: string): TargetSyncResult | undefined {
+    this.target = target;
+    this.revision = revision;
+    const commit = target.source?.commit ?? '';
+    if (!this.last || (this.last.commit === commit && this.last.targetSetRevision === revision)) return undefined;
+    this.last = { ...this.last, commit, targetSetRevision: revision };
+    return this.snapshot('sync');
+  }
+
   /** The state now, as a result to report for `reason`. */
   snapshot(reason: ReportReason): TargetSyncResult | undefined {
     if (!this.last) return undefined;

@@ -6,6 +6,7 @@ import { inventoryKey } from '../inventory/inventory';
 import { InventoryStore } from '../inventory/inventory-store';
 import type { BackoffOptions } from '../link/backoff';
 import type { Logger } from '../logger';
+import type { ArtifactCache } from '../source/artifact-cache';
 import type { GitCache } from '../source/git-cache';
 import { defaultSourceLimits, type SourceLimits } from '../source/limits';
 import { BundleStatus } from './bundle-status';
@@ -22,6 +23,8 @@ import { TargetWorker } from './target-worker';
 
 export interface EngineOptions {
   cache: GitCache;
+  /** Sources the hub packed, fetched from it; without it every target comes from Git. */
+  artifacts?: ArtifactCache;
   client: ObjectClient;
   store: TargetSetStore;
   logger: Logger;
@@ -68,6 +71,7 @@ export class Engine {
     });
     this.deps = {
       cache: options.cache,
+      ...(options.artifacts ? { artifacts: options.artifacts } : {}),
       client: options.client,
       live: this.live,
       inventory: new InventoryStore(options.client, options.namespace ?? 'gitfleet-system'),
@@ -182,7 +186,8 @@ export class Engine {
           {
             logger: this.options.logger,
             onResult: (result) => this.options.onResult(result),
-            onOutcome: (outcome, t) => this.onOutcome(outcome, t, targetSet.revision),
+            onOutcome: (outcome, t, revision) => this.onOutcome(outcome, t, revision),
+            onUnchanged: (t, revision) => this.onUnchanged(t, revision),
             blockedBy: (t) => this.blockedBy(t),
             ...(this.options.retryBackoff ? { retryBackoff: this.options.retryBackoff } : {}),
           },
@@ -200,8 +205,11 @@ export class Engine {
     }
     this.removeDeletedTargets(bundles);
     void this.options.cache
-      .prune(targetSet.targets.flatMap((t) => (t.source ? [{ repoUrl: t.source.repoUrl, commit: t.source.commit }] : [])))
+      .prune(targetSet.targets.flatMap((t) => (t.source && !t.artifact ? [{ repoUrl: t.source.repoUrl, commit: t.source.commit }] : [])))
       .catch((error: unknown) => this.options.logger.warn({ err: error }, 'could not prune the git cache'));
+    void this.options.artifacts
+      ?.prune(targetSet.targets.flatMap((t) => (t.artifact ? [t.artifact.digest] : [])))
+      .catch((error: unknown) => this.options.logger.warn({ err: error }, 'could not prune the artifact cache'));
   }
 
   /** Targets with an inventory in the cluster but no place in the TargetSet: removed (agent/README.md). */
@@ -237,6 +245,18 @@ export class Engine {
     this.options.onResult(outcome.result);
     for (const other of outcome.contestedWith) this.workers.get(other)?.syncNow();
     this.recheckWaiting();
+  }
+
+  /**
+   * A target whose key did not change came with a new commit or TargetSet revision (a fleet
+   * commit that left the bundle's content as it was): nothing to apply, but the hub hears that
+   * the bundle is at the new commit, with its status as it is.
+   */
+  private onUnchanged(target: Target, revision: string): void {
+    const known = this.status.get(target.bundle);
+    if (!known || this.stopped) return;
+    const result = known.restamp(target, revision);
+    if (result) this.options.onResult(result);
   }
 
   private blockedBy(target: Target): string | undefined {

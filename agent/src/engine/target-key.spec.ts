@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Target } from '#proto';
+import { RenderKind, Target } from '#proto';
 import { targetKey } from './target-key';
 
 const base: Target = Target.fromPartial({
@@ -8,12 +8,14 @@ const base: Target = Target.fromPartial({
   defaultNamespace: 'web',
   syncPolicy: { prune: false, selfHeal: false },
   values: { region: 'eu', tier: 'gold' },
+  render: { kind: RenderKind.RENDER_KIND_HELM, helmReleaseName: 'web', helmValuesYaml: 'replicas: 2\n' },
 });
+const packed: Target = { ...base, artifact: { digest: `sha256:${'1'.repeat(64)}`, size: '100', compressedSize: '40' } };
 
 describe('targetKey', () => {
-  it('ignores the order of values and the sync policy', () => {
-    const reordered = { ...base, values: { tier: 'gold', region: 'eu' }, syncPolicy: { prune: true, selfHeal: true } };
-    expect(targetKey(reordered)).toBe(targetKey(base));
+  it('ignores the order of values, self-heal and dependsOn', () => {
+    const same = { ...base, values: { tier: 'gold', region: 'eu' }, syncPolicy: { prune: false, selfHeal: true }, dependsOn: ['db'] };
+    expect(targetKey(same)).toBe(targetKey(base));
   });
 
   it.each([
@@ -23,7 +25,29 @@ describe('targetKey', () => {
     ['repository', { ...base, source: { ...base.source!, repoUrl: 'https://git.example.com/other.git' } }],
     ['default namespace', { ...base, defaultNamespace: 'web2' }],
     ['values', { ...base, values: { region: 'us', tier: 'gold' } }],
+    ['Helm values', { ...base, render: { ...base.render!, helmValuesYaml: 'replicas: 3\n' } }],
+    ['release name', { ...base, render: { ...base.render!, helmReleaseName: 'web-2' } }],
+    ['render kind', { ...base, render: { ...base.render!, kind: RenderKind.RENDER_KIND_RAW } }],
+    [
+      'Kustomize patches',
+      {
+        ...base,
+        render: {
+          ...base.render!,
+          kustomizePatches: [{ patch: 'x', targetKind: 'Deployment', targetName: '', targetNamespace: '', targetLabelSelector: '' }],
+        },
+      },
+    ],
+    ['suspension', { ...base, suspend: true }],
+    ['prune', { ...base, syncPolicy: { prune: true, selfHeal: false } }],
   ])('changes with the %s', (_what, changed) => {
     expect(targetKey(changed)).not.toBe(targetKey(base));
+  });
+
+  it('keys a packed source on its content: a new commit with the same artifact keeps the key, a new digest changes it', () => {
+    const nextCommit = { ...packed, source: { ...packed.source!, commit: 'b'.repeat(40) } };
+    expect(targetKey(nextCommit)).toBe(targetKey(packed));
+    expect(targetKey({ ...packed, artifact: { ...packed.artifact!, digest: `sha256:${'2'.repeat(64)}` } })).not.toBe(targetKey(packed));
+    expect(targetKey(packed)).not.toBe(targetKey(base));
   });
 });

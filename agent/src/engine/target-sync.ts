@@ -7,7 +7,8 @@ import type { LiveCache } from '../drift/live-cache';
 import type { JsonObject } from '../drift/normalise';
 import type { InventoryStore } from '../inventory/inventory-store';
 import type { Logger } from '../logger';
-import { fetchManifests } from '../source/fetch-manifests';
+import type { ArtifactCache } from '../source/artifact-cache';
+import { fetchManifests, fetchManifestsFromArtifact } from '../source/fetch-manifests';
 import type { GitCache } from '../source/git-cache';
 import { SourceError, type SourceLimits } from '../source/limits';
 import type { Manifest } from '../source/manifest-reader';
@@ -23,6 +24,8 @@ import { validateAll, type Validated } from './sync-validate';
 
 export interface TargetSyncDeps {
   cache: GitCache;
+  /** Sources packed by the hub; without it every target is fetched from Git. */
+  artifacts?: ArtifactCache;
   client: ObjectClient;
   live: LiveCache;
   inventory: InventoryStore;
@@ -112,13 +115,19 @@ async function render(
 ): Promise<{ ok: true; bundle: ResolvedBundle } | { ok: false; message: string; retryable: boolean }> {
   const source = target.source ?? { repoUrl: '', commit: '', path: '' };
   const defaultNamespace = target.defaultNamespace || deps.client.contextNamespace;
+  const how = {
+    ...source,
+    ...(target.render ? { render: target.render } : {}),
+    values: target.values,
+    bundle: target.bundle,
+    defaultNamespace,
+  };
   let manifests: Manifest[];
   try {
-    manifests = await fetchManifests(
-      deps.cache,
-      { ...source, ...(target.render ? { render: target.render } : {}), values: target.values, bundle: target.bundle, defaultNamespace },
-      deps.limits,
-    );
+    manifests =
+      target.artifact && deps.artifacts
+        ? await fetchManifestsFromArtifact(deps.artifacts, target.artifact, how, deps.limits)
+        : await fetchManifests(deps.cache, how, deps.limits);
     checkDuplicates(manifests, defaultNamespace);
   } catch (error) {
     const message = redactUserinfo(error instanceof Error ? error.message : String(error));

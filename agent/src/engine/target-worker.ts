@@ -16,8 +16,10 @@ export interface TargetWorkerOptions {
   logger: Logger;
   /** A PROGRESSING or WAITING result when a sync starts or must wait. */
   onResult: (result: TargetSyncResult) => void;
-  /** The outcome of every finished sync. */
-  onOutcome: (outcome: TargetSyncOutcome, target: Target) => void;
+  /** The outcome of every finished sync, with the TargetSet revision it was made for. */
+  onOutcome: (outcome: TargetSyncOutcome, target: Target, revision: string) => void;
+  /** The target came again with the same key but another commit or revision: nothing to apply. */
+  onUnchanged: (target: Target, revision: string) => void;
   /** Why the target must wait (its dependencies are not Healthy), or undefined to go on. */
   blockedBy: (target: Target) => string | undefined;
   retryBackoff?: BackoffOptions;
@@ -73,11 +75,12 @@ export class TargetWorker {
     const key = targetKey(target);
     this.latest = { target, revision, key };
     if (this.inFlight?.key === key) {
-      this.desired = undefined; // being applied right now; whatever was queued is outdated
+      this.desired = undefined; // being applied right now; whatever was queued is outdated (its result is restamped)
       return;
     }
     if (this.inFlight === undefined && this.appliedKey === key && !this.waiting) {
-      return; // already applied (the idempotency key)
+      this.options.onUnchanged(target, revision); // already applied (the idempotency key)
+      return;
     }
     this.clearRetry();
     this.backoff.reset();
@@ -185,7 +188,13 @@ export class TargetWorker {
     } else {
       log.info({ ...counts, phase: result.phase, ms: Date.now() - startedAt }, 'target synced');
     }
-    if (!this.cancelled) this.options.onOutcome(outcome, target);
+    if (this.cancelled) return;
+    this.options.onOutcome(outcome, target, revision);
+    // The same content came again meanwhile with a newer commit or revision: the result stands for it too.
+    const latest = this.latest;
+    if (latest && latest !== desired && latest.key === desired.key && !this.desired && this.appliedKey === desired.key) {
+      this.options.onUnchanged(latest.target, latest.revision);
+    }
   }
 
   private scheduleRetry(desired: Desired, log: Logger): void {

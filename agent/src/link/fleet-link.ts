@@ -1,5 +1,5 @@
 import { status as GrpcStatus, type ClientDuplexStream, type StatusObject } from '@grpc/grpc-js';
-import type { AgentMessage, Command, FleetClient, HubMessage, StatusReport, TargetSet } from '#proto';
+import type { AgentMessage, ArtifactChunk, Command, FleetClient, HubMessage, StatusReport, TargetSet } from '#proto';
 import type { Logger } from '../logger';
 import { AGENT_CAPABILITIES, AGENT_VERSION } from '../version';
 import { Backoff, defaultBackoffOptions, type BackoffOptions } from './backoff';
@@ -56,6 +56,9 @@ export interface LinkIdentity {
 
 type Call = ClientDuplexStream<AgentMessage, HubMessage>;
 
+/** One artifact transfer may take this long before it is cut (and retried). */
+const ARTIFACT_DEADLINE_MS = 10 * 60_000;
+
 /**
  * The agent's end of the Connect stream: Hello, TargetSet acks, numbered reports kept until
  * acked and re-sent after a reconnect, heartbeats both ways, reconnect with backoff.
@@ -95,6 +98,24 @@ export class FleetLink {
   /** Reports still waiting for the hub's ack, oldest first. */
   unacknowledged(): StatusReport[] {
     return this.outbox.pending();
+  }
+
+  /**
+   * An artifact's gzip stream from the hub (FetchArtifact, on the same channel as Connect,
+   * authenticated with the same credential). Fails when the agent has no identity yet or the
+   * hub is away; the engine then retries with backoff.
+   */
+  async *fetchArtifact(digest: string): AsyncIterable<Buffer> {
+    const identity = this.identity;
+    if (identity === undefined) throw new Error('not registered with the hub yet');
+    const call = this.options.client.fetchArtifact({ digest }, bearerMetadata(identity.credential), {
+      deadline: Date.now() + ARTIFACT_DEADLINE_MS,
+    });
+    try {
+      for await (const chunk of call as AsyncIterable<ArtifactChunk>) yield Buffer.from(chunk.data);
+    } finally {
+      call.cancel();
+    }
   }
 
   get connected(): boolean {

@@ -1,4 +1,5 @@
 import { RenderKind, type RenderOptions } from '#proto';
+import type { ArtifactCache, ArtifactRef } from './artifact-cache';
 import type { GitCache } from './git-cache';
 import { renderHelm } from './helm-render';
 import { renderKustomize } from './kustomize-render';
@@ -39,6 +40,27 @@ export async function fetchManifests(
   if (!source.repoUrl) throw new SourceError('target has no repository URL');
   const path = normaliseSourcePath(source.path);
   const checkout = await cache.checkout(source.repoUrl, source.commit);
+  try {
+    return await renderManifests(checkout.root, path, source, limits, settings);
+  } finally {
+    checkout.release();
+  }
+}
+
+/**
+ * Reads or renders the manifests of a target whose source the hub packed: the artifact is
+ * fetched from the hub (once; ArtifactCache) and rendered like a checkout — its tree holds the
+ * repository paths the bundle needs, at their places.
+ */
+export async function fetchManifestsFromArtifact(
+  artifacts: ArtifactCache,
+  artifact: ArtifactRef,
+  source: Omit<ManifestSource, 'repoUrl' | 'commit'>,
+  limits: SourceLimits,
+  settings: RenderSettings = defaultRenderSettings(),
+): Promise<Manifest[]> {
+  const path = normaliseSourcePath(source.path);
+  const checkout = await artifacts.checkout(artifact);
   try {
     return await renderManifests(checkout.root, path, source, limits, settings);
   } finally {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { redactUserinfo } from '#core';
+import { redactUserinfo, SAFE_GIT_CONFIG } from '#core';
 
 export interface GitRunOptions {
   gitDir?: string;
@@ -21,19 +21,8 @@ export class GitError extends Error {
   }
 }
 
-// Settings that keep a hostile repository or remote from running anything on our side.
-const SAFE_CONFIG: Record<string, string> = {
-  'core.hooksPath': '/dev/null',
-  'core.fsmonitor': 'false',
-  'core.symlinks': 'true',
-  'protocol.ext.allow': 'never',
-  'protocol.fd.allow': 'never',
-  'submodule.recurse': 'false',
-  'advice.detachedHead': 'false',
-};
-
 export function runGit(args: string[], options: GitRunOptions = {}): Promise<string> {
-  const settings = { ...SAFE_CONFIG, ...options.config };
+  const settings = { ...SAFE_GIT_CONFIG, ...options.config };
   const fullArgs = [
     ...Object.entries(settings).flatMap(([key, value]) => ['-c', `${key}=${value}`]),
     ...(options.gitDir ? [`--git-dir=${options.gitDir}`] : []),

@@ -3,13 +3,17 @@ import { join, posix } from 'node:path';
 import { readConfigFile } from './config-file';
 import { SourceError, type SourceLimits } from './limits';
 import { confined, PathEscapeError } from './manifest-files';
+import {
+  KUSTOMIZATION_FILES,
+  KUSTOMIZATION_PLUGIN_FIELDS as PLUGIN_FIELDS,
+  KUSTOMIZATION_REFERENCE_FIELDS as REFERENCE_FIELDS,
+  KustomizationError,
+  kustomizationEntries,
+  kustomizationFileReferences as fileReferences,
+  looksRemote,
+} from '#core';
 
-export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
-
-/** Fields whose entries are other kustomizations or resource files. */
-const REFERENCE_FIELDS = ['resources', 'bases', 'components'] as const;
-
-const PLUGIN_FIELDS = new Set(['transformers', 'generators', 'validators']);
+export { KUSTOMIZATION_FILES };
 
 /** Kustomizations followed from one target before giving up (a guard against reference fans). */
 const MAX_KUSTOMIZATIONS = 1000;
@@ -103,26 +107,6 @@ async function localReference(
   return { path: path === '.' ? '' : path, isDirectory };
 }
 
-/** http(s), ssh, git@ and kustomize's `host/org/repo//path?ref=` forms. */
-function looksRemote(entry: string): boolean {
-  return (
-    /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(entry) ||
-    /^git@|^git::/.test(entry) ||
-    /[?&](ref|version|submodules|timeout)=/.test(entry) ||
-    /^(github\.com|gitlab\.com|bitbucket\.org)\//.test(entry) ||
-    /\.git(\/\/|$)/.test(entry)
-  );
-}
-
-function stringEntries(value: unknown, file: string, field: string): string[] {
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw new SourceError(`${file}: ${field} must be a list`);
-  return value.map((entry, index) => {
-    if (typeof entry !== 'string') throw new SourceError(`${file}: ${field}[${index}] must be a string`);
-    return entry;
-  });
-}
-
 function checkHelmCharts(value: unknown, file: string, allowRemote: boolean): void {
   if (!Array.isArray(value)) return;
   for (const [index, chart] of value.entries()) {
@@ -133,29 +117,11 @@ function checkHelmCharts(value: unknown, file: string, allowRemote: boolean): vo
   }
 }
 
-/** Files a kustomization loads (patches, generators, configurations), each with the field naming it. */
-function fileReferences(kustomization: Record<string, unknown>): [field: string, path: string][] {
-  const references: [string, string][] = [];
-  const add = (field: string, value: unknown): void => {
-    // Inline patches are YAML text, not paths.
-    if (typeof value === 'string' && value !== '' && !value.includes('\n')) references.push([field, value]);
-  };
-  const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
-  for (const patch of list(kustomization.patches)) add('patches', (patch as { path?: unknown } | null)?.path);
-  for (const patch of list(kustomization.patchesJson6902)) add('patchesJson6902', (patch as { path?: unknown } | null)?.path);
-  for (const patch of list(kustomization.patchesStrategicMerge)) add('patchesStrategicMerge', patch);
-  for (const replacement of list(kustomization.replacements)) add('replacements', (replacement as { path?: unknown } | null)?.path);
-  for (const field of ['crds', 'configurations', 'transformers', 'generators', 'validators']) {
-    for (const entry of list(kustomization[field])) add(field, entry);
+function stringEntries(value: unknown, file: string, field: string): string[] {
+  try {
+    return kustomizationEntries(value, file, field);
+  } catch (error) {
+    if (error instanceof KustomizationError) throw new SourceError(error.message);
+    throw error;
   }
-  for (const field of ['configMapGenerator', 'secretGenerator']) {
-    for (const generator of list(kustomization[field])) {
-      const g = (generator ?? {}) as { files?: unknown; envs?: unknown; env?: unknown };
-      for (const entry of list(g.files)) add(field, typeof entry === 'string' ? entry.slice(entry.indexOf('=') + 1) : entry);
-      for (const entry of list(g.envs)) add(field, entry);
-      add(field, g.env);
-    }
-  }
-  add('openapi', (kustomization.openapi as { path?: unknown } | null | undefined)?.path);
-  return references;
 }

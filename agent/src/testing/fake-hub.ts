@@ -30,6 +30,9 @@ export class FakeHub {
     code: status.UNIMPLEMENTED,
     details: 'register not scripted',
   });
+  /** Artifacts the fake serves by digest (gzip streams), and every FetchArtifact asked. */
+  readonly artifacts = new Map<string, Buffer>();
+  readonly artifactFetches: { digest: string; metadata: Metadata }[] = [];
   address = '';
   private readonly server = new Server();
 
@@ -47,6 +50,16 @@ export class FakeHub {
         call.on('data', (message: AgentMessage) => stream.received.push(message));
         call.on('error', () => {});
         this.onConnect(call, this.streams.length - 1);
+      },
+      fetchArtifact: (call) => {
+        this.artifactFetches.push({ digest: call.request.digest, metadata: call.metadata });
+        const data = this.artifacts.get(call.request.digest);
+        if (data === undefined) {
+          call.emit('error', { code: status.PERMISSION_DENIED, details: "artifact not in this cluster's TargetSet" });
+          return;
+        }
+        for (let offset = 0; offset < data.length; offset += 1000) call.write({ data: data.subarray(offset, offset + 1000) });
+        call.end();
       },
     };
     this.server.addService(FleetService, implementation);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataSource } from 'typeorm';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../../../test/support/postgres';
+import { ArtifactEntity } from '../artifacts/artifact.entity';
 import { ClusterEntity } from '../clusters/cluster.entity';
 import { BundleEntity } from '../fleet-repo/bundle.entity';
 import { FleetSourceEntity } from '../fleet-repo/fleet-source.entity';
@@ -10,7 +11,7 @@ import { StatusReportEntity } from '../status/status-report.entity';
 import { dataSourceOptions } from './data-source-options';
 import { MIGRATIONS } from './migrations';
 
-const ENTITIES = [FleetSourceEntity, BundleEntity, ClusterEntity, TargetSetEntity, BundleStatusEntity, StatusReportEntity];
+const ENTITIES = [FleetSourceEntity, BundleEntity, ClusterEntity, TargetSetEntity, BundleStatusEntity, StatusReportEntity, ArtifactEntity];
 
 describe('migrations', () => {
   let database: ThrowawayDatabase;
@@ -32,6 +33,7 @@ describe('migrations', () => {
     );
     expect(tables.map((t) => t.table_name)).toEqual([
       'api_token',
+      'artifact',
       'audit_log',
       'bootstrap_token',
       'bundle',

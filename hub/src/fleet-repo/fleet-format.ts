@@ -92,6 +92,8 @@ export interface BundleSourceSpec {
   path: string;
   /** Branch, tag or 40-hex SHA of `repoUrl`; for the fleet repository its branch. */
   ref: string;
+  /** The files at `path` (and what a kustomization there refers to) packed by the hub; set once accepted. */
+  artifact?: { digest: string; size: number; compressedSize: number };
 }
 
 export interface BundleSpec {

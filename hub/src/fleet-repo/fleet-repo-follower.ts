@@ -20,6 +20,8 @@ export interface FollowerHooks {
   offer(candidate: FleetCandidate): Promise<void>;
   /** Records why the head (or the fetch) was not accepted; commit null for fetch failures. */
   reject(repo: FleetRepoConfig, commit: string | null, errors: FleetError[]): Promise<void>;
+  /** Packs each bundle's source into an artifact (source.artifact); errors name the bundle's file and field. */
+  pack(bundles: BundleDocument[]): Promise<{ bundles: BundleDocument[]; errors: FleetError[] }>;
 }
 
 /**
@@ -119,7 +121,16 @@ export class FleetRepoFollower {
       await this.hooks.reject(this.repo, commit, resolved.errors);
       return;
     }
-    await this.hooks.offer({ repo: this.repo, commit, bundles: resolved.bundles, groups: this.examined.groups });
+    const packed = await this.hooks.pack(resolved.bundles);
+    if (packed.errors.length > 0) {
+      this.log.warn(
+        { commit, first: packed.errors.slice(0, 5).map(formatFleetError) },
+        'bundle sources of the fleet commit cannot be packed',
+      );
+      await this.hooks.reject(this.repo, commit, packed.errors);
+      return;
+    }
+    await this.hooks.offer({ repo: this.repo, commit, bundles: packed.bundles, groups: this.examined.groups });
   }
 
   private async readCommit(commit: string): Promise<FleetSnapshot> {

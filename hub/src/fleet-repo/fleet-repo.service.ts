@@ -24,6 +24,7 @@ import { GitMirror } from './git-mirror';
 import { sameRepository } from './repo-identity';
 import { canonicalJson } from '../placement/target-set';
 import { stripUserinfo } from '#core';
+import { ArtifactPackError, ArtifactPacker } from '../artifacts/artifact-packer';
 
 /**
  * The fleet after a change: bundles (sources resolved) and groups of every fleet repository.
@@ -80,6 +81,7 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
     @Inject(LOGGER) logger: Logger,
     private readonly events: FleetCommitEvents,
     private readonly metrics: MetricsService,
+    private readonly packer: ArtifactPacker,
   ) {
     this.log = logger.child({ module: 'fleet-repo' });
     this.accepted = new Listeners((error) => this.log.error({ err: error }, 'reacting to a fleet commit failed'));
@@ -91,6 +93,7 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
           {
             mirrorOf: (url) => this.metrics.timedFetches(this.mirrorOf(url), repo.name),
             offer: (candidate) => this.offer(candidate),
+            pack: (bundles) => this.pack(bundles),
             reject: (r, commit, errors) => {
               if (commit !== null) this.events.rejected(r.name, commit, errors.map(formatFleetError));
               return this.recordError(r, { commit, errors });
@@ -196,6 +199,28 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
       this.mirrors.set(key, mirror);
     }
     return mirror;
+  }
+
+  /** Each bundle's source packed (ArtifactPacker); a source that cannot be is an error of its bundle. */
+  private async pack(docs: BundleDocument[]): Promise<{ bundles: BundleDocument[]; errors: FleetError[] }> {
+    const bundles: BundleDocument[] = [];
+    const errors: FleetError[] = [];
+    for (const doc of docs) {
+      const { source, render } = doc.bundle;
+      try {
+        const artifact = await this.packer.pack({
+          mirror: this.mirrorOf(source.repoUrl),
+          commit: source.commit,
+          path: source.path,
+          kind: render.kind,
+        });
+        bundles.push({ ...doc, bundle: { ...doc.bundle, source: { ...source, artifact } } });
+      } catch (error) {
+        if (!(error instanceof ArtifactPackError)) throw error;
+        errors.push({ file: doc.file, line: doc.sourcePathLine, field: 'spec.source.path', message: error.message });
+      }
+    }
+    return { bundles, errors };
   }
 
   private offer(candidate: FleetCandidate): Promise<void> {

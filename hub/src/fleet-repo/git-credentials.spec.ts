@@ -1,10 +1,8 @@
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BareRepo } from '../../../test/support/git';
+import { serveRepoOverHttp } from '../../../test/support/git-http';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../../../test/support/postgres';
 import { launchHub, type RunningHub } from '../hub';
 import { BUNDLE, CONFIGMAP } from '../testing/hub-fixture';
@@ -16,59 +14,9 @@ import { readdir } from 'node:fs/promises';
 const USER = 'fleet-bot';
 const TOKEN = 'tok-3xtr4-s3cr3t';
 
-/** Serves one bare repository over smart HTTP (git http-backend as CGI), behind basic auth. */
-function serveRepo(repo: BareRepo): Promise<{ server: Server; url: string; seen: string[] }> {
-  const seen: string[] = [];
-  const server = createServer((req, res) => {
-    const expected = `Basic ${Buffer.from(`${USER}:${TOKEN}`).toString('base64')}`;
-    seen.push(req.url ?? '');
-    if (req.headers.authorization !== expected) {
-      res.writeHead(401, { 'www-authenticate': 'Basic realm="git"' }).end();
-      return;
-    }
-    const [path, query = ''] = (req.url ?? '').split('?');
-    const cgi = spawn('git', ['http-backend'], {
-      env: {
-        ...process.env,
-        GIT_PROJECT_ROOT: repo.root,
-        GIT_HTTP_EXPORT_ALL: '1',
-        PATH_INFO: path.replace(/^\/git/, ''),
-        QUERY_STRING: query,
-        REQUEST_METHOD: req.method ?? 'GET',
-        CONTENT_TYPE: req.headers['content-type'] ?? '',
-        REMOTE_USER: USER,
-      },
-    });
-    req.pipe(cgi.stdin);
-    let head = Buffer.alloc(0);
-    let headersDone = false;
-    cgi.stdout.on('data', (chunk: Buffer) => {
-      if (headersDone) return void res.write(chunk);
-      head = Buffer.concat([head, chunk]);
-      const end = head.indexOf('\r\n\r\n');
-      if (end === -1) return;
-      headersDone = true;
-      let status = 200;
-      for (const line of head.subarray(0, end).toString().split('\r\n')) {
-        const [name, ...rest] = line.split(':');
-        if (name.toLowerCase() === 'status') status = Number(rest.join(':').trim().split(' ')[0]);
-        else res.setHeader(name, rest.join(':').trim());
-      }
-      res.writeHead(status);
-      res.write(head.subarray(end + 4));
-    });
-    cgi.stdout.on('end', () => res.end());
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/git/repo.git`, seen }),
-    ),
-  );
-}
-
 describe('fleet-repo: credentials of a private repository', () => {
   let repo: BareRepo;
-  let served: Awaited<ReturnType<typeof serveRepo>>;
+  let served: Awaited<ReturnType<typeof serveRepoOverHttp>>;
   let db: ThrowawayDatabase;
   let hub: RunningHub;
   let dataDir: string;
@@ -77,7 +25,7 @@ describe('fleet-repo: credentials of a private repository', () => {
   beforeAll(async () => {
     repo = await BareRepo.create();
     await repo.commit({ 'fleet/web.yaml': BUNDLE('web'), 'apps/web/cm.yaml': CONFIGMAP('web') });
-    served = await serveRepo(repo);
+    served = await serveRepoOverHttp(repo, { user: USER, password: TOKEN });
     db = await createThrowawayDatabase('gitfleet_hub');
     dataDir = await mkdtemp(join(tmpdir(), 'gitfleet-hub-'));
     ({ hub } = await launchHub(
@@ -98,7 +46,7 @@ describe('fleet-repo: credentials of a private repository', () => {
   afterAll(async () => {
     await hub?.stop();
     await db?.drop();
-    served?.server.close();
+    await served?.stop();
     await repo?.remove();
     await rm(dataDir, { recursive: true, force: true });
   });

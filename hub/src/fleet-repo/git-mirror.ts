@@ -5,7 +5,7 @@ import { simpleGit, type SimpleGit } from 'simple-git';
 import { gitAuthEnvironment, separateCredentials, type GitAuth } from './git-auth';
 import { isCommitSha } from './git-ref';
 import type { CommitTree } from './fleet-snapshot';
-import { redactUserinfo, stripUserinfo } from '#core';
+import { CatFileBatchParser, RecordSplitter, redactUserinfo, streamGit, stripUserinfo } from '#core';
 
 export interface TreeEntry {
   path: string;
@@ -13,6 +13,22 @@ export interface TreeEntry {
   type: 'blob' | 'tree' | 'commit';
   /** Bytes, for blobs. */
   size: number;
+  /** Git's object id. */
+  oid: string;
+}
+
+/** Bounds on one listing or read of repository content; passing one stops git at once. */
+export interface ReadLimits {
+  maxEntries: number;
+  maxBytes: number;
+}
+
+/** A listing or read of repository content that passed a limit. */
+export class RepositoryLimitError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RepositoryLimitError';
+  }
 }
 
 const GIT_TIMEOUT_MS = 120_000;
@@ -53,7 +69,7 @@ function gitEnvironment(): Record<string, string> {
 export class GitMirror {
   private readonly dir: string;
   /** The URL without credentials: the only form git is given. */
-  private readonly url: string;
+  readonly url: string;
   private readonly authEnv: Record<string, string>;
   private git: SimpleGit | undefined;
   private queue: Promise<unknown> = Promise.resolve();
@@ -127,10 +143,75 @@ export class GitMirror {
         .split('\0')
         .filter((line) => line !== '')
         .map((line) => {
-          const tab = line.indexOf('\t');
-          const [mode, type, , size] = line.slice(0, tab).split(/\s+/);
-          return { path: line.slice(tab + 1), mode, type: type as TreeEntry['type'], size: size === '-' ? 0 : Number(size) };
+          return parseTreeRecord(line);
         });
+    });
+  }
+
+  /**
+   * Object id and type of each `commit:path` ('' is the commit's root tree); paths that do not
+   * exist are left out. One git process for all of them.
+   */
+  objectIds(commit: string, paths: readonly string[]): Promise<Map<string, { oid: string; type: string }>> {
+    return this.exclusive(async () => {
+      const found = new Map<string, { oid: string; type: string }>();
+      const lines = new RecordSplitter('\n');
+      const asked = paths.map((p) => `${commit}:${p}`);
+      let index = 0;
+      const take = (line: string): void => {
+        const path = paths[index++];
+        const [oid = '', type = ''] = line.split(' ');
+        if (path !== undefined && type !== 'missing' && type !== 'ambiguous') found.set(path, { oid, type });
+      };
+      await this.stream(['cat-file', '--batch-check=%(objectname) %(objecttype)'], asked.join('\n') + '\n', (chunk) => {
+        for (const line of lines.push(chunk)) take(line);
+      });
+      return found;
+    });
+  }
+
+  /**
+   * Every file (blob, symlink) at or under `roots` at `commit`, recursively, streamed: more
+   * than `limits.maxEntries` entries or `limits.maxBytes` of content stops git and throws.
+   */
+  listFiles(commit: string, roots: readonly string[], limits: ReadLimits): Promise<TreeEntry[]> {
+    return this.exclusive(async () => {
+      const entries: TreeEntry[] = [];
+      let bytes = 0;
+      const records = new RecordSplitter('\0');
+      const args = ['ls-tree', '-r', '-l', '-z', '--full-tree', commit];
+      if (!roots.includes('')) args.push('--', ...roots.map((r) => `:(literal)${r}`));
+      await this.stream(args, undefined, (chunk) => {
+        for (const record of records.push(chunk)) {
+          if (record === '') continue;
+          const entry = parseTreeRecord(record);
+          if (entry.type === 'tree') continue;
+          entries.push(entry);
+          bytes += entry.size;
+          if (entries.length > limits.maxEntries) throw new RepositoryLimitError(`more than ${limits.maxEntries} files`);
+          if (bytes > limits.maxBytes) throw new RepositoryLimitError(`more than ${limits.maxBytes} bytes`);
+        }
+      });
+      return entries;
+    });
+  }
+
+  /** The contents of these blobs, streamed; more than `maxBytes` in all stops git and throws. */
+  readBlobs(oids: readonly string[], maxBytes: number): Promise<Map<string, Buffer>> {
+    return this.exclusive(async () => {
+      const blobs = new Map<string, Buffer>();
+      if (oids.length === 0) return blobs;
+      let bytes = 0;
+      const parser = new CatFileBatchParser(
+        (_oid, type, size) => {
+          if (type !== 'blob') throw new RepositoryLimitError(`object is a ${type}, not a file`);
+          bytes += size;
+          if (bytes > maxBytes) throw new RepositoryLimitError(`more than ${maxBytes} bytes`);
+        },
+        (object) => blobs.set(object.oid, object.data),
+      );
+      await this.stream(['cat-file', '--batch'], [...new Set(oids)].join('\n') + '\n', (chunk) => parser.push(chunk));
+      return blobs;
     });
   }
 
@@ -151,6 +232,16 @@ export class GitMirror {
     return git.raw(['cat-file', '-e', `${sha}^{commit}`]).then(
       () => true,
       () => false,
+    );
+  }
+
+  /** git with streamed output, in this mirror, with what git may see of the environment. */
+  private async stream(args: string[], input: string | undefined, onData: (chunk: Buffer) => void): Promise<void> {
+    await this.open();
+    await streamGit(
+      args,
+      { gitDir: this.dir, env: { ...gitEnvironment(), ...this.authEnv }, ...(input !== undefined ? { input } : {}) },
+      onData,
     );
   }
 
@@ -182,4 +273,11 @@ export class GitMirror {
     const message = error instanceof Error ? error.message : String(error);
     return redactUserinfo(message).trim();
   }
+}
+
+/** One record of `git ls-tree -l -z`: "<mode> <type> <oid> <size>\t<path>" (size "-" for trees and submodules). */
+function parseTreeRecord(record: string): TreeEntry {
+  const tab = record.indexOf('\t');
+  const [mode = '', type = '', oid = '', size = '-'] = record.slice(0, tab).split(/\s+/);
+  return { path: record.slice(tab + 1), mode, type: type as TreeEntry['type'], size: size === '-' ? 0 : Number(size), oid };
 }

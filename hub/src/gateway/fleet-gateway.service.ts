@@ -17,6 +17,9 @@ import { StatusService } from '../status/status.service';
 import { AgentSession, type AgentCall, type SessionContext } from './agent-session';
 import { SessionRegistry } from './session-registry';
 import { SessionSignals, type SessionSignal } from './session-signals';
+import { ArtifactServer } from './artifact-server';
+import { ArtifactStore } from '../artifacts/artifact-store';
+import { AuditService } from '../audit/audit.service';
 
 /** A cluster to send a Command to, as the admin API knows it. */
 export interface CommandTarget {
@@ -47,6 +50,7 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
   readonly sessions: SessionRegistry;
   private readonly log: Logger;
   private readonly context: SessionContext;
+  private readonly artifacts: ArtifactServer;
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
   private stopping = false;
@@ -61,6 +65,8 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
     private readonly metrics: MetricsService,
     private readonly signals: SessionSignals,
     @InjectDataSource() private readonly db: DataSource,
+    artifacts: ArtifactStore,
+    audit: AuditService,
   ) {
     this.log = logger.child({ module: 'gateway' });
     this.sessions = new SessionRegistry(config.heartbeatIntervalMs);
@@ -72,6 +78,14 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
       closed: (session) => this.onSessionClosed(session),
       log: this.log,
     };
+    this.artifacts = new ArtifactServer({
+      authenticate: (credential) => this.clusters.authenticate(credential),
+      refusalReason: (credential) => this.clusters.refusalReason(credential),
+      currentTargetSet: (id) => this.placement.current(id),
+      read: (digest) => artifacts.read(digest),
+      audit: (entry) => audit.record(entry),
+      log: this.log,
+    });
   }
 
   onModuleInit(): void {
@@ -198,6 +212,11 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
     return {
       register: (call, callback) => void this.register(call, callback),
       connect: (call) => void this.connect(call),
+      fetchArtifact: (call) =>
+        void this.artifacts.serve(call).catch((error: unknown) => {
+          this.log.error({ err: error }, 'serving an artifact failed');
+          call.emit('error', { code: GrpcStatus.UNAVAILABLE, details: 'serving the artifact failed; retry' });
+        }),
     };
   }
 

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ArtifactsModule } from '../artifacts/artifacts.module';
 import { ClustersModule } from '../clusters/clusters.module';
 import { PlacementModule } from '../placement/placement.module';
 import { StatusModule } from '../status/status.module';
@@ -7,7 +8,7 @@ import { GrpcServer } from './grpc-server';
 import { SessionSignals } from './session-signals';
 
 @Module({
-  imports: [ClustersModule, PlacementModule, StatusModule],
+  imports: [ClustersModule, PlacementModule, StatusModule, ArtifactsModule],
   providers: [FleetGateway, GrpcServer, SessionSignals],
   exports: [GrpcServer, FleetGateway],
 })

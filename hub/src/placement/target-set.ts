@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
-import { RenderKind, Target, type KustomizePatch } from '#proto';
+import { RenderKind, Target, type KustomizePatch, type SourceArtifact } from '#proto';
 import type { BundleSpec, BundleTarget, ClusterGroupSpec, KustomizePatchSpec, RenderKindSpec } from '../fleet-repo/fleet-format';
 import { selectorMatches } from './label-selector';
 
@@ -71,7 +71,12 @@ function targetOf(bundle: BundleSpec, target: BundleTarget, cluster: PlacedClust
     },
     dependsOn: [...bundle.dependsOn].sort(compare),
     suspend: bundle.suspend,
+    ...(bundle.source.artifact ? { artifact: artifactOf(bundle.source.artifact) } : {}),
   });
+}
+
+function artifactOf(artifact: NonNullable<BundleSpec['source']['artifact']>): SourceArtifact {
+  return { digest: artifact.digest, size: String(artifact.size), compressedSize: String(artifact.compressedSize) };
 }
 
 const RENDER_KIND: Record<RenderKindSpec, RenderKind> = {

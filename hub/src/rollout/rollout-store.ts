@@ -28,12 +28,17 @@ export interface BundlePin {
 }
 
 /**
- * A bundle's revision for rollouts: its whole spec (source commit included) except the rollout
- * settings themselves, so that tuning maxUnavailable does not restart a rollout.
+ * A bundle's revision for rollouts: its whole spec except the rollout settings themselves, so
+ * that tuning maxUnavailable does not restart a rollout. The source counts by its content: a
+ * packed source by its artifact digest (a fleet commit that leaves the bundle's files as they
+ * were starts no rollout), otherwise by its commit.
  */
-export function bundleRevision(bundle: { rollout?: unknown }): string {
+export function bundleRevision(bundle: { rollout?: unknown; source?: { commit: string; artifact?: { digest: string } } }): string {
   const { rollout: _ignored, ...spec } = bundle;
-  return createHash('sha256').update(canonicalJson(spec)).digest('hex');
+  const source = spec.source?.artifact ? { ...spec.source, commit: '', artifact: { digest: spec.source.artifact.digest } } : spec.source;
+  return createHash('sha256')
+    .update(canonicalJson({ ...spec, source }))
+    .digest('hex');
 }
 
 interface RolloutRow {

@@ -7,6 +7,7 @@ import { ConnectedReplica1735000000000 } from './1735000000000-connected-replica
 import { NotificationLease1735100000000 } from './1735100000000-notification-lease';
 import { HistoryRetention1735200000000 } from './1735200000000-history-retention';
 import { BundleRevisions1735300000000 } from './1735300000000-bundle-revisions';
+import { Artifacts1736000000000 } from './1736000000000-artifacts';
 
 /** Every migration, oldest first; TypeORM runs the ones not yet applied at start-up. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   NotificationLease1735100000000,
   HistoryRetention1735200000000,
   BundleRevisions1735300000000,
+  Artifacts1736000000000,
 ];

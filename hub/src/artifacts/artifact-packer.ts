@@ -1,0 +1,193 @@
+import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import { Inject, Injectable } from '@nestjs/common';
+import { artifactDigest, symlinkDestination, writeArtifactTar, type ArtifactFile } from '#core';
+import type { RenderKindSpec } from '../fleet-repo/fleet-format';
+import type { GitMirror, TreeEntry } from '../fleet-repo/git-mirror';
+import { LOGGER, type Logger } from '../logging/logger';
+import { ArtifactStore, type ArtifactRef } from './artifact-store';
+import { outermost, sourceRoots, type CommitReader } from './source-roots';
+
+const gzipAsync = promisify(gzip);
+
+/** Bounds on one artifact, enforced while listing and reading (docs/protocol.md "Artifacts"). */
+export const DEFAULT_ARTIFACT_LIMITS = {
+  /** Files (and links) in one artifact. */
+  maxFiles: 20_000,
+  /** The files' bytes together. */
+  maxBytes: 128 * 1024 * 1024,
+  /** A kustomization read to follow its references. */
+  maxKustomizationBytes: 1024 * 1024,
+  /** Rounds of following symbolic links to paths outside what is packed. */
+  maxLinkRounds: 8,
+};
+
+/** A bundle's source that cannot be packed: too large, unreadable. Its message names the limit. */
+export class ArtifactPackError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ArtifactPackError';
+  }
+}
+
+export interface PackRequest {
+  mirror: GitMirror;
+  commit: string;
+  /** The bundle's source path, repository-relative ('' = root). */
+  path: string;
+  kind: RenderKindSpec;
+}
+
+/**
+ * Packs a bundle's source into an artifact: the files of its path at the commit and what a
+ * kustomization there refers to (source-roots.ts), plus the targets of symbolic links that
+ * lead elsewhere in the repository. Content is identified before anything is read: the Git
+ * object ids of those paths, hashed with the render kind (the content key). A key packed
+ * before — at any commit, by any replica — is found in the store and nothing is read; a commit
+ * is therefore packed at most once per content, and a commit that leaves a bundle's files as
+ * they were gives it the same digest.
+ */
+@Injectable()
+export class ArtifactPacker {
+  private readonly log: Logger;
+  /** Bounds on one artifact (DEFAULT_ARTIFACT_LIMITS). */
+  limits = { ...DEFAULT_ARTIFACT_LIMITS };
+  /** commit + path + kind → artifact: a commit never changes, so this never goes stale. */
+  private readonly known = new Map<string, ArtifactRef>();
+
+  constructor(
+    private readonly store: ArtifactStore,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.log = logger.child({ module: 'artifacts' });
+  }
+
+  async pack(request: PackRequest): Promise<ArtifactRef> {
+    const memo = `${request.mirror.url}\n${request.commit}\n${request.path}\n${request.kind}`;
+    const known = this.known.get(memo);
+    if (known !== undefined) return known;
+    const reader = commitReader(request.mirror, request.commit, this.limits.maxKustomizationBytes);
+    let roots = await sourceRoots(reader, request.path, request.kind);
+    let entries = await this.list(request, roots);
+    // Links that lead to paths not packed yet bring those paths in (bounded rounds).
+    for (let round = 0; round < this.limits.maxLinkRounds; round++) {
+      const more = await linkedOutside(request, entries, roots, this.limits.maxKustomizationBytes);
+      if (more.length === 0) break;
+      const types = await reader.typesOf(more);
+      const existing = more.filter((p) => types.has(p));
+      if (existing.length === 0) break;
+      roots = outermost([...roots, ...existing]);
+      entries = await this.list(request, roots);
+    }
+    const ids = await request.mirror.objectIds(request.commit, roots);
+    const contentKey = createHash('sha256')
+      .update(`gitfleet-artifact-v1\n${request.kind}\n${roots.map((r) => `${r}\t${ids.get(r)?.oid ?? 'missing'}`).join('\n')}`)
+      .digest('hex');
+    const artifact = (await this.store.byContentKey(contentKey)) ?? (await this.build(request, entries, contentKey));
+    this.known.set(memo, artifact);
+    if (this.known.size > 10_000) this.known.delete(this.known.keys().next().value as string);
+    return artifact;
+  }
+
+  private async list(request: PackRequest, roots: readonly string[]): Promise<TreeEntry[]> {
+    try {
+      return await request.mirror.listFiles(request.commit, roots, { maxEntries: this.limits.maxFiles, maxBytes: this.limits.maxBytes });
+    } catch (error) {
+      throw new ArtifactPackError(`source "${request.path || '.'}" at ${request.commit.slice(0, 12)}: ${(error as Error).message}`);
+    }
+  }
+
+  private async build(request: PackRequest, entries: TreeEntry[], contentKey: string): Promise<ArtifactRef> {
+    const started = Date.now();
+    const files = entries.filter((e) => e.type === 'blob');
+    let blobs: Map<string, Buffer>;
+    try {
+      blobs = await request.mirror.readBlobs(
+        files.map((e) => e.oid),
+        this.limits.maxBytes,
+      );
+    } catch (error) {
+      throw new ArtifactPackError(`source "${request.path || '.'}" at ${request.commit.slice(0, 12)}: ${(error as Error).message}`);
+    }
+    const content: ArtifactFile[] = files.map((e) => ({
+      path: e.path,
+      kind: e.mode === '120000' ? 'symlink' : 'file',
+      data: blobs.get(e.oid) ?? Buffer.alloc(0),
+      executable: e.mode === '100755',
+    }));
+    let tar: Buffer;
+    try {
+      tar = writeArtifactTar(content);
+    } catch (error) {
+      throw new ArtifactPackError(`source "${request.path || '.'}" at ${request.commit.slice(0, 12)}: ${(error as Error).message}`);
+    }
+    const digest = artifactDigest(tar);
+    const data = await gzipAsync(tar, { level: 9 });
+    const stored = await this.store.save({ digest, contentKey, size: tar.length, data });
+    this.log.info(
+      {
+        digest,
+        path: request.path,
+        commit: request.commit,
+        files: content.length,
+        bytes: tar.length,
+        gzip: data.length,
+        ms: Date.now() - started,
+      },
+      'artifact packed',
+    );
+    return stored;
+  }
+}
+
+/** Paths that symbolic links in `entries` lead to, outside every root (repository-relative). */
+async function linkedOutside(
+  request: PackRequest,
+  entries: readonly TreeEntry[],
+  roots: readonly string[],
+  maxBytes: number,
+): Promise<string[]> {
+  const links = entries.filter((e) => e.mode === '120000');
+  if (links.length === 0) return [];
+  let targets: Map<string, Buffer>;
+  try {
+    targets = await request.mirror.readBlobs(
+      links.map((l) => l.oid),
+      maxBytes,
+    );
+  } catch (error) {
+    throw new ArtifactPackError(
+      `source "${request.path || '.'}" at ${request.commit.slice(0, 12)}: symbolic links: ${(error as Error).message}`,
+    );
+  }
+  const within = (path: string) => roots.some((r) => r === '' || path === r || path.startsWith(`${r}/`));
+  const outside = new Set<string>();
+  for (const link of links) {
+    const destination = symlinkDestination(link.path, targets.get(link.oid)?.toString('utf8') ?? '');
+    if (destination !== undefined && destination !== '' && !within(destination)) outside.add(destination);
+  }
+  return [...outside];
+}
+
+/** A CommitReader over a mirror at one commit. */
+function commitReader(mirror: GitMirror, commit: string, maxFileBytes: number): CommitReader {
+  return {
+    async typesOf(paths) {
+      const ids = await mirror.objectIds(commit, paths);
+      const types = new Map<string, 'tree' | 'blob'>();
+      for (const [path, { type }] of ids) if (type === 'tree' || type === 'blob') types.set(path, type);
+      return types;
+    },
+    async readSmallFile(path) {
+      const ids = await mirror.objectIds(commit, [path]);
+      const id = ids.get(path);
+      if (id?.type !== 'blob') return undefined;
+      try {
+        return (await mirror.readBlobs([id.oid], maxFileBytes)).get(id.oid)?.toString('utf8');
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
