@@ -1,0 +1,274 @@
+/**
+ * One process of the fake-agent load generator (fake-fleet.ts): many agents that speak
+ * gitfleet.v1 as a real agent does — Register (or a given credential), Connect with Hello,
+ * TargetSetAck, FetchArtifact of each target's artifact, one StatusReport per target, acks
+ * awaited, heartbeats — but apply nothing. Each agent has a connection of its own, as real
+ * agents do. Driven by its parent over IPC; it records when each agent saw what.
+ */
+import { createHash } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import {
+  FleetClient,
+  HealthStatus,
+  ReportReason,
+  ResourceAction,
+  SyncPhase,
+  type AgentMessage,
+  type ArtifactChunk,
+  type HubMessage,
+  type TargetSet,
+} from '#proto';
+
+export interface FakeAgentSpec {
+  name: string;
+  /** Registers with this token, or connects with `credential` (clusters seeded in the database). */
+  bootstrapToken?: string;
+  clusterId?: string;
+  credential?: string;
+  labels?: Record<string, string>;
+}
+
+export interface FakeAgentOptions {
+  hubAddress: string;
+  heartbeatMs: number;
+  /** Fetch every target's artifact before reporting. */
+  fetchArtifacts: boolean;
+  /** Registrations in flight at once, per process. */
+  registerConcurrency: number;
+}
+
+/** What one agent saw, as epoch milliseconds. */
+export interface AgentTimes {
+  name: string;
+  registeredAt?: number;
+  connectedAt?: number;
+  /** Latest TargetSet: its revision, when it came, when its artifacts were in, when all its reports were acked. */
+  revision?: string;
+  commits?: string[];
+  targetSetAt?: number;
+  artifactsAt?: number;
+  reportsAckedAt?: number;
+  artifactBytes: number;
+  streamFailures: number;
+  lastError?: string;
+}
+
+type Command = { type: 'start'; agents: FakeAgentSpec[]; options: FakeAgentOptions } | { type: 'times' } | { type: 'stop' };
+
+const agents: FakeAgent[] = [];
+
+process.on('message', (command: Command) => {
+  void handle(command).catch((error: unknown) => process.send?.({ type: 'error', message: String(error) }));
+});
+
+async function handle(command: Command): Promise<void> {
+  if (command.type === 'start') {
+    let next = 0;
+    const specs = command.agents;
+    await Promise.all(
+      Array.from({ length: Math.min(command.options.registerConcurrency, specs.length) }, async () => {
+        while (next < specs.length) {
+          const agent = new FakeAgent(specs[next++]!, command.options);
+          agents.push(agent);
+          await agent.start();
+        }
+      }),
+    );
+    process.send?.({ type: 'started' });
+  } else if (command.type === 'times') {
+    const usage = process.cpuUsage();
+    process.send?.({
+      type: 'times',
+      times: agents.map((a) => a.times),
+      cpuMs: (usage.user + usage.system) / 1000,
+      rss: process.memoryUsage().rss,
+    });
+  } else {
+    for (const agent of agents) agent.stop();
+    process.send?.({ type: 'stopped' });
+    setTimeout(() => process.exit(0), 100);
+  }
+}
+
+class FakeAgent {
+  readonly times: AgentTimes;
+  private readonly client: FleetClient;
+  private call: grpc.ClientDuplexStream<AgentMessage, HubMessage> | undefined;
+  private credential: string | undefined;
+  private clusterId: string | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private pendingAcks = new Map<string, string>();
+  private seq = Date.now() * 1000 + Math.floor(Math.random() * 1000) * 1_000_000;
+
+  constructor(
+    private readonly spec: FakeAgentSpec,
+    private readonly options: FakeAgentOptions,
+  ) {
+    this.times = { name: spec.name, artifactBytes: 0, streamFailures: 0 };
+    // A connection of its own, as every real agent has.
+    this.client = new FleetClient(options.hubAddress, grpc.credentials.createInsecure(), {
+      'grpc.use_local_subchannel_pool': 1,
+      'grpc.max_receive_message_length': 4 * 1024 * 1024,
+    });
+    this.credential = spec.credential;
+    this.clusterId = spec.clusterId;
+  }
+
+  async start(): Promise<void> {
+    if (this.credential === undefined) await this.register();
+    this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.heartbeat);
+    this.call?.cancel();
+    this.client.close();
+  }
+
+  private async register(): Promise<void> {
+    for (let attempt = 0; !this.stopped; attempt++) {
+      try {
+        const answer = await new Promise<{ clusterId: string; credential: string }>((resolve, reject) =>
+          this.client.register(
+            {
+              bootstrapToken: this.spec.bootstrapToken ?? '',
+              clusterUid: createHash('sha256').update(this.spec.name).digest('hex').slice(0, 32),
+              name: this.spec.name,
+              labels: this.spec.labels ?? {},
+              agentVersion: 'fake',
+            },
+            (error, response) => (error ? reject(error) : resolve(response)),
+          ),
+        );
+        this.credential = answer.credential;
+        this.clusterId = answer.clusterId;
+        this.times.registeredAt = Date.now();
+        return;
+      } catch (error) {
+        this.times.lastError = String(error);
+        await sleep(Math.min(30_000, 500 * 2 ** attempt) * Math.random());
+      }
+    }
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    const metadata = new grpc.Metadata();
+    metadata.set('authorization', `Bearer ${this.credential}`);
+    const call = this.client.connect(metadata);
+    this.call = call;
+    call.on('data', (message: HubMessage) => void this.onMessage(message));
+    call.on('error', () => undefined);
+    call.on('status', () => {
+      clearInterval(this.heartbeat);
+      if (this.stopped) return;
+      this.times.streamFailures++;
+      setTimeout(() => this.connect(), 500 + Math.random() * 2000);
+    });
+    this.write({
+      kind: {
+        $case: 'hello',
+        value: {
+          clusterId: this.clusterId!,
+          agentVersion: 'fake',
+          capabilities: ['artifacts/v1'],
+          targetSetChecksum: '',
+          lastAckedSeq: '',
+        },
+      },
+    });
+    this.heartbeat = setInterval(
+      () => this.write({ kind: { $case: 'heartbeat', value: { sentAt: new Date().toISOString() } } }),
+      this.options.heartbeatMs,
+    );
+  }
+
+  private write(message: AgentMessage): void {
+    if (this.call && !this.call.writableEnded) this.call.write(message);
+  }
+
+  private async onMessage(message: HubMessage): Promise<void> {
+    const kind = message.kind;
+    this.times.connectedAt ??= Date.now();
+    if (kind?.$case === 'targetSet') await this.onTargetSet(kind.value);
+    else if (kind?.$case === 'statusAck') {
+      if (this.pendingAcks.delete(kind.value.seq) && this.pendingAcks.size === 0) this.times.reportsAckedAt = Date.now();
+    }
+  }
+
+  private async onTargetSet(targetSet: TargetSet): Promise<void> {
+    this.times.revision = targetSet.revision;
+    this.times.commits = [...new Set(targetSet.targets.map((t) => t.source?.commit ?? ''))];
+    this.times.targetSetAt = Date.now();
+    this.times.artifactsAt = undefined;
+    this.times.reportsAckedAt = undefined;
+    this.write({ kind: { $case: 'targetSetAck', value: { revision: targetSet.revision, checksum: targetSet.checksum } } });
+    if (this.options.fetchArtifacts) {
+      for (const digest of new Set(targetSet.targets.flatMap((t) => (t.artifact ? [t.artifact.digest] : [])))) await this.fetch(digest);
+    }
+    this.times.artifactsAt = Date.now();
+    this.pendingAcks.clear();
+    for (const target of targetSet.targets) {
+      const seq = String(++this.seq);
+      this.pendingAcks.set(seq, target.bundle);
+      const now = new Date();
+      this.write({
+        kind: {
+          $case: 'statusReport',
+          value: {
+            seq,
+            bundle: target.bundle,
+            commit: target.source?.commit ?? '',
+            phase: SyncPhase.SYNC_PHASE_SYNCED,
+            message: '',
+            resources: [
+              {
+                ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: target.defaultNamespace, name: target.bundle },
+                action: ResourceAction.RESOURCE_ACTION_UNCHANGED,
+                error: '',
+                health: HealthStatus.HEALTH_STATUS_HEALTHY,
+                healthMessage: '',
+                drifted: false,
+                driftDiff: '',
+              },
+            ],
+            observedAt: now.toISOString(),
+            targetSetRevision: targetSet.revision,
+            health: HealthStatus.HEALTH_STATUS_HEALTHY,
+            summary: { created: 0, configured: 0, unchanged: 1, deleted: 0, skipped: 0, failed: 0 },
+            driftCount: 0,
+            resourcesTruncated: false,
+            syncStartedAt: now.toISOString(),
+            reason: ReportReason.REPORT_REASON_SYNC,
+          },
+        },
+      });
+    }
+    if (targetSet.targets.length === 0) this.times.reportsAckedAt = Date.now();
+  }
+
+  private async fetch(digest: string): Promise<void> {
+    for (let attempt = 0; !this.stopped; attempt++) {
+      const metadata = new grpc.Metadata();
+      metadata.set('authorization', `Bearer ${this.credential}`);
+      try {
+        await new Promise<void>((resolve, reject) => {
+          const call = this.client.fetchArtifact({ digest }, metadata);
+          call.on('data', (chunk: ArtifactChunk) => (this.times.artifactBytes += chunk.data.length));
+          call.on('error', reject);
+          call.on('end', resolve);
+        });
+        return;
+      } catch (error) {
+        this.times.lastError = String(error);
+        await sleep(Math.min(10_000, 200 * 2 ** attempt) * Math.random());
+      }
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,96 @@
+/**
+ * The fake-agent load generator: N agents spread over P processes (fake-agent-process.ts), each
+ * with a connection of its own, against a running hub. Reproducible (names and order fixed),
+ * bounded (every wait has a time limit).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import type { AgentTimes, FakeAgentOptions, FakeAgentSpec } from './fake-agent-process';
+
+export type { AgentTimes, FakeAgentSpec } from './fake-agent-process';
+
+export interface FakeFleetTimes {
+  agents: AgentTimes[];
+  /** CPU the generator's processes used (ms), and their RSS (bytes). */
+  cpuMs: number;
+  rss: number;
+}
+
+export class FakeFleet {
+  private constructor(private readonly workers: ChildProcess[]) {}
+
+  /** Starts the agents (registering or connecting), resolves once every process has started all of its own. */
+  static async start(specs: FakeAgentSpec[], options: FakeAgentOptions & { processes: number }): Promise<FakeFleet> {
+    const workers = Array.from({ length: Math.max(1, Math.min(options.processes, specs.length)) }, () =>
+      fork(join(__dirname, 'fake-agent-process.js'), [], { execArgv: ['--max-old-space-size=2048'] }),
+    );
+    const fleet = new FakeFleet(workers);
+    const { processes: _processes, ...agentOptions } = options;
+    await Promise.all(
+      workers.map((worker, index) => {
+        const mine = specs.filter((_, i) => i % workers.length === index);
+        const started = reply(worker, 'started', 30 * 60_000);
+        worker.send({ type: 'start', agents: mine, options: agentOptions });
+        return started;
+      }),
+    );
+    return fleet;
+  }
+
+  async times(): Promise<FakeFleetTimes> {
+    const answers = await Promise.all(
+      this.workers.map((worker) => {
+        const answer = reply<{ times: AgentTimes[]; cpuMs: number; rss: number }>(worker, 'times', 60_000);
+        worker.send({ type: 'times' });
+        return answer;
+      }),
+    );
+    return {
+      agents: answers.flatMap((a) => a.times),
+      cpuMs: answers.reduce((sum, a) => sum + a.cpuMs, 0),
+      rss: answers.reduce((sum, a) => sum + a.rss, 0),
+    };
+  }
+
+  /** Polls the agents' times until `done` holds (or throws after `timeoutMs`, saying what was awaited). */
+  async until(done: (agents: AgentTimes[]) => boolean, timeoutMs: number, what: string, everyMs = 100): Promise<AgentTimes[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { agents } = await this.times();
+      if (done(agents)) return agents;
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, everyMs));
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(
+      this.workers.map(async (worker) => {
+        if (worker.exitCode !== null) return;
+        const stopped = reply(worker, 'stopped', 10_000).catch(() => undefined);
+        worker.send({ type: 'stop' });
+        await stopped;
+        setTimeout(() => worker.kill(), 1_000).unref();
+      }),
+    );
+  }
+}
+
+function reply<T = unknown>(child: ChildProcess, type: string, timeoutMs: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "${type}" from a fake-agent process within ${timeoutMs / 1000} s`)), timeoutMs);
+    const listener = (message: { type: string; message?: string } & T): void => {
+      if (message.type === 'error') {
+        clearTimeout(timer);
+        child.off('message', listener);
+        reject(new Error(String(message.message)));
+        return;
+      }
+      if (message.type !== type) return;
+      clearTimeout(timer);
+      child.off('message', listener);
+      resolve(message);
+    };
+    child.on('message', listener);
+  });
+}

@@ -1,0 +1,74 @@
+/**
+ * The hub as the benchmarks measure it: the built hub (dist/hub/src/main.js) in a process of
+ * its own, configured by environment variables as in production, with its CPU time and RSS
+ * read from /proc.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export interface HubProcess {
+  grpcAddress: string;
+  httpUrl: string;
+  child: ChildProcess;
+  /** Lines the hub logged (JSON), for counting events such as "artifact packed". */
+  logLines: string[];
+  /** CPU time (user + system) the hub has used so far, ms. */
+  cpuMs(): Promise<number>;
+  /** Resident set size now, bytes. */
+  rss(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export async function startHubProcess(env: Record<string, string>, execArgv: string[] = []): Promise<HubProcess> {
+  const child = spawn(process.execPath, [...execArgv, join(__dirname, '../../hub/src/main.js')], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HTTP_PORT: '0', GRPC_PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logLines: string[] = [];
+  let buffered = '';
+  const started = new Promise<{ httpUrl: string; grpcAddress: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the hub did not start within 60 s:\n${logLines.slice(-20).join('\n')}`)), 60_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        if (logLines.length < 200_000) logLines.push(line);
+        const match = /gitfleet hub: HTTP (\S+)\s+gRPC (\S+)/.exec(line);
+        if (match) {
+          clearTimeout(timer);
+          resolve({ httpUrl: match[1]!, grpcAddress: match[2]! });
+        }
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => logLines.push(chunk.toString('utf8')));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the hub exited with ${code}:\n${logLines.slice(-20).join('\n')}`));
+    });
+  });
+  const { httpUrl, grpcAddress } = await started;
+  return {
+    grpcAddress,
+    httpUrl,
+    child,
+    logLines,
+    async cpuMs() {
+      const stat = (await readFile(`/proc/${child.pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+      const ticks = Number(stat[11]) + Number(stat[12]);
+      return (ticks * 1000) / 100;
+    },
+    async rss() {
+      const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+      return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
+      }),
+  };
+}
