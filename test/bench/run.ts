@@ -16,6 +16,7 @@ const BENCHMARKS: { file: string; what: string; env?: Record<string, string> }[]
     what: 'agent engine on a real kube-apiserver: 1,000 objects vs kubectl and raw SSA, no-op re-sync, drift',
   },
   { file: 'sim-memory.js', what: 'Kubernetes API simulator: 50 clusters in one process' },
+  { file: 'one-bundle-commit.js', what: 'a commit that changes one of 20 bundles: syncs and writes on the clusters' },
   { file: 'artifact-serving.js', what: 'one ~1 MB source artifact served to 1,000 and 10,000 fake agents' },
 ];
 
