@@ -86,6 +86,7 @@ export async function startAgent(
       runCommand: (command) => {
         if (command.action?.$case === 'syncNow') engine.syncNow(command.action.value.bundle || undefined);
       },
+      reportRefused: (report, detail) => reporter.refused(report, detail),
     },
   });
   const reporter = new Reporter(link);

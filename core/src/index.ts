@@ -4,3 +4,4 @@ export * from './artifact/artifact-tar';
 export * from './kustomization-references';
 export * from './git/git-stream';
 export * from './git/cat-file-batch';
+export * from './outside-text';

@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { StatusReport, type AgentMessage, type FleetClient, type TargetSet } from '#proto';
+import { RejectReason, StatusReport, type AgentMessage, type FleetClient, type TargetSet } from '#proto';
 import { createLogger } from '../logger';
 import { FakeHub, until } from '../testing/fake-hub';
 import { createFleetClient } from './fleet-client';
@@ -162,5 +162,33 @@ describe('FleetLink', () => {
     startLink({}, { heartbeatIntervalMs: 100 });
     await new Promise((resolve) => setTimeout(resolve, 700));
     expect(hub.streams.length).toBe(1);
+  });
+
+  it("drops a report the hub refuses for good and says so; sends a rate-limited one again after the hub's delay", async () => {
+    hub = new FakeHub();
+    await hub.start();
+    const refused: [string, string][] = [];
+    const current = startLink({ reportRefused: (r, detail) => refused.push([r.seq, detail]) });
+    await until(() => hub.streams[0]?.received.length === 1);
+    const call = hub.streams[0]!.call;
+    current.send(report('101'));
+    current.send(report('102'));
+    await until(() => hub.allReceived().filter((m) => m.kind?.$case === 'statusReport').length === 2);
+    call.write({
+      kind: {
+        $case: 'statusReject',
+        value: { seq: '101', reason: RejectReason.REJECT_REASON_INVALID, detail: 'drift_count out of range', retryAfterMs: 0 },
+      },
+    });
+    call.write({
+      kind: {
+        $case: 'statusReject',
+        value: { seq: '102', reason: RejectReason.REJECT_REASON_RATE_LIMITED, detail: 'slow down', retryAfterMs: 150 },
+      },
+    });
+    await until(() => refused.length === 1);
+    expect(refused).toEqual([['101', 'drift_count out of range']]);
+    expect(current.unacknowledged().map((r) => r.seq)).toEqual(['102']);
+    await until(() => kinds(hub.allReceived()).filter((k) => k === 'report:102').length === 2, 3_000);
   });
 });

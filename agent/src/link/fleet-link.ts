@@ -1,5 +1,15 @@
 import { status as GrpcStatus, type ClientDuplexStream, type StatusObject } from '@grpc/grpc-js';
-import type { AgentMessage, ArtifactChunk, Command, FleetClient, HubMessage, StatusReport, TargetSet } from '#proto';
+import {
+  RejectReason,
+  type AgentMessage,
+  type ArtifactChunk,
+  type Command,
+  type FleetClient,
+  type HubMessage,
+  type StatusReject,
+  type StatusReport,
+  type TargetSet,
+} from '#proto';
 import type { Logger } from '../logger';
 import { AGENT_CAPABILITIES, AGENT_VERSION } from '../version';
 import { Backoff, defaultBackoffOptions, type BackoffOptions } from './backoff';
@@ -14,6 +24,8 @@ export interface LinkHandler {
   takeTargetSet(targetSet: TargetSet): Promise<void>;
   /** Acts on a command from the hub (a hint: losing one never leaves the cluster wrong). */
   runCommand?(command: Command): void;
+  /** The hub refused a report for good (it has been dropped): tell the hub so, briefly. */
+  reportRefused?(report: StatusReport, detail: string): void;
 }
 
 /**
@@ -240,6 +252,9 @@ export class FleetLink {
       case 'statusAck':
         this.outbox.ack(kind.value.seq);
         return;
+      case 'statusReject':
+        this.onReject(call, kind.value);
+        return;
       case 'heartbeat':
         return;
       case 'command':
@@ -249,6 +264,33 @@ export class FleetLink {
       default:
         this.log.debug('ignoring an unknown message from the hub');
     }
+  }
+
+  /**
+   * A report the hub will not store. Invalid or unstorable: sending it again cannot help, so it
+   * is dropped (the hub acks it too, for agents that predate StatusReject) and the handler says
+   * so in a short report of its own. Rate-limited: sent again after the hub's delay.
+   */
+  private onReject(call: Call, reject: StatusReject): void {
+    const report = this.outbox.get(reject.seq);
+    if (reject.reason === RejectReason.REJECT_REASON_RATE_LIMITED) {
+      this.log.warn({ seq: reject.seq, retryAfterMs: reject.retryAfterMs }, 'the hub rate-limited a report; sending it again later');
+      const timer = setTimeout(
+        () => {
+          const again = this.outbox.get(reject.seq);
+          if (again) this.writeTo(call, { kind: { $case: 'statusReport', value: again } });
+        },
+        Math.max(reject.retryAfterMs, 100),
+      );
+      timer.unref();
+      return;
+    }
+    this.log.error(
+      { seq: reject.seq, bundle: report?.bundle, reason: RejectReason[reject.reason], detail: reject.detail },
+      'the hub refused a report; dropped',
+    );
+    this.outbox.ack(reject.seq);
+    if (report) this.options.handler.reportRefused?.(report, reject.detail);
   }
 
   private write(message: AgentMessage): void {

@@ -38,6 +38,11 @@ export class ReportOutbox {
     }
   }
 
+  /** The unacknowledged report with this seq, if any. */
+  get(seq: string): StatusReport | undefined {
+    return this.reports.get(seq);
+  }
+
   /** Unacknowledged reports, oldest first. */
   pending(): StatusReport[] {
     return [...this.reports.values()];

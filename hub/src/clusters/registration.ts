@@ -1,4 +1,4 @@
-import { isDns1123Label, isLabelKey, isLabelValue } from '#core';
+import { hasControlCharacters, isDns1123Label, isLabelKey, isLabelValue, storableText } from '#core';
 
 export type RegistrationErrorCode = 'unauthenticated' | 'invalid_argument' | 'already_exists';
 
@@ -32,6 +32,13 @@ export function validateRegistration(request: RegistrationRequest): void {
   if (request.clusterUid.trim() === '' || request.clusterUid.length > 253) {
     throw new RegistrationError('invalid_argument', 'cluster_uid is required');
   }
+  // The kube-system namespace's UID: printable ASCII, never a control character or space.
+  if (!/^[\x21-\x7e]+$/.test(request.clusterUid)) {
+    throw new RegistrationError(
+      'invalid_argument',
+      `cluster_uid "${storableText(request.clusterUid, 80)}" holds characters a UID does not`,
+    );
+  }
   if (!isDns1123Label(request.name)) {
     throw new RegistrationError('invalid_argument', `name "${request.name.slice(0, 80)}" is not a DNS-1123 label`);
   }
@@ -42,4 +49,5 @@ export function validateRegistration(request: RegistrationRequest): void {
     if (!isLabelValue(value)) throw new RegistrationError('invalid_argument', `label ${key}: value "${value.slice(0, 80)}" is not valid`);
   }
   if (request.agentVersion.length > 128) throw new RegistrationError('invalid_argument', 'agent_version is too long');
+  if (hasControlCharacters(request.agentVersion)) throw new RegistrationError('invalid_argument', 'agent_version holds control characters');
 }

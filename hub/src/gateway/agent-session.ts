@@ -1,10 +1,11 @@
 import { status as GrpcStatus, type ServerDuplexStream } from '@grpc/grpc-js';
-import type { AgentMessage, Command, Hello, HubMessage, StatusReport } from '#proto';
+import { RejectReason, type AgentMessage, type Command, type Hello, type HubMessage, type StatusReport } from '#proto';
+import { storableText } from '#core';
 import type { AuthenticatedCluster } from '../clusters/clusters.service';
 import type { Logger } from '../logging/logger';
 import type { CurrentTargetSet } from '../placement/placement.service';
 import { InvalidReportError, receiveReport } from '../status/report';
-import type { StoreResult } from '../status/status.service';
+import { UnstorableReportError, type StoreResult } from '../status/status.service';
 import type { ReceivedReport } from '../status/report';
 
 /** What a session needs from the rest of the hub. */
@@ -23,6 +24,14 @@ export type AgentCall = ServerDuplexStream<AgentMessage, HubMessage>;
 const MAX_QUEUED_MESSAGES = 256;
 
 /**
+ * Reports one cluster may send: a burst of this many, refilled at REPORTS_PER_SECOND. Beyond
+ * it a report is refused with RATE_LIMITED and a time to send it again: an agent in a loop
+ * cannot fill the history table or starve the status writes of other clusters.
+ */
+const REPORT_BURST = 1_000;
+const REPORTS_PER_SECOND = 100;
+
+/**
  * One authenticated Connect stream. Messages are handled one at a time in arrival order.
  * A report is handed to the batched store without waiting for the previous one to be written
  * (so several reports of one agent can share a batch); acks go out in the order reports came
@@ -39,6 +48,8 @@ export class AgentSession {
   private acks: Promise<void> = Promise.resolve();
   /** Messages being handled plus reports not yet acked: the stream is paused when too many. */
   private queued = 0;
+  private reportTokens = REPORT_BURST;
+  private tokensAt = Date.now();
   private readonly log: Logger;
 
   constructor(
@@ -171,18 +182,32 @@ export class AgentSession {
   }
 
   private async onStatusReport(wire: StatusReport): Promise<void> {
+    const seq = storableText(wire.seq, 40);
+    const retryAfterMs = this.takeReportToken();
+    if (retryAfterMs > 0) {
+      this.reject(seq, RejectReason.REJECT_REASON_RATE_LIMITED, `more than ${REPORTS_PER_SECOND} reports a second`, retryAfterMs);
+      return;
+    }
     let report: ReceivedReport;
     try {
       report = receiveReport(wire);
     } catch (error) {
       if (!(error instanceof InvalidReportError)) throw error;
-      this.end(GrpcStatus.INVALID_ARGUMENT, error.message);
+      this.log.warn({ seq, bundle: storableText(wire.bundle, 80), reason: error.message }, 'status report refused: invalid');
+      this.rejectAfterAcks(seq, RejectReason.REJECT_REASON_INVALID, error.message);
       return;
     }
     const stored = this.context.storeReport(this.cluster.id, report);
     this.hold();
-    this.acks = Promise.all([stored, this.acks])
+    this.acks = Promise.all([
+      stored.catch((error: unknown) => (error instanceof UnstorableReportError ? error : Promise.reject(error))),
+      this.acks,
+    ])
       .then(([result]) => {
+        if (result instanceof UnstorableReportError) {
+          this.sendReject(report.seq, RejectReason.REJECT_REASON_UNSTORABLE, result.message);
+          return;
+        }
         this.log.debug(
           { bundle: report.bundle, commit: report.commit, seq: report.seq, phase: report.phase, ...result },
           'status report stored',
@@ -191,6 +216,38 @@ export class AgentSession {
       })
       .catch((error: unknown) => this.failed(error))
       .finally(() => this.release());
+  }
+
+  /** Takes one report's share of the cluster's rate; 0 when there was one, else ms until there is. */
+  private takeReportToken(): number {
+    const now = Date.now();
+    this.reportTokens = Math.min(REPORT_BURST, this.reportTokens + ((now - this.tokensAt) * REPORTS_PER_SECOND) / 1000);
+    this.tokensAt = now;
+    if (this.reportTokens >= 1) {
+      this.reportTokens -= 1;
+      return 0;
+    }
+    return Math.ceil(((1 - this.reportTokens) * 1000) / REPORTS_PER_SECOND);
+  }
+
+  /** A refusal in its place among the acks (acks go out in report order). */
+  private rejectAfterAcks(seq: string, reason: RejectReason, detail: string): void {
+    this.acks = this.acks.then(() => this.sendReject(seq, reason, detail)).catch((error: unknown) => this.failed(error));
+  }
+
+  private reject(seq: string, reason: RejectReason, detail: string, retryAfterMs: number): void {
+    this.acks = this.acks
+      .then(() => this.send({ kind: { $case: 'statusReject', value: { seq, reason, detail: storableText(detail, 1024), retryAfterMs } } }))
+      .catch((error: unknown) => this.failed(error));
+  }
+
+  /**
+   * Refuses a report for good: the agent drops it. The ack that follows makes agents that
+   * predate StatusReject drop it too, instead of sending it again on every reconnect.
+   */
+  private sendReject(seq: string, reason: RejectReason, detail: string): void {
+    this.send({ kind: { $case: 'statusReject', value: { seq, reason, detail: storableText(detail, 1024), retryAfterMs: 0 } } });
+    if (/^\d{1,20}$/.test(seq)) this.send({ kind: { $case: 'statusAck', value: { seq } } });
   }
 
   private sendTargetSet(targetSet: CurrentTargetSet): void {

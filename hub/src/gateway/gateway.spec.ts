@@ -1,5 +1,5 @@
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
-import { RenderKind, SyncPhase, ResourceAction, ResourceResult, StatusReport, Target } from '#proto';
+import { RejectReason, RenderKind, SyncPhase, ResourceAction, ResourceResult, StatusReport, Target } from '#proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
 import { targetSetChecksum } from '../placement/target-set';
@@ -218,12 +218,14 @@ describe('gateway: the Fleet gRPC service', () => {
     stream.close();
   });
 
-  it('refuses a report whose seq is not a decimal uint64, without acking it', async () => {
+  it('refuses a report whose seq is not a decimal uint64, without acking it, and keeps the session', async () => {
     const stream = agent.connect(dev.credential);
     stream.hello(dev.clusterId);
     stream.send({ $case: 'statusReport', value: report('-1', 'web', commit) });
-    expect((await stream.ended()).code).toBe(GrpcStatus.INVALID_ARGUMENT);
+    expect(await stream.nth('statusReject')).toMatchObject({ seq: '-1', reason: RejectReason.REJECT_REASON_INVALID });
     expect(stream.ofKind('statusAck')).toEqual([]);
+    expect(stream.status).toBeUndefined();
+    stream.close();
   });
 
   it('pushes a new TargetSet on the open stream when a new fleet commit changes the targets', async () => {

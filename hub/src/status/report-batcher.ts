@@ -3,6 +3,12 @@ export interface BatchOptions {
   maxItems: number;
   /** …or this long after its first item arrived, whichever comes first. */
   maxWaitMs: number;
+  /**
+   * Whether a failed write may be the fault of one item (bad data) rather than of the writer
+   * (a lost connection): then each item is written on its own, so that one poisoned item fails
+   * alone and the others are written.
+   */
+  blamesAnItem?: (error: unknown) => boolean;
 }
 
 export function defaultBatchOptions(): BatchOptions {
@@ -46,6 +52,17 @@ export class Batcher<T, R> {
     }
   }
 
+  /** Writes each item of a failed batch on its own: each settles with its own result. */
+  private async oneByOne(batch: Entry<T, R>[]): Promise<void> {
+    for (const entry of batch) {
+      try {
+        entry.resolve((await this.write([entry.item]))[0]!);
+      } catch (error) {
+        entry.reject(error);
+      }
+    }
+  }
+
   private flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
@@ -54,7 +71,8 @@ export class Batcher<T, R> {
     this.writing = this.write(batch.map((e) => e.item))
       .then(
         (results) => batch.forEach((e, i) => e.resolve(results[i])),
-        (error: unknown) => batch.forEach((e) => e.reject(error)),
+        (error: unknown) =>
+          batch.length > 1 && this.options.blamesAnItem?.(error) ? this.oneByOne(batch) : batch.forEach((e) => e.reject(error)),
       )
       .finally(() => {
         this.writing = undefined;

@@ -1,3 +1,4 @@
+import { hasControlCharacters, storableText } from '#core';
 import { HealthStatus, ReportReason, ResourceAction, SyncPhase, type StatusReport } from '#proto';
 
 /** What an agent can say about a bundle. */
@@ -55,7 +56,17 @@ const UINT64_MAX = 18446744073709551615n;
 const MAX_TEXT = 64 * 1024;
 const MAX_DIFF = 16 * 1024;
 
+/** A report that is not well-formed: refused (REJECT_REASON_INVALID), never stored. */
 export class InvalidReportError extends Error {}
+
+/** Largest count PostgreSQL's integer holds: any count beyond it is nonsense from the agent. */
+const MAX_COUNT = 2_147_483_647;
+/**
+ * How far ahead of the hub's clock a seq may be. Agents start their seq at their clock in
+ * microseconds and count up by one per report; a seq far beyond that would freeze the
+ * bundle's status (every later report looks older), so it is refused.
+ */
+const MAX_SEQ_AHEAD_US = 7n * 24n * 3600n * 1_000_000n;
 
 const ACTIONS: Record<number, ResourceActionName> = {
   [ResourceAction.RESOURCE_ACTION_CREATED]: 'created',
@@ -66,31 +77,46 @@ const ACTIONS: Record<number, ResourceActionName> = {
   [ResourceAction.RESOURCE_ACTION_FAILED]: 'failed',
 };
 
-/** Checks a report from the wire; a report that is not well-formed is refused, not stored. */
-export function receiveReport(report: StatusReport): ReceivedReport {
-  if (!isUint64(report.seq)) throw new InvalidReportError(`seq must be a decimal uint64, got "${report.seq.slice(0, 40)}"`);
-  if (report.bundle === '' || report.bundle.length > 253) throw new InvalidReportError('bundle must be set');
+/**
+ * Checks a report from the wire; a report that is not well-formed is refused, not stored.
+ * Every string is made storable (control characters as visible escapes: storableText) and cut
+ * to its limit; every number is checked against what the database holds.
+ */
+export function receiveReport(report: StatusReport, now = Date.now()): ReceivedReport {
+  if (!isUint64(report.seq)) throw new InvalidReportError(`seq must be a decimal uint64, got "${storableText(report.seq, 40)}"`);
+  if (BigInt(report.seq) > BigInt(now) * 1000n + MAX_SEQ_AHEAD_US) {
+    throw new InvalidReportError(
+      `seq ${report.seq} is more than 7 days ahead of the hub's clock (agents count from their clock in microseconds)`,
+    );
+  }
+  if (report.bundle === '' || report.bundle.length > 253 || hasControlCharacters(report.bundle)) {
+    throw new InvalidReportError('bundle must be a name of at most 253 printable characters');
+  }
   if (report.resources.length > MAX_REPORT_RESOURCES) {
     throw new InvalidReportError(`a report carries at most ${MAX_REPORT_RESOURCES} resources`);
+  }
+  if (report.driftCount > MAX_COUNT) throw new InvalidReportError(`drift_count ${report.driftCount} is out of range`);
+  for (const [field, count] of Object.entries(report.summary ?? {})) {
+    if (typeof count === 'number' && count > MAX_COUNT) throw new InvalidReportError(`summary.${field} ${count} is out of range`);
   }
   const observedAt = timeOf(report.observedAt);
   return {
     seq: BigInt(report.seq).toString(),
     bundle: report.bundle,
-    commit: report.commit.slice(0, 64),
+    commit: storableText(report.commit, 64),
     phase: phaseOf(report.phase),
-    message: report.message.slice(0, MAX_TEXT),
+    message: storableText(report.message, MAX_TEXT),
     resources: report.resources.map((r) => ({
-      apiVersion: r.ref?.apiVersion ?? '',
-      kind: r.ref?.kind ?? '',
-      namespace: r.ref?.namespace ?? '',
-      name: r.ref?.name ?? '',
+      apiVersion: storableText(r.ref?.apiVersion ?? '', 253),
+      kind: storableText(r.ref?.kind ?? '', 253),
+      namespace: storableText(r.ref?.namespace ?? '', 253),
+      name: storableText(r.ref?.name ?? '', 253),
       action: ACTIONS[r.action] ?? 'unspecified',
-      error: r.error.slice(0, MAX_TEXT),
+      error: storableText(r.error, MAX_TEXT),
       health: HEALTH[r.health] ?? 'unspecified',
-      healthMessage: r.healthMessage.slice(0, 1024),
+      healthMessage: storableText(r.healthMessage, 1024),
       drifted: r.drifted,
-      driftDiff: r.driftDiff.slice(0, MAX_DIFF),
+      driftDiff: storableText(r.driftDiff, MAX_DIFF),
     })),
     observedAt,
     targetSetRevision:

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { Listeners } from '../events/listeners';
 import { StatusEvents } from '../events/status-events.service';
+import { storableText } from '#core';
 import { LOGGER, type Logger } from '../logging/logger';
 import { MetricsService } from '../metrics/metrics.service';
 import { BundleStatusEntity } from './bundle-status.entity';
@@ -54,13 +55,28 @@ export class StatusService implements BeforeApplicationShutdown {
   ) {
     this.log = logger.child({ module: 'status' });
     this.changed = new Listeners((error) => this.log.error({ err: error }, 'reacting to new status failed'));
-    this.batcher = new Batcher((batch) => this.writeBatch(batch), defaultBatchOptions());
+    this.batcher = new Batcher((batch) => this.writeBatch(batch), { ...defaultBatchOptions(), blamesAnItem: isDataError });
   }
 
-  /** Resolves when the report is durably stored (and may be acknowledged). */
+  /**
+   * Resolves when the report is durably stored (and may be acknowledged). Rejects with an
+   * UnstorableReportError when the database refuses this report's data — a poisoned report
+   * fails alone; the others of its batch are written — and with the database's error when it
+   * cannot be reached.
+   */
   store(clusterId: string, report: ReceivedReport): Promise<StoreResult> {
     const dequeued = this.metrics.reportQueued();
-    return this.batcher.submit({ clusterId, report }).finally(dequeued);
+    return this.batcher
+      .submit({ clusterId, report })
+      .catch((error: unknown) => {
+        if (!isDataError(error)) throw error;
+        this.log.warn(
+          { clusterId, bundle: report.bundle, seq: report.seq, code: (error as { code?: string }).code },
+          'status report refused by the database',
+        );
+        throw new UnstorableReportError(`the database refused the report: ${storableText((error as Error).message, 300)}`);
+      })
+      .finally(dequeued);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -131,4 +147,18 @@ export class StatusService implements BeforeApplicationShutdown {
     if (current.length > 0) void this.changed.emit(current.map((r) => ({ clusterId: r.cluster_id, bundle: r.bundle })));
     return results;
   }
+}
+
+/** A report the database will not take (its data, not the connection, is at fault). */
+export class UnstorableReportError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnstorableReportError';
+  }
+}
+
+/** PostgreSQL's classes of errors about the data sent: 22 (data exception) and 23 (integrity constraint violation). */
+function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
 }
