@@ -2,9 +2,14 @@ import type { FleetRepoConfig } from '../config/hub-config';
 import type { Logger } from '../logging/logger';
 import { formatFleetError, type BundleDocument, type ClusterGroupDocument, type FleetError } from './fleet-format';
 import { MAX_FLEET_FILE_BYTES } from './fleet-parser';
-import { readFleetSnapshot, type FleetFile, type FleetSnapshot } from './fleet-snapshot';
-import type { GitMirror } from './git-mirror';
+import { commitTreeOf, localSourcePaths, readFleetSnapshot, type FleetFile, type FleetSnapshot } from './fleet-snapshot';
+import { RepositoryLimitError, type GitMirror, type TreeEntry } from './git-mirror';
 import { resolveSources, type ResolvedSource } from './source-resolver';
+
+/** Entries (files and directories) a fleet directory may hold: more is refused, not read. */
+const MAX_FLEET_ENTRIES = 10_000;
+/** Bytes of fleet files read from one commit. */
+const MAX_FLEET_BYTES = 64 * 1024 * 1024;
 
 /** A fleet commit of one repository that passed its own checks, sources resolved. */
 export interface FleetCandidate {
@@ -134,12 +139,19 @@ export class FleetRepoFollower {
   }
 
   private async readCommit(commit: string): Promise<FleetSnapshot> {
-    const entries = await this.mirror.listTree(commit, this.repo.path);
+    let entries;
+    try {
+      entries = await this.mirror.listTree(commit, this.repo.path, MAX_FLEET_ENTRIES);
+    } catch (error) {
+      if (!(error instanceof RepositoryLimitError)) throw error;
+      return { ok: false, errors: [{ file: this.repo.path, line: null, field: null, message: `refused: ${error.message}` }] };
+    }
     if (entries.length === 0) {
       return { ok: false, errors: [{ file: this.repo.path, line: null, field: null, message: 'directory does not exist at this commit' }] };
     }
     const errors: FleetError[] = [];
     const files: FleetFile[] = [];
+    const wanted: TreeEntry[] = [];
     for (const entry of entries) {
       if (!/\.ya?ml$/.test(entry.path) || entry.type === 'tree') continue;
       if (entry.mode === '120000' || entry.type !== 'blob') {
@@ -152,10 +164,16 @@ export class FleetRepoFollower {
       } else if (entry.size > MAX_FLEET_FILE_BYTES) {
         errors.push({ file: entry.path, line: null, field: null, message: `file is larger than ${MAX_FLEET_FILE_BYTES} bytes` });
       } else {
-        files.push({ path: entry.path, text: await this.mirror.readFile(commit, entry.path) });
+        wanted.push(entry);
       }
     }
-    const snapshot = readFleetSnapshot(files, await this.mirror.commitTree(commit));
+    const blobs = await this.mirror.readBlobs(
+      wanted.map((e) => e.oid),
+      MAX_FLEET_BYTES,
+    );
+    for (const entry of wanted) files.push({ path: entry.path, text: blobs.get(entry.oid)?.toString('utf8') ?? '' });
+    const tree = commitTreeOf(await this.mirror.pathTypes(commit, localSourcePaths(files)));
+    const snapshot = readFleetSnapshot(files, tree);
     if (errors.length === 0) return snapshot;
     return { ok: false, errors: [...errors, ...(snapshot.ok ? [] : snapshot.errors)] };
   }

@@ -59,6 +59,19 @@ export function readFleetSnapshot(files: FleetFile[], tree: CommitTree): FleetSn
   return errors.length > 0 ? { ok: false, errors } : { ok: true, bundles, groups };
 }
 
+/** Source paths in this repository that the bundles of `files` name (to look up before readFleetSnapshot). */
+export function localSourcePaths(files: FleetFile[]): string[] {
+  const paths = new Set<string>();
+  for (const file of files)
+    for (const doc of parseFleetFile(file.path, file.text).bundles) if (doc.sourceRepoUrl === undefined) paths.add(doc.bundle.sourcePath);
+  return [...paths];
+}
+
+/** A CommitTree of known path types (from GitMirror.pathTypes). */
+export function commitTreeOf(types: ReadonlyMap<string, 'tree' | 'blob'>): CommitTree {
+  return { typeOf: (path) => (path === '.' || path === '' ? 'tree' : types.get(path)) };
+}
+
 /** An error when the bundle's source path is not a directory in `tree`. */
 export function sourcePathProblem(doc: BundleDocument, tree: CommitTree, where: string): FleetError | undefined {
   const pathType = tree.typeOf(doc.bundle.sourcePath);

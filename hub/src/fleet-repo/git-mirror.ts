@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { gitAuthEnvironment, separateCredentials, type GitAuth } from './git-auth';
 import { isCommitSha } from './git-ref';
-import type { CommitTree } from './fleet-snapshot';
 import { CatFileBatchParser, RecordSplitter, redactUserinfo, streamGit, stripUserinfo } from '#core';
 
 export interface TreeEntry {
@@ -72,6 +71,8 @@ export class GitMirror {
   readonly url: string;
   private readonly authEnv: Record<string, string>;
   private git: SimpleGit | undefined;
+  /** commit:path → type ('none': not there), for pathTypes. */
+  private readonly types = new Map<string, 'tree' | 'blob' | 'none'>();
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(url: string, cacheRoot: string, auth: GitAuth = {}) {
@@ -133,18 +134,25 @@ export class GitMirror {
     });
   }
 
-  /** Every entry (files and directories) under `dir` at `commit`, recursively. */
-  listTree(commit: string, dir?: string): Promise<TreeEntry[]> {
-    return this.exclusive(async (git) => {
+  /**
+   * Every entry (files and directories) under `dir` at `commit`, recursively, streamed: more
+   * than `maxEntries` entries stops git and throws (a repository of millions of files is
+   * refused after the limit, not read whole into memory).
+   */
+  listTree(commit: string, dir: string | undefined, maxEntries: number): Promise<TreeEntry[]> {
+    return this.exclusive(async () => {
+      const entries: TreeEntry[] = [];
+      const records = new RecordSplitter('\0');
       const args = ['ls-tree', '-r', '-t', '-l', '-z', '--full-tree', commit];
-      if (dir !== undefined) args.push('--', dir);
-      const out = await git.raw(args);
-      return out
-        .split('\0')
-        .filter((line) => line !== '')
-        .map((line) => {
-          return parseTreeRecord(line);
-        });
+      if (dir !== undefined) args.push('--', `:(literal)${dir}`);
+      await this.stream(args, undefined, (chunk) => {
+        for (const record of records.push(chunk)) {
+          if (record === '') continue;
+          entries.push(parseTreeRecord(record));
+          if (entries.length > maxEntries) throw new RepositoryLimitError(`more than ${maxEntries} entries under "${dir ?? '.'}"`);
+        }
+      });
+      return entries;
     });
   }
 
@@ -215,17 +223,30 @@ export class GitMirror {
     });
   }
 
-  readFile(commit: string, path: string): Promise<string> {
-    return this.exclusive((git) => git.raw(['cat-file', 'blob', `${commit}:${path}`]));
-  }
-
-  /** The types of all paths at a commit, for checks like "source.path exists". */
-  async commitTree(commit: string): Promise<CommitTree> {
-    const types = new Map<string, 'tree' | 'blob'>([['.', 'tree']]);
-    for (const entry of await this.listTree(commit)) {
-      if (entry.type !== 'commit') types.set(entry.path, entry.type);
+  /**
+   * 'tree' or 'blob' for each of `paths` that exists at `commit` (checks like "source.path
+   * exists"): one cat-file for all of them, never a listing of the repository. Commits never
+   * change, so answers are kept (bounded) and a poll of an unchanged commit asks git nothing.
+   */
+  async pathTypes(commit: string, paths: readonly string[]): Promise<Map<string, 'tree' | 'blob'>> {
+    const answer = new Map<string, 'tree' | 'blob'>();
+    const unknown: string[] = [];
+    for (const path of paths) {
+      const known = this.types.get(`${commit}:${path}`);
+      if (known === undefined) unknown.push(path);
+      else if (known !== 'none') answer.set(path, known);
     }
-    return { typeOf: (path) => types.get(path) };
+    if (unknown.length > 0) {
+      const found = await this.objectIds(commit, unknown);
+      for (const path of unknown) {
+        const type = found.get(path)?.type;
+        const kept = type === 'tree' || type === 'blob' ? type : 'none';
+        this.types.set(`${commit}:${path}`, kept);
+        if (kept !== 'none') answer.set(path, kept);
+      }
+      while (this.types.size > 10_000) this.types.delete(this.types.keys().next().value as string);
+    }
+    return answer;
   }
 
   private async hasCommit(git: SimpleGit, sha: string): Promise<boolean> {

@@ -1,6 +1,6 @@
 import { stripUserinfo } from '#core';
 import type { BundleDocument, FleetError } from './fleet-format';
-import { sourcePathProblem, type CommitTree } from './fleet-snapshot';
+import { commitTreeOf, sourcePathProblem } from './fleet-snapshot';
 import type { GitMirror } from './git-mirror';
 
 /** Where one bundle's source stands now: the repository and ref it names, resolved. */
@@ -22,7 +22,6 @@ export async function resolveSources(
 ): Promise<{ bundles: BundleDocument[]; errors: FleetError[]; sources: ResolvedSource[] }> {
   const errors: FleetError[] = [];
   const sources = new Map<string, ResolvedSource>();
-  const trees = new Map<string, CommitTree>();
   const bundles: BundleDocument[] = [];
   for (const doc of docs) {
     const spec = structuredClone(doc.bundle);
@@ -42,12 +41,7 @@ export async function resolveSources(
         resolved = { url, ref, commit: await mirror.resolveRef(ref) };
         sources.set(key, resolved);
       }
-      const treeKey = `${url}\0${resolved.commit}`;
-      let tree = trees.get(treeKey);
-      if (tree === undefined) {
-        tree = await mirror.commitTree(resolved.commit);
-        trees.set(treeKey, tree);
-      }
+      const tree = commitTreeOf(await mirror.pathTypes(resolved.commit, [spec.sourcePath]));
       const problem = sourcePathProblem(doc, tree, `${ref} (${resolved.commit.slice(0, 12)}) of ${stripUserinfo(url)}`);
       if (problem !== undefined) {
         errors.push(problem);
