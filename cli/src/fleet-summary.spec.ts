@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Bundle, Cluster, Rollout } from './api';
+import type { Bundle, BundleHealth, BundlePhase, Cluster, Rollout } from './api';
 import { summariseFleet } from './fleet-summary';
 
 const NOW = Date.parse('2026-01-02T12:00:00.000Z');
@@ -24,11 +24,16 @@ const bundle = (name: string, clusters: Bundle['clusters'], fields: Partial<Bund
   pin: null,
   rollout: null,
   clusters,
-  summary: {},
+  summary: {} as Bundle['summary'],
   ...fields,
 });
 
-const placed = (cluster: string, phase = 'synced', health = 'healthy') => ({ cluster, phase, health, commit: 'c'.repeat(40) });
+const placed = (cluster: string, phase: BundlePhase = 'synced', health: BundleHealth = 'healthy') => ({
+  cluster,
+  phase,
+  health,
+  commit: 'c'.repeat(40),
+});
 
 describe('summariseFleet', () => {
   it('is ok when every cluster is connected and every placement synced and healthy', () => {
@@ -90,7 +95,7 @@ describe('summariseFleet', () => {
   });
 
   it('reports a halted rollout with its cause; progressing and paused ones are listed, not problems', () => {
-    const rollout = (bundle: string, state: string, halt: Rollout['halt'] = null): Rollout => ({
+    const rollout = (bundle: string, state: Rollout['state'], halt: Rollout['halt'] = null): Rollout => ({
       bundle,
       revision: 'r',
       commit: 'c',
@@ -108,6 +113,7 @@ describe('summariseFleet', () => {
         rollout('web', 'halted', {
           reason: 'failure',
           cluster: 'e2',
+          resource: 'Deployment/web/web',
           message: 'cluster e2 is degraded (Deployment/web/web) at 1a2b3c4d5e6f',
         }),
         rollout('api', 'progressing'),

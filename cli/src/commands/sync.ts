@@ -1,14 +1,7 @@
+import type { SyncAnswer } from '../api';
 import { UsageError, positionals, stringOption, type Command } from '../command';
 import { EXIT } from '../exit-codes';
 import { HubError, segment, type HubClient } from '../hub-client';
-
-/** What a sync-now answers (docs/api.md). */
-interface SyncAnswer {
-  command: string;
-  bundle: string | null;
-  reached: string[];
-  notConnected: string[];
-}
 
 export const syncCommand: Command = {
   name: 'sync',

@@ -10,20 +10,11 @@ import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
 import { PlacementService } from '../placement/placement.service';
 import { RolloutStore } from '../rollout/rollout-store';
 import { StatusService } from '../status/status.service';
+import { BundleListQuery, ClusterListQuery, type BundleView, type ClusterDetailView, type ClusterView, type Page } from '../api-contract';
 import { bundleFilter, clusterFilter } from './list-filters';
-import { pageOf, type Page } from './list-query';
-import {
-  bundleViews,
-  statusesByCluster,
-  clusterDetailView,
-  clusterView,
-  type BundleView,
-  type ClusterDetailView,
-  type ClusterView,
-  type ViewContext,
-} from './views';
-
-type ListQuery = Record<string, unknown>;
+import { pageOf } from './list-query';
+import { ZodValidationPipe } from './validation.pipe';
+import { bundleViews, statusesByCluster, clusterDetailView, clusterView, type ViewContext } from './views';
 
 /** Read-only REST API over clusters and bundles, as far as the caller's scope reaches. */
 @Roles('viewer')
@@ -41,7 +32,10 @@ export class AdminController {
 
   /** Filters: `label=k=v` (repeatable), `selector=`, `state`, `connectivity`, `phase` (of any bundle). */
   @Get('clusters')
-  async listClusters(@CurrentPrincipal() principal: Principal, @Query() query: ListQuery): Promise<Page<ClusterView>> {
+  async listClusters(
+    @CurrentPrincipal() principal: Principal,
+    @Query(new ZodValidationPipe(ClusterListQuery)) query: ClusterListQuery,
+  ): Promise<Page<ClusterView>> {
     const matches = clusterFilter(query);
     const [clusters, targetSets, statuses, ctx, scope] = await Promise.all([
       this.clusters.list(),
@@ -73,7 +67,10 @@ export class AdminController {
 
   /** Filters: `name`, `phase` (on any of its clusters). */
   @Get('bundles')
-  async listBundles(@CurrentPrincipal() principal: Principal, @Query() query: ListQuery): Promise<Page<BundleView>> {
+  async listBundles(
+    @CurrentPrincipal() principal: Principal,
+    @Query(new ZodValidationPipe(BundleListQuery)) query: BundleListQuery,
+  ): Promise<Page<BundleView>> {
     const matches = bundleFilter(query);
     return pageOf((await this.visibleBundles(principal)).filter(matches), (b) => b.name, query);
   }

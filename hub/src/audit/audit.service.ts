@@ -1,22 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import type { AuditEntry } from '../api-contract';
 import { LOGGER, type Logger } from '../logging/logger';
 
-/** One mutating API call: who (token), what (method, route, target), when, and how it ended. */
-export interface AuditEntry {
-  id: string;
-  at: string;
-  actor: { tokenId: string; name: string };
-  method: string;
-  /** The route pattern, e.g. /api/v1/clusters/:name/revoke. */
-  route: string;
-  /** The path called, e.g. /api/v1/clusters/prod-eu-1/revoke (no query string). */
-  path: string;
-  /** The route's parameters joined with "/", e.g. the cluster or bundle name; "" when none. */
-  target: string;
-  status: number;
-}
+export type { AuditEntry };
 
 export type NewAuditEntry = Omit<AuditEntry, 'id' | 'at'> & { at: Date };
 
