@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetRepoService } from '../../hub/src/fleet-repo/fleet-repo.service';
 import { RolloutService } from '../../hub/src/rollout/rollout.service';
 import { BUNDLE, CONFIGMAP, TestAgent, eventually, startTestHub, type TestHub, type TestStream } from '../../hub/src/testing/hub-fixture';
-import type { BootstrapToken, Cluster, Pin, Rollout } from './api';
+import type { BootstrapToken, Cluster, ClusterDetail, Pin, Rollout } from './api';
 import { runCli, type CliRun } from './testing/run-cli';
 
 /** `web` rolls out canary first, then everything else; `prod` goes to env=prod clusters at once. */
@@ -215,6 +215,39 @@ describe('gitfleet against a running hub', () => {
 
     await healthy('alpha', 'prod');
     expect((await cli('status')).code).toBe(0);
+  });
+
+  it('shows the control characters of names and messages it did not write, never sending them to the terminal', async () => {
+    const evil = 'evil\u001b]0;pwned\u0007\u001b[2J';
+    await report('alpha', 'prod', {
+      phase: SyncPhase.SYNC_PHASE_FAILED,
+      health: HealthStatus.HEALTH_STATUS_DEGRADED,
+      message: `apply failed \u009b31m\u202eevil`,
+      resources: [
+        {
+          ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'prod', name: evil },
+          action: ResourceAction.RESOURCE_ACTION_FAILED,
+          error: `ConfigMap/prod/${evil} refused`,
+          health: HealthStatus.HEALTH_STATUS_DEGRADED,
+        },
+      ],
+    });
+    const outputs = [
+      await cli('clusters', 'get', 'alpha'),
+      await cli('events', '--cluster', 'alpha', '--bundle', 'prod'),
+      await cli('status'),
+      await cli('clusters', 'get', 'bad\u001b[2Jname'),
+    ];
+    for (const { stdout, stderr } of outputs) expect(stdout + stderr).not.toMatch(/[\u001b\u0007\u009b\u202e]/);
+    expect(outputs[0].stdout).toContain('evil\\x1b]0;pwned\\x07\\x1b[2J');
+    expect(outputs[0].stdout).toContain('apply failed \\x9b31m\\u202eevil');
+    expect(outputs[1].stdout).toContain('sync of prod@');
+    expect(outputs[1].stdout).toContain('evil\\x1b]0;pwned\\x07\\x1b[2J refused');
+    expect(outputs[3].stderr).toBe('gitfleet: no cluster named "bad\\x1b[2Jname" (cluster_not_found)\n');
+    // Scripts reading -o json get the API's strings unchanged.
+    const json = JSON.parse((await cli('clusters', 'get', 'alpha', '-o', 'json')).stdout) as ClusterDetail;
+    expect(json.bundles.find((b) => b.bundle === 'prod')?.resources[0].name).toBe(evil);
+    await healthy('alpha', 'prod');
   });
 
   it('pause and resume reach the hub', async () => {

@@ -295,6 +295,10 @@ describe('admin API: scopes, sync now, lists and the OpenAPI document', () => {
       const html = await res.text();
       expect(html).toContain('/api/v1/clusters/{name}/sync');
       expect(html).not.toMatch(/<script|src=|https?:\/\//);
+      // The descriptions' Markdown is rendered, not shown as backticks and asterisks.
+      expect(html).toContain('Needs a token with at least the <strong>viewer</strong> role.');
+      expect(html).toContain('<code>Authorization: Bearer &#60;API token&#62;</code>');
+      expect(html.replace(/<code>[^<]*<\/code>/g, '')).not.toMatch(/`|\*\*/);
     });
   });
 });

@@ -64,9 +64,10 @@ export class AuditService {
 
   async list(query: AuditQuery): Promise<{ items: AuditEntry[]; next: string | null }> {
     const rows: AuditRow[] = await this.db.query(
-      `SELECT id::text, at, actor_id, actor_name, method, route, path, target, status FROM audit_log
-       WHERE ($1::bigint IS NULL OR id < $1::bigint) AND ($2::text IS NULL OR actor_name = $2)
-       ORDER BY id DESC LIMIT $3`,
+      // ORDER BY the table's column: the output column `id` is text, and "9" sorts after "48".
+      `SELECT id::text AS id, at, actor_id, actor_name, method, route, path, target, status FROM audit_log
+       WHERE ($1::bigint IS NULL OR audit_log.id < $1::bigint) AND ($2::text IS NULL OR actor_name = $2)
+       ORDER BY audit_log.id DESC LIMIT $3`,
       [query.before ?? null, query.actor ?? null, query.limit + 1],
     );
     const items = rows.slice(0, query.limit).map(entryView);
