@@ -18,6 +18,9 @@ export type BootstrapToken = contract.BootstrapTokenView;
 export type HistoryEntry = contract.DeploymentView;
 export type HubEvent = contract.FleetEvent;
 export type SyncAnswer = contract.SyncView;
+export type FleetRepo = contract.FleetRepoView;
+export type FleetError = contract.FleetError;
+export type Fleet = contract.FleetView;
 export type BundlePhase = contract.BundlePhase;
 export type BundleHealth = contract.BundleHealth;
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from './command';
 import { DEFAULT_HUB } from './args';
+import { exitCodeHelp } from './exit-codes';
 
 /** `gitfleet --help` and `gitfleet --version`. */
 
@@ -26,8 +27,8 @@ ${list}
 
 ${GLOBAL_FLAGS}
 
-Exit codes: 0 ok; 1 something is wrong (failed, degraded, unreachable, halted, drifted) or
-the hub refused the request; 2 usage error; 3 hub unreachable or token refused.
+Exit codes:
+${exitCodeHelp()}
 `;
 }
 

@@ -11,6 +11,7 @@ import { PlacementService } from '../placement/placement.service';
 import { RolloutStore } from '../rollout/rollout-store';
 import { StatusService } from '../status/status.service';
 import { BundleListQuery, ClusterListQuery, type BundleView, type ClusterDetailView, type ClusterView, type Page } from '../api-contract';
+import { lastApplied } from './applied-sync';
 import { bundleFilter, clusterFilter } from './list-filters';
 import { pageOf } from './list-query';
 import { ZodValidationPipe } from './validation.pipe';
@@ -62,7 +63,9 @@ export class AdminController {
       this.context(),
       this.scope.filterFor(principal),
     ]);
-    return withVisibleBundles(clusterDetailView(cluster, targetSet ?? undefined, statuses, ctx), scope);
+    const history = (query: { cluster: string; bundle: string; limit: number; before?: string }) => this.status.history(query);
+    const applied = new Map(await Promise.all(statuses.map(async (s) => [s.bundle, await lastApplied(s, cluster.name, history)] as const)));
+    return withVisibleBundles(clusterDetailView(cluster, targetSet ?? undefined, statuses, ctx, applied), scope);
   }
 
   /** Filters: `name`, `phase` (on any of its clusters). */

@@ -1,4 +1,4 @@
-import type { BundleView, ClusterDetailView, ClusterView } from '../api-contract';
+import { conditionOf, type AppliedSync, type BundleView, type ClusterDetailView, type ClusterView } from '../api-contract';
 import type { ClusterEntity } from '../clusters/cluster.entity';
 import { connectivityOf } from '../clusters/connectivity';
 import type { BundleEntity } from '../fleet-repo/bundle.entity';
@@ -71,6 +71,7 @@ export function clusterView(
       commit: row.status?.commit ?? null,
       phase: row.phase,
       health: row.health,
+      condition: conditionOf(row.phase, row.health),
       driftCount: row.status?.driftCount ?? 0,
       lastReportAt: (row.status?.observedAt ?? row.status?.updatedAt)?.toISOString() ?? null,
       rollout: row.rollout,
@@ -83,6 +84,7 @@ export function clusterDetailView(
   targetSet: TargetSetEntity | undefined,
   statuses: BundleStatusEntity[],
   ctx: ViewContext,
+  applied: ReadonlyMap<string, AppliedSync | null>,
 ): ClusterDetailView {
   const summaries = clusterView(cluster, targetSet, statuses, ctx).bundles;
   return {
@@ -91,6 +93,7 @@ export function clusterDetailView(
     stateChangedAt: cluster.stateChangedAt?.toISOString() ?? null,
     bundles: bundleRows(cluster, targetSet, statuses, ctx).map((row, i) => ({
       ...summaries[i],
+      lastApplied: applied.get(row.target.bundle) ?? null,
       lastKnownPhase: row.lastKnownPhase,
       lastKnownHealth: row.lastKnownHealth,
       message: row.status?.message ?? '',
@@ -117,7 +120,13 @@ export function bundleViews(
   for (const cluster of clusters) {
     for (const row of bundleRows(cluster, targetSetOf.get(cluster.id), statusesOf.get(cluster.id) ?? [], ctx)) {
       const list = placements.get(row.target.bundle) ?? [];
-      list.push({ cluster: cluster.name, phase: row.phase, health: row.health, commit: row.status?.commit ?? null });
+      list.push({
+        cluster: cluster.name,
+        phase: row.phase,
+        health: row.health,
+        condition: conditionOf(row.phase, row.health),
+        commit: row.status?.commit ?? null,
+      });
       placements.set(row.target.bundle, list);
     }
   }

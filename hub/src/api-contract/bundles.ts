@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { KeyPageQuery, named, oneOf, pageOf, QueryText, Sha, Time } from './common';
+import { Condition } from './condition';
 import { BUNDLE_PHASES, BundleHealth, BundlePhase } from './status';
 
 export const RolloutState = oneOf(['progressing', 'done', 'halted', 'paused']);
@@ -9,6 +10,7 @@ export const BundleClusterView = z.strictObject({
   cluster: z.string(),
   phase: BundlePhase,
   health: BundleHealth,
+  condition: Condition,
   commit: z.string().nullable(),
 });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { KeyPageQuery, Labels, named, oneOf, pageOf, QueryText, Time, Uuid } from './common';
+import { Condition } from './condition';
 import { BundleHealth, BundlePhase, ChangeSetSummary, ResourceStatus } from './status';
 
 export const ClusterState = oneOf(['pending', 'active', 'revoked']);
@@ -18,6 +19,7 @@ export const ClusterBundleView = z.strictObject({
   commit: z.string().nullable().describe('commit of the newest report'),
   phase: BundlePhase,
   health: BundleHealth,
+  condition: Condition,
   driftCount: z.number().int(),
   lastReportAt: Time.nullable(),
   rollout: RolloutPosition,
@@ -38,7 +40,18 @@ const clusterHead = {
 export const ClusterView = named('ClusterView', z.strictObject({ ...clusterHead, bundles: z.array(ClusterBundleView) }));
 export type ClusterView = z.infer<typeof ClusterView>;
 
+/** The newest sync that applied the bundle whole (reported synced): what the cluster runs, whatever was tried since. */
+export const AppliedSync = z.strictObject({
+  commit: z.string(),
+  at: Time.nullable(),
+  summary: ChangeSetSummary.nullable().describe("that sync's change set: created + configured + unchanged objects are live"),
+});
+export type AppliedSync = z.infer<typeof AppliedSync>;
+
 export const ClusterBundleDetailView = ClusterBundleView.extend({
+  lastApplied: AppliedSync.nullable().describe(
+    'null: nothing applied yet, or older than the deployment history keeps. `commit` above is the last attempted commit (the newest report)',
+  ),
   lastKnownPhase: BundlePhase.exclude(['unknown']),
   lastKnownHealth: BundleHealth,
   message: z.string(),

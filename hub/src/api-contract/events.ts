@@ -18,6 +18,8 @@ export const FleetEventType = oneOf([
   'cluster.revoked',
   'fleet.commit.accepted',
   'fleet.commit.rejected',
+  'fleet.fetch.failed',
+  'fleet.fetch.recovered',
 ]);
 export type FleetEventType = z.infer<typeof FleetEventType>;
 

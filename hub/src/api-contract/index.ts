@@ -6,6 +6,7 @@
  */
 export * from './common';
 export * from './status';
+export * from './condition';
 export * from './clusters';
 export * from './bundles';
 export * from './rollouts';
