@@ -21,6 +21,8 @@ export type SyncAnswer = contract.SyncView;
 export type FleetRepo = contract.FleetRepoView;
 export type FleetError = contract.FleetError;
 export type Fleet = contract.FleetView;
+export type CommitProgress = contract.CommitProgress;
+export type WaitFor = contract.WaitFor;
 export type BundlePhase = contract.BundlePhase;
 export type BundleHealth = contract.BundleHealth;
 

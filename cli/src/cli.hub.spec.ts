@@ -52,6 +52,21 @@ describe('gitfleet against a running hub', () => {
 
   const healthy = (cluster: string, bundle: string) => report(cluster, bundle, {});
 
+  /** Runs a command that waits for a commit just pushed: still waiting half a second later, done once the hub fetched it and the clusters settled. */
+  const stillWaitingUntilFetched = async (argv: string[]): Promise<CliRun> => {
+    let finished = false;
+    const running = runCli(argv, { env }).then((run) => {
+      finished = true;
+      return run;
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(finished).toBe(false);
+    await t.app.get(FleetRepoService).syncNow();
+    await rollouts.stepNow();
+    await settle();
+    return running;
+  };
+
   beforeAll(async () => {
     t = await startTestHub(
       {
@@ -418,6 +433,59 @@ describe('gitfleet against a running hub', () => {
     expect(followed.code).toBe(EXIT.interrupted);
     expect(followed.stdout).toMatch(/sync\.failed +alpha\/prod@[0-9a-f]{7} .*dry-run failed again/);
     await healthy('alpha', 'prod');
+  });
+
+  it('wait --commit: right after a push it waits for the hub to see the commit, then for every targeted cluster', async () => {
+    const next = await t.repo.commit({ 'apps/prod/cm.yaml': CONFIGMAP('prod-2') }, 'prod 2');
+    // The hub has not fetched it: no false green from the previous commit.
+    const done = await stillWaitingUntilFetched(['wait', '--commit', next, '--for', 'healthy', '--timeout', '20s']);
+    expect(done.stderr).toBe('');
+    expect(done.code).toBe(EXIT.ok);
+    expect(done.stdout).toContain(`Commit ${next.slice(0, 7)} (healthy): the hub has not seen ${next.slice(0, 7)} yet`);
+    expect(done.stdout).toContain(`Commit ${next.slice(0, 7)} (healthy): ${next.slice(0, 7)} is healthy on all 3 targeted clusters`);
+    expect(done.stdout).toMatch(new RegExp(`^prod +alpha +reached +synced +${next.slice(0, 7)} +-$`, 'm'));
+    // beta is not targeted by prod: not waited for, not listed.
+    expect(done.stdout).not.toMatch(/^prod +beta /m);
+  });
+
+  it('wait --commit: ends with exit 1 on a rejected commit, naming file and line; with the time-out code when time runs out', async () => {
+    const good = await t.repo.head();
+    const broken = await t.repo.commit({ 'fleet/prod.yaml': 'apiVersion: gitfleet.io/v1alpha1\nkind: Bundle\nmetadata: [\n' }, 'broken');
+    await t.app.get(FleetRepoService).syncNow();
+    const rejected = await cli('wait', '--commit', broken);
+    expect(rejected.code).toBe(EXIT.problem);
+    expect(rejected.stdout).toMatch(/^ {2}fleet\/prod\.yaml:\d+: /m);
+    expect(rejected.stderr).toBe(
+      `gitfleet: ${broken.slice(0, 7)} is the newest commit of fleet repository default, and the hub rejected it\n`,
+    );
+    expect((await cli('status')).code).toBe(EXIT.problem);
+
+    const never = await cli('wait', '--commit', 'f'.repeat(40), '--timeout', '300ms');
+    expect(never.code).toBe(EXIT.timeout);
+    expect(never.stderr).toMatch(/^gitfleet: timed out waiting for fffffff: the hub has not seen fffffff yet/);
+
+    await t.repo.git('reset', '--hard', good);
+    await t.repo.git('push', '--force', 'origin', 'HEAD:main');
+    await t.app.get(FleetRepoService).syncNow();
+    expect((await cli('status')).code).toBe(EXIT.ok);
+  });
+
+  it('rollout --watch --commit: follows the rollout of the commit pushed, not the finished one before it', async () => {
+    expect((await cli('rollout', 'web')).stdout).toMatch(/: done, /);
+    const next = await t.repo.commit({ 'apps/web/cm.yaml': CONFIGMAP('web-1b') }, 'web 1b');
+    const watched = await stillWaitingUntilFetched(['rollout', 'web', '--watch', '--commit', next, '--timeout', '20s']);
+    expect(watched.stderr).toBe('');
+    expect(watched.code).toBe(EXIT.ok);
+    expect(watched.stdout).toContain(`the hub has not seen ${next.slice(0, 7)} yet`);
+    expect(watched.stdout).toContain(`Rollout of web at ${next.slice(0, 7)}`);
+
+    // A bundle without a rollout: its clusters' progress instead, and a plain --watch says what to use.
+    const none = await cli('rollout', 'prod', '--watch');
+    expect(none.code).toBe(EXIT.problem);
+    expect(none.stderr).toContain('to wait for a commit: gitfleet wait --commit <sha> --bundle prod');
+    const prod = await cli('rollout', 'prod', '--watch', '--commit', next);
+    expect(prod.code).toBe(EXIT.ok);
+    expect(prod.stdout).toMatch(new RegExp(`^prod +alpha +reached +synced +${next.slice(0, 7)} +-$`, 'm'));
   });
 
   it('rollout --watch follows a new revision until it is done (exit 0)', async () => {

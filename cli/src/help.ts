@@ -11,7 +11,7 @@ const GLOBAL_FLAGS = `Global flags:
   --token <token>   API token (env GITFLEET_TOKEN); never printed
   -o, --output f    table (default), wide, or json (the API's JSON, for scripts)
   --no-color        no colour (also NO_COLOR=1, or when stdout is not a terminal)
-  --timeout <d>     per request (default 10s)
+  --timeout <d>     per request (default 10s); for wait and rollout --watch, the whole wait
   -h, --help        help; \`gitfleet <command> --help\` for one command
   --version         the CLI's version`;
 

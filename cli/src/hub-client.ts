@@ -20,7 +20,8 @@ export interface HubClientOptions {
   visibleText?: boolean;
 }
 
-export type Query = Record<string, string | number | undefined>;
+/** Query parameters; a list is sent as the parameter repeated. */
+export type Query = Record<string, string | number | string[] | undefined>;
 
 /** A request that did not give an answer we can use, with the exit code it means. */
 export class HubError extends Error {
@@ -203,7 +204,9 @@ export class HubClient {
 
 export function withQuery(path: string, query: Query): string {
   const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== '') params.set(key, String(value));
+  for (const [key, value] of Object.entries(query)) {
+    for (const one of Array.isArray(value) ? value : [value]) if (one !== undefined && one !== '') params.append(key, String(one));
+  }
   const search = params.toString();
   return search === '' ? path : `${path}?${search}`;
 }

@@ -30,7 +30,20 @@ describe('gitfleet: command line', () => {
   it('--help lists every command and the global flags, exit 0', async () => {
     const { code, stdout } = await runCli(['--help']);
     expect(code).toBe(EXIT.ok);
-    for (const name of ['status', 'clusters', 'bundles', 'diff', 'sync', 'pause', 'resume', 'rollback', 'rollout', 'tokens', 'events']) {
+    for (const name of [
+      'status',
+      'clusters',
+      'bundles',
+      'diff',
+      'sync',
+      'pause',
+      'resume',
+      'rollback',
+      'rollout',
+      'wait',
+      'tokens',
+      'events',
+    ]) {
       expect(stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
     }
     expect(stdout).toContain('GITFLEET_TOKEN');
@@ -92,6 +105,13 @@ describe('gitfleet: command line', () => {
     ],
     [['tokens', 'burn'], 'gitfleet: unknown tokens command "burn" (list, create, revoke); see gitfleet tokens --help\n'],
     [['events', '--limit', '9999'], 'gitfleet: --limit must be a whole number from 1 to 500, got "9999"; see gitfleet events --help\n'],
+    [['wait'], 'gitfleet: give --commit <sha>; see gitfleet wait --help\n'],
+    [['wait', '--commit', 'HEAD'], 'gitfleet: --commit must be 7 to 40 hex digits, got "head"; see gitfleet wait --help\n'],
+    [
+      ['wait', '--commit', 'abcdef0', '--for', 'ready'],
+      'gitfleet: --for must be one of synced, healthy, got "ready"; see gitfleet wait --help\n',
+    ],
+    [['rollout', 'web', '--commit', 'abcdef0'], 'gitfleet: --commit goes with --watch; see gitfleet rollout --help\n'],
   ])('%j is a usage error (exit 2), checked before the hub is asked', async (argv, message) => {
     // Port 1 refuses connections: reaching the hub would exit 3, not 2.
     const { code, stdout, stderr } = await runCli(argv, { env: { GITFLEET_HUB: 'http://127.0.0.1:1' } });

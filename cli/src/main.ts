@@ -70,6 +70,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     sleep: (ms) => sleep(ms, signal),
     signal,
     pollIntervalMs: io.pollIntervalMs ?? DEFAULT_POLL_MS,
+    waitMs: global.waitMs,
   };
   try {
     return await command.run(ctx, { args: invocation.args, values: invocation.values });

@@ -234,6 +234,17 @@ const OPERATIONS: [string, string, Operation][] = [
       ok: [200, null, 'text/event-stream'],
     },
   ],
+  [
+    'get',
+    '/api/v1/commits/{commit}',
+    {
+      summary: 'Whether a pushed commit has reached every cluster its bundles target (the gate a pipeline polls)',
+      role: 'viewer',
+      query: api.CommitQuery,
+      ok: [200, api.CommitProgress],
+      errors: [400],
+    },
+  ],
   ['get', '/api/v1/fleet', { summary: 'Fleet repositories and their last good commit', role: 'viewer', ok: [200, api.FleetView] }],
   [
     'post',

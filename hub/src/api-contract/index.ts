@@ -15,4 +15,5 @@ export * from './history';
 export * from './audit';
 export * from './events';
 export * from './fleet';
+export * from './commits';
 export * from './misc';
