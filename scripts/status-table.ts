@@ -46,7 +46,7 @@ export function renderStatusTable(items: ClusterSummary[]): string {
         .join(','),
       ...bundles.map((name) => {
         const b = c.bundles.find((x) => x.bundle === name);
-        return b ? `${b.phase}@${short(b.commit)}` : '·';
+        return b ? `${b.condition.text}@${short(b.commit)}` : '·';
       }),
     ]);
   if (rows.length === 0) return 'no clusters registered yet';

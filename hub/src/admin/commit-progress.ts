@@ -132,13 +132,10 @@ function clusterState(
   if (!c.reachable) return { state: 'unreachable', message: 'the cluster is unreachable' };
   if (row === undefined) return { state: 'waiting', message: 'its TargetSet does not hold the bundle yet (a rollout has not reached it)' };
   if (row.commit !== commit || row.desiredCommit !== commit) {
-    const asked =
-      row.desiredCommit === commit
-        ? ''
-        : pin !== null
-          ? `; the bundle is pinned to ${short(pin)}`
-          : `; its TargetSet asks for ${short(row.desiredCommit)}`;
-    return { state: 'waiting', message: `${row.commit === null ? 'no report yet' : `at ${short(row.commit)}`}${asked}` };
+    return {
+      state: 'waiting',
+      message: `${row.commit === null ? 'no report yet' : `at ${short(row.commit)}`}${heldBack(row, commit, pin)}`,
+    };
   }
   if (row.phase === 'failed') return { state: 'failed', message: `failed at ${short(commit)}${c.message === '' ? '' : `: ${c.message}`}` };
   if (row.phase !== 'synced') return { state: 'waiting', message: row.condition.text };
@@ -147,6 +144,15 @@ function clusterState(
   if (row.health === 'degraded' || row.health === 'missing')
     return { state: 'failed', message: `synced at ${short(commit)} but ${row.health}` };
   return { state: 'waiting', message: row.condition.text };
+}
+
+/** Why a cluster's TargetSet does not ask for the commit yet, when it does not. */
+function heldBack(row: ClusterBundleView, commit: string, pin: string | null): string {
+  if (row.desiredCommit === commit) return '';
+  if (pin !== null) return `; the bundle is pinned to ${short(pin)}`;
+  if (row.rollout === 'waiting') return '; the rollout has not reached it yet';
+  if (row.rollout === 'paused') return '; the rollout is paused before it';
+  return `; its TargetSet asks for ${short(row.desiredCommit)} (the hub is placing ${short(commit)})`;
 }
 
 function count(bundles: CommitBundle[]): CommitProgress['counts'] {

@@ -28,10 +28,22 @@ export function toneOf(phase: BundlePhase, health: BundleHealth): Tone {
   return 'unknown';
 }
 
-/** "synced", "synced · degraded", "rolling out": the health is named whenever it adds something. */
+/** Phases in which the health is that of what ran before, not of what is on its way. */
+const NOT_THERE_YET: readonly BundlePhase[] = ['pending', 'waiting', 'paused'];
+
+/**
+ * "synced", "synced · degraded", "rolling out", "pending": the health is named whenever it adds
+ * something — always when it is bad; not while the bundle waits for its new commit, whose
+ * health is not known yet.
+ */
 export function conditionText(phase: BundlePhase, health: BundleHealth): string {
   const words = phase.replace('-', ' ');
-  const obvious = (phase === 'synced' && health === 'healthy') || phase === 'unknown' || (health === 'unknown' && phase !== 'synced');
+  const bad = health === 'degraded' || health === 'missing';
+  const obvious =
+    (phase === 'synced' && health === 'healthy') ||
+    phase === 'unknown' ||
+    (health === 'unknown' && phase !== 'synced') ||
+    (NOT_THERE_YET.includes(phase) && !bad);
   return obvious ? words : `${words} · ${health}`;
 }
 
