@@ -1,3 +1,4 @@
+import { rename } from 'node:fs/promises';
 import { HealthStatus, ResourceAction, SyncPhase } from '#proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetRepoService } from '../../hub/src/fleet-repo/fleet-repo.service';
@@ -459,6 +460,23 @@ describe('gitfleet against a running hub', () => {
       `gitfleet: ${broken.slice(0, 7)} is the newest commit of fleet repository default, and the hub rejected it\n`,
     );
     expect((await cli('status')).code).toBe(EXIT.problem);
+
+    // Unreachable on top of the rejection: both said, with the cause and since when.
+    const away = `${t.repo.barePath}.away`;
+    await rename(t.repo.barePath, away);
+    try {
+      await t.app.get(FleetRepoService).syncNow();
+      const unreachable = await cli('status');
+      expect(unreachable.code).toBe(EXIT.problem);
+      expect(unreachable.stdout).toMatch(/^Fleet: +default at [0-9a-f]{7} \(unreachable\)$/m);
+      expect(unreachable.stdout).toMatch(
+        /✗ fleet repository default cannot be fetched since \d+s ago \(the clusters keep [0-9a-f]{7}\): git fetch of .* failed/,
+      );
+      expect(unreachable.stdout).toContain(`✗ fleet repository default: commit ${broken.slice(0, 7)} was rejected`);
+      expect((await cli('bundles')).stderr).toMatch(/^note: fleet repository default cannot be fetched since /m);
+    } finally {
+      await rename(away, t.repo.barePath);
+    }
 
     const never = await cli('wait', '--commit', 'f'.repeat(40), '--timeout', '300ms');
     expect(never.code).toBe(EXIT.timeout);
