@@ -8,8 +8,7 @@ export const EXIT_CODES = [
   {
     name: 'problem',
     code: 1,
-    short:
-      'something is wrong (failed, degraded, unreachable, halted, drifted, a fleet repository rejected or unfetchable), or the hub refused the request',
+    short: 'something is wrong (failed, degraded, unreachable, halted, drifted, fleet repo rejected or unfetchable) or the hub refused',
     meaning:
       'done, and something is wrong in what the command looked at: a bundle failed, degraded or missing; a cluster unreachable; ' +
       'a rollout halted; drift found; a fleet repository whose newest commit is rejected or that cannot be fetched; a commit ' +
@@ -54,5 +53,18 @@ export function exitCodeHelp(): string {
 /** A command's own "Exit codes:" line: what each code it returns means for it. */
 export function exitCodesOf(meanings: Partial<Record<ExitName, string>>): string {
   const parts = EXIT_CODES.filter((e) => meanings[e.name] !== undefined).map((e) => `${e.code} ${meanings[e.name]}`);
-  return `Exit codes: ${parts.join('; ')}.`;
+  return wrap(`Exit codes: ${parts.join('; ')}.`, 95);
+}
+
+/** Words to lines of at most `width` columns. */
+function wrap(text: string, width: number): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  return [...lines, line].join('\n');
 }

@@ -29,6 +29,7 @@ Shows the rollout of the bundle's current revision: each partition's state and c
 ${exitCodesOf({
   ok: 'progressing, paused or done (with --watch: done; with --commit: every targeted cluster synced and healthy at it)',
   problem: 'halted, no rollout for the bundle (without --commit), or the commit was rejected, superseded or failed',
+  hub: 'the hub cannot be reached or refused the token',
   timeout: '--timeout ran out',
   interrupted: 'Ctrl-C',
 })}`,

@@ -25,6 +25,7 @@ failed on a cluster.
 ${exitCodesOf({
   ok: 'every targeted cluster got there',
   problem: 'the commit was rejected, superseded, failed on a cluster, or no bundle takes its source from it',
+  hub: 'the hub cannot be reached or refused the token',
   timeout: 'the time ran out first (the clusters not there are named)',
   interrupted: 'Ctrl-C',
 })}`,
