@@ -143,17 +143,15 @@ describe('fleet events', () => {
         message: 'test halt',
         details: {},
       });
-      const fromThere = await launched.app
-        .get(FleetEventsService)
-        .record({
-          type: 'cluster.revoked',
-          severity: 'warning',
-          cluster: 'x',
-          bundle: null,
-          commit: null,
-          message: 'from the second hub',
-          details: {},
-        });
+      const fromThere = await launched.app.get(FleetEventsService).record({
+        type: 'cluster.revoked',
+        severity: 'warning',
+        cluster: 'x',
+        bundle: null,
+        commit: null,
+        message: 'from the second hub',
+        details: {},
+      });
       await eventually(() => {
         expect(there.map((e) => e.id)).toEqual(expect.arrayContaining([recorded.id, fromThere.id]));
         expect(live.slice(here).map((e) => e.id)).toEqual(expect.arrayContaining([recorded.id, fromThere.id]));
