@@ -1,11 +1,8 @@
+import type { ClusterView, Page } from '../hub/src/api-contract';
+
 /** The fleet status as the demo prints it: one row per cluster, one column per bundle. */
 
-export interface ClusterSummary {
-  name: string;
-  labels: Record<string, string>;
-  connected: boolean;
-  bundles: { bundle: string; desiredCommit: string | null; commit: string | null; phase: string }[];
-}
+export type ClusterSummary = Pick<ClusterView, 'name' | 'labels' | 'connected' | 'bundles'>;
 
 /** Every cluster, page by page, read with an API token (at least viewer). */
 export async function fetchClusters(httpUrl: string, apiToken: string): Promise<ClusterSummary[]> {
@@ -19,15 +16,11 @@ export async function fetchClusters(httpUrl: string, apiToken: string): Promise<
   return items;
 }
 
-async function fetchPage(
-  httpUrl: string,
-  apiToken: string,
-  cursor: string | null,
-): Promise<{ items: ClusterSummary[]; next: string | null }> {
+async function fetchPage(httpUrl: string, apiToken: string, cursor: string | null): Promise<Page<ClusterSummary>> {
   const query = cursor === null ? '?limit=500' : `?limit=500&cursor=${encodeURIComponent(cursor)}`;
   const res = await fetch(`${httpUrl}/api/v1/clusters${query}`, { headers: { authorization: `Bearer ${apiToken}` } });
   if (!res.ok) throw new Error(`GET /api/v1/clusters answered ${res.status}`);
-  return (await res.json()) as { items: ClusterSummary[]; next: string | null };
+  return (await res.json()) as Page<ClusterSummary>;
 }
 
 /** Every expected cluster is connected and every bundle it should run is synced at `commit`. */
@@ -53,7 +46,7 @@ export function renderStatusTable(items: ClusterSummary[]): string {
         .join(','),
       ...bundles.map((name) => {
         const b = c.bundles.find((x) => x.bundle === name);
-        return b ? `${b.phase}@${short(b.commit)}` : '·';
+        return b ? `${b.condition.text}@${short(b.commit)}` : '·';
       }),
     ]);
   if (rows.length === 0) return 'no clusters registered yet';

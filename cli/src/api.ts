@@ -1,130 +1,31 @@
 /**
- * The hub's answers as the CLI reads them (docs/api.md). The CLI keeps its own copy rather
- * than importing the hub's, so that the binary depends on the wire format only.
+ * The hub's answers as the CLI reads them: types from the hub's REST contract
+ * (hub/src/api-contract, docs/api.md). Imported as types only, so the compiled CLI depends on
+ * the wire format and nothing of the hub (nor zod) at run time; `api.spec.ts` keeps it so.
  */
+import type * as contract from '../../hub/src/api-contract';
 
-export interface Page<T> {
-  items: T[];
-  next?: string | null;
-}
+export type Page<T> = contract.Page<T>;
+export type Cluster = contract.ClusterView;
+export type ClusterBundle = contract.ClusterBundleView;
+export type ClusterDetail = contract.ClusterDetailView;
+export type ClusterBundleDetail = contract.ClusterBundleDetailView;
+export type Resource = contract.ResourceStatus;
+export type Bundle = contract.BundleView;
+export type Rollout = contract.RolloutView;
+export type Pin = contract.PinView;
+export type BootstrapToken = contract.BootstrapTokenView;
+export type HistoryEntry = contract.DeploymentView;
+export type HubEvent = contract.FleetEvent;
+export type SyncAnswer = contract.SyncView;
+export type FleetRepo = contract.FleetRepoView;
+export type FleetError = contract.FleetError;
+export type Fleet = contract.FleetView;
+export type CommitProgress = contract.CommitProgress;
+export type WaitFor = contract.WaitFor;
+export type BundlePhase = contract.BundlePhase;
+export type BundleHealth = contract.BundleHealth;
 
-export interface ClusterBundle {
-  bundle: string;
-  desiredCommit: string;
-  commit: string | null;
-  phase: string;
-  health: string;
-  driftCount: number;
-  lastReportAt: string | null;
-  rollout: string | null;
-}
-
-export interface Cluster {
-  id: string;
-  name: string;
-  labels: Record<string, string>;
-  state: string;
-  connectivity: string;
-  connected: boolean;
-  lastSeenAt: string | null;
-  targetSet: { revision: string; checksum: string; ackedRevision: string | null } | null;
-  bundles: ClusterBundle[];
-}
-
-export interface Resource {
-  apiVersion: string;
-  kind: string;
-  namespace: string;
-  name: string;
-  action: string;
-  error: string;
-  health: string;
-  healthMessage: string;
-  drifted: boolean;
-  driftDiff: string;
-}
-
-export interface ClusterBundleDetail extends ClusterBundle {
-  lastKnownPhase: string;
-  lastKnownHealth: string;
-  message: string;
-  observedAt: string | null;
-  syncStartedAt: string | null;
-  summary: Record<string, number> | null;
-  resources: Resource[];
-}
-
-export interface ClusterDetail extends Omit<Cluster, 'bundles'> {
-  registeredAt: string;
-  stateChangedAt: string | null;
-  bundles: ClusterBundleDetail[];
-}
-
-export interface Bundle {
-  name: string;
-  path: string;
-  commit: string;
-  pin: { commit: string; pinnedAt: string } | null;
-  rollout: string | null;
-  clusters: { cluster: string; phase: string; health: string; commit: string | null }[];
-  summary: Record<string, number>;
-}
-
-export interface Rollout {
-  bundle: string;
-  revision: string;
-  commit: string;
-  state: string;
-  paused: boolean;
-  halt: { reason: string; cluster?: string; resource?: string; message: string } | null;
-  startedAt: string;
-  updatedAt: string;
-  partitions: { name: string; state: string; maxUnavailable: number; clusters: { name: string; state: string }[] }[];
-}
-
-export interface Pin {
-  bundle: string;
-  commit: string;
-  pinnedAt: string;
-}
-
-export interface BootstrapToken {
-  id: string;
-  description: string;
-  expiresAt: string | null;
-  maxUses: number | null;
-  uses: number;
-  createdAt: string;
-  revokedAt: string | null;
-  state: string;
-}
-
-export interface HistoryEntry {
-  id: string;
-  cluster: string;
-  bundle: string;
-  commit: string;
-  result: string;
-}
-
-/**
- * One fleet event (GET /api/v1/events). Read loosely: only `id`, a time and a type are
- * relied on; whatever else it carries is shown when present.
- */
-export interface HubEvent {
-  id?: string | number;
-  type?: string;
-  cluster?: string | null;
-  bundle?: string | null;
-  commit?: string | null;
-  message?: string | null;
-  at?: string;
-  time?: string;
-  createdAt?: string;
-  occurredAt?: string;
-  [field: string]: unknown;
-}
-
-/** Phases and health in the order the API documents them, for stable summaries. */
-export const PHASES = ['synced', 'rolling-out', 'pending', 'waiting', 'paused', 'suspended', 'failed', 'unknown'] as const;
-export const HEALTHS = ['healthy', 'progressing', 'suspended', 'missing', 'degraded', 'unknown'] as const;
+/** Phases and health in the order the CLI lists them, best first, for stable summaries. */
+export const PHASES: readonly BundlePhase[] = ['synced', 'rolling-out', 'pending', 'waiting', 'paused', 'suspended', 'failed', 'unknown'];
+export const HEALTHS: readonly BundleHealth[] = ['healthy', 'progressing', 'suspended', 'missing', 'degraded', 'unknown'];

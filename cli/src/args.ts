@@ -23,7 +23,10 @@ export interface GlobalOptions {
   token: string | undefined;
   output: OutputFormat;
   noColor: boolean;
+  /** Per request. */
   timeoutMs: number;
+  /** --timeout of a command that waits: the whole wait (requests keep the default time-out). */
+  waitMs: number | undefined;
   help: boolean;
   version: boolean;
 }
@@ -57,13 +60,19 @@ export function parseInvocation(
     throw new UsageError(parseArgsMessage(error as Error), command?.name);
   }
   const values = parsed.values as OptionValues;
-  return { command, args: parsed.positionals.slice(1), values, global: globalOptions(values, env, command?.name) };
+  return {
+    command,
+    args: parsed.positionals.slice(1),
+    values,
+    global: globalOptions(values, env, command?.name, command?.waits?.(values) === true),
+  };
 }
 
 function globalOptions(
   values: OptionValues,
   env: Readonly<Record<string, string | undefined>>,
   command: string | undefined,
+  waits: boolean,
 ): GlobalOptions {
   const text = (flag: string, variable?: string): string | undefined => {
     const given = values[flag];
@@ -90,8 +99,10 @@ function globalOptions(
   if (!FORMATS.includes(output)) throw new UsageError(`-o must be one of ${FORMATS.join(', ')}, got "${output}"`, command);
 
   const timeoutText = text('timeout');
-  const timeoutMs = timeoutText === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(timeoutText);
-  if (timeoutMs === undefined) throw new UsageError(`--timeout must be a duration such as 10s or 2m, got "${timeoutText}"`, command);
+  const given = timeoutText === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(timeoutText);
+  if (given === undefined) throw new UsageError(`--timeout must be a duration such as 10s or 2m, got "${timeoutText}"`, command);
+  const timeoutMs = waits ? DEFAULT_TIMEOUT_MS : given;
+  const waitMs = waits && timeoutText !== undefined ? given : undefined;
 
   return {
     hubUrl,
@@ -99,6 +110,7 @@ function globalOptions(
     output,
     noColor: values['no-color'] === true,
     timeoutMs,
+    waitMs,
     help: values.help === true,
     version: values.version === true,
   };

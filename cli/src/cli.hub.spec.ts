@@ -1,9 +1,11 @@
+import { rename } from 'node:fs/promises';
 import { HealthStatus, ResourceAction, SyncPhase } from '#proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetRepoService } from '../../hub/src/fleet-repo/fleet-repo.service';
 import { RolloutService } from '../../hub/src/rollout/rollout.service';
 import { BUNDLE, CONFIGMAP, TestAgent, eventually, startTestHub, type TestHub, type TestStream } from '../../hub/src/testing/hub-fixture';
-import type { BootstrapToken, Cluster, Pin, Rollout } from './api';
+import type { BootstrapToken, Cluster, ClusterDetail, Pin, Rollout } from './api';
+import { EXIT } from './exit-codes';
 import { runCli, type CliRun } from './testing/run-cli';
 
 /** `web` rolls out canary first, then everything else; `prod` goes to env=prod clusters at once. */
@@ -51,6 +53,21 @@ describe('gitfleet against a running hub', () => {
 
   const healthy = (cluster: string, bundle: string) => report(cluster, bundle, {});
 
+  /** Runs a command that waits for a commit just pushed: still waiting half a second later, done once the hub fetched it and the clusters settled. */
+  const stillWaitingUntilFetched = async (argv: string[]): Promise<CliRun> => {
+    let finished = false;
+    const running = runCli(argv, { env }).then((run) => {
+      finished = true;
+      return run;
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(finished).toBe(false);
+    await t.app.get(FleetRepoService).syncNow();
+    await rollouts.stepNow();
+    await settle();
+    return running;
+  };
+
   beforeAll(async () => {
     t = await startTestHub(
       {
@@ -88,7 +105,7 @@ describe('gitfleet against a running hub', () => {
   it('status: exit 0 while every cluster is connected and every bundle synced and healthy', async () => {
     const { code, stdout, stderr } = await cli('status');
     expect(stderr).toBe('');
-    expect(code).toBe(0);
+    expect(code).toBe(EXIT.ok);
     expect(stdout).toMatch(/^Clusters: +2 total: 2 connected; 2 active$/m);
     expect(stdout).toMatch(/^Bundles: +2 in 3 placements: 3 synced$/m);
     expect(stdout).toMatch(/^Health: +3 healthy$/m);
@@ -99,9 +116,9 @@ describe('gitfleet against a running hub', () => {
 
   it('clusters: an aligned table, filtered by label; -o json is the API item list', async () => {
     const table = await cli('clusters');
-    expect(table.code).toBe(0);
+    expect(table.code).toBe(EXIT.ok);
     const lines = table.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^NAME +STATE +CONNECTIVITY +SYNCED +FAILED +DRIFT +LAST SEEN +LABELS$/);
+    expect(lines[0]).toMatch(/^NAME +STATE +CONNECTIVITY +READY +FAILED +DRIFT +LAST SEEN +LABELS$/);
     expect(lines[1]).toMatch(/^alpha +active +connected +2\/2 +0 +0 +\d+s +env=prod,stage=canary$/);
     expect(lines[2]).toMatch(/^beta +active +connected +1\/1 +0 +0 +\d+s +env=dev,stage=main$/);
     // Columns line up: each header starts where its cells do.
@@ -123,37 +140,39 @@ describe('gitfleet against a running hub', () => {
     );
   });
 
-  it('clusters get: targets with phase, health and commit; resources with health', async () => {
+  it('clusters get: targets with their state and the desired, applied and attempted commits; resources with health', async () => {
     const { code, stdout } = await cli('clusters', 'get', 'alpha');
-    expect(code).toBe(0);
+    expect(code).toBe(EXIT.ok);
     const commit = (await t.repo.head()).slice(0, 7);
     expect(stdout).toMatch(/^Connectivity: +connected/m);
-    expect(stdout).toMatch(new RegExp(`^prod +synced +healthy +${commit} +0 +- `, 'm'));
-    expect(stdout).toMatch(new RegExp(`^web +synced +healthy +${commit} +0 +admitted `, 'm'));
+    expect(stdout).toMatch(/^BUNDLE +STATE +DESIRED +APPLIED +ATTEMPTED +DRIFT +ROLLOUT +REPORTED +MESSAGE$/m);
+    expect(stdout).toMatch(new RegExp(`^prod +synced +${commit} +${commit} +${commit} +0 +- `, 'm'));
+    expect(stdout).toMatch(new RegExp(`^web +synced +${commit} +${commit} +${commit} +0 +admitted `, 'm'));
     expect(stdout).toMatch(/^prod +ConfigMap\/prod\/prod +created +healthy +- +-$/m);
   });
 
   it('bundles: list and per-cluster matrix; -o json unchanged', async () => {
     const list = await cli('bundles');
-    expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(/^NAME +COMMIT +SYNCED +PHASES +ROLLOUT +PIN$/m);
+    expect(list.code).toBe(EXIT.ok);
+    expect(list.stdout).toMatch(/^NAME +COMMIT +READY +CLUSTERS +ROLLOUT +PIN$/m);
     expect(list.stdout).toMatch(/^web +[0-9a-f]{7} +2\/2 +2 synced +done +-$/m);
 
     const one = await cli('bundles', 'get', 'web');
-    expect(one.stdout).toMatch(/^alpha +synced +healthy +[0-9a-f]{7}$/m);
-    expect(one.stdout).toMatch(/^beta +synced +healthy +[0-9a-f]{7}$/m);
+    expect(one.code).toBe(EXIT.ok);
+    expect(one.stdout).toMatch(/^alpha +synced +[0-9a-f]{7}$/m);
+    expect(one.stdout).toMatch(/^beta +synced +[0-9a-f]{7}$/m);
 
     const json = await cli('bundles', 'get', 'web', '-o', 'json');
     expect(JSON.parse(json.stdout)).toEqual((await t.get('/api/v1/bundles/web')).body);
 
     const missing = await cli('bundles', 'get', 'nope');
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(EXIT.problem);
     expect(missing.stderr).toMatch(/^gitfleet: .*nope.* \(bundle_not_found\)\n$/);
   });
 
   it('diff: exit 0 without drift, exit 1 with the drift diff when a resource drifted', async () => {
     const clean = await cli('diff', 'alpha');
-    expect(clean).toEqual({ code: 0, stdout: 'No drift on alpha.\n', stderr: '' });
+    expect(clean).toEqual({ code: EXIT.ok, stdout: 'No drift on alpha.\n', stderr: '' });
 
     await report('alpha', 'prod', {
       driftCount: 1,
@@ -168,10 +187,15 @@ describe('gitfleet against a running hub', () => {
       ],
     });
     const drifted = await cli('diff', 'alpha');
-    expect(drifted.code).toBe(1);
+    expect(drifted.code).toBe(EXIT.problem);
+    // Drift is something wrong for every command that shows it, as the exit code table says.
+    const status = await cli('status');
+    expect(status.code).toBe(EXIT.problem);
+    expect(status.stdout).toContain('✗ bundle prod has 1 drifted resource on alpha; see: gitfleet diff alpha prod\n');
+    expect((await cli('clusters', 'get', 'alpha')).code).toBe(EXIT.problem);
     expect(drifted.stdout).toBe(`# prod: ConfigMap/prod/prod\n${DRIFT}\n1 drifted resource on alpha\n`);
     const other = await cli('diff', 'alpha', 'web');
-    expect(other.code).toBe(0);
+    expect(other.code).toBe(EXIT.ok);
 
     // In a terminal, removals are red and additions green.
     const coloured = await runCli(['diff', 'alpha', 'prod'], { env, tty: true });
@@ -202,30 +226,103 @@ describe('gitfleet against a running hub', () => {
       ],
     });
     const failed = await cli('status');
-    expect(failed.code).toBe(1);
+    expect(failed.code).toBe(EXIT.problem);
     expect(failed.stdout).toContain('1 problem:\n  ✗ bundle prod failed on alpha (health degraded)\n');
     const json = await cli('status', '-o', 'json');
-    expect(json.code).toBe(1);
+    expect(json.code).toBe(EXIT.problem);
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, problems: [{ kind: 'failed' }] });
 
     const detail = await cli('clusters', 'get', 'alpha');
+    expect(detail.code).toBe(EXIT.problem);
+    expect(detail.stdout).toMatch(/^prod +failed · degraded +[0-9a-f]{7} /m);
     expect(detail.stdout).toMatch(
       /^prod +ConfigMap\/prod\/prod +failed +degraded +- +ConfigMap\/prod\/prod dry-run failed \(Invalid\): data: bad$/m,
     );
+    const bundle = await cli('bundles', 'get', 'prod');
+    expect(bundle.code).toBe(EXIT.problem);
+    expect(bundle.stdout).toMatch(/^alpha +failed · degraded +[0-9a-f]{7}$/m);
+    expect((await cli('bundles')).code).toBe(EXIT.problem);
+    expect((await cli('clusters')).code).toBe(EXIT.problem);
 
     await healthy('alpha', 'prod');
-    expect((await cli('status')).code).toBe(0);
+    expect((await cli('status')).code).toBe(EXIT.ok);
+    expect((await cli('clusters', 'get', 'alpha')).code).toBe(EXIT.ok);
+    expect((await cli('bundles', 'get', 'prod')).code).toBe(EXIT.ok);
+  });
+
+  it('clusters get: a failed attempt at a new commit keeps the commit the cluster still runs apart from the one it tried', async () => {
+    const applied = await t.repo.head();
+    const next = await t.repo.commit({ 'apps/prod/extra.yaml': CONFIGMAP('extra') }, 'prod: one more');
+    await t.app.get(FleetRepoService).syncNow();
+    const alpha = streams.get('alpha')!;
+    await alpha.acked(
+      alpha.report('prod', next, {
+        phase: SyncPhase.SYNC_PHASE_FAILED,
+        health: HealthStatus.HEALTH_STATUS_UNSPECIFIED,
+        message: 'source: "apps/prod" has no manifests',
+        resources: [],
+      }),
+    );
+    const { code, stdout } = await cli('clusters', 'get', 'alpha');
+    expect(code).toBe(EXIT.problem);
+    expect(stdout).toMatch(new RegExp(`^prod +failed +${next.slice(0, 7)} +${applied.slice(0, 7)} +${next.slice(0, 7)} `, 'm'));
+    expect(stdout).toContain(
+      `prod: the cluster still runs what ${applied.slice(0, 7)} applied (1 object); the last attempt was at ${next.slice(0, 7)}\n`,
+    );
+    const json = JSON.parse((await cli('clusters', 'get', 'alpha', '-o', 'json')).stdout) as ClusterDetail;
+    expect(json.bundles.find((b) => b.bundle === 'prod')).toMatchObject({
+      desiredCommit: next,
+      commit: next,
+      lastApplied: { commit: applied, at: expect.any(String), summary: { created: 1 } },
+    });
+    await settle();
+  });
+
+  it('shows the control characters of names and messages it did not write, never sending them to the terminal', async () => {
+    const evil = 'evil\u001b]0;pwned\u0007\u001b[2J'; // as an agent (or a hostile one) reports it
+    await report('alpha', 'prod', {
+      phase: SyncPhase.SYNC_PHASE_FAILED,
+      health: HealthStatus.HEALTH_STATUS_DEGRADED,
+      message: `apply failed \u009b31m\u202eevil`,
+      resources: [
+        {
+          ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'prod', name: evil },
+          action: ResourceAction.RESOURCE_ACTION_FAILED,
+          error: `ConfigMap/prod/${evil} refused`,
+          health: HealthStatus.HEALTH_STATUS_DEGRADED,
+        },
+      ],
+    });
+    const outputs = [
+      await cli('clusters', 'get', 'alpha'),
+      await cli('events', '--cluster', 'alpha', '--bundle', 'prod'),
+      await cli('status'),
+      await cli('clusters', 'get', 'bad\u001b[2Jname'),
+    ];
+    for (const { stdout, stderr } of outputs) expect(stdout + stderr).not.toMatch(/[\u001b\u0007\u009b\u202e]/);
+    // The hub stores a report's control characters as visible escapes (docs/protocol.md); the
+    // CLI escapes what is left (U+202E) and whatever else reaches it (the name typed below).
+    const stored = 'evil\\u001b]0;pwned\\u0007\\u001b[2J';
+    expect(outputs[0].stdout).toContain(stored);
+    expect(outputs[0].stdout).toContain('apply failed \\u009b31m\\u202eevil');
+    expect(outputs[1].stdout).toContain('sync of prod@');
+    expect(outputs[1].stdout).toContain(`${stored} refused`);
+    expect(outputs[3].stderr).toBe('gitfleet: no cluster named "bad\\x1b[2Jname" (cluster_not_found)\n');
+    // Scripts reading -o json get the API's strings unchanged.
+    const json = JSON.parse((await cli('clusters', 'get', 'alpha', '-o', 'json')).stdout) as ClusterDetail;
+    expect(json.bundles.find((b) => b.bundle === 'prod')?.resources[0].name).toBe(stored);
+    await healthy('alpha', 'prod');
   });
 
   it('pause and resume reach the hub', async () => {
     const paused = await cli('pause', 'web');
-    expect(paused).toEqual({ code: 0, stdout: 'Rollout of web paused (now paused).\n', stderr: '' });
+    expect(paused).toEqual({ code: EXIT.ok, stdout: 'Rollout of web paused (now paused).\n', stderr: '' });
     expect((await t.get<Rollout>('/api/v1/rollouts/web')).body.paused).toBe(true);
     const resumed = await cli('resume', 'web');
-    expect(resumed.code).toBe(0);
+    expect(resumed.code).toBe(EXIT.ok);
     expect((await t.get<Rollout>('/api/v1/rollouts/web')).body.paused).toBe(false);
     const none = await cli('pause', 'prod');
-    expect(none.code).toBe(1);
+    expect(none.code).toBe(EXIT.problem);
     expect(none.stderr).toMatch(/\(rollout_not_found\)\n$/);
   });
 
@@ -233,7 +330,7 @@ describe('gitfleet against a running hub', () => {
     const head = await t.repo.head();
     const pinned = await cli('rollback', 'prod', '--to', head.slice(0, 8));
     expect(pinned).toEqual({
-      code: 0,
+      code: EXIT.ok,
       stdout: `Pinned prod to ${head} on every cluster; undo with: gitfleet rollback prod --unpin\n`,
       stderr: '',
     });
@@ -243,11 +340,11 @@ describe('gitfleet against a running hub', () => {
     expect((await cli('bundles')).stdout).toMatch(new RegExp(`^prod .* ${head.slice(0, 7)}$`, 'm'));
 
     const unknown = await cli('rollback', 'prod', '--to', 'f'.repeat(40));
-    expect(unknown.code).toBe(1);
+    expect(unknown.code).toBe(EXIT.problem);
     expect(unknown.stderr).toMatch(/\(commit_not_found\)\n$/);
 
     expect(await cli('rollback', 'prod', '--unpin')).toEqual({
-      code: 0,
+      code: EXIT.ok,
       stdout: 'Unpinned prod: it follows the fleet again.\n',
       stderr: '',
     });
@@ -256,18 +353,18 @@ describe('gitfleet against a running hub', () => {
 
   it('sync asks connected agents to sync now', async () => {
     const one = await cli('sync', 'alpha');
-    expect(one).toEqual({ code: 0, stdout: 'Sync requested for cluster alpha: reached alpha.\n', stderr: '' });
+    expect(one).toEqual({ code: EXIT.ok, stdout: 'Sync requested for cluster alpha: reached alpha.\n', stderr: '' });
     await streams.get('alpha')!.nth('command');
     const all = await cli('sync', '--bundle', 'web', '-o', 'json');
     expect(JSON.parse(all.stdout)).toMatchObject({ bundle: 'web', reached: ['alpha', 'beta'], notConnected: [] });
     const notHeld = await cli('sync', 'beta', '--bundle', 'prod');
-    expect(notHeld.code).toBe(1);
+    expect(notHeld.code).toBe(EXIT.problem);
     expect(notHeld.stderr).toBe('gitfleet: cluster beta does not hold bundle "prod" (bundle_not_found)\n');
   });
 
   it('tokens: create prints the token alone on stdout; list shows it; revoke revokes it', async () => {
     const created = await cli('tokens', 'create', '--ttl', '1h', '--max-uses', '2', '--description', 'ci runners');
-    expect(created.code).toBe(0);
+    expect(created.code).toBe(EXIT.ok);
     expect(created.stdout).toMatch(/^gfbt_\S+\n$/);
     expect(created.stderr).toMatch(/^Bootstrap token \S+ created \(expires \S+, 2 uses\)\. It is shown only this once\.\n$/);
 
@@ -278,7 +375,11 @@ describe('gitfleet against a running hub', () => {
     // The token registers a cluster, once it is what the hub handed out.
     await agent.register({ bootstrapToken: created.stdout.trim(), clusterUid: 'uid-gamma', name: 'gamma' });
 
-    expect(await cli('tokens', 'revoke', token.id)).toEqual({ code: 0, stdout: `Bootstrap token ${token.id} revoked.\n`, stderr: '' });
+    expect(await cli('tokens', 'revoke', token.id)).toEqual({
+      code: EXIT.ok,
+      stdout: `Bootstrap token ${token.id} revoked.\n`,
+      stderr: '',
+    });
     expect((await t.get<{ items: BootstrapToken[] }>('/api/v1/tokens')).body.items.find((i) => i.id === token.id)).toMatchObject({
       state: 'revoked',
       uses: 1,
@@ -289,28 +390,28 @@ describe('gitfleet against a running hub', () => {
   it('auth: no token or a bad one is exit 3 with the GITFLEET_TOKEN hint; a viewer cannot pause (exit 3)', async () => {
     const none = await runCli(['status'], { env: { GITFLEET_HUB: t.hub.httpUrl } });
     expect(none).toEqual({
-      code: 3,
+      code: EXIT.hub,
       stdout: '',
       stderr: 'gitfleet: the hub wants an API token: set GITFLEET_TOKEN (or --token) to an API token (unauthenticated)\n',
     });
 
     const bad = await runCli(['status', '--token', 'gfat_not-a-real-token-at-all'], { env: { GITFLEET_HUB: t.hub.httpUrl } });
-    expect(bad.code).toBe(3);
+    expect(bad.code).toBe(EXIT.hub);
     expect(bad.stderr).toMatch(
       /^gitfleet: the hub refused the API token \(.+\); set GITFLEET_TOKEN \(or --token\) to an API token that is valid \(unauthenticated\)\n$/,
     );
     expect(bad.stderr).not.toContain('not-a-real-token');
 
     const viewer = await t.apiToken('cli-viewer', 'viewer');
-    expect((await runCli(['clusters'], { env: { GITFLEET_HUB: t.hub.httpUrl, GITFLEET_TOKEN: viewer } })).code).toBe(0);
+    expect((await runCli(['clusters'], { env: { GITFLEET_HUB: t.hub.httpUrl, GITFLEET_TOKEN: viewer } })).code).toBe(EXIT.ok);
     const refused = await runCli(['pause', 'web'], { env: { GITFLEET_HUB: t.hub.httpUrl, GITFLEET_TOKEN: viewer } });
-    expect(refused.code).toBe(3);
+    expect(refused.code).toBe(EXIT.hub);
     expect(refused.stderr).toMatch(/needs the operator role.*\(forbidden\)\n$/);
   });
 
   it('events: a log tail, oldest first; --follow prints new events as they are recorded', async () => {
     const tail = await cli('events', '--cluster', 'alpha');
-    expect(tail.code).toBe(0);
+    expect(tail.code).toBe(EXIT.ok);
     const lines = tail.stdout.trimEnd().split('\n');
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) expect(line).toMatch(/^\d{4}-\d\d-\d\dT\S+Z {2}[a-z.]+ +alpha/);
@@ -333,9 +434,79 @@ describe('gitfleet against a running hub', () => {
     });
     setTimeout(() => stop.abort(), 15_000).unref();
     const followed = await following;
-    expect(followed.code).toBe(130);
+    expect(followed.code).toBe(EXIT.interrupted);
     expect(followed.stdout).toMatch(/sync\.failed +alpha\/prod@[0-9a-f]{7} .*dry-run failed again/);
     await healthy('alpha', 'prod');
+  });
+
+  it('wait --commit: right after a push it waits for the hub to see the commit, then for every targeted cluster', async () => {
+    const next = await t.repo.commit({ 'apps/prod/cm.yaml': CONFIGMAP('prod-2') }, 'prod 2');
+    // The hub has not fetched it: no false green from the previous commit.
+    const done = await stillWaitingUntilFetched(['wait', '--commit', next, '--for', 'healthy', '--timeout', '20s']);
+    expect(done.stderr).toBe('');
+    expect(done.code).toBe(EXIT.ok);
+    expect(done.stdout).toContain(`Commit ${next.slice(0, 7)} (healthy): the hub has not seen ${next.slice(0, 7)} yet`);
+    expect(done.stdout).toContain(`Commit ${next.slice(0, 7)} (healthy): ${next.slice(0, 7)} is healthy on all 3 targeted clusters`);
+    expect(done.stdout).toMatch(new RegExp(`^prod +alpha +reached +synced +${next.slice(0, 7)} +-$`, 'm'));
+    // beta is not targeted by prod: not waited for, not listed.
+    expect(done.stdout).not.toMatch(/^prod +beta /m);
+  });
+
+  it('wait --commit: ends with exit 1 on a rejected commit, naming file and line; with the time-out code when time runs out', async () => {
+    const good = await t.repo.head();
+    const broken = await t.repo.commit({ 'fleet/prod.yaml': 'apiVersion: gitfleet.io/v1alpha1\nkind: Bundle\nmetadata: [\n' }, 'broken');
+    await t.app.get(FleetRepoService).syncNow();
+    const rejected = await cli('wait', '--commit', broken);
+    expect(rejected.code).toBe(EXIT.problem);
+    expect(rejected.stdout).toMatch(/^ {2}fleet\/prod\.yaml:\d+: /m);
+    expect(rejected.stderr).toBe(
+      `gitfleet: ${broken.slice(0, 7)} is the newest commit of fleet repository default, and the hub rejected it\n`,
+    );
+    expect((await cli('status')).code).toBe(EXIT.problem);
+
+    // Unreachable on top of the rejection: both said, with the cause and since when.
+    const away = `${t.repo.barePath}.away`;
+    await rename(t.repo.barePath, away);
+    try {
+      await t.app.get(FleetRepoService).syncNow();
+      const unreachable = await cli('status');
+      expect(unreachable.code).toBe(EXIT.problem);
+      expect(unreachable.stdout).toMatch(/^Fleet: +default at [0-9a-f]{7} \(unreachable\)$/m);
+      expect(unreachable.stdout).toMatch(
+        /✗ fleet repository default cannot be fetched since \d+s ago \(the clusters keep [0-9a-f]{7}\): git fetch of .* failed/,
+      );
+      expect(unreachable.stdout).toContain(`✗ fleet repository default: commit ${broken.slice(0, 7)} was rejected`);
+      expect((await cli('bundles')).stderr).toMatch(/^note: fleet repository default cannot be fetched since /m);
+    } finally {
+      await rename(away, t.repo.barePath);
+    }
+
+    const never = await cli('wait', '--commit', 'f'.repeat(40), '--timeout', '300ms');
+    expect(never.code).toBe(EXIT.timeout);
+    expect(never.stderr).toMatch(/^gitfleet: timed out waiting for fffffff: the hub has not seen fffffff yet/);
+
+    await t.repo.git('reset', '--hard', good);
+    await t.repo.git('push', '--force', 'origin', 'HEAD:main');
+    await t.app.get(FleetRepoService).syncNow();
+    expect((await cli('status')).code).toBe(EXIT.ok);
+  });
+
+  it('rollout --watch --commit: follows the rollout of the commit pushed, not the finished one before it', async () => {
+    expect((await cli('rollout', 'web')).stdout).toMatch(/: done, /);
+    const next = await t.repo.commit({ 'apps/web/cm.yaml': CONFIGMAP('web-1b') }, 'web 1b');
+    const watched = await stillWaitingUntilFetched(['rollout', 'web', '--watch', '--commit', next, '--timeout', '20s']);
+    expect(watched.stderr).toBe('');
+    expect(watched.code).toBe(EXIT.ok);
+    expect(watched.stdout).toContain(`the hub has not seen ${next.slice(0, 7)} yet`);
+    expect(watched.stdout).toContain(`Rollout of web at ${next.slice(0, 7)}`);
+
+    // A bundle without a rollout: its clusters' progress instead, and a plain --watch says what to use.
+    const none = await cli('rollout', 'prod', '--watch');
+    expect(none.code).toBe(EXIT.problem);
+    expect(none.stderr).toContain('to wait for a commit: gitfleet wait --commit <sha> --bundle prod');
+    const prod = await cli('rollout', 'prod', '--watch', '--commit', next);
+    expect(prod.code).toBe(EXIT.ok);
+    expect(prod.stdout).toMatch(new RegExp(`^prod +alpha +reached +synced +${next.slice(0, 7)} +-$`, 'm'));
   });
 
   it('rollout --watch follows a new revision until it is done (exit 0)', async () => {
@@ -347,7 +518,7 @@ describe('gitfleet against a running hub', () => {
     const watching = runCli(['rollout', 'web', '--watch'], { env, pollIntervalMs: 60_000 }); // follows the live stream
     await settle();
     const watched = await watching;
-    expect(watched.code).toBe(0);
+    expect(watched.code).toBe(EXIT.ok);
     expect(watched.stdout).toContain('Rollout of web at');
     expect(watched.stdout).toMatch(/^canary +done +\[#{10}\] 1\/1 +1 +alpha✓$/m);
     expect(watched.stdout).toMatch(/^unpartitioned +done +\[#{10}\] 1\/1 +1 +beta✓$/m);
@@ -373,10 +544,10 @@ describe('gitfleet against a running hub', () => {
     );
     await rollouts.stepNow();
     const watched = await watching;
-    expect(watched.code).toBe(1);
+    expect(watched.code).toBe(EXIT.problem);
     expect(watched.stdout).toMatch(/^Halted: cluster alpha is degraded/m);
     expect(watched.stderr).toMatch(/^gitfleet: rollout of web halted: cluster alpha is degraded \(Deployment\/web\/web\)/);
-    expect((await cli('status')).code).toBe(1);
-    await eventually(async () => expect((await cli('rollout', 'web')).code).toBe(1));
+    expect((await cli('status')).code).toBe(EXIT.problem);
+    await eventually(async () => expect((await cli('rollout', 'web')).code).toBe(EXIT.problem));
   });
 });

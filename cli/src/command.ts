@@ -29,6 +29,8 @@ export interface CommandContext {
   signal: AbortSignal;
   /** How often --watch and --follow ask the hub again when its live stream reports nothing. */
   pollIntervalMs: number;
+  /** For a command that waits: --timeout, how long it may wait in all (undefined: not given). */
+  waitMs?: number;
 }
 
 export interface CommandInput {
@@ -44,6 +46,11 @@ export interface Command {
   /** The full text of `gitfleet <name> --help`. */
   help: string;
   options: OptionSpec;
+  /**
+   * Whether this invocation waits for something (wait, rollout --watch): then --timeout bounds
+   * the whole wait (context.waitMs) rather than each request.
+   */
+  waits?: (values: OptionValues) => boolean;
   /** Resolves to the exit code. */
   run(ctx: CommandContext, input: CommandInput): Promise<number>;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Bundle, Cluster, Rollout } from './api';
+import { conditionOf } from '../../hub/src/api-contract';
+import type { Bundle, BundleHealth, BundlePhase, Cluster, FleetRepo, Rollout } from './api';
 import { summariseFleet } from './fleet-summary';
 
 const NOW = Date.parse('2026-01-02T12:00:00.000Z');
@@ -24,23 +25,46 @@ const bundle = (name: string, clusters: Bundle['clusters'], fields: Partial<Bund
   pin: null,
   rollout: null,
   clusters,
-  summary: {},
+  summary: {} as Bundle['summary'],
   ...fields,
 });
 
-const placed = (cluster: string, phase = 'synced', health = 'healthy') => ({ cluster, phase, health, commit: 'c'.repeat(40) });
+const placed = (cluster: string, phase: BundlePhase = 'synced', health: BundleHealth = 'healthy') => ({
+  cluster,
+  phase,
+  health,
+  condition: conditionOf(phase, health),
+  commit: 'c'.repeat(40),
+});
+
+const GOOD = 'a'.repeat(40);
+const repo = (fields: Partial<FleetRepo> = {}): FleetRepo => ({
+  name: 'default',
+  url: 'https://git.example/fleet.git',
+  branch: 'main',
+  path: 'fleet',
+  commit: GOOD,
+  fetchedAt: '2026-01-02T11:59:00.000Z',
+  state: 'ok',
+  rejected: null,
+  fetchError: null,
+  error: null,
+  ...fields,
+});
 
 describe('summariseFleet', () => {
   it('is ok when every cluster is connected and every placement synced and healthy', () => {
-    const s = summariseFleet([cluster('a'), cluster('b')], [bundle('web', [placed('a'), placed('b')])], [], NOW);
+    const s = summariseFleet([repo()], [cluster('a'), cluster('b')], [bundle('web', [placed('a'), placed('b')])], [], NOW);
     expect(s.ok).toBe(true);
     expect(s.problems).toEqual([]);
     expect(s.clusters).toMatchObject({ total: 2, byConnectivity: { connected: 2 }, byState: { active: 2 } });
-    expect(s.placements).toEqual({ total: 2, byPhase: { synced: 2 }, byHealth: { healthy: 2 } });
+    expect(s.placements).toEqual({ total: 2, byPhase: { synced: 2 }, byHealth: { healthy: 2 }, ready: 2 });
+    expect(s.fleet).toEqual([{ name: 'default', state: 'ok', commit: GOOD }]);
   });
 
   it('names unreachable active clusters, with when they were last seen', () => {
     const s = summariseFleet(
+      [],
       [
         cluster('a', { connectivity: 'unreachable', lastSeenAt: '2026-01-02T11:55:00.000Z' }),
         cluster('b', { connectivity: 'unreachable', lastSeenAt: null }),
@@ -56,6 +80,7 @@ describe('summariseFleet', () => {
 
   it('does not count revoked or pending clusters as unreachable, but lists those awaiting approval', () => {
     const s = summariseFleet(
+      [],
       [
         cluster('gone', { state: 'revoked', connectivity: 'unreachable' }),
         cluster('new', { state: 'pending', connectivity: 'unreachable' }),
@@ -71,6 +96,7 @@ describe('summariseFleet', () => {
   it('reports failed, degraded and missing placements by bundle and cluster', () => {
     const s = summariseFleet(
       [],
+      [],
       [
         bundle('web', [
           placed('a', 'failed', 'degraded'),
@@ -84,13 +110,13 @@ describe('summariseFleet', () => {
     );
     expect(s.problems).toEqual([
       { kind: 'failed', text: 'bundle web failed on a (health degraded)' },
-      { kind: 'degraded', text: 'bundle web is degraded on b (synced)' },
-      { kind: 'missing', text: 'bundle web is missing on c (rolling-out)' },
+      { kind: 'degraded', text: 'bundle web is degraded on b (synced · degraded)' },
+      { kind: 'missing', text: 'bundle web is missing on c (rolling out · missing)' },
     ]);
   });
 
   it('reports a halted rollout with its cause; progressing and paused ones are listed, not problems', () => {
-    const rollout = (bundle: string, state: string, halt: Rollout['halt'] = null): Rollout => ({
+    const rollout = (bundle: string, state: Rollout['state'], halt: Rollout['halt'] = null): Rollout => ({
       bundle,
       revision: 'r',
       commit: 'c',
@@ -104,10 +130,12 @@ describe('summariseFleet', () => {
     const s = summariseFleet(
       [],
       [],
+      [],
       [
         rollout('web', 'halted', {
           reason: 'failure',
           cluster: 'e2',
+          resource: 'Deployment/web/web',
           message: 'cluster e2 is degraded (Deployment/web/web) at 1a2b3c4d5e6f',
         }),
         rollout('api', 'progressing'),
@@ -119,5 +147,69 @@ describe('summariseFleet', () => {
     expect(s.problems).toEqual([
       { kind: 'halted', text: 'rollout of web is halted: cluster e2 is degraded (Deployment/web/web) at 1a2b3c4d5e6f' },
     ]);
+  });
+});
+
+describe('summariseFleet: the fleet repositories', () => {
+  it('is not ok when a fleet repository rejected its newest commit, listing file:line errors', () => {
+    const errors = [
+      { file: 'fleet/web.yaml', line: 7, field: 'spec.syncPolicy.prune', message: 'must be a boolean' },
+      { file: 'fleet/api.yaml', line: null, field: null, message: 'not YAML' },
+    ];
+    const s = summariseFleet(
+      [repo({ state: 'rejected', rejected: { commit: 'b'.repeat(40), errors, at: '2026-01-02T11:00:00.000Z' } })],
+      [],
+      [],
+      [],
+      NOW,
+    );
+    expect(s.ok).toBe(false);
+    expect(s.problems).toEqual([
+      {
+        kind: 'fleet-rejected',
+        text: 'fleet repository default: commit bbbbbbb was rejected (the clusters keep aaaaaaa); 2 errors:',
+        details: ['fleet/web.yaml:7: spec.syncPolicy.prune: must be a boolean', 'fleet/api.yaml: not YAML'],
+      },
+    ]);
+  });
+
+  it('is not ok when a fleet repository cannot be fetched, saying since when and why', () => {
+    const fetchError = {
+      message: 'git fetch failed: connection refused',
+      since: '2026-01-02T11:50:00.000Z',
+      lastAttemptAt: '2026-01-02T11:59:50.000Z',
+    };
+    const s = summariseFleet([repo({ state: 'unreachable', fetchError })], [], [], [], NOW);
+    expect(s.problems).toEqual([
+      {
+        kind: 'fleet-unreachable',
+        text: 'fleet repository default cannot be fetched since 10m ago (the clusters keep aaaaaaa): git fetch failed: connection refused',
+      },
+    ]);
+    expect(summariseFleet([repo({ state: 'pending', commit: null })], [], [], [], NOW).problems).toEqual([
+      { kind: 'fleet-pending', text: 'fleet repository default has no accepted commit yet' },
+    ]);
+  });
+
+  it('counts drifted resources as a problem, naming where to look', () => {
+    const drifted = cluster('a', {
+      bundles: [
+        {
+          bundle: 'web',
+          desiredCommit: GOOD,
+          commit: GOOD,
+          phase: 'synced',
+          health: 'healthy',
+          condition: conditionOf('synced', 'healthy'),
+          driftCount: 2,
+          lastReportAt: null,
+          rollout: null,
+        },
+      ],
+    });
+    const s = summariseFleet([repo()], [drifted], [], [], NOW);
+    expect(s.ok).toBe(false);
+    expect(s.drifted).toBe(2);
+    expect(s.problems).toEqual([{ kind: 'drifted', text: 'bundle web has 2 drifted resources on a; see: gitfleet diff a web' }]);
   });
 });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from './command';
 import { DEFAULT_HUB } from './args';
+import { exitCodeHelp } from './exit-codes';
 
 /** `gitfleet --help` and `gitfleet --version`. */
 
@@ -10,7 +11,7 @@ const GLOBAL_FLAGS = `Global flags:
   --token <token>   API token (env GITFLEET_TOKEN); never printed
   -o, --output f    table (default), wide, or json (the API's JSON, for scripts)
   --no-color        no colour (also NO_COLOR=1, or when stdout is not a terminal)
-  --timeout <d>     per request (default 10s)
+  --timeout <d>     per request (default 10s); for wait and rollout --watch, the whole wait
   -h, --help        help; \`gitfleet <command> --help\` for one command
   --version         the CLI's version`;
 
@@ -26,8 +27,8 @@ ${list}
 
 ${GLOBAL_FLAGS}
 
-Exit codes: 0 ok; 1 something is wrong (failed, degraded, unreachable, halted, drifted) or
-the hub refused the request; 2 usage error; 3 hub unreachable or token refused.
+Exit codes:
+${exitCodeHelp()}
 `;
 }
 

@@ -1,5 +1,6 @@
 import { EXIT } from './exit-codes';
 import { parseEventStream, type LiveEvent } from './live';
+import { visible, visibleStrings } from './render/visible';
 
 /** The hub's REST API over fetch: one place for the base URL, the API token, time-outs and errors. */
 
@@ -12,9 +13,15 @@ export interface HubClientOptions {
   timeoutMs: number;
   /** Ends every request at once (Ctrl-C). */
   signal?: AbortSignal;
+  /**
+   * Answers are shown as text (not -o json): every string in them gets its control characters
+   * made visible (render/visible.ts). Error messages always do.
+   */
+  visibleText?: boolean;
 }
 
-export type Query = Record<string, string | number | undefined>;
+/** Query parameters; a list is sent as the parameter repeated. */
+export type Query = Record<string, string | number | string[] | undefined>;
 
 /** A request that did not give an answer we can use, with the exit code it means. */
 export class HubError extends Error {
@@ -94,7 +101,8 @@ export class HubClient {
     if (!response.ok) throw this.answerError(response, text);
     if (response.status === 204 || text === '') return undefined as T;
     try {
-      return JSON.parse(text) as T;
+      const answer = JSON.parse(text) as T;
+      return this.options.visibleText === true ? visibleStrings(answer) : answer;
     } catch {
       throw new HubError(
         `${this.displayUrl} answered ${method} ${path} with something that is not JSON; is --hub the hub's HTTP address?`,
@@ -154,7 +162,11 @@ export class HubClient {
         : code === 'ENOTFOUND'
           ? 'host not found'
           : (cause?.message ?? (error as Error).message);
-    return new HubError(`cannot reach the hub at ${this.displayUrl}: ${this.scrub(reason)}; set --hub or GITFLEET_HUB`, code, EXIT.hub);
+    return new HubError(
+      `cannot reach the hub at ${this.displayUrl}: ${visible(this.scrub(reason))}; set --hub or GITFLEET_HUB`,
+      visible(code),
+      EXIT.hub,
+    );
   }
 
   private answerError(response: Response, text: string): HubError {
@@ -167,7 +179,8 @@ export class HubClient {
     } catch {
       // Not the hub's JSON (a proxy's page): status line it is.
     }
-    message = this.scrub(message);
+    message = visible(this.scrub(message));
+    code = visible(code);
     if (response.status === 401) {
       const hint =
         this.token === undefined
@@ -191,7 +204,9 @@ export class HubClient {
 
 export function withQuery(path: string, query: Query): string {
   const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== '') params.set(key, String(value));
+  for (const [key, value] of Object.entries(query)) {
+    for (const one of Array.isArray(value) ? value : [value]) if (one !== undefined && one !== '') params.append(key, String(one));
+  }
   const search = params.toString();
   return search === '' ? path : `${path}?${search}`;
 }

@@ -1,6 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT, EXIT_CODES, exitCodeHelp, exitCodeTable } from './exit-codes';
 import { runCli } from './testing/run-cli';
 
 /** An address nothing listens on: a port just given up. */
@@ -12,11 +15,35 @@ async function closedPortUrl(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
+describe('gitfleet: exit codes', () => {
+  it('are documented in docs/cli.md exactly as cli/src/exit-codes.ts defines them, and listed by --help', async () => {
+    const docs = readFileSync(join(__dirname, '..', '..', 'docs', 'cli.md'), 'utf8');
+    const table = /<!-- exit-codes: generated from cli\/src\/exit-codes.ts -->\n([\s\S]*?)\n<!-- end of exit-codes -->/.exec(docs)?.[1];
+    expect(table).toBe(exitCodeTable());
+    const help = await runCli(['--help']);
+    expect(help.stdout).toContain(`Exit codes:\n${exitCodeHelp()}\n`);
+    for (const { code } of EXIT_CODES) expect(help.stdout).toMatch(new RegExp(`^ +${code}  \\S`, 'm'));
+  });
+});
+
 describe('gitfleet: command line', () => {
   it('--help lists every command and the global flags, exit 0', async () => {
     const { code, stdout } = await runCli(['--help']);
-    expect(code).toBe(0);
-    for (const name of ['status', 'clusters', 'bundles', 'diff', 'sync', 'pause', 'resume', 'rollback', 'rollout', 'tokens', 'events']) {
+    expect(code).toBe(EXIT.ok);
+    for (const name of [
+      'status',
+      'clusters',
+      'bundles',
+      'diff',
+      'sync',
+      'pause',
+      'resume',
+      'rollback',
+      'rollout',
+      'wait',
+      'tokens',
+      'events',
+    ]) {
       expect(stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
     }
     expect(stdout).toContain('GITFLEET_TOKEN');
@@ -24,19 +51,19 @@ describe('gitfleet: command line', () => {
 
   it('<command> --help shows that command, without asking the hub', async () => {
     const { code, stdout } = await runCli(['rollback', '--help'], { env: { GITFLEET_HUB: 'http://127.0.0.1:1' } });
-    expect(code).toBe(0);
+    expect(code).toBe(EXIT.ok);
     expect(stdout).toContain('Usage: gitfleet rollback <bundle> --to <commit>');
   });
 
   it('--version prints the package version', async () => {
     const { code, stdout } = await runCli(['--version']);
-    expect(code).toBe(0);
+    expect(code).toBe(EXIT.ok);
     expect(stdout).toMatch(/^gitfleet \d+\.\d+\.\d+\n$/);
   });
 
   it('no command at all is a usage error: help on stderr, exit 2', async () => {
     const { code, stdout, stderr } = await runCli([]);
-    expect(code).toBe(2);
+    expect(code).toBe(EXIT.usage);
     expect(stdout).toBe('');
     expect(stderr).toContain('Usage: gitfleet <command>');
   });
@@ -78,22 +105,29 @@ describe('gitfleet: command line', () => {
     ],
     [['tokens', 'burn'], 'gitfleet: unknown tokens command "burn" (list, create, revoke); see gitfleet tokens --help\n'],
     [['events', '--limit', '9999'], 'gitfleet: --limit must be a whole number from 1 to 500, got "9999"; see gitfleet events --help\n'],
+    [['wait'], 'gitfleet: give --commit <sha>; see gitfleet wait --help\n'],
+    [['wait', '--commit', 'HEAD'], 'gitfleet: --commit must be 7 to 40 hex digits, got "head"; see gitfleet wait --help\n'],
+    [
+      ['wait', '--commit', 'abcdef0', '--for', 'ready'],
+      'gitfleet: --for must be one of synced, healthy, got "ready"; see gitfleet wait --help\n',
+    ],
+    [['rollout', 'web', '--commit', 'abcdef0'], 'gitfleet: --commit goes with --watch; see gitfleet rollout --help\n'],
   ])('%j is a usage error (exit 2), checked before the hub is asked', async (argv, message) => {
     // Port 1 refuses connections: reaching the hub would exit 3, not 2.
     const { code, stdout, stderr } = await runCli(argv, { env: { GITFLEET_HUB: 'http://127.0.0.1:1' } });
-    expect({ code, stdout, stderr }).toEqual({ code: 2, stdout: '', stderr: message });
+    expect({ code, stdout, stderr }).toEqual({ code: EXIT.usage, stdout: '', stderr: message });
   });
 
   it('global flags may come before or after the command', async () => {
     const before = await runCli(['--hub', 'http://127.0.0.1:1', '-o', 'json', 'status']);
     const after = await runCli(['status', '-o', 'json', '--hub', 'http://127.0.0.1:1']);
     expect(before).toEqual(after);
-    expect(before.code).toBe(3);
+    expect(before.code).toBe(EXIT.hub);
   });
 
   it('a hub URL with user:password in it is refused without echoing it', async () => {
     const { code, stderr } = await runCli(['status'], { env: { GITFLEET_HUB: 'http://ops:secret@127.0.0.1:1' } });
-    expect(code).toBe(2);
+    expect(code).toBe(EXIT.usage);
     expect(stderr).not.toContain('secret');
     expect(stderr).toContain('must not hold user:password');
   });
@@ -101,7 +135,7 @@ describe('gitfleet: command line', () => {
   it('a hub that refuses connections is exit 3, naming the URL', async () => {
     const url = await closedPortUrl();
     const { code, stdout, stderr } = await runCli(['status'], { env: { GITFLEET_HUB: url } });
-    expect(code).toBe(3);
+    expect(code).toBe(EXIT.hub);
     expect(stdout).toBe('');
     expect(stderr).toBe(`gitfleet: cannot reach the hub at ${url}: connection refused; set --hub or GITFLEET_HUB (ECONNREFUSED)\n`);
   });
@@ -140,13 +174,13 @@ describe('gitfleet: answers of a hub that are errors', () => {
 
   it('without a token: exit 3, telling to set GITFLEET_TOKEN', async () => {
     const { code, stderr } = await runCli(['clusters', 'get', 'c1', '--hub', url]);
-    expect(code).toBe(3);
+    expect(code).toBe(EXIT.hub);
     expect(stderr).toBe('gitfleet: the hub wants an API token: set GITFLEET_TOKEN (or --token) to an API token (unauthenticated)\n');
   });
 
   it('a refused token is exit 3 and never shows up in the message, even when the server echoes it', async () => {
     const { code, stderr } = await runCli(['clusters', 'get', 'c1', '--hub', url], { env: { GITFLEET_TOKEN: 'wrong-token-0123456789' } });
-    expect(code).toBe(3);
+    expect(code).toBe(EXIT.hub);
     expect(stderr).not.toContain('wrong-token-0123456789');
     expect(stderr).toBe(
       'gitfleet: the hub refused the API token (unknown token ***); set GITFLEET_TOKEN (or --token) to an API token that is valid (unauthenticated)\n',
@@ -161,31 +195,31 @@ describe('gitfleet: answers of a hub that are errors', () => {
 
   it("a role the token lacks is exit 3 with the hub's message and code", async () => {
     const { code, stderr } = await runCli(['pause', 'web', '--hub', url, '--token', 't']);
-    expect(code).toBe(3);
+    expect(code).toBe(EXIT.hub);
     expect(stderr).toBe('gitfleet: POST /api/v1/rollouts/:bundle/pause needs the operator role; token "ci" has viewer (forbidden)\n');
   });
 
   it("any other refusal is exit 1 with the hub's message and code", async () => {
     const { code, stderr } = await runCli(['clusters', 'get', 'nope', '--hub', url, '--token', 't']);
-    expect(code).toBe(1);
+    expect(code).toBe(EXIT.problem);
     expect(stderr).toBe('gitfleet: no cluster named "nope" (cluster_not_found)\n');
   });
 
   it('a proxy that cannot reach the hub is exit 3', async () => {
     const { code, stderr } = await runCli(['clusters', 'get', 'proxy', '--hub', url, '--token', 't']);
-    expect(code).toBe(3);
+    expect(code).toBe(EXIT.hub);
     expect(stderr).toBe(`gitfleet: cannot reach the hub at ${url}: the hub answered 502 Bad Gateway (http_502)\n`);
   });
 
   it('an answer that is not JSON says --hub may be wrong, exit 3', async () => {
     const { code, stderr } = await runCli(['clusters', 'get', 'html', '--hub', url, '--token', 't']);
-    expect(code).toBe(3);
+    expect(code).toBe(EXIT.hub);
     expect(stderr).toContain("with something that is not JSON; is --hub the hub's HTTP address? (not_json)");
   });
 
   it('a hub slower than --timeout is exit 3', async () => {
     const { code, stderr } = await runCli(['clusters', 'get', 'slow', '--hub', url, '--token', 't', '--timeout', '200ms']);
-    expect(code).toBe(3);
+    expect(code).toBe(EXIT.hub);
     expect(stderr).toBe(`gitfleet: the hub at ${url} did not answer within 0.2s (timeout)\n`);
   });
 });

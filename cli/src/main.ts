@@ -50,7 +50,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
 
   const signal = io.signal ?? new AbortController().signal;
-  const hub = new HubClient({ baseUrl: global.hubUrl, token: global.token, timeoutMs: global.timeoutMs, signal });
+  const hub = new HubClient({
+    baseUrl: global.hubUrl,
+    token: global.token,
+    timeoutMs: global.timeoutMs,
+    signal,
+    visibleText: global.output !== 'json',
+  });
   const colour = colourEnabled({ isTTY: io.stdout.isTTY === true, noColorFlag: global.noColor, env: io.env });
   const ctx: CommandContext = {
     hub,
@@ -64,6 +70,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     sleep: (ms) => sleep(ms, signal),
     signal,
     pollIntervalMs: io.pollIntervalMs ?? DEFAULT_POLL_MS,
+    waitMs: global.waitMs,
   };
   try {
     return await command.run(ctx, { args: invocation.args, values: invocation.values });

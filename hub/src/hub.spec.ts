@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BareRepo } from '../../test/support/git';
+import { createThrowawayDatabase } from '../../test/support/postgres';
 import { startHub } from './index';
 import { BUNDLE, CONFIGMAP, TestAgent } from './testing/hub-fixture';
 
@@ -77,6 +79,36 @@ describe('startHub without DATABASE_URL: embedded PostgreSQL', () => {
     } finally {
       again.close();
       await second.stop();
+    }
+  });
+});
+
+describe('startHub: start-up errors name the setting', () => {
+  it('says HTTP_PORT when the HTTP address is taken, and leaves nothing running', async () => {
+    const repo = await BareRepo.create();
+    const database = await createThrowawayDatabase('gitfleet_port');
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      await repo.commit({ 'fleet/web.yaml': BUNDLE('web'), 'apps/web/cm.yaml': CONFIGMAP('web') });
+      const failure = await startHub({
+        databaseUrl: database.url,
+        dataDir: await mkdtemp(join(tmpdir(), 'gitfleet-port-')),
+        fleetRepoUrl: repo.url,
+        bootstrapToken: randomBytes(24).toString('hex'),
+        httpPort: port,
+        grpcPort: 0,
+        logLevel: 'silent',
+      }).then(
+        (hub) => hub.stop().then(() => undefined),
+        (error: unknown) => error as Error,
+      );
+      expect(failure?.message).toBe(`HTTP_PORT: cannot listen on 127.0.0.1:${port}: the address is in use (another hub running?)`);
+    } finally {
+      await new Promise<void>((resolve) => taken.close(() => resolve()));
+      await database.drop();
+      await repo.remove();
     }
   });
 });

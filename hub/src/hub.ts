@@ -11,6 +11,7 @@ import { auditTrail } from './audit/audit-trail';
 import { AuditService } from './audit/audit.service';
 import { resolveHubConfig, type HubConfig } from './config/hub-config';
 import type { DatabaseConnection } from './database/data-source-options';
+import { waitForDatabase } from './database/database-wait';
 import { EmbeddedPostgres } from './database/embedded-postgres';
 import { GrpcServer } from './gateway/grpc-server';
 import { bodyParsing } from './http-body';
@@ -40,6 +41,7 @@ export async function launchHub(
 ): Promise<{ hub: RunningHub; app: INestApplicationContext }> {
   const config = resolveHubConfig(options);
   const logger = createLogger(config.logLevel, logDestination);
+  if (config.databaseUrl !== undefined) await waitForDatabase(config.databaseUrl, config.databaseConnectTimeoutMs, logger);
   const embedded = config.databaseUrl === undefined ? await EmbeddedPostgres.start(join(config.dataDir, 'pg')) : undefined;
   const database: DatabaseConnection = embedded?.connection ?? { url: config.databaseUrl!, poolSize: SERVER_POOL_SIZE };
 
@@ -57,7 +59,11 @@ export async function launchHub(
     }
     app.use(auditTrail(app.get(AuditService)));
     app.useGlobalFilters(new JsonErrorsFilter(logger));
-    await app.listen(config.httpPort, config.httpHost);
+    await app.listen(config.httpPort, config.httpHost).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EADDRINUSE' && error.code !== 'EACCES') throw error;
+      const why = error.code === 'EADDRINUSE' ? 'the address is in use (another hub running?)' : 'permission denied';
+      throw new Error(`HTTP_PORT: cannot listen on ${config.httpHost}:${config.httpPort}: ${why}`);
+    });
   } catch (error) {
     await app?.close().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);

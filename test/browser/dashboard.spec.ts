@@ -1,15 +1,18 @@
 /**
  * The dashboard in a real headless Chromium against a running hub with three simulated
  * clusters and real agents: what an operator on call sees — every cluster synced at the head
- * commit; a bad image turning one cell red while the page stays open; the halted rollout
+ * commit; a banner while the newest fleet commit is rejected or the repository cannot be
+ * fetched; a bad image turning one cell red while the page stays open; the halted rollout
  * naming the cluster and the resource; drift with its diff after an out-of-band edit; a
- * stopped agent's cluster shown unreachable (never green); a viewer refused a pause.
+ * stopped agent's cluster shown unreachable (never green); a viewer refused a pause; a failed
+ * sync showing what the cluster still runs.
  */
+import { rename } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webBundle } from '../support/bundles';
 import { eventually } from '../support/eventually';
-import { startFleet, type Fleet } from '../support/fleet';
+import { startFleet, type ClusterView, type Fleet } from '../support/fleet';
 import { launchChromium, type Browser } from './chromium';
 
 const CLUSTERS = [
@@ -150,6 +153,39 @@ describe('dashboard in Chromium', () => {
     await expect.poll(() => page.locator('tbody tr').count()).toBe(3);
   });
 
+  it('shows a banner while the newest fleet commit is rejected or the repository cannot be fetched; the matrix keeps the last good commit', async () => {
+    const banner = page.locator('#fleet-health');
+    expect(await banner.isHidden()).toBe(true);
+    const good = await fleet.repo.head();
+    const bad = await fleet.repo.commit(
+      { 'fleet/settings.yaml': 'apiVersion: gitfleet.io/v1alpha1\nkind: Bundle\nmetadata: [\n' },
+      'broken',
+    );
+    const repo = banner.locator('[data-repo="default"]');
+    await expect.poll(() => repo.getAttribute('data-state').catch(() => null), { timeout: 15_000 }).toBe('rejected');
+    const text = await banner.innerText();
+    expect(text).toContain(`Fleet repository default: commit ${bad.slice(0, 7)} was rejected.`);
+    expect(text).toContain(`The clusters keep ${good.slice(0, 7)}.`);
+    expect(text).toMatch(/fleet\/settings\.yaml:\d+: /);
+    for (const { name } of CLUSTERS) expect(await cell(page, name, 'settings').getAttribute('data-tone')).toBe('ok');
+    await browser.screenshot(page, 'fleet-rejected');
+
+    const away = `${fleet.repo.barePath}.away`;
+    await rename(fleet.repo.barePath, away);
+    try {
+      await expect.poll(() => repo.getAttribute('data-state').catch(() => null), { timeout: 15_000 }).toBe('unreachable');
+      expect(await banner.innerText()).toMatch(/Fleet repository default cannot be fetched since \d+ s ago/);
+    } finally {
+      await rename(away, fleet.repo.barePath);
+    }
+    await expect.poll(() => repo.getAttribute('data-state').catch(() => null), { timeout: 15_000 }).toBe('rejected');
+
+    // Back to the good commit: nothing left to say.
+    await fleet.repo.git('reset', '--hard', good);
+    await fleet.repo.git('push', '--force', 'origin', 'HEAD:main');
+    await expect.poll(() => banner.isHidden(), { timeout: 15_000 }).toBe(true);
+  }, 60_000);
+
   it('turns the canary cell red, live, when a commit brings an image that cannot be pulled; the rollout halts with its cause', async () => {
     await page.evaluate('window.sameDocument = true');
     const bad = await fleet.repo.commit(
@@ -160,6 +196,8 @@ describe('dashboard in Chromium', () => {
     await expect.poll(() => c.getAttribute('data-tone'), { timeout: 45_000, interval: 250 }).toBe('bad');
     expect(await c.innerText()).toContain(bad.slice(0, 7));
     expect(await c.getAttribute('data-health')).toBe('degraded');
+    // Phase and health together: applied is not the same as working.
+    expect(await c.locator('.words').innerText()).toMatch(/^(synced|failed) · degraded$/);
     // The same document all along: the change came over the live stream, not a reload.
     expect(await page.evaluate('window.sameDocument')).toBe(true);
     await browser.screenshot(page, 'matrix-degraded');
@@ -234,6 +272,35 @@ describe('dashboard in Chromium', () => {
       await viewer.close();
     }
   }, 30_000);
+
+  it('tells the desired, applied and attempted commits apart after a sync that failed, and what the cluster still runs', async () => {
+    const before = (await fleet.api.get<ClusterView>('/api/v1/clusters/eu-prod')).body.bundles.find((b) => b.bundle === 'settings')!;
+    expect(before.phase).toBe('synced');
+    const failing = await fleet.repo.commit(
+      { 'apps/settings/unknown.yaml': 'apiVersion: example.test/v1\nkind: NoSuchKind\nmetadata:\n  name: nothing\n' },
+      'settings: a kind the cluster does not serve',
+    );
+    await page.goto(`${fleet.hub.httpUrl}/#/clusters/eu-prod`);
+    const row = page.locator('table.targets tr[data-bundle="settings"]');
+    await expect
+      .poll(
+        () =>
+          row
+            .locator('[data-col="attempted"]')
+            .innerText()
+            .catch(() => ''),
+        { timeout: 30_000 },
+      )
+      .toContain('(failed)');
+    expect(await row.locator('[data-col="state"]').innerText()).toContain('failed');
+    expect(await row.locator('[data-col="desired"]').innerText()).toBe(failing.slice(0, 7));
+    expect(await row.locator('[data-col="applied"]').innerText()).toBe(before.commit!.slice(0, 7));
+    expect(await row.locator('[data-col="attempted"]').innerText()).toBe(`${failing.slice(0, 7)} (failed)`);
+    const live = page.locator('#bundle-settings .still-live');
+    expect(await live.innerText()).toContain(`the cluster still runs what ${before.commit!.slice(0, 7)} applied — 1 object`);
+    expect(await page.locator('#bundle-settings').innerText()).not.toContain('nothing to do');
+    await browser.screenshot(page, 'cluster-failed-still-live');
+  }, 60_000);
 
   it('ran without script errors or blocked content', () => {
     expect(pageErrors).toEqual([]);

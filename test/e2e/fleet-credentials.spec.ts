@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetClient, type HubMessage } from '#proto';
 import { ONE_WEB_BUNDLE } from '../support/bundles';
 import { eventually } from '../support/eventually';
-import { capturingLogger, readConfigMap, sleep, startFleet, type ClusterView, type Fleet } from '../support/fleet';
+import { capturingLogger, readConfigMap, sleep, startFleet, type ClusterListItem, type ClusterView, type Fleet } from '../support/fleet';
 
 interface TokenView {
   id: string;
@@ -21,7 +21,8 @@ interface TokenView {
 describe('fleet: expired, used-up and revoked credentials are refused', { timeout: 90_000 }, () => {
   let fleet: Fleet;
 
-  const clusterNames = async () => (await fleet.api.get<{ items: ClusterView[] }>('/api/v1/clusters')).body.items.map((c) => c.name).sort();
+  const clusterNames = async () =>
+    (await fleet.api.get<{ items: ClusterListItem[] }>('/api/v1/clusters')).body.items.map((c) => c.name).sort();
   const newToken = async (body: Record<string, unknown>) => {
     const { status, body: answer } = await fleet.api.post<{ token: string; item: TokenView }>('/api/v1/tokens', body);
     expect(status).toBe(201);

@@ -13,6 +13,7 @@ import * as k8s from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
 import { startAgent, type AgentConfig, type AgentExtras, type RunningAgent } from '#agent';
 import { startHub, type HubConfig, type RunningHub } from '#hub';
+import type * as contract from '../../hub/src/api-contract';
 import { startSimCluster, type SimCluster, type SimClusterOptions } from '#kube-sim';
 import { BareRepo } from './git';
 import { createThrowawayDatabase, type ThrowawayDatabase } from './postgres';
@@ -244,61 +245,14 @@ export function hubApi(baseUrl: string, adminToken: string | undefined): HubApi 
   };
 }
 
-// ---- What the hub's API answers (the fields these specs read) ----
+// ---- What the hub's API answers: types of the hub's REST contract ----
 
-export interface ClusterBundleView {
-  bundle: string;
-  desiredCommit: string | null;
-  commit: string | null;
-  phase: string;
-  health: string;
-  driftCount: number;
-  lastReportAt: string | null;
-  rollout: string | null;
-  lastKnownPhase?: string;
-  lastKnownHealth?: string;
-  message?: string;
-  resources?: {
-    apiVersion: string;
-    kind: string;
-    namespace: string;
-    name: string;
-    action: string;
-    error: string;
-    health: string;
-    healthMessage: string;
-  }[];
-}
-
-export interface ClusterView {
-  id: string;
-  name: string;
-  labels: Record<string, string>;
-  state: string;
-  connectivity: string;
-  connected: boolean;
-  lastSeenAt: string | null;
-  targetSet: { revision: string; checksum: string; ackedRevision: string | null } | null;
-  bundles: ClusterBundleView[];
-}
-
-export interface RolloutView {
-  bundle: string;
-  revision: string;
-  commit: string;
-  state: string;
-  paused: boolean;
-  halt: { reason: string; cluster: string; resource: string; message: string } | null;
-  startedAt: string;
-  updatedAt: string;
-  partitions: { name: string; state: string; maxUnavailable: number; clusters: { name: string; state: string }[] }[];
-}
-
-export interface FleetRepoView {
-  name: string;
-  commit: string | null;
-  error: { commit: string | null; errors: { file: string | null; line: number | null; field: string | null; message: string }[] } | null;
-}
+/** GET /api/v1/clusters/:name (a list item of GET /api/v1/clusters has the bundles without their detail). */
+export type ClusterView = contract.ClusterDetailView;
+export type ClusterBundleView = contract.ClusterBundleDetailView;
+export type ClusterListItem = contract.ClusterView;
+export type RolloutView = contract.RolloutView;
+export type FleetRepoView = contract.FleetRepoView;
 
 // ---- Reading what landed on a simulated cluster ----
 

@@ -1,9 +1,11 @@
-import { PHASES, type Bundle } from '../api';
+import type { Bundle, Fleet } from '../api';
 import { UsageError, positionals, type Command, type CommandContext } from '../command';
-import { EXIT } from '../exit-codes';
+import { EXIT, exitCodesOf } from '../exit-codes';
+import { fleetProblems } from '../fleet-summary';
 import { segment } from '../hub-client';
-import { countList, shortCommit } from '../render/cells';
-import { healthStyle, paintCounts, phaseStyle, stateStyle } from '../render/colour';
+import { shortCommit } from '../render/cells';
+import { stateStyle } from '../render/colour';
+import { conditionCounts, isProblem, paintCondition } from '../render/condition';
 import { renderFields, renderTable, type Column } from '../render/table';
 
 export const bundlesCommand: Command = {
@@ -12,8 +14,13 @@ export const bundlesCommand: Command = {
   help: `Usage: gitfleet bundles [-o table|wide|json]
        gitfleet bundles get <name> [-o table|json]
 
-The list shows each bundle's fleet commit, its clusters by phase, rollout and pin.
-\`get\` shows one bundle on every cluster it targets: phase, health and commit.`,
+The list shows each bundle's fleet commit, its clusters ready (synced and healthy) and the
+state of each placement ("synced · progressing", "failed", "unknown" for an unreachable
+cluster), rollout and pin. A note on stderr says when a fleet repository's newest commit was
+rejected or cannot be fetched: the bundles are then at the last good commit.
+\`get\` shows one bundle on every cluster it targets: state and commit.
+
+${exitCodesOf({ ok: 'every placement shown is fine', problem: 'a placement shown failed, is degraded or missing, or its cluster is unreachable; or no such bundle' })}`,
   options: {},
   async run(ctx, { args }) {
     if (args[0] === 'get') {
@@ -21,25 +28,32 @@ The list shows each bundle's fleet commit, its clusters by phase, rollout and pi
       return showBundle(ctx, name);
     }
     if (args.length > 0) throw new UsageError(`unexpected argument "${args[0]}" (did you mean "bundles get ${args[0]}"?)`, 'bundles');
-    const bundles = await ctx.hub.list<Bundle>('/api/v1/bundles');
+    const [bundles, fleet] = await Promise.all([ctx.hub.list<Bundle>('/api/v1/bundles'), ctx.hub.get<Fleet>('/api/v1/fleet')]);
     if (ctx.output === 'json') ctx.json({ items: bundles });
     else ctx.out(bundles.length === 0 ? 'No bundles.\n' : renderTable(bundleColumns(ctx), bundles));
-    return EXIT.ok;
+    for (const problem of fleet.repos.flatMap((repo) => fleetProblems(repo, ctx.now())))
+      ctx.note(`note: ${problem.text.replace(/:$/, '')}; see gitfleet status`);
+    return bundles.some(hasProblem) ? EXIT.problem : EXIT.ok;
   },
 };
+
+function hasProblem(bundle: Bundle): boolean {
+  return bundle.clusters.some((c) => isProblem(c.condition));
+}
 
 function bundleColumns(ctx: CommandContext): Column<Bundle>[] {
   const { paint } = ctx;
   const columns: Column<Bundle>[] = [
     { header: 'name', cell: (b) => b.name },
     { header: 'commit', cell: (b) => shortCommit(b.commit) },
-    { header: 'synced', cell: (b) => `${b.summary.synced ?? 0}/${b.summary.total ?? b.clusters.length}`, align: 'right' },
+    { header: 'ready', cell: (b) => `${b.clusters.filter((c) => c.condition.tone === 'ok').length}/${b.clusters.length}`, align: 'right' },
     {
-      header: 'phases',
-      cell: (b) => {
-        const { total: _total, ...phases } = b.summary;
-        return paintCounts(countList(phases, PHASES), paint);
-      },
+      header: 'clusters',
+      cell: (b) =>
+        conditionCounts(
+          b.clusters.map((c) => c.condition),
+          paint,
+        ),
     },
     { header: 'rollout', cell: (b) => (b.rollout === null ? '-' : paint(stateStyle(b.rollout), b.rollout)) },
     { header: 'pin', cell: (b) => (b.pin === null ? '-' : paint('magenta', shortCommit(b.pin.commit))) },
@@ -50,9 +64,10 @@ function bundleColumns(ctx: CommandContext): Column<Bundle>[] {
 
 async function showBundle(ctx: CommandContext, name: string): Promise<number> {
   const bundle = await ctx.hub.get<Bundle>(`/api/v1/bundles/${segment(name)}`);
+  const code = hasProblem(bundle) ? EXIT.problem : EXIT.ok;
   if (ctx.output === 'json') {
     ctx.json(bundle);
-    return EXIT.ok;
+    return code;
   }
   const { paint } = ctx;
   const fields: [string, string][] = [
@@ -65,12 +80,11 @@ async function showBundle(ctx: CommandContext, name: string): Promise<number> {
   const matrix = renderTable<Bundle['clusters'][number]>(
     [
       { header: 'cluster', cell: (c) => c.cluster },
-      { header: 'phase', cell: (c) => paint(phaseStyle(c.phase), c.phase) },
-      { header: 'health', cell: (c) => paint(healthStyle(c.health), c.health) },
+      { header: 'state', cell: (c) => paintCondition(c.condition, paint) },
       { header: 'commit', cell: (c) => shortCommit(c.commit) },
     ],
     bundle.clusters,
   );
   ctx.out(`${renderFields(fields)}\nClusters:\n${bundle.clusters.length === 0 ? 'none targeted\n' : matrix}`);
-  return EXIT.ok;
+  return code;
 }

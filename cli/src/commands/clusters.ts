@@ -1,9 +1,10 @@
 import type { Cluster, ClusterBundleDetail, ClusterDetail, Resource } from '../api';
 import { UsageError, positionals, stringList, stringOption, type Command, type CommandContext } from '../command';
-import { EXIT } from '../exit-codes';
+import { EXIT, exitCodesOf } from '../exit-codes';
 import { segment } from '../hub-client';
 import { age, labelList, shortCommit } from '../render/cells';
-import { healthStyle, phaseStyle, stateStyle } from '../render/colour';
+import { healthStyle, stateStyle } from '../render/colour';
+import { isProblem, paintCondition } from '../render/condition';
 import { renderFields, renderTable, type Column } from '../render/table';
 
 const STATES = ['pending', 'active', 'revoked'];
@@ -15,12 +16,20 @@ export const clustersCommand: Command = {
   help: `Usage: gitfleet clusters [--label k=v ...] [--state s] [-o table|wide|json]
        gitfleet clusters get <name> [-o table|json]
 
-The list shows each cluster's state, connectivity, bundles synced and drift.
+The list shows each cluster's state, connectivity, bundles ready (synced and healthy) and
+failed (failed, degraded or missing), and drift.
 --label k=v   only clusters with this label (repeat: all must match)
 --state s     only clusters in this state: ${[...STATES, ...CONNECTIVITY].join(', ')}
 
-\`get\` shows the cluster's targets (bundles with phase, health and commit) and every
-resource with its health, action and drift.`,
+\`get\` shows the cluster's targets — each bundle's state ("synced · progressing", "failed",
+"unknown" while the cluster is unreachable), the commit its TargetSet asks for (desired), the
+commit it last applied whole, the commit it last attempted — and every resource with its
+health, action and drift.
+
+${exitCodesOf({
+  ok: 'everything shown is fine',
+  problem: 'a cluster shown is unreachable, or a bundle on it failed, is degraded or missing, or drifted; or no such cluster',
+})}`,
   options: { label: { type: 'string', multiple: true }, state: { type: 'string' } },
   async run(ctx, { args, values }) {
     if (args[0] === 'get') {
@@ -38,9 +47,15 @@ resource with its health, action and drift.`,
     );
     if (ctx.output === 'json') ctx.json({ items: clusters });
     else ctx.out(clusters.length === 0 ? 'No clusters.\n' : renderTable(clusterColumns(ctx), clusters));
-    return EXIT.ok;
+    return clusters.some(hasProblem) ? EXIT.problem : EXIT.ok;
   },
 };
+
+/** An active cluster that is unreachable, or a bundle on it that is wrong or drifted. */
+function hasProblem(cluster: Cluster): boolean {
+  if (cluster.state === 'active' && cluster.connectivity === 'unreachable') return true;
+  return cluster.bundles.some((b) => isProblem(b.condition) || b.driftCount > 0);
+}
 
 function parseLabel(text: string): [string, string] {
   const at = text.indexOf('=');
@@ -55,11 +70,11 @@ function clusterColumns(ctx: CommandContext): Column<Cluster>[] {
     { header: 'name', cell: (c) => c.name },
     { header: 'state', cell: (c) => paint(stateStyle(c.state), c.state) },
     { header: 'connectivity', cell: (c) => paint(stateStyle(c.connectivity), c.connectivity) },
-    { header: 'synced', cell: (c) => `${c.bundles.filter((b) => b.phase === 'synced').length}/${c.bundles.length}`, align: 'right' },
+    { header: 'ready', cell: (c) => `${c.bundles.filter((b) => b.condition.tone === 'ok').length}/${c.bundles.length}`, align: 'right' },
     {
       header: 'failed',
       cell: (c) => {
-        const n = c.bundles.filter((b) => b.phase === 'failed' || b.health === 'degraded').length;
+        const n = c.bundles.filter((b) => b.condition.tone === 'bad').length;
         return n === 0 ? '0' : paint('red', String(n));
       },
       align: 'right',
@@ -82,9 +97,10 @@ function clusterColumns(ctx: CommandContext): Column<Cluster>[] {
 
 async function showCluster(ctx: CommandContext, name: string): Promise<number> {
   const cluster = await ctx.hub.get<ClusterDetail>(`/api/v1/clusters/${segment(name)}`);
+  const code = hasProblem(cluster) ? EXIT.problem : EXIT.ok;
   if (ctx.output === 'json') {
     ctx.json(cluster);
-    return EXIT.ok;
+    return code;
   }
   const { paint } = ctx;
   const now = ctx.now();
@@ -104,11 +120,26 @@ async function showCluster(ctx: CommandContext, name: string): Promise<number> {
   text += `\nTargets:\n${cluster.bundles.length === 0 ? 'none\n' : renderTable(targetColumns(ctx), cluster.bundles)}`;
   const resources = cluster.bundles.flatMap((b) => b.resources.map((r) => ({ bundle: b.bundle, ...r })));
   text += `\nResources:\n${resources.length === 0 ? 'none reported\n' : renderTable(resourceColumns(ctx), resources)}`;
+  for (const b of cluster.bundles) {
+    const note = stillLive(b);
+    if (note !== undefined) text += `${paint('yellow', `${b.bundle}:`)} ${note}\n`;
+  }
   const drifted = resources.filter((r) => r.drifted).length;
   if (drifted > 0)
     text += `\n${paint('yellow', `${drifted} resource${drifted === 1 ? ' has' : 's have'} drifted`)}; see: gitfleet diff ${cluster.name}\n`;
   ctx.out(text);
-  return EXIT.ok;
+  return code;
+}
+
+/** After an attempt that did not apply the bundle whole: what the cluster still runs. */
+export function stillLive(b: ClusterBundleDetail): string | undefined {
+  if (b.commit === null || b.lastApplied?.commit === b.commit) return undefined;
+  const attempt = `the last attempt was at ${shortCommit(b.commit)}`;
+  if (b.lastApplied === null) return `nothing applied yet (${attempt})`;
+  const s = b.lastApplied.summary;
+  const n = s === null ? undefined : s.created + s.configured + s.unchanged;
+  const live = n === undefined ? '' : ` (${n} object${n === 1 ? '' : 's'})`;
+  return `the cluster still runs what ${shortCommit(b.lastApplied.commit)} applied${live}; ${attempt}`;
 }
 
 function targetColumns(ctx: CommandContext): Column<ClusterBundleDetail>[] {
@@ -117,20 +148,15 @@ function targetColumns(ctx: CommandContext): Column<ClusterBundleDetail>[] {
   return [
     { header: 'bundle', cell: (b) => b.bundle },
     // An unreachable cluster claims nothing; what was true when it was last heard from helps anyway.
-    { header: 'phase', cell: (b) => paint(phaseStyle(b.phase), b.phase) + (b.phase === 'unknown' ? ` (was ${b.lastKnownPhase})` : '') },
     {
-      header: 'health',
+      header: 'state',
       cell: (b) =>
-        paint(healthStyle(b.health), b.health) +
-        (b.health === 'unknown' && b.lastKnownHealth !== 'unknown' ? ` (was ${b.lastKnownHealth})` : ''),
+        paintCondition(b.condition, paint) +
+        (b.phase === 'unknown' ? ` (was ${b.lastKnownPhase}${b.lastKnownHealth === 'unknown' ? '' : ` · ${b.lastKnownHealth}`})` : ''),
     },
-    {
-      header: 'commit',
-      cell: (b) =>
-        b.commit === null || b.commit === b.desiredCommit
-          ? shortCommit(b.commit)
-          : `${shortCommit(b.commit)} → ${shortCommit(b.desiredCommit)}`,
-    },
+    { header: 'desired', cell: (b) => shortCommit(b.desiredCommit) },
+    { header: 'applied', cell: (b) => shortCommit(b.lastApplied?.commit) },
+    { header: 'attempted', cell: (b) => shortCommit(b.commit) },
     { header: 'drift', cell: (b) => String(b.driftCount), align: 'right' },
     { header: 'rollout', cell: (b) => b.rollout ?? '-' },
     { header: 'reported', cell: (b) => age(b.lastReportAt, now) },

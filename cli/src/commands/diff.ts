@@ -1,6 +1,6 @@
 import type { ClusterDetail } from '../api';
 import { positionals, type Command } from '../command';
-import { EXIT } from '../exit-codes';
+import { EXIT, exitCodesOf } from '../exit-codes';
 import { HubError, segment } from '../hub-client';
 import { colourDiff } from '../render/diff';
 import { resourceName } from './clusters';
@@ -13,7 +13,7 @@ export const diffCommand: Command = {
 Prints the drift the cluster's agent reported: for each drifted resource, a unified diff from
 the live object to the desired one (Secret values masked by the agent).
 
-Exit codes: 0 no drift; 1 drift (or the cluster/bundle does not exist).`,
+${exitCodesOf({ ok: 'no drift', problem: 'drift (or the cluster or bundle does not exist)' })}`,
   options: {},
   async run(ctx, { args }) {
     const [clusterName, bundleName] = positionals('diff', args, ['cluster'], ['bundle']);

@@ -14,6 +14,7 @@ describe('eventLine', () => {
         bundle: 'web',
         commit: '1a2b3c4d5e6f7a8b9c0d1a2b3c4d5e6f7a8b9c0d',
         message: 'dry-run failed',
+        details: {},
       },
       painter(false),
     );
@@ -31,6 +32,7 @@ describe('eventLine', () => {
         bundle: null,
         commit: null,
         message: 'bad yaml',
+        details: {},
       },
       painter(true),
     );

@@ -115,8 +115,8 @@ const SEVERITY_STYLES: Record<string, Style> = { error: 'red', warning: 'yellow'
 
 /** `2026-01-02T03:04:05.000Z  sync.failed        prod-eu-1/web@1a2b3c4  message`, like a log line. */
 export function eventLine(e: HubEvent, paint: Paint): string {
-  const at = e.at ?? e.time ?? e.createdAt ?? e.occurredAt ?? '-';
-  const severity = typeof e.severity === 'string' ? e.severity : 'info';
+  const at = e.at ?? '-';
+  const severity = e.severity ?? 'info';
   const subject = [e.cluster, e.bundle].filter((s) => s !== null && s !== undefined && s !== '').join('/');
   const commit = e.commit === null || e.commit === undefined || e.commit === '' ? '' : `@${shortCommit(e.commit)}`;
   const where = subject === '' && commit === '' ? '-' : `${subject}${commit}`;

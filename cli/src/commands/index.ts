@@ -9,6 +9,7 @@ import { rolloutCommand } from './rollout';
 import { statusCommand } from './status';
 import { syncCommand } from './sync';
 import { tokensCommand } from './tokens';
+import { waitCommand } from './wait';
 
 /** Every command, in the order `gitfleet --help` lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -21,6 +22,7 @@ export const COMMANDS: readonly Command[] = [
   resumeCommand,
   rollbackCommand,
   rolloutCommand,
+  waitCommand,
   tokensCommand,
   eventsCommand,
 ];

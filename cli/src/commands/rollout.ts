@@ -1,29 +1,50 @@
 import type { Rollout } from '../api';
-import { positionals, type Command, type CommandContext } from '../command';
-import { EXIT } from '../exit-codes';
-import { segment } from '../hub-client';
+import { UsageError, positionals, stringOption, type Command, type CommandContext } from '../command';
+import { awaitCommit, renderCommitProgress } from '../commit-gate';
+import { EXIT, exitCodesOf } from '../exit-codes';
+import { HubError, segment } from '../hub-client';
 import { LiveWake, type LiveEvent } from '../live';
+import { liveFrames } from '../render/live-frame';
 import { age, shortCommit } from '../render/cells';
 import { stateStyle, type Paint } from '../render/colour';
 import { renderTable } from '../render/table';
 
 export const rolloutCommand: Command = {
   name: 'rollout',
-  summary: "A bundle's rollout partition by partition; --watch follows it live until done or halted",
-  help: `Usage: gitfleet rollout <bundle> [--watch] [-o table|json]
+  summary: "A bundle's rollout partition by partition; --watch follows it live, --commit until that commit is out",
+  help: `Usage: gitfleet rollout <bundle> [--watch [--commit <sha>] [--timeout 30m]] [-o table|json]
 
 Shows the rollout of the bundle's current revision: each partition's state and clusters.
---watch  redraws on every change the hub's live stream reports (and every 10 s should it be
-         away) until the rollout is done (exit 0) or halted (exit 1, with the cause); Ctrl-C
-         stops watching. With -o json, one JSON line per change.
+--watch   redraws on every change the hub's live stream reports (and every 10 s should it be
+          away) until the rollout is done (exit 0) or halted (exit 1, with the cause); Ctrl-C
+          stops watching. With -o json, one JSON line per change.
+--commit  with --watch: follow the rollout of this commit — the one you pushed — waiting first
+          for the hub to see it; done only when every cluster the bundle targets is synced and
+          healthy at it (as \`gitfleet wait --commit <sha> --bundle <bundle> --for healthy\`). A
+          bundle without a rollout goes to all its clusters at once: their progress is shown.
+          Without --commit, --watch follows whatever revision is being rolled out, and a rollout
+          already done ends at once: right after a push, give --commit.
+--timeout with --watch, how long to watch in all (default: until done or Ctrl-C)
 
-Exit codes: 0 progressing, paused or done; 1 halted (or no rollout for the bundle).`,
-  options: { watch: { type: 'boolean', short: 'w' } },
+${exitCodesOf({
+  ok: 'progressing, paused or done (with --watch: done; with --commit: every targeted cluster synced and healthy at it)',
+  problem: 'halted, no rollout for the bundle (without --commit), or the commit was rejected, superseded or failed',
+  hub: 'the hub cannot be reached or refused the token',
+  timeout: '--timeout ran out',
+  interrupted: 'Ctrl-C',
+})}`,
+  options: { watch: { type: 'boolean', short: 'w' }, commit: { type: 'string' } },
+  waits: (values) => values.watch === true,
   async run(ctx, { args, values }) {
     const [bundle] = positionals('rollout', args, ['bundle']);
     const path = `/api/v1/rollouts/${segment(bundle)}`;
+    const commit = stringOption(values, 'commit')?.toLowerCase();
+    if (commit !== undefined && values.watch !== true) throw new UsageError('--commit goes with --watch', 'rollout');
+    if (commit !== undefined && !/^[0-9a-f]{7,40}$/.test(commit))
+      throw new UsageError(`--commit must be 7 to 40 hex digits, got "${commit}"`, 'rollout');
+    if (commit !== undefined) return watchCommit(ctx, bundle, commit);
     if (values.watch !== true) {
-      const rollout = await ctx.hub.get<Rollout>(path);
+      const rollout = await rolloutOf(ctx, path, bundle);
       if (ctx.output === 'json') ctx.json(rollout);
       else ctx.out(renderRollout(rollout, ctx.paint, ctx.now()));
       return rollout.state === 'halted' ? EXIT.problem : EXIT.ok;
@@ -32,16 +53,80 @@ Exit codes: 0 progressing, paused or done; 1 halted (or no rollout for the bundl
   },
 };
 
+/** The rollout, or a 404 that says what to do instead. */
+async function rolloutOf(ctx: CommandContext, path: string, bundle: string): Promise<Rollout> {
+  try {
+    return await ctx.hub.get<Rollout>(path);
+  } catch (error) {
+    if (error instanceof HubError && error.code === 'rollout_not_found')
+      throw new HubError(
+        `${error.message} (it goes to all its clusters at once); to wait for a commit: gitfleet wait --commit <sha> --bundle ${bundle}`,
+        error.code,
+        error.exitCode,
+        error.status,
+      );
+    throw error;
+  }
+}
+
 /**
  * Follows the rollout until it settles, asking again whenever the live stream reports a change
  * of the bundle; a terminal redraws in place, a pipe gets each change once.
  */
 async function watch(ctx: CommandContext, path: string, bundle: string): Promise<number> {
   const live = new LiveWake(ctx.hub, (e) => concernsBundle(e, bundle), ctx.signal);
+  const deadline = ctx.waitMs === undefined ? undefined : ctx.now() + ctx.waitMs;
+  const show = liveFrames(ctx);
   try {
-    return await follow(ctx, path, live);
+    for (let first = true; ; first = false) {
+      const rollout = await rolloutOf(ctx, path, bundle);
+      show(renderRollout(rollout, ctx.paint, ctx.now()), rollout, [rollout.revision, rollout.state, rollout.halt, rollout.partitions]);
+      if (rollout.state === 'done') {
+        if (first)
+          ctx.note(
+            `note: the rollout of ${bundle} at ${shortCommit(rollout.commit)} was already done; to follow a commit you pushed, give --commit <sha>`,
+          );
+        return EXIT.ok;
+      }
+      if (rollout.state === 'halted') {
+        ctx.note(`gitfleet: rollout of ${rollout.bundle} halted: ${rollout.halt?.message ?? 'no reason given'}`);
+        return EXIT.problem;
+      }
+      const left = deadline === undefined ? ctx.pollIntervalMs : deadline - ctx.now();
+      if (left <= 0) {
+        ctx.note(`gitfleet: timed out: the rollout of ${bundle} is ${rollout.state}`);
+        return EXIT.timeout;
+      }
+      if (!(await live.wait(Math.min(ctx.pollIntervalMs, left)))) return EXIT.interrupted;
+    }
   } finally {
     live.close();
+  }
+}
+
+/**
+ * The rollout of one commit: the hub must see the commit first; it is out when every cluster
+ * the bundle targets is synced and healthy at it. Shows the rollout of that commit when the
+ * bundle has one, else the clusters' progress.
+ */
+async function watchCommit(ctx: CommandContext, bundle: string, commit: string): Promise<number> {
+  const show = liveFrames(ctx);
+  return awaitCommit(ctx, { commit, bundles: [bundle], for: 'healthy' }, ctx.waitMs, async (progress) => {
+    const rollout = progress.bundles[0]?.rollout === null ? undefined : await currentRollout(ctx, bundle);
+    if (rollout !== undefined && rollout.commit === progress.commit) {
+      show(renderRollout(rollout, ctx.paint, ctx.now()), rollout, [rollout.revision, rollout.state, rollout.halt, rollout.partitions]);
+    } else {
+      show(renderCommitProgress(progress, ctx.paint), progress, [progress.state, progress.message, progress.bundles]);
+    }
+  });
+}
+
+async function currentRollout(ctx: CommandContext, bundle: string): Promise<Rollout | undefined> {
+  try {
+    return await ctx.hub.get<Rollout>(`/api/v1/rollouts/${segment(bundle)}`);
+  } catch (error) {
+    if (error instanceof HubError && error.status === 404) return undefined;
+    throw error;
   }
 }
 
@@ -50,32 +135,6 @@ function concernsBundle(event: LiveEvent, bundle: string): boolean {
   const data = event.data as { bundles?: unknown; bundle?: unknown } | null;
   if (event.event === 'changed') return Array.isArray(data?.bundles) && data.bundles.includes(bundle);
   return event.event === 'fleet' && data?.bundle === bundle;
-}
-
-async function follow(ctx: CommandContext, path: string, live: LiveWake): Promise<number> {
-  let lastChange = '';
-  let drawn = 0;
-  for (;;) {
-    const rollout = await ctx.hub.get<Rollout>(path);
-    const change = JSON.stringify([rollout.revision, rollout.state, rollout.halt, rollout.partitions]);
-    if (ctx.output === 'json') {
-      if (change !== lastChange) ctx.out(`${JSON.stringify(rollout)}\n`);
-    } else if (ctx.interactive) {
-      const text = renderRollout(rollout, ctx.paint, ctx.now());
-      // Cursor up to where the last frame began, clear to the end, draw the new frame.
-      ctx.out(`${drawn > 0 ? `\u001b[${drawn}F\u001b[J` : ''}${text}`);
-      drawn = text.split('\n').length - 1;
-    } else if (change !== lastChange) {
-      ctx.out(`${renderRollout(rollout, ctx.paint, ctx.now())}\n`);
-    }
-    lastChange = change;
-    if (rollout.state === 'done') return EXIT.ok;
-    if (rollout.state === 'halted') {
-      ctx.note(`gitfleet: rollout of ${rollout.bundle} halted: ${rollout.halt?.message ?? 'no reason given'}`);
-      return EXIT.problem;
-    }
-    if (!(await live.wait(ctx.pollIntervalMs))) return EXIT.interrupted;
-  }
 }
 
 const BAR_WIDTH = 10;

@@ -1,34 +1,42 @@
-import { HEALTHS, PHASES, type Bundle, type Cluster, type Rollout } from '../api';
+import { HEALTHS, PHASES, type Bundle, type Cluster, type Fleet, type Rollout } from '../api';
 import type { Command, CommandContext } from '../command';
-import { EXIT } from '../exit-codes';
+import { EXIT, exitCodesOf } from '../exit-codes';
 import { summariseFleet, type FleetSummary } from '../fleet-summary';
-import { countList } from '../render/cells';
+import { countList, shortCommit } from '../render/cells';
 import { paintCounts, stateStyle } from '../render/colour';
 import { renderFields } from '../render/table';
 
 export const statusCommand: Command = {
   name: 'status',
-  summary: 'Fleet summary; exits 1 when anything is failed, degraded, unreachable or halted',
+  summary: 'Fleet summary; exits 1 when anything is wrong, the fleet repositories included',
   help: `Usage: gitfleet status [-o table|json]
 
-Clusters by state and connectivity, bundle placements by phase and health, rollouts in
-progress or halted, and every problem by name.
+The fleet repositories (the commit the clusters get, a newest commit the hub rejected and why,
+a fetch that fails), clusters by state and connectivity, bundle placements by phase and health,
+rollouts in progress or halted, and every problem by name.
 
-Exit codes: 0 all good; 1 something is failed, degraded, missing, unreachable or halted;
-3 the hub cannot be reached or refused the token.`,
+${exitCodesOf({
+  ok: 'all good',
+  problem:
+    'something is failed, degraded, missing, unreachable, halted or drifted, or a fleet repository rejected its newest commit, cannot be fetched or has no accepted commit',
+  hub: 'the hub cannot be reached or refused the token',
+})}`,
   options: {},
   async run(ctx) {
-    const [clusters, bundles, rollouts] = await Promise.all([
+    const [fleet, clusters, bundles, rollouts] = await Promise.all([
+      ctx.hub.get<Fleet>('/api/v1/fleet'),
       ctx.hub.list<Cluster>('/api/v1/clusters'),
       ctx.hub.list<Bundle>('/api/v1/bundles'),
       ctx.hub.list<Rollout>('/api/v1/rollouts'),
     ]);
-    const summary = summariseFleet(clusters, bundles, rollouts, ctx.now());
+    const summary = summariseFleet(fleet.repos, clusters, bundles, rollouts, ctx.now());
     if (ctx.output === 'json') ctx.json(summary);
     else ctx.out(renderStatus(summary, ctx));
     return summary.ok ? EXIT.ok : EXIT.problem;
   },
 };
+
+const REPO_STYLE = { ok: 'green', rejected: 'red', unreachable: 'red', pending: 'yellow' } as const;
 
 function renderStatus(s: FleetSummary, ctx: CommandContext): string {
   const paint = ctx.paint;
@@ -38,18 +46,25 @@ function renderStatus(s: FleetSummary, ctx: CommandContext): string {
   const rollouts = (['progressing', 'paused', 'halted'] as const)
     .filter((state) => r[state].length > 0)
     .map((state) => `${paint(stateStyle(state), `${r[state].length} ${state}`)} (${r[state].join(', ')})`);
+  const fleet = s.fleet.map((repo) => `${repo.name} at ${shortCommit(repo.commit)} (${paint(REPO_STYLE[repo.state], repo.state)})`);
   const fields: [string, string][] = [
     ['Hub', ctx.hub.displayUrl],
+    ['Fleet', fleet.length === 0 ? '-' : fleet.join(', ')],
     ['Clusters', `${c.total} total: ${coloured(c.byConnectivity)}; ${coloured(c.byState)}`],
     ['Bundles', `${s.bundles.total} in ${s.placements.total} placements: ${coloured(s.placements.byPhase, PHASES)}`],
     ['Health', coloured(s.placements.byHealth, HEALTHS)],
+    ['Ready', `${s.placements.ready}/${s.placements.total} placements synced and healthy`],
     ['Rollouts', rollouts.length === 0 ? 'none in progress' : rollouts.join(', ')],
   ];
+  if (s.drifted > 0) fields.push(['Drift', paint('yellow', `${s.drifted} resource${s.drifted === 1 ? '' : 's'}`)]);
   if (s.bundles.pinned.length > 0) fields.push(['Pinned', s.bundles.pinned.join(', ')]);
   if (c.pending.length > 0) fields.push(['Awaiting approval', c.pending.join(', ')]);
   let text = renderFields(fields);
   if (s.problems.length === 0) return text + `\n${paint('green', 'fleet OK')}\n`;
   text += `\n${paint('red', `${s.problems.length} problem${s.problems.length === 1 ? '' : 's'}:`)}\n`;
-  for (const p of s.problems) text += `  ${paint('red', '✗')} ${p.text}\n`;
+  for (const p of s.problems) {
+    text += `  ${paint('red', '✗')} ${p.text}\n`;
+    for (const line of p.details ?? []) text += `      ${line}\n`;
+  }
   return text;
 }

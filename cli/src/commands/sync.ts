@@ -1,14 +1,7 @@
+import type { SyncAnswer } from '../api';
 import { UsageError, positionals, stringOption, type Command } from '../command';
-import { EXIT } from '../exit-codes';
+import { EXIT, exitCodesOf } from '../exit-codes';
 import { HubError, segment, type HubClient } from '../hub-client';
-
-/** What a sync-now answers (docs/api.md). */
-interface SyncAnswer {
-  command: string;
-  bundle: string | null;
-  reached: string[];
-  notConnected: string[];
-}
 
 export const syncCommand: Command = {
   name: 'sync',
@@ -22,7 +15,7 @@ holding the bundle syncs it now. With both, the cluster syncs whole (the API syn
 cluster's targets together), after checking that it holds the bundle.
 Agents not connected get nothing; they sync when they reconnect.
 
-Exit codes: 0 at least one agent was reached; 1 none was.`,
+${exitCodesOf({ ok: 'at least one agent was reached', problem: 'none was' })}`,
   options: { bundle: { type: 'string' } },
   async run(ctx, { args, values }) {
     const [cluster] = positionals('sync', args, [], ['cluster']);

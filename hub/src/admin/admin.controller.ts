@@ -10,20 +10,12 @@ import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
 import { PlacementService } from '../placement/placement.service';
 import { RolloutStore } from '../rollout/rollout-store';
 import { StatusService } from '../status/status.service';
+import { BundleListQuery, ClusterListQuery, type BundleView, type ClusterDetailView, type ClusterView, type Page } from '../api-contract';
+import { lastApplied } from './applied-sync';
 import { bundleFilter, clusterFilter } from './list-filters';
-import { pageOf, type Page } from './list-query';
-import {
-  bundleViews,
-  statusesByCluster,
-  clusterDetailView,
-  clusterView,
-  type BundleView,
-  type ClusterDetailView,
-  type ClusterView,
-  type ViewContext,
-} from './views';
-
-type ListQuery = Record<string, unknown>;
+import { pageOf } from './list-query';
+import { ZodValidationPipe } from './validation.pipe';
+import { bundleViews, statusesByCluster, clusterDetailView, clusterView, type ViewContext } from './views';
 
 /** Read-only REST API over clusters and bundles, as far as the caller's scope reaches. */
 @Roles('viewer')
@@ -41,7 +33,10 @@ export class AdminController {
 
   /** Filters: `label=k=v` (repeatable), `selector=`, `state`, `connectivity`, `phase` (of any bundle). */
   @Get('clusters')
-  async listClusters(@CurrentPrincipal() principal: Principal, @Query() query: ListQuery): Promise<Page<ClusterView>> {
+  async listClusters(
+    @CurrentPrincipal() principal: Principal,
+    @Query(new ZodValidationPipe(ClusterListQuery)) query: ClusterListQuery,
+  ): Promise<Page<ClusterView>> {
     const matches = clusterFilter(query);
     const [clusters, targetSets, statuses, ctx, scope] = await Promise.all([
       this.clusters.list(),
@@ -68,12 +63,17 @@ export class AdminController {
       this.context(),
       this.scope.filterFor(principal),
     ]);
-    return withVisibleBundles(clusterDetailView(cluster, targetSet ?? undefined, statuses, ctx), scope);
+    const history = (query: { cluster: string; bundle: string; limit: number; before?: string }) => this.status.history(query);
+    const applied = new Map(await Promise.all(statuses.map(async (s) => [s.bundle, await lastApplied(s, cluster.name, history)] as const)));
+    return withVisibleBundles(clusterDetailView(cluster, targetSet ?? undefined, statuses, ctx, applied), scope);
   }
 
   /** Filters: `name`, `phase` (on any of its clusters). */
   @Get('bundles')
-  async listBundles(@CurrentPrincipal() principal: Principal, @Query() query: ListQuery): Promise<Page<BundleView>> {
+  async listBundles(
+    @CurrentPrincipal() principal: Principal,
+    @Query(new ZodValidationPipe(BundleListQuery)) query: BundleListQuery,
+  ): Promise<Page<BundleView>> {
     const matches = bundleFilter(query);
     return pageOf((await this.visibleBundles(principal)).filter(matches), (b) => b.name, query);
   }

@@ -8,6 +8,7 @@ import { AdminController } from './admin.controller';
 import { ApiTokensController } from './api-tokens.controller';
 import { AuditController } from './audit.controller';
 import { ClusterActionsController } from './cluster-actions.controller';
+import { CommitsController } from './commits.controller';
 import { EventsController } from './events.controller';
 import { HealthController } from './health.controller';
 import { HistoryController } from './history.controller';
@@ -21,6 +22,7 @@ import { TokensController } from './tokens.controller';
   controllers: [
     AdminController,
     ClusterActionsController,
+    CommitsController,
     SyncController,
     TokensController,
     ApiTokensController,

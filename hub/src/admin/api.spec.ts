@@ -1,5 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import * as contract from '../api-contract';
 import { BUNDLE, CONFIGMAP, TestAgent, startTestHub, type TestHub, type TestStream } from '../testing/hub-fixture';
 
 const GROUP = (name: string, team: string) => `apiVersion: gitfleet.io/v1alpha1
@@ -224,6 +226,46 @@ describe('admin API: scopes, sync now, lists and the OpenAPI document', () => {
     });
   });
 
+  describe('the REST contract', () => {
+    it('describes every answer exactly (no field missing, none extra)', async () => {
+      const a1 = await t.get('/api/v1/clusters/a1');
+      const answers: [string, z.ZodType, unknown][] = [
+        ['clusters', contract.ClusterPage, (await t.get('/api/v1/clusters')).body],
+        ['cluster', contract.ClusterDetailView, a1.body],
+        ['bundles', contract.BundlePage, (await t.get('/api/v1/bundles')).body],
+        ['bundle', contract.BundleView, (await t.get('/api/v1/bundles/shared')).body],
+        ['pins', contract.PinPage, (await t.get('/api/v1/pins')).body],
+        ['rollouts', contract.RolloutPage, (await t.get('/api/v1/rollouts')).body],
+        ['history', contract.DeploymentPage, (await t.get('/api/v1/history')).body],
+        ['events', contract.FleetEventPage, (await t.get('/api/v1/events')).body],
+        ['audit', contract.AuditPage, (await t.get('/api/v1/audit')).body],
+        ['tokens', contract.BootstrapTokenPage, (await t.get('/api/v1/tokens')).body],
+        ['api tokens', contract.ApiTokenPage, (await t.get('/api/v1/api-tokens')).body],
+        ['fleet', contract.FleetView, (await t.get('/api/v1/fleet')).body],
+        ['error', contract.ApiError, (await t.get('/api/v1/clusters/nobody')).body],
+      ];
+      expect(a1.status).toBe(200);
+      const mismatches = answers.flatMap(([name, schema, body]) => {
+        const result = schema.safeParse(body);
+        return result.success ? [] : [`${name}: ${JSON.stringify(result.error.issues.slice(0, 3))}`];
+      });
+      expect(mismatches).toEqual([]);
+    });
+
+    it('refuses a bad body naming each field that is wrong', async () => {
+      const answer = await t.request('POST', '/api/v1/api-tokens', { name: '-x', role: 'root', ttlSeconds: 0.5 });
+      expect(answer).toEqual({
+        status: 400,
+        body: {
+          code: 'invalid_argument',
+          message:
+            'name must be 1-63 letters, digits or ._@- starting with a letter or digit; role must be one of viewer, operator, admin; ' +
+            'ttlSeconds must be an integer from 1 to 157680000',
+        },
+      });
+    });
+  });
+
   describe('the OpenAPI document', () => {
     it('documents every API route the app registers', async () => {
       const express = (t.app as NestExpressApplication).getHttpAdapter().getInstance() as {
@@ -253,6 +295,10 @@ describe('admin API: scopes, sync now, lists and the OpenAPI document', () => {
       const html = await res.text();
       expect(html).toContain('/api/v1/clusters/{name}/sync');
       expect(html).not.toMatch(/<script|src=|https?:\/\//);
+      // The descriptions' Markdown is rendered, not shown as backticks and asterisks.
+      expect(html).toContain('Needs a token with at least the <strong>viewer</strong> role.');
+      expect(html).toContain('<code>Authorization: Bearer &#60;API token&#62;</code>');
+      expect(html.replace(/<code>[^<]*<\/code>/g, '')).not.toMatch(/`|\*\*/);
     });
   });
 });

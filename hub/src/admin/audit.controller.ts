@@ -1,7 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { AuditService, type AuditEntry } from '../audit/audit.service';
+import { AuditQuery, DEFAULT_LIMIT, type AuditEntry, type Page } from '../api-contract';
+import { AuditService } from '../audit/audit.service';
 import { Roles } from '../auth/auth.decorators';
-import { invalidArgument, limitOf, textParam, type Page } from './list-query';
+import { ZodValidationPipe } from './validation.pipe';
 
 /** The audit log, newest first; `next` is the `cursor` (or `before`) of the following page. */
 @Roles('admin')
@@ -10,10 +11,8 @@ export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
   @Get()
-  async list(@Query() query: Record<string, unknown>): Promise<Page<AuditEntry>> {
-    const before = textParam('cursor', query.cursor) ?? textParam('before', query.before);
-    if (before !== undefined && !/^\d{1,18}$/.test(before)) throw invalidArgument('cursor must be the `next` value of a previous page');
+  async list(@Query(new ZodValidationPipe(AuditQuery)) query: AuditQuery): Promise<Page<AuditEntry>> {
     await this.audit.flushed();
-    return this.audit.list({ limit: limitOf(query.limit), before, actor: textParam('actor', query.actor) });
+    return this.audit.list({ limit: query.limit ?? DEFAULT_LIMIT, before: query.cursor ?? query.before, actor: query.actor });
   }
 }

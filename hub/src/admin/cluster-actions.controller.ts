@@ -1,17 +1,10 @@
 import { Controller, HttpCode, HttpException, HttpStatus, Param, Post } from '@nestjs/common';
+import type { ClusterStateView } from '../api-contract';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
 import { ScopeService } from '../auth/scope.service';
 import type { ClusterEntity } from '../clusters/cluster.entity';
 import { ClusterActionError, ClustersService } from '../clusters/clusters.service';
-
-/** What approve, revoke and rotate-credential answer. */
-export interface ClusterStateView {
-  id: string;
-  name: string;
-  state: ClusterEntity['state'];
-  stateChangedAt: string | null;
-}
 
 /** Actions on one cluster's identity: approving is an operator's, revoking and rotating an admin's. */
 @Controller('api/v1/clusters/:name')

@@ -1,10 +1,12 @@
 import { Controller, Get, Query } from '@nestjs/common';
+import { DEFAULT_LIMIT, EventListQuery, type FleetEvent, type Page } from '../api-contract';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
 import { ScopeService } from '../auth/scope.service';
 import { ClustersService } from '../clusters/clusters.service';
-import { FleetEventQueryError, FleetEventsService, type FleetEvent, type FleetEventFilter } from '../events/fleet-events.service';
-import { invalidArgument, limitOf, scopedPage, textParam, type Page } from './list-query';
+import { FleetEventQueryError, FleetEventsService, type FleetEventFilter } from '../events/fleet-events.service';
+import { invalidArgument, scopedPage } from './list-query';
+import { ZodValidationPipe } from './validation.pipe';
 
 /** Fleet events, newest first; a scoped token sees those of its clusters and bundles. */
 @Roles('viewer')
@@ -18,15 +20,11 @@ export class EventsController {
 
   /** Filters: `cluster`, `bundle`, `type`, `since` (ISO 8601); `limit`, `cursor`. */
   @Get()
-  async list(@CurrentPrincipal() principal: Principal, @Query() query: Record<string, unknown>): Promise<Page<FleetEvent>> {
-    const filter: FleetEventFilter = {
-      cluster: textParam('cluster', query.cluster),
-      bundle: textParam('bundle', query.bundle),
-      type: textParam('type', query.type),
-      since: textParam('since', query.since),
-      limit: limitOf(query.limit),
-      cursor: textParam('cursor', query.cursor),
-    };
+  async list(
+    @CurrentPrincipal() principal: Principal,
+    @Query(new ZodValidationPipe(EventListQuery)) query: EventListQuery,
+  ): Promise<Page<FleetEvent>> {
+    const filter: FleetEventFilter = { ...query, limit: query.limit ?? DEFAULT_LIMIT };
     const read = (cursor: string | undefined) => this.events.list({ ...filter, cursor }).catch(rethrowAsInvalid);
     if (principal.scope === null) return read(filter.cursor);
     const [scope, clusters] = await Promise.all([this.scope.filterFor(principal), this.clusters.list()]);

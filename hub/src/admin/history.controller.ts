@@ -1,11 +1,12 @@
 import { Controller, Get, Query } from '@nestjs/common';
+import { DEFAULT_LIMIT, HistoryQuery, type DeploymentView, type Page } from '../api-contract';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
 import { ScopeService } from '../auth/scope.service';
 import { ClustersService } from '../clusters/clusters.service';
-import type { DeploymentView } from '../status/deployment-history';
 import { StatusService } from '../status/status.service';
-import { invalidArgument, limitOf, scopedPage, textParam, type Page } from './list-query';
+import { scopedPage } from './list-query';
+import { ZodValidationPipe } from './validation.pipe';
 
 /** Deployment history: newest first; `next` is the `cursor` (or `before`) of the following page. */
 @Roles('viewer')
@@ -18,12 +19,13 @@ export class HistoryController {
   ) {}
 
   @Get()
-  async history(@CurrentPrincipal() principal: Principal, @Query() query: Record<string, unknown>): Promise<Page<DeploymentView>> {
-    const cluster = textParam('cluster', query.cluster);
-    const bundle = textParam('bundle', query.bundle);
-    const limit = limitOf(query.limit);
-    const before = textParam('cursor', query.cursor) ?? textParam('before', query.before);
-    if (before !== undefined && !/^\d{1,18}$/.test(before)) throw invalidArgument('cursor must be the `next` value of a previous page');
+  async history(
+    @CurrentPrincipal() principal: Principal,
+    @Query(new ZodValidationPipe(HistoryQuery)) query: HistoryQuery,
+  ): Promise<Page<DeploymentView>> {
+    const { cluster, bundle } = query;
+    const limit = query.limit ?? DEFAULT_LIMIT;
+    const before = query.cursor ?? query.before;
     if (principal.scope === null) return this.status.history({ cluster, bundle, limit, before });
 
     // A scoped token reads the history through its scope: whole pages, filtered, until one of its own is full.

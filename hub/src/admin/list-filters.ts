@@ -1,20 +1,12 @@
-import type { ClusterState } from '../clusters/cluster.entity';
+import type { BundleListQuery, BundleView, ClusterListQuery, ClusterView } from '../api-contract';
 import { selectorMatches } from '../placement/label-selector';
-import { BUNDLE_PHASES } from '../status/phase';
-import { oneOf, textParam } from './list-query';
 import { selectorQuery } from './selector-query';
-import type { BundleView, ClusterView } from './views';
 
-/** The filters of GET /api/v1/clusters and /bundles as predicates over their views; a bad value is a 400. */
+/** The filters of GET /api/v1/clusters and /bundles (checked by their query schemas) as predicates over their views. */
 
-const CLUSTER_STATES: readonly ClusterState[] = ['pending', 'active', 'revoked'];
-const CONNECTIVITIES = ['connected', 'unreachable'] as const;
-
-export function clusterFilter(query: Record<string, unknown>): (view: ClusterView) => boolean {
+export function clusterFilter(query: ClusterListQuery): (view: ClusterView) => boolean {
   const selector = selectorQuery(query.label, query.selector);
-  const state = oneOf('state', query.state, CLUSTER_STATES);
-  const connectivity = oneOf('connectivity', query.connectivity, CONNECTIVITIES);
-  const phase = oneOf('phase', query.phase, BUNDLE_PHASES);
+  const { state, connectivity, phase } = query;
   return (view) =>
     (selector === undefined || selectorMatches(selector, view.labels)) &&
     (state === undefined || view.state === state) &&
@@ -22,8 +14,7 @@ export function clusterFilter(query: Record<string, unknown>): (view: ClusterVie
     (phase === undefined || view.bundles.some((b) => b.phase === phase));
 }
 
-export function bundleFilter(query: Record<string, unknown>): (view: BundleView) => boolean {
-  const name = textParam('name', query.name);
-  const phase = oneOf('phase', query.phase, BUNDLE_PHASES);
+export function bundleFilter(query: BundleListQuery): (view: BundleView) => boolean {
+  const { name, phase } = query;
   return (view) => (name === undefined || view.name === name) && (phase === undefined || view.clusters.some((c) => c.phase === phase));
 }

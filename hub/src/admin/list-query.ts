@@ -1,59 +1,23 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
+import { DEFAULT_LIMIT, type Page } from '../api-contract';
 
-/** Query parameters shared by every list: `limit` and an opaque keyset `cursor`, answered as `{ items, next }`. */
+/** Lists answer `{ items, next }`; their `limit` and `cursor` are checked by the contract's query schemas. */
 
-export const DEFAULT_LIMIT = 50;
-export const MAX_LIMIT = 500;
-
-export interface Page<T> {
-  items: T[];
-  /** The `cursor` of the following page; null on the last page. */
-  next: string | null;
-}
+export type { Page };
 
 /** A 400 that says what to fix. */
 export function invalidArgument(message: string): HttpException {
   return new HttpException({ code: 'invalid_argument', message }, HttpStatus.BAD_REQUEST);
 }
 
-export function limitOf(raw: unknown): number {
-  if (raw === undefined) return DEFAULT_LIMIT;
-  if (typeof raw !== 'string' || !/^\d{1,4}$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_LIMIT) {
-    throw invalidArgument(`limit must be an integer from 1 to ${MAX_LIMIT}`);
-  }
-  return Number(raw);
-}
-
-/** A single optional string parameter; repeating it is a mistake worth naming. */
-export function textParam(name: string, raw: unknown): string | undefined {
-  if (raw === undefined || raw === '') return undefined;
-  if (typeof raw !== 'string') throw invalidArgument(`${name} must be given once`);
-  return raw;
-}
-
-export function oneOf<T extends string>(name: string, raw: unknown, allowed: readonly T[]): T | undefined {
-  const value = textParam(name, raw);
-  if (value !== undefined && !(allowed as readonly string[]).includes(value))
-    throw invalidArgument(`${name} must be one of ${allowed.join(', ')}`);
-  return value as T | undefined;
-}
-
 export function encodeCursor(key: string): string {
   return Buffer.from(key, 'utf8').toString('base64url');
 }
 
-export function decodeCursor(raw: unknown): string | undefined {
-  const value = textParam('cursor', raw);
-  if (value === undefined) return undefined;
-  const key = /^[A-Za-z0-9_-]{1,700}$/.test(value) ? Buffer.from(value, 'base64url').toString('utf8') : '';
-  if (key === '' || encodeCursor(key) !== value) throw invalidArgument('cursor must be the `next` value of a previous page');
-  return key;
-}
-
-/** Keyset page over a list sorted by `key`: the items after the cursor's key. */
-export function pageOf<T>(items: T[], key: (item: T) => string, query: { limit?: unknown; cursor?: unknown }): Page<T> {
-  const limit = limitOf(query.limit);
-  const after = decodeCursor(query.cursor);
+/** Keyset page over a list sorted by `key`: the items after the cursor's (decoded) key. */
+export function pageOf<T>(items: T[], key: (item: T) => string, query: { limit?: number; cursor?: string }): Page<T> {
+  const limit = query.limit ?? DEFAULT_LIMIT;
+  const after = query.cursor;
   const sorted = [...items].sort((a, b) => compare(key(a), key(b)));
   const rest = after === undefined ? sorted : sorted.filter((item) => compare(key(item), after) > 0);
   const page = rest.slice(0, limit);

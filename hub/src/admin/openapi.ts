@@ -1,9 +1,11 @@
-import { pageOfSchema, schemaRef, SCHEMAS } from './openapi-schemas';
+import { z } from 'zod';
+import * as api from '../api-contract';
 
 /**
- * The OpenAPI 3.1 document of the hub's HTTP API, written by hand: our handlers take plain
- * bodies validated in code, so there are no DTO classes for a generator to read. A test
- * checks that every route the app registers is in here.
+ * The OpenAPI 3.1 document of the hub's HTTP API, generated from the REST contract
+ * (hub/src/api-contract): every named shape becomes a component, every operation below names
+ * its query, body and answer schemas. A test checks that every route the app registers is in
+ * here, and the role matrix test checks `x-gitfleet-role` against the guards.
  */
 
 type Schema = Record<string, unknown>;
@@ -12,10 +14,12 @@ type Role = 'viewer' | 'operator' | 'admin' | 'public';
 interface Operation {
   summary: string;
   role: Role;
-  query?: Record<string, string>;
-  body?: Schema;
-  /** status → schema (null: no body). */
-  ok: [number, Schema | null, string?];
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  /** The body may be left out. */
+  optionalBody?: boolean;
+  /** status → schema (null: no JSON body), and the answer's description. */
+  ok: [number, z.ZodType | null, string?];
   errors?: number[];
 }
 
@@ -29,29 +33,53 @@ const ERRORS: Record<number, string> = {
   503: 'not ready',
 };
 
-const LIST = { limit: 'page size, 1-500 (default 50)', cursor: 'the `next` of the previous page' };
+const COMPONENTS = '#/components/schemas/';
+
+/** Times are RFC 3339 and ids UUIDs: the patterns zod adds for them say nothing a reader needs. */
+function tidy(ctx: { jsonSchema: Schema }): void {
+  if (ctx.jsonSchema.format === 'date-time' || ctx.jsonSchema.format === 'uuid') delete ctx.jsonSchema.pattern;
+}
+
+/** A named shape as a reference, anything else inline. */
+function schemaOf(schema: z.ZodType): Schema {
+  const id = api.CONTRACT.get(schema)?.id;
+  if (id !== undefined) return { $ref: `${COMPONENTS}${id}` };
+  const { $schema: _ignored, ...inline } = z.toJSONSchema(schema, { io: 'input', override: tidy }) as Schema;
+  return inline;
+}
+
+function queryParameters(query: z.ZodObject | undefined): Schema[] {
+  return Object.entries(query?.shape ?? {}).map(([name, field]) => {
+    const { $schema: _ignored, description, ...schema } = z.toJSONSchema(field as z.ZodType, { io: 'input' }) as Schema;
+    const repeatable = Array.isArray(schema.anyOf);
+    return {
+      name,
+      in: 'query',
+      required: false,
+      ...(description === undefined ? {} : { description }),
+      schema,
+      ...(repeatable ? { style: 'form', explode: true } : {}),
+    };
+  });
+}
 
 function operation(method: string, path: string, op: Operation): Schema {
   const parameters = [
     ...[...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } })),
-    ...Object.entries(op.query ?? {}).map(([name, description]) => ({
-      name,
-      in: 'query',
-      required: false,
-      description,
-      schema: name === 'label' ? { type: 'array', items: { type: 'string' } } : { type: 'string' },
-      ...(name === 'label' ? { style: 'form', explode: true } : {}),
-    })),
+    ...queryParameters(op.query),
   ];
   const [status, schema, description] = op.ok;
   const responses: Record<string, Schema> = {
-    [status]: { description: description ?? 'success', ...(schema === null ? {} : { content: { 'application/json': { schema } } }) },
+    [status]: {
+      description: description ?? 'success',
+      ...(schema === null ? {} : { content: { 'application/json': { schema: schemaOf(schema) } } }),
+    },
   };
   const errors = new Set([...(op.role === 'public' ? [] : [401, 403]), ...(op.errors ?? []), 500]);
   for (const code of [...errors].sort()) {
     responses[code] = {
       description: ERRORS[code] ?? 'internal error (details only in the hub log)',
-      content: { 'application/json': { schema: schemaRef('Error') } },
+      content: { 'application/json': { schema: schemaOf(api.ApiError) } },
     };
   }
   return {
@@ -61,66 +89,48 @@ function operation(method: string, path: string, op: Operation): Schema {
     'x-gitfleet-role': op.role,
     ...(op.role === 'public' ? { security: [] } : {}),
     ...(parameters.length > 0 ? { parameters } : {}),
-    ...(op.body === undefined ? {} : { requestBody: { required: true, content: { 'application/json': { schema: op.body } } } }),
+    ...(op.body === undefined
+      ? {}
+      : { requestBody: { required: op.optionalBody !== true, content: { 'application/json': { schema: schemaOf(op.body) } } } }),
     responses,
   };
 }
 
-const page = pageOfSchema;
-const ref = schemaRef;
+/** A JSON object of any shape (the document itself). */
+const AnyObject = z.record(z.string(), z.unknown());
 
 /** method → path (OpenAPI template) → operation. */
 const OPERATIONS: [string, string, Operation][] = [
-  [
-    'get',
-    '/healthz',
-    { summary: 'The process is up', role: 'public', ok: [200, { type: 'object', properties: { status: { const: 'ok' } } }] },
-  ],
-  [
-    'get',
-    '/readyz',
-    {
-      summary: 'The database answers and gRPC is bound',
-      role: 'public',
-      ok: [200, { type: 'object', properties: { status: { const: 'ready' } } }],
-      errors: [503],
-    },
-  ],
+  ['get', '/healthz', { summary: 'The process is up', role: 'public', ok: [200, api.Healthz] }],
+  ['get', '/readyz', { summary: 'The database answers and gRPC is bound', role: 'public', ok: [200, api.Readyz], errors: [503] }],
   ['get', '/metrics', { summary: 'Prometheus metrics (text format)', role: 'public', ok: [200, null, 'text/plain; version=0.0.4'] }],
   ['get', '/api/docs', { summary: 'This document, rendered as a page', role: 'public', ok: [200, null, 'text/html'] }],
-  ['get', '/api/docs/openapi.json', { summary: 'This document', role: 'public', ok: [200, { type: 'object' }] }],
+  ['get', '/api/docs/openapi.json', { summary: 'This document', role: 'public', ok: [200, AnyObject] }],
   [
     'get',
     '/api/v1/clusters',
     {
       summary: 'Clusters with their TargetSet and per-bundle phase',
       role: 'viewer',
-      query: {
-        ...LIST,
-        label: 'key=value; repeat for several (all must match)',
-        selector: 'kubectl-style label selector: env=prod,tier!=db,region in (eu,us),team,!legacy',
-        state: 'pending | active | revoked',
-        connectivity: 'connected | unreachable',
-        phase: 'clusters with at least one bundle in this phase',
-      },
-      ok: [200, page('ClusterView')],
+      query: api.ClusterListQuery,
+      ok: [200, api.ClusterPage],
       errors: [400],
     },
   ],
   [
     'get',
     '/api/v1/clusters/{name}',
-    { summary: 'One cluster with resources, drift diffs and messages', role: 'viewer', ok: [200, ref('ClusterDetailView')], errors: [404] },
+    { summary: 'One cluster with resources, drift diffs and messages', role: 'viewer', ok: [200, api.ClusterDetailView], errors: [404] },
   ],
   [
     'post',
     '/api/v1/clusters/{name}/approve',
-    { summary: 'Approve a pending cluster', role: 'operator', ok: [200, ref('ClusterStateView')], errors: [404, 409] },
+    { summary: 'Approve a pending cluster', role: 'operator', ok: [200, api.ClusterStateView], errors: [404, 409] },
   ],
   [
     'post',
     '/api/v1/clusters/{name}/revoke',
-    { summary: "Revoke a cluster's credential and end its session", role: 'admin', ok: [200, ref('ClusterStateView')], errors: [404] },
+    { summary: "Revoke a cluster's credential and end its session", role: 'admin', ok: [200, api.ClusterStateView], errors: [404] },
   ],
   [
     'post',
@@ -128,14 +138,14 @@ const OPERATIONS: [string, string, Operation][] = [
     {
       summary: 'Invalidate the credential; the agent registers again',
       role: 'admin',
-      ok: [200, ref('ClusterStateView')],
+      ok: [200, api.ClusterStateView],
       errors: [404, 409],
     },
   ],
   [
     'post',
     '/api/v1/clusters/{name}/sync',
-    { summary: 'Ask the agent to sync every target now', role: 'operator', ok: [202, ref('SyncView')], errors: [404] },
+    { summary: 'Ask the agent to sync every target now', role: 'operator', ok: [202, api.SyncView], errors: [404] },
   ],
   [
     'get',
@@ -143,20 +153,20 @@ const OPERATIONS: [string, string, Operation][] = [
     {
       summary: 'Bundles with their per-cluster phase, health and commit',
       role: 'viewer',
-      query: { ...LIST, name: 'exact bundle name', phase: 'bundles with at least one cluster in this phase' },
-      ok: [200, page('BundleView')],
+      query: api.BundleListQuery,
+      ok: [200, api.BundlePage],
       errors: [400],
     },
   ],
   [
     'get',
     '/api/v1/bundles/{name}',
-    { summary: 'One bundle across its clusters', role: 'viewer', ok: [200, ref('BundleView')], errors: [404] },
+    { summary: 'One bundle across its clusters', role: 'viewer', ok: [200, api.BundleView], errors: [404] },
   ],
   [
     'post',
     '/api/v1/bundles/{name}/sync',
-    { summary: 'Ask every agent holding the bundle to sync it now', role: 'operator', ok: [202, ref('SyncView')], errors: [404] },
+    { summary: 'Ask every agent holding the bundle to sync it now', role: 'operator', ok: [202, api.SyncView], errors: [404] },
   ],
   [
     'post',
@@ -164,34 +174,34 @@ const OPERATIONS: [string, string, Operation][] = [
     {
       summary: 'Pin (roll back) the bundle to an accepted fleet commit',
       role: 'operator',
-      body: { type: 'object', properties: { commit: { type: 'string' } }, required: ['commit'] },
-      ok: [200, ref('PinView')],
+      body: api.PinRequest,
+      ok: [200, api.PinView],
       errors: [400, 404, 422],
     },
   ],
   ['delete', '/api/v1/bundles/{name}/pin', { summary: 'Unpin: follow the fleet again', role: 'operator', ok: [204, null], errors: [404] }],
-  ['get', '/api/v1/pins', { summary: 'Pinned bundles', role: 'viewer', query: LIST, ok: [200, page('PinView')], errors: [400] }],
+  ['get', '/api/v1/pins', { summary: 'Pinned bundles', role: 'viewer', query: api.KeyPageQuery, ok: [200, api.PinPage], errors: [400] }],
   [
     'get',
     '/api/v1/rollouts',
     {
       summary: 'Rollouts with progress per partition',
       role: 'viewer',
-      query: { ...LIST, state: 'progressing | done | halted | paused' },
-      ok: [200, page('RolloutView')],
+      query: api.RolloutListQuery,
+      ok: [200, api.RolloutPage],
       errors: [400],
     },
   ],
-  ['get', '/api/v1/rollouts/{bundle}', { summary: "One bundle's rollout", role: 'viewer', ok: [200, ref('RolloutView')], errors: [404] }],
+  ['get', '/api/v1/rollouts/{bundle}', { summary: "One bundle's rollout", role: 'viewer', ok: [200, api.RolloutView], errors: [404] }],
   [
     'post',
     '/api/v1/rollouts/{bundle}/pause',
-    { summary: 'Stop admitting clusters', role: 'operator', ok: [200, ref('RolloutView')], errors: [404] },
+    { summary: 'Stop admitting clusters', role: 'operator', ok: [200, api.RolloutView], errors: [404] },
   ],
   [
     'post',
     '/api/v1/rollouts/{bundle}/resume',
-    { summary: 'Admit clusters again', role: 'operator', ok: [200, ref('RolloutView')], errors: [404] },
+    { summary: 'Admit clusters again', role: 'operator', ok: [200, api.RolloutView], errors: [404] },
   ],
   [
     'get',
@@ -199,8 +209,8 @@ const OPERATIONS: [string, string, Operation][] = [
     {
       summary: 'Deployment history, newest first',
       role: 'viewer',
-      query: { ...LIST, cluster: 'cluster name', bundle: 'bundle name', before: 'same as cursor' },
-      ok: [200, page('DeploymentView')],
+      query: api.HistoryQuery,
+      ok: [200, api.DeploymentPage],
       errors: [400],
     },
   ],
@@ -210,8 +220,8 @@ const OPERATIONS: [string, string, Operation][] = [
     {
       summary: 'Fleet events, newest first',
       role: 'viewer',
-      query: { ...LIST, cluster: 'cluster name', bundle: 'bundle name', type: 'event type', since: 'ISO 8601 time' },
-      ok: [200, page('FleetEvent')],
+      query: api.EventListQuery,
+      ok: [200, api.FleetEventPage],
       errors: [400],
     },
   ],
@@ -226,21 +236,25 @@ const OPERATIONS: [string, string, Operation][] = [
   ],
   [
     'get',
-    '/api/v1/fleet',
+    '/api/v1/commits/{commit}',
     {
-      summary: 'Fleet repositories and their last good commit',
+      summary: 'Whether a pushed commit has reached every cluster its bundles target (the gate a pipeline polls)',
       role: 'viewer',
-      ok: [200, { allOf: [ref('FleetRepoView')], properties: { repos: { type: 'array', items: ref('FleetRepoView') } } }],
+      query: api.CommitQuery,
+      ok: [200, api.CommitProgress],
+      errors: [400],
     },
   ],
+  ['get', '/api/v1/fleet', { summary: 'Fleet repositories and their last good commit', role: 'viewer', ok: [200, api.FleetView] }],
   [
     'post',
     '/api/v1/tokens',
     {
       summary: 'Create a bootstrap token (shown once)',
       role: 'admin',
-      body: ref('NewBootstrapToken'),
-      ok: [201, { type: 'object', properties: { token: { type: 'string' }, item: ref('BootstrapTokenView') } }],
+      body: api.NewBootstrapToken,
+      optionalBody: true,
+      ok: [201, api.NewBootstrapTokenAnswer],
       errors: [400],
     },
   ],
@@ -250,8 +264,8 @@ const OPERATIONS: [string, string, Operation][] = [
     {
       summary: 'Bootstrap tokens',
       role: 'admin',
-      query: { ...LIST, state: 'usable | expired | used-up | revoked' },
-      ok: [200, page('BootstrapTokenView')],
+      query: api.BootstrapTokenListQuery,
+      ok: [200, api.BootstrapTokenPage],
       errors: [400],
     },
   ],
@@ -262,15 +276,21 @@ const OPERATIONS: [string, string, Operation][] = [
     {
       summary: 'Create an API token (the secret is shown once)',
       role: 'admin',
-      body: ref('NewApiToken'),
-      ok: [201, { type: 'object', properties: { token: { type: 'string' }, item: ref('ApiTokenView') } }],
+      body: api.NewApiToken,
+      ok: [201, api.NewApiTokenAnswer],
       errors: [400],
     },
   ],
   [
     'get',
     '/api/v1/api-tokens',
-    { summary: 'API tokens (never their secrets)', role: 'admin', query: LIST, ok: [200, page('ApiTokenView')], errors: [400] },
+    {
+      summary: 'API tokens (never their secrets)',
+      role: 'admin',
+      query: api.ApiTokenListQuery,
+      ok: [200, api.ApiTokenPage],
+      errors: [400],
+    },
   ],
   ['delete', '/api/v1/api-tokens/{id}', { summary: 'Revoke an API token', role: 'admin', ok: [204, null], errors: [404] }],
   [
@@ -279,8 +299,8 @@ const OPERATIONS: [string, string, Operation][] = [
     {
       summary: 'Audit log of mutating calls, newest first',
       role: 'admin',
-      query: { ...LIST, actor: 'token name', before: 'same as cursor' },
-      ok: [200, page('AuditEntry')],
+      query: api.AuditQuery,
+      ok: [200, api.AuditPage],
       errors: [400],
     },
   ],
@@ -290,12 +310,20 @@ const OPERATIONS: [string, string, Operation][] = [
     {
       summary: 'Git push webhook (GitHub, GitLab, Gitea), authenticated by WEBHOOK_SECRET',
       role: 'public',
-      body: { type: 'object' },
-      ok: [202, ref('WebhookResult')],
+      body: api.WebhookPayload,
+      ok: [202, api.WebhookResult],
       errors: [400, 401],
     },
   ],
 ];
+
+/** Every named shape of the contract, as OpenAPI components. */
+function components(): Record<string, Schema> {
+  const { schemas } = z.toJSONSchema(api.CONTRACT, { uri: (id) => `${COMPONENTS}${id}`, override: tidy }) as {
+    schemas: Record<string, Schema>;
+  };
+  return Object.fromEntries(Object.entries(schemas).map(([id, { $schema: _schema, $id: _id, ...schema }]) => [id, schema]));
+}
 
 export function openApiDocument(): Schema {
   const paths: Record<string, Record<string, Schema>> = {};
@@ -313,7 +341,7 @@ export function openApiDocument(): Schema {
     security: [{ apiToken: [] }],
     components: {
       securitySchemes: { apiToken: { type: 'http', scheme: 'bearer', description: 'gfat_… API token or ADMIN_TOKEN' } },
-      schemas: SCHEMAS,
+      schemas: components(),
     },
     paths,
   };

@@ -1,20 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Controller, HttpCode, Param, Post } from '@nestjs/common';
+import type { SyncView } from '../api-contract';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
 import { bundleNotFound, ScopeService } from '../auth/scope.service';
 import type { ClusterEntity } from '../clusters/cluster.entity';
 import { FleetGateway } from '../gateway/fleet-gateway.service';
-
-/** What a sync-now answers: the Command's id, and the clusters whose agents got it or did not. */
-export interface SyncView {
-  command: string;
-  bundle: string | null;
-  /** Clusters with an open session on this hub: the Command was sent. */
-  reached: string[];
-  /** Clusters without an open session on this hub: nothing was sent (they sync when they reconnect). */
-  notConnected: string[];
-}
 
 /**
  * Sync now: a `Command { syncNow }` to the agents over their open sessions. Commands are hints

@@ -1,9 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Post, Query } from '@nestjs/common';
+import { BootstrapTokenListQuery, NewBootstrapToken, type BootstrapTokenView, type Page } from '../api-contract';
 import { Roles } from '../auth/auth.decorators';
-import { BootstrapTokensService, type BootstrapTokenView, type NewBootstrapToken } from '../clusters/bootstrap-tokens.service';
-import { invalidArgument, pageOf, type Page } from './list-query';
-
-const MAX_TTL_SECONDS = 365 * 24 * 3600;
+import { BootstrapTokensService } from '../clusters/bootstrap-tokens.service';
+import { pageOf } from './list-query';
+import { ZodValidationPipe } from './validation.pipe';
 
 /** Bootstrap tokens (agent registration): the token itself is in the answer to POST only. */
 @Roles('admin')
@@ -13,18 +13,14 @@ export class TokensController {
 
   @Post()
   @HttpCode(201)
-  create(@Body() body: unknown): Promise<{ token: string; item: BootstrapTokenView }> {
-    return this.tokens.create(newToken(body));
+  create(@Body(new ZodValidationPipe(NewBootstrapToken)) body: NewBootstrapToken): Promise<{ token: string; item: BootstrapTokenView }> {
+    return this.tokens.create(body);
   }
 
   /** Oldest first; filter `state`. */
   @Get()
-  async list(@Query() query: Record<string, unknown>): Promise<Page<BootstrapTokenView>> {
-    const state = query.state;
-    if (state !== undefined && !['usable', 'expired', 'used-up', 'revoked'].includes(state as string)) {
-      throw invalidArgument('state must be one of usable, expired, used-up, revoked');
-    }
-    const items = (await this.tokens.list()).filter((t) => state === undefined || t.state === state);
+  async list(@Query(new ZodValidationPipe(BootstrapTokenListQuery)) query: BootstrapTokenListQuery): Promise<Page<BootstrapTokenView>> {
+    const items = (await this.tokens.list()).filter((t) => query.state === undefined || t.state === query.state);
     // Keyset by creation time then id, both fixed for a token's life.
     return pageOf(items, (t) => `${t.createdAt} ${t.id}`, query);
   }
@@ -35,26 +31,4 @@ export class TokensController {
     if (!(await this.tokens.revoke(id)))
       throw new NotFoundException({ code: 'token_not_found', message: `no bootstrap token with id "${id.slice(0, 64)}"` });
   }
-}
-
-function newToken(body: unknown): NewBootstrapToken {
-  const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-  const request: NewBootstrapToken = {};
-  if (b.description !== undefined) {
-    if (typeof b.description !== 'string' || b.description.length > 256)
-      throw invalidArgument('description must be a string of at most 256 characters');
-    request.description = b.description;
-  }
-  if (b.ttlSeconds !== undefined) {
-    if (!Number.isInteger(b.ttlSeconds) || (b.ttlSeconds as number) < 1 || (b.ttlSeconds as number) > MAX_TTL_SECONDS) {
-      throw invalidArgument(`ttlSeconds must be an integer from 1 to ${MAX_TTL_SECONDS}`);
-    }
-    request.ttlSeconds = b.ttlSeconds as number;
-  }
-  if (b.maxUses !== undefined) {
-    if (!Number.isInteger(b.maxUses) || (b.maxUses as number) < 1 || (b.maxUses as number) > 1_000_000)
-      throw invalidArgument('maxUses must be an integer from 1 to 1000000');
-    request.maxUses = b.maxUses as number;
-  }
-  return request;
 }

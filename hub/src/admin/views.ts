@@ -1,71 +1,13 @@
-import type { ClusterEntity, ClusterState } from '../clusters/cluster.entity';
-import { connectivityOf, type Connectivity } from '../clusters/connectivity';
+import { conditionOf, type AppliedSync, type BundleView, type ClusterDetailView, type ClusterView } from '../api-contract';
+import type { ClusterEntity } from '../clusters/cluster.entity';
+import { connectivityOf } from '../clusters/connectivity';
 import type { BundleEntity } from '../fleet-repo/bundle.entity';
 import type { TargetSetEntity } from '../placement/target-set.entity';
 import type { BundlePin, StoredRollout } from '../rollout/rollout-store';
 import type { BundleStatusEntity } from '../status/bundle-status.entity';
-import { BUNDLE_PHASES, derivePhase, isReachable, type BundleHealth, type BundlePhase, type RolloutPosition } from '../status/phase';
-import type { ChangeSetSummary, ResourceStatus } from '../status/report';
+import { BUNDLE_PHASES, derivePhase, isReachable, type RolloutPosition } from '../status/phase';
 
-/** The JSON shapes of the admin API, built from rows by plain functions. */
-
-export interface TargetSetView {
-  revision: string;
-  checksum: string;
-  ackedRevision: string | null;
-}
-
-export interface ClusterBundleView {
-  bundle: string;
-  /** Commit the cluster's TargetSet asks for (during a rollout or under a pin, not necessarily the fleet's newest). */
-  desiredCommit: string;
-  /** Commit of the newest report. */
-  commit: string | null;
-  phase: BundlePhase;
-  health: BundleHealth;
-  driftCount: number;
-  lastReportAt: string | null;
-  rollout: RolloutPosition;
-}
-
-export interface ClusterBundleDetailView extends ClusterBundleView {
-  lastKnownPhase: Exclude<BundlePhase, 'unknown'>;
-  lastKnownHealth: BundleHealth;
-  message: string;
-  observedAt: string | null;
-  syncStartedAt: string | null;
-  summary: ChangeSetSummary | null;
-  resources: ResourceStatus[];
-}
-
-export interface ClusterView {
-  id: string;
-  name: string;
-  labels: Record<string, string>;
-  state: ClusterState;
-  connectivity: Connectivity;
-  /** A session is open right now (connectivity also requires being heard from recently). */
-  connected: boolean;
-  lastSeenAt: string | null;
-  targetSet: TargetSetView | null;
-  bundles: ClusterBundleView[];
-}
-
-export interface ClusterDetailView extends Omit<ClusterView, 'bundles'> {
-  registeredAt: string;
-  stateChangedAt: string | null;
-  bundles: ClusterBundleDetailView[];
-}
-
-export interface BundleView {
-  name: string;
-  path: string;
-  commit: string;
-  pin: { commit: string; pinnedAt: string } | null;
-  rollout: StoredRollout['state'] | null;
-  clusters: { cluster: string; phase: BundlePhase; health: BundleHealth; commit: string | null }[];
-  summary: Record<'total' | BundlePhase, number>;
-}
+/** The JSON shapes of the admin API (api-contract), built from rows by plain functions. */
 
 /** What every cluster view needs besides the cluster's own rows. */
 export interface ViewContext {
@@ -129,6 +71,7 @@ export function clusterView(
       commit: row.status?.commit ?? null,
       phase: row.phase,
       health: row.health,
+      condition: conditionOf(row.phase, row.health),
       driftCount: row.status?.driftCount ?? 0,
       lastReportAt: (row.status?.observedAt ?? row.status?.updatedAt)?.toISOString() ?? null,
       rollout: row.rollout,
@@ -141,6 +84,7 @@ export function clusterDetailView(
   targetSet: TargetSetEntity | undefined,
   statuses: BundleStatusEntity[],
   ctx: ViewContext,
+  applied: ReadonlyMap<string, AppliedSync | null>,
 ): ClusterDetailView {
   const summaries = clusterView(cluster, targetSet, statuses, ctx).bundles;
   return {
@@ -149,6 +93,7 @@ export function clusterDetailView(
     stateChangedAt: cluster.stateChangedAt?.toISOString() ?? null,
     bundles: bundleRows(cluster, targetSet, statuses, ctx).map((row, i) => ({
       ...summaries[i],
+      lastApplied: applied.get(row.target.bundle) ?? null,
       lastKnownPhase: row.lastKnownPhase,
       lastKnownHealth: row.lastKnownHealth,
       message: row.status?.message ?? '',
@@ -175,7 +120,13 @@ export function bundleViews(
   for (const cluster of clusters) {
     for (const row of bundleRows(cluster, targetSetOf.get(cluster.id), statusesOf.get(cluster.id) ?? [], ctx)) {
       const list = placements.get(row.target.bundle) ?? [];
-      list.push({ cluster: cluster.name, phase: row.phase, health: row.health, commit: row.status?.commit ?? null });
+      list.push({
+        cluster: cluster.name,
+        phase: row.phase,
+        health: row.health,
+        condition: conditionOf(row.phase, row.health),
+        commit: row.status?.commit ?? null,
+      });
       placements.set(row.target.bundle, list);
     }
   }

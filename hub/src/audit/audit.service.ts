@@ -1,22 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import type { AuditEntry } from '../api-contract';
 import { LOGGER, type Logger } from '../logging/logger';
 
-/** One mutating API call: who (token), what (method, route, target), when, and how it ended. */
-export interface AuditEntry {
-  id: string;
-  at: string;
-  actor: { tokenId: string; name: string };
-  method: string;
-  /** The route pattern, e.g. /api/v1/clusters/:name/revoke. */
-  route: string;
-  /** The path called, e.g. /api/v1/clusters/prod-eu-1/revoke (no query string). */
-  path: string;
-  /** The route's parameters joined with "/", e.g. the cluster or bundle name; "" when none. */
-  target: string;
-  status: number;
-}
+export type { AuditEntry };
 
 export type NewAuditEntry = Omit<AuditEntry, 'id' | 'at'> & { at: Date };
 
@@ -76,9 +64,10 @@ export class AuditService {
 
   async list(query: AuditQuery): Promise<{ items: AuditEntry[]; next: string | null }> {
     const rows: AuditRow[] = await this.db.query(
-      `SELECT id::text, at, actor_id, actor_name, method, route, path, target, status FROM audit_log
-       WHERE ($1::bigint IS NULL OR id < $1::bigint) AND ($2::text IS NULL OR actor_name = $2)
-       ORDER BY id DESC LIMIT $3`,
+      // ORDER BY the table's column: the output column `id` is text, and "9" sorts after "48".
+      `SELECT id::text AS id, at, actor_id, actor_name, method, route, path, target, status FROM audit_log
+       WHERE ($1::bigint IS NULL OR audit_log.id < $1::bigint) AND ($2::text IS NULL OR actor_name = $2)
+       ORDER BY audit_log.id DESC LIMIT $3`,
       [query.before ?? null, query.actor ?? null, query.limit + 1],
     );
     const items = rows.slice(0, query.limit).map(entryView);

@@ -86,4 +86,23 @@ describe('audit: every mutating API call is recorded', () => {
     expect([...first.items, ...second.items].map((e) => e.id)).toEqual(all.items.slice(0, 4).map((e) => e.id));
     expect((await t.requestAs(viewer, 'GET', '/api/v1/audit')).status).toBe(403);
   });
+
+  it('pages newest first by number, past ids of different lengths (9 before 10), each entry once', async () => {
+    // Enough entries that ids reach two digits: text order would put 9 before 48.
+    for (let i = 0; i < 14; i++) await t.request('POST', '/api/v1/clusters/c1/sync');
+    await eventually(async () => expect(Number((await audit('?limit=1')).items[0].id)).toBeGreaterThanOrEqual(14));
+    const everything = (await audit('?limit=500')).items.map((e) => Number(e.id));
+    expect(everything.length).toBeGreaterThan(10);
+    expect(everything).toEqual([...everything].sort((a, b) => b - a));
+
+    const paged: number[] = [];
+    let next: string | null = null;
+    do {
+      const page = await audit(`?limit=7${next === null ? '' : `&cursor=${next}`}`);
+      paged.push(...page.items.map((e) => Number(e.id)));
+      next = page.next;
+    } while (next !== null && paged.length < 1000);
+    expect(paged).toEqual(everything);
+    expect(new Set(paged).size).toBe(paged.length);
+  });
 });

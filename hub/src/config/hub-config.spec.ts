@@ -7,6 +7,7 @@ describe('loadHubConfig', () => {
   it('applies the documented defaults', () => {
     expect(loadHubConfig(REQUIRED)).toEqual({
       databaseUrl: undefined,
+      databaseConnectTimeoutMs: 60_000,
       dataDir: '.gitfleet/hub',
       httpHost: '127.0.0.1',
       httpPort: 8080,

@@ -14,6 +14,8 @@ export type { FleetRepoConfig } from './fleet-repos';
 export interface HubConfig {
   /** DATABASE_URL; absent → embedded PostgreSQL (PGlite) with its data in `${dataDir}/pg`. */
   databaseUrl?: string;
+  /** DATABASE_CONNECT_TIMEOUT_SECONDS: how long the hub waits at start for DATABASE_URL's server to answer. */
+  databaseConnectTimeoutMs: number;
   /** HUB_DATA_DIR: git cache and embedded PostgreSQL. */
   dataDir: string;
   httpHost: string;
@@ -57,6 +59,7 @@ export const MIN_WEBHOOK_SECRET_LENGTH = 16;
 export const MIN_ADMIN_TOKEN_LENGTH = 16;
 
 const DEFAULTS = {
+  databaseConnectTimeoutMs: 60_000,
   dataDir: '.gitfleet/hub',
   httpHost: '127.0.0.1',
   httpPort: 8080,
@@ -112,6 +115,7 @@ export function loadHubConfig(env: NodeJS.ProcessEnv): HubConfig {
   return resolveHubConfig(
     {
       databaseUrl: text('DATABASE_URL'),
+      databaseConnectTimeoutMs: seconds('DATABASE_CONNECT_TIMEOUT_SECONDS', DEFAULTS.databaseConnectTimeoutMs),
       dataDir: text('HUB_DATA_DIR') ?? DEFAULTS.dataDir,
       httpHost: text('HTTP_HOST') ?? DEFAULTS.httpHost,
       httpPort: port('HTTP_PORT', DEFAULTS.httpPort),
@@ -137,6 +141,7 @@ export function loadHubConfig(env: NodeJS.ProcessEnv): HubConfig {
     },
     {
       databaseUrl: 'DATABASE_URL',
+      databaseConnectTimeoutMs: 'DATABASE_CONNECT_TIMEOUT_SECONDS',
       dataDir: 'HUB_DATA_DIR',
       httpHost: 'HTTP_HOST',
       httpPort: 'HTTP_PORT',
@@ -187,7 +192,7 @@ export function resolveHubConfig(
       throw new Error(`${names[key]} must be a port number (0-65535), got "${value}"`);
     }
   }
-  for (const key of ['fleetPollIntervalMs', 'heartbeatIntervalMs'] as const) {
+  for (const key of ['fleetPollIntervalMs', 'heartbeatIntervalMs', 'databaseConnectTimeoutMs'] as const) {
     if (!Number.isFinite(config[key]) || config[key] <= 0) {
       throw new Error(`${names[key]} must be positive`);
     }
@@ -246,6 +251,7 @@ function resolveFleetRepos(config: HubConfig, names: ConfigNames): FleetRepoConf
 function propertyNames(): ConfigNames {
   const keys: (keyof HubConfig)[] = [
     'databaseUrl',
+    'databaseConnectTimeoutMs',
     'dataDir',
     'httpHost',
     'httpPort',

@@ -1,7 +1,15 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { connect, createServer, type AddressInfo, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataSource } from 'typeorm';
+import { BareRepo } from '../../../test/support/git';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../../../test/support/postgres';
 import { ArtifactEntity } from '../artifacts/artifact.entity';
+import { launchHub, type RunningHub } from '../hub';
+import { BUNDLE, CONFIGMAP } from '../testing/hub-fixture';
 import { ClusterEntity } from '../clusters/cluster.entity';
 import { BundleEntity } from '../fleet-repo/bundle.entity';
 import { FleetSourceEntity } from '../fleet-repo/fleet-source.entity';
@@ -71,3 +79,88 @@ describe('migrations', () => {
     expect(applied[0].count).toBe(String(MIGRATIONS.length));
   });
 });
+
+describe('a hub whose DATABASE_URL does not answer (yet)', () => {
+  let repo: BareRepo;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    repo = await BareRepo.create();
+    await repo.commit({ 'fleet/web.yaml': BUNDLE('web'), 'apps/web/cm.yaml': CONFIGMAP('web') });
+    dataDir = await mkdtemp(join(tmpdir(), 'gitfleet-db-wait-'));
+  });
+
+  afterAll(async () => {
+    await repo?.remove();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const options = (databaseUrl: string, databaseConnectTimeoutMs: number) => ({
+    databaseUrl,
+    databaseConnectTimeoutMs,
+    dataDir,
+    fleetRepoUrl: repo.url,
+    bootstrapToken: randomBytes(24).toString('hex'),
+    httpPort: 0,
+    grpcPort: 0,
+  });
+
+  it('waits the time it is given, then fails naming DATABASE_URL and the cause (never the password), each cause logged once', async () => {
+    const port = await freePort();
+    const logs: string[] = [];
+    const started = Date.now();
+    const failure = await launchHub(options(`postgres://hub:s3cret-pw@127.0.0.1:${port}/gitfleet`, 2_000), {
+      write: (line: string) => void logs.push(line),
+    }).then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_900);
+    expect(failure?.message).toMatch(
+      new RegExp(
+        `^DATABASE_URL: the database at postgres://hub:\\*\\*\\*@127\\.0\\.0\\.1:${port}/gitfleet did not answer within 2 s \\(\\d+ attempts; last: connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\); is it running, and is DATABASE_URL right\\?`,
+      ),
+    );
+    expect(failure?.message).toContain('DATABASE_CONNECT_TIMEOUT_SECONDS');
+    const waits = logs.filter((l) => l.includes('waiting for the database'));
+    expect(waits).toHaveLength(1);
+    expect(logs.join('\n')).not.toContain('s3cret-pw');
+  }, 15_000);
+
+  it('starts once a database that comes up late answers', async () => {
+    const database = await createThrowawayDatabase('gitfleet_late');
+    const port = await freePort();
+    const late = new URL(database.url);
+    late.port = String(port);
+    // Nothing listens for three seconds (longer than TypeORM's own retries); then a relay to the real server.
+    let relay: Server | undefined;
+    const opening = setTimeout(() => {
+      relay = createServer((socket) => {
+        const upstream = connect(Number(new URL(database.url).port || 5432), '127.0.0.1');
+        socket.pipe(upstream).pipe(socket);
+        socket.on('error', () => upstream.destroy());
+        upstream.on('error', () => socket.destroy());
+      }).listen(port, '127.0.0.1');
+    }, 3_000);
+    let hub: RunningHub | undefined;
+    try {
+      const started = Date.now();
+      ({ hub } = await launchHub({ ...options(late.toString(), 20_000), logLevel: 'silent' }));
+      expect(Date.now() - started).toBeGreaterThanOrEqual(2_900);
+      expect((await fetch(`${hub.httpUrl}/readyz`)).status).toBe(200);
+    } finally {
+      clearTimeout(opening);
+      await hub?.stop();
+      relay?.close();
+      await database.drop();
+    }
+  }, 30_000);
+});
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}

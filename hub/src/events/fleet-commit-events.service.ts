@@ -6,7 +6,7 @@ import type { FleetEventDraft } from './fleet-event';
 import { FleetEventsService } from './fleet-events.service';
 
 /**
- * fleet.commit.accepted / fleet.commit.rejected. Every hub replica follows every fleet
+ * fleet.commit.accepted / fleet.commit.rejected, fleet.fetch.failed / fleet.fetch.recovered. Every hub replica follows every fleet
  * repository and reaches the same verdict, and a rejected head is re-examined on every poll,
  * so an event is recorded only if the same verdict on the same content is not in the log yet.
  */
@@ -45,6 +45,48 @@ export class FleetCommitEvents {
       message: `fleet repository ${fleetRepo} at ${commit.slice(0, 12)} rejected: ${errors[0] ?? 'invalid'}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}`,
       details: { fleetRepo, errors: errors.slice(0, 20), key: errors.join('\n').slice(0, 2000) },
     });
+  }
+
+  /** Fetching the repository started failing (after working, or since the hub started). */
+  fetchFailed(fleetRepo: string, message: string): void {
+    this.recordTransition({
+      type: 'fleet.fetch.failed',
+      severity: 'error',
+      cluster: null,
+      bundle: null,
+      commit: null,
+      message: `fleet repository ${fleetRepo} cannot be fetched; the clusters keep its last good commit: ${message}`,
+      details: { fleetRepo, cause: message.slice(0, 1000) },
+    });
+  }
+
+  fetchRecovered(fleetRepo: string, failingSince: string): void {
+    this.recordTransition({
+      type: 'fleet.fetch.recovered',
+      severity: 'info',
+      cluster: null,
+      bundle: null,
+      commit: null,
+      message: `fleet repository ${fleetRepo} is fetched again (it failed since ${failingSince})`,
+      details: { fleetRepo, failingSince },
+    });
+  }
+
+  /**
+   * fleet.fetch.failed and fleet.fetch.recovered alternate: every replica sees the same
+   * failure, so an event is recorded only if the repository's last fetch event is the other one.
+   */
+  private recordTransition(draft: FleetEventDraft): void {
+    void (async () => {
+      const last: { type: string }[] = await this.db.query(
+        `SELECT type FROM fleet_event WHERE type IN ('fleet.fetch.failed', 'fleet.fetch.recovered') AND details->>'fleetRepo' = $1
+         ORDER BY fleet_event.id DESC LIMIT 1`,
+        [draft.details.fleetRepo],
+      );
+      // Nothing failed before: a first success is not a recovery.
+      if (last[0]?.type === draft.type || (last.length === 0 && draft.type === 'fleet.fetch.recovered')) return;
+      await this.events.record(draft);
+    })().catch((error: unknown) => this.log.error({ err: error, event: draft.type }, 'recording a fleet fetch event failed'));
   }
 
   private recordOnce(draft: FleetEventDraft): void {

@@ -21,6 +21,8 @@ export interface FleetCandidate {
 
 export interface FollowerHooks {
   mirrorOf(url: string): GitMirror;
+  /** The branch was fetched (whatever its head holds). */
+  fetched(repo: FleetRepoConfig): Promise<void>;
   /** Checks the candidate against the other repositories and serves it if the fleet stays valid. */
   offer(candidate: FleetCandidate): Promise<void>;
   /** Records why the head (or the fetch) was not accepted; commit null for fetch failures. */
@@ -101,6 +103,7 @@ export class FleetRepoFollower {
       await this.hooks.reject(this.repo, null, [{ file: null, line: null, field: null, message }]);
       return;
     }
+    await this.hooks.fetched(this.repo);
     if (commit !== this.examinedCommit) {
       const snapshot = await this.readCommit(commit);
       this.examinedCommit = commit;

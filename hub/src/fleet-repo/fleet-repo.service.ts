@@ -18,6 +18,18 @@ import {
   type FleetError,
 } from './fleet-format';
 import { checkFleetReferences } from './fleet-references';
+import {
+  afterFetched,
+  afterFetchFailed,
+  afterRejected,
+  repoState,
+  storedForm,
+  storedHealth,
+  type FetchFailure,
+  type FleetHealth,
+  type FleetRepoState,
+  type RejectedHead,
+} from './fleet-health';
 import { FleetRepoFollower, type FleetCandidate } from './fleet-repo-follower';
 import { FleetSourceEntity, type FleetSourceError } from './fleet-source.entity';
 import { GitMirror } from './git-mirror';
@@ -46,8 +58,13 @@ export interface FleetState {
   url: string;
   branch: string;
   path: string;
+  /** The last good commit. */
   commit: string | null;
   fetchedAt: Date | null;
+  state: FleetRepoState;
+  rejected: RejectedHead | null;
+  fetchError: FetchFailure | null;
+  /** Why the head (or the fetch) is not served: the fetch failure first, as hubs before fleet health showed it. */
   error: FleetSourceError | null;
 }
 
@@ -85,6 +102,7 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
   ) {
     this.log = logger.child({ module: 'fleet-repo' });
     this.accepted = new Listeners((error) => this.log.error({ err: error }, 'reacting to a fleet commit failed'));
+    metrics.readFleetReposWith(() => this.repoStates());
     this.followers = config.fleetRepos.map(
       (repo) =>
         new FleetRepoFollower(
@@ -94,9 +112,12 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
             mirrorOf: (url) => this.metrics.timedFetches(this.mirrorOf(url), repo.name),
             offer: (candidate) => this.offer(candidate),
             pack: (bundles) => this.pack(bundles),
+            fetched: (r) => this.recordHealth(r, afterFetched),
             reject: (r, commit, errors) => {
-              if (commit !== null) this.events.rejected(r.name, commit, errors.map(formatFleetError));
-              return this.recordError(r, { commit, errors });
+              if (commit === null)
+                return this.recordHealth(r, (h) => afterFetchFailed(h, errors[0]?.message ?? 'fetch failed', new Date()));
+              this.events.rejected(r.name, commit, errors.map(formatFleetError));
+              return this.recordHealth(r, (h) => afterRejected(h, commit, errors, new Date()));
             },
           },
           this.log.child({ fleetRepo: repo.name, repo: stripUserinfo(repo.url), branch: repo.branch }),
@@ -149,6 +170,7 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
     const states: FleetState[] = [];
     for (const repo of this.config.fleetRepos) {
       const source = await this.sources.findOneOrFail({ where: { id: await this.sourceIdentity(repo) } });
+      const health = storedHealth(source.lastError, source.fetchedAt);
       states.push({
         name: repo.name,
         url: stripUserinfo(repo.url),
@@ -156,7 +178,15 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
         path: repo.path,
         commit: source.lastGoodCommit,
         fetchedAt: source.fetchedAt,
-        error: source.lastError,
+        state: repoState(source.lastGoodCommit, health),
+        rejected: health.rejected,
+        fetchError: health.fetch,
+        error:
+          health.fetch !== null
+            ? { commit: null, errors: [{ file: null, line: null, field: null, message: health.fetch.message }] }
+            : health.rejected === null
+              ? null
+              : { commit: health.rejected.commit, errors: health.rejected.errors },
       });
     }
     return states;
@@ -240,7 +270,7 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
         'fleet commit rejected; serving the last good commit',
       );
       this.events.rejected(repo.name, commit, errors.map(formatFleetError));
-      await this.recordError(repo, { commit, errors });
+      await this.recordHealth(repo, (h) => afterRejected(h, commit, errors, new Date()));
       return;
     }
     const previous = this.good.get(repo.name);
@@ -331,11 +361,29 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
     }
   }
 
-  private async recordError(repo: FleetRepoConfig, error: FleetSourceError): Promise<void> {
+  /**
+   * Stores what a fetch or a verdict changed of the repository's health, announcing a fetch
+   * that starts failing and one that works again (fleet.fetch.failed / fleet.fetch.recovered).
+   */
+  private async recordHealth(repo: FleetRepoConfig, change: (health: FleetHealth) => FleetHealth): Promise<void> {
+    const id = await this.sourceIdentity(repo);
+    const [row] = (await this.sources.query(`SELECT last_error, fetched_at FROM fleet_source WHERE id = $1`, [id])) as {
+      last_error: unknown;
+      fetched_at: Date | null;
+    }[];
+    const before = storedHealth(row?.last_error ?? null, row?.fetched_at ?? null);
+    const after = change(before);
     await this.sources.query(`UPDATE fleet_source SET last_error = $2, fetched_at = now() WHERE id = $1`, [
-      await this.sourceIdentity(repo),
-      JSON.stringify(error),
+      id,
+      storedForm(after) === null ? null : JSON.stringify(storedForm(after)),
     ]);
+    if (before.fetch === null && after.fetch !== null) this.events.fetchFailed(repo.name, after.fetch.message);
+    if (before.fetch !== null && after.fetch === null) this.events.fetchRecovered(repo.name, before.fetch.since);
+  }
+
+  /** Each fleet repository's state, for the metrics. */
+  async repoStates(): Promise<{ repo: string; state: FleetRepoState }[]> {
+    return (await this.states()).map((s) => ({ repo: s.name, state: s.state }));
   }
 
   /** The row of this repo/branch/path, created on first use. */

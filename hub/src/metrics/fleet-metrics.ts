@@ -85,6 +85,12 @@ export class FleetMetrics {
     buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [this.registry],
   });
+  readonly fleetRepoState = new Gauge({
+    name: 'gitfleet_fleet_repo_state',
+    help: 'Fleet repositories by state: 1 for the state each is in (ok, rejected: its newest commit is refused, unreachable: fetching fails, pending: nothing accepted yet), 0 for the others',
+    labelNames: ['repo', 'state'] as const,
+    registers: [this.registry],
+  });
   readonly fleetFetchErrors = new Counter({
     name: 'gitfleet_fleet_fetch_errors_total',
     help: 'Failed fetches of a fleet repository, by fleet repository',

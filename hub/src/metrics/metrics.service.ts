@@ -6,12 +6,14 @@ import { HUB_CONFIG } from '../config/config.module';
 import type { HubConfig } from '../config/hub-config';
 import type { GitMirror } from '../fleet-repo/git-mirror';
 import type { ReceivedReport } from '../status/report';
+import { FleetRepoState as FleetRepoStateSchema, type FleetRepoState } from '../api-contract';
 import { FleetMetrics } from './fleet-metrics';
 
 const REPORTED_PHASES = ['progressing', 'synced', 'failed', 'suspended', 'waiting'];
 const HEALTHS = ['healthy', 'suspended', 'progressing', 'unknown', 'missing', 'degraded', 'unspecified'];
 const ROLLOUT_STATES = ['progressing', 'done', 'halted', 'paused'];
 const CLUSTER_STATES = ['pending', 'active', 'revoked'];
+const FLEET_REPO_STATES: readonly FleetRepoState[] = FleetRepoStateSchema.options;
 
 /** Counts read from the database at scrape time, in one round trip. */
 const FLEET_COUNTS_SQL = `
@@ -32,11 +34,17 @@ const FLEET_COUNTS_SQL = `
 export class MetricsService {
   readonly metrics = new FleetMetrics();
   private agentCount: () => number = () => 0;
+  private fleetRepos: () => Promise<{ repo: string; state: FleetRepoState }[]> = async () => [];
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
   ) {}
+
+  /** The fleet-repo module tells how to read each fleet repository's state. */
+  readFleetReposWith(read: () => Promise<{ repo: string; state: FleetRepoState }[]>): void {
+    this.fleetRepos = read;
+  }
 
   /** The gateway tells how to count its open sessions. */
   countAgentsWith(count: () => number): void {
@@ -111,6 +119,9 @@ export class MetricsService {
     for (const health of HEALTHS) m.bundleHealth.set({ health }, 0);
     for (const state of ROLLOUT_STATES) m.rollouts.set({ state }, 0);
     m.driftedResources.set(0);
+    for (const { repo, state } of await this.fleetRepos()) {
+      for (const s of FLEET_REPO_STATES) m.fleetRepoState.set({ repo, state: s }, s === state ? 1 : 0);
+    }
     for (const { kind, label, value } of rows) {
       if (kind === 'cluster') {
         const [state, connectivity] = label.split('/');

@@ -1,34 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpException, HttpStatus, NotFoundException, Param, Post, Query } from '@nestjs/common';
-import { pageOf, oneOf, type Page } from '../admin/list-query';
+import { pageOf } from '../admin/list-query';
+import { ZodValidationPipe } from '../admin/validation.pipe';
+import { KeyPageQuery, PinRequest, RolloutListQuery, type Page, type PinView, type RolloutView } from '../api-contract';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
 import { ScopeService, type VisibleNames } from '../auth/scope.service';
 import { RolloutStore, type StoredRollout } from './rollout-store';
 import { RolloutActionError, RolloutService } from './rollout.service';
 
-/** GET /api/v1/rollouts[/:bundle] item. */
-export interface RolloutView {
-  bundle: string;
-  revision: string;
-  commit: string;
-  state: StoredRollout['state'];
-  paused: boolean;
-  halt: StoredRollout['halt'];
-  startedAt: string;
-  updatedAt: string;
-  partitions: {
-    name: string;
-    state: StoredRollout['partitions'][number]['state'];
-    maxUnavailable: number;
-    clusters: { name: string; state: StoredRollout['partitions'][number]['clusters'][number]['state'] }[];
-  }[];
-}
-
-export interface PinView {
-  bundle: string;
-  commit: string;
-  pinnedAt: string;
-}
+export type { PinView, RolloutView };
 
 const ERROR_STATUS: Record<RolloutActionError['code'], HttpStatus> = {
   bundle_not_found: HttpStatus.NOT_FOUND,
@@ -36,8 +16,6 @@ const ERROR_STATUS: Record<RolloutActionError['code'], HttpStatus> = {
   commit_not_found: HttpStatus.UNPROCESSABLE_ENTITY,
   invalid_commit: HttpStatus.BAD_REQUEST,
 };
-
-const ROLLOUT_STATES: readonly StoredRollout['state'][] = ['progressing', 'done', 'halted', 'paused'];
 
 /** Rollouts (progress, pause, resume) and pins (rollback); a scoped token sees and steers its own bundles only. */
 @Roles('viewer')
@@ -51,8 +29,11 @@ export class RolloutController {
 
   /** Filter: `state`; `limit`, `cursor`. */
   @Get('rollouts')
-  async list(@CurrentPrincipal() principal: Principal, @Query() query: Record<string, unknown>): Promise<Page<RolloutView>> {
-    const state = oneOf('state', query.state, ROLLOUT_STATES);
+  async list(
+    @CurrentPrincipal() principal: Principal,
+    @Query(new ZodValidationPipe(RolloutListQuery)) query: RolloutListQuery,
+  ): Promise<Page<RolloutView>> {
+    const { state } = query;
     const [stored, visible] = await Promise.all([this.store.rollouts(), this.scope.namesVisibleTo(principal)]);
     const items = [...stored.values()]
       .filter((r) => visible.bundle(r.bundle) && (state === undefined || r.state === state))
@@ -90,7 +71,10 @@ export class RolloutController {
   }
 
   @Get('pins')
-  async pins(@CurrentPrincipal() principal: Principal, @Query() query: Record<string, unknown>): Promise<Page<PinView>> {
+  async pins(
+    @CurrentPrincipal() principal: Principal,
+    @Query(new ZodValidationPipe(KeyPageQuery)) query: KeyPageQuery,
+  ): Promise<Page<PinView>> {
     const [pins, visible] = await Promise.all([this.store.pins(), this.scope.namesVisibleTo(principal)]);
     const items = pins
       .filter((p) => visible.bundle(p.bundle))
@@ -101,10 +85,11 @@ export class RolloutController {
   @Post('bundles/:name/pin')
   @Roles('operator')
   @HttpCode(200)
-  async pin(@CurrentPrincipal() principal: Principal, @Param('name') name: string, @Body() body: unknown): Promise<PinView> {
-    const commit = (body as { commit?: unknown } | undefined)?.commit;
-    if (typeof commit !== 'string')
-      throw new HttpException({ code: 'invalid_argument', message: 'body must be {"commit": "<40-hex SHA>"}' }, HttpStatus.BAD_REQUEST);
+  async pin(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name') name: string,
+    @Body(new ZodValidationPipe(PinRequest)) { commit }: PinRequest,
+  ): Promise<PinView> {
     await this.scope.controllableBundle(principal, name);
     await refused(this.rollouts.pin(name, commit));
     const pin = (await this.store.pins()).find((p) => p.bundle === name)!;

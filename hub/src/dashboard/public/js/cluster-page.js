@@ -1,11 +1,13 @@
-// One cluster: who it is and whether it is there, its targets (desired vs applied commit),
-// every resource with its action and health, drift with its diff, and deployment history.
+// One cluster: who it is and whether it is there, its targets (the desired commit, the one it
+// last applied whole and the one it last attempted), every resource with its action and health
+// (and, after an attempt that applied nothing, what still runs), drift with its diff, and
+// deployment history.
 import { api } from './api.js';
 import { badge, connectivityBadge, labelChips } from './badges.js';
 import { diffBlock } from './diff.js';
 import { h, show } from './dom.js';
 import { ago, shortCommit, when } from './format.js';
-import { cellTone, healthTone, phaseWords } from './phase.js';
+import { healthTone } from './phase.js';
 
 export function clusterPage(name) {
   const body = h('div', { class: 'cluster-body' }, h('p', { class: 'loading' }, 'Loading…'));
@@ -74,7 +76,7 @@ export function clusterPage(name) {
                 h(
                   'tr',
                   null,
-                  ['Bundle', 'Phase', 'Desired commit', 'Applied commit', 'Drift', 'Last report', 'Message'].map((t) =>
+                  ['Bundle', 'State', 'Desired', 'Applied', 'Last attempt', 'Drift', 'Last report', 'Message'].map((t) =>
                     h('th', { scope: 'col' }, t),
                   ),
                 ),
@@ -83,11 +85,9 @@ export function clusterPage(name) {
                 'tbody',
                 null,
                 c.bundles.map((b) => {
-                  const tone = cellTone(b.phase, b.health);
                   const lastKnown =
-                    b.phase === 'unknown'
-                      ? h('span', { class: 'last-known' }, ` (last known: ${phaseWords(b.lastKnownPhase, b.lastKnownHealth)})`)
-                      : null;
+                    b.phase === 'unknown' ? h('span', { class: 'last-known' }, ` (last known: ${lastKnownWords(b)})`) : null;
+                  const attemptOnly = b.commit !== null && b.commit !== b.lastApplied?.commit;
                   return h(
                     'tr',
                     { 'data-bundle': b.bundle },
@@ -100,13 +100,22 @@ export function clusterPage(name) {
                         b.bundle,
                       ),
                     ),
-                    h('td', null, badge(tone, phaseWords(b.phase, b.health)), lastKnown),
-                    h('td', { class: 'mono', title: b.desiredCommit }, shortCommit(b.desiredCommit)),
+                    h('td', { 'data-col': 'state' }, badge(b.condition.tone, b.condition.text), lastKnown),
+                    h('td', { class: 'mono', 'data-col': 'desired', title: b.desiredCommit }, shortCommit(b.desiredCommit)),
                     h(
                       'td',
-                      { class: b.commit !== b.desiredCommit ? 'mono behind' : 'mono', title: b.commit ?? '' },
+                      {
+                        class: 'mono',
+                        'data-col': 'applied',
+                        title: b.lastApplied ? `${b.lastApplied.commit}, ${when(b.lastApplied.at)}` : '',
+                      },
+                      b.lastApplied ? shortCommit(b.lastApplied.commit) : 'nothing yet',
+                    ),
+                    h(
+                      'td',
+                      { class: attemptOnly ? 'mono behind' : 'mono', 'data-col': 'attempted', title: b.commit ?? '' },
                       shortCommit(b.commit),
-                      b.commit !== null && b.commit !== b.desiredCommit ? ' (behind)' : '',
+                      attemptOnly ? ` (${b.lastKnownPhase === 'failed' ? 'failed' : 'not applied'})` : '',
                     ),
                     h('td', null, b.driftCount > 0 ? badge('bad', `${b.driftCount} drifted`) : 'none'),
                     h('td', { title: b.observedAt ?? '' }, ago(b.observedAt)),
@@ -128,10 +137,11 @@ export function clusterPage(name) {
         'h3',
         { id: `res-${b.bundle}`, tabindex: '-1' },
         `${b.bundle} — resources`,
-        b.summary ? h('span', { class: 'summary-line' }, summaryText(b.summary)) : null,
+        b.summary ? h('span', { class: 'summary-line' }, summaryText(b.summary, b.lastKnownPhase)) : null,
       ),
+      stillLive(b),
       b.resources.length === 0
-        ? h('p', { class: 'empty' }, 'No resources reported yet.')
+        ? h('p', { class: 'empty' }, b.commit === null ? 'No report yet.' : 'The last report lists no resources.')
         : h(
             'div',
             { class: 'table-wrap' },
@@ -237,7 +247,7 @@ export function clusterPage(name) {
                     h('td', null, badge(d.result === 'synced' ? 'ok' : 'bad', d.result)),
                     h('td', null, badge(healthTone(d.health), d.health)),
                     h('td', null, `${((Date.parse(d.finishedAt) - Date.parse(d.startedAt)) / 1000).toFixed(1)} s`),
-                    h('td', null, d.summary ? summaryText(d.summary) : '—'),
+                    h('td', null, d.summary ? summaryText(d.summary, d.result) : '—'),
                     h('td', { class: 'message' }, d.message),
                   ),
                 ),
@@ -260,11 +270,32 @@ export function clusterPage(name) {
   };
 }
 
-function summaryText(s) {
+/** A sync's change set; an empty one says nothing changed only when the sync succeeded. */
+function summaryText(s, phase) {
   const parts = Object.entries(s)
     .filter(([, n]) => n > 0)
     .map(([k, n]) => `${n} ${k}`);
-  return ` ${parts.length === 0 ? 'nothing to do' : parts.join(', ')}`;
+  return ` ${parts.length > 0 ? parts.join(', ') : phase === 'synced' ? 'nothing to change' : 'nothing applied'}`;
+}
+
+/** After an attempt that did not apply the bundle whole: what the cluster still runs. */
+function stillLive(b) {
+  if (b.commit === null || b.commit === b.lastApplied?.commit) return null;
+  if (b.lastApplied === null)
+    return h('p', { class: 'still-live' }, `Nothing has been applied yet; the last attempt was at ${shortCommit(b.commit)}.`);
+  const s = b.lastApplied.summary;
+  const n = s === null ? null : s.created + s.configured + s.unchanged;
+  return h(
+    'p',
+    { class: 'still-live' },
+    `The last attempt (${shortCommit(b.commit)}) did not apply the bundle: the cluster still runs what `,
+    h('span', { class: 'mono', title: b.lastApplied.commit }, shortCommit(b.lastApplied.commit)),
+    ` applied${n === null ? '' : ` — ${n} ${n === 1 ? 'object' : 'objects'}`} (${when(b.lastApplied.at)}).`,
+  );
+}
+
+function lastKnownWords(b) {
+  return b.lastKnownHealth === 'unknown' ? b.lastKnownPhase : `${b.lastKnownPhase} · ${b.lastKnownHealth}`;
 }
 
 /** In-page jumps without touching the hash, which the router owns. */

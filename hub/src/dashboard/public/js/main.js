@@ -1,9 +1,11 @@
 // The page: sign-in with an API token, the hash router (#/, #/clusters/<name>, #/rollouts,
-// #/rollouts/<bundle>), and keeping what is shown fresh from the live stream.
+// #/rollouts/<bundle>), the fleet repositories' banner, and keeping what is shown fresh from
+// the live stream.
 import { ApiError, whenUnauthenticated } from './api.js';
 import { clusterPage } from './cluster-page.js';
 import { h, show } from './dom.js';
 import { eventsFeed } from './events-feed.js';
+import { fleetBanner } from './fleet-banner.js';
 import { openLiveStream } from './live.js';
 import { matrixView } from './matrix.js';
 import { rolloutList, rolloutPage } from './rollouts.js';
@@ -20,6 +22,7 @@ const who = document.getElementById('who');
 const signIn = document.getElementById('sign-in');
 const problem = document.getElementById('problem');
 const feed = eventsFeed(document.getElementById('events'));
+const banner = fleetBanner(document.getElementById('fleet-health'));
 
 let view = null;
 let stopStream = null;
@@ -69,8 +72,7 @@ function refresh() {
   refresher.running = true;
   refresher.last = Date.now();
   const shown = view;
-  return shown
-    .refresh()
+  return Promise.all([shown.refresh(), banner.refresh()])
     .then(() => show(problem))
     .catch((error) => {
       if (error instanceof ApiError && error.status === 401) return;

@@ -5,7 +5,7 @@ import { badge, connectivityBadge, labelChips } from './badges.js';
 import { h, show } from './dom.js';
 import { PHASE_GROUPS, labelsMatch, parseLabelFilter, withLabel } from './filters.js';
 import { ago, shortCommit, when } from './format.js';
-import { cellTone, phaseWords, toneIcon } from './phase.js';
+import { toneIcon } from './phase.js';
 
 const TONE_NAMES = {
   ok: 'synced',
@@ -101,7 +101,7 @@ export function matrixView() {
     const rows = clusters.filter((c) => {
       if (!labelsMatch(c.labels, parsed.terms)) return false;
       if (!matchesName(c.name) && !(bundleHit && c.bundles.some((b) => matchesName(b.bundle)))) return false;
-      if (tones !== null && !c.bundles.some((b) => tones.includes(cellTone(b.phase, b.health)))) return false;
+      if (tones !== null && !c.bundles.some((b) => tones.includes(b.condition.tone))) return false;
       return true;
     });
     drawSummary(rows);
@@ -140,7 +140,7 @@ export function matrixView() {
 
   function drawSummary(rows) {
     const counts = { ok: 0, busy: 0, waiting: 0, bad: 0, held: 0, unknown: 0 };
-    for (const c of rows) for (const b of c.bundles) counts[cellTone(b.phase, b.health)]++;
+    for (const c of rows) for (const b of c.bundles) counts[b.condition.tone]++;
     const connected = rows.filter((c) => c.connectivity === 'connected').length;
     show(
       summary,
@@ -212,11 +212,11 @@ export function matrixView() {
   }
 
   function cell(cluster, b, bundle) {
-    const tone = cellTone(b.phase, b.health);
+    const tone = b.condition.tone;
     const behind = b.commit !== null && b.desiredCommit && b.commit !== b.desiredCommit;
     const title = [
       `${b.bundle} on ${cluster.name}: ${b.phase}, health ${b.health}`,
-      `applied ${b.commit ?? 'nothing yet'}`,
+      `last attempted ${b.commit ?? 'nothing yet'}`,
       `desired ${b.desiredCommit || '—'}`,
       bundle && bundle.commit !== b.desiredCommit ? `fleet head ${bundle.commit}` : null,
       b.driftCount > 0 ? `${b.driftCount} drifted` : null,
@@ -231,7 +231,7 @@ export function matrixView() {
         'a',
         { href: `#/clusters/${encodeURIComponent(cluster.name)}`, title },
         h('span', { class: 'icon', 'aria-hidden': 'true' }, toneIcon(tone)),
-        h('span', { class: 'words' }, phaseWords(b.phase, b.health)),
+        h('span', { class: 'words' }, b.condition.text),
         h(
           'span',
           { class: 'commit' },

@@ -1,29 +1,12 @@
-// What a (phase, health) pair looks like: a tone (the colour), an icon and words, so that
-// colour is never the only signal. Unknown is never shown as good: an unreachable cluster's
-// cells are hatched grey with a question mark.
+// What a tone looks like: a colour and an icon beside the words, so that colour is never the
+// only signal. The hub words a bundle on a cluster (`condition`: its tone and text, from phase
+// and health together); unknown is never shown as good: an unreachable cluster's cells are
+// hatched grey with a question mark.
 
 const ICONS = { ok: '✓', busy: '↻', waiting: '…', bad: '✗', held: '‖', unknown: '?' };
 
-/** tone: ok | busy | waiting | bad | held | unknown */
-export function cellTone(phase, health) {
-  if (phase === 'unknown') return 'unknown';
-  if (phase === 'failed' || health === 'degraded' || health === 'missing') return 'bad';
-  if (phase === 'paused' || phase === 'suspended' || health === 'suspended') return 'held';
-  if (phase === 'rolling-out' || (phase === 'synced' && health === 'progressing')) return 'busy';
-  if (phase === 'pending' || phase === 'waiting') return 'waiting';
-  if (phase === 'synced' && health === 'healthy') return 'ok';
-  return 'unknown';
-}
-
 export function toneIcon(tone) {
   return ICONS[tone] ?? '?';
-}
-
-/** "synced", "synced · degraded", "rolling out": the health is named when it adds something. */
-export function phaseWords(phase, health) {
-  const words = phase.replace('-', ' ');
-  const obvious = (phase === 'synced' && health === 'healthy') || phase === 'unknown' || (health === 'unknown' && phase !== 'synced');
-  return obvious ? words : `${words} · ${health}`;
 }
 
 /** Health alone (resources): healthy, progressing, degraded, missing, suspended, unknown. */
