@@ -298,6 +298,9 @@ describe('dashboard in Chromium', () => {
     expect(await row.locator('[data-col="attempted"]').innerText()).toBe(`${failing.slice(0, 7)} (failed)`);
     const live = page.locator('#bundle-settings .still-live');
     expect(await live.innerText()).toContain(`the cluster still runs what ${before.commit!.slice(0, 7)} applied — 1 object`);
+    expect(await live.locator('.still-live-resources li').allInnerTexts()).toEqual([
+      'ConfigMap/default/settings — healthy when it was applied',
+    ]);
     expect(await page.locator('#bundle-settings').innerText()).not.toContain('nothing to do');
     await browser.screenshot(page, 'cluster-failed-still-live');
   }, 60_000);

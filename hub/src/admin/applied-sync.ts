@@ -12,8 +12,10 @@ type HistoryReader = (query: { cluster: string; bundle: string; limit: number; b
 }>;
 
 /**
- * What a cluster runs of a bundle: its newest report when that says synced; otherwise (the
- * newest attempt failed, or is under way) the newest synced entry of the deployment history.
+ * What a cluster runs of a bundle: the newest report that said synced, kept beside the newest
+ * report whatever came after (bundle_status.applied_*) — its commit, change set and resources.
+ * Rows stored before those columns existed fall back to the newest synced entry of the
+ * deployment history (commit and change set, no resources).
  */
 export async function lastApplied(
   status: BundleStatusEntity | null,
@@ -21,13 +23,25 @@ export async function lastApplied(
   readHistory: HistoryReader,
 ): Promise<AppliedSync | null> {
   if (status === null) return null;
+  if (status.appliedCommit !== null && status.appliedCommit !== undefined)
+    return {
+      commit: status.appliedCommit,
+      at: status.appliedAt?.toISOString() ?? null,
+      summary: status.appliedSummary,
+      resources: status.appliedResources ?? [],
+    };
   if (status.phase === 'synced')
-    return { commit: status.commit, at: (status.observedAt ?? status.updatedAt).toISOString(), summary: status.summary };
+    return {
+      commit: status.commit,
+      at: (status.observedAt ?? status.updatedAt).toISOString(),
+      summary: status.summary,
+      resources: status.resources,
+    };
   let before: string | undefined;
   for (let page = 0; page < HISTORY_PAGES; page++) {
     const { items, next } = await readHistory({ cluster, bundle: status.bundle, limit: HISTORY_PAGE, before });
     const synced = items.find((d) => d.result === 'synced');
-    if (synced !== undefined) return { commit: synced.commit, at: synced.finishedAt, summary: synced.summary };
+    if (synced !== undefined) return { commit: synced.commit, at: synced.finishedAt, summary: synced.summary, resources: [] };
     if (next === null) return null;
     before = next;
   }

@@ -45,6 +45,9 @@ export const AppliedSync = z.strictObject({
   commit: z.string(),
   at: Time.nullable(),
   summary: ChangeSetSummary.nullable().describe("that sync's change set: created + configured + unchanged objects are live"),
+  resources: z
+    .array(ResourceStatus)
+    .describe('the resources of the newest report that said synced, health as it was then: what still runs after a failed attempt'),
 });
 export type AppliedSync = z.infer<typeof AppliedSync>;
 

@@ -51,4 +51,18 @@ export class BundleStatusEntity {
   /** The TargetSet revision the agent held when it sent this status (null from agents that do not say). */
   @Column({ name: 'target_set_revision', type: 'bigint', nullable: true })
   targetSetRevision!: string | null;
+
+  /** The newest report that said synced: what the cluster runs of the bundle, whatever came after. */
+  @Column({ name: 'applied_commit', type: 'text', nullable: true })
+  appliedCommit!: string | null;
+
+  @Column({ name: 'applied_at', type: 'timestamptz', nullable: true })
+  appliedAt!: Date | null;
+
+  @Column({ name: 'applied_summary', type: 'jsonb', nullable: true })
+  appliedSummary!: ChangeSetSummary | null;
+
+  /** The resources of that report, with their health as it was then. */
+  @Column({ name: 'applied_resources', type: 'jsonb', nullable: true })
+  appliedResources!: ResourceStatus[] | null;
 }

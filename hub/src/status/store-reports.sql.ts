@@ -3,8 +3,9 @@ import type { ReceivedReport } from './report';
 /**
  * One statement for a whole batch of reports (so one transaction): history rows for every new
  * (cluster, seq); the newest report per (cluster, bundle) becomes the current status if its
- * seq is higher and the bundle is in the cluster's TargetSet; a report that concludes a sync
- * becomes a deployment history entry. Returns which reports were new and which became current.
+ * seq is higher and the bundle is in the cluster's TargetSet (and, if it says synced, what the
+ * cluster runs: the applied_* columns); a report that concludes a sync becomes a deployment
+ * history entry. Returns which reports were new and which became current.
  */
 export const STORE_REPORTS_SQL = `
 WITH input AS (
@@ -28,15 +29,23 @@ WITH input AS (
   SELECT DISTINCT ON (cluster_id, bundle) * FROM owned ORDER BY cluster_id, bundle, seq DESC
 ), current AS (
   INSERT INTO bundle_status (cluster_id, bundle, commit, phase, message, resources, last_seq, observed_at, updated_at,
-                             health, summary, drift_count, sync_started_at, reason, target_set_revision)
+                             health, summary, drift_count, sync_started_at, reason, target_set_revision,
+                             applied_commit, applied_at, applied_summary, applied_resources)
   SELECT cluster_id, bundle, commit, phase, message, resources, seq, observed_at, now(),
-         health, summary, drift_count, sync_started_at, reason, target_set_revision
+         health, summary, drift_count, sync_started_at, reason, target_set_revision,
+         CASE WHEN phase = 'synced' THEN commit END, CASE WHEN phase = 'synced' THEN coalesce(observed_at, now()) END,
+         CASE WHEN phase = 'synced' THEN summary END, CASE WHEN phase = 'synced' THEN resources END
   FROM newest
   ON CONFLICT (cluster_id, bundle) DO UPDATE
     SET commit = EXCLUDED.commit, phase = EXCLUDED.phase, message = EXCLUDED.message, resources = EXCLUDED.resources,
         last_seq = EXCLUDED.last_seq, observed_at = EXCLUDED.observed_at, updated_at = EXCLUDED.updated_at,
         health = EXCLUDED.health, summary = EXCLUDED.summary, drift_count = EXCLUDED.drift_count,
-        sync_started_at = EXCLUDED.sync_started_at, reason = EXCLUDED.reason, target_set_revision = EXCLUDED.target_set_revision
+        sync_started_at = EXCLUDED.sync_started_at, reason = EXCLUDED.reason, target_set_revision = EXCLUDED.target_set_revision,
+        -- What runs changes only with a report that says synced; a failed or progressing one leaves it.
+        applied_commit = coalesce(EXCLUDED.applied_commit, bundle_status.applied_commit),
+        applied_at = coalesce(EXCLUDED.applied_at, bundle_status.applied_at),
+        applied_summary = CASE WHEN EXCLUDED.applied_commit IS NULL THEN bundle_status.applied_summary ELSE EXCLUDED.applied_summary END,
+        applied_resources = coalesce(EXCLUDED.applied_resources, bundle_status.applied_resources)
     WHERE bundle_status.last_seq < EXCLUDED.last_seq
   RETURNING cluster_id, last_seq, bundle
 ), deployed AS (

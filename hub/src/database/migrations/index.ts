@@ -8,6 +8,7 @@ import { NotificationLease1735100000000 } from './1735100000000-notification-lea
 import { HistoryRetention1735200000000 } from './1735200000000-history-retention';
 import { BundleRevisions1735300000000 } from './1735300000000-bundle-revisions';
 import { Artifacts1736000000000 } from './1736000000000-artifacts';
+import { AppliedSync1736100000000 } from './1736100000000-applied-sync';
 
 /** Every migration, oldest first; TypeORM runs the ones not yet applied at start-up. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   HistoryRetention1735200000000,
   BundleRevisions1735300000000,
   Artifacts1736000000000,
+  AppliedSync1736100000000,
 ];

@@ -285,12 +285,31 @@ function stillLive(b) {
     return h('p', { class: 'still-live' }, `Nothing has been applied yet; the last attempt was at ${shortCommit(b.commit)}.`);
   const s = b.lastApplied.summary;
   const n = s === null ? null : s.created + s.configured + s.unchanged;
+  const live = b.lastApplied.resources.filter((r) => r.action !== 'deleted' && r.action !== 'failed' && r.action !== 'skipped');
   return h(
-    'p',
+    'div',
     { class: 'still-live' },
-    `The last attempt (${shortCommit(b.commit)}) did not apply the bundle: the cluster still runs what `,
-    h('span', { class: 'mono', title: b.lastApplied.commit }, shortCommit(b.lastApplied.commit)),
-    ` applied${n === null ? '' : ` — ${n} ${n === 1 ? 'object' : 'objects'}`} (${when(b.lastApplied.at)}).`,
+    h(
+      'p',
+      null,
+      `The last attempt (${shortCommit(b.commit)}) did not apply the bundle: the cluster still runs what `,
+      h('span', { class: 'mono', title: b.lastApplied.commit }, shortCommit(b.lastApplied.commit)),
+      ` applied${n === null ? '' : ` — ${n} ${n === 1 ? 'object' : 'objects'}`} (${when(b.lastApplied.at)}).`,
+    ),
+    live.length === 0
+      ? null
+      : h(
+          'ul',
+          { class: 'still-live-resources' },
+          live.map((r) =>
+            h(
+              'li',
+              null,
+              h('span', { class: 'mono' }, [r.kind, r.namespace, r.name].filter((x) => x !== '').join('/')),
+              ` — ${r.health} when it was applied`,
+            ),
+          ),
+        ),
   );
 }
 
