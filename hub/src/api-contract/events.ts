@@ -18,6 +18,7 @@ export const FleetEventType = oneOf([
   'cluster.revoked',
   'fleet.commit.accepted',
   'fleet.commit.rejected',
+  'fleet.commit.restored',
   'fleet.fetch.failed',
   'fleet.fetch.recovered',
 ]);

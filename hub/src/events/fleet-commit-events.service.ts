@@ -6,7 +6,7 @@ import type { FleetEventDraft } from './fleet-event';
 import { FleetEventsService } from './fleet-events.service';
 
 /**
- * fleet.commit.accepted / fleet.commit.rejected, fleet.fetch.failed / fleet.fetch.recovered. Every hub replica follows every fleet
+ * fleet.commit.accepted / fleet.commit.rejected / fleet.commit.restored, fleet.fetch.failed / fleet.fetch.recovered. Every hub replica follows every fleet
  * repository and reaches the same verdict, and a rejected head is re-examined on every poll,
  * so an event is recorded only if the same verdict on the same content is not in the log yet.
  */
@@ -44,6 +44,19 @@ export class FleetCommitEvents {
       commit,
       message: `fleet repository ${fleetRepo} at ${commit.slice(0, 12)} rejected: ${errors[0] ?? 'invalid'}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}`,
       details: { fleetRepo, errors: errors.slice(0, 20), key: errors.join('\n').slice(0, 2000) },
+    });
+  }
+
+  /** The head went back to the commit served: the rejection of `rejected` no longer stands. */
+  restored(fleetRepo: string, commit: string, rejected: string): void {
+    this.recordOnce({
+      type: 'fleet.commit.restored',
+      severity: 'info',
+      cluster: null,
+      bundle: null,
+      commit,
+      message: `fleet repository ${fleetRepo} is back at ${commit.slice(0, 12)}; the rejected ${rejected.slice(0, 12)} is no longer its head`,
+      details: { fleetRepo, rejected, key: rejected },
     });
   }
 

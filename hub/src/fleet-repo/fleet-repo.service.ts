@@ -20,6 +20,7 @@ import {
 import { checkFleetReferences } from './fleet-references';
 import {
   afterFetched,
+  HEALTHY,
   afterFetchFailed,
   afterRejected,
   repoState,
@@ -282,7 +283,11 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
       canonicalJson(previous.bundles.map((d) => d.bundle)) === canonicalJson(specs) &&
       canonicalJson(previous.groups.map((d) => d.group)) === canonicalJson(groupSpecs)
     ) {
-      await this.sources.query(`UPDATE fleet_source SET fetched_at = now(), last_error = NULL WHERE id = $1`, [sourceId]);
+      // The head is back at what the hub serves (a revert, a force-push): a rejection no longer stands.
+      await this.recordHealth(repo, (health) => {
+        if (health.rejected !== null) this.events.restored(repo.name, commit, health.rejected.commit);
+        return HEALTHY;
+      });
       return;
     }
     await this.dataSource.transaction(async (tx) => {
