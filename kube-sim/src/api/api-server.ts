@@ -12,9 +12,9 @@ import { Manager, compareObjects, decodeManagedFields, encodeManagedFields, reco
 import { TypeContext } from '../ssa/type-hints';
 import { formatPath } from '../ssa/field-set';
 import { ObjectStore, typeKeyOf } from '../store/object-store';
-import { typedFieldError } from '../validation/typed-fields';
 import { defaultAndPrune, validateAgainstSchema } from '../validation/structural-schema';
 import { customResourceSchema } from './custom-resource-schema';
+import { Origin, checkAppliedConfiguration, decodeBuiltin } from './decoding';
 import { NamespaceGuard } from './namespace-guard';
 import { hasGeneration, hasStatusSubresource, specChanged, validateObject } from './object-rules';
 import { PatchType, ResourceRequest, WriteOptions, WriteResult, timestamp } from './requests';
@@ -89,7 +89,7 @@ export class ApiServer {
       throw error;
     }
     if (!isObject(next)) throw badRequest('the patch did not produce an object');
-    return this.writeUpdate(request, live, next as KubeObject, options);
+    return this.writeUpdate(request, live, next as KubeObject, options, 'patch');
   }
 
   private apply(request: ResourceRequest, body: JsonValue, options: WriteOptions): WriteResult {
@@ -102,14 +102,7 @@ export class ApiServer {
       );
     }
     this.checkNameAndNamespace(request, applied);
-    if (!type.custom) {
-      const typeError = typedFieldError(type.kind, applied);
-      if (typeError) {
-        const gvk = `${type.group}/${type.version}, Kind=${type.kind}`;
-        const where = request.namespace ? `${request.namespace}/${request.name}` : request.name;
-        throw internalError(`failed to create typed patch object (${where}; ${gvk}): ${typeError}`);
-      }
-    }
+    checkAppliedConfiguration(type, applied);
     for (const key of ['uid', 'resourceVersion', 'creationTimestamp', 'managedFields', 'generation']) delete applied.metadata[key];
     if (!request.subresource && hasStatusSubresource(type)) delete applied['status'];
     const live = this.find(request);
@@ -126,7 +119,7 @@ export class ApiServer {
         force: options.force === true,
         now,
       },
-      (merged) => this.prepare(request, live, merged as KubeObject),
+      (merged) => this.prepare(request, live, merged as KubeObject, 'apply'),
     );
     if (!outcome.ok) {
       const causes = outcome.conflicts.map((c) => ({
@@ -140,8 +133,14 @@ export class ApiServer {
   }
 
   /** Every write that is not an apply: compute ownership by comparing live and next. */
-  writeUpdate(request: ResourceRequest, live: KubeObject | undefined, next: KubeObject, options: WriteOptions): WriteResult {
-    const prepared = this.prepare(request, live, withoutManagedFields(next) as KubeObject);
+  writeUpdate(
+    request: ResourceRequest,
+    live: KubeObject | undefined,
+    next: KubeObject,
+    options: WriteOptions,
+    origin: Origin = 'body',
+  ): WriteResult {
+    const prepared = this.prepare(request, live, withoutManagedFields(next) as KubeObject, origin);
     const managers = live ? decodeManagedFields(live.metadata) : [];
     const changes = compareObjects(this.typeContext(request.type), live ? (withoutManagedFields(live) as JsonObject) : undefined, prepared);
     const manager = options.fieldManager ?? options.defaultManager ?? 'unknown';
@@ -151,9 +150,9 @@ export class ApiServer {
   }
 
   /** Server-owned metadata, status handling, defaults and custom-resource schema. */
-  private prepare(request: ResourceRequest, live: KubeObject | undefined, incoming: KubeObject): KubeObject {
+  private prepare(request: ResourceRequest, live: KubeObject | undefined, incoming: KubeObject, origin: Origin): KubeObject {
     const { type } = request;
-    let object = clone(incoming);
+    let object = decodeBuiltin(type, clone(incoming), origin);
     object.apiVersion = apiVersionOf(type);
     object.kind = type.kind;
     if (request.namespace) object.metadata['namespace'] = request.namespace;
@@ -254,7 +253,7 @@ export class ApiServer {
   }
 
   typeContext(type: ResourceType): TypeContext {
-    return { kind: type.kind, custom: type.custom };
+    return { kind: type.kind, custom: type.custom, apiVersion: apiVersionOf(type) };
   }
 
   private allocateClusterIP(): string {
