@@ -1,8 +1,9 @@
 /**
  * Structural comparison of a simulator response with a recorded one, ignoring what is
  * unique to a run (README of the transcripts): uids, timestamps, resourceVersion values
- * (but not whether they changed), clusterIPs, pod-template-hash, generated name suffixes,
- * continue tokens and Go pointers in messages.
+ * (but not whether they changed), clusterIPs and node ports, pod-template-hash, generated
+ * name suffixes, the cluster CA and ServiceAccount tokens, continue tokens and Go pointers in
+ * messages.
  */
 export class RunMapping {
   /** transcript resourceVersion → simulator resourceVersion, for objects. */
@@ -79,6 +80,38 @@ function cloneMapping(mapping: RunMapping): RunMapping {
   return copy;
 }
 
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function byManager(a: unknown, b: unknown): number {
+  const key = (e: unknown) => (isRecord(e) ? `${String(e['operation'])}\n${String(e['manager'])}\n${String(e['subresource'] ?? '')}` : '');
+  return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+}
+
+/** Values only one server could have chosen and whose place tells what they are, replaced. */
+export function normaliseAnswer(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(normaliseAnswer);
+  if (!isRecord(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value)) {
+    const normalised = normaliseAnswer(child);
+    // Ports allocated from the node-port range; the cluster's CA; ServiceAccount tokens.
+    if ((key === 'nodePort' || key === 'healthCheckNodePort') && typeof normalised === 'number') out[key] = '<node-port>';
+    else if ((key === 'ca.crt' || key === 'token') && typeof normalised === 'string') out[key] = '<cluster-specific>';
+    // managedFields are kept in time order, and two runs' times differ: compare them by manager.
+    else if (key === 'managedFields' && Array.isArray(normalised)) out[key] = [...normalised].sort(byManager);
+    else out[key] = normalised;
+  }
+  // generateName's random suffix.
+  const metadata = out['metadata'];
+  if (isRecord(metadata)) {
+    const prefix = metadata['generateName'];
+    const name = metadata['name'];
+    if (typeof prefix === 'string' && typeof name === 'string' && name.startsWith(prefix) && name.length === prefix.length + 5)
+      metadata['name'] = `${prefix}<generated>`;
+  }
+  return out;
+}
+
 export function compareBodies(expected: unknown, actual: unknown, mapping: RunMapping): Difference[] {
   const differences: Difference[] = [];
   const walk = (e: unknown, a: unknown, path: string, key: string): void => {
@@ -139,6 +172,6 @@ export function compareBodies(expected: unknown, actual: unknown, mapping: RunMa
     const same = typeof e === 'string' && typeof a === 'string' ? normalizeString(e) === normalizeString(a) : e === a;
     if (!same) differences.push({ path, expected: e, actual: a });
   };
-  walk(expected, actual, '$', '');
+  walk(normaliseAnswer(expected), normaliseAnswer(actual), '$', '');
   return differences;
 }

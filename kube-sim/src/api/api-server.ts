@@ -1,5 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { ApiError, alreadyExists, badRequest, internalError, invalid, notFound, resourceVersionConflict, statusBody } from '../api-error';
+import {
+  ApiError,
+  alreadyExists,
+  badRequest,
+  internalError,
+  invalid,
+  notFound,
+  resourceNotServed,
+  resourceVersionConflict,
+  statusBody,
+} from '../api-error';
 import { Discovery } from '../discovery/discovery';
 import { ResourceType, apiVersionOf, qualifiedKind } from '../discovery/api-types';
 import { applyBuiltinDefaults } from '../defaults/builtin-defaults';
@@ -13,12 +23,15 @@ import { TypeContext } from '../ssa/type-hints';
 import { formatPath } from '../ssa/field-set';
 import { ObjectStore, typeKeyOf } from '../store/object-store';
 import { defaultAndPrune, validateAgainstSchema } from '../validation/structural-schema';
+import { errorGroupOf } from '../validation/builtin-validation';
+import { invalidValue } from '../validation/field-errors';
 import { customResourceSchema } from './custom-resource-schema';
 import { Origin, checkAppliedConfiguration, decodeBuiltin } from './decoding';
 import { NamespaceGuard } from './namespace-guard';
 import { hasGeneration, hasStatusSubresource, specChanged, validateObject } from './object-rules';
 import { PatchType, ResourceRequest, WriteOptions, WriteResult, timestamp } from './requests';
-import { admitPod } from './pod-admission';
+import { admitCreate } from './admission';
+import { customScaleErrors, patchScale, scaleOf, scalePathsOf, scaledObject } from './scale';
 import { randomSuffix } from './random-names';
 
 export { randomSuffix };
@@ -29,6 +42,7 @@ export { randomSuffix };
  */
 export class ApiServer {
   private nextClusterIP = 1;
+  private nextNodePort = 0;
   readonly namespaces: NamespaceGuard;
 
   constructor(
@@ -42,10 +56,28 @@ export class ApiServer {
     return typeKeyOf(type.group, type.resource);
   }
 
+  /** GET of an object or of a subresource (status reads as the object, scale as a Scale). */
   get(request: ResourceRequest): KubeObject {
     const found = this.store.get(this.typeKey(request.type), request.namespace ?? '', request.name!);
-    if (!found) throw notFound(subjectOf(request));
+    if (!found) throw notFound(subjectOf(request, true));
+    if (request.subresource === 'scale') return scaleOf(found, this.scalePaths(request)) as KubeObject;
     return found;
+  }
+
+  private scalePaths(request: ResourceRequest) {
+    const paths = scalePathsOf(this.store, request.type);
+    if (!paths) throw resourceNotServed();
+    return paths;
+  }
+
+  /** PUT or PATCH of /scale: the object takes the Scale's replicas; the answer is the Scale. */
+  private writeScale(request: ResourceRequest, scale: (current: JsonObject) => JsonValue, options: WriteOptions): WriteResult {
+    const paths = this.scalePaths(request);
+    const live = this.find(request);
+    if (!live) throw notFound(subjectOf(request, true));
+    const next = scaledObject(live, scale(scaleOf(live, paths)), paths, subjectOf(request));
+    const result = this.writeUpdate(request, live, next, options);
+    return { code: 200, body: scaleOf(result.body as KubeObject, paths) };
   }
 
   find(request: ResourceRequest): KubeObject | undefined {
@@ -63,9 +95,17 @@ export class ApiServer {
 
   /** PUT: replace; a stale metadata.resourceVersion is a 409. Creates when missing. */
   replace(request: ResourceRequest, body: JsonValue, options: WriteOptions): WriteResult {
+    if (request.subresource === 'scale') return this.writeScale(request, () => body, options);
     const object = this.checkBody(request, body, false);
     const live = this.find(request);
     const sentVersion = object.metadata['resourceVersion'];
+    // Custom resources allow no unconditional update.
+    if (live && request.type.custom && (sentVersion === undefined || sentVersion === '')) {
+      const { resource, group } = request.type;
+      throw invalid(`${resource}.${group}`, resource, group, live.metadata.name, [
+        invalidValue('metadata.resourceVersion', 0, 'must be specified for an update', '0x0'),
+      ]);
+    }
     if (live && sentVersion !== undefined && sentVersion !== '' && sentVersion !== live.metadata['resourceVersion']) {
       throw resourceVersionConflict(subjectOf(request));
     }
@@ -73,6 +113,7 @@ export class ApiServer {
   }
 
   patch(request: ResourceRequest, patchType: PatchType, body: JsonValue, options: WriteOptions): WriteResult {
+    if (request.subresource === 'scale') return this.writeScale(request, (current) => patchScale(current, patchType, body), options);
     if (patchType === 'apply') return this.apply(request, body, options);
     const live = this.get(request);
     let next: JsonValue;
@@ -102,7 +143,7 @@ export class ApiServer {
       );
     }
     this.checkNameAndNamespace(request, applied);
-    checkAppliedConfiguration(type, applied);
+    checkAppliedConfiguration(type, applied, type.custom ? customResourceSchema(this.store, type) : undefined);
     for (const key of ['uid', 'resourceVersion', 'creationTimestamp', 'managedFields', 'generation']) delete applied.metadata[key];
     if (!request.subresource && hasStatusSubresource(type)) delete applied['status'];
     const live = this.find(request);
@@ -145,7 +186,10 @@ export class ApiServer {
     const changes = compareObjects(this.typeContext(request.type), live ? (withoutManagedFields(live) as JsonObject) : undefined, prepared);
     const manager = options.fieldManager ?? options.defaultManager ?? 'unknown';
     const identity = { manager, operation: 'Update' as const, ...(request.subresource ? { subresource: request.subresource } : {}) };
-    const updated = recordUpdate(managers, changes, identity, apiVersionOf(request.type), timestamp());
+    // Writes through /scale are recorded without a time; a custom resource's not at all (as v1.24 does).
+    const scale = request.subresource === 'scale';
+    let updated = recordUpdate(managers, changes, identity, apiVersionOf(request.type), scale ? '' : timestamp());
+    if (scale && request.type.custom) updated = updated.filter((m) => m.subresource !== 'scale');
     return this.commit(request, live, prepared, updated, options);
   }
 
@@ -183,7 +227,12 @@ export class ApiServer {
       const schema = customResourceSchema(this.store, type);
       if (schema) object = defaultAndPrune(schema, object) as KubeObject;
     } else {
-      applyBuiltinDefaults(type.kind, object, { creating: !live, allocateClusterIP: () => this.allocateClusterIP() });
+      applyBuiltinDefaults(type.kind, object, {
+        creating: !live,
+        ...(live ? { live } : {}),
+        allocateClusterIP: () => this.allocateClusterIP(),
+        allocateNodePort: () => this.allocateNodePort(),
+      });
     }
     return object;
   }
@@ -200,14 +249,21 @@ export class ApiServer {
     // admission plugins) refuses a create in a missing or terminating namespace before the
     // object itself is validated, so an invalid object there answers NotFound/Forbidden.
     if (!live && type.namespaced) this.namespaces.assertWritable(request.namespace!, subjectOf({ ...request, name: object.metadata.name }));
-    if (!live && !type.custom && type.kind === 'Pod') admitPod(object);
+    if (!live && !type.custom) admitCreate(this.store, type, object);
     const causes = validateObject(type, object, live);
     if (type.custom) {
       const schema = customResourceSchema(this.store, type);
       if (schema) causes.push(...validateAgainstSchema(schema, object));
+      const scale = scalePathsOf(this.store, type);
+      if (scale) causes.push(...customScaleErrors(object, scale));
     }
-    if (causes.length > 0) throw invalid(qualifiedKind(type), type.kind, type.group, object.metadata.name, causes);
-    object.metadata['managedFields'] = encodeManagedFields(managers);
+    if (causes.length > 0) {
+      const group = errorGroupOf(type.kind, type.group);
+      throw invalid(qualifiedKind({ group, kind: type.kind }), type.kind, group, object.metadata.name, causes);
+    }
+    const managedFields = encodeManagedFields(managers);
+    if (managedFields.length > 0) object.metadata['managedFields'] = managedFields;
+    else delete object.metadata['managedFields'];
     if (!live) {
       if (options.dryRun) return { code: 201, body: object };
       return { code: 201, body: this.store.put(this.typeKey(type), object) };
@@ -216,7 +272,8 @@ export class ApiServer {
     if (deepEqual(withoutManagedFields(live), withoutManagedFields(object)) && sameOwnership(liveManagers, managers)) {
       return { code: 200, body: live };
     }
-    if (hasGeneration(type) && specChanged(live, object)) object.metadata['generation'] = Number(live.metadata['generation'] ?? 0) + 1;
+    if (hasGeneration(type) && specChanged(type, live, object))
+      object.metadata['generation'] = Number(live.metadata['generation'] ?? 0) + 1;
     const finalizers = object.metadata['finalizers'];
     if (live.metadata['deletionTimestamp'] && (!Array.isArray(finalizers) || finalizers.length === 0)) {
       if (!options.dryRun) this.store.remove(this.typeKey(type), request.namespace ?? '', object.metadata.name);
@@ -253,7 +310,15 @@ export class ApiServer {
   }
 
   typeContext(type: ResourceType): TypeContext {
-    return { kind: type.kind, custom: type.custom, apiVersion: apiVersionOf(type) };
+    if (!type.custom) return { kind: type.kind, custom: false, apiVersion: apiVersionOf(type) };
+    const customSchema = customResourceSchema(this.store, type);
+    return { kind: type.kind, custom: true, apiVersion: apiVersionOf(type), ...(customSchema ? { customSchema } : {}) };
+  }
+
+  /** Node ports come from 30000-32767 in an order of their own, as the real allocator's. */
+  private allocateNodePort(): number {
+    this.nextNodePort = (this.nextNodePort + 7919) % 2768;
+    return 30000 + this.nextNodePort;
   }
 
   private allocateClusterIP(): string {
@@ -262,8 +327,10 @@ export class ApiServer {
   }
 }
 
-export function subjectOf(request: ResourceRequest): { resource: string; group: string; name: string } {
-  return { resource: request.type.resource, group: request.type.group, name: request.name ?? '' };
+/** How errors name what a request addresses; a subresource's reads name it ("deployments/scale"). */
+export function subjectOf(request: ResourceRequest, withSubresource = false): { resource: string; group: string; name: string } {
+  const resource = withSubresource && request.subresource ? `${request.type.resource}/${request.subresource}` : request.type.resource;
+  return { resource, group: request.type.group, name: request.name ?? '' };
 }
 
 function withoutManagedFields(object: KubeObject): KubeObject {

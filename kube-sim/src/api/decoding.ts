@@ -6,6 +6,7 @@ import { kindType } from '../schema/builtin-schema';
 import { DecodeError, storedForm } from '../schema/stored-form';
 import { QuantityError } from '../schema/quantity';
 import { typedPatchError } from '../schema/typed-patch';
+import { Schema, undeclaredFieldError } from '../validation/structural-schema';
 
 /** Where the object being decoded came from: each is refused with its own answer. */
 export type Origin = 'body' | 'patch' | 'apply';
@@ -59,10 +60,16 @@ function refuse(error: ApiError): never {
   throw error;
 }
 
-/** Refuses an applied configuration that does not fit the kind's schema (500, as kube-apiserver). */
-export function checkAppliedConfiguration(type: ResourceType, applied: KubeObject): void {
-  if (type.custom) return;
-  const root = kindType(apiVersionOf(type), type.kind);
-  const error = root && typedPatchError(root, applied);
+/**
+ * Refuses an applied configuration that does not fit the kind's schema, or the custom
+ * resource's (500, as kube-apiserver).
+ */
+export function checkAppliedConfiguration(type: ResourceType, applied: KubeObject, customSchema?: Schema): void {
+  let error: string | undefined;
+  if (type.custom) error = customSchema && undeclaredFieldError(customSchema, applied);
+  else {
+    const root = kindType(apiVersionOf(type), type.kind);
+    error = root && typedPatchError(root, applied);
+  }
   if (error) throw internalError(`failed to create typed patch object (${objectKey(applied)}; ${gvk(type)}): ${error}`);
 }

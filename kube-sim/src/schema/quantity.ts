@@ -119,3 +119,33 @@ function binaryForm(integer: bigint): string {
   }
   return `${mantissa}${BINARY_BY_EXPONENT.get(exponent) ?? ''}`;
 }
+
+/** The value of a quantity as a number (rounded for very large or very fine ones); NaN when it is not one. */
+export function quantityNumber(input: string | number): number {
+  try {
+    const { value } = parse(typeof input === 'number' ? String(input) : input.trim());
+    return Number(value.mantissa) * 10 ** value.exponent;
+  } catch {
+    return NaN;
+  }
+}
+
+/** The sum of quantities, written in the form of the first one as kube-apiserver adds them ("0" for none). */
+export function sumQuantities(values: (string | number)[]): string {
+  if (values.length === 0) return '0';
+  const parsed = values.map((v) => parse(typeof v === 'number' ? String(v) : v.trim()));
+  const exponent = Math.min(...parsed.map((p) => p.value.exponent));
+  const mantissa = parsed.reduce((sum, p) => sum + p.value.mantissa * 10n ** BigInt(p.value.exponent - exponent), 0n);
+  return format(normalise({ mantissa, exponent }), parsed[0]!.format);
+}
+
+/** Whether two quantities have the same value, however spelled ("1k" and "1e3", "1Gi" and "1024Mi"). */
+export function sameQuantity(a: string | number, b: string | number): boolean {
+  try {
+    const x = normalise(parse(typeof a === 'number' ? String(a) : a.trim()).value);
+    const y = normalise(parse(typeof b === 'number' ? String(b) : b.trim()).value);
+    return x.mantissa === y.mantissa && x.exponent === y.exponent;
+  } catch {
+    return a === b;
+  }
+}

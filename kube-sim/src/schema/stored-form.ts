@@ -48,6 +48,9 @@ const ALWAYS_WRITTEN: Record<string, string[]> = {
 /** Strings without omitempty: an empty one is kept. */
 const EMPTY_STRING_KEPT: Record<string, string[]> = {
   'rbac.v1.RoleRef': ['apiGroup'],
+  'meta.v1.Condition': ['type', 'status', 'reason', 'message'],
+  'core.v1.PersistentVolumeClaimSpec': ['storageClassName'],
+  'core.v1.HostPathVolumeSource': ['type'],
 };
 
 interface Place {

@@ -1,4 +1,6 @@
+import { isObject } from '../json-value';
 import { FieldType, StructType, kindType, structType, typeAtPath } from '../schema/builtin-schema';
+import type { Schema } from '../validation/structural-schema';
 
 /**
  * What field ownership needs from the schema: which lists are keyed or sets, and which
@@ -12,6 +14,8 @@ export interface TypeContext {
   kind: string;
   custom: boolean;
   apiVersion?: string;
+  /** A custom resource's structural schema, from its CRD. */
+  customSchema?: Schema;
 }
 
 const OBJECT_META = structType('meta.v1.ObjectMeta')!;
@@ -78,6 +82,23 @@ export function isAtomicMap(context: TypeContext, fieldNames: readonly string[])
   if (type?.kind === 'list') type = type.item;
   if (type?.kind === 'map') return type.atomic;
   if (type?.kind === 'struct') return structType(type.name)?.atomic ?? false;
+  return false;
+}
+
+/**
+ * Whether an object inside a custom resource is untyped — below a field that preserves unknown
+ * fields: structured-merge-diff makes such maps members of a field set, with their fields.
+ */
+export function isDeducedMap(context: TypeContext, fieldNames: readonly string[]): boolean {
+  if (!context.custom || !context.customSchema || fieldNames.length === 0 || fieldNames[0] === 'metadata') return false;
+  let schema: Schema | undefined = context.customSchema;
+  for (const name of fieldNames) {
+    if (schema.type === 'array' && schema.items) schema = schema.items;
+    const next: Schema | undefined =
+      schema.properties?.[name] ?? (isObject(schema.additionalProperties) ? schema.additionalProperties : undefined);
+    if (!next) return schema['x-kubernetes-preserve-unknown-fields'] === true || schema.type === undefined;
+    schema = next;
+  }
   return false;
 }
 
