@@ -42,6 +42,8 @@ export async function runScenario(target: Target, scenario: Scenario): Promise<S
     }
     const request = fill(step.request, runs) as ApiRequest;
     const answer = await target.send(request);
+    // A watch answers JSON lines: one event reads as a list of one too.
+    if (/[?&]watch=(1|true)/.test(request.path) && answer.body !== undefined && !Array.isArray(answer.body)) answer.body = [answer.body];
     runs.push({ step: number, request, answer });
     if (step.expect) checkAnswer(label, step, answer);
   }

@@ -40,41 +40,44 @@ function requireServiceAccount(store: ObjectStore, pod: KubeObject): void {
   );
 }
 
-/** Containers without requests or limits get the defaults of the namespace's container LimitRanges. */
+/**
+ * Containers without requests or limits get the defaults of the namespace's container
+ * LimitRanges, one range after another (by name); the annotation names what the last range
+ * that set anything set.
+ */
 function applyLimitRanges(store: ObjectStore, pod: KubeObject): void {
-  const ranges = store.list(LIMIT_RANGES, String(pod.metadata['namespace'] ?? ''));
-  const items = ranges.flatMap((range) => {
-    const limits = isObject(range['spec']) ? range['spec']['limits'] : undefined;
-    return Array.isArray(limits) ? limits.filter((item): item is JsonObject => isObject(item) && item['type'] === 'Container') : [];
-  });
-  if (items.length === 0) return;
-  const notes: string[] = [];
   const spec = objectAt(pod, 'spec');
-  for (const [list, noun] of [
-    ['containers', 'container'],
-    ['initContainers', 'init container'],
-  ] as const) {
-    for (const container of Array.isArray(spec[list]) ? spec[list].filter(isObject) : []) {
-      const resources = objectAt(container, 'resources');
-      for (const [part, from, what] of [
-        ['requests', 'defaultRequest', 'request'],
-        ['limits', 'default', 'limit'],
-      ] as const) {
-        const set: string[] = [];
-        for (const item of items) {
-          const defaults = item[from];
-          if (!isObject(defaults)) continue;
+  for (const range of store.list(LIMIT_RANGES, String(pod.metadata['namespace'] ?? ''))) {
+    const limits = isObject(range['spec']) ? range['spec']['limits'] : undefined;
+    const items = Array.isArray(limits) ? limits.filter((item): item is JsonObject => isObject(item) && item['type'] === 'Container') : [];
+    const notes: string[] = [];
+    for (const [list, noun] of [
+      ['containers', 'container'],
+      ['initContainers', 'init container'],
+    ] as const) {
+      for (const container of Array.isArray(spec[list]) ? spec[list].filter(isObject) : []) {
+        const resources = objectAt(container, 'resources');
+        for (const [part, from, what] of [
+          ['requests', 'defaultRequest', 'request'],
+          ['limits', 'default', 'limit'],
+        ] as const) {
+          const set: string[] = [];
           const current = objectAt(resources, part);
-          for (const [name, quantity] of Object.entries(defaults)) {
-            if (current[name] !== undefined) continue;
-            current[name] = quantity;
-            set.push(name);
+          for (const item of items) {
+            const defaults = item[from];
+            if (!isObject(defaults)) continue;
+            for (const [name, quantity] of Object.entries(defaults)) {
+              if (current[name] !== undefined) continue;
+              current[name] = quantity;
+              set.push(name);
+            }
           }
+          if (Object.keys(current).length === 0) delete resources[part];
+          if (set.length > 0) notes.push(`${set.sort().join(', ')} ${what} for ${noun} ${String(container['name'])}`);
         }
-        if (isObject(resources[part]) && Object.keys(resources[part]).length === 0) delete resources[part];
-        if (set.length > 0) notes.push(`${set.sort().join(', ')} ${what} for ${noun} ${String(container['name'])}`);
       }
     }
+    if (notes.length > 0)
+      objectAt(pod.metadata, 'annotations')['kubernetes.io/limit-ranger'] = `LimitRanger plugin set: ${notes.join('; ')}`;
   }
-  if (notes.length > 0) objectAt(pod.metadata, 'annotations')['kubernetes.io/limit-ranger'] = `LimitRanger plugin set: ${notes.join('; ')}`;
 }

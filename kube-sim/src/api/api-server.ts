@@ -17,7 +17,7 @@ import { JsonObject, JsonValue, KubeObject, clone, deepEqual, isObject } from '.
 import { applyJsonPatch, JsonPatchError, JsonPatchOperation } from '../patch/json-patch';
 import { applyMergePatch } from '../patch/merge-patch';
 import { applyStrategicMergePatch } from '../patch/strategic-merge-patch';
-import { conflictMessage, serverSideApply } from '../ssa/apply';
+import { conflictMessage, conflictWith, serverSideApply } from '../ssa/apply';
 import { Manager, compareObjects, decodeManagedFields, encodeManagedFields, recordUpdate, sameOwnership } from '../ssa/managed-fields';
 import { TypeContext } from '../ssa/type-hints';
 import { formatPath } from '../ssa/field-set';
@@ -165,7 +165,7 @@ export class ApiServer {
     if (!outcome.ok) {
       const causes = outcome.conflicts.map((c) => ({
         reason: 'FieldManagerConflict',
-        message: `conflict with "${c.manager}" using ${c.apiVersion}`,
+        message: conflictWith(c),
         field: formatPath(c.path),
       }));
       throw new ApiError(409, statusBody(409, 'Conflict', conflictMessage(outcome.conflicts), { causes }));
@@ -183,7 +183,13 @@ export class ApiServer {
   ): WriteResult {
     const prepared = this.prepare(request, live, withoutManagedFields(next) as KubeObject, origin);
     const managers = live ? decodeManagedFields(live.metadata) : [];
-    const changes = compareObjects(this.typeContext(request.type), live ? (withoutManagedFields(live) as JsonObject) : undefined, prepared);
+    // A status the strategy sets on create (PVC Pending…) is nobody's: only status writes own status.
+    const ownable = (o: KubeObject) => {
+      const copy = withoutManagedFields(o) as JsonObject;
+      if (!live && hasStatusSubresource(request.type) && request.subresource !== 'status') delete copy['status'];
+      return copy;
+    };
+    const changes = compareObjects(this.typeContext(request.type), live ? ownable(live) : undefined, ownable(prepared));
     const manager = options.fieldManager ?? options.defaultManager ?? 'unknown';
     const identity = { manager, operation: 'Update' as const, ...(request.subresource ? { subresource: request.subresource } : {}) };
     // Writes through /scale are recorded without a time; a custom resource's not at all (as v1.24 does).

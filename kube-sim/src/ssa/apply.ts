@@ -18,7 +18,8 @@ export interface ApplyRequest {
 
 export interface ApplyConflict {
   manager: string;
-  apiVersion: string;
+  /** Set for a conflict with an Update manager, whose API version the message names. */
+  apiVersion?: string;
   path: FieldPath;
 }
 
@@ -44,7 +45,8 @@ export function serverSideApply(request: ApplyRequest, finish: (merged: JsonObje
       const path = pathFromKey(key);
       if (!path[path.length - 1]!.startsWith('f:')) continue;
       const current = live ? fieldValue(live, path, context) : undefined;
-      if (!deepEqual(current, fieldValue(applied, path, context))) conflicts.push({ manager: m.manager, apiVersion: m.apiVersion, path });
+      if (!deepEqual(current, fieldValue(applied, path, context)))
+        conflicts.push({ manager: m.manager, ...(m.operation === 'Update' ? { apiVersion: m.apiVersion } : {}), path });
     }
   }
   if (conflicts.length > 0 && !request.force) return { ok: false, conflicts };
@@ -131,13 +133,18 @@ export function mergeValue(context: TypeContext, live: JsonValue | undefined, ap
   return clone(applied);
 }
 
+/** `conflict with "kubectl" using v1` for an Update manager; an applier is named alone. */
+export function conflictWith(conflict: ApplyConflict): string {
+  return `conflict with "${conflict.manager}"${conflict.apiVersion ? ` using ${conflict.apiVersion}` : ''}`;
+}
+
 /** The 409 message kube-apiserver writes for apply conflicts. */
 export function conflictMessage(conflicts: ApplyConflict[]): string {
   const n = conflicts.length;
   if (n === 1) {
     const c = conflicts[0]!;
-    return `Apply failed with 1 conflict: conflict with "${c.manager}" using ${c.apiVersion}: ${formatPath(c.path)}`;
+    return `Apply failed with 1 conflict: ${conflictWith(c)}: ${formatPath(c.path)}`;
   }
-  const lines = conflicts.map((c) => `- conflict with "${c.manager}" using ${c.apiVersion}: ${formatPath(c.path)}`);
+  const lines = conflicts.map((c) => `- ${conflictWith(c)}: ${formatPath(c.path)}`);
   return `Apply failed with ${n} conflicts: \n${lines.join('\n')}`;
 }

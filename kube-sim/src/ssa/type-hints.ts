@@ -121,6 +121,7 @@ export function zeroValueStructs(context: TypeContext): string[][] {
   if (context.kind === 'Deployment') paths.push(['spec', 'strategy']);
   if (context.kind === 'StatefulSet' || context.kind === 'DaemonSet') paths.push(['spec', 'updateStrategy']);
   if (context.kind === 'Service') paths.push(['status', 'loadBalancer']);
+  if (context.kind === 'PersistentVolumeClaim') paths.push(['spec', 'resources']);
   if (context.kind === 'Pod') paths.push(['spec', 'containers']);
   return paths;
 }

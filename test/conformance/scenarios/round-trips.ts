@@ -1,8 +1,20 @@
 import { apply, get, namespace, patch, wait, type Scenario } from '../scenario';
 
 const NS = 'cf-round-trips';
-const cm = (data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shared', namespace: NS }, data });
-const deployment = (resources: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+const OWNERSHIP = 'cf-ownership';
+const shared = (data: Record<string, string>) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name: 'shared', namespace: OWNERSHIP },
+  data,
+});
+const service = (metadata: Record<string, unknown>, spec: Record<string, unknown>) => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name: 'web', namespace: OWNERSHIP, ...metadata },
+  spec,
+});
+const deployment = (resources: Record<string, unknown>) => ({
   apiVersion: 'apps/v1',
   kind: 'Deployment',
   metadata: { name: 'web', namespace: NS },
@@ -10,102 +22,109 @@ const deployment = (resources: Record<string, unknown>, extra: Record<string, un
     replicas: 1,
     selector: { matchLabels: { app: 'web' } },
     template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.25', resources }] } },
-    ...extra,
   },
+});
+const SPELLED = {
+  requests: { cpu: '1000m', memory: '1024Mi', 'ephemeral-storage': '1e3' },
+  limits: { cpu: '1.5', memory: '1.5Gi', 'ephemeral-storage': '2000000k' },
+};
+/** The same values as kube-apiserver writes them back (a spelling already canonical stays). */
+const CANONICAL = {
+  requests: { cpu: '1', memory: '1Gi', 'ephemeral-storage': '1e3' },
+  limits: { cpu: '1500m', memory: '1536Mi', 'ephemeral-storage': '2G' },
+};
+const resourcesAre = (resources: unknown, generation: number) => ({
+  status: 200,
+  body: { metadata: { generation }, spec: { template: { spec: { containers: [{ resources }] } } } },
 });
 
 export const ROUND_TRIP_SCENARIOS: Scenario[] = [
   {
     name: 'quantities',
-    about: 'quantities come back in canonical form; a dry-run of the manifest equals the live object',
+    about: 'quantities come back canonical; a dry-run of the manifest equals the live object; a respelling is no spec change',
+    transcript: '25-round-trips',
     steps: [
       namespace(NS),
-      apply(
-        'resources in many spellings',
-        deployment({
-          requests: { cpu: '1000m', memory: '1024Mi', 'ephemeral-storage': '1e3' },
-          limits: { cpu: '1.5', memory: '1.5Gi', 'ephemeral-storage': '2000000k' },
-        }),
-        201,
-      ),
+      apply('resources in many spellings', deployment(SPELLED), {
+        status: 201,
+        body: { spec: { template: { spec: { containers: [{ resources: CANONICAL }] } } } },
+      }),
       wait('the controller saw it', `/apis/apps/v1/namespaces/${NS}/deployments/web`, { field: 'status.observedGeneration', equals: 1 }),
       wait('its Pod is counted', `/apis/apps/v1/namespaces/${NS}/deployments/web`, { field: 'status.unavailableReplicas', equals: 1 }),
+      apply('dry-run of the same manifest: what is live', deployment(SPELLED), resourcesAre(CANONICAL, 1), { dryRun: true }),
       apply(
-        'dry-run of the same manifest',
-        deployment({
-          requests: { cpu: '1000m', memory: '1024Mi', 'ephemeral-storage': '1e3' },
-          limits: { cpu: '1.5', memory: '1.5Gi', 'ephemeral-storage': '2000000k' },
-        }),
-        200,
-        { dryRun: true },
+        'another spelling of the same values: stored as spelled, but no spec change',
+        deployment({ requests: { ...CANONICAL.requests, 'ephemeral-storage': '1k' }, limits: CANONICAL.limits }),
+        resourcesAre({ ...CANONICAL, requests: { ...CANONICAL.requests, 'ephemeral-storage': '1k' } }, 1),
       ),
       apply(
-        'the canonical spelling is the same value: no change',
-        deployment({
-          requests: { cpu: '1', memory: '1Gi', 'ephemeral-storage': '1k' },
-          limits: { cpu: '1500m', memory: '1536Mi', 'ephemeral-storage': '2G' },
-        }),
-        200,
+        'more spellings',
+        deployment({ requests: { cpu: '0.1', memory: '100M' }, limits: { cpu: '2.0', memory: '1.5Gi' } }),
+        resourcesAre({ requests: { cpu: '100m', memory: '100M' }, limits: { cpu: '2', memory: '1536Mi' } }, 2),
       ),
-      apply('more spellings', deployment({ requests: { cpu: '0.1', memory: '100M' }, limits: { cpu: '2.0', memory: '1.5Gi' } }), 200),
-      apply('an invalid quantity is refused', deployment({ requests: { cpu: 'one' } }), 500),
+      apply('an invalid quantity is refused', deployment({ requests: { cpu: 'one' } }), {
+        status: 500,
+        body: {
+          message:
+            "failed to convert new object (cf-round-trips/web; apps/v1, Kind=Deployment) to proper version: unable to convert unstructured object to apps/v1, Kind=Deployment: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+        },
+      }),
     ],
   },
   {
     name: 'field-ownership',
-    about: 'server-side apply: a field another manager owns, empty maps, int-or-string',
+    about: 'server-side apply: a field another manager owns, conflicts, shared ownership, empty maps, int-or-string',
+    transcript: '25-round-trips',
     steps: [
-      namespace('cf-ownership'),
-      apply('gitfleet applies a ConfigMap', { ...cm({ a: '1' }), metadata: { name: 'shared', namespace: 'cf-ownership' } }, 201),
-      patch('someone else adds a key', '/api/v1/namespaces/cf-ownership/configmaps/shared', 'merge', { data: { b: '2' } }, 200),
+      namespace(OWNERSHIP),
+      apply('gitfleet applies a ConfigMap', shared({ a: '1' }), 201),
+      patch('someone else adds a key', `/api/v1/namespaces/${OWNERSHIP}/configmaps/shared`, 'merge', { data: { b: '2' } }, 200),
+      apply('gitfleet re-applies without that key: it stays', shared({ a: '1' }), { status: 200, body: { data: { a: '1', b: '2' } } }),
       apply(
-        'gitfleet re-applies without that key: it stays',
-        { ...cm({ a: '1' }), metadata: { name: 'shared', namespace: 'cf-ownership' } },
-        200,
-      ),
-      apply(
-        'without force, a value another manager owns conflicts',
-        { ...cm({ a: '1', b: '3' }), metadata: { name: 'shared', namespace: 'cf-ownership' } },
-        409,
+        'without force, a value an updater owns conflicts, named with its API version',
+        shared({ a: '1', b: '3' }),
+        {
+          status: 409,
+          body: { reason: 'Conflict', message: 'Apply failed with 1 conflict: conflict with "conformance-patch" using v1: .data.b' },
+        },
         { force: false },
       ),
       apply(
         'a second applier sets the same value: shared ownership',
-        { ...cm({ b: '2' }), metadata: { name: 'shared', namespace: 'cf-ownership' } },
-        200,
+        shared({ b: '2' }),
+        {
+          status: 200,
+          body: {
+            metadata: {
+              managedFields: [{ manager: 'gitfleet' }, { manager: 'other', operation: 'Apply' }, { manager: 'conformance-patch' }],
+            },
+          },
+        },
         { manager: 'other', force: false },
       ),
       apply(
-        'a Service with targetPort as number, then as name',
-        {
-          apiVersion: 'v1',
-          kind: 'Service',
-          metadata: { name: 'web', namespace: 'cf-ownership' },
-          spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] },
-        },
-        201,
+        'a value another applier owns conflicts, named alone',
+        shared({ a: 'x' }),
+        { status: 409, body: { message: 'Apply failed with 1 conflict: conflict with "gitfleet": .data.a' } },
+        { manager: 'other', force: false },
       ),
+      apply('a Service with targetPort as a number', service({}, { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] }), {
+        status: 201,
+        body: { spec: { ports: [{ targetPort: 8080 }] } },
+      }),
+      apply('targetPort as a name', service({}, { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 'http' }] }), {
+        status: 200,
+        body: { spec: { ports: [{ targetPort: 'http' }] } },
+      }),
       apply(
-        'targetPort as a name',
+        'empty labels, annotations and selector: not stored',
+        service({ labels: {}, annotations: {} }, { selector: {}, ports: [{ port: 80, targetPort: 'http' }] }),
         {
-          apiVersion: 'v1',
-          kind: 'Service',
-          metadata: { name: 'web', namespace: 'cf-ownership' },
-          spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 'http' }] },
+          status: 200,
+          absent: ['metadata.labels', 'metadata.annotations', 'spec.selector'],
         },
-        200,
       ),
-      apply(
-        'empty labels, annotations and selector',
-        {
-          apiVersion: 'v1',
-          kind: 'Service',
-          metadata: { name: 'web', namespace: 'cf-ownership', labels: {}, annotations: {} },
-          spec: { selector: {}, ports: [{ port: 80, targetPort: 'http' }] },
-        },
-        200,
-      ),
-      get('read back', '/api/v1/namespaces/cf-ownership/services/web', 200),
+      get('read back', `/api/v1/namespaces/${OWNERSHIP}/services/web`, { status: 200, absent: ['spec.selector'] }),
     ],
   },
 ];

@@ -13,6 +13,7 @@ const scale = (resource: string, name: string) => `/apis/apps/v1/namespaces/${NS
 export const SCALE_AND_DISCOVERY_SCENARIOS: Scenario[] = [
   {
     name: 'scale-subresource',
+    transcript: '23-scale-subresource',
     about: '/scale answers an autoscaling/v1 Scale for Deployments, ReplicaSets and StatefulSets (GET, PUT, PATCH)',
     steps: [
       namespace(NS),
@@ -64,8 +65,23 @@ export const SCALE_AND_DISCOVERY_SCENARIOS: Scenario[] = [
         },
         409,
       ),
-      patch('a negative scale is refused', scale('deployments', 'web'), 'merge', { spec: { replicas: -1 } }, 422),
-      get('the scale of a missing Deployment', scale('deployments', 'missing'), 404),
+      patch(
+        'a negative scale is refused',
+        scale('deployments', 'web'),
+        'merge',
+        { spec: { replicas: -1 } },
+        {
+          status: 422,
+          body: {
+            message: 'Scale.autoscaling "web" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0',
+            details: { group: 'autoscaling', kind: 'Scale' },
+          },
+        },
+      ),
+      get('the scale of a missing Deployment', scale('deployments', 'missing'), {
+        status: 404,
+        body: { message: 'deployments/scale.apps "missing" not found', details: { kind: 'deployments/scale' } },
+      }),
       apply('a ReplicaSet', workload('ReplicaSet', 'rs'), 201),
       wait('its Pod is counted', `/apis/apps/v1/namespaces/${NS}/replicasets/rs`, { field: 'status.replicas', equals: 1 }),
       patch(
@@ -92,6 +108,7 @@ export const SCALE_AND_DISCOVERY_SCENARIOS: Scenario[] = [
   },
   {
     name: 'discovery',
+    transcript: '24-discovery-of-more-groups',
     about: 'resource lists of the groups a platform team ships',
     steps: [
       get('autoscaling/v2', '/apis/autoscaling/v2', 200),
