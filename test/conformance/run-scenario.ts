@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
-import { RunMapping, compareBodies } from '../../kube-sim/test/transcript-compare';
-import { removePath, valueAtPath } from './answer-paths';
+import { RunMapping, compareBodies, removePath } from '../../kube-sim/test/transcript-compare';
+import { valueAtPath } from './answer-paths';
 import type { ApiRequest, Scenario, Step, Wait } from './scenario';
 import type { Answer, Target } from './targets';
 

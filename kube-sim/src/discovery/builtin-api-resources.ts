@@ -1,5 +1,5 @@
-// Built-in API surface of the recorded kube-apiserver v1.24 (transcript 01-discovery).
-// Generated from the transcript once; edit by hand only to follow a newer transcript.
+// Built-in API surface of the recorded kube-apiserver v1.24 (transcripts 01-discovery and
+// 24-discovery-of-more-groups). Generated from them once; edit by hand only to follow a newer recording.
 import type { ApiResourceInfo, ApiGroupInfo } from './api-types';
 
 export const BUILTIN_VERSION_INFO = {
