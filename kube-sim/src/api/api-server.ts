@@ -1,15 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  ApiError,
-  alreadyExists,
-  badRequest,
-  internalError,
-  invalid,
-  notFound,
-  resourceNotServed,
-  resourceVersionConflict,
-  statusBody,
-} from '../api-error';
+import { ApiError, alreadyExists, badRequest, internalError, invalid, notFound, resourceVersionConflict, statusBody } from '../api-error';
 import { Discovery } from '../discovery/discovery';
 import { ResourceType, apiVersionOf, qualifiedKind } from '../discovery/api-types';
 import { applyBuiltinDefaults } from '../defaults/builtin-defaults';
@@ -31,7 +21,8 @@ import { NamespaceGuard } from './namespace-guard';
 import { hasGeneration, hasStatusSubresource, specChanged, validateObject } from './object-rules';
 import { PatchType, ResourceRequest, WriteOptions, WriteResult, timestamp } from './requests';
 import { admitCreate } from './admission';
-import { customScaleErrors, patchScale, scaleOf, scalePathsOf, scaledObject } from './scale';
+import { Allocations } from './allocations';
+import { customScaleErrors, patchScale, requireScalePaths, scaleOf, scalePathsOf, writeScale } from './scale';
 import { randomSuffix } from './random-names';
 
 export { randomSuffix };
@@ -41,8 +32,7 @@ export { randomSuffix };
  * and returns the code and body kube-apiserver would, or throws an ApiError.
  */
 export class ApiServer {
-  private nextClusterIP = 1;
-  private nextNodePort = 0;
+  private readonly allocations = new Allocations();
   readonly namespaces: NamespaceGuard;
 
   constructor(
@@ -60,24 +50,8 @@ export class ApiServer {
   get(request: ResourceRequest): KubeObject {
     const found = this.store.get(this.typeKey(request.type), request.namespace ?? '', request.name!);
     if (!found) throw notFound(subjectOf(request, true));
-    if (request.subresource === 'scale') return scaleOf(found, this.scalePaths(request)) as KubeObject;
+    if (request.subresource === 'scale') return scaleOf(found, requireScalePaths(this.store, request.type)) as KubeObject;
     return found;
-  }
-
-  private scalePaths(request: ResourceRequest) {
-    const paths = scalePathsOf(this.store, request.type);
-    if (!paths) throw resourceNotServed();
-    return paths;
-  }
-
-  /** PUT or PATCH of /scale: the object takes the Scale's replicas; the answer is the Scale. */
-  private writeScale(request: ResourceRequest, scale: (current: JsonObject) => JsonValue, options: WriteOptions): WriteResult {
-    const paths = this.scalePaths(request);
-    const live = this.find(request);
-    if (!live) throw notFound(subjectOf(request, true));
-    const next = scaledObject(live, scale(scaleOf(live, paths)), paths, subjectOf(request));
-    const result = this.writeUpdate(request, live, next, options);
-    return { code: 200, body: scaleOf(result.body as KubeObject, paths) };
   }
 
   find(request: ResourceRequest): KubeObject | undefined {
@@ -95,7 +69,7 @@ export class ApiServer {
 
   /** PUT: replace; a stale metadata.resourceVersion is a 409. Creates when missing. */
   replace(request: ResourceRequest, body: JsonValue, options: WriteOptions): WriteResult {
-    if (request.subresource === 'scale') return this.writeScale(request, () => body, options);
+    if (request.subresource === 'scale') return writeScale(this, request, () => body, options);
     const object = this.checkBody(request, body, false);
     const live = this.find(request);
     const sentVersion = object.metadata['resourceVersion'];
@@ -113,7 +87,7 @@ export class ApiServer {
   }
 
   patch(request: ResourceRequest, patchType: PatchType, body: JsonValue, options: WriteOptions): WriteResult {
-    if (request.subresource === 'scale') return this.writeScale(request, (current) => patchScale(current, patchType, body), options);
+    if (request.subresource === 'scale') return writeScale(this, request, (current) => patchScale(current, patchType, body), options);
     if (patchType === 'apply') return this.apply(request, body, options);
     const live = this.get(request);
     let next: JsonValue;
@@ -236,8 +210,8 @@ export class ApiServer {
       applyBuiltinDefaults(type.kind, object, {
         creating: !live,
         ...(live ? { live } : {}),
-        allocateClusterIP: () => this.allocateClusterIP(),
-        allocateNodePort: () => this.allocateNodePort(),
+        allocateClusterIP: () => this.allocations.clusterIP(),
+        allocateNodePort: () => this.allocations.nodePort(),
       });
     }
     return object;
@@ -319,17 +293,6 @@ export class ApiServer {
     if (!type.custom) return { kind: type.kind, custom: false, apiVersion: apiVersionOf(type) };
     const customSchema = customResourceSchema(this.store, type);
     return { kind: type.kind, custom: true, apiVersion: apiVersionOf(type), ...(customSchema ? { customSchema } : {}) };
-  }
-
-  /** Node ports come from 30000-32767 in an order of their own, as the real allocator's. */
-  private allocateNodePort(): number {
-    this.nextNodePort = (this.nextNodePort + 7919) % 2768;
-    return 30000 + this.nextNodePort;
-  }
-
-  private allocateClusterIP(): string {
-    const n = this.nextClusterIP++;
-    return `10.96.${Math.floor(n / 250) % 250}.${(n % 250) + 1}`;
   }
 }
 

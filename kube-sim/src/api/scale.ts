@@ -1,4 +1,4 @@
-import { ApiError, StatusCause, badRequest, invalid, resourceVersionConflict } from '../api-error';
+import { ApiError, StatusCause, badRequest, invalid, notFound, resourceNotServed, resourceVersionConflict } from '../api-error';
 import type { ResourceType } from '../discovery/api-types';
 import { JsonObject, JsonValue, KubeObject, clone, isObject, valueAt } from '../json-value';
 import { applyJsonPatch, JsonPatchError, JsonPatchOperation } from '../patch/json-patch';
@@ -6,7 +6,8 @@ import { applyMergePatch } from '../patch/merge-patch';
 import { ObjectStore } from '../store/object-store';
 import { CRDS } from './custom-resource-schema';
 import { invalidValue } from '../validation/field-errors';
-import type { PatchType } from './requests';
+import { subjectOf, type ApiServer } from './api-server';
+import type { PatchType, ResourceRequest, WriteOptions, WriteResult } from './requests';
 
 /** Where a kind keeps what its /scale subresource shows. */
 interface ScalePaths {
@@ -63,6 +64,28 @@ export function scalePathsOf(store: ObjectStore, type: ResourceType): ScalePaths
   };
 }
 
+/** The scale paths of a type that has /scale (it is served only then). */
+export function requireScalePaths(store: ObjectStore, type: ResourceType): ScalePaths {
+  const paths = scalePathsOf(store, type);
+  if (!paths) throw resourceNotServed();
+  return paths;
+}
+
+/** PUT or PATCH of /scale: the object takes the Scale's replicas; the answer is the Scale. */
+export function writeScale(
+  api: ApiServer,
+  request: ResourceRequest,
+  scale: (current: JsonObject) => JsonValue,
+  options: WriteOptions,
+): WriteResult {
+  const paths = requireScalePaths(api.store, request.type);
+  const live = api.find(request);
+  if (!live) throw notFound(subjectOf(request, true));
+  const next = scaledObject(live, scale(scaleOf(live, paths)), paths, subjectOf(request));
+  const result = api.writeUpdate(request, live, next, options);
+  return { code: 200, body: scaleOf(result.body as KubeObject, paths) };
+}
+
 /** The autoscaling/v1 Scale of an object. */
 export function scaleOf(object: KubeObject, paths: ScalePaths): JsonObject {
   const metadata: JsonObject = { name: object.metadata.name };
@@ -104,7 +127,7 @@ export function patchScale(current: JsonObject, patchType: PatchType, body: Json
  * The object with the replicas a Scale asks for; refuses a stale resourceVersion and a
  * negative count as kube-apiserver does.
  */
-export function scaledObject(
+function scaledObject(
   live: KubeObject,
   scale: JsonValue,
   paths: ScalePaths,
