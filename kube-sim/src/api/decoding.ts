@@ -2,11 +2,13 @@ import { ApiError, badRequest, internalError, statusBody } from '../api-error';
 import type { ResourceType } from '../discovery/api-types';
 import { apiVersionOf } from '../discovery/api-types';
 import type { KubeObject } from '../json-value';
-import { kindType } from '../schema/builtin-schema';
+import { kindType, structType } from '../schema/builtin-schema';
 import { DecodeError, storedForm } from '../schema/stored-form';
 import { QuantityError } from '../schema/quantity';
 import { typedPatchError } from '../schema/typed-patch';
 import { Schema, undeclaredFieldError } from '../validation/structural-schema';
+
+const OBJECT_META = structType('meta.v1.ObjectMeta')!;
 
 /** Where the object being decoded came from: each is refused with its own answer. */
 export type Origin = 'body' | 'patch' | 'apply';
@@ -27,7 +29,7 @@ function objectKey(object: KubeObject): string {
  * refused as the real server refuses it from that origin.
  */
 export function decodeBuiltin(type: ResourceType, object: KubeObject, origin: Origin): KubeObject {
-  if (type.custom) return object;
+  if (type.custom) return withStoredMetadata(object);
   const root = kindType(apiVersionOf(type), type.kind);
   if (!root) return object;
   try {
@@ -53,6 +55,16 @@ export function decodeBuiltin(type: ResourceType, object: KubeObject, origin: Or
         }),
       ),
     );
+  }
+}
+
+/** A custom resource is stored as written, but for its metadata, which is an ObjectMeta like any other. */
+function withStoredMetadata(object: KubeObject): KubeObject {
+  try {
+    return { ...object, metadata: storedForm(OBJECT_META, object.metadata) as KubeObject['metadata'] };
+  } catch (error) {
+    if (error instanceof DecodeError) return object;
+    throw error;
   }
 }
 

@@ -219,6 +219,11 @@ export const CORE_SCENARIOS: Scenario[] = [
         { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'Bad_Name' } },
         invalidAt('metadata.name', 'FieldValueInvalid'),
       ),
+      wait(
+        'the namespace controller made its ConfigMap, which the watch would see',
+        '/api/v1/namespaces/cf-ns/configmaps/kube-root-ca.crt',
+        { status: 200 },
+      ),
       apply('a ConfigMap to watch', { ...cm('watched', { data: { a: '1' } }), metadata: { name: 'watched', namespace: 'cf-ns' } }, 201),
       apply(
         'it changes',
@@ -227,7 +232,7 @@ export const CORE_SCENARIOS: Scenario[] = [
       ),
       get(
         'a watch from the first version sees the change (and ends after a second)',
-        '/api/v1/namespaces/cf-ns/configmaps?watch=1&timeoutSeconds=1&resourceVersion={{5:metadata.resourceVersion}}',
+        '/api/v1/namespaces/cf-ns/configmaps?watch=1&timeoutSeconds=1&resourceVersion={{6:metadata.resourceVersion}}',
         {
           status: 200,
           body: [{ type: 'MODIFIED', object: { metadata: { name: 'watched' }, data: { a: '2' } } }],

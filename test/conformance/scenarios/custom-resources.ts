@@ -104,15 +104,18 @@ export const CUSTOM_RESOURCE_SCENARIOS: Scenario[] = [
           },
         },
       ),
-      createWidget(
-        'created: defaults filled (in a defaulted object too), undeclared fields pruned',
-        'created',
-        { ...APPLIED, unknown: 'dropped' },
+      create(
+        'created: defaults filled (in a defaulted object too), undeclared fields pruned; empty metadata maps dropped, empty spec maps kept',
+        {
+          ...widget('created', { ...APPLIED, unknown: 'dropped' }),
+          metadata: { name: 'created', namespace: NS, labels: {}, annotations: {} },
+        },
         {
           status: 201,
           body: { spec: { replicas: 1, settings: { mode: 'fast' }, port: 'http', memory: '1024Mi', labels: {} } },
-          absent: ['spec.unknown'],
+          absent: ['spec.unknown', 'metadata.labels', 'metadata.annotations'],
         },
+        { plural: 'widgets' },
       ),
       applyWidget('a Widget applied: untyped maps are owned whole', 'one', APPLIED, {
         status: 201,

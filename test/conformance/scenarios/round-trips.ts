@@ -50,7 +50,8 @@ export const ROUND_TRIP_SCENARIOS: Scenario[] = [
         body: { spec: { template: { spec: { containers: [{ resources: CANONICAL }] } } } },
       }),
       wait('the controller saw it', `/apis/apps/v1/namespaces/${NS}/deployments/web`, { field: 'status.observedGeneration', equals: 1 }),
-      wait('its Pod is counted', `/apis/apps/v1/namespaces/${NS}/deployments/web`, { field: 'status.unavailableReplicas', equals: 1 }),
+      wait('its Pod is counted', `/apis/apps/v1/namespaces/${NS}/deployments/web`, { field: 'status.replicas', equals: 1 }),
+      wait('and known unavailable', `/apis/apps/v1/namespaces/${NS}/deployments/web`, { field: 'status.unavailableReplicas', equals: 1 }),
       apply('dry-run of the same manifest: what is live', deployment(SPELLED), resourcesAre(CANONICAL, 1), { dryRun: true }),
       apply(
         'another spelling of the same values: stored as spelled, but no spec change',

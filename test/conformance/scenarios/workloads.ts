@@ -70,7 +70,8 @@ export const WORKLOAD_SCENARIOS: Scenario[] = [
         },
       }),
       wait('the controller observed it', apps('cf-workloads', 'deployments', 'web'), { field: 'status.observedGeneration', equals: 1 }),
-      wait('its Pods are counted', apps('cf-workloads', 'deployments', 'web'), { field: 'status.unavailableReplicas', equals: 2 }),
+      wait('its Pods are counted', apps('cf-workloads', 'deployments', 'web'), { field: 'status.replicas', equals: 2 }),
+      wait('and known unavailable', apps('cf-workloads', 'deployments', 'web'), { field: 'status.unavailableReplicas', equals: 2 }),
       apply('re-apply: unchanged, with the revision the controller recorded', deployment({ template }), {
         status: 200,
         body: { metadata: { generation: 1, annotations: { 'deployment.kubernetes.io/revision': '1' } } },
