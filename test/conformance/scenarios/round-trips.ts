@@ -38,6 +38,44 @@ const resourcesAre = (resources: unknown, generation: number) => ({
   body: { metadata: { generation }, spec: { template: { spec: { containers: [{ resources }] } } } },
 });
 
+/** Zero values a Helm chart often renders: kept when the Go field is a pointer, dropped when it is omitempty. */
+const ZERO_VALUES = {
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'zeros', namespace: NS, labels: {}, annotations: {} },
+  spec: {
+    replicas: 0,
+    minReadySeconds: 0,
+    paused: false,
+    selector: { matchLabels: { app: 'zeros' }, matchExpressions: [] },
+    template: {
+      metadata: { labels: { app: 'zeros' }, annotations: {} },
+      spec: {
+        hostNetwork: false,
+        nodeName: '',
+        nodeSelector: {},
+        affinity: {},
+        tolerations: [],
+        imagePullSecrets: [],
+        automountServiceAccountToken: false,
+        volumes: [{ name: 'v', emptyDir: {} }],
+        containers: [
+          {
+            name: 'c',
+            image: 'busybox',
+            command: [],
+            env: [],
+            stdin: false,
+            resources: { limits: {} },
+            volumeMounts: [{ name: 'v', mountPath: '/v', readOnly: false, subPath: '' }],
+            securityContext: { privileged: false, readOnlyRootFilesystem: false, capabilities: { add: [], drop: [] } },
+          },
+        ],
+      },
+    },
+  },
+};
+
 export const ROUND_TRIP_SCENARIOS: Scenario[] = [
   {
     name: 'quantities',
@@ -63,6 +101,46 @@ export const ROUND_TRIP_SCENARIOS: Scenario[] = [
         deployment({ requests: { cpu: '0.1', memory: '100M' }, limits: { cpu: '2.0', memory: '1.5Gi' } }),
         resourcesAre({ requests: { cpu: '100m', memory: '100M' }, limits: { cpu: '2', memory: '1536Mi' } }, 2),
       ),
+      apply('zero values: pointers keep theirs, omitempty fields and empty maps and lists go', ZERO_VALUES, {
+        status: 201,
+        body: {
+          spec: {
+            replicas: 0,
+            template: {
+              spec: {
+                automountServiceAccountToken: false,
+                affinity: {},
+                volumes: [{ name: 'v', emptyDir: {} }],
+                containers: [
+                  {
+                    resources: {},
+                    volumeMounts: [{ name: 'v', mountPath: '/v' }],
+                    securityContext: { privileged: false, readOnlyRootFilesystem: false, capabilities: {} },
+                  },
+                ],
+              },
+            },
+          },
+        },
+        absent: [
+          'metadata.labels',
+          'metadata.annotations',
+          'spec.minReadySeconds',
+          'spec.paused',
+          'spec.selector.matchExpressions',
+          'spec.template.metadata.annotations',
+          'spec.template.spec.hostNetwork',
+          'spec.template.spec.nodeName',
+          'spec.template.spec.nodeSelector',
+          'spec.template.spec.tolerations',
+          'spec.template.spec.imagePullSecrets',
+          'spec.template.spec.containers.0.command',
+          'spec.template.spec.containers.0.env',
+          'spec.template.spec.containers.0.stdin',
+          'spec.template.spec.containers.0.volumeMounts.0.readOnly',
+          'spec.template.spec.containers.0.volumeMounts.0.subPath',
+        ],
+      }),
       apply('an invalid quantity is refused', deployment({ requests: { cpu: 'one' } }), {
         status: 500,
         body: {
