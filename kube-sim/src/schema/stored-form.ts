@@ -45,7 +45,7 @@ const ALWAYS_WRITTEN: Record<string, string[]> = {
   'rbac.v1.ClusterRole': ['rules'],
 };
 
-/** Strings without omitempty: an empty one is kept. */
+/** Strings kept when empty: those without omitempty, and pointers (an empty storageClassName means "no class"). */
 const EMPTY_STRING_KEPT: Record<string, string[]> = {
   'rbac.v1.RoleRef': ['apiGroup'],
   'meta.v1.Condition': ['type', 'status', 'reason', 'message'],
