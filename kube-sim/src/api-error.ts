@@ -95,7 +95,9 @@ export function methodNotAllowed(): ApiError {
 
 /** 422 Invalid: `kindName` is "ConfigMap" or "Deployment.apps"; `group` goes into details. */
 export function invalid(kindName: string, kind: string, group: string, name: string, causes: StatusCause[]): ApiError {
-  const message = `${kindName} "${name}" is invalid: ${causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)).join(', ')}`;
+  const listed = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message));
+  // Go prints an aggregate of several errors in brackets.
+  const message = `${kindName} "${name}" is invalid: ${listed.length === 1 ? listed[0] : `[${listed.join(', ')}]`}`;
   const details: StatusDetails = { name };
   if (group) details.group = group;
   details.kind = kind;

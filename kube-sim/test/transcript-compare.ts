@@ -1,8 +1,9 @@
 /**
  * Structural comparison of a simulator response with a recorded one, ignoring what is
  * unique to a run (README of the transcripts): uids, timestamps, resourceVersion values
- * (but not whether they changed), clusterIPs, pod-template-hash, generated name suffixes,
- * continue tokens and Go pointers in messages.
+ * (but not whether they changed), clusterIPs and node ports, pod-template-hash, generated
+ * name suffixes, the cluster CA and ServiceAccount tokens, continue tokens and Go pointers in
+ * messages.
  */
 export class RunMapping {
   /** transcript resourceVersion → simulator resourceVersion, for objects. */
@@ -79,6 +80,38 @@ function cloneMapping(mapping: RunMapping): RunMapping {
   return copy;
 }
 
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function byManager(a: unknown, b: unknown): number {
+  const key = (e: unknown) => (isRecord(e) ? `${String(e['operation'])}\n${String(e['manager'])}\n${String(e['subresource'] ?? '')}` : '');
+  return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+}
+
+/** Values only one server could have chosen and whose place tells what they are, replaced. */
+export function normaliseAnswer(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(normaliseAnswer);
+  if (!isRecord(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value)) {
+    const normalised = normaliseAnswer(child);
+    // Ports allocated from the node-port range; the cluster's CA; ServiceAccount tokens.
+    if ((key === 'nodePort' || key === 'healthCheckNodePort') && typeof normalised === 'number') out[key] = '<node-port>';
+    else if ((key === 'ca.crt' || key === 'token') && typeof normalised === 'string') out[key] = '<cluster-specific>';
+    // managedFields are kept in time order, and two runs' times differ: compare them by manager.
+    else if (key === 'managedFields' && Array.isArray(normalised)) out[key] = [...normalised].sort(byManager);
+    else out[key] = normalised;
+  }
+  // generateName's random suffix.
+  const metadata = out['metadata'];
+  if (isRecord(metadata)) {
+    const prefix = metadata['generateName'];
+    const name = metadata['name'];
+    if (typeof prefix === 'string' && typeof name === 'string' && name.startsWith(prefix) && name.length === prefix.length + 5)
+      metadata['name'] = `${prefix}<generated>`;
+  }
+  return out;
+}
+
 export function compareBodies(expected: unknown, actual: unknown, mapping: RunMapping): Difference[] {
   const differences: Difference[] = [];
   const walk = (e: unknown, a: unknown, path: string, key: string): void => {
@@ -139,6 +172,21 @@ export function compareBodies(expected: unknown, actual: unknown, mapping: RunMa
     const same = typeof e === 'string' && typeof a === 'string' ? normalizeString(e) === normalizeString(a) : e === a;
     if (!same) differences.push({ path, expected: e, actual: a });
   };
-  walk(expected, actual, '$', '');
+  walk(normaliseAnswer(expected), normaliseAnswer(actual), '$', '');
   return differences;
+}
+
+/** Removes the value at a JSON path as the comparison prints it (`$.spec.ports[0].nodePort`): a known difference. */
+export function removePath(root: unknown, path: string): unknown {
+  const parts = [...path.replace(/^\$/, '').matchAll(/\.([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[1] !== undefined ? m[1] : Number(m[2])));
+  if (parts.length === 0) return undefined;
+  let parent: unknown = root;
+  for (const part of parts.slice(0, -1)) {
+    parent = typeof part === 'number' ? (Array.isArray(parent) ? parent[part] : undefined) : isRecord(parent) ? parent[part] : undefined;
+    if (parent === undefined) return root;
+  }
+  const last = parts[parts.length - 1]!;
+  if (typeof last === 'number' && Array.isArray(parent)) parent.splice(last, 1);
+  else if (typeof last === 'string' && isRecord(parent)) delete parent[last];
+  return root;
 }

@@ -7,18 +7,22 @@ import { JsonObject, JsonValue, KubeObject, clone, deepEqual, isObject } from '.
 import { applyJsonPatch, JsonPatchError, JsonPatchOperation } from '../patch/json-patch';
 import { applyMergePatch } from '../patch/merge-patch';
 import { applyStrategicMergePatch } from '../patch/strategic-merge-patch';
-import { conflictMessage, serverSideApply } from '../ssa/apply';
+import { conflictMessage, conflictWith, serverSideApply } from '../ssa/apply';
 import { Manager, compareObjects, decodeManagedFields, encodeManagedFields, recordUpdate, sameOwnership } from '../ssa/managed-fields';
 import { TypeContext } from '../ssa/type-hints';
 import { formatPath } from '../ssa/field-set';
 import { ObjectStore, typeKeyOf } from '../store/object-store';
-import { typedFieldError } from '../validation/typed-fields';
 import { defaultAndPrune, validateAgainstSchema } from '../validation/structural-schema';
+import { errorGroupOf } from '../validation/builtin-validation';
+import { invalidValue } from '../validation/field-errors';
 import { customResourceSchema } from './custom-resource-schema';
+import { Origin, checkAppliedConfiguration, decodeBuiltin } from './decoding';
 import { NamespaceGuard } from './namespace-guard';
 import { hasGeneration, hasStatusSubresource, specChanged, validateObject } from './object-rules';
 import { PatchType, ResourceRequest, WriteOptions, WriteResult, timestamp } from './requests';
-import { admitPod } from './pod-admission';
+import { admitCreate } from './admission';
+import { Allocations } from './allocations';
+import { customScaleErrors, patchScale, requireScalePaths, scaleOf, scalePathsOf, writeScale } from './scale';
 import { randomSuffix } from './random-names';
 
 export { randomSuffix };
@@ -28,7 +32,7 @@ export { randomSuffix };
  * and returns the code and body kube-apiserver would, or throws an ApiError.
  */
 export class ApiServer {
-  private nextClusterIP = 1;
+  private readonly allocations = new Allocations();
   readonly namespaces: NamespaceGuard;
 
   constructor(
@@ -42,9 +46,11 @@ export class ApiServer {
     return typeKeyOf(type.group, type.resource);
   }
 
+  /** GET of an object or of a subresource (status reads as the object, scale as a Scale). */
   get(request: ResourceRequest): KubeObject {
     const found = this.store.get(this.typeKey(request.type), request.namespace ?? '', request.name!);
-    if (!found) throw notFound(subjectOf(request));
+    if (!found) throw notFound(subjectOf(request, true));
+    if (request.subresource === 'scale') return scaleOf(found, requireScalePaths(this.store, request.type)) as KubeObject;
     return found;
   }
 
@@ -63,9 +69,17 @@ export class ApiServer {
 
   /** PUT: replace; a stale metadata.resourceVersion is a 409. Creates when missing. */
   replace(request: ResourceRequest, body: JsonValue, options: WriteOptions): WriteResult {
+    if (request.subresource === 'scale') return writeScale(this, request, () => body, options);
     const object = this.checkBody(request, body, false);
     const live = this.find(request);
     const sentVersion = object.metadata['resourceVersion'];
+    // Custom resources allow no unconditional update.
+    if (live && request.type.custom && (sentVersion === undefined || sentVersion === '')) {
+      const { resource, group } = request.type;
+      throw invalid(`${resource}.${group}`, resource, group, live.metadata.name, [
+        invalidValue('metadata.resourceVersion', 0, 'must be specified for an update', '0x0'),
+      ]);
+    }
     if (live && sentVersion !== undefined && sentVersion !== '' && sentVersion !== live.metadata['resourceVersion']) {
       throw resourceVersionConflict(subjectOf(request));
     }
@@ -73,6 +87,7 @@ export class ApiServer {
   }
 
   patch(request: ResourceRequest, patchType: PatchType, body: JsonValue, options: WriteOptions): WriteResult {
+    if (request.subresource === 'scale') return writeScale(this, request, (current) => patchScale(current, patchType, body), options);
     if (patchType === 'apply') return this.apply(request, body, options);
     const live = this.get(request);
     let next: JsonValue;
@@ -89,7 +104,7 @@ export class ApiServer {
       throw error;
     }
     if (!isObject(next)) throw badRequest('the patch did not produce an object');
-    return this.writeUpdate(request, live, next as KubeObject, options);
+    return this.writeUpdate(request, live, next as KubeObject, options, 'patch');
   }
 
   private apply(request: ResourceRequest, body: JsonValue, options: WriteOptions): WriteResult {
@@ -102,14 +117,7 @@ export class ApiServer {
       );
     }
     this.checkNameAndNamespace(request, applied);
-    if (!type.custom) {
-      const typeError = typedFieldError(type.kind, applied);
-      if (typeError) {
-        const gvk = `${type.group}/${type.version}, Kind=${type.kind}`;
-        const where = request.namespace ? `${request.namespace}/${request.name}` : request.name;
-        throw internalError(`failed to create typed patch object (${where}; ${gvk}): ${typeError}`);
-      }
-    }
+    checkAppliedConfiguration(type, applied, type.custom ? customResourceSchema(this.store, type) : undefined);
     for (const key of ['uid', 'resourceVersion', 'creationTimestamp', 'managedFields', 'generation']) delete applied.metadata[key];
     if (!request.subresource && hasStatusSubresource(type)) delete applied['status'];
     const live = this.find(request);
@@ -126,12 +134,12 @@ export class ApiServer {
         force: options.force === true,
         now,
       },
-      (merged) => this.prepare(request, live, merged as KubeObject),
+      (merged) => this.prepare(request, live, merged as KubeObject, 'apply'),
     );
     if (!outcome.ok) {
       const causes = outcome.conflicts.map((c) => ({
         reason: 'FieldManagerConflict',
-        message: `conflict with "${c.manager}" using ${c.apiVersion}`,
+        message: conflictWith(c),
         field: formatPath(c.path),
       }));
       throw new ApiError(409, statusBody(409, 'Conflict', conflictMessage(outcome.conflicts), { causes }));
@@ -140,20 +148,35 @@ export class ApiServer {
   }
 
   /** Every write that is not an apply: compute ownership by comparing live and next. */
-  writeUpdate(request: ResourceRequest, live: KubeObject | undefined, next: KubeObject, options: WriteOptions): WriteResult {
-    const prepared = this.prepare(request, live, withoutManagedFields(next) as KubeObject);
+  writeUpdate(
+    request: ResourceRequest,
+    live: KubeObject | undefined,
+    next: KubeObject,
+    options: WriteOptions,
+    origin: Origin = 'body',
+  ): WriteResult {
+    const prepared = this.prepare(request, live, withoutManagedFields(next) as KubeObject, origin);
     const managers = live ? decodeManagedFields(live.metadata) : [];
-    const changes = compareObjects(this.typeContext(request.type), live ? (withoutManagedFields(live) as JsonObject) : undefined, prepared);
+    // A status the strategy sets on create (PVC Pending…) is nobody's: only status writes own status.
+    const ownable = (o: KubeObject) => {
+      const copy = withoutManagedFields(o) as JsonObject;
+      if (!live && hasStatusSubresource(request.type) && request.subresource !== 'status') delete copy['status'];
+      return copy;
+    };
+    const changes = compareObjects(this.typeContext(request.type), live ? ownable(live) : undefined, ownable(prepared));
     const manager = options.fieldManager ?? options.defaultManager ?? 'unknown';
     const identity = { manager, operation: 'Update' as const, ...(request.subresource ? { subresource: request.subresource } : {}) };
-    const updated = recordUpdate(managers, changes, identity, apiVersionOf(request.type), timestamp());
+    // Writes through /scale are recorded without a time; a custom resource's not at all (as v1.24 does).
+    const scale = request.subresource === 'scale';
+    let updated = recordUpdate(managers, changes, identity, apiVersionOf(request.type), scale ? '' : timestamp());
+    if (scale && request.type.custom) updated = updated.filter((m) => m.subresource !== 'scale');
     return this.commit(request, live, prepared, updated, options);
   }
 
   /** Server-owned metadata, status handling, defaults and custom-resource schema. */
-  private prepare(request: ResourceRequest, live: KubeObject | undefined, incoming: KubeObject): KubeObject {
+  private prepare(request: ResourceRequest, live: KubeObject | undefined, incoming: KubeObject, origin: Origin): KubeObject {
     const { type } = request;
-    let object = clone(incoming);
+    let object = decodeBuiltin(type, clone(incoming), origin);
     object.apiVersion = apiVersionOf(type);
     object.kind = type.kind;
     if (request.namespace) object.metadata['namespace'] = request.namespace;
@@ -184,7 +207,12 @@ export class ApiServer {
       const schema = customResourceSchema(this.store, type);
       if (schema) object = defaultAndPrune(schema, object) as KubeObject;
     } else {
-      applyBuiltinDefaults(type.kind, object, { creating: !live, allocateClusterIP: () => this.allocateClusterIP() });
+      applyBuiltinDefaults(type.kind, object, {
+        creating: !live,
+        ...(live ? { live } : {}),
+        allocateClusterIP: () => this.allocations.clusterIP(),
+        allocateNodePort: () => this.allocations.nodePort(),
+      });
     }
     return object;
   }
@@ -201,14 +229,21 @@ export class ApiServer {
     // admission plugins) refuses a create in a missing or terminating namespace before the
     // object itself is validated, so an invalid object there answers NotFound/Forbidden.
     if (!live && type.namespaced) this.namespaces.assertWritable(request.namespace!, subjectOf({ ...request, name: object.metadata.name }));
-    if (!live && !type.custom && type.kind === 'Pod') admitPod(object);
+    if (!live && !type.custom) admitCreate(this.store, type, object);
     const causes = validateObject(type, object, live);
     if (type.custom) {
       const schema = customResourceSchema(this.store, type);
       if (schema) causes.push(...validateAgainstSchema(schema, object));
+      const scale = scalePathsOf(this.store, type);
+      if (scale) causes.push(...customScaleErrors(object, scale));
     }
-    if (causes.length > 0) throw invalid(qualifiedKind(type), type.kind, type.group, object.metadata.name, causes);
-    object.metadata['managedFields'] = encodeManagedFields(managers);
+    if (causes.length > 0) {
+      const group = errorGroupOf(type.kind, type.group);
+      throw invalid(qualifiedKind({ group, kind: type.kind }), type.kind, group, object.metadata.name, causes);
+    }
+    const managedFields = encodeManagedFields(managers);
+    if (managedFields.length > 0) object.metadata['managedFields'] = managedFields;
+    else delete object.metadata['managedFields'];
     if (!live) {
       if (options.dryRun) return { code: 201, body: object };
       return { code: 201, body: this.store.put(this.typeKey(type), object) };
@@ -217,7 +252,8 @@ export class ApiServer {
     if (deepEqual(withoutManagedFields(live), withoutManagedFields(object)) && sameOwnership(liveManagers, managers)) {
       return { code: 200, body: live };
     }
-    if (hasGeneration(type) && specChanged(live, object)) object.metadata['generation'] = Number(live.metadata['generation'] ?? 0) + 1;
+    if (hasGeneration(type) && specChanged(type, live, object))
+      object.metadata['generation'] = Number(live.metadata['generation'] ?? 0) + 1;
     const finalizers = object.metadata['finalizers'];
     if (live.metadata['deletionTimestamp'] && (!Array.isArray(finalizers) || finalizers.length === 0)) {
       if (!options.dryRun) this.store.remove(this.typeKey(type), request.namespace ?? '', object.metadata.name);
@@ -254,17 +290,16 @@ export class ApiServer {
   }
 
   typeContext(type: ResourceType): TypeContext {
-    return { kind: type.kind, custom: type.custom };
-  }
-
-  private allocateClusterIP(): string {
-    const n = this.nextClusterIP++;
-    return `10.96.${Math.floor(n / 250) % 250}.${(n % 250) + 1}`;
+    if (!type.custom) return { kind: type.kind, custom: false, apiVersion: apiVersionOf(type) };
+    const customSchema = customResourceSchema(this.store, type);
+    return { kind: type.kind, custom: true, apiVersion: apiVersionOf(type), ...(customSchema ? { customSchema } : {}) };
   }
 }
 
-export function subjectOf(request: ResourceRequest): { resource: string; group: string; name: string } {
-  return { resource: request.type.resource, group: request.type.group, name: request.name ?? '' };
+/** How errors name what a request addresses; a subresource's reads name it ("deployments/scale"). */
+export function subjectOf(request: ResourceRequest, withSubresource = false): { resource: string; group: string; name: string } {
+  const resource = withSubresource && request.subresource ? `${request.type.resource}/${request.subresource}` : request.type.resource;
+  return { resource, group: request.type.group, name: request.name ?? '' };
 }
 
 function withoutManagedFields(object: KubeObject): KubeObject {

@@ -34,6 +34,12 @@ export function deleteObject(api: ApiServer, request: ResourceRequest, options: 
 
   if (finalizers.length === 0 && specFinalizers.length === 0) {
     if (!options.dryRun) api.store.remove(api.typeKey(request.type), request.namespace ?? '', live.metadata.name);
+    // Pods are deleted gracefully, so the answer is the Pod as it went (at once: its simulated node stops it).
+    if (kind === 'Pod' && !live.metadata['deletionTimestamp'])
+      return {
+        code: 200,
+        body: { ...next, metadata: { ...next.metadata, deletionTimestamp: timestamp(), deletionGracePeriodSeconds: 0 } },
+      };
     const details: Record<string, unknown> = { name: live.metadata.name };
     if (request.type.group) details['group'] = request.type.group;
     details['kind'] = request.type.resource;

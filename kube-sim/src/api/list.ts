@@ -71,7 +71,8 @@ export function listObjects(api: ApiServer, request: ResourceRequest, options: L
     rv = token.rv;
     items = items.filter((o) => keyOf(o) + '\u0000' > token.start);
   }
-  const metadata: Record<string, unknown> = { resourceVersion: String(rv) };
+  // Lists of custom resources are unstructured: their metadata always carries a continue token.
+  const metadata: Record<string, unknown> = type.custom ? { continue: '', resourceVersion: String(rv) } : { resourceVersion: String(rv) };
   if (options.limit && options.limit > 0 && items.length > options.limit) {
     const remaining = items.length - options.limit;
     items = items.slice(0, options.limit);

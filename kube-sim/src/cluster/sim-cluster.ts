@@ -61,6 +61,7 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
   const token = options.token ?? randomBytes(16).toString('hex');
   const store = new ObjectStore(options.watchHistoryLimit ?? 1000);
   const api = new ApiServer(store, new Discovery());
+  const tls = tlsIdentity();
   // Controllers start first so that they see the system namespaces being created.
   const runner = new ControllerRunner(
     store,
@@ -68,6 +69,7 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
       workloadReadyDelayMs: options.workloadReadyDelayMs ?? 500,
       specSecondMs: options.specSecondMs ?? 1000,
       failureMarkers: { ...DEFAULT_FAILURE_MARKERS, ...options.failureMarkers },
+      caPem: tls.cert,
     }),
   );
   runner.start();
@@ -78,10 +80,7 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
   let address = '';
   const handler = createApiHandler(api, { token, serverAddress: () => address, bookmarkIntervalMs: options.bookmarkIntervalMs ?? 5000 });
   const latency = options.requestLatencyMs ?? 0;
-  const server = new DualProtocolServer(
-    latency > 0 ? (req, res) => void setTimeout(() => handler(req, res), latency) : handler,
-    tlsIdentity(),
-  );
+  const server = new DualProtocolServer(latency > 0 ? (req, res) => void setTimeout(() => handler(req, res), latency) : handler, tls);
   const port = await server.listen(options.port ?? 0, host);
   address = `${host}:${port}`;
   const url = `http://${host}:${port}`;

@@ -42,6 +42,7 @@ export class CrdController implements Controller {
       ...(Array.isArray(names['shortNames']) ? { shortNames: names['shortNames'].map(String) } : {}),
       ...(Array.isArray(names['categories']) ? { categories: names['categories'].map(String) } : {}),
       statusSubresource: versions.some((v) => isObject(v['subresources']) && isObject(v['subresources']['status'])),
+      scaleSubresource: versions.some((v) => isObject(v['subresources']) && isObject(v['subresources']['scale'])),
     });
     this.establish(crd, names);
   }

@@ -15,6 +15,7 @@ import {
 } from './deployment-status';
 import { controllerReference, isOwnedBy, keyOf, ownerKeysOfKind, splitKey } from './owner-references';
 import { templateHash } from './pod-factory';
+import { semanticallyEqualAt } from '../schema/semantic-equality';
 import { ReplicaCounts, RolloutSpec, newReplicaSetTarget, rolloutComplete, rolloutSpec, scaleDownOld } from './rollout-arithmetic';
 
 const DEPLOYMENTS = typeKeyOf('apps', 'deployments');
@@ -34,6 +35,15 @@ const counts = (rs: KubeObject): ReplicaCounts => ({
 const byAge = (a: KubeObject, b: KubeObject) =>
   String(a.metadata['creationTimestamp']).localeCompare(String(b.metadata['creationTimestamp'])) ||
   a.metadata.name.localeCompare(b.metadata.name);
+
+function sameTemplate(rs: KubeObject, template: JsonObject): boolean {
+  const ours = clone(spec(rs)['template'] as JsonObject);
+  if (isObject(ours['metadata']) && isObject(ours['metadata']['labels'])) {
+    delete ours['metadata']['labels']['pod-template-hash'];
+    if (Object.keys(ours['metadata']['labels']).length === 0) delete ours['metadata']['labels'];
+  }
+  return semanticallyEqualAt('apps/v1', 'Deployment', ['spec', 'template'], ours, template);
+}
 
 /**
  * Deployments, as kube-controller-manager runs them: one ReplicaSet per pod template, rolled
@@ -68,7 +78,8 @@ export class DeploymentController implements Controller {
     const rollout = rolloutSpec(deployment);
     const owned = this.client.list('apps/v1', 'ReplicaSet', namespace, (rs) => isOwnedBy(rs, deployment!)).sort(byAge);
     const hash = templateHash(spec(deployment)['template']);
-    let current = owned.find((rs) => (rs.metadata['labels'] as JsonObject | undefined)?.['pod-template-hash'] === hash);
+    // The ReplicaSet whose template equals the Deployment's, its hash label aside (quantities by value).
+    let current = owned.find((rs) => sameTemplate(rs, spec(deployment!)['template'] as JsonObject));
     const old = owned.filter((rs) => rs !== current);
     if (deployment.metadata['deletionTimestamp']) return this.writeStatus(key, deployment, owned, current, rollout, false);
 

@@ -83,6 +83,7 @@ export class JobController implements Controller {
       for (let i = 0; i < wanted && waitMs <= 0; i++) {
         const template = clone(spec['template'] as JsonObject);
         if (this.client.create(podFromTemplate(job, template, undefined, { 'job-name': name }))) running++;
+        else recheckMs = 1000;
       }
       if (running > 0) next['active'] = running;
       else delete next['active'];

@@ -17,7 +17,10 @@ export class NamespaceController implements Controller {
   readonly name = 'namespace';
   private readonly client: ClusterClient;
 
-  constructor(private readonly api: ApiServer) {
+  constructor(
+    private readonly api: ApiServer,
+    private readonly caPem: string,
+  ) {
     this.client = new ClusterClient(api, 'kube-controller-manager');
   }
 
@@ -46,7 +49,7 @@ export class NamespaceController implements Controller {
         apiVersion: 'v1',
         kind: 'ConfigMap',
         metadata: { name: 'kube-root-ca.crt', namespace, annotations: { 'kubernetes.io/description': ROOT_CA_DESCRIPTION } },
-        data: { 'ca.crt': '' },
+        data: { 'ca.crt': this.caPem },
       });
     }
     if (!this.client.get('v1', 'ServiceAccount', namespace, 'default')) {

@@ -32,7 +32,12 @@ abstract class PodSetController implements Controller {
     return event.object.kind === 'Pod' ? ownerKeysOfKind(event, this.kind) : [];
   }
 
-  reconcile(key: string): void {
+  /** The Pod as it is created; StatefulSets add their claims. */
+  protected podFor(_owner: KubeObject, pod: KubeObject): KubeObject {
+    return pod;
+  }
+
+  reconcile(key: string): number | void {
     const [namespace, name] = splitKey(key);
     const owner = this.client.get('apps/v1', this.kind, namespace, name);
     if (!owner || owner.metadata['deletionTimestamp']) return;
@@ -51,7 +56,8 @@ abstract class PodSetController implements Controller {
         podName !== undefined
           ? { [REVISION_LABEL]: revision, 'statefulset.kubernetes.io/pod-name': podName }
           : { [REVISION_LABEL]: revision };
-      this.client.create(podFromTemplate(owner, spec['template'] as JsonObject, podName, labels));
+      // A refused Pod (its ServiceAccount not made yet, a quota) is tried again later.
+      if (!this.client.create(this.podFor(owner, podFromTemplate(owner, spec['template'] as JsonObject, podName, labels)))) return 1000;
       if (ordered) break;
     }
     const keep = new Set(wanted.filter((n): n is string => n !== undefined));
@@ -99,6 +105,34 @@ export class StatefulSetController extends PodSetController {
 
   constructor(api: ApiServer) {
     super(api, 'StatefulSet');
+  }
+
+  /** Each Pod gets a claim of its own per volume claim template (`<template>-<pod>`), made if missing. */
+  protected override podFor(owner: KubeObject, pod: KubeObject): KubeObject {
+    const spec = owner['spec'] as JsonObject;
+    const templates = Array.isArray(spec['volumeClaimTemplates']) ? spec['volumeClaimTemplates'].filter(isObject) : [];
+    const podSpec = pod['spec'] as JsonObject;
+    const selector = isObject(spec['selector']) && isObject(spec['selector']['matchLabels']) ? spec['selector']['matchLabels'] : {};
+    for (const template of templates) {
+      const templateName = String(isObject(template['metadata']) ? template['metadata']['name'] : '');
+      const claimName = `${templateName}-${pod.metadata.name}`;
+      const namespace = String(owner.metadata['namespace']);
+      if (!this.client.get('v1', 'PersistentVolumeClaim', namespace, claimName)) {
+        const metadata = isObject(template['metadata']) ? template['metadata'] : {};
+        this.client.create({
+          apiVersion: 'v1',
+          kind: 'PersistentVolumeClaim',
+          metadata: { name: claimName, namespace, labels: { ...(isObject(metadata['labels']) ? metadata['labels'] : {}), ...selector } },
+          spec: isObject(template['spec']) ? template['spec'] : {},
+        });
+      }
+      const volumes = Array.isArray(podSpec['volumes']) ? podSpec['volumes'] : [];
+      podSpec['volumes'] = [
+        ...volumes.filter((v) => !(isObject(v) && v['name'] === templateName)),
+        { name: templateName, persistentVolumeClaim: { claimName } },
+      ];
+    }
+    return pod;
   }
 
   protected podNames(owner: KubeObject): string[] {

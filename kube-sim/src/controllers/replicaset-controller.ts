@@ -7,6 +7,7 @@ import { isOwnedBy, isPodReady, keyOf, ownerKeysOfKind, splitKey, withoutZeros }
 import { podFromTemplate } from './pod-factory';
 
 const REPLICASETS = typeKeyOf('apps', 'replicasets');
+const RETRY_MS = 1000;
 
 /** Pods a scale-down removes first: not ready before ready, then the newest. */
 function deletionOrder(a: KubeObject, b: KubeObject): number {
@@ -28,14 +29,16 @@ export class ReplicaSetController implements Controller {
     return event.object.kind === 'Pod' ? ownerKeysOfKind(event, 'ReplicaSet') : [];
   }
 
-  reconcile(key: string): void {
+  reconcile(key: string): number | void {
     const [namespace, name] = splitKey(key);
     const rs = this.client.get('apps/v1', 'ReplicaSet', namespace, name);
     if (!rs || rs.metadata['deletionTimestamp']) return;
     const spec = rs['spec'] as JsonObject;
     const desired = Number(spec['replicas'] ?? 1);
     const pods = this.client.list('v1', 'Pod', namespace, (p) => isOwnedBy(p, rs) && !p.metadata['deletionTimestamp']);
-    for (let i = pods.length; i < desired; i++) this.client.create(podFromTemplate(rs, spec['template'] as JsonObject));
+    let refused = false;
+    for (let i = pods.length; i < desired; i++)
+      refused = !this.client.create(podFromTemplate(rs, spec['template'] as JsonObject)) || refused;
     for (const extra of [...pods].sort(deletionOrder).slice(0, Math.max(0, pods.length - desired))) this.client.delete(extra);
     // Like the real controller, status counts the Pods as listed before this sync's changes;
     // the Pod events that follow bring it up to date.
@@ -49,5 +52,7 @@ export class ReplicaSetController implements Controller {
     });
     if (JSON.stringify(status) !== JSON.stringify(isObject(rs['status']) ? rs['status'] : {}))
       this.client.update({ ...rs, status }, 'status');
+    // A refused Pod (its ServiceAccount not made yet, a quota) is tried again, as the real controller backs off.
+    if (refused) return RETRY_MS;
   }
 }

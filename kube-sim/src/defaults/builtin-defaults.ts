@@ -1,172 +1,93 @@
-import { JsonObject, JsonValue, isObject, objectAt } from '../json-value';
+import { JsonObject, JsonValue, deepEqual, isObject, objectAt } from '../json-value';
+import {
+  defaultHorizontalPodAutoscaler,
+  defaultIngress,
+  defaultLimitRange,
+  defaultNetworkPolicy,
+  defaultPersistentVolumeClaim,
+  defaultPriorityClass,
+  defaultRoleBinding,
+  defaultStorageClass,
+  defaultWebhookConfiguration,
+} from './cluster-defaults';
+import { defaultPod, setDefault } from './pod-defaults';
+import { ServiceAllocation, defaultService } from './service-defaults';
+import {
+  defaultCronJob,
+  defaultDaemonSet,
+  defaultDeployment,
+  defaultJob,
+  defaultReplicaSet,
+  defaultStatefulSet,
+} from './workload-defaults';
 
-/** What defaulting may need from the cluster. */
-export interface DefaultingContext {
-  creating: boolean;
-  allocateClusterIP: () => string;
-}
+/** What defaulting may need from the cluster, and the object as it was before this write. */
+export type DefaultingContext = ServiceAllocation;
 
 /**
- * Server-side defaults of built-in kinds, as transcript 04 records them. Runs on every
+ * Server-side defaults of built-in kinds (SetDefaults_* and the strategies' create/update
+ * preparation), checked against a real kube-apiserver by test/conformance. Runs on every
  * write, so it must be idempotent: a re-apply of the same manifest changes nothing.
  */
 export function applyBuiltinDefaults(kind: string, object: JsonObject, context: DefaultingContext): void {
-  switch (kind) {
-    case 'Deployment':
-      return defaultDeployment(object);
-    case 'ReplicaSet':
-      return defaultWorkload(object, {});
-    case 'StatefulSet':
-      return defaultWorkload(object, {
-        podManagementPolicy: 'OrderedReady',
-        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
-        revisionHistoryLimit: 10,
-      });
-    case 'DaemonSet':
-      return defaultWorkload(
-        object,
-        {
-          updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } },
-          revisionHistoryLimit: 10,
-        },
-        false,
-      );
-    case 'Job':
-      return defaultJob(object);
-    case 'CronJob':
-      return defaultCronJob(object);
-    case 'Pod':
-      return defaultPod(object);
-    case 'Service':
-      return defaultService(object, context);
-    case 'Namespace':
-      return defaultNamespace(object);
-    case 'Secret':
-      return defaultSecret(object);
-    case 'CustomResourceDefinition':
-      return defaultCustomResourceDefinition(object, context);
+  DEFAULTS[kind]?.(object, context);
+  const zeros = STATUS_ZEROS[kind];
+  if (zeros) {
+    const status = objectAt(object, 'status');
+    for (const [key, value] of Object.entries(zeros)) if (status[key] === undefined) status[key] = value;
   }
 }
 
-function setDefault(target: JsonObject, key: string, value: JsonValue): void {
-  if (target[key] === undefined || target[key] === null) target[key] = value;
-}
+const DEFAULTS: Record<string, (object: JsonObject, context: DefaultingContext) => void> = {
+  Deployment: defaultDeployment,
+  ReplicaSet: defaultReplicaSet,
+  StatefulSet: defaultStatefulSet,
+  DaemonSet: (object, context) => {
+    defaultDaemonSet(object);
+    numberTemplateGeneration(object, context.live);
+  },
+  Job: defaultJob,
+  CronJob: defaultCronJob,
+  Pod: defaultPod,
+  Service: defaultService,
+  Namespace: defaultNamespace,
+  Secret: defaultSecret,
+  PersistentVolumeClaim: defaultPersistentVolumeClaim,
+  Ingress: defaultIngress,
+  NetworkPolicy: defaultNetworkPolicy,
+  HorizontalPodAutoscaler: defaultHorizontalPodAutoscaler,
+  LimitRange: defaultLimitRange,
+  StorageClass: defaultStorageClass,
+  PriorityClass: defaultPriorityClass,
+  RoleBinding: defaultRoleBinding,
+  ClusterRoleBinding: defaultRoleBinding,
+  ValidatingWebhookConfiguration: (object) => defaultWebhookConfiguration(object, false),
+  MutatingWebhookConfiguration: (object) => defaultWebhookConfiguration(object, true),
+  CustomResourceDefinition: defaultCustomResourceDefinition,
+};
 
-export function defaultContainer(container: JsonObject): void {
-  setDefault(container, 'resources', {});
-  setDefault(container, 'terminationMessagePath', '/dev/termination-log');
-  setDefault(container, 'terminationMessagePolicy', 'File');
-  const image = String(container['image'] ?? '');
-  const tagged = /:[^/]+$/.test(image.split('@')[0]!) && !image.endsWith(':latest');
-  setDefault(container, 'imagePullPolicy', tagged || image.includes('@') ? 'IfNotPresent' : 'Always');
-  for (const port of Array.isArray(container['ports']) ? container['ports'].filter(isObject) : []) setDefault(port, 'protocol', 'TCP');
-  for (const env of Array.isArray(container['env']) ? container['env'].filter(isObject) : []) {
-    const fieldRef = isObject(env['valueFrom']) ? env['valueFrom']['fieldRef'] : undefined;
-    if (isObject(fieldRef)) setDefault(fieldRef, 'apiVersion', 'v1');
-  }
-}
+/** Status counters written without omitempty: a fresh status shows them as 0. */
+const STATUS_ZEROS: Record<string, Record<string, JsonValue>> = {
+  ReplicaSet: { replicas: 0 },
+  StatefulSet: { replicas: 0, availableReplicas: 0 },
+  DaemonSet: { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 },
+  PodDisruptionBudget: { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 },
+  HorizontalPodAutoscaler: { desiredReplicas: 0, currentMetrics: null },
+  Deployment: {},
+  Job: {},
+  CronJob: {},
+  ResourceQuota: {},
+};
 
-export function defaultPodSpec(spec: JsonObject): void {
-  for (const list of ['containers', 'initContainers']) {
-    const containers = spec[list];
-    if (Array.isArray(containers)) containers.filter(isObject).forEach(defaultContainer);
-  }
-  setDefault(spec, 'restartPolicy', 'Always');
-  setDefault(spec, 'terminationGracePeriodSeconds', 30);
-  setDefault(spec, 'dnsPolicy', 'ClusterFirst');
-  setDefault(spec, 'securityContext', {});
-  setDefault(spec, 'schedulerName', 'default-scheduler');
-}
+const TEMPLATE_GENERATION = 'deprecated.daemonset.template.generation';
 
-function defaultPodTemplate(spec: JsonObject): void {
-  const template = objectAt(spec, 'template');
-  const metadata = objectAt(template, 'metadata');
-  if (!('creationTimestamp' in metadata)) metadata['creationTimestamp'] = null;
-  defaultPodSpec(objectAt(template, 'spec'));
-}
-
-function defaultWorkload(object: JsonObject, specDefaults: JsonObject, withReplicas = true): void {
-  const spec = objectAt(object, 'spec');
-  if (withReplicas) setDefault(spec, 'replicas', 1);
-  for (const [k, v] of Object.entries(specDefaults)) setDefault(spec, k, v);
-  defaultPodTemplate(spec);
-  setDefault(object, 'status', {});
-}
-
-function defaultDeployment(object: JsonObject): void {
-  defaultWorkload(object, {});
-  const spec = objectAt(object, 'spec');
-  const strategy = objectAt(spec, 'strategy');
-  setDefault(strategy, 'type', 'RollingUpdate');
-  if (strategy['type'] === 'RollingUpdate') {
-    const rolling = objectAt(strategy, 'rollingUpdate');
-    setDefault(rolling, 'maxUnavailable', '25%');
-    setDefault(rolling, 'maxSurge', '25%');
-  }
-  setDefault(spec, 'revisionHistoryLimit', 10);
-  setDefault(spec, 'progressDeadlineSeconds', 600);
-}
-
-function defaultJob(object: JsonObject): void {
-  const spec = objectAt(object, 'spec');
-  const metadata = object['metadata'] as JsonObject;
-  const uid = String(metadata['uid'] ?? '');
-  const name = String(metadata['name'] ?? '');
-  setDefault(spec, 'parallelism', 1);
-  setDefault(spec, 'completions', 1);
-  setDefault(spec, 'backoffLimit', 6);
-  setDefault(spec, 'completionMode', 'NonIndexed');
-  setDefault(spec, 'suspend', false);
-  if (uid && spec['manualSelector'] !== true) {
-    setDefault(spec, 'selector', { matchLabels: { 'controller-uid': uid } });
-    const templateMeta = objectAt(objectAt(spec, 'template'), 'metadata');
-    const labels = objectAt(templateMeta, 'labels');
-    setDefault(labels, 'controller-uid', uid);
-    setDefault(labels, 'job-name', name);
-    if (!isObject(metadata['labels']) || Object.keys(metadata['labels']).length === 0) metadata['labels'] = { ...labels };
-  }
-  defaultPodTemplate(spec);
-  setDefault(object, 'status', {});
-}
-
-function defaultCronJob(object: JsonObject): void {
-  const spec = objectAt(object, 'spec');
-  setDefault(spec, 'concurrencyPolicy', 'Allow');
-  setDefault(spec, 'suspend', false);
-  setDefault(spec, 'successfulJobsHistoryLimit', 3);
-  setDefault(spec, 'failedJobsHistoryLimit', 1);
-  const jobSpec = objectAt(objectAt(spec, 'jobTemplate'), 'spec');
-  defaultPodTemplate(jobSpec);
-  setDefault(object, 'status', {});
-}
-
-function defaultPod(object: JsonObject): void {
-  const spec = objectAt(object, 'spec');
-  defaultPodSpec(spec);
-  setDefault(spec, 'enableServiceLinks', true);
-}
-
-function defaultService(object: JsonObject, context: DefaultingContext): void {
-  const spec = objectAt(object, 'spec');
-  setDefault(spec, 'type', 'ClusterIP');
-  setDefault(spec, 'sessionAffinity', 'None');
-  for (const port of Array.isArray(spec['ports']) ? spec['ports'].filter(isObject) : []) {
-    setDefault(port, 'protocol', 'TCP');
-    setDefault(port, 'targetPort', port['port'] ?? null);
-  }
-  if (spec['type'] !== 'ExternalName') {
-    if (spec['clusterIP'] === undefined || spec['clusterIP'] === '') {
-      if (context.creating) spec['clusterIP'] = context.allocateClusterIP();
-    }
-    if (spec['clusterIP'] !== undefined) setDefault(spec, 'clusterIPs', [spec['clusterIP']]);
-    if (spec['clusterIP'] !== 'None') {
-      setDefault(spec, 'ipFamilies', ['IPv4']);
-      setDefault(spec, 'ipFamilyPolicy', 'SingleStack');
-    }
-    setDefault(spec, 'internalTrafficPolicy', 'Cluster');
-  }
-  if (spec['type'] === 'NodePort' || spec['type'] === 'LoadBalancer') setDefault(spec, 'externalTrafficPolicy', 'Cluster');
-  setDefault(object, 'status', { loadBalancer: {} });
+/** A DaemonSet numbers its pod templates: 1 on create, one more on each template change. */
+function numberTemplateGeneration(object: JsonObject, live: JsonObject | undefined): void {
+  const annotations = objectAt(object['metadata'] as JsonObject, 'annotations');
+  const liveAnnotations = live && isObject(live['metadata']) ? live['metadata']['annotations'] : undefined;
+  const previous = Number((isObject(liveAnnotations) ? liveAnnotations[TEMPLATE_GENERATION] : undefined) ?? 0);
+  const templateChanged = !live || !deepEqual(objectAt(objectAt(object, 'spec'), 'template'), (live['spec'] as JsonObject)?.['template']);
+  annotations[TEMPLATE_GENERATION] = String(templateChanged ? previous + 1 : previous);
 }
 
 function defaultNamespace(object: JsonObject): void {
@@ -190,6 +111,11 @@ function defaultSecret(object: JsonObject): void {
 function defaultCustomResourceDefinition(object: JsonObject, context: DefaultingContext): void {
   const spec = objectAt(object, 'spec');
   setDefault(spec, 'conversion', { strategy: 'None' });
+  const names = objectAt(spec, 'names');
+  if (typeof names['kind'] === 'string') {
+    setDefault(names, 'singular', names['kind'].toLowerCase());
+    setDefault(names, 'listKind', `${names['kind']}List`);
+  }
   if (context.creating && !isObject(object['status'])) {
     const versions = Array.isArray(spec['versions']) ? spec['versions'].filter(isObject) : [];
     const stored = versions.filter((v) => v['storage'] === true).map((v) => String(v['name']));

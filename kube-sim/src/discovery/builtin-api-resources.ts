@@ -1,5 +1,5 @@
-// Built-in API surface of the recorded kube-apiserver v1.24 (transcript 01-discovery).
-// Generated from the transcript once; edit by hand only to follow a newer transcript.
+// Built-in API surface of the recorded kube-apiserver v1.24 (transcripts 01-discovery and
+// 24-discovery-of-more-groups). Generated from them once; edit by hand only to follow a newer recording.
 import type { ApiResourceInfo, ApiGroupInfo } from './api-types';
 
 export const BUILTIN_VERSION_INFO = {
@@ -545,6 +545,100 @@ export const BUILTIN_RESOURCES: Record<string, ApiResourceInfo[]> = {
       namespaced: true,
       kind: 'PodDisruptionBudget',
       verbs: ['get', 'patch', 'update'],
+    },
+  ],
+  'autoscaling/v2': [
+    {
+      name: 'horizontalpodautoscalers',
+      singularName: '',
+      namespaced: true,
+      kind: 'HorizontalPodAutoscaler',
+      verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
+      shortNames: ['hpa'],
+      categories: ['all'],
+      storageVersionHash: 'oQlkt7f5j/A=',
+    },
+    {
+      name: 'horizontalpodautoscalers/status',
+      singularName: '',
+      namespaced: true,
+      kind: 'HorizontalPodAutoscaler',
+      verbs: ['get', 'patch', 'update'],
+    },
+  ],
+  'storage.k8s.io/v1': [
+    {
+      name: 'csidrivers',
+      singularName: '',
+      namespaced: false,
+      kind: 'CSIDriver',
+      verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
+      storageVersionHash: 'hL6j/rwBV5w=',
+    },
+    {
+      name: 'csinodes',
+      singularName: '',
+      namespaced: false,
+      kind: 'CSINode',
+      verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
+      storageVersionHash: 'Pe62DkZtjuo=',
+    },
+    {
+      name: 'csistoragecapacities',
+      singularName: '',
+      namespaced: true,
+      kind: 'CSIStorageCapacity',
+      verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
+      storageVersionHash: '4as6MA/kOg0=',
+    },
+    {
+      name: 'storageclasses',
+      singularName: '',
+      namespaced: false,
+      kind: 'StorageClass',
+      verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
+      shortNames: ['sc'],
+      storageVersionHash: 'K+m6uJwbjGY=',
+    },
+    {
+      name: 'volumeattachments',
+      singularName: '',
+      namespaced: false,
+      kind: 'VolumeAttachment',
+      verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
+      storageVersionHash: 'tJx/ezt6UDU=',
+    },
+    { name: 'volumeattachments/status', singularName: '', namespaced: false, kind: 'VolumeAttachment', verbs: ['get', 'patch', 'update'] },
+  ],
+  'scheduling.k8s.io/v1': [
+    {
+      name: 'priorityclasses',
+      singularName: '',
+      namespaced: false,
+      kind: 'PriorityClass',
+      verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
+      shortNames: ['pc'],
+      storageVersionHash: '1QwjyaZjj3Y=',
+    },
+  ],
+  'admissionregistration.k8s.io/v1': [
+    {
+      name: 'mutatingwebhookconfigurations',
+      singularName: '',
+      namespaced: false,
+      kind: 'MutatingWebhookConfiguration',
+      verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
+      categories: ['api-extensions'],
+      storageVersionHash: 'Sqi0GUgDaX0=',
+    },
+    {
+      name: 'validatingwebhookconfigurations',
+      singularName: '',
+      namespaced: false,
+      kind: 'ValidatingWebhookConfiguration',
+      verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
+      categories: ['api-extensions'],
+      storageVersionHash: 'B0wHjQmsGNk=',
     },
   ],
 };

@@ -15,6 +15,7 @@ export interface CustomResourceRegistration {
   shortNames?: string[];
   categories?: string[];
   statusSubresource: boolean;
+  scaleSubresource?: boolean;
 }
 
 /**
@@ -147,6 +148,17 @@ function customResourceInfos(crd: CustomResourceRegistration, version: string): 
       singularName: '',
       namespaced: crd.namespaced,
       kind: crd.kind,
+      verbs: ['get', 'patch', 'update'],
+    });
+  }
+  if (crd.scaleSubresource) {
+    infos.push({
+      name: `${crd.plural}/scale`,
+      singularName: '',
+      namespaced: crd.namespaced,
+      group: 'autoscaling',
+      version: 'v1',
+      kind: 'Scale',
       verbs: ['get', 'patch', 'update'],
     });
   }

@@ -1,5 +1,5 @@
 import { JsonObject, JsonValue, clone, deepEqual, isObject } from '../json-value';
-import { FieldPath, FieldSet, formatPath, pathFromKey } from './field-set';
+import { FieldPath, FieldSet, formatPath, pathFromKey, pathKey } from './field-set';
 import { Manager, ManagerIdentity, compareObjects, sameManager } from './managed-fields';
 import { appliedFieldSet, fieldValue, itemElement, removeField } from './object-fields';
 import { TypeContext, isAtomicMap, listTypeAt } from './type-hints';
@@ -18,7 +18,8 @@ export interface ApplyRequest {
 
 export interface ApplyConflict {
   manager: string;
-  apiVersion: string;
+  /** Set for a conflict with an Update manager, whose API version the message names. */
+  apiVersion?: string;
   path: FieldPath;
 }
 
@@ -44,7 +45,8 @@ export function serverSideApply(request: ApplyRequest, finish: (merged: JsonObje
       const path = pathFromKey(key);
       if (!path[path.length - 1]!.startsWith('f:')) continue;
       const current = live ? fieldValue(live, path, context) : undefined;
-      if (!deepEqual(current, fieldValue(applied, path, context))) conflicts.push({ manager: m.manager, apiVersion: m.apiVersion, path });
+      if (!deepEqual(current, fieldValue(applied, path, context)))
+        conflicts.push({ manager: m.manager, ...(m.operation === 'Update' ? { apiVersion: m.apiVersion } : {}), path });
     }
   }
   if (conflicts.length > 0 && !request.force) return { ok: false, conflicts };
@@ -54,9 +56,7 @@ export function serverSideApply(request: ApplyRequest, finish: (merged: JsonObje
 
   let merged = mergeValue(context, live ? clone(live) : undefined, applied, []) as JsonObject;
   const othersOwn = managers.reduce((acc, m) => acc.union(m.fields), new FieldSet());
-  const dropped = previous ? previous.fields.difference(appliedFields).paths() : [];
-  dropped.sort((a, b) => b.length - a.length);
-  for (const path of dropped) if (!othersOwn.hasPrefix(path)) removeField(merged, path, context);
+  for (const path of droppedPaths(previous?.fields, appliedFields, othersOwn)) removeField(merged, path, context);
 
   merged = finish(merged);
   const removed = compareObjects(context, live, merged).removed;
@@ -81,6 +81,27 @@ function stripMeta(o: JsonObject): JsonObject {
   const copy = { ...o };
   delete copy['metadata'];
   return copy;
+}
+
+/**
+ * What an apply removes: the fields the applier set last time and no longer sets, and the
+ * named fields above them (a probe, `resources`, a map), with whatever nobody owns inside them
+ * — unless the applier still sets or another manager owns something there. Outermost first: a
+ * list item goes whole, before removing its key fields could hide it.
+ */
+function droppedPaths(previous: FieldSet | undefined, applied: FieldSet, othersOwn: FieldSet): string[][] {
+  if (!previous) return [];
+  const candidates = new Map<string, string[]>();
+  for (const path of previous.difference(applied).paths()) {
+    candidates.set(pathKey(path), path);
+    for (let end = path.length - 1; end > 0; end--) {
+      const ancestor = path.slice(0, end);
+      if (ancestor[end - 1]!.startsWith('f:') && !(end === 1 && ancestor[0] === 'f:metadata')) candidates.set(pathKey(ancestor), ancestor);
+    }
+  }
+  return [...candidates.values()]
+    .filter((path) => !applied.hasPrefix(path) && !othersOwn.hasPrefix(path))
+    .sort((a, b) => a.length - b.length);
 }
 
 /** Merges an applied value into a live value following list types and atomic maps. */
@@ -112,13 +133,18 @@ export function mergeValue(context: TypeContext, live: JsonValue | undefined, ap
   return clone(applied);
 }
 
+/** `conflict with "kubectl" using v1` for an Update manager; an applier is named alone. */
+export function conflictWith(conflict: ApplyConflict): string {
+  return `conflict with "${conflict.manager}"${conflict.apiVersion ? ` using ${conflict.apiVersion}` : ''}`;
+}
+
 /** The 409 message kube-apiserver writes for apply conflicts. */
 export function conflictMessage(conflicts: ApplyConflict[]): string {
   const n = conflicts.length;
   if (n === 1) {
     const c = conflicts[0]!;
-    return `Apply failed with 1 conflict: conflict with "${c.manager}" using ${c.apiVersion}: ${formatPath(c.path)}`;
+    return `Apply failed with 1 conflict: ${conflictWith(c)}: ${formatPath(c.path)}`;
   }
-  const lines = conflicts.map((c) => `- conflict with "${c.manager}" using ${c.apiVersion}: ${formatPath(c.path)}`);
+  const lines = conflicts.map((c) => `- ${conflictWith(c)}: ${formatPath(c.path)}`);
   return `Apply failed with ${n} conflicts: \n${lines.join('\n')}`;
 }

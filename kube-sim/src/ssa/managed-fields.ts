@@ -43,14 +43,14 @@ export function decodeManagedFields(metadata: JsonObject): Manager[] {
 
 /** Encodes managers back into metadata.managedFields; managers owning nothing are dropped. */
 export function encodeManagedFields(managers: Manager[]): JsonObject[] {
-  return managers
+  return sortedManagers(managers)
     .filter((m) => !m.fields.isEmpty())
     .map((m) => {
       const entry: JsonObject = {
         manager: m.manager,
         operation: m.operation,
         apiVersion: m.apiVersion,
-        time: m.time,
+        ...(m.time ? { time: m.time } : {}),
         fieldsType: 'FieldsV1',
         fieldsV1: fieldSetToFieldsV1(m.fields),
       };
@@ -112,8 +112,27 @@ export function recordUpdate(
   return result.filter((m) => !m.fields.isEmpty());
 }
 
+/**
+ * The order kube-apiserver keeps managedFields in: applies before updates, then by time (in
+ * seconds), manager, apiVersion and subresource.
+ */
+export function sortedManagers(managers: Manager[]): Manager[] {
+  const seconds = (m: Manager) => Math.floor(Date.parse(m.time) / 1000) || 0;
+  const text = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return [...managers].sort(
+    (p, q) =>
+      text(p.operation, q.operation) ||
+      seconds(p) - seconds(q) ||
+      text(p.manager, q.manager) ||
+      text(p.apiVersion, q.apiVersion) ||
+      text(p.subresource ?? '', q.subresource ?? ''),
+  );
+}
+
 /** Field sets and time only: what makes two managedFields lists the same ownership. */
-export function sameOwnership(a: Manager[], b: Manager[]): boolean {
+export function sameOwnership(before: Manager[], after: Manager[]): boolean {
+  const a = sortedManagers(before);
+  const b = sortedManagers(after);
   return (
     a.length === b.length && a.every((m, i) => sameManager(m, b[i]!) && m.fields.equals(b[i]!.fields) && m.apiVersion === b[i]!.apiVersion)
   );

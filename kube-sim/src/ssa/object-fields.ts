@@ -1,6 +1,6 @@
 import { JsonObject, JsonValue, deepEqual, isObject } from '../json-value';
 import { FieldPath, FieldSet } from './field-set';
-import { ListType, TypeContext, isAtomicMap, listTypeAt } from './type-hints';
+import { ListType, TypeContext, isAtomicMap, isDeducedMap, listTypeAt } from './type-hints';
 
 /** Metadata the server owns; never part of anyone's managed fields. */
 const UNTRACKED_METADATA = new Set([
@@ -32,8 +32,8 @@ export function itemElement(listType: ListType, item: JsonValue, index: number):
 }
 
 interface Visitor {
-  /** Called for every node; `leaf` is true for scalars and atomic values. */
-  (path: string[], value: JsonValue, leaf: boolean, isListItem: boolean): void;
+  /** Called for every node; `leaf` is true for scalars and atomic values, `member` for list items and untyped maps. */
+  (path: string[], value: JsonValue, leaf: boolean, member: boolean): void;
 }
 
 /** Walks an object in field-ownership terms, skipping server-owned metadata. */
@@ -51,7 +51,7 @@ export function walkFields(context: TypeContext, object: JsonObject, visit: Visi
       return;
     }
     if (isObject(value) && !(names.length > 0 && isAtomicMap(context, names))) {
-      visit(path, value, Object.keys(value).length === 0 && !isListItem, isListItem);
+      visit(path, value, Object.keys(value).length === 0 && !isListItem, isListItem || isDeducedMap(context, names));
       for (const [k, child] of Object.entries(value)) {
         if (path.length === 0 && UNTRACKED_TOP.has(k)) continue;
         if (path.length === 1 && path[0] === 'f:metadata' && UNTRACKED_METADATA.has(k)) continue;

@@ -1,65 +1,105 @@
+import { isObject } from '../json-value';
+import { FieldType, StructType, kindType, structType, typeAtPath } from '../schema/builtin-schema';
+import type { Schema } from '../validation/structural-schema';
+
 /**
- * The little of the OpenAPI schema that field ownership needs: which lists are keyed
- * (`x-kubernetes-list-type: map`) or sets, and which maps/structs are atomic. Lists not
- * named here are atomic, as structured-merge-diff treats untyped lists.
+ * What field ownership needs from the schema: which lists are keyed or sets, and which
+ * maps/structs are atomic. Built-in kinds read the recorded schema; custom resources know
+ * only their metadata (their lists are atomic, as structured-merge-diff treats untyped lists).
  */
 export type ListType = { type: 'atomic' } | { type: 'set' } | { type: 'map'; keys: string[]; keyDefaults: Record<string, string | number> };
 
-/** The type an object path belongs to: a built-in kind or a custom resource. */
+/** The type an object path belongs to: a built-in kind (with its apiVersion) or a custom resource. */
 export interface TypeContext {
   kind: string;
   custom: boolean;
+  apiVersion?: string;
+  /** A custom resource's structural schema, from its CRD. */
+  customSchema?: Schema;
 }
 
-const CONTAINER_LISTS = new Set(['containers', 'initContainers', 'ephemeralContainers']);
+const OBJECT_META = structType('meta.v1.ObjectMeta')!;
+/** List keys the API server defaults before merging, so items without them still match. */
+const KEY_DEFAULTS: Record<string, string> = { protocol: 'TCP' };
+const ATOMIC: ListType = { type: 'atomic' };
+const SET: ListType = { type: 'set' };
 
-const KEYED_BY_NAME_SUFFIX: Record<string, string[]> = {
-  containers: ['name'],
-  initContainers: ['name'],
-  ephemeralContainers: ['name'],
-  volumes: ['name'],
-  imagePullSecrets: ['name'],
-  hostAliases: ['ip'],
-};
+const roots = new Map<string, StructType | undefined>();
+const types = new Map<string, FieldType | undefined>();
 
-const CONTAINER_FIELD_LISTS: Record<string, string[]> = {
-  env: ['name'],
-  volumeMounts: ['mountPath'],
-  volumeDevices: ['devicePath'],
-};
+function rootOf(context: TypeContext): StructType | undefined {
+  const key = `${context.apiVersion ?? ''}/${context.kind}`;
+  if (!roots.has(key)) roots.set(key, kindType(context.apiVersion ?? '', context.kind) ?? kindTypeByName(context.kind));
+  return roots.get(key);
+}
 
-const ATOMIC_STRUCT_FIELDS = new Set(['selector', 'podSelector', 'namespaceSelector', 'labelSelector']);
+/** For callers that know only the kind (tests, controllers): its type in the preferred version. */
+function kindTypeByName(kind: string): StructType | undefined {
+  for (const apiVersion of [
+    'v1',
+    'apps/v1',
+    'batch/v1',
+    'networking.k8s.io/v1',
+    'policy/v1',
+    'autoscaling/v2',
+    'rbac.authorization.k8s.io/v1',
+  ]) {
+    const found = kindType(apiVersion, kind);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** The schema type at a path of field names, or undefined (unknown field, custom resource body). */
+export function schemaTypeAt(context: TypeContext, fieldNames: readonly string[]): FieldType | undefined {
+  const key = `${context.custom ? '*' : (context.apiVersion ?? '')}/${context.kind}\n${fieldNames.join('\n')}`;
+  if (types.has(key)) return types.get(key);
+  let found: FieldType | undefined;
+  if (fieldNames[0] === 'metadata')
+    found = fieldNames.length === 1 ? { kind: 'struct', name: OBJECT_META.name } : typeAtPath(OBJECT_META, fieldNames.slice(1));
+  else if (!context.custom) {
+    const root = rootOf(context);
+    found = root && typeAtPath(root, fieldNames);
+  }
+  types.set(key, found);
+  return found;
+}
 
 /** `fieldNames` is the path of field names only (list items left out). */
 export function listTypeAt(context: TypeContext, fieldNames: readonly string[]): ListType {
-  const last = fieldNames[fieldNames.length - 1] ?? '';
-  const parent = fieldNames[fieldNames.length - 2] ?? '';
-  const joined = fieldNames.join('.');
-  if (joined === 'metadata.finalizers') return { type: 'set' };
-  if (joined === 'metadata.ownerReferences') return keyed(['uid']);
-  if (context.custom) return { type: 'atomic' };
-  if (CONTAINER_LISTS.has(parent)) {
-    if (last === 'ports') return keyed(['containerPort', 'protocol'], { protocol: 'TCP' });
-    const keys = CONTAINER_FIELD_LISTS[last];
-    if (keys) return keyed(keys);
-  }
-  if (context.kind === 'Service' && joined === 'spec.ports') return keyed(['port', 'protocol'], { protocol: 'TCP' });
-  if (last === 'conditions' && fieldNames[0] === 'status') return keyed(['type']);
-  const keys = KEYED_BY_NAME_SUFFIX[last];
-  if (keys && fieldNames.length > 1) return keyed(keys);
-  return { type: 'atomic' };
+  const type = schemaTypeAt(context, fieldNames);
+  if (type?.kind !== 'list') return ATOMIC;
+  if (type.list === 'set') return SET;
+  if (type.list === 'atomic') return ATOMIC;
+  const keyDefaults: Record<string, string> = {};
+  for (const key of type.keys) if (KEY_DEFAULTS[key] !== undefined) keyDefaults[key] = KEY_DEFAULTS[key];
+  return { type: 'map', keys: type.keys, keyDefaults };
 }
 
-/** Structs and maps replaced as a whole (LabelSelector, Service.spec.selector, OwnerReference). */
+/** Whether the object at these field names (a list's items when it is a list) is one atomic value. */
 export function isAtomicMap(context: TypeContext, fieldNames: readonly string[]): boolean {
-  if (fieldNames.join('.') === 'metadata.ownerReferences') return true;
-  if (context.custom) return false;
-  const last = fieldNames[fieldNames.length - 1] ?? '';
-  return ATOMIC_STRUCT_FIELDS.has(last) && fieldNames[0] === 'spec';
+  let type = schemaTypeAt(context, fieldNames);
+  if (type?.kind === 'list') type = type.item;
+  if (type?.kind === 'map') return type.atomic;
+  if (type?.kind === 'struct') return structType(type.name)?.atomic ?? false;
+  return false;
 }
 
-function keyed(keys: string[], keyDefaults: Record<string, string | number> = {}): ListType {
-  return { type: 'map', keys, keyDefaults };
+/**
+ * Whether an object inside a custom resource is untyped — below a field that preserves unknown
+ * fields: structured-merge-diff makes such maps members of a field set, with their fields.
+ */
+export function isDeducedMap(context: TypeContext, fieldNames: readonly string[]): boolean {
+  if (!context.custom || !context.customSchema || fieldNames.length === 0 || fieldNames[0] === 'metadata') return false;
+  let schema: Schema | undefined = context.customSchema;
+  for (const name of fieldNames) {
+    if (schema.type === 'array' && schema.items) schema = schema.items;
+    const next: Schema | undefined =
+      schema.properties?.[name] ?? (isObject(schema.additionalProperties) ? schema.additionalProperties : undefined);
+    if (!next) return schema['x-kubernetes-preserve-unknown-fields'] === true || schema.type === undefined;
+    schema = next;
+  }
+  return false;
 }
 
 /**
@@ -81,6 +121,7 @@ export function zeroValueStructs(context: TypeContext): string[][] {
   if (context.kind === 'Deployment') paths.push(['spec', 'strategy']);
   if (context.kind === 'StatefulSet' || context.kind === 'DaemonSet') paths.push(['spec', 'updateStrategy']);
   if (context.kind === 'Service') paths.push(['status', 'loadBalancer']);
+  if (context.kind === 'PersistentVolumeClaim') paths.push(['spec', 'resources']);
   if (context.kind === 'Pod') paths.push(['spec', 'containers']);
   return paths;
 }

@@ -1,4 +1,5 @@
 import type { StatusCause } from '../api-error';
+import { invalidValue } from './field-errors';
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -26,24 +27,30 @@ export function nameRuleOf(kind: string): NameRule {
   return 'subdomain';
 }
 
-function invalidValue(field: string, value: string, detail: string): StatusCause {
-  return { reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(value)}: ${detail}`, field };
-}
-
 export function validateObjectName(name: string, rule: NameRule): StatusCause[] {
   if (name === '')
     return [{ reason: 'FieldValueRequired', message: 'Required value: name or generateName is required', field: 'metadata.name' }];
+  return nameErrors('metadata.name', name, rule);
+}
+
+/** What is wrong with a name at `field` under a name rule (length, then pattern). */
+export function nameErrors(field: string, name: string, rule: NameRule): StatusCause[] {
   const causes: StatusCause[] = [];
   const maxLength = rule === 'subdomain' ? 253 : 63;
-  if (name.length > maxLength) causes.push(invalidValue('metadata.name', name, `must be no more than ${maxLength} characters`));
+  if (name.length > maxLength) causes.push(invalidValue(field, name, `must be no more than ${maxLength} characters`));
   const [pattern, message] =
     rule === 'subdomain'
       ? [DNS1123_SUBDOMAIN, SUBDOMAIN_MESSAGE]
       : rule === 'label'
         ? [DNS1123_LABEL, LABEL_MESSAGE]
         : [DNS1035_LABEL, DNS1035_MESSAGE];
-  if (!pattern.test(name)) causes.push(invalidValue('metadata.name', name, message));
+  if (!pattern.test(name)) causes.push(invalidValue(field, name, message));
   return causes;
+}
+
+/** A label key's rule (optional DNS prefix, qualified name): annotation keys, resource names, finalizers. */
+export function qualifiedNameErrors(field: string, key: string): StatusCause[] {
+  return validateQualifiedName(key, field);
 }
 
 function validateQualifiedName(key: string, field: string): StatusCause[] {

@@ -38,8 +38,9 @@ export function defaultAndPrune(schema: Schema, value: JsonValue, root = true): 
       if (child) out[k] = defaultAndPrune(child, v, false);
       else if (schema['x-kubernetes-preserve-unknown-fields'] || schema.additionalProperties === true) out[k] = v;
     }
+    // A default is itself defaulted: `settings: {}` gains the defaults of its fields.
     for (const [k, child] of Object.entries(schema.properties ?? {})) {
-      if (!(k in out) && child.default !== undefined) out[k] = clone(child.default);
+      if (!(k in out) && child.default !== undefined) out[k] = defaultAndPrune(child, clone(child.default), false);
     }
     return out;
   }
@@ -140,4 +141,29 @@ export function validateAgainstSchema(schema: Schema, value: JsonValue, path = '
     }
   }
   return causes;
+}
+
+/**
+ * The first reason structured-merge-diff gives for not typing an applied custom resource
+ * against its CRD's schema: an undeclared field, or a value of the wrong kind.
+ */
+export function undeclaredFieldError(schema: Schema, value: JsonValue, path = ''): string | undefined {
+  if (isObject(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      if (!path && (k === 'apiVersion' || k === 'kind' || k === 'metadata')) continue;
+      const child = schema.properties?.[k] ?? (isObject(schema.additionalProperties) ? schema.additionalProperties : undefined);
+      if (child) {
+        const error = v === null ? undefined : undeclaredFieldError(child, v, `${path}.${k}`);
+        if (error) return error;
+      } else if (!schema['x-kubernetes-preserve-unknown-fields'] && schema.additionalProperties !== true)
+        return `${path}.${k}: field not declared in schema`;
+    }
+  }
+  if (Array.isArray(value) && schema.items) {
+    for (const [i, item] of value.entries()) {
+      const error = item === null ? undefined : undeclaredFieldError(schema.items, item, `${path}[${i}]`);
+      if (error) return error;
+    }
+  }
+  return undefined;
 }

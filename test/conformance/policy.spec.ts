@@ -1,0 +1,4 @@
+import { describeConformance } from './conformance-suite';
+import { POLICY_SCENARIOS } from './scenarios/policy';
+
+describeConformance(POLICY_SCENARIOS);

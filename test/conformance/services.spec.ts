@@ -1,0 +1,4 @@
+import { describeConformance } from './conformance-suite';
+import { SERVICE_SCENARIOS } from './scenarios/services';
+
+describeConformance(SERVICE_SCENARIOS);
