@@ -38,6 +38,9 @@ export const SCALE_AND_DISCOVERY_SCENARIOS: Scenario[] = [
           body: { kind: 'Scale', apiVersion: 'autoscaling/v1', spec: { replicas: 3 } },
         },
       ),
+      // The PATCH answer carries status.replicas: both servers must have counted the three Pods
+      // first, or it says how far each controller got (a race, under load).
+      wait('three Pods are counted', `/apis/apps/v1/namespaces/${NS}/deployments/web`, { field: 'status.replicas', equals: 3 }),
       patch(
         'merge-patch the scale to 2',
         scale('deployments', 'web'),
