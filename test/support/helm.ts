@@ -107,10 +107,10 @@ export async function helmTemplate(chart: string, release: string, namespace: st
   return parseManifests(result.stdout);
 }
 
-/** The objects of a multi-document YAML stream, empty documents left out; a YAML error throws. */
+/** The objects of a multi-document YAML stream (read as YAML 1.1, like helm and kubectl), empty documents left out; a YAML error throws. */
 export function parseManifests(text: string): RenderedObject[] {
   const objects: RenderedObject[] = [];
-  for (const document of parseAllDocuments(text)) {
+  for (const document of parseAllDocuments(text, { version: '1.1' })) {
     if (document.errors.length > 0) throw new Error(`invalid YAML rendered: ${document.errors[0]!.message}`);
     const object = document.toJS() as RenderedObject | null;
     if (object !== null) objects.push(object);
