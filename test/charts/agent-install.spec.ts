@@ -16,52 +16,13 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadAgentConfig, startAgent, type RunningAgent } from '#agent';
 import { eventually } from '../support/eventually';
 import { capturingLogger, startFleet, type ClusterView, type Fleet } from '../support/fleet';
-import { CHARTS_DIR, helmSkipReason, runHelmWithValues, type HelmValues } from '../support/helm';
-import { ApiStatusError, realClusterSkipReason, sharedRealCluster, type RealCluster } from '../support/real-cluster';
+import { helmSkipReason } from '../support/helm';
+import { realClusterSkipReason, sharedRealCluster, type RealCluster } from '../support/real-cluster';
+import { createIfAbsent, exists, helm, podEnvironment } from './install';
 import { BUNDLE_VERBS } from './matrix';
 
 const skip = helmSkipReason() ?? realClusterSkipReason();
 const BASE = 'gitfleet-agent-install';
-
-interface EnvVar {
-  name: string;
-  value?: string;
-  valueFrom?: { fieldRef?: { fieldPath: string }; secretKeyRef?: { name: string; key: string; optional?: boolean } };
-}
-
-/** `helm install` of the agent chart with the admin kubeconfig; returns what helm printed. */
-async function helmInstall(cluster: RealCluster, release: string, namespace: string, values: HelmValues): Promise<string> {
-  const result = await runHelmWithValues(
-    ['install', release, join(CHARTS_DIR, 'gitfleet-agent'), '--namespace', namespace, '--create-namespace'],
-    values,
-    { kubeconfigPath: cluster.info.kubeconfigPath },
-  );
-  if (result.code !== 0) throw new Error(`helm install ${release} failed: ${result.stderr}`);
-  return result.stdout;
-}
-
-/** The environment the kubelet would give the agent's container: values, field refs, Secret keys. */
-async function podEnvironment(cluster: RealCluster, namespace: string, release: string): Promise<Record<string, string>> {
-  const deployment = (await cluster.request('GET', `/apis/apps/v1/namespaces/${namespace}/deployments/${release}`)) as {
-    spec: { template: { spec: { containers: { env: EnvVar[] }[] } } };
-  };
-  const env: Record<string, string> = {};
-  for (const variable of deployment.spec.template.spec.containers[0]!.env) {
-    if (variable.value !== undefined) env[variable.name] = variable.value;
-    else if (variable.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') env[variable.name] = namespace;
-    else if (variable.valueFrom?.secretKeyRef) {
-      const ref = variable.valueFrom.secretKeyRef;
-      try {
-        const secret = (await cluster.request('GET', `/api/v1/namespaces/${namespace}/secrets/${ref.name}`)) as { data?: Record<string, string> };
-        const data = secret.data?.[ref.key];
-        if (data !== undefined) env[variable.name] = Buffer.from(data, 'base64').toString('utf8');
-      } catch (error) {
-        if (!(ref.optional && error instanceof ApiStatusError && error.code === 404)) throw error;
-      }
-    } else throw new Error(`the chart set ${variable.name} in a way this test cannot resolve`);
-  }
-  return env;
-}
 
 /** A kubeconfig for the ServiceAccount the chart made, with a token from TokenRequest. */
 async function serviceAccountKubeconfig(cluster: RealCluster, namespace: string, name: string): Promise<string> {
@@ -74,22 +35,6 @@ async function serviceAccountKubeconfig(cluster: RealCluster, namespace: string,
     currentContext: 'real',
   });
   return kc.exportConfig();
-}
-
-async function exists(cluster: RealCluster, path: string): Promise<boolean> {
-  try {
-    await cluster.request('GET', path);
-    return true;
-  } catch (error) {
-    if (error instanceof ApiStatusError && error.code === 404) return false;
-    throw error;
-  }
-}
-
-async function createNamespace(cluster: RealCluster, name: string): Promise<void> {
-  await cluster.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }).catch((error: unknown) => {
-    if (!(error instanceof ApiStatusError && error.code === 409)) throw error;
-  });
 }
 
 function bundle(name: string, namespace: string, path: string): string {
@@ -137,7 +82,7 @@ describe.skipIf(skip !== undefined)('the agent chart installed into a real API s
   async function installAndRun(release: string, namespace: string, clusterName: string, values: Record<string, unknown>) {
     const created = await fleet!.api.post<{ token: string }>('/api/v1/tokens', { description: clusterName, ttlSeconds: 3600, maxUses: 1 });
     expect(created.status).toBe(201);
-    const printed = await helmInstall(cluster, release, namespace, {
+    const printed = await helm(cluster, 'install', 'gitfleet-agent', release, namespace, {
       values: { hubAddress: fleet!.hub.grpcAddress, clusterName, clusterLabels: { env: 'real', canary: true }, ...values },
       setString: { bootstrapToken: created.body.token },
     });
@@ -223,7 +168,7 @@ describe.skipIf(skip !== undefined)('the agent chart installed into a real API s
     const namespace = `${BASE}-lp`;
     const allowed = `${BASE}-lp-apps`;
     const forbidden = `${BASE}-lp-other`;
-    for (const name of [allowed, forbidden]) await createNamespace(cluster, name);
+    for (const name of [allowed, forbidden]) await createIfAbsent(cluster, '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
     // Services only: the agent's own ConfigMaps (its inventory) must come from the chart's own rules.
     fleet = await startFleet({
       files: {
