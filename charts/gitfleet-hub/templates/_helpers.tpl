@@ -43,3 +43,16 @@ fleet.extraRepos. A URL carrying credentials is refused, naming the value.
 {{- end -}}
 {{- toJson $checked -}}
 {{- end -}}
+
+{{/* resources, or the defaults measured for the database in use (values.yaml says where from). */}}
+{{- define "gitfleet-hub.resources" -}}
+{{- if .Values.resources -}}
+{{- toYaml .Values.resources -}}
+{{- else if include "gitfleet-hub.embeddedDatabase" . -}}
+requests: { cpu: 100m, memory: 1Gi }
+limits: { memory: 2Gi }
+{{- else -}}
+requests: { cpu: 100m, memory: 256Mi }
+limits: { memory: 1Gi }
+{{- end -}}
+{{- end -}}
