@@ -60,7 +60,7 @@ const service = (name: string, app: string) =>
 const configMap = (name: string, greeting: string) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  greeting: ${greeting}\n---\n`;
 
-describe.skipIf(skip !== undefined)('the agent chart installed into a real API server', () => {
+describe.skipIf(skip !== undefined)(`the agent chart installed into a real API server${skip ? ` — skipped: ${skip}` : ''}`, () => {
   let cluster: RealCluster;
   let fleet: Fleet | undefined;
   let agent: RunningAgent | undefined;

@@ -65,7 +65,7 @@ async function startHubFromPod(env: Record<string, string>, dataDir: string): Pr
   }
 }
 
-describe.skipIf(skip !== undefined)('the hub chart installed into a real API server', () => {
+describe.skipIf(skip !== undefined)(`the hub chart installed into a real API server${skip ? ` — skipped: ${skip}` : ''}`, () => {
   let cluster: RealCluster;
   let repo: BareRepo;
   let scratch: string;

@@ -33,7 +33,7 @@ export function droppedFields(sent: unknown, returned: unknown, path = ''): stri
   return sent === '' || returned !== undefined ? [] : [path];
 }
 
-describe.skipIf(skip !== undefined)('the rendered charts, dry-run by the real API server', () => {
+describe.skipIf(skip !== undefined)(`the rendered charts, dry-run by the real API server${skip ? ` — skipped: ${skip}` : ''}`, () => {
   let objectApi: KubernetesObjectApi;
 
   beforeAll(async () => {

@@ -54,7 +54,7 @@ async function refusal(chart: ChartName, values: HelmValues): Promise<string> {
   return result.code === 0 ? '' : result.stderr;
 }
 
-describe.skipIf(skip !== undefined)('the charts rendered by the real helm', () => {
+describe.skipIf(skip !== undefined)(`the charts rendered by the real helm${skip ? ` — skipped: ${skip}` : ''}`, () => {
   it.each(cases.map((c) => [`${c.chart}: ${c.name}`, c] as const))('helm lint passes: %s', async (_name, chartCase) => {
     const result = await runHelmWithValues(['lint', '--strict', join(CHARTS_DIR, chartCase.chart)], chartCase.values);
     expect(result.stderr + result.stdout).toContain('1 chart(s) linted, 0 chart(s) failed');

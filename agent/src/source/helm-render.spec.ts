@@ -126,7 +126,8 @@ describe('Helm rendering', () => {
   });
 });
 
-describe.skipIf(helmSkipReason() !== undefined)('Helm rendering with the real helm', () => {
+const noRealHelm = helmSkipReason();
+describe.skipIf(noRealHelm !== undefined)(`Helm rendering with the real helm${noRealHelm ? ` — skipped: ${noRealHelm}` : ''}`, () => {
   const realHelm = (): RenderSettings => ({ ...defaultRenderSettings(), searchPath: dirname(helmBinary()!) });
 
   beforeEach(async () => {
