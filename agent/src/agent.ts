@@ -5,6 +5,7 @@ import { completeAgentConfig, type AgentConfig } from './config';
 import { Engine, type EngineOptions } from './engine/engine';
 import { loadKubeConfig, ObjectClient } from './engine/object-client';
 import { ClusterTargetSetStore } from './engine/cluster-target-set-store';
+import { startHealthEndpoint, type HealthEndpoint, type Readiness } from './health-endpoint';
 import { createFleetClient } from './link/fleet-client';
 import { FleetLink, type CredentialRejection } from './link/fleet-link';
 import { createLogger, type Logger } from './logger';
@@ -17,6 +18,8 @@ import { GitCache } from './source/git-cache';
 export interface RunningAgent {
   /** The cluster id the hub gave this agent; resolves once registered (rejects if stopped first). */
   readonly clusterId: Promise<string>;
+  /** http://host:port of the probe endpoint (`health` in the config), else undefined. */
+  readonly healthUrl: string | undefined;
   /** Stops syncing and disconnects; waits for syncs in progress to finish. */
   stop(): Promise<void>;
 }
@@ -90,11 +93,27 @@ export async function startAgent(
     },
   });
   const reporter = new Reporter(link);
+  let registered = false;
+  const readiness = (): Readiness => {
+    if (link.connected) return { ready: true, reason: 'connected to the hub' };
+    if (!registered) return { ready: false, reason: 'not registered: no credential yet' };
+    if (engine.heldChecksum() !== '') return { ready: true, reason: 'holds a TargetSet; not connected to the hub' };
+    return { ready: false, reason: 'no TargetSet yet and not connected to the hub' };
+  };
+  let health: HealthEndpoint | undefined;
+  try {
+    if (config.health) health = await startHealthEndpoint({ ...config.health, readiness });
+  } catch (error) {
+    client.close();
+    objects.close();
+    throw error;
+  }
   // A stored TargetSet is reconciled at once, hub or no hub; a cluster that cannot be read
   // yet is not a reason to stop: the hub's TargetSet comes later.
   await engine.start().catch((error: unknown) => logger.warn({ err: error }, 'could not load the stored TargetSet'));
 
   const clusterId = identify(config.bootstrapToken).then((identity) => {
+    registered = true;
     link.start(identity);
     return identity.clusterId;
   });
@@ -103,6 +122,7 @@ export async function startAgent(
   let stopping: Promise<void> | undefined;
   return {
     clusterId,
+    healthUrl: health?.url,
     stop: () =>
       (stopping ??= (async () => {
         abort.abort(new Error('agent stopped'));
@@ -111,6 +131,7 @@ export async function startAgent(
         await engine.stop();
         client.close();
         objects.close();
+        await health?.close();
         logger.info('agent stopped');
       })()),
   };

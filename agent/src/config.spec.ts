@@ -67,11 +67,20 @@ describe('loadAgentConfig', () => {
     [{ ...minimal, HUB_TLS: 'yes' }, 'HUB_TLS', 'must be "true" or "false"'],
     [{ ...minimal, HUB_TLS: 'false', HUB_CA_FILE: '/x' }, 'HUB_TLS', 'HUB_CA_FILE or HUB_TLS_SERVER_NAME is set'],
     [{ ...minimal, HUB_CA_FILE: '/nonexistent/ca.crt' }, 'HUB_CA_FILE', 'cannot read /nonexistent/ca.crt: ENOENT'],
+    [{ ...minimal, HEALTH_PORT: 'http' }, 'HEALTH_PORT', 'must be a port number (0-65535), got "http"'],
+    [{ ...minimal, HEALTH_PORT: '70000' }, 'HEALTH_PORT', 'must be a port number'],
+    [{ ...minimal, HEALTH_HOST: '0.0.0.0' }, 'HEALTH_HOST', 'HEALTH_PORT is not'],
   ])('refuses %o naming %s', (env, variable, problem) => {
     const error = errorOf(() => loadAgentConfig(env));
     expect(error.variable).toBe(variable);
     expect(error.message).toContain(variable);
     expect(error.message).toContain(problem);
+  });
+
+  it('serves probes only when HEALTH_PORT is set, on loopback unless HEALTH_HOST says otherwise', () => {
+    expect(loadAgentConfig(minimal).health).toBeUndefined();
+    expect(loadAgentConfig({ ...minimal, HEALTH_PORT: '8081' }).health).toEqual({ host: '127.0.0.1', port: 8081 });
+    expect(loadAgentConfig({ ...minimal, HEALTH_PORT: '8081', HEALTH_HOST: '0.0.0.0' }).health).toEqual({ host: '0.0.0.0', port: 8081 });
   });
 
   it('reads TLS to the hub: HUB_TLS alone (system roots), or a CA file and a server name', async () => {

@@ -28,6 +28,11 @@ export interface AgentConfig {
    * (HUB_TLS_SERVER_NAME) or the host of HUB_ADDRESS. Absent: plaintext.
    */
   hubTls?: { caPem?: string; serverName?: string };
+  /**
+   * The probe endpoint (`/healthz`, `/readyz`): HEALTH_PORT (0 picks a free one) and HEALTH_HOST
+   * (default 127.0.0.1; the chart binds 0.0.0.0 for the kubelet). Absent: no endpoint.
+   */
+  health?: { host: string; port: number };
 }
 
 export class ConfigError extends Error {
@@ -52,6 +57,7 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
   const bootstrapToken = optional(env, 'BOOTSTRAP_TOKEN');
   const heartbeatSeconds = optional(env, 'HEARTBEAT_INTERVAL');
   const hubTls = readHubTls(env);
+  const health = readHealth(env);
   const config: AgentConfig = {
     hubAddress,
     ...(bootstrapToken === undefined ? {} : { bootstrapToken }),
@@ -63,9 +69,23 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
       heartbeatSeconds === undefined ? DEFAULT_HEARTBEAT_INTERVAL_MS : parseSeconds('HEARTBEAT_INTERVAL', heartbeatSeconds),
     logLevel: optional(env, 'LOG_LEVEL') ?? 'info',
     ...(hubTls === undefined ? {} : { hubTls }),
+    ...(health === undefined ? {} : { health }),
   };
   validateAgentConfig(config);
   return config;
+}
+
+/** HEALTH_PORT, HEALTH_HOST → the probe endpoint's address, or undefined (off). */
+function readHealth(env: NodeJS.ProcessEnv): AgentConfig['health'] {
+  const port = optional(env, 'HEALTH_PORT');
+  const host = optional(env, 'HEALTH_HOST');
+  if (port === undefined) {
+    if (host !== undefined) throw new ConfigError('HEALTH_HOST', 'is set but HEALTH_PORT is not (the endpoint is off without a port)');
+    return undefined;
+  }
+  if (!/^\d{1,5}$/.test(port) || Number(port) > 65535)
+    throw new ConfigError('HEALTH_PORT', `must be a port number (0-65535), got "${port}"`);
+  return { host: host ?? '127.0.0.1', port: Number(port) };
 }
 
 /** HUB_TLS, HUB_CA_FILE, HUB_TLS_SERVER_NAME → the hub TLS settings, or undefined for plaintext. */

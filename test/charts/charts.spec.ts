@@ -1,8 +1,8 @@
 /**
- * What can be checked of the Helm charts without a helm binary (there is none on these
- * machines): each template's actions are balanced, and every `.Values.x.y` a template reads
- * has a default in the chart's values.yaml — a misspelt value would otherwise render empty
- * without a word.
+ * What can be checked of the Helm charts without a helm binary (render.spec.ts and the install
+ * specs use the real one): each template's actions are balanced, and every `.Values.x.y` a
+ * template reads has a default in the chart's values.yaml — a misspelt value would otherwise
+ * render empty without a word.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -7,6 +7,7 @@ import { renderManifests } from './fetch-manifests';
 import { helmCommand } from './helm-render';
 import { defaultSourceLimits, SourceError } from './limits';
 import { defaultRenderSettings, type RenderSettings } from './renderer-process';
+import { helmBinary, helmSkipReason } from '../../../test/support/helm';
 
 const limits = defaultSourceLimits();
 let root: string;
@@ -19,7 +20,7 @@ async function files(base: string, entries: Record<string, string>): Promise<voi
   }
 }
 
-/** A stand-in `helm` (the real one is not installed here) that echoes how it was called as a ConfigMap. */
+/** A stand-in `helm` that echoes how it was called as a ConfigMap (the real one: the describe block below). */
 const FAKE_HELM = `#!/bin/sh
 args="$*"
 values=""
@@ -122,6 +123,83 @@ describe('Helm rendering', () => {
     await expect(renderManifests(root, 'plain', { render: helm(), bundle: 'web' }, limits, noHelm())).rejects.toThrow(
       '"plain" is not a Helm chart: no Chart.yaml',
     );
+  });
+});
+
+const noRealHelm = helmSkipReason();
+describe.skipIf(noRealHelm !== undefined)(`Helm rendering with the real helm${noRealHelm ? ` — skipped: ${noRealHelm}` : ''}`, () => {
+  const realHelm = (): RenderSettings => ({ ...defaultRenderSettings(), searchPath: dirname(helmBinary()!) });
+
+  beforeEach(async () => {
+    await files(root, {
+      'charts/web/Chart.yaml':
+        'apiVersion: v2\nname: web\nversion: 1.0.0\ndependencies:\n  - { name: cache, version: 0.1.0, repository: https://charts.example.com }\n',
+      'charts/web/values.yaml': 'replicas: 1\ngreeting: hello\n',
+      'charts/web/crds/widget.yaml':
+        'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\nspec:\n  group: example.com\n  names: { kind: Widget, plural: widgets }\n  scope: Namespaced\n  versions: []\n',
+      'charts/web/templates/deployment.yaml': [
+        'apiVersion: apps/v1',
+        'kind: Deployment',
+        'metadata:',
+        '  name: {{ .Release.Name }}',
+        '  namespace: {{ .Release.Namespace }}',
+        'spec:',
+        '  replicas: {{ .Values.replicas }}',
+        '  template:',
+        '    metadata:',
+        '      annotations: { greeting: {{ .Values.greeting | quote }}, region: "${cluster.labels.region}" }',
+        '',
+      ].join('\n'),
+      'charts/web/templates/tests/check.yaml':
+        'apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}-check\n  annotations: { helm.sh/hook: test }\n',
+      'charts/web/charts/cache/Chart.yaml': 'apiVersion: v2\nname: cache\nversion: 0.1.0\n',
+      'charts/web/charts/cache/templates/cm.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cache\ndata:\n  size: {{ .Values.size | default "small" | quote }}\n',
+    });
+  });
+
+  it('renders a chart offline with its vendored dependency, CRDs, the values and the namespace, leaving out its tests', async () => {
+    const manifests = await renderManifests(
+      root,
+      'charts/web',
+      {
+        render: helm({ helmReleaseName: 'shop', helmValuesYaml: 'replicas: 3\ncache:\n  size: large\n' }),
+        bundle: 'web',
+        defaultNamespace: 'shop',
+        values: { 'cluster.labels.region': 'eu-west' },
+      },
+      limits,
+      realHelm(),
+    );
+    const byKind = Object.fromEntries(manifests.map((m) => [`${m.object.kind}/${m.object.metadata.name}`, m.object]));
+    expect(Object.keys(byKind).sort()).toEqual([
+      'ConfigMap/shop', // templates/cm.yaml of every spec here
+      'ConfigMap/shop-cache',
+      'CustomResourceDefinition/widgets.example.com',
+      'Deployment/shop',
+    ]);
+    expect(byKind['Deployment/shop']).toMatchObject({
+      metadata: { namespace: 'shop' },
+      spec: { replicas: 3, template: { metadata: { annotations: { greeting: 'hello', region: 'eu-west' } } } },
+    });
+    expect(byKind['ConfigMap/shop-cache']!.data).toEqual({ size: 'large' });
+    expect(manifests.every((m) => m.file === 'helm template of "charts/web"')).toBe(true);
+  });
+
+  it("reports the chart's own refusal as a SourceError on the bundle", async () => {
+    await files(root, {
+      'charts/web/templates/guard.yaml': '{{ if gt (int .Values.replicas) 2 }}{{ fail "replicas above 2 are not supported" }}{{ end }}\n',
+    });
+    const error = await renderManifests(
+      root,
+      'charts/web',
+      { render: helm({ helmValuesYaml: 'replicas: 5\n' }), bundle: 'web' },
+      limits,
+      realHelm(),
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SourceError);
+    expect((error as Error).message).toContain('helm template of "charts/web"');
+    expect((error as Error).message).toContain('replicas above 2 are not supported');
   });
 });
 
