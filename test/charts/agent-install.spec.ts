@@ -103,7 +103,7 @@ describe.skipIf(skip !== undefined)(`the agent chart installed into a real API s
         cacheDir,
         health: { host: '127.0.0.1', port: 0 },
       },
-      { logger: logs.logger, engine: { healthWait: { timeoutMs: 5_000 } } },
+      { logger: logs.logger },
     );
     return { user: `system:serviceaccount:${namespace}:${release}`, logs };
   }
