@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { json, type ErrorRequestHandler, type RequestHandler } from 'express';
+import { DEFAULT_WEBHOOK_BODY_LIMITS, webhookBody } from './webhooks/webhook-body';
 
 /** Where git providers post push notifications. */
 export const WEBHOOK_PATH = '/api/v1/webhooks';
@@ -19,12 +20,12 @@ function keepRawBody(request: IncomingMessage, _response: ServerResponse, body: 
 
 /**
  * JSON body parsing for the whole HTTP API, instead of Nest's one-size default (100 KB, which
- * refused large but genuine push notifications): the webhook path first with its own limit,
- * then everything else. A body too large or not JSON is answered like every API error.
+ * refused large but genuine push notifications): the webhook path first, read only as far as
+ * its caller's headers allow and bounded (webhooks/webhook-body.ts), then everything else. A body too large or not JSON is answered like every API error.
  */
-export function bodyParsing(): { path?: string; handler: RequestHandler | ErrorRequestHandler }[] {
+export function bodyParsing(webhookSecret: () => string | undefined): { path?: string; handler: RequestHandler | ErrorRequestHandler }[] {
   return [
-    { path: WEBHOOK_PATH, handler: json({ limit: WEBHOOK_BODY_LIMIT_BYTES, verify: keepRawBody }) },
+    { path: WEBHOOK_PATH, handler: webhookBody(webhookSecret, { ...DEFAULT_WEBHOOK_BODY_LIMITS, maxBytes: WEBHOOK_BODY_LIMIT_BYTES }) },
     { handler: json({ limit: API_BODY_LIMIT_BYTES, verify: keepRawBody }) },
     { handler: bodyErrors },
   ];

@@ -53,7 +53,7 @@ export async function launchHub(
       bodyParser: false, // ours: per-path limits, raw bytes kept for webhook signatures
     });
     app.disable('x-powered-by');
-    for (const { path, handler } of bodyParsing()) {
+    for (const { path, handler } of bodyParsing(() => config.webhookSecret)) {
       if (path === undefined) app.use(handler);
       else app.use(path, handler);
     }
