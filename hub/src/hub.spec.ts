@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
@@ -9,7 +9,9 @@ import { createThrowawayDatabase } from '../../test/support/postgres';
 import { startHub } from './index';
 import { BUNDLE, CONFIGMAP, TestAgent } from './testing/hub-fixture';
 
-describe('startHub without DATABASE_URL: embedded PostgreSQL', () => {
+// The embedded database's first start runs initdb inside PGlite: seconds of CPU, tens of
+// seconds on a loaded 2-core machine — more than the default test timeout.
+describe('startHub without DATABASE_URL: embedded PostgreSQL', { timeout: 120_000 }, () => {
   let repo: BareRepo;
   let dataDir: string;
   let commit: string;
@@ -111,4 +113,32 @@ describe('startHub: start-up errors name the setting', () => {
       await repo.remove();
     }
   });
+
+  it('says HUB_DATA_DIR, and how to recover, when the embedded database directory is half-initialized', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'gitfleet-half-'));
+    const repo = await BareRepo.create();
+    try {
+      await repo.commit({ 'fleet/web.yaml': BUNDLE('web'), 'apps/web/cm.yaml': CONFIGMAP('web') });
+      // What an initdb cut short leaves: PG_VERSION written, the databases not yet.
+      await mkdir(join(dataDir, 'pg'), { recursive: true });
+      await writeFile(join(dataDir, 'pg', 'PG_VERSION'), '17\n');
+      const failure = await startHub({
+        dataDir,
+        fleetRepoUrl: repo.url,
+        bootstrapToken: randomBytes(24).toString('hex'),
+        httpPort: 0,
+        grpcPort: 0,
+        logLevel: 'silent',
+      }).then(
+        (hub) => hub.stop().then(() => undefined),
+        (error: unknown) => error as Error,
+      );
+      expect(failure?.message).toMatch(
+        new RegExp(`^HUB_DATA_DIR: the embedded PostgreSQL in ${join(dataDir, 'pg')} did not start: .*half-initialized: move it away`),
+      );
+    } finally {
+      await repo.remove();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

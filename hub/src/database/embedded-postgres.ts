@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import type { DatabaseConnection } from './data-source-options';
@@ -20,7 +22,18 @@ export class EmbeddedPostgres {
 
   static async start(dataDir: string): Promise<EmbeddedPostgres> {
     await mkdir(dataDir, { recursive: true });
-    const db = await PGlite.create(dataDir);
+    const fresh = !existsSync(join(dataDir, 'PG_VERSION'));
+    let db: PGlite;
+    try {
+      db = await PGlite.create(dataDir);
+    } catch (error) {
+      // PGlite resumes any directory holding PG_VERSION; one whose first start (initdb, tens of
+      // seconds of CPU on a busy machine) was cut short is resumed half-made and fails obscurely.
+      const hint = fresh
+        ? ''
+        : ` If the hub was stopped during its first start, ${dataDir} may be half-initialized: move it away to start afresh (its data is lost).`;
+      throw new Error(`HUB_DATA_DIR: the embedded PostgreSQL in ${dataDir} did not start: ${(error as Error).message}.${hint}`);
+    }
     const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 2 });
     try {
       await server.start();
