@@ -8,7 +8,7 @@ import { ResourceAction, SyncPhase, Target, type AgentMessage, type StatusReport
 import { startSimCluster, type SimCluster } from '#kube-sim';
 import { BareRepo } from '../../test/support/git';
 import { startAgent, type RunningAgent } from './agent';
-import { loadKubeConfig } from './engine/object-client';
+import { loadKubeConfig } from './kube/object-client';
 import { FakeHub, until, type HubCall } from './testing/fake-hub';
 import { capturingLogger } from './testing/log-capture';
 

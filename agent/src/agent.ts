@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { completeAgentConfig, type AgentConfig } from './config';
 import { Engine, type EngineOptions } from './engine/engine';
-import { loadKubeConfig, ObjectClient } from './engine/object-client';
+import { loadKubeConfig, ObjectClient } from './kube/object-client';
 import { ClusterTargetSetStore } from './engine/cluster-target-set-store';
 import { startHealthEndpoint, type HealthEndpoint, type Readiness } from './health-endpoint';
 import { createFleetClient } from './link/fleet-client';

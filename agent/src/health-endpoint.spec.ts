@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentMessage, TargetSet } from '#proto';
 import { startSimCluster, type SimCluster } from '#kube-sim';
 import { startAgent, type RunningAgent } from './agent';
-import { loadKubeConfig } from './engine/object-client';
+import { loadKubeConfig } from './kube/object-client';
 import { startHealthEndpoint, type HealthEndpoint, type Readiness } from './health-endpoint';
 import { CredentialSecret } from './registration/credential-secret';
 import { FakeHub, until } from './testing/fake-hub';

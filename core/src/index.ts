@@ -5,3 +5,4 @@ export * from './kustomization-references';
 export * from './git/git-stream';
 export * from './git/cat-file-batch';
 export * from './outside-text';
+export * from './canonical-json';

@@ -11,7 +11,7 @@ import { Target } from '#proto';
 // this worker drives: the memory figure is the agent process's, and code is most of it.
 import '../../agent/src/agent';
 import { Engine } from '../../agent/src/engine/engine';
-import { loadKubeConfig, ObjectClient } from '../../agent/src/engine/object-client';
+import { loadKubeConfig, ObjectClient } from '../../agent/src/kube/object-client';
 import { MemoryTargetSetStore } from '../../agent/src/engine/target-set-store';
 import { createLogger } from '../../agent/src/logger';
 import { GitCache } from '../../agent/src/source/git-cache';

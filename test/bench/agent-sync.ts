@@ -24,8 +24,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
+import { KubernetesObjectApi } from '@kubernetes/client-node';
 import type { SimClusterOptions } from '#kube-sim';
-import { loadKubeConfig, ObjectClient } from '../../agent/src/engine/object-client';
+import { loadKubeConfig, ObjectClient } from '../../agent/src/kube/object-client';
 import { BareRepo } from '../support/git';
 import { profileArgs, waitFor } from './child-process';
 
@@ -264,7 +265,7 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 500));
     const drift = waitFor(agent, 'drift', 10_000);
     const editedAt = Date.now();
-    await client.patch(
+    await KubernetesObjectApi.makeApiClient(loadKubeConfig(loopback.cluster.kubeconfig)).patch(
       { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-7', namespace: 'bench-3' }, data: { index: 'tampered' } } as never,
       undefined,
       undefined,

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { startAgent, type RunningAgent } from '#agent';
 import { startHub, type RunningHub } from '#hub';
 import { startSimCluster, type SimCluster } from '#kube-sim';
-import { loadKubeConfig, ObjectClient } from '../../agent/src/engine/object-client';
+import { loadKubeConfig, ObjectClient } from '../../agent/src/kube/object-client';
 import { fetchClusters, isFleetSynced } from '../../scripts/status-table';
 import { bundleFor } from '../support/bundles';
 import { BareRepo } from '../support/git';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { driftDiff } from './drift-diff';
-import { normaliseForCompare, sameObject } from './normalise';
+import { normaliseForCompare, sameObject } from '../kube/normalise';
 import { unifiedDiff } from './unified-diff';
 
 describe('unifiedDiff', () => {

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { normaliseForCompare, type JsonObject } from './normalise';
+import { normaliseForCompare, type JsonObject } from '../kube/normalise';
 import { unifiedDiff } from './unified-diff';
 
 /** What a Secret's values are shown as; a value that differs shows that it differs, never what it is. */

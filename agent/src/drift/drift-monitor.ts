@@ -1,15 +1,15 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { dryRunObject } from '../engine/apply-object';
-import type { DesiredObject } from '../engine/desired';
-import type { ObjectClient } from '../engine/object-client';
+import { dryRunObject } from '../kube/apply-object';
+import type { DesiredObject } from '../model/desired-object';
+import type { ObjectClient } from '../kube/object-client';
 import { inventoryKey } from '../inventory/inventory';
 import type { Logger } from '../logger';
 import { driftDiff } from './drift-diff';
-import type { LiveCache } from './live-cache';
+import type { LiveCache } from '../kube/live-cache';
 import type { InSyncLedger, InSyncMark } from './in-sync-ledger';
 
 export type { InSyncMark } from './in-sync-ledger';
-import { fingerprintOf, type JsonObject } from './normalise';
+import { fingerprintOf, type JsonObject } from '../kube/normalise';
 
 /** What the monitor needs to know about a live object it was told changed. */
 export interface DriftSubject {

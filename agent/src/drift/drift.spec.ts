@@ -18,7 +18,7 @@ const SECRET = 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\nstringDa
 const CM = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: conf\ndata:\n  mode: blue\n';
 
 async function edit(kind: string, apiVersion: string, name: string, patch: Record<string, unknown>): Promise<void> {
-  await h.client.patch(
+  await h.editor.patch(
     { apiVersion, kind, metadata: { name, namespace: 'web' }, ...patch } as never,
     undefined,
     undefined,
@@ -75,7 +75,7 @@ describe('drift', () => {
         .changes.every((c) => c.driftDiff === undefined),
     );
 
-    await h.client.delete({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds', namespace: 'web' } });
+    await h.editor.delete({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds', namespace: 'web' } });
     await until(async () => (await h.live('v1', 'Secret', 'creds', 'web')) !== undefined, 2000);
     expect(
       h.reports('web', 'drift').some((r) => r.changes.some((c) => c.ref.name === 'creds' && c.driftDiff?.includes('(live: missing)'))),

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HealthStatus } from '#proto';
 import { until } from '../testing/fake-hub';
 import { actionsOf, EngineHarness } from '../testing/engine-harness';
-import type { TargetSyncResult } from './change-set';
+import type { TargetSyncResult } from '../model/change-set';
 
 const H = HealthStatus;
 const ns = (name: string) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n`;

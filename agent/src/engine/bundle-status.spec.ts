@@ -2,7 +2,7 @@ import { HealthStatus, Target } from '#proto';
 import { describe, expect, it } from 'vitest';
 import { inventoryKey } from '../inventory/inventory';
 import { BundleStatus } from './bundle-status';
-import type { ChangeSetEntry, TargetSyncResult } from './change-set';
+import type { ChangeSetEntry, TargetSyncResult } from '../model/change-set';
 
 const H = HealthStatus;
 const entry = (name: string, status?: HealthStatus, action: ChangeSetEntry['action'] = 'created'): ChangeSetEntry => ({

@@ -1,8 +1,8 @@
 import { HealthStatus, type Target } from '#proto';
 import { severity, worstHealth } from '../health';
 import { inventoryKey } from '../inventory/inventory';
-import type { ChangeSetEntry, ReportReason, ResourceHealth, TargetSyncResult } from './change-set';
-import type { DesiredObject } from './desired';
+import type { ChangeSetEntry, ReportReason, ResourceHealth, TargetSyncResult } from '../model/change-set';
+import type { DesiredObject } from '../model/desired-object';
 
 /**
  * What the agent knows of one target between syncs: its last sync result and, per resource,

@@ -1,4 +1,4 @@
-import { formatRef, type ObjectRef } from './change-set';
+import { formatRef, type ObjectRef } from '../model/object-ref';
 import { inventoryKey } from '../inventory/inventory';
 
 /**

@@ -1,7 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { TargetSet } from '#proto';
 import { applyInAgentNamespace } from '../inventory/inventory-store';
-import type { ObjectClient } from './object-client';
+import type { ObjectClient } from '../kube/object-client';
 import type { TargetSetStore } from './target-set-store';
 
 export const TARGET_SET_SECRET = 'gitfleet-targetset';

@@ -1,22 +1,13 @@
-import { fingerprintOf, type JsonObject } from '../drift/normalise';
-import type { Manifest, KubeObject } from '../source/manifest-reader';
-import { describeFailure } from './api-error';
-import { formatRef, type ChangeSetEntry, type ObjectRef } from './change-set';
-import { UnknownKindError, type ObjectClient } from './object-client';
+import { fingerprintOf, type JsonObject } from '../kube/normalise';
+import type { DesiredObject } from '../model/desired-object';
+import type { Manifest } from '../source/manifest-reader';
+import type { KubeObject } from '../model/kube-object';
+import { describeFailure } from '../kube/api-error';
+import { type ChangeSetEntry } from '../model/change-set';
+import { formatRef, type ObjectRef } from '../model/object-ref';
+import { UnknownKindError, type ObjectClient } from '../kube/object-client';
 import { isCrd, SYNC_WAVE_ANNOTATION, validSyncWave } from './order';
 import { prepareObject } from './prepare';
-
-/** One object of a bundle as the agent will apply it. */
-export interface DesiredObject {
-  ref: ObjectRef;
-  /** The prepared manifest: default namespace filled in, gitfleet labels set. */
-  object: KubeObject;
-  namespaced: boolean;
-  /** False when the cluster does not serve the kind yet because its CRD is in this bundle. */
-  served: boolean;
-  /** fingerprintOf the prepared manifest: with the live one, what the in-sync ledger keys on. */
-  fingerprint: string;
-}
 
 export interface ResolvedBundle {
   objects: DesiredObject[];

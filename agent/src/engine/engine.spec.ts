@@ -8,9 +8,10 @@ import { BareRepo } from '../../../test/support/git';
 import { createLogger } from '../logger';
 import { until } from '../testing/fake-hub';
 import { GitCache } from '../source/git-cache';
-import { formatRef, type TargetSyncResult } from './change-set';
+import { type TargetSyncResult } from '../model/change-set';
+import { formatRef } from '../model/object-ref';
 import { Engine } from './engine';
-import { loadKubeConfig, ObjectClient } from './object-client';
+import { loadKubeConfig, ObjectClient } from '../kube/object-client';
 import { MemoryTargetSetStore } from './target-set-store';
 
 const WEB = {

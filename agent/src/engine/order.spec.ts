@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../source/manifest-reader';
+import type { KubeObject } from '../model/kube-object';
 import { orderForApply } from './order';
 import { BUNDLE_LABEL, MANAGED_BY_LABEL, prepareObject } from './prepare';
 

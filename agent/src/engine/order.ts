@@ -1,4 +1,4 @@
-import type { KubeObject } from '../source/manifest-reader';
+import type { KubeObject } from '../model/kube-object';
 
 /**
  * Apply order, written down once: the definitions stage (CRDs, Namespaces and other built-in

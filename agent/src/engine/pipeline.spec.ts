@@ -11,7 +11,7 @@ let h: EngineHarness;
 
 /** Another manager changes ConfigMap web/<name>'s data with a merge patch, as `kubectl edit` would. */
 async function editBehindTheAgentsBack(name: string): Promise<void> {
-  await h.client.patch(
+  await h.editor.patch(
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'web' }, data: { key: 'edited' } } as never,
     undefined,
     undefined,

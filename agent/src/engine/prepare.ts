@@ -1,4 +1,4 @@
-import type { KubeObject } from '../source/manifest-reader';
+import type { KubeObject } from '../model/kube-object';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY_VALUE = 'gitfleet';

@@ -1,9 +1,10 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { LiveCache } from '../drift/live-cache';
+import type { LiveCache } from '../kube/live-cache';
 import { decidePrune, type LiveFacts } from '../inventory/prune-decision';
-import { describeFailure } from './api-error';
-import type { ChangeSetEntry, ObjectRef } from './change-set';
-import type { ObjectClient } from './object-client';
+import { describeFailure } from '../kube/api-error';
+import type { ChangeSetEntry } from '../model/change-set';
+import type { ObjectRef } from '../model/object-ref';
+import type { ObjectClient } from '../kube/object-client';
 import { BUNDLE_LABEL } from './prepare';
 
 export interface PruneOutcome {

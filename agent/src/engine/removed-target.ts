@@ -1,4 +1,4 @@
-import type { TargetSyncResult } from './change-set';
+import type { TargetSyncResult } from '../model/change-set';
 import { pruneObjects } from './prune';
 import type { TargetSyncDeps } from './target-sync';
 

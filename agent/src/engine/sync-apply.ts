@@ -1,9 +1,9 @@
 import type { InSyncMark } from '../drift/drift-monitor';
 import { inventoryKey } from '../inventory/inventory';
-import { applyIfChanged, dryRunObject, objectFingerprint, type ObjectOutcome } from './apply-object';
+import { applyIfChanged, dryRunObject, objectFingerprint, type ObjectOutcome } from '../kube/apply-object';
 import { mapConcurrently } from './concurrency';
-import { waitForCrdsEstablished } from './crd-wait';
-import type { DesiredObject } from './desired';
+import { waitForCrdsEstablished } from '../kube/crd-wait';
+import type { DesiredObject } from '../model/desired-object';
 import { isCrd, isDefinition, orderForApply } from './order';
 import { dryRunDeferred, type Validated } from './sync-validate';
 import type { TargetSyncDeps } from './target-sync';

@@ -1,6 +1,7 @@
-import type { LiveCache } from '../drift/live-cache';
+import type { LiveCache } from '../kube/live-cache';
 import { assessHealth, type KubeObjectLike } from '../health';
-import type { ChangeSetEntry, ObjectRef, ResourceHealth } from './change-set';
+import type { ChangeSetEntry, ResourceHealth } from '../model/change-set';
+import type { ObjectRef } from '../model/object-ref';
 
 /** Health of one object from the live cache (not there: Missing). */
 export function healthOf(live: LiveCache, ref: ObjectRef): ResourceHealth {

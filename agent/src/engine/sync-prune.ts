@@ -1,8 +1,9 @@
 import type { Target } from '#proto';
 import { inventoryKey } from '../inventory/inventory';
-import type { ObjectOutcome } from './apply-object';
-import type { ChangeSetEntry, ObjectRef } from './change-set';
-import type { DesiredObject } from './desired';
+import type { ObjectOutcome } from '../kube/apply-object';
+import type { ChangeSetEntry } from '../model/change-set';
+import type { ObjectRef } from '../model/object-ref';
+import type { DesiredObject } from '../model/desired-object';
 import { orderForApply } from './order';
 import { pruneObjects } from './prune';
 import type { Validated } from './sync-validate';

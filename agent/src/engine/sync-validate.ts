@@ -1,12 +1,13 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Target } from '#proto';
 import { inventoryKey } from '../inventory/inventory';
-import { isNotFound } from './api-error';
-import { dryRunObject, objectFingerprint, type ObjectOutcome } from './apply-object';
-import type { ChangeSetEntry } from './change-set';
+import { isNotFound } from '../kube/api-error';
+import { dryRunObject, objectFingerprint, type ObjectOutcome } from '../kube/apply-object';
+import type { ChangeSetEntry } from '../model/change-set';
 import { conflictMessage } from './claims';
 import { mapConcurrently } from './concurrency';
-import type { DesiredObject, ResolvedBundle } from './desired';
+import type { ResolvedBundle } from './desired';
+import type { DesiredObject } from '../model/desired-object';
 import { BUNDLE_LABEL } from './prepare';
 import type { TargetSyncDeps } from './target-sync';
 

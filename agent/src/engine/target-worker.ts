@@ -2,9 +2,9 @@ import type { Target } from '#proto';
 import { redactUserinfo } from '#core';
 import { Backoff, type BackoffOptions } from '../link/backoff';
 import type { Logger } from '../logger';
-import { countActions, type TargetSyncResult } from './change-set';
+import { countActions, type TargetSyncResult } from '../model/change-set';
 import { targetKey } from './target-key';
-import type { DesiredObject } from './desired';
+import type { DesiredObject } from '../model/desired-object';
 import { syncTarget, type TargetSyncDeps, type TargetSyncOutcome } from './target-sync';
 
 /** Failed syncs that might succeed later are retried: 5 s doubling up to 5 min. */

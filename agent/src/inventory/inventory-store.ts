@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ApiException, type KubernetesObject } from '@kubernetes/client-node';
-import type { ManifestObject, ObjectClient } from '../engine/object-client';
+import type { ManifestObject, ObjectClient } from '../kube/object-client';
 import { decodeInventory, encodeInventory, shard, type Inventory } from './inventory';
 
 /** Label on inventory ConfigMaps: the bundle they are the inventory of. */

@@ -1,5 +1,5 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { ObjectRef } from '../engine/change-set';
+import type { ObjectRef } from '../model/object-ref';
 
 /**
  * What this agent applied for one target, in apply order, and the prune policy it was

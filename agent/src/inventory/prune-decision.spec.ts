@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ObjectRef } from '../engine/change-set';
+import type { ObjectRef } from '../model/object-ref';
 import { decidePrune, type LiveFacts } from './prune-decision';
 
 const cm = (name: string, namespace = 'web'): ObjectRef => ({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name });

@@ -1,4 +1,4 @@
-import type { ObjectRef } from '../engine/change-set';
+import type { ObjectRef } from '../model/object-ref';
 import { inventoryKey } from './inventory';
 
 /** The prune opt-out: an object carrying it is never deleted by the agent. */

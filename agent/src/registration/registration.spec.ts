@@ -3,7 +3,7 @@ import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FleetClient } from '#proto';
 import { startSimCluster, type SimCluster } from '#kube-sim';
-import { loadKubeConfig } from '../engine/object-client';
+import { loadKubeConfig } from '../kube/object-client';
 import { createFleetClient } from '../link/fleet-client';
 import { FakeHub } from '../testing/fake-hub';
 import { capturingLogger } from '../testing/log-capture';

@@ -1,5 +1,5 @@
 import type { StatusReport } from '#proto';
-import type { TargetSyncResult } from '../engine/change-set';
+import type { TargetSyncResult } from '../model/change-set';
 import { ReportSequence } from './sequence';
 import { buildStatusReport, defaultReportLimits, type ReportLimits } from './status-report';
 

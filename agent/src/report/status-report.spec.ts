@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HealthStatus, ReportReason, ResourceAction, StatusReport, SyncPhase } from '#proto';
-import type { ChangeSetEntry, TargetSyncResult } from '../engine/change-set';
+import type { ChangeSetEntry, TargetSyncResult } from '../model/change-set';
 import { buildStatusReport } from './status-report';
 import { ReportSequence } from './sequence';
 

@@ -1,5 +1,5 @@
 import { HealthStatus, ReportReason, ResourceAction, ResourceResult, StatusReport, SyncPhase } from '#proto';
-import type { ChangeAction, ChangeSetEntry, TargetSyncResult } from '../engine/change-set';
+import type { ChangeAction, ChangeSetEntry, TargetSyncResult } from '../model/change-set';
 import { worstHealth } from '../health';
 
 /** Limits from docs/protocol.md "Limits", with room left under the 4 MiB message cap. */

@@ -3,14 +3,7 @@ import { LineCounter, parseAllDocuments } from 'yaml';
 import { formatBytes, SourceError, type SourceLimits } from './limits';
 import { listManifestFiles } from './manifest-files';
 import { substituteDocument, type SubstitutionValues } from './substitution';
-
-/** A Kubernetes object as read from Git: plain JSON-compatible data. */
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; [key: string]: unknown };
-  [key: string]: unknown;
-}
+import type { KubeObject } from '../model/kube-object';
 
 /** One document of a bundle with where it came from. */
 export interface Manifest {

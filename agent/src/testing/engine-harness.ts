@@ -2,11 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Target, type TargetSet } from '#proto';
+import { KubernetesObjectApi } from '@kubernetes/client-node';
 import { startSimCluster, type SimCluster, type SimClusterOptions } from '#kube-sim';
 import { BareRepo } from '../../../test/support/git';
-import { formatRef, type TargetSyncResult } from '../engine/change-set';
+import { type TargetSyncResult } from '../model/change-set';
+import { formatRef } from '../model/object-ref';
 import { Engine, type EngineOptions } from '../engine/engine';
-import { loadKubeConfig, ObjectClient } from '../engine/object-client';
+import { loadKubeConfig, ObjectClient } from '../kube/object-client';
 import { MemoryTargetSetStore, type TargetSetStore } from '../engine/target-set-store';
 import { createLogger } from '../logger';
 import { GitCache } from '../source/git-cache';
@@ -30,6 +32,8 @@ export class EngineHarness {
     readonly cacheDir: string,
     readonly client: ObjectClient,
     readonly agentNamespace: string,
+    /** client-node's own object API, for tests acting as another manager (kubectl, a controller). */
+    readonly editor: KubernetesObjectApi,
   ) {}
 
   static async start(
@@ -48,7 +52,14 @@ export class EngineHarness {
     const cacheDir = await mkdtemp(join(tmpdir(), 'gitfleet-engine-'));
     const client = ObjectClient.fromKubeConfig(loadKubeConfig(kubeconfig));
     if (options.cluster) await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: agentNamespace } });
-    const harness = new EngineHarness(sim, repo, cacheDir, client, agentNamespace);
+    const harness = new EngineHarness(
+      sim,
+      repo,
+      cacheDir,
+      client,
+      agentNamespace,
+      KubernetesObjectApi.makeApiClient(loadKubeConfig(kubeconfig)),
+    );
     harness.engine = harness.makeEngine(options.engine, options.store);
     await harness.engine.start();
     return harness;

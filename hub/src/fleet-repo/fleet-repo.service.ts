@@ -35,7 +35,7 @@ import { FleetRepoFollower, type FleetCandidate } from './fleet-repo-follower';
 import { FleetSourceEntity, type FleetSourceError } from './fleet-source.entity';
 import { GitMirror } from './git-mirror';
 import { sameRepository } from './repo-identity';
-import { canonicalJson } from '../placement/target-set';
+import { canonicalJson } from '#core';
 import { stripUserinfo } from '#core';
 import { ArtifactPackError, ArtifactPacker } from '../artifacts/artifact-packer';
 

@@ -9,7 +9,8 @@ import { LOGGER, type Logger } from '../logging/logger';
 import { gateTargets, type RolloutGate } from '../rollout/rollout-gate';
 import { bundleRevision, RolloutStore, type BundlePin } from '../rollout/rollout-store';
 import { TargetSetEntity } from './target-set.entity';
-import { targetSetChecksum, targetsFor, type TargetSpec, canonicalJson } from './target-set';
+import { canonicalJson } from '#core';
+import { targetSetChecksum, targetsFor, type TargetSpec } from './target-set';
 
 /** The whole desired state of one cluster at one revision. */
 export interface CurrentTargetSet {

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { RenderKind } from '#proto';
 import type { BundleSpec, ClusterGroupSpec, LabelSelector } from '../fleet-repo/fleet-format';
-import { canonicalJson, clusterInGroup, deepMerge, targetSetChecksum, targetsFor, type TargetSpec } from './target-set';
+import { canonicalJson } from '#core';
+import { clusterInGroup, deepMerge, targetSetChecksum, targetsFor, type TargetSpec } from './target-set';
 
 const selector = (s: Partial<LabelSelector>): LabelSelector => ({ matchLabels: {}, matchExpressions: [], ...s });
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '#core';
 import { stringify } from 'yaml';
 import { RenderKind, Target, type KustomizePatch, type SourceArtifact } from '#proto';
 import type { BundleSpec, BundleTarget, ClusterGroupSpec, KustomizePatchSpec, RenderKindSpec } from '../fleet-repo/fleet-format';
@@ -113,18 +114,6 @@ function isPlainMap(value: unknown): value is Record<string, unknown> {
 export function targetSetChecksum(targets: TargetSpec[]): string {
   const sorted = [...targets].sort((a, b) => compare(a.bundle, b.bundle));
   return createHash('sha256').update(canonicalJson(sorted)).digest('hex');
-}
-
-/** JSON with object keys sorted (by code unit) at every depth and no whitespace. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => compare(a, b));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 function compare(a: string, b: string): number {

@@ -1,7 +1,7 @@
 import { Global, Injectable, Module } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { canonicalJson } from '../placement/target-set';
+import { canonicalJson } from '#core';
 import { createHash } from 'node:crypto';
 import type { HaltCause, PlannedPartition, RolloutState } from './rollout-plan';
 

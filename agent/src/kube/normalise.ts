@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { sortKeys } from '#core';
 
 /**
  * What two renderings of one object are compared on. Both sides — the live object and the
@@ -50,14 +51,6 @@ export function fingerprintOf(object: JsonObject): string {
   return createHash('sha256')
     .update(JSON.stringify(normaliseForCompare(object)))
     .digest('base64');
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (!isObject(value)) return value;
-  const sorted: JsonObject = {};
-  for (const key of Object.keys(value).sort()) sorted[key] = sortKeys(value[key]);
-  return sorted;
 }
 
 function isObject(value: unknown): value is JsonObject {

@@ -2,7 +2,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimCluster, type SimClusterOptions } from '#kube-sim';
 import { eventually } from '../../../test/support/eventually';
-import { loadKubeConfig, ObjectClient, type WatchEvent } from '../engine/object-client';
+import { loadKubeConfig, ObjectClient, type WatchEvent } from './object-client';
 import { createLogger } from '../logger';
 import { LiveCache, type LiveChange } from './live-cache';
 

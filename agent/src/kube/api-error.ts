@@ -1,5 +1,5 @@
 import { ApiException } from '@kubernetes/client-node';
-import { formatRef, type ObjectRef } from './change-set';
+import { formatRef, type ObjectRef } from '../model/object-ref';
 
 export type ObjectVerb = 'validation' | 'dry-run' | 'apply' | 'delete';
 

@@ -1,6 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from '../logger';
-import type { ObjectClient, ObjectKey, WatchEvent, WatchHandle } from '../engine/object-client';
+import type { ObjectClient, ObjectKey, WatchEvent, WatchHandle } from './object-client';
 import { fingerprintOf, type JsonObject } from './normalise';
 
 export type LiveChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';

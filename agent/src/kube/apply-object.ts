@@ -1,8 +1,8 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { fingerprintOf, type JsonObject } from '../drift/normalise';
+import { fingerprintOf, type JsonObject } from './normalise';
 import { describeObjectError, objectError, type ObjectError } from './api-error';
-import type { ChangeSetEntry } from './change-set';
-import type { DesiredObject } from './desired';
+import type { ChangeSetEntry } from '../model/change-set';
+import type { DesiredObject } from '../model/desired-object';
 import type { ObjectClient } from './object-client';
 
 export interface ObjectOutcome {

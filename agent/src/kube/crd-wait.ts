@@ -1,6 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { LiveCache } from '../drift/live-cache';
-import type { ObjectRef } from './change-set';
+import type { LiveCache } from './live-cache';
+import type { ObjectRef } from '../model/object-ref';
 
 export interface CrdWaitOptions {
   timeoutMs: number;
