@@ -8,18 +8,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 /** What the build compiles (tsconfig.build.json) or generates (proto/generate.cjs) from. */
-const SOURCES = [
-  'proto/gitfleet',
-  'proto/src',
-  'core/src',
-  'cli/src',
-  'kube-sim/src',
-  'hub/src',
-  'agent/src',
-  'scripts',
-  'test/bench',
-  'test/support',
-];
+const SOURCES = ['proto/gitfleet', 'proto/src', 'core/src', 'cli/src', 'kube-sim/src', 'hub/src', 'agent/src', 'scripts'];
 const FILES = ['package.json', 'package-lock.json', 'tsconfig.base.json', 'tsconfig.build.json'];
 /** Generated or not compiled. */
 const SKIP = new Set(['gen', 'node_modules']);

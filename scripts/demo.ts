@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { startAgent, type RunningAgent } from '#agent';
 import { startHub, type RunningHub } from '#hub';
 import { startSimCluster, type SimCluster } from '#kube-sim';
-import { BareRepo } from '../test/support/git';
+import { BareRepo } from './bare-repo';
 import { acquireDemoLock, DemoAlreadyRunning, type DemoLock } from './demo-lock';
 import { fetchClusters, renderStatusTable, isFleetSynced } from './status-table';
 

@@ -6,7 +6,7 @@
  *      (the floor), each into Namespaces of its own on the same server, as ratios;
  *   2. a no-op re-sync of the agent's 1,000: API writes (audit log) and time;
  *   3. out-of-band edit → drift reported → healed.
- * Run: npm run build && GITFLEET_KUBE_ASSETS=… node dist/test/bench/agent-real-server.js
+ * Run: npm run build:bench && GITFLEET_KUBE_ASSETS=… node dist/test/bench/agent-real-server.js
  * BENCH_RUNS=<n> first syncs per party (default 3; min/median/max printed).
  *
  * Where the time goes (measured before changing code: the audit log gives every write request

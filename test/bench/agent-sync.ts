@@ -4,7 +4,7 @@
  *   2. API writes during a re-sync of the unchanged 1,000
  *   3. out-of-band edit → drift reported, → healed
  *   4. agent RSS with 1,000 managed objects
- * Run: npm run build && node dist/test/bench/agent-sync.js
+ * Run: npm run build:bench && node dist/test/bench/agent-sync.js
  *
  * Each simulated cluster runs in a process of its own (agent-sim-process.ts), as does the
  * agent (agent-bench-worker.ts, started with the Node flags and environment the agent chart

@@ -6,7 +6,7 @@
  * the whole artifact and its report acked, the hub's CPU time and peak RSS meanwhile, the bytes
  * served, and how many times the hub read the source from Git (packs).
  *
- *   npm run build && node dist/test/bench/artifact-serving.js   (BENCH_AGENTS=1000,10000 BENCH_PROCESSES=4)
+ *   npm run build:bench && node dist/test/bench/artifact-serving.js   (BENCH_AGENTS=1000,10000 BENCH_PROCESSES=4)
  *
  * The clusters are written straight into the database (registration is measured by the scale
  * benchmark, not here), so what is timed is fan-out plus artifact transfer.

@@ -6,7 +6,7 @@
  * how many writes the cluster's API server took (its store revision moves on every write), and
  * that every bundle stands at the new commit on the hub.
  *
- *   npm run build && node dist/test/bench/one-bundle-commit.js
+ *   npm run build:bench && node dist/test/bench/one-bundle-commit.js
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -4,7 +4,7 @@
  * (Namespace, ConfigMap, Deployment of 2 replicas, Service), waits until every Deployment is
  * Available, and prints heap and RSS before and after, in total and per cluster.
  *
- *   npm run build && node dist/test/bench/sim-memory.js [--clusters N]
+ *   npm run build:bench && node dist/test/bench/sim-memory.js [--clusters N]
  */
 import { AppsV1Api, KubeConfig, KubernetesObject, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
 import { setFlagsFromString } from 'node:v8';
