@@ -5,7 +5,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { DestinationStream } from 'pino';
-import { JsonErrorsFilter } from './admin/json-errors.filter';
+import { JsonErrorsFilter } from './http/json-errors.filter';
 import { AppModule } from './app.module';
 import { auditTrail } from './audit/audit-trail';
 import { AuditService } from './audit/audit.service';
@@ -14,7 +14,7 @@ import type { DatabaseConnection } from './database/data-source-options';
 import { waitForDatabase } from './database/database-wait';
 import { EmbeddedPostgres } from './database/embedded-postgres';
 import { GrpcServer } from './gateway/grpc-server';
-import { bodyParsing } from './http-body';
+import { bodyParsing } from './http/http-body';
 import { createLogger } from './logging/logger';
 import { NestPinoLogger } from './logging/nest-logger';
 

@@ -13,8 +13,8 @@ import { StatusService } from '../status/status.service';
 import { BundleListQuery, ClusterListQuery, type BundleView, type ClusterDetailView, type ClusterView, type Page } from '../api-contract';
 import { lastApplied } from './applied-sync';
 import { bundleFilter, clusterFilter } from './list-filters';
-import { pageOf } from './list-query';
-import { ZodValidationPipe } from './validation.pipe';
+import { pageOf } from '../http/list-query';
+import { ZodValidationPipe } from '../http/validation.pipe';
 import { bundleViews, statusesByCluster, clusterDetailView, clusterView, type ViewContext } from './views';
 
 /** Read-only REST API over clusters and bundles, as far as the caller's scope reaches. */

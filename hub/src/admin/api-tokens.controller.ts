@@ -3,8 +3,8 @@ import { ApiTokenListQuery, DEFAULT_LIMIT, NewApiToken, type ApiTokenView, type 
 import { ApiTokensService } from '../auth/api-tokens.service';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
-import { encodeCursor, invalidArgument } from './list-query';
-import { ZodValidationPipe } from './validation.pipe';
+import { encodeCursor, invalidArgument } from '../http/list-query';
+import { ZodValidationPipe } from '../http/validation.pipe';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { AuditQuery, DEFAULT_LIMIT, type AuditEntry, type Page } from '../api-contract';
 import { AuditService } from '../audit/audit.service';
 import { Roles } from '../auth/auth.decorators';
-import { ZodValidationPipe } from './validation.pipe';
+import { ZodValidationPipe } from '../http/validation.pipe';
 
 /** The audit log, newest first; `next` is the `cursor` (or `before`) of the following page. */
 @Roles('admin')

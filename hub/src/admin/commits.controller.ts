@@ -13,8 +13,8 @@ import { RolloutStore } from '../rollout/rollout-store';
 import { isReachable } from '../status/phase';
 import { StatusService } from '../status/status.service';
 import { commitProgress, completeCommit, type CommitBundleFacts } from './commit-progress';
-import { invalidArgument } from './list-query';
-import { ZodValidationPipe } from './validation.pipe';
+import { invalidArgument } from '../http/list-query';
+import { ZodValidationPipe } from '../http/validation.pipe';
 import { clusterView, statusesByCluster } from './views';
 
 /**

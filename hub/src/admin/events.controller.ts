@@ -5,8 +5,8 @@ import type { Principal } from '../auth/principal';
 import { ScopeService } from '../auth/scope.service';
 import { ClustersService } from '../clusters/clusters.service';
 import { FleetEventQueryError, FleetEventsService, type FleetEventFilter } from '../events/fleet-events.service';
-import { invalidArgument, scopedPage } from './list-query';
-import { ZodValidationPipe } from './validation.pipe';
+import { invalidArgument, scopedPage } from '../http/list-query';
+import { ZodValidationPipe } from '../http/validation.pipe';
 
 /** Fleet events, newest first; a scoped token sees those of its clusters and bundles. */
 @Roles('viewer')

@@ -5,8 +5,8 @@ import type { Principal } from '../auth/principal';
 import { ScopeService } from '../auth/scope.service';
 import { ClustersService } from '../clusters/clusters.service';
 import { StatusService } from '../status/status.service';
-import { scopedPage } from './list-query';
-import { ZodValidationPipe } from './validation.pipe';
+import { scopedPage } from '../http/list-query';
+import { ZodValidationPipe } from '../http/validation.pipe';
 
 /** Deployment history: newest first; `next` is the `cursor` (or `before`) of the following page. */
 @Roles('viewer')

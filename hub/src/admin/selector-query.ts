@@ -1,5 +1,5 @@
 import type { LabelSelector, LabelSelectorRequirement } from '../fleet-repo/fleet-format';
-import { invalidArgument } from './list-query';
+import { invalidArgument } from '../http/list-query';
 
 const KEY = '[A-Za-z0-9]([A-Za-z0-9._/-]*[A-Za-z0-9])?';
 const VALUE = '([A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?)?';

@@ -2,8 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Post
 import { BootstrapTokenListQuery, NewBootstrapToken, type BootstrapTokenView, type Page } from '../api-contract';
 import { Roles } from '../auth/auth.decorators';
 import { BootstrapTokensService } from '../clusters/bootstrap-tokens.service';
-import { pageOf } from './list-query';
-import { ZodValidationPipe } from './validation.pipe';
+import { pageOf } from '../http/list-query';
+import { ZodValidationPipe } from '../http/validation.pipe';
 
 /** Bootstrap tokens (agent registration): the token itself is in the answer to POST only. */
 @Roles('admin')

@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { isDns1123Label, repoUrlProblem } from '#core';
-import { isRefName } from '../fleet-repo/git-ref';
+import { isDns1123Label, isRefName, repoUrlProblem } from '#core';
 
 /** One fleet repository the hub follows. Credentials are never logged or shown by the API. */
 export interface FleetRepoConfig {

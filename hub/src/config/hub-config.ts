@@ -5,8 +5,8 @@ import {
   validateFleetRepos,
   type FleetRepoConfig,
 } from './fleet-repos';
-import { isRefName } from '../fleet-repo/git-ref';
-import { readNotifyWebhooksVariable, validateNotifyWebhooks, type NotifyWebhook } from '../notifications/notify-webhooks';
+import { isRefName } from '#core';
+import { readNotifyWebhooksVariable, validateNotifyWebhooks, type NotifyWebhook } from './notify-webhooks';
 
 export type { FleetRepoConfig } from './fleet-repos';
 

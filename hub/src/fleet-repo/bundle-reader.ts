@@ -1,4 +1,4 @@
-import { isDns1123Label, repoUrlProblem, stripUserinfo } from '#core';
+import { isCommitSha, isDns1123Label, isRefName, repoUrlProblem, stripUserinfo } from '#core';
 import { stringify, parse } from 'yaml';
 import {
   RENDER_KINDS,
@@ -12,7 +12,6 @@ import {
   type TargetOverrides,
 } from './fleet-format';
 import { describe, type FieldReader, type Mapping, type Path } from './field-reader';
-import { isCommitSha, isRefName } from './git-ref';
 
 export const DEFAULT_AUTO_PARTITION_SIZE = '25%';
 export const DEFAULT_MAX_UNAVAILABLE = 1;

@@ -33,7 +33,7 @@ import {
 } from './fleet-health';
 import { FleetRepoFollower, type FleetCandidate } from './fleet-repo-follower';
 import { FleetSourceEntity, type FleetSourceError } from './fleet-source.entity';
-import { GitMirror } from './git-mirror';
+import { GitMirror, timedFetches } from './git-mirror';
 import { sameRepository } from './repo-identity';
 import { canonicalJson } from '#core';
 import { stripUserinfo } from '#core';
@@ -110,7 +110,7 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
           repo,
           config.fleetPollIntervalMs,
           {
-            mirrorOf: (url) => this.metrics.timedFetches(this.mirrorOf(url), repo.name),
+            mirrorOf: (url) => timedFetches(this.mirrorOf(url), (fetch) => this.metrics.timeFetch(repo.name, fetch)),
             offer: (candidate) => this.offer(candidate),
             pack: (bundles) => this.pack(bundles),
             fetched: (r) => this.recordHealth(r, afterFetched),

@@ -3,8 +3,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { gitAuthEnvironment, separateCredentials, type GitAuth } from './git-auth';
-import { isCommitSha } from './git-ref';
-import { CatFileBatchParser, RecordSplitter, redactUserinfo, streamGit, stripUserinfo } from '#core';
+import { CatFileBatchParser, isCommitSha, RecordSplitter, redactUserinfo, streamGit, stripUserinfo } from '#core';
 
 export interface TreeEntry {
   path: string;
@@ -301,4 +300,15 @@ function parseTreeRecord(record: string): TreeEntry {
   const tab = record.indexOf('\t');
   const [mode = '', type = '', oid = '', size = '-'] = record.slice(0, tab).split(/\s+/);
   return { path: record.slice(tab + 1), mode, type: type as TreeEntry['type'], size: size === '-' ? 0 : Number(size), oid };
+}
+
+/** The mirror, with its branch fetches passed through `time` (the fleet repository's fetch metrics). */
+export function timedFetches(mirror: GitMirror, time: <T>(fetch: () => Promise<T>) => Promise<T>): GitMirror {
+  return new Proxy(mirror, {
+    get: (target, property) => {
+      if (property === 'fetchHead') return (branch: string) => time(() => target.fetchHead(branch));
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }

@@ -4,7 +4,6 @@ import type { DataSource } from 'typeorm';
 import { MISSED_HEARTBEATS_LIMIT, lastSeenFlushMs } from '../clusters/connectivity';
 import { HUB_CONFIG } from '../config/config.module';
 import type { HubConfig } from '../config/hub-config';
-import type { GitMirror } from '../fleet-repo/git-mirror';
 import type { ReceivedReport } from '../status/report';
 import { FleetRepoState as FleetRepoStateSchema, type FleetRepoState } from '../api-contract';
 import { FleetMetrics } from './fleet-metrics';
@@ -77,17 +76,6 @@ export class MetricsService {
   /** Starts timing the fan-out of an accepted fleet commit; call the returned function once pushed. */
   fanoutStarted(): () => void {
     return this.metrics.fanout.startTimer();
-  }
-
-  /** The mirror, with its branch fetches timed (and failures counted) as fetches of fleet repository `repo`. */
-  timedFetches(mirror: GitMirror, repo: string): GitMirror {
-    return new Proxy(mirror, {
-      get: (target, property) => {
-        if (property === 'fetchHead') return (branch: string) => this.timeFetch(repo, () => target.fetchHead(branch));
-        const value: unknown = Reflect.get(target, property, target);
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-      },
-    });
   }
 
   /** Times `fetch` as a fetch of fleet repository `repo`, counting its failures. */

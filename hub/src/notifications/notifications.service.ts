@@ -8,7 +8,7 @@ import type { FleetEvent } from '../events/fleet-event';
 import { FleetEventsService } from '../events/fleet-events.service';
 import { LOGGER, type Logger } from '../logging/logger';
 import { defaultDeliveryOptions, isRetryable, retryDelayMs, type DeliveryOptions } from './delivery-policy';
-import type { NotifyWebhook } from './notify-webhooks';
+import type { NotifyWebhook } from '../config/notify-webhooks';
 import { notificationBody, signature, SIGNATURE_HEADER } from './payload';
 
 interface Delivery {

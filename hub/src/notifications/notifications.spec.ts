@@ -10,7 +10,7 @@ import type { FleetEventDraft } from '../events/fleet-event';
 import { launchHub, type RunningHub } from '../hub';
 import { BUNDLE, CONFIGMAP, eventually, startTestHub, type TestHub } from '../testing/hub-fixture';
 import { NotificationsService } from './notifications.service';
-import { validateNotifyWebhooks } from './notify-webhooks';
+import { validateNotifyWebhooks } from '../config/notify-webhooks';
 
 interface Received {
   path: string;

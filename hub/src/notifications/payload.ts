@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { FleetEvent } from '../events/fleet-event';
-import type { NotifyWebhook } from './notify-webhooks';
+import type { NotifyWebhook } from '../config/notify-webhooks';
 
 export const SIGNATURE_HEADER = 'X-Gitfleet-Signature-256';
 

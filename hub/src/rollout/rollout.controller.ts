@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpException, HttpStatus, NotFoundException, Param, Post, Query } from '@nestjs/common';
-import { pageOf } from '../admin/list-query';
-import { ZodValidationPipe } from '../admin/validation.pipe';
+import { pageOf } from '../http/list-query';
+import { ZodValidationPipe } from '../http/validation.pipe';
 import { KeyPageQuery, PinRequest, RolloutListQuery, type Page, type PinView, type RolloutView } from '../api-contract';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';

@@ -5,7 +5,7 @@ import { ApiServer } from '../api/api-server';
 import { Discovery } from '../discovery/discovery';
 import { createApiHandler } from '../http/api-handler';
 import { ObjectStore } from '../store/object-store';
-import { ClusterClient } from './cluster-client';
+import { ClusterClient } from '../controllers/cluster-client';
 import { renderKubeconfig } from './kubeconfig';
 import { DualProtocolServer } from './dual-protocol-server';
 import { TlsIdentity, createSelfSignedCertificate } from './self-signed-certificate';

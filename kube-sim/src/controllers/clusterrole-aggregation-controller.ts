@@ -1,6 +1,6 @@
 import type { ApiServer } from '../api/api-server';
 import { ApiError } from '../api-error';
-import { ClusterClient } from '../cluster/cluster-client';
+import { ClusterClient } from './cluster-client';
 import { JsonValue, deepEqual, isObject } from '../json-value';
 import { matchesRequirements, requirementsOfLabelSelector } from '../selectors/label-selector';
 import { typeKeyOf, type StoreEvent } from '../store/object-store';

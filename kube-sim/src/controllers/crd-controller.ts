@@ -2,7 +2,7 @@ import type { ApiServer } from '../api/api-server';
 import { CRDS } from '../api/custom-resource-schema';
 import { CRD_CLEANUP_FINALIZER } from '../api/deletion';
 import { timestamp } from '../api/requests';
-import { ClusterClient } from '../cluster/cluster-client';
+import { ClusterClient } from './cluster-client';
 import { JsonObject, KubeObject, isObject } from '../json-value';
 import type { StoreEvent } from '../store/object-store';
 import type { Controller } from './controller-runner';

@@ -1,6 +1,6 @@
 import type { ApiServer } from '../api/api-server';
 import { timestamp } from '../api/requests';
-import { ClusterClient } from '../cluster/cluster-client';
+import { ClusterClient } from './cluster-client';
 import { JsonObject, JsonValue, KubeObject, isObject } from '../json-value';
 import { matchesRequirements, requirementsOfLabelSelector } from '../selectors/label-selector';
 import { typeKeyOf, type StoreEvent } from '../store/object-store';

@@ -1,6 +1,6 @@
 import type { ApiServer } from '../api/api-server';
 import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from '../api/deletion';
-import { ClusterClient } from '../cluster/cluster-client';
+import { ClusterClient } from './cluster-client';
 import { KubeObject } from '../json-value';
 import type { StoreEvent } from '../store/object-store';
 import type { Controller } from './controller-runner';

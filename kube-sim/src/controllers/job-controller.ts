@@ -1,6 +1,6 @@
 import type { ApiServer } from '../api/api-server';
 import { timestamp } from '../api/requests';
-import { ClusterClient } from '../cluster/cluster-client';
+import { ClusterClient } from './cluster-client';
 import { JsonObject, KubeObject, clone, isObject } from '../json-value';
 import { typeKeyOf, StoreEvent } from '../store/object-store';
 import type { Controller } from './controller-runner';

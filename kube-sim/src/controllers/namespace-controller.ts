@@ -1,5 +1,5 @@
 import type { ApiServer } from '../api/api-server';
-import { ClusterClient } from '../cluster/cluster-client';
+import { ClusterClient } from './cluster-client';
 import type { StoreEvent } from '../store/object-store';
 import { NAMESPACES } from '../api/namespace-guard';
 import type { Controller } from './controller-runner';

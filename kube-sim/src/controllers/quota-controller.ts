@@ -1,6 +1,6 @@
 import type { ApiServer } from '../api/api-server';
 import { usageIn } from '../api/quota-usage';
-import { ClusterClient } from '../cluster/cluster-client';
+import { ClusterClient } from './cluster-client';
 import { JsonObject, isObject } from '../json-value';
 import { typeKeyOf, type StoreEvent } from '../store/object-store';
 import type { Controller } from './controller-runner';

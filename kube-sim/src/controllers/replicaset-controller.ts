@@ -1,5 +1,5 @@
 import type { ApiServer } from '../api/api-server';
-import { ClusterClient } from '../cluster/cluster-client';
+import { ClusterClient } from './cluster-client';
 import { JsonObject, KubeObject, isObject } from '../json-value';
 import { typeKeyOf, StoreEvent } from '../store/object-store';
 import type { Controller } from './controller-runner';

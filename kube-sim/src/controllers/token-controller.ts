@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { ApiServer } from '../api/api-server';
-import { ClusterClient } from '../cluster/cluster-client';
+import { ClusterClient } from './cluster-client';
 import { KubeObject, isObject } from '../json-value';
 import { typeKeyOf, type StoreEvent } from '../store/object-store';
 import type { Controller } from './controller-runner';

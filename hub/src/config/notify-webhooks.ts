@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isFleetEventType, type FleetEventType } from '../events/fleet-event';
+import { FleetEventType } from '../api-contract';
 
 /** One outgoing webhook of NOTIFY_WEBHOOKS. */
 export interface NotifyWebhook {
@@ -61,7 +61,7 @@ export function validateNotifyWebhooks(value: unknown, variable: string): Notify
     let events = DEFAULT_NOTIFY_EVENTS;
     if (e.events !== undefined) {
       if (!Array.isArray(e.events) || e.events.length === 0) throw new Error(`${at('events')} must be a non-empty array of event types`);
-      const bad = e.events.find((t) => typeof t !== 'string' || !isFleetEventType(t));
+      const bad = e.events.find((t) => typeof t !== 'string' || !FleetEventType.safeParse(t).success);
       if (bad !== undefined) throw new Error(`${at('events')}: "${String(bad).slice(0, 40)}" is not an event type`);
       events = [...new Set(e.events as FleetEventType[])];
     }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { json, type ErrorRequestHandler, type RequestHandler } from 'express';
-import { DEFAULT_WEBHOOK_BODY_LIMITS, webhookBody } from './webhooks/webhook-body';
+import { DEFAULT_WEBHOOK_BODY_LIMITS, webhookBody } from '../webhooks/webhook-body';
 
 /** Where git providers post push notifications. */
 export const WEBHOOK_PATH = '/api/v1/webhooks';
