@@ -5,11 +5,12 @@ import { BundleEntity } from './bundle.entity';
 import { FleetController } from './fleet.controller';
 import { FleetRepoService } from './fleet-repo.service';
 import { FleetSourceEntity } from './fleet-source.entity';
+import { FleetStore } from './fleet-store';
 
 @Module({
   imports: [TypeOrmModule.forFeature([FleetSourceEntity, BundleEntity]), ArtifactsModule],
   controllers: [FleetController],
-  providers: [FleetRepoService],
+  providers: [FleetRepoService, FleetStore],
   exports: [FleetRepoService],
 })
 export class FleetRepoModule {}

@@ -1,14 +1,12 @@
 import { join } from 'node:path';
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import type { DataSource, Repository } from 'typeorm';
 import { HUB_CONFIG } from '../config/config.module';
 import type { FleetRepoConfig, HubConfig } from '../config/hub-config';
 import { FleetCommitEvents } from '../events/fleet-commit-events.service';
 import { Listeners } from '../events/listeners';
 import { LOGGER, type Logger } from '../logging/logger';
 import { MetricsService } from '../metrics/metrics.service';
-import { BundleEntity } from './bundle.entity';
+import type { BundleEntity } from './bundle.entity';
 import {
   formatFleetError,
   type BundleDocument,
@@ -32,7 +30,8 @@ import {
   type RejectedHead,
 } from './fleet-health';
 import { FleetRepoFollower, type FleetCandidate } from './fleet-repo-follower';
-import { FleetSourceEntity, type FleetSourceError } from './fleet-source.entity';
+import type { FleetSourceError } from './fleet-source.entity';
+import { FleetStore } from './fleet-store';
 import { GitMirror, timedFetches } from './git-mirror';
 import { sameRepository } from './repo-identity';
 import { canonicalJson } from '#core';
@@ -87,15 +86,12 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
   private readonly followers: FleetRepoFollower[];
   private readonly mirrors = new Map<string, GitMirror>();
   private readonly good = new Map<string, GoodCommit>();
-  private readonly sourceIds = new Map<string, number>();
   /** Acceptance (check against all repositories, store, announce) runs one at a time. */
   private acceptance: Promise<unknown> = Promise.resolve();
 
   constructor(
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
-    @InjectRepository(FleetSourceEntity) private readonly sources: Repository<FleetSourceEntity>,
-    @InjectRepository(BundleEntity) private readonly bundles: Repository<BundleEntity>,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly store: FleetStore,
     @Inject(LOGGER) logger: Logger,
     private readonly events: FleetCommitEvents,
     private readonly metrics: MetricsService,
@@ -170,7 +166,7 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
   async states(): Promise<FleetState[]> {
     const states: FleetState[] = [];
     for (const repo of this.config.fleetRepos) {
-      const source = await this.sources.findOneOrFail({ where: { id: await this.sourceIdentity(repo) } });
+      const source = await this.store.source(await this.sourceIdentity(repo));
       const health = storedHealth(source.lastError, source.fetchedAt);
       states.push({
         name: repo.name,
@@ -200,7 +196,7 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
 
   /** The bundles of the last good commits, by name. */
   async currentBundles(): Promise<BundleEntity[]> {
-    return this.bundles.find({ order: { name: 'ASC' } });
+    return this.store.bundles();
   }
 
   /** The fleet being served, or null before any repository had a commit accepted. */
@@ -212,11 +208,7 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
 
   /** The bundles and groups of one fleet repository as they were at an accepted commit (pins, rollbacks). */
   async bundlesAt(fleetRepo: string, commit: string): Promise<{ bundles: BundleSpec[]; groups: ClusterGroupSpec[] } | null> {
-    const rows: { bundles: BundleSpec[]; groups: ClusterGroupSpec[] }[] = await this.dataSource.query(
-      `SELECT bundles, groups FROM fleet_commit WHERE fleet_repo = $1 AND commit = $2`,
-      [fleetRepo, commit],
-    );
-    return rows[0] ?? null;
+    return this.store.specsAt(fleetRepo, commit);
   }
 
   private mirrorOf(url: string): GitMirror {
@@ -290,35 +282,7 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
       });
       return;
     }
-    await this.dataSource.transaction(async (tx) => {
-      await tx.query(`DELETE FROM bundle WHERE fleet_repo = $1 AND NOT (name = ANY($2::text[]))`, [repo.name, specs.map((b) => b.name)]);
-      for (const doc of bundles) {
-        await tx.query(
-          `INSERT INTO bundle (name, spec, commit, file, fleet_repo) VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (name) DO UPDATE SET spec = EXCLUDED.spec, commit = EXCLUDED.commit, file = EXCLUDED.file, fleet_repo = EXCLUDED.fleet_repo`,
-          [doc.bundle.name, JSON.stringify(doc.bundle), commit, doc.file, repo.name],
-        );
-      }
-      await tx.query(`DELETE FROM cluster_group WHERE fleet_repo = $1`, [repo.name]);
-      for (const doc of groups) {
-        await tx.query(`INSERT INTO cluster_group (name, fleet_repo, selector, commit, file) VALUES ($1, $2, $3, $4, $5)`, [
-          doc.group.name,
-          repo.name,
-          JSON.stringify(doc.group.selector),
-          commit,
-          doc.file,
-        ]);
-      }
-      await tx.query(
-        `INSERT INTO fleet_commit (fleet_repo, commit, bundles, groups, documents, accepted_at) VALUES ($1, $2, $3, $4, $5, now())
-         ON CONFLICT (fleet_repo, commit) DO UPDATE SET bundles = EXCLUDED.bundles, groups = EXCLUDED.groups, documents = EXCLUDED.documents`,
-        [repo.name, commit, JSON.stringify(specs), JSON.stringify(groupSpecs), JSON.stringify({ bundles, groups })],
-      );
-      await tx.query(`UPDATE fleet_source SET last_good_commit = $2, last_error = NULL, fetched_at = now() WHERE id = $1`, [
-        sourceId,
-        commit,
-      ]);
-    });
+    await this.store.accept({ fleetRepo: repo.name, sourceId, commit, bundles, groups });
     this.good.set(repo.name, { commit, bundles, groups });
     this.log.info(
       { fleetRepo: repo.name, commit, bundles: specs.map((b) => `${b.name}@${b.source.commit.slice(0, 12)}`) },
@@ -353,16 +317,12 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
   /** The last good commit of each repository, as stored; bundles of repositories no longer configured are dropped. */
   private async loadLastGood(): Promise<void> {
     const names = this.config.fleetRepos.map((r) => r.name);
-    await this.dataSource.query(`DELETE FROM bundle WHERE NOT (fleet_repo = ANY($1::text[]))`, [names]);
-    await this.dataSource.query(`DELETE FROM cluster_group WHERE NOT (fleet_repo = ANY($1::text[]))`, [names]);
+    await this.store.keepRepos(names);
     for (const repo of this.config.fleetRepos) {
-      const source = await this.sources.findOneOrFail({ where: { id: await this.sourceIdentity(repo) } });
+      const source = await this.store.source(await this.sourceIdentity(repo));
       if (source.lastGoodCommit === null) continue;
-      const rows: { documents: { bundles: BundleDocument[]; groups: ClusterGroupDocument[] } }[] = await this.dataSource.query(
-        `SELECT documents FROM fleet_commit WHERE fleet_repo = $1 AND commit = $2`,
-        [repo.name, source.lastGoodCommit],
-      );
-      if (rows.length > 0) this.good.set(repo.name, { commit: source.lastGoodCommit, ...rows[0].documents });
+      const documents = await this.store.documentsAt(repo.name, source.lastGoodCommit);
+      if (documents !== null) this.good.set(repo.name, { commit: source.lastGoodCommit, ...documents });
     }
   }
 
@@ -372,16 +332,10 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
    */
   private async recordHealth(repo: FleetRepoConfig, change: (health: FleetHealth) => FleetHealth): Promise<void> {
     const id = await this.sourceIdentity(repo);
-    const [row] = (await this.sources.query(`SELECT last_error, fetched_at FROM fleet_source WHERE id = $1`, [id])) as {
-      last_error: unknown;
-      fetched_at: Date | null;
-    }[];
-    const before = storedHealth(row?.last_error ?? null, row?.fetched_at ?? null);
+    const row = await this.store.source(id);
+    const before = storedHealth(row.lastError, row.fetchedAt);
     const after = change(before);
-    await this.sources.query(`UPDATE fleet_source SET last_error = $2, fetched_at = now() WHERE id = $1`, [
-      id,
-      storedForm(after) === null ? null : JSON.stringify(storedForm(after)),
-    ]);
+    await this.store.setHealth(id, storedForm(after));
     if (before.fetch === null && after.fetch !== null) this.events.fetchFailed(repo.name, after.fetch.message);
     if (before.fetch !== null && after.fetch === null) this.events.fetchRecovered(repo.name, before.fetch.since);
   }
@@ -392,17 +346,8 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   /** The row of this repo/branch/path, created on first use. */
-  private async sourceIdentity(repo: FleetRepoConfig): Promise<number> {
-    const known = this.sourceIds.get(repo.name);
-    if (known !== undefined) return known;
-    const rows: { id: number }[] = await this.sources.query(
-      `INSERT INTO fleet_source (url, branch, path, name) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (url, branch, path) DO UPDATE SET name = EXCLUDED.name
-       RETURNING id`,
-      [stripUserinfo(repo.url), repo.branch, repo.path, repo.name],
-    );
-    this.sourceIds.set(repo.name, rows[0].id);
-    return rows[0].id;
+  private sourceIdentity(repo: FleetRepoConfig): Promise<number> {
+    return this.store.sourceId({ name: repo.name, url: stripUserinfo(repo.url), branch: repo.branch, path: repo.path });
   }
 }
 
