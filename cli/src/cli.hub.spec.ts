@@ -76,8 +76,7 @@ describe('gitfleet against a running hub', () => {
         'apps/web/cm.yaml': CONFIGMAP('web'),
         'apps/prod/cm.yaml': CONFIGMAP('prod'),
       },
-      { heartbeatIntervalMs: 60_000 },
-      { ROLLOUT_TICK_INTERVAL: '600' },
+      { heartbeatIntervalMs: 60_000, rolloutTickIntervalMs: 600_000 },
     );
     env = { GITFLEET_HUB: t.hub.httpUrl, GITFLEET_TOKEN: t.adminToken };
     agent = new TestAgent(t.hub.grpcAddress);

@@ -7,3 +7,4 @@ export * from './git/ref-name';
 export * from './git/cat-file-batch';
 export * from './outside-text';
 export * from './canonical-json';
+export * from './settings';

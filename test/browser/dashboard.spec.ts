@@ -92,7 +92,7 @@ describe('dashboard in Chromium', () => {
         'apps/settings/settings.yaml': SETTINGS,
       },
       clusters: CLUSTERS,
-      hubEnv: { ROLLOUT_TICK_INTERVAL: '0.5' },
+      hub: { rolloutTickIntervalMs: 500 },
     });
     const created = await fleet.api.post<{ token: string }>('/api/v1/api-tokens', { name: 'night-viewer', role: 'viewer' });
     expect(created.status).toBe(201);

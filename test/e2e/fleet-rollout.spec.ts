@@ -112,7 +112,7 @@ describe('fleet: staged rollout across three partitions, halt, fix, pin and unpi
     fleet = await startFleet({
       files: { 'fleet/web.yaml': bundle('ok'), 'apps/web/app.yaml': app('v1', 'example.test/web:v1') },
       clusters: CLUSTERS,
-      hubEnv: { ROLLOUT_TICK_INTERVAL: '0.5' },
+      hub: { rolloutTickIntervalMs: 500 },
     });
     c1 = fleet.firstCommit;
   });

@@ -33,8 +33,6 @@ export interface FleetOptions {
   hub?: Partial<HubConfig>;
   /** Where the hub follows the fleet repository (default its file:// URL): e.g. served over HTTP with credentials. */
   fleetRepoUrl?: (repo: BareRepo) => Promise<string>;
-  /** Environment variables hub modules read when they start (ROLLOUT_TICK_INTERVAL, …). */
-  hubEnv?: Record<string, string>;
   /** Simulator settings for every cluster (the fixture makes workloads quick by default). */
   sim?: SimClusterOptions;
   /** Agent heartbeat (default: the hub's heartbeat). */
@@ -125,7 +123,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       logLevel,
       ...options.hub,
     };
-    hub = await withEnv(options.hubEnv ?? {}, () => startHub(hubOptions));
+    hub = await startHub(hubOptions);
     const api = hubApi(hub.httpUrl, adminToken);
     const heartbeatIntervalMs = options.agentHeartbeatMs ?? hubOptions.heartbeatIntervalMs ?? 1_000;
     const sim = { ...QUICK_SIM, ...options.sim };
@@ -198,20 +196,6 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   } catch (error) {
     await stopAll();
     throw error;
-  }
-}
-
-/** Sets environment variables while `action` runs (hub modules read theirs at start-up). */
-async function withEnv<T>(env: Record<string, string>, action: () => Promise<T>): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
-  try {
-    return await action();
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
   }
 }
 

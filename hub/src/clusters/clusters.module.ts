@@ -3,17 +3,11 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { BootstrapTokensService } from './bootstrap-tokens.service';
 import { ClusterEntity } from './cluster.entity';
 import { ClusterPresenceService } from './cluster-presence.service';
-import { CLUSTER_SETTINGS, loadClusterSettings } from './cluster-settings';
 import { ClustersService } from './clusters.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ClusterEntity])],
-  providers: [
-    ClustersService,
-    ClusterPresenceService,
-    BootstrapTokensService,
-    { provide: CLUSTER_SETTINGS, useFactory: () => loadClusterSettings(process.env) },
-  ],
-  exports: [ClustersService, ClusterPresenceService, BootstrapTokensService, CLUSTER_SETTINGS],
+  providers: [ClustersService, ClusterPresenceService, BootstrapTokensService],
+  exports: [ClustersService, ClusterPresenceService, BootstrapTokensService],
 })
 export class ClustersModule {}

@@ -6,9 +6,10 @@ import type { DataSource, Repository } from 'typeorm';
 import { FleetEventsService } from '../events/fleet-events.service';
 import { Listeners } from '../events/listeners';
 import { LOGGER, type Logger } from '../logging/logger';
+import { HUB_CONFIG } from '../config/config.module';
+import type { HubConfig } from '../config/hub-config';
 import { BootstrapTokensService } from './bootstrap-tokens.service';
 import { ClusterEntity, type ClusterState } from './cluster.entity';
-import { CLUSTER_SETTINGS, type ClusterSettings } from './cluster-settings';
 import { clusterIdOf, credentialMatches, hashCredential, issueCredential } from './credential';
 import { RegistrationError, validateRegistration, type Registration, type RegistrationRequest } from './registration';
 
@@ -65,7 +66,7 @@ export class ClustersService {
     @InjectRepository(ClusterEntity) private readonly clusters: Repository<ClusterEntity>,
     @InjectDataSource() private readonly db: DataSource,
     private readonly tokens: BootstrapTokensService,
-    @Inject(CLUSTER_SETTINGS) private readonly settings: ClusterSettings,
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
     @Inject(LOGGER) logger: Logger,
     private readonly events: FleetEventsService,
   ) {
@@ -87,7 +88,7 @@ export class ClustersService {
     const known = await this.clusters.findOne({ where: { kubeSystemUid: request.clusterUid } });
     const id = known?.id ?? randomUUID();
     const credential = issueCredential(id);
-    const initialState: ClusterState = this.settings.approvalRequired ? 'pending' : 'active';
+    const initialState: ClusterState = this.config.clusterApprovalRequired ? 'pending' : 'active';
     let rows: { id: string; name: string; state: ClusterState }[];
     try {
       rows = await this.db.transaction(async (tx) => {

@@ -139,7 +139,7 @@ describe('identity: manual approval', () => {
   let agent: TestAgent;
 
   beforeAll(async () => {
-    t = await startTestHub(FILES, { heartbeatIntervalMs: 200 }, { CLUSTER_APPROVAL_REQUIRED: 'true' });
+    t = await startTestHub(FILES, { heartbeatIntervalMs: 200, clusterApprovalRequired: true });
     agent = new TestAgent(t.hub.grpcAddress);
   });
 

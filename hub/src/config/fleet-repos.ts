@@ -23,31 +23,11 @@ export const DEFAULT_FLEET_REPO_NAME = 'default';
 
 const FIELDS = ['name', 'url', 'branch', 'path', 'username', 'password', 'passwordFile', 'sshKeyFile', 'knownHostsFile'];
 
-/**
- * Reads FLEET_REPOS (a JSON array) or the JSON file FLEET_REPOS_FILE names; `passwordFile`
- * entries are read here so that secrets can live in mounted files. Errors name the variable.
- */
-export function readFleetReposVariable(env: NodeJS.ProcessEnv, defaults: { branch: string; path: string }): FleetRepoConfig[] | undefined {
-  const inline = env.FLEET_REPOS?.trim();
-  const file = env.FLEET_REPOS_FILE?.trim();
-  if (inline && file) throw new Error('set FLEET_REPOS or FLEET_REPOS_FILE, not both');
-  if (!inline && !file) return undefined;
-  const name = inline ? 'FLEET_REPOS' : 'FLEET_REPOS_FILE';
-  let text = inline ?? '';
-  if (file) {
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (error) {
-      throw new Error(`FLEET_REPOS_FILE: cannot read "${file}": ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
-    }
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new Error(`${name} must be a JSON array of {"name", "url", "branch", "path"} objects`);
-  }
-  if (!Array.isArray(value)) throw new Error(`${name} must be a JSON array of {"name", "url", "branch", "path"} objects`);
+export const FLEET_REPOS_SHAPE = 'a JSON array of {"name", "url", "branch", "path"} objects';
+
+/** The entries of FLEET_REPOS (or its file), password files read; errors name `name[index].field`. */
+export function parseFleetRepos(value: unknown, name: string, defaults: { branch: string; path: string }): FleetRepoConfig[] {
+  if (!Array.isArray(value)) throw new Error(`${name} must be ${FLEET_REPOS_SHAPE}`);
   return value.map((entry: unknown, i) => {
     const at = `${name}[${i}]`;
     if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) throw new Error(`${at} must be an object`);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { loadHubConfig, resolveHubConfig } from './hub-config';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HUB_SETTINGS, loadHubConfig, resolveHubConfig } from './hub-config';
 
 const REQUIRED = { FLEET_REPO_URL: 'https://git.example/fleet.git', BOOTSTRAP_TOKEN: 'a'.repeat(16) };
 
@@ -30,6 +32,8 @@ describe('loadHubConfig', () => {
       auditRetentionDays: 365,
       grpcTlsCertFile: undefined,
       grpcTlsKeyFile: undefined,
+      clusterApprovalRequired: false,
+      rolloutTickIntervalMs: 10_000,
     });
   });
 
@@ -110,6 +114,10 @@ describe('loadHubConfig', () => {
     [{ FLEET_REPOS_FILE: '/nonexistent/repos.json' }, /^FLEET_REPOS_FILE: cannot read/],
     [{ WEBHOOK_SECRET: 'short' }, /^WEBHOOK_SECRET must be at least 16 characters/],
     [{ ADMIN_TOKEN: 'short' }, /^ADMIN_TOKEN must be at least 16 characters/],
+    [{ CLUSTER_APPROVAL_REQUIRED: 'yes' }, /^CLUSTER_APPROVAL_REQUIRED must be true or false, got "yes"/],
+    [{ ROLLOUT_TICK_INTERVAL: '-1' }, /^ROLLOUT_TICK_INTERVAL must be a positive number of seconds/],
+    [{ NOTIFY_WEBHOOKS: '[', NOTIFY_WEBHOOKS_FILE: '/x.json' }, /set NOTIFY_WEBHOOKS or NOTIFY_WEBHOOKS_FILE, not both/],
+    [{ NOTIFY_WEBHOOKS: 'nope' }, /^NOTIFY_WEBHOOKS must be a JSON array of webhooks/],
   ])('refuses %o naming the variable', (override, message) => {
     expect(() => loadHubConfig({ ...REQUIRED, ...override })).toThrow(message);
   });
@@ -176,11 +184,44 @@ describe('loadHubConfig', () => {
     expect(() => loadHubConfig({ ...REQUIRED, NOTIFY_WEBHOOKS: '[{' })).toThrow('NOTIFY_WEBHOOKS must be a JSON array');
     expect(() => loadHubConfig({ ...REQUIRED, NOTIFY_WEBHOOKS: '[{"name":"x","url":"nope"}]' })).toThrow('NOTIFY_WEBHOOKS[0] ("x").url');
     expect(() => loadHubConfig({ ...REQUIRED, NOTIFY_WEBHOOKS_FILE: '/nonexistent/hooks.json' })).toThrow(
-      /^NOTIFY_WEBHOOKS_FILE cannot be read/,
+      /^NOTIFY_WEBHOOKS_FILE: cannot read/,
     );
   });
 
   it('names properties, not variables, when called from code', () => {
     expect(() => resolveHubConfig({ fleetRepoUrl: 'x', bootstrapToken: 'short' })).toThrow(/^bootstrapToken must be/);
+  });
+});
+
+describe('docs/configuration.md', () => {
+  /** The hub's table: variable(s) in backticks in the first column, the default in the second. */
+  const rows = (() => {
+    const text = readFileSync(join(__dirname, '../../../docs/configuration.md'), 'utf8');
+    const table = text.slice(text.indexOf('## Hub'), text.indexOf('\n### ', text.indexOf('## Hub')));
+    return table
+      .split('\n')
+      .filter((line) => /^\| `[A-Z_]+`/.test(line))
+      .map((line) => {
+        const [variables = '', fallback = ''] = line.split(' | ').map((cell) => cell.replace(/^\| /, ''));
+        return { variables: [...variables.matchAll(/`([A-Z_]+)`/g)].map((m) => m[1]!), fallback };
+      });
+  })();
+  const documented = rows.flatMap((row) => row.variables);
+
+  it('documents every setting the hub reads, and no other', () => {
+    const read = Object.values(HUB_SETTINGS).flatMap((setting) => (setting.nameIn ? [setting.env, `${setting.env}_FILE`] : [setting.env]));
+    expect([...documented].sort()).toEqual([...read].sort());
+  });
+
+  it("gives each setting's default", () => {
+    for (const setting of Object.values(HUB_SETTINGS)) {
+      if (setting.default === undefined || Array.isArray(setting.default)) continue;
+      const row = rows.find((r) => r.variables.includes(setting.env))!;
+      const position = row.variables.indexOf(setting.env);
+      const shown = /_(INTERVAL|DELAY|SECONDS)$/.test(setting.env) ? String((setting.default as number) / 1000) : String(setting.default);
+      // A row of several variables lists their defaults in order: `a`, `b`.
+      const defaults = [...row.fallback.matchAll(/`([^`]*)`/g)].map((m) => m[1]);
+      expect(defaults[position] ?? defaults[0], setting.env).toBe(shown);
+    }
   });
 });

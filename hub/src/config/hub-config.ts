@@ -1,12 +1,27 @@
 import {
+  bool,
+  days,
+  defaultsOf,
+  isRefName,
+  jsonOrFile,
+  namesOf,
+  oneOf,
+  port,
+  readSettings,
+  secret,
+  seconds,
+  text,
+  type Settings,
+} from '#core';
+import {
   DEFAULT_FLEET_REPO_NAME,
+  FLEET_REPOS_SHAPE,
   normaliseDirectory,
-  readFleetReposVariable,
+  parseFleetRepos,
   validateFleetRepos,
   type FleetRepoConfig,
 } from './fleet-repos';
-import { isRefName } from '#core';
-import { readNotifyWebhooksVariable, validateNotifyWebhooks, type NotifyWebhook } from './notify-webhooks';
+import { validateNotifyWebhooks, type NotifyWebhook } from './notify-webhooks';
 
 export type { FleetRepoConfig } from './fleet-repos';
 
@@ -52,120 +67,58 @@ export interface HubConfig {
   grpcTlsCertFile?: string;
   /** GRPC_TLS_KEY_FILE: PEM private key of that certificate. */
   grpcTlsKeyFile?: string;
+  /** CLUSTER_APPROVAL_REQUIRED: a newly registered cluster is `pending` until approved. */
+  clusterApprovalRequired: boolean;
+  /** ROLLOUT_TICK_INTERVAL: the rollouts' backstop timer; they also advance as reports arrive. */
+  rolloutTickIntervalMs: number;
 }
 
 export const MIN_BOOTSTRAP_TOKEN_LENGTH = 16;
 export const MIN_WEBHOOK_SECRET_LENGTH = 16;
 export const MIN_ADMIN_TOKEN_LENGTH = 16;
 
-const DEFAULTS = {
-  databaseConnectTimeoutMs: 60_000,
-  dataDir: '.gitfleet/hub',
-  httpHost: '127.0.0.1',
-  httpPort: 8080,
-  grpcHost: '127.0.0.1',
-  grpcPort: 9090,
-  fleetBranch: 'main',
-  fleetPath: 'fleet',
-  fleetRepos: [] as FleetRepoConfig[],
-  fleetPollIntervalMs: 15_000,
-  heartbeatIntervalMs: 10_000,
-  logLevel: 'info',
-  notifyWebhooks: [] as NotifyWebhook[],
-  notifyRetryDelayMs: 4_000,
-  reportRetentionDays: 7,
-  historyRetentionDays: 90,
-  auditRetentionDays: 365,
-} satisfies Partial<HubConfig>;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const FLEET_DEFAULTS = { branch: 'main', path: 'fleet' };
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+/**
+ * Every hub setting, once: its variable, how it is read and its default. The loader, the
+ * defaults of `startHub`, the names errors give and the check of docs/configuration.md's table
+ * (hub-config.spec.ts) all come from here.
+ */
+export const HUB_SETTINGS: Settings<HubConfig> = {
+  databaseUrl: secret('DATABASE_URL'),
+  databaseConnectTimeoutMs: seconds('DATABASE_CONNECT_TIMEOUT_SECONDS', 60_000),
+  dataDir: text('HUB_DATA_DIR', '.gitfleet/hub'),
+  httpHost: text('HTTP_HOST', '127.0.0.1'),
+  httpPort: port('HTTP_PORT', 8080),
+  grpcHost: text('GRPC_HOST', '127.0.0.1'),
+  grpcPort: port('GRPC_PORT', 9090),
+  fleetRepoUrl: secret('FLEET_REPO_URL'),
+  fleetBranch: text('FLEET_BRANCH', FLEET_DEFAULTS.branch),
+  fleetPath: text('FLEET_PATH', FLEET_DEFAULTS.path),
+  fleetRepos: jsonOrFile('FLEET_REPOS', FLEET_REPOS_SHAPE, (value, name) => parseFleetRepos(value, name, FLEET_DEFAULTS), []),
+  fleetPollIntervalMs: seconds('FLEET_POLL_INTERVAL', 15_000),
+  webhookSecret: secret('WEBHOOK_SECRET'),
+  bootstrapToken: secret('BOOTSTRAP_TOKEN'),
+  adminToken: secret('ADMIN_TOKEN'),
+  heartbeatIntervalMs: seconds('HEARTBEAT_INTERVAL', 10_000),
+  logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+  notifyWebhooks: jsonOrFile('NOTIFY_WEBHOOKS', 'a JSON array of webhooks', (value) => value as NotifyWebhook[], []),
+  notifyRetryDelayMs: seconds('NOTIFY_RETRY_DELAY', 4_000),
+  reportRetentionDays: days('REPORT_RETENTION_DAYS', 7),
+  historyRetentionDays: days('HISTORY_RETENTION_DAYS', 90),
+  auditRetentionDays: days('AUDIT_RETENTION_DAYS', 365),
+  grpcTlsCertFile: text('GRPC_TLS_CERT_FILE'),
+  grpcTlsKeyFile: text('GRPC_TLS_KEY_FILE'),
+  clusterApprovalRequired: bool('CLUSTER_APPROVAL_REQUIRED', false),
+  rolloutTickIntervalMs: seconds('ROLLOUT_TICK_INTERVAL', 10_000),
+};
 
 /** Reads the hub's configuration from environment variables; a bad value throws naming the variable. */
 export function loadHubConfig(env: NodeJS.ProcessEnv): HubConfig {
-  const text = (name: string): string | undefined => {
-    const value = env[name]?.trim();
-    return value === undefined || value === '' ? undefined : value;
-  };
-  const seconds = (name: string, fallbackMs: number): number => {
-    const value = text(name);
-    if (value === undefined) return fallbackMs;
-    if (!/^\d+(\.\d+)?$/.test(value) || Number(value) <= 0) {
-      throw new Error(`${name} must be a positive number of seconds, got "${value}"`);
-    }
-    return Math.round(Number(value) * 1000);
-  };
-  const port = (name: string, fallback: number): number => {
-    const value = text(name);
-    if (value === undefined) return fallback;
-    if (!/^\d+$/.test(value)) throw new Error(`${name} must be a port number (0-65535), got "${value}"`);
-    return Number(value);
-  };
-  const days = (name: string, fallback: number): number => {
-    const value = text(name);
-    if (value === undefined) return fallback;
-    if (!/^\d+$/.test(value)) throw new Error(`${name} must be a whole number of days (0 keeps everything), got "${value}"`);
-    return Number(value);
-  };
-  const required = (name: string): string => {
-    const value = text(name);
-    if (value === undefined) throw new Error(`${name} is required`);
-    return value;
-  };
-
-  return resolveHubConfig(
-    {
-      databaseUrl: text('DATABASE_URL'),
-      databaseConnectTimeoutMs: seconds('DATABASE_CONNECT_TIMEOUT_SECONDS', DEFAULTS.databaseConnectTimeoutMs),
-      dataDir: text('HUB_DATA_DIR') ?? DEFAULTS.dataDir,
-      httpHost: text('HTTP_HOST') ?? DEFAULTS.httpHost,
-      httpPort: port('HTTP_PORT', DEFAULTS.httpPort),
-      grpcHost: text('GRPC_HOST') ?? DEFAULTS.grpcHost,
-      grpcPort: port('GRPC_PORT', DEFAULTS.grpcPort),
-      fleetRepoUrl: text('FLEET_REPO_URL'),
-      fleetBranch: text('FLEET_BRANCH') ?? DEFAULTS.fleetBranch,
-      fleetPath: text('FLEET_PATH') ?? DEFAULTS.fleetPath,
-      fleetRepos: readFleetReposVariable(env, { branch: DEFAULTS.fleetBranch, path: DEFAULTS.fleetPath }),
-      webhookSecret: text('WEBHOOK_SECRET'),
-      fleetPollIntervalMs: seconds('FLEET_POLL_INTERVAL', DEFAULTS.fleetPollIntervalMs),
-      bootstrapToken: required('BOOTSTRAP_TOKEN'),
-      adminToken: text('ADMIN_TOKEN'),
-      heartbeatIntervalMs: seconds('HEARTBEAT_INTERVAL', DEFAULTS.heartbeatIntervalMs),
-      logLevel: text('LOG_LEVEL') ?? DEFAULTS.logLevel,
-      notifyWebhooks: readNotifyWebhooksVariable(env) as NotifyWebhook[],
-      notifyRetryDelayMs: seconds('NOTIFY_RETRY_DELAY', DEFAULTS.notifyRetryDelayMs),
-      reportRetentionDays: days('REPORT_RETENTION_DAYS', DEFAULTS.reportRetentionDays),
-      historyRetentionDays: days('HISTORY_RETENTION_DAYS', DEFAULTS.historyRetentionDays),
-      auditRetentionDays: days('AUDIT_RETENTION_DAYS', DEFAULTS.auditRetentionDays),
-      grpcTlsCertFile: text('GRPC_TLS_CERT_FILE'),
-      grpcTlsKeyFile: text('GRPC_TLS_KEY_FILE'),
-    },
-    {
-      databaseUrl: 'DATABASE_URL',
-      databaseConnectTimeoutMs: 'DATABASE_CONNECT_TIMEOUT_SECONDS',
-      dataDir: 'HUB_DATA_DIR',
-      httpHost: 'HTTP_HOST',
-      httpPort: 'HTTP_PORT',
-      grpcHost: 'GRPC_HOST',
-      grpcPort: 'GRPC_PORT',
-      fleetRepoUrl: 'FLEET_REPO_URL',
-      fleetBranch: 'FLEET_BRANCH',
-      fleetPath: 'FLEET_PATH',
-      fleetRepos: text('FLEET_REPOS_FILE') !== undefined ? 'FLEET_REPOS_FILE' : 'FLEET_REPOS',
-      fleetPollIntervalMs: 'FLEET_POLL_INTERVAL',
-      webhookSecret: 'WEBHOOK_SECRET',
-      bootstrapToken: 'BOOTSTRAP_TOKEN',
-      adminToken: 'ADMIN_TOKEN',
-      heartbeatIntervalMs: 'HEARTBEAT_INTERVAL',
-      logLevel: 'LOG_LEVEL',
-      notifyWebhooks: text('NOTIFY_WEBHOOKS_FILE') !== undefined ? 'NOTIFY_WEBHOOKS_FILE' : 'NOTIFY_WEBHOOKS',
-      notifyRetryDelayMs: 'NOTIFY_RETRY_DELAY',
-      reportRetentionDays: 'REPORT_RETENTION_DAYS',
-      historyRetentionDays: 'HISTORY_RETENTION_DAYS',
-      auditRetentionDays: 'AUDIT_RETENTION_DAYS',
-      grpcTlsCertFile: 'GRPC_TLS_CERT_FILE',
-      grpcTlsKeyFile: 'GRPC_TLS_KEY_FILE',
-    },
-  );
+  const values = readSettings(HUB_SETTINGS, env);
+  if (values.bootstrapToken === undefined) throw new Error(`${HUB_SETTINGS.bootstrapToken.env} is required`);
+  return resolveHubConfig({ ...values, bootstrapToken: values.bootstrapToken }, namesOf(HUB_SETTINGS, env));
 }
 
 type ConfigNames = Record<keyof HubConfig, string>;
@@ -176,10 +129,10 @@ type ConfigNames = Record<keyof HubConfig, string>;
  */
 export function resolveHubConfig(
   partial: Partial<HubConfig> & Pick<HubConfig, 'bootstrapToken'>,
-  names: ConfigNames = propertyNames(),
+  names: ConfigNames = namesOf(HUB_SETTINGS),
 ): HubConfig {
   const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
-  const config: HubConfig = { ...DEFAULTS, ...defined } as HubConfig;
+  const config = { ...defaultsOf(HUB_SETTINGS), ...defined } as HubConfig;
 
   if (config.databaseUrl !== undefined) {
     if (!isUrl(config.databaseUrl, ['postgres:', 'postgresql:'])) {
@@ -192,7 +145,7 @@ export function resolveHubConfig(
       throw new Error(`${names[key]} must be a port number (0-65535), got "${value}"`);
     }
   }
-  for (const key of ['fleetPollIntervalMs', 'heartbeatIntervalMs', 'databaseConnectTimeoutMs'] as const) {
+  for (const key of ['fleetPollIntervalMs', 'heartbeatIntervalMs', 'databaseConnectTimeoutMs', 'rolloutTickIntervalMs'] as const) {
     if (!Number.isFinite(config[key]) || config[key] <= 0) {
       throw new Error(`${names[key]} must be positive`);
     }
@@ -224,7 +177,7 @@ export function resolveHubConfig(
     if (!Number.isInteger(config[key]) || config[key] < 0)
       throw new Error(`${names[key]} must be a whole number of days (0 keeps everything)`);
   }
-  if (!LOG_LEVELS.includes(config.logLevel)) {
+  if (!(LOG_LEVELS as readonly string[]).includes(config.logLevel)) {
     throw new Error(`${names.logLevel} must be one of ${LOG_LEVELS.join(', ')}`);
   }
   return config;
@@ -246,36 +199,6 @@ function resolveFleetRepos(config: HubConfig, names: ConfigNames): FleetRepoConf
   });
   if (fromUrl) validated[0] = { ...validated[0], url: config.fleetRepoUrl! };
   return validated;
-}
-
-function propertyNames(): ConfigNames {
-  const keys: (keyof HubConfig)[] = [
-    'databaseUrl',
-    'databaseConnectTimeoutMs',
-    'dataDir',
-    'httpHost',
-    'httpPort',
-    'grpcHost',
-    'grpcPort',
-    'fleetRepoUrl',
-    'fleetBranch',
-    'fleetPath',
-    'fleetRepos',
-    'fleetPollIntervalMs',
-    'webhookSecret',
-    'bootstrapToken',
-    'adminToken',
-    'heartbeatIntervalMs',
-    'logLevel',
-    'notifyWebhooks',
-    'notifyRetryDelayMs',
-    'reportRetentionDays',
-    'historyRetentionDays',
-    'auditRetentionDays',
-    'grpcTlsCertFile',
-    'grpcTlsKeyFile',
-  ];
-  return Object.fromEntries(keys.map((k) => [k, k])) as ConfigNames;
 }
 
 function isUrl(value: string, protocols: string[]): boolean {

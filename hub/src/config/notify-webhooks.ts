@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { FleetEventType } from '../api-contract';
 
 /** One outgoing webhook of NOTIFY_WEBHOOKS. */
@@ -15,28 +14,6 @@ export interface NotifyWebhook {
 
 export const DEFAULT_NOTIFY_EVENTS: FleetEventType[] = ['sync.failed', 'health.degraded', 'drift.detected', 'rollout.halted'];
 export const MIN_NOTIFY_SECRET_LENGTH = 16;
-
-/** NOTIFY_WEBHOOKS (JSON) or NOTIFY_WEBHOOKS_FILE (a file holding that JSON); not both. */
-export function readNotifyWebhooksVariable(env: NodeJS.ProcessEnv): unknown {
-  const inline = env.NOTIFY_WEBHOOKS?.trim();
-  const file = env.NOTIFY_WEBHOOKS_FILE?.trim();
-  if (inline && file) throw new Error('NOTIFY_WEBHOOKS and NOTIFY_WEBHOOKS_FILE are both set; use one');
-  const name = file ? 'NOTIFY_WEBHOOKS_FILE' : 'NOTIFY_WEBHOOKS';
-  let text = inline;
-  if (file) {
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (error) {
-      throw new Error(`NOTIFY_WEBHOOKS_FILE cannot be read: ${(error as Error).message}`);
-    }
-  }
-  if (!text) return [];
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new Error(`${name} must be a JSON array of webhooks`);
-  }
-}
 
 /** Checks the webhooks; errors name `variable[index]` (and the webhook's name when it has one) and the field. */
 export function validateNotifyWebhooks(value: unknown, variable: string): NotifyWebhook[] {

@@ -7,13 +7,14 @@ import { rolloutTransitions } from '../events/rollout-transitions';
 import type { RolloutPartitionSpec } from '../fleet-repo/fleet-format';
 import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
 import { LOGGER, type Logger } from '../logging/logger';
+import { HUB_CONFIG } from '../config/config.module';
+import type { HubConfig } from '../config/hub-config';
 import { PlacementService, placementFleet } from '../placement/placement.service';
 import { canonicalJson } from '#core';
 import { targetSelects } from '../placement/target-set';
 import { firstBrokenResource, resourceName } from '../status/report';
 import { StatusService } from '../status/status.service';
 import { planRollout, type RolloutCluster, type RolloutClusterStatus } from './rollout-plan';
-import { ROLLOUT_SETTINGS, type RolloutSettings } from './rollout-settings';
 import { bundleRevision, RolloutStore } from './rollout-store';
 
 /** pg_try_advisory_xact_lock key: only one hub replica advances rollouts at a time ("gfrollout"). */
@@ -50,7 +51,7 @@ export class RolloutService implements OnModuleInit, OnModuleDestroy {
     private readonly clusters: ClustersService,
     private readonly status: StatusService,
     private readonly fleet: FleetRepoService,
-    @Inject(ROLLOUT_SETTINGS) private readonly settings: RolloutSettings,
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
     @Inject(LOGGER) logger: Logger,
     private readonly events: FleetEventsService,
   ) {
@@ -60,7 +61,7 @@ export class RolloutService implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     this.placement.placed.add(() => this.kick());
     this.status.changed.add(() => this.kick());
-    this.timer = setInterval(() => this.kick(), this.settings.tickIntervalMs);
+    this.timer = setInterval(() => this.kick(), this.config.rolloutTickIntervalMs);
     this.timer.unref();
   }
 

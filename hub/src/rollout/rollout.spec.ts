@@ -95,8 +95,7 @@ describe('rollout: partition by partition', () => {
         'apps/web/cm.yaml': CONFIGMAP('web'),
         'apps/base/cm.yaml': CONFIGMAP('base'),
       },
-      { heartbeatIntervalMs: 60_000 },
-      { ROLLOUT_TICK_INTERVAL: '600' },
+      { heartbeatIntervalMs: 60_000, rolloutTickIntervalMs: 600_000 },
     );
     agent = new TestAgent(t.hub.grpcAddress);
     rollouts = t.app.get(RolloutService);

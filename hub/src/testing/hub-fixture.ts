@@ -63,20 +63,13 @@ export interface TestHub {
 }
 
 /** A hub on a throwaway database of the real server, following a fresh bare repo holding `files`. */
-export async function startTestHub(
-  files: Record<string, string>,
-  config: Partial<HubConfig> = {},
-  /** Settings modules read from the environment at start-up (e.g. CLUSTER_APPROVAL_REQUIRED). */
-  env: Record<string, string> = {},
-): Promise<TestHub> {
+export async function startTestHub(files: Record<string, string>, config: Partial<HubConfig> = {}): Promise<TestHub> {
   const db = await createThrowawayDatabase('gitfleet_hub');
   const repo = await BareRepo.create();
   await repo.commit(files, 'initial fleet');
   const dataDir = await mkdtemp(join(tmpdir(), 'gitfleet-hub-'));
   const bootstrapToken = randomBytes(24).toString('hex');
   const adminToken = `admin-${randomBytes(16).toString('hex')}`;
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
   const { hub, app } = await launchHub({
     databaseUrl: db.url,
     dataDir,
@@ -88,11 +81,6 @@ export async function startTestHub(
     fleetPollIntervalMs: 60_000,
     logLevel: 'silent',
     ...config,
-  }).finally(() => {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
   });
   const { Client } = await import('pg');
   const requestAs = async <T>(token: string | null, method: string, path: string, body?: unknown) => {
