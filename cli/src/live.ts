@@ -1,3 +1,4 @@
+import { Backoff } from '#core';
 import type { HubClient } from './hub-client';
 
 /** One server-sent event of the hub's live stream (`GET /api/v1/stream`, docs/api.md). */
@@ -60,7 +61,7 @@ export class LiveWake {
 
   /** Keeps the stream open (reconnecting with backoff) until closed. */
   private async run(): Promise<void> {
-    let backoffMs = 500;
+    const backoff = new Backoff({ baseMs: 500, factor: 2, capMs: MAX_RECONNECT_MS, resetAfterMs: 30_000, jitter: 'none' });
     while (!this.controller.signal.aborted) {
       const opened = Date.now();
       try {
@@ -73,8 +74,8 @@ export class LiveWake {
       if (this.controller.signal.aborted) return;
       // Whatever happened while it was closed is fetched on the next wake-up.
       this.wake();
-      backoffMs = Date.now() - opened > 30_000 ? 500 : Math.min(backoffMs * 2, MAX_RECONNECT_MS);
-      await new Promise((resolve) => setTimeout(resolve, backoffMs).unref());
+      backoff.sessionEnded(Date.now() - opened);
+      await new Promise((resolve) => setTimeout(resolve, backoff.next()).unref());
     }
   }
 }

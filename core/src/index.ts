@@ -8,3 +8,4 @@ export * from './git/cat-file-batch';
 export * from './outside-text';
 export * from './canonical-json';
 export * from './settings';
+export * from './backoff';

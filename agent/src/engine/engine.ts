@@ -4,7 +4,7 @@ import { InSyncLedger } from '../drift/in-sync-ledger';
 import { LiveCache } from '../kube/live-cache';
 import { inventoryKey } from '../inventory/inventory';
 import { InventoryStore } from '../inventory/inventory-store';
-import type { BackoffOptions } from '../link/backoff';
+import type { BackoffOptions } from '#core';
 import type { Logger } from '../logger';
 import type { ArtifactCache } from '../source/artifact-cache';
 import type { GitCache } from '../source/git-cache';

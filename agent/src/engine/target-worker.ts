@@ -1,6 +1,5 @@
 import type { Target } from '#proto';
-import { redactUserinfo } from '#core';
-import { Backoff, type BackoffOptions } from '../link/backoff';
+import { Backoff, redactUserinfo, type BackoffOptions } from '#core';
 import type { Logger } from '../logger';
 import { countActions, type TargetSyncResult } from '../model/change-set';
 import { targetKey } from './target-key';

@@ -12,7 +12,7 @@ import {
 } from '#proto';
 import type { Logger } from '../logger';
 import { AGENT_CAPABILITIES, AGENT_VERSION } from '../version';
-import { Backoff, defaultBackoffOptions, type BackoffOptions } from './backoff';
+import { Backoff, defaultBackoffOptions, type BackoffOptions } from '#core';
 import { bearerMetadata } from './fleet-client';
 import { ReportOutbox } from './outbox';
 

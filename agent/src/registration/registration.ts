@@ -1,7 +1,7 @@
 import { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import type { CoreV1Api } from '@kubernetes/client-node';
 import type { FleetClient, RegisterResponse } from '#proto';
-import { Backoff, type BackoffOptions } from '../link/backoff';
+import { Backoff, type BackoffOptions } from '#core';
 import type { Logger } from '../logger';
 import { AGENT_VERSION } from '../version';
 import { CREDENTIAL_SECRET, CredentialSecret } from './credential-secret';

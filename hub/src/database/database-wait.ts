@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { Backoff } from '#core';
 import type { Logger } from '../logging/logger';
 
 /** Longest pause between two attempts. */
@@ -24,7 +25,7 @@ export function displayDatabaseUrl(url: string): string {
 export async function waitForDatabase(url: string, timeoutMs: number, log: Logger, now: () => number = Date.now): Promise<void> {
   const deadline = now() + timeoutMs;
   const seen = new Set<string>();
-  let pause = 250;
+  const pauses = new Backoff({ baseMs: 250, factor: 2, capMs: MAX_BACKOFF_MS, resetAfterMs: Infinity, jitter: 'none' });
   for (let attempt = 1; ; attempt++) {
     const client = new Client({ connectionString: url, connectionTimeoutMillis: Math.max(1_000, Math.min(10_000, deadline - now())) });
     try {
@@ -49,8 +50,7 @@ export async function waitForDatabase(url: string, timeoutMs: number, log: Logge
       await client.end().catch(() => undefined);
     }
     // One last attempt at the deadline, not a pause past it.
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(pause, deadline - now()))));
-    pause = Math.min(pause * 2, MAX_BACKOFF_MS);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(pauses.next(), deadline - now()))));
   }
 }
 

@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { Backoff } from '#core';
 import type { Logger } from '../logging/logger';
 
 export interface PgListenerOptions {
@@ -22,11 +23,13 @@ export interface PgListenerOptions {
 export class PgListener {
   private client: Client | undefined;
   private stopped = false;
-  private attempt = 0;
+  private readonly backoff: Backoff;
   private timer: NodeJS.Timeout | undefined;
   private pending: string[] = [];
 
-  constructor(private readonly options: PgListenerOptions) {}
+  constructor(private readonly options: PgListenerOptions) {
+    this.backoff = new Backoff({ baseMs: 250, factor: 2, capMs: options.maxBackoffMs ?? 10_000, resetAfterMs: Infinity, jitter: 'none' });
+  }
 
   /** Resolves once LISTEN is in place (or rejects on the first failure; later losses reconnect). */
   async start(): Promise<void> {
@@ -63,7 +66,7 @@ export class PgListener {
       return;
     }
     this.client = client;
-    this.attempt = 0;
+    this.backoff.reset();
   }
 
   private deliver(): void {
@@ -81,7 +84,7 @@ export class PgListener {
   }
 
   private scheduleReconnect(): void {
-    const delay = Math.min(this.options.maxBackoffMs ?? 10_000, 250 * 2 ** this.attempt++);
+    const delay = this.backoff.next();
     this.timer = setTimeout(() => {
       this.connect().then(
         () => {

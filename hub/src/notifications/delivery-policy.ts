@@ -1,7 +1,9 @@
+import { backoffCeiling, jittered } from '#core';
+
 export interface DeliveryOptions {
   /** Attempts per notification, the first included. */
   attempts: number;
-  /** Delay before the first retry; doubles per retry, with full jitter (a random share of it). */
+  /** Delay before the first retry; doubles per retry, half of it random (equal jitter). */
   initialDelayMs: number;
   /** Timeout of one POST. */
   timeoutMs: number;
@@ -21,6 +23,6 @@ export function isRetryable(status: number | 'network'): boolean {
 
 /** Delay before retry `retry` (1 = the first retry): half fixed, half random, so replicas and hubs do not retry in step. */
 export function retryDelayMs(retry: number, options: Pick<DeliveryOptions, 'initialDelayMs'>, random = Math.random): number {
-  const ceiling = options.initialDelayMs * 2 ** (retry - 1);
-  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+  const ceiling = backoffCeiling(retry - 1, { baseMs: options.initialDelayMs, factor: 2, capMs: Infinity, resetAfterMs: Infinity });
+  return jittered(ceiling, 'equal', random);
 }

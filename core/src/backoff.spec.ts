@@ -30,4 +30,13 @@ describe('backoff', () => {
     backoff.sessionEnded(30_000);
     expect(backoff.next()).toBe(250);
   });
+
+  it('draws equal jitter (half fixed, half random) or none at all when asked', () => {
+    const equal = new Backoff({ ...options, jitter: 'equal' }, () => 0);
+    const equalHigh = new Backoff({ ...options, jitter: 'equal' }, () => 1);
+    const none = new Backoff({ ...options, jitter: 'none' }, () => 0);
+    expect([equal.next(), equal.next()]).toEqual([250, 500]);
+    expect([equalHigh.next(), equalHigh.next()]).toEqual([500, 1000]);
+    expect([none.next(), none.next(), none.next()]).toEqual([500, 1000, 2000]);
+  });
 });

@@ -1,9 +1,18 @@
+/**
+ * How a wait is drawn below its ceiling: `full` uniform in [0, ceiling) (many clients retrying
+ * one server: the agents), `equal` half fixed and half random (a few replicas that must not
+ * retry in step, yet must wait), `none` the ceiling itself (one client, one dependency).
+ */
+export type Jitter = 'full' | 'equal' | 'none';
+
 export interface BackoffOptions {
   baseMs: number;
   factor: number;
   capMs: number;
   /** A session that lasted at least this long resets the backoff. */
   resetAfterMs: number;
+  /** Default `full`. */
+  jitter?: Jitter;
 }
 
 /** docs/protocol.md "Reconnect": base 500 ms, factor 2, cap 30 s, reset after a 30 s session. */
@@ -19,9 +28,17 @@ export function backoffCeiling(attempt: number, options: BackoffOptions): number
   return Number.isFinite(ceiling) ? Math.min(options.capMs, ceiling) : options.capMs;
 }
 
+/** One wait below `ceiling`, drawn as `jitter` says. */
+export function jittered(ceiling: number, jitter: Jitter = 'full', random: () => number = Math.random): number {
+  if (jitter === 'none') return ceiling;
+  if (jitter === 'equal') return Math.round(ceiling / 2 + random() * (ceiling / 2));
+  return Math.floor(random() * ceiling);
+}
+
 /**
- * Exponential backoff with full jitter: each wait is uniform in [0, ceiling). Pure apart
- * from the injected random source, so tests can pin it.
+ * Exponential backoff, by default with full jitter: each wait is uniform in [0, ceiling).
+ * The one backoff of hub, agent and CLI. Pure apart from the injected random source, so tests
+ * can pin it.
  */
 export class Backoff {
   private attempt = 0;
@@ -35,7 +52,7 @@ export class Backoff {
   next(): number {
     const ceiling = backoffCeiling(this.attempt, this.options);
     this.attempt += 1;
-    return Math.floor(this.random() * ceiling);
+    return jittered(ceiling, this.options.jitter, this.random);
   }
 
   /** Call when a session ends: a long enough session starts the ladder from the bottom again. */
