@@ -3,7 +3,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { gitAuthEnvironment, separateCredentials, type GitAuth } from './git-auth';
-import { CatFileBatchParser, isCommitSha, RecordSplitter, redactUserinfo, streamGit, stripUserinfo } from '#core';
+import { CatFileBatchParser, isCommitSha, RecordSplitter, redactUserinfo, SAFE_GIT_CONFIG, streamGit, stripUserinfo } from '#core';
 
 export interface TreeEntry {
   path: string;
@@ -276,9 +276,20 @@ export class GitMirror {
     await mkdir(this.dir, { recursive: true });
     const git = simpleGit({
       baseDir: this.dir,
+      // The same hardening as every other git the hub and agent run (core's streamGit): no hooks,
+      // no fsmonitor, no ext:: or fd:: transports, no submodule recursion.
+      config: Object.entries(SAFE_GIT_CONFIG).map(([key, value]) => `${key}=${value}`),
       timeout: { block: GIT_TIMEOUT_MS },
-      // Credentials and the SSH key reach git through these variables and nothing else.
-      unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeSshCommand: true },
+      // Credentials and the SSH key reach git through these variables and nothing else. simple-git
+      // calls any hooksPath, fsmonitor or protocol.*.allow setting unsafe, since one could enable
+      // them; the only ones given here (SAFE_GIT_CONFIG) switch them off.
+      unsafe: {
+        allowUnsafeConfigEnvCount: true,
+        allowUnsafeSshCommand: true,
+        allowUnsafeHooksPath: true,
+        allowUnsafeFsMonitor: true,
+        allowUnsafeProtocolOverride: true,
+      },
     }).env({ ...gitEnvironment(), ...this.authEnv });
     const isRepo = await stat(join(this.dir, 'HEAD')).then(
       () => true,

@@ -1,0 +1,41 @@
+import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BareRepo } from '../../../test/support/git';
+import { GitMirror } from './git-mirror';
+
+describe('GitMirror: git hardened as everywhere else', () => {
+  let repo: BareRepo;
+  let cacheRoot: string;
+
+  beforeAll(async () => {
+    repo = await BareRepo.create();
+    await repo.commit({ 'fleet/a.yaml': 'a: 1\n' });
+    cacheRoot = await mkdtemp(join(tmpdir(), 'gitfleet-mirror-'));
+  });
+
+  afterAll(async () => {
+    await repo.remove();
+    await rm(cacheRoot, { recursive: true, force: true });
+  });
+
+  it('runs no hook planted in the mirror (core.hooksPath=/dev/null) on a fetch that updates refs', async () => {
+    const mirror = new GitMirror(repo.url, cacheRoot);
+    const first = await mirror.fetchHead('main');
+    expect(first).toBe(await repo.head());
+
+    // Whatever could write into the cache (another process, a restored volume) plants a hook that
+    // git would run on every ref update of a fetch.
+    const [dir] = await readdir(cacheRoot);
+    const marker = join(cacheRoot, 'hook-ran');
+    await mkdir(join(cacheRoot, dir!, 'hooks'), { recursive: true });
+    const hook = join(cacheRoot, dir!, 'hooks', 'reference-transaction');
+    await writeFile(hook, `#!/bin/sh\ntouch '${marker}'\n`);
+    await chmod(hook, 0o755);
+
+    const second = await repo.commit({ 'fleet/a.yaml': 'a: 2\n' });
+    expect(await new GitMirror(repo.url, cacheRoot).fetchHead('main')).toBe(second);
+    await expect(stat(marker)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
