@@ -30,15 +30,33 @@ const agentRoom = (dirs, forbidden, message) => [
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'proto/src/gen/**', '.nx/**', 'test-output/**'] },
-  ...tseslint.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  { languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } } },
+  {
+    // Type-checked rules not yet cleared in the whole tree: each is off until its findings are
+    // fixed (npx eslint --rule '{"<rule>": "error"}' . lists them), never switched off again.
+    rules: {
+      '@typescript-eslint/no-unnecessary-type-assertion': 'off',
+      '@typescript-eslint/no-base-to-string': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/require-await': 'off',
+    },
+  },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // A failure caught as `unknown` is passed on as it came (it is an Error wherever we throw).
+      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true }],
       '@typescript-eslint/consistent-type-imports': 'off',
       'no-console': 'off',
     },
   },
   { files: ['**/*.cjs'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
+  { files: ['**/*.{js,cjs,mjs}'], ...tseslint.configs.disableTypeChecked },
 
   // Projects: hub and agent meet only through proto/ (the contract) and core/ (shared rules).
   {

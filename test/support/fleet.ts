@@ -101,7 +101,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   let hub: RunningHub | undefined;
 
   const stopAll = async () => {
-    await Promise.allSettled(Object.values(clusters).map((c) => c.agent?.stop()));
+    await Promise.allSettled(Object.values(clusters).map(async (c) => c.agent?.stop()));
     await hub?.stop().catch(() => undefined);
     await Promise.allSettled(Object.values(clusters).map((c) => c.sim.stop()));
     await db.drop().catch(() => undefined);

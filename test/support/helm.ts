@@ -65,7 +65,7 @@ export async function runHelm(args: string[], options: { kubeconfigPath?: string
     };
     return await new Promise<HelmResult>((resolve, reject) => {
       execFile(helm, args, { env, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') reject(error);
+        if (error && typeof error.code !== 'number') reject(error as Error);
         else resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
       });
     });

@@ -23,7 +23,8 @@ export interface HealthAssessment {
 /** A condition as most controllers write it (`status.conditions[]`). */
 export interface Condition {
   type: string;
-  status: 'True' | 'False' | 'Unknown' | string;
+  /** 'True', 'False' or 'Unknown' as the API documents; any string as a controller may write. */
+  status: string;
   reason?: string;
   message?: string;
 }

@@ -47,7 +47,7 @@ export function streamGit(args: string[], options: GitStreamOptions, onData: (ch
       env: { GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', GIT_LFS_SKIP_SMUDGE: '1', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
-    let failure: unknown;
+    let failure: Error | undefined;
     let stderr = '';
     const timer = setTimeout(() => {
       failure ??= new GitStreamError(`git ${args[0]} took longer than ${(options.timeoutMs ?? 120_000) / 1000} s`);
@@ -58,7 +58,7 @@ export function streamGit(args: string[], options: GitStreamOptions, onData: (ch
       try {
         onData(chunk);
       } catch (error) {
-        failure = error;
+        failure = error instanceof Error ? error : new GitStreamError(String(error));
         child.kill('SIGKILL');
       }
     });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HUB_SETTINGS, loadHubConfig, resolveHubConfig } from './hub-config';
 
@@ -146,9 +148,6 @@ describe('loadHubConfig', () => {
     ]);
     expect(config.webhookSecret).toBe('w'.repeat(20));
 
-    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
     const dir = await mkdtemp(join(tmpdir(), 'gitfleet-config-'));
     try {
       await writeFile(join(dir, 'token'), 'from-a-file\n');

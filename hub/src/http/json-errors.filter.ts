@@ -24,12 +24,15 @@ export class JsonErrorsFilter implements ExceptionFilter {
   }
 }
 
+const CODES: ReadonlyMap<number, string> = new Map([
+  [HttpStatus.NOT_FOUND, 'not_found'],
+  [HttpStatus.BAD_REQUEST, 'invalid_argument'],
+  [HttpStatus.UNAUTHORIZED, 'unauthenticated'],
+  [HttpStatus.FORBIDDEN, 'forbidden'],
+  [HttpStatus.PAYLOAD_TOO_LARGE, 'payload_too_large'],
+  [HttpStatus.SERVICE_UNAVAILABLE, 'unavailable'],
+]);
+
 function codeOf(status: number): string {
-  if (status === HttpStatus.NOT_FOUND) return 'not_found';
-  if (status === HttpStatus.BAD_REQUEST) return 'invalid_argument';
-  if (status === HttpStatus.UNAUTHORIZED) return 'unauthenticated';
-  if (status === HttpStatus.FORBIDDEN) return 'forbidden';
-  if (status === HttpStatus.PAYLOAD_TOO_LARGE) return 'payload_too_large';
-  if (status === HttpStatus.SERVICE_UNAVAILABLE) return 'unavailable';
-  return `http_${status}`;
+  return CODES.get(status) ?? `http_${status}`;
 }

@@ -52,7 +52,7 @@ export function listObjects(api: ApiServer, request: ResourceRequest, options: L
   const { type } = request;
   const filter = compileFilter(options);
   const keyOf = (o: KubeObject) =>
-    request.namespace || !type.namespaced ? o.metadata.name : `${o.metadata['namespace']}/${o.metadata.name}`;
+    request.namespace || !type.namespaced ? o.metadata.name : `${String(o.metadata['namespace'])}/${o.metadata.name}`;
   let items = api.store.list(api.typeKey(type), request.namespace).filter(filter);
   let rv = api.store.resourceVersion;
   if (options.resourceVersionMatch === 'Exact' && options.resourceVersion) {
