@@ -120,4 +120,22 @@ describe('rooms', () => {
     expect(cycles(graph)).toEqual([['a', 'b', 'c']]);
     expect(cycles(without(graph, ['c → a']))).toEqual([]);
   });
+
+  it('hub: each table is written by one room (its store), whoever reads it', () => {
+    const src = join(ROOT, 'hub/src');
+    const writers = new Map<string, Set<string>>();
+    for (const room of readdirSync(src).filter((name) => statSync(join(src, name)).isDirectory())) {
+      if (room === 'testing' || room === 'database') continue; // fixtures; migrations own every table's shape
+      for (const file of productFiles(join(src, room))) {
+        for (const match of readFileSync(file, 'utf8').matchAll(/\b(?:INSERT INTO|UPDATE|DELETE FROM)\s+([a-z_]+)\b/g)) {
+          const table = match[1]!;
+          if (!writers.has(table)) writers.set(table, new Set());
+          writers.get(table)!.add(room);
+        }
+      }
+    }
+    const shared = [...writers].filter(([, rooms]) => rooms.size > 1).map(([table, rooms]) => `${table}: ${[...rooms].sort().join(', ')}`);
+    expect(writers.size).toBeGreaterThan(10);
+    expect(shared).toEqual([]);
+  });
 });

@@ -139,7 +139,7 @@ describe('walking skeleton: fleet repo → hub → agents → clusters → statu
       grpcPort: 0,
       fleetPollIntervalMs: 300,
       heartbeatIntervalMs: 1_000,
-      logLevel: 'warn',
+      logLevel: 'error',
     });
     for (const [name, labels] of [
       ['alpha', { env: 'prod' }],
@@ -155,7 +155,7 @@ describe('walking skeleton: fleet repo → hub → agents → clusters → statu
           kubeconfig: clusters[name]!.kubeconfig,
           cacheDir: join(workDir, `agent-${name}`),
           heartbeatIntervalMs: 1_000,
-          logLevel: 'warn',
+          logLevel: 'error',
         }),
       );
     }
