@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { completeAgentConfig, ConfigError, loadAgentConfig, parseClusterLabels } from './config';
+import { readFileSync } from 'node:fs';
+import { AGENT_SETTINGS, completeAgentConfig, ConfigError, loadAgentConfig, parseClusterLabels } from './config';
 
 const minimal = { HUB_ADDRESS: 'hub.example.com:9090', CLUSTER_NAME: 'prod-eu-1' };
 
@@ -64,7 +65,7 @@ describe('loadAgentConfig', () => {
     [{ ...minimal, HEARTBEAT_INTERVAL: '0' }, 'HEARTBEAT_INTERVAL', 'positive number of seconds'],
     [{ ...minimal, HEARTBEAT_INTERVAL: '10s' }, 'HEARTBEAT_INTERVAL', 'positive number of seconds'],
     [{ ...minimal, LOG_LEVEL: 'loud' }, 'LOG_LEVEL', 'must be one of'],
-    [{ ...minimal, HUB_TLS: 'yes' }, 'HUB_TLS', 'must be "true" or "false"'],
+    [{ ...minimal, HUB_TLS: 'yes' }, 'HUB_TLS', 'must be true or false'],
     [{ ...minimal, HUB_TLS: 'false', HUB_CA_FILE: '/x' }, 'HUB_TLS', 'HUB_CA_FILE or HUB_TLS_SERVER_NAME is set'],
     [{ ...minimal, HUB_CA_FILE: '/nonexistent/ca.crt' }, 'HUB_CA_FILE', 'cannot read /nonexistent/ca.crt: ENOENT'],
     [{ ...minimal, HEALTH_PORT: 'http' }, 'HEALTH_PORT', 'must be a port number (0-65535), got "http"'],
@@ -128,5 +129,41 @@ describe('completeAgentConfig', () => {
       heartbeatIntervalMs: 10_000,
     });
     expect(errorOf(() => completeAgentConfig({ hubAddress: '127.0.0.1:1234', clusterName: 'Alpha' })).variable).toBe('CLUSTER_NAME');
+  });
+});
+
+describe('docs/configuration.md', () => {
+  /** The agent's table: variable in backticks in the first column, the default in the second. */
+  const rows = (() => {
+    const text = readFileSync(join(__dirname, '../../docs/configuration.md'), 'utf8');
+    const start = text.indexOf('## Agent');
+    const table = text.slice(start, text.indexOf('\n#', start + 1));
+    return table
+      .split('\n')
+      .filter((line) => /^\| `[A-Z_]+`/.test(line))
+      .map((line) => {
+        const [variable = '', fallback = ''] = line.split(' | ').map((cell) => cell.replace(/^\| /, ''));
+        return { variable: /`([A-Z_]+)`/.exec(variable)![1]!, fallback };
+      });
+  })();
+  /** Documented there, read by someone else: the Kubernetes client reads KUBECONFIG. */
+  const READ_ELSEWHERE = ['KUBECONFIG'];
+
+  it('documents every setting the agent reads, and no other', () => {
+    const documented = rows.map((row) => row.variable).filter((name) => !READ_ELSEWHERE.includes(name));
+    expect(documented.sort()).toEqual(
+      Object.values(AGENT_SETTINGS)
+        .map((setting) => setting.env)
+        .sort(),
+    );
+  });
+
+  it("gives each setting's default", () => {
+    for (const setting of Object.values(AGENT_SETTINGS)) {
+      if (setting.default === undefined || typeof setting.default === 'object') continue;
+      const row = rows.find((r) => r.variable === setting.env)!;
+      const shown = setting.env === 'HEARTBEAT_INTERVAL' ? String((setting.default as number) / 1000) : String(setting.default);
+      expect(/`([^`]*)`/.exec(row.fallback)?.[1], setting.env).toBe(shown);
+    }
   });
 });

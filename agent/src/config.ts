@@ -1,6 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { isDns1123Label, isLabelKey, isLabelValue } from '#core';
+import {
+  bool,
+  defaultsOf,
+  isDns1123Label,
+  isLabelKey,
+  isLabelValue,
+  oneOf,
+  port,
+  secret,
+  seconds,
+  text,
+  textOf,
+  type Settings,
+} from '#core';
 import { join } from 'node:path';
 
 export interface AgentConfig {
@@ -45,29 +58,86 @@ export class ConfigError extends Error {
   }
 }
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const DEFAULT_NAMESPACE = 'gitfleet-system';
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000;
 
+/** The agent's variables as read, before they are checked together and shaped into an AgentConfig. */
+export interface AgentVariables {
+  hubAddress: string;
+  bootstrapToken?: string;
+  clusterName: string;
+  clusterLabels: Record<string, string>;
+  namespace: string;
+  /** Default: `$TMPDIR/gitfleet-agent-<CLUSTER_NAME>`. */
+  cacheDir?: string;
+  heartbeatIntervalMs: number;
+  logLevel: string;
+  hubTls: boolean;
+  hubCaFile?: string;
+  hubTlsServerName?: string;
+  healthPort?: number;
+  healthHost?: string;
+}
+
+/**
+ * Every agent setting, once: its variable, how it is read and its default. The loader, the
+ * defaults of a programmatic start, the names errors give and the check of docs/configuration.md's
+ * agent table (config.spec.ts) come from here.
+ */
+export const AGENT_SETTINGS: Settings<AgentVariables> = {
+  hubAddress: text('HUB_ADDRESS'),
+  bootstrapToken: secret('BOOTSTRAP_TOKEN'),
+  clusterName: text('CLUSTER_NAME'),
+  clusterLabels: {
+    env: 'CLUSTER_LABELS',
+    default: {},
+    read: (env, name) => {
+      const value = textOf(env, name);
+      return value === undefined ? undefined : parseClusterLabels(value);
+    },
+  },
+  namespace: text('AGENT_NAMESPACE', DEFAULT_NAMESPACE),
+  cacheDir: text('CACHE_DIR'),
+  heartbeatIntervalMs: seconds('HEARTBEAT_INTERVAL', DEFAULT_HEARTBEAT_INTERVAL_MS),
+  logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+  hubTls: bool('HUB_TLS', false),
+  hubCaFile: text('HUB_CA_FILE'),
+  hubTlsServerName: text('HUB_TLS_SERVER_NAME'),
+  healthPort: port('HEALTH_PORT'),
+  healthHost: text('HEALTH_HOST', '127.0.0.1'),
+};
+
 /** Reads and validates the agent's settings; a bad value throws a ConfigError naming the variable. */
 export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
-  const hubAddress = required(env, 'HUB_ADDRESS');
-  const clusterName = required(env, 'CLUSTER_NAME');
-  const bootstrapToken = optional(env, 'BOOTSTRAP_TOKEN');
-  const heartbeatSeconds = optional(env, 'HEARTBEAT_INTERVAL');
-  const hubTls = readHubTls(env);
-  const health = readHealth(env);
+  const read: Partial<AgentVariables> = {};
+  for (const key of Object.keys(AGENT_SETTINGS) as (keyof AgentVariables)[]) {
+    const setting = AGENT_SETTINGS[key];
+    try {
+      const value = setting.read(env, setting.env);
+      if (value !== undefined) (read as Record<string, unknown>)[key] = value;
+    } catch (error) {
+      if (error instanceof ConfigError) throw error;
+      // core's readers say "<VARIABLE> must be …"
+      throw new ConfigError(setting.env, (error as Error).message.replace(new RegExp(`^${setting.env}:? `), ''));
+    }
+  }
+  for (const key of ['hubAddress', 'clusterName'] as const) {
+    if (read[key] === undefined) throw new ConfigError(AGENT_SETTINGS[key].env, 'is required');
+  }
+  const variables = { ...defaultsOf(AGENT_SETTINGS), ...read } as AgentVariables;
+  const hubTls = hubTlsOf(variables, read.hubTls !== undefined);
+  const health = healthOf(variables, read);
   const config: AgentConfig = {
-    hubAddress,
-    ...(bootstrapToken === undefined ? {} : { bootstrapToken }),
-    clusterName,
-    clusterLabels: parseClusterLabels(optional(env, 'CLUSTER_LABELS') ?? ''),
-    namespace: optional(env, 'AGENT_NAMESPACE') ?? DEFAULT_NAMESPACE,
-    cacheDir: optional(env, 'CACHE_DIR') ?? defaultCacheDir(clusterName),
-    heartbeatIntervalMs:
-      heartbeatSeconds === undefined ? DEFAULT_HEARTBEAT_INTERVAL_MS : parseSeconds('HEARTBEAT_INTERVAL', heartbeatSeconds),
-    logLevel: optional(env, 'LOG_LEVEL') ?? 'info',
+    hubAddress: variables.hubAddress,
+    ...(variables.bootstrapToken === undefined ? {} : { bootstrapToken: variables.bootstrapToken }),
+    clusterName: variables.clusterName,
+    clusterLabels: variables.clusterLabels,
+    namespace: variables.namespace,
+    cacheDir: variables.cacheDir ?? defaultCacheDir(variables.clusterName),
+    heartbeatIntervalMs: variables.heartbeatIntervalMs,
+    logLevel: variables.logLevel,
     ...(hubTls === undefined ? {} : { hubTls }),
     ...(health === undefined ? {} : { health }),
   };
@@ -76,29 +146,23 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
 }
 
 /** HEALTH_PORT, HEALTH_HOST → the probe endpoint's address, or undefined (off). */
-function readHealth(env: NodeJS.ProcessEnv): AgentConfig['health'] {
-  const port = optional(env, 'HEALTH_PORT');
-  const host = optional(env, 'HEALTH_HOST');
-  if (port === undefined) {
-    if (host !== undefined) throw new ConfigError('HEALTH_HOST', 'is set but HEALTH_PORT is not (the endpoint is off without a port)');
+function healthOf(variables: AgentVariables, read: Partial<AgentVariables>): AgentConfig['health'] {
+  if (read.healthPort === undefined) {
+    if (read.healthHost !== undefined)
+      throw new ConfigError('HEALTH_HOST', 'is set but HEALTH_PORT is not (the endpoint is off without a port)');
     return undefined;
   }
-  if (!/^\d{1,5}$/.test(port) || Number(port) > 65535)
-    throw new ConfigError('HEALTH_PORT', `must be a port number (0-65535), got "${port}"`);
-  return { host: host ?? '127.0.0.1', port: Number(port) };
+  if (read.healthPort > 65535) throw new ConfigError('HEALTH_PORT', `must be a port number (0-65535), got "${read.healthPort}"`);
+  return { host: variables.healthHost ?? '127.0.0.1', port: read.healthPort };
 }
 
 /** HUB_TLS, HUB_CA_FILE, HUB_TLS_SERVER_NAME → the hub TLS settings, or undefined for plaintext. */
-function readHubTls(env: NodeJS.ProcessEnv): AgentConfig['hubTls'] {
-  const flag = optional(env, 'HUB_TLS');
-  if (flag !== undefined && flag !== 'true' && flag !== 'false')
-    throw new ConfigError('HUB_TLS', `must be "true" or "false", got "${flag}"`);
-  const caFile = optional(env, 'HUB_CA_FILE');
-  const serverName = optional(env, 'HUB_TLS_SERVER_NAME');
-  if (flag === 'false' && (caFile !== undefined || serverName !== undefined)) {
+function hubTlsOf(variables: AgentVariables, flagSet: boolean): AgentConfig['hubTls'] {
+  const { hubCaFile: caFile, hubTlsServerName: serverName } = variables;
+  if (flagSet && !variables.hubTls && (caFile !== undefined || serverName !== undefined)) {
     throw new ConfigError('HUB_TLS', 'is "false" but HUB_CA_FILE or HUB_TLS_SERVER_NAME is set');
   }
-  if (flag !== 'true' && caFile === undefined && serverName === undefined) return undefined;
+  if (!variables.hubTls && caFile === undefined && serverName === undefined) return undefined;
   let caPem: string | undefined;
   if (caFile !== undefined) {
     try {
@@ -113,12 +177,13 @@ function readHubTls(env: NodeJS.ProcessEnv): AgentConfig['hubTls'] {
 
 /** Fills in defaults for a programmatic start (tests, the demo) and validates the result. */
 export function completeAgentConfig(partial: Partial<AgentConfig> & Pick<AgentConfig, 'hubAddress' | 'clusterName'>): AgentConfig {
+  const { clusterLabels, namespace, heartbeatIntervalMs, logLevel } = defaultsOf(AGENT_SETTINGS) as AgentVariables;
   const config: AgentConfig = {
-    clusterLabels: {},
-    namespace: DEFAULT_NAMESPACE,
+    clusterLabels,
+    namespace,
     cacheDir: defaultCacheDir(partial.clusterName),
-    heartbeatIntervalMs: DEFAULT_HEARTBEAT_INTERVAL_MS,
-    logLevel: 'info',
+    heartbeatIntervalMs,
+    logLevel,
     ...stripUndefined(partial),
     hubAddress: partial.hubAddress,
     clusterName: partial.clusterName,
@@ -150,7 +215,7 @@ export function validateAgentConfig(config: AgentConfig): void {
   if (!(Number.isFinite(config.heartbeatIntervalMs) && config.heartbeatIntervalMs > 0)) {
     throw new ConfigError('HEARTBEAT_INTERVAL', 'must be a positive number of seconds');
   }
-  if (!LOG_LEVELS.includes(config.logLevel)) {
+  if (!(LOG_LEVELS as readonly string[]).includes(config.logLevel)) {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${config.logLevel}"`);
   }
   if (config.cacheDir.trim() === '') {
@@ -189,27 +254,6 @@ function checkLabel(key: string, value: string): void {
   if (!isLabelValue(value)) {
     throw new ConfigError('CLUSTER_LABELS', `value "${value}" of label "${key}" is not a valid label value`);
   }
-}
-
-function parseSeconds(variable: string, text: string): number {
-  const seconds = Number(text);
-  if (!/^\d+(\.\d+)?$/.test(text) || !(seconds > 0)) {
-    throw new ConfigError(variable, `must be a positive number of seconds, got "${text}"`);
-  }
-  return Math.round(seconds * 1000);
-}
-
-function required(env: NodeJS.ProcessEnv, variable: string): string {
-  const value = optional(env, variable);
-  if (value === undefined) {
-    throw new ConfigError(variable, 'is required');
-  }
-  return value;
-}
-
-function optional(env: NodeJS.ProcessEnv, variable: string): string | undefined {
-  const value = env[variable]?.trim();
-  return value === undefined || value === '' ? undefined : value;
 }
 
 function defaultCacheDir(clusterName: string): string {

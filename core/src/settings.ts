@@ -52,7 +52,7 @@ export const seconds = (env: string, fallbackMs: number): Setting<number> => ({
   }),
 });
 
-export const port = (env: string, fallback: number): Setting<number> => ({
+export const port = (env: string, fallback?: number): Setting<number> => ({
   env,
   default: fallback,
   read: reading((value, name) => {
