@@ -4,8 +4,12 @@ export interface SourceLimits {
   maxFileBytes: number;
   /** Sum of all manifest files of one target. */
   maxTotalBytes: number;
-  /** Kubernetes documents in one target. */
+  /** YAML documents in one target, empty ones too, counted as files are split, before parsing. */
   maxDocuments: number;
+  /** Largest single YAML document, measured as files are split, before parsing. */
+  maxDocumentBytes: number;
+  /** Objects and lists nested in one document. */
+  maxNestingDepth: number;
   /** YAML aliases resolved per document (billion-laughs guard). */
   maxYamlAliases: number;
   /** Directory depth below the target's path. */
@@ -21,6 +25,8 @@ export function defaultSourceLimits(): SourceLimits {
     maxFileBytes: 4 * 1024 * 1024,
     maxTotalBytes: 64 * 1024 * 1024,
     maxDocuments: 10_000,
+    maxDocumentBytes: 4 * 1024 * 1024,
+    maxNestingDepth: 100,
     maxYamlAliases: 100,
     maxDepth: 32,
     maxCheckoutBytes: 512 * 1024 * 1024,
