@@ -14,6 +14,13 @@ export interface SourceLimits {
   maxYamlAliases: number;
   /** Directory depth below the target's path. */
   maxDepth: number;
+  /**
+   * Reading and parsing one target's manifests runs in a worker thread (manifest-isolation.ts)
+   * and is refused past this wall-clock budget, so that no bundle blocks the agent's event loop.
+   */
+  maxParseMs: number;
+  /** Heap of that worker thread; a bundle that needs more is refused. */
+  maxParseHeapMb: number;
   /** Whole checkout of one commit, checked before anything is written to disk. */
   maxCheckoutBytes: number;
   /** Files in one checkout, checked before anything is written to disk. */
@@ -29,6 +36,8 @@ export function defaultSourceLimits(): SourceLimits {
     maxNestingDepth: 100,
     maxYamlAliases: 100,
     maxDepth: 32,
+    maxParseMs: 30_000,
+    maxParseHeapMb: 128,
     maxCheckoutBytes: 512 * 1024 * 1024,
     maxCheckoutFiles: 100_000,
   };

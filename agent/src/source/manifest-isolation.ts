@@ -1,0 +1,109 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { SourceError, type SourceLimits } from './limits';
+import { ManifestError, type Manifest } from './manifest-reader';
+import type { SubstitutionValues } from './substitution';
+
+/** What a worker is asked to read: the manifest files under a path, or a renderer's output. */
+export type ReadRequest = { limits: SourceLimits; values?: SubstitutionValues } & (
+  { kind: 'files'; checkoutRoot: string; sourcePath: string } | { kind: 'text'; text: string; name: string }
+);
+
+export type ReadJob = ReadRequest & { id: number };
+
+export type ReadAnswer =
+  | { id: number; manifests: Manifest[] }
+  | { id: number; error: { kind: 'manifest' | 'source' | 'other'; message: string; problems?: string[] } };
+
+/**
+ * When the agent runs from its TypeScript sources (tests), the worker compiles them as it
+ * loads them, with the TypeScript compiler the tests already have; the built agent runs the
+ * compiled worker file.
+ */
+const FROM_SOURCES = `
+const ts = require('typescript');
+const { readFileSync } = require('node:fs');
+require.extensions['.ts'] = (module, filename) => {
+  const options = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true };
+  module._compile(ts.transpileModule(readFileSync(filename, 'utf8'), { fileName: filename, compilerOptions: options }).outputText, filename);
+};
+require(require('node:worker_threads').workerData.entry);
+`;
+
+function startWorker(limits: SourceLimits): Worker {
+  const resourceLimits = { maxOldGenerationSizeMb: limits.maxParseHeapMb, maxYoungGenerationSizeMb: 16 };
+  const compiled = join(__dirname, 'manifest-worker.js');
+  if (existsSync(compiled)) return new Worker(compiled, { resourceLimits });
+  return new Worker(FROM_SOURCES, {
+    eval: true,
+    workerData: { entry: join(__dirname, 'manifest-worker.ts') },
+    execArgv: ['--conditions=source'],
+    resourceLimits,
+  });
+}
+
+/** Idle workers kept for the next read (reading is rare; a worker costs some MiB while it waits). */
+const MAX_IDLE = 2;
+const idle: { worker: Worker; heapMb: number }[] = [];
+let nextId = 1;
+
+/**
+ * Reads a target's manifests in a worker thread, within the target's budget: more than
+ * `limits.maxParseMs` of reading, or a heap over `limits.maxParseHeapMb`, stops the worker
+ * and refuses the target with a SourceError naming `where` and the budget. The agent's event
+ * loop (heartbeats, other targets) goes on meanwhile.
+ */
+export function readIsolated(job: ReadRequest, where: string): Promise<Manifest[]> {
+  const id = nextId++;
+  const kept = idle.findIndex((w) => w.heapMb === job.limits.maxParseHeapMb);
+  const worker = kept >= 0 ? idle.splice(kept, 1)[0]!.worker : startWorker(job.limits);
+  worker.ref();
+  return new Promise<Manifest[]>((resolve, reject) => {
+    let settled = false;
+    const finish = (outcome: () => void, keep: boolean): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+      if (keep && idle.length < MAX_IDLE) {
+        worker.unref();
+        idle.push({ worker, heapMb: job.limits.maxParseHeapMb });
+      } else {
+        void worker.terminate();
+      }
+      outcome();
+    };
+    const timer = setTimeout(() => {
+      const seconds = job.limits.maxParseMs / 1000;
+      finish(() => reject(new SourceError(`${where}: reading the manifests took longer than the budget of ${seconds} s`)), false);
+    }, job.limits.maxParseMs);
+    const onMessage = (answer: ReadAnswer): void => {
+      if (answer.id !== id) return;
+      if ('manifests' in answer) finish(() => resolve(answer.manifests), true);
+      else finish(() => reject(rebuild(answer.error)), true);
+    };
+    const onError = (error: Error & { code?: string }): void => {
+      const reason =
+        error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? `reading the manifests needed more than the budget of ${job.limits.maxParseHeapMb} MiB`
+          : `reading the manifests failed: ${error.message}`;
+      finish(() => reject(new SourceError(`${where}: ${reason}`)), false);
+    };
+    const onExit = (code: number): void => {
+      finish(() => reject(new SourceError(`${where}: the manifest reader stopped (exit code ${code})`)), false);
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+    worker.postMessage({ ...job, id });
+  });
+}
+
+function rebuild(error: { kind: 'manifest' | 'source' | 'other'; message: string; problems?: string[] }): Error {
+  if (error.kind === 'manifest') return new ManifestError(error.problems ?? [error.message]);
+  if (error.kind === 'source') return new SourceError(error.message);
+  return new Error(error.message);
+}
