@@ -8,20 +8,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultSourceLimits } from '../../agent/src/source/limits';
+import { bundleFor } from '../support/bundles';
 import { eventually } from '../support/eventually';
 import { readConfigMap, startFleet, type ClusterView, type Fleet } from '../support/fleet';
 
-const bundle = (name: string) => `apiVersion: gitfleet.io/v1alpha1
-kind: Bundle
-metadata:
-  name: ${name}
-spec:
-  source:
-    path: apps/${name}
-  namespace: default
-  targets:
-    - clusterSelector: {}
-`;
+const bundle = (name: string) => bundleFor(name, 'default');
 const cm = (name: string, data = '') => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${data}`;
 
 /** Lower limits than the defaults, so that each bomb stays small in the repository. */

@@ -10,6 +10,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleFor } from '../support/bundles';
 import { eventually } from '../support/eventually';
 import { startFleet, type ClusterView, type Fleet } from '../support/fleet';
 
@@ -28,20 +29,8 @@ const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 /** Every form of every planted value that must appear nowhere (the repository's own forms aside, see the DB scan). */
 const FORBIDDEN = Object.values(PLANTED).flatMap((value) => [value, b64(value)]);
 
-const BUNDLE = `apiVersion: gitfleet.io/v1alpha1
-kind: Bundle
-metadata:
-  name: vault
-spec:
-  source:
-    path: apps/vault
-  namespace: vault
-  targets:
-    - clusterSelector: {}
-  syncPolicy:
-    prune: true
-    drift: report
-`;
+/** Prunes what leaves Git; drift is reported, not corrected, so that it stays to be seen. */
+const BUNDLE = `${bundleFor('vault', 'vault')}  syncPolicy:\n    prune: true\n    drift: report\n`;
 
 const FILES = {
   'fleet/vault.yaml': BUNDLE,
