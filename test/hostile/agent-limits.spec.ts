@@ -10,13 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultSourceLimits } from '../../agent/src/source/limits';
 import { bundleFor } from '../support/bundles';
 import { eventually } from '../support/eventually';
-import { readConfigMap, startFleet, type ClusterView, type Fleet } from '../support/fleet';
+import { capturingLogger, readConfigMap, startFleet, type ClusterView, type Fleet } from '../support/fleet';
 
 const bundle = (name: string) => bundleFor(name, 'default');
 const cm = (name: string, data = '') => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${data}`;
 
 /** Lower limits than the defaults, so that each bomb stays small in the repository. */
-const LIMITS = { ...defaultSourceLimits(), maxDocuments: 100, maxDocumentBytes: 2 * 1024 * 1024, maxParseMs: 6_000 };
+const LIMITS = { ...defaultSourceLimits(), maxDocuments: 100, maxDocumentBytes: 2 * 1024 * 1024, maxParseMs: 3_000 };
 
 /** Per hostile bundle: its files (each beside a sentinel ConfigMap that must never be applied) and the refusal expected. */
 const HOSTILE: Record<string, { files: Record<string, string>; refused: RegExp }> = {
@@ -37,9 +37,9 @@ const HOSTILE: Record<string, { files: Record<string, string>; refused: RegExp }
     refused: /^source: apps\/deep\/deep\.yaml:\d+: invalid YAML: nested deeper than the limit of 100 levels$/,
   },
   'cpu-heavy': {
-    // 80k keys in 1.8 MB: within every size limit, but ~30 s of the YAML parser's duplicate-key check.
-    files: { 'heavy.yaml': cm('heavy', `data:\n${Array.from({ length: 80_000 }, (_, i) => `  k${i}: "v${i}"\n`).join('')}`) },
-    refused: /^source: "apps\/cpu-heavy": reading the manifests took longer than the budget of 6 s$/,
+    // 40k keys in 0.9 MB: within every size limit, but ~8 s of the YAML parser's duplicate-key check.
+    files: { 'heavy.yaml': cm('heavy', `data:\n${Array.from({ length: 40_000 }, (_, i) => `  k${i}: "v${i}"\n`).join('')}`) },
+    refused: /^source: "apps\/cpu-heavy": reading the manifests took longer than the budget of 3 s$/,
   },
 };
 
@@ -48,16 +48,17 @@ describe('hostile manifests on the agent: refused by rule, nothing applied, the 
   let hostileCommit: string;
   const samples: { connectivity: string; lastSeenAt: string | null }[] = [];
   let sampling: NodeJS.Timeout | undefined;
+  const agentLog = capturingLogger('info');
 
   const view = async () => (await fleet.api.get<ClusterView & { bundles: { message: string }[] }>('/api/v1/clusters/c1')).body;
 
   beforeAll(async () => {
     fleet = await startFleet({
       files: { 'fleet/good.yaml': bundle('good'), 'apps/good/cm.yaml': cm('good', 'data:\n  v: "1"\n') },
-      clusters: [{ name: 'c1' }],
+      clusters: [{ name: 'c1', noAgent: true }],
       hub: { heartbeatIntervalMs: 500 },
-      agentEngine: { limits: LIMITS },
     });
+    await fleet.startAgent('c1', {}, { logger: agentLog.logger, engine: { limits: LIMITS } });
     await eventually(async () => expect((await view()).bundles.find((b) => b.bundle === 'good')?.phase).toBe('synced'));
     sampling = setInterval(() => {
       void view().then((v) => samples.push({ connectivity: v.connectivity, lastSeenAt: v.lastSeenAt }));
@@ -99,12 +100,12 @@ describe('hostile manifests on the agent: refused by rule, nothing applied, the 
     expect(await readConfigMap(fleet.cluster('c1'), 'default', `${name}-sentinel`)).toBeUndefined();
   });
 
-  it('kept its heartbeats throughout: the cluster never went unreachable and was heard from all along', () => {
+  it('kept its session throughout: never silent long enough for the hub to end it, never unreachable', () => {
     clearInterval(sampling);
-    expect(samples.length).toBeGreaterThan(10);
+    // A blocked event loop misses heartbeats: the hub ends the session and the agent logs that it reconnects.
+    expect(agentLog.lines().filter((line) => /reconnecting/.test(String(line['msg'])))).toEqual([]);
+    expect(samples.length).toBeGreaterThan(5);
     expect(samples.filter((s) => s.connectivity !== 'connected')).toEqual([]);
-    const seen = samples.map((s) => Date.parse(s.lastSeenAt!));
-    // Heard from again and again while the bundles were read, not once at the start and once at the end.
-    expect(new Set(seen).size).toBeGreaterThan(4);
+    expect(new Set(samples.map((s) => s.lastSeenAt)).size).toBeGreaterThan(3); // heard from all along, not once
   });
 });

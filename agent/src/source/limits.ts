@@ -37,7 +37,7 @@ export function defaultSourceLimits(): SourceLimits {
     maxYamlAliases: 100,
     maxDepth: 32,
     maxParseMs: 30_000,
-    maxParseHeapMb: 128,
+    maxParseHeapMb: 96,
     maxCheckoutBytes: 512 * 1024 * 1024,
     maxCheckoutFiles: 100_000,
   };

@@ -43,18 +43,42 @@ function startWorker(limits: SourceLimits): Worker {
   });
 }
 
+/**
+ * Reads at once, across all targets: each may take its heap budget, and the agent's memory is
+ * small (the chart gives it 256 MiB). Further reads wait their turn; their budget starts when
+ * they get a worker.
+ */
+const MAX_READERS = 2;
 /** Idle workers kept for the next read (reading is rare; a worker costs some MiB while it waits). */
 const MAX_IDLE = 2;
 const idle: { worker: Worker; heapMb: number }[] = [];
+const waiting: (() => void)[] = [];
+let reading = 0;
 let nextId = 1;
+
+/** Runs `read` once fewer than MAX_READERS reads are running. */
+async function inTurn<T>(read: () => Promise<T>): Promise<T> {
+  if (reading >= MAX_READERS) await new Promise<void>((resolve) => waiting.push(resolve));
+  reading += 1;
+  try {
+    return await read();
+  } finally {
+    reading -= 1;
+    waiting.shift()?.();
+  }
+}
 
 /**
  * Reads a target's manifests in a worker thread, within the target's budget: more than
  * `limits.maxParseMs` of reading, or a heap over `limits.maxParseHeapMb`, stops the worker
  * and refuses the target with a SourceError naming `where` and the budget. The agent's event
- * loop (heartbeats, other targets) goes on meanwhile.
+ * loop (heartbeats, other targets) goes on meanwhile. At most MAX_READERS reads run at once.
  */
 export function readIsolated(job: ReadRequest, where: string): Promise<Manifest[]> {
+  return inTurn(() => readInWorker(job, where));
+}
+
+function readInWorker(job: ReadRequest, where: string): Promise<Manifest[]> {
   const id = nextId++;
   const kept = idle.findIndex((w) => w.heapMb === job.limits.maxParseHeapMb);
   const worker = kept >= 0 ? idle.splice(kept, 1)[0]!.worker : startWorker(job.limits);
