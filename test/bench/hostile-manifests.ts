@@ -23,6 +23,8 @@ import { readManifests } from '../../agent/src/source/manifest-reader';
 
 const cm = (name: string, data: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${data}`;
 
+const manyKeys = (keys: number): string => cm('heavy', `data:\n${Array.from({ length: keys }, (_, i) => `  k${i}: "v${i}"\n`).join('')}`);
+
 const CASES: Record<string, (scale: number) => string> = {
   /** 590k empty documents in 4 MB. */
   'empty-doc bomb': (scale) => '---\n\n\n'.repeat(Math.round(590_000 * scale)),
@@ -30,9 +32,10 @@ const CASES: Record<string, (scale: number) => string> = {
   '1M ---': (scale) => '---\n'.repeat(Math.round(1_000_000 * scale)),
   /** A flow sequence nested 100k deep. */
   'deep nesting': (scale) => cm('deep', `data: ${'['.repeat(100_000 * scale)}${']'.repeat(100_000 * scale)}\n`),
-  /** One ConfigMap of 80k keys (1.8 MB): within every size limit, but the parser's duplicate-key check is quadratic. */
-  'CPU-heavy document': (scale) =>
-    cm('heavy', `data:\n${Array.from({ length: Math.round(80_000 * scale) }, (_, i) => `  k${i}: "v${i}"\n`).join('')}`),
+  /** One ConfigMap of 40k keys (0.9 MB): within every limit and budget, but the parser's duplicate-key check is quadratic (~8 s). */
+  'CPU-heavy, 40k keys': (scale) => manyKeys(Math.round(40_000 * scale)),
+  /** The same with 80k keys (1.8 MB, ~30 s): over the reader's heap or time budget. */
+  'CPU-heavy, 80k keys': (scale) => manyKeys(Math.round(80_000 * scale)),
 };
 
 type Mode = 'whole-parse' | 'reader' | 'isolated';
