@@ -109,15 +109,22 @@ function readInWorker(job: ReadRequest, where: string): Promise<Manifest[]> {
       if ('manifests' in answer) finish(() => resolve(answer.manifests), true);
       else finish(() => reject(rebuild(answer.error)), true);
     };
+    // Over a budget is the content's doing: a SourceError, not retried at this key. A reader
+    // that failed otherwise (it could not start, it stopped) is the agent's: retried with backoff.
     const onError = (error: Error & { code?: string }): void => {
-      const reason =
-        error.code === 'ERR_WORKER_OUT_OF_MEMORY'
-          ? `reading the manifests needed more than the budget of ${job.limits.maxParseHeapMb} MiB`
-          : `reading the manifests failed: ${error.message}`;
-      finish(() => reject(new SourceError(`${where}: ${reason}`)), false);
+      const refusal = error.code === 'ERR_WORKER_OUT_OF_MEMORY';
+      finish(
+        () =>
+          reject(
+            refusal
+              ? new SourceError(`${where}: reading the manifests needed more than the budget of ${job.limits.maxParseHeapMb} MiB`)
+              : new Error(`${where}: the manifest reader failed: ${error.message}`),
+          ),
+        false,
+      );
     };
     const onExit = (code: number): void => {
-      finish(() => reject(new SourceError(`${where}: the manifest reader stopped (exit code ${code})`)), false);
+      finish(() => reject(new Error(`${where}: the manifest reader stopped (exit code ${code})`)), false);
     };
     worker.on('message', onMessage);
     worker.on('error', onError);
