@@ -31,15 +31,32 @@ require.extensions['.ts'] = (module, filename) => {
 require(require('node:worker_threads').workerData.entry);
 `;
 
-function startWorker(limits: SourceLimits): Worker {
+/**
+ * A new worker, once it has loaded (it says `ready`): a target's budget is for reading, not
+ * for starting a thread (or compiling sources, in tests).
+ */
+function startWorker(limits: SourceLimits): Promise<Worker> {
   const resourceLimits = { maxOldGenerationSizeMb: limits.maxParseHeapMb, maxYoungGenerationSizeMb: 16 };
   const compiled = join(__dirname, 'manifest-worker.js');
-  if (existsSync(compiled)) return new Worker(compiled, { resourceLimits });
-  return new Worker(FROM_SOURCES, {
-    eval: true,
-    workerData: { entry: join(__dirname, 'manifest-worker.ts') },
-    execArgv: ['--conditions=source'],
-    resourceLimits,
+  const worker = existsSync(compiled)
+    ? new Worker(compiled, { resourceLimits })
+    : new Worker(FROM_SOURCES, {
+        eval: true,
+        workerData: { entry: join(__dirname, 'manifest-worker.ts') },
+        execArgv: ['--conditions=source'],
+        resourceLimits,
+      });
+  return new Promise((resolve, reject) => {
+    const failed = (error: Error | number): void => {
+      worker.off('message', ready);
+      reject(new Error(`the manifest reader could not start: ${typeof error === 'number' ? `exit code ${error}` : error.message}`));
+    };
+    const ready = (message: unknown): void => {
+      if ((message as { ready?: boolean }).ready !== true) return;
+      worker.off('message', ready).off('error', failed).off('exit', failed);
+      resolve(worker);
+    };
+    worker.on('message', ready).once('error', failed).once('exit', failed);
   });
 }
 
@@ -78,10 +95,10 @@ export function readIsolated(job: ReadRequest, where: string): Promise<Manifest[
   return inTurn(() => readInWorker(job, where));
 }
 
-function readInWorker(job: ReadRequest, where: string): Promise<Manifest[]> {
+async function readInWorker(job: ReadRequest, where: string): Promise<Manifest[]> {
   const id = nextId++;
   const kept = idle.findIndex((w) => w.heapMb === job.limits.maxParseHeapMb);
-  const worker = kept >= 0 ? idle.splice(kept, 1)[0]!.worker : startWorker(job.limits);
+  const worker = kept >= 0 ? idle.splice(kept, 1)[0]!.worker : await startWorker(job.limits);
   worker.ref();
   return new Promise<Manifest[]>((resolve, reject) => {
     let settled = false;

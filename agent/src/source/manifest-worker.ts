@@ -26,3 +26,4 @@ async function answer(job: ReadJob): Promise<ReadAnswer> {
 parentPort?.on('message', (job: ReadJob) => {
   void answer(job).then((reply) => parentPort?.postMessage(reply));
 });
+parentPort?.postMessage({ ready: true });
