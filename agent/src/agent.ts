@@ -27,8 +27,8 @@ export interface RunningAgent {
 export interface AgentExtras {
   /** A logger to use instead of one built from `logLevel` (tests capture logs with it). */
   logger?: Logger;
-  /** Engine settings to use instead of the defaults (tests shorten the waits). */
-  engine?: Partial<Pick<EngineOptions, 'resyncIntervalMs' | 'retryBackoff' | 'concurrency'>>;
+  /** Engine settings to use instead of the defaults (tests shorten the waits and lower the limits). */
+  engine?: Partial<Pick<EngineOptions, 'resyncIntervalMs' | 'retryBackoff' | 'concurrency' | 'limits'>>;
 }
 
 /**

@@ -1,2 +1,2 @@
 export { loadHubConfig, type HubConfig } from './config/hub-config';
-export { startHub, type RunningHub } from './hub';
+export { launchHub, startHub, type RunningHub } from './hub';

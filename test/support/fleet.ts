@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import { startAgent, type AgentConfig, type AgentExtras, type RunningAgent } from '#agent';
-import { startHub, type HubConfig, type RunningHub } from '#hub';
+import { launchHub, type HubConfig, type RunningHub } from '#hub';
 import type * as contract from '../../hub/src/api-contract';
 import { startSimCluster, type SimCluster, type SimClusterOptions } from '#kube-sim';
 import { BareRepo } from './git';
@@ -40,6 +40,8 @@ export interface FleetOptions {
   /** Agent engine settings (the fixture shortens the health wait by default). */
   agentEngine?: AgentExtras['engine'];
   logLevel?: string;
+  /** Where the hub writes its log lines (tests read them back); by default standard output. */
+  hubLogDestination?: DestinationStream;
 }
 
 export interface ApiAnswer<T> {
@@ -110,7 +112,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   };
 
   try {
-    const hubOptions: Parameters<typeof startHub>[0] = {
+    const hubOptions: Parameters<typeof launchHub>[0] = {
       databaseUrl: db.url,
       dataDir: join(workDir, 'hub'),
       fleetRepoUrl: options.fleetRepoUrl ? await options.fleetRepoUrl(repo) : repo.url,
@@ -123,7 +125,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       logLevel,
       ...options.hub,
     };
-    hub = await startHub(hubOptions);
+    hub = (await launchHub(hubOptions, options.hubLogDestination)).hub;
     const api = hubApi(hub.httpUrl, adminToken);
     const heartbeatIntervalMs = options.agentHeartbeatMs ?? hubOptions.heartbeatIntervalMs ?? 1_000;
     const sim = { ...QUICK_SIM, ...options.sim };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { driftDiff } from './drift-diff';
+import { LAST_APPLIED } from '../model/secret-values';
 import { normaliseForCompare, sameObject } from '../kube/normalise';
 import { unifiedDiff } from './unified-diff';
 
@@ -61,6 +62,37 @@ describe('driftDiff', () => {
     expect(diff).toContain('+  password: "*** (changed)"');
     expect(diff).toContain('   user: "***"');
     expect(diff.split('\n')[0]).toBe('--- Secret/web/s (live)');
+  });
+
+  it("masks the Secret's copies: kubectl's last-applied annotation and any string holding one of its values", () => {
+    const plain = 'planted-hunter2';
+    const encoded = Buffer.from(plain).toString('base64');
+    const lastApplied = (value: string) =>
+      JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, stringData: { password: value } });
+    const live = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: {
+        name: 's',
+        namespace: 'web',
+        annotations: { [LAST_APPLIED]: lastApplied(plain), note: `rotated to ${plain}\n`, team: 'shop' },
+      },
+      data: { password: encoded },
+    };
+    const desired = {
+      ...live,
+      metadata: { ...live.metadata, annotations: { ...live.metadata.annotations, [LAST_APPLIED]: lastApplied('other-value') } },
+      data: { password: Buffer.from('other-value').toString('base64') },
+      stringData: { extra: 'a "quoted"\nvalue' },
+    };
+    const diff = driftDiff(live, desired);
+    for (const form of [plain, encoded, 'other-value', Buffer.from('other-value').toString('base64'), 'quoted', 'rotated']) {
+      expect(diff).not.toContain(form);
+    }
+    expect(diff).toContain(`-    ${LAST_APPLIED}: "***"`);
+    expect(diff).toContain(`+    ${LAST_APPLIED}: "*** (changed)"`);
+    expect(diff).toContain('    note: "***"');
+    expect(diff).toContain('    team: shop');
   });
 
   it('describes a missing object as all additions', () => {

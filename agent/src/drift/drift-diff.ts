@@ -1,20 +1,28 @@
 import { stringify } from 'yaml';
 import { normaliseForCompare, type JsonObject } from '../kube/normalise';
 import { unifiedDiff } from './unified-diff';
+import { asMap, holdsSecretValue, isSecret, LAST_APPLIED, MASK, secretValues } from '../model/secret-values';
 
-/** What a Secret's values are shown as; a value that differs shows that it differs, never what it is. */
-export const MASK = '***';
+export { MASK };
+/** A masked value that differs shows that it differs, never what it is. */
 const MASK_CHANGED = '*** (changed)';
 
 /**
  * The readable drift of one object: a unified diff from the live object to the desired one
- * (its server-side dry-run), both normalised, as YAML. "" when they are the same. Secret
- * `data` and `stringData` values are masked on both sides before anything is rendered.
+ * (its server-side dry-run), both normalised, as YAML. "" when they are the same. A Secret's
+ * `data` and `stringData` values are masked on both sides before anything is rendered, and so
+ * are its copies: the last-applied annotation of client-side kubectl, and any annotation or
+ * other string that holds one of its values.
  */
 export function driftDiff(live: JsonObject | undefined, desired: JsonObject): string {
   const after = normaliseForCompare(desired);
   const before = live === undefined ? undefined : normaliseForCompare(live);
-  if (isSecret(desired)) maskSecretValues(before, after);
+  if (isSecret(desired)) {
+    const values = secretValues(live, desired);
+    maskSecretValues(before, after);
+    maskCopies(asMap(asMap(before?.['metadata'])?.['annotations']), asMap(asMap(after['metadata'])?.['annotations']), values);
+    for (const side of [before, after]) if (side) maskStrings(side, values);
+  }
   const label = describe(desired);
   return unifiedDiff(before === undefined ? '' : render(before), render(after), {
     before: before === undefined ? `${label} (live: missing)` : `${label} (live)`,
@@ -34,12 +42,24 @@ function maskSecretValues(live: JsonObject | undefined, desired: JsonObject): vo
   }
 }
 
-function asMap(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+/** Annotations that copy the Secret: masked on both sides, marked changed where they differ. */
+function maskCopies(live: Record<string, unknown> | undefined, desired: Record<string, unknown> | undefined, values: string[]): void {
+  for (const key of new Set([...Object.keys(live ?? {}), ...Object.keys(desired ?? {})])) {
+    const a = live?.[key];
+    const b = desired?.[key];
+    const copies = key === LAST_APPLIED || [a, b].some((v) => typeof v === 'string' && holdsSecretValue(v, values));
+    if (!copies) continue;
+    if (live && key in live) live[key] = MASK;
+    if (desired && key in desired) desired[key] = a !== b && live && key in live ? MASK_CHANGED : MASK;
+  }
 }
 
-function isSecret(object: JsonObject): boolean {
-  return object['kind'] === 'Secret' && object['apiVersion'] === 'v1';
+/** Any other string of the Secret (outside its values) that holds one of them. */
+function maskStrings(node: Record<string, unknown> | unknown[], values: string[]): void {
+  for (const [key, value] of Object.entries(node)) {
+    if (typeof value === 'string' && holdsSecretValue(value, values)) (node as Record<string, unknown>)[key] = MASK;
+    else if (typeof value === 'object' && value !== null) maskStrings(value as Record<string, unknown>, values);
+  }
 }
 
 function describe(object: JsonObject): string {

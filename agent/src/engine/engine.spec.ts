@@ -199,6 +199,29 @@ spec:
     expect(await live('v1', 'Namespace', 'web')).toBeUndefined();
   });
 
+  it('does not read a refused target again on the periodic resync until its content changes; SyncNow still does', async () => {
+    const broken = await repo.commit({ ...WEB, 'apps/web/broken.yaml': '---\n'.repeat(20_000) });
+    await push(target(broken));
+    expect(finals().map((r) => r.message)).toEqual([
+      'source: apps/web/broken.yaml:10001: more than 10000 documents under "apps/web" (empty ones count too)',
+    ]);
+
+    engine.resyncAll();
+    await engine.idle();
+    expect(results.filter((r) => r.bundle === 'web')).toHaveLength(2); // progressing + failed, nothing since
+
+    engine.syncNow('web');
+    await engine.idle();
+    expect(finals().map((r) => r.phase)).toEqual(['failed', 'failed']);
+
+    const fixed = await repo.commit({ 'apps/web/broken.yaml': null });
+    await push(target(fixed));
+    expect(finals().at(-1)!.phase).toBe('synced');
+    engine.resyncAll();
+    await engine.idle();
+    expect(finals().map((r) => r.phase)).toEqual(['failed', 'failed', 'synced', 'synced']);
+  });
+
   it('fails a bundle whose path escapes the repository, applying nothing', async () => {
     const commit = await repo.commit(WEB);
     await push(target(commit, 'web', '../../etc'));

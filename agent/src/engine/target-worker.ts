@@ -44,6 +44,13 @@ export class TargetWorker {
   private inFlight: Desired | undefined;
   private waitingMessage: string | undefined;
   private appliedKey: string | undefined;
+  /**
+   * The key of the last sync refused for a reason a retry cannot fix (invalid or oversized
+   * manifests, a render over its budget, a refused object): the periodic resync leaves it
+   * alone, so that one bad commit costs one refusal, not one every resync. A new key (new
+   * content) or an operator's SyncNow tries again.
+   */
+  private refusedKey: string | undefined;
   /** What the last successful sync rendered, and for which key. */
   private lastRendered: { key: string; objects: readonly DesiredObject[] } | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -87,9 +94,16 @@ export class TargetWorker {
     this.kick();
   }
 
-  /** Syncs the latest target again now, even if it was applied already (SyncNow; `deep`: the periodic resync). */
+  /**
+   * Syncs the latest target again now, even if it was applied already (SyncNow; `deep`: the
+   * periodic resync, which skips a target refused at this very key).
+   */
   syncNow(options: { deep?: boolean } = {}): void {
     if (!this.latest || this.cancelled) return;
+    if (options.deep && this.refusedKey === this.latest.key) {
+      this.log.debug('resync skipped: refused at this content, not retried until it changes');
+      return;
+    }
     this.clearRetry();
     this.desired = { ...this.latest, forced: options.deep ? 'deep' : 'shallow' };
     this.kick();
@@ -172,6 +186,7 @@ export class TargetWorker {
     }));
     const { result, retryable } = outcome;
     const counts = countActions(result.changes);
+    this.refusedKey = result.phase === 'failed' && !retryable ? desired.key : undefined;
     if (result.phase === 'synced' || result.phase === 'suspended' || !retryable) {
       // Not retried: synced, or refused for a reason a retry cannot fix (that becomes status).
       this.appliedKey = desired.key;

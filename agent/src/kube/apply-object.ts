@@ -3,6 +3,7 @@ import { fingerprintOf, type JsonObject } from './normalise';
 import { describeObjectError, objectError, type ObjectError } from './api-error';
 import type { ChangeSetEntry } from '../model/change-set';
 import type { DesiredObject } from '../model/desired-object';
+import { isSecret, maskSecretText, secretValues } from '../model/secret-values';
 import type { ObjectClient } from './object-client';
 
 export interface ObjectOutcome {
@@ -22,7 +23,7 @@ export async function dryRunObject(client: ObjectClient, desired: DesiredObject)
   try {
     return { ok: true, object: (await client.apply(desired.object, { dryRun: true })).object };
   } catch (error) {
-    return { ok: false, outcome: failedOutcome(objectError(desired.ref, 'dry-run', error)) };
+    return { ok: false, outcome: failedOutcome(secretSafe(objectError(desired.ref, 'dry-run', error), desired)) };
   }
 }
 
@@ -51,8 +52,14 @@ export async function applyIfChanged(
       written: applied.object,
     };
   } catch (error) {
-    return failedOutcome(objectError(desired.ref, 'apply', error));
+    return failedOutcome(secretSafe(objectError(desired.ref, 'apply', error), desired));
   }
+}
+
+/** An error about a Secret, with any of its values the API quoted masked. */
+function secretSafe(error: ObjectError, desired: DesiredObject): ObjectError {
+  const object = desired.object as unknown as Record<string, unknown>;
+  return isSecret(object) ? { ...error, message: maskSecretText(error.message, secretValues(object)) } : error;
 }
 
 export function failedOutcome(error: ObjectError): ObjectOutcome {

@@ -4,7 +4,8 @@ import type { GitCache } from './git-cache';
 import { renderHelm } from './helm-render';
 import { renderKustomize } from './kustomize-render';
 import { SourceError, type SourceLimits } from './limits';
-import { readManifests, readRenderedManifests, type Manifest } from './manifest-reader';
+import { readIsolated } from './manifest-isolation';
+import type { Manifest } from './manifest-reader';
 import { defaultRenderSettings, type RenderSettings } from './renderer-process';
 import { normaliseSourcePath } from './source-path';
 
@@ -68,7 +69,14 @@ export async function fetchManifestsFromArtifact(
   }
 }
 
-/** Reads or renders the manifests at `path` of a checkout already on disk. */
+function values(source: Pick<ManifestSource, 'values'>): { values?: Record<string, string> } {
+  return source.values ? { values: source.values } : {};
+}
+
+/**
+ * Reads or renders the manifests at `path` of a checkout already on disk. Renderers run as
+ * child processes and reading runs in a worker thread, each within its budget.
+ */
 export async function renderManifests(
   checkoutRoot: string,
   path: string,
@@ -80,10 +88,11 @@ export async function renderManifests(
   switch (render?.kind ?? RenderKind.RENDER_KIND_RAW) {
     case RenderKind.RENDER_KIND_UNSPECIFIED:
     case RenderKind.RENDER_KIND_RAW:
-      return readManifests(checkoutRoot, path, limits, source.values);
+      return readIsolated({ kind: 'files', checkoutRoot, sourcePath: path, limits, ...values(source) }, `"${path || '.'}"`);
     case RenderKind.RENDER_KIND_KUSTOMIZE: {
       const output = await renderKustomize(checkoutRoot, path, render?.kustomizePatches ?? [], limits, settings);
-      return readRenderedManifests(output, `kustomize build of "${path || '.'}"`, limits, source.values);
+      const name = `kustomize build of "${path || '.'}"`;
+      return readIsolated({ kind: 'text', text: output, name, limits, ...values(source) }, name);
     }
     case RenderKind.RENDER_KIND_HELM: {
       const release = {
@@ -92,7 +101,8 @@ export async function renderManifests(
         valuesYaml: render?.helmValuesYaml ?? '',
       };
       const output = await renderHelm(checkoutRoot, path, release, limits, settings);
-      return readRenderedManifests(output, `helm template of "${path || '.'}"`, limits, source.values);
+      const name = `helm template of "${path || '.'}"`;
+      return readIsolated({ kind: 'text', text: output, name, limits, ...values(source) }, name);
     }
     default:
       throw new SourceError(`unknown render kind ${String(render?.kind)} for "${path || '.'}"`);

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -105,6 +106,31 @@ describe('GitCache', () => {
     const commit = await repo.commit({ 'big/a.yaml': cm('a', 'x'.repeat(5000)) });
     const cache = new GitCache(cacheDir, { limits: { ...limits, maxCheckoutBytes: 1000 } });
     await expect(cache.checkout(repo.url, commit)).rejects.toThrow(/over the limit of 1000 B/);
+    expect(existsSync(join(cacheDir, 'checkouts'))).toBe(false);
+  });
+
+  it('refuses a Git bomb of a million files after reading the listing only up to the file limit', async () => {
+    const gitIn = (args: string[], input = ''): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const child = execFile(
+          'git',
+          ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', ...args],
+          { cwd: repo.workPath },
+          (error, out) => (error ? reject(error as Error) : resolve(out.trim())),
+        );
+        child.stdin!.end(input);
+      });
+    await repo.commit({ 'a.yaml': cm('a', '1') });
+    let entry = `100644 blob ${await gitIn(['hash-object', '-w', '--stdin'], cm('b', '1'))}\tf`;
+    for (let level = 0; level < 6; level++) {
+      const tree = await gitIn(['mktree'], Array.from({ length: 10 }, (_, i) => `${entry}${i}${level === 0 ? '.yaml' : ''}\n`).join(''));
+      entry = `040000 tree ${tree}\td`;
+    }
+    const commit = await gitIn(['commit-tree', entry.split(/\s/)[2]!, '-m', 'bomb']);
+    await repo.git('push', 'origin', `${commit}:refs/heads/bomb`);
+
+    const cache = new GitCache(cacheDir, { limits: { ...limits, maxCheckoutFiles: 1000 } });
+    await expect(cache.checkout(repo.url, commit)).rejects.toThrow(`commit ${commit} has more files than the checkout limit of 1000`);
     expect(existsSync(join(cacheDir, 'checkouts'))).toBe(false);
   });
 

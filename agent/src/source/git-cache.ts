@@ -2,9 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runGit } from './git';
+import { GitError, runGit } from './git';
 import { defaultSourceLimits, formatBytes, SourceError, type SourceLimits } from './limits';
-import { redactUserinfo, repoUrlProblem, stripUserinfo } from '#core';
+import { RecordSplitter, redactUserinfo, repoUrlProblem, streamGit, stripUserinfo } from '#core';
 
 const COMMIT_SHA = /^([0-9a-f]{40}|[0-9a-f]{64})$/;
 
@@ -133,23 +133,38 @@ export class GitCache {
     }
   }
 
-  /** Refuses a commit whose tree is too large before a single file is written. */
+  /**
+   * Refuses a commit whose tree is too large before a single file is written. The listing is
+   * read as git writes it and git is stopped the moment a limit is passed, so a Git bomb of
+   * millions of files costs a bounded read, never its whole listing in memory.
+   */
   private async checkLimits(gitDir: string, commit: string): Promise<void> {
-    const listing = await this.git(['ls-tree', '-r', '-l', '-z', commit], gitDir);
+    const records = new RecordSplitter('\0');
     let files = 0;
     let bytes = 0;
-    for (const entry of listing.split('\0')) {
-      if (entry === '') continue;
-      // "<mode> <type> <object> <size>\t<path>"; size is "-" for submodules.
-      const size = Number(entry.slice(0, entry.indexOf('\t')).trim().split(/\s+/)[3]);
-      files += 1;
-      bytes += Number.isFinite(size) ? size : 0;
-    }
-    if (files > this.limits.maxCheckoutFiles) {
-      throw new SourceError(`commit ${commit} has ${files} files, over the limit of ${this.limits.maxCheckoutFiles}`);
-    }
-    if (bytes > this.limits.maxCheckoutBytes) {
-      throw new SourceError(`commit ${commit} holds ${formatBytes(bytes)}, over the limit of ${formatBytes(this.limits.maxCheckoutBytes)}`);
+    const env: Record<string, string> = {};
+    for (const name of ['PATH', 'HOME'] as const) if (process.env[name] !== undefined) env[name] = process.env[name];
+    try {
+      await streamGit(['ls-tree', '-r', '-l', '-z', commit], { gitDir, env }, (chunk) => {
+        for (const entry of records.push(chunk)) {
+          if (entry === '') continue;
+          // "<mode> <type> <object> <size>\t<path>"; size is "-" for submodules.
+          const size = Number(entry.slice(0, entry.indexOf('\t')).trim().split(/\s+/)[3]);
+          files += 1;
+          bytes += Number.isFinite(size) ? size : 0;
+          if (files > this.limits.maxCheckoutFiles) {
+            throw new SourceError(`commit ${commit} has more files than the checkout limit of ${this.limits.maxCheckoutFiles}`);
+          }
+          if (bytes > this.limits.maxCheckoutBytes) {
+            throw new SourceError(
+              `commit ${commit} holds more than the checkout limit: over the limit of ${formatBytes(this.limits.maxCheckoutBytes)}`,
+            );
+          }
+        }
+      });
+    } catch (error) {
+      if (error instanceof SourceError) throw error;
+      throw new GitError(['ls-tree', commit], error instanceof Error ? error.message : String(error));
     }
   }
 

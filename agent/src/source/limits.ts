@@ -4,12 +4,23 @@ export interface SourceLimits {
   maxFileBytes: number;
   /** Sum of all manifest files of one target. */
   maxTotalBytes: number;
-  /** Kubernetes documents in one target. */
+  /** YAML documents in one target, empty ones too, counted as files are split, before parsing. */
   maxDocuments: number;
+  /** Largest single YAML document, measured as files are split, before parsing. */
+  maxDocumentBytes: number;
+  /** Objects and lists nested in one document. */
+  maxNestingDepth: number;
   /** YAML aliases resolved per document (billion-laughs guard). */
   maxYamlAliases: number;
   /** Directory depth below the target's path. */
   maxDepth: number;
+  /**
+   * Reading and parsing one target's manifests runs in a worker thread (manifest-isolation.ts)
+   * and is refused past this wall-clock budget, so that no bundle blocks the agent's event loop.
+   */
+  maxParseMs: number;
+  /** Heap of that worker thread; a bundle that needs more is refused. */
+  maxParseHeapMb: number;
   /** Whole checkout of one commit, checked before anything is written to disk. */
   maxCheckoutBytes: number;
   /** Files in one checkout, checked before anything is written to disk. */
@@ -21,8 +32,12 @@ export function defaultSourceLimits(): SourceLimits {
     maxFileBytes: 4 * 1024 * 1024,
     maxTotalBytes: 64 * 1024 * 1024,
     maxDocuments: 10_000,
+    maxDocumentBytes: 4 * 1024 * 1024,
+    maxNestingDepth: 100,
     maxYamlAliases: 100,
     maxDepth: 32,
+    maxParseMs: 30_000,
+    maxParseHeapMb: 96,
     maxCheckoutBytes: 512 * 1024 * 1024,
     maxCheckoutFiles: 100_000,
   };

@@ -109,6 +109,53 @@ describe('readManifests', () => {
     await expect(readManifests(root, 'app', { ...limits, maxDocuments: 2 })).rejects.toThrow('more than 2 documents under "app"');
   });
 
+  it('counts empty documents against the limit, naming the file and line where it was passed', async () => {
+    await files({ 'app/a.yaml': cm('a'), 'app/empty.yaml': '---\n'.repeat(10) });
+    await expect(readManifests(root, 'app', { ...limits, maxDocuments: 5 })).rejects.toThrow(
+      'app/empty.yaml:5: more than 5 documents under "app" (empty ones count too)',
+    );
+  });
+
+  it('refuses a file of a million document markers before parsing any of it', async () => {
+    await files({ 'app/bomb.yaml': '---\n'.repeat(1_000_000) });
+    const started = Date.now();
+    await expect(readManifests(root, 'app', limits)).rejects.toThrow('app/bomb.yaml:10001: more than 10000 documents under "app"');
+    // Not a timing assertion on the machine's speed: parsing them all took minutes, the scan far less than the test timeout.
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
+  it('refuses a document over the size limit, naming the file and the line where it starts', async () => {
+    await files({ 'app/big.yaml': `${cm('small')}---\n${cm('big')}data:\n  k: "${'x'.repeat(2000)}"\n` });
+    await expect(readManifests(root, 'app', { ...limits, maxDocumentBytes: 1024 })).rejects.toThrow(
+      /^app\/big\.yaml:5: document is 2 KiB, over the limit of 1 KiB for one document$/,
+    );
+  });
+
+  it('refuses objects nested deeper than the limit, block or flow style, naming file and line', async () => {
+    const flow = `${cm('flow')}data:\n  k: v\nspec: ${'['.repeat(5000)}${']'.repeat(5000)}\n`;
+    const block = `${cm('block')}spec:\n${Array.from({ length: 120 }, (_, i) => `${'  '.repeat(i + 1)}l${i}:`).join('\n')} x\n`;
+    await files({ 'app/block.yaml': block, 'app/flow.yaml': flow });
+    await expect(readManifests(root, 'app', limits)).rejects.toThrow(
+      /app\/block\.yaml:1: nested deeper than the limit of 100 levels; app\/flow\.yaml:\d+: .*nested deeper than the limit of 100 levels/,
+    );
+  });
+
+  it('keeps directives and comments before a document marker with that document, and lines right across documents', async () => {
+    await files({ 'app/a.yaml': `# header\n%YAML 1.2\n---\n${cm('a')}...\n---\n${cm('b')}---\n\n${cm('c')}` });
+    const manifests = await readManifests(root, 'app', limits);
+    expect(manifests.map((m) => [m.object.metadata.name, m.line])).toEqual([
+      ['a', 4],
+      ['b', 10],
+      ['c', 16],
+    ]);
+  });
+
+  it('does not cut a document at a marker-like text that is not at column 0 or is followed by more', async () => {
+    await files({ 'app/a.yaml': `${cm('a')}data:\n  k: |\n    ---\n    x\n  j: ----\n` });
+    const manifests = await readManifests(root, 'app', limits);
+    expect(manifests.map((m) => m.object.data)).toEqual([{ k: '---\nx\n', j: '----' }]);
+  });
+
   it.each(['../outside', 'app/../../etc', '/etc', 'app/./../..'])('refuses the traversal path %s', async (path) => {
     await files({ 'app/a.yaml': cm('a') });
     await expect(readManifests(root, path, limits)).rejects.toThrow(/must be relative|must not contain '\.\.'/);

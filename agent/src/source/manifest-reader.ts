@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { LineCounter, parseAllDocuments } from 'yaml';
+import { LineCounter, parseAllDocuments, type Document, type EmptyStream } from 'yaml';
 import { formatBytes, SourceError, type SourceLimits } from './limits';
 import { listManifestFiles } from './manifest-files';
+import { splitDocuments, type DocumentCount, type DocumentText } from './yaml-documents';
 import { substituteDocument, type SubstitutionValues } from './substitution';
 import type { KubeObject } from '../model/kube-object';
 
@@ -39,7 +40,7 @@ export async function readManifests(
   const files = await listManifestFiles(checkoutRoot, sourcePath, limits);
   const collector = new ManifestCollector(`"${sourcePath || '.'}"`, limits);
   for (const file of files) {
-    collector.add(parseDocuments(await readFile(file.fullPath, 'utf8'), file.name, limits, values));
+    collector.add(parseDocuments(await readFile(file.fullPath, 'utf8'), file.name, limits, values, collector.count, collector.where));
   }
   return collector.result();
 }
@@ -54,7 +55,7 @@ export function readRenderedManifests(text: string, name: string, limits: Source
     throw new SourceError(`${name}: output is ${formatBytes(bytes)}, over the limit of ${formatBytes(limits.maxTotalBytes)}`);
   }
   const collector = new ManifestCollector(name, limits);
-  collector.add(parseDocuments(text, name, limits, values));
+  collector.add(parseDocuments(text, name, limits, values, collector.count, collector.where));
   return collector.result();
 }
 
@@ -62,9 +63,11 @@ export function readRenderedManifests(text: string, name: string, limits: Source
 class ManifestCollector {
   private readonly manifests: Manifest[] = [];
   private readonly problems: string[] = [];
+  /** Every document cut from the target's files so far, empty ones too (the limit counts them before parsing). */
+  readonly count: DocumentCount = { documents: 0 };
 
   constructor(
-    private readonly where: string,
+    readonly where: string,
     private readonly limits: SourceLimits,
   ) {}
 
@@ -76,8 +79,9 @@ class ManifestCollector {
         continue;
       }
       this.manifests.push(item);
+      // A List's items are documents too.
       if (this.manifests.length > this.limits.maxDocuments) {
-        throw new SourceError(`more than ${this.limits.maxDocuments} documents under ${this.where}`);
+        throw new SourceError(`${item.file}:${item.line}: more than ${this.limits.maxDocuments} documents under ${this.where}`);
       }
     }
   }
@@ -88,23 +92,50 @@ class ManifestCollector {
   }
 }
 
-/** Parses one file's documents (pure: no I/O), each with its line or its problem. */
+type ParseLimits = Pick<SourceLimits, 'maxYamlAliases' | 'maxDocuments' | 'maxDocumentBytes' | 'maxNestingDepth'>;
+
+/**
+ * Parses one file's documents (pure: no I/O), each with its line or its problem. The text is
+ * first cut into documents, counted into `count` and sized (splitDocuments), so that limits
+ * hold before the parser runs; `where` names the target's path in those refusals.
+ */
 export function parseDocuments(
   text: string,
   file: string,
-  limits: Pick<SourceLimits, 'maxYamlAliases'>,
+  limits: ParseLimits,
+  values?: SubstitutionValues,
+  count: DocumentCount = { documents: 0 },
+  where = `"${file}"`,
+): (Manifest | { problem: string })[] {
+  const results: (Manifest | { problem: string })[] = [];
+  for (const piece of splitDocuments(text, file, where, limits, count)) {
+    results.push(...parsePiece(piece, file, limits, values));
+  }
+  return results;
+}
+
+/** The documents of one piece cut by splitDocuments (one, or none when it is empty). */
+function parsePiece(
+  piece: DocumentText,
+  file: string,
+  limits: ParseLimits,
   values?: SubstitutionValues,
 ): (Manifest | { problem: string })[] {
   const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  let documents: Document.Parsed[] | EmptyStream;
+  try {
+    documents = parseAllDocuments(piece.text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  } catch (cause) {
+    return [{ problem: `${file}:${piece.line}: invalid YAML: ${parserMessage(cause, limits)}` }];
+  }
   const results: (Manifest | { problem: string })[] = [];
-  const lineOf = (offset: number): number => lineCounter.linePos(offset).line;
+  const lineOf = (offset: number): number => piece.line - 1 + lineCounter.linePos(offset).line;
   for (const document of Array.isArray(documents) ? documents : [documents]) {
     const start = document.contents?.range?.[0] ?? document.range[0];
     const where = `${file}:${lineOf(start)}`;
     const error = document.errors[0];
     if (error) {
-      results.push({ problem: `${file}:${lineOf(error.pos[0])}: invalid YAML: ${firstLine(error.message)}` });
+      results.push({ problem: `${file}:${lineOf(error.pos[0])}: invalid YAML: ${parserMessage(error, limits)}` });
       continue;
     }
     if (document.contents === null) continue;
@@ -123,7 +154,7 @@ export function parseDocuments(
       continue;
     }
     if (value === null || value === undefined) continue;
-    const problem = kubernetesProblem(value);
+    const problem = nestingProblem(value, limits.maxNestingDepth) ?? kubernetesProblem(value);
     if (problem) {
       results.push({ problem: `${where}: ${problem}` });
       continue;
@@ -133,6 +164,19 @@ export function parseDocuments(
     }
   }
   return results;
+}
+
+/** Objects and lists nested deeper than `max` levels (no manifest needs it; everything after would recurse that deep). */
+function nestingProblem(value: unknown, max: number): string | undefined {
+  const stack: { value: unknown; depth: number }[] = [{ value, depth: 1 }];
+  while (stack.length > 0) {
+    const { value: next, depth } = stack.pop()!;
+    if (typeof next !== 'object' || next === null) continue;
+    if (depth > max) return `nested deeper than the limit of ${max} levels`;
+    for (const child of Object.values(next))
+      if (typeof child === 'object' && child !== null) stack.push({ value: child, depth: depth + 1 });
+  }
+  return undefined;
 }
 
 function kubernetesProblem(value: unknown): string | undefined {
@@ -166,6 +210,12 @@ function isList(object: Record<string, unknown> | null): boolean {
 /** kubectl accepts `kind: List` documents; their items are the objects. */
 function expandList(object: KubeObject): KubeObject[] {
   return isList(object) ? (object.items as KubeObject[]) : [object];
+}
+
+/** The parser recurses into nested collections: a document nested thousands deep overflows its stack. */
+function parserMessage(cause: unknown, limits: ParseLimits): string {
+  const message = firstLine(cause instanceof Error ? cause.message : String(cause));
+  return /call stack size/i.test(message) ? `nested deeper than the limit of ${limits.maxNestingDepth} levels` : message;
 }
 
 function firstLine(message: string): string {
