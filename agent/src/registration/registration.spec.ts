@@ -67,6 +67,7 @@ describe('registration', () => {
         name: 'alpha',
         labels: { env: 'prod' },
         agentVersion: expect.any(String),
+        csr: '',
       },
     ]);
     const secret = await core.readNamespacedSecret({ name: 'gitfleet-agent', namespace: 'gitfleet-system' });

@@ -94,6 +94,7 @@ function register(options: RegistrationOptions, bootstrapToken: string, clusterU
         name: options.clusterName,
         labels: options.clusterLabels,
         agentVersion: AGENT_VERSION,
+        csr: '',
       },
       new Metadata(),
       { deadline },

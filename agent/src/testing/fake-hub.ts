@@ -10,6 +10,7 @@ import {
 import { FleetService, type AgentMessage, type FleetServer, type HubMessage, type RegisterRequest, type RegisterResponse } from '#proto';
 
 export type HubCall = ServerDuplexStream<AgentMessage, HubMessage>;
+export type RegisterAnswer = Omit<RegisterResponse, 'clientCertificate' | 'caCertificate'> & Partial<RegisterResponse>;
 
 export interface HubStream {
   metadata: Metadata;
@@ -26,7 +27,8 @@ export class FakeHub {
   readonly streams: HubStream[] = [];
   readonly registrations: RegisterRequest[] = [];
   onConnect: (call: HubCall, index: number) => void = () => {};
-  onRegister: (request: RegisterRequest) => RegisterResponse | { code: status; details: string } = () => ({
+  /** Certificate fields left out answer '' (a hub that issued none). */
+  onRegister: (request: RegisterRequest) => RegisterAnswer | { code: status; details: string } = () => ({
     code: status.UNIMPLEMENTED,
     details: 'register not scripted',
   });
@@ -42,8 +44,9 @@ export class FakeHub {
         this.registrations.push(call.request);
         const answer = this.onRegister(call.request);
         if ('code' in answer) callback(answer);
-        else callback(null, answer);
+        else callback(null, { clientCertificate: '', caCertificate: '', ...answer });
       },
+      renewCertificate: (_call, callback) => callback({ code: status.UNIMPLEMENTED, details: 'renewCertificate not scripted' }),
       connect: (call) => {
         const stream: HubStream = { metadata: call.metadata, received: [], call, openedAt: Date.now() };
         this.streams.push(stream);

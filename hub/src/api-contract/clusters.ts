@@ -85,6 +85,19 @@ export const ClusterStateView = named(
 );
 export type ClusterStateView = z.infer<typeof ClusterStateView>;
 
+/** What revoke-certificates answers: the cluster, and how many unexpired client certificates were revoked. */
+export const CertificatesRevokedView = named(
+  'CertificatesRevokedView',
+  z.strictObject({
+    id: Uuid,
+    name: z.string(),
+    state: ClusterState,
+    stateChangedAt: Time.nullable(),
+    revokedCertificates: z.number().int(),
+  }),
+);
+export type CertificatesRevokedView = z.infer<typeof CertificatesRevokedView>;
+
 export const ClusterListQuery = KeyPageQuery.extend({
   label: z
     .union([z.string(), z.array(z.string())])

@@ -5,15 +5,17 @@ import { ClusterEntity } from './cluster.entity';
 import { ClusterPresenceService } from './cluster-presence.service';
 import { CLUSTER_SETTINGS, loadClusterSettings } from './cluster-settings';
 import { ClustersService } from './clusters.service';
+import { ClientCertificatesService } from './client-certificates.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ClusterEntity])],
   providers: [
     ClustersService,
+    ClientCertificatesService,
     ClusterPresenceService,
     BootstrapTokensService,
     { provide: CLUSTER_SETTINGS, useFactory: () => loadClusterSettings(process.env) },
   ],
-  exports: [ClustersService, ClusterPresenceService, BootstrapTokensService, CLUSTER_SETTINGS],
+  exports: [ClustersService, ClientCertificatesService, ClusterPresenceService, BootstrapTokensService, CLUSTER_SETTINGS],
 })
 export class ClustersModule {}

@@ -30,7 +30,27 @@ describe('loadHubConfig', () => {
       auditRetentionDays: 365,
       grpcTlsCertFile: undefined,
       grpcTlsKeyFile: undefined,
+      agentAuth: 'mtls-or-bearer',
+      caCertFile: undefined,
+      caKeyFile: undefined,
+      agentCertValidityMs: 30 * 24 * 3600_000,
     });
+  });
+
+  it('reads how agents authenticate, refusing mtls without TLS and a CA file without its key', () => {
+    const tls = { GRPC_TLS_CERT_FILE: '/tls/tls.crt', GRPC_TLS_KEY_FILE: '/tls/tls.key' };
+    expect(loadHubConfig({ ...REQUIRED, ...tls, AGENT_AUTH: 'mtls', AGENT_CERT_VALIDITY: '3600' })).toMatchObject({
+      agentAuth: 'mtls',
+      agentCertValidityMs: 3_600_000,
+    });
+    expect(() => loadHubConfig({ ...REQUIRED, AGENT_AUTH: 'mtls' })).toThrow(
+      'AGENT_AUTH=mtls needs gRPC TLS: set GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE',
+    );
+    expect(() => loadHubConfig({ ...REQUIRED, AGENT_AUTH: 'tls' })).toThrow(
+      'AGENT_AUTH must be one of bearer, mtls, mtls-or-bearer, got "tls"',
+    );
+    expect(() => loadHubConfig({ ...REQUIRED, HUB_CA_CERT: '/ca/ca.crt' })).toThrow('HUB_CA_CERT and HUB_CA_KEY go together');
+    expect(() => loadHubConfig({ ...REQUIRED, AGENT_CERT_VALIDITY: '30' })).toThrow('AGENT_CERT_VALIDITY must be at least 60 seconds');
   });
 
   it('takes the gRPC TLS certificate and key together or not at all', () => {

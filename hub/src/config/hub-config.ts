@@ -52,7 +52,22 @@ export interface HubConfig {
   grpcTlsCertFile?: string;
   /** GRPC_TLS_KEY_FILE: PEM private key of that certificate. */
   grpcTlsKeyFile?: string;
+  /**
+   * AGENT_AUTH: how Connect authenticates an agent (docs/security.md "Agent authentication"):
+   * `mtls` a client certificate from the hub's CA only (needs gRPC TLS), `bearer` the credential
+   * only, `mtls-or-bearer` a certificate when presented, else the credential.
+   */
+  agentAuth: AgentAuthMode;
+  /** HUB_CA_CERT: PEM certificate of the CA that signs agents' client certificates; absent → generated once in dataDir. */
+  caCertFile?: string;
+  /** HUB_CA_KEY: PEM private key of that CA. */
+  caKeyFile?: string;
+  /** AGENT_CERT_VALIDITY: lifetime of an agent's client certificate (seconds); agents renew at 2/3 of it. */
+  agentCertValidityMs: number;
 }
+
+export const AGENT_AUTH_MODES = ['bearer', 'mtls', 'mtls-or-bearer'] as const;
+export type AgentAuthMode = (typeof AGENT_AUTH_MODES)[number];
 
 export const MIN_BOOTSTRAP_TOKEN_LENGTH = 16;
 export const MIN_WEBHOOK_SECRET_LENGTH = 16;
@@ -76,6 +91,8 @@ const DEFAULTS = {
   reportRetentionDays: 7,
   historyRetentionDays: 90,
   auditRetentionDays: 365,
+  agentAuth: 'mtls-or-bearer' as AgentAuthMode,
+  agentCertValidityMs: 30 * 24 * 3600_000,
 } satisfies Partial<HubConfig>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -138,6 +155,10 @@ export function loadHubConfig(env: NodeJS.ProcessEnv): HubConfig {
       auditRetentionDays: days('AUDIT_RETENTION_DAYS', DEFAULTS.auditRetentionDays),
       grpcTlsCertFile: text('GRPC_TLS_CERT_FILE'),
       grpcTlsKeyFile: text('GRPC_TLS_KEY_FILE'),
+      agentAuth: text('AGENT_AUTH') as AgentAuthMode | undefined,
+      caCertFile: text('HUB_CA_CERT'),
+      caKeyFile: text('HUB_CA_KEY'),
+      agentCertValidityMs: seconds('AGENT_CERT_VALIDITY', DEFAULTS.agentCertValidityMs),
     },
     {
       databaseUrl: 'DATABASE_URL',
@@ -164,6 +185,10 @@ export function loadHubConfig(env: NodeJS.ProcessEnv): HubConfig {
       auditRetentionDays: 'AUDIT_RETENTION_DAYS',
       grpcTlsCertFile: 'GRPC_TLS_CERT_FILE',
       grpcTlsKeyFile: 'GRPC_TLS_KEY_FILE',
+      agentAuth: 'AGENT_AUTH',
+      caCertFile: 'HUB_CA_CERT',
+      caKeyFile: 'HUB_CA_KEY',
+      agentCertValidityMs: 'AGENT_CERT_VALIDITY',
     },
   );
 }
@@ -220,6 +245,18 @@ export function resolveHubConfig(
   if ((config.grpcTlsCertFile === undefined) !== (config.grpcTlsKeyFile === undefined)) {
     throw new Error(`${names.grpcTlsCertFile} and ${names.grpcTlsKeyFile} go together: set both for TLS, or neither`);
   }
+  if (!AGENT_AUTH_MODES.includes(config.agentAuth)) {
+    throw new Error(`${names.agentAuth} must be one of ${AGENT_AUTH_MODES.join(', ')}, got "${String(config.agentAuth).slice(0, 40)}"`);
+  }
+  if (config.agentAuth === 'mtls' && config.grpcTlsCertFile === undefined) {
+    throw new Error(`${names.agentAuth}=mtls needs gRPC TLS: set ${names.grpcTlsCertFile} and ${names.grpcTlsKeyFile}`);
+  }
+  if ((config.caCertFile === undefined) !== (config.caKeyFile === undefined)) {
+    throw new Error(`${names.caCertFile} and ${names.caKeyFile} go together: set both, or neither to have the hub generate its CA`);
+  }
+  if (!Number.isFinite(config.agentCertValidityMs) || config.agentCertValidityMs < 60_000) {
+    throw new Error(`${names.agentCertValidityMs} must be at least 60 seconds`);
+  }
   for (const key of ['reportRetentionDays', 'historyRetentionDays', 'auditRetentionDays'] as const) {
     if (!Number.isInteger(config[key]) || config[key] < 0)
       throw new Error(`${names[key]} must be a whole number of days (0 keeps everything)`);
@@ -274,6 +311,10 @@ function propertyNames(): ConfigNames {
     'auditRetentionDays',
     'grpcTlsCertFile',
     'grpcTlsKeyFile',
+    'agentAuth',
+    'caCertFile',
+    'caKeyFile',
+    'agentCertValidityMs',
   ];
   return Object.fromEntries(keys.map((k) => [k, k])) as ConfigNames;
 }
