@@ -17,13 +17,16 @@ export function issueClientCertificate(
 ): { cert: string; facts: CertificateFacts } {
   const { publicKey } = verifyCertificationRequest(request.csr);
   const now = request.now ?? new Date();
+  // Backdated for clock skew, but by no more than a tenth of the lifetime: the agent renews at
+  // 2/3 of notBefore→notAfter, which a long backdate would push towards expiry.
+  const backdateMs = Math.min(BACKDATE_MS, request.validityMs / 10);
   const cert = issueCertificate({
     commonName: request.commonName,
     publicKey,
     issuer: ca,
     use: 'client',
     altNames: { uri: request.uris },
-    notBefore: new Date(now.getTime() - BACKDATE_MS),
+    notBefore: new Date(now.getTime() - backdateMs),
     notAfter: new Date(now.getTime() + request.validityMs),
   });
   return { cert, facts: certificateFacts(cert) };

@@ -14,6 +14,9 @@ export const CLUSTER_URI_PREFIX = 'spiffe://gitfleet/cluster/';
 export const CERTIFICATE_REVOKED_DETAILS =
   'client certificate revoked on the hub: it is refused at every connect; register again with a bootstrap token';
 
+/** A session outlived its certificate: the agent reconnects with its renewed one (or registers again). */
+export const CERTIFICATE_EXPIRED_DETAILS = 'client certificate expired during the session; reconnect with a renewed certificate';
+
 /** A CSR the hub will not sign; the message names what is wrong with it. */
 export class CertificateRequestError extends Error {}
 

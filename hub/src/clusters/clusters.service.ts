@@ -28,6 +28,8 @@ export interface AuthenticatedCluster {
   credentialHash: string;
   /** Serial of the client certificate the call presented (mutual TLS); then credentialHash is unused. */
   certificateSerial?: string;
+  /** When that certificate expires: a session opened with it ends then (the agent renews before). */
+  certificateNotAfter?: Date;
 }
 
 /** A cluster that may now have targets: registered while active, or approved. */

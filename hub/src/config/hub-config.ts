@@ -254,8 +254,8 @@ export function resolveHubConfig(
   if ((config.caCertFile === undefined) !== (config.caKeyFile === undefined)) {
     throw new Error(`${names.caCertFile} and ${names.caKeyFile} go together: set both, or neither to have the hub generate its CA`);
   }
-  if (!Number.isFinite(config.agentCertValidityMs) || config.agentCertValidityMs < 60_000) {
-    throw new Error(`${names.agentCertValidityMs} must be at least 60 seconds`);
+  if (!Number.isFinite(config.agentCertValidityMs) || config.agentCertValidityMs < 5_000) {
+    throw new Error(`${names.agentCertValidityMs} must be at least 5 seconds`);
   }
   for (const key of ['reportRetentionDays', 'historyRetentionDays', 'auditRetentionDays'] as const) {
     if (!Number.isInteger(config[key]) || config[key] < 0)

@@ -6,7 +6,11 @@ import type { Command, FleetServer, RegisterRequest, RegisterResponse, RenewCert
 import { ClusterPresenceService } from '../clusters/cluster-presence.service';
 import { connectivityOf } from '../clusters/connectivity';
 import { REVOKED_DETAILS, ROTATED_DETAILS, ClustersService } from '../clusters/clusters.service';
-import { CERTIFICATE_REVOKED_DETAILS, ClientCertificatesService } from '../clusters/client-certificates.service';
+import {
+  CERTIFICATE_EXPIRED_DETAILS,
+  CERTIFICATE_REVOKED_DETAILS,
+  ClientCertificatesService,
+} from '../clusters/client-certificates.service';
 import { RegistrationError, type RegistrationErrorCode } from '../clusters/registration';
 import { HUB_CONFIG } from '../config/config.module';
 import type { HubConfig } from '../config/hub-config';
@@ -212,6 +216,8 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
       if (row === undefined) session.end(GrpcStatus.UNAUTHENTICATED, 'unknown cluster');
       else if (row.state === 'revoked') session.end(GrpcStatus.UNAUTHENTICATED, REVOKED_DETAILS);
       else if (serial !== undefined && revokedSerials.has(serial)) session.end(GrpcStatus.UNAUTHENTICATED, CERTIFICATE_REVOKED_DETAILS);
+      else if (session.cluster.certificateNotAfter !== undefined && session.cluster.certificateNotAfter.getTime() <= Date.now())
+        session.end(GrpcStatus.UNAUTHENTICATED, CERTIFICATE_EXPIRED_DETAILS);
       else if (serial === undefined && row.credential_hash !== session.cluster.credentialHash)
         session.end(GrpcStatus.UNAUTHENTICATED, ROTATED_DETAILS);
       else if (row.revision !== null && BigInt(row.revision) > session.carriedRevision) {
