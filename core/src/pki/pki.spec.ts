@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { pem, pemBody, positiveInteger, readChildren, readElement, sequence } from './der';
+import { pem, pemBody, positiveInteger } from './der';
 import {
   certificateFacts,
   createCertificateAuthority,
@@ -14,6 +14,7 @@ import {
 } from './certificates';
 import { createCertificationRequest, verifyCertificationRequest } from './certification-request';
 import { issueClientCertificate } from './client-certificate';
+import { forgedCertificationRequest } from '../../../test/support/forged-csr';
 
 const DAY = 24 * 3600_000;
 const dir = mkdtempSync(join(tmpdir(), 'gitfleet-pki-'));
@@ -105,12 +106,10 @@ describe('pki', () => {
   });
 
   it('refuses a CSR whose signature was made by another key than the one it asks to certify', () => {
-    const csr = createCertificationRequest(createPrivateKeyPem(), 'a');
-    const other = createCertificationRequest(createPrivateKeyPem(), 'a');
-    const parts = (text: string) => readChildren(readElement(pemBody(text, 'CERTIFICATE REQUEST', 't'), 0, 't'), 't');
-    const [info] = parts(csr);
-    const [, algorithm, signature] = parts(other);
-    const forged = pem('CERTIFICATE REQUEST', sequence(info!.raw, algorithm!.raw, signature!.raw));
+    const forged = forgedCertificationRequest(
+      createCertificationRequest(createPrivateKeyPem(), 'a'),
+      createCertificationRequest(createPrivateKeyPem(), 'a'),
+    );
     expect(() => verifyCertificationRequest(forged)).toThrow('csr: signature does not match its public key');
     writeFileSync(join(dir, 'forged.csr'), forged);
     const check = spawnSync('openssl', ['req', '-in', 'forged.csr', '-verify', '-noout'], { cwd: dir, encoding: 'utf8' });

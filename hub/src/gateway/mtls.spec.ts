@@ -1,66 +1,20 @@
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCertificationRequest, createPrivateKeyPem, createServerCertificate, certificateFacts } from '#core';
-import type { RegisterResponse } from '#proto';
 import { CERTIFICATE_REQUIRED_DETAILS } from './agent-authenticator';
 import { CERTIFICATE_REVOKED_DETAILS, CLUSTER_URI_PREFIX } from '../clusters/client-certificates.service';
-import { BUNDLE, CONFIGMAP, TestAgent, eventually, startTestHub, type TestHub } from '../testing/hub-fixture';
+import { BUNDLE, CONFIGMAP, eventually, startTestHub, type TestHub } from '../testing/hub-fixture';
+import { MtlsFixture, refusal, renewCertificate } from '../testing/mtls-fixture';
 
 const FILES = { 'fleet/web.yaml': BUNDLE('web'), 'apps/web/cm.yaml': CONFIGMAP('web') };
 const DAY = 24 * 3600_000;
-const dir = mkdtempSync(join(tmpdir(), 'gitfleet-mtls-'));
-const server = createServerCertificate('hub', { dns: ['localhost'], ip: ['127.0.0.1'] }, DAY);
-writeFileSync(join(dir, 'tls.crt'), server.cert);
-writeFileSync(join(dir, 'tls.key'), server.key);
-const tls = { grpcTlsCertFile: join(dir, 'tls.crt'), grpcTlsKeyFile: join(dir, 'tls.key') };
+const mtls = new MtlsFixture();
+const tls = mtls.hubTls;
+const agentOver = (t: TestHub, client?: { key: string; cert: string }) => mtls.agent(t, client);
+const registerWithCsr = (t: TestHub, name: string) => mtls.registerWithCsr(t, name);
+const renew = renewCertificate;
 
-/** An agent over TLS trusting the hub's server certificate, with a client certificate when given. */
-const agentOver = (t: TestHub, client?: { key: string; cert: string }) =>
-  new TestAgent(
-    t.hub.grpcAddress,
-    grpc.credentials.createSsl(
-      Buffer.from(server.cert),
-      client === undefined ? null : Buffer.from(client.key),
-      client === undefined ? null : Buffer.from(client.cert),
-    ),
-  );
-
-const renew = (agent: TestAgent, csr: string, credential?: string) =>
-  new Promise<{ clientCertificate: string; caCertificate: string }>((resolve, reject) => {
-    const metadata = new grpc.Metadata();
-    if (credential !== undefined) metadata.set('authorization', `Bearer ${credential}`);
-    agent.client.renewCertificate({ csr }, metadata, (error, response) => (error ? reject(error) : resolve(response)));
-  });
-
-const refusal = (promise: Promise<unknown>) =>
-  promise.then(
-    () => {
-      throw new Error('expected a refusal');
-    },
-    (error: grpc.ServiceError) => ({ code: error.code, details: error.details }),
-  );
-
-/** Registers over TLS with a CSR for a new key; the key and what the hub answered. */
-async function registerWithCsr(t: TestHub, name: string): Promise<{ key: string; response: RegisterResponse }> {
-  const key = createPrivateKeyPem();
-  const agent = agentOver(t);
-  try {
-    const response = await agent.register({
-      bootstrapToken: t.bootstrapToken,
-      clusterUid: `uid-${name}`,
-      name,
-      csr: createCertificationRequest(key, name),
-    });
-    return { key, response };
-  } finally {
-    agent.close();
-  }
-}
-
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => mtls.remove());
 
 describe('mutual TLS, AGENT_AUTH=mtls-or-bearer', () => {
   let t: TestHub;
