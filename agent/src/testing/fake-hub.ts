@@ -7,7 +7,16 @@ import {
   type ServerUnaryCall,
   type sendUnaryData,
 } from '@grpc/grpc-js';
-import { FleetService, type AgentMessage, type FleetServer, type HubMessage, type RegisterRequest, type RegisterResponse } from '#proto';
+import {
+  FleetService,
+  type AgentMessage,
+  type FleetServer,
+  type HubMessage,
+  type RegisterRequest,
+  type RegisterResponse,
+  type RenewCertificateRequest,
+  type RenewCertificateResponse,
+} from '#proto';
 
 export type HubCall = ServerDuplexStream<AgentMessage, HubMessage>;
 export type RegisterAnswer = Omit<RegisterResponse, 'clientCertificate' | 'caCertificate'> & Partial<RegisterResponse>;
@@ -32,6 +41,11 @@ export class FakeHub {
     code: status.UNIMPLEMENTED,
     details: 'register not scripted',
   });
+  /** RenewCertificate's answer; unscripted, UNIMPLEMENTED (a hub that predates mutual TLS). */
+  onRenew: (request: RenewCertificateRequest, metadata: Metadata) => RenewCertificateResponse | { code: status; details: string } = () => ({
+    code: status.UNIMPLEMENTED,
+    details: 'renewCertificate not scripted',
+  });
   /** Artifacts the fake serves by digest (gzip streams), and every FetchArtifact asked. */
   readonly artifacts = new Map<string, Buffer>();
   readonly artifactFetches: { digest: string; metadata: Metadata }[] = [];
@@ -46,7 +60,11 @@ export class FakeHub {
         if ('code' in answer) callback(answer);
         else callback(null, { clientCertificate: '', caCertificate: '', ...answer });
       },
-      renewCertificate: (_call, callback) => callback({ code: status.UNIMPLEMENTED, details: 'renewCertificate not scripted' }),
+      renewCertificate: (call, callback) => {
+        const answer = this.onRenew(call.request, call.metadata);
+        if ('code' in answer) callback(answer);
+        else callback(null, answer);
+      },
       connect: (call) => {
         const stream: HubStream = { metadata: call.metadata, received: [], call, openedAt: Date.now() };
         this.streams.push(stream);
