@@ -2,7 +2,7 @@ import { Metadata, status as GrpcStatus, type sendUnaryData, type ServerUnaryCal
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type { Command, FleetServer, RegisterRequest, RegisterResponse, RenewCertificateRequest, RenewCertificateResponse } from '#proto';
+import type { Command, FleetServer, RegisterRequest, RegisterResponse } from '#proto';
 import { ClusterPresenceService } from '../clusters/cluster-presence.service';
 import { connectivityOf } from '../clusters/connectivity';
 import { REVOKED_DETAILS, ROTATED_DETAILS, ClustersService } from '../clusters/clusters.service';
@@ -11,7 +11,7 @@ import {
   CERTIFICATE_REVOKED_DETAILS,
   ClientCertificatesService,
 } from '../clusters/client-certificates.service';
-import { RegistrationError, type RegistrationErrorCode } from '../clusters/registration';
+import { RegistrationError } from '../clusters/registration';
 import { HUB_CONFIG } from '../config/config.module';
 import type { HubConfig } from '../config/hub-config';
 import { LOGGER, type Logger } from '../logging/logger';
@@ -25,6 +25,7 @@ import { ArtifactServer } from './artifact-server';
 import { ArtifactStore } from '../artifacts/artifact-store';
 import { AuditService } from '../audit/audit.service';
 import { AgentAuthenticator } from './agent-authenticator';
+import { REGISTRATION_STATUS, renewCertificate } from './certificate-renewal';
 
 /** A cluster to send a Command to, as the admin API knows it. */
 export interface CommandTarget {
@@ -33,12 +34,6 @@ export interface CommandTarget {
   connected: boolean;
   lastSeenAt: Date | null;
 }
-
-const REGISTRATION_STATUS: Record<RegistrationErrorCode, GrpcStatus> = {
-  unauthenticated: GrpcStatus.UNAUTHENTICATED,
-  invalid_argument: GrpcStatus.INVALID_ARGUMENT,
-  already_exists: GrpcStatus.ALREADY_EXISTS,
-};
 
 /**
  * The Fleet service's handlers: registration, and one session per authenticated Connect.
@@ -232,7 +227,16 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
   handlers(): FleetServer {
     return {
       register: (call, callback) => void this.register(call, callback),
-      renewCertificate: (call, callback) => void this.renewCertificate(call, callback),
+      renewCertificate: (call, callback) =>
+        void renewCertificate(
+          {
+            authenticate: (c) => this.authenticator.authenticate(c),
+            renew: (cluster, csr) => this.clusters.renewCertificate(cluster, csr),
+            log: this.log,
+          },
+          call,
+          callback,
+        ),
       connect: (call) => void this.connect(call),
       fetchArtifact: (call) =>
         void this.artifacts.serve(call).catch((error: unknown) => {
@@ -265,33 +269,6 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
       }
       this.log.error({ err: error }, 'registration failed');
       callback({ code: GrpcStatus.UNAVAILABLE, details: 'registration failed; retry', metadata: new Metadata() });
-    }
-  }
-
-  /**
-   * RenewCertificate: authenticated like Connect; a new client certificate for the CSR's key,
-   * for the cluster the call is from (never one the CSR names).
-   */
-  private async renewCertificate(
-    call: ServerUnaryCall<RenewCertificateRequest, RenewCertificateResponse>,
-    callback: sendUnaryData<RenewCertificateResponse>,
-  ): Promise<void> {
-    const fail = (code: GrpcStatus, details: string) => callback({ code, details, metadata: new Metadata() });
-    try {
-      const auth = await this.authenticator.authenticate(call);
-      if (auth.refused !== undefined) {
-        this.log.warn({ peer: call.getPeer(), reason: auth.refused }, 'certificate renewal refused: not authenticated');
-        return fail(GrpcStatus.UNAUTHENTICATED, auth.refused);
-      }
-      const issued = await this.clusters.renewCertificate(auth.cluster, call.request.csr);
-      callback(null, { clientCertificate: issued.clientCertificate, caCertificate: issued.caCertificate });
-    } catch (error) {
-      if (error instanceof RegistrationError) {
-        this.log.warn({ reason: error.message }, 'certificate renewal refused');
-        return fail(REGISTRATION_STATUS[error.code], error.message);
-      }
-      this.log.error({ err: error }, 'certificate renewal failed');
-      fail(GrpcStatus.UNAVAILABLE, 'certificate renewal failed; retry');
     }
   }
 
