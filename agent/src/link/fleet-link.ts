@@ -176,7 +176,10 @@ export class FleetLink {
           ? credentialRejection(ending.status.details)
           : undefined;
       if (rejection !== undefined && this.options.onCredentialRejected) {
-        this.log.error({ reason: rejection }, "the hub rejected this agent's credential for good; registering again");
+        this.log.error(
+          { reason: rejection, details: ending.kind === 'status' ? ending.status.details : undefined },
+          "the hub rejected this agent's credential for good; registering again",
+        );
         try {
           this.identity = await this.options.onCredentialRejected(rejection);
         } catch (error) {
