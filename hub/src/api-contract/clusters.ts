@@ -71,6 +71,12 @@ export const ClusterDetailView = named(
     ...clusterHead,
     registeredAt: Time,
     stateChangedAt: Time.nullable(),
+    clientCertificate: z
+      .strictObject({ serial: z.string(), notAfter: Time })
+      .nullable()
+      .describe(
+        "the newest unexpired, unrevoked client certificate the hub issued to the cluster's agent (docs/security.md); null: it has none and authenticates with its bearer credential",
+      ),
     bundles: z.array(ClusterBundleDetailView),
   }),
 );

@@ -122,6 +122,16 @@ export class ClientCertificatesService {
     return rows[0]?.n ?? 0;
   }
 
+  /** The newest unexpired, unrevoked certificate issued to a cluster, or null. */
+  async newest(clusterId: string): Promise<{ serial: string; notAfter: Date } | null> {
+    const rows: { serial: string; not_after: Date }[] = await this.db.query(
+      `SELECT serial, not_after FROM client_certificate WHERE cluster_id = $1 AND revoked_at IS NULL AND not_after > now()
+       ORDER BY issued_at DESC LIMIT 1`,
+      [clusterId],
+    );
+    return rows[0] === undefined ? null : { serial: rows[0].serial, notAfter: new Date(rows[0].not_after) };
+  }
+
   /** Of these serials, the ones revoked. */
   async revokedAmong(serials: readonly string[]): Promise<Set<string>> {
     if (serials.length === 0) return new Set();

@@ -36,6 +36,10 @@ describe('mutual TLS, AGENT_AUTH=mtls-or-bearer', () => {
     expect(await t.query(`SELECT cluster_id::text AS id, revoked_at FROM client_certificate WHERE serial = $1`, [facts.serial])).toEqual([
       { id: response.clusterId, revoked_at: null },
     ]);
+    expect((await t.get<{ clientCertificate: unknown }>('/api/v1/clusters/east')).body.clientCertificate).toEqual({
+      serial: facts.serial,
+      notAfter: facts.notAfter.toISOString(),
+    });
     stream.close();
     agent.close();
   });
@@ -44,6 +48,7 @@ describe('mutual TLS, AGENT_AUTH=mtls-or-bearer', () => {
     const plain = agentOver(t);
     const registered = await plain.register({ bootstrapToken: t.bootstrapToken, clusterUid: 'uid-old', name: 'old' });
     expect(registered.clientCertificate).toBe('');
+    expect((await t.get<{ clientCertificate: unknown }>('/api/v1/clusters/old')).body.clientCertificate).toBeNull();
     const stream = plain.connect(registered.credential);
     stream.hello(registered.clusterId);
     await stream.nth('targetSet');
