@@ -6,11 +6,12 @@ import { Engine, type EngineOptions } from './engine/engine';
 import { loadKubeConfig, ObjectClient } from './kube/object-client';
 import { ClusterTargetSetStore } from './engine/cluster-target-set-store';
 import { startHealthEndpoint, type HealthEndpoint, type Readiness } from './health-endpoint';
-import { createFleetClient } from './link/fleet-client';
+import { HubChannel } from './link/fleet-client';
 import { FleetLink, type CredentialRejection } from './link/fleet-link';
 import { createLogger, type Logger } from './logger';
 import { CredentialSecret } from './registration/credential-secret';
-import { obtainIdentity } from './registration/registration';
+import { CertificateRenewal } from './registration/certificate-renewal';
+import { obtainIdentity, type Identity } from './registration/registration';
 import { Reporter } from './report/reporter';
 import { ArtifactCache } from './source/artifact-cache';
 import { GitCache } from './source/git-cache';
@@ -47,7 +48,9 @@ export async function startAgent(
   const objects = ObjectClient.fromKubeConfig(kubeConfig);
   await mkdir(config.cacheDir, { recursive: true });
 
-  const client = createFleetClient(config.hubAddress, config.hubTls);
+  const channel = new HubChannel(config.hubAddress, config.hubTls);
+  const client = channel.plain;
+  const secret = new CredentialSecret(core, config.namespace);
   const engine: Engine = new Engine({
     cache: new GitCache(config.cacheDir),
     // Sources the hub packed come from it over the link's channel; the agent needs no Git access for them.
@@ -75,11 +78,27 @@ export async function startAgent(
   // token. A revoked cluster must not let itself back in with a shared token: it drops its
   // credential and waits for an operator to give it a new token or credential.
   const registerAgain = async (reason: CredentialRejection) => {
-    await new CredentialSecret(core, config.namespace).clear();
-    return identify(reason === 'revoked' ? undefined : config.bootstrapToken);
+    await secret.clear();
+    return tracked(await identify(reason === 'revoked' ? undefined : config.bootstrapToken));
+  };
+  // Client certificates matter only over TLS: a plaintext link stays with the bearer credential.
+  const renewal =
+    config.hubTls === undefined
+      ? undefined
+      : new CertificateRenewal({
+          secret,
+          clientFor: (certificate) => channel.clientFor(certificate),
+          clusterName: config.clusterName,
+          logger,
+          onRenewed: (identity) => link.useIdentity(identity),
+        });
+  const tracked = (identity: Identity): Identity => {
+    renewal?.track(identity);
+    return identity;
   };
   const link = new FleetLink({
     client,
+    clientFor: (identity) => channel.clientFor(identity.certificate),
     onCredentialRejected: registerAgain,
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     logger,
@@ -104,7 +123,7 @@ export async function startAgent(
   try {
     if (config.health) health = await startHealthEndpoint({ ...config.health, readiness });
   } catch (error) {
-    client.close();
+    channel.close();
     objects.close();
     throw error;
   }
@@ -112,9 +131,12 @@ export async function startAgent(
   // yet is not a reason to stop: the hub's TargetSet comes later.
   await engine.start().catch((error: unknown) => logger.warn({ err: error }, 'could not load the stored TargetSet'));
 
-  const clusterId = identify(config.bootstrapToken).then((identity) => {
+  const clusterId = identify(config.bootstrapToken).then(async (identity) => {
     registered = true;
-    link.start(identity);
+    tracked(identity);
+    // Registered with bearer before the hub had mutual TLS: a certificate first, then Connect with it.
+    if (identity.certificate === undefined && renewal !== undefined) await renewal.renewNow();
+    link.start(renewal?.current ?? identity);
     return identity.clusterId;
   });
   clusterId.catch(() => {}); // a stop before registration is not an unhandled rejection
@@ -127,9 +149,10 @@ export async function startAgent(
       (stopping ??= (async () => {
         abort.abort(new Error('agent stopped'));
         await clusterId.catch(() => {});
+        renewal?.stop();
         await link.stop();
         await engine.stop();
-        client.close();
+        channel.close();
         objects.close();
         await health?.close();
         logger.info('agent stopped');

@@ -162,7 +162,7 @@ describe('docs/configuration.md', () => {
     for (const setting of Object.values(AGENT_SETTINGS)) {
       if (setting.default === undefined || typeof setting.default === 'object') continue;
       const row = rows.find((r) => r.variable === setting.env)!;
-      const shown = setting.env === 'HEARTBEAT_INTERVAL' ? String((setting.default as number) / 1000) : String(setting.default);
+      const shown = setting.shownDefault ?? String(setting.default);
       expect(/`([^`]*)`/.exec(row.fallback)?.[1], setting.env).toBe(shown);
     }
   });

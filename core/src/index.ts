@@ -9,3 +9,4 @@ export * from './outside-text';
 export * from './canonical-json';
 export * from './settings';
 export * from './backoff';
+export * from './pki';

@@ -11,6 +11,8 @@ export interface Setting<T> {
   /** Reads the variable (and any it stands for, like a `_FILE` twin); undefined when unset. */
   read: (env: NodeJS.ProcessEnv, name: string) => T | undefined;
   default?: T;
+  /** The default as the variable would say it (seconds where the value is milliseconds). */
+  shownDefault?: string;
   /** The variable an error about the value names, when that depends on which one was set. */
   nameIn?: (env: NodeJS.ProcessEnv) => string;
 }
@@ -44,6 +46,7 @@ export const secret = (env: string): Setting<string> => ({ env, read: reading((v
 export const seconds = (env: string, fallbackMs: number): Setting<number> => ({
   env,
   default: fallbackMs,
+  shownDefault: String(fallbackMs / 1000),
   read: reading((value, name) => {
     if (!/^\d+(\.\d+)?$/.test(value) || Number(value) <= 0) {
       throw new Error(`${name} must be a positive number of seconds, got ${shown(value)}`);
@@ -84,7 +87,7 @@ export const oneOf = <T extends string>(env: string, values: readonly T[], fallb
   env,
   default: fallback,
   read: reading((value, name) => {
-    if (!(values as readonly string[]).includes(value)) throw new Error(`${name} must be one of ${values.join(', ')}`);
+    if (!(values as readonly string[]).includes(value)) throw new Error(`${name} must be one of ${values.join(', ')}, got ${shown(value)}`);
     return value as T;
   }),
 });

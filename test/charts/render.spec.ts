@@ -224,6 +224,14 @@ describe.skipIf(skip !== undefined)(`the charts rendered by the real helm${skip 
     it('serves TLS, and exposes the API and gRPC through separate Ingresses and /metrics to Prometheus', async () => {
       const objects = await render(exposed!);
       expect(env(objects)).toMatchObject({ GRPC_TLS_CERT_FILE: '/etc/gitfleet/grpc-tls/tls.crt', GRPC_TLS_KEY_FILE: '/etc/gitfleet/grpc-tls/tls.key' });
+      // Agents' client certificates by default, from a CA the hub keeps on its data volume.
+      expect(env(objects)).toMatchObject({ AGENT_AUTH: 'mtls-or-bearer', AGENT_CERT_VALIDITY: '2592000' });
+      expect(env(objects).HUB_CA_CERT).toBeUndefined();
+      const withCa = await helmTemplate('gitfleet-hub', 'gf', NAMESPACE, {
+        values: { fleet: { repoUrl: 'https://g/f.git' }, grpc: { tls: { secretName: 't' }, agentAuth: 'mtls', agentCa: { secretName: 'agent-ca' } } },
+      });
+      expect(env(withCa)).toMatchObject({ AGENT_AUTH: 'mtls', HUB_CA_CERT: '/etc/gitfleet/agent-ca/tls.crt', HUB_CA_KEY: '/etc/gitfleet/agent-ca/tls.key' });
+      expect(podSpec(withCa).volumes).toContainEqual({ name: 'agent-ca', secret: { secretName: 'agent-ca', defaultMode: 0o440 } });
       const grpc = find(objects, 'Ingress', 'gf-grpc');
       expect(grpc.metadata.annotations).toEqual({ 'nginx.ingress.kubernetes.io/backend-protocol': 'GRPCS' });
       expect(JSON.stringify(grpc.spec)).toContain('"port":{"name":"grpc"}');
@@ -288,6 +296,12 @@ describe.skipIf(skip !== undefined)(`the charts rendered by the real helm${skip 
         'a PDB no drain could satisfy',
         { fleet: { repoUrl: 'https://g/f.git' }, podDisruptionBudget: { enabled: true } },
         'podDisruptionBudget.minAvailable (1) must be below replicas (1)',
+      ],
+      ['mutual TLS without TLS', { fleet: { repoUrl: 'https://g/f.git' }, grpc: { agentAuth: 'mtls' } }, 'grpc.agentAuth=mtls needs grpc.tls.secretName'],
+      [
+        'client certificates from a CA each replica would generate for itself',
+        { fleet: { repoUrl: 'https://g/f.git' }, database: { existingSecret: 'pg' }, replicas: 2, grpc: { tls: { secretName: 't' } } },
+        'grpc.agentCa.secretName is required with an external PostgreSQL and grpc.tls',
       ],
     ])('refuses %s with a clear message', async (_what, values, message) => {
       const stderr = await refusal('gitfleet-hub', { values });

@@ -48,6 +48,7 @@ describe('agent ↔ hub over TLS', () => {
           name: `probe-${randomBytes(3).toString('hex')}`,
           labels: {},
           agentVersion: 'test',
+          csr: '',
         },
         (error, response) => (error ? reject(error) : resolve(response)),
       ),

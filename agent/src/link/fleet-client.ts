@@ -4,14 +4,31 @@ import { FleetClient } from '#proto';
 /** docs/protocol.md "Limits": both sides refuse messages over 4 MiB. */
 export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
+export interface HubTls {
+  caPem?: string;
+  serverName?: string;
+}
+
+/** A client certificate and its key (PEM), presented in the TLS handshake. */
+export interface ClientCertificate {
+  key: string;
+  cert: string;
+}
+
 /**
  * A client for the hub's Fleet service: over TLS when `tls` is given (the hub's certificate
  * checked against `caPem`, or the system's roots, for `serverName` or the address's host),
- * plaintext otherwise.
+ * presenting `certificate` when given (mutual TLS); plaintext otherwise.
  */
-export function createFleetClient(hubAddress: string, tls?: { caPem?: string; serverName?: string }): FleetClient {
+export function createFleetClient(hubAddress: string, tls?: HubTls, certificate?: ClientCertificate): FleetClient {
   const channel =
-    tls === undefined ? credentials.createInsecure() : credentials.createSsl(tls.caPem === undefined ? null : Buffer.from(tls.caPem));
+    tls === undefined
+      ? credentials.createInsecure()
+      : credentials.createSsl(
+          tls.caPem === undefined ? null : Buffer.from(tls.caPem),
+          certificate === undefined ? null : Buffer.from(certificate.key),
+          certificate === undefined ? null : Buffer.from(certificate.cert),
+        );
   return new FleetClient(hubAddress, channel, {
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
@@ -24,4 +41,40 @@ export function bearerMetadata(credential: string): Metadata {
   const metadata = new Metadata();
   metadata.set('authorization', `Bearer ${credential}`);
   return metadata;
+}
+
+/**
+ * The agent's clients of one hub: one without a client certificate (registration, and every
+ * call when the link is plaintext), and one for the current client certificate, made anew when
+ * the certificate changes. The previous one stays open until the next change or close, so a
+ * stream on it is not cut by a renewal.
+ */
+export class HubChannel {
+  readonly plain: FleetClient;
+  private current: { cert: string; client: FleetClient } | undefined;
+  private previous: FleetClient | undefined;
+
+  constructor(
+    private readonly hubAddress: string,
+    private readonly tls: HubTls | undefined,
+  ) {
+    this.plain = createFleetClient(hubAddress, tls);
+  }
+
+  /** The client to call as: with `certificate` when there is one and the link is TLS. */
+  clientFor(certificate: ClientCertificate | undefined): FleetClient {
+    if (certificate === undefined || this.tls === undefined) return this.plain;
+    if (this.current?.cert !== certificate.cert) {
+      this.previous?.close();
+      this.previous = this.current?.client;
+      this.current = { cert: certificate.cert, client: createFleetClient(this.hubAddress, this.tls, certificate) };
+    }
+    return this.current.client;
+  }
+
+  close(): void {
+    this.plain.close();
+    this.current?.client.close();
+    this.previous?.close();
+  }
 }

@@ -13,7 +13,7 @@ import {
 import type { Logger } from '../logger';
 import { AGENT_CAPABILITIES, AGENT_VERSION } from '../version';
 import { Backoff, defaultBackoffOptions, type BackoffOptions } from '#core';
-import { bearerMetadata } from './fleet-client';
+import { bearerMetadata, type ClientCertificate } from './fleet-client';
 import { ReportOutbox } from './outbox';
 
 /** What the link needs from the rest of the agent. */
@@ -36,8 +36,10 @@ export interface LinkHandler {
 export type CredentialRejection = 'revoked' | 'rotated' | 'unknown';
 
 export function credentialRejection(details: string): CredentialRejection | undefined {
-  if (details.startsWith('revoked')) return 'revoked';
-  if (details.startsWith('credential rotated')) return 'rotated';
+  // A revoked client certificate: the operator distrusts this agent's key, as for a revoked cluster.
+  if (details.startsWith('revoked') || details.startsWith('client certificate revoked')) return 'revoked';
+  // AGENT_AUTH=mtls and no valid certificate (expired, or never had one): register again with a CSR.
+  if (details.startsWith('credential rotated') || details.startsWith('client certificate required')) return 'rotated';
   if (details.startsWith('unknown cluster')) return 'unknown';
   return undefined;
 }
@@ -45,6 +47,8 @@ export function credentialRejection(details: string): CredentialRejection | unde
 export interface FleetLinkOptions {
   /** The hub's Fleet client; the link does not close it. */
   client: FleetClient;
+  /** The client to call as an identity (its client certificate); `client` when absent. */
+  clientFor?: (identity: LinkIdentity) => FleetClient;
   /**
    * Called when the hub rejects the credential for good; resolves with the identity to
    * connect as from then on (after registering again). Without it the link keeps retrying
@@ -64,6 +68,8 @@ export interface FleetLinkOptions {
 export interface LinkIdentity {
   clusterId: string;
   credential: string;
+  /** Presented in the TLS handshake when the link is TLS; the bearer credential goes along for hubs that allow it. */
+  certificate?: ClientCertificate;
 }
 
 type Call = ClientDuplexStream<AgentMessage, HubMessage>;
@@ -85,6 +91,7 @@ export class FleetLink {
   private loop: Promise<void> | undefined;
   private sessions = 0;
   private identity: LinkIdentity | undefined;
+  private switching = false;
 
   constructor(private readonly options: FleetLinkOptions) {
     this.log = options.logger.child({ module: 'link' });
@@ -99,6 +106,17 @@ export class FleetLink {
     if (this.stopped) return;
     this.identity = identity;
     this.loop ??= this.run();
+  }
+
+  /**
+   * Connects as `identity` from now on (a renewed client certificate): the open stream, if
+   * any, ends and the next one opens at once with the new certificate.
+   */
+  useIdentity(identity: LinkIdentity): void {
+    this.identity = identity;
+    if (this.call === undefined) return;
+    this.switching = true;
+    this.call.cancel();
   }
 
   /** Queues a report; it is sent now if a stream is open, else after the next Hello. */
@@ -120,7 +138,7 @@ export class FleetLink {
   async *fetchArtifact(digest: string): AsyncIterable<Buffer> {
     const identity = this.identity;
     if (identity === undefined) throw new Error('not registered with the hub yet');
-    const call = this.options.client.fetchArtifact({ digest }, bearerMetadata(identity.credential), {
+    const call = this.clientFor(identity).fetchArtifact({ digest }, bearerMetadata(identity.credential), {
       deadline: Date.now() + ARTIFACT_DEADLINE_MS,
     });
     try {
@@ -148,12 +166,20 @@ export class FleetLink {
       const lasted = Date.now() - startedAt;
       this.backoff.sessionEnded(lasted);
       if (this.stopped) break;
+      if (this.switching) {
+        this.switching = false;
+        this.log.info('reconnecting with the renewed client certificate');
+        continue;
+      }
       const rejection =
         ending.kind === 'status' && ending.status.code === GrpcStatus.UNAUTHENTICATED
           ? credentialRejection(ending.status.details)
           : undefined;
       if (rejection !== undefined && this.options.onCredentialRejected) {
-        this.log.error({ reason: rejection }, "the hub rejected this agent's credential for good; registering again");
+        this.log.error(
+          { reason: rejection, details: ending.kind === 'status' ? ending.status.details : undefined },
+          "the hub rejected this agent's credential for good; registering again",
+        );
         try {
           this.identity = await this.options.onCredentialRejected(rejection);
         } catch (error) {
@@ -174,7 +200,7 @@ export class FleetLink {
     const session = this.sessions;
     const identity = this.identity!;
     return new Promise<SessionEnding>((resolve) => {
-      const call = this.options.client.connect(bearerMetadata(identity.credential));
+      const call = this.clientFor(identity).connect(bearerMetadata(identity.credential));
       let received = 0;
       let lastReceivedAt = Date.now();
       let inbox = Promise.resolve();
@@ -232,6 +258,10 @@ export class FleetLink {
       }
       this.log.debug({ session, resent: pending.length }, 'stream opened, hello sent');
     });
+  }
+
+  private clientFor(identity: LinkIdentity): FleetClient {
+    return this.options.clientFor?.(identity) ?? this.options.client;
   }
 
   private async handle(call: Call, message: HubMessage): Promise<void> {

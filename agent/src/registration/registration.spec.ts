@@ -1,9 +1,11 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FleetClient } from '#proto';
 import { startSimCluster, type SimCluster } from '#kube-sim';
 import { loadKubeConfig } from '../kube/object-client';
+import { createCertificateAuthority, issueClientCertificate } from '#core';
 import { createFleetClient } from '../link/fleet-client';
 import { FakeHub } from '../testing/fake-hub';
 import { capturingLogger } from '../testing/log-capture';
@@ -67,6 +69,7 @@ describe('registration', () => {
         name: 'alpha',
         labels: { env: 'prod' },
         agentVersion: expect.any(String),
+        csr: expect.stringContaining('-----BEGIN CERTIFICATE REQUEST-----'),
       },
     ]);
     const secret = await core.readNamespacedSecret({ name: 'gitfleet-agent', namespace: 'gitfleet-system' });
@@ -75,6 +78,24 @@ describe('registration', () => {
     expect(logs.text()).not.toContain(CREDENTIAL);
     expect(logs.text()).not.toContain('very-secret');
     expect(logs.text()).not.toContain(TOKEN);
+  });
+
+  it('sends a CSR for a key of its own and keeps key, certificate and CA beside the credential, the key never logged', async () => {
+    const ca = createCertificateAuthority('hub CA', 3600_000);
+    hub.onRegister = (request) => ({
+      clusterId: 'c-42',
+      clusterName: 'alpha',
+      credential: CREDENTIAL,
+      clientCertificate: issueClientCertificate(ca, { csr: request.csr, commonName: 'alpha', uris: [], validityMs: 3600_000 }).cert,
+      caCertificate: ca.cert,
+    });
+    const logs = capturingLogger();
+    const identity = await obtainIdentity(options({ logger: logs.logger }));
+    expect(new X509Certificate(identity.certificate!.cert).checkPrivateKey(createPrivateKey(identity.certificate!.key))).toBe(true);
+    expect(identity.certificate!.ca).toBe(ca.cert);
+    // After a restart: the same identity, certificate included, from the Secret alone.
+    expect(await obtainIdentity(options({ bootstrapToken: undefined }))).toEqual(identity);
+    expect(logs.text()).not.toContain(identity.certificate!.key.split('\n')[1]);
   });
 
   it('uses a stored credential without calling Register', async () => {

@@ -4,11 +4,14 @@ import type { FleetClient, RegisterResponse } from '#proto';
 import { Backoff, type BackoffOptions } from '#core';
 import type { Logger } from '../logger';
 import { AGENT_VERSION } from '../version';
-import { CREDENTIAL_SECRET, CredentialSecret } from './credential-secret';
+import { createCertificationRequest, createPrivateKeyPem } from '#core';
+import { CREDENTIAL_SECRET, CredentialSecret, type StoredCertificate } from './credential-secret';
 
 export interface Identity {
   clusterId: string;
   credential: string;
+  /** The client certificate from the hub's CA, when the hub issued one (mutual TLS). */
+  certificate?: StoredCertificate;
 }
 
 export interface RegistrationOptions {
@@ -51,11 +54,11 @@ export async function obtainIdentity(options: RegistrationOptions): Promise<Iden
   for (;;) {
     options.signal.throwIfAborted();
     try {
-      const stored = await secret.read();
+      const { credential: stored, certificate } = await secret.readAll();
       const storedId = stored === undefined ? undefined : clusterIdOf(stored);
       if (stored !== undefined && storedId !== undefined) {
-        log.info({ clusterId: storedId }, `using the credential stored in ${where}`);
-        return { clusterId: storedId, credential: stored };
+        log.info({ clusterId: storedId, clientCertificate: certificate !== undefined }, `using the credential stored in ${where}`);
+        return { clusterId: storedId, credential: stored, ...(certificate === undefined ? {} : { certificate }) };
       }
       if (stored !== undefined) {
         log.error(`the credential in ${where} is malformed; registering again`);
@@ -64,11 +67,18 @@ export async function obtainIdentity(options: RegistrationOptions): Promise<Iden
         log.error(`no credential in ${where} and no BOOTSTRAP_TOKEN: cannot register; waiting for either`);
       } else {
         const clusterUid = await kubeSystemUid(options.core);
-        const response = await register(options, bootstrapToken, clusterUid);
-        await secret.write(response.credential);
+        // A new key for every registration; a hub that predates mutual TLS ignores the CSR.
+        const key = createPrivateKeyPem();
+        const response = await register(options, bootstrapToken, clusterUid, createCertificationRequest(key, options.clusterName));
+        const issued: StoredCertificate | undefined =
+          response.clientCertificate === '' ? undefined : { key, cert: response.clientCertificate, ca: response.caCertificate };
+        await secret.write(response.credential, issued);
         bootstrapToken = undefined; // the token is needed no more; the credential replaces it
-        log.info({ clusterId: response.clusterId, clusterName: response.clusterName }, `registered; credential stored in ${where}`);
-        return { clusterId: response.clusterId, credential: response.credential };
+        log.info(
+          { clusterId: response.clusterId, clusterName: response.clusterName, clientCertificate: issued !== undefined },
+          `registered; credential stored in ${where}`,
+        );
+        return { clusterId: response.clusterId, credential: response.credential, ...(issued === undefined ? {} : { certificate: issued }) };
       }
     } catch (error) {
       logFailure(log, error);
@@ -84,7 +94,7 @@ async function kubeSystemUid(core: CoreV1Api): Promise<string> {
   return uid;
 }
 
-function register(options: RegistrationOptions, bootstrapToken: string, clusterUid: string): Promise<RegisterResponse> {
+function register(options: RegistrationOptions, bootstrapToken: string, clusterUid: string, csr: string): Promise<RegisterResponse> {
   const deadline = new Date(Date.now() + (options.registerTimeoutMs ?? 15_000));
   return new Promise((resolve, reject) => {
     options.client.register(
@@ -94,6 +104,7 @@ function register(options: RegistrationOptions, bootstrapToken: string, clusterU
         name: options.clusterName,
         labels: options.clusterLabels,
         agentVersion: AGENT_VERSION,
+        csr,
       },
       new Metadata(),
       { deadline },

@@ -7,9 +7,19 @@ import {
   type ServerUnaryCall,
   type sendUnaryData,
 } from '@grpc/grpc-js';
-import { FleetService, type AgentMessage, type FleetServer, type HubMessage, type RegisterRequest, type RegisterResponse } from '#proto';
+import {
+  FleetService,
+  type AgentMessage,
+  type FleetServer,
+  type HubMessage,
+  type RegisterRequest,
+  type RegisterResponse,
+  type RenewCertificateRequest,
+  type RenewCertificateResponse,
+} from '#proto';
 
 export type HubCall = ServerDuplexStream<AgentMessage, HubMessage>;
+export type RegisterAnswer = Omit<RegisterResponse, 'clientCertificate' | 'caCertificate'> & Partial<RegisterResponse>;
 
 export interface HubStream {
   metadata: Metadata;
@@ -26,9 +36,15 @@ export class FakeHub {
   readonly streams: HubStream[] = [];
   readonly registrations: RegisterRequest[] = [];
   onConnect: (call: HubCall, index: number) => void = () => {};
-  onRegister: (request: RegisterRequest) => RegisterResponse | { code: status; details: string } = () => ({
+  /** Certificate fields left out answer '' (a hub that issued none). */
+  onRegister: (request: RegisterRequest) => RegisterAnswer | { code: status; details: string } = () => ({
     code: status.UNIMPLEMENTED,
     details: 'register not scripted',
+  });
+  /** RenewCertificate's answer; unscripted, UNIMPLEMENTED (a hub that predates mutual TLS). */
+  onRenew: (request: RenewCertificateRequest, metadata: Metadata) => RenewCertificateResponse | { code: status; details: string } = () => ({
+    code: status.UNIMPLEMENTED,
+    details: 'renewCertificate not scripted',
   });
   /** Artifacts the fake serves by digest (gzip streams), and every FetchArtifact asked. */
   readonly artifacts = new Map<string, Buffer>();
@@ -41,6 +57,11 @@ export class FakeHub {
       register: (call: ServerUnaryCall<RegisterRequest, RegisterResponse>, callback: sendUnaryData<RegisterResponse>) => {
         this.registrations.push(call.request);
         const answer = this.onRegister(call.request);
+        if ('code' in answer) callback(answer);
+        else callback(null, { clientCertificate: '', caCertificate: '', ...answer });
+      },
+      renewCertificate: (call, callback) => {
+        const answer = this.onRenew(call.request, call.metadata);
         if ('code' in answer) callback(answer);
         else callback(null, answer);
       },

@@ -3,6 +3,7 @@ import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
 import type { ScopeFilter } from '../auth/scope-filter';
 import { bundleNotFound, ScopeService } from '../auth/scope.service';
+import { ClientCertificatesService } from '../clusters/client-certificates.service';
 import { ClustersService } from '../clusters/clusters.service';
 import { HUB_CONFIG } from '../config/config.module';
 import type { HubConfig } from '../config/hub-config';
@@ -29,6 +30,7 @@ export class AdminController {
     private readonly rollouts: RolloutStore,
     private readonly scope: ScopeService,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
+    private readonly certificates: ClientCertificatesService,
   ) {}
 
   /** Filters: `label=k=v` (repeatable), `selector=`, `state`, `connectivity`, `phase` (of any bundle). */
@@ -57,15 +59,16 @@ export class AdminController {
   @Get('clusters/:name')
   async getCluster(@CurrentPrincipal() principal: Principal, @Param('name') name: string): Promise<ClusterDetailView> {
     const cluster = await this.scope.visibleCluster(principal, name);
-    const [targetSet, statuses, ctx, scope] = await Promise.all([
+    const [targetSet, statuses, ctx, scope, certificate] = await Promise.all([
       this.placement.ofCluster(cluster.id),
       this.status.ofCluster(cluster.id),
       this.context(),
       this.scope.filterFor(principal),
+      this.certificates.newest(cluster.id),
     ]);
     const history = (query: { cluster: string; bundle: string; limit: number; before?: string }) => this.status.history(query);
     const applied = new Map(await Promise.all(statuses.map(async (s) => [s.bundle, await lastApplied(s, cluster.name, history)] as const)));
-    return withVisibleBundles(clusterDetailView(cluster, targetSet ?? undefined, statuses, ctx, applied), scope);
+    return withVisibleBundles(clusterDetailView(cluster, targetSet ?? undefined, statuses, ctx, applied, certificate), scope);
   }
 
   /** Filters: `name`, `phase` (on any of its clusters). */

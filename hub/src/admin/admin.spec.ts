@@ -169,6 +169,7 @@ describe('admin: the REST API', () => {
       lastSeenAt: ISO,
       registeredAt: ISO,
       stateChangedAt: ISO,
+      clientCertificate: null, // registered without a CSR
       targetSet: { revision: '1', checksum: SHA256, ackedRevision: '1' },
       bundles: [
         {

@@ -1,5 +1,5 @@
 import { Controller, HttpCode, HttpException, HttpStatus, Param, Post } from '@nestjs/common';
-import type { ClusterStateView } from '../api-contract';
+import type { CertificatesRevokedView, ClusterStateView } from '../api-contract';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
 import { ScopeService } from '../auth/scope.service';
@@ -36,6 +36,21 @@ export class ClusterActionsController {
   async rotate(@CurrentPrincipal() principal: Principal, @Param('name') name: string): Promise<ClusterStateView> {
     await this.scope.controllableCluster(principal, name);
     return stateView(this.clusters.rotateCredential(name));
+  }
+
+  @Post('revoke-certificates')
+  @Roles('admin')
+  @HttpCode(200)
+  async revokeCertificates(@CurrentPrincipal() principal: Principal, @Param('name') name: string): Promise<CertificatesRevokedView> {
+    await this.scope.controllableCluster(principal, name);
+    const revoked = { count: 0 };
+    const view = await stateView(
+      this.clusters.revokeCertificates(name).then((r) => {
+        revoked.count = r.revoked;
+        return r.cluster;
+      }),
+    );
+    return { ...view, revokedCertificates: revoked.count };
   }
 }
 

@@ -144,6 +144,16 @@ const OPERATIONS: [string, string, Operation][] = [
   ],
   [
     'post',
+    '/api/v1/clusters/{name}/revoke-certificates',
+    {
+      summary: "Revoke the cluster's client certificates (and its bearer credential); the agent registers again",
+      role: 'admin',
+      ok: [200, api.CertificatesRevokedView],
+      errors: [404],
+    },
+  ],
+  [
+    'post',
     '/api/v1/clusters/{name}/sync',
     { summary: 'Ask the agent to sync every target now', role: 'operator', ok: [202, api.SyncView], errors: [404] },
   ],

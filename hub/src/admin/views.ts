@@ -85,12 +85,14 @@ export function clusterDetailView(
   statuses: BundleStatusEntity[],
   ctx: ViewContext,
   applied: ReadonlyMap<string, AppliedSync | null>,
+  clientCertificate: { serial: string; notAfter: Date } | null,
 ): ClusterDetailView {
   const summaries = clusterView(cluster, targetSet, statuses, ctx).bundles;
   return {
     ...clusterHead(cluster, targetSet, ctx),
     registeredAt: cluster.registeredAt.toISOString(),
     stateChangedAt: cluster.stateChangedAt?.toISOString() ?? null,
+    clientCertificate: clientCertificate && { serial: clientCertificate.serial, notAfter: clientCertificate.notAfter.toISOString() },
     bundles: bundleRows(cluster, targetSet, statuses, ctx).map((row, i) => ({
       ...summaries[i],
       lastApplied: applied.get(row.target.bundle) ?? null,

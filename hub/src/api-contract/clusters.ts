@@ -71,6 +71,12 @@ export const ClusterDetailView = named(
     ...clusterHead,
     registeredAt: Time,
     stateChangedAt: Time.nullable(),
+    clientCertificate: z
+      .strictObject({ serial: z.string(), notAfter: Time })
+      .nullable()
+      .describe(
+        "the newest unexpired, unrevoked client certificate the hub issued to the cluster's agent (docs/security.md); null: it has none and authenticates with its bearer credential",
+      ),
     bundles: z.array(ClusterBundleDetailView),
   }),
 );
@@ -84,6 +90,19 @@ export const ClusterStateView = named(
   z.strictObject({ id: Uuid, name: z.string(), state: ClusterState, stateChangedAt: Time.nullable() }),
 );
 export type ClusterStateView = z.infer<typeof ClusterStateView>;
+
+/** What revoke-certificates answers: the cluster, and how many unexpired client certificates were revoked. */
+export const CertificatesRevokedView = named(
+  'CertificatesRevokedView',
+  z.strictObject({
+    id: Uuid,
+    name: z.string(),
+    state: ClusterState,
+    stateChangedAt: Time.nullable(),
+    revokedCertificates: z.number().int(),
+  }),
+);
+export type CertificatesRevokedView = z.infer<typeof CertificatesRevokedView>;
 
 export const ClusterListQuery = KeyPageQuery.extend({
   label: z

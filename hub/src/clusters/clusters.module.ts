@@ -4,10 +4,11 @@ import { BootstrapTokensService } from './bootstrap-tokens.service';
 import { ClusterEntity } from './cluster.entity';
 import { ClusterPresenceService } from './cluster-presence.service';
 import { ClustersService } from './clusters.service';
+import { ClientCertificatesService } from './client-certificates.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ClusterEntity])],
-  providers: [ClustersService, ClusterPresenceService, BootstrapTokensService],
-  exports: [ClustersService, ClusterPresenceService, BootstrapTokensService],
+  providers: [ClustersService, ClientCertificatesService, ClusterPresenceService, BootstrapTokensService],
+  exports: [ClustersService, ClientCertificatesService, ClusterPresenceService, BootstrapTokensService],
 })
 export class ClustersModule {}

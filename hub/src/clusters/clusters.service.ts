@@ -10,7 +10,13 @@ import { HUB_CONFIG } from '../config/config.module';
 import type { HubConfig } from '../config/hub-config';
 import { BootstrapTokensService } from './bootstrap-tokens.service';
 import { ClusterEntity, type ClusterState } from './cluster.entity';
-import { clusterIdOf, credentialMatches, hashCredential, issueCredential } from './credential';
+import {
+  CERTIFICATE_REVOKED_DETAILS,
+  CertificateRequestError,
+  ClientCertificatesService,
+  type IssuedCertificate,
+} from './client-certificates.service';
+import { REVOKED_DETAILS, ROTATED_DETAILS, clusterIdOf, credentialMatches, hashCredential, issueCredential } from './credential';
 import { RegistrationError, validateRegistration, type Registration, type RegistrationRequest } from './registration';
 
 /** The authenticated identity of an agent's call. */
@@ -19,6 +25,10 @@ export interface AuthenticatedCluster {
   name: string;
   /** Hash of the credential the session was opened with: once the stored one differs, the session must end. */
   credentialHash: string;
+  /** Serial of the client certificate the call presented (mutual TLS); then credentialHash is unused. */
+  certificateSerial?: string;
+  /** When that certificate expires: a session opened with it ends then (the agent renews before). */
+  certificateNotAfter?: Date;
 }
 
 /** A cluster that may now have targets: registered while active, or approved. */
@@ -45,9 +55,7 @@ export class ClusterActionError extends Error {
   }
 }
 
-/** Details of the UNAUTHENTICATED status a revoked cluster's agent receives. */
-export const REVOKED_DETAILS = 'revoked: this cluster was revoked on the hub; register again with a bootstrap token';
-export const ROTATED_DETAILS = 'credential rotated: register again with a bootstrap token to receive a new credential';
+export { REVOKED_DETAILS, ROTATED_DETAILS } from './credential';
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -69,6 +77,7 @@ export class ClustersService {
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
     @Inject(LOGGER) logger: Logger,
     private readonly events: FleetEventsService,
+    private readonly certificates: ClientCertificatesService,
   ) {
     this.log = logger.child({ module: 'clusters' });
     this.registered = new Listeners((error) => this.log.error({ err: error }, 'reacting to a registration failed'));
@@ -84,16 +93,24 @@ export class ClustersService {
   async register(request: RegistrationRequest): Promise<Registration> {
     const token = await this.tokens.check(request.bootstrapToken);
     validateRegistration(request);
+    if (request.csr === '' && this.config.agentAuth === 'mtls') {
+      throw new RegistrationError(
+        'invalid_argument',
+        'csr is required: this hub authenticates agents by client certificate (AGENT_AUTH=mtls)',
+      );
+    }
+    if (request.csr !== '') this.checkRequest(request.csr);
 
     const known = await this.clusters.findOne({ where: { kubeSystemUid: request.clusterUid } });
     const id = known?.id ?? randomUUID();
     const credential = issueCredential(id);
     const initialState: ClusterState = this.config.clusterApprovalRequired ? 'pending' : 'active';
     let rows: { id: string; name: string; state: ClusterState }[];
+    let certificate: IssuedCertificate | undefined;
     try {
       rows = await this.db.transaction(async (tx) => {
         await this.tokens.use(token, tx);
-        return tx.query(
+        const upserted: { id: string; name: string; state: ClusterState }[] = await tx.query(
           `INSERT INTO cluster (id, name, kube_system_uid, labels, credential_hash, agent_version, registered_at, connected, state, state_changed_at)
            VALUES ($1, $2, $3, $4, $5, $6, now(), false, $7, now())
            ON CONFLICT (kube_system_uid) DO UPDATE
@@ -111,6 +128,10 @@ export class ClustersService {
             initialState,
           ],
         );
+        // A re-registration replaces every credential: the certificates of before are revoked.
+        if (known !== null) await this.certificates.revokeForCluster(upserted[0].id, 're-registered', tx);
+        if (request.csr !== '') certificate = await this.certificates.issue(upserted[0], request.csr, tx);
+        return upserted;
       });
     } catch (error) {
       if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
@@ -135,7 +156,31 @@ export class ClustersService {
     });
     if (known !== null) await this.credentialInvalidated.emit({ clusterId: id, reason: 'credential rotated by a re-registration' });
     if (state === 'active') await this.registered.emit({ clusterId: id, name, labels: request.labels });
-    return { clusterId: id, clusterName: name, credential };
+    return {
+      clusterId: id,
+      clusterName: name,
+      credential,
+      clientCertificate: certificate?.clientCertificate ?? '',
+      caCertificate: certificate?.caCertificate ?? '',
+    };
+  }
+
+  /** RenewCertificate: a new client certificate for an authenticated cluster's CSR. */
+  async renewCertificate(cluster: AuthenticatedCluster, csr: string): Promise<IssuedCertificate> {
+    this.checkRequest(csr);
+    const issued = await this.certificates.issue(cluster, csr);
+    if (cluster.certificateSerial === undefined)
+      this.log.info({ cluster: cluster.name, clusterId: cluster.id }, 'agent moved from bearer to a client certificate');
+    return issued;
+  }
+
+  private checkRequest(csr: string): void {
+    try {
+      this.certificates.checkRequest(csr);
+    } catch (error) {
+      if (error instanceof CertificateRequestError) throw new RegistrationError('invalid_argument', error.message);
+      throw error;
+    }
   }
 
   /** A pending cluster becomes active and gets its TargetSet; approving an active one changes nothing. */
@@ -159,9 +204,10 @@ export class ClustersService {
    */
   async revoke(name: string): Promise<ClusterEntity> {
     const cluster = await this.require(name);
-    await this.clusters.query(`UPDATE cluster SET state = 'revoked', credential_hash = '', state_changed_at = now() WHERE id = $1`, [
-      cluster.id,
-    ]);
+    await this.db.transaction(async (tx) => {
+      await tx.query(`UPDATE cluster SET state = 'revoked', credential_hash = '', state_changed_at = now() WHERE id = $1`, [cluster.id]);
+      await this.certificates.revokeForCluster(cluster.id, 'cluster revoked', tx);
+    });
     this.log.warn({ cluster: name, clusterId: cluster.id }, 'cluster revoked');
     this.events.recordQuietly({
       type: 'cluster.revoked',
@@ -185,10 +231,30 @@ export class ClustersService {
     const cluster = await this.require(name);
     if (cluster.state === 'revoked')
       throw new ClusterActionError('cluster_revoked', `cluster "${name}" is revoked; it must register again first`);
-    await this.clusters.query(`UPDATE cluster SET credential_hash = '' WHERE id = $1`, [cluster.id]);
+    await this.invalidateCredentials(cluster, 'credential rotated');
     this.log.warn({ cluster: name, clusterId: cluster.id }, 'cluster credential invalidated for rotation');
     await this.credentialInvalidated.emit({ clusterId: cluster.id, reason: ROTATED_DETAILS });
     return this.require(name);
+  }
+
+  /**
+   * Revokes the cluster's client certificates. Its bearer credential goes too, or the agent
+   * would use it to obtain a new certificate: like a rotation, the agent registers again.
+   */
+  async revokeCertificates(name: string): Promise<{ cluster: ClusterEntity; revoked: number }> {
+    const cluster = await this.require(name);
+    const revoked = await this.invalidateCredentials(cluster, 'revoked by an administrator');
+    this.log.warn({ cluster: name, clusterId: cluster.id, revoked }, 'client certificates revoked');
+    await this.credentialInvalidated.emit({ clusterId: cluster.id, reason: CERTIFICATE_REVOKED_DETAILS });
+    return { cluster: await this.require(name), revoked };
+  }
+
+  /** Ends the bearer credential and revokes the certificates of a cluster, at once; how many certificates. */
+  private invalidateCredentials(cluster: ClusterEntity, reason: string): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      await tx.query(`UPDATE cluster SET credential_hash = '' WHERE id = $1`, [cluster.id]);
+      return this.certificates.revokeForCluster(cluster.id, reason, tx);
+    });
   }
 
   /** What to tell an agent whose credential was refused. */

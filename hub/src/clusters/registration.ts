@@ -18,6 +18,8 @@ export interface RegistrationRequest {
   name: string;
   labels: Record<string, string>;
   agentVersion: string;
+  /** PKCS#10 PEM, or '' when the agent asks for no client certificate. */
+  csr: string;
 }
 
 export interface Registration {
@@ -25,6 +27,9 @@ export interface Registration {
   clusterName: string;
   /** Returned once, never stored. */
   credential: string;
+  /** PEM, or '' without a CSR. */
+  clientCertificate: string;
+  caCertificate: string;
 }
 
 /** Checks what the agent asks for; the token is checked separately, first. */

@@ -36,7 +36,27 @@ describe('loadHubConfig', () => {
       grpcTlsKeyFile: undefined,
       clusterApprovalRequired: false,
       rolloutTickIntervalMs: 10_000,
+      agentAuth: 'mtls-or-bearer',
+      caCertFile: undefined,
+      caKeyFile: undefined,
+      agentCertValidityMs: 30 * 24 * 3600_000,
     });
+  });
+
+  it('reads how agents authenticate, refusing mtls without TLS and a CA file without its key', () => {
+    const tls = { GRPC_TLS_CERT_FILE: '/tls/tls.crt', GRPC_TLS_KEY_FILE: '/tls/tls.key' };
+    expect(loadHubConfig({ ...REQUIRED, ...tls, AGENT_AUTH: 'mtls', AGENT_CERT_VALIDITY: '3600' })).toMatchObject({
+      agentAuth: 'mtls',
+      agentCertValidityMs: 3_600_000,
+    });
+    expect(() => loadHubConfig({ ...REQUIRED, AGENT_AUTH: 'mtls' })).toThrow(
+      'AGENT_AUTH=mtls needs gRPC TLS: set GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE',
+    );
+    expect(() => loadHubConfig({ ...REQUIRED, AGENT_AUTH: 'tls' })).toThrow(
+      'AGENT_AUTH must be one of bearer, mtls, mtls-or-bearer, got "tls"',
+    );
+    expect(() => loadHubConfig({ ...REQUIRED, HUB_CA_CERT: '/ca/ca.crt' })).toThrow('HUB_CA_CERT and HUB_CA_KEY go together');
+    expect(() => loadHubConfig({ ...REQUIRED, AGENT_CERT_VALIDITY: '4' })).toThrow('AGENT_CERT_VALIDITY must be at least 5 seconds');
   });
 
   it('takes the gRPC TLS certificate and key together or not at all', () => {
@@ -217,7 +237,7 @@ describe('docs/configuration.md', () => {
       if (setting.default === undefined || Array.isArray(setting.default)) continue;
       const row = rows.find((r) => r.variables.includes(setting.env))!;
       const position = row.variables.indexOf(setting.env);
-      const shown = /_(INTERVAL|DELAY|SECONDS)$/.test(setting.env) ? String((setting.default as number) / 1000) : String(setting.default);
+      const shown = setting.shownDefault ?? String(setting.default);
       // A row of several variables lists their defaults in order: `a`, `b`.
       const defaults = [...row.fallback.matchAll(/`([^`]*)`/g)].map((m) => m[1]);
       expect(defaults[position] ?? defaults[0], setting.env).toBe(shown);

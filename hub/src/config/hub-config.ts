@@ -71,7 +71,22 @@ export interface HubConfig {
   clusterApprovalRequired: boolean;
   /** ROLLOUT_TICK_INTERVAL: the rollouts' backstop timer; they also advance as reports arrive. */
   rolloutTickIntervalMs: number;
+  /**
+   * AGENT_AUTH: how Connect authenticates an agent (docs/security.md "Agent authentication"):
+   * `mtls` a client certificate from the hub's CA only (needs gRPC TLS), `bearer` the credential
+   * only, `mtls-or-bearer` a certificate when presented, else the credential.
+   */
+  agentAuth: AgentAuthMode;
+  /** HUB_CA_CERT: PEM certificate of the CA that signs agents' client certificates; absent → generated once in dataDir. */
+  caCertFile?: string;
+  /** HUB_CA_KEY: PEM private key of that CA. */
+  caKeyFile?: string;
+  /** AGENT_CERT_VALIDITY: lifetime of an agent's client certificate (seconds); agents renew at 2/3 of it. */
+  agentCertValidityMs: number;
 }
+
+export const AGENT_AUTH_MODES = ['bearer', 'mtls', 'mtls-or-bearer'] as const;
+export type AgentAuthMode = (typeof AGENT_AUTH_MODES)[number];
 
 export const MIN_BOOTSTRAP_TOKEN_LENGTH = 16;
 export const MIN_WEBHOOK_SECRET_LENGTH = 16;
@@ -112,6 +127,10 @@ export const HUB_SETTINGS: Settings<HubConfig> = {
   grpcTlsKeyFile: text('GRPC_TLS_KEY_FILE'),
   clusterApprovalRequired: bool('CLUSTER_APPROVAL_REQUIRED', false),
   rolloutTickIntervalMs: seconds('ROLLOUT_TICK_INTERVAL', 10_000),
+  agentAuth: oneOf('AGENT_AUTH', AGENT_AUTH_MODES, 'mtls-or-bearer'),
+  caCertFile: text('HUB_CA_CERT'),
+  caKeyFile: text('HUB_CA_KEY'),
+  agentCertValidityMs: seconds('AGENT_CERT_VALIDITY', 30 * 24 * 3600_000),
 };
 
 /** Reads the hub's configuration from environment variables; a bad value throws naming the variable. */
@@ -172,6 +191,18 @@ export function resolveHubConfig(
     throw new Error(`${names.notifyRetryDelayMs} must be positive`);
   if ((config.grpcTlsCertFile === undefined) !== (config.grpcTlsKeyFile === undefined)) {
     throw new Error(`${names.grpcTlsCertFile} and ${names.grpcTlsKeyFile} go together: set both for TLS, or neither`);
+  }
+  if (!AGENT_AUTH_MODES.includes(config.agentAuth)) {
+    throw new Error(`${names.agentAuth} must be one of ${AGENT_AUTH_MODES.join(', ')}, got "${String(config.agentAuth).slice(0, 40)}"`);
+  }
+  if (config.agentAuth === 'mtls' && config.grpcTlsCertFile === undefined) {
+    throw new Error(`${names.agentAuth}=mtls needs gRPC TLS: set ${names.grpcTlsCertFile} and ${names.grpcTlsKeyFile}`);
+  }
+  if ((config.caCertFile === undefined) !== (config.caKeyFile === undefined)) {
+    throw new Error(`${names.caCertFile} and ${names.caKeyFile} go together: set both, or neither to have the hub generate its CA`);
+  }
+  if (!Number.isFinite(config.agentCertValidityMs) || config.agentCertValidityMs < 5_000) {
+    throw new Error(`${names.agentCertValidityMs} must be at least 5 seconds`);
   }
   for (const key of ['reportRetentionDays', 'historyRetentionDays', 'auditRetentionDays'] as const) {
     if (!Number.isInteger(config[key]) || config[key] < 0)

@@ -47,6 +47,7 @@ describe('migrations', () => {
       'bundle',
       'bundle_pin',
       'bundle_status',
+      'client_certificate',
       'cluster',
       'cluster_group',
       'deployment',

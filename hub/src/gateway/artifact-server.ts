@@ -2,8 +2,7 @@ import { status as GrpcStatus, type ServerWritableStream } from '@grpc/grpc-js';
 import { ARTIFACT_DIGEST } from '#core';
 import type { ArtifactChunk, FetchArtifactRequest } from '#proto';
 import type { NewAuditEntry } from '../audit/audit.service';
-import type { AuthenticatedCluster } from '../clusters/clusters.service';
-import { bearerCredential } from '../clusters/credential';
+import type { AgentAuthentication, AuthenticatableCall } from './agent-authenticator';
 import type { Logger } from '../logging/logger';
 import type { CurrentTargetSet } from '../placement/placement.service';
 
@@ -16,8 +15,7 @@ const ROUTE = '/gitfleet.v1.Fleet/FetchArtifact';
 
 /** What serving an artifact needs from the rest of the hub. */
 export interface ArtifactServerContext {
-  authenticate(credential: string | undefined): Promise<AuthenticatedCluster | null>;
-  refusalReason(credential: string | undefined): Promise<string>;
+  authenticate(call: AuthenticatableCall): Promise<AgentAuthentication>;
   currentTargetSet(clusterId: string): Promise<CurrentTargetSet | null>;
   read(digest: string): Promise<Buffer | undefined>;
   audit(entry: NewAuditEntry): void;
@@ -35,18 +33,15 @@ export class ArtifactServer {
   constructor(private readonly context: ArtifactServerContext) {}
 
   async serve(call: ArtifactCall): Promise<void> {
-    const credential = bearerCredential(call.metadata.get('authorization')[0]?.toString());
-    let cluster: AuthenticatedCluster | null;
+    let auth: AgentAuthentication;
     try {
-      cluster = await this.context.authenticate(credential);
+      auth = await this.context.authenticate(call);
     } catch (error) {
       this.context.log.error({ err: error }, 'authenticating an artifact fetch failed');
       return fail(call, GrpcStatus.UNAVAILABLE, 'authentication unavailable; retry');
     }
-    if (cluster === null) {
-      const reason = await this.context.refusalReason(credential).catch(() => 'invalid credential');
-      return fail(call, GrpcStatus.UNAUTHENTICATED, reason);
-    }
+    if (auth.refused !== undefined) return fail(call, GrpcStatus.UNAUTHENTICATED, auth.refused);
+    const cluster = auth.cluster;
     const digest = call.request.digest;
     const log = this.context.log.child({ cluster: cluster.name, clusterId: cluster.id });
     const current = await this.context.currentTargetSet(cluster.id);

@@ -6,8 +6,12 @@ import type { Command, FleetServer, RegisterRequest, RegisterResponse } from '#p
 import { ClusterPresenceService } from '../clusters/cluster-presence.service';
 import { connectivityOf } from '../clusters/connectivity';
 import { REVOKED_DETAILS, ROTATED_DETAILS, ClustersService } from '../clusters/clusters.service';
-import { bearerCredential } from '../clusters/credential';
-import { RegistrationError, type RegistrationErrorCode } from '../clusters/registration';
+import {
+  CERTIFICATE_EXPIRED_DETAILS,
+  CERTIFICATE_REVOKED_DETAILS,
+  ClientCertificatesService,
+} from '../clusters/client-certificates.service';
+import { RegistrationError } from '../clusters/registration';
 import { HUB_CONFIG } from '../config/config.module';
 import type { HubConfig } from '../config/hub-config';
 import { LOGGER, type Logger } from '../logging/logger';
@@ -20,6 +24,8 @@ import { SessionSignals, type SessionSignal } from './session-signals';
 import { ArtifactServer } from './artifact-server';
 import { ArtifactStore } from '../artifacts/artifact-store';
 import { AuditService } from '../audit/audit.service';
+import { AgentAuthenticator } from './agent-authenticator';
+import { REGISTRATION_STATUS, renewCertificate } from './certificate-renewal';
 
 /** A cluster to send a Command to, as the admin API knows it. */
 export interface CommandTarget {
@@ -28,12 +34,6 @@ export interface CommandTarget {
   connected: boolean;
   lastSeenAt: Date | null;
 }
-
-const REGISTRATION_STATUS: Record<RegistrationErrorCode, GrpcStatus> = {
-  unauthenticated: GrpcStatus.UNAUTHENTICATED,
-  invalid_argument: GrpcStatus.INVALID_ARGUMENT,
-  already_exists: GrpcStatus.ALREADY_EXISTS,
-};
 
 /**
  * The Fleet service's handlers: registration, and one session per authenticated Connect.
@@ -51,6 +51,7 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
   private readonly log: Logger;
   private readonly context: SessionContext;
   private readonly artifacts: ArtifactServer;
+  private readonly authenticator: AgentAuthenticator;
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
   private stopping = false;
@@ -67,8 +68,10 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
     @InjectDataSource() private readonly db: DataSource,
     artifacts: ArtifactStore,
     audit: AuditService,
+    private readonly certificates: ClientCertificatesService,
   ) {
     this.log = logger.child({ module: 'gateway' });
+    this.authenticator = new AgentAuthenticator(config.agentAuth, clusters, certificates);
     this.sessions = new SessionRegistry(config.heartbeatIntervalMs);
     this.context = {
       currentTargetSet: (id) => this.placement.current(id),
@@ -79,8 +82,7 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
       log: this.log,
     };
     this.artifacts = new ArtifactServer({
-      authenticate: (credential) => this.clusters.authenticate(credential),
-      refusalReason: (credential) => this.clusters.refusalReason(credential),
+      authenticate: (call) => this.authenticator.authenticate(call),
       currentTargetSet: (id) => this.placement.current(id),
       read: (digest) => artifacts.read(digest),
       audit: (entry) => audit.record(entry),
@@ -193,12 +195,26 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
       return;
     }
     const found = new Map(rows.map((row) => [row.id, row]));
+    let revokedSerials: Set<string>;
+    try {
+      revokedSerials = await this.certificates.revokedAmong(
+        [...sessions.values()].flatMap((s) => (s.cluster.certificateSerial === undefined ? [] : [s.cluster.certificateSerial])),
+      );
+    } catch (error) {
+      this.log.warn({ err: error }, 'checking sessions against the revocation list failed; next interval');
+      return;
+    }
     for (const [id, session] of sessions) {
       if (this.sessions.get(id) !== session || !session.isOpen) continue;
       const row = found.get(id);
+      const serial = session.cluster.certificateSerial;
       if (row === undefined) session.end(GrpcStatus.UNAUTHENTICATED, 'unknown cluster');
       else if (row.state === 'revoked') session.end(GrpcStatus.UNAUTHENTICATED, REVOKED_DETAILS);
-      else if (row.credential_hash !== session.cluster.credentialHash) session.end(GrpcStatus.UNAUTHENTICATED, ROTATED_DETAILS);
+      else if (serial !== undefined && revokedSerials.has(serial)) session.end(GrpcStatus.UNAUTHENTICATED, CERTIFICATE_REVOKED_DETAILS);
+      else if (session.cluster.certificateNotAfter !== undefined && session.cluster.certificateNotAfter.getTime() <= Date.now())
+        session.end(GrpcStatus.UNAUTHENTICATED, CERTIFICATE_EXPIRED_DETAILS);
+      else if (serial === undefined && row.credential_hash !== session.cluster.credentialHash)
+        session.end(GrpcStatus.UNAUTHENTICATED, ROTATED_DETAILS);
       else if (row.revision !== null && BigInt(row.revision) > session.carriedRevision) {
         await session
           .refresh()
@@ -211,6 +227,16 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
   handlers(): FleetServer {
     return {
       register: (call, callback) => void this.register(call, callback),
+      renewCertificate: (call, callback) =>
+        void renewCertificate(
+          {
+            authenticate: (c) => this.authenticator.authenticate(c),
+            renew: (cluster, csr) => this.clusters.renewCertificate(cluster, csr),
+            log: this.log,
+          },
+          call,
+          callback,
+        ),
       connect: (call) => void this.connect(call),
       fetchArtifact: (call) =>
         void this.artifacts.serve(call).catch((error: unknown) => {
@@ -232,6 +258,7 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
         name: r.name,
         labels: r.labels,
         agentVersion: r.agentVersion,
+        csr: r.csr,
       });
       callback(null, registration);
     } catch (error) {
@@ -247,21 +274,20 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
 
   /** Authenticates before anything is read or sent; a refused call ends with UNAUTHENTICATED. */
   private async connect(call: AgentCall): Promise<void> {
-    const credential = bearerCredential(call.metadata.get('authorization')[0]?.toString());
-    let cluster;
+    let auth;
     try {
-      cluster = await this.clusters.authenticate(credential);
+      auth = await this.authenticator.authenticate(call);
     } catch (error) {
       this.log.error({ err: error }, 'authenticating an agent failed');
       call.emit('error', { code: GrpcStatus.UNAVAILABLE, details: 'authentication unavailable; retry' });
       return;
     }
-    if (cluster === null) {
-      const reason = await this.clusters.refusalReason(credential).catch(() => 'invalid credential');
-      this.log.warn({ peer: call.getPeer(), reason }, 'agent refused: bad credential');
-      call.emit('error', { code: GrpcStatus.UNAUTHENTICATED, details: reason });
+    if (auth.refused !== undefined) {
+      this.log.warn({ peer: call.getPeer(), reason: auth.refused }, 'agent refused: bad credential');
+      call.emit('error', { code: GrpcStatus.UNAUTHENTICATED, details: auth.refused });
       return;
     }
+    const cluster = auth.cluster;
     if (call.cancelled) return;
     const session = new AgentSession(cluster, call, this.context);
     this.sessions.add(session);

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { experimental, Server, ServerCredentials } from '@grpc/grpc-js';
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { FleetService } from '#proto';
 import { HUB_CONFIG } from '../config/config.module';
 import type { HubConfig } from '../config/hub-config';
 import { LOGGER, type Logger } from '../logging/logger';
+import { ClientCertificatesService } from '../clusters/client-certificates.service';
 import { FleetGateway } from './fleet-gateway.service';
 
 /** docs/protocol.md "Limits". */
@@ -22,6 +23,7 @@ export class GrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
     private readonly gateway: FleetGateway,
     @Inject(LOGGER) logger: Logger,
+    private readonly certificates: ClientCertificatesService,
   ) {
     this.log = logger.child({ module: 'gateway' });
   }
@@ -46,12 +48,15 @@ export class GrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
     );
     this.server = server;
     this.boundAddress = `${host}:${port}`;
-    this.log.info({ address: this.boundAddress, tls: tls !== undefined }, 'gRPC listening');
+    this.log.info({ address: this.boundAddress, tls: tls !== undefined, agentAuth: this.config.agentAuth }, 'gRPC listening');
   }
 
   /**
    * TLS from GRPC_TLS_CERT_FILE / GRPC_TLS_KEY_FILE (read once at start: restart to rotate),
    * or undefined for plaintext — fine on loopback, or behind a proxy that terminates TLS.
+   * Unless AGENT_AUTH=bearer, the server asks agents for a client certificate of the hub's CA
+   * without requiring one at the handshake: the gateway decides per call (AgentAuthenticator),
+   * so a refused agent learns why instead of seeing a failed handshake.
    */
   private tlsCredentials(): ServerCredentials | undefined {
     const { grpcTlsCertFile: certFile, grpcTlsKeyFile: keyFile } = this.config;
@@ -69,7 +74,18 @@ export class GrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
     };
     const cert = read(certFile, 'GRPC_TLS_CERT_FILE', /-----BEGIN CERTIFICATE-----/, 'certificate');
     const key = read(keyFile, 'GRPC_TLS_KEY_FILE', /-----BEGIN [A-Z ]*PRIVATE KEY-----/, 'private key');
-    return ServerCredentials.createSsl(null, [{ cert_chain: cert, private_key: key }], false);
+    if (this.config.agentAuth === 'bearer') return ServerCredentials.createSsl(null, [{ cert_chain: cert, private_key: key }], false);
+    const caCertificate = Buffer.from(this.certificates.ca.cert);
+    // One fixed provider for both roles: grpc-js asks it for the CA and for the server's identity.
+    // Answered in a microtask: grpc-js registers its watcher only after adding the listeners,
+    // so a synchronous answer would be lost and every handshake dropped.
+    const provider: experimental.CertificateProvider = {
+      addCaCertificateListener: (listener) => queueMicrotask(() => listener({ caCertificate })),
+      removeCaCertificateListener: () => undefined,
+      addIdentityCertificateListener: (listener) => queueMicrotask(() => listener({ certificate: cert, privateKey: key })),
+      removeIdentityCertificateListener: () => undefined,
+    };
+    return experimental.createCertificateProviderServerCredentials(provider, provider, false);
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -19,6 +19,8 @@ const TABLES = [
   { table: 'deployment', column: 'finished_at', days: (c: HubConfig) => c.historyRetentionDays },
   { table: 'fleet_event', column: 'at', days: (c: HubConfig) => c.historyRetentionDays }, // notification_delivery rows go with their event
   { table: 'audit_log', column: 'at', days: (c: HubConfig) => c.auditRetentionDays },
+  // An expired certificate can no longer be presented: its row (and revocation) is history.
+  { table: 'client_certificate', column: 'not_after', days: (c: HubConfig) => c.historyRetentionDays },
 ] as const;
 
 export interface PruneResult {
@@ -29,7 +31,8 @@ export interface PruneResult {
 /**
  * Keeps the tables that grow with time bounded: raw status reports older than
  * REPORT_RETENTION_DAYS (7), deployment history and fleet events older than
- * HISTORY_RETENTION_DAYS (90), audit entries older than AUDIT_RETENTION_DAYS (365); 0 keeps a
+ * HISTORY_RETENTION_DAYS (90), as are agents' client certificates expired that long ago, audit
+ * entries older than AUDIT_RETENTION_DAYS (365); 0 keeps a
  * table whole. Hourly, on one replica at a time (an advisory lock), in batches. The current
  * status of each bundle on each cluster is not history: bundle_status is never pruned.
  */

@@ -69,6 +69,11 @@ describe('history retention', () => {
     await t.query(
       `INSERT INTO audit_log (at, actor_id, actor_name, method, route, path, target, status) VALUES (now() - interval '400 days', 'x', 'old-${tag}', 'POST', '/r', '/r', 't', 200)`,
     );
+    // A certificate expired 100 days ago, and one expired yesterday (still within history).
+    await t.query(
+      `INSERT INTO client_certificate (serial, cluster_id, not_after) VALUES ($1, $3, now() - interval '100 days'), ($2, $3, now() - interval '1 day')`,
+      [`old-${tag}`, `new-${tag}`, clusterId],
+    );
     return { oldEvent, newEvent };
   }
 
@@ -78,7 +83,9 @@ describe('history retention', () => {
     const { oldEvent, newEvent } = await seed('a');
     const results = await t.app.get(RetentionService).prune();
     expect(results.find((r) => r.table === 'status_report')!.deleted).toBeGreaterThanOrEqual(1);
-    expect(results.map((r) => r.table)).toEqual(['status_report', 'deployment', 'fleet_event']); // audit_log: kept whole
+    expect(results.map((r) => r.table)).toEqual(['status_report', 'deployment', 'fleet_event', 'client_certificate']); // audit_log: kept whole
+    expect(await count(`SELECT count(*) AS n FROM client_certificate WHERE serial = 'old-a'`)).toBe(0);
+    expect(await count(`SELECT count(*) AS n FROM client_certificate WHERE serial = 'new-a'`)).toBe(1);
     expect(await count(`SELECT count(*) AS n FROM deployment WHERE finished_at < now() - interval '60 days'`)).toBe(0);
     expect(await count(`SELECT count(*) AS n FROM deployment WHERE finished_at < now() - interval '7 days'`)).toBeGreaterThanOrEqual(1);
     expect(await count(`SELECT count(*) AS n FROM status_report WHERE received_at < now() - interval '7 days'`)).toBe(0);

@@ -127,18 +127,27 @@ export async function startTestHub(files: Record<string, string>, config: Partia
 export class TestAgent {
   readonly client: FleetClient;
 
-  constructor(grpcAddress: string) {
-    this.client = new FleetClient(grpcAddress, grpc.credentials.createInsecure());
+  /** Plaintext unless `channel` says otherwise (TLS, with a client certificate for mutual TLS). */
+  constructor(grpcAddress: string, channel: grpc.ChannelCredentials = grpc.credentials.createInsecure()) {
+    this.client = new FleetClient(grpcAddress, channel);
   }
 
   register(request: Partial<RegisterRequest> & Pick<RegisterRequest, 'bootstrapToken'>): Promise<RegisterResponse> {
-    const full: RegisterRequest = { clusterUid: randomBytes(8).toString('hex'), name: 'c1', labels: {}, agentVersion: 'test', ...request };
+    const full: RegisterRequest = {
+      clusterUid: randomBytes(8).toString('hex'),
+      name: 'c1',
+      labels: {},
+      agentVersion: 'test',
+      csr: '',
+      ...request,
+    };
     return new Promise((resolve, reject) => this.client.register(full, (error, response) => (error ? reject(error) : resolve(response))));
   }
 
-  connect(credential: string): TestStream {
+  /** Connect with a bearer credential, or (null) with none: the client certificate alone, if any. */
+  connect(credential: string | null): TestStream {
     const metadata = new grpc.Metadata();
-    metadata.set('authorization', `Bearer ${credential}`);
+    if (credential !== null) metadata.set('authorization', `Bearer ${credential}`);
     return new TestStream(this.client.connect(metadata));
   }
 

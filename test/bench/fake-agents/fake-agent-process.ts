@@ -138,6 +138,7 @@ class FakeAgent {
               name: this.spec.name,
               labels: this.spec.labels ?? {},
               agentVersion: 'fake',
+              csr: '',
             },
             (error, response) => (error ? reject(error) : resolve(response)),
           ),
