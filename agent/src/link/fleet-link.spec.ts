@@ -1,10 +1,10 @@
-import { status } from '@grpc/grpc-js';
+import { Metadata, status } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RejectReason, StatusReport, type AgentMessage, type FleetClient, type TargetSet } from '#proto';
 import { createLogger } from '../logger';
 import { FakeHub, until } from '../testing/fake-hub';
 import { createFleetClient } from './fleet-client';
-import { FleetLink, type LinkHandler } from './fleet-link';
+import { CREDENTIAL_REJECTION_TRAILER, credentialRejection, FleetLink, type LinkHandler } from './fleet-link';
 
 function report(seq: string): StatusReport {
   return StatusReport.fromPartial({
@@ -190,5 +190,30 @@ describe('FleetLink', () => {
     expect(refused).toEqual([['101', 'drift_count out of range']]);
     expect(current.unacknowledged().map((r) => r.seq)).toEqual(['102']);
     await until(() => kinds(hub.allReceived()).filter((k) => k === 'report:102').length === 2, 3_000);
+  });
+});
+
+describe('credentialRejection', () => {
+  const withTrailer = (name: string, details = 'words for people, which may change') => {
+    const metadata = new Metadata();
+    metadata.set(CREDENTIAL_REJECTION_TRAILER, name);
+    return { details, metadata };
+  };
+
+  it('acts on the typed rejection in the trailer, whatever the details say', () => {
+    expect(credentialRejection(withTrailer('CREDENTIAL_REJECTION_REVOKED'))).toBe('revoked');
+    expect(credentialRejection(withTrailer('CREDENTIAL_REJECTION_ROTATED'))).toBe('rotated');
+    expect(credentialRejection(withTrailer('CREDENTIAL_REJECTION_UNKNOWN_CLUSTER'))).toBe('unknown');
+  });
+
+  it('does not act on a rejection it does not know, even with details that look like one', () => {
+    expect(credentialRejection(withTrailer('CREDENTIAL_REJECTION_FROM_THE_FUTURE', 'revoked: …'))).toBeUndefined();
+  });
+
+  it('reads the details of hubs that predate the trailer', () => {
+    expect(credentialRejection({ details: 'revoked: this cluster was revoked on the hub' })).toBe('revoked');
+    expect(credentialRejection({ details: 'credential rotated: register again' })).toBe('rotated');
+    expect(credentialRejection({ details: 'unknown cluster', metadata: new Metadata() })).toBe('unknown');
+    expect(credentialRejection({ details: 'invalid credential' })).toBeUndefined();
   });
 });

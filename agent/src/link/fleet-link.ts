@@ -1,5 +1,6 @@
-import { status as GrpcStatus, type ClientDuplexStream, type StatusObject } from '@grpc/grpc-js';
+import { status as GrpcStatus, type ClientDuplexStream, type Metadata, type StatusObject } from '@grpc/grpc-js';
 import {
+  CredentialRejection as ProtoRejection,
   RejectReason,
   type AgentMessage,
   type ArtifactChunk,
@@ -35,7 +36,23 @@ export interface LinkHandler {
  */
 export type CredentialRejection = 'revoked' | 'rotated' | 'unknown';
 
-export function credentialRejection(details: string): CredentialRejection | undefined {
+/** The trailer in which the hub names a CredentialRejection (gitfleet.proto). */
+export const CREDENTIAL_REJECTION_TRAILER = 'gitfleet-credential-rejection';
+
+const REJECTIONS: Partial<Record<string, CredentialRejection>> = {
+  [ProtoRejection[ProtoRejection.CREDENTIAL_REJECTION_REVOKED]]: 'revoked',
+  [ProtoRejection[ProtoRejection.CREDENTIAL_REJECTION_ROTATED]]: 'rotated',
+  [ProtoRejection[ProtoRejection.CREDENTIAL_REJECTION_UNKNOWN_CLUSTER]]: 'unknown',
+};
+
+/**
+ * Whether an UNAUTHENTICATED status refuses the credential for good: the typed rejection the hub
+ * sends in its trailer, or, from hubs that predate it, the known beginnings of its details.
+ */
+export function credentialRejection(status: Pick<StatusObject, 'details'> & { metadata?: Metadata }): CredentialRejection | undefined {
+  const named = status.metadata?.get(CREDENTIAL_REJECTION_TRAILER)[0];
+  if (named !== undefined) return REJECTIONS[named.toString()];
+  const details = status.details;
   // A revoked client certificate: the operator distrusts this agent's key, as for a revoked cluster.
   if (details.startsWith('revoked') || details.startsWith('client certificate revoked')) return 'revoked';
   // AGENT_AUTH=mtls and no valid certificate (expired, or never had one): register again with a CSR.
@@ -172,9 +189,7 @@ export class FleetLink {
         continue;
       }
       const rejection =
-        ending.kind === 'status' && ending.status.code === GrpcStatus.UNAUTHENTICATED
-          ? credentialRejection(ending.status.details)
-          : undefined;
+        ending.kind === 'status' && ending.status.code === GrpcStatus.UNAUTHENTICATED ? credentialRejection(ending.status) : undefined;
       if (rejection !== undefined && this.options.onCredentialRejected) {
         this.log.error(
           { reason: rejection, details: ending.kind === 'status' ? ending.status.details : undefined },

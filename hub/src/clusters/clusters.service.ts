@@ -16,7 +16,15 @@ import {
   ClientCertificatesService,
   type IssuedCertificate,
 } from './client-certificates.service';
-import { REVOKED_DETAILS, ROTATED_DETAILS, clusterIdOf, credentialMatches, hashCredential, issueCredential } from './credential';
+import {
+  REVOKED_DETAILS,
+  ROTATED_DETAILS,
+  UNKNOWN_CLUSTER_DETAILS,
+  clusterIdOf,
+  credentialMatches,
+  hashCredential,
+  issueCredential,
+} from './credential';
 import { RegistrationError, validateRegistration, type Registration, type RegistrationRequest } from './registration';
 
 /** The authenticated identity of an agent's call. */
@@ -265,7 +273,7 @@ export class ClustersService {
       `SELECT state, credential_hash FROM cluster WHERE id = $1`,
       [id],
     );
-    if (rows.length === 0) return 'unknown cluster';
+    if (rows.length === 0) return UNKNOWN_CLUSTER_DETAILS;
     if (rows[0].state === 'revoked') return REVOKED_DETAILS;
     if (rows[0].credential_hash === '') return ROTATED_DETAILS;
     return 'invalid credential';

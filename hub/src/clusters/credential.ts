@@ -2,6 +2,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** Details of the UNAUTHENTICATED status a revoked cluster's agent receives. */
 export const REVOKED_DETAILS = 'revoked: this cluster was revoked on the hub; register again with a bootstrap token';
+/** Details of the UNAUTHENTICATED status for a credential of a cluster the hub does not know. */
+export const UNKNOWN_CLUSTER_DETAILS = 'unknown cluster';
 export const ROTATED_DETAILS = 'credential rotated: register again with a bootstrap token to receive a new credential';
 
 /** `<cluster-id>.<32 random bytes, base64url>`; the hub stores only its SHA-256. */

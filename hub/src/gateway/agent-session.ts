@@ -1,4 +1,4 @@
-import { status as GrpcStatus, type ServerDuplexStream } from '@grpc/grpc-js';
+import { status as GrpcStatus, type Metadata, type ServerDuplexStream } from '@grpc/grpc-js';
 import { RejectReason, type AgentMessage, type Command, type Hello, type HubMessage, type StatusReport } from '#proto';
 import { storableText } from '#core';
 import type { AuthenticatedCluster } from '../clusters/clusters.service';
@@ -7,6 +7,7 @@ import type { CurrentTargetSet } from '../placement/placement.service';
 import { InvalidReportError, receiveReport } from '../status/report';
 import { UnstorableReportError, type StoreResult } from '../status/status.service';
 import type { ReceivedReport } from '../status/report';
+import { unauthenticated } from './credential-refusal';
 
 /** What a session needs from the rest of the hub. */
 export interface SessionContext {
@@ -105,10 +106,16 @@ export class AgentSession {
 
   /** Ends the call with a status; in-flight work finishes first when `drained` is awaited. */
   end(code: GrpcStatus, details: string): void {
+    this.endWith(code === GrpcStatus.UNAUTHENTICATED ? unauthenticated(details) : { code, details });
+  }
+
+  /** Ends the session with a status (and its trailers). */
+  endWith(status: { code: GrpcStatus; details: string; metadata?: Metadata }): void {
+    const { code, details } = status;
     if (this.closed) return;
     this.closed = true;
     if (code === GrpcStatus.OK) this.call.end();
-    else this.call.emit('error', { code, details });
+    else this.call.emit('error', status);
     this.log.info({ code: GrpcStatus[code], reason: details }, 'session ended');
     this.context.closed(this);
   }

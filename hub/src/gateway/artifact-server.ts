@@ -5,6 +5,7 @@ import type { NewAuditEntry } from '../audit/audit.service';
 import type { AgentAuthentication, AuthenticatableCall } from './agent-authenticator';
 import type { Logger } from '../logging/logger';
 import type { CurrentTargetSet } from '../placement/placement.service';
+import { unauthenticated } from './credential-refusal';
 
 export type ArtifactCall = ServerWritableStream<FetchArtifactRequest, ArtifactChunk>;
 
@@ -40,7 +41,10 @@ export class ArtifactServer {
       this.context.log.error({ err: error }, 'authenticating an artifact fetch failed');
       return fail(call, GrpcStatus.UNAVAILABLE, 'authentication unavailable; retry');
     }
-    if (auth.refused !== undefined) return fail(call, GrpcStatus.UNAUTHENTICATED, auth.refused);
+    if (auth.refused !== undefined) {
+      call.emit('error', unauthenticated(auth.refused));
+      return;
+    }
     const cluster = auth.cluster;
     const digest = call.request.digest;
     const log = this.context.log.child({ cluster: cluster.name, clusterId: cluster.id });

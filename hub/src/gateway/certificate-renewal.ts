@@ -5,6 +5,7 @@ import type { AuthenticatedCluster } from '../clusters/clusters.service';
 import { RegistrationError, type RegistrationErrorCode } from '../clusters/registration';
 import type { Logger } from '../logging/logger';
 import type { AgentAuthentication, AuthenticatableCall } from './agent-authenticator';
+import { unauthenticated } from './credential-refusal';
 
 /** The gRPC status of a refused registration or renewal. */
 export const REGISTRATION_STATUS: Record<RegistrationErrorCode, GrpcStatus> = {
@@ -34,7 +35,7 @@ export async function renewCertificate(
     const auth = await context.authenticate(call);
     if (auth.refused !== undefined) {
       context.log.warn({ peer: call.getPeer(), reason: auth.refused }, 'certificate renewal refused: not authenticated');
-      return fail(GrpcStatus.UNAUTHENTICATED, auth.refused);
+      return callback(unauthenticated(auth.refused));
     }
     const issued = await context.renew(auth.cluster, call.request.csr);
     callback(null, { clientCertificate: issued.clientCertificate, caCertificate: issued.caCertificate });

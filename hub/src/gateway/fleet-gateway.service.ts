@@ -6,6 +6,8 @@ import type { Command, FleetServer, RegisterRequest, RegisterResponse } from '#p
 import { ClusterPresenceService } from '../clusters/cluster-presence.service';
 import { connectivityOf } from '../clusters/connectivity';
 import { REVOKED_DETAILS, ROTATED_DETAILS, ClustersService } from '../clusters/clusters.service';
+import { UNKNOWN_CLUSTER_DETAILS } from '../clusters/credential';
+import { unauthenticated } from './credential-refusal';
 import {
   CERTIFICATE_EXPIRED_DETAILS,
   CERTIFICATE_REVOKED_DETAILS,
@@ -208,7 +210,7 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
       if (this.sessions.get(id) !== session || !session.isOpen) continue;
       const row = found.get(id);
       const serial = session.cluster.certificateSerial;
-      if (row === undefined) session.end(GrpcStatus.UNAUTHENTICATED, 'unknown cluster');
+      if (row === undefined) session.end(GrpcStatus.UNAUTHENTICATED, UNKNOWN_CLUSTER_DETAILS);
       else if (row.state === 'revoked') session.end(GrpcStatus.UNAUTHENTICATED, REVOKED_DETAILS);
       else if (serial !== undefined && revokedSerials.has(serial)) session.end(GrpcStatus.UNAUTHENTICATED, CERTIFICATE_REVOKED_DETAILS);
       else if (session.cluster.certificateNotAfter !== undefined && session.cluster.certificateNotAfter.getTime() <= Date.now())
@@ -284,7 +286,7 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
     }
     if (auth.refused !== undefined) {
       this.log.warn({ peer: call.getPeer(), reason: auth.refused }, 'agent refused: bad credential');
-      call.emit('error', { code: GrpcStatus.UNAUTHENTICATED, details: auth.refused });
+      call.emit('error', unauthenticated(auth.refused));
       return;
     }
     const cluster = auth.cluster;

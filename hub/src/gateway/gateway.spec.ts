@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
 import { targetSetChecksum } from '../placement/target-set';
 import { BUNDLE, CONFIGMAP, TestAgent, eventually, startTestHub, type TestHub } from '../testing/hub-fixture';
+import { CREDENTIAL_REJECTION_TRAILER } from './credential-refusal';
 
 const FILES = {
   'fleet/web.yaml': BUNDLE('web'),
@@ -126,7 +127,10 @@ describe('gateway: the Fleet gRPC service', () => {
       expect(stream.received).toEqual([]);
     }
     const unknown = agent.connect(`00000000-0000-4000-8000-000000000000.${'a'.repeat(43)}`);
-    expect(await unknown.ended()).toMatchObject({ code: GrpcStatus.UNAUTHENTICATED, details: 'unknown cluster' });
+    const unknownStatus = await unknown.ended();
+    expect(unknownStatus).toMatchObject({ code: GrpcStatus.UNAUTHENTICATED, details: 'unknown cluster' });
+    // The typed rejection agents act on, beside the details meant for people.
+    expect(unknownStatus.metadata.get(CREDENTIAL_REJECTION_TRAILER)).toEqual(['CREDENTIAL_REJECTION_UNKNOWN_CLUSTER']);
     const noHeader = agent.client.connect();
     const ended = await new Promise<ServiceError>((resolve) => noHeader.on('error', resolve));
     expect(ended.code).toBe(GrpcStatus.UNAUTHENTICATED);

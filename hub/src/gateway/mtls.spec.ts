@@ -5,6 +5,7 @@ import { CERTIFICATE_REQUIRED_DETAILS } from './agent-authenticator';
 import { CERTIFICATE_REVOKED_DETAILS, CLUSTER_URI_PREFIX } from '../clusters/client-certificates.service';
 import { BUNDLE, CONFIGMAP, eventually, startTestHub, type TestHub } from '../testing/hub-fixture';
 import { MtlsFixture, refusal, renewCertificate } from '../testing/mtls-fixture';
+import { CREDENTIAL_REJECTION_TRAILER } from './credential-refusal';
 
 const FILES = { 'fleet/web.yaml': BUNDLE('web'), 'apps/web/cm.yaml': CONFIGMAP('web') };
 const DAY = 24 * 3600_000;
@@ -92,7 +93,9 @@ describe('mutual TLS, AGENT_AUTH=mtls-or-bearer', () => {
     );
     expect(status).toBe(200);
     expect(body).toMatchObject({ revokedCertificates: 1, state: 'active' });
-    expect(await stream.ended()).toMatchObject({ code: grpc.status.UNAUTHENTICATED, details: CERTIFICATE_REVOKED_DETAILS });
+    const ended = await stream.ended();
+    expect(ended).toMatchObject({ code: grpc.status.UNAUTHENTICATED, details: CERTIFICATE_REVOKED_DETAILS });
+    expect(ended.metadata.get(CREDENTIAL_REJECTION_TRAILER)).toEqual(['CREDENTIAL_REJECTION_REVOKED']);
     const next = agent.connect(null);
     next.hello(response.clusterId);
     expect(await next.ended()).toMatchObject({ code: grpc.status.UNAUTHENTICATED, details: CERTIFICATE_REVOKED_DETAILS });
