@@ -306,7 +306,8 @@ describe('gitfleet against a running hub', () => {
     expect(outputs[0].stdout).toContain('apply failed \\u009b31m\\u202eevil');
     expect(outputs[1].stdout).toContain('sync of prod@');
     expect(outputs[1].stdout).toContain(`${stored} refused`);
-    expect(outputs[3].stderr).toBe('gitfleet: no cluster named "bad\\x1b[2Jname" (cluster_not_found)\n');
+    // A name holding a control character is refused by the hub, which names it as visible text.
+    expect(outputs[3].stderr).toBe('gitfleet: path parameter name holds a control character: "bad\\u001b[2Jname" (invalid_argument)\n');
     // Scripts reading -o json get the API's strings unchanged.
     const json = JSON.parse((await cli('clusters', 'get', 'alpha', '-o', 'json')).stdout) as ClusterDetail;
     expect(json.bundles.find((b) => b.bundle === 'prod')?.resources[0].name).toBe(stored);

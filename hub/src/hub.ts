@@ -17,6 +17,7 @@ import { GrpcServer } from './gateway/grpc-server';
 import { bodyParsing } from './http/http-body';
 import { createLogger } from './logging/logger';
 import { NestPinoLogger } from './logging/nest-logger';
+import { OutsideTextPipe } from './http/outside-text.pipe';
 
 export interface RunningHub {
   readonly httpUrl: string;
@@ -59,6 +60,7 @@ export async function launchHub(
     }
     app.use(auditTrail(app.get(AuditService)));
     app.useGlobalFilters(new JsonErrorsFilter(logger));
+    app.useGlobalPipes(new OutsideTextPipe());
     await app.listen(config.httpPort, config.httpHost).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'EADDRINUSE' && error.code !== 'EACCES') throw error;
       const why = error.code === 'EADDRINUSE' ? 'the address is in use (another hub running?)' : 'permission denied';

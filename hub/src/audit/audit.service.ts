@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { AuditEntry } from '../api-contract';
 import { LOGGER, type Logger } from '../logging/logger';
+import { storableText } from '#core';
 
 export type { AuditEntry };
 
@@ -46,7 +47,18 @@ export class AuditService {
     const write = this.db
       .query(
         `INSERT INTO audit_log (at, actor_id, actor_name, method, route, path, target, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [entry.at, entry.actor.tokenId, entry.actor.name, entry.method, entry.route, entry.path, entry.target, entry.status],
+        // What the caller sent (path, target) is stored as visible text: a refused call with a NUL
+        // in its path is audited too.
+        [
+          entry.at,
+          entry.actor.tokenId,
+          entry.actor.name,
+          entry.method,
+          entry.route,
+          storableText(entry.path, 2048),
+          storableText(entry.target, 1024),
+          entry.status,
+        ],
       )
       .then(() => undefined)
       .catch((error: unknown) => this.log.error({ err: error, ...entry }, 'writing an audit entry failed'));
