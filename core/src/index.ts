@@ -6,3 +6,4 @@ export * from './git/git-stream';
 export * from './git/cat-file-batch';
 export * from './outside-text';
 export * from './canonical-json';
+export * from './policy/bundle-policy';
