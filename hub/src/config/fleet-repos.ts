@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { isDns1123Label, repoUrlProblem } from '#core';
+import { isDns1123Label, parseBundlePolicy, repoUrlProblem, type BundlePolicy } from '#core';
 import { isRefName } from '../fleet-repo/git-ref';
 
 /** One fleet repository the hub follows. Credentials are never logged or shown by the API. */
@@ -17,12 +17,17 @@ export interface FleetRepoConfig {
   /** SSH private key file, and the known_hosts file to check (and extend, accept-new) host keys with. */
   sshKeyFile?: string;
   knownHostsFile?: string;
+  /**
+   * What the repository's bundles may apply (docs/policy.md), set here by the hub's operator,
+   * never by the repository it governs. Absent: the agents' default (privileged RBAC bindings refused).
+   */
+  policy?: BundlePolicy;
 }
 
 /** The name FLEET_REPO_URL's repository gets. */
 export const DEFAULT_FLEET_REPO_NAME = 'default';
 
-const FIELDS = ['name', 'url', 'branch', 'path', 'username', 'password', 'passwordFile', 'sshKeyFile', 'knownHostsFile'];
+const FIELDS = ['name', 'url', 'branch', 'path', 'username', 'password', 'passwordFile', 'sshKeyFile', 'knownHostsFile', 'policy'];
 
 /**
  * Reads FLEET_REPOS (a JSON array) or the JSON file FLEET_REPOS_FILE names; `passwordFile`
@@ -55,9 +60,10 @@ export function readFleetReposVariable(env: NodeJS.ProcessEnv, defaults: { branc
     const e = entry as Record<string, unknown>;
     for (const key of Object.keys(e)) {
       if (!FIELDS.includes(key)) throw new Error(`${at}.${key}: unknown field (allowed: ${FIELDS.join(', ')})`);
-      if (typeof e[key] !== 'string') throw new Error(`${at}.${key} must be a string`);
+      if (key !== 'policy' && typeof e[key] !== 'string') throw new Error(`${at}.${key} must be a string`);
     }
     const s = e as Record<string, string | undefined>;
+    const policy = e.policy === undefined ? undefined : parseBundlePolicy(e.policy, `${at}.policy`);
     let password = s.password;
     if (s.passwordFile !== undefined) {
       if (password !== undefined) throw new Error(`${at}: set password or passwordFile, not both`);
@@ -75,6 +81,7 @@ export function readFleetReposVariable(env: NodeJS.ProcessEnv, defaults: { branc
     };
     for (const key of ['username', 'sshKeyFile', 'knownHostsFile'] as const) if (s[key] !== undefined) repo[key] = s[key];
     if (password !== undefined) repo.password = password;
+    if (policy !== undefined) repo.policy = policy;
     return repo;
   });
 }

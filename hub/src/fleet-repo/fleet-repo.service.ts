@@ -36,7 +36,7 @@ import { FleetSourceEntity, type FleetSourceError } from './fleet-source.entity'
 import { GitMirror } from './git-mirror';
 import { sameRepository } from './repo-identity';
 import { canonicalJson } from '#core';
-import { stripUserinfo } from '#core';
+import { stripUserinfo, type BundlePolicy } from '#core';
 import { ArtifactPackError, ArtifactPacker } from '../artifacts/artifact-packer';
 
 /**
@@ -208,6 +208,11 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
     const first = this.config.fleetRepos.find((r) => this.good.has(r.name));
     if (first === undefined) return null;
     return this.fleetAfter(first, this.good.get(first.name)!.commit);
+  }
+
+  /** The policy the operator set for a fleet repository's bundles (FLEET_REPOS[].policy), if any. */
+  policyOf(fleetRepo: string): BundlePolicy | undefined {
+    return this.config.fleetRepos.find((r) => r.name === fleetRepo)?.policy;
   }
 
   /** The bundles and groups of one fleet repository as they were at an accepted commit (pins, rollbacks). */
