@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { isDns1123Label, isLabelKey, isLabelValue } from '#core';
+import { isDns1123Label, isLabelKey, isLabelValue, parseBundlePolicy, type BundlePolicy } from '#core';
 import { join } from 'node:path';
 
 export interface AgentConfig {
@@ -33,6 +33,11 @@ export interface AgentConfig {
    * (default 127.0.0.1; the chart binds 0.0.0.0 for the kubelet). Absent: no endpoint.
    */
   health?: { host: string; port: number };
+  /**
+   * AGENT_POLICY: this cluster's own bundle policy (JSON, docs/policy.md). Every target must pass
+   * it as well as the one the hub sends (or the default): it narrows the hub's, never widens it.
+   */
+  policy?: BundlePolicy;
 }
 
 export class ConfigError extends Error {
@@ -58,6 +63,7 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
   const heartbeatSeconds = optional(env, 'HEARTBEAT_INTERVAL');
   const hubTls = readHubTls(env);
   const health = readHealth(env);
+  const policy = readPolicy(env);
   const config: AgentConfig = {
     hubAddress,
     ...(bootstrapToken === undefined ? {} : { bootstrapToken }),
@@ -70,9 +76,27 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
     logLevel: optional(env, 'LOG_LEVEL') ?? 'info',
     ...(hubTls === undefined ? {} : { hubTls }),
     ...(health === undefined ? {} : { health }),
+    ...(policy === undefined ? {} : { policy }),
   };
   validateAgentConfig(config);
   return config;
+}
+
+/** AGENT_POLICY → the agent's own bundle policy, or undefined (only the hub's applies). */
+function readPolicy(env: NodeJS.ProcessEnv): BundlePolicy | undefined {
+  const text = optional(env, 'AGENT_POLICY');
+  if (text === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ConfigError('AGENT_POLICY', 'must be a JSON object (docs/policy.md)');
+  }
+  try {
+    return parseBundlePolicy(value, 'AGENT_POLICY');
+  } catch (error) {
+    throw new ConfigError('AGENT_POLICY', (error as Error).message.replace(/^AGENT_POLICY(: |\.)/, ''));
+  }
 }
 
 /** HEALTH_PORT, HEALTH_HOST → the probe endpoint's address, or undefined (off). */

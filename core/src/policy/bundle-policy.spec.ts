@@ -16,6 +16,9 @@ describe('checkObject', () => {
       rule: 'privilegedBindings',
       message: 'ClusterRoleBinding/owned: binds ClusterRole cluster-admin (allowPrivilegedBindings or allowedBindings needed)',
     });
+    expect(checkObject(DEFAULT_BUNDLE_POLICY, { ...adminBinding, file: 'rbac/owned.yaml:3' })?.message).toMatch(
+      /^ClusterRoleBinding\/owned \(rbac\/owned\.yaml:3\): binds/,
+    );
     const admin = obj('rbac.authorization.k8s.io/v1', 'RoleBinding', 'b', 'apps', { roleRef: { kind: 'ClusterRole', name: 'admin' } });
     expect(checkObject(DEFAULT_BUNDLE_POLICY, admin)?.rule).toBe('privilegedBindings');
   });

@@ -39,6 +39,8 @@ export interface PolicyObject {
   namespaced: boolean;
   /** The manifest, read for RBAC bindings (roleRef, subjects). */
   object: Record<string, unknown>;
+  /** Where it was read from (`file:line`), named in the message when known. */
+  file?: string;
 }
 
 /** A policy that restricts nothing but the default rule: privileged RBAC bindings are refused. */
@@ -100,7 +102,7 @@ const PRIVILEGED_ROLES = new Set(['cluster-admin', 'admin']);
  */
 export function checkObject(policy: BundlePolicy, obj: PolicyObject): PolicyViolation | undefined {
   const group = groupOf(obj.apiVersion);
-  const id = `${obj.kind}/${obj.namespaced && obj.namespace ? `${obj.namespace}/` : ''}${obj.name}`;
+  const id = `${obj.kind}/${obj.namespaced && obj.namespace ? `${obj.namespace}/` : ''}${obj.name}${obj.file ? ` (${obj.file})` : ''}`;
   const kindName = `${group === '' ? 'core' : group}/${obj.kind}`;
   const denied = policy.deniedKinds.find((p) => kindMatches(p, group, obj.kind));
   if (denied !== undefined) return { rule: 'deniedKinds', message: `${id}: kind ${kindName} is denied (${denied})` };
