@@ -77,6 +77,13 @@ describe('hostile bundles: a ClusterRoleBinding to cluster-admin', () => {
     const { body } = await fleet.api.get<ClusterView>(`/api/v1/clusters/${cluster}`);
     return (body.bundles.find((b) => b.bundle === bundle) ?? { phase: 'none' }) as never;
   };
+  /** The bundle's status on the cluster once it reached `phase`. */
+  const once = (cluster: string, bundle: string, phase: string) =>
+    eventually(async () => {
+      const status = await bundleOn(cluster, bundle);
+      expect(status.phase).toBe(phase);
+      return status;
+    });
   const bindingExists = async (cluster: string, name: string): Promise<boolean> => {
     const kc = new k8s.KubeConfig();
     kc.loadFromString(fleet.cluster(cluster).sim.kubeconfig);
@@ -90,11 +97,7 @@ describe('hostile bundles: a ClusterRoleBinding to cluster-admin', () => {
   };
 
   it('refuses the binding by the default rule: nothing of the bundle applied, the rule named in the API', async () => {
-    const status = await eventually(async () => {
-      const s = await bundleOn('open', 'teams');
-      expect(s.phase).toBe('failed');
-      return s;
-    });
+    const status = await once('open', 'teams', 'failed');
     expect(status.message).toContain('validation failed, nothing applied');
     expect(status.message).toContain('refused by rule privilegedBindings of the default policy');
     const refused = status.resources.find((r) => r.action === 'failed');
@@ -108,17 +111,13 @@ describe('hostile bundles: a ClusterRoleBinding to cluster-admin', () => {
   });
 
   it("applies it where the hub's operator allowed it for the repository", async () => {
-    await eventually(async () => expect((await bundleOn('open', 'platform')).phase).toBe('synced'));
+    await once('open', 'platform', 'synced');
     expect(await bindingExists('open', 'platform-owned')).toBe(true);
     expect(await readConfigMap(fleet.cluster('open'), 'default', 'platform-config')).toBeDefined();
   });
 
   it("an agent's own policy narrows the hub's: refused on that cluster though the hub allows it", async () => {
-    const status = await eventually(async () => {
-      const s = await bundleOn('narrow', 'platform');
-      expect(s.phase).toBe('failed');
-      return s;
-    });
+    const status = await once('narrow', 'platform', 'failed');
     expect(status.message).toContain("refused by rule deniedKinds of the agent's policy (AGENT_POLICY): ClusterRoleBinding/platform-owned");
     expect(await bindingExists('narrow', 'platform-owned')).toBe(false);
     expect(await readConfigMap(fleet.cluster('narrow'), 'default', 'platform-config')).toBeUndefined();
@@ -126,7 +125,7 @@ describe('hostile bundles: a ClusterRoleBinding to cluster-admin', () => {
 
   it('other bundles of the same clusters are synced as usual', async () => {
     for (const cluster of ['open', 'narrow']) {
-      await eventually(async () => expect((await bundleOn(cluster, 'web')).phase).toBe('synced'));
+      await once(cluster, 'web', 'synced');
       expect(await readConfigMap(fleet.cluster(cluster), 'default', 'web-config')).toBeDefined();
     }
   });
