@@ -18,6 +18,7 @@ const BENCHMARKS: { file: string; what: string; env?: Record<string, string> }[]
   { file: 'sim-memory.js', what: 'Kubernetes API simulator: 50 clusters in one process' },
   { file: 'one-bundle-commit.js', what: 'a commit that changes one of 20 bundles: syncs and writes on the clusters' },
   { file: 'artifact-serving.js', what: 'one ~1 MB source artifact served to 1,000 and 10,000 fake agents' },
+  { file: 'policy-check.js', what: "bundle policy: the agent's check of 10,000 rendered objects" },
 ];
 
 let failed = 0;

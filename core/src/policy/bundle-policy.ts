@@ -168,11 +168,20 @@ function kindMatches(pattern: string, group: string, kind: string): boolean {
   return globMatches(groupPattern === 'core' ? '' : groupPattern, group) && globMatches(pattern.slice(slash + 1), kind);
 }
 
+/** Compiled globs: a policy's few patterns are matched against every object of every sync. */
+const compiled = new Map<string, RegExp>();
+
 /** `*` any run of characters, `?` one; everything else literal. */
 export function globMatches(pattern: string, value: string): boolean {
-  const source = pattern
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${source}$`, 's').test(value);
+  let regex = compiled.get(pattern);
+  if (regex === undefined) {
+    const source = pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.');
+    regex = new RegExp(`^${source}$`, 's');
+    if (compiled.size >= 4096) compiled.delete(compiled.keys().next().value as string);
+    compiled.set(pattern, regex);
+  }
+  return regex.test(value);
 }
