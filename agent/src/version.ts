@@ -1,3 +1,5 @@
+import { POLICY_CAPABILITY } from '#core';
+
 /** Reported to the hub in Register and Hello. */
 export const AGENT_VERSION = '0.1.0';
 
@@ -5,4 +7,4 @@ export const AGENT_VERSION = '0.1.0';
 export const ARTIFACTS_CAPABILITY = 'artifacts/v1';
 
 /** What this agent can do, announced in Hello so that a newer hub can adapt. */
-export const AGENT_CAPABILITIES: readonly string[] = ['source.raw-yaml', 'apply.server-side', ARTIFACTS_CAPABILITY];
+export const AGENT_CAPABILITIES: readonly string[] = ['source.raw-yaml', 'apply.server-side', ARTIFACTS_CAPABILITY, POLICY_CAPABILITY];

@@ -20,6 +20,9 @@ export interface BundlePolicy {
   allowedBindings: string[];
 }
 
+/** Announced in Hello by agents that check Target.policy (docs/protocol.md). */
+export const POLICY_CAPABILITY = 'policy/v1';
+
 /** The rules a violation names. */
 export type PolicyRule = 'allowedKinds' | 'deniedKinds' | 'denyClusterScoped' | 'namespaces' | 'privilegedBindings';
 
