@@ -2,32 +2,42 @@
  * Hostile input: a bundle that grants itself cluster-admin. Whoever can push to a repository a
  * bundle points at must not own the clusters it targets: the default policy refuses RBAC
  * bindings to cluster-admin/admin and system: groups, the hub's operator can allow them per
- * fleet repository, and an agent's own policy can refuse them again on its cluster. A refused
- * bundle applies nothing and names the object, its file and the rule in its status; the other
- * bundles of the cluster are synced as usual. Hub + agents + simulated clusters on real parts.
+ * fleet repository, and an agent's own policy can refuse them again on its cluster. The hub
+ * refuses the commit where it can tell from the plain manifests (fleet repository status,
+ * naming bundle, file and rule); the agent refuses what only it can see (here: a roleRef
+ * substituted per cluster), applying nothing of the bundle and naming object, file and rule in
+ * its status. Other bundles go on. Hub + agents + simulated clusters on real parts.
  */
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseBundlePolicy } from '#core';
 import { eventually } from '../support/eventually';
 import { ONE_WEB_BUNDLE, bundleFor } from '../support/bundles';
-import { isNotFound, startFleet, readConfigMap, type ClusterBundleView, type ClusterView, type Fleet } from '../support/fleet';
+import {
+  isNotFound,
+  startFleet,
+  readConfigMap,
+  type ClusterBundleView,
+  type ClusterView,
+  type Fleet,
+  type FleetRepoView,
+} from '../support/fleet';
 import { BareRepo } from '../support/git';
 
-const OWNED = (name: string) =>
+const OWNED = (name: string, role: string) =>
   `# grants the bundle's ServiceAccount everything\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: ${name}\n` +
-  `roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\n` +
+  `roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: ${role}\n` +
   `subjects:\n  - kind: ServiceAccount\n    name: default\n    namespace: default\n`;
 const CONFIG = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  a: b\n`;
 
-/** A fleet repository holding one bundle `name` with a ConfigMap and a ClusterRoleBinding to cluster-admin. */
-async function escalatingRepo(name: string): Promise<BareRepo> {
+/** A fleet repository holding one bundle `name` with a ConfigMap and a ClusterRoleBinding to `role`. */
+async function escalatingRepo(name: string, role = 'cluster-admin'): Promise<BareRepo> {
   const repo = await BareRepo.create();
   await repo.commit(
     {
       [`fleet/${name}.yaml`]: bundleFor(name, 'default'),
       [`apps/${name}/config.yaml`]: CONFIG(`${name}-config`),
-      [`apps/${name}/rbac/owned.yaml`]: OWNED(`${name}-owned`),
+      [`apps/${name}/rbac/owned.yaml`]: OWNED(`${name}-owned`, role),
     },
     'a bundle that grants itself cluster-admin',
   );
@@ -36,18 +46,25 @@ async function escalatingRepo(name: string): Promise<BareRepo> {
 
 describe('hostile bundles: a ClusterRoleBinding to cluster-admin', () => {
   let fleet: Fleet;
+  let plain: BareRepo;
   let teams: BareRepo;
   let platform: BareRepo;
 
   beforeAll(async () => {
-    teams = await escalatingRepo('teams');
+    plain = await escalatingRepo('plain');
+    // The role comes from the cluster's labels: only the agent sees it.
+    teams = await escalatingRepo('teams', '${cluster.labels.role}');
     platform = await escalatingRepo('platform');
     fleet = await startFleet({
       files: ONE_WEB_BUNDLE,
-      clusters: [{ name: 'open' }, { name: 'narrow', noAgent: true }],
+      clusters: [
+        { name: 'open', labels: { role: 'cluster-admin' } },
+        { name: 'narrow', labels: { role: 'cluster-admin' }, noAgent: true },
+      ],
       hub: {
         fleetRepos: [
-          // No policy: the default refuses the binding.
+          // No policy: the default refuses the binding, at the hub where it is plainly written.
+          { name: 'plain', url: plain.url, branch: 'main', path: 'fleet' },
           { name: 'teams', url: teams.url, branch: 'main', path: 'fleet' },
           // The operator allows privileged bindings for this repository.
           {
@@ -66,6 +83,7 @@ describe('hostile bundles: a ClusterRoleBinding to cluster-admin', () => {
 
   afterAll(async () => {
     await fleet?.stop();
+    await plain?.remove();
     await teams?.remove();
     await platform?.remove();
   });
@@ -96,7 +114,30 @@ describe('hostile bundles: a ClusterRoleBinding to cluster-admin', () => {
     }
   };
 
-  it('refuses the binding by the default rule: nothing of the bundle applied, the rule named in the API', async () => {
+  it('the hub refuses a commit whose plain manifests bind cluster-admin, naming bundle, file and rule', async () => {
+    const repo = await eventually(async () => {
+      const { body } = await fleet.api.get<{ repos: FleetRepoView[] }>('/api/v1/fleet');
+      const found = body.repos.find((r) => r.name === 'plain');
+      expect(found?.state).toBe('rejected');
+      return found!;
+    });
+    expect(repo.commit).toBeNull();
+    expect(repo.rejected!.errors).toEqual([
+      {
+        file: 'fleet/plain.yaml',
+        line: expect.any(Number),
+        field: 'spec.source.path',
+        message:
+          'bundle "plain": refused by rule privilegedBindings of the default policy: ClusterRoleBinding/plain-owned (apps/plain/rbac/owned.yaml:2): ' +
+          'binds ClusterRole cluster-admin (allowPrivilegedBindings or allowedBindings needed)',
+      },
+    ]);
+    const { body } = await fleet.api.get<ClusterView>('/api/v1/clusters/open');
+    expect(body.bundles.map((b) => b.bundle)).not.toContain('plain');
+    expect(await bindingExists('open', 'plain-owned')).toBe(false);
+  });
+
+  it('the agent refuses the binding it alone can see by the default rule: nothing of the bundle applied, the rule named in the API', async () => {
     const status = await once('open', 'teams', 'failed');
     expect(status.message).toContain('validation failed, nothing applied');
     expect(status.message).toContain('refused by rule privilegedBindings of the default policy');
