@@ -2,13 +2,16 @@
  * The bundle policy's cost in the agent's validation stage: policyRefusals over 10,000
  * rendered objects (Deployments, ConfigMaps, Services, RoleBindings in 50 namespaces), with
  * the default policy alone, and with a hub policy of 20 kind patterns and 20 namespace globs
- * plus an agent policy of its own. Prints milliseconds per pass (best and median of 20).
+ * plus an agent policy of its own. Prints milliseconds per pass (best and median of 20). Then
+ * the hub's judgement of a plain bundle at its limits (HUB_POLICY_LIMITS: 8 files of 128 KiB,
+ * ~500 documents each, 1 MiB): time, the longest the event loop waited meanwhile, heap growth.
  *
  *   npm run build && node dist/test/bench/policy-check.js
  */
 import { DEFAULT_BUNDLE_POLICY, type BundlePolicy } from '#core';
 import { Target } from '#proto';
 import { policyRefusals } from '../../agent/src/engine/sync-validate';
+import { HUB_POLICY_LIMITS, refusedByPolicy } from '../../hub/src/artifacts/manifest-policy';
 import type { DesiredObject } from '../../agent/src/model/desired-object';
 
 const OBJECTS = 10_000;
@@ -71,3 +74,36 @@ measure(
   { ...DEFAULT_BUNDLE_POLICY, deniedKinds: ['apps/DaemonSet'] },
   all,
 );
+
+async function hubAtItsLimits(): Promise<void> {
+  const doc = (i: number) =>
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c-${i}\n  namespace: team\ndata:\n  k: "${'v'.repeat(150)}"\n---\n`;
+  const files: { path: string; data: Buffer }[] = [];
+  for (let f = 0; f < HUB_POLICY_LIMITS.maxTotalBytes / HUB_POLICY_LIMITS.maxFileBytes; f++) {
+    let text = '';
+    for (let i = 0; Buffer.byteLength(text) + 300 < HUB_POLICY_LIMITS.maxFileBytes && i < HUB_POLICY_LIMITS.maxDocuments - 1; i++)
+      text += doc(i);
+    files.push({ path: `apps/x/${f}.yaml`, data: Buffer.from(text) });
+  }
+  const bytes = files.reduce((n, f) => n + f.data.length, 0);
+  (globalThis as { gc?: () => void }).gc?.();
+  const heapBefore = process.memoryUsage().heapUsed;
+  let peak = heapBefore;
+  let longest = 0;
+  let last = Date.now();
+  const sampler = setInterval(() => {
+    const now = Date.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+    peak = Math.max(peak, process.memoryUsage().heapUsed);
+  }, 1);
+  const started = process.hrtime.bigint();
+  const refused = await refusedByPolicy(files, { ...DEFAULT_BUNDLE_POLICY, deniedKinds: ['core/Secret'] }, 'team', 'P');
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  peak = Math.max(peak, process.memoryUsage().heapUsed);
+  clearInterval(sampler);
+  console.log(
+    `   hub, plain bundle at its limits: ${files.length} files, ${(bytes / 1048576).toFixed(1)} MiB, ${ms.toFixed(0)} ms, event loop blocked ${longest} ms at most, heap +${((peak - heapBefore) / 1048576).toFixed(0)} MB at most (${refused.length} refused)`,
+  );
+}
+void hubAtItsLimits();

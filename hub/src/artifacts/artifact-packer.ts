@@ -91,11 +91,12 @@ export class ArtifactPacker {
     return artifact;
   }
 
-  /** The small manifest files under a plain bundle's path (not links): what the hub judges by the policy. */
+  /** The small manifest files under a plain bundle's path (not links, HUB_POLICY_LIMITS): what the hub judges by the policy. */
   async plainFiles(request: PackRequest): Promise<PlainFile[]> {
-    const small = (await this.list(request, [request.path])).filter(
-      (e) => e.type === 'blob' && e.mode !== '120000' && isManifestFile(e.path) && e.size <= HUB_POLICY_LIMITS.maxFileBytes,
-    );
+    let total = 0;
+    const small = (await this.list(request, [request.path]))
+      .filter((e) => e.type === 'blob' && e.mode !== '120000' && isManifestFile(e.path) && e.size <= HUB_POLICY_LIMITS.maxFileBytes)
+      .filter((e) => (total += e.size) <= HUB_POLICY_LIMITS.maxTotalBytes);
     const blobs = await this.readBlobs(request, small);
     return small.map((e) => ({ path: e.path, data: blobs.get(e.oid) ?? Buffer.alloc(0) }));
   }

@@ -8,23 +8,23 @@ const BINDING = (name: string, role = 'cluster-admin') =>
   `roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: ${role} }\nsubjects: [{ kind: ServiceAccount, name: a, namespace: b }]\n`;
 const CONFIGMAP = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n';
 
-describe('refusedByPolicy (the hub judging a plain bundle)', () => {
-  it('names file, line, object and rule of a privileged binding the default refuses', () => {
+describe('refusedByPolicy (the hub judging a plain bundle)', async () => {
+  it('names file, line, object and rule of a privileged binding the default refuses', async () => {
     const files = [file('apps/a/ok.yaml', CONFIGMAP), file('apps/a/rbac.yaml', `${CONFIGMAP}---\n# escalation\n${BINDING('owned')}`)];
-    expect(refusedByPolicy(files, DEFAULT_BUNDLE_POLICY, 'a', 'the default policy')).toEqual([
+    expect(await refusedByPolicy(files, DEFAULT_BUNDLE_POLICY, 'a', 'the default policy')).toEqual([
       'refused by rule privilegedBindings of the default policy: ClusterRoleBinding/owned (apps/a/rbac.yaml:7): ' +
         'binds ClusterRole cluster-admin (allowPrivilegedBindings or allowedBindings needed)',
     ]);
-    expect(refusedByPolicy(files, { ...DEFAULT_BUNDLE_POLICY, allowedBindings: ['ClusterRoleBinding/owned'] }, 'a', 'p')).toEqual([]);
+    expect(await refusedByPolicy(files, { ...DEFAULT_BUNDLE_POLICY, allowedBindings: ['ClusterRoleBinding/owned'] }, 'a', 'p')).toEqual([]);
   });
 
-  it('judges kinds, in Lists and JSON too, with the namespace filled in for RoleBindings', () => {
+  it('judges kinds, in Lists and JSON too, with the namespace filled in for RoleBindings', async () => {
     const policy = { ...DEFAULT_BUNDLE_POLICY, deniedKinds: ['core/Secret'], allowedBindings: ['RoleBinding/team/*'] };
     const list = 'apiVersion: v1\nkind: List\nitems:\n  - { apiVersion: v1, kind: Secret, metadata: { name: s } }\n';
     const json = JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'j', namespace: 'x' } });
     const roleBinding =
       'apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: { name: rb }\nroleRef: { kind: ClusterRole, name: admin }\n';
-    const refused = refusedByPolicy(
+    const refused = await refusedByPolicy(
       [file('a/list.yml', list), file('a/s.json', json), file('a/rb.yaml', roleBinding)],
       policy,
       'team',
@@ -36,7 +36,7 @@ describe('refusedByPolicy (the hub judging a plain bundle)', () => {
     ]);
   });
 
-  it('leaves to the agent what only the cluster or the agent can decide', () => {
+  it('leaves to the agent what only the cluster or the agent can decide', async () => {
     const policy = { ...DEFAULT_BUNDLE_POLICY, denyClusterScoped: true, namespaces: ['only-this'] };
     const files = [
       file('a/placeholder.yaml', BINDING('templated', '${cluster.labels.role}')),
@@ -46,7 +46,7 @@ describe('refusedByPolicy (the hub judging a plain bundle)', () => {
       file('a/README.md', BINDING('not-a-manifest')),
       file('a/many.yaml', `${'---\n'.repeat(HUB_POLICY_LIMITS.maxDocuments + 1)}${BINDING('in-a-long-file')}`),
     ];
-    expect(refusedByPolicy(files, policy, 'a', 'P')).toEqual([
+    expect(await refusedByPolicy(files, policy, 'a', 'P')).toEqual([
       // A document after a broken one is still judged; the broken one is the agent's to report.
       expect.stringContaining('ClusterRoleBinding/after-broken (a/broken.yaml:3)'),
     ]);

@@ -4,9 +4,11 @@ import { checkObject, type BundlePolicy, type PolicyObject } from '#core';
 /** What the hub reads of a plain bundle to judge it: small files only, few documents. */
 export const HUB_POLICY_LIMITS = {
   /** Larger files are left to the agent (which reads them under its own limits). */
-  maxFileBytes: 256 * 1024,
+  maxFileBytes: 128 * 1024,
+  /** Of one bundle, judged in path order: the files past this many bytes are left to the agent. */
+  maxTotalBytes: 1024 * 1024,
   /** Files whose `---` separators exceed this are left to the agent, before any parse. */
-  maxDocuments: 1000,
+  maxDocuments: 500,
   maxAliases: 100,
 };
 
@@ -30,12 +32,19 @@ export function isManifestFile(path: string): boolean {
  * cluster: denied and allowed kinds and privileged RBAC bindings (a kind's scope, and so the
  * cluster-scope and namespace rules, are the agent's to judge). An object with a `${…}`
  * placeholder where the policy looks, a file too large or with too many documents, YAML that
- * does not parse: left to the agent, which refuses them as it must.
+ * does not parse: left to the agent, which refuses them as it must. Yields to the event loop
+ * after each file, so that sessions and other repositories go on meanwhile.
  */
-export function refusedByPolicy(files: readonly PlainFile[], policy: BundlePolicy, defaultNamespace: string, whose: string): string[] {
+export async function refusedByPolicy(
+  files: readonly PlainFile[],
+  policy: BundlePolicy,
+  defaultNamespace: string,
+  whose: string,
+): Promise<string[]> {
   const decidable: BundlePolicy = { ...policy, denyClusterScoped: false, namespaces: [] };
   const refused: string[] = [];
   for (const file of files) {
+    await new Promise((resolve) => setImmediate(resolve));
     if (!isManifestFile(file.path) || file.data.length > HUB_POLICY_LIMITS.maxFileBytes) continue;
     const text = file.data.toString('utf8');
     if ((text.match(SEPARATOR)?.length ?? 0) > HUB_POLICY_LIMITS.maxDocuments) continue;

@@ -275,7 +275,7 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
     let refused = this.policyJudged.get(key);
     if (refused === undefined) {
       const whose = repo.policy ? "the fleet repository's policy" : 'the default policy';
-      refused = refusedByPolicy(await this.packer.plainFiles(request), policy, doc.bundle.namespace, whose);
+      refused = await refusedByPolicy(await this.packer.plainFiles(request), policy, doc.bundle.namespace, whose);
       if (this.policyJudged.size >= 1000) this.policyJudged.delete(this.policyJudged.keys().next().value as string);
       this.policyJudged.set(key, refused);
     }
