@@ -47,14 +47,14 @@ export interface PolicyObject {
 }
 
 /** A policy that restricts nothing but the default rule: privileged RBAC bindings are refused. */
-export const DEFAULT_BUNDLE_POLICY: BundlePolicy = Object.freeze({
-  allowedKinds: [],
-  deniedKinds: [],
+export const DEFAULT_BUNDLE_POLICY: Readonly<BundlePolicy> = Object.freeze({
+  allowedKinds: Object.freeze([]) as unknown as string[],
+  deniedKinds: Object.freeze([]) as unknown as string[],
   denyClusterScoped: false,
-  namespaces: [],
+  namespaces: Object.freeze([]) as unknown as string[],
   allowPrivilegedBindings: false,
-  allowedBindings: [],
-}) as BundlePolicy;
+  allowedBindings: Object.freeze([]) as unknown as string[],
+});
 
 const PATTERN = z
   .string()
