@@ -22,6 +22,7 @@ export { eventually } from '../../../test/support/eventually';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../../../test/support/postgres';
 import type { HubConfig } from '../config/hub-config';
 import { launchHub, type RunningHub } from '../hub';
+import type { DestinationStream } from 'pino';
 
 /** Test scaffolding for hub integration specs: real PostgreSQL, real git, real gRPC. */
 
@@ -68,6 +69,8 @@ export async function startTestHub(
   config: Partial<HubConfig> = {},
   /** Settings modules read from the environment at start-up (e.g. CLUSTER_APPROVAL_REQUIRED). */
   env: Record<string, string> = {},
+  /** Where the hub's log lines go (with config.logLevel set), for specs that read them. */
+  logDestination?: DestinationStream,
 ): Promise<TestHub> {
   const db = await createThrowawayDatabase('gitfleet_hub');
   const repo = await BareRepo.create();
@@ -77,18 +80,21 @@ export async function startTestHub(
   const adminToken = `admin-${randomBytes(16).toString('hex')}`;
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   Object.assign(process.env, env);
-  const { hub, app } = await launchHub({
-    databaseUrl: db.url,
-    dataDir,
-    fleetRepoUrl: repo.url,
-    bootstrapToken,
-    adminToken,
-    httpPort: 0,
-    grpcPort: 0,
-    fleetPollIntervalMs: 60_000,
-    logLevel: 'silent',
-    ...config,
-  }).finally(() => {
+  const { hub, app } = await launchHub(
+    {
+      databaseUrl: db.url,
+      dataDir,
+      fleetRepoUrl: repo.url,
+      bootstrapToken,
+      adminToken,
+      httpPort: 0,
+      grpcPort: 0,
+      fleetPollIntervalMs: 60_000,
+      logLevel: 'silent',
+      ...config,
+    },
+    logDestination,
+  ).finally(() => {
     for (const [k, v] of Object.entries(saved)) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
