@@ -60,6 +60,7 @@ export async function startAgent(
     namespace: config.namespace,
     logger,
     onResult: (result) => reporter.publish(result),
+    ...(config.policy ? { policy: config.policy } : {}),
     ...extras.engine,
   });
   const abort = new AbortController();

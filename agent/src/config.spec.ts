@@ -71,11 +71,26 @@ describe('loadAgentConfig', () => {
     [{ ...minimal, HEALTH_PORT: 'http' }, 'HEALTH_PORT', 'must be a port number (0-65535), got "http"'],
     [{ ...minimal, HEALTH_PORT: '70000' }, 'HEALTH_PORT', 'must be a port number'],
     [{ ...minimal, HEALTH_HOST: '0.0.0.0' }, 'HEALTH_HOST', 'HEALTH_PORT is not'],
+    [{ ...minimal, AGENT_POLICY: '{namespaces' }, 'AGENT_POLICY', 'must be a JSON object'],
+    [{ ...minimal, AGENT_POLICY: '{"namespaces":["a","b c"]}' }, 'AGENT_POLICY', 'namespaces[1]: '],
+    [{ ...minimal, AGENT_POLICY: '{"allowAll":true}' }, 'AGENT_POLICY', 'allowAll'],
   ])('refuses %o naming %s', (env, variable, problem) => {
     const error = errorOf(() => loadAgentConfig(env));
     expect(error.variable).toBe(variable);
     expect(error.message).toContain(variable);
     expect(error.message).toContain(problem);
+  });
+
+  it("reads the agent's own policy from AGENT_POLICY, none without it", () => {
+    expect(loadAgentConfig(minimal).policy).toBeUndefined();
+    expect(loadAgentConfig({ ...minimal, AGENT_POLICY: '{"deniedKinds":["core/Secret"],"clusterScoped":false}' }).policy).toEqual({
+      allowedKinds: [],
+      deniedKinds: ['core/Secret'],
+      denyClusterScoped: true,
+      namespaces: [],
+      allowPrivilegedBindings: false,
+      allowedBindings: [],
+    });
   });
 
   it('serves probes only when HEALTH_PORT is set, on loopback unless HEALTH_HOST says otherwise', () => {

@@ -7,11 +7,13 @@ import {
   isLabelKey,
   isLabelValue,
   oneOf,
+  parseBundlePolicy,
   port,
   secret,
   seconds,
   text,
   textOf,
+  type BundlePolicy,
   type Settings,
 } from '#core';
 import { join } from 'node:path';
@@ -46,6 +48,11 @@ export interface AgentConfig {
    * (default 127.0.0.1; the chart binds 0.0.0.0 for the kubelet). Absent: no endpoint.
    */
   health?: { host: string; port: number };
+  /**
+   * AGENT_POLICY: this cluster's own bundle policy (JSON, docs/policy.md). Every target must pass
+   * it as well as the one the hub sends (or the default): it narrows the hub's, never widens it.
+   */
+  policy?: BundlePolicy;
 }
 
 export class ConfigError extends Error {
@@ -79,6 +86,7 @@ export interface AgentVariables {
   hubTlsServerName?: string;
   healthPort?: number;
   healthHost?: string;
+  policy?: BundlePolicy;
 }
 
 /**
@@ -107,6 +115,7 @@ export const AGENT_SETTINGS: Settings<AgentVariables> = {
   hubTlsServerName: text('HUB_TLS_SERVER_NAME'),
   healthPort: port('HEALTH_PORT'),
   healthHost: text('HEALTH_HOST', '127.0.0.1'),
+  policy: { env: 'AGENT_POLICY', read: (env, name) => readPolicy(textOf(env, name)) },
 };
 
 /** Reads and validates the agent's settings; a bad value throws a ConfigError naming the variable. */
@@ -129,6 +138,7 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
   const variables = { ...defaultsOf(AGENT_SETTINGS), ...read } as AgentVariables;
   const hubTls = hubTlsOf(variables, read.hubTls !== undefined);
   const health = healthOf(variables, read);
+  const policy = variables.policy;
   const config: AgentConfig = {
     hubAddress: variables.hubAddress,
     ...(variables.bootstrapToken === undefined ? {} : { bootstrapToken: variables.bootstrapToken }),
@@ -140,9 +150,26 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
     logLevel: variables.logLevel,
     ...(hubTls === undefined ? {} : { hubTls }),
     ...(health === undefined ? {} : { health }),
+    ...(policy === undefined ? {} : { policy }),
   };
   validateAgentConfig(config);
   return config;
+}
+
+/** AGENT_POLICY → the agent's own bundle policy, or undefined (only the hub's applies). */
+function readPolicy(text: string | undefined): BundlePolicy | undefined {
+  if (text === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ConfigError('AGENT_POLICY', 'must be a JSON object (docs/policy.md)');
+  }
+  try {
+    return parseBundlePolicy(value, 'AGENT_POLICY');
+  } catch (error) {
+    throw new ConfigError('AGENT_POLICY', (error as Error).message.replace(/^AGENT_POLICY(: |\.)/, ''));
+  }
 }
 
 /** HEALTH_PORT, HEALTH_HOST → the probe endpoint's address, or undefined (off). */

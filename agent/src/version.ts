@@ -1,3 +1,5 @@
+import { POLICY_CAPABILITY } from '#core';
+
 /** Reported to the hub in Register and Hello. */
 export const AGENT_VERSION = '0.1.0';
 
@@ -8,4 +10,10 @@ export const ARTIFACTS_CAPABILITY = 'artifacts/v1';
 export const MTLS_CAPABILITY = 'mtls/v1';
 
 /** What this agent can do, announced in Hello so that a newer hub can adapt. */
-export const AGENT_CAPABILITIES: readonly string[] = ['source.raw-yaml', 'apply.server-side', ARTIFACTS_CAPABILITY, MTLS_CAPABILITY];
+export const AGENT_CAPABILITIES: readonly string[] = [
+  'source.raw-yaml',
+  'apply.server-side',
+  ARTIFACTS_CAPABILITY,
+  MTLS_CAPABILITY,
+  POLICY_CAPABILITY,
+];

@@ -10,3 +10,4 @@ export * from './canonical-json';
 export * from './settings';
 export * from './backoff';
 export * from './pki';
+export * from './policy/bundle-policy';

@@ -124,6 +124,13 @@ describe.skipIf(skip !== undefined)(`the charts rendered by the real helm${skip 
       expect(envRef(existing, 'BOOTSTRAP_TOKEN')).toEqual({ secretKeyRef: { name: 'gitfleet-bootstrap', key: 'token', optional: true } });
     });
 
+    it('passes its own bundle policy as AGENT_POLICY, and none by default', async () => {
+      const policy = { namespaces: ['team-*'], clusterScoped: false, deniedKinds: ['core/Secret'] };
+      const objects = await render({ chart: 'gitfleet-agent', name: 'policy', extraNamespaces: [], values: { values: { hubAddress: 'h:443', clusterName: 'c', policy } } });
+      expect(JSON.parse(env(objects).AGENT_POLICY!)).toEqual(policy);
+      expect(env(await render(defaults!)).AGENT_POLICY).toBeUndefined();
+    });
+
     it('gives labels of every scalar type as written (bool, int from --set and from a file, float, string)', async () => {
       expect(env(await render(labels!)).CLUSTER_LABELS).toBe(
         'build=12345678,canary=true,example.com/tier=gold,ratio=1.5,region=eu-west,spot=false,zone=3',
@@ -153,6 +160,7 @@ describe.skipIf(skip !== undefined)(`the charts rendered by the real helm${skip 
       ['a hub address without a port', { set: { hubAddress: 'hub.example.com' } }, 'hubAddress: Does not match pattern'],
       ['a rule without verbs', { values: { rbac: { namespaces: { shop: [{ resources: ['pods'] }] } } } }, 'rbac.namespaces.shop.0: verbs is required'],
       ['a bad memory request', { set: { 'resources.requests.memory': 'lots' } }, 'resources.requests.memory'],
+      ['a policy field that does not exist', { values: { policy: { allowAll: true } } }, 'policy: Additional property allowAll is not allowed'],
     ])('refuses %s, naming the value', async (_what, values, message) => {
       const stderr = await refusal('gitfleet-agent', { values: { hubAddress: 'h:443', clusterName: 'c', ...values.values }, set: values.set });
       expect(stderr).toContain("values don't meet the specifications of the schema");
@@ -238,6 +246,27 @@ describe.skipIf(skip !== undefined)(`the charts rendered by the real helm${skip 
       expect(JSON.stringify(find(objects, 'Ingress', 'gf').spec)).toContain('"port":{"name":"http"}');
       expect(find(objects, 'ServiceMonitor').spec).toMatchObject({ endpoints: [{ port: 'http', path: '/metrics' }] });
       expect(find(objects, 'Service').spec).toMatchObject({ ports: [{ name: 'http' }, { name: 'grpc', appProtocol: 'grpc' }] });
+    });
+
+    it('passes each repository\'s bundle policy in FLEET_REPOS', async () => {
+      const objects = await render({
+        chart: 'gitfleet-hub',
+        name: 'policy',
+        extraNamespaces: [],
+        values: {
+          values: {
+            fleet: {
+              repoUrl: 'https://git.example.com/fleet.git',
+              policy: { allowPrivilegedBindings: true },
+              extraRepos: [{ name: 'team-a', url: 'https://git.example.com/a.git', policy: { namespaces: ['team-a'] } }],
+            },
+          },
+        },
+      });
+      expect(JSON.parse(env(objects).FLEET_REPOS!).map((r: { name: string; policy?: unknown }) => [r.name, r.policy])).toEqual([
+        ['default', { allowPrivilegedBindings: true }],
+        ['team-a', { namespaces: ['team-a'] }],
+      ]);
     });
 
     it('gives git its credentials as files from Secrets, never in values', async () => {

@@ -5,6 +5,7 @@
  * path stored as visible text.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditService } from '../../hub/src/audit/audit.service';
 import { BUNDLE, CONFIGMAP, startTestHub, type TestHub } from '../../hub/src/testing/hub-fixture';
 
 describe('admin API: control characters in paths and queries', () => {
@@ -50,7 +51,7 @@ describe('admin API: control characters in paths and queries', () => {
       const { status } = await t.request(method, path, method === 'POST' ? {} : undefined);
       expect(status, `${method} ${path}`).toBe(400);
     }
-    await t.app.get((await import('../../hub/src/audit/audit.service')).AuditService).flushed();
+    await t.app.get(AuditService).flushed();
     const audit = await t.get<{ items: { method: string; path: string; target: string; status: number }[] }>('/api/v1/audit?limit=50');
     const refused = audit.body.items.filter((entry) => entry.status === 400);
     expect(refused.map((entry) => `${entry.method} ${entry.path}`).sort()).toEqual(

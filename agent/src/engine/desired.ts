@@ -28,7 +28,7 @@ export async function resolveDesired(
   const bundleCrds = manifests.map((m) => m.object).filter(isCrd);
   const objects: DesiredObject[] = [];
   const failures: ChangeSetEntry[] = [];
-  for (const { object } of manifests) {
+  for (const { object, file, line } of manifests) {
     const draft: ObjectRef = {
       apiVersion: object.apiVersion,
       kind: object.kind,
@@ -58,7 +58,8 @@ export async function resolveDesired(
     }
     const prepared = prepareObject(object, { ...context, namespaced });
     const ref: ObjectRef = { ...draft, namespace: prepared.metadata.namespace ?? '' };
-    objects.push({ ref, object: prepared, namespaced, served, fingerprint: fingerprintOf(prepared as unknown as JsonObject) });
+    const fingerprint = fingerprintOf(prepared as unknown as JsonObject);
+    objects.push({ ref, object: prepared, namespaced, served, fingerprint, ...(file ? { source: `${file}:${line}` } : {}) });
   }
   return { objects, failures };
 }

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_BUNDLE_POLICY, type BundlePolicy } from '#core';
 import { Target, type TargetSet } from '#proto';
 import { startSimCluster, type SimCluster } from '#kube-sim';
 import { BareRepo } from '../../../test/support/git';
@@ -60,15 +61,21 @@ beforeEach(async () => {
   client = ObjectClient.fromKubeConfig(loadKubeConfig(cluster.kubeconfig));
   results = [];
   revision = 0;
-  engine = new Engine({
+  engine = newEngine();
+});
+
+/** An engine on the test's cluster and cache; `policy`: its AGENT_POLICY. */
+function newEngine(policy?: BundlePolicy): Engine {
+  return new Engine({
     cache: new GitCache(cacheDir),
     client,
     store: new MemoryTargetSetStore(),
     logger: createLogger('silent'),
     onResult: (result) => results.push(result),
     retryBackoff: { baseMs: 60_000, factor: 2, capMs: 60_000, resetAfterMs: Infinity },
+    ...(policy ? { policy } : {}),
   });
-});
+}
 
 afterEach(async () => {
   await engine.stop();
@@ -265,5 +272,100 @@ spec:
     await push(target(commit), target(commit, 'rbac', 'apps/rbac', 'default'));
     expect(finals('web')[0]!.phase).toBe('synced');
     expect(actions(finals('rbac')[0]!)).toEqual({ 'ClusterRole/reader': 'created' });
+  });
+});
+
+const BINDING =
+  'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: owned\n' +
+  'roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\n' +
+  'subjects:\n  - kind: ServiceAccount\n    name: default\n    namespace: team\n';
+const FILES = {
+  'apps/team/namespace.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team\n',
+  'apps/team/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: team-config\ndata:\n  a: b\n',
+  'apps/team/rbac.yaml': `# the escalation\n${BINDING}`,
+  'apps/other/namespace.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: other\n',
+  'apps/other/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other-config\ndata:\n  a: b\n',
+};
+
+function governed(commit: string, bundle: string, policy?: BundlePolicy): Target {
+  return { ...target(commit, bundle, `apps/${bundle}`, bundle), ...(policy ? { policy } : {}) };
+}
+
+const last = (bundle: string) => finals(bundle).at(-1)!;
+const exists = (kind: string, name: string, namespace?: string) =>
+  live(kind === 'ClusterRoleBinding' ? 'rbac.authorization.k8s.io/v1' : 'v1', kind, name, namespace).then((o) => o !== undefined);
+
+describe('bundle policy in the validation stage', () => {
+  it('without a policy from the hub, the default refuses a binding to cluster-admin: nothing applied, other bundles fine', async () => {
+    const commit = await repo.commit(FILES);
+    await push(governed(commit, 'team'), governed(commit, 'other'));
+
+    const refused = last('team');
+    expect(refused.phase).toBe('failed');
+    expect(refused.message).toContain('validation failed, nothing applied');
+    const failed = refused.changes.find((c) => c.action === 'failed')!;
+    expect(formatRef(failed.ref)).toBe('ClusterRoleBinding/owned');
+    expect(failed.error).toBe(
+      'refused by rule privilegedBindings of the default policy: ClusterRoleBinding/owned (apps/team/rbac.yaml:2): ' +
+        'binds ClusterRole cluster-admin (allowPrivilegedBindings or allowedBindings needed)',
+    );
+    expect(
+      refused.changes
+        .filter((c) => c.action === 'skipped')
+        .map((c) => formatRef(c.ref))
+        .sort(),
+    ).toEqual(['ConfigMap/team/team-config', 'Namespace/team']);
+    expect(await exists('ClusterRoleBinding', 'owned')).toBe(false);
+    expect(await exists('Namespace', 'team')).toBe(false);
+    expect(await exists('ConfigMap', 'team-config', 'team')).toBe(false);
+
+    expect(last('other').phase).toBe('synced');
+    expect(await exists('ConfigMap', 'other-config', 'other')).toBe(true);
+  });
+
+  it("applies the binding once the hub's policy allows it, and refuses it again when the policy changes back", async () => {
+    const commit = await repo.commit(FILES);
+    await push(governed(commit, 'team', { ...DEFAULT_BUNDLE_POLICY, allowedBindings: ['ClusterRoleBinding/owned'] }));
+    expect(last('team').phase).toBe('synced');
+    expect(await exists('ClusterRoleBinding', 'owned')).toBe(true);
+
+    // Same commit, narrower policy: the target's key changed, so it is validated again and refused.
+    await push(governed(commit, 'team', { ...DEFAULT_BUNDLE_POLICY, namespaces: ['elsewhere'] }));
+    const refused = last('team');
+    expect(refused.phase).toBe('failed');
+    expect(refused.message).toMatch(/rule (namespaces|privilegedBindings) of the fleet repository's policy/);
+  });
+
+  it("the agent's policy narrows the hub's and cannot widen the default", async () => {
+    const commit = await repo.commit(FILES);
+    // AGENT_POLICY allows privileged bindings, the hub sends none: the default still refuses.
+    await engine.stop();
+    engine = newEngine({ ...DEFAULT_BUNDLE_POLICY, allowPrivilegedBindings: true });
+    await push(governed(commit, 'team'));
+    expect(last('team').message).toContain('rule privilegedBindings of the default policy');
+    expect(await exists('ClusterRoleBinding', 'owned')).toBe(false);
+
+    // The hub allows everything here; the agent refuses ConfigMaps.
+    await engine.stop();
+    engine = newEngine({ ...DEFAULT_BUNDLE_POLICY, deniedKinds: ['core/ConfigMap'] });
+    await push(governed(commit, 'other', { ...DEFAULT_BUNDLE_POLICY, allowPrivilegedBindings: true }));
+    const refused = last('other');
+    expect(refused.phase).toBe('failed');
+    expect(refused.changes.find((c) => c.action === 'failed')?.error).toBe(
+      "refused by rule deniedKinds of the agent's policy (AGENT_POLICY): ConfigMap/other/other-config (apps/other/config.yaml:1): kind core/ConfigMap is denied (core/ConfigMap)",
+    );
+    expect(await exists('ConfigMap', 'other-config', 'other')).toBe(false);
+  });
+
+  it('a refused target is not synced again until its content or policy changes', async () => {
+    const commit = await repo.commit(FILES);
+    await push(governed(commit, 'team'));
+    const syncs = () => results.filter((r) => r.bundle === 'team' && r.phase === 'progressing').length;
+    expect(syncs()).toBe(1);
+    await push(governed(commit, 'team'), governed(commit, 'other'));
+    expect(syncs()).toBe(1);
+    await push(governed(commit, 'team', { ...DEFAULT_BUNDLE_POLICY, allowPrivilegedBindings: true }));
+    expect(syncs()).toBe(2);
+    expect(last('team').phase).toBe('synced');
   });
 });

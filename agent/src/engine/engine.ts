@@ -1,3 +1,4 @@
+import type { BundlePolicy } from '#core';
 import type { Target, TargetSet } from '#proto';
 import { DriftMonitor, keyOfObject, type DriftSubject } from '../drift/drift-monitor';
 import { InSyncLedger } from '../drift/in-sync-ledger';
@@ -40,6 +41,8 @@ export interface EngineOptions {
   resyncIntervalMs?: number;
   /** Delay that gathers drift and health changes into one report per bundle. */
   reportDelayMs?: number;
+  /** The agent's own bundle policy (AGENT_POLICY): every target must pass it as well as the hub's. */
+  policy?: BundlePolicy;
 }
 
 /**
@@ -82,6 +85,7 @@ export class Engine {
       crdWait: options.crdWait ?? defaultCrdWaitOptions(),
       heldBundles: () => new Set(this.held?.targets.map((t) => t.bundle) ?? []),
       ledger: this.ledger,
+      ...(options.policy ? { policy: options.policy } : {}),
     };
     this.drift = new DriftMonitor(
       options.client,

@@ -1,4 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { checkObject, DEFAULT_BUNDLE_POLICY, type BundlePolicy } from '#core';
 import type { Target } from '#proto';
 import { inventoryKey } from '../inventory/inventory';
 import { isNotFound } from '../kube/api-error';
@@ -86,6 +87,8 @@ export async function validateAll(
     target.bundle,
     objects.map((o) => o.ref),
   );
+  const refused = policyRefusals(target, objects, deps.policy);
+  if (refused.length > 0) return invalidBundle(objects, failures, [...failures, ...refused], contestedWith, false);
   const watch = (apiVersion: string, kind: string) =>
     options.forced ? deps.live.refresh(apiVersion, kind) : deps.live.ensure(apiVersion, kind);
   await Promise.all(uniqueKinds(objects.filter((o) => o.served)).map(([apiVersion, kind]) => watch(apiVersion, kind)));
@@ -114,6 +117,23 @@ export async function validateAll(
 
   const invalid = [...failures, ...dryRunFailures.map((o) => o.entry)];
   if (invalid.length === 0) return { ok: true, objects, conflicts, dryRuns, contestedWith };
+  return invalidBundle(
+    objects,
+    failures,
+    invalid,
+    contestedWith,
+    dryRunFailures.some((o) => o.transient),
+  );
+}
+
+/** The bundle refused as a whole: its invalid entries (`failures`: those not among the objects), every other object skipped. */
+function invalidBundle(
+  objects: DesiredObject[],
+  failures: ChangeSetEntry[],
+  invalid: ChangeSetEntry[],
+  contestedWith: string[],
+  retryable: boolean,
+): Validation {
   const failedKeys = new Set(invalid.map((e) => inventoryKey(e.ref)));
   const skipped = objects
     .filter((o) => !failedKeys.has(inventoryKey(o.ref)))
@@ -124,8 +144,39 @@ export async function validateAll(
     contestedWith,
     message: `validation failed, nothing applied: ${invalid.length} of ${objects.length + failures.length} resources invalid: ${invalid[0]!.error}${invalid.length > 1 ? ' (and more)' : ''}`,
     changes: [...invalid, ...skipped],
-    retryable: dryRunFailures.some((o) => o.transient),
+    retryable,
   };
+}
+
+/**
+ * Every object the policies refuse, as a FAILED entry naming the object, its file and the
+ * rule. An object must pass the hub's policy for the target (the default policy when the hub
+ * sends none) and the agent's own (AGENT_POLICY): the agent can narrow the hub's, never widen it.
+ */
+export function policyRefusals(target: Target, objects: readonly DesiredObject[], local: BundlePolicy | undefined): ChangeSetEntry[] {
+  const policies: [string, BundlePolicy][] = [
+    [target.policy ? "the fleet repository's policy" : 'the default policy', target.policy ?? DEFAULT_BUNDLE_POLICY],
+  ];
+  if (local !== undefined) policies.push(["the agent's policy (AGENT_POLICY)", local]);
+  const refused: ChangeSetEntry[] = [];
+  for (const o of objects) {
+    const seen = {
+      apiVersion: o.ref.apiVersion,
+      kind: o.ref.kind,
+      name: o.ref.name,
+      namespace: o.ref.namespace,
+      namespaced: o.namespaced,
+      object: o.object as unknown as Record<string, unknown>,
+      ...(o.source ? { file: o.source } : {}),
+    };
+    for (const [name, policy] of policies) {
+      const violation = checkObject(policy, seen);
+      if (violation === undefined) continue;
+      refused.push({ ref: o.ref, action: 'failed', error: `refused by rule ${violation.rule} of ${name}: ${violation.message}` });
+      break;
+    }
+  }
+  return refused;
 }
 
 /** Objects another bundle of this agent declares, or that live carries another held bundle's label. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RenderKind, Target } from '#proto';
+import { DEFAULT_BUNDLE_POLICY } from '#core';
 import { targetKey } from './target-key';
 
 const base: Target = Target.fromPartial({
@@ -13,6 +14,12 @@ const base: Target = Target.fromPartial({
 const packed: Target = { ...base, artifact: { digest: `sha256:${'1'.repeat(64)}`, size: '100', compressedSize: '40' } };
 
 describe('targetKey', () => {
+  it('a policy counts by its content', () => {
+    const strict = { ...base, policy: { ...DEFAULT_BUNDLE_POLICY, namespaces: ['web'] } };
+    expect(targetKey({ ...strict, policy: { ...strict.policy, namespaces: ['web'] } })).toBe(targetKey(strict));
+    expect(targetKey({ ...strict, policy: { ...strict.policy, namespaces: ['web', 'db'] } })).not.toBe(targetKey(strict));
+  });
+
   it('ignores the order of values, self-heal and dependsOn', () => {
     const same = { ...base, values: { tier: 'gold', region: 'eu' }, syncPolicy: { prune: false, selfHeal: true }, dependsOn: ['db'] };
     expect(targetKey(same)).toBe(targetKey(base));
@@ -28,6 +35,7 @@ describe('targetKey', () => {
     ['Helm values', { ...base, render: { ...base.render!, helmValuesYaml: 'replicas: 3\n' } }],
     ['release name', { ...base, render: { ...base.render!, helmReleaseName: 'web-2' } }],
     ['render kind', { ...base, render: { ...base.render!, kind: RenderKind.RENDER_KIND_RAW } }],
+    ['policy (from none)', { ...base, policy: { ...DEFAULT_BUNDLE_POLICY, namespaces: ['web'] } }],
     [
       'Kustomize patches',
       {

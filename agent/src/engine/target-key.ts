@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '#core';
 import type { Target } from '#proto';
 
 /**
@@ -8,7 +9,7 @@ import type { Target } from '#proto';
  * The source counts by its content: a target the hub packed by its artifact digest (a fleet
  * commit that leaves the bundle's files as they were keeps the key), otherwise by repository
  * and commit. Then how it is rendered (path, values, namespace, Helm and Kustomize inputs),
- * whether it is suspended, and whether it prunes. Self-heal and dependsOn are left out: they
+ * whether it is suspended, whether it prunes, and the policy it must pass (when the hub sends one). Self-heal and dependsOn are left out: they
  * change what the agent does later, not what one apply writes.
  */
 export function targetKey(target: Target): string {
@@ -35,6 +36,8 @@ export function targetKey(target: Target): string {
     render,
     target.suspend,
     target.syncPolicy?.prune ?? false,
+    // Only when present, so that the keys of targets without a policy stay as they were.
+    ...(target.policy ? [canonicalJson(target.policy)] : []),
   ]);
   return createHash('sha256').update(canonical).digest('hex');
 }

@@ -1,3 +1,4 @@
+import type { BundlePolicy } from '#core';
 import type { Target } from '#proto';
 import { redactUserinfo } from '#core';
 import { driftDiff } from '../drift/drift-diff';
@@ -41,6 +42,8 @@ export interface TargetSyncDeps {
   heldBundles: () => ReadonlySet<string>;
   /** Objects known in sync: neither their manifest nor live changed since; no dry-run needed. */
   ledger: InSyncLedger;
+  /** The agent's own bundle policy (AGENT_POLICY): narrows the hub's for every target. */
+  policy?: BundlePolicy;
 }
 
 export interface TargetSyncOutcome {

@@ -11,4 +11,6 @@ export interface DesiredObject {
   served: boolean;
   /** fingerprintOf the prepared manifest: with the live one, what the in-sync ledger keys on. */
   fingerprint: string;
+  /** Where the manifest was read from, `file:line` (repository-relative), when known. */
+  source?: string;
 }

@@ -27,7 +27,7 @@ fleet.extraRepos. A URL carrying credentials is refused, naming the value.
 {{- $repos := list -}}
 {{- with .Values.fleet -}}
 {{- if .repoUrl -}}
-{{- $repos = append $repos (dict "where" "fleet.repoUrl" "name" "default" "url" .repoUrl "branch" .branch "path" .path "username" .username "credentialsSecret" .credentialsSecret "knownHosts" .knownHosts) -}}
+{{- $repos = append $repos (dict "where" "fleet.repoUrl" "name" "default" "url" .repoUrl "branch" .branch "path" .path "username" .username "credentialsSecret" .credentialsSecret "knownHosts" .knownHosts "policy" .policy) -}}
 {{- end -}}
 {{- range $i, $repo := .extraRepos -}}
 {{- $repos = append $repos (merge (dict "where" (printf "fleet.extraRepos[%d]" $i)) $repo) -}}

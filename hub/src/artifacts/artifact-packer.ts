@@ -7,6 +7,7 @@ import type { RenderKindSpec } from '../fleet-repo/fleet-format';
 import type { GitMirror, TreeEntry } from '../fleet-repo/git-mirror';
 import { LOGGER, type Logger } from '../logging/logger';
 import { ArtifactStore, type ArtifactRef } from './artifact-store';
+import { HUB_POLICY_LIMITS, isManifestFile, type PlainFile } from './manifest-policy';
 import { outermost, sourceRoots, type CommitReader } from './source-roots';
 
 const gzipAsync = promisify(gzip);
@@ -90,6 +91,28 @@ export class ArtifactPacker {
     return artifact;
   }
 
+  /** The small manifest files under a plain bundle's path (not links, HUB_POLICY_LIMITS): what the hub judges by the policy. */
+  async plainFiles(request: PackRequest): Promise<PlainFile[]> {
+    let total = 0;
+    const small = (await this.list(request, [request.path]))
+      .filter((e) => e.type === 'blob' && e.mode !== '120000' && isManifestFile(e.path) && e.size <= HUB_POLICY_LIMITS.maxFileBytes)
+      .filter((e) => (total += e.size) <= HUB_POLICY_LIMITS.maxTotalBytes);
+    const blobs = await this.readBlobs(request, small);
+    return small.map((e) => ({ path: e.path, data: blobs.get(e.oid) ?? Buffer.alloc(0) }));
+  }
+
+  /** The blobs of the entries, by object id, within the artifact's byte bound. */
+  private async readBlobs(request: PackRequest, entries: readonly TreeEntry[]): Promise<Map<string, Buffer>> {
+    try {
+      return await request.mirror.readBlobs(
+        entries.map((e) => e.oid),
+        this.limits.maxBytes,
+      );
+    } catch (error) {
+      throw new ArtifactPackError(`source "${request.path || '.'}" at ${request.commit.slice(0, 12)}: ${(error as Error).message}`);
+    }
+  }
+
   private async list(request: PackRequest, roots: readonly string[]): Promise<TreeEntry[]> {
     try {
       return await request.mirror.listFiles(request.commit, roots, { maxEntries: this.limits.maxFiles, maxBytes: this.limits.maxBytes });
@@ -101,15 +124,7 @@ export class ArtifactPacker {
   private async build(request: PackRequest, entries: TreeEntry[], contentKey: string): Promise<ArtifactRef> {
     const started = Date.now();
     const files = entries.filter((e) => e.type === 'blob');
-    let blobs: Map<string, Buffer>;
-    try {
-      blobs = await request.mirror.readBlobs(
-        files.map((e) => e.oid),
-        this.limits.maxBytes,
-      );
-    } catch (error) {
-      throw new ArtifactPackError(`source "${request.path || '.'}" at ${request.commit.slice(0, 12)}: ${(error as Error).message}`);
-    }
+    const blobs = await this.readBlobs(request, files);
     const content: ArtifactFile[] = files.map((e) => ({
       path: e.path,
       kind: e.mode === '120000' ? 'symlink' : 'file',

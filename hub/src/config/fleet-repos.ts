@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { isDns1123Label, isRefName, repoUrlProblem } from '#core';
+import { isDns1123Label, isRefName, parseBundlePolicy, repoUrlProblem, type BundlePolicy } from '#core';
 
 /** One fleet repository the hub follows. Credentials are never logged or shown by the API. */
 export interface FleetRepoConfig {
@@ -16,12 +16,17 @@ export interface FleetRepoConfig {
   /** SSH private key file, and the known_hosts file to check (and extend, accept-new) host keys with. */
   sshKeyFile?: string;
   knownHostsFile?: string;
+  /**
+   * What the repository's bundles may apply (docs/policy.md), set here by the hub's operator,
+   * never by the repository it governs. Absent: the agents' default (privileged RBAC bindings refused).
+   */
+  policy?: BundlePolicy;
 }
 
 /** The name FLEET_REPO_URL's repository gets. */
 export const DEFAULT_FLEET_REPO_NAME = 'default';
 
-const FIELDS = ['name', 'url', 'branch', 'path', 'username', 'password', 'passwordFile', 'sshKeyFile', 'knownHostsFile'];
+const FIELDS = ['name', 'url', 'branch', 'path', 'username', 'password', 'passwordFile', 'sshKeyFile', 'knownHostsFile', 'policy'];
 
 export const FLEET_REPOS_SHAPE = 'a JSON array of {"name", "url", "branch", "path"} objects';
 
@@ -34,9 +39,10 @@ export function parseFleetRepos(value: unknown, name: string, defaults: { branch
     const e = entry as Record<string, unknown>;
     for (const key of Object.keys(e)) {
       if (!FIELDS.includes(key)) throw new Error(`${at}.${key}: unknown field (allowed: ${FIELDS.join(', ')})`);
-      if (typeof e[key] !== 'string') throw new Error(`${at}.${key} must be a string`);
+      if (key !== 'policy' && typeof e[key] !== 'string') throw new Error(`${at}.${key} must be a string`);
     }
     const s = e as Record<string, string | undefined>;
+    const policy = e.policy === undefined ? undefined : parseBundlePolicy(e.policy, `${at}.policy`);
     let password = s.password;
     if (s.passwordFile !== undefined) {
       if (password !== undefined) throw new Error(`${at}: set password or passwordFile, not both`);
@@ -54,6 +60,7 @@ export function parseFleetRepos(value: unknown, name: string, defaults: { branch
     };
     for (const key of ['username', 'sshKeyFile', 'knownHostsFile'] as const) if (s[key] !== undefined) repo[key] = s[key];
     if (password !== undefined) repo.password = password;
+    if (policy !== undefined) repo.policy = policy;
     return repo;
   });
 }

@@ -132,6 +132,15 @@ describe('loadHubConfig', () => {
       { FLEET_REPOS: '[{"name":"a","url":"ssh://g/x.git","sshKeyFile":"/nonexistent/key"}]' },
       /^FLEET_REPOS\[0\]\.sshKeyFile: "\/nonexistent\/key" does not exist/,
     ],
+    [{ FLEET_REPOS: '[{"name":"a","url":"https://g/x.git","policy":"strict"}]' }, /^FLEET_REPOS\[0\]\.policy: /],
+    [
+      { FLEET_REPOS: '[{"name":"a","url":"https://g/x.git","policy":{"namespaces":["ok","bad name"]}}]' },
+      /^FLEET_REPOS\[0\]\.policy\.namespaces\[1\]: /,
+    ],
+    [
+      { FLEET_REPOS: '[{"name":"a","url":"https://g/x.git","policy":{"allowEverything":true}}]' },
+      /^FLEET_REPOS\[0\]\.policy: .*allowEverything/,
+    ],
     [{ FLEET_REPOS: '[]', FLEET_REPOS_FILE: '/x.json' }, /set FLEET_REPOS or FLEET_REPOS_FILE, not both/],
     [{ FLEET_REPOS_FILE: '/nonexistent/repos.json' }, /^FLEET_REPOS_FILE: cannot read/],
     [{ WEBHOOK_SECRET: 'short' }, /^WEBHOOK_SECRET must be at least 16 characters/],
@@ -142,6 +151,30 @@ describe('loadHubConfig', () => {
     [{ NOTIFY_WEBHOOKS: 'nope' }, /^NOTIFY_WEBHOOKS must be a JSON array of webhooks/],
   ])('refuses %o naming the variable', (override, message) => {
     expect(() => loadHubConfig({ ...REQUIRED, ...override })).toThrow(message);
+  });
+
+  it("reads a fleet repository's policy, the defaults filled in", () => {
+    const config = loadHubConfig({
+      ...REQUIRED,
+      FLEET_REPOS: JSON.stringify([
+        {
+          name: 'teams',
+          url: 'https://g/teams.git',
+          policy: { deniedKinds: ['core/Secret'], clusterScoped: false, namespaces: ['team-*'] },
+        },
+        { name: 'platform', url: 'https://g/platform.git', policy: { allowPrivilegedBindings: true } },
+      ]),
+    });
+    expect(config.fleetRepos.find((r) => r.name === 'default')?.policy).toBeUndefined();
+    expect(config.fleetRepos.find((r) => r.name === 'teams')?.policy).toEqual({
+      allowedKinds: [],
+      deniedKinds: ['core/Secret'],
+      denyClusterScoped: true,
+      namespaces: ['team-*'],
+      allowPrivilegedBindings: false,
+      allowedBindings: [],
+    });
+    expect(config.fleetRepos.find((r) => r.name === 'platform')?.policy?.allowPrivilegedBindings).toBe(true);
   });
 
   it('reads several fleet repositories from FLEET_REPOS or a file, the FLEET_REPO_URL one first as "default"', async () => {

@@ -35,8 +35,9 @@ import { FleetStore } from './fleet-store';
 import { GitMirror, timedFetches } from './git-mirror';
 import { sameRepository } from './repo-identity';
 import { canonicalJson } from '#core';
-import { stripUserinfo } from '#core';
-import { ArtifactPackError, ArtifactPacker } from '../artifacts/artifact-packer';
+import { DEFAULT_BUNDLE_POLICY, stripUserinfo, type BundlePolicy } from '#core';
+import { ArtifactPackError, ArtifactPacker, type PackRequest } from '../artifacts/artifact-packer';
+import { refusedByPolicy } from '../artifacts/manifest-policy';
 
 /**
  * The fleet after a change: bundles (sources resolved) and groups of every fleet repository.
@@ -85,6 +86,8 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
   private readonly log: Logger;
   private readonly followers: FleetRepoFollower[];
   private readonly mirrors = new Map<string, GitMirror>();
+  /** Plain bundles judged by a policy: content digest + namespace + policy → what it refuses. */
+  private readonly policyJudged = new Map<string, string[]>();
   private readonly good = new Map<string, GoodCommit>();
   /** Acceptance (check against all repositories, store, announce) runs one at a time. */
   private acceptance: Promise<unknown> = Promise.resolve();
@@ -108,7 +111,7 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
           {
             mirrorOf: (url) => timedFetches(this.mirrorOf(url), (fetch) => this.metrics.timeFetch(repo.name, fetch)),
             offer: (candidate) => this.offer(candidate),
-            pack: (bundles) => this.pack(bundles),
+            pack: (bundles) => this.pack(bundles, repo),
             fetched: (r) => this.recordHealth(r, afterFetched),
             reject: (r, commit, errors) => {
               if (commit === null)
@@ -206,6 +209,11 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
     return this.fleetAfter(first, this.good.get(first.name)!.commit);
   }
 
+  /** The policy the operator set for a fleet repository's bundles (FLEET_REPOS[].policy), if any. */
+  policyOf(fleetRepo: string): BundlePolicy | undefined {
+    return this.config.fleetRepos.find((r) => r.name === fleetRepo)?.policy;
+  }
+
   /** The bundles and groups of one fleet repository as they were at an accepted commit (pins, rollbacks). */
   async bundlesAt(fleetRepo: string, commit: string): Promise<{ bundles: BundleSpec[]; groups: ClusterGroupSpec[] } | null> {
     return this.store.specsAt(fleetRepo, commit);
@@ -224,26 +232,46 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
     return mirror;
   }
 
-  /** Each bundle's source packed (ArtifactPacker); a source that cannot be is an error of its bundle. */
-  private async pack(docs: BundleDocument[]): Promise<{ bundles: BundleDocument[]; errors: FleetError[] }> {
+  /**
+   * Each bundle's source packed (ArtifactPacker); a source that cannot be is an error of its
+   * bundle. So is a plain bundle with an object the repository's policy refuses where the hub
+   * can tell (manifest-policy.ts; the agent judges the rest, and everything Helm or Kustomize render).
+   */
+  private async pack(docs: BundleDocument[], repo: FleetRepoConfig): Promise<{ bundles: BundleDocument[]; errors: FleetError[] }> {
     const bundles: BundleDocument[] = [];
     const errors: FleetError[] = [];
     for (const doc of docs) {
       const { source, render } = doc.bundle;
+      const at = { file: doc.file, line: doc.sourcePathLine, field: 'spec.source.path' };
       try {
-        const artifact = await this.packer.pack({
-          mirror: this.mirrorOf(source.repoUrl),
-          commit: source.commit,
-          path: source.path,
-          kind: render.kind,
-        });
+        const request = { mirror: this.mirrorOf(source.repoUrl), commit: source.commit, path: source.path, kind: render.kind };
+        const artifact = await this.packer.pack(request);
+        const refused = render.kind === 'raw' ? await this.refusedByPolicy(repo, doc, request, artifact.digest) : [];
+        if (refused.length > 0) {
+          errors.push(...refused.slice(0, 5).map((message) => ({ ...at, message: `bundle "${doc.bundle.name}": ${message}` })));
+          continue;
+        }
         bundles.push({ ...doc, bundle: { ...doc.bundle, source: { ...source, artifact } } });
       } catch (error) {
         if (!(error instanceof ArtifactPackError)) throw error;
-        errors.push({ file: doc.file, line: doc.sourcePathLine, field: 'spec.source.path', message: error.message });
+        errors.push({ ...at, message: error.message });
       }
     }
     return { bundles, errors };
+  }
+
+  /** What the repository's policy (or the default) refuses in a plain bundle, judged once per content and policy. */
+  private async refusedByPolicy(repo: FleetRepoConfig, doc: BundleDocument, request: PackRequest, digest: string): Promise<string[]> {
+    const policy = repo.policy ?? DEFAULT_BUNDLE_POLICY;
+    const key = `${digest}\n${doc.bundle.namespace}\n${canonicalJson(policy)}`;
+    let refused = this.policyJudged.get(key);
+    if (refused === undefined) {
+      const whose = repo.policy ? "the fleet repository's policy" : 'the default policy';
+      refused = await refusedByPolicy(await this.packer.plainFiles(request), policy, doc.bundle.namespace, whose);
+      if (this.policyJudged.size >= 1000) this.policyJudged.delete(this.policyJudged.keys().next().value as string);
+      this.policyJudged.set(key, refused);
+    }
+    return refused;
   }
 
   private offer(candidate: FleetCandidate): Promise<void> {

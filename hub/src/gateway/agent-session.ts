@@ -1,6 +1,6 @@
 import { status as GrpcStatus, type Metadata, type ServerDuplexStream } from '@grpc/grpc-js';
 import { RejectReason, type AgentMessage, type Command, type Hello, type HubMessage, type StatusReport } from '#proto';
-import { storableText } from '#core';
+import { POLICY_CAPABILITY, storableText } from '#core';
 import type { AuthenticatedCluster } from '../clusters/clusters.service';
 import type { Logger } from '../logging/logger';
 import type { CurrentTargetSet } from '../placement/placement.service';
@@ -41,6 +41,9 @@ const REPORTS_PER_SECOND = 100;
 export class AgentSession {
   lastHeardAt = Date.now();
   private helloReceived = false;
+  /** Whether the agent checks Target.policy (an agent that predates bundle policies ignores them). */
+  private enforcesPolicy = true;
+  private policyWarned = false;
   /** Highest TargetSet revision sent on this stream (revisions only go up). */
   private sentRevision = -1n;
   private closed = false;
@@ -178,6 +181,7 @@ export class AgentSession {
     }
     if (this.helloReceived) return;
     this.helloReceived = true;
+    this.enforcesPolicy = hello.capabilities.includes(POLICY_CAPABILITY);
     this.log.info({ agentVersion: hello.agentVersion, lastAckedSeq: hello.lastAckedSeq }, 'hello');
     const current = await this.context.currentTargetSet(this.cluster.id);
     if (current === null || BigInt(current.revision) <= this.sentRevision) return;
@@ -266,6 +270,13 @@ export class AgentSession {
       },
     });
     this.log.info({ revision: targetSet.revision, bundles: targetSet.targets.map((t) => t.bundle) }, 'TargetSet sent');
+    if (!this.enforcesPolicy && !this.policyWarned && targetSet.targets.some((t) => t.policy !== undefined)) {
+      this.policyWarned = true;
+      this.log.warn(
+        { bundles: targetSet.targets.filter((t) => t.policy !== undefined).map((t) => t.bundle) },
+        'this agent predates bundle policies: the policies of its targets are not enforced on its cluster (upgrade it)',
+      );
+    }
   }
 
   private send(message: HubMessage): void {

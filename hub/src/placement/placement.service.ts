@@ -10,7 +10,7 @@ import { gateTargets, type RolloutGate } from '../rollout/rollout-gate';
 import { bundleRevision, RolloutStore, type BundlePin } from '../rollout/rollout-store';
 import { TargetSetEntity } from './target-set.entity';
 import { canonicalJson } from '#core';
-import { targetSetChecksum, targetsFor, type TargetSpec } from './target-set';
+import { targetSetChecksum, targetsFor, withPolicies, type TargetSpec } from './target-set';
 
 /** The whole desired state of one cluster at one revision. */
 export interface CurrentTargetSet {
@@ -137,12 +137,18 @@ export class PlacementService implements OnModuleInit {
     const gates = await this.rolloutGates(fleet);
     const pins = await this.pinnedSources();
 
+    const fleetRepoOf = new Map(pins.map(({ pin }) => [pin.bundle, pin.fleetRepo]));
+    for (const bundle of fleet.bundles) fleetRepoOf.set(bundle.name, bundle.fleetRepo);
     const pending: { clusterId: string; checksum: string; targets: TargetSpec[]; bundleRevisions: Record<string, string> }[] = [];
     for (const cluster of clusters) {
       const before = previous.get(cluster.id);
       const held = before?.targets ?? [];
       const desired = this.desiredTargets([cluster], fleet).get(cluster.id)!;
-      const targets = gateTargets(cluster.id, desired, held, gates, pinnedTargets(cluster, pins, held));
+      const targets = withPolicies(
+        gateTargets(cluster.id, desired, held, gates, pinnedTargets(cluster, pins, held)),
+        (bundle) => fleetRepoOf.get(bundle),
+        (repo) => this.fleet.policyOf(repo),
+      );
       const checksum = targetSetChecksum(targets);
       if (before?.checksum !== checksum)
         pending.push({ clusterId: cluster.id, checksum, targets, bundleRevisions: bundleRevisionsAfter(before, targets) });

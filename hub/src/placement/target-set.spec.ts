@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { RenderKind } from '#proto';
 import type { BundleSpec, ClusterGroupSpec, LabelSelector } from '../fleet-repo/fleet-format';
-import { canonicalJson } from '#core';
-import { clusterInGroup, deepMerge, targetSetChecksum, targetsFor, type TargetSpec } from './target-set';
+import { canonicalJson, DEFAULT_BUNDLE_POLICY } from '#core';
+import { clusterInGroup, deepMerge, targetSetChecksum, targetsFor, withPolicies, type TargetSpec } from './target-set';
 
 const selector = (s: Partial<LabelSelector>): LabelSelector => ({ matchLabels: {}, matchExpressions: [], ...s });
 
@@ -98,6 +98,32 @@ describe('targetSetChecksum', () => {
     const other = targets.map((t, i) => (i === 0 ? { ...t, source: { ...t.source!, commit: 'b'.repeat(40) } } : t));
     expect(targetSetChecksum(other)).not.toBe(base);
     expect(targetSetChecksum([])).toBe(createHash('sha256').update('[]').digest('hex'));
+  });
+});
+
+describe('withPolicies', () => {
+  const targets = targetsFor({ name: 'c1', labels: {} }, fleetOf([bundle('a', [selector({})]), bundle('b', [selector({})])]));
+  const strict = { ...DEFAULT_BUNDLE_POLICY, namespaces: ['a'] };
+  const repoOf = (b: string) => (b === 'a' ? 'teams' : b === 'b' ? 'default' : undefined);
+
+  it("gives each target its repository's policy now, and none where the repository has none", () => {
+    const placed = withPolicies(targets, repoOf, (repo) => (repo === 'teams' ? strict : undefined));
+    expect(placed.map((t) => [t.bundle, t.policy])).toEqual([
+      ['a', strict],
+      ['b', undefined],
+    ]);
+    // A held target keeps no policy its repository no longer has.
+    expect(withPolicies(placed, repoOf, () => undefined).every((t) => !('policy' in t))).toBe(true);
+  });
+
+  it('a repository without a policy leaves the checksum as it was; a policy change changes it', () => {
+    const before = targetSetChecksum(targets);
+    expect(targetSetChecksum(withPolicies(targets, repoOf, () => undefined))).toBe(before);
+    const once = targetSetChecksum(withPolicies(targets, repoOf, (r) => (r === 'teams' ? strict : undefined)));
+    const widened = targetSetChecksum(
+      withPolicies(targets, repoOf, (r) => (r === 'teams' ? { ...strict, namespaces: ['a', 'x'] } : undefined)),
+    );
+    expect(new Set([before, once, widened]).size).toBe(3);
   });
 });
 

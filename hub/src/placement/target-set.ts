@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '#core';
+import { canonicalJson, type BundlePolicy } from '#core';
 import { stringify } from 'yaml';
 import { RenderKind, Target, type KustomizePatch, type SourceArtifact } from '#proto';
 import type { BundleSpec, BundleTarget, ClusterGroupSpec, KustomizePatchSpec, RenderKindSpec } from '../fleet-repo/fleet-format';
@@ -108,6 +108,24 @@ export function deepMerge(base: Record<string, unknown>, override: Record<string
 
 function isPlainMap(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * Each target with the policy its fleet repository's operator set now (FLEET_REPOS[].policy),
+ * whatever commit, pin or held revision it comes from: a policy change re-syncs every target
+ * of the repository. A target of a repository without a policy carries none (the agent's default).
+ */
+export function withPolicies(
+  targets: TargetSpec[],
+  fleetRepoOf: (bundle: string) => string | undefined,
+  policyOf: (fleetRepo: string) => BundlePolicy | undefined,
+): TargetSpec[] {
+  return targets.map((target) => {
+    const repo = fleetRepoOf(target.bundle);
+    const policy = repo === undefined ? undefined : policyOf(repo);
+    const { policy: _held, ...rest } = target;
+    return policy === undefined ? (rest as TargetSpec) : { ...rest, policy: { ...policy } };
+  });
 }
 
 /** docs/protocol.md: hex SHA-256 of the canonical JSON of the targets (sorted by bundle, keys sorted, no whitespace). */

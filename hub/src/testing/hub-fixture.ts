@@ -22,6 +22,7 @@ export { eventually } from '../../../test/support/eventually';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../../../test/support/postgres';
 import type { HubConfig } from '../config/hub-config';
 import { launchHub, type RunningHub } from '../hub';
+import type { DestinationStream } from 'pino';
 
 /** Test scaffolding for hub integration specs: real PostgreSQL, real git, real gRPC. */
 
@@ -63,25 +64,33 @@ export interface TestHub {
 }
 
 /** A hub on a throwaway database of the real server, following a fresh bare repo holding `files`. */
-export async function startTestHub(files: Record<string, string>, config: Partial<HubConfig> = {}): Promise<TestHub> {
+export async function startTestHub(
+  files: Record<string, string>,
+  config: Partial<HubConfig> = {},
+  /** Where the hub's log lines go (with config.logLevel set), for specs that read them. */
+  logDestination?: DestinationStream,
+): Promise<TestHub> {
   const db = await createThrowawayDatabase('gitfleet_hub');
   const repo = await BareRepo.create();
   await repo.commit(files, 'initial fleet');
   const dataDir = await mkdtemp(join(tmpdir(), 'gitfleet-hub-'));
   const bootstrapToken = randomBytes(24).toString('hex');
   const adminToken = `admin-${randomBytes(16).toString('hex')}`;
-  const { hub, app } = await launchHub({
-    databaseUrl: db.url,
-    dataDir,
-    fleetRepoUrl: repo.url,
-    bootstrapToken,
-    adminToken,
-    httpPort: 0,
-    grpcPort: 0,
-    fleetPollIntervalMs: 60_000,
-    logLevel: 'silent',
-    ...config,
-  });
+  const { hub, app } = await launchHub(
+    {
+      databaseUrl: db.url,
+      dataDir,
+      fleetRepoUrl: repo.url,
+      bootstrapToken,
+      adminToken,
+      httpPort: 0,
+      grpcPort: 0,
+      fleetPollIntervalMs: 60_000,
+      logLevel: 'silent',
+      ...config,
+    },
+    logDestination,
+  );
   const { Client } = await import('pg');
   const requestAs = async <T>(token: string | null, method: string, path: string, body?: unknown) => {
     const headers: Record<string, string> = token === null ? {} : { authorization: `Bearer ${token}` };
