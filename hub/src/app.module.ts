@@ -17,7 +17,6 @@ import { MetricsModule } from './metrics/metrics.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { PlacementModule } from './placement/placement.module';
 import { RolloutModule } from './rollout/rollout.module';
-import { RolloutStoreModule } from './rollout/rollout-store';
 import { RetentionModule } from './retention/retention.module';
 import { StatusModule } from './status/status.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -35,7 +34,6 @@ export class AppModule {
         MetricsModule,
         NotificationsModule,
         RetentionModule,
-        RolloutStoreModule,
         FleetRepoModule,
         ClustersModule,
         PlacementModule,

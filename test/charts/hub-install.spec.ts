@@ -7,10 +7,11 @@
  * generated tokens across upgrades, and run as several replicas on an external PostgreSQL.
  */
 import { createHmac } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createCertificateAuthority } from '#core';
 import { startAgent, type RunningAgent } from '#agent';
 import { loadHubConfig, startHub, type RunningHub } from '#hub';
 import { createSelfSignedCertificate, startSimCluster, type SimCluster } from '#kube-sim';
@@ -53,16 +54,7 @@ async function tokensOf(cluster: RealCluster, namespace: string, name: string): 
  */
 async function startHubFromPod(env: Record<string, string>, dataDir: string): Promise<RunningHub> {
   const podEnv = { ...env, HUB_DATA_DIR: dataDir, HTTP_HOST: '127.0.0.1', HTTP_PORT: '0', GRPC_HOST: '127.0.0.1', GRPC_PORT: '0', LOG_LEVEL: 'silent' };
-  const config = loadHubConfig(podEnv);
-  // Some hub modules read their settings (CLUSTER_APPROVAL_REQUIRED, …) from the environment at start.
-  const saved = { ...process.env };
-  Object.assign(process.env, podEnv);
-  try {
-    return await startHub(config);
-  } finally {
-    for (const key of Object.keys(podEnv)) if (saved[key] === undefined) delete process.env[key];
-    Object.assign(process.env, saved);
-  }
+  return startHub(loadHubConfig(podEnv));
 }
 
 describe.skipIf(skip !== undefined)(`the hub chart installed into a real API server${skip ? ` — skipped: ${skip}` : ''}`, () => {
@@ -171,6 +163,9 @@ describe.skipIf(skip !== undefined)(`the hub chart installed into a real API ser
     await secret('hub-tokens', { 'bootstrap-token': bootstrapToken, 'admin-token': adminToken });
     await secret('fleet-git', { password: 'an-access-token' });
     await secret('hub-grpc-tls', { 'tls.crt': identity.cert, 'tls.key': identity.key }, 'kubernetes.io/tls');
+    // Two replicas sign and check agents' client certificates with one CA.
+    const agentCa = createCertificateAuthority('gitfleet agents', 365 * 24 * 3600_000);
+    await secret('hub-agent-ca', { 'tls.crt': agentCa.cert, 'tls.key': agentCa.key }, 'kubernetes.io/tls');
 
     await helm(cluster, 'install', 'gitfleet-hub', 'gf-hub', namespace, {
       values: {
@@ -178,7 +173,7 @@ describe.skipIf(skip !== undefined)(`the hub chart installed into a real API ser
         database: { existingSecret: 'hub-postgres' },
         auth: { existingSecret: 'hub-tokens' },
         fleet: { repoUrl: repo.url, username: 'fleet-bot', credentialsSecret: 'fleet-git' },
-        grpc: { tls: { secretName: 'hub-grpc-tls' } },
+        grpc: { tls: { secretName: 'hub-grpc-tls' }, agentCa: { secretName: 'hub-agent-ca' } },
         clusterApproval: { required: true },
         podDisruptionBudget: { enabled: true },
       },
@@ -189,6 +184,7 @@ describe.skipIf(skip !== undefined)(`the hub chart installed into a real API ser
 
     const env = await podEnvironment(cluster, namespace, 'gf-hub', join(scratch, 'pod'));
     expect(env.WEBHOOK_SECRET).toBeUndefined(); // optional key, absent from the Secret
+    expect(await readFile(env.HUB_CA_CERT!, 'utf8')).toBe(agentCa.cert);
     for (const replica of [1, 2]) hubs.push(await startHubFromPod(env, join(scratch, `data-${replica}`)));
     for (const hub of hubs) {
       expect((await fetch(`${hub.httpUrl}/readyz`)).status).toBe(200);

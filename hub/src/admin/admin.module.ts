@@ -3,6 +3,7 @@ import { ClustersModule } from '../clusters/clusters.module';
 import { FleetRepoModule } from '../fleet-repo/fleet-repo.module';
 import { GatewayModule } from '../gateway/gateway.module';
 import { PlacementModule } from '../placement/placement.module';
+import { RolloutStoreModule } from '../rollout/rollout-store';
 import { StatusModule } from '../status/status.module';
 import { AdminController } from './admin.controller';
 import { ApiTokensController } from './api-tokens.controller';
@@ -18,7 +19,7 @@ import { TokensController } from './tokens.controller';
 
 /** The REST API under /api/v1 (auth, audit and events come from their global modules), health probes and the OpenAPI document. */
 @Module({
-  imports: [ClustersModule, PlacementModule, StatusModule, FleetRepoModule, GatewayModule],
+  imports: [ClustersModule, PlacementModule, StatusModule, FleetRepoModule, GatewayModule, RolloutStoreModule],
   controllers: [
     AdminController,
     ClusterActionsController,

@@ -2,11 +2,12 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ClustersModule } from '../clusters/clusters.module';
 import { FleetRepoModule } from '../fleet-repo/fleet-repo.module';
+import { RolloutStoreModule } from '../rollout/rollout-store';
 import { PlacementService } from './placement.service';
 import { TargetSetEntity } from './target-set.entity';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([TargetSetEntity]), ClustersModule, FleetRepoModule],
+  imports: [TypeOrmModule.forFeature([TargetSetEntity]), ClustersModule, FleetRepoModule, RolloutStoreModule],
   providers: [PlacementService],
   exports: [PlacementService],
 })

@@ -1,4 +1,4 @@
-import { Global, Injectable, Module } from '@nestjs/common';
+import { Injectable, Module } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { canonicalJson } from '#core';
@@ -56,7 +56,7 @@ interface RolloutRow {
 
 /**
  * Rollout state and pins in PostgreSQL: read by placement (to gate targets) and written by the
- * rollout service. Global so that placement can read it without a module cycle.
+ * rollout service; RolloutStoreModule lets both import it without a module cycle.
  */
 @Injectable()
 export class RolloutStore {
@@ -150,6 +150,6 @@ function rolloutOf(r: RolloutRow): StoredRollout {
   };
 }
 
-@Global()
+/** The store alone, so that placement (which gates targets) and rollout (which writes) both import it without importing each other. */
 @Module({ providers: [RolloutStore], exports: [RolloutStore] })
 export class RolloutStoreModule {}

@@ -4,10 +4,11 @@ import { FleetRepoModule } from '../fleet-repo/fleet-repo.module';
 import { PlacementModule } from '../placement/placement.module';
 import { StatusModule } from '../status/status.module';
 import { RolloutController } from './rollout.controller';
+import { RolloutStoreModule } from './rollout-store';
 import { RolloutService } from './rollout.service';
 
 @Module({
-  imports: [ClustersModule, FleetRepoModule, PlacementModule, StatusModule],
+  imports: [ClustersModule, FleetRepoModule, PlacementModule, StatusModule, RolloutStoreModule],
   providers: [RolloutService],
   controllers: [RolloutController],
   exports: [RolloutService],
