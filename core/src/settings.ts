@@ -64,6 +64,16 @@ export const port = (env: string, fallback?: number): Setting<number> => ({
   }),
 });
 
+/** A whole number from 1 (a count of things: connections, workers…). */
+export const count = (env: string, fallback: number): Setting<number> => ({
+  env,
+  default: fallback,
+  read: reading((value, name) => {
+    if (!/^\d{1,9}$/.test(value) || Number(value) < 1) throw new Error(`${name} must be a whole number from 1, got ${shown(value)}`);
+    return Number(value);
+  }),
+});
+
 export const days = (env: string, fallback: number): Setting<number> => ({
   env,
   default: fallback,
