@@ -53,7 +53,8 @@ export interface AgentTimes {
   lastError?: string;
 }
 
-type Command = { type: 'start'; agents: FakeAgentSpec[]; options: FakeAgentOptions } | { type: 'times' } | { type: 'stop' };
+type Command =
+  { type: 'start'; agents: FakeAgentSpec[]; options: FakeAgentOptions } | { type: 'times' } | { type: 'restart' } | { type: 'stop' };
 
 const agents: FakeAgent[] = [];
 
@@ -75,6 +76,11 @@ async function handle(command: Command): Promise<void> {
       }),
     );
     process.send?.({ type: 'started' });
+  } else if (command.type === 'restart') {
+    // Every agent drops its connection and comes back as a restarted agent does: a new
+    // connection, Hello with the TargetSet it holds, and a report per target once re-synced.
+    for (const agent of agents) agent.restart();
+    process.send?.({ type: 'restarted' });
   } else if (command.type === 'times') {
     const usage = process.cpuUsage();
     process.send?.({
@@ -92,7 +98,9 @@ async function handle(command: Command): Promise<void> {
 
 class FakeAgent {
   readonly times: AgentTimes;
-  private readonly client: FleetClient;
+  private client: FleetClient;
+  /** The TargetSet this agent holds (a restarted agent says so in Hello and reports on it again). */
+  private held: TargetSet | undefined;
   private call: grpc.ClientDuplexStream<AgentMessage, HubMessage> | undefined;
   private credential: string | undefined;
   private clusterId: string | undefined;
@@ -106,11 +114,7 @@ class FakeAgent {
     private readonly options: FakeAgentOptions,
   ) {
     this.times = { name: spec.name, artifactBytes: 0, streamFailures: 0 };
-    // A connection of its own, as every real agent has.
-    this.client = new FleetClient(options.hubAddress, grpc.credentials.createInsecure(), {
-      'grpc.use_local_subchannel_pool': 1,
-      'grpc.max_receive_message_length': 4 * 1024 * 1024,
-    });
+    this.client = newClient(options.hubAddress);
     this.credential = spec.credential;
     this.clusterId = spec.clusterId;
   }
@@ -125,6 +129,19 @@ class FakeAgent {
     clearInterval(this.heartbeat);
     this.call?.cancel();
     this.client.close();
+  }
+
+  /** Drops the connection and reconnects on a new one; times of the restart replace the old ones. */
+  restart(): void {
+    if (this.stopped || this.credential === undefined) return;
+    clearInterval(this.heartbeat);
+    this.call?.cancel();
+    this.client.close();
+    this.client = newClient(this.options.hubAddress);
+    this.times.reportsAckedAt = undefined;
+    this.times.connectedAt = undefined;
+    this.connect();
+    if (this.held !== undefined) this.report(this.held);
   }
 
   private async register(): Promise<void> {
@@ -162,6 +179,8 @@ class FakeAgent {
     call.on('data', (message: HubMessage) => void this.onMessage(message));
     call.on('error', () => undefined);
     call.on('status', () => {
+      // A restart replaced this call: the new one is already connecting.
+      if (this.call !== call) return;
       clearInterval(this.heartbeat);
       if (this.stopped) return;
       this.times.streamFailures++;
@@ -174,7 +193,7 @@ class FakeAgent {
           clusterId: this.clusterId!,
           agentVersion: 'fake',
           capabilities: ['artifacts/v1'],
-          targetSetChecksum: '',
+          targetSetChecksum: this.held?.checksum ?? '',
           lastAckedSeq: '',
         },
       },
@@ -199,6 +218,7 @@ class FakeAgent {
   }
 
   private async onTargetSet(targetSet: TargetSet): Promise<void> {
+    this.held = targetSet;
     this.times.revision = targetSet.revision;
     this.times.commits = [...new Set(targetSet.targets.map((t) => t.source?.commit ?? ''))];
     this.times.targetSetAt = Date.now();
@@ -209,6 +229,11 @@ class FakeAgent {
       for (const digest of new Set(targetSet.targets.flatMap((t) => (t.artifact ? [t.artifact.digest] : [])))) await this.fetch(digest);
     }
     this.times.artifactsAt = Date.now();
+    this.report(targetSet);
+  }
+
+  /** One StatusReport per target of the TargetSet, as after a sync. */
+  private report(targetSet: TargetSet): void {
     this.pendingAcks.clear();
     for (const target of targetSet.targets) {
       const seq = String(++this.seq);
@@ -267,6 +292,14 @@ class FakeAgent {
       }
     }
   }
+}
+
+function newClient(address: string): FleetClient {
+  // A connection of its own, as every real agent has.
+  return new FleetClient(address, grpc.credentials.createInsecure(), {
+    'grpc.use_local_subchannel_pool': 1,
+    'grpc.max_receive_message_length': 4 * 1024 * 1024,
+  });
 }
 
 function sleep(ms: number): Promise<void> {

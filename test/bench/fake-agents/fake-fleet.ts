@@ -63,6 +63,17 @@ export class FakeFleet {
     }
   }
 
+  /** Every agent drops its connection and reconnects at once (a restart of the whole fleet). */
+  async restart(): Promise<void> {
+    await Promise.all(
+      this.workers.map((worker) => {
+        const answer = reply(worker, 'restarted', 60_000);
+        worker.send({ type: 'restart' });
+        return answer;
+      }),
+    );
+  }
+
   async stop(): Promise<void> {
     await Promise.all(
       this.workers.map(async (worker) => {
