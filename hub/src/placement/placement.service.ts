@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { ClustersService } from '../clusters/clusters.service';
@@ -8,6 +8,7 @@ import { FleetRepoService, type FleetCommitAccepted } from '../fleet-repo/fleet-
 import { LOGGER, type Logger } from '../logging/logger';
 import { gateTargets, type RolloutGate } from '../rollout/rollout-gate';
 import { bundleRevision, RolloutStore, type BundlePin } from '../rollout/rollout-store';
+import { Batcher } from '../status/report-batcher';
 import { TargetSetEntity } from './target-set.entity';
 import { canonicalJson } from '#core';
 import { targetSetChecksum, targetsFor, type TargetSpec } from './target-set';
@@ -33,6 +34,12 @@ export interface PlacementFleet {
   groups: ClusterGroupSpec[];
 }
 
+interface Ack {
+  clusterId: string;
+  revision: string;
+  checksum: string;
+}
+
 /** TargetSets written per statement. */
 const WRITE_CHUNK = 1000;
 
@@ -43,7 +50,7 @@ const WRITE_CHUNK = 1000;
  * announced in one event so that the gateway pushes them to the open sessions.
  */
 @Injectable()
-export class PlacementService implements OnModuleInit {
+export class PlacementService implements OnModuleInit, BeforeApplicationShutdown {
   readonly changed: Listeners<CurrentTargetSet[]>;
   /** Fired after every placement pass (changed or not): the rollout service advances then. */
   readonly placed: Listeners<void>;
@@ -52,6 +59,8 @@ export class PlacementService implements OnModuleInit {
   private chain: Promise<unknown> = Promise.resolve();
   /** Fleet commits never change: the bundles at a pinned commit are read once. */
   private readonly pinnedFleets = new Map<string, PlacementFleet | null>();
+  /** TargetSetAcks of all sessions, written a batch per statement. */
+  private readonly acks = new Batcher<Ack, void>((batch) => this.writeAcks(batch), { maxItems: 2_000, maxWaitMs: 20 });
 
   constructor(
     @InjectRepository(TargetSetEntity) private readonly targetSets: Repository<TargetSetEntity>,
@@ -110,14 +119,35 @@ export class PlacementService implements OnModuleInit {
     return new Map(clusters.map((c) => [c.id, targetsFor({ name: c.name, labels: c.labels }, fleet)]));
   }
 
-  /** Records that the agent took a revision in hand; an older ack never overwrites a newer one. */
+  /**
+   * Records that the agent took a revision in hand; an older ack never overwrites a newer one.
+   * Acks of all sessions are written together (one UPDATE per batch); resolves once written.
+   */
   async recordAck(clusterId: string, revision: string, checksum: string): Promise<void> {
     if (!/^\d{1,18}$/.test(revision)) return;
+    await this.acks.submit({ clusterId, revision, checksum: checksum.slice(0, 128) });
+  }
+
+  /** Acks received before shutdown are written before the database closes. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.acks.drain();
+  }
+
+  private async writeAcks(batch: Ack[]): Promise<void[]> {
+    // The newest ack of each cluster in the batch is the one that counts.
+    const newest = new Map<string, Ack>();
+    for (const ack of batch) {
+      const held = newest.get(ack.clusterId);
+      if (held === undefined || BigInt(ack.revision) >= BigInt(held.revision)) newest.set(ack.clusterId, ack);
+    }
+    const acks = [...newest.values()];
     await this.targetSets.query(
-      `UPDATE target_set SET acked_revision = $2, acked_checksum = $3, acked_at = now()
-       WHERE cluster_id = $1 AND revision >= $2 AND (acked_revision IS NULL OR acked_revision <= $2)`,
-      [clusterId, revision, checksum.slice(0, 128)],
+      `UPDATE target_set t SET acked_revision = u.revision, acked_checksum = u.checksum, acked_at = now()
+       FROM unnest($1::uuid[], $2::bigint[], $3::text[]) AS u(cluster_id, revision, checksum)
+       WHERE t.cluster_id = u.cluster_id AND t.revision >= u.revision AND (t.acked_revision IS NULL OR t.acked_revision <= u.revision)`,
+      [acks.map((a) => a.clusterId), acks.map((a) => a.revision), acks.map((a) => a.checksum)],
     );
+    return batch.map(() => undefined);
   }
 
   private async placeAll(fleet: FleetCommitAccepted): Promise<void> {

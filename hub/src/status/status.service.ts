@@ -8,7 +8,7 @@ import { LOGGER, type Logger } from '../logging/logger';
 import { MetricsService } from '../metrics/metrics.service';
 import { BundleStatusEntity } from './bundle-status.entity';
 import { HISTORY_SQL, historyPage, historyParams, type DeploymentView, type HistoryQuery } from './deployment-history';
-import { Batcher, defaultBatchOptions } from './report-batcher';
+import { Batcher, defaultBatchOptions, isDataError } from './report-batcher';
 import type { ReceivedReport } from './report';
 import { STORE_REPORTS_SQL, reportColumns } from './store-reports.sql';
 
@@ -155,10 +155,4 @@ export class UnstorableReportError extends Error {
     super(message);
     this.name = 'UnstorableReportError';
   }
-}
-
-/** PostgreSQL's classes of errors about the data sent: 22 (data exception) and 23 (integrity constraint violation). */
-function isDataError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
 }
