@@ -59,6 +59,8 @@ export class PlacementService implements OnModuleInit, BeforeApplicationShutdown
   private chain: Promise<unknown> = Promise.resolve();
   /** Fleet commits never change: the bundles at a pinned commit are read once. */
   private readonly pinnedFleets = new Map<string, PlacementFleet | null>();
+  /** Registered clusters waiting for the next placement run, and that run. */
+  private registering: { clusters: Map<string, PlacementCluster>; run: Promise<void> } | undefined;
   /** TargetSetAcks of all sessions, written a batch per statement. */
   private readonly acks = new Batcher<Ack, void>((batch) => this.writeAcks(batch), { maxItems: 2_000, maxWaitMs: 20 });
 
@@ -76,15 +78,30 @@ export class PlacementService implements OnModuleInit, BeforeApplicationShutdown
 
   onModuleInit(): void {
     this.fleet.accepted.add((fleet) => this.serialised(() => this.placeAll(fleet)));
-    this.clusters.registered.add(({ clusterId, name, labels }) =>
-      this.serialised(async () => {
+    this.clusters.registered.add(({ clusterId, name, labels }) => this.placeRegistered({ id: clusterId, name, labels }));
+  }
+
+  /**
+   * Places a cluster that just registered. Registrations that arrive while a placement runs
+   * share the next run (one read of the fleet, pins and rollouts, a few multi-row writes for
+   * all of them) instead of one run each: a registration storm costs a run per batch.
+   */
+  private placeRegistered(cluster: PlacementCluster): Promise<void> {
+    if (this.registering === undefined) {
+      const clusters = new Map<string, PlacementCluster>();
+      const run = this.serialised(async () => {
+        // From here on, registrations wait for the next run.
+        this.registering = undefined;
         // Without an accepted fleet commit the hub does not know what the cluster should run;
         // an empty TargetSet would say "run nothing" (and, with prune, delete everything).
         // The cluster gets its TargetSet with the first accepted commit instead.
         const fleet = await this.fleet.current();
-        if (fleet !== null) await this.place([{ id: clusterId, name, labels }], fleet);
-      }),
-    );
+        if (fleet !== null) await this.place([...clusters.values()], fleet);
+      });
+      this.registering = { clusters, run };
+    }
+    this.registering.clusters.set(cluster.id, cluster);
+    return this.registering.run;
   }
 
   /** Recomputes every TargetSet from the current fleet (after a rollout step, a pin, an unpin). */
