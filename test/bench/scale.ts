@@ -205,13 +205,16 @@ async function measure(size: number, run: number): Promise<Figure[]> {
     await phaseEnds('read side', from);
 
     // 4. A restart of every agent at once.
-    const failuresBefore = sum((await fleet.times()).agents.map((a) => a.streamFailures));
+    const before = (await fleet.times()).agents;
+    const failuresBefore = sum(before.map((a) => a.streamFailures));
+    const busyBefore = sum(before.map((a) => a.busyRefusals));
     const cpuBeforeStorm = await hub.cpuMs();
     from = Date.now();
     await fleet.restart();
     agents = await fleet.until(synced(head), LIMIT, 'every restarted agent to have its report acked', 200);
     note('all agents restarted → all in sync again (s)', (max(agents.map((a) => a.reportsAckedAt!)) - from) / 1000);
     noteValue('  failed stream attempts in the storm', String(sum(agents.map((a) => a.streamFailures)) - failuresBefore));
+    noteValue('  of which refused busy (retry hint)', String(sum(agents.map((a) => a.busyRefusals)) - busyBefore));
     noteValue('  hub CPU per reconnect (ms)', (((await hub.cpuMs()) - cpuBeforeStorm) / size).toFixed(2));
     noteValue('  listen queue overflows (whole run, machine-wide)', String((await listenOverflows()) - overflowsBefore));
     await phaseEnds('restart storm', from);

@@ -12,7 +12,7 @@ import {
 } from '#proto';
 import type { Logger } from '../logger';
 import { AGENT_CAPABILITIES, AGENT_VERSION } from '../version';
-import { Backoff, defaultBackoffOptions, type BackoffOptions } from './backoff';
+import { Backoff, defaultBackoffOptions, hintedDelay, RETRY_AFTER_METADATA, type BackoffOptions } from './backoff';
 import { bearerMetadata } from './fleet-client';
 import { ReportOutbox } from './outbox';
 
@@ -162,7 +162,11 @@ export class FleetLink {
         }
         continue;
       }
-      const delay = this.backoff.next();
+      const hint =
+        ending.kind === 'status' && ending.status.code === GrpcStatus.RESOURCE_EXHAUSTED
+          ? ending.status.metadata?.get(RETRY_AFTER_METADATA)[0]?.toString()
+          : undefined;
+      const delay = hintedDelay(hint, this.backoff.next(), this.options.random);
       this.logEnding(ending, lasted, delay);
       await this.sleep(delay);
     }

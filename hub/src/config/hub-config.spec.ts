@@ -30,6 +30,7 @@ describe('loadHubConfig', () => {
       auditRetentionDays: 365,
       grpcTlsCertFile: undefined,
       grpcTlsKeyFile: undefined,
+      grpcMaxHandshakes: 256,
     });
   });
 

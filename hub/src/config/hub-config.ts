@@ -52,6 +52,11 @@ export interface HubConfig {
   grpcTlsCertFile?: string;
   /** GRPC_TLS_KEY_FILE: PEM private key of that certificate. */
   grpcTlsKeyFile?: string;
+  /**
+   * GRPC_MAX_HANDSHAKES: agent connections being set up (authenticated, Hello not yet
+   * answered) at once; beyond it a Connect is refused with RESOURCE_EXHAUSTED and a retry hint.
+   */
+  grpcMaxHandshakes: number;
 }
 
 export const MIN_BOOTSTRAP_TOKEN_LENGTH = 16;
@@ -76,6 +81,7 @@ const DEFAULTS = {
   reportRetentionDays: 7,
   historyRetentionDays: 90,
   auditRetentionDays: 365,
+  grpcMaxHandshakes: 256,
 } satisfies Partial<HubConfig>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -104,6 +110,12 @@ export function loadHubConfig(env: NodeJS.ProcessEnv): HubConfig {
     const value = text(name);
     if (value === undefined) return fallback;
     if (!/^\d+$/.test(value)) throw new Error(`${name} must be a whole number of days (0 keeps everything), got "${value}"`);
+    return Number(value);
+  };
+  const count = (name: string, fallback: number): number => {
+    const value = text(name);
+    if (value === undefined) return fallback;
+    if (!/^\d{1,9}$/.test(value) || Number(value) < 1) throw new Error(`${name} must be a whole number from 1, got "${value}"`);
     return Number(value);
   };
   const required = (name: string): string => {
@@ -138,6 +150,7 @@ export function loadHubConfig(env: NodeJS.ProcessEnv): HubConfig {
       auditRetentionDays: days('AUDIT_RETENTION_DAYS', DEFAULTS.auditRetentionDays),
       grpcTlsCertFile: text('GRPC_TLS_CERT_FILE'),
       grpcTlsKeyFile: text('GRPC_TLS_KEY_FILE'),
+      grpcMaxHandshakes: count('GRPC_MAX_HANDSHAKES', DEFAULTS.grpcMaxHandshakes),
     },
     {
       databaseUrl: 'DATABASE_URL',
@@ -164,6 +177,7 @@ export function loadHubConfig(env: NodeJS.ProcessEnv): HubConfig {
       auditRetentionDays: 'AUDIT_RETENTION_DAYS',
       grpcTlsCertFile: 'GRPC_TLS_CERT_FILE',
       grpcTlsKeyFile: 'GRPC_TLS_KEY_FILE',
+      grpcMaxHandshakes: 'GRPC_MAX_HANDSHAKES',
     },
   );
 }
@@ -224,6 +238,8 @@ export function resolveHubConfig(
     if (!Number.isInteger(config[key]) || config[key] < 0)
       throw new Error(`${names[key]} must be a whole number of days (0 keeps everything)`);
   }
+  if (!Number.isInteger(config.grpcMaxHandshakes) || config.grpcMaxHandshakes < 1)
+    throw new Error(`${names.grpcMaxHandshakes} must be a whole number from 1`);
   if (!LOG_LEVELS.includes(config.logLevel)) {
     throw new Error(`${names.logLevel} must be one of ${LOG_LEVELS.join(', ')}`);
   }
@@ -274,6 +290,7 @@ function propertyNames(): ConfigNames {
     'auditRetentionDays',
     'grpcTlsCertFile',
     'grpcTlsKeyFile',
+    'grpcMaxHandshakes',
   ];
   return Object.fromEntries(keys.map((k) => [k, k])) as ConfigNames;
 }

@@ -18,6 +18,7 @@ import {
   type HubMessage,
   type TargetSet,
 } from '#proto';
+import { hintedDelay, RETRY_AFTER_METADATA } from '../../../agent/src/link/backoff';
 
 export interface FakeAgentSpec {
   name: string;
@@ -50,6 +51,8 @@ export interface AgentTimes {
   reportsAckedAt?: number;
   artifactBytes: number;
   streamFailures: number;
+  /** Connects refused with RESOURCE_EXHAUSTED (a retry hint) by a busy hub; counted in streamFailures too. */
+  busyRefusals: number;
   lastError?: string;
 }
 
@@ -113,7 +116,7 @@ class FakeAgent {
     private readonly spec: FakeAgentSpec,
     private readonly options: FakeAgentOptions,
   ) {
-    this.times = { name: spec.name, artifactBytes: 0, streamFailures: 0 };
+    this.times = { name: spec.name, artifactBytes: 0, streamFailures: 0, busyRefusals: 0 };
     this.client = newClient(options.hubAddress);
     this.credential = spec.credential;
     this.clusterId = spec.clusterId;
@@ -178,13 +181,16 @@ class FakeAgent {
     this.call = call;
     call.on('data', (message: HubMessage) => void this.onMessage(message));
     call.on('error', () => undefined);
-    call.on('status', () => {
+    call.on('status', (status: grpc.StatusObject) => {
       // A restart replaced this call: the new one is already connecting.
       if (this.call !== call) return;
       clearInterval(this.heartbeat);
       if (this.stopped) return;
       this.times.streamFailures++;
-      setTimeout(() => this.connect(), 500 + Math.random() * 2000);
+      // As the real agent (agent/src/link): a busy hub's retry hint, with jitter.
+      const hint = status.code === grpc.status.RESOURCE_EXHAUSTED ? status.metadata.get(RETRY_AFTER_METADATA)[0]?.toString() : undefined;
+      if (hint !== undefined) this.times.busyRefusals++;
+      setTimeout(() => this.connect(), hintedDelay(hint, 500 + Math.random() * 2000));
     });
     this.write({
       kind: {
