@@ -10,10 +10,18 @@ import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
 import { PlacementService } from '../placement/placement.service';
 import { RolloutStore } from '../rollout/rollout-store';
 import { StatusService } from '../status/status.service';
-import { BundleListQuery, ClusterListQuery, type BundleView, type ClusterDetailView, type ClusterView, type Page } from '../api-contract';
+import {
+  BundleListQuery,
+  ClusterListQuery,
+  DEFAULT_LIMIT,
+  type BundleView,
+  type ClusterDetailView,
+  type ClusterView,
+  type Page,
+} from '../api-contract';
 import { lastApplied } from './applied-sync';
 import { bundleFilter, clusterFilter } from './list-filters';
-import { pageOf } from './list-query';
+import { encodeCursor, pageOf } from './list-query';
 import { ZodValidationPipe } from './validation.pipe';
 import { bundleViews, statusesByCluster, clusterDetailView, clusterView, type ViewContext } from './views';
 
@@ -31,27 +39,42 @@ export class AdminController {
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
   ) {}
 
-  /** Filters: `label=k=v` (repeatable), `selector=`, `state`, `connectivity`, `phase` (of any bundle). */
+  /**
+   * Filters: `label=k=v` (repeatable), `selector=`, `state`, `connectivity`, `phase` (of any bundle).
+   * A keyset page read from the name index in chunks, with only those clusters' TargetSets and
+   * statuses: memory and time follow the page, not the fleet (a selective filter reads on
+   * through chunks until the page is full).
+   */
   @Get('clusters')
   async listClusters(
     @CurrentPrincipal() principal: Principal,
     @Query(new ZodValidationPipe(ClusterListQuery)) query: ClusterListQuery,
   ): Promise<Page<ClusterView>> {
     const matches = clusterFilter(query);
-    const [clusters, targetSets, statuses, ctx, scope] = await Promise.all([
-      this.clusters.list(),
-      this.placement.all(),
-      this.status.all(),
-      this.context(),
-      this.scope.filterFor(principal),
-    ]);
-    const targetSetOf = new Map(targetSets.map((t) => [t.clusterId, t]));
-    const statusesOf = statusesByCluster(statuses);
-    const views = clusters
-      .filter((c) => scope.canSeeCluster(c))
-      .map((c) => withVisibleBundles(clusterView(c, targetSetOf.get(c.id), statusesOf.get(c.id) ?? [], ctx), scope))
-      .filter(matches);
-    return pageOf(views, (v) => v.name, query);
+    const limit = query.limit ?? DEFAULT_LIMIT;
+    const [ctx, scope] = await Promise.all([this.context(), this.scope.filterFor(principal)]);
+    const views: ClusterView[] = [];
+    let after = query.cursor;
+    // Clusters read per query: one more than the page (whether there is a next page).
+    const chunkSize = limit + 1;
+    while (views.length <= limit) {
+      const chunk = await this.clusters.pageByName(after, chunkSize);
+      if (chunk.length === 0) break;
+      const ids = chunk.map((c) => c.id);
+      const [targetSets, statuses] = await Promise.all([this.placement.ofClusters(ids), this.status.ofClusters(ids)]);
+      const targetSetOf = new Map(targetSets.map((t) => [t.clusterId, t]));
+      const statusesOf = statusesByCluster(statuses);
+      for (const c of chunk) {
+        if (!scope.canSeeCluster(c)) continue;
+        const view = withVisibleBundles(clusterView(c, targetSetOf.get(c.id), statusesOf.get(c.id) ?? [], ctx), scope);
+        if (matches(view)) views.push(view);
+        if (views.length > limit) break;
+      }
+      if (chunk.length < chunkSize) break;
+      after = chunk[chunk.length - 1]!.name;
+    }
+    const page = views.slice(0, limit);
+    return { items: page, next: views.length > limit ? encodeCursor(page[page.length - 1]!.name) : null };
   }
 
   @Get('clusters/:name')

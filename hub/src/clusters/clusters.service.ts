@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, Repository } from 'typeorm';
+import { In, type DataSource, type Repository } from 'typeorm';
 import { FleetEventsService } from '../events/fleet-events.service';
 import { Listeners } from '../events/listeners';
 import { LOGGER, type Logger } from '../logging/logger';
@@ -217,6 +217,20 @@ export class ClustersService {
     const cluster = await this.clusters.findOne({ where: { id }, select: { id: true, name: true, credentialHash: true } });
     if (cluster === null || cluster.credentialHash === '' || !credentialMatches(credential, cluster.credentialHash)) return null;
     return { id: cluster.id, name: cluster.name, credentialHash: cluster.credentialHash };
+  }
+
+  /**
+   * Up to `limit` clusters whose names come after `after`, in code-point order of the name
+   * (the API's cursor order), from the name index: a page without reading the fleet.
+   */
+  async pageByName(after: string | undefined, limit: number): Promise<ClusterEntity[]> {
+    const rows: { id: string }[] = await this.clusters.query(
+      `SELECT id::text AS id FROM cluster WHERE $1::text IS NULL OR name COLLATE "C" > $1 ORDER BY name COLLATE "C" LIMIT $2`,
+      [after ?? null, limit],
+    );
+    if (rows.length === 0) return [];
+    const clusters = await this.clusters.find({ where: { id: In(rows.map((r) => r.id)) } });
+    return clusters.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   async list(): Promise<ClusterEntity[]> {

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import { In, type Repository } from 'typeorm';
 import { ClustersService } from '../clusters/clusters.service';
 import { Listeners } from '../events/listeners';
 import type { BundleSpec, ClusterGroupSpec } from '../fleet-repo/fleet-format';
@@ -129,6 +129,11 @@ export class PlacementService implements OnModuleInit, BeforeApplicationShutdown
 
   async all(): Promise<TargetSetEntity[]> {
     return this.targetSets.find();
+  }
+
+  /** The stored rows of these clusters (a page of a list). */
+  async ofClusters(clusterIds: string[]): Promise<TargetSetEntity[]> {
+    return clusterIds.length === 0 ? [] : this.targetSets.find({ where: { clusterId: In(clusterIds) } });
   }
 
   /** What the fleet wants for each cluster before rollouts and pins (for the rollout planner). */

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import { In, type FindOptionsWhere, type Repository } from 'typeorm';
 import { Listeners } from '../events/listeners';
 import { StatusEvents } from '../events/status-events.service';
 import { storableText } from '#core';
@@ -92,7 +92,17 @@ export class StatusService implements BeforeApplicationShutdown {
 
   /** Every current status without messages and resources (list views). */
   async all(): Promise<BundleStatusEntity[]> {
+    return this.listed({});
+  }
+
+  /** The current statuses of these clusters (a page of a list), as `all` gives them. */
+  async ofClusters(clusterIds: string[]): Promise<BundleStatusEntity[]> {
+    return clusterIds.length === 0 ? [] : this.listed({ clusterId: In(clusterIds) });
+  }
+
+  private async listed(where: FindOptionsWhere<BundleStatusEntity>): Promise<BundleStatusEntity[]> {
     return this.statuses.find({
+      where,
       select: {
         clusterId: true,
         bundle: true,
