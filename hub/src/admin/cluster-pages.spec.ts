@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClusterView, Page } from '../api-contract';
+import type { ClusterView, FleetSummary, Page } from '../api-contract';
 import { BUNDLE, CONFIGMAP, TestAgent, startTestHub, type TestHub } from '../testing/hub-fixture';
 
 /** Names whose order differs between a locale collation (which skips '-') and code points. */
@@ -64,5 +64,27 @@ describe('GET /api/v1/clusters pages', () => {
     const again = await t.get<Page<ClusterView>>(`/api/v1/clusters?limit=4&cursor=${first.body.next}`);
     const fresh = await walk('limit=4');
     expect(again.body.items.map((c) => c.name)).toEqual(fresh.names.slice(4, 8));
+  });
+
+  it('GET /api/v1/summary counts the fleet, per label value when asked, without listing it', async () => {
+    const { status, body } = await t.get<FleetSummary>('/api/v1/summary?groupBy=env');
+    expect(status).toBe(200);
+    const prod = NAMES.filter((_, i) => i % 3 === 0).length;
+    expect(body).toMatchObject({
+      clusters: NAMES.length,
+      states: { pending: 0, active: NAMES.length, revoked: 0 },
+      connectivity: { connected: 0, unreachable: NAMES.length },
+      groupBy: 'env',
+      groupsTruncated: false,
+    });
+    // One bundle (web) on every cluster, none of them connected: each counted once, as unknown.
+    expect(body.phases.unknown).toBe(NAMES.length);
+    expect(Object.values(body.phases).reduce((a, b) => a + b, 0)).toBe(NAMES.length);
+    expect(body.groups.map((g) => [g.value, g.clusters, g.unreachable, g.phases.unknown])).toEqual([
+      ['dev', NAMES.length - prod, NAMES.length - prod, NAMES.length - prod],
+      ['prod', prod, prod, prod],
+    ]);
+    const bad = await t.get<{ code: string }>('/api/v1/summary?groupBy=a%20b');
+    expect(bad.status).toBe(400);
   });
 });
