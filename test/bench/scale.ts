@@ -161,6 +161,8 @@ async function measure(size: number, run: number): Promise<Figure[]> {
     const registered = agents.map((a) => a.registeredAt!);
     note('register + connect + first report acked, all (s)', (max(agents.map((a) => a.reportsAckedAt!)) - from) / 1000);
     noteValue('  registrations/s', ((size * 1000) / (max(registered) - Math.min(...registered) || 1)).toFixed(0));
+    noteValue('  failed stream attempts at cold start', String(sum(agents.map((a) => a.streamFailures))));
+    printErrors(agents);
     await phaseEnds('cold start', from);
 
     await sleep(5_000);
@@ -213,6 +215,7 @@ async function measure(size: number, run: number): Promise<Figure[]> {
     await fleet.restart();
     agents = await fleet.until(synced(head), LIMIT, 'every restarted agent to have its report acked', 200);
     note('all agents restarted → all in sync again (s)', (max(agents.map((a) => a.reportsAckedAt!)) - from) / 1000);
+    printErrors(agents);
     noteValue('  failed stream attempts in the storm', String(sum(agents.map((a) => a.streamFailures)) - failuresBefore));
     noteValue('  of which refused busy (retry hint)', String(sum(agents.map((a) => a.busyRefusals)) - busyBefore));
     noteValue('  hub CPU per reconnect (ms)', (((await hub.cpuMs()) - cpuBeforeStorm) / size).toFixed(2));
@@ -228,6 +231,14 @@ async function measure(size: number, run: number): Promise<Figure[]> {
   }
   if (PROFILE) await printProfile(profileDir, spawnedAt, phases, size);
   return figures;
+}
+
+/** How the agents' streams last ended, when some did (RESOURCE_EXHAUSTED is admission control). */
+function printErrors(agents: AgentTimes[]): void {
+  const errors = new Map<string, number>();
+  for (const a of agents) if (a.streamFailures > 0) errors.set(a.lastError ?? '?', (errors.get(a.lastError ?? '?') ?? 0) + 1);
+  for (const [error, n] of [...errors].sort((a, b) => b[1] - a[1]).slice(0, 5))
+    console.log(`    ${n} agents last failed with ${error.slice(0, 120)}`);
 }
 
 function synced(commit: string): (agents: AgentTimes[]) => boolean {

@@ -16,6 +16,7 @@ import {
   type AgentMessage,
   type ArtifactChunk,
   type HubMessage,
+  type StatusReport,
   type TargetSet,
 } from '#proto';
 import { hintedDelay, RETRY_AFTER_METADATA } from '../../../agent/src/link/backoff';
@@ -110,6 +111,8 @@ class FakeAgent {
   private heartbeat: NodeJS.Timeout | undefined;
   private stopped = false;
   private pendingAcks = new Map<string, string>();
+  /** The reports awaiting their ack, by seq. */
+  private readonly unacked = new Map<string, StatusReport>();
   private seq = Date.now() * 1000 + Math.floor(Math.random() * 1000) * 1_000_000;
 
   constructor(
@@ -175,6 +178,8 @@ class FakeAgent {
 
   private connect(): void {
     if (this.stopped) return;
+    // Reports not acked on the previous stream are sent again on this one (as a real agent's outbox does).
+    const unacked = [...this.unacked.values()];
     const metadata = new grpc.Metadata();
     metadata.set('authorization', `Bearer ${this.credential}`);
     const call = this.client.connect(metadata);
@@ -187,6 +192,7 @@ class FakeAgent {
       clearInterval(this.heartbeat);
       if (this.stopped) return;
       this.times.streamFailures++;
+      this.times.lastError = `${grpc.status[status.code]}: ${status.details}`;
       // As the real agent (agent/src/link): a busy hub's retry hint, with jitter.
       const hint = status.code === grpc.status.RESOURCE_EXHAUSTED ? status.metadata.get(RETRY_AFTER_METADATA)[0]?.toString() : undefined;
       if (hint !== undefined) this.times.busyRefusals++;
@@ -204,6 +210,7 @@ class FakeAgent {
         },
       },
     });
+    for (const report of unacked) this.write({ kind: { $case: 'statusReport', value: report } });
     this.heartbeat = setInterval(
       () => this.write({ kind: { $case: 'heartbeat', value: { sentAt: new Date().toISOString() } } }),
       this.options.heartbeatMs,
@@ -219,6 +226,7 @@ class FakeAgent {
     this.times.connectedAt ??= Date.now();
     if (kind?.$case === 'targetSet') await this.onTargetSet(kind.value);
     else if (kind?.$case === 'statusAck') {
+      this.unacked.delete(kind.value.seq);
       if (this.pendingAcks.delete(kind.value.seq) && this.pendingAcks.size === 0) this.times.reportsAckedAt = Date.now();
     }
   }
@@ -241,41 +249,39 @@ class FakeAgent {
   /** One StatusReport per target of the TargetSet, as after a sync. */
   private report(targetSet: TargetSet): void {
     this.pendingAcks.clear();
+    this.unacked.clear();
     for (const target of targetSet.targets) {
       const seq = String(++this.seq);
       this.pendingAcks.set(seq, target.bundle);
       const now = new Date();
-      this.write({
-        kind: {
-          $case: 'statusReport',
-          value: {
-            seq,
-            bundle: target.bundle,
-            commit: target.source?.commit ?? '',
-            phase: SyncPhase.SYNC_PHASE_SYNCED,
-            message: '',
-            resources: [
-              {
-                ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: target.defaultNamespace, name: target.bundle },
-                action: ResourceAction.RESOURCE_ACTION_UNCHANGED,
-                error: '',
-                health: HealthStatus.HEALTH_STATUS_HEALTHY,
-                healthMessage: '',
-                drifted: false,
-                driftDiff: '',
-              },
-            ],
-            observedAt: now.toISOString(),
-            targetSetRevision: targetSet.revision,
+      const report: StatusReport = {
+        seq,
+        bundle: target.bundle,
+        commit: target.source?.commit ?? '',
+        phase: SyncPhase.SYNC_PHASE_SYNCED,
+        message: '',
+        resources: [
+          {
+            ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: target.defaultNamespace, name: target.bundle },
+            action: ResourceAction.RESOURCE_ACTION_UNCHANGED,
+            error: '',
             health: HealthStatus.HEALTH_STATUS_HEALTHY,
-            summary: { created: 0, configured: 0, unchanged: 1, deleted: 0, skipped: 0, failed: 0 },
-            driftCount: 0,
-            resourcesTruncated: false,
-            syncStartedAt: now.toISOString(),
-            reason: ReportReason.REPORT_REASON_SYNC,
+            healthMessage: '',
+            drifted: false,
+            driftDiff: '',
           },
-        },
-      });
+        ],
+        observedAt: now.toISOString(),
+        targetSetRevision: targetSet.revision,
+        health: HealthStatus.HEALTH_STATUS_HEALTHY,
+        summary: { created: 0, configured: 0, unchanged: 1, deleted: 0, skipped: 0, failed: 0 },
+        driftCount: 0,
+        resourcesTruncated: false,
+        syncStartedAt: now.toISOString(),
+        reason: ReportReason.REPORT_REASON_SYNC,
+      };
+      this.unacked.set(seq, report);
+      this.write({ kind: { $case: 'statusReport', value: report } });
     }
     if (targetSet.targets.length === 0) this.times.reportsAckedAt = Date.now();
   }
