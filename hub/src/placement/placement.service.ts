@@ -61,6 +61,8 @@ export class PlacementService implements OnModuleInit, BeforeApplicationShutdown
   private readonly pinnedFleets = new Map<string, PlacementFleet | null>();
   /** Registered clusters waiting for the next placement run, and that run. */
   private registering: { clusters: Map<string, PlacementCluster>; run: Promise<void> } | undefined;
+  /** Reads of current TargetSets (Hello, artifact checks), a batch per statement. */
+  private readonly currents = new Batcher<string, CurrentTargetSet | null>((ids) => this.readCurrent(ids), { maxItems: 500, maxWaitMs: 5 });
   /** TargetSetAcks of all sessions, written a batch per statement. */
   private readonly acks = new Batcher<Ack, void>((batch) => this.writeAcks(batch), { maxItems: 2_000, maxWaitMs: 20 });
 
@@ -114,12 +116,19 @@ export class PlacementService implements OnModuleInit, BeforeApplicationShutdown
 
   /** The TargetSet of an active cluster (a pending or revoked cluster gets none). */
   async current(clusterId: string): Promise<CurrentTargetSet | null> {
-    const rows: { revision: string; checksum: string; targets: TargetSpec[] }[] = await this.targetSets.query(
-      `SELECT t.revision::text AS revision, t.checksum, t.targets FROM target_set t JOIN cluster c ON c.id = t.cluster_id
-       WHERE t.cluster_id = $1 AND c.state = 'active'`,
-      [clusterId],
+    return this.currents.submit(clusterId);
+  }
+
+  /** The TargetSets of a batch of clusters (Hellos of a reconnect storm), in one read. */
+  private async readCurrent(clusterIds: string[]): Promise<(CurrentTargetSet | null)[]> {
+    const rows: CurrentTargetSet[] = await this.targetSets.query(
+      `SELECT t.cluster_id::text AS "clusterId", t.revision::text AS revision, t.checksum, t.targets
+       FROM target_set t JOIN cluster c ON c.id = t.cluster_id
+       WHERE t.cluster_id = ANY($1::uuid[]) AND c.state = 'active'`,
+      [[...new Set(clusterIds)]],
     );
-    return rows.length === 0 ? null : { clusterId, ...rows[0] };
+    const byId = new Map(rows.map((r) => [r.clusterId, r]));
+    return clusterIds.map((id) => byId.get(id) ?? null);
   }
 
   /** The stored row, with what the agent acknowledged. */
