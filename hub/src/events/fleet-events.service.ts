@@ -31,8 +31,8 @@ const BATCH = 400;
 
 /**
  * The fleet event log: durable in `fleet_event`, then published to live subscribers on every
- * hub replica. The recording replica delivers at once; the INSERT also NOTIFYs
- * `gitfleet_events` with the id, and every replica (LISTENing on its own connection) fetches
+ * hub replica. The recording replica delivers at once; the INSERT (one per batch of events)
+ * also NOTIFYs `gitfleet_events` with their ids, and every replica (LISTENing on its own connection) fetches
  * and delivers events it has not delivered yet — so each subscriber sees each event once.
  */
 @Injectable()
