@@ -17,6 +17,7 @@
  *
  *   npm run build && node dist/test/bench/scale.js
  *     BENCH_SIZES=1000,5000,10000 (or BENCH_AGENTS=1000)  BENCH_RUNS=1  BENCH_PROCESSES=4
+ *     GRPC_MAX_HANDSHAKES=<n> is passed to the hub (admission control; its default otherwise)
  *     BENCH_PROFILE=1: the hub runs with --cpu-prof/--heap-prof; the profiles (written when it
  *     exits) land in test-output/scale-profile-<size>-<run>/, and the top functions by self time
  *     are printed per phase from a CPU profile taken over that phase alone (inspector-free:
@@ -129,6 +130,7 @@ async function measure(size: number, run: number): Promise<Figure[]> {
       ADMIN_TOKEN: token,
       HEARTBEAT_INTERVAL: '10',
       LOG_LEVEL: 'warn',
+      ...(process.env.GRPC_MAX_HANDSHAKES ? { GRPC_MAX_HANDSHAKES: process.env.GRPC_MAX_HANDSHAKES } : {}),
       ...(PROFILE ? { BENCH_QUERY_COUNTS: join(profileDir, 'queries.jsonl') } : {}),
     },
     PROFILE
