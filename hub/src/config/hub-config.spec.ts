@@ -30,7 +30,7 @@ describe('loadHubConfig', () => {
       auditRetentionDays: 365,
       grpcTlsCertFile: undefined,
       grpcTlsKeyFile: undefined,
-      grpcMaxHandshakes: 256,
+      grpcMaxHandshakes: 2000,
     });
   });
 

@@ -81,7 +81,7 @@ const DEFAULTS = {
   reportRetentionDays: 7,
   historyRetentionDays: 90,
   auditRetentionDays: 365,
-  grpcMaxHandshakes: 256,
+  grpcMaxHandshakes: 2_000,
 } satisfies Partial<HubConfig>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
