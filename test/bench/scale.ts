@@ -63,6 +63,12 @@
  *     lookup and a transaction per agent), commit → TargetSets 1.4 s, → reports 3.0 s, → events
  *     3.0 s; restart storm 13.2 s (31.4 s before the batched authentication, with 353
  *     RESOURCE_EXHAUSTED refusals then, none after); whole list 1.07 s, RSS 359 MB steady.
+ *   10,000 (one run each): cold start 43–63 s (160–236 registrations/s), 6.0 statements per
+ *     agent; commit → TargetSets 2.7–5.9 s, → reports acked and persisted 5.4–10.5 s, → events
+ *     5.5–10.7 s (0.4–0.5 ms of hub CPU per agent); whole list 0.9–2.4 s; steady RSS 516–569
+ *     MB, 642–724 MB while serving. Restart storm: 142–165 s with GRPC_MAX_HANDSHAKES=256
+ *     (120,000 RESOURCE_EXHAUSTED refusals, the hub half idle, 4.4 ms of CPU per reconnect),
+ *     38.6 s with 2,000 (2,251 refusals, 1.2 ms per reconnect) — hence the default of 2,000.
  *   What remains, by the profiles: registration (4 statements each, not batched), the status
  *   rate is bound by how fast the agents report (reports are written as they come, a few
  *   hundred per statement), the listen backlog (grpc-js sets none: overflows in storms), and
