@@ -18,6 +18,8 @@
  *   npm run build && node dist/test/bench/scale.js
  *     BENCH_SIZES=1000,5000,10000 (or BENCH_AGENTS=1000)  BENCH_RUNS=1  BENCH_PROCESSES=4
  *     GRPC_MAX_HANDSHAKES=<n> is passed to the hub (admission control; its default otherwise)
+ *     BENCH_HUB_REPLICAS=<n>: n hubs on the one database, agents spread across them (the first
+ *     polls the fleet repository and is profiled); RSS and CPU figures are their sums
  *     BENCH_PROFILE=1: the hub runs with --cpu-prof/--heap-prof; the profiles (written when it
  *     exits) land in test-output/scale-profile-<size>-<run>/, and the top functions by self time
  *     are printed per phase from a CPU profile taken over that phase alone (inspector-free:
@@ -88,6 +90,8 @@ const SIZES = (process.env.BENCH_SIZES ?? process.env.BENCH_AGENTS ?? '1000').sp
 const RUNS = Number(process.env.BENCH_RUNS ?? 1);
 const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 4);
 const PROFILE = process.env.BENCH_PROFILE === '1';
+/** Hub replicas on the one database, the agents spread across them (RSS and CPU are their sums). */
+const REPLICAS = Number(process.env.BENCH_HUB_REPLICAS ?? 1);
 const LIMIT = 20 * 60_000;
 
 const BUNDLE = `apiVersion: gitfleet.io/v1alpha1
@@ -126,30 +130,38 @@ async function measure(size: number, run: number): Promise<Figure[]> {
   await repo.commit({ 'fleet/app.yaml': BUNDLE, 'apps/app/app.yaml': manifests(0) });
   const token = randomBytes(16).toString('hex');
   const spawnedAt = Date.now();
-  const hub = await startHubProcess(
-    {
-      DATABASE_URL: db.url,
-      HUB_DATA_DIR: join(work, 'hub'),
-      FLEET_REPO_URL: repo.url,
-      FLEET_POLL_INTERVAL: '0.2',
-      BOOTSTRAP_TOKEN: token,
-      ADMIN_TOKEN: token,
-      HEARTBEAT_INTERVAL: '10',
-      LOG_LEVEL: 'warn',
-      ...(process.env.GRPC_MAX_HANDSHAKES ? { GRPC_MAX_HANDSHAKES: process.env.GRPC_MAX_HANDSHAKES } : {}),
-      ...(PROFILE ? { BENCH_QUERY_COUNTS: join(profileDir, 'queries.jsonl') } : {}),
-    },
-    PROFILE
-      ? [
-          '--require',
-          join(__dirname, 'count-queries.js'),
-          '--cpu-prof',
-          `--cpu-prof-dir=${profileDir}`,
-          '--heap-prof',
-          `--heap-prof-dir=${profileDir}`,
-        ]
-      : [],
-  );
+  const startReplica = (index: number) =>
+    startHubProcess(
+      {
+        DATABASE_URL: db.url,
+        HUB_DATA_DIR: join(work, `hub-${index}`),
+        FLEET_REPO_URL: repo.url,
+        // The first replica polls the fleet repository; the others hear of its TargetSets by signal.
+        FLEET_POLL_INTERVAL: index === 0 ? '0.2' : '600',
+        BOOTSTRAP_TOKEN: token,
+        ADMIN_TOKEN: token,
+        HEARTBEAT_INTERVAL: '10',
+        LOG_LEVEL: 'warn',
+        ...(process.env.GRPC_MAX_HANDSHAKES ? { GRPC_MAX_HANDSHAKES: process.env.GRPC_MAX_HANDSHAKES } : {}),
+        ...(PROFILE && index === 0 ? { BENCH_QUERY_COUNTS: join(profileDir, 'queries.jsonl') } : {}),
+      },
+      PROFILE && index === 0
+        ? [
+            '--require',
+            join(__dirname, 'count-queries.js'),
+            '--cpu-prof',
+            `--cpu-prof-dir=${profileDir}`,
+            '--heap-prof',
+            `--heap-prof-dir=${profileDir}`,
+          ]
+        : [],
+    );
+  const hubs = [await startReplica(0)];
+  for (let i = 1; i < REPLICAS; i++) hubs.push(await startReplica(i));
+  const hub = hubs[0]!;
+  /** CPU (ms) and RSS (bytes) of every replica together. */
+  const hubCpu = async () => sum(await Promise.all(hubs.map((h) => h.cpuMs())));
+  const hubRss = async () => sum(await Promise.all(hubs.map((h) => h.rss())));
   const pg = new Client({ connectionString: db.url });
   await pg.connect();
   let fleet: FakeFleet | undefined;
@@ -168,6 +180,7 @@ async function measure(size: number, run: number): Promise<Figure[]> {
     // 1. Cold start: every agent registers, connects, gets its TargetSet and has its report acked.
     const specs: FakeAgentSpec[] = Array.from({ length: size }, (_, i) => ({
       name: `fake-${String(i).padStart(5, '0')}`,
+      hubAddress: hubs[i % hubs.length]!.grpcAddress,
       bootstrapToken: token,
       labels: { group: `g${i % 10}`, index: String(i) },
     }));
@@ -190,10 +203,10 @@ async function measure(size: number, run: number): Promise<Figure[]> {
     await phaseEnds('cold start', from);
 
     await sleep(5_000);
-    noteValue('steady RSS (MB)', ((await hub.rss()) / 1024 / 1024).toFixed(0));
+    noteValue('steady RSS (MB)', ((await hubRss()) / 1024 / 1024).toFixed(0));
 
     // 2. A fleet commit: TargetSets, acks, reports, events.
-    const cpuBefore = await hub.cpuMs();
+    const cpuBefore = await hubCpu();
     from = Date.now();
     head = await repo.commit({ 'apps/app/app.yaml': manifests(1) }, 'round 1');
     agents = await fleet.until((all) => all.every((a) => a.commits?.includes(head)), LIMIT, 'every TargetSet at the new commit', 50);
@@ -213,13 +226,13 @@ async function measure(size: number, run: number): Promise<Figure[]> {
     );
     note('fleet events finished (s)', (eventsAt - from) / 1000);
     noteValue('status rows/s while writing', ((size * 1000) / Math.max(1, persistedAt - firstTargetSet)).toFixed(0));
-    noteValue('  hub CPU per agent, commit → events (ms)', (((await hub.cpuMs()) - cpuBefore) / size).toFixed(2));
+    noteValue('  hub CPU per agent, commit → events (ms)', (((await hubCpu()) - cpuBefore) / size).toFixed(2));
     await phaseEnds('commit', from);
 
     // 3. The read side.
     from = Date.now();
-    let peakRss = await hub.rss();
-    const sampler = setInterval(() => void hub.rss().then((rss) => (peakRss = Math.max(peakRss, rss))), 100);
+    let peakRss = await hubRss();
+    const sampler = setInterval(() => void hubRss().then((rss) => (peakRss = Math.max(peakRss, rss))), 100);
     const listed = await listAll(hub.httpUrl, token, '/api/v1/clusters');
     if (listed !== size) throw new Error(`GET /api/v1/clusters listed ${listed} clusters, not ${size}`);
     note('whole cluster list via GET /api/v1/clusters (s)', (Date.now() - from) / 1000);
@@ -234,7 +247,7 @@ async function measure(size: number, run: number): Promise<Figure[]> {
     const before = (await fleet.times()).agents;
     const failuresBefore = sum(before.map((a) => a.streamFailures));
     const busyBefore = sum(before.map((a) => a.busyRefusals));
-    const cpuBeforeStorm = await hub.cpuMs();
+    const cpuBeforeStorm = await hubCpu();
     from = Date.now();
     await fleet.restart();
     agents = await fleet.until(synced(head), LIMIT, 'every restarted agent to have its report acked', 200);
@@ -242,13 +255,13 @@ async function measure(size: number, run: number): Promise<Figure[]> {
     printErrors(agents);
     noteValue('  failed stream attempts in the storm', String(sum(agents.map((a) => a.streamFailures)) - failuresBefore));
     noteValue('  of which refused busy (retry hint)', String(sum(agents.map((a) => a.busyRefusals)) - busyBefore));
-    noteValue('  hub CPU per reconnect (ms)', (((await hub.cpuMs()) - cpuBeforeStorm) / size).toFixed(2));
+    noteValue('  hub CPU per reconnect (ms)', (((await hubCpu()) - cpuBeforeStorm) / size).toFixed(2));
     noteValue('  listen queue overflows (whole run, machine-wide)', String((await listenOverflows()) - overflowsBefore));
     await phaseEnds('restart storm', from);
   } finally {
     await fleet?.stop();
     await pg.end();
-    await hub.stop();
+    for (const h of hubs) await h.stop();
     await db.drop().catch(() => undefined);
     await repo.remove();
     await rm(work, { recursive: true, force: true });
@@ -389,7 +402,9 @@ function sleep(ms: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  console.log(`scale: ${SIZES.join(', ')} fake agents × ${RUNS} run(s), ${PROCESSES} generator processes, hub on PostgreSQL`);
+  console.log(
+    `scale: ${SIZES.join(', ')} fake agents × ${RUNS} run(s), ${PROCESSES} generator processes, ${REPLICAS} hub replica(s) on PostgreSQL`,
+  );
   const results = new Map<number, Figure[][]>();
   for (const size of SIZES) {
     for (let run = 1; run <= RUNS; run++) {

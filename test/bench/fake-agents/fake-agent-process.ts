@@ -28,6 +28,8 @@ export interface FakeAgentSpec {
   clusterId?: string;
   credential?: string;
   labels?: Record<string, string>;
+  /** The hub this agent talks to, when not the fleet's (several replicas). */
+  hubAddress?: string;
 }
 
 export interface FakeAgentOptions {
@@ -120,7 +122,7 @@ class FakeAgent {
     private readonly options: FakeAgentOptions,
   ) {
     this.times = { name: spec.name, artifactBytes: 0, streamFailures: 0, busyRefusals: 0 };
-    this.client = newClient(options.hubAddress);
+    this.client = newClient(spec.hubAddress ?? options.hubAddress);
     this.credential = spec.credential;
     this.clusterId = spec.clusterId;
   }
@@ -143,7 +145,7 @@ class FakeAgent {
     clearInterval(this.heartbeat);
     this.call?.cancel();
     this.client.close();
-    this.client = newClient(this.options.hubAddress);
+    this.client = newClient(this.spec.hubAddress ?? this.options.hubAddress);
     this.times.reportsAckedAt = undefined;
     this.times.connectedAt = undefined;
     this.connect();
