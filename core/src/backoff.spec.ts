@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Backoff, backoffCeiling, defaultBackoffOptions } from './backoff';
+import { Backoff, backoffCeiling, defaultBackoffOptions, hintedDelay } from './backoff';
 
 const options = defaultBackoffOptions();
 
@@ -38,5 +38,15 @@ describe('backoff', () => {
     expect([equal.next(), equal.next()]).toEqual([250, 500]);
     expect([equalHigh.next(), equalHigh.next()]).toEqual([500, 1000]);
     expect([none.next(), none.next(), none.next()]).toEqual([500, 1000, 2000]);
+  });
+
+  it("waits at least a busy hub's retry hint, plus up to the hint again at random, never less than the backoff", () => {
+    expect(hintedDelay('1000', 10, () => 0)).toBe(1000);
+    expect(hintedDelay('1000', 10, () => 0.5)).toBe(1500);
+    expect(hintedDelay('1000', 5000, () => 0.5)).toBe(5000);
+    // A hint that is not a number of ms is ignored; a huge one is capped at a minute (+ jitter).
+    expect(hintedDelay('soon', 10, () => 0.5)).toBe(10);
+    expect(hintedDelay(undefined, 10, () => 0.5)).toBe(10);
+    expect(hintedDelay('999999999', 10, () => 0)).toBe(60_000);
   });
 });

@@ -70,3 +70,20 @@ export class Backoff {
     return this.attempt;
   }
 }
+
+/** The metadata key of the hub's retry hint on a RESOURCE_EXHAUSTED refusal (milliseconds). */
+export const RETRY_AFTER_METADATA = 'retry-after-ms';
+/** A hint longer than this is taken as this (a hub cannot park an agent for long). */
+const MAX_HINT_MS = 60_000;
+
+/**
+ * The wait after a refusal that carried a retry hint (the hub is busy setting up other
+ * connections): at least the hint, plus up to the hint again at random so that refused agents
+ * come back spread out; never shorter than the backoff's own wait. Without a usable hint
+ * (missing, not a number) the backoff's wait stands.
+ */
+export function hintedDelay(hint: string | undefined, backoffMs: number, random: () => number = Math.random): number {
+  if (hint === undefined || !/^\d{1,9}$/.test(hint)) return backoffMs;
+  const hintMs = Math.min(Number(hint), MAX_HINT_MS);
+  return Math.max(backoffMs, hintMs + Math.floor(random() * hintMs));
+}

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: runs every benchmark in its own process, one after another (so that one's
+ * `npm run bench [-- <name>…]`: runs every benchmark (or those named) in its own process, one after another (so that one's
  * memory never counts against another's), and prints their figures. A benchmark that is not
  * built is reported, not skipped silently.
  */
@@ -18,12 +18,23 @@ const BENCHMARKS: { file: string; what: string; env?: Record<string, string> }[]
   { file: 'sim-memory.js', what: 'Kubernetes API simulator: 50 clusters in one process' },
   { file: 'one-bundle-commit.js', what: 'a commit that changes one of 20 bundles: syncs and writes on the clusters' },
   { file: 'hostile-manifests.js', what: 'hostile manifests (document bombs, deep nesting, CPU-heavy): ms, peak RSS, event-loop stall' },
+  { file: 'scale.js', what: 'many fake agents on one hub: registration, fan-out, status, list API, restart storm (issue 16)' },
   { file: 'artifact-serving.js', what: 'one ~1 MB source artifact served to 1,000 and 10,000 fake agents' },
   { file: 'policy-check.js', what: "bundle policy: the agent's check of 10,000 rendered objects" },
 ];
 
+/** `npm run bench -- scale` runs only the benchmarks whose file is named so (scale.js). */
+const only = process.argv.slice(2);
+const chosen = only.length === 0 ? BENCHMARKS : BENCHMARKS.filter((b) => only.includes(b.file.replace(/\.js$/, '')));
+if (chosen.length === 0) {
+  console.log(
+    `no benchmark named ${only.join(', ')}; known: ${[...new Set(BENCHMARKS.map((b) => b.file.replace(/\.js$/, '')))].join(', ')}`,
+  );
+  process.exit(1);
+}
+
 let failed = 0;
-for (const bench of BENCHMARKS) {
+for (const bench of chosen) {
   const path = join(__dirname, bench.file);
   console.log(`\n== ${bench.file}: ${bench.what}`);
   if (!existsSync(path)) {

@@ -191,6 +191,23 @@ describe('FleetLink', () => {
     expect(current.unacknowledged().map((r) => r.seq)).toEqual(['102']);
     await until(() => kinds(hub.allReceived()).filter((k) => k === 'report:102').length === 2, 3_000);
   });
+
+  it('honours a RESOURCE_EXHAUSTED retry hint: reconnects no sooner than the hint, then goes on', async () => {
+    hub = new FakeHub();
+    hub.onConnect = (call, index) => {
+      if (index > 0) return;
+      const metadata = new Metadata();
+      metadata.set('retry-after-ms', '300');
+      call.emit('error', { code: status.RESOURCE_EXHAUSTED, details: 'busy', metadata });
+    };
+    await hub.start();
+    startLink({}, { baseMs: 5 });
+    await until(() => hub.streams.length === 2 && hub.streams[1]!.received.length > 0, 5_000);
+    const waited = hub.streams[1]!.openedAt - hub.streams[0]!.openedAt;
+    // random() is 0.999: the hint plus almost the hint again; the backoff alone would have been < 5 ms.
+    expect(waited).toBeGreaterThanOrEqual(550);
+    expect(hub.streams[1]!.received[0]!.kind?.$case).toBe('hello');
+  });
 });
 
 describe('credentialRejection', () => {

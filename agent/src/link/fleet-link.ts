@@ -13,7 +13,7 @@ import {
 } from '#proto';
 import type { Logger } from '../logger';
 import { AGENT_CAPABILITIES, AGENT_VERSION } from '../version';
-import { Backoff, defaultBackoffOptions, type BackoffOptions } from '#core';
+import { Backoff, defaultBackoffOptions, hintedDelay, RETRY_AFTER_METADATA, type BackoffOptions } from '#core';
 import { bearerMetadata, type ClientCertificate } from './fleet-client';
 import { ReportOutbox } from './outbox';
 
@@ -203,7 +203,11 @@ export class FleetLink {
         }
         continue;
       }
-      const delay = this.backoff.next();
+      const hint =
+        ending.kind === 'status' && ending.status.code === GrpcStatus.RESOURCE_EXHAUSTED
+          ? ending.status.metadata?.get(RETRY_AFTER_METADATA)[0]?.toString()
+          : undefined;
+      const delay = hintedDelay(hint, this.backoff.next(), this.options.random);
       this.logEnding(ending, lasted, delay);
       await this.sleep(delay);
     }

@@ -11,12 +11,29 @@ import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
 import { PlacementService } from '../placement/placement.service';
 import { RolloutStore } from '../rollout/rollout-store';
 import { StatusService } from '../status/status.service';
-import { BundleListQuery, ClusterListQuery, type BundleView, type ClusterDetailView, type ClusterView, type Page } from '../api-contract';
+import {
+  BUNDLE_PHASES,
+  BundleListQuery,
+  ClusterListQuery,
+  FleetSummaryQuery,
+  type FleetSummary,
+  type FleetSummaryGroup,
+  DEFAULT_LIMIT,
+  type BundleView,
+  type ClusterDetailView,
+  type ClusterView,
+  type Page,
+} from '../api-contract';
 import { lastApplied } from './applied-sync';
 import { bundleFilter, clusterFilter } from './list-filters';
-import { pageOf } from '../http/list-query';
+import { encodeCursor, pageOf } from '../http/list-query';
 import { ZodValidationPipe } from '../http/validation.pipe';
 import { bundleViews, statusesByCluster, clusterDetailView, clusterView, type ViewContext } from './views';
+
+/** Clusters read per query while counting the summary. */
+const SUMMARY_CHUNK = 500;
+/** Groups a summary answers (the most populous). */
+const MAX_GROUPS = 1_000;
 
 /** Read-only REST API over clusters and bundles, as far as the caller's scope reaches. */
 @Roles('viewer')
@@ -33,27 +50,92 @@ export class AdminController {
     private readonly certificates: ClientCertificatesService,
   ) {}
 
-  /** Filters: `label=k=v` (repeatable), `selector=`, `state`, `connectivity`, `phase` (of any bundle). */
+  /**
+   * Filters: `label=k=v` (repeatable), `selector=`, `state`, `connectivity`, `phase` (of any bundle).
+   * A keyset page read from the name index in chunks, with only those clusters' TargetSets and
+   * statuses: memory and time follow the page, not the fleet (a selective filter reads on
+   * through chunks until the page is full).
+   */
   @Get('clusters')
   async listClusters(
     @CurrentPrincipal() principal: Principal,
     @Query(new ZodValidationPipe(ClusterListQuery)) query: ClusterListQuery,
   ): Promise<Page<ClusterView>> {
     const matches = clusterFilter(query);
-    const [clusters, targetSets, statuses, ctx, scope] = await Promise.all([
-      this.clusters.list(),
-      this.placement.all(),
-      this.status.all(),
-      this.context(),
-      this.scope.filterFor(principal),
-    ]);
-    const targetSetOf = new Map(targetSets.map((t) => [t.clusterId, t]));
-    const statusesOf = statusesByCluster(statuses);
-    const views = clusters
-      .filter((c) => scope.canSeeCluster(c))
-      .map((c) => withVisibleBundles(clusterView(c, targetSetOf.get(c.id), statusesOf.get(c.id) ?? [], ctx), scope))
-      .filter(matches);
-    return pageOf(views, (v) => v.name, query);
+    const limit = query.limit ?? DEFAULT_LIMIT;
+    const views: ClusterView[] = [];
+    // Read in chunks of one more than the page.
+    for await (const view of this.clusterViews(principal, query.cursor, limit + 1)) {
+      if (matches(view)) views.push(view);
+      // One more than the page: whether there is a next page.
+      if (views.length > limit) break;
+    }
+    const page = views.slice(0, limit);
+    return { items: page, next: views.length > limit ? encodeCursor(page[page.length - 1]!.name) : null };
+  }
+
+  /**
+   * The fleet at a glance: clusters per state and connectivity, bundles per phase, optionally
+   * per value of a label. Counted over the fleet in chunks: memory follows a chunk, not the fleet.
+   */
+  @Get('summary')
+  async summary(
+    @CurrentPrincipal() principal: Principal,
+    @Query(new ZodValidationPipe(FleetSummaryQuery)) query: FleetSummaryQuery,
+  ): Promise<FleetSummary> {
+    const phases = () => Object.fromEntries(BUNDLE_PHASES.map((p) => [p, 0])) as FleetSummary['phases'];
+    const summary: FleetSummary = {
+      clusters: 0,
+      states: { pending: 0, active: 0, revoked: 0 },
+      connectivity: { connected: 0, unreachable: 0 },
+      phases: phases(),
+      groupBy: query.groupBy ?? null,
+      groups: [],
+      groupsTruncated: false,
+    };
+    const groups = new Map<string | null, FleetSummaryGroup>();
+    for await (const view of this.clusterViews(principal, undefined, SUMMARY_CHUNK)) {
+      summary.clusters++;
+      summary.states[view.state]++;
+      summary.connectivity[view.connectivity]++;
+      for (const b of view.bundles) summary.phases[b.phase]++;
+      if (query.groupBy === undefined) continue;
+      const value = view.labels[query.groupBy] ?? null;
+      let group = groups.get(value);
+      if (group === undefined) groups.set(value, (group = { value, clusters: 0, unreachable: 0, phases: phases() }));
+      group.clusters++;
+      if (view.connectivity === 'unreachable') group.unreachable++;
+      for (const b of view.bundles) group.phases[b.phase]++;
+    }
+    const all = [...groups.values()];
+    summary.groupsTruncated = all.length > MAX_GROUPS;
+    summary.groups = all
+      .sort((a, b) => b.clusters - a.clusters)
+      .slice(0, MAX_GROUPS)
+      .sort((a, b) => (a.value === b.value ? 0 : a.value === null ? 1 : b.value === null ? -1 : a.value < b.value ? -1 : 1));
+    return summary;
+  }
+
+  /**
+   * The clusters the principal may see, as list views, in code-point order of the name after
+   * `after`: read from the name index `chunk` clusters at a time, with only those clusters'
+   * TargetSets and statuses — time and memory follow what the caller consumes, not the fleet.
+   */
+  private async *clusterViews(principal: Principal, after: string | undefined, chunk: number): AsyncGenerator<ClusterView> {
+    const [ctx, scope] = await Promise.all([this.context(), this.scope.filterFor(principal)]);
+    for (;;) {
+      const clusters = await this.clusters.pageByName(after, chunk);
+      if (clusters.length === 0) return;
+      const ids = clusters.map((c) => c.id);
+      const [targetSets, statuses] = await Promise.all([this.placement.ofClusters(ids), this.status.ofClusters(ids)]);
+      const targetSetOf = new Map(targetSets.map((t) => [t.clusterId, t]));
+      const statusesOf = statusesByCluster(statuses);
+      for (const c of clusters) {
+        if (scope.canSeeCluster(c)) yield withVisibleBundles(clusterView(c, targetSetOf.get(c.id), statusesOf.get(c.id) ?? [], ctx), scope);
+      }
+      if (clusters.length < chunk) return;
+      after = clusters[clusters.length - 1]!.name;
+    }
   }
 
   @Get('clusters/:name')

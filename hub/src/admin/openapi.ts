@@ -119,6 +119,17 @@ const OPERATIONS: [string, string, Operation][] = [
   ],
   [
     'get',
+    '/api/v1/summary',
+    {
+      summary: 'The fleet at a glance: clusters per state and connectivity, bundles per phase, optionally per value of a label',
+      role: 'viewer',
+      query: api.FleetSummaryQuery,
+      ok: [200, api.FleetSummary],
+      errors: [400],
+    },
+  ],
+  [
+    'get',
     '/api/v1/clusters/{name}',
     { summary: 'One cluster with resources, drift diffs and messages', role: 'viewer', ok: [200, api.ClusterDetailView], errors: [404] },
   ],

@@ -127,3 +127,36 @@ export const SyncView = named(
   }),
 );
 export type SyncView = z.infer<typeof SyncView>;
+
+const Count = z.number().int();
+const PhaseCounts = z.record(BundlePhase, Count).describe('bundles on clusters (one per cluster and bundle), by phase');
+
+export const FleetSummaryQuery = z.object({
+  groupBy: QueryText.regex(/^[A-Za-z0-9._/-]{1,317}$/, { error: 'must be a label key' })
+    .optional()
+    .describe('a label key: counts per value of that label too (clusters without it are counted under null)'),
+});
+export type FleetSummaryQuery = z.infer<typeof FleetSummaryQuery>;
+
+export const FleetSummaryGroup = z.strictObject({
+  value: z.string().nullable().describe('the label value; null: clusters without the label'),
+  clusters: Count,
+  unreachable: Count,
+  phases: PhaseCounts,
+});
+export type FleetSummaryGroup = z.infer<typeof FleetSummaryGroup>;
+
+/** The whole fleet at a glance: counts, never rows (GET /api/v1/summary). */
+export const FleetSummary = named(
+  'FleetSummary',
+  z.strictObject({
+    clusters: Count,
+    states: z.record(ClusterState, Count),
+    connectivity: z.record(Connectivity, Count),
+    phases: PhaseCounts,
+    groupBy: z.string().nullable(),
+    groups: z.array(FleetSummaryGroup).describe(`per value of groupBy, by value; at most 1,000 (the most populous)`),
+    groupsTruncated: z.boolean(),
+  }),
+);
+export type FleetSummary = z.infer<typeof FleetSummary>;

@@ -5,19 +5,23 @@ import { HUB_CONFIG, REPLICA_ID } from '../config/config.module';
 import type { HubConfig } from '../config/hub-config';
 import { PresenceEvents } from '../events/presence-events.service';
 import { LOGGER, type Logger } from '../logging/logger';
+import { Batcher } from '../database/batcher';
 import { ClusterEntity } from './cluster.entity';
 import { connectivityWindowMs, lastSeenFlushMs } from './connectivity';
 
 /**
  * Which clusters have a live session, and when each was last heard from. Connects and
- * disconnects are written at once; "last seen" touches (every message of every agent) are
+ * disconnects are written in batches as they come; "last seen" touches (every message of every agent) are
  * collected and written in one statement every few seconds, so 10,000 agents cost one
  * UPDATE per flush rather than one per heartbeat.
  */
 @Injectable()
 export class ClusterPresenceService implements OnModuleInit, BeforeApplicationShutdown {
   private seen = new Set<string>();
-  private readonly writes = new Map<string, Promise<void>>();
+  private readonly presence = new Batcher<{ clusterId: string; connected: boolean }, void>((batch) => this.writePresence(batch), {
+    maxItems: 2_000,
+    maxWaitMs: 20,
+  });
   private timer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
@@ -78,34 +82,26 @@ export class ClusterPresenceService implements OnModuleInit, BeforeApplicationSh
   }
 
   /**
-   * Writes for one cluster are applied in the order they were asked for, so that a quick
-   * disconnect-then-reconnect can never leave the older state behind.
+   * Connects and disconnects of all sessions are written in batches (one UPDATE each), one
+   * batch at a time and in the order they were asked for: a quick disconnect-then-reconnect
+   * can never leave the older state behind (within a batch the latest of a cluster counts).
    */
   private setConnected(clusterId: string, connected: boolean): Promise<void> {
     this.seen.delete(clusterId);
-    const previous = this.writes.get(clusterId) ?? Promise.resolve();
-    const write = previous
-      .catch(() => undefined)
-      .then(() =>
-        connected
-          ? this.clusters.query(`UPDATE cluster SET connected = true, connected_replica = $2, last_seen_at = now() WHERE id = $1`, [
-              clusterId,
-              this.replica,
-            ])
-          : // Only the session this replica recorded: the agent may already be connected to another.
-            this.clusters.query(
-              `UPDATE cluster SET connected = false, last_seen_at = now() WHERE id = $1 AND (connected_replica = $2 OR connected_replica IS NULL)`,
-              [clusterId, this.replica],
-            ),
-      )
-      .then(() => undefined);
-    this.writes.set(clusterId, write);
-    void write
-      .finally(() => {
-        if (this.writes.get(clusterId) === write) this.writes.delete(clusterId);
-      })
-      .catch(() => undefined);
-    return write;
+    return this.presence.submit({ clusterId, connected });
+  }
+
+  private async writePresence(batch: { clusterId: string; connected: boolean }[]): Promise<void[]> {
+    const latest = new Map(batch.map((b) => [b.clusterId, b.connected]));
+    // A disconnect touches only the session this replica recorded: the agent may already be connected to another.
+    await this.clusters.query(
+      `UPDATE cluster c SET connected = u.connected, last_seen_at = now(),
+              connected_replica = CASE WHEN u.connected THEN $3 ELSE c.connected_replica END
+       FROM unnest($1::uuid[], $2::boolean[]) AS u(id, connected)
+       WHERE c.id = u.id AND (u.connected OR c.connected_replica = $3 OR c.connected_replica IS NULL)`,
+      [[...latest.keys()], [...latest.values()], this.replica],
+    );
+    return batch.map(() => undefined);
   }
 
   touch(clusterId: string): void {
@@ -134,7 +130,7 @@ export class ClusterPresenceService implements OnModuleInit, BeforeApplicationSh
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     clearInterval(this.sweepTimer);
-    await Promise.allSettled([...this.writes.values()]);
+    await this.presence.drain();
     await this.flush();
   }
 }

@@ -1,9 +1,12 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** pending: registered, waiting for approval (no TargetSet); active; revoked: credential invalidated. */
 export type ClusterState = 'pending' | 'active' | 'revoked';
 
 @Entity({ name: 'cluster' })
+// Keyset pages in code-point order: `name COLLATE "C"`, which TypeORM cannot describe, so the
+// migration (1736200000000) owns it and synchronize leaves it alone.
+@Index('cluster_name_c_idx', { synchronize: false })
 export class ClusterEntity {
   @PrimaryColumn({ name: 'id', type: 'uuid' })
   id!: string;

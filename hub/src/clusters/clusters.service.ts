@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, Repository } from 'typeorm';
+import { In, type DataSource, type Repository } from 'typeorm';
+import { Batcher } from '../database/batcher';
 import { FleetEventsService } from '../events/fleet-events.service';
 import { Listeners } from '../events/listeners';
 import { LOGGER, type Logger } from '../logging/logger';
@@ -77,6 +78,11 @@ export class ClustersService {
    */
   readonly credentialInvalidated: Listeners<ClusterCredentialInvalidated>;
   private readonly log: Logger;
+  /** Authentications of all connecting agents, read a batch per statement. */
+  private readonly credentials = new Batcher<string, AuthenticatedCluster | null>((ids) => this.readCredentials(ids), {
+    maxItems: 500,
+    maxWaitMs: 5,
+  });
 
   constructor(
     @InjectRepository(ClusterEntity) private readonly clusters: Repository<ClusterEntity>,
@@ -289,9 +295,33 @@ export class ClustersService {
   async authenticate(credential: string | undefined): Promise<AuthenticatedCluster | null> {
     const id = credential === undefined ? undefined : clusterIdOf(credential);
     if (credential === undefined || id === undefined) return null;
-    const cluster = await this.clusters.findOne({ where: { id }, select: { id: true, name: true, credentialHash: true } });
+    const cluster = await this.credentials.submit(id);
     if (cluster === null || cluster.credentialHash === '' || !credentialMatches(credential, cluster.credentialHash)) return null;
-    return { id: cluster.id, name: cluster.name, credentialHash: cluster.credentialHash };
+    return cluster;
+  }
+
+  /** The credential hashes of a batch of connecting agents' clusters, in one read (a reconnect storm). */
+  private async readCredentials(ids: string[]): Promise<(AuthenticatedCluster | null)[]> {
+    const rows: { id: string; name: string; credential_hash: string }[] = await this.clusters.query(
+      `SELECT id::text AS id, name, credential_hash FROM cluster WHERE id = ANY($1::uuid[])`,
+      [[...new Set(ids)]],
+    );
+    const byId = new Map(rows.map((r) => [r.id, { id: r.id, name: r.name, credentialHash: r.credential_hash }]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  /**
+   * Up to `limit` clusters whose names come after `after`, in code-point order of the name
+   * (the API's cursor order), from the name index: a page without reading the fleet.
+   */
+  async pageByName(after: string | undefined, limit: number): Promise<ClusterEntity[]> {
+    const rows: { id: string }[] = await this.clusters.query(
+      `SELECT id::text AS id FROM cluster WHERE $1::text IS NULL OR name COLLATE "C" > $1 ORDER BY name COLLATE "C" LIMIT $2`,
+      [after ?? null, limit],
+    );
+    if (rows.length === 0) return [];
+    const clusters = await this.clusters.find({ where: { id: In(rows.map((r) => r.id)) } });
+    return clusters.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   async list(): Promise<ClusterEntity[]> {

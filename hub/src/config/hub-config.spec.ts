@@ -40,6 +40,7 @@ describe('loadHubConfig', () => {
       caCertFile: undefined,
       caKeyFile: undefined,
       agentCertValidityMs: 30 * 24 * 3600_000,
+      grpcMaxHandshakes: 2000,
     });
   });
 

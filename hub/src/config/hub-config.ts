@@ -1,5 +1,6 @@
 import {
   bool,
+  count,
   days,
   defaultsOf,
   isRefName,
@@ -83,6 +84,11 @@ export interface HubConfig {
   caKeyFile?: string;
   /** AGENT_CERT_VALIDITY: lifetime of an agent's client certificate (seconds); agents renew at 2/3 of it. */
   agentCertValidityMs: number;
+  /**
+   * GRPC_MAX_HANDSHAKES: agent connections being set up (authenticated, Hello not yet
+   * answered) at once; beyond it a Connect is refused with RESOURCE_EXHAUSTED and a retry hint.
+   */
+  grpcMaxHandshakes: number;
 }
 
 export const AGENT_AUTH_MODES = ['bearer', 'mtls', 'mtls-or-bearer'] as const;
@@ -131,6 +137,7 @@ export const HUB_SETTINGS: Settings<HubConfig> = {
   caCertFile: text('HUB_CA_CERT'),
   caKeyFile: text('HUB_CA_KEY'),
   agentCertValidityMs: seconds('AGENT_CERT_VALIDITY', 30 * 24 * 3600_000),
+  grpcMaxHandshakes: count('GRPC_MAX_HANDSHAKES', 2000),
 };
 
 /** Reads the hub's configuration from environment variables; a bad value throws naming the variable. */

@@ -1,12 +1,16 @@
-import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { HUB_CONFIG } from '../config/config.module';
 import type { HubConfig } from '../config/hub-config';
 import { LOGGER, type Logger } from '../logging/logger';
 import { PgListener } from '../database/pg-listener';
+import { Batcher, isDataError } from '../database/batcher';
 
-/** The PostgreSQL channel every hub replica LISTENs on; the payload is a fleet_event id. */
+/**
+ * The PostgreSQL channel every hub replica LISTENs on; the payload is a fleet_event id, or
+ * several separated by commas (one NOTIFY per batch of events).
+ */
 export const EVENTS_CHANNEL = 'gitfleet_events';
 import { EVENT_COLUMNS, eventOf, listQuery, pageOf, type FleetEventFilter, type FleetEventPage, type FleetEventRow } from './event-query';
 import type { FleetEvent, FleetEventDraft } from './fleet-event';
@@ -22,16 +26,20 @@ const REMEMBERED_IDS = 10_000;
 /** After a lost LISTEN connection, events this recent are fetched again (duplicates are dropped). */
 const CATCH_UP_WINDOW_MS = 30_000;
 const MAX_MESSAGE = 2_000;
+/** Events per INSERT: their ids, comma-separated, stay well inside NOTIFY's 8,000-byte payload. */
+const BATCH = 400;
 
 /**
  * The fleet event log: durable in `fleet_event`, then published to live subscribers on every
- * hub replica. The recording replica delivers at once; the INSERT also NOTIFYs
- * `gitfleet_events` with the id, and every replica (LISTENing on its own connection) fetches
+ * hub replica. The recording replica delivers at once; the INSERT (one per batch of events)
+ * also NOTIFYs `gitfleet_events` with their ids, and every replica (LISTENing on its own connection) fetches
  * and delivers events it has not delivered yet — so each subscriber sees each event once.
  */
 @Injectable()
-export class FleetEventsService implements OnModuleInit, OnModuleDestroy {
+export class FleetEventsService implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
   private readonly listeners: Listeners<FleetEvent>;
+  /** Events of all sources, written a batch per statement (one INSERT, one NOTIFY). */
+  private readonly batcher: Batcher<FleetEventDraft, FleetEvent>;
   private readonly delivered = new Set<string>();
   private readonly log: Logger;
   private relay: PgListener | undefined;
@@ -44,6 +52,7 @@ export class FleetEventsService implements OnModuleInit, OnModuleDestroy {
   ) {
     this.log = logger.child({ module: 'events' });
     this.listeners = new Listeners((error) => this.log.error({ err: error }, 'an event subscriber failed'));
+    this.batcher = new Batcher((drafts) => this.insert(drafts), { maxItems: BATCH, maxWaitMs: 10, blamesAnItem: isDataError });
   }
 
   async onModuleInit(): Promise<void> {
@@ -52,7 +61,7 @@ export class FleetEventsService implements OnModuleInit, OnModuleDestroy {
     this.relay = new PgListener({
       url: this.config.databaseUrl,
       channel: EVENTS_CHANNEL,
-      onPayloads: (ids) => void this.fetchAndDeliver(ids),
+      onPayloads: (payloads) => void this.fetchAndDeliver(payloads.flatMap((p) => p.split(','))),
       onReconnected: () => void this.catchUp(),
       log: this.log,
     });
@@ -63,26 +72,49 @@ export class FleetEventsService implements OnModuleInit, OnModuleDestroy {
     await this.relay?.stop();
   }
 
-  /** Stores the event, then publishes it (here at once, on other replicas through NOTIFY). */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.batcher.drain();
+  }
+
+  /**
+   * Stores the event, then publishes it (here at once, on other replicas through NOTIFY).
+   * Events recorded meanwhile by any source share the INSERT; resolves once it committed.
+   */
   async record(draft: FleetEventDraft): Promise<FleetEvent> {
+    const event = await this.batcher.submit(draft);
+    await this.deliver(event);
+    return event;
+  }
+
+  /** One multi-row INSERT and one NOTIFY (ids comma-separated) for a batch, in the batch's order. */
+  private async insert(drafts: FleetEventDraft[]): Promise<FleetEvent[]> {
+    const column = <T>(pick: (d: FleetEventDraft) => T) => drafts.map(pick);
     const rows: FleetEventRow[] = await this.db.query(
       `WITH inserted AS (
          INSERT INTO fleet_event (type, at, severity, cluster, bundle, commit, message, details)
-         VALUES ($1, now(), $2, $3, $4, $5, $6, $7)
+         SELECT type, now(), severity, cluster, bundle, commit, message, details::jsonb
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+           WITH ORDINALITY AS u(type, severity, cluster, bundle, commit, message, details, n)
+         ORDER BY n
          RETURNING *
+       ), notified AS (
+         SELECT pg_notify('${EVENTS_CHANNEL}', string_agg(id::text, ',' ORDER BY id)) FROM inserted
        )
-       SELECT ${EVENT_COLUMNS}, pg_notify('${EVENTS_CHANNEL}', id::text) FROM inserted`,
+       SELECT ${EVENT_COLUMNS} FROM inserted, notified ORDER BY inserted.id`,
       [
-        draft.type,
-        draft.severity,
-        draft.cluster,
-        draft.bundle,
-        draft.commit?.slice(0, 64) ?? null,
-        draft.message.slice(0, MAX_MESSAGE),
-        JSON.stringify(draft.details ?? {}),
+        column((d) => d.type),
+        column((d) => d.severity),
+        column((d) => d.cluster),
+        column((d) => d.bundle),
+        column((d) => d.commit?.slice(0, 64) ?? null),
+        column((d) => d.message.slice(0, MAX_MESSAGE)),
+        column((d) => JSON.stringify(d.details ?? {})),
       ],
     );
-    const event = eventOf(rows[0]);
+    return rows.map((row) => this.logged(eventOf(row)));
+  }
+
+  private logged(event: FleetEvent): FleetEvent {
     this.log.info(
       {
         event: event.type,
@@ -94,7 +126,6 @@ export class FleetEventsService implements OnModuleInit, OnModuleDestroy {
       },
       event.message,
     );
-    await this.deliver(event);
     return event;
   }
 

@@ -83,6 +83,31 @@ describe('fleet events', () => {
     expect(failed.message).toContain('apply failed');
   });
 
+  it('recorded together share one INSERT; an event the database refuses fails alone', async () => {
+    const since = await newest();
+    const draft = (message: string) => ({
+      type: 'cluster.registered' as const,
+      severity: 'info' as const,
+      cluster: 'batch-1',
+      bundle: null,
+      commit: null,
+      message,
+      details: {},
+    });
+    // Submitted in one tick: one batch. PostgreSQL refuses NUL in text (22021), so that batch
+    // fails, and each of its events is written on its own.
+    const results = await Promise.allSettled([
+      events.record(draft('first')),
+      events.record(draft('bad\u0000one')),
+      events.record(draft('third')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const written = (await events.list({ cluster: 'batch-1', limit: 10 })).items.filter((e) => BigInt(e.id) > BigInt(since));
+    expect(written.map((e) => e.message).reverse()).toEqual(['first', 'third']);
+    // In the order submitted, each delivered live once.
+    await eventually(() => expect(live.filter((e) => e.cluster === 'batch-1').map((e) => e.message)).toEqual(['first', 'third']));
+  });
+
   it('reach subscribers live, each once', async () => {
     const ids = live.map((e) => e.id);
     expect(new Set(ids).size).toBe(ids.length);

@@ -4,6 +4,8 @@ import type { DataSource } from 'typeorm';
 import { HUB_CONFIG } from '../config/config.module';
 import type { HubConfig } from '../config/hub-config';
 import { LOGGER, type Logger } from '../logging/logger';
+import { Batcher } from '../database/batcher';
+import type { FleetEventDraft } from './fleet-event';
 import { FleetEventsService } from './fleet-events.service';
 
 type PresenceEvent = 'cluster.connected' | 'cluster.unreachable';
@@ -19,6 +21,10 @@ export class PresenceEvents implements OnModuleDestroy {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly log: Logger;
   private stopped = false;
+  private readonly announcements = new Batcher<{ clusterId: string; type: PresenceEvent }, void>((batch) => this.announceBatch(batch), {
+    maxItems: 1_000,
+    maxWaitMs: 20,
+  });
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -60,17 +66,29 @@ export class PresenceEvents implements OnModuleDestroy {
 
   private async announce(clusterId: string, type: PresenceEvent): Promise<void> {
     try {
-      const rows: { name: string; connected: boolean; last: string | null }[] = await this.db.query(
-        `SELECT c.name, c.connected,
-                (SELECT type FROM fleet_event e WHERE e.cluster = c.name AND e.type IN ('cluster.connected', 'cluster.unreachable')
-                 ORDER BY e.id DESC LIMIT 1) AS last
-         FROM cluster c WHERE c.id = $1`,
-        [clusterId],
-      );
-      const cluster = rows[0];
-      if (cluster === undefined || cluster.last === type) return;
-      if (type === 'cluster.unreachable' && cluster.connected) return;
-      await this.events.record(
+      await this.announcements.submit({ clusterId, type });
+    } catch (error) {
+      this.log.error({ err: error, clusterId, event: type }, 'recording a presence event failed');
+    }
+  }
+
+  /** One read for a batch of announcements (a reconnect storm), then their events, in order. */
+  private async announceBatch(batch: { clusterId: string; type: PresenceEvent }[]): Promise<void[]> {
+    const rows: { id: string; name: string; connected: boolean; last: string | null }[] = await this.db.query(
+      `SELECT c.id::text AS id, c.name, c.connected,
+              (SELECT type FROM fleet_event e WHERE e.cluster = c.name AND e.type IN ('cluster.connected', 'cluster.unreachable')
+               ORDER BY e.id DESC LIMIT 1) AS last
+       FROM cluster c WHERE c.id = ANY($1::uuid[])`,
+      [[...new Set(batch.map((b) => b.clusterId))]],
+    );
+    const clusters = new Map(rows.map((r) => [r.id, r]));
+    const drafts: FleetEventDraft[] = [];
+    for (const { clusterId, type } of batch) {
+      const cluster = clusters.get(clusterId);
+      if (cluster === undefined || cluster.last === type) continue;
+      if (type === 'cluster.unreachable' && cluster.connected) continue;
+      cluster.last = type;
+      drafts.push(
         type === 'cluster.connected'
           ? {
               type,
@@ -91,8 +109,8 @@ export class PresenceEvents implements OnModuleDestroy {
               details: {},
             },
       );
-    } catch (error) {
-      this.log.error({ err: error, clusterId, event: type }, 'recording a presence event failed');
     }
+    await Promise.all(drafts.map((draft) => this.events.record(draft)));
+    return batch.map(() => undefined);
   }
 }

@@ -100,10 +100,11 @@ export class StatusEvents {
     });
     const recovering = changes.filter((c) => mayRecover(c.before, c.after));
     const outstanding = await this.degradedOutstanding(recovering);
-    for (const change of changes) {
-      const drafts = statusTransitions({ ...change, degradedOutstanding: outstanding.has(`${change.cluster}/${change.bundle}`) });
-      for (const draft of drafts) await this.events.record(draft);
-    }
+    const drafts = changes.flatMap((change) =>
+      statusTransitions({ ...change, degradedOutstanding: outstanding.has(`${change.cluster}/${change.bundle}`) }),
+    );
+    // Submitted together, in order: they share the event log's batched INSERTs.
+    await Promise.all(drafts.map((draft) => this.events.record(draft)));
   }
 
   /** Which of these bundles' last health event is health.degraded. */

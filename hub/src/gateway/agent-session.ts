@@ -15,6 +15,8 @@ export interface SessionContext {
   recordAck(clusterId: string, revision: string, checksum: string): Promise<void>;
   storeReport(clusterId: string, report: ReceivedReport): Promise<StoreResult>;
   heard(clusterId: string): void;
+  /** Hello was answered: the connection is set up (admission control gives its place back). */
+  greeted(session: AgentSession): void;
   closed(session: AgentSession): void;
   log: Logger;
 }
@@ -183,13 +185,17 @@ export class AgentSession {
     this.helloReceived = true;
     this.enforcesPolicy = hello.capabilities.includes(POLICY_CAPABILITY);
     this.log.info({ agentVersion: hello.agentVersion, lastAckedSeq: hello.lastAckedSeq }, 'hello');
-    const current = await this.context.currentTargetSet(this.cluster.id);
-    if (current === null || BigInt(current.revision) <= this.sentRevision) return;
-    if (current.checksum === hello.targetSetChecksum) {
-      this.sentRevision = BigInt(current.revision);
-      return;
+    try {
+      const current = await this.context.currentTargetSet(this.cluster.id);
+      if (current === null || BigInt(current.revision) <= this.sentRevision) return;
+      if (current.checksum === hello.targetSetChecksum) {
+        this.sentRevision = BigInt(current.revision);
+        return;
+      }
+      this.sendTargetSet(current);
+    } finally {
+      this.context.greeted(this);
     }
-    this.sendTargetSet(current);
   }
 
   private async onStatusReport(wire: StatusReport): Promise<void> {

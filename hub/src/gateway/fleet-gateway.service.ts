@@ -3,6 +3,7 @@ import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { Command, FleetServer, RegisterRequest, RegisterResponse } from '#proto';
+import { RETRY_AFTER_METADATA } from '#core';
 import { ClusterPresenceService } from '../clusters/cluster-presence.service';
 import { connectivityOf } from '../clusters/connectivity';
 import { REVOKED_DETAILS, ROTATED_DETAILS, ClustersService } from '../clusters/clusters.service';
@@ -37,6 +38,15 @@ export interface CommandTarget {
   lastSeenAt: Date | null;
 }
 
+/** The hint given when too many connections are being set up: about how long a handshake batch takes. */
+const BUSY_RETRY_AFTER_MS = 1_000;
+/**
+ * A handshake holds its place at most this long: an agent slow to say Hello (or that never
+ * does) gives it back. Short, because the bound is for the hub's own work: at 10,000 agents a
+ * 10 s hold let slow clients keep every place while the hub sat idle (bench/scale.ts).
+ */
+const HANDSHAKE_TIMEOUT_MS = 2_000;
+
 /**
  * The Fleet service's handlers: registration, and one session per authenticated Connect.
  *
@@ -57,6 +67,9 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
   private stopping = false;
+  /** Connections being set up (authentication, then Hello until answered): admission control. */
+  private handshakes = 0;
+  private readonly handshakeOf = new WeakMap<AgentSession, () => void>();
 
   constructor(
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
@@ -80,6 +93,7 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
       recordAck: (id, revision, checksum) => this.placement.recordAck(id, revision, checksum),
       storeReport: (id, report) => this.status.store(id, report),
       heard: (id) => this.presence.touch(id),
+      greeted: (session) => this.handshakeOf.get(session)?.(),
       closed: (session) => this.onSessionClosed(session),
       log: this.log,
     };
@@ -276,28 +290,64 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
 
   /** Authenticates before anything is read or sent; a refused call ends with UNAUTHENTICATED. */
   private async connect(call: AgentCall): Promise<void> {
+    const handshake = this.admit(call);
+    if (handshake === undefined) return;
     let auth;
     try {
       auth = await this.authenticator.authenticate(call);
     } catch (error) {
+      handshake();
       this.log.error({ err: error }, 'authenticating an agent failed');
       call.emit('error', { code: GrpcStatus.UNAVAILABLE, details: 'authentication unavailable; retry' });
       return;
     }
     if (auth.refused !== undefined) {
+      handshake();
       this.log.warn({ peer: call.getPeer(), reason: auth.refused }, 'agent refused: bad credential');
       call.emit('error', unauthenticated(auth.refused));
       return;
     }
     const cluster = auth.cluster;
-    if (call.cancelled) return;
+    if (call.cancelled) return handshake();
     const session = new AgentSession(cluster, call, this.context);
+    this.handshakeOf.set(session, handshake);
     this.sessions.add(session);
     void this.presence.connected(cluster.id).catch((error: unknown) => this.log.warn({ err: error }, 'recording a connect failed'));
     session.start();
   }
 
+  /**
+   * Takes a handshake place, or refuses the call with RESOURCE_EXHAUSTED and a retry hint when
+   * GRPC_MAX_HANDSHAKES are under way: in a reconnect storm the hub sets up connections at the
+   * pace it can answer them, and the rest come back later instead of timing out and retrying
+   * all at once. Returns the place's release (idempotent).
+   */
+  private admit(call: AgentCall): (() => void) | undefined {
+    if (this.handshakes >= this.config.grpcMaxHandshakes) {
+      const metadata = new Metadata();
+      metadata.set(RETRY_AFTER_METADATA, String(BUSY_RETRY_AFTER_MS));
+      call.emit('error', {
+        code: GrpcStatus.RESOURCE_EXHAUSTED,
+        details: `the hub is setting up ${this.handshakes} other agent connections; retry after ${RETRY_AFTER_METADATA} ms (metadata)`,
+        metadata,
+      });
+      return undefined;
+    }
+    this.handshakes++;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      clearTimeout(timer);
+      this.handshakes--;
+    };
+    const timer = setTimeout(release, HANDSHAKE_TIMEOUT_MS);
+    timer.unref();
+    return release;
+  }
+
   private onSessionClosed(session: AgentSession): void {
+    this.handshakeOf.get(session)?.();
     if (!this.sessions.remove(session)) return;
     void session
       .drained()

@@ -3,6 +3,7 @@ import { RejectReason, RenderKind, SyncPhase, ResourceAction, ResourceResult, St
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
 import { targetSetChecksum } from '../placement/target-set';
+import { PlacementService } from '../placement/placement.service';
 import { BUNDLE, CONFIGMAP, TestAgent, eventually, startTestHub, type TestHub } from '../testing/hub-fixture';
 import { CREDENTIAL_REJECTION_TRAILER } from './credential-refusal';
 
@@ -141,6 +142,26 @@ describe('gateway: the Fleet gRPC service', () => {
     stream.hello(dev.clusterId);
     expect((await stream.ended()).code).toBe(GrpcStatus.PERMISSION_DENIED);
     expect(stream.ofKind('targetSet')).toEqual([]);
+  });
+
+  it('writes acks of one batch as one: an older ack arriving with a newer one never wins', async () => {
+    const current = (
+      await t.query<{ revision: string; checksum: string }>(`SELECT revision, checksum FROM target_set WHERE cluster_id = $1`, [
+        prod.clusterId,
+      ])
+    )[0];
+    const placement = t.app.get(PlacementService);
+    const older = String(BigInt(current.revision) - 1n);
+    // Same tick: same batch, newest first, then an older one that must not overwrite it.
+    await Promise.all([
+      placement.recordAck(prod.clusterId, current.revision, current.checksum),
+      placement.recordAck(prod.clusterId, older, 'older'),
+    ]);
+    const rows = await t.query<{ acked_revision: string; acked_checksum: string }>(
+      `SELECT acked_revision, acked_checksum FROM target_set WHERE cluster_id = $1`,
+      [prod.clusterId],
+    );
+    expect(rows[0]).toEqual({ acked_revision: current.revision, acked_checksum: current.checksum });
   });
 
   it('sends nothing when the agent already holds the current checksum, and records its ack', async () => {

@@ -37,6 +37,10 @@ export class GrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
     const server = new Server({
       'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
       'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+      // Channelz keeps per-connection and per-call tracking the hub never reads: at 10,000
+      // agents that is memory and CPU on every call. (grpc-js has no option for the listen
+      // backlog; admission control, GRPC_MAX_HANDSHAKES, paces storms instead.)
+      'grpc.enable_channelz': 0,
     });
     server.addService(FleetService, this.gateway.handlers());
     const host = this.config.grpcHost.includes(':') ? `[${this.config.grpcHost}]` : this.config.grpcHost;

@@ -141,6 +141,11 @@ describe('hub replicas', () => {
 
   it('clusters of a replica that died are marked unreachable once their last-seen time is old, with one event', async () => {
     const { clusterId, stream } = await connectedAgent('orphan', a.hub.grpcAddress);
+    // The connect is written (in a batch) by replica A before the replica "dies".
+    await eventually(async () => {
+      const [row] = await a.query<{ connected: boolean }>(`SELECT connected FROM cluster WHERE id = $1`, [clusterId]);
+      expect(row!.connected).toBe(true);
+    });
     // What a replica that died without a word leaves: connected, by a replica no longer there, silent.
     await a.query(`UPDATE cluster SET connected_replica = 'a-replica-that-died', last_seen_at = now() - interval '1 hour' WHERE id = $1`, [
       clusterId,

@@ -2,6 +2,9 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import { MISSED_HEARTBEATS_LIMIT } from '../clusters/connectivity';
 import type { AgentSession } from './agent-session';
 
+/** Sessions heartbeaten per turn of the event loop. */
+const HEARTBEAT_SLICE = 500;
+
 /**
  * The open sessions of this hub, at most one per cluster: a new session for a cluster
  * replaces the old one. One timer for all sessions sends heartbeats and closes the silent.
@@ -39,15 +42,24 @@ export class SessionRegistry {
   }
 
   startHeartbeats(): void {
-    this.timer = setInterval(() => this.tick(), this.heartbeatIntervalMs);
+    this.timer = setInterval(() => void this.tick(), this.heartbeatIntervalMs);
     this.timer.unref();
   }
 
-  tick(now = Date.now()): void {
+  /**
+   * Heartbeats every session and ends the silent ones, HEARTBEAT_SLICE sessions per turn of the
+   * event loop: 10,000 sessions never stall acks and reports for the whole loop at once.
+   */
+  async tick(now = Date.now()): Promise<void> {
     const deadline = now - MISSED_HEARTBEATS_LIMIT * this.heartbeatIntervalMs;
-    for (const session of [...this.sessions.values()]) {
-      if (session.lastHeardAt < deadline) session.end(GrpcStatus.UNAVAILABLE, 'no heartbeat from the agent');
-      else session.heartbeat();
+    const sessions = [...this.sessions.values()];
+    for (let i = 0; i < sessions.length; i += HEARTBEAT_SLICE) {
+      if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+      for (const session of sessions.slice(i, i + HEARTBEAT_SLICE)) {
+        if (!session.isOpen) continue;
+        if (session.lastHeardAt < deadline) session.end(GrpcStatus.UNAVAILABLE, 'no heartbeat from the agent');
+        else session.heartbeat();
+      }
     }
   }
 

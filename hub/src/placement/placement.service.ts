@@ -1,6 +1,6 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import { In, type Repository } from 'typeorm';
 import { ClustersService } from '../clusters/clusters.service';
 import { Listeners } from '../events/listeners';
 import type { BundleSpec, ClusterGroupSpec } from '../fleet-repo/fleet-format';
@@ -8,6 +8,7 @@ import { FleetRepoService, type FleetCommitAccepted } from '../fleet-repo/fleet-
 import { LOGGER, type Logger } from '../logging/logger';
 import { gateTargets, type RolloutGate } from '../rollout/rollout-gate';
 import { bundleRevision, RolloutStore, type BundlePin } from '../rollout/rollout-store';
+import { Batcher } from '../database/batcher';
 import { TargetSetEntity } from './target-set.entity';
 import { canonicalJson } from '#core';
 import { targetSetChecksum, targetsFor, withPolicies, type TargetSpec } from './target-set';
@@ -33,6 +34,12 @@ export interface PlacementFleet {
   groups: ClusterGroupSpec[];
 }
 
+interface Ack {
+  clusterId: string;
+  revision: string;
+  checksum: string;
+}
+
 /** TargetSets written per statement. */
 const WRITE_CHUNK = 1000;
 
@@ -43,7 +50,7 @@ const WRITE_CHUNK = 1000;
  * announced in one event so that the gateway pushes them to the open sessions.
  */
 @Injectable()
-export class PlacementService implements OnModuleInit {
+export class PlacementService implements OnModuleInit, BeforeApplicationShutdown {
   readonly changed: Listeners<CurrentTargetSet[]>;
   /** Fired after every placement pass (changed or not): the rollout service advances then. */
   readonly placed: Listeners<void>;
@@ -52,6 +59,12 @@ export class PlacementService implements OnModuleInit {
   private chain: Promise<unknown> = Promise.resolve();
   /** Fleet commits never change: the bundles at a pinned commit are read once. */
   private readonly pinnedFleets = new Map<string, PlacementFleet | null>();
+  /** Registered clusters waiting for the next placement run, and that run. */
+  private registering: { clusters: Map<string, PlacementCluster>; run: Promise<void> } | undefined;
+  /** Reads of current TargetSets (Hello, artifact checks), a batch per statement. */
+  private readonly currents = new Batcher<string, CurrentTargetSet | null>((ids) => this.readCurrent(ids), { maxItems: 500, maxWaitMs: 5 });
+  /** TargetSetAcks of all sessions, written a batch per statement. */
+  private readonly acks = new Batcher<Ack, void>((batch) => this.writeAcks(batch), { maxItems: 2_000, maxWaitMs: 20 });
 
   constructor(
     @InjectRepository(TargetSetEntity) private readonly targetSets: Repository<TargetSetEntity>,
@@ -67,15 +80,30 @@ export class PlacementService implements OnModuleInit {
 
   onModuleInit(): void {
     this.fleet.accepted.add((fleet) => this.serialised(() => this.placeAll(fleet)));
-    this.clusters.registered.add(({ clusterId, name, labels }) =>
-      this.serialised(async () => {
+    this.clusters.registered.add(({ clusterId, name, labels }) => this.placeRegistered({ id: clusterId, name, labels }));
+  }
+
+  /**
+   * Places a cluster that just registered. Registrations that arrive while a placement runs
+   * share the next run (one read of the fleet, pins and rollouts, a few multi-row writes for
+   * all of them) instead of one run each: a registration storm costs a run per batch.
+   */
+  private placeRegistered(cluster: PlacementCluster): Promise<void> {
+    if (this.registering === undefined) {
+      const clusters = new Map<string, PlacementCluster>();
+      const run = this.serialised(async () => {
+        // From here on, registrations wait for the next run.
+        this.registering = undefined;
         // Without an accepted fleet commit the hub does not know what the cluster should run;
         // an empty TargetSet would say "run nothing" (and, with prune, delete everything).
         // The cluster gets its TargetSet with the first accepted commit instead.
         const fleet = await this.fleet.current();
-        if (fleet !== null) await this.place([{ id: clusterId, name, labels }], fleet);
-      }),
-    );
+        if (fleet !== null) await this.place([...clusters.values()], fleet);
+      });
+      this.registering = { clusters, run };
+    }
+    this.registering.clusters.set(cluster.id, cluster);
+    return this.registering.run;
   }
 
   /** Recomputes every TargetSet from the current fleet (after a rollout step, a pin, an unpin). */
@@ -88,12 +116,19 @@ export class PlacementService implements OnModuleInit {
 
   /** The TargetSet of an active cluster (a pending or revoked cluster gets none). */
   async current(clusterId: string): Promise<CurrentTargetSet | null> {
-    const rows: { revision: string; checksum: string; targets: TargetSpec[] }[] = await this.targetSets.query(
-      `SELECT t.revision::text AS revision, t.checksum, t.targets FROM target_set t JOIN cluster c ON c.id = t.cluster_id
-       WHERE t.cluster_id = $1 AND c.state = 'active'`,
-      [clusterId],
+    return this.currents.submit(clusterId);
+  }
+
+  /** The TargetSets of a batch of clusters (Hellos of a reconnect storm), in one read. */
+  private async readCurrent(clusterIds: string[]): Promise<(CurrentTargetSet | null)[]> {
+    const rows: CurrentTargetSet[] = await this.targetSets.query(
+      `SELECT t.cluster_id::text AS "clusterId", t.revision::text AS revision, t.checksum, t.targets
+       FROM target_set t JOIN cluster c ON c.id = t.cluster_id
+       WHERE t.cluster_id = ANY($1::uuid[]) AND c.state = 'active'`,
+      [[...new Set(clusterIds)]],
     );
-    return rows.length === 0 ? null : { clusterId, ...rows[0] };
+    const byId = new Map(rows.map((r) => [r.clusterId, r]));
+    return clusterIds.map((id) => byId.get(id) ?? null);
   }
 
   /** The stored row, with what the agent acknowledged. */
@@ -105,19 +140,45 @@ export class PlacementService implements OnModuleInit {
     return this.targetSets.find();
   }
 
+  /** The stored rows of these clusters (a page of a list). */
+  async ofClusters(clusterIds: string[]): Promise<TargetSetEntity[]> {
+    return clusterIds.length === 0 ? [] : this.targetSets.find({ where: { clusterId: In(clusterIds) } });
+  }
+
   /** What the fleet wants for each cluster before rollouts and pins (for the rollout planner). */
   desiredTargets(clusters: PlacementCluster[], fleet: PlacementFleet): Map<string, TargetSpec[]> {
     return new Map(clusters.map((c) => [c.id, targetsFor({ name: c.name, labels: c.labels }, fleet)]));
   }
 
-  /** Records that the agent took a revision in hand; an older ack never overwrites a newer one. */
+  /**
+   * Records that the agent took a revision in hand; an older ack never overwrites a newer one.
+   * Acks of all sessions are written together (one UPDATE per batch); resolves once written.
+   */
   async recordAck(clusterId: string, revision: string, checksum: string): Promise<void> {
     if (!/^\d{1,18}$/.test(revision)) return;
+    await this.acks.submit({ clusterId, revision, checksum: checksum.slice(0, 128) });
+  }
+
+  /** Acks received before shutdown are written before the database closes. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.acks.drain();
+  }
+
+  private async writeAcks(batch: Ack[]): Promise<void[]> {
+    // The newest ack of each cluster in the batch is the one that counts.
+    const newest = new Map<string, Ack>();
+    for (const ack of batch) {
+      const held = newest.get(ack.clusterId);
+      if (held === undefined || BigInt(ack.revision) >= BigInt(held.revision)) newest.set(ack.clusterId, ack);
+    }
+    const acks = [...newest.values()];
     await this.targetSets.query(
-      `UPDATE target_set SET acked_revision = $2, acked_checksum = $3, acked_at = now()
-       WHERE cluster_id = $1 AND revision >= $2 AND (acked_revision IS NULL OR acked_revision <= $2)`,
-      [clusterId, revision, checksum.slice(0, 128)],
+      `UPDATE target_set t SET acked_revision = u.revision, acked_checksum = u.checksum, acked_at = now()
+       FROM unnest($1::uuid[], $2::bigint[], $3::text[]) AS u(cluster_id, revision, checksum)
+       WHERE t.cluster_id = u.cluster_id AND t.revision >= u.revision AND (t.acked_revision IS NULL OR t.acked_revision <= u.revision)`,
+      [acks.map((a) => a.clusterId), acks.map((a) => a.revision), acks.map((a) => a.checksum)],
     );
+    return batch.map(() => undefined);
   }
 
   private async placeAll(fleet: FleetCommitAccepted): Promise<void> {

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import { In, type FindOptionsWhere, type Repository } from 'typeorm';
 import { Listeners } from '../events/listeners';
 import { StatusEvents } from '../events/status-events.service';
 import { storableText } from '#core';
@@ -8,7 +8,7 @@ import { LOGGER, type Logger } from '../logging/logger';
 import { MetricsService } from '../metrics/metrics.service';
 import { BundleStatusEntity } from './bundle-status.entity';
 import { HISTORY_SQL, historyPage, historyParams, type DeploymentView, type HistoryQuery } from './deployment-history';
-import { Batcher, defaultBatchOptions } from './report-batcher';
+import { Batcher, defaultBatchOptions, isDataError } from '../database/batcher';
 import type { ReceivedReport } from './report';
 import { STORE_REPORTS_SQL, reportColumns } from './store-reports.sql';
 
@@ -92,7 +92,17 @@ export class StatusService implements BeforeApplicationShutdown {
 
   /** Every current status without messages and resources (list views). */
   async all(): Promise<BundleStatusEntity[]> {
+    return this.listed({});
+  }
+
+  /** The current statuses of these clusters (a page of a list), as `all` gives them. */
+  async ofClusters(clusterIds: string[]): Promise<BundleStatusEntity[]> {
+    return clusterIds.length === 0 ? [] : this.listed({ clusterId: In(clusterIds) });
+  }
+
+  private async listed(where: FindOptionsWhere<BundleStatusEntity>): Promise<BundleStatusEntity[]> {
     return this.statuses.find({
+      where,
       select: {
         clusterId: true,
         bundle: true,
@@ -155,10 +165,4 @@ export class UnstorableReportError extends Error {
     super(message);
     this.name = 'UnstorableReportError';
   }
-}
-
-/** PostgreSQL's classes of errors about the data sent: 22 (data exception) and 23 (integrity constraint violation). */
-function isDataError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
 }

@@ -16,8 +16,10 @@ import {
   type AgentMessage,
   type ArtifactChunk,
   type HubMessage,
+  type StatusReport,
   type TargetSet,
 } from '#proto';
+import { hintedDelay, RETRY_AFTER_METADATA } from '#core';
 
 export interface FakeAgentSpec {
   name: string;
@@ -26,6 +28,8 @@ export interface FakeAgentSpec {
   clusterId?: string;
   credential?: string;
   labels?: Record<string, string>;
+  /** The hub this agent talks to, when not the fleet's (several replicas). */
+  hubAddress?: string;
 }
 
 export interface FakeAgentOptions {
@@ -50,10 +54,13 @@ export interface AgentTimes {
   reportsAckedAt?: number;
   artifactBytes: number;
   streamFailures: number;
+  /** Connects refused with RESOURCE_EXHAUSTED (a retry hint) by a busy hub; counted in streamFailures too. */
+  busyRefusals: number;
   lastError?: string;
 }
 
-type Command = { type: 'start'; agents: FakeAgentSpec[]; options: FakeAgentOptions } | { type: 'times' } | { type: 'stop' };
+type Command =
+  { type: 'start'; agents: FakeAgentSpec[]; options: FakeAgentOptions } | { type: 'times' } | { type: 'restart' } | { type: 'stop' };
 
 const agents: FakeAgent[] = [];
 
@@ -75,6 +82,11 @@ async function handle(command: Command): Promise<void> {
       }),
     );
     process.send?.({ type: 'started' });
+  } else if (command.type === 'restart') {
+    // Every agent drops its connection and comes back as a restarted agent does: a new
+    // connection, Hello with the TargetSet it holds, and a report per target once re-synced.
+    for (const agent of agents) agent.restart();
+    process.send?.({ type: 'restarted' });
   } else if (command.type === 'times') {
     const usage = process.cpuUsage();
     process.send?.({
@@ -92,25 +104,25 @@ async function handle(command: Command): Promise<void> {
 
 class FakeAgent {
   readonly times: AgentTimes;
-  private readonly client: FleetClient;
+  private client: FleetClient;
+  /** The TargetSet this agent holds (a restarted agent says so in Hello and reports on it again). */
+  private held: TargetSet | undefined;
   private call: grpc.ClientDuplexStream<AgentMessage, HubMessage> | undefined;
   private credential: string | undefined;
   private clusterId: string | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private stopped = false;
   private pendingAcks = new Map<string, string>();
+  /** The reports awaiting their ack, by seq. */
+  private readonly unacked = new Map<string, StatusReport>();
   private seq = Date.now() * 1000 + Math.floor(Math.random() * 1000) * 1_000_000;
 
   constructor(
     private readonly spec: FakeAgentSpec,
     private readonly options: FakeAgentOptions,
   ) {
-    this.times = { name: spec.name, artifactBytes: 0, streamFailures: 0 };
-    // A connection of its own, as every real agent has.
-    this.client = new FleetClient(options.hubAddress, grpc.credentials.createInsecure(), {
-      'grpc.use_local_subchannel_pool': 1,
-      'grpc.max_receive_message_length': 4 * 1024 * 1024,
-    });
+    this.times = { name: spec.name, artifactBytes: 0, streamFailures: 0, busyRefusals: 0 };
+    this.client = newClient(spec.hubAddress ?? options.hubAddress);
     this.credential = spec.credential;
     this.clusterId = spec.clusterId;
   }
@@ -125,6 +137,19 @@ class FakeAgent {
     clearInterval(this.heartbeat);
     this.call?.cancel();
     this.client.close();
+  }
+
+  /** Drops the connection and reconnects on a new one; times of the restart replace the old ones. */
+  restart(): void {
+    if (this.stopped || this.credential === undefined) return;
+    clearInterval(this.heartbeat);
+    this.call?.cancel();
+    this.client.close();
+    this.client = newClient(this.spec.hubAddress ?? this.options.hubAddress);
+    this.times.reportsAckedAt = undefined;
+    this.times.connectedAt = undefined;
+    this.connect();
+    if (this.held !== undefined) this.report(this.held);
   }
 
   private async register(): Promise<void> {
@@ -156,17 +181,25 @@ class FakeAgent {
 
   private connect(): void {
     if (this.stopped) return;
+    // Reports not acked on the previous stream are sent again on this one (as a real agent's outbox does).
+    const unacked = [...this.unacked.values()];
     const metadata = new grpc.Metadata();
     metadata.set('authorization', `Bearer ${this.credential}`);
     const call = this.client.connect(metadata);
     this.call = call;
     call.on('data', (message: HubMessage) => void this.onMessage(message));
     call.on('error', () => undefined);
-    call.on('status', () => {
+    call.on('status', (status: grpc.StatusObject) => {
+      // A restart replaced this call: the new one is already connecting.
+      if (this.call !== call) return;
       clearInterval(this.heartbeat);
       if (this.stopped) return;
       this.times.streamFailures++;
-      setTimeout(() => this.connect(), 500 + Math.random() * 2000);
+      this.times.lastError = `${grpc.status[status.code]}: ${status.details}`;
+      // As the real agent (agent/src/link): a busy hub's retry hint, with jitter.
+      const hint = status.code === grpc.status.RESOURCE_EXHAUSTED ? status.metadata.get(RETRY_AFTER_METADATA)[0]?.toString() : undefined;
+      if (hint !== undefined) this.times.busyRefusals++;
+      setTimeout(() => this.connect(), hintedDelay(hint, 500 + Math.random() * 2000));
     });
     this.write({
       kind: {
@@ -175,11 +208,12 @@ class FakeAgent {
           clusterId: this.clusterId!,
           agentVersion: 'fake',
           capabilities: ['artifacts/v1'],
-          targetSetChecksum: '',
+          targetSetChecksum: this.held?.checksum ?? '',
           lastAckedSeq: '',
         },
       },
     });
+    for (const report of unacked) this.write({ kind: { $case: 'statusReport', value: report } });
     this.heartbeat = setInterval(
       () => this.write({ kind: { $case: 'heartbeat', value: { sentAt: new Date().toISOString() } } }),
       this.options.heartbeatMs,
@@ -195,11 +229,13 @@ class FakeAgent {
     this.times.connectedAt ??= Date.now();
     if (kind?.$case === 'targetSet') await this.onTargetSet(kind.value);
     else if (kind?.$case === 'statusAck') {
+      this.unacked.delete(kind.value.seq);
       if (this.pendingAcks.delete(kind.value.seq) && this.pendingAcks.size === 0) this.times.reportsAckedAt = Date.now();
     }
   }
 
   private async onTargetSet(targetSet: TargetSet): Promise<void> {
+    this.held = targetSet;
     this.times.revision = targetSet.revision;
     this.times.commits = [...new Set(targetSet.targets.map((t) => t.source?.commit ?? ''))];
     this.times.targetSetAt = Date.now();
@@ -210,42 +246,45 @@ class FakeAgent {
       for (const digest of new Set(targetSet.targets.flatMap((t) => (t.artifact ? [t.artifact.digest] : [])))) await this.fetch(digest);
     }
     this.times.artifactsAt = Date.now();
+    this.report(targetSet);
+  }
+
+  /** One StatusReport per target of the TargetSet, as after a sync. */
+  private report(targetSet: TargetSet): void {
     this.pendingAcks.clear();
+    this.unacked.clear();
     for (const target of targetSet.targets) {
       const seq = String(++this.seq);
       this.pendingAcks.set(seq, target.bundle);
       const now = new Date();
-      this.write({
-        kind: {
-          $case: 'statusReport',
-          value: {
-            seq,
-            bundle: target.bundle,
-            commit: target.source?.commit ?? '',
-            phase: SyncPhase.SYNC_PHASE_SYNCED,
-            message: '',
-            resources: [
-              {
-                ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: target.defaultNamespace, name: target.bundle },
-                action: ResourceAction.RESOURCE_ACTION_UNCHANGED,
-                error: '',
-                health: HealthStatus.HEALTH_STATUS_HEALTHY,
-                healthMessage: '',
-                drifted: false,
-                driftDiff: '',
-              },
-            ],
-            observedAt: now.toISOString(),
-            targetSetRevision: targetSet.revision,
+      const report: StatusReport = {
+        seq,
+        bundle: target.bundle,
+        commit: target.source?.commit ?? '',
+        phase: SyncPhase.SYNC_PHASE_SYNCED,
+        message: '',
+        resources: [
+          {
+            ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: target.defaultNamespace, name: target.bundle },
+            action: ResourceAction.RESOURCE_ACTION_UNCHANGED,
+            error: '',
             health: HealthStatus.HEALTH_STATUS_HEALTHY,
-            summary: { created: 0, configured: 0, unchanged: 1, deleted: 0, skipped: 0, failed: 0 },
-            driftCount: 0,
-            resourcesTruncated: false,
-            syncStartedAt: now.toISOString(),
-            reason: ReportReason.REPORT_REASON_SYNC,
+            healthMessage: '',
+            drifted: false,
+            driftDiff: '',
           },
-        },
-      });
+        ],
+        observedAt: now.toISOString(),
+        targetSetRevision: targetSet.revision,
+        health: HealthStatus.HEALTH_STATUS_HEALTHY,
+        summary: { created: 0, configured: 0, unchanged: 1, deleted: 0, skipped: 0, failed: 0 },
+        driftCount: 0,
+        resourcesTruncated: false,
+        syncStartedAt: now.toISOString(),
+        reason: ReportReason.REPORT_REASON_SYNC,
+      };
+      this.unacked.set(seq, report);
+      this.write({ kind: { $case: 'statusReport', value: report } });
     }
     if (targetSet.targets.length === 0) this.times.reportsAckedAt = Date.now();
   }
@@ -268,6 +307,14 @@ class FakeAgent {
       }
     }
   }
+}
+
+function newClient(address: string): FleetClient {
+  // A connection of its own, as every real agent has.
+  return new FleetClient(address, grpc.credentials.createInsecure(), {
+    'grpc.use_local_subchannel_pool': 1,
+    'grpc.max_receive_message_length': 4 * 1024 * 1024,
+  });
 }
 
 function sleep(ms: number): Promise<void> {

@@ -58,9 +58,27 @@ export class FakeFleet {
     for (;;) {
       const { agents } = await this.times();
       if (done(agents)) return agents;
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+      if (Date.now() > deadline) {
+        const errors = new Map<string, number>();
+        for (const a of agents.filter((agent) => !done([agent])))
+          errors.set(a.lastError ?? '(none)', (errors.get(a.lastError ?? '(none)') ?? 0) + 1);
+        throw new Error(
+          `timed out after ${timeoutMs / 1000} s waiting for ${what}; agents not there, by their last error: ${JSON.stringify(Object.fromEntries(errors))}`,
+        );
+      }
       await new Promise((resolve) => setTimeout(resolve, everyMs));
     }
+  }
+
+  /** Every agent drops its connection and reconnects at once (a restart of the whole fleet). */
+  async restart(): Promise<void> {
+    await Promise.all(
+      this.workers.map((worker) => {
+        const answer = reply(worker, 'restarted', 60_000);
+        worker.send({ type: 'restart' });
+        return answer;
+      }),
+    );
   }
 
   async stop(): Promise<void> {

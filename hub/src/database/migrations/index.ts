@@ -9,6 +9,7 @@ import { HistoryRetention1735200000000 } from './1735200000000-history-retention
 import { BundleRevisions1735300000000 } from './1735300000000-bundle-revisions';
 import { Artifacts1736000000000 } from './1736000000000-artifacts';
 import { AppliedSync1736100000000 } from './1736100000000-applied-sync';
+import { ClusterNameOrder1736200000000 } from './1736200000000-cluster-name-order';
 import { ClientCertificates1736300000000 } from './1736300000000-client-certificates';
 
 /** Every migration, oldest first; TypeORM runs the ones not yet applied at start-up. */
@@ -24,5 +25,6 @@ export const MIGRATIONS = [
   BundleRevisions1735300000000,
   Artifacts1736000000000,
   AppliedSync1736100000000,
+  ClusterNameOrder1736200000000,
   ClientCertificates1736300000000,
 ];

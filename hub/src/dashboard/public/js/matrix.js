@@ -1,6 +1,6 @@
 // The fleet matrix: clusters × bundles, each cell a phase and health with its commit, the
 // unreachable clusters first and in red, counts, and filters by label, phase and name.
-import { listAll } from './api.js';
+import { api, listAll } from './api.js';
 import { badge, connectivityBadge, labelChips } from './badges.js';
 import { h, show } from './dom.js';
 import { PHASE_GROUPS, labelsMatch, parseLabelFilter, withLabel } from './filters.js';
@@ -16,11 +16,17 @@ const TONE_NAMES = {
   unknown: 'unknown',
 };
 
+/** Rows drawn at first, and added by each "show more": a 10,000-cluster fleet is not one table. */
+const PAGE_ROWS = 500;
+
 /** Filter settings survive navigation within the tab. */
 const filters = { labels: sessionStorage.getItem('gitfleet.filter.labels') ?? '', phase: 'any', name: '' };
 
 export function matrixView() {
   let data = null;
+  let shownRows = PAGE_ROWS;
+  const glance = h('section', { class: 'glance', 'aria-label': 'the whole fleet' });
+  const more = h('div', { class: 'more-rows' });
   const banner = h('section', { class: 'unreachable', 'aria-live': 'polite' });
   const summary = h('section', { class: 'summary', 'aria-label': 'counts' });
   const grid = h('div', { class: 'matrix-wrap', tabindex: '0', 'aria-label': 'fleet matrix, scrolls sideways' });
@@ -52,6 +58,7 @@ export function matrixView() {
     filters.name = nameInput.value;
     filters.phase = phaseSelect.value;
     sessionStorage.setItem('gitfleet.filter.labels', filters.labels);
+    shownRows = PAGE_ROWS;
     draw();
   };
   labelInput.addEventListener('input', apply);
@@ -85,7 +92,18 @@ export function matrixView() {
     ),
   );
 
-  const element = h('div', { class: 'view matrix-view' }, h('h1', null, 'Fleet'), banner, summary, controls, filterNote, grid);
+  const element = h(
+    'div',
+    { class: 'view matrix-view' },
+    h('h1', null, 'Fleet'),
+    banner,
+    glance,
+    summary,
+    controls,
+    filterNote,
+    grid,
+    more,
+  );
 
   function draw() {
     if (data === null) return;
@@ -105,16 +123,52 @@ export function matrixView() {
       return true;
     });
     drawSummary(rows);
+    const drawn = rows.slice(0, shownRows);
     show(
       filterNote,
       parsed.errors.length > 0 ? h('span', { class: 'error-text' }, `Not understood: ${parsed.errors.join(', ')}. `) : null,
-      `Showing ${rows.length} of ${clusters.length} clusters.`,
+      drawn.length < rows.length
+        ? `Showing the first ${drawn.length} of ${rows.length} matching clusters (${clusters.length} in all).`
+        : `Showing ${rows.length} of ${clusters.length} clusters.`,
     );
     show(
       grid,
       rows.length === 0
         ? h('p', { class: 'empty' }, clusters.length === 0 ? 'No clusters have registered yet.' : 'No cluster matches these filters.')
-        : table(rows, shownBundles, bundles),
+        : table(drawn, shownBundles, bundles),
+    );
+    show(
+      more,
+      drawn.length < rows.length
+        ? h(
+            'button',
+            {
+              type: 'button',
+              class: 'secondary',
+              onclick: () => {
+                shownRows += PAGE_ROWS;
+                draw();
+              },
+            },
+            `Show ${Math.min(PAGE_ROWS, rows.length - drawn.length)} more`,
+          )
+        : null,
+    );
+  }
+
+  /** The whole fleet in one line, from GET /api/v1/summary (counts, never rows). */
+  function drawGlance(fleet) {
+    if (fleet === null) return show(glance);
+    const phases = Object.entries(fleet.phases).filter(([, n]) => n > 0);
+    show(
+      glance,
+      h(
+        'p',
+        { class: 'summary-line' },
+        h('strong', null, String(fleet.clusters)),
+        ` clusters in the fleet: ${fleet.connectivity.connected} connected, ${fleet.connectivity.unreachable} unreachable`,
+        phases.length > 0 ? ` · bundles: ${phases.map(([phase, n]) => `${n} ${phase}`).join(', ')}` : '',
+      ),
     );
   }
 
@@ -246,9 +300,14 @@ export function matrixView() {
     element,
     title: 'Fleet',
     async refresh() {
-      const [clusters, bundles] = await Promise.all([listAll('/api/v1/clusters'), listAll('/api/v1/bundles')]);
+      const [clusters, bundles, fleet] = await Promise.all([
+        listAll('/api/v1/clusters'),
+        listAll('/api/v1/bundles'),
+        api('/api/v1/summary').catch(() => null),
+      ]);
       const byName = (a, b) => (a.name < b.name ? -1 : 1);
       data = { clusters: clusters.sort(byName), bundles: bundles.sort(byName) };
+      drawGlance(fleet);
       draw();
     },
   };

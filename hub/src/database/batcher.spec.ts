@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Batcher } from './report-batcher';
+import { Batcher } from './batcher';
 
 class DataError extends Error {
   code = '22021';

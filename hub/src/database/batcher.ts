@@ -81,3 +81,9 @@ export class Batcher<T, R> {
       });
   }
 }
+
+/** PostgreSQL's classes of errors about the data sent: 22 (data exception) and 23 (integrity constraint violation). */
+export function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
+}

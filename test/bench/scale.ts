@@ -1,0 +1,446 @@
+/**
+ * Many clusters on one hub (issue 16): the hub in its own process on the real PostgreSQL (a
+ * database of its own), N fake agents (fake-agents/, a connection each, several processes)
+ * that register, connect, ack TargetSets and report. Per fleet size and run it prints the
+ * issue's figures, each with the machine's load (1-minute loadavg) when it was taken:
+ *
+ *   register + connect + first report acked, all   — cold start of the whole fleet
+ *   steady RSS                                      — the hub, a few seconds after
+ *   commit → all TargetSets received                — from the push of a fleet commit
+ *   commit → all StatusReports acked and persisted  — acks at the agents, rows in bundle_status
+ *   fleet events finished                           — one sync.succeeded per cluster in fleet_event
+ *   status rows/s while writing                     — reports / (last persisted − first TargetSet)
+ *   whole cluster list via GET /api/v1/clusters     — every page at the largest page size
+ *   dashboard fleet data                            — what the dashboard's fleet view loads
+ *   all agents restarted → all in sync again        — every agent reconnects, Hello with the
+ *                                                     checksum it holds, reports again, all acked
+ *
+ *   npm run build && node dist/test/bench/scale.js
+ *     BENCH_SIZES=1000,5000,10000 (or BENCH_AGENTS=1000)  BENCH_RUNS=1  BENCH_PROCESSES=4
+ *     GRPC_MAX_HANDSHAKES=<n> is passed to the hub (admission control; its default otherwise)
+ *     BENCH_HUB_REPLICAS=<n>: n hubs on the one database, agents spread across them (the first
+ *     polls the fleet repository and is profiled); RSS and CPU figures are their sums
+ *     BENCH_PROFILE=1: the hub runs with --cpu-prof/--heap-prof; the profiles (written when it
+ *     exits) land in test-output/scale-profile-<size>-<run>/, and the top functions by self time
+ *     are printed per phase from a CPU profile taken over that phase alone (inspector-free:
+ *     the profile's samples carry timestamps, which are cut at the phase boundaries).
+ *
+ * BENCH_PROFILE=1 also preloads count-queries.ts: the SQL statements the hub sent in each phase.
+ *
+ * The fleet repository is polled every 0.2 s (no webhook): "commit →" figures include up to
+ * 0.2 s of poll delay.
+ *
+ * FINDINGS, before any change (1,000 agents, one run, machine load 5–9 from other work;
+ * `BENCH_SIZES=1000 BENCH_PROFILE=1 node dist/test/bench/scale.js`):
+ *   - The hub's CPU goes to round trips, not to computing: its top self-time entry is
+ *     `writev` under pg's query submit (2.0 of 8.5 busy seconds at cold start, 0.8 s of 2.6 in
+ *     the restart storm) — one syscall per statement — then pg row parsing. No hub function of
+ *     its own reaches 1 %. So the work is counting statements:
+ *   - cold start: 20.9 statements per agent. Per registration a placement run of its own
+ *     (clusters.service → placement.service: target_set read, bundle_pin read 2.3×, the rollout
+ *     step's `DELETE FROM rollout` 1.3×) and a transaction; 3 fleet events per agent
+ *     (cluster.registered, cluster.connected, sync.succeeded), each its own INSERT … pg_notify;
+ *     the cluster row read twice (registration, authentication).
+ *   - commit: 2.3 statements per agent: one `UPDATE target_set` per TargetSetAck and one
+ *     fleet_event INSERT + pg_notify per sync.succeeded (the status reports themselves are
+ *     already batched: a few multi-row statements in all). Fleet events finish 2.4 s after the
+ *     acks because they are written one by one behind them; ~190 re-reads of fleet_event by id
+ *     (the NOTIFY echo).
+ *   - restart storm: 5 statements per agent though no TargetSet is resent: disconnect UPDATE,
+ *     connect UPDATE, the cluster read at authentication, the presence-event read, the
+ *     TargetSet read at Hello. No stream failures at 1,000; the listen queue overflowed (~700).
+ *   - read side: 0.4 s for the whole list at 1,000 (every cluster, TargetSet and status read
+ *     for each page of 500: 3 full-table reads per page).
+ *   Acted on, in this order: batched acks and fleet events (one multi-row INSERT, one NOTIFY
+ *   per batch), registrations placed in batches, presence writes batched, admission control
+ *   (GRPC_MAX_HANDSHAKES), keyset cluster pages, batched authentication and Hello reads.
+ *
+ * AFTER (same command; machine load 2–6):
+ *   1,000 (2 runs): cold start 4.6–4.9 s (was 9.0–15.4), 7.6 statements per agent (was 20.9);
+ *     commit → TargetSets 0.69–0.83 s, → reports acked and persisted 0.90–1.19 s (was 0.81–1.39),
+ *     → fleet events 0.90–1.20 s (was 1.42–3.83), 0.1 statements per agent (was 2.3); restart
+ *     storm 2.0–2.5 s (was 3.0–5.2), 0.5 statements and 0.85 ms of hub CPU per agent (was 5.0
+ *     and 1.9 ms); whole list 0.09–0.27 s.
+ *   5,000: cold start 20.9 s (246 registrations/s; registration is now the largest cost: a
+ *     lookup and a transaction per agent), commit → TargetSets 1.4 s, → reports 3.0 s, → events
+ *     3.0 s; restart storm 13.2 s (31.4 s before the batched authentication, with 353
+ *     RESOURCE_EXHAUSTED refusals then, none after); whole list 1.07 s, RSS 359 MB steady.
+ *   10,000 (one run each): cold start 43–63 s (160–236 registrations/s), 6.0 statements per
+ *     agent; commit → TargetSets 2.7–5.9 s, → reports acked and persisted 5.4–10.5 s, → events
+ *     5.5–10.7 s (0.4–0.5 ms of hub CPU per agent); whole list 0.9–2.4 s; steady RSS 516–569
+ *     MB, 642–724 MB while serving. Restart storm: 142–165 s with GRPC_MAX_HANDSHAKES=256
+ *     (120,000 RESOURCE_EXHAUSTED refusals, the hub half idle, 4.4 ms of CPU per reconnect),
+ *     38.6 s with 2,000 (2,251 refusals, 1.2 ms per reconnect) — hence the default of 2,000.
+ *   What remains, by the profiles: registration (4 statements each, not batched), the status
+ *   rate is bound by how fast the agents report (reports are written as they come, a few
+ *   hundred per statement), the listen backlog (grpc-js sets none: overflows in storms), and
+ *   at 0.2 s polling `git` child processes (ChildProcess.spawn, 3–5 % of the hub's CPU).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Client } from 'pg';
+import { BareRepo } from '../support/git';
+import { createThrowawayDatabase } from '../support/postgres';
+import { FakeFleet, type AgentTimes, type FakeAgentSpec } from './fake-agents/fake-fleet';
+import { startHubProcess } from './hub-process';
+
+const SIZES = (process.env.BENCH_SIZES ?? process.env.BENCH_AGENTS ?? '1000').split(',').map(Number);
+const RUNS = Number(process.env.BENCH_RUNS ?? 1);
+const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 4);
+const PROFILE = process.env.BENCH_PROFILE === '1';
+/** Hub replicas on the one database, the agents spread across them (RSS and CPU are their sums). */
+const REPLICAS = Number(process.env.BENCH_HUB_REPLICAS ?? 1);
+const LIMIT = 20 * 60_000;
+
+const BUNDLE = `apiVersion: gitfleet.io/v1alpha1
+kind: Bundle
+metadata:
+  name: app
+spec:
+  source:
+    path: apps/app
+  namespace: app
+  targets:
+    - clusterSelector: {}
+`;
+const manifests = (round: number) =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: app\ndata:\n  round: "${round}"\n`;
+
+interface Figure {
+  what: string;
+  seconds?: number;
+  value?: string;
+  load: number;
+}
+
+async function measure(size: number, run: number): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  const note = (what: string, seconds: number) => figures.push({ what, seconds, load: loadavg()[0]! });
+  const noteValue = (what: string, value: string) => figures.push({ what, value, load: loadavg()[0]! });
+  const db = await createThrowawayDatabase('gitfleet_bench_scale');
+  const repo = await BareRepo.create();
+  const work = await mkdtemp(join(tmpdir(), 'gitfleet-bench-scale-'));
+  const profileDir = resolve('test-output', `scale-profile-${size}-${run}`);
+  if (PROFILE) {
+    await rm(profileDir, { recursive: true, force: true });
+    await mkdir(profileDir, { recursive: true });
+  }
+  await repo.commit({ 'fleet/app.yaml': BUNDLE, 'apps/app/app.yaml': manifests(0) });
+  const token = randomBytes(16).toString('hex');
+  const spawnedAt = Date.now();
+  const startReplica = (index: number) =>
+    startHubProcess(
+      {
+        DATABASE_URL: db.url,
+        HUB_DATA_DIR: join(work, `hub-${index}`),
+        FLEET_REPO_URL: repo.url,
+        // The first replica polls the fleet repository; the others hear of its TargetSets by signal.
+        FLEET_POLL_INTERVAL: index === 0 ? '0.2' : '600',
+        BOOTSTRAP_TOKEN: token,
+        ADMIN_TOKEN: token,
+        HEARTBEAT_INTERVAL: '10',
+        LOG_LEVEL: 'warn',
+        ...(process.env.GRPC_MAX_HANDSHAKES ? { GRPC_MAX_HANDSHAKES: process.env.GRPC_MAX_HANDSHAKES } : {}),
+        ...(PROFILE && index === 0 ? { BENCH_QUERY_COUNTS: join(profileDir, 'queries.jsonl') } : {}),
+      },
+      PROFILE && index === 0
+        ? [
+            '--require',
+            join(__dirname, 'count-queries.js'),
+            '--cpu-prof',
+            `--cpu-prof-dir=${profileDir}`,
+            '--heap-prof',
+            `--heap-prof-dir=${profileDir}`,
+          ]
+        : [],
+    );
+  const hubs = [await startReplica(0)];
+  for (let i = 1; i < REPLICAS; i++) hubs.push(await startReplica(i));
+  const hub = hubs[0]!;
+  /** CPU (ms) and RSS (bytes) of every replica together. */
+  const hubCpu = async () => sum(await Promise.all(hubs.map((h) => h.cpuMs())));
+  const hubRss = async () => sum(await Promise.all(hubs.map((h) => h.rss())));
+  const pg = new Client({ connectionString: db.url });
+  await pg.connect();
+  let fleet: FakeFleet | undefined;
+  const phases: { name: string; from: number; to: number }[] = [];
+  const phaseEnds = async (name: string, from: number) => {
+    phases.push({ name, from, to: Date.now() });
+    if (!PROFILE) return;
+    hub.child.kill('SIGUSR2'); // the statements of this phase (count-queries.ts)
+    await sleep(200);
+  };
+  if (PROFILE) {
+    hub.child.kill('SIGUSR2'); // start-up's statements
+    await sleep(200);
+  }
+  try {
+    // 1. Cold start: every agent registers, connects, gets its TargetSet and has its report acked.
+    const specs: FakeAgentSpec[] = Array.from({ length: size }, (_, i) => ({
+      name: `fake-${String(i).padStart(5, '0')}`,
+      hubAddress: hubs[i % hubs.length]!.grpcAddress,
+      bootstrapToken: token,
+      labels: { group: `g${i % 10}`, index: String(i) },
+    }));
+    let head = await repo.head();
+    const overflowsBefore = await listenOverflows();
+    let from = Date.now();
+    fleet = await FakeFleet.start(specs, {
+      hubAddress: hub.grpcAddress,
+      heartbeatMs: 10_000,
+      fetchArtifacts: false,
+      registerConcurrency: 25,
+      processes: PROCESSES,
+    });
+    let agents = await fleet.until(synced(head), LIMIT, `${size} agents to register and have their first report acked`, 500);
+    const registered = agents.map((a) => a.registeredAt!);
+    note('register + connect + first report acked, all (s)', (max(agents.map((a) => a.reportsAckedAt!)) - from) / 1000);
+    noteValue('  registrations/s', ((size * 1000) / (max(registered) - Math.min(...registered) || 1)).toFixed(0));
+    noteValue('  failed stream attempts at cold start', String(sum(agents.map((a) => a.streamFailures))));
+    printErrors(agents);
+    await phaseEnds('cold start', from);
+
+    await sleep(5_000);
+    noteValue('steady RSS (MB)', ((await hubRss()) / 1024 / 1024).toFixed(0));
+
+    // 2. A fleet commit: TargetSets, acks, reports, events.
+    const cpuBefore = await hubCpu();
+    from = Date.now();
+    head = await repo.commit({ 'apps/app/app.yaml': manifests(1) }, 'round 1');
+    agents = await fleet.until((all) => all.every((a) => a.commits?.includes(head)), LIMIT, 'every TargetSet at the new commit', 50);
+    note('commit → all TargetSets received (s)', (max(agents.map((a) => a.targetSetAt!)) - from) / 1000);
+    const firstTargetSet = Math.min(...agents.map((a) => a.targetSetAt!));
+    const persistedAt = await pollCount(pg, `SELECT count(*)::int AS n FROM bundle_status WHERE commit = $1`, [head], size);
+    agents = await fleet.until(synced(head), LIMIT, 'every report at the new commit acked', 50);
+    note(
+      'commit → all StatusReports acked and persisted (s)',
+      (Math.max(persistedAt, max(agents.map((a) => a.reportsAckedAt!))) - from) / 1000,
+    );
+    const eventsAt = await pollCount(
+      pg,
+      `SELECT count(*)::int AS n FROM fleet_event WHERE type = 'sync.succeeded' AND commit = $1`,
+      [head],
+      size,
+    );
+    note('fleet events finished (s)', (eventsAt - from) / 1000);
+    noteValue('status rows/s while writing', ((size * 1000) / Math.max(1, persistedAt - firstTargetSet)).toFixed(0));
+    noteValue('  hub CPU per agent, commit → events (ms)', (((await hubCpu()) - cpuBefore) / size).toFixed(2));
+    await phaseEnds('commit', from);
+
+    // 3. The read side.
+    from = Date.now();
+    let peakRss = await hubRss();
+    const sampler = setInterval(() => void hubRss().then((rss) => (peakRss = Math.max(peakRss, rss))), 100);
+    const listed = await listAll(hub.httpUrl, token, '/api/v1/clusters');
+    if (listed !== size) throw new Error(`GET /api/v1/clusters listed ${listed} clusters, not ${size}`);
+    note('whole cluster list via GET /api/v1/clusters (s)', (Date.now() - from) / 1000);
+    const dashboardFrom = Date.now();
+    await dashboardFleetData(hub.httpUrl, token);
+    note('dashboard fleet data (s)', (Date.now() - dashboardFrom) / 1000);
+    clearInterval(sampler);
+    noteValue('  hub peak RSS while serving (MB)', (peakRss / 1024 / 1024).toFixed(0));
+    await phaseEnds('read side', from);
+
+    // 4. A restart of every agent at once.
+    const before = (await fleet.times()).agents;
+    const failuresBefore = sum(before.map((a) => a.streamFailures));
+    const busyBefore = sum(before.map((a) => a.busyRefusals));
+    const cpuBeforeStorm = await hubCpu();
+    from = Date.now();
+    await fleet.restart();
+    agents = await fleet.until(synced(head), LIMIT, 'every restarted agent to have its report acked', 200);
+    note('all agents restarted → all in sync again (s)', (max(agents.map((a) => a.reportsAckedAt!)) - from) / 1000);
+    printErrors(agents);
+    noteValue('  failed stream attempts in the storm', String(sum(agents.map((a) => a.streamFailures)) - failuresBefore));
+    noteValue('  of which refused busy (retry hint)', String(sum(agents.map((a) => a.busyRefusals)) - busyBefore));
+    noteValue('  hub CPU per reconnect (ms)', (((await hubCpu()) - cpuBeforeStorm) / size).toFixed(2));
+    noteValue('  listen queue overflows (whole run, machine-wide)', String((await listenOverflows()) - overflowsBefore));
+    await phaseEnds('restart storm', from);
+  } finally {
+    await fleet?.stop();
+    await pg.end();
+    for (const h of hubs) await h.stop();
+    await db.drop().catch(() => undefined);
+    await repo.remove();
+    await rm(work, { recursive: true, force: true });
+  }
+  if (PROFILE) await printProfile(profileDir, spawnedAt, phases, size);
+  return figures;
+}
+
+/** How the agents' streams last ended, when some did (RESOURCE_EXHAUSTED is admission control). */
+function printErrors(agents: AgentTimes[]): void {
+  const errors = new Map<string, number>();
+  for (const a of agents) if (a.streamFailures > 0) errors.set(a.lastError ?? '?', (errors.get(a.lastError ?? '?') ?? 0) + 1);
+  for (const [error, n] of [...errors].sort((a, b) => b[1] - a[1]).slice(0, 5))
+    console.log(`    ${n} agents last failed with ${error.slice(0, 120)}`);
+}
+
+function synced(commit: string): (agents: AgentTimes[]) => boolean {
+  return (all) => all.every((a) => a.commits?.includes(commit) && a.reportsAckedAt !== undefined);
+}
+
+/** When `sql` first counts `want` rows (polled every 25 ms). */
+async function pollCount(pg: Client, sql: string, params: unknown[], want: number): Promise<number> {
+  const deadline = Date.now() + LIMIT;
+  for (;;) {
+    const { rows } = await pg.query<{ n: number }>(sql, params);
+    if (rows[0]!.n >= want) return Date.now();
+    if (Date.now() > deadline) throw new Error(`timed out: ${sql} counted ${rows[0]!.n} of ${want}`);
+    await sleep(25);
+  }
+}
+
+/** Reads every page of a list endpoint; the number of items. */
+async function listAll(httpUrl: string, token: string, path: string): Promise<number> {
+  let count = 0;
+  let cursor: string | null = null;
+  do {
+    const url = new URL(path, httpUrl);
+    url.searchParams.set('limit', '500');
+    if (cursor !== null) url.searchParams.set('cursor', cursor);
+    const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+    if (!response.ok) throw new Error(`GET ${url.pathname} answered ${response.status}: ${await response.text()}`);
+    const page = (await response.json()) as { items: unknown[]; next: string | null };
+    count += page.items.length;
+    cursor = page.next;
+  } while (cursor !== null);
+  return count;
+}
+
+/** What the dashboard's fleet view loads (hub/src/dashboard/public/js: fleet banner and matrix). */
+async function dashboardFleetData(httpUrl: string, token: string): Promise<void> {
+  const get = async (path: string) => {
+    const response = await fetch(new URL(path, httpUrl), { headers: { authorization: `Bearer ${token}` } });
+    if (!response.ok) throw new Error(`GET ${path} answered ${response.status}`);
+    await response.arrayBuffer();
+  };
+  await Promise.all([get('/api/v1/fleet'), listAll(httpUrl, token, '/api/v1/clusters'), listAll(httpUrl, token, '/api/v1/bundles')]);
+}
+
+async function listenOverflows(): Promise<number> {
+  try {
+    const lines = (await readFile('/proc/net/netstat', 'utf8')).split('\n').filter((l) => l.startsWith('TcpExt:'));
+    const names = lines[0]!.split(/\s+/);
+    const values = lines[1]!.split(/\s+/);
+    return Number(values[names.indexOf('ListenOverflows')] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }[];
+  startTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/**
+ * Top functions by self time in each phase, from the hub's CPU profile. Its clock (µs) starts
+ * as the hub process does, which is when it was spawned give or take a few ms.
+ */
+async function printProfile(
+  dir: string,
+  spawnedAt: number,
+  phases: { name: string; from: number; to: number }[],
+  size: number,
+): Promise<void> {
+  // Statements per phase (the first line is start-up's).
+  const counts = (await readFile(join(dir, 'queries.jsonl'), 'utf8').catch(() => ''))
+    .split('\n')
+    .filter((l) => l !== '')
+    .slice(1)
+    .map((l) => JSON.parse(l) as Record<string, number>);
+  phases.forEach((phase, i) => {
+    const statements = Object.entries(counts[i] ?? {});
+    const total = statements.reduce((n, [, c]) => n + c, 0);
+    console.log(`  ${phase.name}: ${total} SQL statements (${(total / size).toFixed(1)} per agent)`);
+    for (const [sql, n] of statements.slice(0, 8)) console.log(`    ${String(n).padStart(7)}  ${sql}`);
+  });
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));
+  if (files.length === 0) return console.log(`  (no CPU profile in ${dir})`);
+  const profile = JSON.parse(await readFile(join(dir, files[0]!), 'utf8')) as CpuProfile;
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const times: number[] = [];
+  let t = profile.startTime;
+  for (const delta of profile.timeDeltas) times.push((t += delta));
+  console.log(`  CPU profile: ${join(dir, files[0]!)} (heap profile beside it)`);
+  for (const phase of phases) {
+    const lo = profile.startTime + (phase.from - spawnedAt) * 1000;
+    const hi = profile.startTime + (phase.to - spawnedAt) * 1000;
+    const self = new Map<string, number>();
+    let total = 0;
+    profile.samples.forEach((id, i) => {
+      if (times[i]! < lo || times[i]! > hi) return;
+      const node = byId.get(id)!;
+      const frame = node.callFrame;
+      const where = `${frame.functionName || '(anonymous)'} ${frame.url.replace(/^.*node_modules\//, '').replace(/^.*\/dist\//, '')}:${frame.lineNumber + 1}`;
+      const dt = (profile.timeDeltas[i + 1] ?? 0) / 1000;
+      self.set(where, (self.get(where) ?? 0) + dt);
+      total += dt;
+    });
+    const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12);
+    console.log(`  ${phase.name}: ${total.toFixed(0)} ms sampled`);
+    for (const [where, ms] of top)
+      console.log(`    ${ms.toFixed(0).padStart(6)} ms ${((ms / (total || 1)) * 100).toFixed(1).padStart(5)}%  ${where}`);
+  }
+}
+
+function max(values: number[]): number {
+  return values.reduce((a, b) => Math.max(a, b), -Infinity);
+}
+
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `scale: ${SIZES.join(', ')} fake agents × ${RUNS} run(s), ${PROCESSES} generator processes, ${REPLICAS} hub replica(s) on PostgreSQL`,
+  );
+  const results = new Map<number, Figure[][]>();
+  for (const size of SIZES) {
+    for (let run = 1; run <= RUNS; run++) {
+      const figures = await measure(size, run);
+      results.set(size, [...(results.get(size) ?? []), figures]);
+      console.log(`\n${size} agents, run ${run}:`);
+      for (const f of figures)
+        console.log(
+          `  ${f.what.padEnd(52)} ${(f.seconds !== undefined ? f.seconds.toFixed(2) : f.value!).padStart(9)}   (load ${f.load.toFixed(1)})`,
+        );
+    }
+  }
+  // The table: min / median / max per size.
+  console.log(`\n| figure | ${SIZES.map((s) => s.toLocaleString('en')).join(' | ')} |`);
+  console.log(`|---|${SIZES.map(() => '---').join('|')}|`);
+  const names = results.get(SIZES[0]!)![0]!.map((f) => f.what);
+  for (const name of names) {
+    const cells = SIZES.map((size) => {
+      const values = results.get(size)!.map((figures) => figures.find((f) => f.what === name)!);
+      const numbers = values.map((f) => (f.seconds !== undefined ? f.seconds : Number(f.value))).sort((a, b) => a - b);
+      const loads = values.map((f) => f.load);
+      const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2));
+      const shown =
+        numbers.length === 1
+          ? fmt(numbers[0]!)
+          : `${fmt(numbers[0]!)}/${fmt(numbers[Math.floor(numbers.length / 2)]!)}/${fmt(numbers[numbers.length - 1]!)}`;
+      return `${shown} (load ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)})`;
+    });
+    console.log(`| ${name.trim()} | ${cells.join(' | ')} |`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
