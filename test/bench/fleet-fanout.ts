@@ -20,23 +20,14 @@ import { startSimCluster, type SimCluster } from '#kube-sim';
 import { BareRepo } from '../support/git';
 import { createThrowawayDatabase } from '../support/postgres';
 import { fetchClusters, isFleetSynced } from '../../scripts/status-table';
+import { bundleFor } from '../support/bundles';
 
 const CLUSTERS = Number(process.env.BENCH_CLUSTERS ?? 20);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const POLL_MS = 200;
 const REPLICAS = Number(process.env.BENCH_HUB_REPLICAS ?? 1);
 
-const bundle = `apiVersion: gitfleet.io/v1alpha1
-kind: Bundle
-metadata:
-  name: app
-spec:
-  source:
-    path: apps/app
-  namespace: app
-  targets:
-    - clusterSelector: {}
-`;
+const bundle = bundleFor('app', 'app');
 const manifests = (round: number) => `apiVersion: v1
 kind: Namespace
 metadata:

@@ -85,6 +85,7 @@ import { BareRepo } from '../support/git';
 import { createThrowawayDatabase } from '../support/postgres';
 import { FakeFleet, type AgentTimes, type FakeAgentSpec } from './fake-agents/fake-fleet';
 import { startHubProcess } from './hub-process';
+import { bundleFor } from '../support/bundles';
 
 const SIZES = (process.env.BENCH_SIZES ?? process.env.BENCH_AGENTS ?? '1000').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 1);
@@ -94,17 +95,7 @@ const PROFILE = process.env.BENCH_PROFILE === '1';
 const REPLICAS = Number(process.env.BENCH_HUB_REPLICAS ?? 1);
 const LIMIT = 20 * 60_000;
 
-const BUNDLE = `apiVersion: gitfleet.io/v1alpha1
-kind: Bundle
-metadata:
-  name: app
-spec:
-  source:
-    path: apps/app
-  namespace: app
-  targets:
-    - clusterSelector: {}
-`;
+const BUNDLE = bundleFor('app', 'app');
 const manifests = (round: number) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: app\ndata:\n  round: "${round}"\n`;
 
