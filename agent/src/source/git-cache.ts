@@ -2,9 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { GitError, runGit } from './git';
 import { defaultSourceLimits, formatBytes, SourceError, type SourceLimits } from './limits';
-import { RecordSplitter, redactUserinfo, repoUrlProblem, streamGit, stripUserinfo } from '#core';
+import { gitEnvironment, GitStreamError, RecordSplitter, redactUserinfo, repoUrlProblem, runGit, streamGit, stripUserinfo } from '#core';
+
+/** A fetch of a large repository may take a while; short commands end long before. */
+const GIT_TIMEOUT_MS = 300_000;
 
 const COMMIT_SHA = /^([0-9a-f]{40}|[0-9a-f]{64})$/;
 
@@ -142,10 +144,8 @@ export class GitCache {
     const records = new RecordSplitter('\0');
     let files = 0;
     let bytes = 0;
-    const env: Record<string, string> = {};
-    for (const name of ['PATH', 'HOME'] as const) if (process.env[name] !== undefined) env[name] = process.env[name];
     try {
-      await streamGit(['ls-tree', '-r', '-l', '-z', commit], { gitDir, env }, (chunk) => {
+      await streamGit(['ls-tree', '-r', '-l', '-z', commit], { gitDir, env: gitEnvironment() }, (chunk) => {
         for (const entry of records.push(chunk)) {
           if (entry === '') continue;
           // "<mode> <type> <object> <size>\t<path>"; size is "-" for submodules.
@@ -164,7 +164,7 @@ export class GitCache {
       });
     } catch (error) {
       if (error instanceof SourceError) throw error;
-      throw new GitError(['ls-tree', commit], error instanceof Error ? error.message : String(error));
+      throw error instanceof GitStreamError ? error : new GitStreamError(`git ls-tree ${commit} failed: ${String(error)}`);
     }
   }
 
@@ -187,7 +187,13 @@ export class GitCache {
   }
 
   private git(args: string[], gitDir: string, extra: { env?: Record<string, string>; workTree?: string } = {}): Promise<string> {
-    return runGit(args, { gitDir, ...extra, ...(this.options.gitConfig ? { config: this.options.gitConfig } : {}) });
+    return runGit(args, {
+      gitDir,
+      env: { ...gitEnvironment(), ...extra.env },
+      timeoutMs: GIT_TIMEOUT_MS,
+      ...(extra.workTree !== undefined ? { workTree: extra.workTree } : {}),
+      ...(this.options.gitConfig ? { config: this.options.gitConfig } : {}),
+    });
   }
 
   /** Serialises work on one repository; different repositories proceed in parallel. */

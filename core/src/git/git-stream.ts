@@ -18,10 +18,43 @@ export const SAFE_GIT_CONFIG: Readonly<Record<string, string>> = {
   'advice.detachedHead': 'false',
 };
 
+/** What git may see of the process's environment: enough to reach a remote, nothing that runs programs. */
+const PASSED_ENV = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LANG',
+  'TMPDIR',
+  'SSH_AUTH_SOCK',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'GIT_SSL_CAINFO',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
+];
+
+/** The environment every git of hub and agent starts from: PASSED_ENV of this process, no prompts, no system config. */
+export function gitEnvironment(from: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const env: Record<string, string> = { GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1' };
+  for (const name of PASSED_ENV) {
+    const value = from[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}
+
 export interface GitStreamOptions {
   gitDir: string;
+  /** A work tree for commands that write files (checkout-index). */
+  workTree?: string;
   /** The whole environment git sees (callers pass an allow-list, never process.env as is). */
   env: Record<string, string>;
+  /** More `-c key=value` settings, after the safe ones (tests force an old wire protocol with it). */
+  config?: Readonly<Record<string, string>>;
   /** Written to git's stdin, then closed. */
   input?: string;
   timeoutMs?: number;
@@ -41,7 +74,12 @@ export class GitStreamError extends Error {
  * git rejects with its stderr (capped).
  */
 export function streamGit(args: string[], options: GitStreamOptions, onData: (chunk: Buffer) => void): Promise<void> {
-  const fullArgs = [...Object.entries(SAFE_GIT_CONFIG).flatMap(([k, v]) => ['-c', `${k}=${v}`]), `--git-dir=${options.gitDir}`, ...args];
+  const fullArgs = [
+    ...Object.entries({ ...SAFE_GIT_CONFIG, ...options.config }).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+    `--git-dir=${options.gitDir}`,
+    ...(options.workTree !== undefined ? [`--work-tree=${options.workTree}`] : []),
+    ...args,
+  ];
   return new Promise((resolve, reject) => {
     const child = spawn('git', fullArgs, {
       env: { GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', GIT_LFS_SKIP_SMUDGE: '1', ...options.env },
@@ -100,4 +138,24 @@ export class RecordSplitter {
   end(): string {
     return this.rest + this.decoder.end();
   }
+}
+
+/** At most this much of a command's output is kept by runGit (its commands answer in lines, not listings). */
+const MAX_OUTPUT_BYTES = 1024 * 1024;
+
+/**
+ * Runs a git command whose answer is short (init, fetch, rev-parse, cat-file -e, read-tree…)
+ * and returns its output; listings and contents go through streamGit with their own limits.
+ * One runner for hub and agent: the same safe settings, environment and error (GitStreamError,
+ * no URL userinfo).
+ */
+export async function runGit(args: string[], options: GitStreamOptions): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  await streamGit(args, options, (chunk) => {
+    size += chunk.length;
+    if (size > MAX_OUTPUT_BYTES) throw new GitStreamError(`git ${args[0]} answered more than ${MAX_OUTPUT_BYTES} bytes`);
+    chunks.push(chunk);
+  });
+  return Buffer.concat(chunks).toString('utf8');
 }

@@ -3,7 +3,16 @@ import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { gitAuthEnvironment, separateCredentials, type GitAuth } from './git-auth';
-import { CatFileBatchParser, isCommitSha, RecordSplitter, redactUserinfo, SAFE_GIT_CONFIG, streamGit, stripUserinfo } from '#core';
+import {
+  CatFileBatchParser,
+  gitEnvironment,
+  isCommitSha,
+  RecordSplitter,
+  redactUserinfo,
+  SAFE_GIT_CONFIG,
+  streamGit,
+  stripUserinfo,
+} from '#core';
 
 export interface TreeEntry {
   path: string;
@@ -30,34 +39,6 @@ export class RepositoryLimitError extends Error {
 }
 
 const GIT_TIMEOUT_MS = 120_000;
-
-/** What git may see of the hub's environment: enough to reach a remote, nothing that runs programs. */
-const PASSED_ENV = [
-  'PATH',
-  'HOME',
-  'USER',
-  'LANG',
-  'TMPDIR',
-  'SSH_AUTH_SOCK',
-  'SSL_CERT_FILE',
-  'SSL_CERT_DIR',
-  'GIT_SSL_CAINFO',
-  'HTTP_PROXY',
-  'HTTPS_PROXY',
-  'NO_PROXY',
-  'http_proxy',
-  'https_proxy',
-  'no_proxy',
-];
-
-function gitEnvironment(): Record<string, string> {
-  const env: Record<string, string> = { GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1' };
-  for (const name of PASSED_ENV) {
-    const value = process.env[name];
-    if (value !== undefined) env[name] = value;
-  }
-  return env;
-}
 
 /**
  * A bare local copy of a remote repository, one directory per repository URL. Fetches
