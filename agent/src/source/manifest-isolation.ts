@@ -31,14 +31,21 @@ require.extensions['.ts'] = (module, filename) => {
 require(require('node:worker_threads').workerData.entry);
 `;
 
+/** The least heap a worker run from TypeScript sources gets (tests only; see startWorker). */
+const SOURCES_HEAP_FLOOR_MB = 96;
+
 /**
  * A new worker, once it has loaded (it says `ready`): a target's budget is for reading, not
  * for starting a thread (or compiling sources, in tests).
  */
 function startWorker(limits: SourceLimits): Promise<Worker> {
-  const resourceLimits = { maxOldGenerationSizeMb: limits.maxParseHeapMb, maxYoungGenerationSizeMb: 16 };
   const compiled = join(__dirname, 'manifest-worker.js');
-  const worker = existsSync(compiled)
+  const built = existsSync(compiled);
+  // Run from its TypeScript sources (tests), the worker first compiles them, which takes some
+  // 40 MiB of heap of its own: a smaller budget would fail the start, not the read.
+  const heapMb = built ? limits.maxParseHeapMb : Math.max(limits.maxParseHeapMb, SOURCES_HEAP_FLOOR_MB);
+  const resourceLimits = { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: 16 };
+  const worker = built
     ? new Worker(compiled, { resourceLimits })
     : new Worker(FROM_SOURCES, {
         eval: true,
