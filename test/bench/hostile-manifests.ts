@@ -9,7 +9,7 @@
  * Printed per run: outcome, wall ms, peak RSS of the process, and the longest stall of the
  * agent's event loop (perf_hooks.monitorEventLoopDelay) while it ran.
  *
- *   npm run build && node dist/test/bench/hostile-manifests.js
+ *   npm run build:bench && node dist/test/bench/hostile-manifests.js
  */
 import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';

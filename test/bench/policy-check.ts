@@ -6,7 +6,7 @@
  * the hub's judgement of a plain bundle at its limits (HUB_POLICY_LIMITS: 8 files of 128 KiB,
  * ~500 documents each, 1 MiB): time, the longest the event loop waited meanwhile, heap growth.
  *
- *   npm run build && node dist/test/bench/policy-check.js
+ *   npm run build:bench && node dist/test/bench/policy-check.js
  */
 import { DEFAULT_BUNDLE_POLICY, type BundlePolicy } from '#core';
 import { Target } from '#proto';

@@ -15,7 +15,7 @@
  *   all agents restarted → all in sync again        — every agent reconnects, Hello with the
  *                                                     checksum it holds, reports again, all acked
  *
- *   npm run build && node dist/test/bench/scale.js
+ *   npm run build:bench && node dist/test/bench/scale.js
  *     BENCH_SIZES=1000,5000,10000 (or BENCH_AGENTS=1000)  BENCH_RUNS=1  BENCH_PROCESSES=4
  *     GRPC_MAX_HANDSHAKES=<n> is passed to the hub (admission control; its default otherwise)
  *     BENCH_HUB_REPLICAS=<n>: n hubs on the one database, agents spread across them (the first
