@@ -50,10 +50,10 @@ export function renderStatusTable(items: ClusterSummary[]): string {
       }),
     ]);
   if (rows.length === 0) return 'no clusters registered yet';
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>
     cells
-      .map((cell, i) => cell.padEnd(widths[i]!))
+      .map((cell, i) => cell.padEnd(widths[i]))
       .join('  ')
       .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');

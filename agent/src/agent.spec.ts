@@ -85,16 +85,16 @@ describe('startAgent', () => {
     expect(await agent.clusterId).toBe('c-7');
     await until(() => reports().some((r) => r.phase === SyncPhase.SYNC_PHASE_SYNCED));
 
-    const stream = hub.streams[0]!;
+    const stream = hub.streams[0];
     expect(stream.metadata.get('authorization')).toEqual([`Bearer ${CREDENTIAL}`]);
-    expect(stream.received[0]!.kind).toMatchObject({ $case: 'hello', value: { clusterId: 'c-7', targetSetChecksum: '' } });
-    expect(stream.received[1]!.kind).toEqual({ $case: 'targetSetAck', value: { revision: '1', checksum: 'abc' } });
+    expect(stream.received[0].kind).toMatchObject({ $case: 'hello', value: { clusterId: 'c-7', targetSetChecksum: '' } });
+    expect(stream.received[1].kind).toEqual({ $case: 'targetSetAck', value: { revision: '1', checksum: 'abc' } });
 
     const [progressing, synced] = reports();
     expect(progressing).toMatchObject({ bundle: 'web', commit, phase: SyncPhase.SYNC_PHASE_PROGRESSING, targetSetRevision: '1' });
     expect(synced).toMatchObject({ bundle: 'web', commit, phase: SyncPhase.SYNC_PHASE_SYNCED, message: '' });
-    expect(BigInt(synced!.seq)).toBe(BigInt(progressing!.seq) + 1n);
-    expect(synced!.resources.map((r) => [r.ref!.kind, r.ref!.namespace, r.ref!.name, r.action])).toEqual([
+    expect(BigInt(synced.seq)).toBe(BigInt(progressing.seq) + 1n);
+    expect(synced.resources.map((r) => [r.ref!.kind, r.ref!.namespace, r.ref!.name, r.action])).toEqual([
       ['Namespace', '', 'web', ResourceAction.RESOURCE_ACTION_CREATED],
       ['ConfigMap', 'web', 'web-config', ResourceAction.RESOURCE_ACTION_CREATED],
     ]);
@@ -103,7 +103,7 @@ describe('startAgent', () => {
     const config = await core.readNamespacedConfigMap({ name: 'web-config', namespace: 'web' });
     expect(config.data).toEqual({ greeting: 'hello' });
     const secret = await core.readNamespacedSecret({ name: 'gitfleet-agent', namespace: 'gitfleet-system' });
-    expect(Buffer.from(secret.data!.credential!, 'base64').toString()).toBe(CREDENTIAL);
+    expect(Buffer.from(secret.data!.credential, 'base64').toString()).toBe(CREDENTIAL);
 
     expect(logs.text()).not.toContain(CREDENTIAL);
     expect(logs.text()).not.toContain(BOOTSTRAP);
@@ -128,10 +128,10 @@ describe('startAgent', () => {
       logLevel: 'silent',
     });
     await until(() => reports().some((r) => r.phase === SyncPhase.SYNC_PHASE_SYNCED));
-    hub.streams[0]!.call.emit('error', { code: status.UNAVAILABLE, details: 'replica restarting' });
+    hub.streams[0].call.emit('error', { code: status.UNAVAILABLE, details: 'replica restarting' });
 
     await until(() => (hub.streams[1]?.received.length ?? 0) >= 1, 15_000);
-    expect(hub.streams[1]!.received[0]!.kind).toMatchObject({ $case: 'hello', value: { clusterId: 'c-7', targetSetChecksum: 'held-sum' } });
+    expect(hub.streams[1].received[0].kind).toMatchObject({ $case: 'hello', value: { clusterId: 'c-7', targetSetChecksum: 'held-sum' } });
     expect(hub.registrations).toHaveLength(1);
   });
 

@@ -158,7 +158,7 @@ describe('docs/configuration.md', () => {
       .filter((line) => /^\| `[A-Z_]+`/.test(line))
       .map((line) => {
         const [variable = '', fallback = ''] = line.split(' | ').map((cell) => cell.replace(/^\| /, ''));
-        return { variable: /`([A-Z_]+)`/.exec(variable)![1]!, fallback };
+        return { variable: /`([A-Z_]+)`/.exec(variable)![1], fallback };
       });
   })();
   /** Documented there, read by someone else: the Kubernetes client reads KUBECONFIG. */

@@ -101,7 +101,7 @@ describe('the agent behind its health endpoint', () => {
     await new CredentialSecret(loadKubeConfig(cluster.kubeconfig).makeApiClient(CoreV1Api), 'gitfleet-system').write('c-9.health-spec');
     await until(async () => (await probe(`${url}/readyz`)).status === 200);
     expect((await probe(`${url}/readyz`)).body).toEqual({ status: 'ready', reason: 'connected to the hub' });
-    await until(() => hub.streams[0]!.received.some((m) => m.kind?.$case === 'targetSetAck'));
+    await until(() => hub.streams[0].received.some((m) => m.kind?.$case === 'targetSetAck'));
 
     hub.stop();
     await until(async () => ((await probe(`${url}/readyz`)).body as Record<string, string>).reason !== 'connected to the hub');

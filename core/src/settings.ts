@@ -142,7 +142,7 @@ export function readSettings<C>(settings: Settings<C>, env: NodeJS.ProcessEnv): 
   for (const key of Object.keys(settings) as (keyof C)[]) {
     const setting = settings[key];
     const value = setting.read(env, setting.env);
-    if (value !== undefined) values[key] = value as C[keyof C];
+    if (value !== undefined) values[key] = value;
   }
   return values;
 }
@@ -151,7 +151,7 @@ export function readSettings<C>(settings: Settings<C>, env: NodeJS.ProcessEnv): 
 export function defaultsOf<C>(settings: Settings<C>): Partial<C> {
   const values: Partial<C> = {};
   for (const key of Object.keys(settings) as (keyof C)[]) {
-    if (settings[key].default !== undefined) values[key] = settings[key].default as C[keyof C];
+    if (settings[key].default !== undefined) values[key] = settings[key].default;
   }
   return values;
 }

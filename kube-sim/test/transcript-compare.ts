@@ -152,8 +152,8 @@ export function compareBodies(expected: unknown, actual: unknown, mapping: RunMa
         return;
       }
       // Keys are compared normalized too: managedFields name list items by uid (k:{"uid":...}).
-      const actualByKey = new Map(Object.keys(a as object).map((k) => [normalizeKey(k), k]));
-      const ek = Object.keys(e as object).sort();
+      const actualByKey = new Map(Object.keys(a).map((k) => [normalizeKey(k), k]));
+      const ek = Object.keys(e).sort();
       const missing = ek.filter((k) => !actualByKey.has(normalizeKey(k)));
       const expectedKeys = new Set(ek.map(normalizeKey));
       const extra = [...actualByKey.keys()].filter((k) => !expectedKeys.has(k));
@@ -185,7 +185,7 @@ export function removePath(root: unknown, path: string): unknown {
     parent = typeof part === 'number' ? (Array.isArray(parent) ? parent[part] : undefined) : isRecord(parent) ? parent[part] : undefined;
     if (parent === undefined) return root;
   }
-  const last = parts[parts.length - 1]!;
+  const last = parts[parts.length - 1];
   if (typeof last === 'number' && Array.isArray(parent)) parent.splice(last, 1);
   else if (typeof last === 'string' && isRecord(parent)) delete parent[last];
   return root;

@@ -31,7 +31,7 @@ function roomGraph(src: string): Map<string, Set<string>> {
     const uses = new Set<string>();
     for (const file of productFiles(join(src, room))) {
       for (const match of readFileSync(file, 'utf8').matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)) {
-        const target = relative(src, resolve(join(file, '..'), match[1]!)).split(sep)[0]!;
+        const target = relative(src, resolve(join(file, '..'), match[1])).split(sep)[0];
         if (target !== room && rooms.includes(target)) uses.add(target);
       }
     }
@@ -134,7 +134,7 @@ describe('rooms', () => {
       for (const file of productFiles(join(src, room))) {
         const code = withoutComments(readFileSync(file, 'utf8'));
         for (const match of code.matchAll(/\b(?:INSERT INTO|UPDATE|DELETE FROM)\s+([a-z_]+)\b/g)) {
-          const table = match[1]!;
+          const table = match[1];
           if (!writers.has(table)) writers.set(table, new Set());
           writers.get(table)!.add(room);
         }

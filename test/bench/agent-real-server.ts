@@ -116,7 +116,7 @@ async function rawApply(cluster: RealCluster, token: string, files: Record<strin
     });
   const docs = Object.values(files).flatMap((text) => text.split('---\n'));
   const path = (doc: string): string => {
-    const name = /\n {2}name: (\S+)/.exec(doc)![1]!;
+    const name = /\n {2}name: (\S+)/.exec(doc)![1];
     const namespace = /\n {2}namespace: (\S+)/.exec(doc)?.[1];
     return namespace ? `/api/v1/namespaces/${namespace}/configmaps/${name}` : `/api/v1/namespaces/${name}`;
   };
@@ -127,7 +127,7 @@ async function rawApply(cluster: RealCluster, token: string, files: Record<strin
   await Promise.all(
     Array.from({ length: 16 }, async () => {
       while (next < rest.length) {
-        const doc = rest[next++]!;
+        const doc = rest[next++];
         await patch(path(doc), doc);
       }
     }),
@@ -141,7 +141,7 @@ function summary(values: number[]): string {
 }
 
 function median(values: number[]): number {
-  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 }
 
 async function main(): Promise<void> {
@@ -205,14 +205,14 @@ async function main(): Promise<void> {
       kubectlRuns.push({ ms: Date.now() - started });
     }
     const [agentMs, kubectlMs, rawMs] = [agentRuns, kubectlRuns, rawRuns].map((runs) => runs.map((r) => r.ms));
-    console.log(`  raw SSA PATCHes, 16 connections: ${summary(rawMs!)} (server latency median ${rawRuns[0]!.requests!.medianServerMs} ms)`);
-    console.log(`  kubectl apply --server-side:     ${summary(kubectlMs!)}`);
+    console.log(`  raw SSA PATCHes, 16 connections: ${summary(rawMs)} (server latency median ${rawRuns[0].requests!.medianServerMs} ms)`);
+    console.log(`  kubectl apply --server-side:     ${summary(kubectlMs)}`);
     console.log(
-      `  agent:                           ${summary(agentMs!)} (target ≤ 3000 ms); ${agentRuns[0]!.requests!.dryRuns} dry-runs + ${agentRuns[0]!.requests!.writes} writes, server latency median ${agentRuns[0]!.requests!.medianServerMs} ms p90 ${agentRuns[0]!.requests!.p90ServerMs} ms; agent CPU ${median(agentRuns.map((r) => r.cpuMs!)).toFixed(0)} ms`,
+      `  agent:                           ${summary(agentMs)} (target ≤ 3000 ms); ${agentRuns[0].requests!.dryRuns} dry-runs + ${agentRuns[0].requests!.writes} writes, server latency median ${agentRuns[0].requests!.medianServerMs} ms p90 ${agentRuns[0].requests!.p90ServerMs} ms; agent CPU ${median(agentRuns.map((r) => r.cpuMs!)).toFixed(0)} ms`,
     );
     for (const [i, r] of agentRuns.entries()) console.log(`    agent run ${i + 1}: ${r.ms} ms — ${r.phases}`);
     console.log(
-      `  ratios (medians): agent/kubectl ${(median(agentMs!) / median(kubectlMs!)).toFixed(3)} (target ≤ 0.15), agent/raw ${(median(agentMs!) / median(rawMs!)).toFixed(2)}`,
+      `  ratios (medians): agent/kubectl ${(median(agentMs) / median(kubectlMs)).toFixed(3)} (target ≤ 0.15), agent/raw ${(median(agentMs) / median(rawMs)).toFixed(2)}`,
     );
 
     // 2. No-op re-sync of the agent's last 1,000.

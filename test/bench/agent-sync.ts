@@ -271,7 +271,7 @@ async function main(): Promise<void> {
       undefined,
       'bench-edit',
       undefined,
-      'application/merge-patch+json' as never,
+      'application/merge-patch+json',
     );
     const reported = await drift;
     let healedAt = 0;

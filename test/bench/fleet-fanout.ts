@@ -72,7 +72,7 @@ async function main(): Promise<void> {
       }),
     );
   }
-  const hub = hubs[0]!;
+  const hub = hubs[0];
   const clusters: SimCluster[] = [];
   const agents: RunningAgent[] = [];
   try {
@@ -82,7 +82,7 @@ async function main(): Promise<void> {
       clusters.push(cluster);
       agents.push(
         await startAgent({
-          hubAddress: hubs[i % REPLICAS]!.grpcAddress,
+          hubAddress: hubs[i % REPLICAS].grpcAddress,
           bootstrapToken: token,
           clusterName: `c${i}`,
           clusterLabels: { index: String(i) },

@@ -51,7 +51,7 @@ async function runOne(name: string, mode: Mode, scale: number): Promise<Figures>
   const root = await mkdtemp(join(tmpdir(), 'gitfleet-bench-hostile-'));
   try {
     await mkdir(join(root, 'app'));
-    await writeFile(join(root, 'app', 'bomb.yaml'), CASES[name]!(scale));
+    await writeFile(join(root, 'app', 'bomb.yaml'), CASES[name](scale));
     const limits = defaultSourceLimits();
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();

@@ -38,7 +38,7 @@ export async function startHubProcess(env: Record<string, string>, execArgv: str
         const match = /gitfleet hub: HTTP (\S+)\s+gRPC (\S+)/.exec(line);
         if (match) {
           clearTimeout(timer);
-          resolve({ httpUrl: match[1]!, grpcAddress: match[2]! });
+          resolve({ httpUrl: match[1], grpcAddress: match[2] });
         }
       }
     });
@@ -55,7 +55,7 @@ export async function startHubProcess(env: Record<string, string>, execArgv: str
     child,
     logLines,
     async cpuMs() {
-      const stat = (await readFile(`/proc/${child.pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+      const stat = (await readFile(`/proc/${child.pid}/stat`, 'utf8')).split(') ')[1].split(' ');
       const ticks = Number(stat[11]) + Number(stat[12]);
       return (ticks * 1000) / 100;
     },

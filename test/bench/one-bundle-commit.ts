@@ -106,7 +106,7 @@ async function main(): Promise<void> {
     for (const [i, cluster] of clusters.entries()) {
       const syncedBundles = rows.filter((r) => r.name === cluster.name).map((r) => r.bundle);
       console.log(
-        `  ${cluster.name}: bundles synced ${JSON.stringify(syncedBundles)} (expected ["${CHANGED}"]), API writes ${after[i]! - before[i]!} (expected 2: ${CHANGED}'s ConfigMap and the stored TargetSet)`,
+        `  ${cluster.name}: bundles synced ${JSON.stringify(syncedBundles)} (expected ["${CHANGED}"]), API writes ${after[i] - before[i]} (expected 2: ${CHANGED}'s ConfigMap and the stored TargetSet)`,
       );
     }
     for (const client of clients) client.close();

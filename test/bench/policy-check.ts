@@ -25,7 +25,7 @@ function objects(): DesiredObject[] {
     ['rbac.authorization.k8s.io/v1', 'RoleBinding'],
   ] as const;
   return Array.from({ length: OBJECTS }, (_, i) => {
-    const [apiVersion, kind] = kinds[i % kinds.length]!;
+    const [apiVersion, kind] = kinds[i % kinds.length];
     const namespace = `team-${i % 50}`;
     const name = `object-${i}`;
     const object = {
@@ -55,7 +55,7 @@ function measure(label: string, target: Target, local: BundlePolicy | undefined,
   }
   times.sort((a, b) => a - b);
   console.log(
-    `   ${label}: ${OBJECTS} objects, best ${times[0]!.toFixed(1)} ms, median ${times[PASSES >> 1]!.toFixed(1)} ms per pass (${refused} refused)`,
+    `   ${label}: ${OBJECTS} objects, best ${times[0].toFixed(1)} ms, median ${times[PASSES >> 1].toFixed(1)} ms per pass (${refused} refused)`,
   );
 }
 

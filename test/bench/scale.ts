@@ -108,8 +108,8 @@ interface Figure {
 
 async function measure(size: number, run: number): Promise<Figure[]> {
   const figures: Figure[] = [];
-  const note = (what: string, seconds: number) => figures.push({ what, seconds, load: loadavg()[0]! });
-  const noteValue = (what: string, value: string) => figures.push({ what, value, load: loadavg()[0]! });
+  const note = (what: string, seconds: number) => figures.push({ what, seconds, load: loadavg()[0] });
+  const noteValue = (what: string, value: string) => figures.push({ what, value, load: loadavg()[0] });
   const db = await createThrowawayDatabase('gitfleet_bench_scale');
   const repo = await BareRepo.create();
   const work = await mkdtemp(join(tmpdir(), 'gitfleet-bench-scale-'));
@@ -149,7 +149,7 @@ async function measure(size: number, run: number): Promise<Figure[]> {
     );
   const hubs = [await startReplica(0)];
   for (let i = 1; i < REPLICAS; i++) hubs.push(await startReplica(i));
-  const hub = hubs[0]!;
+  const hub = hubs[0];
   /** CPU (ms) and RSS (bytes) of every replica together. */
   const hubCpu = async () => sum(await Promise.all(hubs.map((h) => h.cpuMs())));
   const hubRss = async () => sum(await Promise.all(hubs.map((h) => h.rss())));
@@ -171,7 +171,7 @@ async function measure(size: number, run: number): Promise<Figure[]> {
     // 1. Cold start: every agent registers, connects, gets its TargetSet and has its report acked.
     const specs: FakeAgentSpec[] = Array.from({ length: size }, (_, i) => ({
       name: `fake-${String(i).padStart(5, '0')}`,
-      hubAddress: hubs[i % hubs.length]!.grpcAddress,
+      hubAddress: hubs[i % hubs.length].grpcAddress,
       bootstrapToken: token,
       labels: { group: `g${i % 10}`, index: String(i) },
     }));
@@ -278,8 +278,8 @@ async function pollCount(pg: Client, sql: string, params: unknown[], want: numbe
   const deadline = Date.now() + LIMIT;
   for (;;) {
     const { rows } = await pg.query<{ n: number }>(sql, params);
-    if (rows[0]!.n >= want) return Date.now();
-    if (Date.now() > deadline) throw new Error(`timed out: ${sql} counted ${rows[0]!.n} of ${want}`);
+    if (rows[0].n >= want) return Date.now();
+    if (Date.now() > deadline) throw new Error(`timed out: ${sql} counted ${rows[0].n} of ${want}`);
     await sleep(25);
   }
 }
@@ -314,8 +314,8 @@ async function dashboardFleetData(httpUrl: string, token: string): Promise<void>
 async function listenOverflows(): Promise<number> {
   try {
     const lines = (await readFile('/proc/net/netstat', 'utf8')).split('\n').filter((l) => l.startsWith('TcpExt:'));
-    const names = lines[0]!.split(/\s+/);
-    const values = lines[1]!.split(/\s+/);
+    const names = lines[0].split(/\s+/);
+    const values = lines[1].split(/\s+/);
     return Number(values[names.indexOf('ListenOverflows')] ?? 0);
   } catch {
     return 0;
@@ -353,19 +353,19 @@ async function printProfile(
   });
   const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));
   if (files.length === 0) return console.log(`  (no CPU profile in ${dir})`);
-  const profile = JSON.parse(await readFile(join(dir, files[0]!), 'utf8')) as CpuProfile;
+  const profile = JSON.parse(await readFile(join(dir, files[0]), 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const times: number[] = [];
   let t = profile.startTime;
   for (const delta of profile.timeDeltas) times.push((t += delta));
-  console.log(`  CPU profile: ${join(dir, files[0]!)} (heap profile beside it)`);
+  console.log(`  CPU profile: ${join(dir, files[0])} (heap profile beside it)`);
   for (const phase of phases) {
     const lo = profile.startTime + (phase.from - spawnedAt) * 1000;
     const hi = profile.startTime + (phase.to - spawnedAt) * 1000;
     const self = new Map<string, number>();
     let total = 0;
     profile.samples.forEach((id, i) => {
-      if (times[i]! < lo || times[i]! > hi) return;
+      if (times[i] < lo || times[i] > hi) return;
       const node = byId.get(id)!;
       const frame = node.callFrame;
       const where = `${frame.functionName || '(anonymous)'} ${frame.url.replace(/^.*node_modules\//, '').replace(/^.*\/dist\//, '')}:${frame.lineNumber + 1}`;
@@ -411,7 +411,7 @@ async function main(): Promise<void> {
   // The table: min / median / max per size.
   console.log(`\n| figure | ${SIZES.map((s) => s.toLocaleString('en')).join(' | ')} |`);
   console.log(`|---|${SIZES.map(() => '---').join('|')}|`);
-  const names = results.get(SIZES[0]!)![0]!.map((f) => f.what);
+  const names = results.get(SIZES[0])![0].map((f) => f.what);
   for (const name of names) {
     const cells = SIZES.map((size) => {
       const values = results.get(size)!.map((figures) => figures.find((f) => f.what === name)!);
@@ -420,8 +420,8 @@ async function main(): Promise<void> {
       const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2));
       const shown =
         numbers.length === 1
-          ? fmt(numbers[0]!)
-          : `${fmt(numbers[0]!)}/${fmt(numbers[Math.floor(numbers.length / 2)]!)}/${fmt(numbers[numbers.length - 1]!)}`;
+          ? fmt(numbers[0])
+          : `${fmt(numbers[0])}/${fmt(numbers[Math.floor(numbers.length / 2)])}/${fmt(numbers[numbers.length - 1])}`;
       return `${shown} (load ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)})`;
     });
     console.log(`| ${name.trim()} | ${cells.join(' | ')} |`);

@@ -34,7 +34,7 @@ describe.each(readdirSync(CHARTS))('chart %s', (chart) => {
     const missing: string[] = [];
     for (const [file, text] of templates(chart)) {
       for (const match of text.matchAll(/\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)/g)) {
-        const path = match[1]!.slice(1).split('.');
+        const path = match[1].slice(1).split('.');
         if (!has(values, path)) missing.push(`${file}: .Values.${path.join('.')}`);
       }
     }

@@ -118,8 +118,8 @@ describe.skipIf(skip !== undefined)(`the hub chart installed into a real API ser
       expect(pods).toHaveLength(1);
       return pods;
     });
-    expect(pod!.spec.containers[0]!.securityContext).toMatchObject({ readOnlyRootFilesystem: true, runAsNonRoot: true });
-    expect(pod!.spec.volumes!.map((v) => v.name)).toEqual(['data', 'tmp']); // no API token mounted
+    expect(pod.spec.containers[0].securityContext).toMatchObject({ readOnlyRootFilesystem: true, runAsNonRoot: true });
+    expect(pod.spec.volumes!.map((v) => v.name)).toEqual(['data', 'tmp']); // no API token mounted
 
     await helm(cluster, 'upgrade', 'gitfleet-hub', 'gf-hub', namespace, { values: { fleet: { repoUrl: repo.url }, logLevel: 'debug' } });
     expect(await tokensOf(cluster, namespace, 'gf-hub-tokens')).toEqual(tokens);
@@ -129,12 +129,12 @@ describe.skipIf(skip !== undefined)(`the hub chart installed into a real API ser
     const hub = await startHubFromPod(env, join(scratch, 'data'));
     hubs.push(hub);
     expect((await fetch(`${hub.httpUrl}/readyz`)).status).toBe(200);
-    const adminToken = Buffer.from(tokens['admin-token']!, 'base64').toString();
+    const adminToken = Buffer.from(tokens['admin-token'], 'base64').toString();
     expect((await hubApi(hub.httpUrl, undefined).get('/api/v1/clusters')).status).toBe(401);
     expect((await hubApi(hub.httpUrl, adminToken).get('/api/v1/clusters')).status).toBe(200);
 
     const body = JSON.stringify({ ref: 'refs/heads/main', repository: { clone_url: repo.url } });
-    const signature = createHmac('sha256', Buffer.from(tokens['webhook-secret']!, 'base64').toString()).update(body).digest('hex');
+    const signature = createHmac('sha256', Buffer.from(tokens['webhook-secret'], 'base64').toString()).update(body).digest('hex');
     const webhook = await hubApi(hub.httpUrl, undefined).raw('POST', '/api/v1/webhooks/git', body, {
       'content-type': 'application/json',
       'x-github-event': 'push',
@@ -142,7 +142,7 @@ describe.skipIf(skip !== undefined)(`the hub chart installed into a real API ser
     });
     expect(webhook.status).toBe(202);
 
-    await registerAgent(hub, Buffer.from(tokens['bootstrap-token']!, 'base64').toString());
+    await registerAgent(hub, Buffer.from(tokens['bootstrap-token'], 'base64').toString());
     const view = await hubApi(hub.httpUrl, adminToken).get<ClusterView>('/api/v1/clusters/chart-hub-agent');
     expect(view.body.state).toBe('active');
   }, 180_000);
@@ -184,7 +184,7 @@ describe.skipIf(skip !== undefined)(`the hub chart installed into a real API ser
 
     const env = await podEnvironment(cluster, namespace, 'gf-hub', join(scratch, 'pod'));
     expect(env.WEBHOOK_SECRET).toBeUndefined(); // optional key, absent from the Secret
-    expect(await readFile(env.HUB_CA_CERT!, 'utf8')).toBe(agentCa.cert);
+    expect(await readFile(env.HUB_CA_CERT, 'utf8')).toBe(agentCa.cert);
     for (const replica of [1, 2]) hubs.push(await startHubFromPod(env, join(scratch, `data-${replica}`)));
     for (const hub of hubs) {
       expect((await fetch(`${hub.httpUrl}/readyz`)).status).toBe(200);
@@ -197,9 +197,9 @@ describe.skipIf(skip !== undefined)(`the hub chart installed into a real API ser
       });
     }
 
-    await registerAgent(hubs[0]!, bootstrapToken, { caPem: identity.cert });
+    await registerAgent(hubs[0], bootstrapToken, { caPem: identity.cert });
     // Registered through one replica, seen (pending approval) through the other: one database.
-    const view = await hubApi(hubs[1]!.httpUrl, adminToken).get<ClusterView>('/api/v1/clusters/chart-hub-agent');
+    const view = await hubApi(hubs[1].httpUrl, adminToken).get<ClusterView>('/api/v1/clusters/chart-hub-agent');
     expect(view.body.state).toBe('pending');
   }, 180_000);
 });

@@ -20,7 +20,7 @@ function parseVersion(text: string): Version {
 }
 
 function compare(a: Version, b: Version): number {
-  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] - b[i];
   return 0;
 }
 
@@ -70,7 +70,7 @@ describe('the image', () => {
     const sourceDir = join(ROOT, 'agent/src/source');
     const lookedFor = readdirSync(sourceDir)
       .filter((file) => file.endsWith('-render.ts'))
-      .map((file) => [file, [...readFileSync(join(sourceDir, file), 'utf8').matchAll(/findExecutable\('([\w-]+)'/g)].map((m) => m[1]!)] as const);
+      .map((file) => [file, [...readFileSync(join(sourceDir, file), 'utf8').matchAll(/findExecutable\('([\w-]+)'/g)].map((m) => m[1])] as const);
     expect(lookedFor.map(([file]) => file).sort()).toEqual(['helm-render.ts', 'kustomize-render.ts']);
     for (const [file, binaries] of lookedFor) {
       expect(binaries.length, file).toBeGreaterThan(0);

@@ -59,7 +59,7 @@ export async function podEnvironment(cluster: RealCluster, namespace: string, de
     spec: { template: { spec: PodTemplate } };
   };
   const pod = object.spec.template.spec;
-  const container = pod.containers[0]!;
+  const container = pod.containers[0];
   const env: Record<string, string> = {};
   for (const variable of container.env) {
     const ref = variable.valueFrom?.secretKeyRef;

@@ -63,7 +63,7 @@ describe.skipIf(skip !== undefined)(`the rendered charts, dry-run by the real AP
       for (const object of objects) {
         const what = `${object.kind}/${object.metadata.name}`;
         try {
-          const answer = await objectApi.patch(object as KubernetesObject, undefined, 'All', 'chart-test', true, PatchStrategy.ServerSideApply);
+          const answer = await objectApi.patch(object, undefined, 'All', 'chart-test', true, PatchStrategy.ServerSideApply);
           const sent = object.kind === 'Secret' ? { ...object, stringData: undefined } : object;
           for (const path of droppedFields(JSON.parse(JSON.stringify(sent)), answer)) problems.push(`${what}: the server dropped ${path}`);
         } catch (error) {

@@ -37,11 +37,11 @@ function podSpec(objects: RenderedObject[]): PodSpec {
 }
 
 function env(objects: RenderedObject[]): Record<string, string | undefined> {
-  return Object.fromEntries(podSpec(objects).containers[0]!.env.map((e) => [e.name, e.value]));
+  return Object.fromEntries(podSpec(objects).containers[0].env.map((e) => [e.name, e.value]));
 }
 
 function envRef(objects: RenderedObject[], name: string): unknown {
-  return podSpec(objects).containers[0]!.env.find((e) => e.name === name)?.valueFrom;
+  return podSpec(objects).containers[0].env.find((e) => e.name === name)?.valueFrom;
 }
 
 async function render(chartCase: ChartCase): Promise<RenderedObject[]> {
@@ -65,7 +65,7 @@ describe.skipIf(skip !== undefined)(`the charts rendered by the real helm${skip 
     const [defaults, leastPrivilege, noRules, tls, existingSecret, labels, scheduling] = agentCases(NAMESPACE);
 
     it('by default: bound to cluster-admin, probes on the health endpoint, non-root with a read-only root', async () => {
-      const objects = await render(defaults!);
+      const objects = await render(defaults);
       expect(find(objects, 'ClusterRoleBinding', 'gf-cluster-admin').roleRef).toMatchObject({ kind: 'ClusterRole', name: 'cluster-admin' });
       const spec = podSpec(objects);
       const container = spec.containers[0] as Container & Record<string, Record<string, unknown>>;
@@ -86,7 +86,7 @@ describe.skipIf(skip !== undefined)(`the charts rendered by the real helm${skip 
     });
 
     it('keeps for itself only what it needs: Namespaces read, inventory ConfigMaps listed, its own Secrets by name', async () => {
-      const objects = await render(noRules!);
+      const objects = await render(noRules);
       expect(objects.filter((o) => o.kind === 'ClusterRoleBinding').map((o) => o.metadata.name)).toEqual(['gf']);
       expect(find(objects, 'ClusterRole', 'gf').rules).toEqual([
         { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
@@ -101,7 +101,7 @@ describe.skipIf(skip !== undefined)(`the charts rendered by the real helm${skip 
     });
 
     it('least privilege: a Role in each namespace listed, and list/watch of those kinds cluster-wide for its watches', async () => {
-      const objects = await render(leastPrivilege!);
+      const objects = await render(leastPrivilege);
       expect(objects.some((o) => o.metadata.name === 'gf-cluster-admin')).toBe(false);
       const apps = `${NAMESPACE}-apps`;
       const role = objects.find((o) => o.kind === 'Role' && o.metadata.namespace === apps)!;
@@ -116,10 +116,10 @@ describe.skipIf(skip !== undefined)(`the charts rendered by the real helm${skip 
     });
 
     it('mounts the hub CA and speaks TLS; reads the bootstrap token from an existing Secret', async () => {
-      const withTls = await render(tls!);
+      const withTls = await render(tls);
       expect(env(withTls)).toMatchObject({ HUB_TLS: 'true', HUB_CA_FILE: '/etc/gitfleet/hub-ca/ca.crt', HUB_TLS_SERVER_NAME: 'hub.internal' });
       expect(podSpec(withTls).volumes).toContainEqual({ name: 'hub-ca', secret: { secretName: 'hub-ca' } });
-      const existing = await render(existingSecret!);
+      const existing = await render(existingSecret);
       expect(existing.some((o) => o.kind === 'Secret')).toBe(false);
       expect(envRef(existing, 'BOOTSTRAP_TOKEN')).toEqual({ secretKeyRef: { name: 'gitfleet-bootstrap', key: 'token', optional: true } });
     });
@@ -128,17 +128,17 @@ describe.skipIf(skip !== undefined)(`the charts rendered by the real helm${skip 
       const policy = { namespaces: ['team-*'], clusterScoped: false, deniedKinds: ['core/Secret'] };
       const objects = await render({ chart: 'gitfleet-agent', name: 'policy', extraNamespaces: [], values: { values: { hubAddress: 'h:443', clusterName: 'c', policy } } });
       expect(JSON.parse(env(objects).AGENT_POLICY!)).toEqual(policy);
-      expect(env(await render(defaults!)).AGENT_POLICY).toBeUndefined();
+      expect(env(await render(defaults)).AGENT_POLICY).toBeUndefined();
     });
 
     it('gives labels of every scalar type as written (bool, int from --set and from a file, float, string)', async () => {
-      expect(env(await render(labels!)).CLUSTER_LABELS).toBe(
+      expect(env(await render(labels)).CLUSTER_LABELS).toBe(
         'build=12345678,canary=true,example.com/tier=gold,ratio=1.5,region=eu-west,spot=false,zone=3',
       );
     });
 
     it('schedules as told and can run without the low-memory flags', async () => {
-      const objects = await render(scheduling!);
+      const objects = await render(scheduling);
       const spec = podSpec(objects) as PodSpec & Record<string, unknown>;
       expect(spec).toMatchObject({
         priorityClassName: 'system-cluster-critical',
@@ -146,7 +146,7 @@ describe.skipIf(skip !== undefined)(`the charts rendered by the real helm${skip 
         tolerations: [{ key: 'CriticalAddonsOnly', operator: 'Exists' }],
         imagePullSecrets: [{ name: 'regcred' }],
       });
-      expect(spec.containers[0]!.command).toEqual(['node', 'dist/agent/src/main.js']);
+      expect(spec.containers[0].command).toEqual(['node', 'dist/agent/src/main.js']);
       expect(env(objects).MALLOC_ARENA_MAX).toBeUndefined();
       expect(env(objects).HEALTH_PORT).toBe('9102');
       expect(spec.volumes[0]).toEqual({ name: 'cache', emptyDir: { sizeLimit: '5Gi' } });
@@ -189,7 +189,7 @@ describe.skipIf(skip !== undefined)(`the charts rendered by the real helm${skip 
     const [embedded, external, exposed, repos] = hubCases();
 
     it('with the embedded database: one replica, Recreate, a kept volume, tokens generated into a kept Secret', async () => {
-      const objects = await render(embedded!);
+      const objects = await render(embedded);
       expect(find(objects, 'Deployment').spec).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
       expect(find(objects, 'PersistentVolumeClaim', 'gf-data').metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep' });
       expect(podSpec(objects).volumes[0]).toEqual({ name: 'data', persistentVolumeClaim: { claimName: 'gf-data' } });
@@ -215,7 +215,7 @@ describe.skipIf(skip !== undefined)(`the charts rendered by the real helm${skip 
     });
 
     it('with an external PostgreSQL: replicas, rolling updates, the URL and tokens from existing Secrets, a PDB', async () => {
-      const objects = await render(external!);
+      const objects = await render(external);
       expect(find(objects, 'Deployment').spec).toMatchObject({
         replicas: 3,
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
@@ -226,11 +226,11 @@ describe.skipIf(skip !== undefined)(`the charts rendered by the real helm${skip 
       expect(envRef(objects, 'BOOTSTRAP_TOKEN')).toEqual({ secretKeyRef: { name: 'hub-tokens', key: 'bootstrap-token' } });
       expect(envRef(objects, 'ADMIN_TOKEN')).toEqual({ secretKeyRef: { name: 'hub-tokens', key: 'admin-token', optional: true } });
       expect(find(objects, 'PodDisruptionBudget').spec).toMatchObject({ minAvailable: 2 });
-      expect(podSpec(objects).containers[0]!.resources).toEqual({ requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } });
+      expect(podSpec(objects).containers[0].resources).toEqual({ requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } });
     });
 
     it('serves TLS, and exposes the API and gRPC through separate Ingresses and /metrics to Prometheus', async () => {
-      const objects = await render(exposed!);
+      const objects = await render(exposed);
       expect(env(objects)).toMatchObject({ GRPC_TLS_CERT_FILE: '/etc/gitfleet/grpc-tls/tls.crt', GRPC_TLS_KEY_FILE: '/etc/gitfleet/grpc-tls/tls.key' });
       // Agents' client certificates by default, from a CA the hub keeps on its data volume.
       expect(env(objects)).toMatchObject({ AGENT_AUTH: 'mtls-or-bearer', AGENT_CERT_VALIDITY: '2592000' });
@@ -270,7 +270,7 @@ describe.skipIf(skip !== undefined)(`the charts rendered by the real helm${skip 
     });
 
     it('gives git its credentials as files from Secrets, never in values', async () => {
-      const objects = await render(repos!);
+      const objects = await render(repos);
       expect(JSON.parse(env(objects).FLEET_REPOS!)).toEqual([
         {
           name: 'default',

@@ -109,7 +109,7 @@ describe('fleet: expired, used-up and revoked credentials are refused', { timeou
   it("refuses a revoked cluster's credential: nothing more reaches that cluster", async () => {
     const outcast = fleet.cluster('outcast');
     const secret = await outcast.core.readNamespacedSecret({ name: 'gitfleet-agent', namespace: 'gitfleet-system' });
-    const credential = Buffer.from(secret.data!.credential!, 'base64').toString('utf8');
+    const credential = Buffer.from(secret.data!.credential, 'base64').toString('utf8');
     const id = (await fleet.api.get<ClusterView>('/api/v1/clusters/outcast')).body.id;
     expect(credential.startsWith(`${id}.`)).toBe(true);
 

@@ -65,7 +65,7 @@ describe('fleet: webhook pushes and broken commits', { timeout: 90_000 }, () => 
           : { 'x-gitea-event': 'push', 'x-gitea-signature': hmac };
     return fleet.api.raw('POST', '/api/v1/webhooks/git', body, { 'content-type': 'application/json', ...headers });
   };
-  const fleetRepo = async () => (await fleet.api.get<{ repos: FleetRepoView[] }>('/api/v1/fleet')).body.repos[0]!;
+  const fleetRepo = async () => (await fleet.api.get<{ repos: FleetRepoView[] }>('/api/v1/fleet')).body.repos[0];
   const view = async (name: string) => (await fleet.api.get<ClusterView>(`/api/v1/clusters/${name}`)).body;
   const expectAllSyncedAt = async (commit: string) => {
     for (const { name } of CLUSTERS) {
@@ -151,7 +151,7 @@ describe('fleet: webhook pushes and broken commits', { timeout: 90_000 }, () => 
     expect(repo.error!.errors).toEqual([
       expect.objectContaining({ file: 'fleet/web.yaml', line: PRUNE_LINE, field: 'spec.syncPolicy.prune' }),
     ]);
-    expect(repo.error!.errors[0]!.message).not.toBe('');
+    expect(repo.error!.errors[0].message).not.toBe('');
 
     // Several heartbeats later: nothing was written on any cluster, nothing new was sent.
     await sleep(2_500);
@@ -211,7 +211,7 @@ describe('fleet: webhook pushes and broken commits', { timeout: 90_000 }, () => 
     // The unchanged object was left alone.
     for (const { name } of CLUSTERS) {
       expect((await readConfigMap(fleet.cluster(name), 'default', 'web-static'))?.metadata?.resourceVersion).toBe(
-        before[name]!['web-static'],
+        before[name]['web-static'],
       );
     }
   });

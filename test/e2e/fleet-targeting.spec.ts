@@ -190,7 +190,7 @@ describe('fleet: targeting and overrides across six clusters', { timeout: 90_000
           expect(body.labels).toEqual(fleet.cluster(name).labels);
           const bundles = Object.fromEntries(body.bundles.map((b) => [b.bundle, { phase: b.phase, health: b.health, commit: b.commit }]));
           const want = Object.fromEntries(
-            Object.keys(EXPECTED[name]!).map((b) => [b, { phase: 'synced', health: 'healthy', commit: fleet.firstCommit }]),
+            Object.keys(EXPECTED[name]).map((b) => [b, { phase: 'synced', health: 'healthy', commit: fleet.firstCommit }]),
           );
           expect({ name, bundles }).toEqual({ name, bundles: want });
         }
@@ -210,7 +210,7 @@ describe('fleet: targeting and overrides across six clusters', { timeout: 90_000
   it('lands exactly the expected objects with the substituted and patched content on each cluster', async () => {
     for (const { name } of CLUSTERS) {
       const cluster = fleet.cluster(name);
-      const expected = EXPECTED[name]!;
+      const expected = EXPECTED[name];
       const wantNames = Object.values(expected)
         .flatMap((cms) => Object.keys(cms))
         .sort();
@@ -254,7 +254,7 @@ describe('fleet: targeting and overrides across six clusters', { timeout: 90_000
           const { body } = await fleet.api.get<ClusterView>(`/api/v1/clusters/${name}`);
           expect({ name, bundles: body.bundles.map((b) => [b.bundle, b.phase, b.commit]).sort() }).toEqual({
             name,
-            bundles: want[name]!.map((b) => [b, 'synced', second]),
+            bundles: want[name].map((b) => [b, 'synced', second]),
           });
         }
         expect(await readConfigMap(fleet.cluster('stage-us'), 'default', 'frontend-settings')).toBeUndefined();

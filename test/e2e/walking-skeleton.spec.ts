@@ -152,7 +152,7 @@ describe('walking skeleton: fleet repo → hub → agents → clusters → statu
           bootstrapToken,
           clusterName: name,
           clusterLabels: { ...labels },
-          kubeconfig: clusters[name]!.kubeconfig,
+          kubeconfig: clusters[name].kubeconfig,
           cacheDir: join(workDir, `agent-${name}`),
           heartbeatIntervalMs: 1_000,
           logLevel: 'error',
@@ -196,19 +196,19 @@ describe('walking skeleton: fleet repo → hub → agents → clusters → statu
 
   it('applies the first commit to both clusters, each getting only the bundles that select it', async () => {
     const views = await expectSyncedAt(firstCommit);
-    expect(views.alpha!.bundles.map((b) => b.bundle).sort()).toEqual(['prod-only', 'web']);
-    expect(views.beta!.bundles.map((b) => b.bundle)).toEqual(['web']);
+    expect(views.alpha.bundles.map((b) => b.bundle).sort()).toEqual(['prod-only', 'web']);
+    expect(views.beta.bundles.map((b) => b.bundle)).toEqual(['web']);
 
     for (const name of ['alpha', 'beta']) {
-      const cm = await configMapData(clusters[name]!, 'web', 'web-config');
+      const cm = await configMapData(clusters[name], 'web', 'web-config');
       expect(cm.data).toEqual({ greeting: 'hello' });
       expect(cm.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'gitfleet', 'gitfleet.io/bundle': 'web' });
-      expect((await configMapData(clusters[name]!, 'web', 'web-flags')).data).toEqual({ beta: 'false' });
+      expect((await configMapData(clusters[name], 'web', 'web-flags')).data).toEqual({ beta: 'false' });
     }
-    expect((await configMapData(clusters.alpha!, 'default', 'prod-alerts')).data).toEqual({ pager: 'on' });
-    expect(await configMapExists(clusters.beta!, 'default', 'prod-alerts')).toBe(false);
+    expect((await configMapData(clusters.alpha, 'default', 'prod-alerts')).data).toEqual({ pager: 'on' });
+    expect(await configMapExists(clusters.beta, 'default', 'prod-alerts')).toBe(false);
 
-    const web = views.alpha!.bundles.find((b) => b.bundle === 'web')!;
+    const web = views.alpha.bundles.find((b) => b.bundle === 'web')!;
     expect(web.resources?.map((r) => `${r.kind}/${r.namespace}/${r.name}`).sort()).toEqual([
       'ConfigMap/web/web-config',
       'ConfigMap/web/web-flags',
@@ -228,9 +228,9 @@ describe('walking skeleton: fleet repo → hub → agents → clusters → statu
     const views = await expectSyncedAt(second);
 
     for (const name of ['alpha', 'beta']) {
-      expect((await configMapData(clusters[name]!, 'web', 'web-config')).data).toEqual({ greeting: 'bonjour' });
+      expect((await configMapData(clusters[name], 'web', 'web-config')).data).toEqual({ greeting: 'bonjour' });
     }
-    const actions = Object.fromEntries(views.beta!.bundles[0]!.resources!.map((r) => [`${r.kind}/${r.name}`, r.action]));
+    const actions = Object.fromEntries(views.beta.bundles[0].resources!.map((r) => [`${r.kind}/${r.name}`, r.action]));
     expect(actions).toEqual({ 'ConfigMap/web-config': 'configured', 'ConfigMap/web-flags': 'unchanged', 'Namespace/web': 'unchanged' });
 
     const bundles = await getJson<{ items: { name: string; commit: string; summary: { total: number; synced: number } }[] }>(

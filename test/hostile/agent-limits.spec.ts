@@ -96,7 +96,7 @@ describe('hostile manifests on the agent: refused by rule, nothing applied, the 
       },
       { timeoutMs: 60_000 },
     );
-    expect(detail.message).toMatch(HOSTILE[name]!.refused);
+    expect(detail.message).toMatch(HOSTILE[name].refused);
     expect(await readConfigMap(fleet.cluster('c1'), 'default', `${name}-sentinel`)).toBeUndefined();
   });
 

@@ -16,7 +16,7 @@ function gitIn(cwd: string): Git {
   return (args, input) =>
     new Promise((resolve, reject) => {
       const child = execFile('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', ...args], { cwd }, (error, stdout) =>
-        error ? reject(error as Error) : resolve(stdout.trim()),
+        error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(stdout.trim()),
       );
       child.stdin!.on('error', () => undefined);
       child.stdin!.end(input ?? '');

@@ -57,8 +57,8 @@ describe('hostile reports: refused one by one, the session and the status stay',
       `SELECT message, resources FROM status_report WHERE cluster_id = $1 AND seq = $2`,
       [clusterId, seq],
     );
-    expect(row!.message).toBe('bad\\u0000value \\u001b]0;pwned\\u0007');
-    expect(row!.resources[0]).toMatchObject({ name: 'web\\u0000', driftDiff: '-  key: a\\u0000b\n+  key: c\n' });
+    expect(row.message).toBe('bad\\u0000value \\u001b]0;pwned\\u0007');
+    expect(row.resources[0]).toMatchObject({ name: 'web\\u0000', driftDiff: '-  key: a\\u0000b\n+  key: c\n' });
   });
 
   it.each([
@@ -80,7 +80,7 @@ describe('hostile reports: refused one by one, the session and the status stay',
       `SELECT last_seq::text AS seq FROM bundle_status WHERE cluster_id = $1 AND bundle = 'web'`,
       [clusterId],
     );
-    expect(status!.seq).toBe(next);
+    expect(status.seq).toBe(next);
   });
 
   it('refuses a report about a bundle name with control characters', async () => {

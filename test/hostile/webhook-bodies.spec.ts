@@ -37,7 +37,7 @@ function posts(url: string, headers: Record<string, string>, bytes: number, coun
     Promise.all(Array.from({ length: count }, one)).then((s) => console.log(JSON.stringify(s)));`;
   return new Promise((resolve, reject) =>
     execFile(process.execPath, ['-e', script, JSON.stringify([url, headers, bytes, count])], { maxBuffer: MB }, (error, stdout) =>
-      error ? reject(error as Error) : resolve(JSON.parse(stdout) as number[]),
+      error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(JSON.parse(stdout) as number[]),
     ),
   );
 }

@@ -5,5 +5,5 @@ export function forgedCertificationRequest(holder: string, signer: string): stri
   const parts = (csr: string) => readChildren(readElement(pemBody(csr, 'CERTIFICATE REQUEST', 'csr'), 0, 'csr'), 'csr');
   const [info] = parts(holder);
   const [, algorithm, signature] = parts(signer);
-  return pem('CERTIFICATE REQUEST', sequence(info!.raw, algorithm!.raw, signature!.raw));
+  return pem('CERTIFICATE REQUEST', sequence(info.raw, algorithm.raw, signature.raw));
 }

@@ -65,7 +65,7 @@ export async function runHelm(args: string[], options: { kubeconfigPath?: string
     };
     return await new Promise<HelmResult>((resolve, reject) => {
       execFile(helm, args, { env, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') reject(error as Error);
+        if (error && typeof error.code !== 'number') reject(error instanceof Error ? error : new Error(String(error)));
         else resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
       });
     });
@@ -111,7 +111,7 @@ export async function helmTemplate(chart: string, release: string, namespace: st
 export function parseManifests(text: string): RenderedObject[] {
   const objects: RenderedObject[] = [];
   for (const document of parseAllDocuments(text, { version: '1.1' })) {
-    if (document.errors.length > 0) throw new Error(`invalid YAML rendered: ${document.errors[0]!.message}`);
+    if (document.errors.length > 0) throw new Error(`invalid YAML rendered: ${document.errors[0].message}`);
     const object = document.toJS() as RenderedObject | null;
     if (object !== null) objects.push(object);
   }

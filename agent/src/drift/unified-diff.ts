@@ -10,7 +10,7 @@ export function unifiedDiff(before: string, after: string, labels: { before: str
   const hunks = groupHunks(ops, context);
   const out = [`--- ${labels.before}`, `+++ ${labels.after}`];
   for (const hunk of hunks) {
-    const first = hunk[0]!;
+    const first = hunk[0];
     const oldCount = hunk.filter((op) => op.kind !== '+').length;
     const newCount = hunk.filter((op) => op.kind !== '-').length;
     out.push(`@@ -${rangeStart(first.aIndex, oldCount)},${oldCount} +${rangeStart(first.bIndex, newCount)},${newCount} @@`);
@@ -39,12 +39,12 @@ function lineOps(a: string[], b: string[]): LineOp[] {
   const midA = a.slice(head, a.length - tail);
   const midB = b.slice(head, b.length - tail);
   const ops: LineOp[] = [];
-  for (let i = 0; i < head; i++) ops.push({ kind: ' ', text: a[i]!, aIndex: i, bIndex: i });
+  for (let i = 0; i < head; i++) ops.push({ kind: ' ', text: a[i], aIndex: i, bIndex: i });
   ops.push(...middleOps(midA, midB, head));
   for (let i = 0; i < tail; i++) {
     const ai = a.length - tail + i;
     const bi = b.length - tail + i;
-    ops.push({ kind: ' ', text: a[ai]!, aIndex: ai, bIndex: bi });
+    ops.push({ kind: ' ', text: a[ai], aIndex: ai, bIndex: bi });
   }
   return ops;
 }
@@ -60,21 +60,21 @@ function middleOps(a: string[], b: string[], offset: number): LineOp[] {
   const lcs = new Uint32Array((a.length + 1) * width);
   for (let i = a.length - 1; i >= 0; i--) {
     for (let j = b.length - 1; j >= 0; j--) {
-      lcs[i * width + j] = a[i] === b[j] ? lcs[(i + 1) * width + j + 1]! + 1 : Math.max(lcs[(i + 1) * width + j]!, lcs[i * width + j + 1]!);
+      lcs[i * width + j] = a[i] === b[j] ? lcs[(i + 1) * width + j + 1] + 1 : Math.max(lcs[(i + 1) * width + j], lcs[i * width + j + 1]);
     }
   }
   let i = 0;
   let j = 0;
   while (i < a.length || j < b.length) {
     if (i < a.length && j < b.length && a[i] === b[j]) {
-      ops.push({ kind: ' ', text: a[i]!, aIndex: offset + i, bIndex: offset + j });
+      ops.push({ kind: ' ', text: a[i], aIndex: offset + i, bIndex: offset + j });
       i++;
       j++;
-    } else if (j < b.length && (i === a.length || lcs[i * width + j + 1]! >= lcs[(i + 1) * width + j]!)) {
-      ops.push({ kind: '+', text: b[j]!, aIndex: offset + i, bIndex: offset + j });
+    } else if (j < b.length && (i === a.length || lcs[i * width + j + 1] >= lcs[(i + 1) * width + j])) {
+      ops.push({ kind: '+', text: b[j], aIndex: offset + i, bIndex: offset + j });
       j++;
     } else {
-      ops.push({ kind: '-', text: a[i]!, aIndex: offset + i, bIndex: offset + j });
+      ops.push({ kind: '-', text: a[i], aIndex: offset + i, bIndex: offset + j });
       i++;
     }
   }

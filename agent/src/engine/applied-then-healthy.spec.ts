@@ -34,14 +34,14 @@ describe('applied and healthy are two facts', () => {
 
     const [synced] = h.finals('web');
     expect(synced).toMatchObject({ phase: 'synced', commit });
-    expect(actionsOf(synced!)).toEqual({ 'Namespace/web': 'created', 'ConfigMap/web/config': 'created', 'Deployment/web/web': 'created' });
-    expect(healthOf(synced!, 'Deployment', 'web')).toBe(H.HEALTH_STATUS_PROGRESSING);
-    expect(healthOf(synced!, 'ConfigMap', 'config')).toBe(H.HEALTH_STATUS_HEALTHY);
+    expect(actionsOf(synced)).toEqual({ 'Namespace/web': 'created', 'ConfigMap/web/config': 'created', 'Deployment/web/web': 'created' });
+    expect(healthOf(synced, 'Deployment', 'web')).toBe(H.HEALTH_STATUS_PROGRESSING);
+    expect(healthOf(synced, 'ConfigMap', 'config')).toBe(H.HEALTH_STATUS_HEALTHY);
 
     await until(() => h.reports('web', 'health').some((r) => healthOf(r, 'Deployment', 'web') === H.HEALTH_STATUS_HEALTHY), 10_000);
     const healthy = h.reports('web', 'health').find((r) => healthOf(r, 'Deployment', 'web') === H.HEALTH_STATUS_HEALTHY)!;
     expect(healthy).toMatchObject({ phase: 'synced', commit });
-    expect(h.results.indexOf(healthy)).toBeGreaterThan(h.results.indexOf(synced!));
+    expect(h.results.indexOf(healthy)).toBeGreaterThan(h.results.indexOf(synced));
   });
 
   it('a commit that only prunes reports at once, though a workload of the bundle never becomes ready', async () => {
@@ -76,7 +76,7 @@ describe('applied and healthy are two facts', () => {
     const dbSynced = h.results.findIndex((r) => r.bundle === 'db' && r.phase === 'synced' && (r.reason ?? 'sync') === 'sync');
     const dbHealthy = h.results.findIndex((r) => r.bundle === 'db' && r.reason === 'health' && bundleHealth(r) === H.HEALTH_STATUS_HEALTHY);
     const appStarted = h.results.findIndex((r) => r.bundle === 'app' && r.phase === 'progressing');
-    expect(bundleHealth(h.results[dbSynced]!)).toBe(H.HEALTH_STATUS_PROGRESSING);
+    expect(bundleHealth(h.results[dbSynced])).toBe(H.HEALTH_STATUS_PROGRESSING);
     expect(dbHealthy).toBeGreaterThan(dbSynced);
     expect(appStarted).toBeGreaterThan(dbHealthy);
   });

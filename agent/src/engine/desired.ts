@@ -1,4 +1,4 @@
-import { fingerprintOf, type JsonObject } from '../kube/normalise';
+import { fingerprintOf } from '../kube/normalise';
 import type { DesiredObject } from '../model/desired-object';
 import type { Manifest } from '../source/manifest-reader';
 import type { KubeObject } from '../model/kube-object';
@@ -58,7 +58,7 @@ export async function resolveDesired(
     }
     const prepared = prepareObject(object, { ...context, namespaced });
     const ref: ObjectRef = { ...draft, namespace: prepared.metadata.namespace ?? '' };
-    const fingerprint = fingerprintOf(prepared as unknown as JsonObject);
+    const fingerprint = fingerprintOf(prepared);
     objects.push({ ref, object: prepared, namespaced, served, fingerprint, ...(file ? { source: `${file}:${line}` } : {}) });
   }
   return { objects, failures };

@@ -79,7 +79,7 @@ spec:
 
   it('applies every kind: definitions first, the custom resource with its schema defaults', async () => {
     await h.push(...targets(commit));
-    const result = h.finals(bundle)[0]!;
+    const result = h.finals(bundle)[0];
     expect(result.message).toBe('');
     expect(result.phase).toBe('synced');
     const actions = actionsOf(result);
@@ -131,7 +131,7 @@ spec:
   );
 
   it('is truthful without a kubelet: Pods Pending → Progressing, then Degraded once the progress deadline passes', async () => {
-    const synced = h.finals(stall)[0]!;
+    const synced = h.finals(stall)[0];
     expect(synced.phase).toBe('synced');
     const stuck = (r: (typeof h.results)[number]) => r.changes.find((c) => c.ref.kind === 'Deployment')?.health;
     expect(stuck(synced)?.status).toBe(HealthStatus.HEALTH_STATUS_PROGRESSING);

@@ -92,7 +92,7 @@ describe('Engine against a simulated cluster', () => {
     expect(results.map((r) => r.phase)).toEqual(['progressing', 'synced']);
     const [result] = finals();
     expect(result).toMatchObject({ bundle: 'web', commit, targetSetRevision: '1', message: '' });
-    expect(result!.changes.map((c) => [formatRef(c.ref), c.action])).toEqual([
+    expect(result.changes.map((c) => [formatRef(c.ref), c.action])).toEqual([
       ['Namespace/web', 'created'],
       ['ConfigMap/web/web-config', 'created'],
       ['ConfigMap/web/web-flags', 'created'],
@@ -148,7 +148,7 @@ describe('Engine against a simulated cluster', () => {
     });
     await push(target(commit));
 
-    const result = finals()[0]!;
+    const result = finals()[0];
     expect(result.phase).toBe('failed');
     expect(result.message).toMatch(/^validation failed, nothing applied: 2 of 5 resources invalid: /);
     const failures = Object.fromEntries(result.changes.filter((c) => c.action === 'failed').map((c) => [formatRef(c.ref), c.error]));
@@ -185,7 +185,7 @@ spec:
       'apps/web/z-crd.yaml': crd,
     });
     await push(target(commit));
-    const result = finals()[0]!;
+    const result = finals()[0];
     expect(result.message).toBe('');
     expect(result.changes.map((c) => formatRef(c.ref))).toEqual([
       'CustomResourceDefinition/widgets.example.com',
@@ -200,7 +200,7 @@ spec:
   it('fails the whole bundle, applying nothing, when a manifest is invalid', async () => {
     const commit = await repo.commit({ ...WEB, 'apps/web/broken.yaml': 'apiVersion: v1\nmetadata:\n  name: no-kind\n' });
     await push(target(commit));
-    const result = finals()[0]!;
+    const result = finals()[0];
     expect(result).toMatchObject({ phase: 'failed', changes: [] });
     expect(result.message).toBe('source: apps/web/broken.yaml:1: not a Kubernetes object: missing kind');
     expect(await live('v1', 'Namespace', 'web')).toBeUndefined();
@@ -232,7 +232,7 @@ spec:
   it('fails a bundle whose path escapes the repository, applying nothing', async () => {
     const commit = await repo.commit(WEB);
     await push(target(commit, 'web', '../../etc'));
-    expect(finals()[0]!.message).toMatch(/^source: source path "..\/..\/etc" must not contain '\.\.'/);
+    expect(finals()[0].message).toMatch(/^source: source path "..\/..\/etc" must not contain '\.\.'/);
     expect(await live('v1', 'Namespace', 'web')).toBeUndefined();
   });
 
@@ -252,7 +252,7 @@ spec:
       await quick.takeTargetSet({ revision: '1', checksum: 'x', targets: [target(commit, 'late', 'apps/late', 'default')] });
       await until(() => finals('late').length >= 2);
       expect(finals('late').every((r) => r.phase === 'failed')).toBe(true);
-      expect(finals('late')[0]!.changes[0]!.error).toMatch(/^ConfigMap\/later\/c dry-run failed \(NotFound\): /);
+      expect(finals('late')[0].changes[0].error).toMatch(/^ConfigMap\/later\/c dry-run failed \(NotFound\): /);
 
       await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'later' } });
       await until(() => finals('late').at(-1)!.phase === 'synced');
@@ -270,8 +270,8 @@ spec:
       'apps/rbac/role.yaml': 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: reader\nrules: []\n',
     });
     await push(target(commit), target(commit, 'rbac', 'apps/rbac', 'default'));
-    expect(finals('web')[0]!.phase).toBe('synced');
-    expect(actions(finals('rbac')[0]!)).toEqual({ 'ClusterRole/reader': 'created' });
+    expect(finals('web')[0].phase).toBe('synced');
+    expect(actions(finals('rbac')[0])).toEqual({ 'ClusterRole/reader': 'created' });
   });
 });
 

@@ -52,7 +52,7 @@ describe('apply: validate all, stages, skip unchanged', () => {
       ].join('---\n'),
     });
     await h.push(h.target(commit, 'web'));
-    expect(h.finals('web')[0]!.phase).toBe('synced');
+    expect(h.finals('web')[0].phase).toBe('synced');
     const before = await h.storeRevision();
 
     h.engine.syncNow('web');
@@ -120,7 +120,7 @@ spec:
       'apps/web/gadget.yaml': 'apiVersion: example.com/v1\nkind: Gadget\nmetadata:\n  name: g\nspec:\n  size: 2\n',
     });
     await h.push(h.target(commit, 'web'));
-    const result = h.finals('web')[0]!;
+    const result = h.finals('web')[0];
     expect(result.message).toBe('');
     expect(Object.keys(actionsOf(result))).toEqual([
       'CustomResourceDefinition/gadgets.example.com',
@@ -159,7 +159,7 @@ spec:
       ].join('---\n'),
     });
     await h.push(h.target(commit, 'web'));
-    const result = h.finals('web')[0]!;
+    const result = h.finals('web')[0];
     expect(result.phase).toBe('failed');
     expect(result.changes.find((c) => c.ref.kind === 'Gizmo')!.error).toMatch(/^Gizmo\/web\/g dry-run failed \(Invalid\): /);
     expect(actionsOf(result)['ConfigMap/web/a']).toBe('skipped');
@@ -233,7 +233,7 @@ describe('conflicts, suspend, dependsOn', () => {
     });
     const one = h.target(commit, 'one', { defaultNamespace: 'shared' });
     await h.push(one);
-    expect(h.finals('one')[0]!.phase).toBe('synced');
+    expect(h.finals('one')[0].phase).toBe('synced');
     await h.push(one, h.target(commit, 'two'));
     await until(() => h.finals('one').length >= 2);
     await h.engine.idle();
@@ -290,7 +290,7 @@ describe('conflicts, suspend, dependsOn', () => {
       'apps/web/all.yaml': [ns('web'), cm('ok'), cm('elsewhere', 'v', '  namespace: nowhere\n')].join('---\n'),
     });
     await h.push(h.target(commit, 'web'));
-    const result = h.finals('web')[0]!;
+    const result = h.finals('web')[0];
     expect(result.phase).toBe('failed');
     expect(result.changes.find((c) => c.ref.name === 'elsewhere')!.error).toMatch(/dry-run failed \(NotFound\)/);
     expect(await h.live('v1', 'Namespace', 'web')).toBeUndefined();
@@ -300,7 +300,7 @@ describe('conflicts, suspend, dependsOn', () => {
     const dryRuns = recordDryRuns(h);
     const commit = await h.repo.commit({ 'apps/web/all.yaml': [ns('web'), cm('a'), cm('b')].join('---\n') });
     await h.push(h.target(commit, 'web'));
-    expect(h.finals('web')[0]!.phase).toBe('synced');
+    expect(h.finals('web')[0].phase).toBe('synced');
     // No doomed dry-run into the missing Namespace before it was applied: one each.
     expect(dryRuns.sort()).toEqual(['ConfigMap/a', 'ConfigMap/b', 'Namespace/web']);
   });
@@ -308,7 +308,7 @@ describe('conflicts, suspend, dependsOn', () => {
   it('an invalid object in a Namespace the bundle creates is found after the definitions stage; nothing after it is applied', async () => {
     const commit = await h.repo.commit({ 'apps/web/all.yaml': [ns('web'), cm('a'), cm('Bad_Name')].join('---\n') });
     await h.push(h.target(commit, 'web'));
-    const result = h.finals('web')[0]!;
+    const result = h.finals('web')[0];
     expect(result.phase).toBe('failed');
     expect(result.changes.find((c) => c.ref.name === 'Bad_Name')!.error).toMatch(/^ConfigMap\/web\/Bad_Name dry-run failed \(Invalid\): /);
     expect(actionsOf(result)['ConfigMap/web/a']).toBe('skipped');

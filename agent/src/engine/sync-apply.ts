@@ -60,7 +60,7 @@ export async function applyInStages(validated: Validated, deps: TargetSyncDeps):
       return { entry: outcome.entry, transient: outcome.transient, ...(outcome.error ? { error: outcome.error } : {}) };
     });
     outcomes.push(...applied);
-    const crds = stage.filter((o, i) => isCrd(o.object) && applied[i]!.entry.action !== 'failed').map((o) => o.ref);
+    const crds = stage.filter((o, i) => isCrd(o.object) && applied[i].entry.action !== 'failed').map((o) => o.ref);
     const notReady = await waitForCrdsEstablished(deps.live, crds, deps.crdWait);
     if (notReady.length > 0) deps.logger.warn({ crds: notReady }, 'CustomResourceDefinitions not Established in time');
     stopped = applied.some((o) => o.entry.action === 'failed');

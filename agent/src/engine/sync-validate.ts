@@ -142,7 +142,7 @@ function invalidBundle(
     ok: false,
     objects,
     contestedWith,
-    message: `validation failed, nothing applied: ${invalid.length} of ${objects.length + failures.length} resources invalid: ${invalid[0]!.error}${invalid.length > 1 ? ' (and more)' : ''}`,
+    message: `validation failed, nothing applied: ${invalid.length} of ${objects.length + failures.length} resources invalid: ${invalid[0].error}${invalid.length > 1 ? ' (and more)' : ''}`,
     changes: [...invalid, ...skipped],
     retryable,
   };

@@ -99,7 +99,7 @@ export async function syncTarget(
   const failed = changes.filter((e) => e.action === 'failed');
   const done = { objects, contestedWith, inSync: applied.inSync };
   if (failed.length === 0) return sync.outcome('synced', '', changes, done);
-  const message = `${failed.length} of ${changes.length} resources failed: ${failed[0]!.error}${failed.length > 1 ? ' (and more)' : ''}`;
+  const message = `${failed.length} of ${changes.length} resources failed: ${failed[0].error}${failed.length > 1 ? ' (and more)' : ''}`;
   return sync.outcome('failed', message, changes, { ...done, retryable: applied.outcomes.some((o) => o.transient) });
 }
 

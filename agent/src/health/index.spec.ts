@@ -129,8 +129,8 @@ describe('worstHealth', () => {
       HealthStatus.HEALTH_STATUS_DEGRADED,
     ];
     for (let i = 1; i < order.length; i++) {
-      const worse = of(order[i]!, 'worse');
-      expect(worstHealth([of(order[i - 1]!), worse, of(order[i - 1]!)])).toBe(worse);
+      const worse = of(order[i], 'worse');
+      expect(worstHealth([of(order[i - 1]), worse, of(order[i - 1])])).toBe(worse);
     }
   });
 

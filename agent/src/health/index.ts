@@ -64,7 +64,7 @@ const SEVERITY: Readonly<Record<number, number>> = {
 
 /** Rank of a status in worstHealth's order (higher is worse). */
 export function severity(status: HealthStatus): number {
-  return SEVERITY[status] ?? SEVERITY[HealthStatus.HEALTH_STATUS_UNKNOWN]!;
+  return SEVERITY[status] ?? SEVERITY[HealthStatus.HEALTH_STATUS_UNKNOWN];
 }
 
 /** The worst of several (order HEALTHY < SUSPENDED < PROGRESSING < UNKNOWN < MISSING < DEGRADED); no input → HEALTHY. */

@@ -70,7 +70,7 @@ export class InventoryStore {
     const pieces = shard(encodeInventory(inventory.objects), this.options.shardBytes);
     // Shards first, head last: a reader that sees the new head finds every shard it names.
     for (let i = pieces.length - 1; i >= 0; i--) {
-      await this.write(i === 0 ? inventoryName(inventory.bundle) : shardName(inventory.bundle, i), inventory, pieces[i]!, pieces.length);
+      await this.write(i === 0 ? inventoryName(inventory.bundle) : shardName(inventory.bundle, i), inventory, pieces[i], pieces.length);
     }
     for (let i = pieces.length; i < (previous?.shards ?? 1); i++) {
       await this.client.deleteInBackground({

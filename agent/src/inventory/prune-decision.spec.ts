@@ -39,7 +39,7 @@ describe('decidePrune', () => {
       ref.name === 'gone' ? undefined : { labels: { 'gitfleet.io/bundle': 'other' } },
     );
     expect(decision.remove).toEqual([]);
-    expect(decision.skip[0]!.reason).toBe('not pruned: now belongs to bundle "other"');
+    expect(decision.skip[0].reason).toBe('not pruned: now belongs to bundle "other"');
     expect(names(decision.gone)).toEqual(['ConfigMap/gone']);
   });
 });

@@ -18,7 +18,7 @@ export function defaultCrdWaitOptions(): CrdWaitOptions {
  */
 export async function waitForCrdsEstablished(live: LiveCache, crds: readonly ObjectRef[], options: CrdWaitOptions): Promise<string[]> {
   if (crds.length === 0) return [];
-  await live.ensure(crds[0]!.apiVersion, 'CustomResourceDefinition');
+  await live.ensure(crds[0].apiVersion, 'CustomResourceDefinition');
   const waiting = (): ObjectRef[] => crds.filter((ref) => !isEstablished(live.get(ref)));
   return new Promise<string[]>((resolve) => {
     const finish = (): void => {

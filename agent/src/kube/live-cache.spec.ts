@@ -142,7 +142,7 @@ describe('LiveCache against the simulator', () => {
     // Between watch 1 (ended by the server after 1 s) and watch 2: create, modify, delete.
     probe.hold();
     await eventually(() => expect(probe.held).toBe(1), { intervalMs: 20 });
-    expect(probe.watches[0]!.ended).toBe(true);
+    expect(probe.watches[0].ended).toBe(true);
     const a2 = (await client.apply(configMap('a', { v: '2' }))).object;
     const c = (await client.apply(configMap('c', { v: '1' }))).object;
     await client.deleteInBackground(ref('b'));
@@ -173,10 +173,10 @@ describe('LiveCache against the simulator', () => {
     // One list (the first); every later watch resumed where the one before left off.
     expect(probe.lists).toBe(1);
     expect(probe.errors()).toEqual([]);
-    expect(probe.watches[0]!.ended && probe.watches[1]!.ended).toBe(true);
-    expect(probe.watches[1]!.resourceVersion).toBe(b.metadata?.resourceVersion);
-    expect(probe.watches[2]!.resourceVersion).toBe(changes[4]!.object.metadata?.resourceVersion);
-    expect(Number(probe.watches[2]!.resourceVersion)).toBeGreaterThan(Number(a2.metadata?.resourceVersion));
+    expect(probe.watches[0].ended && probe.watches[1].ended).toBe(true);
+    expect(probe.watches[1].resourceVersion).toBe(b.metadata?.resourceVersion);
+    expect(probe.watches[2].resourceVersion).toBe(changes[4].object.metadata?.resourceVersion);
+    expect(Number(probe.watches[2].resourceVersion)).toBeGreaterThan(Number(a2.metadata?.resourceVersion));
   });
 
   it('relists after 410 Gone and then holds exactly the live objects, with a change for each difference', async () => {
@@ -202,7 +202,7 @@ describe('LiveCache against the simulator', () => {
 
     await eventually(() => expect(probe.lists).toBe(2), { intervalMs: 20 });
     expect(probe.errors().map((e) => e.object.code)).toEqual([410]);
-    expect(probe.watches[1]!.resourceVersion).toBe(probe.watches[0]!.resourceVersion);
+    expect(probe.watches[1].resourceVersion).toBe(probe.watches[0].resourceVersion);
 
     // Exactly the live objects, each at its live version.
     const observer = ObjectClient.fromKubeConfig(loadKubeConfig(kubeconfig));
@@ -262,15 +262,15 @@ describe('LiveCache against the simulator', () => {
       // Watch 1 carries no event for this cache, only bookmarks.
       await eventually(
         () =>
-          expect(
-            probe.watches[0]!.events.some((e) => e.type === 'BOOKMARK' && Number(e.object.metadata?.resourceVersion) >= revision),
-          ).toBe(true),
+          expect(probe.watches[0].events.some((e) => e.type === 'BOOKMARK' && Number(e.object.metadata?.resourceVersion) >= revision)).toBe(
+            true,
+          ),
         { intervalMs: 20 },
       );
-      expect(probe.watches[0]!.events.filter((e) => e.type !== 'BOOKMARK')).toEqual([]);
+      expect(probe.watches[0].events.filter((e) => e.type !== 'BOOKMARK')).toEqual([]);
 
       await eventually(() => expect(probe.watches[1]?.open).toBe(true), { intervalMs: 20 });
-      expect(Number(probe.watches[1]!.resourceVersion)).toBeGreaterThanOrEqual(revision);
+      expect(Number(probe.watches[1].resourceVersion)).toBeGreaterThanOrEqual(revision);
       await client.apply(configMap('a', { v: '2' }));
       await eventually(() => expect(dataOf(cache.get(ref('a')))).toEqual({ v: '2' }), { intervalMs: 20 });
       expect(probe.errors()).toEqual([]);
@@ -280,8 +280,8 @@ describe('LiveCache against the simulator', () => {
     it('(control) hidden from the cache, the same resume gets 410 Gone and a relist', async () => {
       const { client, probe, cache } = await outrunHistory(true);
       await eventually(() => expect(probe.lists).toBe(2), { intervalMs: 20 });
-      expect(probe.watches[0]!.events.some((e) => e.type === 'BOOKMARK')).toBe(true);
-      expect(probe.watches[1]!.resourceVersion).toBe(probe.watches[0]!.resourceVersion);
+      expect(probe.watches[0].events.some((e) => e.type === 'BOOKMARK')).toBe(true);
+      expect(probe.watches[1].resourceVersion).toBe(probe.watches[0].resourceVersion);
       expect(probe.errors().map((e) => e.object.code)).toEqual([410]);
       await client.apply(configMap('a', { v: '2' }));
       await eventually(() => expect(dataOf(cache.get(ref('a')))).toEqual({ v: '2' }), { intervalMs: 20 });

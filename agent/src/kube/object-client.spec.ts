@@ -139,7 +139,7 @@ describe('ObjectClient requests', () => {
       ) as {
         users: { user: Record<string, string> }[];
       };
-      Object.assign(config.users[0]!.user, { 'client-certificate': join(dir, 'client.crt'), 'client-key': join(dir, 'client.key') });
+      Object.assign(config.users[0].user, { 'client-certificate': join(dir, 'client.crt'), 'client-key': join(dir, 'client.key') });
       const client = ObjectClient.fromKubeConfig(loadKubeConfig(stringify(config)));
       const read = () => client.readIfExists({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'x' });
       await read();

@@ -55,9 +55,9 @@ describe('FleetLink', () => {
     await hub.start();
     startLink({ heldChecksum: () => 'abc123' });
     await until(() => hub.streams[0]?.received.length === 1);
-    const stream = hub.streams[0]!;
+    const stream = hub.streams[0];
     expect(stream.metadata.get('authorization')).toEqual(['Bearer c-123.s3cret']);
-    expect(stream.received[0]!.kind).toEqual({
+    expect(stream.received[0].kind).toEqual({
       $case: 'hello',
       value: expect.objectContaining({ clusterId: 'c-123', targetSetChecksum: 'abc123', lastAckedSeq: '' }),
     });
@@ -78,10 +78,10 @@ describe('FleetLink', () => {
     });
     await until(() => taken.length === 1);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(kinds(hub.streams[0]!.received)).toEqual(['hello']);
+    expect(kinds(hub.streams[0].received)).toEqual(['hello']);
     release();
-    await until(() => hub.streams[0]!.received.length === 2);
-    expect(hub.streams[0]!.received[1]!.kind).toEqual({ $case: 'targetSetAck', value: { revision: '3', checksum: 'f00d' } });
+    await until(() => hub.streams[0].received.length === 2);
+    expect(hub.streams[0].received[1].kind).toEqual({ $case: 'targetSetAck', value: { revision: '3', checksum: 'f00d' } });
     expect(taken[0]).toEqual(targetSet);
   });
 
@@ -93,18 +93,18 @@ describe('FleetLink', () => {
     agent.send(report('101'));
     agent.send(report('102'));
     agent.send(report('103'));
-    await until(() => hub.streams[0]!.received.length === 4);
-    hub.streams[0]!.call.write({ kind: { $case: 'statusAck', value: { seq: '101' } } });
+    await until(() => hub.streams[0].received.length === 4);
+    hub.streams[0].call.write({ kind: { $case: 'statusAck', value: { seq: '101' } } });
     await until(() => agent.unacknowledged().length === 2);
-    hub.streams[0]!.call.emit('error', { code: status.UNAVAILABLE, details: 'hub replica shutting down' });
+    hub.streams[0].call.emit('error', { code: status.UNAVAILABLE, details: 'hub replica shutting down' });
 
     await until(() => hub.streams[1]?.received.length === 3);
-    expect(kinds(hub.streams[1]!.received)).toEqual(['hello', 'report:102', 'report:103']);
-    const hello = hub.streams[1]!.received[0]!.kind;
+    expect(kinds(hub.streams[1].received)).toEqual(['hello', 'report:102', 'report:103']);
+    const hello = hub.streams[1].received[0].kind;
     expect(hello?.$case === 'hello' && hello.value.lastAckedSeq).toBe('101');
 
-    hub.streams[1]!.call.write({ kind: { $case: 'statusAck', value: { seq: '102' } } });
-    hub.streams[1]!.call.write({ kind: { $case: 'statusAck', value: { seq: '103' } } });
+    hub.streams[1].call.write({ kind: { $case: 'statusAck', value: { seq: '102' } } });
+    hub.streams[1].call.write({ kind: { $case: 'statusAck', value: { seq: '103' } } });
     await until(() => agent.unacknowledged().length === 0);
   });
 
@@ -122,7 +122,7 @@ describe('FleetLink', () => {
     link.send(report('8'));
     link.start({ clusterId: 'c-123', credential: 'c-123.s3cret' });
     await until(() => hub.streams[0]?.received.length === 3);
-    expect(kinds(hub.streams[0]!.received)).toEqual(['hello', 'report:7', 'report:8']);
+    expect(kinds(hub.streams[0].received)).toEqual(['hello', 'report:7', 'report:8']);
   });
 
   it('backs off between refused attempts instead of spinning', async () => {
@@ -135,9 +135,9 @@ describe('FleetLink', () => {
     // Waits of ~39, 79, 159, 319, 639 ms: five or six attempts in a second, not hundreds.
     expect(times.length).toBeGreaterThanOrEqual(3);
     expect(times.length).toBeLessThanOrEqual(6);
-    const gaps = times.slice(1).map((t, i) => t - times[i]!);
+    const gaps = times.slice(1).map((t, i) => t - times[i]);
     for (let i = 1; i < gaps.length; i++) {
-      expect(gaps[i]!).toBeGreaterThan(gaps[i - 1]! * 1.4);
+      expect(gaps[i]).toBeGreaterThan(gaps[i - 1] * 1.4);
     }
   });
 
@@ -146,9 +146,9 @@ describe('FleetLink', () => {
     await hub.start();
     startLink({}, { heartbeatIntervalMs: 100 });
     await until(() => hub.streams.length === 2, 3000);
-    const first = hub.streams[0]!;
+    const first = hub.streams[0];
     expect(kinds(first.received).filter((k) => k === 'heartbeat').length).toBeGreaterThanOrEqual(2);
-    expect(hub.streams[1]!.openedAt - first.openedAt).toBeGreaterThanOrEqual(300);
+    expect(hub.streams[1].openedAt - first.openedAt).toBeGreaterThanOrEqual(300);
   });
 
   it('keeps a live stream open while the hub sends heartbeats', async () => {
@@ -170,7 +170,7 @@ describe('FleetLink', () => {
     const refused: [string, string][] = [];
     const current = startLink({ reportRefused: (r, detail) => refused.push([r.seq, detail]) });
     await until(() => hub.streams[0]?.received.length === 1);
-    const call = hub.streams[0]!.call;
+    const call = hub.streams[0].call;
     current.send(report('101'));
     current.send(report('102'));
     await until(() => hub.allReceived().filter((m) => m.kind?.$case === 'statusReport').length === 2);
@@ -202,11 +202,11 @@ describe('FleetLink', () => {
     };
     await hub.start();
     startLink({}, { baseMs: 5 });
-    await until(() => hub.streams.length === 2 && hub.streams[1]!.received.length > 0, 5_000);
-    const waited = hub.streams[1]!.openedAt - hub.streams[0]!.openedAt;
+    await until(() => hub.streams.length === 2 && hub.streams[1].received.length > 0, 5_000);
+    const waited = hub.streams[1].openedAt - hub.streams[0].openedAt;
     // random() is 0.999: the hint plus almost the hint again; the backoff alone would have been < 5 ms.
     expect(waited).toBeGreaterThanOrEqual(550);
-    expect(hub.streams[1]!.received[0]!.kind?.$case).toBe('hello');
+    expect(hub.streams[1].received[0].kind?.$case).toBe('hello');
   });
 });
 

@@ -70,7 +70,7 @@ describe('client certificate renewal', () => {
     await until(() => handed.length === 1);
     r.stop();
     const stored = await secret.readAll();
-    expect(stored).toEqual({ credential: CREDENTIAL, certificate: handed[0]!.certificate });
+    expect(stored).toEqual({ credential: CREDENTIAL, certificate: handed[0].certificate });
     expect(r.current).toEqual(handed[0]);
   });
 

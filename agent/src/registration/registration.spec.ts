@@ -73,7 +73,7 @@ describe('registration', () => {
       },
     ]);
     const secret = await core.readNamespacedSecret({ name: 'gitfleet-agent', namespace: 'gitfleet-system' });
-    expect(Buffer.from(secret.data!.credential!, 'base64').toString()).toBe(CREDENTIAL);
+    expect(Buffer.from(secret.data!.credential, 'base64').toString()).toBe(CREDENTIAL);
     expect(logs.text()).toContain('registered');
     expect(logs.text()).not.toContain(CREDENTIAL);
     expect(logs.text()).not.toContain('very-secret');

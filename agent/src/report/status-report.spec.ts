@@ -83,9 +83,9 @@ describe('buildStatusReport', () => {
     );
     expect(report.phase).toBe(SyncPhase.SYNC_PHASE_FAILED);
     expect(report.message).toBe('1 of 2 resources failed');
-    expect(report.resources[0]!.action).toBe(ResourceAction.RESOURCE_ACTION_FAILED);
-    expect(report.resources[0]!.error.length).toBeLessThanOrEqual(512);
-    expect(report.resources[1]!.error).toBe('');
+    expect(report.resources[0].action).toBe(ResourceAction.RESOURCE_ACTION_FAILED);
+    expect(report.resources[0].error.length).toBeLessThanOrEqual(512);
+    expect(report.resources[1].error).toBe('');
   });
 
   it('shortens a report over 5,000 resources, keeping every failure and saying so', () => {

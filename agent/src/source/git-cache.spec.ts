@@ -45,7 +45,7 @@ describe('GitCache', () => {
     (await cache.checkout(repo.url, second)).release();
     const repos = await readdir(join(cacheDir, 'repos'));
     expect(repos).toHaveLength(1);
-    const shallow = await readFile(join(cacheDir, 'repos', repos[0]!, 'shallow'), 'utf8');
+    const shallow = await readFile(join(cacheDir, 'repos', repos[0], 'shallow'), 'utf8');
     expect(shallow.trim()).toBe(second);
   });
 
@@ -65,9 +65,9 @@ describe('GitCache', () => {
       fetchManifests(cache, { repoUrl: repo.url, commit, path: 'a' }, limits),
       fetchManifests(cache, { repoUrl: repo.url, commit, path: 'b' }, limits),
     ]);
-    expect([a[0]!.object.metadata.name, b[0]!.object.metadata.name]).toEqual(['x', 'y']);
+    expect([a[0].object.metadata.name, b[0].object.metadata.name]).toEqual(['x', 'y']);
     const checkouts = await readdir(join(cacheDir, 'checkouts'));
-    expect(await readdir(join(cacheDir, 'checkouts', checkouts[0]!))).toEqual([commit]);
+    expect(await readdir(join(cacheDir, 'checkouts', checkouts[0]))).toEqual([commit]);
   });
 
   it('refuses a commit that is not a full SHA, without resolving it as a branch', async () => {
@@ -116,7 +116,7 @@ describe('GitCache', () => {
           'git',
           ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', ...args],
           { cwd: repo.workPath },
-          (error, out) => (error ? reject(error as Error) : resolve(out.trim())),
+          (error, out) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(out.trim())),
         );
         child.stdin!.on('error', () => undefined); // git may exit before reading its input: its answer says why
         child.stdin!.end(input);
@@ -127,7 +127,7 @@ describe('GitCache', () => {
       const tree = await gitIn(['mktree'], Array.from({ length: 10 }, (_, i) => `${entry}${i}${level === 0 ? '.yaml' : ''}\n`).join(''));
       entry = `040000 tree ${tree}\td`;
     }
-    const commit = await gitIn(['commit-tree', entry.split(/\s/)[2]!, '-m', 'bomb']);
+    const commit = await gitIn(['commit-tree', entry.split(/\s/)[2], '-m', 'bomb']);
     await repo.git('push', 'origin', `${commit}:refs/heads/bomb`);
 
     const cache = new GitCache(cacheDir, { limits: { ...limits, maxCheckoutFiles: 1000 } });

@@ -74,13 +74,13 @@ describe('Helm rendering', () => {
       withFakeHelm(),
     );
     expect(manifests).toHaveLength(1);
-    const data = manifests[0]!.object.data as Record<string, string>;
+    const data = manifests[0].object.data as Record<string, string>;
     expect(data.args).toMatch(/^template web \/.*\/charts\/web --namespace shop --values \/.*\/values\.yaml --include-crds --skip-tests$/);
     expect(data.proxy).toBe('http://127.0.0.1:9');
     expect(data.cwd).toMatch(/\/charts\/web$/);
     expect(data.env).toBe('prod');
     expect(data.values).toBe('replicas: 3\n');
-    expect(manifests[0]!.file).toBe('helm template of "charts/web"');
+    expect(manifests[0].file).toBe('helm template of "charts/web"');
   });
 
   it('prefers the release name of the render options over the bundle name', async () => {
@@ -93,7 +93,7 @@ describe('Helm rendering', () => {
       limits,
       withFakeHelm(),
     );
-    expect((manifests[0]!.object.data as Record<string, string>).args).toMatch(/^template shop-web \S+ --include-crds --skip-tests$/);
+    expect((manifests[0].object.data as Record<string, string>).args).toMatch(/^template shop-web \S+ --include-crds --skip-tests$/);
   });
 
   it('refuses a chart whose dependency is not vendored in charts/, before running helm', async () => {
@@ -182,7 +182,7 @@ describe.skipIf(noRealHelm !== undefined)(`Helm rendering with the real helm${no
       metadata: { namespace: 'shop' },
       spec: { replicas: 3, template: { metadata: { annotations: { greeting: 'hello', region: 'eu-west' } } } },
     });
-    expect(byKind['ConfigMap/shop-cache']!.data).toEqual({ size: 'large' });
+    expect(byKind['ConfigMap/shop-cache'].data).toEqual({ size: 'large' });
     expect(manifests.every((m) => m.file === 'helm template of "charts/web"')).toBe(true);
   });
 

@@ -60,8 +60,8 @@ describe('Kustomize rendering', () => {
       'ConfigMap/shop/prod-settings',
       'Deployment/shop/prod-web',
     ]);
-    expect(manifests[0]!.object.data).toEqual({ env: 'prod' });
-    expect(manifests[0]!.file).toBe('kustomize build of "overlays/prod"');
+    expect(manifests[0].object.data).toEqual({ env: 'prod' });
+    expect(manifests[0].file).toBe('kustomize build of "overlays/prod"');
   });
 
   it("applies the target's patches in order, with their targets, without touching the checkout", async () => {
@@ -75,8 +75,8 @@ describe('Kustomize rendering', () => {
       { 'cluster.labels.env': 'prod' },
     );
     const byKind = Object.fromEntries(manifests.map((m) => [m.object.kind, m.object]));
-    expect((byKind.Deployment!.spec as { replicas: number }).replicas).toBe(3);
-    expect(byKind.ConfigMap!.data).toEqual({ env: 'prod', tier: 'gold' });
+    expect((byKind.Deployment.spec as { replicas: number }).replicas).toBe(3);
+    expect(byKind.ConfigMap.data).toEqual({ env: 'prod', tier: 'gold' });
     expect(await readFile(join(root, 'overlays/prod/kustomization.yaml'), 'utf8')).toBe(before);
   });
 

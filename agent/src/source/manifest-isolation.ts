@@ -105,7 +105,7 @@ export function readIsolated(job: ReadRequest, where: string): Promise<Manifest[
 async function readInWorker(job: ReadRequest, where: string): Promise<Manifest[]> {
   const id = nextId++;
   const kept = idle.findIndex((w) => w.heapMb === job.limits.maxParseHeapMb);
-  const worker = kept >= 0 ? idle.splice(kept, 1)[0]!.worker : await startWorker(job.limits);
+  const worker = kept >= 0 ? idle.splice(kept, 1)[0].worker : await startWorker(job.limits);
   worker.ref();
   return new Promise<Manifest[]>((resolve, reject) => {
     let settled = false;

@@ -18,7 +18,7 @@ export interface Manifest {
 /** Invalid manifests: every problem found, each with file and line. */
 export class ManifestError extends SourceError {
   constructor(readonly problems: string[]) {
-    super(problems.length === 1 ? problems[0]! : `${problems.length} invalid manifests: ${problems.join('; ')}`);
+    super(problems.length === 1 ? problems[0] : `${problems.length} invalid manifests: ${problems.join('; ')}`);
     this.name = 'ManifestError';
   }
 }
@@ -219,5 +219,5 @@ function parserMessage(cause: unknown, limits: ParseLimits): string {
 }
 
 function firstLine(message: string): string {
-  return message.split('\n')[0]!.trim();
+  return message.split('\n')[0].trim();
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultSourceLimits } from './limits';
-import { parseDocuments, type Manifest } from './manifest-reader';
+import { parseDocuments } from './manifest-reader';
 import { substituteText } from './substitution';
 
 const limits = defaultSourceLimits();
@@ -8,7 +8,7 @@ const values = { 'cluster.name': 'eu-1', 'cluster.labels.env': 'prod', replicas:
 
 function objects(text: string, vals: Record<string, string> | null = values): unknown[] {
   return parseDocuments(text, 'apps/web/cm.yaml', limits, vals ?? undefined).map((item) =>
-    'problem' in item ? item.problem : (item as Manifest).object,
+    'problem' in item ? item.problem : item.object,
   );
 }
 

@@ -15,7 +15,7 @@ export function substituteText(text: string, values: SubstitutionValues): { text
   const unknown: { name: string; offset: number }[] = [];
   const result = text.replace(PLACEHOLDER, (match, escape: string, name: string, offset: number) => {
     if (escape) return match.slice(1);
-    if (Object.hasOwn(values, name)) return values[name]!;
+    if (Object.hasOwn(values, name)) return values[name];
     unknown.push({ name, offset });
     return match;
   });

@@ -118,7 +118,7 @@ function writeOctal(block: Buffer, offset: number, length: number, value: number
 
 function checksum(block: Buffer): number {
   let sum = 0;
-  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : block[i]!;
+  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : block[i];
   return sum;
 }
 
@@ -234,7 +234,7 @@ export class ArtifactTarReader {
     const name = cString(block, 0, 100);
     const prefix = cString(block, 345, 155);
     const path = prefix ? `${prefix}/${name}` : name;
-    const type = String.fromCharCode(block[156]!);
+    const type = String.fromCharCode(block[156]);
     const problem = artifactPathProblem(path);
     if (problem !== undefined) throw new ArtifactFormatError(`"${printable(path)}": ${problem}`);
     if (path.split('/').length > this.limits.maxDepth)

@@ -88,9 +88,9 @@ function altNamesExtension(names: SubjectAltNames): Buffer[] {
 /** The subject Name of a certificate, as its DER bytes (an issuer's name must match them exactly). */
 export function subjectName(certPem: string): Buffer {
   const certificate = readElement(pemBody(certPem, 'CERTIFICATE', 'certificate'), 0, 'certificate');
-  const tbs = readChildren(readChildren(certificate, 'certificate')[0]!, 'certificate');
+  const tbs = readChildren(readChildren(certificate, 'certificate')[0], 'certificate');
   // version [0] is optional: subject is the 6th field with it, the 5th without.
-  const subject = tbs[tbs[0]!.tag === 0xa0 ? 5 : 4];
+  const subject = tbs[tbs[0].tag === 0xa0 ? 5 : 4];
   if (subject === undefined) throw new Error('certificate: no subject');
   return Buffer.from(subject.raw);
 }

@@ -26,7 +26,7 @@ export const utf8String = (text: string): Buffer => der(0x0c, Buffer.from(text, 
 
 export function oid(dotted: string): Buffer {
   const parts = dotted.split('.').map(Number);
-  const bytes = [40 * parts[0]! + parts[1]!];
+  const bytes = [40 * parts[0] + parts[1]];
   for (const part of parts.slice(2)) {
     const chunk: number[] = [];
     let v = part;
@@ -34,7 +34,7 @@ export function oid(dotted: string): Buffer {
       chunk.unshift(v & 0x7f);
       v = Math.floor(v / 128);
     } while (v > 0);
-    for (let i = 0; i < chunk.length - 1; i++) chunk[i]! |= 0x80;
+    for (let i = 0; i < chunk.length - 1; i++) chunk[i] |= 0x80;
     bytes.push(...chunk);
   }
   return der(0x06, Buffer.from(bytes));
@@ -45,7 +45,7 @@ export function positiveInteger(bytes: Buffer): Buffer {
   let start = 0;
   while (start < bytes.length - 1 && bytes[start] === 0) start++;
   const minimal = bytes.subarray(start);
-  return der(0x02, minimal[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), minimal]) : minimal);
+  return der(0x02, minimal[0] & 0x80 ? Buffer.concat([Buffer.from([0]), minimal]) : minimal);
 }
 
 /** RFC 5280 4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050. */
@@ -71,15 +71,15 @@ export interface DerElement {
 /** The element at `offset` of `bytes`; `what` names it in errors. */
 export function readElement(bytes: Buffer, offset: number, what: string): DerElement {
   if (offset + 2 > bytes.length) throw new Error(`${what}: truncated DER`);
-  const tag = bytes[offset]!;
-  let length = bytes[offset + 1]!;
+  const tag = bytes[offset];
+  let length = bytes[offset + 1];
   let header = 2;
   if (length & 0x80) {
     const count = length & 0x7f;
     if (count === 0 || count > 4) throw new Error(`${what}: unsupported DER length`);
     if (offset + 2 + count > bytes.length) throw new Error(`${what}: truncated DER`);
     length = 0;
-    for (let i = 0; i < count; i++) length = length * 256 + bytes[offset + 2 + i]!;
+    for (let i = 0; i < count; i++) length = length * 256 + bytes[offset + 2 + i];
     header += count;
   }
   const end = offset + header + length;
@@ -102,7 +102,7 @@ export function readChildren(parent: DerElement, what: string, max = 64): DerEle
 /** Dotted text of an OBJECT IDENTIFIER's content. */
 export function oidText(content: Buffer): string {
   if (content.length === 0) return '';
-  const parts = [Math.floor(content[0]! / 40), content[0]! % 40];
+  const parts = [Math.floor(content[0] / 40), content[0] % 40];
   let value = 0;
   for (const byte of content.subarray(1)) {
     value = value * 128 + (byte & 0x7f);
@@ -126,5 +126,5 @@ export function pem(label: string, body: Buffer): string {
 export function pemBody(text: string, label: string, what: string): Buffer {
   const match = new RegExp(`-----BEGIN ${label}-----([A-Za-z0-9+/=\\s]+)-----END ${label}-----`).exec(text);
   if (match === null) throw new Error(`${what}: no PEM ${label} block`);
-  return Buffer.from(match[1]!.replace(/\s+/g, ''), 'base64');
+  return Buffer.from(match[1].replace(/\s+/g, ''), 'base64');
 }

@@ -81,7 +81,7 @@ export type BundlePolicyInput = z.infer<typeof bundlePolicySchema>;
 export function parseBundlePolicy(value: unknown, where: string): BundlePolicy {
   const parsed = bundlePolicySchema.safeParse(value);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
+    const issue = parsed.error.issues[0];
     const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
     throw new Error(`${where}${path}: ${issue.message}`);
   }

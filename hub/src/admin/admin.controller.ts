@@ -71,7 +71,7 @@ export class AdminController {
       if (views.length > limit) break;
     }
     const page = views.slice(0, limit);
-    return { items: page, next: views.length > limit ? encodeCursor(page[page.length - 1]!.name) : null };
+    return { items: page, next: views.length > limit ? encodeCursor(page[page.length - 1].name) : null };
   }
 
   /**
@@ -134,7 +134,7 @@ export class AdminController {
         if (scope.canSeeCluster(c)) yield withVisibleBundles(clusterView(c, targetSetOf.get(c.id), statusesOf.get(c.id) ?? [], ctx), scope);
       }
       if (clusters.length < chunk) return;
-      after = clusters[clusters.length - 1]!.name;
+      after = clusters[clusters.length - 1].name;
     }
   }
 

@@ -127,9 +127,9 @@ export class ArtifactStore implements OnModuleInit, OnModuleDestroy {
 
   private async collectOnce(): Promise<number> {
     return this.artifacts.manager.transaction(async (tx) => {
-      const [{ locked }] = (await tx.query(`SELECT pg_try_advisory_xact_lock($1) AS locked`, [COLLECT_LOCK_KEY.toString()])) as {
-        locked: boolean;
-      }[];
+      const [{ locked }] = await tx.query<{ locked: boolean }[]>(`SELECT pg_try_advisory_xact_lock($1) AS locked`, [
+        COLLECT_LOCK_KEY.toString(),
+      ]);
       if (!locked) return 0;
       const gone: { digest: string }[] = await tx.query(
         `WITH gone AS (

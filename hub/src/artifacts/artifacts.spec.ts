@@ -115,10 +115,10 @@ describe('artifacts: bundle sources packed by the hub and served to agents', () 
     const digests = await artifactsOfBundles();
     expect(Object.keys(digests).sort()).toEqual(['api', 'kust', 'web']);
     const store = t.app.get(ArtifactStore);
-    const web = await unpack((await store.read(digests.web!))!);
+    const web = await unpack((await store.read(digests.web))!);
     expect(web.digest).toBe(digests.web);
     expect(web.entries).toEqual([{ path: 'apps/web/cm.yaml', kind: 'file', text: CONFIGMAP('web') }]);
-    const kust = await unpack((await store.read(digests.kust!))!);
+    const kust = await unpack((await store.read(digests.kust))!);
     expect(kust.entries.map((e) => e.path)).toEqual([
       'base/cm.yaml',
       'base/kustomization.yaml',
@@ -142,7 +142,7 @@ describe('artifacts: bundle sources packed by the hub and served to agents', () 
   it("packs a link's target elsewhere in the repository with it", async () => {
     await symlink('../../shared/common.yaml', join(t.repo.workPath, 'apps/web/common.yaml'));
     await commitAndSync({ 'shared/common.yaml': CONFIGMAP('common') });
-    const digest = (await artifactsOfBundles()).web!;
+    const digest = (await artifactsOfBundles()).web;
     const { entries } = await unpack((await t.app.get(ArtifactStore).read(digest))!);
     expect(entries).toEqual([
       { path: 'apps/web/cm.yaml', kind: 'file', text: CONFIGMAP('web') },
@@ -152,7 +152,7 @@ describe('artifacts: bundle sources packed by the hub and served to agents', () 
   });
 
   it('serves an artifact to a cluster whose TargetSet names it; refuses and audits any other; refuses a bad credential', async () => {
-    const id = credential.split('.')[0]!;
+    const id = credential.split('.')[0];
     const targetSet = await targetSetOf(credential, id);
     const web = targetSet.targets.find((target) => target.bundle === 'web')!;
     expect(web.artifact?.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
@@ -206,7 +206,7 @@ describe('artifacts: bundle sources packed by the hub and served to agents', () 
     expect(all.length).toBeGreaterThan(referenced.length);
     await t.query(`UPDATE artifact SET used_at = now() - interval '2 hours'`);
     // Clusters hold TargetSets with the current digests (one was read above; make both current).
-    await targetSetOf(other.credential, other.credential.split('.')[0]!);
+    await targetSetOf(other.credential, other.credential.split('.')[0]);
     const held = (
       await t.query<{ digest: string }>(
         `SELECT target -> 'artifact' ->> 'digest' AS digest FROM target_set, jsonb_array_elements(targets) target

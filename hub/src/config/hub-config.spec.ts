@@ -256,7 +256,7 @@ describe('docs/configuration.md', () => {
       .filter((line) => /^\| `[A-Z_]+`/.test(line))
       .map((line) => {
         const [variables = '', fallback = ''] = line.split(' | ').map((cell) => cell.replace(/^\| /, ''));
-        return { variables: [...variables.matchAll(/`([A-Z_]+)`/g)].map((m) => m[1]!), fallback };
+        return { variables: [...variables.matchAll(/`([A-Z_]+)`/g)].map((m) => m[1]), fallback };
       });
   })();
   const documented = rows.flatMap((row) => row.variables);

@@ -47,7 +47,7 @@ export function validateNotifyWebhooks(value: unknown, variable: string): Notify
     if (e.secret !== undefined && (typeof e.secret !== 'string' || e.secret.length < MIN_NOTIFY_SECRET_LENGTH)) {
       throw new Error(`${at('secret')} must be at least ${MIN_NOTIFY_SECRET_LENGTH} characters`);
     }
-    return { name: e.name, url: e.url, events, format, ...(e.secret === undefined ? {} : { secret: e.secret as string }) };
+    return { name: e.name, url: e.url, events, format, ...(e.secret === undefined ? {} : { secret: e.secret }) };
   });
 }
 

@@ -56,7 +56,7 @@ export class Batcher<T, R> {
   private async oneByOne(batch: Entry<T, R>[]): Promise<void> {
     for (const entry of batch) {
       try {
-        entry.resolve((await this.write([entry.item]))[0]!);
+        entry.resolve((await this.write([entry.item]))[0]);
       } catch (error) {
         entry.reject(error);
       }

@@ -63,7 +63,7 @@ describe('migrations', () => {
     const applied = await dataSource.query<{ name: string }[]>(`SELECT name FROM migrations ORDER BY id`);
     // Every registered migration ran, oldest first.
     expect(applied.map((m) => m.name)).toEqual(MIGRATIONS.map((m) => m.name));
-    expect(applied[0]!.name).toBe('InitialSchema1732240000000');
+    expect(applied[0].name).toBe('InitialSchema1732240000000');
   });
 
   it('leave nothing for synchronize to do: the entities describe exactly the migrated schema', async () => {

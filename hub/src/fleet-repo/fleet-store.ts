@@ -57,8 +57,8 @@ export class FleetStore {
        RETURNING id`,
       [key.url, key.branch, key.path, key.name],
     );
-    this.sourceIds.set(key.name, rows[0]!.id);
-    return rows[0]!.id;
+    this.sourceIds.set(key.name, rows[0].id);
+    return rows[0].id;
   }
 
   async source(id: number): Promise<StoredFleetSource> {

@@ -29,8 +29,8 @@ describe('GitMirror: git hardened as everywhere else', () => {
     // git would run on every ref update of a fetch.
     const [dir] = await readdir(cacheRoot);
     const marker = join(cacheRoot, 'hook-ran');
-    await mkdir(join(cacheRoot, dir!, 'hooks'), { recursive: true });
-    const hook = join(cacheRoot, dir!, 'hooks', 'reference-transaction');
+    await mkdir(join(cacheRoot, dir, 'hooks'), { recursive: true });
+    const hook = join(cacheRoot, dir, 'hooks', 'reference-transaction');
     await writeFile(hook, `#!/bin/sh\ntouch '${marker}'\n`);
     await chmod(hook, 0o755);
 

@@ -102,11 +102,11 @@ describe('gateway: the Fleet gRPC service', () => {
         syncPolicy: { prune: false, selfHeal: false },
         values: { 'cluster.labels.env': 'prod', 'cluster.name': 'prod-1' },
         render: { kind: RenderKind.RENDER_KIND_RAW },
-        artifact: targetSet.targets[1]!.artifact,
+        artifact: targetSet.targets[1].artifact,
       }),
     );
     // The source packed by the hub: what agents fetch instead of cloning the repository.
-    expect(targetSet.targets[1]!.artifact).toMatchObject({
+    expect(targetSet.targets[1].artifact).toMatchObject({
       digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
       size: expect.stringMatching(/^[1-9]\d*$/),
     });

@@ -65,7 +65,7 @@ describe('hub replicas', () => {
     const startedAt = Date.now();
     await a.app.get(FleetRepoService).syncNow(); // A accepts and places; B never looks at the repo
     const second = await stream.nth('targetSet', 2, 5_000);
-    expect(second.targets[0]!.source!.commit).toBe(commit);
+    expect(second.targets[0].source!.commit).toBe(commit);
     expect(Date.now() - startedAt).toBeLessThan(5_000);
   });
 
@@ -122,7 +122,7 @@ describe('hub replicas', () => {
     await first.stream.ended(5_000);
     await new Promise((resolve) => setTimeout(resolve, 300));
     const [row] = await a.query<{ connected: boolean }>(`SELECT connected FROM cluster WHERE name = 'mover'`);
-    expect(row!.connected).toBe(true);
+    expect(row.connected).toBe(true);
 
     const c = await launchHub({
       databaseUrl: a.db.url,
@@ -136,7 +136,7 @@ describe('hub replicas', () => {
     });
     await c.hub.stop();
     const [after] = await a.query<{ connected: boolean }>(`SELECT connected FROM cluster WHERE name = 'mover'`);
-    expect(after!.connected).toBe(true);
+    expect(after.connected).toBe(true);
   });
 
   it('clusters of a replica that died are marked unreachable once their last-seen time is old, with one event', async () => {
@@ -144,7 +144,7 @@ describe('hub replicas', () => {
     // The connect is written (in a batch) by replica A before the replica "dies".
     await eventually(async () => {
       const [row] = await a.query<{ connected: boolean }>(`SELECT connected FROM cluster WHERE id = $1`, [clusterId]);
-      expect(row!.connected).toBe(true);
+      expect(row.connected).toBe(true);
     });
     // What a replica that died without a word leaves: connected, by a replica no longer there, silent.
     await a.query(`UPDATE cluster SET connected_replica = 'a-replica-that-died', last_seen_at = now() - interval '1 hour' WHERE id = $1`, [
@@ -155,7 +155,7 @@ describe('hub replicas', () => {
     const [fromA, fromB] = await Promise.all([presenceA.sweepStale(), presenceB.sweepStale()]);
     expect([...fromA, ...fromB]).toEqual([clusterId]); // one replica took it
     const [row] = await a.query<{ connected: boolean }>(`SELECT connected FROM cluster WHERE id = $1`, [clusterId]);
-    expect(row!.connected).toBe(false);
+    expect(row.connected).toBe(false);
     const events = await a.query<{ type: string }>(
       `SELECT type FROM fleet_event WHERE cluster = 'orphan' AND type = 'cluster.unreachable'`,
     );
@@ -168,7 +168,7 @@ describe('hub replicas', () => {
       async () => {
         await presenceA.flush();
         const [again] = await a.query<{ connected: boolean }>(`SELECT connected FROM cluster WHERE id = $1`, [clusterId]);
-        expect(again!.connected).toBe(true);
+        expect(again.connected).toBe(true);
       },
       { timeoutMs: 5_000, intervalMs: 50 },
     );

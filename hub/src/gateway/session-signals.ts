@@ -98,9 +98,7 @@ export class SessionSignals implements OnModuleInit, OnModuleDestroy {
 
 function parseSignal(message: Record<string, unknown>): SessionSignal | undefined {
   const ids =
-    Array.isArray(message['clusterIds']) && message['clusterIds'].every((id) => typeof id === 'string')
-      ? (message['clusterIds'] as string[])
-      : undefined;
+    Array.isArray(message['clusterIds']) && message['clusterIds'].every((id) => typeof id === 'string') ? message['clusterIds'] : undefined;
   switch (message['kind']) {
     case 'targetSets':
       return ids && { kind: 'targetSets', clusterIds: ids };

@@ -189,10 +189,12 @@ export class PlacementService implements OnModuleInit, BeforeApplicationShutdown
     const fleet = placementFleet(accepted);
     const previous = new Map(
       (
-        (await this.targetSets.query(
+        await this.targetSets.query<
+          { id: string; revision: string; checksum: string; targets: TargetSpec[]; bundle_revisions: Record<string, string> }[]
+        >(
           `SELECT cluster_id::text AS id, revision::text AS revision, checksum, targets, bundle_revisions FROM target_set WHERE cluster_id = ANY($1::uuid[])`,
           [clusters.map((c) => c.id)],
-        )) as { id: string; revision: string; checksum: string; targets: TargetSpec[]; bundle_revisions: Record<string, string> }[]
+        )
       ).map((row) => [row.id, row]),
     );
     const gates = await this.rolloutGates(fleet);

@@ -89,7 +89,7 @@ describe('targetSetChecksum', () => {
             )
           : value;
     const shuffled = [...targets].reverse().map((t) => reverseKeys(t) as TargetSpec);
-    expect(Object.keys(shuffled[0]!)[0]).not.toBe(Object.keys(targets[0]!)[0]);
+    expect(Object.keys(shuffled[0])[0]).not.toBe(Object.keys(targets[0])[0]);
     expect(targetSetChecksum(shuffled)).toBe(targetSetChecksum(targets));
   });
 

@@ -77,7 +77,7 @@ describe('history retention', () => {
     return { oldEvent, newEvent };
   }
 
-  const count = async (sql: string, params: unknown[] = []) => Number((await t.query<{ n: string }>(sql, params))[0]!.n);
+  const count = async (sql: string, params: unknown[] = []) => Number((await t.query<{ n: string }>(sql, params))[0].n);
 
   it('deletes reports past REPORT_RETENTION_DAYS, deployments and events past HISTORY_RETENTION_DAYS (with deliveries); keeps the audit log (0)', async () => {
     const { oldEvent, newEvent } = await seed('a');

@@ -69,7 +69,7 @@ describe('planRollout', () => {
 
   it('with the same commit (new values), counts only a report made with the TargetSet that brought the new target', () => {
     const clusters = ['a', 'b', 'c', 'd', 'e'].map((n) => cluster(n));
-    clusters[0] = { ...clusters[0]!, onDesired: true, sinceRevision: '8' };
+    clusters[0] = { ...clusters[0], onDesired: true, sinceRevision: '8' };
     const reportedOn = (revision: string | null) => new Map([['id-a', { ...healthy, targetSetRevision: revision }]]);
     // Synced and healthy at the desired commit, but from revision 7: the old values.
     expect(planRollout(input({ clusters, statuses: reportedOn('7') })).newlyAdmitted).toEqual([]);

@@ -196,9 +196,9 @@ export class RolloutService implements OnModuleInit, OnModuleDestroy {
     let admittedAny = false;
     const transitions: FleetEventDraft[] = [];
     await this.db.transaction(async (tx) => {
-      const [{ locked }] = (await tx.query(`SELECT pg_try_advisory_xact_lock($1) AS locked`, [ROLLOUT_LOCK_KEY.toString()])) as {
-        locked: boolean;
-      }[];
+      const [{ locked }] = await tx.query<{ locked: boolean }[]>(`SELECT pg_try_advisory_xact_lock($1) AS locked`, [
+        ROLLOUT_LOCK_KEY.toString(),
+      ]);
       if (!locked) return;
       const stored = await this.store.rollouts(tx);
       for (const { bundle, statuses, selected } of inputs) {

@@ -250,15 +250,15 @@ describe('rollout: partition by partition', () => {
               (SELECT x->'source'->>'commit' FROM jsonb_array_elements(t.targets) x WHERE x->>'bundle' = 'web') AS commit
        FROM cluster c JOIN target_set t ON t.cluster_id = c.id WHERE c.name = 'c1'`,
     );
-    const since = row!.bundle_revisions['web']!;
+    const since = row.bundle_revisions['web'];
     expect(BigInt(since)).toBeGreaterThan(0n);
-    expect(BigInt(since)).toBeLessThanOrEqual(BigInt(row!.revision));
+    expect(BigInt(since)).toBeLessThanOrEqual(BigInt(row.revision));
     const stream = streams.get('c1')!;
-    await stream.acked(stream.report('web', row!.commit, { targetSetRevision: row!.revision }));
+    await stream.acked(stream.report('web', row.commit, { targetSetRevision: row.revision }));
     const [status] = await t.query<{ target_set_revision: string }>(
       `SELECT target_set_revision::text FROM bundle_status WHERE cluster_id = $1 AND bundle = 'web'`,
-      [row!.id],
+      [row.id],
     );
-    expect(status!.target_set_revision).toBe(row!.revision);
+    expect(status.target_set_revision).toBe(row.revision);
   });
 });

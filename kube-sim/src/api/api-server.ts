@@ -126,7 +126,7 @@ export class ApiServer {
     const outcome = serverSideApply(
       {
         context,
-        live: live ? (withoutManagedFields(live) as JsonObject) : undefined,
+        live: live ? withoutManagedFields(live) : undefined,
         liveManagers: live ? decodeManagedFields(live.metadata) : [],
         applied,
         applier: options.fieldManager!,
@@ -155,7 +155,7 @@ export class ApiServer {
     options: WriteOptions,
     origin: Origin = 'body',
   ): WriteResult {
-    const prepared = this.prepare(request, live, withoutManagedFields(next) as KubeObject, origin);
+    const prepared = this.prepare(request, live, withoutManagedFields(next), origin);
     const managers = live ? decodeManagedFields(live.metadata) : [];
     // A status the strategy sets on create (PVC Pending…) is nobody's: only status writes own status.
     const ownable = (o: KubeObject) => {
@@ -191,7 +191,7 @@ export class ApiServer {
         // still change annotations (the Deployment controller records its revision that way).
         if (request.subresource === 'status') {
           const annotations = object.metadata['annotations'];
-          object = { ...clone(live), status: object['status'] ?? null } as KubeObject;
+          object = { ...clone(live), status: object['status'] ?? null };
           if (annotations !== undefined) object.metadata['annotations'] = annotations;
         } else if (live['status'] !== undefined) object['status'] = clone(live['status']);
         else delete object['status'];

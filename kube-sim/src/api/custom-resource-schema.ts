@@ -12,5 +12,5 @@ export function customResourceSchema(store: ObjectStore, type: ResourceType): Sc
   const versions = spec && Array.isArray(spec['versions']) ? spec['versions'].filter(isObject) : [];
   const version = versions.find((v) => v['name'] === type.version);
   const schema = version && isObject(version['schema']) ? version['schema']['openAPIV3Schema'] : undefined;
-  return isObject(schema) ? (schema as unknown as Schema) : undefined;
+  return isObject(schema) ? schema : undefined;
 }

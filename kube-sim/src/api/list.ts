@@ -76,7 +76,7 @@ export function listObjects(api: ApiServer, request: ResourceRequest, options: L
   if (options.limit && options.limit > 0 && items.length > options.limit) {
     const remaining = items.length - options.limit;
     items = items.slice(0, options.limit);
-    metadata['continue'] = encodeContinue(rv, keyOf(items[items.length - 1]!) + '\u0000');
+    metadata['continue'] = encodeContinue(rv, keyOf(items[items.length - 1]) + '\u0000');
     if (!options.labelSelector && !options.fieldSelector) metadata['remainingItemCount'] = remaining;
   }
   const listed = type.custom

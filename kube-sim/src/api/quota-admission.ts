@@ -1,5 +1,5 @@
 import { forbidden } from '../api-error';
-import { JsonObject, KubeObject, isObject } from '../json-value';
+import { KubeObject, isObject } from '../json-value';
 import { quantityNumber } from '../schema/quantity';
 import { ObjectStore, typeKeyOf } from '../store/object-store';
 import { computeResource, countedType, isTerminal, podResource, usageIn } from './quota-usage';
@@ -14,7 +14,7 @@ export function admitQuota(store: ObjectStore, typeKey: string, resource: string
   const namespace = object.metadata['namespace'];
   if (typeof namespace !== 'string') return;
   for (const quota of store.list(QUOTAS, namespace)) {
-    const hard = (isObject(quota['spec']) && isObject(quota['spec']['hard']) ? quota['spec']['hard'] : {}) as JsonObject;
+    const hard = isObject(quota['spec']) && isObject(quota['spec']['hard']) ? quota['spec']['hard'] : {};
     const names = Object.keys(hard);
     const pod = typeKey === '/pods' && !isTerminal(object);
     const requested = new Map<string, string>();

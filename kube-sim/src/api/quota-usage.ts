@@ -22,14 +22,14 @@ const COMPUTE = /^(requests|limits)\.(cpu|memory|ephemeral-storage)$|^(cpu|memor
 export function countedType(name: string): string | undefined {
   if (COUNTED[name]) return COUNTED[name];
   const match = /^count\/([^.]+)(?:\.(.+))?$/.exec(name);
-  return match ? typeKeyOf(match[2] ?? '', match[1]!) : undefined;
+  return match ? typeKeyOf(match[2] ?? '', match[1]) : undefined;
 }
 
 /** "requests.cpu" or "cpu" → ['requests', 'cpu']; undefined when not a compute resource. */
 export function computeResource(name: string): ['requests' | 'limits', string] | undefined {
   const match = COMPUTE.exec(name);
   if (!match) return undefined;
-  return match[3] ? ['requests', match[3]] : [match[1] as 'requests' | 'limits', match[2]!];
+  return match[3] ? ['requests', match[3]] : [match[1] as 'requests' | 'limits', match[2]];
 }
 
 export function isTerminal(pod: KubeObject): boolean {

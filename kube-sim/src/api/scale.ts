@@ -146,9 +146,9 @@ function scaledObject(
   const parts = paths.specReplicas.split('.');
   for (const part of parts.slice(0, -1)) {
     if (!isObject(target[part])) target[part] = {};
-    target = target[part] as JsonObject;
+    target = target[part];
   }
-  target[parts[parts.length - 1]!] = replicas;
+  target[parts[parts.length - 1]] = replicas;
   return next;
 }
 

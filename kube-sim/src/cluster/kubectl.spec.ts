@@ -46,7 +46,7 @@ describe('kubectl against a simulated cluster', () => {
       metadata: { managedFields: { manager: string }[] };
     };
     expect(live.data).toEqual({ a: '1' });
-    expect(live.metadata.managedFields[0]!.manager).toBe('kubectl');
+    expect(live.metadata.managedFields[0].manager).toBe('kubectl');
     expect(await kubectl('get', 'namespaces')).toMatch(/demo\s/);
     expect(await kubectl('delete', 'configmap', 'settings', '-n', 'demo')).toContain('deleted');
     await expect(kubectl('get', 'configmap', 'settings', '-n', 'demo')).rejects.toThrow(/NotFound/);

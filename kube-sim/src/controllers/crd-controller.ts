@@ -80,7 +80,7 @@ export class CrdController implements Controller {
   private cleanUp(crd: KubeObject, group: string, plural: string): number | void {
     const type = this.api.discovery.customResources().find((c) => c.group === group && c.plural === plural);
     if (type) {
-      const resolved = this.api.discovery.resolve(group, type.versions[0]!, plural);
+      const resolved = this.api.discovery.resolve(group, type.versions[0], plural);
       const remaining = resolved ? this.api.store.list(this.api.typeKey(resolved)) : [];
       for (const object of remaining)
         this.api.store.remove(this.api.typeKey(resolved!), String(object.metadata['namespace'] ?? ''), object.metadata.name);

@@ -128,7 +128,7 @@ export class DeploymentController implements Controller {
     const active = all.filter((rs) => replicasOf(rs) > 0);
     if (active.length <= 1) {
       const newest = current ?? [...old].sort(byAge).pop();
-      if (active[0] ?? newest) this.resize((active[0] ?? newest)!, rollout.replicas, rollout);
+      if (active[0] ?? newest) this.resize(active[0] ?? newest, rollout.replicas, rollout);
       return true;
     }
     if (current && replicasOf(current) === rollout.replicas && podsOf(current) >= rollout.replicas) {
@@ -143,7 +143,7 @@ export class DeploymentController implements Controller {
     const target = newReplicaSetTarget(rollout, [current, ...old].map(counts), counts(current));
     if (target !== replicasOf(current)) return this.resize(current, target, rollout);
     const targets = scaleDownOld(rollout, old.map(counts), counts(current));
-    old.forEach((rs, i) => this.resize(rs, targets[i]!, rollout));
+    old.forEach((rs, i) => this.resize(rs, targets[i], rollout));
   }
 
   private resize(rs: KubeObject, replicas: number, rollout: RolloutSpec): void {

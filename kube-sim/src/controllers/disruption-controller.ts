@@ -27,9 +27,7 @@ export class DisruptionController implements Controller {
     if (event.object.kind !== 'Pod') return [];
     const namespace = String(event.object.metadata['namespace'] ?? '');
     const pods = [event.object, ...(event.previous ? [event.previous] : [])];
-    return this.client
-      .list('policy/v1', 'PodDisruptionBudget', namespace, (b) => pods.some((p) => selects(b as KubeObject, p)))
-      .map((b) => keyOf(b));
+    return this.client.list('policy/v1', 'PodDisruptionBudget', namespace, (b) => pods.some((p) => selects(b, p))).map((b) => keyOf(b));
   }
 
   reconcile(key: string): void {
@@ -37,7 +35,7 @@ export class DisruptionController implements Controller {
     const budget = this.client.get('policy/v1', 'PodDisruptionBudget', namespace, name);
     if (!budget || budget.metadata['deletionTimestamp']) return;
     const spec = isObject(budget['spec']) ? budget['spec'] : {};
-    const pods = this.client.list('v1', 'Pod', namespace, (p) => !p.metadata['deletionTimestamp'] && selects(budget, p as KubeObject));
+    const pods = this.client.list('v1', 'Pod', namespace, (p) => !p.metadata['deletionTimestamp'] && selects(budget, p));
     const currentHealthy = pods.filter(isPodReady).length;
     let expectedPods = pods.length;
     let desiredHealthy: number;
@@ -60,7 +58,7 @@ export class DisruptionController implements Controller {
       type: 'DisruptionAllowed',
       status: conditionStatus,
       observedGeneration: generation,
-      lastTransitionTime: previous && previous['status'] === conditionStatus ? (previous['lastTransitionTime'] as JsonValue) : timestamp(),
+      lastTransitionTime: previous && previous['status'] === conditionStatus ? previous['lastTransitionTime'] : timestamp(),
       reason: allowed > 0 ? 'SufficientPods' : 'InsufficientPods',
       message: '',
     };

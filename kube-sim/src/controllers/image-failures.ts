@@ -40,9 +40,9 @@ export function restartsAfter(elapsedSeconds: number): { restarts: number; nextI
 /** The fully-qualified reference containerd reports in pull errors. */
 export function qualifiedImage(image: string): string {
   const [name] = image.split(/[@]/);
-  const hasTag = /:[^/]+$/.test(name!);
+  const hasTag = /:[^/]+$/.test(name);
   const withTag = hasTag || image.includes('@') ? image : `${image}:latest`;
-  const first = withTag.split('/')[0]!;
+  const first = withTag.split('/')[0];
   if (withTag.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost')) return withTag;
   return withTag.includes('/') ? `docker.io/${withTag}` : `docker.io/library/${withTag}`;
 }

@@ -49,5 +49,6 @@ export function isPodReady(pod: KubeObject): boolean {
 
 /** Status objects leave out zero counts, as the Go types' omitempty does. */
 export function withoutZeros(status: JsonObject): JsonObject {
-  return Object.fromEntries(Object.entries(status).filter(([, v]) => v !== 0 && v !== undefined)) as JsonObject;
+  const kept: JsonObject = Object.fromEntries(Object.entries(status).filter(([, v]) => v !== 0 && v !== undefined));
+  return kept;
 }

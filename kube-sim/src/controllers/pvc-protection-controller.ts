@@ -36,12 +36,7 @@ export class PvcProtectionController implements Controller {
     const claim = this.client.get('v1', 'PersistentVolumeClaim', namespace, name);
     const finalizers = claim && Array.isArray(claim.metadata['finalizers']) ? claim.metadata['finalizers'] : [];
     if (!claim || !claim.metadata['deletionTimestamp'] || !finalizers.includes(PROTECTION)) return;
-    const inUse = this.client.list(
-      'v1',
-      'Pod',
-      namespace,
-      (p) => !p.metadata['deletionTimestamp'] && claimsOf(p as KubeObject).includes(name),
-    );
+    const inUse = this.client.list('v1', 'Pod', namespace, (p) => !p.metadata['deletionTimestamp'] && claimsOf(p).includes(name));
     if (inUse.length > 0) return;
     this.client.update({ ...claim, metadata: { ...claim.metadata, finalizers: finalizers.filter((f) => f !== PROTECTION) } });
   }

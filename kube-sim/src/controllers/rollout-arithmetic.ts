@@ -75,8 +75,8 @@ export function scaleDownOld(spec: RolloutSpec, old: ReplicaCounts[], current: R
   let cleaned = 0;
   old.forEach((rs, i) => {
     if (cleaned >= maxScaledDown || targets[i] === 0 || targets[i] === rs.available) return;
-    const down = Math.min(maxScaledDown - cleaned, targets[i]! - rs.available);
-    targets[i] = targets[i]! - down;
+    const down = Math.min(maxScaledDown - cleaned, targets[i] - rs.available);
+    targets[i] = targets[i] - down;
     cleaned += down;
   });
   const available = sum(old, 'available') + current.available;

@@ -50,7 +50,7 @@ export class TokenController implements Controller {
       ...secret,
       metadata: { ...secret.metadata, annotations: { ...annotations, [ACCOUNT_UID]: uid } },
       data: { ...data, 'ca.crt': base64(this.caPem), namespace: base64(namespace), token: base64(tokenFor(secret, accountName, uid)) },
-    } as KubeObject);
+    });
   }
 }
 

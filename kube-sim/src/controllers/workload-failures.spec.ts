@@ -83,10 +83,8 @@ describe('workloads told to fail by their image', () => {
     watch.abort();
     // The kubelet's first attempt fails with ErrImagePull; it then backs off.
     expect([...seen]).toEqual([undefined, 'ErrImagePull', 'ImagePullBackOff']);
-    expect(pods[0]!.status?.phase).toBe('Pending');
-    expect(pods[0]!.status?.containerStatuses?.[0]?.state?.waiting?.message).toBe(
-      'Back-off pulling image "registry.example/app:fail-pull"',
-    );
+    expect(pods[0].status?.phase).toBe('Pending');
+    expect(pods[0].status?.containerStatuses?.[0]?.state?.waiting?.message).toBe('Back-off pulling image "registry.example/app:fail-pull"');
 
     const stuck = await eventually(
       () => apps.readNamespacedDeployment({ name: 'no-pull', namespace: NS }),
@@ -110,20 +108,20 @@ describe('workloads told to fail by their image', () => {
     await apply(deployment('crasher', 'busybox:crash-loop', 1));
     const first = await eventually(
       () => podsOf('crasher'),
-      (items) => items.length === 1 && waiting(items[0]!) === 'CrashLoopBackOff',
+      (items) => items.length === 1 && waiting(items[0]) === 'CrashLoopBackOff',
     );
     const later = await eventually(
       () => podsOf('crasher'),
       (items) => (items[0]?.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 2,
     );
-    expect(later[0]!.status?.containerStatuses?.[0]?.restartCount).toBeGreaterThan(
-      first[0]!.status?.containerStatuses?.[0]?.restartCount ?? 0,
+    expect(later[0].status?.containerStatuses?.[0]?.restartCount).toBeGreaterThan(
+      first[0].status?.containerStatuses?.[0]?.restartCount ?? 0,
     );
-    expect(later[0]!.status).toMatchObject({
+    expect(later[0].status).toMatchObject({
       phase: 'Running',
       containerStatuses: [{ ready: false, lastState: { terminated: { exitCode: 1, reason: 'Error' } } }],
     });
-    expect(later[0]!.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'ContainersNotReady' });
+    expect(later[0].status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'ContainersNotReady' });
   });
 
   it('a rolling update to a broken image keeps the old Pods serving and stalls at maxSurge', async () => {
@@ -192,7 +190,7 @@ describe('workloads told to fail by their image', () => {
     });
     await eventually(
       () => podsOf('db'),
-      (items) => items.length === 1 && waiting(items[0]!) === 'CrashLoopBackOff',
+      (items) => items.length === 1 && waiting(items[0]) === 'CrashLoopBackOff',
     );
     await new Promise((r) => setTimeout(r, 100));
     const set = await apps.readNamespacedStatefulSet({ name: 'db', namespace: NS });
@@ -241,7 +239,7 @@ describe('workloads told to fail by their image', () => {
     });
     await eventually(
       () => podsOf('agent'),
-      (items) => items.length === 1 && waiting(items[0]!) === 'CrashLoopBackOff',
+      (items) => items.length === 1 && waiting(items[0]) === 'CrashLoopBackOff',
     );
     const ds = await apps.readNamespacedDaemonSet({ name: 'agent', namespace: NS });
     expect(ds.status).toMatchObject({ desiredNumberScheduled: 1, currentNumberScheduled: 1, numberReady: 0, numberUnavailable: 1 });

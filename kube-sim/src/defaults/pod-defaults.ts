@@ -33,7 +33,7 @@ export function defaultContainer(container: JsonObject): void {
   setDefault(container, 'terminationMessagePath', '/dev/termination-log');
   setDefault(container, 'terminationMessagePolicy', 'File');
   const image = String(container['image'] ?? '');
-  const tagged = /:[^/]+$/.test(image.split('@')[0]!) && !image.endsWith(':latest');
+  const tagged = /:[^/]+$/.test(image.split('@')[0]) && !image.endsWith(':latest');
   setDefault(container, 'imagePullPolicy', tagged || image.includes('@') ? 'IfNotPresent' : 'Always');
   for (const port of objectsIn(container, 'ports')) setDefault(port, 'protocol', 'TCP');
   for (const env of objectsIn(container, 'env')) defaultFieldRef(env['valueFrom']);

@@ -82,8 +82,8 @@ export class Discovery {
   /** Finds the type serving a kind in an apiVersion (used by controllers and GC). */
   resolveKind(apiVersion: string, kind: string): ResourceType | undefined {
     const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
-    const info = this.resourcesOf(group!, version!)?.find((r) => r.kind === kind && !r.name.includes('/'));
-    return info && this.resolve(group!, version!, info.name);
+    const info = this.resourcesOf(group, version)?.find((r) => r.kind === kind && !r.name.includes('/'));
+    return info && this.resolve(group, version, info.name);
   }
 
   registerCustomResource(registration: CustomResourceRegistration): void {
@@ -103,7 +103,7 @@ export class Discovery {
     for (const crd of this.custom.values()) {
       let group = groups.find((g) => g.name === crd.group);
       if (!group) {
-        const first = { groupVersion: `${crd.group}/${crd.versions[0]}`, version: crd.versions[0]! };
+        const first = { groupVersion: `${crd.group}/${crd.versions[0]}`, version: crd.versions[0] };
         group = { name: crd.group, versions: [], preferredVersion: first };
         groups.push(group);
       }

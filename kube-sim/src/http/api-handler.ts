@@ -94,7 +94,7 @@ async function handle(api: ApiServer, settings: HandlerSettings, req: IncomingMe
   };
   const query = url.searchParams;
   const dryRun = query.getAll('dryRun').includes('All');
-  const contentType = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
+  const contentType = (req.headers['content-type'] ?? 'application/json').split(';')[0].trim().toLowerCase();
 
   if (method === 'GET' && !request.name) {
     const listOptions = {
@@ -149,8 +149,7 @@ async function handle(api: ApiServer, settings: HandlerSettings, req: IncomingMe
     };
     if (policy === 'Foreground' || policy === 'Background' || policy === 'Orphan') options.propagationPolicy = policy;
     else if (orphan === true || orphan === 'true') options.propagationPolicy = 'Orphan';
-    if (isObject(body) && isObject(body['preconditions']))
-      options.preconditions = body['preconditions'] as DeleteOptions['preconditions'] & object;
+    if (isObject(body) && isObject(body['preconditions'])) options.preconditions = body['preconditions'];
     if (!request.name) throw methodNotAllowed();
     const result = deleteObject(api, request, options);
     return send(res, result.code, result.body);

@@ -26,7 +26,7 @@ function parentOf(document: JsonValue, tokens: string[]): { parent: JsonValue; k
     if (next === undefined) throw new JsonPatchError(`doc is missing path: "/${tokens.join('/')}"`);
     parent = next;
   }
-  return { parent, key: tokens[tokens.length - 1]! };
+  return { parent, key: tokens[tokens.length - 1] };
 }
 
 function read(document: JsonValue, pointer: string): JsonValue {

@@ -17,7 +17,7 @@ export function base64ErrorOffset(text: string): number | undefined {
         if (j === 0) return undefined;
         return at - j;
       }
-      const char = text[at++]!;
+      const char = text[at++];
       if (ALPHABET.includes(char)) continue;
       if (char === '\n' || char === '\r') {
         j--;

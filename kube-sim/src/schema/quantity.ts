@@ -55,7 +55,7 @@ function parse(text: string): Parsed {
   const digits = `${whole}${fraction}`;
   if (suffix in DECIMAL_SUFFIXES || /^[eE][-+]?[0-9]+$/.test(suffix)) {
     const decimal = suffix in DECIMAL_SUFFIXES;
-    const exponent = decimal ? DECIMAL_SUFFIXES[suffix]! : Number(suffix.slice(1));
+    const exponent = decimal ? DECIMAL_SUFFIXES[suffix] : Number(suffix.slice(1));
     const scale = exponent - fraction.length;
     const keepsSpelling = digits.length <= 18 && scale >= -9 && scale % 3 === 0 && !digits.endsWith('000') && !digits.startsWith('0');
     return { value: { mantissa, exponent: scale }, format: decimal ? 'DecimalSI' : 'DecimalExponent', scale, keepsSpelling };
@@ -136,7 +136,7 @@ export function sumQuantities(values: (string | number)[]): string {
   const parsed = values.map((v) => parse(typeof v === 'number' ? String(v) : v.trim()));
   const exponent = Math.min(...parsed.map((p) => p.value.exponent));
   const mantissa = parsed.reduce((sum, p) => sum + p.value.mantissa * 10n ** BigInt(p.value.exponent - exponent), 0n);
-  return format(normalise({ mantissa, exponent }), parsed[0]!.format);
+  return format(normalise({ mantissa, exponent }), parsed[0].format);
 }
 
 /** Whether two quantities have the same value, however spelled ("1k" and "1e3", "1Gi" and "1024Mi"). */

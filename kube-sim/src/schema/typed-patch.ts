@@ -73,7 +73,7 @@ function goValue(value: JsonValue): string {
   if (isObject(value))
     return `map[${Object.keys(value)
       .sort()
-      .map((k) => `${k}:${goValue(value[k]!)}`)
+      .map((k) => `${k}:${goValue(value[k])}`)
       .join(' ')}]`;
   return String(value);
 }
@@ -86,7 +86,7 @@ function goSyntax(value: JsonValue): string {
   if (isObject(value))
     return `map[string]interface {}{${Object.keys(value)
       .sort()
-      .map((k) => `${JSON.stringify(k)}:${goSyntax(value[k]!)}`)
+      .map((k) => `${JSON.stringify(k)}:${goSyntax(value[k])}`)
       .join(', ')}}`;
   return String(value);
 }

@@ -16,7 +16,7 @@ export function parseFieldSelector(selector: string): FieldRequirement[] {
     .map((term) => {
       const m = term.match(/^([A-Za-z0-9_.]+)\s*(==|=|!=)\s*(.*)$/);
       if (!m) throw new SelectorError(`invalid selector: '${term}'; can't understand '${term}'`);
-      return { field: m[1]!, equal: m[2] !== '!=', value: m[3]! };
+      return { field: m[1], equal: m[2] !== '!=', value: m[3] };
     });
 }
 

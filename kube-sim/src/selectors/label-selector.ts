@@ -18,17 +18,17 @@ export function parseLabelSelector(selector: string): Requirement[] {
     if (t === '') continue;
     let m: RegExpMatchArray | null;
     if ((m = t.match(/^([^\s!=(),]+)\s+(in|notin)\s*\(([^)]*)\)$/))) {
-      const values = m[3]!
+      const values = m[3]
         .split(',')
         .map((v) => v.trim())
         .filter((v) => v !== '');
-      requirements.push({ key: m[1]!, op: m[2] as 'in' | 'notin', values });
+      requirements.push({ key: m[1], op: m[2] as 'in' | 'notin', values });
     } else if ((m = t.match(/^([^\s!=(),]+)\s*(==|=|!=)\s*([^\s!=(),]*)$/))) {
-      requirements.push({ key: m[1]!, op: m[2] === '!=' ? 'notin' : 'in', values: [m[3]!] });
+      requirements.push({ key: m[1], op: m[2] === '!=' ? 'notin' : 'in', values: [m[3]] });
     } else if ((m = t.match(/^!\s*([^\s!=(),]+)$/))) {
-      requirements.push({ key: m[1]!, op: 'doesnotexist' });
+      requirements.push({ key: m[1], op: 'doesnotexist' });
     } else if ((m = t.match(/^([^\s!=(),]+)$/))) {
-      requirements.push({ key: m[1]!, op: 'exists' });
+      requirements.push({ key: m[1], op: 'exists' });
     } else {
       throw new SelectorError(`unable to parse requirement: ${t}`);
     }
@@ -58,9 +58,9 @@ export function matchesRequirements(labels: Labels | undefined, requirements: Re
     const has = Object.prototype.hasOwnProperty.call(l, r.key);
     switch (r.op) {
       case 'in':
-        return has && r.values.includes(l[r.key]!);
+        return has && r.values.includes(l[r.key]);
       case 'notin':
-        return !has || !r.values.includes(l[r.key]!);
+        return !has || !r.values.includes(l[r.key]);
       case 'exists':
         return has;
       case 'doesnotexist':

@@ -43,7 +43,7 @@ export function serverSideApply(request: ApplyRequest, finish: (merged: JsonObje
     if (sameManager(m, applier)) continue;
     for (const key of m.fields.intersection(appliedFields).keyList()) {
       const path = pathFromKey(key);
-      if (!path[path.length - 1]!.startsWith('f:')) continue;
+      if (!path[path.length - 1].startsWith('f:')) continue;
       const current = live ? fieldValue(live, path, context) : undefined;
       if (!deepEqual(current, fieldValue(applied, path, context)))
         conflicts.push({ manager: m.manager, ...(m.operation === 'Update' ? { apiVersion: m.apiVersion } : {}), path });
@@ -96,7 +96,7 @@ function droppedPaths(previous: FieldSet | undefined, applied: FieldSet, othersO
     candidates.set(pathKey(path), path);
     for (let end = path.length - 1; end > 0; end--) {
       const ancestor = path.slice(0, end);
-      if (ancestor[end - 1]!.startsWith('f:') && !(end === 1 && ancestor[0] === 'f:metadata')) candidates.set(pathKey(ancestor), ancestor);
+      if (ancestor[end - 1].startsWith('f:') && !(end === 1 && ancestor[0] === 'f:metadata')) candidates.set(pathKey(ancestor), ancestor);
     }
   }
   return [...candidates.values()]
@@ -142,7 +142,7 @@ export function conflictWith(conflict: ApplyConflict): string {
 export function conflictMessage(conflicts: ApplyConflict[]): string {
   const n = conflicts.length;
   if (n === 1) {
-    const c = conflicts[0]!;
+    const c = conflicts[0];
     return `Apply failed with 1 conflict: ${conflictWith(c)}: ${formatPath(c.path)}`;
   }
   const lines = conflicts.map((c) => `- ${conflictWith(c)}: ${formatPath(c.path)}`);

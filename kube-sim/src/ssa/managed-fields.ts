@@ -134,6 +134,6 @@ export function sameOwnership(before: Manager[], after: Manager[]): boolean {
   const a = sortedManagers(before);
   const b = sortedManagers(after);
   return (
-    a.length === b.length && a.every((m, i) => sameManager(m, b[i]!) && m.fields.equals(b[i]!.fields) && m.apiVersion === b[i]!.apiVersion)
+    a.length === b.length && a.every((m, i) => sameManager(m, b[i]) && m.fields.equals(b[i].fields) && m.apiVersion === b[i].apiVersion)
   );
 }

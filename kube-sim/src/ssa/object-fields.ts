@@ -93,10 +93,10 @@ export function removeField(object: JsonObject, path: FieldPath, context: TypeCo
   let parent: JsonValue = object;
   const names: string[] = [];
   for (let i = 0; i < path.length - 1; i++) {
-    parent = step(parent, path[i]!, names, context) as JsonValue;
+    parent = step(parent, path[i], names, context) as JsonValue;
     if (parent === undefined || parent === null) return;
   }
-  const last = path[path.length - 1]!;
+  const last = path[path.length - 1];
   if (last.startsWith('f:') && isObject(parent)) {
     delete parent[last.slice(2)];
   } else if (Array.isArray(parent)) {

@@ -24,7 +24,7 @@ describe('ObjectStore', () => {
       ['MODIFIED', 3],
       ['DELETED', 4],
     ]);
-    expect(events[2]!.previous?.['data']).toEqual({ k: '1' });
+    expect(events[2].previous?.['data']).toEqual({ k: '1' });
     expect(store.get('/configmaps', 'ns', 'a')).toBeUndefined();
   });
 

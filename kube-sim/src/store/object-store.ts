@@ -36,7 +36,7 @@ export class ObjectStore {
 
   /** The oldest resourceVersion a watch can still start from. */
   get oldestWatchableVersion(): number {
-    return this.history.length === this.historyLimit ? this.history[0]!.resourceVersion : 0;
+    return this.history.length === this.historyLimit ? this.history[0].resourceVersion : 0;
   }
 
   get(typeKey: string, namespace: string, name: string): KubeObject | undefined {

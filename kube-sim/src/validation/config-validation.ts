@@ -73,7 +73,7 @@ export function validateSecret(object: JsonObject): StatusCause[] {
   if (type === 'kubernetes.io/basic-auth' && !data['username'] && !data['password'])
     causes.push(required('data[username]'), required('data[password]'));
   if (type === 'kubernetes.io/service-account-token') {
-    const annotations = isObject(object['metadata']) ? (object['metadata'] as JsonObject)['annotations'] : undefined;
+    const annotations = isObject(object['metadata']) ? object['metadata']['annotations'] : undefined;
     if (!isObject(annotations) || !annotations['kubernetes.io/service-account.name'])
       causes.push(required('metadata.annotations[kubernetes.io/service-account.name]'));
   }

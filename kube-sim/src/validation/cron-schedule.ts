@@ -33,7 +33,7 @@ function cronError(schedule: string): string | undefined {
   if (fields.length !== 5) return `expected exactly 5 fields, found ${fields.length}: [${fields.join(' ')}]`;
   for (const [i, field] of fields.entries()) {
     for (const part of field.split(',')) {
-      const error = rangeError(part, FIELDS[i]!, i === 2 || i === 4);
+      const error = rangeError(part, FIELDS[i], i === 2 || i === 4);
       if (error) return error;
     }
   }

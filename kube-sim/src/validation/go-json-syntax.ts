@@ -7,7 +7,7 @@ export function goJsonSyntaxError(text: string): string | undefined {
   try {
     const end = value(text, skipSpace(text, 0));
     const rest = skipSpace(text, end);
-    if (rest < text.length) return `invalid character ${quote(text[rest]!)} after top-level value`;
+    if (rest < text.length) return `invalid character ${quote(text[rest])} after top-level value`;
     return undefined;
   } catch (error) {
     if (error instanceof SyntaxProblem) return error.message;
@@ -21,7 +21,7 @@ const END = 'unexpected end of JSON input';
 
 function fail(text: string, at: number, context: string): never {
   if (at >= text.length) throw new SyntaxProblem(END);
-  throw new SyntaxProblem(`invalid character ${quote(text[at]!)} ${context}`);
+  throw new SyntaxProblem(`invalid character ${quote(text[at])} ${context}`);
 }
 
 /** Go's quoteChar. */
@@ -33,7 +33,7 @@ function quote(char: string): string {
 }
 
 function skipSpace(text: string, at: number): number {
-  while (at < text.length && ' \t\r\n'.includes(text[at]!)) at++;
+  while (at < text.length && ' \t\r\n'.includes(text[at])) at++;
   return at;
 }
 
@@ -49,7 +49,7 @@ function value(text: string, at: number): number {
 
 function word(text: string, at: number, literal: string): number {
   for (let i = 1; i < literal.length; i++) {
-    if (text[at + i] !== literal[i]) fail(text, at + i, `in literal ${literal} (expecting ${quote(literal[i]!)})`);
+    if (text[at + i] !== literal[i]) fail(text, at + i, `in literal ${literal} (expecting ${quote(literal[i])})`);
   }
   return at + literal.length;
 }
@@ -82,7 +82,7 @@ function array(text: string, at: number): number {
 function string(text: string, at: number): number {
   for (;;) {
     if (at >= text.length) throw new SyntaxProblem(END);
-    const char = text[at]!;
+    const char = text[at];
     if (char === '"') return at + 1;
     if (char < ' ') fail(text, at, 'in string literal');
     if (char === '\\') {
@@ -103,12 +103,12 @@ function string(text: string, at: number): number {
 function number(text: string, at: number): number {
   const digits = (from: number) => {
     let i = from;
-    while (text[i] !== undefined && text[i]! >= '0' && text[i]! <= '9') i++;
+    while (text[i] !== undefined && text[i] >= '0' && text[i] <= '9') i++;
     return i;
   };
   if (text[at] === '-') at++;
   if (text[at] === '0') at++;
-  else if (text[at] !== undefined && text[at]! >= '1' && text[at]! <= '9') at = digits(at);
+  else if (text[at] !== undefined && text[at] >= '1' && text[at] <= '9') at = digits(at);
   else fail(text, at, 'in numeric literal');
   if (text[at] === '.') {
     if (!/[0-9]/.test(text[at + 1] ?? '')) fail(text, at + 1, 'after decimal point in numeric literal');

@@ -55,7 +55,7 @@ export function qualifiedNameErrors(field: string, key: string): StatusCause[] {
 
 function validateQualifiedName(key: string, field: string): StatusCause[] {
   const parts = key.split('/');
-  const name = parts.length === 2 ? parts[1]! : parts[0]!;
+  const name = parts.length === 2 ? parts[1] : parts[0];
   const causes: StatusCause[] = [];
   if (parts.length > 2)
     return [
@@ -65,7 +65,7 @@ function validateQualifiedName(key: string, field: string): StatusCause[] {
         "a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
       ),
     ];
-  if (parts.length === 2 && (parts[0] === '' || parts[0]!.length > 253 || !DNS1123_SUBDOMAIN.test(parts[0]!))) {
+  if (parts.length === 2 && (parts[0] === '' || parts[0].length > 253 || !DNS1123_SUBDOMAIN.test(parts[0]))) {
     causes.push(invalidValue(field, key, `prefix part ${SUBDOMAIN_MESSAGE}`));
   }
   if (name.length > 63) causes.push(invalidValue(field, key, 'name part must be no more than 63 characters'));

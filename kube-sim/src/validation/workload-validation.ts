@@ -87,7 +87,7 @@ function strategyErrors(spec: JsonObject): StatusCause[] {
         `${path}.maxUnavailable`,
         rolling['maxUnavailable'],
         'may not be 0 when `maxSurge` is 0',
-        describeIntOrString(rolling['maxUnavailable']!),
+        describeIntOrString(rolling['maxUnavailable']),
       ),
     );
   return causes;

@@ -75,7 +75,7 @@ async function handle(command: Command): Promise<void> {
     await Promise.all(
       Array.from({ length: Math.min(command.options.registerConcurrency, specs.length) }, async () => {
         while (next < specs.length) {
-          const agent = new FakeAgent(specs[next++]!, command.options);
+          const agent = new FakeAgent(specs[next++], command.options);
           agents.push(agent);
           await agent.start();
         }
