@@ -1,6 +1,10 @@
+import { createHash } from 'node:crypto';
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import { canonicalJson } from '#core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
+import { PlacementService } from './placement.service';
+import type { TargetSpec } from './target-set';
 import { BUNDLE, CONFIGMAP, TestAgent, startTestHub, type TestHub } from '../testing/hub-fixture';
 
 describe('placement: TargetSet revisions', () => {
@@ -109,5 +113,70 @@ describe('placement: before any fleet commit is accepted', () => {
     expect(pushed).toMatchObject({ revision: '1' });
     expect(pushed.targets.map((x) => x.bundle)).toEqual(['web']);
     stream.close();
+  });
+});
+
+describe('placement: a fleet larger than one write chunk', () => {
+  let t: TestHub;
+  const CLUSTERS = 2_500;
+
+  beforeAll(async () => {
+    t = await startTestHub({
+      'fleet/web.yaml': BUNDLE('web'),
+      'fleet/eu.yaml': BUNDLE('eu', '{ matchLabels: { region: eu } }'),
+      'apps/web/cm.yaml': CONFIGMAP('web'),
+      'apps/eu/cm.yaml': CONFIGMAP('eu'),
+    });
+    await t.query(
+      `INSERT INTO cluster (id, name, kube_system_uid, labels, credential_hash, agent_version, registered_at, connected, state, state_changed_at)
+       SELECT gen_random_uuid(), 'c-' || lpad(n::text, 5, '0'), 'uid-' || n,
+              CASE WHEN n % 2 = 0 THEN '{"region":"eu"}'::jsonb ELSE '{"region":"us"}'::jsonb END,
+              'x', 'test', now(), false, 'active', now()
+       FROM generate_series(1, ${CLUSTERS}) AS n`,
+    );
+  });
+
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  const stored = () =>
+    t.query<{ name: string; revision: string; checksum: string; targets: TargetSpec[]; bundle_revisions: Record<string, string> }>(
+      `SELECT c.name, t.revision::text AS revision, t.checksum, t.targets, t.bundle_revisions
+       FROM target_set t JOIN cluster c ON c.id = t.cluster_id ORDER BY c.name`,
+    );
+
+  it('writes every TargetSet in chunks and announces each once, with the checksum the protocol defines', async () => {
+    const placement = t.app.get(PlacementService);
+    const announced: string[][] = [];
+    const stop = placement.changed.add((changes) => void announced.push(changes.map((c) => c.clusterId)));
+    await placement.replaceAll();
+    stop();
+    const rows = await stored();
+    expect(rows).toHaveLength(CLUSTERS);
+    expect(new Set(announced.flat()).size).toBe(CLUSTERS);
+    expect(announced.flat()).toHaveLength(CLUSTERS);
+    for (const row of [rows[0], rows[1], rows[CLUSTERS - 1]]) {
+      const sorted = [...row.targets].sort((a, b) => (a.bundle < b.bundle ? -1 : 1));
+      expect(row.checksum).toBe(createHash('sha256').update(canonicalJson(sorted)).digest('hex'));
+      expect(row.targets.every((x) => x.values['cluster.name'] === row.name)).toBe(true);
+    }
+    expect(rows.find((r) => r.name === 'c-00002')!.targets.map((x) => x.bundle)).toEqual(['eu', 'web']);
+    expect(rows.find((r) => r.name === 'c-00001')!.targets.map((x) => x.bundle)).toEqual(['web']);
+  });
+
+  it('keeps the bundle revision of an unchanged bundle, also on rows stored before target digests', async () => {
+    // As a hub before the digests column left them; c-00001's row as if written by an older
+    // placement (another checksum), with the same web target.
+    await t.query(`UPDATE target_set SET target_digests = NULL WHERE cluster_id IN (SELECT id FROM cluster WHERE name <= 'c-01000')`);
+    await t.query(`UPDATE target_set SET checksum = 'older' WHERE cluster_id = (SELECT id FROM cluster WHERE name = 'c-00001')`);
+    await t.app.get(PlacementService).replaceAll();
+    const rows = await stored();
+    const moved = rows.find((r) => r.name === 'c-00001')!;
+    expect(moved.revision).toBe('2');
+    expect(moved.bundle_revisions).toEqual({ web: '1' });
+    // The others are as they were, and got their digests written once.
+    expect(rows.filter((r) => r.revision !== '1').map((r) => r.name)).toEqual(['c-00001']);
+    expect(await t.query(`SELECT count(*)::int AS n FROM target_set WHERE target_digests IS NULL`)).toEqual([{ n: 0 }]);
   });
 });

@@ -10,8 +10,8 @@ import { gateTargets, type RolloutGate } from '../rollout/rollout-gate';
 import { bundleRevision, RolloutStore, type BundlePin } from '../rollout/rollout-store';
 import { Batcher } from '../database/batcher';
 import { TargetSetEntity } from './target-set.entity';
-import { canonicalJson } from '#core';
-import { targetSetChecksum, targetsFor, withPolicies, type TargetSpec } from './target-set';
+import { createHash } from 'node:crypto';
+import { TargetBuilder, targetDigest, targetSetJson, targetsFor, withPolicies, type TargetSpec } from './target-set';
 
 /** The whole desired state of one cluster at one revision. */
 export interface CurrentTargetSet {
@@ -34,6 +34,29 @@ export interface PlacementFleet {
   groups: ClusterGroupSpec[];
 }
 
+/** A cluster's stored TargetSet as placement reads it (targets only where needed, see `previous`). */
+export interface HeldTargetSet {
+  id: string;
+  revision: string;
+  checksum: string;
+  bundle_revisions: Record<string, string>;
+  /** Bundle → targetDigest of its target. */
+  digests: Record<string, string>;
+  /** Stored before target digests: `digests` were computed from the targets. */
+  digestsMissing: boolean;
+  targets: TargetSpec[] | undefined;
+}
+
+interface PendingTargetSet {
+  clusterId: string;
+  checksum: string;
+  targets: TargetSpec[];
+  /** targetSetJson(targets): stored as is. */
+  json: string;
+  digests: Record<string, string>;
+  bundleRevisions: Record<string, string>;
+}
+
 interface Ack {
   clusterId: string;
   revision: string;
@@ -42,6 +65,8 @@ interface Ack {
 
 /** TargetSets written per statement. */
 const WRITE_CHUNK = 1000;
+/** Chunks written at once (on as many pool connections). */
+const WRITES_IN_FLIGHT = 3;
 
 /**
  * Keeps every active cluster's TargetSet in step with the fleet, the cluster's labels, the
@@ -147,7 +172,9 @@ export class PlacementService implements OnModuleInit, BeforeApplicationShutdown
 
   /** What the fleet wants for each cluster before rollouts and pins (for the rollout planner). */
   desiredTargets(clusters: PlacementCluster[], fleet: PlacementFleet): Map<string, TargetSpec[]> {
-    return new Map(clusters.map((c) => [c.id, targetsFor({ name: c.name, labels: c.labels }, fleet)]));
+    // With their repository's policy, as placement gives them: compared with held targets, which carry it.
+    const builder = new TargetBuilder(fleet, (bundle) => this.fleet.policyOf(bundle.fleetRepo));
+    return new Map(clusters.map((c) => [c.id, builder.targetsFor(c)]));
   }
 
   /**
@@ -187,66 +214,141 @@ export class PlacementService implements OnModuleInit, BeforeApplicationShutdown
 
   private async place(clusters: PlacementCluster[], accepted: FleetCommitAccepted): Promise<void> {
     const fleet = placementFleet(accepted);
-    const previous = new Map(
-      (
-        await this.targetSets.query<
-          { id: string; revision: string; checksum: string; targets: TargetSpec[]; bundle_revisions: Record<string, string> }[]
-        >(
-          `SELECT cluster_id::text AS id, revision::text AS revision, checksum, targets, bundle_revisions FROM target_set WHERE cluster_id = ANY($1::uuid[])`,
-          [clusters.map((c) => c.id)],
-        )
-      ).map((row) => [row.id, row]),
-    );
     const gates = await this.rolloutGates(fleet);
     const pins = await this.pinnedSources();
+    const previous = await this.previous(clusters, gates, pins);
 
     const fleetRepoOf = new Map(pins.map(({ pin }) => [pin.bundle, pin.fleetRepo]));
     for (const bundle of fleet.bundles) fleetRepoOf.set(bundle.name, bundle.fleetRepo);
-    const pending: { clusterId: string; checksum: string; targets: TargetSpec[]; bundleRevisions: Record<string, string> }[] = [];
+    const policyOf = (repo: string) => this.fleet.policyOf(repo);
+    const builder = new TargetBuilder(fleet, (bundle) => policyOf(bundle.fleetRepo));
+    // Each chunk of changed TargetSets is written while the next is computed, a few chunks at a
+    // time (on as many pool connections); they go out together once all are committed.
+    // Announcing each chunk as it was written was slower at 10,000 clusters: the first agents'
+    // acks and reports then competed on the hub's one event loop with the sends to all the
+    // others (bench/scale.ts).
+    const changes: CurrentTargetSet[] = [];
+    const inFlight = new Set<Promise<void>>();
+    const writeChunk = async (chunk: PendingTargetSet[]) => {
+      const task = this.write(chunk).then((written) => void changes.push(...written));
+      inFlight.add(task);
+      void task.then(
+        () => inFlight.delete(task),
+        () => undefined,
+      );
+      // A failed chunk ends the pass here; what was written is sent by the sessions' sweep.
+      if (inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(inFlight);
+      // Lets the statement reach the database before the next chunk is computed.
+      else await new Promise(setImmediate);
+    };
+    let pending: PendingTargetSet[] = [];
+    const backfill: Pick<PendingTargetSet, 'clusterId' | 'checksum' | 'digests'>[] = [];
     for (const cluster of clusters) {
       const before = previous.get(cluster.id);
       const held = before?.targets ?? [];
-      const desired = this.desiredTargets([cluster], fleet).get(cluster.id)!;
       const targets = withPolicies(
-        gateTargets(cluster.id, desired, held, gates, pinnedTargets(cluster, pins, held)),
+        gateTargets(cluster.id, builder.targetsFor(cluster), held, gates, pinnedTargets(cluster, pins, held)),
         (bundle) => fleetRepoOf.get(bundle),
-        (repo) => this.fleet.policyOf(repo),
+        policyOf,
       );
-      const checksum = targetSetChecksum(targets);
-      if (before?.checksum !== checksum)
-        pending.push({ clusterId: cluster.id, checksum, targets, bundleRevisions: bundleRevisionsAfter(before, targets) });
-    }
-
-    const changes: CurrentTargetSet[] = [];
-    for (let i = 0; i < pending.length; i += WRITE_CHUNK) {
-      const chunk = pending.slice(i, i + WRITE_CHUNK);
-      const rows: { cluster_id: string; revision: string }[] = await this.targetSets.query(
-        `INSERT INTO target_set (cluster_id, revision, checksum, targets, bundle_revisions, updated_at)
-         SELECT id, 1, checksum, targets, bundle_revisions, now()
-         FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::jsonb[]) AS u(id, checksum, targets, bundle_revisions)
-         ON CONFLICT (cluster_id) DO UPDATE
-           SET revision = target_set.revision + 1, checksum = EXCLUDED.checksum, targets = EXCLUDED.targets,
-               bundle_revisions = EXCLUDED.bundle_revisions, updated_at = now()
-           WHERE target_set.checksum <> EXCLUDED.checksum
-         RETURNING cluster_id::text AS cluster_id, revision::text AS revision`,
-        [
-          chunk.map((p) => p.clusterId),
-          chunk.map((p) => p.checksum),
-          chunk.map((p) => JSON.stringify(p.targets)),
-          chunk.map((p) => JSON.stringify(p.bundleRevisions)),
-        ],
-      );
-      const byId = new Map(chunk.map((p) => [p.clusterId, p]));
-      for (const row of rows) {
-        const { checksum, targets } = byId.get(row.cluster_id)!;
-        changes.push({ clusterId: row.cluster_id, revision: row.revision, checksum, targets });
+      const json = targetSetJson(targets);
+      const checksum = createHash('sha256').update(json).digest('hex');
+      if (before?.checksum === checksum) {
+        if (before.digestsMissing) backfill.push({ clusterId: cluster.id, checksum, digests: before.digests });
+        continue;
+      }
+      const digests = Object.fromEntries(targets.map((t) => [t.bundle, targetDigest(t)]));
+      pending.push({ clusterId: cluster.id, checksum, targets, json, digests, bundleRevisions: bundleRevisionsAfter(before, digests) });
+      if (pending.length === WRITE_CHUNK) {
+        await writeChunk(pending);
+        pending = [];
       }
     }
+    if (pending.length > 0) await writeChunk(pending);
+    await Promise.all(inFlight);
     if (changes.length > 0) {
       this.log.info({ commit: accepted.commit, clusters: changes.length }, 'new TargetSet revisions');
       await this.changed.emit(changes);
     }
+    if (backfill.length > 0) await this.backfillDigests(backfill);
     await this.placed.emit();
+  }
+
+  /**
+   * What each cluster holds now: revision, checksum, bundle revisions and target digests. The
+   * targets themselves only where placement needs them — a rollout that has not admitted the
+   * cluster keeps its held target, so does a pin whose commit cannot be read — or where a row
+   * predates the digests.
+   */
+  private async previous(
+    clusters: PlacementCluster[],
+    gates: Map<string, RolloutGate>,
+    pins: { pin: BundlePin; fleet: PlacementFleet | null }[],
+  ): Promise<Map<string, HeldTargetSet>> {
+    const rows = await this.targetSets.query<
+      (Omit<HeldTargetSet, 'digests' | 'digestsMissing' | 'targets'> & { digests: Record<string, string> | null })[]
+    >(
+      `SELECT cluster_id::text AS id, revision::text AS revision, checksum, bundle_revisions, target_digests AS digests
+       FROM target_set WHERE cluster_id = ANY($1::uuid[])`,
+      [clusters.map((c) => c.id)],
+    );
+    const anyPinUnreadable = pins.some((p) => p.fleet === null);
+    const holdsFor = (id: string) => anyPinUnreadable || [...gates.values()].some((gate) => !gate.admitted.has(id));
+    const missing = rows.filter((r) => r.digests === null || holdsFor(r.id)).map((r) => r.id);
+    const targetsOf = new Map<string, TargetSpec[]>();
+    for (let i = 0; i < missing.length; i += WRITE_CHUNK) {
+      const read = await this.targetSets.query<{ id: string; targets: TargetSpec[] }[]>(
+        `SELECT cluster_id::text AS id, targets FROM target_set WHERE cluster_id = ANY($1::uuid[])`,
+        [missing.slice(i, i + WRITE_CHUNK)],
+      );
+      for (const row of read) targetsOf.set(row.id, row.targets);
+    }
+    return new Map(
+      rows.map((row) => {
+        const targets = targetsOf.get(row.id);
+        const digests = row.digests ?? Object.fromEntries((targets ?? []).map((t) => [t.bundle, targetDigest(t)]));
+        return [row.id, { ...row, digests, digestsMissing: row.digests === null, targets }];
+      }),
+    );
+  }
+
+  /** Rows stored before target digests, unchanged by this placement, get theirs once (so the next reads them small). */
+  private async backfillDigests(rows: Pick<PendingTargetSet, 'clusterId' | 'checksum' | 'digests'>[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += WRITE_CHUNK) {
+      const chunk = rows.slice(i, i + WRITE_CHUNK);
+      await this.targetSets.query(
+        `UPDATE target_set t SET target_digests = u.digests
+         FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) AS u(id, checksum, digests)
+         WHERE t.cluster_id = u.id AND t.checksum = u.checksum AND t.target_digests IS NULL`,
+        [chunk.map((r) => r.clusterId), chunk.map((r) => r.checksum), chunk.map((r) => JSON.stringify(r.digests))],
+      );
+    }
+  }
+
+  /** One multi-row statement for a chunk; a row is only rewritten (and its revision bumped) when its checksum changed. */
+  private async write(chunk: PendingTargetSet[]): Promise<CurrentTargetSet[]> {
+    const rows: { cluster_id: string; revision: string }[] = await this.targetSets.query(
+      `INSERT INTO target_set (cluster_id, revision, checksum, targets, bundle_revisions, target_digests, updated_at)
+       SELECT id, 1, checksum, targets, bundle_revisions, target_digests, now()
+       FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::jsonb[], $5::jsonb[]) AS u(id, checksum, targets, bundle_revisions, target_digests)
+       ON CONFLICT (cluster_id) DO UPDATE
+         SET revision = target_set.revision + 1, checksum = EXCLUDED.checksum, targets = EXCLUDED.targets,
+             bundle_revisions = EXCLUDED.bundle_revisions, target_digests = EXCLUDED.target_digests, updated_at = now()
+         WHERE target_set.checksum <> EXCLUDED.checksum
+       RETURNING cluster_id::text AS cluster_id, revision::text AS revision`,
+      [
+        chunk.map((p) => p.clusterId),
+        chunk.map((p) => p.checksum),
+        chunk.map((p) => p.json),
+        chunk.map((p) => JSON.stringify(p.bundleRevisions)),
+        chunk.map((p) => JSON.stringify(p.digests)),
+      ],
+    );
+    const byId = new Map(chunk.map((p) => [p.clusterId, p]));
+    return rows.map((row) => {
+      const { clusterId, checksum, targets } = byId.get(row.cluster_id)!;
+      return { clusterId, revision: row.revision, checksum, targets };
+    });
   }
 
   /** Bundles with a rollout: who is admitted to the revision now desired (nobody, for a new revision). */
@@ -316,19 +418,18 @@ export function placementFleet(accepted: FleetCommitAccepted): PlacementFleet {
 
 /**
  * Bundle → the TargetSet revision in which its target last changed, for the revision about to
- * be written (the one after `before`'s): a bundle whose target is as before keeps its
- * revision, a new or changed one gets the new revision.
+ * be written (the one after `before`'s): a bundle whose target is as before (same digest)
+ * keeps its revision, a new or changed one gets the new revision.
  */
 export function bundleRevisionsAfter(
-  before: { revision: string; targets: TargetSpec[]; bundle_revisions: Record<string, string> } | undefined,
-  targets: readonly TargetSpec[],
+  before: Pick<HeldTargetSet, 'revision' | 'bundle_revisions' | 'digests'> | undefined,
+  digests: Record<string, string>,
 ): Record<string, string> {
   const next = before === undefined ? '1' : (BigInt(before.revision) + 1n).toString();
-  const held = new Map((before?.targets ?? []).map((t) => [t.bundle, canonicalJson(t)]));
   return Object.fromEntries(
-    targets.map((t) => [
-      t.bundle,
-      held.get(t.bundle) === canonicalJson(t) ? (before?.bundle_revisions[t.bundle] ?? before!.revision) : next,
+    Object.entries(digests).map(([bundle, digest]) => [
+      bundle,
+      before !== undefined && before.digests[bundle] === digest ? (before.bundle_revisions[bundle] ?? before.revision) : next,
     ]),
   );
 }

@@ -21,6 +21,10 @@ export class TargetSetEntity {
   @Column({ name: 'bundle_revisions', type: 'jsonb', default: () => "'{}'" })
   bundleRevisions!: Record<string, string>;
 
+  /** Bundle → hex SHA-256 of its target's canonical JSON; null on rows written before the column. */
+  @Column({ name: 'target_digests', type: 'jsonb', nullable: true, select: false })
+  targetDigests!: Record<string, string> | null;
+
   @Column({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
 

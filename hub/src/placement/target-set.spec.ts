@@ -3,7 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { RenderKind } from '#proto';
 import type { BundleSpec, ClusterGroupSpec, LabelSelector } from '../fleet-repo/fleet-format';
 import { canonicalJson, DEFAULT_BUNDLE_POLICY } from '#core';
-import { clusterInGroup, deepMerge, targetSetChecksum, targetsFor, withPolicies, type TargetSpec } from './target-set';
+import {
+  canonicalTarget,
+  clusterInGroup,
+  deepMerge,
+  TargetBuilder,
+  targetSetChecksum,
+  targetsFor,
+  withPolicies,
+  type TargetSpec,
+} from './target-set';
 
 const selector = (s: Partial<LabelSelector>): LabelSelector => ({ matchLabels: {}, matchExpressions: [], ...s });
 
@@ -257,5 +266,59 @@ describe('targetsFor: six clusters, selectors, groups and overrides', () => {
 
   it('merges Helm values like Helm: maps key by key, lists and scalars replaced', () => {
     expect(deepMerge({ a: { b: 1, c: [1, 2] }, d: 'x' }, { a: { c: [3] }, e: true })).toEqual({ a: { b: 1, c: [3] }, d: 'x', e: true });
+  });
+});
+
+describe('TargetBuilder', () => {
+  const web: BundleSpec = {
+    ...bundle('web', []),
+    render: { kind: 'helm', helmReleaseName: 'web', helmValues: { replicas: 2, image: { tag: '1.0' } }, kustomizePatches: [] },
+    targets: [
+      {
+        clusterSelector: selector({ matchLabels: { tier: 'gold' } }),
+        overrides: { helmValues: { replicas: 5 }, values: { track: 'gold' } },
+      },
+      { clusterSelector: selector({}), overrides: {} },
+    ],
+    source: { ...bundle('web', []).source, artifact: { digest: `sha256:${'c'.repeat(64)}`, size: 10, compressedSize: 5 } },
+    fleetRepo: 'teams',
+  };
+  const fleet = fleetOf([web, bundle('api', [selector({})])]);
+  const strict = { ...DEFAULT_BUNDLE_POLICY, namespaces: ['web'] };
+  const builder = new TargetBuilder(fleet, (b) => (b.fleetRepo === 'teams' ? strict : undefined));
+  const clusters: { name: string; labels: Record<string, string> }[] = [
+    { name: 'gold-1', labels: { tier: 'gold', 'quote"key': 'v\\al' } },
+    { name: 'plain-1', labels: {} },
+    { name: 'gold-2', labels: { tier: 'gold' } },
+  ];
+
+  it('gives each cluster what targetsFor and withPolicies give, and a checksum over the whole canonical JSON', () => {
+    for (const cluster of clusters) {
+      const built = builder.targetsFor(cluster);
+      const expected = withPolicies(
+        targetsFor(cluster, fleet),
+        (b) => (b === 'web' ? 'teams' : 'default'),
+        (r) => (r === 'teams' ? strict : undefined),
+      );
+      expect(built).toEqual(expected);
+      for (const target of built) expect(canonicalTarget(target)).toBe(canonicalJson(target));
+      expect(targetSetChecksum(built)).toBe(createHash('sha256').update(canonicalJson(expected)).digest('hex'));
+    }
+  });
+
+  it('shares one target object per bundle target across clusters, apart from their values', () => {
+    const [gold1, gold2, plain] = [builder.targetsFor(clusters[0]), builder.targetsFor(clusters[2]), builder.targetsFor(clusters[1])];
+    const webOf = (targets: TargetSpec[]) => targets.find((t) => t.bundle === 'web')!;
+    expect(webOf(gold1).render).toBe(webOf(gold2).render);
+    expect(webOf(gold1).render).not.toBe(webOf(plain).render);
+    expect(webOf(gold1).values).not.toBe(webOf(gold2).values);
+    // withPolicies keeps a target already carrying its repository's policy as it is.
+    expect(
+      withPolicies(
+        gold1,
+        (b) => (b === 'web' ? 'teams' : 'default'),
+        (r) => (r === 'teams' ? strict : undefined),
+      )[1],
+    ).toBe(webOf(gold1));
   });
 });

@@ -11,6 +11,7 @@ import { Artifacts1736000000000 } from './1736000000000-artifacts';
 import { AppliedSync1736100000000 } from './1736100000000-applied-sync';
 import { ClusterNameOrder1736200000000 } from './1736200000000-cluster-name-order';
 import { ClientCertificates1736300000000 } from './1736300000000-client-certificates';
+import { TargetDigests1736450000000 } from './1736450000000-target-digests';
 
 /** Every migration, oldest first; TypeORM runs the ones not yet applied at start-up. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   AppliedSync1736100000000,
   ClusterNameOrder1736200000000,
   ClientCertificates1736300000000,
+  TargetDigests1736450000000,
 ];
