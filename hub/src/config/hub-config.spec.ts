@@ -41,6 +41,7 @@ describe('loadHubConfig', () => {
       caKeyFile: undefined,
       agentCertValidityMs: 30 * 24 * 3600_000,
       grpcMaxHandshakes: 2000,
+      grpcListenBacklog: 4096,
     });
   });
 

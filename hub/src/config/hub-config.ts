@@ -89,6 +89,8 @@ export interface HubConfig {
    * answered) at once; beyond it a Connect is refused with RESOURCE_EXHAUSTED and a retry hint.
    */
   grpcMaxHandshakes: number;
+  /** GRPC_LISTEN_BACKLOG: connections the kernel queues for the gRPC port before the hub accepts them (capped by net.core.somaxconn). */
+  grpcListenBacklog: number;
 }
 
 export const AGENT_AUTH_MODES = ['bearer', 'mtls', 'mtls-or-bearer'] as const;
@@ -138,6 +140,7 @@ export const HUB_SETTINGS: Settings<HubConfig> = {
   caKeyFile: text('HUB_CA_KEY'),
   agentCertValidityMs: seconds('AGENT_CERT_VALIDITY', 30 * 24 * 3600_000),
   grpcMaxHandshakes: count('GRPC_MAX_HANDSHAKES', 2000),
+  grpcListenBacklog: count('GRPC_LISTEN_BACKLOG', 4096),
 };
 
 /** Reads the hub's configuration from environment variables; a bad value throws naming the variable. */

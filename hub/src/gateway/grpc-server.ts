@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { experimental, Server, ServerCredentials } from '@grpc/grpc-js';
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { FleetService } from '#proto';
@@ -16,6 +17,7 @@ const SHUTDOWN_GRACE_MS = 5_000;
 @Injectable()
 export class GrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
   private server: Server | undefined;
+  private listener: NetServer | undefined;
   private boundAddress: string | undefined;
   private readonly log: Logger;
 
@@ -38,20 +40,24 @@ export class GrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
       'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
       'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
       // Channelz keeps per-connection and per-call tracking the hub never reads: at 10,000
-      // agents that is memory and CPU on every call. (grpc-js has no option for the listen
-      // backlog; admission control, GRPC_MAX_HANDSHAKES, paces storms instead.)
+      // agents that is memory and CPU on every call.
       'grpc.enable_channelz': 0,
     });
     server.addService(FleetService, this.gateway.handlers());
-    const host = this.config.grpcHost.includes(':') ? `[${this.config.grpcHost}]` : this.config.grpcHost;
     const tls = this.tlsCredentials();
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${host}:${this.config.grpcPort}`, tls ?? ServerCredentials.createInsecure(), (error, p) =>
-        error ? reject(new Error(`GRPC_PORT: cannot bind ${host}:${this.config.grpcPort}: ${error.message}`)) : resolve(p),
-      ),
-    );
+    // The hub listens itself and hands each connection to grpc-js: bindAsync takes no listen
+    // backlog, and Node's default (511) overflowed in reconnect storms of 10,000 agents.
+    const injector = server.createConnectionInjector(tls ?? ServerCredentials.createInsecure());
+    const listener = createServer((socket) => injector.injectConnection(socket));
+    const { grpcHost: host, grpcPort, grpcListenBacklog: backlog } = this.config;
+    const port = await new Promise<number>((resolve, reject) => {
+      listener.once('error', (error) => reject(new Error(`GRPC_PORT: cannot listen on ${host}:${grpcPort}: ${error.message}`)));
+      listener.listen({ host, port: grpcPort, backlog }, () => resolve((listener.address() as AddressInfo).port));
+    });
+    listener.on('error', (error) => this.log.error({ err: error }, 'the gRPC listener failed'));
     this.server = server;
-    this.boundAddress = `${host}:${port}`;
+    this.listener = listener;
+    this.boundAddress = `${host.includes(':') ? `[${host}]` : host}:${port}`;
     this.log.info({ address: this.boundAddress, tls: tls !== undefined, agentAuth: this.config.agentAuth }, 'gRPC listening');
   }
 
@@ -97,6 +103,9 @@ export class GrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
     if (server === undefined) return;
     this.server = undefined;
     this.boundAddress = undefined;
+    // No new connections; those open are drained below.
+    this.listener?.close();
+    this.listener = undefined;
     const shutdown = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
     await this.gateway.sessions.closeAll('the hub is shutting down');
     let timer: NodeJS.Timeout | undefined;
