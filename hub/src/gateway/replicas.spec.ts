@@ -94,6 +94,18 @@ describe('hub replicas', () => {
     expect(command.action?.$case).toBe('syncNow');
   });
 
+  it('a signal about more clusters than one NOTIFY carries reaches the other replica whole', async () => {
+    const ids = Array.from({ length: 400 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    const heard: string[] = [];
+    const stop = b.app.get(SessionSignals).received.add((signal) => {
+      if (signal.kind === 'targetSets') heard.push(...signal.clusterIds);
+    });
+    await a.app.get(SessionSignals).publish({ kind: 'targetSets', clusterIds: ids });
+    await eventually(() => expect(heard.length).toBe(ids.length));
+    stop();
+    expect([...heard].sort()).toEqual(ids);
+  });
+
   it('without signals, the sweep finds a revoked credential and a newer TargetSet within one interval', async () => {
     const revoked = await connectedAgent('on-b-4');
     const lagging = await connectedAgent('on-b-5');

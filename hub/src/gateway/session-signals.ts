@@ -71,9 +71,11 @@ export class SessionSignals implements OnModuleInit, OnModuleDestroy {
     const messages =
       signal.kind === 'credential' ? [signal] : chunks(signal.clusterIds, IDS_PER_NOTIFY).map((clusterIds) => ({ ...signal, clusterIds }));
     try {
-      for (const message of messages) {
-        await this.db.query(`SELECT pg_notify($1, $2)`, [SESSIONS_CHANNEL, JSON.stringify({ from: this.replica, ...message })]);
-      }
+      // All in one statement: a commit at 10,000 clusters is 67 payloads.
+      await this.db.query(`SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload`, [
+        SESSIONS_CHANNEL,
+        messages.map((message) => JSON.stringify({ from: this.replica, ...message })),
+      ]);
     } catch (error) {
       this.log.warn({ err: error, signal: signal.kind }, 'telling other hub replicas failed; their sweep will catch up');
     }
