@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import { Batcher } from '../database/batcher';
+import { BootstrapTokensService, type PresentedToken } from './bootstrap-tokens.service';
+import type { ClusterState } from './cluster.entity';
+import { CertificateRequestError, type ClientCertificatesService, type IssuedCertificate } from './client-certificates.service';
+import { hashCredential, issueCredential } from './credential';
+import { decideRegistrations, tokenUses, type AdmittedRegistration, type StoredCluster } from './registration-batch';
+import { RegistrationError, type Registration, type RegistrationRequest } from './registration';
+
+/** A registration as written: what the agent receives, and what the hub reports about it. */
+export interface WrittenRegistration {
+  registration: Registration;
+  state: ClusterState;
+  reRegistration: boolean;
+  token: PresentedToken['kind'];
+}
+
+type Outcome = WrittenRegistration | RegistrationError;
+
+const UNIQUE_VIOLATION = '23505';
+
+/** A registration admitted and credentialed, about to be written. */
+interface Pending extends AdmittedRegistration {
+  credential: string;
+  certificate: IssuedCertificate | undefined;
+}
+
+/**
+ * Writes registrations that arrive together in one transaction: one read of the tokens and of
+ * the clusters they name, one multi-row upsert, one revocation of the re-registered clusters'
+ * certificates, one insert of the new certificates and one count of the tokens' uses.
+ */
+export class ClusterRegistrar {
+  private readonly batches = new Batcher<RegistrationRequest, Outcome>((requests) => this.write(requests), {
+    maxItems: 500,
+    maxWaitMs: 5,
+    // Another hub replica took a name between the read and the upsert: retried one by one, the
+    // registration that asked for it fails alone.
+    blamesAnItem: (error) => (error as { code?: string }).code === UNIQUE_VIOLATION,
+  });
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly tokens: BootstrapTokensService,
+    private readonly certificates: ClientCertificatesService,
+    private readonly initialState: () => ClusterState,
+    /** Throws a RegistrationError for a request refused whatever is stored (name, labels, CSR). */
+    private readonly check: (request: RegistrationRequest) => void,
+  ) {}
+
+  async register(request: RegistrationRequest): Promise<WrittenRegistration> {
+    const outcome = await this.batches.submit(request);
+    if (outcome instanceof RegistrationError) throw outcome;
+    return outcome;
+  }
+
+  private async write(requests: RegistrationRequest[]): Promise<Outcome[]> {
+    const tokens = requests.map((r) => {
+      try {
+        return this.tokens.classify(r.bootstrapToken);
+      } catch (error) {
+        if (error instanceof RegistrationError) return error;
+        throw error;
+      }
+    });
+    try {
+      return await this.db.transaction((tx) => this.writeIn(tx, requests, tokens));
+    } catch (error) {
+      if (requests.length === 1 && (error as { code?: string }).code === UNIQUE_VIOLATION) {
+        return [new RegistrationError('already_exists', `cluster name "${requests[0].name}" is held by another cluster`)];
+      }
+      throw error;
+    }
+  }
+
+  private async writeIn(
+    tx: EntityManager,
+    requests: RegistrationRequest[],
+    tokens: (PresentedToken | RegistrationError)[],
+  ): Promise<Outcome[]> {
+    const hashes = tokens.flatMap((t) => (t instanceof RegistrationError || t.kind !== 'stored' ? [] : [t.hash]));
+    const storedTokens = await this.tokens.lockByHash(hashes, tx);
+    const stored: StoredCluster[] = await tx.query(
+      `SELECT id::text AS id, name, kube_system_uid AS "kubeSystemUid" FROM cluster
+       WHERE kube_system_uid = ANY($1::text[]) OR name = ANY($2::text[])`,
+      [requests.map((r) => r.clusterUid), requests.map((r) => r.name)],
+    );
+    const decisions = decideRegistrations(requests, { tokens, storedTokens, stored, check: this.check, newId: randomUUID });
+    const outcomes: Outcome[] = decisions.map((d) => d.refused ?? new RegistrationError('already_exists', 'not written'));
+    const pending = new Map<number, Pending>();
+    decisions.forEach((d, i) => {
+      if (d.admitted === undefined) return;
+      try {
+        const certificate = d.admitted.request.csr === '' ? undefined : this.certificates.sign(d.admitted, d.admitted.request.csr);
+        pending.set(i, { ...d.admitted, credential: issueCredential(d.admitted.id), certificate });
+      } catch (error) {
+        if (!(error instanceof CertificateRequestError)) throw error;
+        outcomes[i] = new RegistrationError('invalid_argument', error.message);
+      }
+    });
+    if (pending.size === 0) return outcomes;
+
+    const written = await this.upsert(tx, [...pending.values()]);
+    const done: Pending[] = [];
+    for (const [i, p] of pending) {
+      const state = written.get(p.id);
+      // Another replica registered this UID between the read and the upsert; its credential stands.
+      if (state === undefined) {
+        outcomes[i] = new RegistrationError('already_exists', 'a registration of this cluster is already in progress');
+        continue;
+      }
+      done.push(p);
+      outcomes[i] = {
+        registration: {
+          clusterId: p.id,
+          clusterName: p.name,
+          credential: p.credential,
+          clientCertificate: p.certificate?.clientCertificate ?? '',
+          caCertificate: p.certificate?.caCertificate ?? '',
+        },
+        state,
+        reRegistration: p.reRegistration,
+        token: p.tokenId === undefined ? 'configured' : 'stored',
+      };
+    }
+    // A re-registration replaces every credential: the certificates of before are revoked.
+    await this.certificates.revokeForClusters(
+      done.filter((p) => p.reRegistration).map((p) => p.id),
+      're-registered',
+      tx,
+    );
+    await this.certificates.record(
+      done.flatMap((p) => (p.certificate === undefined ? [] : [{ cluster: p, issued: p.certificate }])),
+      tx,
+    );
+    await this.tokens.addUses(tokenUses(done), tx);
+    return outcomes;
+  }
+
+  /**
+   * docs/protocol.md "Registration": a known UID keeps its id and name and gets the new
+   * credential and labels; a revoked one comes back in the initial state. The state of each row
+   * written, by id; a UID that another registration inserted meanwhile (another id) is left alone.
+   */
+  private async upsert(tx: EntityManager, pending: Pending[]): Promise<Map<string, ClusterState>> {
+    const rows: { id: string; state: ClusterState }[] = await tx.query(
+      `INSERT INTO cluster (id, name, kube_system_uid, labels, credential_hash, agent_version, registered_at, connected, state, state_changed_at)
+       SELECT id, name, uid, labels, hash, version, now(), false, $7, now()
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::text[], $6::text[]) AS r(id, name, uid, labels, hash, version)
+       ON CONFLICT (kube_system_uid) DO UPDATE
+         SET credential_hash = EXCLUDED.credential_hash, labels = EXCLUDED.labels, agent_version = EXCLUDED.agent_version,
+             state = CASE WHEN cluster.state = 'revoked' THEN EXCLUDED.state ELSE cluster.state END,
+             state_changed_at = CASE WHEN cluster.state = 'revoked' THEN now() ELSE cluster.state_changed_at END
+         WHERE cluster.id = EXCLUDED.id
+       RETURNING id::text AS id, state`,
+      [
+        pending.map((p) => p.id),
+        pending.map((p) => p.name),
+        pending.map((p) => p.request.clusterUid),
+        pending.map((p) => JSON.stringify(p.request.labels)),
+        pending.map((p) => hashCredential(p.credential)),
+        pending.map((p) => p.request.agentVersion),
+        this.initialState(),
+      ],
+    );
+    return new Map(rows.map((r) => [r.id, r.state]));
+  }
+}
