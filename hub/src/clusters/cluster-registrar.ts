@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { Batcher } from '../database/batcher';
-import { BootstrapTokensService, type PresentedToken } from './bootstrap-tokens.service';
+import { BootstrapTokensService, type PresentedToken, type TokenRow } from './bootstrap-tokens.service';
 import type { ClusterState } from './cluster.entity';
 import { CertificateRequestError, type ClientCertificatesService, type IssuedCertificate } from './client-certificates.service';
 import { hashCredential, issueCredential } from './credential';
@@ -27,8 +27,8 @@ interface Pending extends AdmittedRegistration {
 }
 
 /**
- * Writes registrations that arrive together in one transaction: one read of the tokens and of
- * the clusters they name, one multi-row upsert, one revocation of the re-registered clusters'
+ * Writes registrations that arrive together at once: one read of the clusters they name (and of
+ * their tokens), one multi-row upsert, one revocation of the re-registered clusters'
  * certificates, one insert of the new certificates and one count of the tokens' uses.
  */
 export class ClusterRegistrar {
@@ -65,7 +65,7 @@ export class ClusterRegistrar {
       }
     });
     try {
-      return await this.db.transaction((tx) => this.writeIn(tx, requests, tokens));
+      return await this.writeAll(requests, tokens);
     } catch (error) {
       if (requests.length === 1 && (error as { code?: string }).code === UNIQUE_VIOLATION) {
         return [new RegistrationError('already_exists', `cluster name "${requests[0].name}" is held by another cluster`)];
@@ -74,18 +74,31 @@ export class ClusterRegistrar {
     }
   }
 
-  private async writeIn(
-    tx: EntityManager,
-    requests: RegistrationRequest[],
-    tokens: (PresentedToken | RegistrationError)[],
-  ): Promise<Outcome[]> {
+  /**
+   * A batch of new clusters with the configured token (a fleet's first start) is one read and
+   * one upsert; token uses to count, certificates to revoke or record take a transaction, and
+   * the tokens are locked in it so that no other batch counts their uses meanwhile.
+   */
+  private async writeAll(requests: RegistrationRequest[], tokens: (PresentedToken | RegistrationError)[]): Promise<Outcome[]> {
     const hashes = tokens.flatMap((t) => (t instanceof RegistrationError || t.kind !== 'stored' ? [] : [t.hash]));
-    const storedTokens = await this.tokens.lockByHash(hashes, tx);
-    const stored: StoredCluster[] = await tx.query(
+    const stored: StoredCluster[] = await this.db.query(
       `SELECT id::text AS id, name, kube_system_uid AS "kubeSystemUid" FROM cluster
        WHERE kube_system_uid = ANY($1::text[]) OR name = ANY($2::text[])`,
       [requests.map((r) => r.clusterUid), requests.map((r) => r.name)],
     );
+    const uids = new Set(requests.map((r) => r.clusterUid));
+    const alone = hashes.length === 0 && requests.every((r) => r.csr === '') && !stored.some((c) => uids.has(c.kubeSystemUid));
+    if (alone) return this.writeIn(this.db.manager, requests, tokens, new Map(), stored);
+    return this.db.transaction(async (tx) => this.writeIn(tx, requests, tokens, await this.tokens.lockByHash(hashes, tx), stored));
+  }
+
+  private async writeIn(
+    manager: EntityManager,
+    requests: RegistrationRequest[],
+    tokens: (PresentedToken | RegistrationError)[],
+    storedTokens: Map<string, TokenRow>,
+    stored: StoredCluster[],
+  ): Promise<Outcome[]> {
     const decisions = decideRegistrations(requests, { tokens, storedTokens, stored, check: this.check, newId: randomUUID });
     const outcomes: Outcome[] = decisions.map((d) => d.refused ?? new RegistrationError('already_exists', 'not written'));
     const pending = new Map<number, Pending>();
@@ -101,7 +114,7 @@ export class ClusterRegistrar {
     });
     if (pending.size === 0) return outcomes;
 
-    const written = await this.upsert(tx, [...pending.values()]);
+    const written = await this.upsert(manager, [...pending.values()]);
     const done: Pending[] = [];
     for (const [i, p] of pending) {
       const state = written.get(p.id);
@@ -128,13 +141,13 @@ export class ClusterRegistrar {
     await this.certificates.revokeForClusters(
       done.filter((p) => p.reRegistration).map((p) => p.id),
       're-registered',
-      tx,
+      manager,
     );
     await this.certificates.record(
       done.flatMap((p) => (p.certificate === undefined ? [] : [{ cluster: p, issued: p.certificate }])),
-      tx,
+      manager,
     );
-    await this.tokens.addUses(tokenUses(done), tx);
+    await this.tokens.addUses(tokenUses(done), manager);
     return outcomes;
   }
 
