@@ -100,31 +100,27 @@ export class ClusterRegistrar {
     stored: StoredCluster[],
   ): Promise<Outcome[]> {
     const decisions = decideRegistrations(requests, { tokens, storedTokens, stored, check: this.check, newId: randomUUID });
-    const outcomes: Outcome[] = decisions.map((d) => d.refused ?? new RegistrationError('already_exists', 'not written'));
-    const pending = new Map<number, Pending>();
-    decisions.forEach((d, i) => {
-      if (d.admitted === undefined) return;
+    // Signing can still refuse a CSR the check let through; that registration fails alone.
+    const prepared = decisions.map((d): Pending | RegistrationError => {
+      if (d.refused !== undefined) return d.refused;
+      const { admitted } = d;
       try {
-        const certificate = d.admitted.request.csr === '' ? undefined : this.certificates.sign(d.admitted, d.admitted.request.csr);
-        pending.set(i, { ...d.admitted, credential: issueCredential(d.admitted.id), certificate });
+        const certificate = admitted.request.csr === '' ? undefined : this.certificates.sign(admitted, admitted.request.csr);
+        return { ...admitted, credential: issueCredential(admitted.id), certificate };
       } catch (error) {
-        if (!(error instanceof CertificateRequestError)) throw error;
-        outcomes[i] = new RegistrationError('invalid_argument', error.message);
+        if (error instanceof CertificateRequestError) return new RegistrationError('invalid_argument', error.message);
+        throw error;
       }
     });
-    if (pending.size === 0) return outcomes;
-
-    const written = await this.upsert(manager, [...pending.values()]);
-    const done: Pending[] = [];
-    for (const [i, p] of pending) {
+    const pending = prepared.filter((p): p is Pending => !(p instanceof RegistrationError));
+    const written = pending.length === 0 ? new Map<string, ClusterState>() : await this.upsert(manager, pending);
+    const done = pending.filter((p) => written.has(p.id));
+    const outcomes = prepared.map((p): Outcome => {
+      if (p instanceof RegistrationError) return p;
       const state = written.get(p.id);
       // Another replica registered this UID between the read and the upsert; its credential stands.
-      if (state === undefined) {
-        outcomes[i] = new RegistrationError('already_exists', 'a registration of this cluster is already in progress');
-        continue;
-      }
-      done.push(p);
-      outcomes[i] = {
+      if (state === undefined) return new RegistrationError('already_exists', 'a registration of this cluster is already in progress');
+      return {
         registration: {
           clusterId: p.id,
           clusterName: p.name,
@@ -136,7 +132,7 @@ export class ClusterRegistrar {
         reRegistration: p.reRegistration,
         token: p.tokenId === undefined ? 'configured' : 'stored',
       };
-    }
+    });
     // A re-registration replaces every credential: the certificates of before are revoked.
     await this.certificates.revokeForClusters(
       done.filter((p) => p.reRegistration).map((p) => p.id),
