@@ -30,8 +30,9 @@ export interface NewBootstrapToken {
   maxUses?: number;
 }
 
-interface TokenRow {
+export interface TokenRow {
   id: string;
+  token_hash: string;
   description: string;
   expires_at: Date | null;
   max_uses: number | null;
@@ -40,15 +41,15 @@ interface TokenRow {
   revoked_at: Date | null;
 }
 
-/** The token a registration presented, once checked: the configured one, or a stored one by id. */
-export type AcceptedToken = { kind: 'configured' } | { kind: 'stored'; id: string };
+/** The token a registration presented: the configured one, or (by its hash) one that may be stored. */
+export type PresentedToken = { kind: 'configured' } | { kind: 'stored'; hash: string };
 
 const TOKEN_PREFIX = 'gfbt_';
 
 /**
  * Bootstrap tokens: the configured BOOTSTRAP_TOKEN (no expiry, no use limit) and tokens made
  * through the API, stored only as SHA-256 hashes, each with an optional expiry and use limit.
- * A use is counted in the same transaction that registers the cluster.
+ * Uses are counted in the same transaction that registers the clusters.
  */
 @Injectable()
 export class BootstrapTokensService {
@@ -84,35 +85,49 @@ export class BootstrapTokensService {
     return rows.length > 0;
   }
 
-  /** Checks a presented token without using it up; refusals say why (expired, used up, revoked). */
-  async check(presented: string): Promise<AcceptedToken> {
+  /**
+   * Which kind of token was presented: the configured one, or one that may be stored (then its
+   * hash, looked up with the rest of its batch). Refuses what can be no token of this hub.
+   */
+  classify(presented: string): PresentedToken {
     if (presented !== '' && secretsEqual(presented, this.config.bootstrapToken)) return { kind: 'configured' };
     if (!presented.startsWith(TOKEN_PREFIX) || presented.length > 256) {
       throw new RegistrationError('unauthenticated', 'invalid bootstrap token');
     }
-    const rows: TokenRow[] = await this.db.query(`SELECT * FROM bootstrap_token WHERE token_hash = $1`, [hashCredential(presented)]);
-    if (rows.length === 0) throw new RegistrationError('unauthenticated', 'invalid bootstrap token');
-    refuseUnusable(rows[0]);
-    return { kind: 'stored', id: rows[0].id };
+    return { kind: 'stored', hash: hashCredential(presented) };
   }
 
-  /** Counts one use inside the registration's transaction; refuses when a concurrent use took the last one. */
-  async use(token: AcceptedToken, tx: EntityManager): Promise<void> {
-    if (token.kind === 'configured') return;
-    const used: unknown[] = await tx.query(
-      `WITH used AS (
-         UPDATE bootstrap_token SET uses = uses + 1
-         WHERE id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()) AND (max_uses IS NULL OR uses < max_uses)
-         RETURNING id
-       ) SELECT id FROM used`,
-      [token.id],
-    );
-    if (used.length === 0) {
-      const current: TokenRow[] = await tx.query(`SELECT * FROM bootstrap_token WHERE id = $1`, [token.id]);
-      if (current.length > 0) refuseUnusable(current[0]);
-      throw new RegistrationError('unauthenticated', 'invalid bootstrap token');
-    }
+  /**
+   * The stored tokens with these hashes, locked until `tx` ends: the uses a batch of
+   * registrations counts against them cannot race another batch's.
+   */
+  async lockByHash(hashes: readonly string[], tx: EntityManager): Promise<Map<string, TokenRow>> {
+    if (hashes.length === 0) return new Map();
+    const rows: TokenRow[] = await tx.query(`SELECT * FROM bootstrap_token WHERE token_hash = ANY($1::text[]) ORDER BY id FOR UPDATE`, [
+      [...new Set(hashes)],
+    ]);
+    return new Map(rows.map((row) => [row.token_hash, row]));
   }
+
+  /** Adds the uses a batch admitted, per token id, inside the batch's transaction. */
+  async addUses(uses: ReadonlyMap<string, number>, tx: EntityManager): Promise<void> {
+    if (uses.size === 0) return;
+    await tx.query(`UPDATE bootstrap_token t SET uses = t.uses + u.n FROM unnest($1::uuid[], $2::int[]) AS u(id, n) WHERE t.id = u.id`, [
+      [...uses.keys()],
+      [...uses.values()],
+    ]);
+  }
+}
+
+/** Why a stored token, having already admitted `usedInBatch` more registrations, admits no further one; undefined when it does. */
+export function tokenRefusal(row: TokenRow, usedInBatch: number, now = new Date()): RegistrationError | undefined {
+  const counted = { ...row, uses: row.uses + usedInBatch };
+  const state = stateOf(counted, now);
+  if (state === 'revoked') return new RegistrationError('unauthenticated', 'bootstrap token revoked');
+  if (state === 'expired') return new RegistrationError('unauthenticated', `bootstrap token expired at ${row.expires_at!.toISOString()}`);
+  if (state === 'used-up')
+    return new RegistrationError('unauthenticated', `bootstrap token used up (${counted.uses} of ${row.max_uses} uses)`);
+  return undefined;
 }
 
 function stateOf(row: TokenRow, now: Date): BootstrapTokenState {
@@ -120,13 +135,6 @@ function stateOf(row: TokenRow, now: Date): BootstrapTokenState {
   if (row.expires_at !== null && row.expires_at.getTime() <= now.getTime()) return 'expired';
   if (row.max_uses !== null && row.uses >= row.max_uses) return 'used-up';
   return 'usable';
-}
-
-function refuseUnusable(row: TokenRow): void {
-  const state = stateOf(row, new Date());
-  if (state === 'revoked') throw new RegistrationError('unauthenticated', 'bootstrap token revoked');
-  if (state === 'expired') throw new RegistrationError('unauthenticated', `bootstrap token expired at ${row.expires_at!.toISOString()}`);
-  if (state === 'used-up') throw new RegistrationError('unauthenticated', `bootstrap token used up (${row.uses} of ${row.max_uses} uses)`);
 }
 
 function tokenView(row: TokenRow, now: Date): BootstrapTokenView {

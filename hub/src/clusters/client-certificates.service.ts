@@ -60,27 +60,41 @@ export class ClientCertificatesService {
 
   /** Signs a certificate for the CSR's key naming this cluster, and records it (in `tx` when given). */
   async issue(cluster: { id: string; name: string }, csr: string, tx?: EntityManager): Promise<IssuedCertificate> {
-    let issued;
+    const issued = this.sign(cluster, csr);
+    await this.record([{ cluster, issued }], tx);
+    return issued;
+  }
+
+  /** A certificate for the CSR's key naming this cluster; it is honoured only once recorded. */
+  sign(cluster: { id: string; name: string }, csr: string): IssuedCertificate {
     try {
-      issued = issueClientCertificate(this.ca, {
+      const issued = issueClientCertificate(this.ca, {
         csr,
         commonName: cluster.name,
         uris: [`${CLUSTER_URI_PREFIX}${cluster.id}`],
         validityMs: this.config.agentCertValidityMs,
       });
+      return { clientCertificate: issued.cert, caCertificate: this.ca.cert, serial: issued.facts.serial, notAfter: issued.facts.notAfter };
     } catch (error) {
       throw new CertificateRequestError((error as Error).message);
     }
-    await (tx ?? this.db).query(`INSERT INTO client_certificate (serial, cluster_id, not_after) VALUES ($1, $2, $3)`, [
-      issued.facts.serial,
-      cluster.id,
-      issued.facts.notAfter,
-    ]);
-    this.log.info(
-      { cluster: cluster.name, clusterId: cluster.id, serial: issued.facts.serial, notAfter: issued.facts.notAfter },
-      'client certificate issued',
+  }
+
+  /** Records signed certificates in one statement (in `tx` when given): from then on they identify their clusters. */
+  async record(
+    certificates: readonly { cluster: { id: string; name: string }; issued: IssuedCertificate }[],
+    tx?: EntityManager,
+  ): Promise<void> {
+    if (certificates.length === 0) return;
+    await (tx ?? this.db).query(
+      `INSERT INTO client_certificate (serial, cluster_id, not_after) SELECT * FROM unnest($1::text[], $2::uuid[], $3::timestamptz[])`,
+      [certificates.map((c) => c.issued.serial), certificates.map((c) => c.cluster.id), certificates.map((c) => c.issued.notAfter)],
     );
-    return { clientCertificate: issued.cert, caCertificate: this.ca.cert, serial: issued.facts.serial, notAfter: issued.facts.notAfter };
+    for (const { cluster, issued } of certificates)
+      this.log.info(
+        { cluster: cluster.name, clusterId: cluster.id, serial: issued.serial, notAfter: issued.notAfter },
+        'client certificate issued',
+      );
   }
 
   /**
@@ -112,12 +126,18 @@ export class ClientCertificatesService {
   }
 
   /** Revokes every unexpired certificate of a cluster; how many. */
-  async revokeForCluster(clusterId: string, reason: string, tx?: EntityManager): Promise<number> {
+  revokeForCluster(clusterId: string, reason: string, tx?: EntityManager): Promise<number> {
+    return this.revokeForClusters([clusterId], reason, tx);
+  }
+
+  /** Revokes every unexpired certificate of these clusters, in one statement; how many. */
+  async revokeForClusters(clusterIds: readonly string[], reason: string, tx?: EntityManager): Promise<number> {
+    if (clusterIds.length === 0) return 0;
     const rows: { n: number }[] = await (tx ?? this.db).query(
       `WITH revoked AS (UPDATE client_certificate SET revoked_at = now(), revoked_reason = $2
-         WHERE cluster_id = $1 AND revoked_at IS NULL AND not_after > now() RETURNING serial)
+         WHERE cluster_id = ANY($1::uuid[]) AND revoked_at IS NULL AND not_after > now() RETURNING serial)
        SELECT count(*)::int AS n FROM revoked`,
-      [clusterId, reason],
+      [clusterIds, reason],
     );
     return rows[0]?.n ?? 0;
   }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -11,21 +10,14 @@ import { HUB_CONFIG } from '../config/config.module';
 import type { HubConfig } from '../config/hub-config';
 import { BootstrapTokensService } from './bootstrap-tokens.service';
 import { ClusterEntity, type ClusterState } from './cluster.entity';
+import { ClusterRegistrar } from './cluster-registrar';
 import {
   CERTIFICATE_REVOKED_DETAILS,
   CertificateRequestError,
   ClientCertificatesService,
   type IssuedCertificate,
 } from './client-certificates.service';
-import {
-  REVOKED_DETAILS,
-  ROTATED_DETAILS,
-  UNKNOWN_CLUSTER_DETAILS,
-  clusterIdOf,
-  credentialMatches,
-  hashCredential,
-  issueCredential,
-} from './credential';
+import { REVOKED_DETAILS, ROTATED_DETAILS, UNKNOWN_CLUSTER_DETAILS, clusterIdOf, credentialMatches } from './credential';
 import { RegistrationError, validateRegistration, type Registration, type RegistrationRequest } from './registration';
 
 /** The authenticated identity of an agent's call. */
@@ -66,8 +58,6 @@ export class ClusterActionError extends Error {
 
 export { REVOKED_DETAILS, ROTATED_DETAILS } from './credential';
 
-const UNIQUE_VIOLATION = '23505';
-
 @Injectable()
 export class ClustersService {
   /** Fired after a cluster registered or re-registered (its labels may have changed). */
@@ -83,11 +73,12 @@ export class ClustersService {
     maxItems: 500,
     maxWaitMs: 5,
   });
+  private readonly registrar: ClusterRegistrar;
 
   constructor(
     @InjectRepository(ClusterEntity) private readonly clusters: Repository<ClusterEntity>,
     @InjectDataSource() private readonly db: DataSource,
-    private readonly tokens: BootstrapTokensService,
+    tokens: BootstrapTokensService,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
     @Inject(LOGGER) logger: Logger,
     private readonly events: FleetEventsService,
@@ -96,16 +87,43 @@ export class ClustersService {
     this.log = logger.child({ module: 'clusters' });
     this.registered = new Listeners((error) => this.log.error({ err: error }, 'reacting to a registration failed'));
     this.credentialInvalidated = new Listeners((error) => this.log.error({ err: error }, 'reacting to a credential change failed'));
+    this.registrar = new ClusterRegistrar(
+      db,
+      tokens,
+      certificates,
+      () => (config.clusterApprovalRequired ? 'pending' : 'active'),
+      (request) => this.checkRegistration(request),
+    );
   }
 
   /**
    * docs/protocol.md "Registration": a known kube-system UID keeps its id and name and gets a
    * new credential (and the labels it now sends); a new UID gets a new id unless its name is taken.
    * A new cluster starts `pending` when approval is required; a revoked one comes back the same
-   * way (or active). The token's use is counted in the same transaction as the registration.
+   * way (or active). Registrations arriving together are written together (ClusterRegistrar),
+   * each refused or admitted as if it had come alone; the token's uses are counted in the same
+   * transaction.
    */
   async register(request: RegistrationRequest): Promise<Registration> {
-    const token = await this.tokens.check(request.bootstrapToken);
+    const { registration, state, reRegistration, token } = await this.registrar.register(request);
+    const { clusterId: id, clusterName: name } = registration;
+    this.log.info({ cluster: name, clusterId: id, reRegistration, state, token }, 'cluster registered');
+    this.events.recordQuietly({
+      type: 'cluster.registered',
+      severity: 'info',
+      cluster: name,
+      bundle: null,
+      commit: null,
+      message: `cluster ${name} ${reRegistration ? 're-registered' : 'registered'} (${state})`,
+      details: { reRegistration, state, labels: request.labels },
+    });
+    if (reRegistration) await this.credentialInvalidated.emit({ clusterId: id, reason: 'credential rotated by a re-registration' });
+    if (state === 'active') await this.registered.emit({ clusterId: id, name, labels: request.labels });
+    return registration;
+  }
+
+  /** What a registration is refused for whatever is stored: the request itself, and its CSR. */
+  private checkRegistration(request: RegistrationRequest): void {
     validateRegistration(request);
     if (request.csr === '' && this.config.agentAuth === 'mtls') {
       throw new RegistrationError(
@@ -114,69 +132,6 @@ export class ClustersService {
       );
     }
     if (request.csr !== '') this.checkRequest(request.csr);
-
-    const known = await this.clusters.findOne({ where: { kubeSystemUid: request.clusterUid } });
-    const id = known?.id ?? randomUUID();
-    const credential = issueCredential(id);
-    const initialState: ClusterState = this.config.clusterApprovalRequired ? 'pending' : 'active';
-    let rows: { id: string; name: string; state: ClusterState }[];
-    let certificate: IssuedCertificate | undefined;
-    try {
-      rows = await this.db.transaction(async (tx) => {
-        await this.tokens.use(token, tx);
-        const upserted: { id: string; name: string; state: ClusterState }[] = await tx.query(
-          `INSERT INTO cluster (id, name, kube_system_uid, labels, credential_hash, agent_version, registered_at, connected, state, state_changed_at)
-           VALUES ($1, $2, $3, $4, $5, $6, now(), false, $7, now())
-           ON CONFLICT (kube_system_uid) DO UPDATE
-             SET credential_hash = EXCLUDED.credential_hash, labels = EXCLUDED.labels, agent_version = EXCLUDED.agent_version,
-                 state = CASE WHEN cluster.state = 'revoked' THEN EXCLUDED.state ELSE cluster.state END,
-                 state_changed_at = CASE WHEN cluster.state = 'revoked' THEN now() ELSE cluster.state_changed_at END
-           RETURNING id, name, state`,
-          [
-            id,
-            request.name,
-            request.clusterUid,
-            JSON.stringify(request.labels),
-            hashCredential(credential),
-            request.agentVersion,
-            initialState,
-          ],
-        );
-        // A re-registration replaces every credential: the certificates of before are revoked.
-        if (known !== null) await this.certificates.revokeForCluster(upserted[0].id, 're-registered', tx);
-        if (request.csr !== '') certificate = await this.certificates.issue(upserted[0], request.csr, tx);
-        return upserted;
-      });
-    } catch (error) {
-      if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
-        throw new RegistrationError('already_exists', `cluster name "${request.name}" is held by another cluster`);
-      }
-      throw error;
-    }
-    if (rows[0].id !== id) {
-      // Another registration of the same UID won a race; its credential stands, ours was never stored.
-      throw new RegistrationError('already_exists', 'a registration of this cluster is already in progress');
-    }
-    const { name, state } = rows[0];
-    this.log.info({ cluster: name, clusterId: id, reRegistration: known !== null, state, token: token.kind }, 'cluster registered');
-    this.events.recordQuietly({
-      type: 'cluster.registered',
-      severity: 'info',
-      cluster: name,
-      bundle: null,
-      commit: null,
-      message: `cluster ${name} ${known === null ? 'registered' : 're-registered'} (${state})`,
-      details: { reRegistration: known !== null, state, labels: request.labels },
-    });
-    if (known !== null) await this.credentialInvalidated.emit({ clusterId: id, reason: 'credential rotated by a re-registration' });
-    if (state === 'active') await this.registered.emit({ clusterId: id, name, labels: request.labels });
-    return {
-      clusterId: id,
-      clusterName: name,
-      credential,
-      clientCertificate: certificate?.clientCertificate ?? '',
-      caCertificate: certificate?.caCertificate ?? '',
-    };
   }
 
   /** RenewCertificate: a new client certificate for an authenticated cluster's CSR. */
