@@ -17,6 +17,8 @@
  *
  *   npm run build:bench && node dist/test/bench/scale.js
  *     BENCH_SIZES=1000,5000,10000 (or BENCH_AGENTS=1000)  BENCH_RUNS=1  BENCH_PROCESSES=4
+ *     BENCH_REGISTER_CONCURRENCY=250: registrations in flight per generator process (25 before
+ *     registration was batched: that measured the generator, ~100 in flight, not the hub)
  *     GRPC_MAX_HANDSHAKES=<n> is passed to the hub (admission control; its default otherwise)
  *     BENCH_HUB_REPLICAS=<n>: n hubs on the one database, agents spread across them (the first
  *     polls the fleet repository and is profiled); RSS and CPU figures are their sums
@@ -91,6 +93,8 @@ const SIZES = (process.env.BENCH_SIZES ?? process.env.BENCH_AGENTS ?? '1000').sp
 const RUNS = Number(process.env.BENCH_RUNS ?? 1);
 const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 4);
 const PROFILE = process.env.BENCH_PROFILE === '1';
+/** Registrations in flight per generator process: a fleet coming up together registers at once. */
+const REGISTER_CONCURRENCY = Number(process.env.BENCH_REGISTER_CONCURRENCY ?? 250);
 /** Hub replicas on the one database, the agents spread across them (RSS and CPU are their sums). */
 const REPLICAS = Number(process.env.BENCH_HUB_REPLICAS ?? 1);
 const LIMIT = 20 * 60_000;
@@ -177,12 +181,13 @@ async function measure(size: number, run: number): Promise<Figure[]> {
     }));
     let head = await repo.head();
     const overflowsBefore = await listenOverflows();
+    const coldCpuBefore = await hubCpu();
     let from = Date.now();
     fleet = await FakeFleet.start(specs, {
       hubAddress: hub.grpcAddress,
       heartbeatMs: 10_000,
       fetchArtifacts: false,
-      registerConcurrency: 25,
+      registerConcurrency: REGISTER_CONCURRENCY,
       processes: PROCESSES,
     });
     let agents = await fleet.until(synced(head), LIMIT, `${size} agents to register and have their first report acked`, 500);
@@ -190,6 +195,7 @@ async function measure(size: number, run: number): Promise<Figure[]> {
     note('register + connect + first report acked, all (s)', (max(agents.map((a) => a.reportsAckedAt!)) - from) / 1000);
     noteValue('  registrations/s', ((size * 1000) / (max(registered) - Math.min(...registered) || 1)).toFixed(0));
     noteValue('  failed stream attempts at cold start', String(sum(agents.map((a) => a.streamFailures))));
+    noteValue('  hub CPU per agent, cold start (ms)', (((await hubCpu()) - coldCpuBefore) / size).toFixed(2));
     printErrors(agents);
     await phaseEnds('cold start', from);
 
