@@ -81,15 +81,28 @@ export class ClusterRegistrar {
    */
   private async writeAll(requests: RegistrationRequest[], tokens: (PresentedToken | RegistrationError)[]): Promise<Outcome[]> {
     const hashes = tokens.flatMap((t) => (t instanceof RegistrationError || t.kind !== 'stored' ? [] : [t.hash]));
+    // Only well-formed requests are looked up: a UID with a NUL in it is refused by its check,
+    // not by PostgreSQL failing the whole batch's read.
+    const lookedUp = requests.filter((r) => this.passes(r));
     const stored: StoredCluster[] = await this.db.query(
       `SELECT id::text AS id, name, kube_system_uid AS "kubeSystemUid" FROM cluster
        WHERE kube_system_uid = ANY($1::text[]) OR name = ANY($2::text[])`,
-      [requests.map((r) => r.clusterUid), requests.map((r) => r.name)],
+      [lookedUp.map((r) => r.clusterUid), lookedUp.map((r) => r.name)],
     );
     const uids = new Set(requests.map((r) => r.clusterUid));
     const alone = hashes.length === 0 && requests.every((r) => r.csr === '') && !stored.some((c) => uids.has(c.kubeSystemUid));
     if (alone) return this.writeIn(this.db.manager, requests, tokens, new Map(), stored);
     return this.db.transaction(async (tx) => this.writeIn(tx, requests, tokens, await this.tokens.lockByHash(hashes, tx), stored));
+  }
+
+  private passes(request: RegistrationRequest): boolean {
+    try {
+      this.check(request);
+      return true;
+    } catch (error) {
+      if (error instanceof RegistrationError) return false;
+      throw error;
+    }
   }
 
   private async writeIn(
