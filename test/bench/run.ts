@@ -19,6 +19,7 @@ const BENCHMARKS: { file: string; what: string; env?: Record<string, string> }[]
   { file: 'one-bundle-commit.js', what: 'a commit that changes one of 20 bundles: syncs and writes on the clusters' },
   { file: 'hostile-manifests.js', what: 'hostile manifests (document bombs, deep nesting, CPU-heavy): ms, peak RSS, event-loop stall' },
   { file: 'scale.js', what: 'many fake agents on one hub: registration, fan-out, status, list API, restart storm (issue 16)' },
+  { file: 'status-writer.js', what: "the hub's status write path saturated: rows/s, ack latency, fleet events/s" },
   { file: 'artifact-serving.js', what: 'one ~1 MB source artifact served to 1,000 and 10,000 fake agents' },
   { file: 'policy-check.js', what: "bundle policy: the agent's check of 10,000 rendered objects" },
 ];

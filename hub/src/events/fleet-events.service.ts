@@ -88,33 +88,51 @@ export class FleetEventsService implements OnModuleInit, OnModuleDestroy, Before
 
   /** One multi-row INSERT and one NOTIFY (ids comma-separated) for a batch, in the batch's order. */
   private async insert(drafts: FleetEventDraft[]): Promise<FleetEvent[]> {
-    const column = <T>(pick: (d: FleetEventDraft) => T) => drafts.map(pick);
-    const rows: FleetEventRow[] = await this.db.query(
+    const rows = drafts.map((d) => ({
+      type: d.type,
+      severity: d.severity,
+      cluster: d.cluster,
+      bundle: d.bundle,
+      commit: d.commit?.slice(0, 64) ?? null,
+      message: d.message.slice(0, MAX_MESSAGE),
+      details: d.details ?? {},
+    }));
+    // One JSON document in (parsed by PostgreSQL, not escaped element by element here), and only
+    // the ids and the time out: the events are the drafts as written, not read back row by row.
+    const [written] = await this.db.query<{ ids: string[]; at: Date }[]>(
       `WITH inserted AS (
          INSERT INTO fleet_event (type, at, severity, cluster, bundle, commit, message, details)
-         SELECT type, now(), severity, cluster, bundle, commit, message, details::jsonb
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-           WITH ORDINALITY AS u(type, severity, cluster, bundle, commit, message, details, n)
+         SELECT type, now(), severity, cluster, bundle, commit, message, details
+         FROM ROWS FROM (
+           json_to_recordset($1::json) AS (type text, severity text, cluster text, bundle text, commit text, message text, details jsonb)
+         ) WITH ORDINALITY AS u(type, severity, cluster, bundle, commit, message, details, n)
          ORDER BY n
-         RETURNING *
+         RETURNING id
        ), notified AS (
          SELECT pg_notify('${EVENTS_CHANNEL}', string_agg(id::text, ',' ORDER BY id)) FROM inserted
        )
-       SELECT ${EVENT_COLUMNS} FROM inserted, notified ORDER BY inserted.id`,
-      [
-        column((d) => d.type),
-        column((d) => d.severity),
-        column((d) => d.cluster),
-        column((d) => d.bundle),
-        column((d) => d.commit?.slice(0, 64) ?? null),
-        column((d) => d.message.slice(0, MAX_MESSAGE)),
-        column((d) => JSON.stringify(d.details ?? {})),
-      ],
+       SELECT (SELECT json_agg(id::text ORDER BY id) FROM inserted) AS ids, now() AS at FROM notified`,
+      [JSON.stringify(rows)],
     );
-    return rows.map((row) => this.logged(eventOf(row)));
+    // Ids come from the sequence in insertion order, which is the batch's order.
+    const at = written.at.toISOString();
+    return rows.map((row, i) =>
+      this.logged({
+        id: written.ids[i],
+        type: row.type,
+        at,
+        severity: row.severity,
+        cluster: row.cluster,
+        bundle: row.bundle,
+        commit: row.commit,
+        message: row.message,
+        details: row.details,
+      }),
+    );
   }
 
   private logged(event: FleetEvent): FleetEvent {
+    if (!this.log.isLevelEnabled('info')) return event;
     this.log.info(
       {
         event: event.type,

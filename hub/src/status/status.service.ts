@@ -55,7 +55,9 @@ export class StatusService implements BeforeApplicationShutdown {
   ) {
     this.log = logger.child({ module: 'status' });
     this.changed = new Listeners((error) => this.log.error({ err: error }, 'reacting to new status failed'));
-    this.batcher = new Batcher((batch) => this.writeBatch(batch), { ...defaultBatchOptions(), blamesAnItem: isDataError });
+    // Up to 2,000 reports per statement: under a backlog one transaction of 2,000 rows stores
+    // a third more per second than four of 500 (bench/status-writer.ts).
+    this.batcher = new Batcher((batch) => this.writeBatch(batch), { ...defaultBatchOptions(), maxItems: 2_000, blamesAnItem: isDataError });
   }
 
   /**

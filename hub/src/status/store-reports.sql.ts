@@ -9,10 +9,12 @@ import type { ReceivedReport } from './report';
  */
 export const STORE_REPORTS_SQL = `
 WITH input AS (
-  SELECT * FROM unnest($1::uuid[], $2::numeric[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[],
-                       $8::timestamptz[], $9::bigint[], $10::text[], $11::jsonb[], $12::int[], $13::timestamptz[], $14::text[])
-    AS i(cluster_id, seq, bundle, commit, phase, message, resources, observed_at, target_set_revision, health, summary,
-         drift_count, sync_started_at, reason)
+  -- One JSON document for the batch: PostgreSQL parses it in C, where 14 array parameters were
+  -- escaped element by element in JavaScript (bench/status-writer.ts).
+  SELECT * FROM json_to_recordset($1::json)
+    AS i(cluster_id uuid, seq numeric, bundle text, commit text, phase text, message text, resources jsonb,
+         observed_at timestamptz, target_set_revision bigint, health text, summary jsonb, drift_count int,
+         sync_started_at timestamptz, reason text)
 ), inserted AS (
   INSERT INTO status_report (cluster_id, seq, bundle, commit, phase, message, resources, observed_at, target_set_revision,
                              received_at, health, summary, drift_count, sync_started_at, reason)
@@ -59,23 +61,26 @@ SELECT 'stored' AS kind, cluster_id::text AS cluster_id, seq::text AS seq, bundl
 UNION ALL
 SELECT 'current', cluster_id::text, last_seq::text, bundle FROM current`;
 
-/** The batch as the 14 column arrays STORE_REPORTS_SQL unnests. */
+/** The batch as STORE_REPORTS_SQL's one parameter: a JSON array of rows. */
 export function reportColumns(batch: { clusterId: string; report: ReceivedReport }[]): unknown[] {
-  const column = <T>(pick: (r: ReceivedReport, clusterId: string) => T) => batch.map((e) => pick(e.report, e.clusterId));
   return [
-    column((_, clusterId) => clusterId),
-    column((r) => r.seq),
-    column((r) => r.bundle),
-    column((r) => r.commit),
-    column((r) => r.phase),
-    column((r) => r.message),
-    column((r) => JSON.stringify(r.resources)),
-    column((r) => r.observedAt?.toISOString() ?? null),
-    column((r) => r.targetSetRevision),
-    column((r) => r.health),
-    column((r) => (r.summary === null ? null : JSON.stringify(r.summary))),
-    column((r) => r.driftCount),
-    column((r) => r.syncStartedAt?.toISOString() ?? null),
-    column((r) => r.reason),
+    JSON.stringify(
+      batch.map(({ clusterId, report: r }) => ({
+        cluster_id: clusterId,
+        seq: r.seq,
+        bundle: r.bundle,
+        commit: r.commit,
+        phase: r.phase,
+        message: r.message,
+        resources: r.resources,
+        observed_at: r.observedAt?.toISOString() ?? null,
+        target_set_revision: r.targetSetRevision,
+        health: r.health,
+        summary: r.summary,
+        drift_count: r.driftCount,
+        sync_started_at: r.syncStartedAt?.toISOString() ?? null,
+        reason: r.reason,
+      })),
+    ),
   ];
 }

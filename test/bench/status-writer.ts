@@ -1,0 +1,147 @@
+/**
+ * The hub's status write path saturated (issue 16): what it stores per second when reports
+ * arrive faster than it can write them. The scale bench cannot show this — there the rate is
+ * set by how fast its fake agents report. Here a hub runs in this process on the real
+ * PostgreSQL (a database of its own); BENCH_CLUSTERS clusters are written straight into the
+ * database and placed (one bundle each, so their reports become current statuses); then
+ * BENCH_REPORTS reports are handed to StatusService.store as the gateway hands them, all at
+ * once and in rounds: every cluster reports each round, phases alternating so that each
+ * round changes every status and fleet events are derived. It prints, with the load average:
+ *
+ *   rows/s stored     reports acknowledged (their batch committed) per second
+ *   ack latency       submit → acknowledged, p50 / p99
+ *   fleet events/s    events derived from those reports and stored
+ *   batches           how many, and rows per batch
+ *   hub CPU and RSS   of this process (the generator's share is a few percent)
+ *
+ *   npm run build:bench && node --expose-gc dist/test/bench/status-writer.js
+ *     BENCH_CLUSTERS=10000  BENCH_REPORTS=100000  BENCH_ROUNDS_IN_FLIGHT=2
+ *
+ * FINDINGS (`BENCH_CLUSTERS=10000 BENCH_REPORTS=100000`, load ~2): see the README's benchmark
+ * table and docs/scaling.md for the figures of the last run.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launchHub } from '../../hub/src/hub';
+import { PlacementService } from '../../hub/src/placement/placement.service';
+import { StatusEvents } from '../../hub/src/events/status-events.service';
+import { StatusService } from '../../hub/src/status/status.service';
+import type { ReceivedReport } from '../../hub/src/status/report';
+import { bundleFor } from '../support/bundles';
+import { BareRepo } from '../support/git';
+import { createThrowawayDatabase } from '../support/postgres';
+
+const CLUSTERS = Number(process.env.BENCH_CLUSTERS ?? 10_000);
+const REPORTS = Number(process.env.BENCH_REPORTS ?? 100_000);
+/** Rounds submitted before the oldest must be acknowledged: reports keep arriving while batches are written. */
+const ROUNDS_IN_FLIGHT = Number(process.env.BENCH_ROUNDS_IN_FLIGHT ?? 2);
+
+const load = () => loadavg()[0].toFixed(1);
+
+async function main(): Promise<void> {
+  const db = await createThrowawayDatabase('gitfleet_bench_status');
+  const repo = await BareRepo.create();
+  const work = await mkdtemp(join(tmpdir(), 'gitfleet-bench-status-'));
+  await repo.commit({
+    'fleet/app.yaml': bundleFor('app', 'app'),
+    'apps/app/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  namespace: app\n',
+  });
+  const token = randomBytes(16).toString('hex');
+  const { hub, app } = await launchHub({
+    databaseUrl: db.url,
+    dataDir: join(work, 'hub'),
+    fleetRepoUrl: repo.url,
+    bootstrapToken: token,
+    httpPort: 0,
+    grpcPort: 0,
+    fleetPollIntervalMs: 600_000,
+    logLevel: 'warn',
+  });
+  try {
+    await db.query(
+      `INSERT INTO cluster (id, name, kube_system_uid, labels, credential_hash, agent_version, registered_at, connected, state, state_changed_at)
+       SELECT gen_random_uuid(), 'c-' || lpad(n::text, 6, '0'), 'uid-' || n, '{}', 'x', 'bench', now(), true, 'active', now()
+       FROM generate_series(1, $1::int) AS n`,
+      [CLUSTERS],
+    );
+    await app.get(PlacementService).replaceAll();
+    const placed = await db.query<{ id: string; revision: string; commit: string }>(
+      `SELECT cluster_id::text AS id, revision::text AS revision, targets->0->'source'->>'commit' AS commit FROM target_set`,
+    );
+    if (placed.length !== CLUSTERS) throw new Error(`${placed.length} of ${CLUSTERS} clusters were placed`);
+    const status = app.get(StatusService);
+    const events = app.get(StatusEvents);
+    const eventsBefore = await count(db, 'fleet_event');
+
+    const rounds = Math.ceil(REPORTS / CLUSTERS);
+    const latencies: number[] = [];
+    let seq = BigInt(Date.now()) * 1000n;
+    const round = (n: number): Promise<void>[] =>
+      placed.slice(0, Math.min(CLUSTERS, REPORTS - n * CLUSTERS)).map((cluster) => {
+        const report: ReceivedReport = {
+          seq: String(++seq),
+          bundle: 'app',
+          commit: cluster.commit,
+          phase: n % 2 === 0 ? 'synced' : 'failed',
+          message: n % 2 === 0 ? '' : `round ${n}: apply failed: ConfigMap app/app: the server refused it`,
+          resources: [],
+          observedAt: new Date(),
+          targetSetRevision: cluster.revision,
+          health: n % 2 === 0 ? 'healthy' : 'degraded',
+          summary: null,
+          driftCount: 0,
+          syncStartedAt: null,
+          reason: 'sync',
+        };
+        const submitted = performance.now();
+        return status.store(cluster.id, report).then(() => void latencies.push(performance.now() - submitted));
+      });
+
+    const cpuBefore = process.cpuUsage();
+    const from = performance.now();
+    const inFlight: Promise<void>[][] = [];
+    let peakRss = process.memoryUsage().rss;
+    for (let n = 0; n < rounds; n++) {
+      inFlight.push(round(n));
+      if (inFlight.length >= ROUNDS_IN_FLIGHT) await Promise.all(inFlight.shift()!);
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    }
+    for (const pending of inFlight) await Promise.all(pending);
+    const stored = performance.now() - from;
+    await events.settled();
+    const withEvents = performance.now() - from;
+    const cpu = process.cpuUsage(cpuBefore);
+    const eventCount = (await count(db, 'fleet_event')) - eventsBefore;
+    const rows = await count(db, 'status_report');
+    const batches = await db.query<{ n: number }>(`SELECT count(DISTINCT xmin::text)::int AS n FROM status_report`);
+
+    latencies.sort((a, b) => a - b);
+    const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))].toFixed(0);
+    console.log(`status writer: ${CLUSTERS} clusters, ${latencies.length} reports in ${rounds} rounds, ${ROUNDS_IN_FLIGHT} rounds in flight`);
+    console.log(`  rows/s stored (acknowledged)        ${((latencies.length * 1000) / stored).toFixed(0).padStart(8)}   (load ${load()})`);
+    console.log(`  ack latency p50 / p99 (ms)          ${`${pct(50)} / ${pct(99)}`.padStart(8)}`);
+    console.log(`  fleet events stored                 ${String(eventCount).padStart(8)}`);
+    console.log(`  fleet events/s (until all stored)   ${((eventCount * 1000) / withEvents).toFixed(0).padStart(8)}`);
+    console.log(`  history rows                        ${String(rows).padStart(8)}`);
+    console.log(`  batches (transactions)              ${String(batches[0].n).padStart(8)}   ${(rows / batches[0].n).toFixed(0)} rows each`);
+    console.log(`  hub CPU per report (µs)             ${((cpu.user + cpu.system) / latencies.length).toFixed(0).padStart(8)}`);
+    console.log(`  peak RSS (MB)                       ${(peakRss / 1024 / 1024).toFixed(0).padStart(8)}`);
+    if (rows !== latencies.length) throw new Error(`${latencies.length} reports acknowledged but ${rows} rows in status_report`);
+  } finally {
+    await hub.stop();
+    await db.drop();
+    await repo.remove();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function count(db: { query<T>(sql: string): Promise<T[]> }, table: string): Promise<number> {
+  return (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`))[0].n;
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
