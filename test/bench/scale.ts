@@ -314,7 +314,14 @@ async function dashboardFleetData(httpUrl: string, token: string): Promise<void>
     if (!response.ok) throw new Error(`GET ${path} answered ${response.status}`);
     await response.arrayBuffer();
   };
-  await Promise.all([get('/api/v1/fleet'), listAll(httpUrl, token, '/api/v1/clusters'), listAll(httpUrl, token, '/api/v1/bundles')]);
+  // What the fleet view asks for at first paint (hub/src/dashboard/public/js/matrix.js): the
+  // repositories' banner, the counts, the unreachable banner's first names, the first page of rows.
+  await Promise.all([
+    get('/api/v1/fleet'),
+    get('/api/v1/summary'),
+    get('/api/v1/clusters?state=active&connectivity=unreachable&limit=20'),
+    get('/api/v1/clusters?limit=200'),
+  ]);
 }
 
 async function listenOverflows(): Promise<number> {
