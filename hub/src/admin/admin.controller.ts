@@ -30,8 +30,10 @@ import { encodeCursor, pageOf } from '../http/list-query';
 import { ZodValidationPipe } from '../http/validation.pipe';
 import { bundleViews, statusesByCluster, clusterDetailView, clusterView, type ViewContext } from './views';
 
-/** Clusters read per query while counting the summary, and while filling a filtered page. */
-const SUMMARY_CHUNK = 500;
+/** Clusters read per query while counting the summary: fewer round trips over the whole fleet, memory still per chunk. */
+const SUMMARY_CHUNK = 2_000;
+/** Clusters read per query while filling a filtered page, which often ends early. */
+const FILTERED_CHUNK = 500;
 /** Groups a summary answers (the most populous). */
 const MAX_GROUPS = 1_000;
 
@@ -67,7 +69,7 @@ export class AdminController {
     const views: ClusterView[] = [];
     // Unfiltered: chunks of one more than the page. Filtered: most rows are skipped, so larger
     // chunks save round trips while memory still follows a chunk.
-    const chunk = filtersClusters(query) ? Math.max(limit + 1, SUMMARY_CHUNK) : limit + 1;
+    const chunk = filtersClusters(query) ? Math.max(limit + 1, FILTERED_CHUNK) : limit + 1;
     for await (const view of this.clusterViews(principal, query.cursor, chunk)) {
       if (matches(view)) views.push(view);
       // One more than the page: whether there is a next page.
