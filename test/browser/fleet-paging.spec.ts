@@ -79,6 +79,7 @@ describe('dashboard fleet view, paged by the hub', () => {
     const us = page.locator('button.group[data-group="us"]');
     await expect.poll(() => us.innerText().catch(() => ''), { timeout: 10_000 }).toContain(`${US} clusters`);
     expect(await page.locator('button.group[data-group="eu"]').innerText()).toContain(`${COUNT - US} clusters`);
+    await browser.screenshot(page, 'matrix-grouped');
     await us.click();
     expect(await page.locator('#filter-labels').inputValue()).toBe('region=us');
     await expect.poll(rowNames).toHaveLength(US);
