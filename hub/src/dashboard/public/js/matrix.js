@@ -95,11 +95,13 @@ export function matrixView() {
     wanted = PAGE_ROWS;
     generation++;
     const mine = generation;
-    void loadRows().then((loaded) => {
-      if (mine !== generation) return;
-      rows = loaded;
-      draw();
-    });
+    loadRows()
+      .then((loaded) => {
+        if (mine !== generation) return;
+        rows = loaded;
+        draw();
+      })
+      .catch(failed);
   };
   const applySoon = () => {
     clearTimeout(typing);
@@ -108,10 +110,12 @@ export function matrixView() {
   const regroup = () => {
     filters.groupBy = groupInput.value.trim();
     sessionStorage.setItem('gitfleet.groupBy', filters.groupBy);
-    void loadSummary().then((summary) => {
-      fleet = summary;
-      drawGlance();
-    });
+    loadSummary()
+      .then((summary) => {
+        fleet = summary;
+        drawGlance();
+      })
+      .catch(failed);
   };
   labelInput.addEventListener('input', applySoon);
   nameInput.addEventListener('input', applySoon);
@@ -180,9 +184,20 @@ export function matrixView() {
     );
   }
 
+  /** A request of the page's own (not a refresh) failed: say so where the rows are. */
+  function failed(error) {
+    if (error.status === 401) return;
+    show(filterNote, h('span', { class: 'error-text', role: 'alert' }, `Could not load the clusters: ${error.message}`));
+  }
+
   async function showMore() {
-    const mine = generation;
-    const page = await api(clusterQuery(filters, PAGE_ROWS, rows.next));
+    // A refresh under way would answer fewer rows than are about to be shown: its rows are dropped.
+    const mine = ++generation;
+    const page = await api(clusterQuery(filters, PAGE_ROWS, rows.next)).catch((error) => {
+      failed(error);
+      return null;
+    });
+    if (page === null) return;
     if (mine !== generation) return;
     wanted = rows.items.length + PAGE_ROWS;
     rows = { ...rows, items: [...rows.items, ...page.items], next: page.next ?? null };
