@@ -309,12 +309,20 @@ async function listAll(httpUrl: string, token: string, path: string): Promise<nu
 
 /** What the dashboard's fleet view loads (hub/src/dashboard/public/js: fleet banner and matrix). */
 async function dashboardFleetData(httpUrl: string, token: string): Promise<void> {
-  const get = async (path: string) => {
+  const get = async (path: string): Promise<unknown> => {
     const response = await fetch(new URL(path, httpUrl), { headers: { authorization: `Bearer ${token}` } });
     if (!response.ok) throw new Error(`GET ${path} answered ${response.status}`);
-    await response.arrayBuffer();
+    return response.json();
   };
-  await Promise.all([get('/api/v1/fleet'), listAll(httpUrl, token, '/api/v1/clusters'), listAll(httpUrl, token, '/api/v1/bundles')]);
+  // What the fleet view asks for at first paint (hub/src/dashboard/public/js/matrix.js): the
+  // repositories' banner, the counts and the first page of rows; the unreachable banner's first
+  // names only when the counts say some active clusters are unreachable.
+  const [, summary] = await Promise.all([
+    get('/api/v1/fleet'),
+    get('/api/v1/summary') as Promise<{ unreachableActive: number }>,
+    get('/api/v1/clusters?limit=200'),
+  ]);
+  if (summary.unreachableActive > 0) await get('/api/v1/clusters?state=active&connectivity=unreachable&limit=20');
 }
 
 async function listenOverflows(): Promise<number> {

@@ -66,6 +66,22 @@ describe('GET /api/v1/clusters pages', () => {
     expect(again.body.items.map((c) => c.name)).toEqual(fresh.names.slice(4, 8));
   });
 
+  it('filter by part of the name, in any case, through pages, and refuse a name filter given twice', async () => {
+    const { names } = await walk('limit=2&name=A-');
+    expect(names).toEqual(byCodePoint(NAMES.filter((n) => n.includes('a-'))));
+    expect(names.length).toBeGreaterThan(2);
+    expect((await walk('limit=3&name=B1')).names).toEqual(['b1']);
+    expect((await walk('name=nothing-like-this')).names).toEqual([]);
+    // Combined with the other filters, all must hold.
+    const prodA = NAMES.filter((n, i) => i % 3 === 0 && n.startsWith('a'));
+    expect((await walk('limit=1&name=a&label=env%3Dprod')).names).toEqual(byCodePoint(prodA));
+    const twice = await t.get<{ code: string; message: string }>('/api/v1/clusters?name=a&name=b');
+    expect(twice.status).toBe(400);
+    expect(twice.body.message).toContain('name');
+    const long = await t.get<{ code: string }>(`/api/v1/clusters?name=${'x'.repeat(254)}`);
+    expect(long.status).toBe(400);
+  });
+
   it('GET /api/v1/summary counts the fleet, per label value when asked, without listing it', async () => {
     const { status, body } = await t.get<FleetSummary>('/api/v1/summary?groupBy=env');
     expect(status).toBe(200);
@@ -74,6 +90,7 @@ describe('GET /api/v1/clusters pages', () => {
       clusters: NAMES.length,
       states: { pending: 0, active: NAMES.length, revoked: 0 },
       connectivity: { connected: 0, unreachable: NAMES.length },
+      unreachableActive: NAMES.length,
       groupBy: 'env',
       groupsTruncated: false,
     });

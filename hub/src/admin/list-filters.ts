@@ -7,11 +7,19 @@ import { selectorQuery } from './selector-query';
 export function clusterFilter(query: ClusterListQuery): (view: ClusterView) => boolean {
   const selector = selectorQuery(query.label, query.selector);
   const { state, connectivity, phase } = query;
+  const name = query.name?.toLowerCase();
   return (view) =>
+    (name === undefined || view.name.toLowerCase().includes(name)) &&
     (selector === undefined || selectorMatches(selector, view.labels)) &&
     (state === undefined || view.state === state) &&
     (connectivity === undefined || view.connectivity === connectivity) &&
     (phase === undefined || view.bundles.some((b) => b.phase === phase));
+}
+
+/** Whether the query filters at all: then pages are read in larger chunks, as most rows are skipped. */
+export function filtersClusters(query: ClusterListQuery): boolean {
+  const { label, selector, state, connectivity, phase, name } = query;
+  return [label, selector, state, connectivity, phase, name].some((v) => v !== undefined && v !== '');
 }
 
 export function bundleFilter(query: BundleListQuery): (view: BundleView) => boolean {

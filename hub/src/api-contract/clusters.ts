@@ -113,6 +113,7 @@ export const ClusterListQuery = KeyPageQuery.extend({
   state: ClusterState.optional(),
   connectivity: Connectivity.optional(),
   phase: BundlePhase.optional().describe('clusters with at least one bundle in this phase'),
+  name: QueryText.max(253, { error: 'must be at most 253 characters' }).optional().describe('part of the cluster name, any case'),
 });
 export type ClusterListQuery = z.infer<typeof ClusterListQuery>;
 
@@ -153,6 +154,7 @@ export const FleetSummary = named(
     clusters: Count,
     states: z.record(ClusterState, Count),
     connectivity: z.record(Connectivity, Count),
+    unreachableActive: Count.describe('active clusters whose agent is unreachable (pending and revoked ones always are)'),
     phases: PhaseCounts,
     groupBy: z.string().nullable(),
     groups: z.array(FleetSummaryGroup).describe(`per value of groupBy, by value; at most 1,000 (the most populous)`),

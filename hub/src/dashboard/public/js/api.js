@@ -42,16 +42,3 @@ export async function api(path, { method = 'GET', body } = {}) {
   }
   return json;
 }
-
-/** Every item of a paginated list ({ items, next }), page after page. */
-export async function listAll(path) {
-  const items = [];
-  let cursor = null;
-  do {
-    const separator = path.includes('?') ? '&' : '?';
-    const page = await api(`${path}${separator}limit=500${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`);
-    items.push(...page.items);
-    cursor = page.next ?? null;
-  } while (cursor !== null);
-  return items;
-}

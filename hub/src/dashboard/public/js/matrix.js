@@ -1,73 +1,135 @@
-// The fleet matrix: clusters × bundles, each cell a phase and health with its commit, the
-// unreachable clusters first and in red, counts, and filters by label, phase and name.
-import { api, listAll } from './api.js';
+// The fleet matrix: clusters × bundles, each cell a phase and health with its commit. The
+// server filters and pages the rows (label selector, phase, name, connectivity) and counts the
+// fleet (GET /api/v1/summary): the page holds what it shows, never the whole fleet.
+import { api } from './api.js';
 import { badge, connectivityBadge, labelChips } from './badges.js';
 import { h, show } from './dom.js';
-import { PHASE_GROUPS, labelsMatch, parseLabelFilter, withLabel } from './filters.js';
+import { PHASES, withLabel } from './filters.js';
 import { ago, shortCommit, when } from './format.js';
 import { toneIcon } from './phase.js';
 
-const TONE_NAMES = {
-  ok: 'synced',
-  busy: 'rolling out',
-  waiting: 'pending',
-  bad: 'failed/degraded',
-  held: 'paused/suspended',
-  unknown: 'unknown',
-};
-
-/** Rows drawn at first, and added by each "show more": a 10,000-cluster fleet is not one table. */
-const PAGE_ROWS = 500;
+/** Rows fetched at first, and by each "show more" (one request each). */
+export const PAGE_ROWS = 200;
+/** Unreachable clusters named in the banner; the total comes from the summary. */
+const BANNER_ROWS = 20;
+/** Groups drawn; the summary answers up to 1,000. */
+const SHOWN_GROUPS = 50;
+/** Typing pauses this long before the server is asked. */
+const TYPING_PAUSE_MS = 250;
 
 /** Filter settings survive navigation within the tab. */
-const filters = { labels: sessionStorage.getItem('gitfleet.filter.labels') ?? '', phase: 'any', name: '' };
+const filters = {
+  labels: sessionStorage.getItem('gitfleet.filter.labels') ?? '',
+  phase: 'any',
+  name: '',
+  connectivity: 'any',
+  groupBy: sessionStorage.getItem('gitfleet.groupBy') ?? '',
+};
+
+/** GET /api/v1/clusters with the filters, as query parameters. */
+export function clusterQuery(f, limit, cursor) {
+  const q = new URLSearchParams({ limit: String(limit) });
+  if (f.labels.trim() !== '') q.set('selector', f.labels.trim());
+  if (f.phase !== 'any') q.set('phase', f.phase);
+  if (f.name.trim() !== '') q.set('name', f.name.trim());
+  if (f.connectivity !== 'any') q.set('connectivity', f.connectivity);
+  if (cursor !== null) q.set('cursor', cursor);
+  return `/api/v1/clusters?${q}`;
+}
+
+function isFiltered(f) {
+  return f.labels.trim() !== '' || f.phase !== 'any' || f.name.trim() !== '' || f.connectivity !== 'any';
+}
 
 export function matrixView() {
-  let data = null;
-  let shownRows = PAGE_ROWS;
+  /** The rows shown, the cursor after them, and how many the user asked to see. */
+  let rows = { items: [], next: null, error: null, loaded: false };
+  let wanted = PAGE_ROWS;
+  let fleet = null;
+  let down = null;
+  /** Bumped by every filter change: answers to older requests are dropped. */
+  let generation = 0;
+  let typing;
   const glance = h('section', { class: 'glance', 'aria-label': 'the whole fleet' });
+  const groups = h('section', { class: 'groups', 'aria-label': 'groups' });
   const more = h('div', { class: 'more-rows' });
   const banner = h('section', { class: 'unreachable', 'aria-live': 'polite' });
-  const summary = h('section', { class: 'summary', 'aria-label': 'counts' });
   const grid = h('div', { class: 'matrix-wrap', tabindex: '0', 'aria-label': 'fleet matrix, scrolls sideways' });
   const filterNote = h('p', { class: 'filter-note', role: 'status' });
 
-  const labelInput = h('input', {
-    id: 'filter-labels',
+  const input = (id, placeholder, value) =>
+    h('input', { id, type: 'search', placeholder, value, autocomplete: 'off', spellcheck: 'false' });
+  const labelInput = input('filter-labels', 'env=prod, region!=us-east', filters.labels);
+  const nameInput = input('filter-name', 'part of a cluster name', filters.name);
+  const groupInput = h('input', {
+    id: 'group-by',
     type: 'search',
-    placeholder: 'env=prod, region!=us-east',
-    value: filters.labels,
+    placeholder: 'a label key, e.g. region',
+    value: filters.groupBy,
+    list: 'group-keys',
     autocomplete: 'off',
     spellcheck: 'false',
   });
-  const nameInput = h('input', {
-    id: 'filter-name',
-    type: 'search',
-    placeholder: 'part of a cluster or bundle name',
-    value: filters.name,
-    autocomplete: 'off',
-    spellcheck: 'false',
-  });
+  const groupKeys = h('datalist', { id: 'group-keys' });
   const phaseSelect = h(
     'select',
     { id: 'filter-phase' },
-    Object.entries(PHASE_GROUPS).map(([value, g]) => h('option', { value, selected: value === filters.phase }, g.label)),
+    [['any', 'any phase'], ...PHASES.map((p) => [p, p])].map(([value, label]) =>
+      h('option', { value, selected: value === filters.phase }, label),
+    ),
   );
+  const connectivitySelect = h(
+    'select',
+    { id: 'filter-connectivity' },
+    ['any', 'connected', 'unreachable'].map((value) => h('option', { value, selected: value === filters.connectivity }, value)),
+  );
+
+  /** Filters changed: the first page again, from the server. */
   const apply = () => {
+    clearTimeout(typing);
     filters.labels = labelInput.value;
     filters.name = nameInput.value;
     filters.phase = phaseSelect.value;
+    filters.connectivity = connectivitySelect.value;
     sessionStorage.setItem('gitfleet.filter.labels', filters.labels);
-    shownRows = PAGE_ROWS;
-    draw();
+    wanted = PAGE_ROWS;
+    generation++;
+    const mine = generation;
+    loadRows()
+      .then((loaded) => {
+        if (mine !== generation) return;
+        rows = loaded;
+        draw();
+      })
+      .catch(failed);
   };
-  labelInput.addEventListener('input', apply);
-  nameInput.addEventListener('input', apply);
+  const applySoon = () => {
+    clearTimeout(typing);
+    typing = setTimeout(apply, TYPING_PAUSE_MS);
+  };
+  const regroup = () => {
+    filters.groupBy = groupInput.value.trim();
+    sessionStorage.setItem('gitfleet.groupBy', filters.groupBy);
+    loadSummary()
+      .then((summary) => {
+        fleet = summary;
+        drawGlance();
+      })
+      .catch(failed);
+  };
+  labelInput.addEventListener('input', applySoon);
+  nameInput.addEventListener('input', applySoon);
   phaseSelect.addEventListener('change', apply);
+  connectivitySelect.addEventListener('change', apply);
+  groupInput.addEventListener('change', regroup);
   const pickLabel = (pair) => {
     labelInput.value = withLabel(labelInput.value, pair);
     apply();
     labelInput.focus();
+  };
+  const pickPhase = (phase) => {
+    phaseSelect.value = phase;
+    apply();
   };
 
   const controls = h(
@@ -75,7 +137,9 @@ export function matrixView() {
     { class: 'filters', role: 'search', onsubmit: (e) => e.preventDefault() },
     h('div', null, h('label', { for: 'filter-labels' }, 'Labels'), labelInput),
     h('div', null, h('label', { for: 'filter-phase' }, 'Phase'), phaseSelect),
+    h('div', null, h('label', { for: 'filter-connectivity' }, 'Connectivity'), connectivitySelect),
     h('div', null, h('label', { for: 'filter-name' }, 'Name'), nameInput),
+    h('div', null, h('label', { for: 'group-by' }, 'Group by'), groupInput, groupKeys),
     h(
       'button',
       {
@@ -85,6 +149,7 @@ export function matrixView() {
           labelInput.value = '';
           nameInput.value = '';
           phaseSelect.value = 'any';
+          connectivitySelect.value = 'any';
           apply();
         },
       },
@@ -92,73 +157,97 @@ export function matrixView() {
     ),
   );
 
-  const element = h(
-    'div',
-    { class: 'view matrix-view' },
-    h('h1', null, 'Fleet'),
-    banner,
-    glance,
-    summary,
-    controls,
-    filterNote,
-    grid,
-    more,
-  );
+  const element = h('div', { class: 'view matrix-view' }, h('h1', null, 'Fleet'), banner, glance, controls, groups, filterNote, grid, more);
+
+  /** The first `wanted` matching rows, a page (at most 500, the API's limit) per request. */
+  async function loadRows() {
+    const items = [];
+    let next = null;
+    try {
+      do {
+        const page = await api(clusterQuery(filters, Math.min(500, wanted - items.length), next));
+        items.push(...page.items);
+        next = page.next ?? null;
+      } while (next !== null && items.length < wanted);
+      return { items, next, error: null, loaded: true };
+    } catch (error) {
+      if (error.status !== 400) throw error;
+      // A filter the hub does not understand (a half-typed selector): say so, keep the page usable.
+      return { items: [], next: null, error: error.message, loaded: true };
+    }
+  }
+
+  function loadSummary() {
+    const groupBy = filters.groupBy;
+    return api(`/api/v1/summary${groupBy === '' ? '' : `?groupBy=${encodeURIComponent(groupBy)}`}`).catch((error) =>
+      error.status === 400 ? api('/api/v1/summary') : Promise.reject(error),
+    );
+  }
+
+  /** A request of the page's own (not a refresh) failed: say so where the rows are. */
+  function failed(error) {
+    if (error.status === 401) return;
+    show(filterNote, h('span', { class: 'error-text', role: 'alert' }, `Could not load the clusters: ${error.message}`));
+  }
+
+  async function showMore() {
+    // A refresh under way would answer fewer rows than are about to be shown: its rows are dropped.
+    const mine = ++generation;
+    const page = await api(clusterQuery(filters, PAGE_ROWS, rows.next)).catch((error) => {
+      failed(error);
+      return null;
+    });
+    if (page === null) return;
+    if (mine !== generation) return;
+    wanted = rows.items.length + PAGE_ROWS;
+    rows = { ...rows, items: [...rows.items, ...page.items], next: page.next ?? null };
+    draw();
+  }
 
   function draw() {
-    if (data === null) return;
-    const { clusters, bundles } = data;
-    drawBanner(clusters);
-    const parsed = parseLabelFilter(filters.labels);
-    const tones = PHASE_GROUPS[filters.phase]?.tones ?? null;
-    const needle = filters.name.trim().toLowerCase();
-    // A name filter matching bundle names (and no cluster) narrows the columns; otherwise the rows.
-    const matchesName = (name) => needle === '' || name.toLowerCase().includes(needle);
-    const bundleHit = needle !== '' && !clusters.some((c) => matchesName(c.name)) && bundles.some((b) => matchesName(b.name));
-    const shownBundles = bundles.map((b) => b.name).filter((n) => !bundleHit || matchesName(n));
-    const rows = clusters.filter((c) => {
-      if (!labelsMatch(c.labels, parsed.terms)) return false;
-      if (!matchesName(c.name) && !(bundleHit && c.bundles.some((b) => matchesName(b.bundle)))) return false;
-      if (tones !== null && !c.bundles.some((b) => tones.includes(b.condition.tone))) return false;
-      return true;
-    });
-    drawSummary(rows);
-    const drawn = rows.slice(0, shownRows);
+    drawBanner();
+    drawGlance();
+    if (!rows.loaded) return;
+    const items = rows.items;
+    const bundleNames = [...new Set(items.flatMap((c) => c.bundles.map((b) => b.bundle)))].sort();
+    const keys = new Set(items.flatMap((c) => Object.keys(c.labels ?? {})));
+    show(
+      groupKeys,
+      [...keys].sort().map((k) => h('option', { value: k })),
+    );
+    const total = fleet?.clusters;
     show(
       filterNote,
-      parsed.errors.length > 0 ? h('span', { class: 'error-text' }, `Not understood: ${parsed.errors.join(', ')}. `) : null,
-      drawn.length < rows.length
-        ? `Showing the first ${drawn.length} of ${rows.length} matching clusters (${clusters.length} in all).`
-        : `Showing ${rows.length} of ${clusters.length} clusters.`,
+      rows.error !== null ? h('span', { class: 'error-text' }, `Not understood: ${rows.error}`) : null,
+      rows.error !== null
+        ? null
+        : rows.next !== null
+          ? `Showing the first ${items.length} matching clusters${total === undefined ? '' : ` (${total} in the fleet)`}; more match.`
+          : isFiltered(filters)
+            ? `Showing ${items.length} matching clusters${total === undefined ? '' : ` (${total} in the fleet)`}.`
+            : `Showing ${items.length} clusters.`,
     );
     show(
       grid,
-      rows.length === 0
-        ? h('p', { class: 'empty' }, clusters.length === 0 ? 'No clusters have registered yet.' : 'No cluster matches these filters.')
-        : table(drawn, shownBundles, bundles),
+      items.length === 0
+        ? h('p', { class: 'empty' }, fleet?.clusters === 0 ? 'No clusters have registered yet.' : 'No cluster matches these filters.')
+        : table(items, bundleNames),
     );
     show(
       more,
-      drawn.length < rows.length
-        ? h(
-            'button',
-            {
-              type: 'button',
-              class: 'secondary',
-              onclick: () => {
-                shownRows += PAGE_ROWS;
-                draw();
-              },
-            },
-            `Show ${Math.min(PAGE_ROWS, rows.length - drawn.length)} more`,
-          )
+      rows.next !== null
+        ? h('button', { type: 'button', class: 'secondary', onclick: () => void showMore() }, `Show ${PAGE_ROWS} more`)
         : null,
     );
   }
 
-  /** The whole fleet in one line, from GET /api/v1/summary (counts, never rows). */
-  function drawGlance(fleet) {
-    if (fleet === null) return show(glance);
+  /** The whole fleet from GET /api/v1/summary (counts, never rows); a phase or a group is a filter. */
+  function drawGlance() {
+    if (fleet === null) {
+      show(glance);
+      show(groups);
+      return;
+    }
     const phases = Object.entries(fleet.phases).filter(([, n]) => n > 0);
     show(
       glance,
@@ -167,48 +256,98 @@ export function matrixView() {
         { class: 'summary-line' },
         h('strong', null, String(fleet.clusters)),
         ` clusters in the fleet: ${fleet.connectivity.connected} connected, ${fleet.connectivity.unreachable} unreachable`,
-        phases.length > 0 ? ` · bundles: ${phases.map(([phase, n]) => `${n} ${phase}`).join(', ')}` : '',
+        phases.length > 0 ? ' · bundles: ' : '',
       ),
+      h(
+        'ul',
+        { class: 'counts' },
+        phases.map(([phase, n]) =>
+          h(
+            'li',
+            null,
+            h('button', { type: 'button', class: 'chip', 'data-phase': phase, onclick: () => pickPhase(phase) }, `${n} ${phase}`),
+          ),
+        ),
+      ),
+    );
+    if (fleet.groupBy === null || fleet.groupBy !== filters.groupBy) return show(groups);
+    const key = fleet.groupBy;
+    const shown = fleet.groups.slice(0, SHOWN_GROUPS);
+    show(
+      groups,
+      h('h2', null, `By ${key}`),
+      h(
+        'ul',
+        { class: 'group-list' },
+        shown.map((g) =>
+          h(
+            'li',
+            null,
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'group',
+                'data-group': g.value ?? '',
+                title: `Show only clusters ${g.value === null ? `without ${key}` : `with ${key}=${g.value}`}`,
+                onclick: () => pickLabel(g.value === null ? `!${key}` : `${key}=${g.value}`),
+              },
+              h('strong', null, g.value ?? `(no ${key})`),
+              ` ${g.clusters} ${g.clusters === 1 ? 'cluster' : 'clusters'}`,
+              g.unreachable > 0 ? `, ${g.unreachable} unreachable` : '',
+              g.phases.failed > 0 ? `, ${g.phases.failed} failed` : '',
+            ),
+          ),
+        ),
+      ),
+      fleet.groups.length > shown.length || fleet.groupsTruncated
+        ? h('p', { class: 'filter-note' }, `The ${shown.length} largest groups of ${key}.`)
+        : null,
     );
   }
 
-  function drawBanner(clusters) {
-    const down = clusters.filter((c) => c.state === 'active' && c.connectivity !== 'connected');
-    banner.className = down.length > 0 ? 'unreachable alert' : 'unreachable calm';
-    if (down.length === 0) {
-      show(banner, h('p', null, badge('ok', `All ${clusters.filter((c) => c.state === 'active').length} active clusters connected`)));
+  /** The first unreachable active clusters by name; the count is the fleet's, from the summary. */
+  function drawBanner() {
+    if (down === null || fleet === null) return;
+    const total = Math.max(fleet.unreachableActive, down.items.length);
+    banner.className = total > 0 ? 'unreachable alert' : 'unreachable calm';
+    if (total === 0) {
+      show(banner, h('p', null, badge('ok', `All ${fleet.states.active} active clusters connected`)));
       return;
     }
     show(
       banner,
-      h('h2', null, h('span', { 'aria-hidden': 'true' }, '⚠ '), `${down.length} ${down.length === 1 ? 'cluster' : 'clusters'} unreachable`),
+      h('h2', null, h('span', { 'aria-hidden': 'true' }, '⚠ '), `${total} ${total === 1 ? 'cluster' : 'clusters'} unreachable`),
       h(
         'ul',
         { class: 'down-list' },
-        down.map((c) =>
+        down.items.map((c) =>
           h('li', null, h('a', { href: `#/clusters/${encodeURIComponent(c.name)}` }, c.name), ` — last seen ${ago(c.lastSeenAt)}`),
         ),
+        total > down.items.length
+          ? h(
+              'li',
+              null,
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'secondary',
+                  onclick: () => {
+                    connectivitySelect.value = 'unreachable';
+                    apply();
+                  },
+                },
+                `… and ${total - down.items.length} more: show them`,
+              ),
+            )
+          : null,
       ),
     );
   }
 
-  function drawSummary(rows) {
-    const counts = { ok: 0, busy: 0, waiting: 0, bad: 0, held: 0, unknown: 0 };
-    for (const c of rows) for (const b of c.bundles) counts[b.condition.tone]++;
-    const connected = rows.filter((c) => c.connectivity === 'connected').length;
-    show(
-      summary,
-      h(
-        'ul',
-        { class: 'counts' },
-        h('li', null, h('strong', null, String(rows.length)), ' clusters, ', h('strong', null, String(connected)), ' connected'),
-        Object.entries(counts).map(([tone, n]) => h('li', { class: n > 0 ? '' : 'zero' }, badge(tone, `${n} ${TONE_NAMES[tone]}`))),
-      ),
-    );
-  }
-
-  function table(rows, bundleNames, bundles) {
-    const byName = new Map(bundles.map((b) => [b.name, b]));
+  function table(rows, bundleNames) {
+    const byName = bundleHeads(rows);
     return h(
       'table',
       { class: 'matrix' },
@@ -224,13 +363,10 @@ export function matrixView() {
             const b = byName.get(name);
             return h(
               'th',
-              { scope: 'col', title: `fleet commit ${b?.commit ?? ''}` },
+              { scope: 'col', title: `desired commit ${b?.commit ?? ''}` },
               h('span', { class: 'bundle-name' }, name),
               h('span', { class: 'head-commit' }, `@${shortCommit(b?.commit)}`),
-              b?.pin ? h('span', { class: 'tag' }, `pinned ${shortCommit(b.pin.commit)}`) : null,
-              b?.rollout && b.rollout !== 'done'
-                ? h('a', { class: 'tag', href: `#/rollouts/${encodeURIComponent(name)}` }, `rollout ${b.rollout}`)
-                : null,
+              b?.rollout ? h('a', { class: 'tag', href: `#/rollouts/${encodeURIComponent(name)}` }, `rollout ${b.rollout}`) : null,
             );
           }),
         ),
@@ -272,7 +408,7 @@ export function matrixView() {
       `${b.bundle} on ${cluster.name}: ${b.phase}, health ${b.health}`,
       `last attempted ${b.commit ?? 'nothing yet'}`,
       `desired ${b.desiredCommit || '—'}`,
-      bundle && bundle.commit !== b.desiredCommit ? `fleet head ${bundle.commit}` : null,
+      bundle && bundle.commit !== b.desiredCommit ? `most clusters shown want ${bundle.commit}` : null,
       b.driftCount > 0 ? `${b.driftCount} drifted` : null,
       `last report ${when(b.lastReportAt)}`,
     ]
@@ -299,16 +435,41 @@ export function matrixView() {
   return {
     element,
     title: 'Fleet',
+    /** The counts, the banner and the rows shown (as many as were asked for), never the whole fleet. */
     async refresh() {
-      const [clusters, bundles, fleet] = await Promise.all([
-        listAll('/api/v1/clusters'),
-        listAll('/api/v1/bundles'),
-        api('/api/v1/summary').catch(() => null),
-      ]);
-      const byName = (a, b) => (a.name < b.name ? -1 : 1);
-      data = { clusters: clusters.sort(byName), bundles: bundles.sort(byName) };
-      drawGlance(fleet);
+      const mine = generation;
+      const [summary, loaded] = await Promise.all([loadSummary(), loadRows()]);
+      // Finding unreachable clusters may read the whole fleet: only when the summary says there are some.
+      const unreachable =
+        summary.unreachableActive > 0
+          ? await api(`/api/v1/clusters?state=active&connectivity=unreachable&limit=${BANNER_ROWS}`)
+          : { items: [], next: null };
+      fleet = summary;
+      down = unreachable;
+      if (mine === generation) rows = loaded;
       draw();
     },
   };
+}
+
+/**
+ * What a column head says, from the rows shown: the commit most of them are asked to run, and
+ * whether a rollout holds some of them back (the fleet's bundle list would need every cluster).
+ */
+function bundleHeads(rows) {
+  const heads = new Map();
+  for (const c of rows)
+    for (const b of c.bundles) {
+      let head = heads.get(b.bundle);
+      if (head === undefined) heads.set(b.bundle, (head = { commits: new Map(), rollout: null }));
+      if (b.desiredCommit) head.commits.set(b.desiredCommit, (head.commits.get(b.desiredCommit) ?? 0) + 1);
+      if (b.rollout === 'paused') head.rollout = 'paused';
+      else if (b.rollout === 'waiting' && head.rollout === null) head.rollout = 'in progress';
+    }
+  return new Map(
+    [...heads].map(([name, head]) => [
+      name,
+      { commit: [...head.commits].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null, rollout: head.rollout },
+    ]),
+  );
 }

@@ -1,0 +1,108 @@
+/**
+ * The fleet view in Chromium over a fleet larger than one page of rows: the hub filters and
+ * pages, the page asks for the next page by cursor, groups come from the summary, and the
+ * unreachable banner names the first few with the fleet's total. The clusters are registered
+ * without agents, so every one of them is unreachable.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUNDLE, CONFIGMAP, TestAgent, startTestHub, type TestHub } from '../../hub/src/testing/hub-fixture';
+import { launchChromium, type Browser } from './chromium';
+
+/** More than one page of rows (200) and of banner names (20). */
+const COUNT = 230;
+const name = (i: number) => `edge-${String(i).padStart(4, '0')}`;
+const regionOf = (i: number) => (i % 5 === 0 ? 'us' : 'eu');
+const US = Array.from({ length: COUNT }, (_, i) => i).filter((i) => regionOf(i) === 'us').length;
+
+describe('dashboard fleet view, paged by the hub', () => {
+  let t: TestHub;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+  const clusterRequests: string[] = [];
+
+  const rowNames = () => page.locator('tbody tr[data-cluster]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-cluster')));
+
+  beforeAll(async () => {
+    t = await startTestHub({ 'fleet/web.yaml': BUNDLE('web'), 'apps/web/cm.yaml': CONFIGMAP('web') });
+    const agent = new TestAgent(t.hub.grpcAddress);
+    try {
+      // Registered out of order: the rows must still come in name order.
+      for (let i = COUNT - 1; i >= 0; i--)
+        await agent.register({ bootstrapToken: t.bootstrapToken, clusterUid: `uid-${i}`, name: name(i), labels: { region: regionOf(i) } });
+    } finally {
+      agent.close();
+    }
+    browser = await launchChromium();
+    page = await browser.page();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.pathname.startsWith('/api/v1/clusters') || url.pathname.startsWith('/api/v1/bundles'))
+        clusterRequests.push(url.pathname + url.search);
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.stop();
+  });
+
+  it('shows the first page of rows, the totals, and the next page on "show more"', async () => {
+    await page.goto(`${t.hub.httpUrl}/#token=${encodeURIComponent(t.adminToken)}`);
+    await expect.poll(rowNames, { timeout: 30_000 }).toHaveLength(200);
+    expect((await rowNames()).slice(0, 2)).toEqual([name(0), name(1)]);
+    expect(await page.locator('.summary-line').innerText()).toContain(`${COUNT} clusters in the fleet`);
+    expect(await page.locator('.filter-note').innerText()).toContain('more match');
+    // The whole fleet is never listed: no page beyond the first, and no bundle list.
+    expect(clusterRequests.filter((r) => r.startsWith('/api/v1/bundles'))).toEqual([]);
+    expect(clusterRequests.some((r) => r.includes('cursor='))).toBe(false);
+    await page.getByRole('button', { name: /Show 200 more/ }).click();
+    await expect.poll(rowNames).toHaveLength(COUNT);
+    expect(new Set(await rowNames()).size).toBe(COUNT);
+    expect((await rowNames()).at(-1)).toBe(name(COUNT - 1));
+    expect(clusterRequests.some((r) => r.includes('cursor='))).toBe(true);
+    expect(await page.getByRole('button', { name: /Show 200 more/ }).count()).toBe(0);
+  }, 60_000);
+
+  it('names the first unreachable clusters in the banner with the total from the summary', async () => {
+    const banner = page.locator('.unreachable.alert');
+    expect(await banner.locator('h2').innerText()).toContain(`${COUNT} clusters unreachable`);
+    expect(await banner.locator('.down-list a').count()).toBe(20);
+    expect(await banner.innerText()).toContain(`and ${COUNT - 20} more`);
+  });
+
+  it('groups by a label from the summary, and filters by a group when it is clicked', async () => {
+    await page.fill('#group-by', 'region');
+    await page.press('#group-by', 'Enter');
+    const us = page.locator('button.group[data-group="us"]');
+    await expect.poll(() => us.innerText().catch(() => ''), { timeout: 10_000 }).toContain(`${US} clusters`);
+    expect(await page.locator('button.group[data-group="eu"]').innerText()).toContain(`${COUNT - US} clusters`);
+    await browser.screenshot(page, 'matrix-grouped');
+    await us.click();
+    expect(await page.locator('#filter-labels').inputValue()).toBe('region=us');
+    await expect.poll(rowNames).toHaveLength(US);
+    expect((await rowNames()).every((n) => Number(n!.slice(5)) % 5 === 0)).toBe(true);
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await expect.poll(rowNames).toHaveLength(200);
+  });
+
+  it('searches names on the hub, in any case', async () => {
+    await page.fill('#filter-name', 'EDGE-012');
+    await expect.poll(rowNames).toEqual(Array.from({ length: 10 }, (_, i) => name(120 + i)));
+    expect(clusterRequests.some((r) => r.includes('name=EDGE-012'))).toBe(true);
+    await page.fill('#filter-name', 'no-such-cluster');
+    await expect.poll(() => page.locator('.matrix-wrap').innerText()).toContain('No cluster matches these filters.');
+    await page.fill('#filter-name', '');
+    await page.fill('#filter-labels', 'region in (');
+    await expect.poll(() => page.locator('.filter-note').innerText()).toContain('Not understood');
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await expect.poll(rowNames).toHaveLength(200);
+    await browser.screenshot(page, 'matrix-paged');
+  });
+
+  it('ran without script errors', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
