@@ -18,9 +18,9 @@ const key = (clusterId: string, bundle: string) => `${clusterId}/${bundle}`;
 
 /**
  * Turns stored reports into fleet events by comparing each bundle's status before and after a
- * batch. The status service asks for the "before" in the batch's writer (batches of one hub
- * are written one at a time, and a cluster reports to one hub, so nothing changes between the
- * read and the write); events are recorded afterwards without holding up acks.
+ * batch. The status service asks for the "before" in the batch's writer (a cluster's reports
+ * all go to one writer lane of one hub, which writes one batch at a time, so nothing changes
+ * between the read and the write); events are recorded afterwards without holding up acks.
  */
 @Injectable()
 export class StatusEvents {

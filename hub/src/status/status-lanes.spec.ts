@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PlacementService } from '../placement/placement.service';
+import { BUNDLE, CONFIGMAP, startTestHub, type TestHub } from '../testing/hub-fixture';
+import type { ReceivedReport } from './report';
+import { laneOf, StatusService } from './status.service';
+
+/**
+ * Reports of many clusters stored at once, through both writer lanes: each cluster's current
+ * status is its highest seq whatever order they were written in, and a re-sent report is
+ * stored once.
+ */
+describe('status writer lanes', () => {
+  let t: TestHub;
+  let clusters: { id: string; commit: string; revision: string }[];
+  const CLUSTERS = 60;
+  const PER_CLUSTER = 12;
+
+  beforeAll(async () => {
+    t = await startTestHub({ 'fleet/web.yaml': BUNDLE('web'), 'apps/web/cm.yaml': CONFIGMAP('web') }, { heartbeatIntervalMs: 60_000 });
+    await t.query(
+      `INSERT INTO cluster (id, name, kube_system_uid, labels, credential_hash, agent_version, registered_at, connected, state, state_changed_at)
+       SELECT gen_random_uuid(), 'lane-' || n, 'uid-lane-' || n, '{}', 'x', 'test', now(), true, 'active', now()
+       FROM generate_series(1, ${CLUSTERS}) AS n`,
+    );
+    await t.app.get(PlacementService).replaceAll();
+    clusters = await t.query(
+      `SELECT cluster_id::text AS id, targets->0->'source'->>'commit' AS commit, revision::text AS revision FROM target_set`,
+    );
+  });
+
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  const report = (cluster: { commit: string; revision: string }, seq: number): ReceivedReport => ({
+    seq: String(seq),
+    bundle: 'web',
+    commit: cluster.commit,
+    phase: seq % 2 === 0 ? 'synced' : 'failed',
+    message: seq % 2 === 0 ? '' : `attempt ${seq} failed`,
+    resources: [],
+    observedAt: new Date(),
+    targetSetRevision: cluster.revision,
+    health: seq % 2 === 0 ? 'healthy' : 'degraded',
+    summary: null,
+    driftCount: 0,
+    syncStartedAt: null,
+    reason: 'sync',
+  });
+
+  it('spreads clusters over both lanes', () => {
+    expect(new Set(clusters.map((c) => laneOf(c.id))).size).toBe(2);
+  });
+
+  it('keeps each cluster at its highest seq and stores a re-sent report once', async () => {
+    const status = t.app.get(StatusService);
+    // Seqs of each cluster in shuffled order, all submitted at once, the last one twice.
+    const submitted = clusters.flatMap((c) =>
+      [...Array.from({ length: PER_CLUSTER }, (_, i) => 1_000 + i), 1_000 + PER_CLUSTER - 1]
+        .sort(() => Math.random() - 0.5)
+        .map((seq) => ({ cluster: c, seq })),
+    );
+    const results = await Promise.all(submitted.map(({ cluster, seq }) => status.store(cluster.id, report(cluster, seq))));
+    expect(results.filter((r) => r.stored)).toHaveLength(CLUSTERS * PER_CLUSTER);
+
+    const current = await t.query<{ id: string; last_seq: string; phase: string }>(
+      `SELECT cluster_id::text AS id, last_seq::text, phase FROM bundle_status`,
+    );
+    expect(current).toHaveLength(CLUSTERS);
+    // The highest seq, 1,011, is odd: failed.
+    expect(new Set(current.map((r) => `${r.last_seq} ${r.phase}`))).toEqual(new Set(['1011 failed']));
+    expect(await t.query(`SELECT count(*)::int AS n FROM status_report`)).toEqual([{ n: CLUSTERS * PER_CLUSTER }]);
+  });
+});
