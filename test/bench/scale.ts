@@ -73,10 +73,33 @@
  *     MB, 642–724 MB while serving. Restart storm: 142–165 s with GRPC_MAX_HANDSHAKES=256
  *     (120,000 RESOURCE_EXHAUSTED refusals, the hub half idle, 4.4 ms of CPU per reconnect),
  *     38.6 s with 2,000 (2,251 refusals, 1.2 ms per reconnect) — hence the default of 2,000.
- *   What remains, by the profiles: registration (4 statements each, not batched), the status
- *   rate is bound by how fast the agents report (reports are written as they come, a few
- *   hundred per statement), the listen backlog (grpc-js sets none: overflows in storms), and
- *   at 0.2 s polling `git` child processes (ChildProcess.spawn, 3–5 % of the hub's CPU).
+ *   What remained, by the profiles: registration (4 statements each, not batched), the status
+ *   rate bound by how fast the agents report, the listen backlog (grpc-js sets none: overflows
+ *   in storms), and at 0.2 s polling `git` child processes (3–5 % of the hub's CPU).
+ *
+ * SECOND ROUND (10,000 agents, BENCH_PROFILE=1, load 2.5–4): the commit's profile, git fetch to
+ * the last TargetSet written to its socket, 1.5 s: 505 ms of CPU in place() (canonical JSON
+ * taken three times per target), 200 ms reading every stored target back, 650 ms of chunk
+ * writes one after another, 210 ms of sends (of which 60 ms protobuf encoding, 130 ms socket
+ * writes), then ~300 ms of native HTTP/2 framing. Acted on: TargetBuilder (a bundle target's
+ * shared part and canonical text once per pass), per-bundle digests instead of re-reading
+ * targets, chunks written three at a time while the next is computed (announcing each chunk
+ * as it was written was slower: the first agents' acks competed with the remaining sends),
+ * the session signals' NOTIFYs in one statement, the hub's own listener with a 4,096 backlog
+ * (66,674 overflows in one run before, 1,409–2,651 after), registrations batched (helper
+ * branch h-registration) and BENCH_REGISTER_CONCURRENCY, the status writer in two lanes with
+ * JSON parameters (bench/status-writer.ts: 25,000 rows/s saturated).
+ *
+ * AFTER (`BENCH_SIZES=1000,5000,10000 BENCH_RUNS=3`, min/median/max, load 1.5–5.4):
+ *   10,000: cold start 20.8/21.0/22.9 s (457–507 registrations/s); commit → TargetSets
+ *     1.75/2.08/2.21 s, → reports acked and persisted 3.36/3.90/4.23 s, → fleet events
+ *     3.56/4.57/4.58 s; whole list 0.81/0.87/1.22 s; dashboard fleet data 0.47/0.49/0.72 s;
+ *     restart storm 15.0/17.7/18.5 s; steady RSS 505–524 MB, 702–771 MB while serving.
+ *   5,000: cold start 11.0–11.6 s; commit → TargetSets 0.98–1.16 s, → reports 1.79–2.03 s;
+ *     restart storm 6.2–6.7 s. 1,000: commit → TargetSets 0.39–0.64 s, → reports 0.62–0.85 s.
+ *   What is left at 10,000 is CPU on a 2-core machine that also runs PostgreSQL and the four
+ *   generator processes: 0.24–0.33 ms of hub CPU per agent from commit to events, spread over
+ *   the push, message decoding, the status path and GC, with no one hub function above 6 %.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
