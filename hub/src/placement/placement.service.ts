@@ -293,7 +293,8 @@ export class PlacementService implements OnModuleInit, BeforeApplicationShutdown
       [clusters.map((c) => c.id)],
     );
     const anyPinUnreadable = pins.some((p) => p.fleet === null);
-    const holdsFor = (id: string) => anyPinUnreadable || [...gates.values()].some((gate) => !gate.admitted.has(id));
+    const gateList = [...gates.values()];
+    const holdsFor = (id: string) => anyPinUnreadable || gateList.some((gate) => !gate.admitted.has(id));
     const missing = rows.filter((r) => r.digests === null || holdsFor(r.id)).map((r) => r.id);
     const targetsOf = new Map<string, TargetSpec[]>();
     for (let i = 0; i < missing.length; i += WRITE_CHUNK) {
