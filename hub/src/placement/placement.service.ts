@@ -328,22 +328,25 @@ export class PlacementService implements OnModuleInit, BeforeApplicationShutdown
 
   /** One multi-row statement for a chunk; a row is only rewritten (and its revision bumped) when its checksum changed. */
   private async write(chunk: PendingTargetSet[]): Promise<CurrentTargetSet[]> {
+    // One JSON document with each TargetSet's canonical JSON embedded as it is: as array
+    // parameters, pg escaped every quote of every TargetSet again, element by element.
+    const document = `[${chunk
+      .map(
+        (p) =>
+          `{"id":${JSON.stringify(p.clusterId)},"checksum":${JSON.stringify(p.checksum)},"targets":${p.json},` +
+          `"bundle_revisions":${JSON.stringify(p.bundleRevisions)},"target_digests":${JSON.stringify(p.digests)}}`,
+      )
+      .join(',')}]`;
     const rows: { cluster_id: string; revision: string }[] = await this.targetSets.query(
       `INSERT INTO target_set (cluster_id, revision, checksum, targets, bundle_revisions, target_digests, updated_at)
        SELECT id, 1, checksum, targets, bundle_revisions, target_digests, now()
-       FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::jsonb[], $5::jsonb[]) AS u(id, checksum, targets, bundle_revisions, target_digests)
+       FROM json_to_recordset($1::json) AS u(id uuid, checksum text, targets jsonb, bundle_revisions jsonb, target_digests jsonb)
        ON CONFLICT (cluster_id) DO UPDATE
          SET revision = target_set.revision + 1, checksum = EXCLUDED.checksum, targets = EXCLUDED.targets,
              bundle_revisions = EXCLUDED.bundle_revisions, target_digests = EXCLUDED.target_digests, updated_at = now()
          WHERE target_set.checksum <> EXCLUDED.checksum
        RETURNING cluster_id::text AS cluster_id, revision::text AS revision`,
-      [
-        chunk.map((p) => p.clusterId),
-        chunk.map((p) => p.checksum),
-        chunk.map((p) => p.json),
-        chunk.map((p) => JSON.stringify(p.bundleRevisions)),
-        chunk.map((p) => JSON.stringify(p.digests)),
-      ],
+      [document],
     );
     const byId = new Map(chunk.map((p) => [p.clusterId, p]));
     return rows.map((row) => {
