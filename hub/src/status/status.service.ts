@@ -159,9 +159,10 @@ export class StatusService implements BeforeApplicationShutdown {
     for (const entry of batch)
       if (!unique.has(key(entry.clusterId, entry.report.seq))) unique.set(key(entry.clusterId, entry.report.seq), entry);
     const rows: StoredRow[] = await this.statuses.query(STORE_REPORTS_SQL, reportColumns([...unique.values()]));
-    const stored = new Set(rows.filter((r) => r.kind === 'stored').map((r) => key(r.cluster_id, r.seq)));
+    const stored = new Set(rows.filter((r) => r.kind === 'stored').map((r) => key(r.cluster_id, r.seq!)));
     const current = rows.filter((r) => r.kind === 'current');
-    const currentKeys = new Set(current.map((r) => key(r.cluster_id, r.seq)));
+    const currentKeys = new Set(current.map((r) => key(r.cluster_id, r.seq!)));
+    const previous = new Map(rows.filter((r) => r.kind === 'previous').map((r) => [key(r.cluster_id, r.bundle), r]));
     const seen = new Set<string>();
     const results = batch.map((entry) => {
       const k = key(entry.clusterId, entry.report.seq);
@@ -173,25 +174,29 @@ export class StatusService implements BeforeApplicationShutdown {
       batch.length,
       [...unique.entries()].filter(([k]) => stored.has(k)).map(([, e]) => e.report),
     );
-    this.events.after(current.flatMap((row) => statusChange(row, unique.get(key(row.cluster_id, row.seq))!.report)));
+    this.events.after(
+      current.flatMap((row) => {
+        const was = previous.get(key(row.cluster_id, row.bundle));
+        return was === undefined ? [] : [statusChange(was, unique.get(key(row.cluster_id, row.seq!))!.report)];
+      }),
+    );
     if (current.length > 0) void this.changed.emit(current.map((r) => ({ clusterId: r.cluster_id, bundle: r.bundle })));
     return results;
   }
 }
 
 /** What fleet events compare: the status a report replaced, as the batch's statement read it. */
-function statusChange(row: StoredRow, report: ReceivedReport): StatusChange[] {
-  if (row.cluster === null) return [];
+function statusChange(was: StoredRow, report: ReceivedReport): StatusChange {
   const before =
-    row.was_commit === null
+    was.was_commit === null
       ? null
       : {
-          commit: row.was_commit,
-          phase: row.was_phase as StatusSnapshot['phase'],
-          health: row.was_health as StatusSnapshot['health'],
-          driftCount: row.was_drift_count ?? 0,
+          commit: was.was_commit,
+          phase: was.was_phase as StatusSnapshot['phase'],
+          health: was.was_health as StatusSnapshot['health'],
+          driftCount: was.was_drift_count ?? 0,
         };
-  return [{ cluster: row.cluster, report, before }];
+  return { cluster: was.cluster!, report, before };
 }
 
 /** A report the database will not take (its data, not the connection, is at fault). */

@@ -5,8 +5,8 @@ import type { ReceivedReport } from './report';
  * (cluster, seq); the newest report per (cluster, bundle) becomes the current status if its
  * seq is higher and the bundle is in the cluster's TargetSet (and, if it says synced, what the
  * cluster runs: the applied_* columns); a report that concludes a sync becomes a deployment
- * history entry. Returns which reports were new and which became current — the latter with
- * the cluster's name and the status they replaced, which fleet events compare against.
+ * history entry. Returns which reports were new, which became current, and the statuses as
+ * they were before (with the cluster's name), which fleet events compare against.
  */
 export const STORE_REPORTS_SQL = `
 WITH input AS (
@@ -30,11 +30,6 @@ WITH input AS (
                 WHERE t.cluster_id = i.cluster_id AND t.targets @> jsonb_build_array(jsonb_build_object('bundle', i.bundle)))
 ), newest AS (
   SELECT DISTINCT ON (cluster_id, bundle) * FROM owned ORDER BY cluster_id, bundle, seq DESC
-), previous AS (
-  -- Every part of one statement reads the same snapshot: these are the statuses as they were
-  -- before the upsert below replaces them, read without a round trip of their own.
-  SELECT b.cluster_id, b.bundle, b.commit, b.phase, b.health, b.drift_count
-  FROM bundle_status b JOIN newest n ON n.cluster_id = b.cluster_id AND n.bundle = b.bundle
 ), current AS (
   INSERT INTO bundle_status (cluster_id, bundle, commit, phase, message, resources, last_seq, observed_at, updated_at,
                              health, summary, drift_count, sync_started_at, reason, target_set_revision,
@@ -67,18 +62,24 @@ SELECT 'stored' AS kind, cluster_id::text AS cluster_id, seq::text AS seq, bundl
        NULL AS cluster, NULL AS was_commit, NULL AS was_phase, NULL AS was_health, NULL::int AS was_drift_count
 FROM inserted
 UNION ALL
-SELECT 'current', c.cluster_id::text, c.last_seq::text, c.bundle, k.name, p.commit, p.phase, p.health, p.drift_count
-FROM current c
-LEFT JOIN cluster k ON k.id = c.cluster_id
-LEFT JOIN previous p ON p.cluster_id = c.cluster_id AND p.bundle = c.bundle`;
+SELECT 'current', cluster_id::text, last_seq::text, bundle, NULL, NULL, NULL, NULL, NULL FROM current
+UNION ALL
+-- Every part of one statement reads the same snapshot: these are the statuses as they were before
+-- the upsert above replaced them. Matched to the current rows by the caller: joined here, PostgreSQL
+-- (which expects one row from a CTE) loops over one CTE per row of the other.
+SELECT 'previous', n.cluster_id::text, NULL, n.bundle, k.name, b.commit, b.phase, b.health, b.drift_count
+FROM newest n
+JOIN cluster k ON k.id = n.cluster_id
+LEFT JOIN bundle_status b ON b.cluster_id = n.cluster_id AND b.bundle = n.bundle`;
 
 /** A row of STORE_REPORTS_SQL's result. */
 export interface StoredRow {
-  kind: 'stored' | 'current';
+  kind: 'stored' | 'current' | 'previous';
   cluster_id: string;
-  seq: string;
+  /** Null in previous rows. */
+  seq: string | null;
   bundle: string;
-  /** For current rows: the cluster's name (null if it is gone), and the status replaced (null: none). */
+  /** In previous rows: the cluster's name, and its bundle's status before this statement (null: none). */
   cluster: string | null;
   was_commit: string | null;
   was_phase: string | null;
