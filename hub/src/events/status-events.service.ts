@@ -6,21 +6,19 @@ import type { ReceivedReport } from '../status/report';
 import { FleetEventsService } from './fleet-events.service';
 import { mayRecover, statusTransitions, type StatusSnapshot } from './status-transitions';
 
-interface Reported {
-  clusterId: string;
+/** A report that became its bundle's current status, and the status it replaced (null: none). */
+export interface StatusChange {
+  /** The cluster's name, as events name it. */
+  cluster: string;
   report: ReceivedReport;
+  before: StatusSnapshot | null;
 }
-
-/** What the statuses a batch is about were before it: cluster names, and the previous status (null: none). */
-export type StatusesBefore = Map<string, { cluster: string; status: StatusSnapshot | null }>;
-
-const key = (clusterId: string, bundle: string) => `${clusterId}/${bundle}`;
 
 /**
  * Turns stored reports into fleet events by comparing each bundle's status before and after a
- * batch. The status service asks for the "before" in the batch's writer (a cluster's reports
- * all go to one writer lane of one hub, which writes one batch at a time, so nothing changes
- * between the read and the write); events are recorded afterwards without holding up acks.
+ * batch. The batch's statement returns the statuses it replaced (read in its own snapshot, so
+ * nothing can change between that read and the write); events are recorded afterwards without
+ * holding up acks.
  */
 @Injectable()
 export class StatusEvents {
@@ -36,44 +34,11 @@ export class StatusEvents {
     this.log = logger.child({ module: 'events' });
   }
 
-  /** Never throws: a batch whose previous statuses cannot be read is stored without events. */
-  async before(entries: Reported[]): Promise<StatusesBefore | null> {
-    try {
-      const rows: {
-        cluster_id: string;
-        bundle: string;
-        name: string;
-        commit: string | null;
-        phase: StatusSnapshot['phase'];
-        health: StatusSnapshot['health'];
-        drift_count: number;
-      }[] = await this.db.query(
-        `SELECT k.cluster_id::text AS cluster_id, k.bundle, c.name, b.commit, b.phase, b.health, b.drift_count
-         FROM (SELECT DISTINCT * FROM unnest($1::uuid[], $2::text[])) AS k(cluster_id, bundle)
-         JOIN cluster c ON c.id = k.cluster_id
-         LEFT JOIN bundle_status b ON b.cluster_id = k.cluster_id AND b.bundle = k.bundle`,
-        [entries.map((e) => e.clusterId), entries.map((e) => e.report.bundle)],
-      );
-      return new Map(
-        rows.map((r) => [
-          key(r.cluster_id, r.bundle),
-          {
-            cluster: r.name,
-            status: r.commit === null ? null : { commit: r.commit, phase: r.phase, health: r.health, driftCount: r.drift_count },
-          },
-        ]),
-      );
-    } catch (error) {
-      this.log.error({ err: error }, 'reading statuses before a batch failed; its transitions are not recorded');
-      return null;
-    }
-  }
-
-  /** Records the transitions of the reports that became current; returns at once. */
-  after(before: StatusesBefore | null, current: Reported[]): void {
-    if (before === null || current.length === 0) return;
+  /** Records the transitions of a batch's new current statuses; returns at once. */
+  after(changes: StatusChange[]): void {
+    if (changes.length === 0) return;
     this.recording = this.recording
-      .then(() => this.record(before, current))
+      .then(() => this.record(changes))
       .catch((error: unknown) => {
         this.log.error({ err: error }, 'recording status events failed');
       });
@@ -84,20 +49,20 @@ export class StatusEvents {
     await this.recording;
   }
 
-  private async record(before: StatusesBefore, current: Reported[]): Promise<void> {
-    const changes = current.flatMap(({ clusterId, report }) => {
-      const was = before.get(key(clusterId, report.bundle));
-      if (was === undefined) return [];
-      const after = { commit: report.commit, phase: report.phase, health: report.health, driftCount: report.driftCount };
-      return [
-        {
-          cluster: was.cluster,
-          bundle: report.bundle,
-          before: was.status,
-          after: { ...after, message: report.message, resources: report.resources },
-        },
-      ];
-    });
+  private async record(current: StatusChange[]): Promise<void> {
+    const changes = current.map(({ cluster, report, before }) => ({
+      cluster,
+      bundle: report.bundle,
+      before,
+      after: {
+        commit: report.commit,
+        phase: report.phase,
+        health: report.health,
+        driftCount: report.driftCount,
+        message: report.message,
+        resources: report.resources,
+      },
+    }));
     const recovering = changes.filter((c) => mayRecover(c.before, c.after));
     const outstanding = await this.degradedOutstanding(recovering);
     const drafts = changes.flatMap((change) =>

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StatusEvents } from '../events/status-events.service';
 import { PlacementService } from '../placement/placement.service';
 import { BUNDLE, CONFIGMAP, startTestHub, type TestHub } from '../testing/hub-fixture';
 import type { ReceivedReport } from './report';
@@ -6,8 +7,8 @@ import { laneOf, StatusService } from './status.service';
 
 /**
  * Reports of many clusters stored at once, through both writer lanes: each cluster's current
- * status is its highest seq whatever order they were written in, and a re-sent report is
- * stored once.
+ * status is its highest seq whatever order they were written in, a re-sent report is stored
+ * once, and fleet events compare a batch's newest report with the status that batch replaced.
  */
 describe('status writer lanes', () => {
   let t: TestHub;
@@ -70,5 +71,30 @@ describe('status writer lanes', () => {
     // The highest seq, 1,011, is odd: failed.
     expect(new Set(current.map((r) => `${r.last_seq} ${r.phase}`))).toEqual(new Set(['1011 failed']));
     expect(await t.query(`SELECT count(*)::int AS n FROM status_report`)).toEqual([{ n: CLUSTERS * PER_CLUSTER }]);
+  });
+
+  it('derives fleet events from the status each batch replaced, in both lanes', async () => {
+    const status = t.app.get(StatusService);
+    const events = t.app.get(StatusEvents);
+    await events.settled();
+    const [{ since }] = await t.query<{ since: string }>(`SELECT coalesce(max(id), 0)::text AS since FROM fleet_event`);
+    const eventsSince = () =>
+      t.query<{ cluster: string; type: string; previous: string | null }>(
+        `SELECT cluster, type, coalesce(details->>'previousPhase', details->>'previousHealth') AS previous
+         FROM fleet_event WHERE id > $1 AND cluster LIKE 'lane-%' ORDER BY id`,
+        [since],
+      );
+    // Submitted in one tick, so one batch per lane: synced then failed again on the same commit.
+    // The batch replaced a failed, degraded status with a failed, degraded one: nothing changed.
+    await Promise.all(clusters.flatMap((c) => [status.store(c.id, report(c, 2_000)), status.store(c.id, report(c, 2_001))]));
+    await events.settled();
+    expect(await eventsSince()).toEqual([]);
+
+    await Promise.all(clusters.map((c) => status.store(c.id, report(c, 2_002))));
+    await events.settled();
+    const after = await eventsSince();
+    expect(after).toHaveLength(CLUSTERS * 2);
+    expect(new Set(after.map((e) => `${e.type} ${e.previous}`))).toEqual(new Set(['sync.succeeded failed', 'health.recovered degraded']));
+    expect(new Set(after.map((e) => e.cluster)).size).toBe(CLUSTERS);
   });
 });

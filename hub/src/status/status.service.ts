@@ -2,7 +2,8 @@ import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, type FindOptionsWhere, type Repository } from 'typeorm';
 import { Listeners } from '../events/listeners';
-import { StatusEvents } from '../events/status-events.service';
+import { StatusEvents, type StatusChange } from '../events/status-events.service';
+import type { StatusSnapshot } from '../events/status-transitions';
 import { storableText } from '#core';
 import { LOGGER, type Logger } from '../logging/logger';
 import { MetricsService } from '../metrics/metrics.service';
@@ -10,7 +11,7 @@ import { BundleStatusEntity } from './bundle-status.entity';
 import { HISTORY_SQL, historyPage, historyParams, type DeploymentView, type HistoryQuery } from './deployment-history';
 import { Batcher, defaultBatchOptions, isDataError } from '../database/batcher';
 import type { ReceivedReport } from './report';
-import { STORE_REPORTS_SQL, reportColumns } from './store-reports.sql';
+import { STORE_REPORTS_SQL, reportColumns, type StoredRow } from './store-reports.sql';
 
 export interface StoreResult {
   /** False when (cluster, seq) was stored before: a re-sent report. */
@@ -32,8 +33,8 @@ export interface StatusChanged {
 /**
  * Status writers. Lanes partition by cluster, so that everything the correctness of a batch
  * rests on stays within one lane, written one batch at a time: a cluster's reports in order, the
- * current status of its bundles (StatusEvents.before reads, before a batch, only the statuses
- * that batch will write), its deployment history.
+ * current status of its bundles (the statuses a batch's statement reads in its snapshot, for
+ * fleet events, are replaced by that statement and no concurrent one), its deployment history.
  */
 const LANES = 2;
 
@@ -157,14 +158,11 @@ export class StatusService implements BeforeApplicationShutdown {
     const unique = new Map<string, PendingReport>();
     for (const entry of batch)
       if (!unique.has(key(entry.clusterId, entry.report.seq))) unique.set(key(entry.clusterId, entry.report.seq), entry);
-    const before = await this.events.before([...unique.values()]);
-    const rows: { kind: 'stored' | 'current'; cluster_id: string; seq: string; bundle: string }[] = await this.statuses.query(
-      STORE_REPORTS_SQL,
-      reportColumns([...unique.values()]),
-    );
-    const stored = new Set(rows.filter((r) => r.kind === 'stored').map((r) => key(r.cluster_id, r.seq)));
+    const rows: StoredRow[] = await this.statuses.query(STORE_REPORTS_SQL, reportColumns([...unique.values()]));
+    const stored = new Set(rows.filter((r) => r.kind === 'stored').map((r) => key(r.cluster_id, r.seq!)));
     const current = rows.filter((r) => r.kind === 'current');
-    const currentKeys = new Set(current.map((r) => key(r.cluster_id, r.seq)));
+    const currentKeys = new Set(current.map((r) => key(r.cluster_id, r.seq!)));
+    const previous = new Map(rows.filter((r) => r.kind === 'previous').map((r) => [key(r.cluster_id, r.bundle), r]));
     const seen = new Set<string>();
     const results = batch.map((entry) => {
       const k = key(entry.clusterId, entry.report.seq);
@@ -177,12 +175,28 @@ export class StatusService implements BeforeApplicationShutdown {
       [...unique.entries()].filter(([k]) => stored.has(k)).map(([, e]) => e.report),
     );
     this.events.after(
-      before,
-      [...unique.entries()].filter(([k]) => currentKeys.has(k)).map(([, e]) => e),
+      current.flatMap((row) => {
+        const was = previous.get(key(row.cluster_id, row.bundle));
+        return was === undefined ? [] : [statusChange(was, unique.get(key(row.cluster_id, row.seq!))!.report)];
+      }),
     );
     if (current.length > 0) void this.changed.emit(current.map((r) => ({ clusterId: r.cluster_id, bundle: r.bundle })));
     return results;
   }
+}
+
+/** What fleet events compare: the status a report replaced, as the batch's statement read it. */
+function statusChange(was: StoredRow, report: ReceivedReport): StatusChange {
+  const before =
+    was.was_commit === null
+      ? null
+      : {
+          commit: was.was_commit,
+          phase: was.was_phase as StatusSnapshot['phase'],
+          health: was.was_health as StatusSnapshot['health'],
+          driftCount: was.was_drift_count ?? 0,
+        };
+  return { cluster: was.cluster!, report, before };
 }
 
 /** A report the database will not take (its data, not the connection, is at fault). */

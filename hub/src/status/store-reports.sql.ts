@@ -5,7 +5,8 @@ import type { ReceivedReport } from './report';
  * (cluster, seq); the newest report per (cluster, bundle) becomes the current status if its
  * seq is higher and the bundle is in the cluster's TargetSet (and, if it says synced, what the
  * cluster runs: the applied_* columns); a report that concludes a sync becomes a deployment
- * history entry. Returns which reports were new and which became current.
+ * history entry. Returns which reports were new, which became current, and the statuses as
+ * they were before (with the cluster's name), which fleet events compare against.
  */
 export const STORE_REPORTS_SQL = `
 WITH input AS (
@@ -57,9 +58,34 @@ WITH input AS (
   WHERE sync_started_at IS NOT NULL AND phase IN ('synced', 'failed')
   ON CONFLICT (cluster_id, seq) DO NOTHING
 )
-SELECT 'stored' AS kind, cluster_id::text AS cluster_id, seq::text AS seq, bundle FROM inserted
+SELECT 'stored' AS kind, cluster_id::text AS cluster_id, seq::text AS seq, bundle,
+       NULL AS cluster, NULL AS was_commit, NULL AS was_phase, NULL AS was_health, NULL::int AS was_drift_count
+FROM inserted
 UNION ALL
-SELECT 'current', cluster_id::text, last_seq::text, bundle FROM current`;
+SELECT 'current', cluster_id::text, last_seq::text, bundle, NULL, NULL, NULL, NULL, NULL FROM current
+UNION ALL
+-- Every part of one statement reads the same snapshot: these are the statuses as they were before
+-- the upsert above replaced them. Matched to the current rows by the caller: joined here, PostgreSQL
+-- (which expects one row from a CTE) loops over one CTE per row of the other.
+SELECT 'previous', n.cluster_id::text, NULL, n.bundle, k.name, b.commit, b.phase, b.health, b.drift_count
+FROM newest n
+JOIN cluster k ON k.id = n.cluster_id
+LEFT JOIN bundle_status b ON b.cluster_id = n.cluster_id AND b.bundle = n.bundle`;
+
+/** A row of STORE_REPORTS_SQL's result. */
+export interface StoredRow {
+  kind: 'stored' | 'current' | 'previous';
+  cluster_id: string;
+  /** Null in previous rows. */
+  seq: string | null;
+  bundle: string;
+  /** In previous rows: the cluster's name, and its bundle's status before this statement (null: none). */
+  cluster: string | null;
+  was_commit: string | null;
+  was_phase: string | null;
+  was_health: string | null;
+  was_drift_count: number | null;
+}
 
 /** The batch as STORE_REPORTS_SQL's one parameter: a JSON array of rows. */
 export function reportColumns(batch: { clusterId: string; report: ReceivedReport }[]): unknown[] {
