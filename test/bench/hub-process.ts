@@ -17,6 +17,8 @@ export interface HubProcess {
   cpuMs(): Promise<number>;
   /** Resident set size now, bytes. */
   rss(): Promise<number>;
+  /** Read and write system calls the hub has made so far (/proc/<pid>/io: socket, pipe and file I/O). */
+  syscalls(): Promise<{ reads: number; writes: number }>;
   stop(): Promise<void>;
 }
 
@@ -62,6 +64,11 @@ export async function startHubProcess(env: Record<string, string>, execArgv: str
     async rss() {
       const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
       return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+    },
+    async syscalls() {
+      const io = await readFile(`/proc/${child.pid}/io`, 'utf8');
+      const field = (name: string) => Number(new RegExp(`${name}: (\\d+)`).exec(io)?.[1] ?? 0);
+      return { reads: field('syscr'), writes: field('syscw') };
     },
     stop: () =>
       new Promise<void>((resolve) => {

@@ -31,7 +31,11 @@
  *
  * BENCH_PROFILE=1 also preloads count-queries.ts: the SQL statements the hub sent in each phase.
  *
- * The fleet repository is polled every 0.2 s (no webhook): "commit →" figures include up to
+ * BENCH_TRIGGER=webhook: a signed push webhook right after each commit instead of 0.2 s polling.
+ * BENCH_COMMITS=<n>: fleet commits measured per run, a few seconds apart (1).
+ * BENCH_PHASES=read,storm: the phases after the commits; empty for cold start and commits only.
+ *
+ * By default the fleet repository is polled every 0.2 s (no webhook): "commit →" figures include up to
  * 0.2 s of poll delay.
  *
  * FINDINGS, before any change (1,000 agents, one run, machine load 5–9 from other work;
@@ -103,7 +107,7 @@
  *   generator processes: 0.24–0.33 ms of hub CPU per agent from commit to events, spread over
  *   the push, message decoding, the status path and GC, with no one hub function above 6 %.
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -125,6 +129,17 @@ const REGISTER_CONCURRENCY = Number(process.env.BENCH_REGISTER_CONCURRENCY ?? 25
 /** Hub replicas on the one database, the agents spread across them (RSS and CPU are their sums). */
 const REPLICAS = Number(process.env.BENCH_HUB_REPLICAS ?? 1);
 const LIMIT = 20 * 60_000;
+/** Fleet commits measured per run, a few seconds apart. */
+const COMMITS = Number(process.env.BENCH_COMMITS ?? 1);
+/** Phases after the cold start and the commits: `read` (list and dashboard), `storm` (all agents restart). */
+/**
+ * How the hub learns of a commit: `poll` (the fleet repository polled every 0.2 s, as the issue
+ * measured) or `webhook` (a signed GitHub push notification sent right after the commit, polling
+ * every 60 s behind it — how a hub meant to react in seconds is set up).
+ */
+const TRIGGER = process.env.BENCH_TRIGGER ?? 'poll';
+if (TRIGGER !== 'poll' && TRIGGER !== 'webhook') throw new Error(`BENCH_TRIGGER must be poll or webhook, not ${TRIGGER}`);
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'read,storm').split(',').filter((p) => p !== ''));
 
 const BUNDLE = bundleFor('app', 'app');
 const manifests = (round: number) =>
@@ -158,8 +173,9 @@ async function measure(size: number, run: number): Promise<Figure[]> {
         DATABASE_URL: db.url,
         HUB_DATA_DIR: join(work, `hub-${index}`),
         FLEET_REPO_URL: repo.url,
-        // The first replica polls the fleet repository; the others hear of its TargetSets by signal.
-        FLEET_POLL_INTERVAL: index === 0 ? '0.2' : '600',
+        // The first replica follows the fleet repository; the others hear of its TargetSets by signal.
+        FLEET_POLL_INTERVAL: index === 0 && TRIGGER === 'poll' ? '0.2' : index === 0 ? '60' : '600',
+        WEBHOOK_SECRET: token,
         BOOTSTRAP_TOKEN: token,
         ADMIN_TOKEN: token,
         HEARTBEAT_INTERVAL: '10',
@@ -187,6 +203,12 @@ async function measure(size: number, run: number): Promise<Figure[]> {
   /** CPU (ms) and RSS (bytes) of every replica together. */
   const hubCpu = async () => sum(await Promise.all(hubs.map((h) => h.cpuMs())));
   const hubRss = async () => sum(await Promise.all(hubs.map((h) => h.rss())));
+  const hubSyscalls = async () => {
+    const all = await Promise.all(hubs.map((h) => h.syscalls()));
+    return { reads: sum(all.map((c) => c.reads)), writes: sum(all.map((c) => c.writes)) };
+  };
+  const noteSyscalls = (what: string, before: { reads: number; writes: number }, after: { reads: number; writes: number }) =>
+    noteValue(what, `${((after.reads - before.reads) / size).toFixed(1)} / ${((after.writes - before.writes) / size).toFixed(1)}`);
   const pg = new Client({ connectionString: db.url });
   await pg.connect();
   let fleet: FakeFleet | undefined;
@@ -212,6 +234,7 @@ async function measure(size: number, run: number): Promise<Figure[]> {
     let head = await repo.head();
     const overflowsBefore = await listenOverflows();
     const coldCpuBefore = await hubCpu();
+    const coldSyscallsBefore = await hubSyscalls();
     let from = Date.now();
     fleet = await FakeFleet.start(specs, {
       hubAddress: hub.grpcAddress,
@@ -226,65 +249,79 @@ async function measure(size: number, run: number): Promise<Figure[]> {
     noteValue('  registrations/s', ((size * 1000) / (max(registered) - Math.min(...registered) || 1)).toFixed(0));
     noteValue('  failed stream attempts at cold start', String(sum(agents.map((a) => a.streamFailures))));
     noteValue('  hub CPU per agent, cold start (ms)', (((await hubCpu()) - coldCpuBefore) / size).toFixed(2));
+    noteSyscalls('  hub reads / writes per agent, cold start', coldSyscallsBefore, await hubSyscalls());
     printErrors(agents);
     await phaseEnds('cold start', from);
 
     await sleep(5_000);
     noteValue('steady RSS (MB)', ((await hubRss()) / 1024 / 1024).toFixed(0));
 
-    // 2. A fleet commit: TargetSets, acks, reports, events.
-    const cpuBefore = await hubCpu();
-    from = Date.now();
-    head = await repo.commit({ 'apps/app/app.yaml': manifests(1) }, 'round 1');
-    agents = await fleet.until((all) => all.every((a) => a.commits?.includes(head)), LIMIT, 'every TargetSet at the new commit', 50);
-    note('commit → all TargetSets received (s)', (max(agents.map((a) => a.targetSetAt!)) - from) / 1000);
-    const firstTargetSet = Math.min(...agents.map((a) => a.targetSetAt!));
-    const persistedAt = await pollCount(pg, `SELECT count(*)::int AS n FROM bundle_status WHERE commit = $1`, [head], size);
-    agents = await fleet.until(synced(head), LIMIT, 'every report at the new commit acked', 50);
-    note(
-      'commit → all StatusReports acked and persisted (s)',
-      (Math.max(persistedAt, max(agents.map((a) => a.reportsAckedAt!))) - from) / 1000,
-    );
-    const eventsAt = await pollCount(
-      pg,
-      `SELECT count(*)::int AS n FROM fleet_event WHERE type = 'sync.succeeded' AND commit = $1`,
-      [head],
-      size,
-    );
-    note('fleet events finished (s)', (eventsAt - from) / 1000);
-    noteValue('status rows/s while writing', ((size * 1000) / Math.max(1, persistedAt - firstTargetSet)).toFixed(0));
-    noteValue('  hub CPU per agent, commit → events (ms)', (((await hubCpu()) - cpuBefore) / size).toFixed(2));
-    await phaseEnds('commit', from);
+    // 2. Fleet commits: TargetSets, acks, reports, events. Several (BENCH_COMMITS) a few seconds
+    // apart, so that they land at different points of the hub's heartbeat rounds.
+    for (let round = 1; round <= COMMITS; round++) {
+      if (round > 1) await sleep(2_000 + Math.random() * 3_000);
+      const cpuBefore = await hubCpu();
+      const syscallsBefore = await hubSyscalls();
+      from = Date.now();
+      head = await repo.commit({ 'apps/app/app.yaml': manifests(round) }, `round ${round}`);
+      if (TRIGGER === 'webhook') await pushWebhook(hub.httpUrl, token, repo.url, repo.branch);
+      agents = await fleet.until((all) => all.every((a) => a.commits?.includes(head)), LIMIT, 'every TargetSet at the new commit', 50);
+      note('commit → all TargetSets received (s)', (max(agents.map((a) => a.targetSetAt!)) - from) / 1000);
+      const firstTargetSet = Math.min(...agents.map((a) => a.targetSetAt!));
+      const persistedAt = await pollCount(pg, `SELECT count(*)::int AS n FROM bundle_status WHERE commit = $1`, [head], size);
+      agents = await fleet.until(synced(head), LIMIT, 'every report at the new commit acked', 50);
+      note(
+        'commit → all StatusReports acked and persisted (s)',
+        (Math.max(persistedAt, max(agents.map((a) => a.reportsAckedAt!))) - from) / 1000,
+      );
+      const eventsAt = await pollCount(
+        pg,
+        `SELECT count(*)::int AS n FROM fleet_event WHERE type = 'sync.succeeded' AND commit = $1`,
+        [head],
+        size,
+      );
+      note('fleet events finished (s)', (eventsAt - from) / 1000);
+      noteValue('status rows/s while writing', ((size * 1000) / Math.max(1, persistedAt - firstTargetSet)).toFixed(0));
+      noteValue('  hub CPU per agent, commit → events (ms)', (((await hubCpu()) - cpuBefore) / size).toFixed(2));
+      noteSyscalls('  hub reads / writes per agent, commit → events', syscallsBefore, await hubSyscalls());
+      await phaseEnds(COMMITS === 1 ? 'commit' : `commit ${round}`, from);
+    }
 
     // 3. The read side.
-    from = Date.now();
-    let peakRss = await hubRss();
-    const sampler = setInterval(() => void hubRss().then((rss) => (peakRss = Math.max(peakRss, rss))), 100);
-    const listed = await listAll(hub.httpUrl, token, '/api/v1/clusters');
-    if (listed !== size) throw new Error(`GET /api/v1/clusters listed ${listed} clusters, not ${size}`);
-    note('whole cluster list via GET /api/v1/clusters (s)', (Date.now() - from) / 1000);
-    const dashboardFrom = Date.now();
-    await dashboardFleetData(hub.httpUrl, token);
-    note('dashboard fleet data (s)', (Date.now() - dashboardFrom) / 1000);
-    clearInterval(sampler);
-    noteValue('  hub peak RSS while serving (MB)', (peakRss / 1024 / 1024).toFixed(0));
-    await phaseEnds('read side', from);
+    if (PHASES.has('read')) {
+      from = Date.now();
+      let peakRss = await hubRss();
+      const sampler = setInterval(() => void hubRss().then((rss) => (peakRss = Math.max(peakRss, rss))), 100);
+      const listed = await listAll(hub.httpUrl, token, '/api/v1/clusters');
+      if (listed !== size) throw new Error(`GET /api/v1/clusters listed ${listed} clusters, not ${size}`);
+      note('whole cluster list via GET /api/v1/clusters (s)', (Date.now() - from) / 1000);
+      const dashboardFrom = Date.now();
+      await dashboardFleetData(hub.httpUrl, token);
+      note('dashboard fleet data (s)', (Date.now() - dashboardFrom) / 1000);
+      clearInterval(sampler);
+      noteValue('  hub peak RSS while serving (MB)', (peakRss / 1024 / 1024).toFixed(0));
+      await phaseEnds('read side', from);
+    }
 
     // 4. A restart of every agent at once.
-    const before = (await fleet.times()).agents;
-    const failuresBefore = sum(before.map((a) => a.streamFailures));
-    const busyBefore = sum(before.map((a) => a.busyRefusals));
-    const cpuBeforeStorm = await hubCpu();
-    from = Date.now();
-    await fleet.restart();
-    agents = await fleet.until(synced(head), LIMIT, 'every restarted agent to have its report acked', 200);
-    note('all agents restarted → all in sync again (s)', (max(agents.map((a) => a.reportsAckedAt!)) - from) / 1000);
-    printErrors(agents);
-    noteValue('  failed stream attempts in the storm', String(sum(agents.map((a) => a.streamFailures)) - failuresBefore));
-    noteValue('  of which refused busy (retry hint)', String(sum(agents.map((a) => a.busyRefusals)) - busyBefore));
-    noteValue('  hub CPU per reconnect (ms)', (((await hubCpu()) - cpuBeforeStorm) / size).toFixed(2));
+    if (PHASES.has('storm')) {
+      const before = (await fleet.times()).agents;
+      const failuresBefore = sum(before.map((a) => a.streamFailures));
+      const busyBefore = sum(before.map((a) => a.busyRefusals));
+      const cpuBeforeStorm = await hubCpu();
+      const stormSyscallsBefore = await hubSyscalls();
+      from = Date.now();
+      await fleet.restart();
+      agents = await fleet.until(synced(head), LIMIT, 'every restarted agent to have its report acked', 200);
+      note('all agents restarted → all in sync again (s)', (max(agents.map((a) => a.reportsAckedAt!)) - from) / 1000);
+      printErrors(agents);
+      noteValue('  failed stream attempts in the storm', String(sum(agents.map((a) => a.streamFailures)) - failuresBefore));
+      noteValue('  of which refused busy (retry hint)', String(sum(agents.map((a) => a.busyRefusals)) - busyBefore));
+      noteValue('  hub CPU per reconnect (ms)', (((await hubCpu()) - cpuBeforeStorm) / size).toFixed(2));
+      noteSyscalls('  hub reads / writes per reconnect', stormSyscallsBefore, await hubSyscalls());
+      await phaseEnds('restart storm', from);
+    }
     noteValue('  listen queue overflows (whole run, machine-wide)', String((await listenOverflows()) - overflowsBefore));
-    await phaseEnds('restart storm', from);
   } finally {
     await fleet?.stop();
     await pg.end();
@@ -318,6 +355,23 @@ async function pollCount(pg: Client, sql: string, params: unknown[], want: numbe
     if (Date.now() > deadline) throw new Error(`timed out: ${sql} counted ${rows[0].n} of ${want}`);
     await sleep(25);
   }
+}
+
+/** A GitHub push notification for the fleet repository, signed with the hub's WEBHOOK_SECRET. */
+async function pushWebhook(httpUrl: string, secret: string, repoUrl: string, branch: string): Promise<void> {
+  const body = JSON.stringify({ ref: `refs/heads/${branch}`, repository: { clone_url: repoUrl } });
+  const res = await fetch(new URL('/api/v1/webhooks/git', httpUrl), {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'push',
+      'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+    },
+    body,
+  });
+  const answer = (await res.json()) as { status?: string };
+  if (res.status !== 202 || answer.status !== 'fetching')
+    throw new Error(`the push webhook was not taken: ${res.status} ${JSON.stringify(answer)}`);
 }
 
 /** Reads every page of a list endpoint; the number of items. */
@@ -455,11 +509,13 @@ async function main(): Promise<void> {
   // The table: min / median / max per size.
   console.log(`\n| figure | ${SIZES.map((s) => s.toLocaleString('en')).join(' | ')} |`);
   console.log(`|---|${SIZES.map(() => '---').join('|')}|`);
-  const names = results.get(SIZES[0])![0].map((f) => f.what);
+  const names = [...new Set(results.get(SIZES[0])![0].map((f) => f.what))];
   for (const name of names) {
     const cells = SIZES.map((size) => {
-      const values = results.get(size)!.map((figures) => figures.find((f) => f.what === name)!);
-      const numbers = values.map((f) => (f.seconds !== undefined ? f.seconds : Number(f.value))).sort((a, b) => a - b);
+      const values = results.get(size)!.flatMap((figures) => figures.filter((f) => f.what === name));
+      if (values.length === 0) return '—';
+      // "a / b" values (reads / writes) are shown by their first number.
+      const numbers = values.map((f) => (f.seconds !== undefined ? f.seconds : Number.parseFloat(f.value!))).sort((a, b) => a - b);
       const loads = values.map((f) => f.load);
       const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2));
       const shown =

@@ -8,6 +8,7 @@ import { InvalidReportError, receiveReport } from '../status/report';
 import { UnstorableReportError, type StoreResult } from '../status/status.service';
 import type { ReceivedReport } from '../status/report';
 import { unauthenticated } from './credential-refusal';
+import { heartbeatSlot } from './session-registry';
 
 /** What a session needs from the rest of the hub. */
 export interface SessionContext {
@@ -42,6 +43,10 @@ const REPORTS_PER_SECOND = 100;
  */
 export class AgentSession {
   lastHeardAt = Date.now();
+  /** When this hub last wrote to the stream (any message). */
+  lastSentAt = Date.now();
+  /** The heartbeat round that visits this session (SessionRegistry). */
+  readonly heartbeatSlot: number;
   private helloReceived = false;
   /** Whether the agent checks Target.policy (an agent that predates bundle policies ignores them). */
   private enforcesPolicy = true;
@@ -64,6 +69,7 @@ export class AgentSession {
     private readonly context: SessionContext,
   ) {
     this.log = context.log.child({ cluster: cluster.name, clusterId: cluster.id });
+    this.heartbeatSlot = heartbeatSlot(cluster.id);
   }
 
   get isOpen(): boolean {
@@ -287,6 +293,7 @@ export class AgentSession {
 
   private send(message: HubMessage): void {
     if (this.closed || this.call.cancelled || this.call.writableEnded) return;
+    this.lastSentAt = Date.now();
     this.call.write(message);
   }
 
