@@ -43,6 +43,8 @@ export class RolloutService implements OnModuleInit, OnModuleDestroy {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  /** What the last forgetting of ended rollouts saw (fleet commit and pins), and when. */
+  private forgotten: { key: string; at: number } | undefined;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -152,10 +154,18 @@ export class RolloutService implements OnModuleInit, OnModuleDestroy {
     const pinned = new Set((await this.store.pins()).map((p) => p.bundle));
     const bundles = fleet.bundles.filter((b) => b.rollout !== undefined && !pinned.has(b.name));
     if (bundles.length === 0) {
-      // Nothing to plan: no per-cluster work at all, only forget rollouts that ended.
+      // Nothing to plan: no per-cluster work at all, only forget rollouts that ended — once per
+      // fleet repositories' commits and set of pins, and again each tick interval for what another replica
+      // may have written meanwhile. Steps run after every placement and status batch: a
+      // DELETE on each was 2,000 statements in a cold start of 10,000 agents.
+      const key = JSON.stringify([accepted.commits, [...pinned].sort()]);
+      const now = Date.now();
+      if (this.forgotten?.key === key && now - this.forgotten.at < this.config.rolloutTickIntervalMs) return;
       await this.store.forgetAll();
+      this.forgotten = { key, at: now };
       return;
     }
+    this.forgotten = undefined;
     const clusters = await this.clusters.listActive();
     const desired = this.placement.desiredTargets(clusters, fleet);
     const held = new Map((await this.placement.all()).map((t) => [t.clusterId, t]));

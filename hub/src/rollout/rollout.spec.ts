@@ -262,3 +262,41 @@ describe('rollout: partition by partition', () => {
     expect(status.target_set_revision).toBe(row.revision);
   });
 });
+
+describe('rollout: forgetting rollouts that ended', () => {
+  let t: TestHub;
+  let rollouts: RolloutService;
+  const TICK_MS = 400;
+  /** A rollout row as another replica (or an older fleet commit with a rollout) left it. */
+  const leftOver = (bundle: string) =>
+    t.query(
+      `INSERT INTO rollout (bundle, revision, commit, state, admitted, partitions, started_at, updated_at)
+       VALUES ($1, 'r1', 'c1', 'progressing', '[]', '[]', now(), now())`,
+      [bundle],
+    );
+  const stored = async () => (await t.query<{ bundle: string }>(`SELECT bundle FROM rollout ORDER BY bundle`)).map((r) => r.bundle);
+
+  beforeAll(async () => {
+    t = await startTestHub({ 'fleet/web.yaml': BUNDLE('web'), 'apps/web/cm.yaml': CONFIGMAP('web') }, { rolloutTickIntervalMs: TICK_MS });
+    rollouts = t.app.get(RolloutService);
+  });
+
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('forgets at once after a fleet commit, and within a tick interval what appears under the same commit', async () => {
+    await rollouts.stepNow();
+    await leftOver('gone');
+    await t.repo.commit({ 'apps/web/cm.yaml': CONFIGMAP('web-v2') }, 'change');
+    await t.app.get(FleetRepoService).syncNow();
+    await rollouts.stepNow();
+    expect(await stored()).toEqual([]);
+    // Same commit, same pins: no DELETE on every step, but no row outlives a tick interval either.
+    await leftOver('late');
+    await eventually(async () => {
+      await rollouts.stepNow();
+      expect(await stored()).toEqual([]);
+    });
+  });
+});
