@@ -7,6 +7,7 @@ export * from './git/ref-name';
 export * from './git/cat-file-batch';
 export * from './outside-text';
 export * from './canonical-json';
+export * from './digest';
 export * from './settings';
 export * from './backoff';
 export * from './pki';

@@ -1,4 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { sha256, sha256Hex } from '#core';
 
 /** Details of the UNAUTHENTICATED status a revoked cluster's agent receives. */
 export const REVOKED_DETAILS = 'revoked: this cluster was revoked on the hub; register again with a bootstrap token';
@@ -12,7 +13,7 @@ export function issueCredential(clusterId: string): string {
 }
 
 export function hashCredential(credential: string): string {
-  return createHash('sha256').update(credential).digest('hex');
+  return sha256Hex(credential);
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -34,9 +35,7 @@ export function credentialMatches(credential: string, storedHash: string): boole
 
 /** Constant-time comparison of secrets of any length (hashing first equalises the lengths). */
 export function secretsEqual(presented: string, expected: string): boolean {
-  const a = createHash('sha256').update(presented).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
+  return timingSafeEqual(sha256(presented), sha256(expected));
 }
 
 /** The credential from `authorization: Bearer <credential>`, or undefined. */

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { canonicalJson, type BundlePolicy } from '#core';
+import { canonicalJson, sha256Hex, type BundlePolicy } from '#core';
 import { stringify } from 'yaml';
 import { RenderKind, Target, type KustomizePatch, type SourceArtifact } from '#proto';
 import type { BundleSpec, BundleTarget, ClusterGroupSpec, KustomizePatchSpec, RenderKindSpec } from '../fleet-repo/fleet-format';
@@ -116,7 +115,7 @@ export function canonicalTarget(target: TargetSpec): string {
 
 /** Hex SHA-256 of one target's canonical JSON: whether a bundle's target changed between two revisions. */
 export function targetDigest(target: TargetSpec): string {
-  return createHash('sha256').update(canonicalTarget(target)).digest('hex');
+  return sha256Hex(canonicalTarget(target));
 }
 
 /** Whether a cluster belongs to a group; an unknown group holds no cluster. */
@@ -195,7 +194,7 @@ export function withPolicies(
 
 /** docs/protocol.md: hex SHA-256 of the canonical JSON of the targets (sorted by bundle, keys sorted, no whitespace). */
 export function targetSetChecksum(targets: readonly TargetSpec[]): string {
-  return createHash('sha256').update(targetSetJson(targets)).digest('hex');
+  return sha256Hex(targetSetJson(targets));
 }
 
 /** The canonical JSON of a TargetSet's targets (sorted by bundle): what its checksum is over, and what is stored. */

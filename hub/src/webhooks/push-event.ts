@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual, createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { secretsEqual as equalSecrets } from '../clusters/credential';
 
 export type GitProvider = 'github' | 'gitlab' | 'gitea';
 
@@ -85,11 +86,4 @@ function header(headers: Headers, name: string): string | undefined {
 
 function hmacHex(secret: string, body: Buffer): string {
   return createHmac('sha256', secret).update(body).digest('hex');
-}
-
-/** Constant-time comparison that does not leak the length either (both sides hashed first). */
-function equalSecrets(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
 }
