@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,5 +38,22 @@ describe('GitMirror: git hardened as everywhere else', () => {
     const second = await repo.commit({ 'fleet/a.yaml': 'a: 2\n' });
     expect(await new GitMirror(repo.url, cacheRoot).fetchHead('main')).toBe(second);
     await expect(stat(marker)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('follows the branch on every poll: unchanged, moved on, force-pushed back to an older commit, deleted', async () => {
+    const mirror = new GitMirror(repo.url, join(cacheRoot, 'follow'));
+    const older = await repo.head();
+    expect(await mirror.fetchHead('main')).toBe(older);
+    expect(await mirror.fetchHead('main')).toBe(older);
+    const newer = await repo.commit({ 'fleet/b.yaml': 'b: 1\n' });
+    expect(await mirror.fetchHead('main')).toBe(newer);
+    execFileSync('git', ['reset', '--hard', '--quiet', older], { cwd: repo.workPath });
+    execFileSync('git', ['push', '--force', '--quiet', 'origin', `HEAD:${repo.branch}`], { cwd: repo.workPath });
+    expect(await mirror.fetchHead('main')).toBe(older);
+    // A branch that goes away: the poll fails with the branch named, as before any was known.
+    execFileSync('git', ['push', '--quiet', 'origin', 'HEAD:refs/heads/side'], { cwd: repo.workPath });
+    expect(await mirror.fetchHead('side')).toBe(older);
+    execFileSync('git', ['push', '--quiet', 'origin', ':refs/heads/side'], { cwd: repo.workPath });
+    await expect(mirror.fetchHead('side')).rejects.toThrow(/git fetch of .* \(branch side\) failed/);
   });
 });
