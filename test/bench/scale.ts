@@ -262,6 +262,8 @@ async function measure(size: number, run: number): Promise<Figure[]> {
       if (round > 1) await sleep(2_000 + Math.random() * 3_000);
       const cpuBefore = await hubCpu();
       const syscallsBefore = await hubSyscalls();
+      const machineBefore = await machineCpu();
+      const generatorsBefore = (await fleet.times()).cpuMs;
       from = Date.now();
       head = await repo.commit({ 'apps/app/app.yaml': manifests(round) }, `round ${round}`);
       if (TRIGGER === 'webhook') await pushWebhook(hub.httpUrl, token, repo.url, repo.branch);
@@ -284,6 +286,18 @@ async function measure(size: number, run: number): Promise<Figure[]> {
       noteValue('status rows/s while writing', ((size * 1000) / Math.max(1, persistedAt - firstTargetSet)).toFixed(0));
       noteValue('  hub CPU per agent, commit → events (ms)', (((await hubCpu()) - cpuBefore) / size).toFixed(2));
       noteSyscalls('  hub reads / writes per agent, commit → events', syscallsBefore, await hubSyscalls());
+      {
+        // Where the machine's CPU went, commit → events (seconds of CPU, all cores).
+        const machine = await machineCpu();
+        const hubS = ((await hubCpu()) - cpuBefore) / 1000;
+        const generatorsS = ((await fleet.times()).cpuMs - generatorsBefore) / 1000;
+        const postgresS = (machine.postgresMs - machineBefore.postgresMs) / 1000;
+        const busyS = (machine.busyMs - machineBefore.busyMs) / 1000;
+        noteValue(
+          '  CPU s: hub / generators / postgres / rest',
+          `${hubS.toFixed(1)} / ${generatorsS.toFixed(1)} / ${postgresS.toFixed(1)} / ${Math.max(0, busyS - hubS - generatorsS - postgresS).toFixed(1)}`,
+        );
+      }
       await phaseEnds(COMMITS === 1 ? 'commit' : `commit ${round}`, from);
     }
 
@@ -332,6 +346,23 @@ async function measure(size: number, run: number): Promise<Figure[]> {
   }
   if (PROFILE) await printProfile(profileDir, spawnedAt, phases, size);
   return figures;
+}
+
+/** CPU time (ms) of the whole machine (all cores, busy only) and of every PostgreSQL process, so far. */
+async function machineCpu(): Promise<{ busyMs: number; postgresMs: number }> {
+  const [cpu] = (await readFile('/proc/stat', 'utf8')).split('\n');
+  const ticks = cpu.split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal: busy is all but idle and iowait.
+  const busy = ticks.slice(0, 8).reduce((a, b) => a + b, 0) - ticks[3] - ticks[4];
+  let postgres = 0;
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    if (!stat.includes('(postgres)')) continue;
+    const fields = stat.split(') ')[1].split(' ');
+    postgres += Number(fields[11]) + Number(fields[12]);
+  }
+  return { busyMs: busy * 10, postgresMs: postgres * 10 };
 }
 
 /** How the agents' streams last ended, when some did (RESOURCE_EXHAUSTED is admission control). */

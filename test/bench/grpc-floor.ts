@@ -1,0 +1,158 @@
+/**
+ * The floor under the scale benchmark (scale.ts), on this machine: a bare grpc-js server with no
+ * hub behind it. N bidirectional streams, each on a connection of its own, opened from several
+ * client processes; then a 2 KB message pushed to every stream and an ack read back from each,
+ * a few rounds. Whatever the hub does per agent comes on top of these figures, so they say how
+ * far the hub's own are from what the machine allows — and they differ between machines far
+ * more than CPU speed suggests: system calls on loopback sockets are what they measure.
+ *
+ *   npm run build:bench && node dist/test/bench/grpc-floor.js
+ *     BENCH_STREAMS=10000  BENCH_PROCESSES=4  BENCH_ROUNDS=3
+ *
+ * Also printed: one loopback TCP connect and one small socket write, each timed alone.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { connect, createServer, type Socket } from 'node:net';
+import * as grpc from '@grpc/grpc-js';
+import { waitFor } from './child-process';
+
+const STREAMS = Number(process.env.BENCH_STREAMS ?? 10_000);
+const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 4);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+const pass = (b: Buffer): Buffer => b;
+const SERVICE: grpc.ServiceDefinition = {
+  connect: {
+    path: '/floor.Floor/Connect',
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: pass,
+    requestDeserialize: pass,
+    responseSerialize: pass,
+    responseDeserialize: pass,
+  },
+};
+/** One byte from a client: "here I am"; from the server: "you are in". Anything longer is a push or its ack. */
+const HELLO = Buffer.from('h');
+
+async function client(address: string, streams: number): Promise<void> {
+  const Client = grpc.makeGenericClientConstructor(SERVICE, 'Floor');
+  const calls: grpc.ClientDuplexStream<Buffer, Buffer>[] = [];
+  let ready = 0;
+  for (let i = 0; i < streams; i++) {
+    // A connection of its own, as every agent has.
+    const c = new Client(address, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
+    const call = (c as unknown as { connect(): grpc.ClientDuplexStream<Buffer, Buffer> }).connect();
+    call.on('data', (message: Buffer) => {
+      if (message.length === 1) {
+        if (++ready === streams) process.send?.({ type: 'connected' });
+      } else call.write(Buffer.from('ack'));
+    });
+    call.on('error', () => undefined);
+    call.write(HELLO);
+    calls.push(call);
+    if (i % 50 === 49) await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** Microseconds per loopback TCP connect (both ends in this process) and per 16-byte socket write. */
+async function loopbackCosts(): Promise<{ connectUs: number; writeUs: number }> {
+  const server = createServer((socket) => socket.on('error', () => undefined).resume());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', 4096, resolve));
+  const port = (server.address() as { port: number }).port;
+  const sockets: Socket[] = [];
+  const n = 2_000;
+  let start = process.hrtime.bigint();
+  for (let i = 0; i < n; i += 100) {
+    await Promise.all(Array.from({ length: 100 }, () => new Promise<void>((resolve) => sockets.push(connect(port, '127.0.0.1', resolve)))));
+  }
+  const connectUs = Number(process.hrtime.bigint() - start) / 1000 / n;
+  const payload = Buffer.alloc(16);
+  start = process.hrtime.bigint();
+  for (let i = 0; i < 20_000; i++) sockets[i % 50].write(payload);
+  const writeUs = Number(process.hrtime.bigint() - start) / 1000 / 20_000;
+  for (const s of sockets) s.destroy();
+  server.close();
+  return { connectUs, writeUs };
+}
+
+function syscalls(): { reads: number; writes: number } {
+  const io = readFileSync('/proc/self/io', 'utf8');
+  const field = (name: string) => Number(new RegExp(`${name}: (\\d+)`).exec(io)?.[1] ?? 0);
+  return { reads: field('syscr'), writes: field('syscw') };
+}
+
+async function main(): Promise<void> {
+  if (process.argv[2] === 'client') return client(process.argv[3], Number(process.argv[4]));
+  const costs = await loopbackCosts();
+  console.log(`grpc floor: ${STREAMS} streams from ${PROCESSES} processes, ${ROUNDS} rounds`);
+  console.log(`  loopback TCP connect (both ends)        ${costs.connectUs.toFixed(0).padStart(8)} µs`);
+  console.log(`  16-byte socket write                    ${costs.writeUs.toFixed(1).padStart(8)} µs`);
+
+  const streams: grpc.ServerDuplexStream<Buffer, Buffer>[] = [];
+  let acks = 0;
+  let allAcked: () => void = () => undefined;
+  const server = new grpc.Server({ 'grpc.enable_channelz': 0 });
+  server.addService(SERVICE, {
+    connect: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
+      call.on('data', (message: Buffer) => {
+        if (message.length === 1) {
+          streams.push(call);
+          call.write(HELLO);
+        } else if (++acks === STREAMS) allAcked();
+      });
+      call.on('error', () => undefined);
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p))),
+  );
+  const children: ChildProcess[] = [];
+  try {
+    const from = Date.now();
+    for (let i = 0; i < PROCESSES; i++) {
+      const share = Math.floor(STREAMS / PROCESSES) + (i < STREAMS % PROCESSES ? 1 : 0);
+      children.push(fork(__filename, ['client', `127.0.0.1:${port}`, String(share)], { execArgv: ['--max-old-space-size=2048'] }));
+    }
+    await Promise.all(children.map((c) => waitFor(c, 'connected', 600_000)));
+    console.log(`  ${STREAMS} streams connected                ${((Date.now() - from) / 1000).toFixed(2).padStart(8)} s`);
+    for (let round = 1; round <= ROUNDS; round++) {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      acks = 0;
+      const payload = Buffer.alloc(2048, round);
+      const cpu = process.cpuUsage();
+      const io = syscalls();
+      const start = Date.now();
+      await new Promise<void>((resolve) => {
+        allAcked = resolve;
+        for (const s of streams) s.write(payload);
+      });
+      const ms = Date.now() - start;
+      const used = process.cpuUsage(cpu);
+      const after = syscalls();
+      console.log(
+        `  round ${round}: 2 KB to every stream, all acked ${(ms / 1000).toFixed(2).padStart(6)} s; server CPU ${(
+          (used.user + used.system) /
+          1000 /
+          STREAMS
+        ).toFixed(
+          3,
+        )} ms, ${((after.reads - io.reads) / STREAMS).toFixed(1)} reads / ${((after.writes - io.writes) / STREAMS).toFixed(1)} writes per stream`,
+      );
+    }
+  } finally {
+    for (const c of children) c.kill();
+    server.forceShutdown();
+  }
+}
+
+main().then(
+  () => {
+    if (process.argv[2] !== 'client') process.exit(0);
+  },
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
