@@ -82,7 +82,8 @@ export class AgentSession {
     this.call.on('cancelled', () => this.markClosed('cancelled by the agent'));
     this.call.on('close', () => this.markClosed('stream closed'));
     this.call.on('error', (error) => this.markClosed(`stream error: ${error.message}`));
-    this.log.info('agent connected');
+    // Per connection at debug: at info every agent of a fleet-wide restart would log twice; `hello` says it once.
+    this.log.debug('agent connected');
   }
 
   /** The highest TargetSet revision this stream has carried (or the agent held at hello); -1 before any. */
@@ -231,10 +232,11 @@ export class AgentSession {
           this.sendReject(report.seq, RejectReason.REJECT_REASON_UNSTORABLE, result.message);
           return;
         }
-        this.log.debug(
-          { bundle: report.bundle, commit: report.commit, seq: report.seq, phase: report.phase, ...result },
-          'status report stored',
-        );
+        if (this.log.isLevelEnabled('debug'))
+          this.log.debug(
+            { bundle: report.bundle, commit: report.commit, seq: report.seq, phase: report.phase, ...result },
+            'status report stored',
+          );
         this.send({ kind: { $case: 'statusAck', value: { seq: report.seq } } });
       })
       .catch((error: unknown) => this.failed(error))
@@ -281,7 +283,9 @@ export class AgentSession {
         value: { revision: targetSet.revision, checksum: targetSet.checksum, targets: targetSet.targets },
       },
     });
-    this.log.info({ revision: targetSet.revision, bundles: targetSet.targets.map((t) => t.bundle) }, 'TargetSet sent');
+    // Debug: a fleet commit would log a line per cluster; placement logs the commit's revisions once.
+    if (this.log.isLevelEnabled('debug'))
+      this.log.debug({ revision: targetSet.revision, bundles: targetSet.targets.map((t) => t.bundle) }, 'TargetSet sent');
     if (!this.enforcesPolicy && !this.policyWarned && targetSet.targets.some((t) => t.policy !== undefined)) {
       this.policyWarned = true;
       this.log.warn(
