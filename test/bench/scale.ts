@@ -348,7 +348,7 @@ async function measure(size: number, run: number): Promise<Figure[]> {
   return figures;
 }
 
-/** CPU time (ms) of the whole machine (all cores, busy only) and of every PostgreSQL process, so far. */
+/** CPU time (ms) of the whole machine (all cores, busy only) and of PostgreSQL (every process, and those that ended), so far. */
 async function machineCpu(): Promise<{ busyMs: number; postgresMs: number }> {
   const [cpu] = (await readFile('/proc/stat', 'utf8')).split('\n');
   const ticks = cpu.split(/\s+/).slice(1).map(Number);
@@ -359,8 +359,9 @@ async function machineCpu(): Promise<{ busyMs: number; postgresMs: number }> {
     if (!/^\d+$/.test(pid)) continue;
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
     if (!stat.includes('(postgres)')) continue;
+    // Its own CPU, and that of its children that ended (the postmaster's: backends come and go).
     const fields = stat.split(') ')[1].split(' ');
-    postgres += Number(fields[11]) + Number(fields[12]);
+    postgres += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
   }
   return { busyMs: busy * 10, postgresMs: postgres * 10 };
 }
