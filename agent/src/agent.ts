@@ -49,7 +49,6 @@ export async function startAgent(
   await mkdir(config.cacheDir, { recursive: true });
 
   const channel = new HubChannel(config.hubAddress, config.hubTls);
-  const client = channel.plain;
   const secret = new CredentialSecret(core, config.namespace);
   const engine: Engine = new Engine({
     cache: new GitCache(config.cacheDir),
@@ -67,7 +66,7 @@ export async function startAgent(
   const identify = (bootstrapToken: string | undefined) =>
     obtainIdentity({
       core,
-      client,
+      client: channel.plain,
       namespace: config.namespace,
       clusterName: config.clusterName,
       clusterLabels: config.clusterLabels,
@@ -98,8 +97,9 @@ export async function startAgent(
     return identity;
   };
   const link = new FleetLink({
-    client,
+    client: channel.plain,
     clientFor: (identity) => channel.clientFor(identity.certificate),
+    onUnreachable: () => channel.redial(),
     onCredentialRejected: registerAgain,
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     logger,

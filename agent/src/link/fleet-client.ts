@@ -50,30 +50,53 @@ export function bearerMetadata(credential: string): Metadata {
  * stream on it is not cut by a renewal.
  */
 export class HubChannel {
-  readonly plain: FleetClient;
-  private current: { cert: string; client: FleetClient } | undefined;
+  private plainClient: FleetClient;
+  private current: { certificate: ClientCertificate; client: FleetClient } | undefined;
   private previous: FleetClient | undefined;
 
   constructor(
     private readonly hubAddress: string,
     private readonly tls: HubTls | undefined,
   ) {
-    this.plain = createFleetClient(hubAddress, tls);
+    this.plainClient = createFleetClient(hubAddress, tls);
+  }
+
+  /** The client without a client certificate (a new one after redial). */
+  get plain(): FleetClient {
+    return this.plainClient;
   }
 
   /** The client to call as: with `certificate` when there is one and the link is TLS. */
   clientFor(certificate: ClientCertificate | undefined): FleetClient {
-    if (certificate === undefined || this.tls === undefined) return this.plain;
-    if (this.current?.cert !== certificate.cert) {
+    if (certificate === undefined || this.tls === undefined) return this.plainClient;
+    if (this.current?.certificate.cert !== certificate.cert) {
       this.previous?.close();
       this.previous = this.current?.client;
-      this.current = { cert: certificate.cert, client: createFleetClient(this.hubAddress, this.tls, certificate) };
+      this.current = { certificate, client: createFleetClient(this.hubAddress, this.tls, certificate) };
     }
     return this.current.client;
   }
 
+  /**
+   * New channels after a connection to the hub failed, so that the next call dials at once. A
+   * grpc-js channel whose connection failed quickly (reset, refused) fails every call at once
+   * until its own reconnect backoff ends, and that backoff grows to 120 s: in a fleet-wide
+   * restart it kept agents away from a hub that was accepting again long before, whatever the
+   * agent's own backoff and the hub's retry hints said.
+   */
+  redial(): void {
+    const old = [this.plainClient, this.current?.client, this.previous];
+    this.plainClient = createFleetClient(this.hubAddress, this.tls);
+    if (this.current !== undefined) {
+      const certificate = this.current.certificate;
+      this.current = { certificate, client: createFleetClient(this.hubAddress, this.tls, certificate) };
+    }
+    this.previous = undefined;
+    for (const client of old) client?.close();
+  }
+
   close(): void {
-    this.plain.close();
+    this.plainClient.close();
     this.current?.client.close();
     this.previous?.close();
   }

@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RejectReason, StatusReport, type AgentMessage, type FleetClient, type TargetSet } from '#proto';
 import { createLogger } from '../logger';
 import { FakeHub, until } from '../testing/fake-hub';
-import { createFleetClient } from './fleet-client';
+import { createServer } from 'node:net';
+import { createFleetClient, HubChannel } from './fleet-client';
 import { CREDENTIAL_REJECTION_TRAILER, credentialRejection, FleetLink, type LinkHandler } from './fleet-link';
 
 function report(seq: string): StatusReport {
@@ -233,4 +234,47 @@ describe('credentialRejection', () => {
     expect(credentialRejection({ details: 'unknown cluster', metadata: new Metadata() })).toBe('unknown');
     expect(credentialRejection({ details: 'invalid credential' })).toBeUndefined();
   });
+});
+
+describe('FleetLink after failed connections', () => {
+  it('dials anew after a failed connection: the link decides when to retry, not the grpc-js channel', async () => {
+    // For 6 s the hub's port resets every connection at once (as an overflowing accept queue
+    // does); a channel left alone then fails every call at once until its own backoff ends
+    // (1 s, 1.6 s, 2.56 s, 4.1 s …), seconds after the hub is back.
+    const resetter = createServer((socket) => socket.resetAndDestroy());
+    const port = await new Promise<number>((resolve) =>
+      resetter.listen(0, '127.0.0.1', () => resolve((resetter.address() as { port: number }).port)),
+    );
+    hub = new FakeHub();
+    const channel = new HubChannel(`127.0.0.1:${port}`, undefined);
+    const unreachable: number[] = [];
+    const started = new FleetLink({
+      client: channel.plain,
+      clientFor: () => channel.plain,
+      onUnreachable: () => {
+        unreachable.push(Date.now());
+        channel.redial();
+      },
+      heartbeatIntervalMs: 10_000,
+      handler: { heldChecksum: () => '', takeTargetSet: async () => {} },
+      logger: silent,
+      backoff: { baseMs: 100, factor: 1, capMs: 100, resetAfterMs: 30_000 },
+      random: () => 0.5,
+    });
+    link = started;
+    try {
+      started.start({ clusterId: 'c-123', credential: 'c-123.s3cret' });
+      await new Promise((resolve) => setTimeout(resolve, 6_000));
+      expect(unreachable.length).toBeGreaterThan(5);
+      await new Promise<void>((resolve) => resetter.close(() => resolve()));
+      await hub.start(port);
+      const up = Date.now();
+      await until(() => hub.streams.length === 1);
+      expect(Date.now() - up).toBeLessThan(1_500);
+    } finally {
+      await started.stop();
+      link = undefined;
+      channel.close();
+    }
+  }, 20_000);
 });

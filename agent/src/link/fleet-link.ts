@@ -79,6 +79,12 @@ export interface FleetLinkOptions {
   random?: () => number;
   /** A stream with nothing received for this many heartbeat intervals is dead. */
   missedHeartbeats?: number;
+  /**
+   * A Connect ended UNAVAILABLE before anything came from the hub (no connection): the clients
+   * may dial anew (HubChannel.redial), so that the link's backoff, not the channel's, decides
+   * when the next attempt goes out.
+   */
+  onUnreachable?: () => void;
 }
 
 /** Who the agent is on the hub, from registration. */
@@ -208,6 +214,8 @@ export class FleetLink {
           ? ending.status.metadata?.get(RETRY_AFTER_METADATA)[0]?.toString()
           : undefined;
       const delay = hintedDelay(hint, this.backoff.next(), this.options.random);
+      if (ending.kind === 'status' && ending.status.code === GrpcStatus.UNAVAILABLE && ending.received === 0)
+        this.options.onUnreachable?.();
       this.logEnding(ending, lasted, delay);
       await this.sleep(delay);
     }

@@ -52,7 +52,8 @@ export class FakeHub {
   address = '';
   private readonly server = new Server();
 
-  async start(): Promise<void> {
+  /** Listens on 127.0.0.1:`listenPort` (any free port by default). */
+  async start(listenPort = 0): Promise<void> {
     const implementation: FleetServer = {
       register: (call: ServerUnaryCall<RegisterRequest, RegisterResponse>, callback: sendUnaryData<RegisterResponse>) => {
         this.registrations.push(call.request);
@@ -85,7 +86,9 @@ export class FakeHub {
     };
     this.server.addService(FleetService, implementation);
     const port = await new Promise<number>((resolve, reject) =>
-      this.server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p))),
+      this.server.bindAsync(`127.0.0.1:${listenPort}`, ServerCredentials.createInsecure(), (error, p) =>
+        error ? reject(error) : resolve(p),
+      ),
     );
     this.address = `127.0.0.1:${port}`;
   }

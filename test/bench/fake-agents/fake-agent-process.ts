@@ -187,7 +187,11 @@ class FakeAgent {
     metadata.set('authorization', `Bearer ${this.credential}`);
     const call = this.client.connect(metadata);
     this.call = call;
-    call.on('data', (message: HubMessage) => void this.onMessage(message));
+    let received = false;
+    call.on('data', (message: HubMessage) => {
+      received = true;
+      void this.onMessage(message);
+    });
     call.on('error', () => undefined);
     call.on('status', (status: grpc.StatusObject) => {
       // A restart replaced this call: the new one is already connecting.
@@ -199,6 +203,12 @@ class FakeAgent {
       // As the real agent (agent/src/link): a busy hub's retry hint, with jitter.
       const hint = status.code === grpc.status.RESOURCE_EXHAUSTED ? status.metadata.get(RETRY_AFTER_METADATA)[0]?.toString() : undefined;
       if (hint !== undefined) this.times.busyRefusals++;
+      // No connection at all: as the real agent (HubChannel.redial), the next attempt gets a new
+      // channel, so that grpc-js's own reconnect backoff (up to 120 s) does not override ours.
+      if (status.code === grpc.status.UNAVAILABLE && !received) {
+        this.client.close();
+        this.client = newClient(this.spec.hubAddress ?? this.options.hubAddress);
+      }
       setTimeout(() => this.connect(), hintedDelay(hint, 500 + Math.random() * 2000));
     });
     this.write({
