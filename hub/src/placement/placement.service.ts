@@ -10,7 +10,7 @@ import { gateTargets, type RolloutGate } from '../rollout/rollout-gate';
 import { bundleRevision, RolloutStore, type BundlePin } from '../rollout/rollout-store';
 import { Batcher } from '../database/batcher';
 import { TargetSetEntity } from './target-set.entity';
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '#core';
 import { TargetBuilder, targetDigest, targetSetJson, targetsFor, withPolicies, type TargetSpec } from './target-set';
 
 /** The whole desired state of one cluster at one revision. */
@@ -252,7 +252,7 @@ export class PlacementService implements OnModuleInit, BeforeApplicationShutdown
         policyOf,
       );
       const json = targetSetJson(targets);
-      const checksum = createHash('sha256').update(json).digest('hex');
+      const checksum = sha256Hex(json);
       if (before?.checksum === checksum) {
         if (before.digestsMissing) backfill.push({ clusterId: cluster.id, checksum, digests: before.digests });
         continue;
