@@ -106,6 +106,36 @@
  *   What is left at 10,000 is CPU on a 2-core machine that also runs PostgreSQL and the four
  *   generator processes: 0.24–0.33 ms of hub CPU per agent from commit to events, spread over
  *   the push, message decoding, the status path and GC, with no one hub function above 6 %.
+ *
+ * THIRD ROUND, on another 2-core machine (a Firecracker VM): the same code at 10,000 measured
+ * cold start 88–135 s, commit → TargetSets 5.3–8.0 s (7.0–15.9 s over four commits in one run),
+ * → reports stored 10.9–22.7 s, restart storm 148–184 s. The machine, not the code, had changed:
+ * a socket write that wakes another process costs ~70 µs there (system calls cross the VM), a
+ * fork of the hub ~8 ms; `grpc-floor.js` (a bare grpc-js server) connects 10,000 streams in
+ * 14.7 s and pushes + acks 2 KB to all in 0.9–1.5 s. The profile (BENCH_PROFILE=1) showed:
+ *   - heartbeats: one burst of 10,000 writes every 10 s, ~1 s of the event loop each time
+ *     (31.5 s of a 357 s run), also during commits;
+ *   - 0.2 s polling: two git processes per poll, each a fork of a 500 MB hub (6.6 s + 7 s of
+ *     simple-git in a cold start);
+ *   - a rollout step after every placement and status batch, each with a DELETE although no
+ *     bundle has a rollout (2,215 of 31,115 cold-start statements);
+ *   - createHash objects, 2.9 s of a cold start (credentials, tokens, target digests);
+ *   - in storms, agents held off by grpc-js's own reconnect backoff (up to 120 s) after a reset
+ *     connection: 6,414–366,764 failed stream attempts per restart.
+ * Acted on: heartbeats spread over the interval and skipped on streams that just carried
+ * something; one `ls-remote` per unchanged poll; ended rollouts forgotten once per fleet commit
+ * and pins (and each tick); crypto.hash; a new channel after a failed connection (agent and fake
+ * agents). Added: BENCH_COMMITS, BENCH_PHASES, BENCH_TRIGGER=webhook, system calls per agent,
+ * and where the machine's CPU went per commit.
+ *
+ * AFTER, same machine (`BENCH_SIZES=10000 BENCH_COMMITS=3`, one run, load 2.5–4.0): cold start
+ * 92.6 s (111 registrations/s, 7.6 ms of hub CPU and 14 reads / 14 writes per agent); commit →
+ * TargetSets 4.91/5.66/7.83 s, → reports stored 9.90/10.09/11.64 s, → events 10.35–12.25 s (hub
+ * 0.72–0.88 ms of CPU and 2.1–2.4 writes per agent, was 1.07–1.64 ms and 3.3–4.8); whole list
+ * 2.31 s; dashboard data 1.13 s; restart storm 157.6 s (3,071 failed attempts). Per commit the
+ * two cores are full: hub 7.2–8.8 s of CPU, generators 4.7–6.6 s, PostgreSQL 3.1–3.5 s, the rest
+ * 2.5–3.2 s over 10–12 s. What is left is the hub's CPU per connection (~10 ms per reconnect
+ * against ~1.5 ms for the bare floor) and per message on this VM.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
