@@ -128,6 +128,7 @@ export class RolloutService implements OnModuleInit, OnModuleDestroy {
       throw new RolloutActionError('commit_not_found', `bundle "${bundle}" does not exist at ${commit}`);
     }
     await this.store.pin(bundle, fleetRepo, commit);
+    this.forgotten = undefined;
     this.log.warn({ bundle, commit }, 'bundle pinned');
     await this.placement.replaceAll();
   }
@@ -135,6 +136,7 @@ export class RolloutService implements OnModuleInit, OnModuleDestroy {
   async unpin(bundle: string): Promise<void> {
     if (!(await this.store.unpin(bundle)))
       throw new RolloutActionError('bundle_not_found', `bundle "${bundle.slice(0, 63)}" is not pinned`);
+    this.forgotten = undefined;
     this.log.info({ bundle }, 'bundle unpinned');
     await this.placement.replaceAll();
     await this.stepNow();
@@ -151,13 +153,16 @@ export class RolloutService implements OnModuleInit, OnModuleDestroy {
     const accepted = await this.fleet.current();
     if (accepted === null) return;
     const fleet = placementFleet(accepted);
-    const pinned = new Set((await this.store.pins()).map((p) => p.bundle));
-    const bundles = fleet.bundles.filter((b) => b.rollout !== undefined && !pinned.has(b.name));
+    // Pins matter only to bundles with a rollout: a fleet without any needs no read of them.
+    const rolledOut = fleet.bundles.filter((b) => b.rollout !== undefined);
+    const pinned = new Set(rolledOut.length === 0 ? [] : (await this.store.pins()).map((p) => p.bundle));
+    const bundles = rolledOut.filter((b) => !pinned.has(b.name));
     if (bundles.length === 0) {
       // Nothing to plan: no per-cluster work at all, only forget rollouts that ended — once per
-      // set of fleet commits and pins, and again each tick interval for what another replica
-      // may have written meanwhile. Steps run after every placement and status batch: a
-      // DELETE on each was 2,215 statements in a cold start of 10,000 agents.
+      // set of fleet commits and pins (a pin or unpin here starts over), and again each tick
+      // interval for what another replica may have changed meanwhile. Steps run after every
+      // placement and status batch: a DELETE on each was 2,215 statements in a cold start of
+      // 10,000 agents.
       const key = JSON.stringify([accepted.commits, [...pinned].sort()]);
       const now = Date.now();
       if (this.forgotten?.key === key && now - this.forgotten.at < this.config.rolloutTickIntervalMs) return;
