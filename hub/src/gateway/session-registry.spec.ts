@@ -59,8 +59,12 @@ describe('session registry heartbeats', () => {
 
   it('writes no heartbeat to a stream that carried something in the last half interval', async () => {
     const now = 1_000_000;
-    const busy = new StandInSession({ id: randomUUID() }, now, now - INTERVAL / 4);
-    const quiet = new StandInSession({ id: randomUUID() }, now, now - INTERVAL / 2);
+    // When oneInterval's round visits a session of this slot.
+    const visit = (session: StandInSession) => now + (session.heartbeatSlot * INTERVAL) / HEARTBEAT_SLOTS;
+    const busy = new StandInSession({ id: randomUUID() }, now, 0);
+    busy.lastSentAt = visit(busy) - INTERVAL / 4;
+    const quiet = new StandInSession({ id: randomUUID() }, now, 0);
+    quiet.lastSentAt = visit(quiet) - INTERVAL / 2;
     const registry = registryOf([busy, quiet]);
     await oneInterval(registry, now);
     expect(busy.heartbeats).toBe(0);
