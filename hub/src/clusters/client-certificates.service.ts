@@ -7,6 +7,7 @@ import type { HubConfig } from '../config/hub-config';
 import { LOGGER, type Logger } from '../logging/logger';
 import { loadCertificateAuthority } from './certificate-authority';
 import { REVOKED_DETAILS } from './credential';
+import { targetSetHead, type TargetSetHead } from './target-set-head';
 
 /** The URI SAN that names a cluster in its client certificate: the identity mutual TLS authenticates. */
 export const CLUSTER_URI_PREFIX = 'spiffe://gitfleet/cluster/';
@@ -29,7 +30,8 @@ export interface IssuedCertificate {
 
 /** A cluster a client certificate identified, or why the certificate is refused. */
 export type CertificateIdentity =
-  { cluster: { id: string; name: string; serial: string; notAfter: Date }; refused?: undefined } | { refused: string; cluster?: undefined };
+  | { cluster: { id: string; name: string; serial: string; notAfter: Date; targetSet: TargetSetHead | null }; refused?: undefined }
+  | { refused: string; cluster?: undefined };
 
 /**
  * The hub's CA at work: signs agents' CSRs into client certificates recorded by serial, tells
@@ -112,9 +114,18 @@ export class ClientCertificatesService {
     const uri = facts.uris.find((u) => u.startsWith(CLUSTER_URI_PREFIX));
     if (uri === undefined) return { refused: 'client certificate names no gitfleet cluster' };
     if (facts.notAfter.getTime() <= Date.now()) return { refused: `client certificate expired at ${facts.notAfter.toISOString()}` };
-    const rows: { cluster_id: string; name: string; state: string; revoked_at: Date | null }[] = await this.db.query(
-      `SELECT cc.cluster_id::text AS cluster_id, c.name, c.state, cc.revoked_at
-       FROM client_certificate cc JOIN cluster c ON c.id = cc.cluster_id WHERE cc.serial = $1`,
+    const rows: {
+      cluster_id: string;
+      name: string;
+      state: string;
+      revoked_at: Date | null;
+      revision: string | null;
+      checksum: string | null;
+    }[] = await this.db.query(
+      `SELECT cc.cluster_id::text AS cluster_id, c.name, c.state, cc.revoked_at, t.revision::text AS revision, t.checksum
+       FROM client_certificate cc JOIN cluster c ON c.id = cc.cluster_id
+       LEFT JOIN target_set t ON t.cluster_id = c.id AND c.state = 'active'
+       WHERE cc.serial = $1`,
       [facts.serial],
     );
     const row = rows[0];
@@ -122,7 +133,9 @@ export class ClientCertificatesService {
     if (`${CLUSTER_URI_PREFIX}${row.cluster_id}` !== uri) return { refused: 'client certificate was not issued to the cluster it names' };
     if (row.revoked_at !== null) return { refused: CERTIFICATE_REVOKED_DETAILS };
     if (row.state === 'revoked') return { refused: REVOKED_DETAILS };
-    return { cluster: { id: row.cluster_id, name: row.name, serial: facts.serial, notAfter: facts.notAfter } };
+    return {
+      cluster: { id: row.cluster_id, name: row.name, serial: facts.serial, notAfter: facts.notAfter, targetSet: targetSetHead(row) },
+    };
   }
 
   /** Revokes every unexpired certificate of a cluster; how many. */

@@ -50,6 +50,8 @@ describe('clusters: registration and credentials', () => {
       id: registration.clusterId,
       name: 'alpha',
       credentialHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      // What the agent's Hello is compared with, read with the credential.
+      targetSet: { revision: '1', checksum: expect.stringMatching(/^[0-9a-f]{64}$/) },
     });
     // A cluster has a TargetSet (revision 1) from the moment it registers.
     const targetSets = await t.query(`SELECT revision::text AS revision FROM target_set WHERE cluster_id = $1`, [registration.clusterId]);

@@ -18,6 +18,7 @@ import {
   type IssuedCertificate,
 } from './client-certificates.service';
 import { REVOKED_DETAILS, ROTATED_DETAILS, UNKNOWN_CLUSTER_DETAILS, clusterIdOf, credentialMatches } from './credential';
+import { targetSetHead, type TargetSetHead } from './target-set-head';
 import { RegistrationError, validateRegistration, type Registration, type RegistrationRequest } from './registration';
 
 /** The authenticated identity of an agent's call. */
@@ -30,6 +31,12 @@ export interface AuthenticatedCluster {
   certificateSerial?: string;
   /** When that certificate expires: a session opened with it ends then (the agent renews before). */
   certificateNotAfter?: Date;
+  /**
+   * The cluster's TargetSet as the authentication read found it (null: none, or the cluster
+   * is not active), so that a reconnecting agent whose checksum matches costs no second read
+   * at Hello (AgentSession). Undefined where it was not read.
+   */
+  targetSet?: TargetSetHead | null;
 }
 
 /** A cluster that may now have targets: registered while active, or approved. */
@@ -255,13 +262,21 @@ export class ClustersService {
     return cluster;
   }
 
-  /** The credential hashes of a batch of connecting agents' clusters, in one read (a reconnect storm). */
+  /**
+   * The credential hashes of a batch of connecting agents' clusters, in one read (a reconnect
+   * storm), with the TargetSet each holds (only an active cluster's counts, as for Hello).
+   */
   private async readCredentials(ids: string[]): Promise<(AuthenticatedCluster | null)[]> {
-    const rows: { id: string; name: string; credential_hash: string }[] = await this.clusters.query(
-      `SELECT id::text AS id, name, credential_hash FROM cluster WHERE id = ANY($1::uuid[])`,
-      [[...new Set(ids)]],
+    const rows: { id: string; name: string; credential_hash: string; revision: string | null; checksum: string | null }[] =
+      await this.clusters.query(
+        `SELECT c.id::text AS id, c.name, c.credential_hash, t.revision::text AS revision, t.checksum
+         FROM cluster c LEFT JOIN target_set t ON t.cluster_id = c.id AND c.state = 'active'
+         WHERE c.id = ANY($1::uuid[])`,
+        [[...new Set(ids)]],
+      );
+    const byId = new Map(
+      rows.map((r) => [r.id, { id: r.id, name: r.name, credentialHash: r.credential_hash, targetSet: targetSetHead(r) }]),
     );
-    const byId = new Map(rows.map((r) => [r.id, { id: r.id, name: r.name, credentialHash: r.credential_hash }]));
     return ids.map((id) => byId.get(id) ?? null);
   }
 

@@ -37,8 +37,8 @@ export class AgentAuthenticator {
     if (peer?.raw !== undefined) {
       const identity = await this.certificates.identify(peer.raw);
       if (identity.refused !== undefined) return { refused: identity.refused };
-      const { id, name, serial, notAfter } = identity.cluster;
-      return { cluster: { id, name, credentialHash: '', certificateSerial: serial, certificateNotAfter: notAfter } };
+      const { id, name, serial, notAfter, targetSet } = identity.cluster;
+      return { cluster: { id, name, credentialHash: '', certificateSerial: serial, certificateNotAfter: notAfter, targetSet } };
     }
     if (this.mode === 'mtls') return { refused: CERTIFICATE_REQUIRED_DETAILS };
     const credential = bearerCredential(call.metadata.get('authorization')[0]?.toString());

@@ -13,6 +13,11 @@ import { heartbeatSlot } from './session-registry';
 /** What a session needs from the rest of the hub. */
 export interface SessionContext {
   currentTargetSet(clusterId: string): Promise<CurrentTargetSet | null>;
+  /**
+   * Counts the TargetSet changes announced to this replica (placed here, signalled by another,
+   * or possibly missed): while it stands still, what authentication read is still current.
+   */
+  targetSetEpoch(): number;
   recordAck(clusterId: string, revision: string, checksum: string): Promise<void>;
   storeReport(clusterId: string, report: ReceivedReport): Promise<StoreResult>;
   heard(clusterId: string): void;
@@ -67,6 +72,8 @@ export class AgentSession {
     readonly cluster: AuthenticatedCluster,
     private readonly call: AgentCall,
     private readonly context: SessionContext,
+    /** context.targetSetEpoch() before the authentication read (cluster.targetSet) was asked for. */
+    private readonly epochAtAuthentication = Number.NaN,
   ) {
     this.log = context.log.child({ cluster: cluster.name, clusterId: cluster.id });
     this.heartbeatSlot = heartbeatSlot(cluster.id);
@@ -193,6 +200,7 @@ export class AgentSession {
     this.enforcesPolicy = hello.capabilities.includes(POLICY_CAPABILITY);
     this.log.info({ agentVersion: hello.agentVersion, lastAckedSeq: hello.lastAckedSeq }, 'hello');
     try {
+      if (this.holdsWhatAuthenticationRead(hello)) return;
       const current = await this.context.currentTargetSet(this.cluster.id);
       if (current === null || BigInt(current.revision) <= this.sentRevision) return;
       if (current.checksum === hello.targetSetChecksum) {
@@ -203,6 +211,21 @@ export class AgentSession {
     } finally {
       this.context.greeted(this);
     }
+  }
+
+  /**
+   * True when nothing needs sending and nothing needs reading: no TargetSet change was announced
+   * since the authentication read, and that read found none or the one the agent holds — the
+   * usual reconnect, which then costs no second statement. A change announced meanwhile was
+   * either seen by the read or comes through push()/refresh() once Hello is received.
+   */
+  private holdsWhatAuthenticationRead(hello: Hello): boolean {
+    const read = this.cluster.targetSet;
+    if (read === undefined || this.context.targetSetEpoch() !== this.epochAtAuthentication) return false;
+    if (read === null) return true;
+    if (read.checksum !== hello.targetSetChecksum) return false;
+    if (BigInt(read.revision) > this.sentRevision) this.sentRevision = BigInt(read.revision);
+    return true;
   }
 
   private async onStatusReport(wire: StatusReport): Promise<void> {

@@ -69,6 +69,8 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
   private stopping = false;
   /** Connections being set up (authentication, then Hello until answered): admission control. */
   private handshakes = 0;
+  /** TargetSet changes announced to this replica (SessionContext.targetSetEpoch). */
+  private targetSetEpoch = 0;
   private readonly handshakeOf = new WeakMap<AgentSession, () => void>();
 
   constructor(
@@ -90,6 +92,7 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
     this.sessions = new SessionRegistry(config.heartbeatIntervalMs);
     this.context = {
       currentTargetSet: (id) => this.placement.current(id),
+      targetSetEpoch: () => this.targetSetEpoch,
       recordAck: (id, revision, checksum) => this.placement.recordAck(id, revision, checksum),
       storeReport: (id, report) => this.status.store(id, report),
       heard: (id) => this.presence.touch(id),
@@ -108,6 +111,7 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.placement.changed.add(async (changes) => {
+      this.targetSetEpoch++;
       for (const change of changes) this.sessions.get(change.clusterId)?.push(change);
       await this.signals.publish({ kind: 'targetSets', clusterIds: changes.map((c) => c.clusterId) });
     });
@@ -162,6 +166,7 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
   private onSignal(signal: SessionSignal): void {
     switch (signal.kind) {
       case 'targetSets':
+        this.targetSetEpoch++;
         for (const id of signal.clusterIds)
           void this.sessions
             .get(id)
@@ -178,6 +183,8 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
           this.sessions.get(id)?.command({ id: signal.commandId, action: { $case: 'syncNow', value: { bundle: signal.bundle } } });
         return;
       case 'missed':
+        // The signals lost may have announced TargetSets.
+        this.targetSetEpoch++;
         void this.sweep();
         return;
     }
@@ -292,6 +299,8 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
   private async connect(call: AgentCall): Promise<void> {
     const handshake = this.admit(call);
     if (handshake === undefined) return;
+    // Taken before the read: a change announced after it makes Hello read again.
+    const epoch = this.targetSetEpoch;
     let auth;
     try {
       auth = await this.authenticator.authenticate(call);
@@ -309,7 +318,7 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
     }
     const cluster = auth.cluster;
     if (call.cancelled) return handshake();
-    const session = new AgentSession(cluster, call, this.context);
+    const session = new AgentSession(cluster, call, this.context, epoch);
     this.handshakeOf.set(session, handshake);
     this.sessions.add(session);
     void this.presence.connected(cluster.id).catch((error: unknown) => this.log.warn({ err: error }, 'recording a connect failed'));

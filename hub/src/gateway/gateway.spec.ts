@@ -285,4 +285,28 @@ describe('gateway: the Fleet gRPC service', () => {
       expect(after[0].connected).toBe(false);
     });
   });
+
+  it('sends a TargetSet placed after the agent authenticated but before its Hello, though its checksum was current then', async () => {
+    const head = async () =>
+      (
+        await t.query<{ revision: string; checksum: string }>(`SELECT revision, checksum FROM target_set WHERE cluster_id = $1`, [
+          prod.clusterId,
+        ])
+      )[0];
+    const before = await head();
+    const stream = agent.connect(prod.credential);
+    // Authenticated (and so its TargetSet read) once the hub records the connect.
+    await eventually(async () => {
+      const rows = await t.query<{ connected: boolean }>(`SELECT connected FROM cluster WHERE id = $1`, [prod.clusterId]);
+      expect(rows[0].connected).toBe(true);
+    });
+    await t.repo.commit({ 'fleet/db.yaml': BUNDLE('db'), 'apps/db/cm.yaml': CONFIGMAP('db') }, 'add db');
+    await t.app.get(FleetRepoService).syncNow();
+    await eventually(async () => expect(BigInt((await head()).revision)).toBeGreaterThan(BigInt(before.revision)));
+    stream.hello(prod.clusterId, before.checksum);
+    const sent = await stream.nth('targetSet');
+    expect(sent.checksum).toBe((await head()).checksum);
+    expect(sent.targets.map((x) => x.bundle)).toContain('db');
+    stream.close();
+  });
 });
