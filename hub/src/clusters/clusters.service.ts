@@ -39,6 +39,13 @@ export interface AuthenticatedCluster {
   targetSet?: TargetSetHead | null;
 }
 
+/** An active cluster as placement and the rollout planner see it. */
+export interface ActiveCluster {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+}
+
 /** A cluster that may now have targets: registered while active, or approved. */
 export interface ClusterRegistered {
   clusterId: string;
@@ -301,6 +308,14 @@ export class ClustersService {
   /** Clusters that get targets: approved and not revoked. */
   async listActive(): Promise<ClusterEntity[]> {
     return this.clusters.find({ where: { state: 'active' }, order: { name: 'ASC' } });
+  }
+
+  /**
+   * The active clusters with only what placement and the rollout planner need of them: a plain
+   * read, no entities built (each fleet commit's placement reads the whole fleet).
+   */
+  async listActiveForPlacement(): Promise<ActiveCluster[]> {
+    return this.clusters.query(`SELECT id::text AS id, name, labels FROM cluster WHERE state = 'active' ORDER BY name`);
   }
 
   async findByName(name: string): Promise<ClusterEntity | null> {

@@ -209,7 +209,7 @@ export class PlacementService implements OnModuleInit, BeforeApplicationShutdown
   }
 
   private async placeAll(fleet: FleetCommitAccepted): Promise<void> {
-    await this.place(await this.clusters.listActive(), fleet);
+    await this.place(await this.clusters.listActiveForPlacement(), fleet);
   }
 
   private async place(clusters: PlacementCluster[], accepted: FleetCommitAccepted): Promise<void> {

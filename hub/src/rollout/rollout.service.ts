@@ -171,7 +171,7 @@ export class RolloutService implements OnModuleInit, OnModuleDestroy {
       return;
     }
     this.forgotten = undefined;
-    const clusters = await this.clusters.listActive();
+    const clusters = await this.clusters.listActiveForPlacement();
     const desired = this.placement.desiredTargets(clusters, fleet);
     const held = new Map((await this.placement.all()).map((t) => [t.clusterId, t]));
     const inputs = await Promise.all(
