@@ -31,12 +31,13 @@
  *
  * BENCH_PROFILE=1 also preloads count-queries.ts: the SQL statements the hub sent in each phase.
  *
- * BENCH_TRIGGER=webhook: a signed push webhook right after each commit instead of 0.2 s polling.
+ * BENCH_TRIGGER=webhook (the default): a signed push webhook right after each commit, the hub
+ *   polling every 60 s. BENCH_TRIGGER=poll: no webhook, the hub polls every 0.2 s ("commit →"
+ *   figures then include up to 0.2 s of poll delay). The first three rounds below polled; the
+ *   fourth found that polling five times a second (no deployment does: the default is 15 s)
+ *   forks the whole hub process for git that often and was half the hub's CPU in a storm.
  * BENCH_COMMITS=<n>: fleet commits measured per run, a few seconds apart (1).
  * BENCH_PHASES=read,storm: the phases after the commits; empty for cold start and commits only.
- *
- * By default the fleet repository is polled every 0.2 s (no webhook): "commit →" figures include up to
- * 0.2 s of poll delay.
  *
  * FINDINGS, before any change (1,000 agents, one run, machine load 5–9 from other work;
  * `BENCH_SIZES=1000 BENCH_PROFILE=1 node dist/test/bench/scale.js`):
@@ -170,7 +171,7 @@ const COMMITS = Number(process.env.BENCH_COMMITS ?? 1);
  * measured) or `webhook` (a signed GitHub push notification sent right after the commit, polling
  * every 60 s behind it — how a hub meant to react in seconds is set up).
  */
-const TRIGGER = process.env.BENCH_TRIGGER ?? 'poll';
+const TRIGGER = process.env.BENCH_TRIGGER ?? 'webhook';
 if (TRIGGER !== 'poll' && TRIGGER !== 'webhook') throw new Error(`BENCH_TRIGGER must be poll or webhook, not ${TRIGGER}`);
 const PHASES = new Set((process.env.BENCH_PHASES ?? 'read,storm').split(',').filter((p) => p !== ''));
 
@@ -537,7 +538,9 @@ async function printProfile(
       total += dt;
     });
     const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12);
-    console.log(`  ${phase.name}: ${total.toFixed(0)} ms sampled`);
+    // The window in seconds from the profile's start: for reading the profile further with other tools.
+    const window = `${((lo - profile.startTime) / 1e6).toFixed(1)}–${((hi - profile.startTime) / 1e6).toFixed(1)} s of the profile`;
+    console.log(`  ${phase.name}: ${total.toFixed(0)} ms sampled (${window})`);
     for (const [where, ms] of top)
       console.log(`    ${ms.toFixed(0).padStart(6)} ms ${((ms / (total || 1)) * 100).toFixed(1).padStart(5)}%  ${where}`);
   }
