@@ -140,6 +140,34 @@
  * 5,000 on the same machine (`BENCH_SIZES=5000 BENCH_COMMITS=3`, load 2.3–2.9), before → after:
  * cold start 33.6 → 28.2 s; commit → TargetSets 4.29 → 2.43/2.58/2.97 s, → reports stored
  * 6.43 → 4.17/4.29/4.70 s; restart storm 27.6 → 23.9 s; dashboard data 0.40 s.
+ *
+ * FOURTH ROUND, the same kind of machine (grpc-floor: 10,000 streams in 15.0 s, push + acks
+ * 0.81–1.49 s). Profiled first (`BENCH_SIZES=5000 BENCH_PHASES=storm BENCH_PROFILE=1`): of 48 s of
+ * busy hub in the storm, 7.9 s went to SQL (10,098 statements, 2.0 per reconnect: authentication,
+ * the Hello's TargetSet read, connects, statuses, presence events; batches of 2–3, since agents
+ * arrived at ~85/s), 3.1 s to simple-git and 2.5 s to spawning git for the 0.2 s polling, 3.0 s
+ * to heartbeats of the sessions already back, 5.2 s to GC. Polling five times a second forks the
+ * whole hub for git each time, which no deployment does (the default is 15 s): with the same code,
+ * 5,000 agents, one run each, polling → webhook: storm 27.1 → 16.4 s, hub CPU per reconnect 3.94 →
+ * 1.84 ms, cold start 32.8 → 22.1 s (2.37 ms per agent). Acted on: the bench sends a push webhook
+ * per commit by default (BENCH_TRIGGER=poll keeps the old way); the authentication read also
+ * returns the TargetSet's revision and checksum, so the Hello of an agent that holds it needs no
+ * read (a profiled storm went from 2.0 statements per reconnect, polling and the old code, to 0.4
+ * with both changes, batches growing as agents come back faster; between the old and the new code,
+ * both with the webhook, the CPU difference was within run-to-run noise: 0.89/1.47 against
+ * 1.10/1.23 ms per reconnect, two runs each at load 3–6);
+ * placement reads the active clusters as plain rows (TypeORM entities of 10,000 clusters showed in
+ * the commit's profile). The commit at 10,000 (profile, 49.7–60.8 s): 4.2 s from the push to the
+ * placement starting, the hub a quarter idle while git processes and the other processes share the
+ * cores, then 1.1 s placing and pushing and ~1 s of native HTTP/2 writes.
+ *
+ * AFTER (`BENCH_SIZES=10000 BENCH_COMMITS=3`, webhook, one run, load 2.9–5.5): cold start 34.7 s
+ * (309 registrations/s, 1.72 ms of hub CPU per agent); commit → TargetSets 5.05/5.29/6.36 s, →
+ * reports stored 7.82/8.27/9.97 s, → events 8.09–10.35 s (0.52–0.70 ms of hub CPU per agent);
+ * whole list 1.16 s; dashboard data 0.60 s; restart storm 27.9 s (1.09 ms per reconnect, 3,297
+ * busy refusals); steady RSS 512 MB. Per commit the machine's two cores are full: hub 5.2–7.0 s of
+ * CPU, generators 4.4–5.3 s, PostgreSQL 3.0–3.8 s, the rest 2.1–2.9 s over 8–10 s — the commit
+ * goals (1.5 s and 2 s) need a machine where the agents are not on the hub's two cores.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
