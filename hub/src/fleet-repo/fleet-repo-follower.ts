@@ -48,6 +48,8 @@ export class FleetRepoFollower {
   private queued: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** A push webhook said the branch moved since the last sync started: the next fetches without asking first. */
+  private pushed = false;
 
   constructor(
     readonly repo: FleetRepoConfig,
@@ -58,8 +60,12 @@ export class FleetRepoFollower {
     this.mirror = hooks.mirrorOf(repo.url);
   }
 
-  /** Syncs now, or right after the sync in flight; concurrent callers share one queued sync. */
-  request(): Promise<void> {
+  /**
+   * Syncs now, or right after the sync in flight; concurrent callers share one queued sync.
+   * `pushed`: a push webhook said this repository's branch moved.
+   */
+  request({ pushed = false }: { pushed?: boolean } = {}): Promise<void> {
+    if (pushed) this.pushed = true;
     if (this.queued !== undefined) return this.queued;
     if (this.running === undefined) return this.start();
     this.queued = this.running.then(() => {
@@ -96,7 +102,9 @@ export class FleetRepoFollower {
     if (this.stopped) return;
     let commit: string;
     try {
-      commit = await this.mirror.fetchHead(this.repo.branch);
+      const moved = this.pushed;
+      this.pushed = false;
+      commit = await this.mirror.fetchHead(this.repo.branch, { moved });
     } catch (error) {
       const message = (error as Error).message;
       this.log.warn({ error: message }, 'fetching the fleet repository failed; serving the last good commit');

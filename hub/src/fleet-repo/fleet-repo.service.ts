@@ -158,10 +158,10 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
     const branch = ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined;
     const name = ref.replace(/^refs\/(heads|tags)\//, '');
     const known = (url: string) => urls.some((u) => sameRepository(u, url));
-    const affected = this.followers.filter(
-      (f) => (known(f.repo.url) && f.repo.branch === branch) || f.sources.some((s) => known(s.url) && s.ref === name),
-    );
-    for (const f of affected) void f.request();
+    const moved = (f: FleetRepoFollower) => known(f.repo.url) && f.repo.branch === branch;
+    const affected = this.followers.filter((f) => moved(f) || f.sources.some((s) => known(s.url) && s.ref === name));
+    // A fleet branch the push moved is fetched without asking the remote for its head first.
+    for (const f of affected) void f.request({ pushed: moved(f) });
     return affected.map((f) => f.repo.name);
   }
 

@@ -68,13 +68,14 @@ export class GitMirror {
   /**
    * Fetches `branch` and returns the commit SHA at its head. Asks the remote for the branch's
    * head first and fetches only when it moved: an unchanged poll, the usual one, runs one git
-   * process instead of two (each a fork of the hub, milliseconds of its event loop).
+   * process instead of two (each a fork of the hub, milliseconds of its event loop). `moved`: a
+   * push webhook said the branch moved, so the question is skipped.
    */
-  fetchHead(branch: string): Promise<string> {
+  fetchHead(branch: string, { moved = false }: { moved?: boolean } = {}): Promise<string> {
     return this.exclusive(async (git) => {
       try {
         const known = this.heads.get(branch);
-        if (known !== undefined) {
+        if (known !== undefined && !moved) {
           const listed = await git.raw(['ls-remote', '--', this.url, `refs/heads/${branch}`]);
           const [sha, name] = listed.split('\n')[0].split('\t');
           if (name === `refs/heads/${branch}` && sha === known) return known;
@@ -312,7 +313,7 @@ function parseTreeRecord(record: string): TreeEntry {
 export function timedFetches(mirror: GitMirror, time: <T>(fetch: () => Promise<T>) => Promise<T>): GitMirror {
   return new Proxy(mirror, {
     get: (target, property) => {
-      if (property === 'fetchHead') return (branch: string) => time(() => target.fetchHead(branch));
+      if (property === 'fetchHead') return (branch: string, options?: { moved?: boolean }) => time(() => target.fetchHead(branch, options));
       const value: unknown = Reflect.get(target, property, target);
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
