@@ -8,7 +8,7 @@ import { ClustersService } from '../clusters/clusters.service';
 import { HUB_CONFIG } from '../config/config.module';
 import type { HubConfig } from '../config/hub-config';
 import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
-import { PlacementService } from '../placement/placement.service';
+import { TargetSetStore } from '../placement/target-set-store';
 import { RolloutStore } from '../rollout/rollout-store';
 import { StatusService } from '../status/status.service';
 import {
@@ -43,7 +43,7 @@ const MAX_GROUPS = 1_000;
 export class AdminController {
   constructor(
     private readonly clusters: ClustersService,
-    private readonly placement: PlacementService,
+    private readonly targetSets: TargetSetStore,
     private readonly status: StatusService,
     private readonly fleet: FleetRepoService,
     private readonly rollouts: RolloutStore,
@@ -134,7 +134,7 @@ export class AdminController {
       const clusters = await this.clusters.pageByName(after, chunk);
       if (clusters.length === 0) return;
       const ids = clusters.map((c) => c.id);
-      const [targetSets, statuses] = await Promise.all([this.placement.ofClusters(ids), this.status.ofClusters(ids)]);
+      const [targetSets, statuses] = await Promise.all([this.targetSets.ofClusters(ids), this.status.ofClusters(ids)]);
       const targetSetOf = new Map(targetSets.map((t) => [t.clusterId, t]));
       const statusesOf = statusesByCluster(statuses);
       for (const c of clusters) {
@@ -149,7 +149,7 @@ export class AdminController {
   async getCluster(@CurrentPrincipal() principal: Principal, @Param('name') name: string): Promise<ClusterDetailView> {
     const cluster = await this.scope.visibleCluster(principal, name);
     const [targetSet, statuses, ctx, scope, certificate] = await Promise.all([
-      this.placement.ofCluster(cluster.id),
+      this.targetSets.ofCluster(cluster.id),
       this.status.ofCluster(cluster.id),
       this.context(),
       this.scope.filterFor(principal),
@@ -182,7 +182,7 @@ export class AdminController {
     const [bundles, clusters, targetSets, statuses, pins, ctx, scope] = await Promise.all([
       this.fleet.currentBundles(),
       this.clusters.list(),
-      this.placement.all(),
+      this.targetSets.all(),
       this.status.all(),
       this.rollouts.pins(),
       this.context(),

@@ -9,6 +9,7 @@ import { HUB_CONFIG } from '../config/config.module';
 import type { HubConfig } from '../config/hub-config';
 import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
 import { PlacementService, placementFleet } from '../placement/placement.service';
+import { TargetSetStore } from '../placement/target-set-store';
 import { RolloutStore } from '../rollout/rollout-store';
 import { isReachable } from '../status/phase';
 import { StatusService } from '../status/status.service';
@@ -29,6 +30,7 @@ export class CommitsController {
     private readonly fleet: FleetRepoService,
     private readonly clusters: ClustersService,
     private readonly placement: PlacementService,
+    private readonly targetSets: TargetSetStore,
     private readonly status: StatusService,
     private readonly rollouts: RolloutStore,
     private readonly scope: ScopeService,
@@ -50,7 +52,7 @@ export class CommitsController {
     const [scope, active, targetSets, statuses, pins, rollouts] = await Promise.all([
       this.scope.filterFor(principal),
       this.clusters.listActive(),
-      this.placement.all(),
+      this.targetSets.all(),
       this.status.all(),
       this.rollouts.pins(),
       this.rollouts.rollouts(),

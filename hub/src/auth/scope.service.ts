@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import type { ClusterEntity } from '../clusters/cluster.entity';
 import { ClustersService } from '../clusters/clusters.service';
 import type { ClusterGroupSpec } from '../fleet-repo/fleet-format';
-import { PlacementService } from '../placement/placement.service';
+import { TargetSetStore } from '../placement/target-set-store';
 import type { Principal } from './principal';
 import { ScopeFilter } from './scope-filter';
 
@@ -17,7 +17,7 @@ export class ScopeService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly clusters: ClustersService,
-    private readonly placement: PlacementService,
+    private readonly targetSets: TargetSetStore,
   ) {}
 
   async filterFor(principal: Principal): Promise<ScopeFilter> {
@@ -73,7 +73,7 @@ export class ScopeService {
   async namesVisibleTo(principal: Principal): Promise<VisibleNames> {
     const filter = await this.filterFor(principal);
     if (!filter.limitsClusters) return { bundle: (name) => filter.canSeeBundle(name), cluster: () => true };
-    const [clusters, targetSets] = await Promise.all([this.clusters.list(), this.placement.all()]);
+    const [clusters, targetSets] = await Promise.all([this.clusters.list(), this.targetSets.all()]);
     const visible = clusters.filter((c) => filter.canSeeCluster(c));
     const visibleIds = new Set(visible.map((c) => c.id));
     const reached = new Set(targetSets.filter((t) => visibleIds.has(t.clusterId)).flatMap((t) => t.targets.map((target) => target.bundle)));
@@ -83,7 +83,7 @@ export class ScopeService {
 
   /** Active clusters whose TargetSet holds the bundle. */
   async clustersHolding(bundle: string): Promise<ClusterEntity[]> {
-    const [clusters, targetSets] = await Promise.all([this.clusters.list(), this.placement.all()]);
+    const [clusters, targetSets] = await Promise.all([this.clusters.list(), this.targetSets.all()]);
     const holding = new Set(targetSets.filter((t) => t.targets.some((target) => target.bundle === bundle)).map((t) => t.clusterId));
     return clusters.filter((c) => c.state === 'active' && holding.has(c.id));
   }

@@ -20,6 +20,7 @@ import type { HubConfig } from '../config/hub-config';
 import { LOGGER, type Logger } from '../logging/logger';
 import { MetricsService } from '../metrics/metrics.service';
 import { PlacementService } from '../placement/placement.service';
+import { TargetSetStore } from '../placement/target-set-store';
 import { StatusService } from '../status/status.service';
 import { AgentSession, type AgentCall, type SessionContext } from './agent-session';
 import { SessionRegistry } from './session-registry';
@@ -78,6 +79,7 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
     private readonly clusters: ClustersService,
     private readonly presence: ClusterPresenceService,
     private readonly placement: PlacementService,
+    private readonly targetSets: TargetSetStore,
     private readonly status: StatusService,
     @Inject(LOGGER) logger: Logger,
     private readonly metrics: MetricsService,
@@ -91,9 +93,9 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
     this.authenticator = new AgentAuthenticator(config.agentAuth, clusters, certificates);
     this.sessions = new SessionRegistry(config.heartbeatIntervalMs);
     this.context = {
-      currentTargetSet: (id) => this.placement.current(id),
+      currentTargetSet: (id) => this.targetSets.current(id),
       targetSetEpoch: () => this.targetSetEpoch,
-      recordAck: (id, revision, checksum) => this.placement.recordAck(id, revision, checksum),
+      recordAck: (id, revision, checksum) => this.targetSets.recordAck(id, revision, checksum),
       storeReport: (id, report) => this.status.store(id, report),
       heard: (id) => this.presence.touch(id),
       greeted: (session) => this.handshakeOf.get(session)?.(),
@@ -102,7 +104,7 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
     };
     this.artifacts = new ArtifactServer({
       authenticate: (call) => this.authenticator.authenticate(call),
-      currentTargetSet: (id) => this.placement.current(id),
+      currentTargetSet: (id) => this.targetSets.current(id),
       read: (digest) => artifacts.read(digest),
       audit: (entry) => audit.record(entry),
       log: this.log,

@@ -3,7 +3,7 @@ import { RejectReason, RenderKind, SyncPhase, ResourceAction, ResourceResult, St
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
 import { targetSetChecksum } from '../placement/target-set';
-import { PlacementService } from '../placement/placement.service';
+import { TargetSetStore } from '../placement/target-set-store';
 import { BUNDLE, CONFIGMAP, TestAgent, eventually, startTestHub, type TestHub } from '../testing/hub-fixture';
 import { CREDENTIAL_REJECTION_TRAILER } from './credential-refusal';
 
@@ -150,12 +150,12 @@ describe('gateway: the Fleet gRPC service', () => {
         prod.clusterId,
       ])
     )[0];
-    const placement = t.app.get(PlacementService);
+    const targetSets = t.app.get(TargetSetStore);
     const older = String(BigInt(current.revision) - 1n);
     // Same tick: same batch, newest first, then an older one that must not overwrite it.
     await Promise.all([
-      placement.recordAck(prod.clusterId, current.revision, current.checksum),
-      placement.recordAck(prod.clusterId, older, 'older'),
+      targetSets.recordAck(prod.clusterId, current.revision, current.checksum),
+      targetSets.recordAck(prod.clusterId, older, 'older'),
     ]);
     const rows = await t.query<{ acked_revision: string; acked_checksum: string }>(
       `SELECT acked_revision, acked_checksum FROM target_set WHERE cluster_id = $1`,

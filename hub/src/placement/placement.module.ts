@@ -4,11 +4,12 @@ import { ClustersModule } from '../clusters/clusters.module';
 import { FleetRepoModule } from '../fleet-repo/fleet-repo.module';
 import { RolloutStoreModule } from '../rollout/rollout-store';
 import { PlacementService } from './placement.service';
+import { TargetSetStore } from './target-set-store';
 import { TargetSetEntity } from './target-set.entity';
 
 @Module({
   imports: [TypeOrmModule.forFeature([TargetSetEntity]), ClustersModule, FleetRepoModule, RolloutStoreModule],
-  providers: [PlacementService],
-  exports: [PlacementService],
+  providers: [TargetSetStore, PlacementService],
+  exports: [TargetSetStore, PlacementService],
 })
 export class PlacementModule {}

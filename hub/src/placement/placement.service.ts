@@ -1,6 +1,4 @@
-import { BeforeApplicationShutdown, Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { In, type Repository } from 'typeorm';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { ClustersService } from '../clusters/clusters.service';
 import { Listeners } from '../events/listeners';
 import type { BundleSpec, ClusterGroupSpec } from '../fleet-repo/fleet-format';
@@ -8,18 +6,11 @@ import { FleetRepoService, type FleetCommitAccepted } from '../fleet-repo/fleet-
 import { LOGGER, type Logger } from '../logging/logger';
 import { gateTargets, type RolloutGate } from '../rollout/rollout-gate';
 import { bundleRevision, RolloutStore, type BundlePin } from '../rollout/rollout-store';
-import { Batcher } from '../database/batcher';
-import { TargetSetEntity } from './target-set.entity';
 import { sha256Hex } from '#core';
 import { TargetBuilder, targetDigest, targetSetJson, targetsFor, withPolicies, type TargetSpec } from './target-set';
+import { TARGET_SET_CHUNK, TargetSetStore, type CurrentTargetSet, type HeldTargetSet, type PendingTargetSet } from './target-set-store';
 
-/** The whole desired state of one cluster at one revision. */
-export interface CurrentTargetSet {
-  clusterId: string;
-  revision: string;
-  checksum: string;
-  targets: TargetSpec[];
-}
+export type { CurrentTargetSet } from './target-set-store';
 
 /** A cluster as placement sees it. */
 export interface PlacementCluster {
@@ -34,37 +25,6 @@ export interface PlacementFleet {
   groups: ClusterGroupSpec[];
 }
 
-/** A cluster's stored TargetSet as placement reads it (targets only where needed, see `previous`). */
-export interface HeldTargetSet {
-  id: string;
-  revision: string;
-  checksum: string;
-  bundle_revisions: Record<string, string>;
-  /** Bundle → targetDigest of its target. */
-  digests: Record<string, string>;
-  /** Stored before target digests: `digests` were computed from the targets. */
-  digestsMissing: boolean;
-  targets: TargetSpec[] | undefined;
-}
-
-interface PendingTargetSet {
-  clusterId: string;
-  checksum: string;
-  targets: TargetSpec[];
-  /** targetSetJson(targets): stored as is. */
-  json: string;
-  digests: Record<string, string>;
-  bundleRevisions: Record<string, string>;
-}
-
-interface Ack {
-  clusterId: string;
-  revision: string;
-  checksum: string;
-}
-
-/** TargetSets written per statement. */
-const WRITE_CHUNK = 1000;
 /** Chunks written at once (on as many pool connections). */
 const WRITES_IN_FLIGHT = 3;
 
@@ -75,7 +35,7 @@ const WRITES_IN_FLIGHT = 3;
  * announced in one event so that the gateway pushes them to the open sessions.
  */
 @Injectable()
-export class PlacementService implements OnModuleInit, BeforeApplicationShutdown {
+export class PlacementService implements OnModuleInit {
   readonly changed: Listeners<CurrentTargetSet[]>;
   /** Fired after every placement pass (changed or not): the rollout service advances then. */
   readonly placed: Listeners<void>;
@@ -86,13 +46,9 @@ export class PlacementService implements OnModuleInit, BeforeApplicationShutdown
   private readonly pinnedFleets = new Map<string, PlacementFleet | null>();
   /** Registered clusters waiting for the next placement run, and that run. */
   private registering: { clusters: Map<string, PlacementCluster>; run: Promise<void> } | undefined;
-  /** Reads of current TargetSets (Hello, artifact checks), a batch per statement. */
-  private readonly currents = new Batcher<string, CurrentTargetSet | null>((ids) => this.readCurrent(ids), { maxItems: 500, maxWaitMs: 5 });
-  /** TargetSetAcks of all sessions, written a batch per statement. */
-  private readonly acks = new Batcher<Ack, void>((batch) => this.writeAcks(batch), { maxItems: 2_000, maxWaitMs: 20 });
 
   constructor(
-    @InjectRepository(TargetSetEntity) private readonly targetSets: Repository<TargetSetEntity>,
+    private readonly store: TargetSetStore,
     private readonly clusters: ClustersService,
     private readonly fleet: FleetRepoService,
     private readonly rollouts: RolloutStore,
@@ -139,73 +95,11 @@ export class PlacementService implements OnModuleInit, BeforeApplicationShutdown
     });
   }
 
-  /** The TargetSet of an active cluster (a pending or revoked cluster gets none). */
-  async current(clusterId: string): Promise<CurrentTargetSet | null> {
-    return this.currents.submit(clusterId);
-  }
-
-  /** The TargetSets of a batch of clusters (Hellos of a reconnect storm), in one read. */
-  private async readCurrent(clusterIds: string[]): Promise<(CurrentTargetSet | null)[]> {
-    const rows: CurrentTargetSet[] = await this.targetSets.query(
-      `SELECT t.cluster_id::text AS "clusterId", t.revision::text AS revision, t.checksum, t.targets
-       FROM target_set t JOIN cluster c ON c.id = t.cluster_id
-       WHERE t.cluster_id = ANY($1::uuid[]) AND c.state = 'active'`,
-      [[...new Set(clusterIds)]],
-    );
-    const byId = new Map(rows.map((r) => [r.clusterId, r]));
-    return clusterIds.map((id) => byId.get(id) ?? null);
-  }
-
-  /** The stored row, with what the agent acknowledged. */
-  async ofCluster(clusterId: string): Promise<TargetSetEntity | null> {
-    return this.targetSets.findOne({ where: { clusterId } });
-  }
-
-  async all(): Promise<TargetSetEntity[]> {
-    return this.targetSets.find();
-  }
-
-  /** The stored rows of these clusters (a page of a list). */
-  async ofClusters(clusterIds: string[]): Promise<TargetSetEntity[]> {
-    return clusterIds.length === 0 ? [] : this.targetSets.find({ where: { clusterId: In(clusterIds) } });
-  }
-
   /** What the fleet wants for each cluster before rollouts and pins (for the rollout planner). */
   desiredTargets(clusters: PlacementCluster[], fleet: PlacementFleet): Map<string, TargetSpec[]> {
     // With their repository's policy, as placement gives them: compared with held targets, which carry it.
     const builder = new TargetBuilder(fleet, (bundle) => this.fleet.policyOf(bundle.fleetRepo));
     return new Map(clusters.map((c) => [c.id, builder.targetsFor(c)]));
-  }
-
-  /**
-   * Records that the agent took a revision in hand; an older ack never overwrites a newer one.
-   * Acks of all sessions are written together (one UPDATE per batch); resolves once written.
-   */
-  async recordAck(clusterId: string, revision: string, checksum: string): Promise<void> {
-    if (!/^\d{1,18}$/.test(revision)) return;
-    await this.acks.submit({ clusterId, revision, checksum: checksum.slice(0, 128) });
-  }
-
-  /** Acks received before shutdown are written before the database closes. */
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.acks.drain();
-  }
-
-  private async writeAcks(batch: Ack[]): Promise<void[]> {
-    // The newest ack of each cluster in the batch is the one that counts.
-    const newest = new Map<string, Ack>();
-    for (const ack of batch) {
-      const held = newest.get(ack.clusterId);
-      if (held === undefined || BigInt(ack.revision) >= BigInt(held.revision)) newest.set(ack.clusterId, ack);
-    }
-    const acks = [...newest.values()];
-    await this.targetSets.query(
-      `UPDATE target_set t SET acked_revision = u.revision, acked_checksum = u.checksum, acked_at = now()
-       FROM unnest($1::uuid[], $2::bigint[], $3::text[]) AS u(cluster_id, revision, checksum)
-       WHERE t.cluster_id = u.cluster_id AND t.revision >= u.revision AND (t.acked_revision IS NULL OR t.acked_revision <= u.revision)`,
-      [acks.map((a) => a.clusterId), acks.map((a) => a.revision), acks.map((a) => a.checksum)],
-    );
-    return batch.map(() => undefined);
   }
 
   private async placeAll(fleet: FleetCommitAccepted): Promise<void> {
@@ -230,7 +124,7 @@ export class PlacementService implements OnModuleInit, BeforeApplicationShutdown
     const changes: CurrentTargetSet[] = [];
     const inFlight = new Set<Promise<void>>();
     const writeChunk = async (chunk: PendingTargetSet[]) => {
-      const task = this.write(chunk).then((written) => void changes.push(...written));
+      const task = this.store.write(chunk).then((written) => void changes.push(...written));
       inFlight.add(task);
       void task.then(
         () => inFlight.delete(task),
@@ -259,7 +153,7 @@ export class PlacementService implements OnModuleInit, BeforeApplicationShutdown
       }
       const digests = Object.fromEntries(targets.map((t) => [t.bundle, targetDigest(t)]));
       pending.push({ clusterId: cluster.id, checksum, targets, json, digests, bundleRevisions: bundleRevisionsAfter(before, digests) });
-      if (pending.length === WRITE_CHUNK) {
+      if (pending.length === TARGET_SET_CHUNK) {
         await writeChunk(pending);
         pending = [];
       }
@@ -270,7 +164,7 @@ export class PlacementService implements OnModuleInit, BeforeApplicationShutdown
       this.log.info({ commit: accepted.commit, clusters: changes.length }, 'new TargetSet revisions');
       await this.changed.emit(changes);
     }
-    if (backfill.length > 0) await this.backfillDigests(backfill);
+    if (backfill.length > 0) await this.store.backfillDigests(backfill);
     await this.placed.emit();
   }
 
@@ -285,74 +179,12 @@ export class PlacementService implements OnModuleInit, BeforeApplicationShutdown
     gates: Map<string, RolloutGate>,
     pins: { pin: BundlePin; fleet: PlacementFleet | null }[],
   ): Promise<Map<string, HeldTargetSet>> {
-    const rows = await this.targetSets.query<
-      (Omit<HeldTargetSet, 'digests' | 'digestsMissing' | 'targets'> & { digests: Record<string, string> | null })[]
-    >(
-      `SELECT cluster_id::text AS id, revision::text AS revision, checksum, bundle_revisions, target_digests AS digests
-       FROM target_set WHERE cluster_id = ANY($1::uuid[])`,
-      [clusters.map((c) => c.id)],
-    );
     const anyPinUnreadable = pins.some((p) => p.fleet === null);
     const gateList = [...gates.values()];
-    const holdsFor = (id: string) => anyPinUnreadable || gateList.some((gate) => !gate.admitted.has(id));
-    const missing = rows.filter((r) => r.digests === null || holdsFor(r.id)).map((r) => r.id);
-    const targetsOf = new Map<string, TargetSpec[]>();
-    for (let i = 0; i < missing.length; i += WRITE_CHUNK) {
-      const read = await this.targetSets.query<{ id: string; targets: TargetSpec[] }[]>(
-        `SELECT cluster_id::text AS id, targets FROM target_set WHERE cluster_id = ANY($1::uuid[])`,
-        [missing.slice(i, i + WRITE_CHUNK)],
-      );
-      for (const row of read) targetsOf.set(row.id, row.targets);
-    }
-    return new Map(
-      rows.map((row) => {
-        const targets = targetsOf.get(row.id);
-        const digests = row.digests ?? Object.fromEntries((targets ?? []).map((t) => [t.bundle, targetDigest(t)]));
-        return [row.id, { ...row, digests, digestsMissing: row.digests === null, targets }];
-      }),
+    return this.store.held(
+      clusters.map((c) => c.id),
+      (id) => anyPinUnreadable || gateList.some((gate) => !gate.admitted.has(id)),
     );
-  }
-
-  /** Rows stored before target digests, unchanged by this placement, get theirs once (so the next reads them small). */
-  private async backfillDigests(rows: Pick<PendingTargetSet, 'clusterId' | 'checksum' | 'digests'>[]): Promise<void> {
-    for (let i = 0; i < rows.length; i += WRITE_CHUNK) {
-      const chunk = rows.slice(i, i + WRITE_CHUNK);
-      await this.targetSets.query(
-        `UPDATE target_set t SET target_digests = u.digests
-         FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) AS u(id, checksum, digests)
-         WHERE t.cluster_id = u.id AND t.checksum = u.checksum AND t.target_digests IS NULL`,
-        [chunk.map((r) => r.clusterId), chunk.map((r) => r.checksum), chunk.map((r) => JSON.stringify(r.digests))],
-      );
-    }
-  }
-
-  /** One multi-row statement for a chunk; a row is only rewritten (and its revision bumped) when its checksum changed. */
-  private async write(chunk: PendingTargetSet[]): Promise<CurrentTargetSet[]> {
-    // One JSON document with each TargetSet's canonical JSON embedded as it is: as array
-    // parameters, pg escaped every quote of every TargetSet again, element by element.
-    const document = `[${chunk
-      .map(
-        (p) =>
-          `{"id":${JSON.stringify(p.clusterId)},"checksum":${JSON.stringify(p.checksum)},"targets":${p.json},` +
-          `"bundle_revisions":${JSON.stringify(p.bundleRevisions)},"target_digests":${JSON.stringify(p.digests)}}`,
-      )
-      .join(',')}]`;
-    const rows: { cluster_id: string; revision: string }[] = await this.targetSets.query(
-      `INSERT INTO target_set (cluster_id, revision, checksum, targets, bundle_revisions, target_digests, updated_at)
-       SELECT id, 1, checksum, targets, bundle_revisions, target_digests, now()
-       FROM json_to_recordset($1::json) AS u(id uuid, checksum text, targets jsonb, bundle_revisions jsonb, target_digests jsonb)
-       ON CONFLICT (cluster_id) DO UPDATE
-         SET revision = target_set.revision + 1, checksum = EXCLUDED.checksum, targets = EXCLUDED.targets,
-             bundle_revisions = EXCLUDED.bundle_revisions, target_digests = EXCLUDED.target_digests, updated_at = now()
-         WHERE target_set.checksum <> EXCLUDED.checksum
-       RETURNING cluster_id::text AS cluster_id, revision::text AS revision`,
-      [document],
-    );
-    const byId = new Map(chunk.map((p) => [p.clusterId, p]));
-    return rows.map((row) => {
-      const { clusterId, checksum, targets } = byId.get(row.cluster_id)!;
-      return { clusterId, revision: row.revision, checksum, targets };
-    });
   }
 
   /** Bundles with a rollout: who is admitted to the revision now desired (nobody, for a new revision). */

@@ -10,6 +10,7 @@ import { LOGGER, type Logger } from '../logging/logger';
 import { HUB_CONFIG } from '../config/config.module';
 import type { HubConfig } from '../config/hub-config';
 import { PlacementService, placementFleet } from '../placement/placement.service';
+import { TargetSetStore } from '../placement/target-set-store';
 import { canonicalJson } from '#core';
 import { targetSelects } from '../placement/target-set';
 import { firstBrokenResource, resourceName } from '../status/report';
@@ -50,6 +51,7 @@ export class RolloutService implements OnModuleInit, OnModuleDestroy {
     @InjectDataSource() private readonly db: DataSource,
     private readonly store: RolloutStore,
     private readonly placement: PlacementService,
+    private readonly targetSets: TargetSetStore,
     private readonly clusters: ClustersService,
     private readonly status: StatusService,
     private readonly fleet: FleetRepoService,
@@ -173,7 +175,7 @@ export class RolloutService implements OnModuleInit, OnModuleDestroy {
     this.forgotten = undefined;
     const clusters = await this.clusters.listActiveForPlacement();
     const desired = this.placement.desiredTargets(clusters, fleet);
-    const held = new Map((await this.placement.all()).map((t) => [t.clusterId, t]));
+    const held = new Map((await this.targetSets.all()).map((t) => [t.clusterId, t]));
     const inputs = await Promise.all(
       bundles.map(async (bundle) => {
         const statuses = new Map<string, RolloutClusterStatus>();

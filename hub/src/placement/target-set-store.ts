@@ -1,0 +1,200 @@
+import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, type Repository } from 'typeorm';
+import { Batcher } from '../database/batcher';
+import { TargetSetEntity } from './target-set.entity';
+import { targetDigest, type TargetSpec } from './target-set';
+
+/** The whole desired state of one cluster at one revision. */
+export interface CurrentTargetSet {
+  clusterId: string;
+  revision: string;
+  checksum: string;
+  targets: TargetSpec[];
+}
+
+/** A cluster's stored TargetSet as placement reads it (targets only where asked for, see `held`). */
+export interface HeldTargetSet {
+  id: string;
+  revision: string;
+  checksum: string;
+  bundle_revisions: Record<string, string>;
+  /** Bundle → targetDigest of its target. */
+  digests: Record<string, string>;
+  /** Stored before target digests: `digests` were computed from the targets. */
+  digestsMissing: boolean;
+  targets: TargetSpec[] | undefined;
+}
+
+/** A TargetSet placement computed, to be written if its checksum changed. */
+export interface PendingTargetSet {
+  clusterId: string;
+  checksum: string;
+  targets: TargetSpec[];
+  /** targetSetJson(targets): stored as is. */
+  json: string;
+  digests: Record<string, string>;
+  bundleRevisions: Record<string, string>;
+}
+
+interface Ack {
+  clusterId: string;
+  revision: string;
+  checksum: string;
+}
+
+/** TargetSets written or read per statement. */
+export const TARGET_SET_CHUNK = 1000;
+
+/**
+ * The `target_set` table: what each cluster is to run (written by placement, a chunk per
+ * statement), what its agent acknowledged (acks of all sessions, a batch per statement), and the
+ * reads of the gateway (Hellos, artifact checks: a batch per statement) and of the API.
+ */
+@Injectable()
+export class TargetSetStore implements BeforeApplicationShutdown {
+  /** Reads of current TargetSets (Hello, artifact checks), a batch per statement. */
+  private readonly currents = new Batcher<string, CurrentTargetSet | null>((ids) => this.readCurrent(ids), { maxItems: 500, maxWaitMs: 5 });
+  /** TargetSetAcks of all sessions, written a batch per statement. */
+  private readonly acks = new Batcher<Ack, void>((batch) => this.writeAcks(batch), { maxItems: 2_000, maxWaitMs: 20 });
+
+  constructor(@InjectRepository(TargetSetEntity) private readonly targetSets: Repository<TargetSetEntity>) {}
+
+  /** The TargetSet of an active cluster (a pending or revoked cluster gets none). */
+  async current(clusterId: string): Promise<CurrentTargetSet | null> {
+    return this.currents.submit(clusterId);
+  }
+
+  /** The stored row, with what the agent acknowledged. */
+  async ofCluster(clusterId: string): Promise<TargetSetEntity | null> {
+    return this.targetSets.findOne({ where: { clusterId } });
+  }
+
+  async all(): Promise<TargetSetEntity[]> {
+    return this.targetSets.find();
+  }
+
+  /** The stored rows of these clusters (a page of a list). */
+  async ofClusters(clusterIds: string[]): Promise<TargetSetEntity[]> {
+    return clusterIds.length === 0 ? [] : this.targetSets.find({ where: { clusterId: In(clusterIds) } });
+  }
+
+  /**
+   * Records that the agent took a revision in hand; an older ack never overwrites a newer one.
+   * Acks of all sessions are written together (one UPDATE per batch); resolves once written.
+   */
+  async recordAck(clusterId: string, revision: string, checksum: string): Promise<void> {
+    if (!/^\d{1,18}$/.test(revision)) return;
+    await this.acks.submit({ clusterId, revision, checksum: checksum.slice(0, 128) });
+  }
+
+  /** Acks received before shutdown are written before the database closes. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.acks.drain();
+  }
+
+  /**
+   * What each of these clusters holds now: revision, checksum, bundle revisions and target
+   * digests; the targets themselves only for the clusters `needsTargets` names, and for rows
+   * that predate the digests (their digests are computed from them).
+   */
+  async held(clusterIds: string[], needsTargets: (clusterId: string) => boolean): Promise<Map<string, HeldTargetSet>> {
+    const rows = await this.targetSets.query<
+      (Omit<HeldTargetSet, 'digests' | 'digestsMissing' | 'targets'> & { digests: Record<string, string> | null })[]
+    >(
+      `SELECT cluster_id::text AS id, revision::text AS revision, checksum, bundle_revisions, target_digests AS digests
+       FROM target_set WHERE cluster_id = ANY($1::uuid[])`,
+      [clusterIds],
+    );
+    const missing = rows.filter((r) => r.digests === null || needsTargets(r.id)).map((r) => r.id);
+    const targetsOf = new Map<string, TargetSpec[]>();
+    for (let i = 0; i < missing.length; i += TARGET_SET_CHUNK) {
+      const read = await this.targetSets.query<{ id: string; targets: TargetSpec[] }[]>(
+        `SELECT cluster_id::text AS id, targets FROM target_set WHERE cluster_id = ANY($1::uuid[])`,
+        [missing.slice(i, i + TARGET_SET_CHUNK)],
+      );
+      for (const row of read) targetsOf.set(row.id, row.targets);
+    }
+    return new Map(
+      rows.map((row) => {
+        const targets = targetsOf.get(row.id);
+        const digests = row.digests ?? Object.fromEntries((targets ?? []).map((t) => [t.bundle, targetDigest(t)]));
+        return [row.id, { ...row, digests, digestsMissing: row.digests === null, targets }];
+      }),
+    );
+  }
+
+  /**
+   * One multi-row statement for a chunk; a row is only rewritten (and its revision bumped) when
+   * its checksum changed. Returns the rows written, at their new revisions.
+   */
+  async write(chunk: PendingTargetSet[]): Promise<CurrentTargetSet[]> {
+    // One JSON document with each TargetSet's canonical JSON embedded as it is: as array
+    // parameters, pg escaped every quote of every TargetSet again, element by element.
+    const document = `[${chunk
+      .map(
+        (p) =>
+          `{"id":${JSON.stringify(p.clusterId)},"checksum":${JSON.stringify(p.checksum)},"targets":${p.json},` +
+          `"bundle_revisions":${JSON.stringify(p.bundleRevisions)},"target_digests":${JSON.stringify(p.digests)}}`,
+      )
+      .join(',')}]`;
+    const rows: { cluster_id: string; revision: string }[] = await this.targetSets.query(
+      `INSERT INTO target_set (cluster_id, revision, checksum, targets, bundle_revisions, target_digests, updated_at)
+       SELECT id, 1, checksum, targets, bundle_revisions, target_digests, now()
+       FROM json_to_recordset($1::json) AS u(id uuid, checksum text, targets jsonb, bundle_revisions jsonb, target_digests jsonb)
+       ON CONFLICT (cluster_id) DO UPDATE
+         SET revision = target_set.revision + 1, checksum = EXCLUDED.checksum, targets = EXCLUDED.targets,
+             bundle_revisions = EXCLUDED.bundle_revisions, target_digests = EXCLUDED.target_digests, updated_at = now()
+         WHERE target_set.checksum <> EXCLUDED.checksum
+       RETURNING cluster_id::text AS cluster_id, revision::text AS revision`,
+      [document],
+    );
+    const byId = new Map(chunk.map((p) => [p.clusterId, p]));
+    return rows.map((row) => {
+      const { clusterId, checksum, targets } = byId.get(row.cluster_id)!;
+      return { clusterId, revision: row.revision, checksum, targets };
+    });
+  }
+
+  /** Rows stored before target digests, unchanged by a placement, get theirs once (so the next reads them small). */
+  async backfillDigests(rows: Pick<PendingTargetSet, 'clusterId' | 'checksum' | 'digests'>[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += TARGET_SET_CHUNK) {
+      const chunk = rows.slice(i, i + TARGET_SET_CHUNK);
+      await this.targetSets.query(
+        `UPDATE target_set t SET target_digests = u.digests
+         FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) AS u(id, checksum, digests)
+         WHERE t.cluster_id = u.id AND t.checksum = u.checksum AND t.target_digests IS NULL`,
+        [chunk.map((r) => r.clusterId), chunk.map((r) => r.checksum), chunk.map((r) => JSON.stringify(r.digests))],
+      );
+    }
+  }
+
+  /** The TargetSets of a batch of clusters (Hellos of a reconnect storm), in one read. */
+  private async readCurrent(clusterIds: string[]): Promise<(CurrentTargetSet | null)[]> {
+    const rows: CurrentTargetSet[] = await this.targetSets.query(
+      `SELECT t.cluster_id::text AS "clusterId", t.revision::text AS revision, t.checksum, t.targets
+       FROM target_set t JOIN cluster c ON c.id = t.cluster_id
+       WHERE t.cluster_id = ANY($1::uuid[]) AND c.state = 'active'`,
+      [[...new Set(clusterIds)]],
+    );
+    const byId = new Map(rows.map((r) => [r.clusterId, r]));
+    return clusterIds.map((id) => byId.get(id) ?? null);
+  }
+
+  private async writeAcks(batch: Ack[]): Promise<void[]> {
+    // The newest ack of each cluster in the batch is the one that counts.
+    const newest = new Map<string, Ack>();
+    for (const ack of batch) {
+      const held = newest.get(ack.clusterId);
+      if (held === undefined || BigInt(ack.revision) >= BigInt(held.revision)) newest.set(ack.clusterId, ack);
+    }
+    const acks = [...newest.values()];
+    await this.targetSets.query(
+      `UPDATE target_set t SET acked_revision = u.revision, acked_checksum = u.checksum, acked_at = now()
+       FROM unnest($1::uuid[], $2::bigint[], $3::text[]) AS u(cluster_id, revision, checksum)
+       WHERE t.cluster_id = u.cluster_id AND t.revision >= u.revision AND (t.acked_revision IS NULL OR t.acked_revision <= u.revision)`,
+      [acks.map((a) => a.clusterId), acks.map((a) => a.revision), acks.map((a) => a.checksum)],
+    );
+    return batch.map(() => undefined);
+  }
+}
