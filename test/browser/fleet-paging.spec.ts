@@ -6,6 +6,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FleetRepoService } from '../../hub/src/fleet-repo/fleet-repo.service';
 import { BUNDLE, CONFIGMAP, TestAgent, startTestHub, type TestHub } from '../../hub/src/testing/hub-fixture';
 import { launchChromium, type Browser } from './chromium';
 
@@ -77,15 +78,59 @@ describe('dashboard fleet view, paged by the hub', () => {
     await page.fill('#group-by', 'region');
     await page.press('#group-by', 'Enter');
     const us = page.locator('button.group[data-group="us"]');
-    await expect.poll(() => us.innerText().catch(() => ''), { timeout: 10_000 }).toContain(`${US} clusters`);
-    expect(await page.locator('button.group[data-group="eu"]').innerText()).toContain(`${COUNT - US} clusters`);
+    // Each look is bounded: Playwright's own wait for a missing element (30 s) is the whole test's.
+    await expect.poll(() => us.innerText({ timeout: 1_000 }).catch(() => ''), { timeout: 10_000 }).toContain(`${US} clusters`);
+    expect(await page.locator('button.group[data-group="eu"]').innerText({ timeout: 5_000 })).toContain(`${COUNT - US} clusters`);
     await browser.screenshot(page, 'matrix-grouped');
     await us.click();
     expect(await page.locator('#filter-labels').inputValue()).toBe('region=us');
-    await expect.poll(rowNames).toHaveLength(US);
+    await expect.poll(rowNames, { timeout: 10_000 }).toHaveLength(US);
     expect((await rowNames()).every((n) => Number(n!.slice(5)) % 5 === 0)).toBe(true);
     await page.getByRole('button', { name: 'Clear filters' }).click();
-    await expect.poll(rowNames).toHaveLength(200);
+    await expect.poll(rowNames, { timeout: 10_000 }).toHaveLength(200);
+  });
+
+  it('keeps the groups asked for when a refresh that asked for its summary before them answers last', async () => {
+    // Summaries asked for without groupBy answer 2 s late.
+    let asked = 0;
+    let answeredAt = 0;
+    const held = (url: string) => url.includes('/api/v1/summary') && !new URL(url).searchParams.has('groupBy');
+    await page.route('**/api/v1/summary*', async (route) => {
+      if (held(route.request().url())) {
+        asked++;
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+      }
+      await route.continue();
+    });
+    const onResponse = (response: { url(): string }) => {
+      if (held(response.url())) answeredAt = Date.now();
+    };
+    page.on('response', onResponse);
+    try {
+      await page.fill('#group-by', '');
+      await page.press('#group-by', 'Enter');
+      await expect.poll(() => page.locator('button.group').count(), { timeout: 10_000 }).toBe(0);
+      // A fleet commit makes the page refresh, and the refresh asks for an ungrouped summary: held.
+      const before = asked;
+      await t.repo.commit({ 'apps/web/extra.yaml': CONFIGMAP('extra') }, 'a change the page refreshes for');
+      await t.app.get(FleetRepoService).syncNow();
+      await expect.poll(() => asked, { timeout: 10_000 }).toBeGreaterThan(before);
+      const askedAt = Date.now();
+      // Grouping is asked for meanwhile, and answered first.
+      await page.fill('#group-by', 'region');
+      await page.press('#group-by', 'Enter');
+      const us = page.locator('button.group[data-group="us"]');
+      await expect.poll(() => us.count(), { timeout: 10_000 }).toBe(1);
+      // Then the held summary answers and its refresh finishes (one refresh runs at a time).
+      await expect.poll(() => answeredAt, { timeout: 10_000 }).toBeGreaterThan(askedAt);
+      await expect
+        .poll(async () => Number(await page.locator('body').getAttribute('data-refreshed-at')), { timeout: 10_000 })
+        .toBeGreaterThanOrEqual(answeredAt);
+      expect(await us.count()).toBe(1);
+    } finally {
+      page.off('response', onResponse);
+      await page.unroute('**/api/v1/summary*');
+    }
   });
 
   it('searches names on the hub, in any case', async () => {

@@ -49,6 +49,8 @@ export function matrixView() {
   let down = null;
   /** Bumped by every filter change: answers to older requests are dropped. */
   let generation = 0;
+  /** Bumped by every summary asked for: an answer to an older one (a refresh overtaken by a regroup) is dropped. */
+  let summaries = 0;
   let typing;
   const glance = h('section', { class: 'glance', 'aria-label': 'the whole fleet' });
   const groups = h('section', { class: 'groups', 'aria-label': 'groups' });
@@ -112,6 +114,7 @@ export function matrixView() {
     sessionStorage.setItem('gitfleet.groupBy', filters.groupBy);
     loadSummary()
       .then((summary) => {
+        if (summary === null) return;
         fleet = summary;
         drawGlance();
       })
@@ -177,11 +180,14 @@ export function matrixView() {
     }
   }
 
-  function loadSummary() {
+  /** The fleet summary, grouped as asked; null when a newer one was asked for meanwhile. */
+  async function loadSummary() {
+    const mine = ++summaries;
     const groupBy = filters.groupBy;
-    return api(`/api/v1/summary${groupBy === '' ? '' : `?groupBy=${encodeURIComponent(groupBy)}`}`).catch((error) =>
+    const summary = await api(`/api/v1/summary${groupBy === '' ? '' : `?groupBy=${encodeURIComponent(groupBy)}`}`).catch((error) =>
       error.status === 400 ? api('/api/v1/summary') : Promise.reject(error),
     );
+    return mine === summaries ? summary : null;
   }
 
   /** A request of the page's own (not a refresh) failed: say so where the rows are. */
@@ -438,10 +444,12 @@ export function matrixView() {
     /** The counts, the banner and the rows shown (as many as were asked for), never the whole fleet. */
     async refresh() {
       const mine = generation;
-      const [summary, loaded] = await Promise.all([loadSummary(), loadRows()]);
+      const [answered, loaded] = await Promise.all([loadSummary(), loadRows()]);
+      // A regroup asked for a newer summary while this one was on its way: that one stands.
+      const summary = answered ?? fleet;
       // Finding unreachable clusters may read the whole fleet: only when the summary says there are some.
       const unreachable =
-        summary.unreachableActive > 0
+        summary !== null && summary.unreachableActive > 0
           ? await api(`/api/v1/clusters?state=active&connectivity=unreachable&limit=${BANNER_ROWS}`)
           : { items: [], next: null };
       fleet = summary;
