@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ioSyscalls, processCpuMs } from './proc-stats';
 
 export interface HubProcess {
   grpcAddress: string;
@@ -56,20 +57,12 @@ export async function startHubProcess(env: Record<string, string>, execArgv: str
     httpUrl,
     child,
     logLines,
-    async cpuMs() {
-      const stat = (await readFile(`/proc/${child.pid}/stat`, 'utf8')).split(') ')[1].split(' ');
-      const ticks = Number(stat[11]) + Number(stat[12]);
-      return (ticks * 1000) / 100;
-    },
+    cpuMs: () => processCpuMs(child.pid!),
     async rss() {
       const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
       return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
     },
-    async syscalls() {
-      const io = await readFile(`/proc/${child.pid}/io`, 'utf8');
-      const field = (name: string) => Number(new RegExp(`${name}: (\\d+)`).exec(io)?.[1] ?? 0);
-      return { reads: field('syscr'), writes: field('syscw') };
-    },
+    syscalls: () => ioSyscalls(child.pid!),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

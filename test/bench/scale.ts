@@ -178,6 +178,7 @@ import { BareRepo } from '../support/git';
 import { createThrowawayDatabase } from '../support/postgres';
 import { FakeFleet, type AgentTimes, type FakeAgentSpec } from './fake-agents/fake-fleet';
 import { startHubProcess } from './hub-process';
+import { machineCpu } from './proc-stats';
 import { bundleFor } from '../support/bundles';
 
 const SIZES = (process.env.BENCH_SIZES ?? process.env.BENCH_AGENTS ?? '1000').split(',').map(Number);
@@ -408,24 +409,6 @@ async function measure(size: number, run: number): Promise<Figure[]> {
   }
   if (PROFILE) await printProfile(profileDir, spawnedAt, phases, size);
   return figures;
-}
-
-/** CPU time (ms) of the whole machine (all cores, busy only) and of PostgreSQL (every process, and those that ended), so far. */
-async function machineCpu(): Promise<{ busyMs: number; postgresMs: number }> {
-  const [cpu] = (await readFile('/proc/stat', 'utf8')).split('\n');
-  const ticks = cpu.split(/\s+/).slice(1).map(Number);
-  // user nice system idle iowait irq softirq steal: busy is all but idle and iowait.
-  const busy = ticks.slice(0, 8).reduce((a, b) => a + b, 0) - ticks[3] - ticks[4];
-  let postgres = 0;
-  for (const pid of await readdir('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-    if (!stat.includes('(postgres)')) continue;
-    // Its own CPU, and that of its children that ended (the postmaster's: backends come and go).
-    const fields = stat.split(') ')[1].split(' ');
-    postgres += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
-  }
-  return { busyMs: busy * 10, postgresMs: postgres * 10 };
 }
 
 /** How the agents' streams last ended, when some did (RESOURCE_EXHAUSTED is admission control). */
