@@ -8,7 +8,7 @@ import type { GitMirror, TreeEntry } from '../fleet-repo/git-mirror';
 import { LOGGER, type Logger } from '../logging/logger';
 import { ArtifactStore, type ArtifactRef } from './artifact-store';
 import { HUB_POLICY_LIMITS, isManifestFile, type PlainFile } from './manifest-policy';
-import { outermost, sourceRoots, type CommitReader } from './source-roots';
+import { isUnder, outermost, sourceRoots, type CommitReader } from './source-roots';
 
 const gzipAsync = promisify(gzip);
 
@@ -56,6 +56,11 @@ export class ArtifactPacker {
   limits = { ...DEFAULT_ARTIFACT_LIMITS };
   /** commit + path + kind → artifact: a commit never changes, so this never goes stale. */
   private readonly known = new Map<string, ArtifactRef>();
+  /**
+   * The files of the artifact built last, which the policy check of the same bundle reads next
+   * (plainFiles): listed and read once instead of twice, each a git process.
+   */
+  private lastBuilt: { memo: string; entries: TreeEntry[]; blobs: Map<string, Buffer> } | undefined;
 
   constructor(
     private readonly store: ArtifactStore,
@@ -65,7 +70,7 @@ export class ArtifactPacker {
   }
 
   async pack(request: PackRequest): Promise<ArtifactRef> {
-    const memo = `${request.mirror.url}\n${request.commit}\n${request.path}\n${request.kind}`;
+    const memo = memoOf(request);
     const known = this.known.get(memo);
     if (known !== undefined) return known;
     const reader = commitReader(request.mirror, request.commit, this.limits.maxKustomizationBytes);
@@ -85,7 +90,7 @@ export class ArtifactPacker {
     const contentKey = createHash('sha256')
       .update(`gitfleet-artifact-v1\n${request.kind}\n${roots.map((r) => `${r}\t${ids.get(r)?.oid ?? 'missing'}`).join('\n')}`)
       .digest('hex');
-    const artifact = (await this.store.byContentKey(contentKey)) ?? (await this.build(request, entries, contentKey));
+    const artifact = (await this.store.byContentKey(contentKey)) ?? (await this.build(request, entries, contentKey, memo));
     this.known.set(memo, artifact);
     if (this.known.size > 10_000) this.known.delete(this.known.keys().next().value as string);
     return artifact;
@@ -93,11 +98,14 @@ export class ArtifactPacker {
 
   /** The small manifest files under a plain bundle's path (not links, HUB_POLICY_LIMITS): what the hub judges by the policy. */
   async plainFiles(request: PackRequest): Promise<PlainFile[]> {
+    const built = this.lastBuilt?.memo === memoOf(request) ? this.lastBuilt : undefined;
+    // The artifact's roots hold the bundle's path whole: its entries under the path are its listing.
+    const listed = built?.entries.filter((e) => isUnder(e.path, request.path)) ?? (await this.list(request, [request.path]));
     let total = 0;
-    const small = (await this.list(request, [request.path]))
+    const small = listed
       .filter((e) => e.type === 'blob' && e.mode !== '120000' && isManifestFile(e.path) && e.size <= HUB_POLICY_LIMITS.maxFileBytes)
       .filter((e) => (total += e.size) <= HUB_POLICY_LIMITS.maxTotalBytes);
-    const blobs = await this.readBlobs(request, small);
+    const blobs = built !== undefined && small.every((e) => built.blobs.has(e.oid)) ? built.blobs : await this.readBlobs(request, small);
     return small.map((e) => ({ path: e.path, data: blobs.get(e.oid) ?? Buffer.alloc(0) }));
   }
 
@@ -121,10 +129,11 @@ export class ArtifactPacker {
     }
   }
 
-  private async build(request: PackRequest, entries: TreeEntry[], contentKey: string): Promise<ArtifactRef> {
+  private async build(request: PackRequest, entries: TreeEntry[], contentKey: string, memo: string): Promise<ArtifactRef> {
     const started = Date.now();
     const files = entries.filter((e) => e.type === 'blob');
     const blobs = await this.readBlobs(request, files);
+    this.lastBuilt = { memo, entries, blobs };
     const content: ArtifactFile[] = files.map((e) => ({
       path: e.path,
       kind: e.mode === '120000' ? 'symlink' : 'file',
@@ -156,6 +165,10 @@ export class ArtifactPacker {
   }
 }
 
+function memoOf(request: PackRequest): string {
+  return `${request.mirror.url}\n${request.commit}\n${request.path}\n${request.kind}`;
+}
+
 /** Paths that symbolic links in `entries` lead to, outside every root (repository-relative). */
 async function linkedOutside(
   request: PackRequest,
@@ -176,7 +189,7 @@ async function linkedOutside(
       `source "${request.path || '.'}" at ${request.commit.slice(0, 12)}: symbolic links: ${(error as Error).message}`,
     );
   }
-  const within = (path: string) => roots.some((r) => r === '' || path === r || path.startsWith(`${r}/`));
+  const within = (path: string) => roots.some((r) => isUnder(path, r));
   const outside = new Set<string>();
   for (const link of links) {
     const destination = symlinkDestination(link.path, targets.get(link.oid)?.toString('utf8') ?? '');

@@ -96,6 +96,11 @@ export function outermost(paths: readonly string[]): string[] {
   const sorted = [...new Set(paths)].sort();
   if (sorted.includes('')) return [''];
   const kept: string[] = [];
-  for (const path of sorted) if (!kept.some((k) => path.startsWith(`${k}/`))) kept.push(path);
+  for (const path of sorted) if (!kept.some((k) => isUnder(path, k))) kept.push(path);
   return kept;
+}
+
+/** Whether a repository-relative path is `root` or inside it ('' is the whole repository). */
+export function isUnder(path: string, root: string): boolean {
+  return root === '' || path === root || path.startsWith(`${root}/`);
 }

@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BareRepo } from '../../../test/support/git';
+import { logGitCalls } from '../../../test/support/git-call-log';
 import { GitMirror } from './git-mirror';
 
 describe('GitMirror: git hardened as everywhere else', () => {
@@ -58,27 +59,16 @@ describe('GitMirror: git hardened as everywhere else', () => {
   });
 
   it('asks the remote for the head only when no push webhook said the branch moved', async () => {
-    // Real git behind a script on PATH that notes which of the two it was asked to run.
-    const calls = join(cacheRoot, 'git-calls');
-    const shim = join(cacheRoot, 'shim');
-    await mkdir(shim, { recursive: true });
-    const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
-    await writeFile(
-      join(shim, 'git'),
-      `#!/bin/sh\nfor a; do case "$a" in ls-remote|fetch) echo "$a" >> '${calls}';; esac; done\nexec '${realGit}' "$@"\n`,
-    );
-    await chmod(join(shim, 'git'), 0o755);
-    const path = process.env.PATH;
-    process.env.PATH = `${shim}:${path ?? ''}`;
+    const git = await logGitCalls(join(cacheRoot, 'log'), ['ls-remote', 'fetch']);
     try {
       const mirror = new GitMirror(repo.url, join(cacheRoot, 'pushed'));
       await mirror.fetchHead('main');
       const newer = await repo.commit({ 'fleet/c.yaml': 'c: 1\n' });
       expect(await mirror.fetchHead('main', { moved: true })).toBe(newer);
       expect(await mirror.fetchHead('main')).toBe(newer);
-      expect((await readFile(calls, 'utf8')).trim().split('\n')).toEqual(['fetch', 'fetch', 'ls-remote']);
+      expect(await git.calls()).toEqual(['fetch', 'fetch', 'ls-remote']);
     } finally {
-      process.env.PATH = path;
+      git.restore();
     }
   });
 });

@@ -1,0 +1,51 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BareRepo } from '../../../test/support/git';
+import { logGitCalls } from '../../../test/support/git-call-log';
+import { GitMirror } from '../fleet-repo/git-mirror';
+import { BUNDLE, CONFIGMAP, startTestHub, type TestHub } from '../testing/hub-fixture';
+import { ArtifactPacker } from './artifact-packer';
+
+describe('ArtifactPacker: a plain bundle packed, then judged by policy', () => {
+  let t: TestHub;
+  let source: BareRepo;
+  let dir: string;
+
+  beforeAll(async () => {
+    t = await startTestHub({ 'fleet/web.yaml': BUNDLE('web'), 'apps/web/cm.yaml': CONFIGMAP('web') });
+    source = await BareRepo.create();
+    dir = await mkdtemp(join(tmpdir(), 'gitfleet-packer-'));
+  });
+
+  afterAll(async () => {
+    await t?.stop();
+    await source?.remove();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('lists and reads the files of an artifact it builds once, for the artifact and for the policy check after it', async () => {
+    // Content no artifact has yet, in a repository the hub does not follow.
+    const unique = `packer-${randomBytes(6).toString('hex')}`;
+    const commit = await source.commit({ 'apps/web/cm.yaml': CONFIGMAP(unique), 'apps/web/extra.yaml': CONFIGMAP(`${unique}-extra`) });
+    const git = await logGitCalls(dir, ['ls-tree', '--batch']);
+    try {
+      const mirror = new GitMirror(source.url, join(dir, 'cache'));
+      await mirror.fetchHead(source.branch);
+      const before = (await git.calls()).length;
+      const packer = t.app.get(ArtifactPacker);
+      const request = { mirror, commit, path: 'apps/web', kind: 'raw' as const };
+      await packer.pack(request);
+      const files = await packer.plainFiles(request);
+      expect(files.map((f) => [f.path, f.data.toString('utf8').includes(unique)])).toEqual([
+        ['apps/web/cm.yaml', true],
+        ['apps/web/extra.yaml', true],
+      ]);
+      expect((await git.calls()).slice(before)).toEqual(['ls-tree', '--batch']);
+    } finally {
+      git.restore();
+    }
+  });
+});
