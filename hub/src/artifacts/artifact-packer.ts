@@ -71,6 +71,7 @@ export class ArtifactPacker {
 
   async pack(request: PackRequest): Promise<ArtifactRef> {
     const memo = memoOf(request);
+    this.lastBuilt = undefined;
     const known = this.known.get(memo);
     if (known !== undefined) return known;
     const reader = commitReader(request.mirror, request.commit, this.limits.maxKustomizationBytes);
@@ -99,6 +100,7 @@ export class ArtifactPacker {
   /** The small manifest files under a plain bundle's path (not links, HUB_POLICY_LIMITS): what the hub judges by the policy. */
   async plainFiles(request: PackRequest): Promise<PlainFile[]> {
     const built = this.lastBuilt?.memo === memoOf(request) ? this.lastBuilt : undefined;
+    this.lastBuilt = undefined;
     // The artifact's roots hold the bundle's path whole: its entries under the path are its listing.
     const listed = built?.entries.filter((e) => isUnder(e.path, request.path)) ?? (await this.list(request, [request.path]));
     let total = 0;
@@ -133,7 +135,8 @@ export class ArtifactPacker {
     const started = Date.now();
     const files = entries.filter((e) => e.type === 'blob');
     const blobs = await this.readBlobs(request, files);
-    this.lastBuilt = { memo, entries, blobs };
+    // Only a plain bundle's files are judged by policy; they are let go once judged, or at the next pack.
+    this.lastBuilt = request.kind === 'raw' ? { memo, entries, blobs } : undefined;
     const content: ArtifactFile[] = files.map((e) => ({
       path: e.path,
       kind: e.mode === '120000' ? 'symlink' : 'file',
