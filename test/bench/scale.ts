@@ -149,7 +149,8 @@
  * to heartbeats of the sessions already back, 5.2 s to GC. Polling five times a second forks the
  * whole hub for git each time, which no deployment does (the default is 15 s): with the same code,
  * 5,000 agents, one run each, polling → webhook: storm 27.1 → 16.4 s, hub CPU per reconnect 3.94 →
- * 1.84 ms, cold start 32.8 → 22.1 s (2.37 ms per agent). Acted on: the bench sends a push webhook
+ * 1.84 ms, cold start 32.8 → 22.1 s (2.37 ms per agent), the webhook run under the profiler, which
+ * only adds (unprofiled, with the webhook, 1.10–1.47 ms per reconnect in four runs). Acted on: the bench sends a push webhook
  * per commit by default (BENCH_TRIGGER=poll keeps the old way); the authentication read also
  * returns the TargetSet's revision and checksum, so the Hello of an agent that holds it needs no
  * read (a profiled storm went from 2.0 statements per reconnect, polling and the old code, to 0.4
