@@ -10,11 +10,19 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Where screenshots go (git-ignored); CI keeps them as artefacts. */
 export const SCREENSHOT_DIR = resolve(__dirname, '..', '..', 'test-output', 'screenshots');
 
+/**
+ * Playwright waits (a click on a missing button, a read of a missing element) give up well
+ * before a test's own timeout, so that a stuck wait fails naming what it waited for.
+ */
+const WAIT_TIMEOUT_MS = 10_000;
+const NAVIGATION_TIMEOUT_MS = 20_000;
+
 export interface Browser {
   context: BrowserContext;
   /** A new tab: its own sessionStorage, so its own API token. */
   page(): Promise<Page>;
-  screenshot(page: Page, name: string): Promise<string>;
+  /** The whole page by default; `fullPage: false` takes the viewport only (a long table costs seconds to draw whole). */
+  screenshot(page: Page, name: string, options?: { fullPage?: boolean }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -43,13 +51,15 @@ export async function launchChromium(viewport = { width: 1280, height: 800 }): P
       '--disable-sync',
     ],
   });
+  context.setDefaultTimeout(WAIT_TIMEOUT_MS);
+  context.setDefaultNavigationTimeout(NAVIGATION_TIMEOUT_MS);
   await mkdir(SCREENSHOT_DIR, { recursive: true });
   return {
     context,
     page: () => context.newPage(),
-    async screenshot(page, name) {
+    async screenshot(page, name, { fullPage = true } = {}) {
       const path = join(SCREENSHOT_DIR, `${name}.png`);
-      await page.screenshot({ path, fullPage: true });
+      await page.screenshot({ path, fullPage });
       return path;
     },
     async close() {

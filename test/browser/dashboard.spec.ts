@@ -14,6 +14,7 @@ import { webBundle } from '../support/bundles';
 import { eventually } from '../support/eventually';
 import { startFleet, type ClusterView, type Fleet } from '../support/fleet';
 import { launchChromium, type Browser } from './chromium';
+import { DRAWN, attributeNow, textNow } from './page-state';
 
 const CLUSTERS = [
   { name: 'eu-prod', labels: { env: 'prod', region: 'eu', ring: 'canary' } },
@@ -129,8 +130,8 @@ describe('dashboard in Chromium', () => {
         for (const { name } of CLUSTERS) {
           for (const bundle of ['web', 'settings']) {
             const c = cell(page, name, bundle);
-            expect({ name, bundle, tone: await c.getAttribute('data-tone', { timeout: 1_000 }) }).toEqual({ name, bundle, tone: 'ok' });
-            expect(await c.innerText()).toContain(head);
+            expect({ name, bundle, tone: await attributeNow(c, 'data-tone') }).toEqual({ name, bundle, tone: 'ok' });
+            expect(await textNow(c)).toContain(head);
           }
         }
       },
@@ -143,14 +144,14 @@ describe('dashboard in Chromium', () => {
 
   it('filters by label chip and text', async () => {
     await page.locator('tr[data-cluster="dev"] button.chip', { hasText: 'env=dev' }).click();
-    await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
+    await expect.poll(() => page.locator('tbody tr').count(), DRAWN).toBe(1);
     expect(await page.locator('#filter-labels').inputValue()).toBe('env=dev');
     await page.fill('#filter-labels', 'env=prod, region!=us');
     await expect
-      .poll(() => page.locator('tbody tr[data-cluster]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-cluster'))))
+      .poll(() => page.locator('tbody tr[data-cluster]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-cluster'))), DRAWN)
       .toEqual(['eu-prod']);
     await page.getByRole('button', { name: 'Clear filters' }).click();
-    await expect.poll(() => page.locator('tbody tr').count()).toBe(3);
+    await expect.poll(() => page.locator('tbody tr').count(), DRAWN).toBe(3);
   });
 
   it('shows a banner while the newest fleet commit is rejected or the repository cannot be fetched; the matrix keeps the last good commit', async () => {
@@ -162,7 +163,7 @@ describe('dashboard in Chromium', () => {
       'broken',
     );
     const repo = banner.locator('[data-repo="default"]');
-    await expect.poll(() => repo.getAttribute('data-state').catch(() => null), { timeout: 15_000 }).toBe('rejected');
+    await expect.poll(() => attributeNow(repo, 'data-state'), { timeout: 15_000 }).toBe('rejected');
     const text = await banner.innerText();
     expect(text).toContain(`Fleet repository default: commit ${bad.slice(0, 7)} was rejected.`);
     expect(text).toContain(`The clusters keep ${good.slice(0, 7)}.`);
@@ -173,12 +174,12 @@ describe('dashboard in Chromium', () => {
     const away = `${fleet.repo.barePath}.away`;
     await rename(fleet.repo.barePath, away);
     try {
-      await expect.poll(() => repo.getAttribute('data-state').catch(() => null), { timeout: 15_000 }).toBe('unreachable');
+      await expect.poll(() => attributeNow(repo, 'data-state'), { timeout: 15_000 }).toBe('unreachable');
       expect(await banner.innerText()).toMatch(/Fleet repository default cannot be fetched since \d+ s ago/);
     } finally {
       await rename(away, fleet.repo.barePath);
     }
-    await expect.poll(() => repo.getAttribute('data-state').catch(() => null), { timeout: 15_000 }).toBe('rejected');
+    await expect.poll(() => attributeNow(repo, 'data-state'), { timeout: 15_000 }).toBe('rejected');
 
     // Back to the good commit: nothing left to say.
     await fleet.repo.git('reset', '--hard', good);
@@ -193,7 +194,7 @@ describe('dashboard in Chromium', () => {
       'web v2 (image cannot be pulled)',
     );
     const c = cell(page, 'eu-prod', 'web');
-    await expect.poll(() => c.getAttribute('data-tone'), { timeout: 45_000, interval: 250 }).toBe('bad');
+    await expect.poll(() => attributeNow(c, 'data-tone'), { timeout: 45_000, interval: 250 }).toBe('bad');
     expect(await c.innerText()).toContain(bad.slice(0, 7));
     expect(await c.getAttribute('data-health')).toBe('degraded');
     // Phase and health together: applied is not the same as working.
@@ -229,26 +230,18 @@ describe('dashboard in Chromium', () => {
     expect(await drift.locator('.diff-add').allInnerTexts()).toContainEqual(expect.stringContaining('mode: calm'));
     expect(await drift.innerText()).toContain('− live in the cluster');
     expect(await page.locator('table.history tbody tr').count()).toBeGreaterThan(0);
-    await drift.scrollIntoViewIfNeeded();
+    // A full-page screenshot needs no scrolling; scrolling to the drift raced with the page's
+    // redraws (an element replaced by a refresh cannot be scrolled to).
     await browser.screenshot(page, 'cluster-drift');
   }, 60_000);
 
   it('shows a cluster whose agent stopped as unreachable within the heartbeat window, never green', async () => {
     await page.goto(`${fleet.hub.httpUrl}/#/`);
-    await expect.poll(() => cell(page, 'us-prod', 'settings').getAttribute('data-tone'), { timeout: 10_000 }).toBe('ok');
+    await expect.poll(() => attributeNow(cell(page, 'us-prod', 'settings'), 'data-tone'), { timeout: 10_000 }).toBe('ok');
     const stoppedAt = Date.now();
     await fleet.stopAgent('us-prod');
     // Heartbeat 1 s: unreachable after 3 silent intervals plus one last-seen flush, then one hint.
-    await expect
-      .poll(
-        () =>
-          page
-            .locator('.unreachable.alert')
-            .innerText()
-            .catch(() => ''),
-        { timeout: 15_000, interval: 250 },
-      )
-      .toContain('us-prod');
+    await expect.poll(() => textNow(page.locator('.unreachable.alert')), { timeout: 15_000, interval: 250 }).toContain('us-prod');
     expect(Date.now() - stoppedAt).toBeLessThan(12_000);
     for (const bundle of ['web', 'settings']) expect(await cell(page, 'us-prod', bundle).getAttribute('data-tone')).toBe('unknown');
     expect(await page.locator('tr[data-cluster="us-prod"] td[data-tone="ok"]').count()).toBe(0);
@@ -263,7 +256,7 @@ describe('dashboard in Chromium', () => {
       await viewer.goto(`${fleet.hub.httpUrl}/#/rollouts/web`);
       await viewer.getByRole('button', { name: /Pause rollout/ }).click();
       const refusal = viewer.locator('.notice .error-text');
-      await expect.poll(() => refusal.innerText().catch(() => ''), { timeout: 10_000 }).toMatch(/Not allowed: .*role/);
+      await expect.poll(() => textNow(refusal), { timeout: 10_000 }).toMatch(/Not allowed: .*role/);
       expect(await viewer.locator('#who').innerText()).toContain('viewer');
       await browser.screenshot(viewer, 'viewer-pause-refused');
       const { body } = await fleet.api.get<{ paused: boolean }>('/api/v1/rollouts/web');
@@ -282,16 +275,7 @@ describe('dashboard in Chromium', () => {
     );
     await page.goto(`${fleet.hub.httpUrl}/#/clusters/eu-prod`);
     const row = page.locator('table.targets tr[data-bundle="settings"]');
-    await expect
-      .poll(
-        () =>
-          row
-            .locator('[data-col="attempted"]')
-            .innerText()
-            .catch(() => ''),
-        { timeout: 30_000 },
-      )
-      .toContain('(failed)');
+    await expect.poll(() => textNow(row.locator('[data-col="attempted"]')), { timeout: 30_000 }).toContain('(failed)');
     expect(await row.locator('[data-col="state"]').innerText()).toContain('failed');
     expect(await row.locator('[data-col="desired"]').innerText()).toBe(failing.slice(0, 7));
     expect(await row.locator('[data-col="applied"]').innerText()).toBe(before.commit!.slice(0, 7));

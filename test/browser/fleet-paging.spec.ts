@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetRepoService } from '../../hub/src/fleet-repo/fleet-repo.service';
 import { BUNDLE, CONFIGMAP, TestAgent, startTestHub, type TestHub } from '../../hub/src/testing/hub-fixture';
 import { launchChromium, type Browser } from './chromium';
+import { DRAWN, textNow } from './page-state';
 
 /** More than one page of rows (200) and of banner names (20). */
 const COUNT = 230;
@@ -60,7 +61,7 @@ describe('dashboard fleet view, paged by the hub', () => {
     expect(clusterRequests.filter((r) => r.startsWith('/api/v1/bundles'))).toEqual([]);
     expect(clusterRequests.some((r) => r.includes('cursor='))).toBe(false);
     await page.getByRole('button', { name: /Show 200 more/ }).click();
-    await expect.poll(rowNames).toHaveLength(COUNT);
+    await expect.poll(rowNames, DRAWN).toHaveLength(COUNT);
     expect(new Set(await rowNames()).size).toBe(COUNT);
     expect((await rowNames()).at(-1)).toBe(name(COUNT - 1));
     expect(clusterRequests.some((r) => r.includes('cursor='))).toBe(true);
@@ -78,16 +79,16 @@ describe('dashboard fleet view, paged by the hub', () => {
     await page.fill('#group-by', 'region');
     await page.press('#group-by', 'Enter');
     const us = page.locator('button.group[data-group="us"]');
-    // Each look is bounded: Playwright's own wait for a missing element (30 s) is the whole test's.
-    await expect.poll(() => us.innerText({ timeout: 1_000 }).catch(() => ''), { timeout: 10_000 }).toContain(`${US} clusters`);
-    expect(await page.locator('button.group[data-group="eu"]').innerText({ timeout: 5_000 })).toContain(`${COUNT - US} clusters`);
+    // Read without waiting: Playwright's own wait for a missing element would replace the poll's timeout.
+    await expect.poll(() => textNow(us), DRAWN).toContain(`${US} clusters`);
+    expect(await textNow(page.locator('button.group[data-group="eu"]'))).toContain(`${COUNT - US} clusters`);
     await browser.screenshot(page, 'matrix-grouped');
     await us.click();
     expect(await page.locator('#filter-labels').inputValue()).toBe('region=us');
-    await expect.poll(rowNames, { timeout: 10_000 }).toHaveLength(US);
+    await expect.poll(rowNames, DRAWN).toHaveLength(US);
     expect((await rowNames()).every((n) => Number(n!.slice(5)) % 5 === 0)).toBe(true);
     await page.getByRole('button', { name: 'Clear filters' }).click();
-    await expect.poll(rowNames, { timeout: 10_000 }).toHaveLength(200);
+    await expect.poll(rowNames, DRAWN).toHaveLength(200);
   });
 
   it('keeps the groups asked for when a refresh that asked for its summary before them answers last', async () => {
@@ -109,22 +110,22 @@ describe('dashboard fleet view, paged by the hub', () => {
     try {
       await page.fill('#group-by', '');
       await page.press('#group-by', 'Enter');
-      await expect.poll(() => page.locator('button.group').count(), { timeout: 10_000 }).toBe(0);
+      await expect.poll(() => page.locator('button.group').count(), DRAWN).toBe(0);
       // A fleet commit makes the page refresh, and the refresh asks for an ungrouped summary: held.
       const before = asked;
       await t.repo.commit({ 'apps/web/extra.yaml': CONFIGMAP('extra') }, 'a change the page refreshes for');
       await t.app.get(FleetRepoService).syncNow();
-      await expect.poll(() => asked, { timeout: 10_000 }).toBeGreaterThan(before);
+      await expect.poll(() => asked, DRAWN).toBeGreaterThan(before);
       const askedAt = Date.now();
       // Grouping is asked for meanwhile, and answered first.
       await page.fill('#group-by', 'region');
       await page.press('#group-by', 'Enter');
       const us = page.locator('button.group[data-group="us"]');
-      await expect.poll(() => us.count(), { timeout: 10_000 }).toBe(1);
+      await expect.poll(() => us.count(), DRAWN).toBe(1);
       // Then the held summary answers and its refresh finishes (one refresh runs at a time).
-      await expect.poll(() => answeredAt, { timeout: 10_000 }).toBeGreaterThan(askedAt);
+      await expect.poll(() => answeredAt, DRAWN).toBeGreaterThan(askedAt);
       await expect
-        .poll(async () => Number(await page.locator('body').getAttribute('data-refreshed-at')), { timeout: 10_000 })
+        .poll(async () => Number(await page.locator('body').getAttribute('data-refreshed-at')), DRAWN)
         .toBeGreaterThanOrEqual(answeredAt);
       expect(await us.count()).toBe(1);
     } finally {
@@ -135,15 +136,15 @@ describe('dashboard fleet view, paged by the hub', () => {
 
   it('searches names on the hub, in any case', async () => {
     await page.fill('#filter-name', 'EDGE-012');
-    await expect.poll(rowNames).toEqual(Array.from({ length: 10 }, (_, i) => name(120 + i)));
+    await expect.poll(rowNames, DRAWN).toEqual(Array.from({ length: 10 }, (_, i) => name(120 + i)));
     expect(clusterRequests.some((r) => r.includes('name=EDGE-012'))).toBe(true);
     await page.fill('#filter-name', 'no-such-cluster');
-    await expect.poll(() => page.locator('.matrix-wrap').innerText()).toContain('No cluster matches these filters.');
+    await expect.poll(() => textNow(page.locator('.matrix-wrap')), DRAWN).toContain('No cluster matches these filters.');
     await page.fill('#filter-name', '');
     await page.fill('#filter-labels', 'region in (');
-    await expect.poll(() => page.locator('.filter-note').innerText()).toContain('Not understood');
+    await expect.poll(() => textNow(page.locator('.filter-note')), DRAWN).toContain('Not understood');
     await page.getByRole('button', { name: 'Clear filters' }).click();
-    await expect.poll(rowNames).toHaveLength(200);
+    await expect.poll(rowNames, DRAWN).toHaveLength(200);
     await browser.screenshot(page, 'matrix-paged');
   });
 
