@@ -12,10 +12,11 @@
  * Also printed: one loopback TCP connect and one small socket write, each timed alone.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { waitFor } from './child-process';
-import { ioSyscalls } from './proc-stats';
+import { parseSyscalls } from './proc-stats';
 
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 10_000);
 const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 4);
@@ -77,6 +78,9 @@ async function loopbackCosts(): Promise<{ connectUs: number; writeUs: number }> 
   return { connectUs, writeUs };
 }
 
+/** Read synchronously: nothing else runs between reading the counters and reading the clock. */
+const syscalls = () => parseSyscalls(readFileSync('/proc/self/io', 'utf8'));
+
 async function main(): Promise<void> {
   if (process.argv[2] === 'client') return client(process.argv[3], Number(process.argv[4]));
   const costs = await loopbackCosts();
@@ -116,7 +120,7 @@ async function main(): Promise<void> {
       acks = 0;
       const payload = Buffer.alloc(2048, round);
       const cpu = process.cpuUsage();
-      const io = await ioSyscalls('self');
+      const io = syscalls();
       const start = Date.now();
       await new Promise<void>((resolve) => {
         allAcked = resolve;
@@ -124,7 +128,7 @@ async function main(): Promise<void> {
       });
       const ms = Date.now() - start;
       const used = process.cpuUsage(cpu);
-      const after = await ioSyscalls('self');
+      const after = syscalls();
       console.log(
         `  round ${round}: 2 KB to every stream, all acked ${(ms / 1000).toFixed(2).padStart(6)} s; server CPU ${(
           (used.user + used.system) /

@@ -4,9 +4,8 @@
  * read from /proc.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ioSyscalls, processCpuMs } from './proc-stats';
+import { processCpuMs, processRss, processSyscalls, type Syscalls } from './proc-stats';
 
 export interface HubProcess {
   grpcAddress: string;
@@ -19,7 +18,7 @@ export interface HubProcess {
   /** Resident set size now, bytes. */
   rss(): Promise<number>;
   /** Read and write system calls the hub has made so far (/proc/<pid>/io: socket, pipe and file I/O). */
-  syscalls(): Promise<{ reads: number; writes: number }>;
+  syscalls(): Promise<Syscalls>;
   stop(): Promise<void>;
 }
 
@@ -58,11 +57,8 @@ export async function startHubProcess(env: Record<string, string>, execArgv: str
     child,
     logLines,
     cpuMs: () => processCpuMs(child.pid!),
-    async rss() {
-      const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
-      return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
-    },
-    syscalls: () => ioSyscalls(child.pid!),
+    rss: () => processRss(child.pid!),
+    syscalls: () => processSyscalls(child.pid!),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

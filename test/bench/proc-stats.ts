@@ -1,28 +1,46 @@
 /**
- * What the benchmarks read of Linux's /proc: a process's CPU time and read/write system calls,
- * the whole machine's busy CPU time. Clock ticks are taken as 10 ms (USER_HZ 100, as on every
- * Linux the benches run on).
+ * What the benchmarks read from /proc (Linux): a process's CPU time, resident memory and system
+ * calls, the machine's busy CPU time and PostgreSQL's, and the kernel's listen queue overflows.
  */
 import { readdir, readFile } from 'node:fs/promises';
 
-const MS_PER_TICK = 10;
+/** /proc counts CPU time in clock ticks of 1/100 s (USER_HZ). */
+const TICK_MS = 10;
 
-/** Read and write system calls a process has made so far (/proc/<pid>/io: socket, pipe and file I/O). */
-export async function ioSyscalls(pid: number | 'self'): Promise<{ reads: number; writes: number }> {
-  const io = await readFile(`/proc/${pid}/io`, 'utf8');
+export interface Syscalls {
+  reads: number;
+  writes: number;
+}
+
+/** Read and write system calls so far, from the text of /proc/<pid>/io (syscr, syscw: socket, pipe and file I/O). */
+export function parseSyscalls(io: string): Syscalls {
   const field = (name: string) => Number(new RegExp(`${name}: (\\d+)`).exec(io)?.[1] ?? 0);
   return { reads: field('syscr'), writes: field('syscw') };
 }
 
-/** The fields of /proc/<pid>/stat after the command name (which may hold spaces): index 11 is utime. */
-function statFields(stat: string): string[] {
-  return stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+export async function processSyscalls(pid: number): Promise<Syscalls> {
+  return parseSyscalls(await readFile(`/proc/${pid}/io`, 'utf8'));
 }
 
-/** CPU time (ms) a process has used so far, user and system. */
+/**
+ * CPU time (user + system, ms) so far, from the text of /proc/<pid>/stat; with `withEndedChildren`,
+ * also that of the children it has waited for (a postmaster's backends come and go).
+ */
+export function parseCpuMs(stat: string, withEndedChildren = false): number {
+  // After the command name in parentheses: utime stime cutime cstime are fields 11–14.
+  const fields = stat.split(') ')[1].split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]) + (withEndedChildren ? Number(fields[13]) + Number(fields[14]) : 0);
+  return ticks * TICK_MS;
+}
+
 export async function processCpuMs(pid: number): Promise<number> {
-  const fields = statFields(await readFile(`/proc/${pid}/stat`, 'utf8'));
-  return (Number(fields[11]) + Number(fields[12])) * MS_PER_TICK;
+  return parseCpuMs(await readFile(`/proc/${pid}/stat`, 'utf8'));
+}
+
+/** Resident set size now, bytes. */
+export async function processRss(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
 }
 
 /** CPU time (ms) of the whole machine (all cores, busy only) and of PostgreSQL (every process, and those that ended), so far. */
@@ -31,14 +49,23 @@ export async function machineCpu(): Promise<{ busyMs: number; postgresMs: number
   const ticks = cpu.split(/\s+/).slice(1).map(Number);
   // user nice system idle iowait irq softirq steal: busy is all but idle and iowait.
   const busy = ticks.slice(0, 8).reduce((a, b) => a + b, 0) - ticks[3] - ticks[4];
-  let postgres = 0;
+  let postgresMs = 0;
   for (const pid of await readdir('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-    if (!stat.includes('(postgres)')) continue;
-    // Its own CPU, and that of its children that ended (the postmaster's: backends come and go).
-    const fields = statFields(stat);
-    postgres += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    if (stat.includes('(postgres)')) postgresMs += parseCpuMs(stat, true);
   }
-  return { busyMs: busy * MS_PER_TICK, postgresMs: postgres * MS_PER_TICK };
+  return { busyMs: busy * TICK_MS, postgresMs };
+}
+
+/** Connections the kernel dropped because a listen queue was full, machine-wide, so far (0 where unreadable). */
+export async function listenOverflows(): Promise<number> {
+  try {
+    const lines = (await readFile('/proc/net/netstat', 'utf8')).split('\n').filter((l) => l.startsWith('TcpExt:'));
+    const names = lines[0].split(/\s+/);
+    const values = lines[1].split(/\s+/);
+    return Number(values[names.indexOf('ListenOverflows')] ?? 0);
+  } catch {
+    return 0;
+  }
 }

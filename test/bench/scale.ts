@@ -179,7 +179,7 @@ import { BareRepo } from '../support/git';
 import { createThrowawayDatabase } from '../support/postgres';
 import { FakeFleet, type AgentTimes, type FakeAgentSpec } from './fake-agents/fake-fleet';
 import { startHubProcess } from './hub-process';
-import { machineCpu } from './proc-stats';
+import { listenOverflows, machineCpu } from './proc-stats';
 import { bundleFor } from '../support/bundles';
 
 const SIZES = (process.env.BENCH_SIZES ?? process.env.BENCH_AGENTS ?? '1000').split(',').map(Number);
@@ -485,17 +485,6 @@ async function dashboardFleetData(httpUrl: string, token: string): Promise<void>
     get('/api/v1/clusters?limit=200'),
   ]);
   if (summary.unreachableActive > 0) await get('/api/v1/clusters?state=active&connectivity=unreachable&limit=20');
-}
-
-async function listenOverflows(): Promise<number> {
-  try {
-    const lines = (await readFile('/proc/net/netstat', 'utf8')).split('\n').filter((l) => l.startsWith('TcpExt:'));
-    const names = lines[0].split(/\s+/);
-    const values = lines[1].split(/\s+/);
-    return Number(values[names.indexOf('ListenOverflows')] ?? 0);
-  } catch {
-    return 0;
-  }
 }
 
 interface CpuProfile {
