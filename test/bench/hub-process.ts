@@ -68,3 +68,16 @@ export async function startHubProcess(env: Record<string, string>, execArgv: str
       }),
   };
 }
+
+/** Several hubs (replicas) measured as one: their CPU time, RSS and system calls summed. */
+export function replicasTogether(hubs: HubProcess[]): Pick<HubProcess, 'cpuMs' | 'rss' | 'syscalls'> {
+  const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+  return {
+    cpuMs: async () => sum(await Promise.all(hubs.map((h) => h.cpuMs()))),
+    rss: async () => sum(await Promise.all(hubs.map((h) => h.rss()))),
+    syscalls: async () => {
+      const all = await Promise.all(hubs.map((h) => h.syscalls()));
+      return { reads: sum(all.map((c) => c.reads)), writes: sum(all.map((c) => c.writes)) };
+    },
+  };
+}

@@ -170,17 +170,21 @@
  * CPU, generators 4.4–5.3 s, PostgreSQL 3.0–3.8 s, the rest 2.1–2.9 s over 8–10 s — the commit
  * goals (1.5 s and 2 s) need a machine where the agents are not on the hub's two cores.
  */
-import { createHmac, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
+import { bundleFor } from '../support/bundles';
 import { BareRepo } from '../support/git';
 import { createThrowawayDatabase } from '../support/postgres';
 import { FakeFleet, type AgentTimes, type FakeAgentSpec } from './fake-agents/fake-fleet';
-import { startHubProcess } from './hub-process';
+import { printRun, printTable, type Figure } from './figures';
+import { dashboardFleetData, listAll, pushWebhook } from './hub-http';
+import { replicasTogether, startHubProcess } from './hub-process';
+import { Phases, printProfile, profilingOptions } from './phase-profile';
 import { listenOverflows, machineCpu } from './proc-stats';
-import { bundleFor } from '../support/bundles';
 
 const SIZES = (process.env.BENCH_SIZES ?? process.env.BENCH_AGENTS ?? '1000').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 1);
@@ -195,7 +199,6 @@ const REPLICAS = Number(process.env.BENCH_HUB_REPLICAS ?? 1);
 const LIMIT = 20 * 60_000;
 /** Fleet commits measured per run, a few seconds apart. */
 const COMMITS = Number(process.env.BENCH_COMMITS ?? 1);
-/** Phases after the cold start and the commits: `read` (list and dashboard), `storm` (all agents restart). */
 /**
  * How the hub learns of a commit: `poll` (the fleet repository polled every 0.2 s, as the issue
  * measured) or `webhook` (a signed GitHub push notification sent right after the commit, polling
@@ -203,18 +206,12 @@ const COMMITS = Number(process.env.BENCH_COMMITS ?? 1);
  */
 const TRIGGER = process.env.BENCH_TRIGGER ?? 'webhook';
 if (TRIGGER !== 'poll' && TRIGGER !== 'webhook') throw new Error(`BENCH_TRIGGER must be poll or webhook, not ${TRIGGER}`);
+/** Phases after the cold start and the commits: `read` (list and dashboard), `storm` (all agents restart). */
 const PHASES = new Set((process.env.BENCH_PHASES ?? 'read,storm').split(',').filter((p) => p !== ''));
 
 const BUNDLE = bundleFor('app', 'app');
 const manifests = (round: number) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: app\ndata:\n  round: "${round}"\n`;
-
-interface Figure {
-  what: string;
-  seconds?: number;
-  value?: string;
-  load: number;
-}
 
 async function measure(size: number, run: number): Promise<Figure[]> {
   const figures: Figure[] = [];
@@ -230,6 +227,7 @@ async function measure(size: number, run: number): Promise<Figure[]> {
   }
   await repo.commit({ 'fleet/app.yaml': BUNDLE, 'apps/app/app.yaml': manifests(0) });
   const token = randomBytes(16).toString('hex');
+  const profiling = profilingOptions(profileDir);
   const spawnedAt = Date.now();
   const startReplica = (index: number) =>
     startHubProcess(
@@ -245,48 +243,21 @@ async function measure(size: number, run: number): Promise<Figure[]> {
         HEARTBEAT_INTERVAL: '10',
         LOG_LEVEL: 'warn',
         ...(process.env.GRPC_MAX_HANDSHAKES ? { GRPC_MAX_HANDSHAKES: process.env.GRPC_MAX_HANDSHAKES } : {}),
-        ...(PROFILE && index === 0 ? { BENCH_QUERY_COUNTS: join(profileDir, 'queries.jsonl') } : {}),
+        ...(PROFILE && index === 0 ? profiling.env : {}),
       },
-      [
-        ...HUB_NODE_ARGS,
-        ...(PROFILE && index === 0
-          ? [
-              '--require',
-              join(__dirname, 'count-queries.js'),
-              '--cpu-prof',
-              `--cpu-prof-dir=${profileDir}`,
-              '--heap-prof',
-              `--heap-prof-dir=${profileDir}`,
-            ]
-          : []),
-      ],
+      [...HUB_NODE_ARGS, ...(PROFILE && index === 0 ? profiling.execArgv : [])],
     );
   const hubs = [await startReplica(0)];
   for (let i = 1; i < REPLICAS; i++) hubs.push(await startReplica(i));
   const hub = hubs[0];
-  /** CPU (ms) and RSS (bytes) of every replica together. */
-  const hubCpu = async () => sum(await Promise.all(hubs.map((h) => h.cpuMs())));
-  const hubRss = async () => sum(await Promise.all(hubs.map((h) => h.rss())));
-  const hubSyscalls = async () => {
-    const all = await Promise.all(hubs.map((h) => h.syscalls()));
-    return { reads: sum(all.map((c) => c.reads)), writes: sum(all.map((c) => c.writes)) };
-  };
+  const { cpuMs: hubCpu, rss: hubRss, syscalls: hubSyscalls } = replicasTogether(hubs);
   const noteSyscalls = (what: string, before: { reads: number; writes: number }, after: { reads: number; writes: number }) =>
     noteValue(what, `${((after.reads - before.reads) / size).toFixed(1)} / ${((after.writes - before.writes) / size).toFixed(1)}`);
   const pg = new Client({ connectionString: db.url });
   await pg.connect();
   let fleet: FakeFleet | undefined;
-  const phases: { name: string; from: number; to: number }[] = [];
-  const phaseEnds = async (name: string, from: number) => {
-    phases.push({ name, from, to: Date.now() });
-    if (!PROFILE) return;
-    hub.child.kill('SIGUSR2'); // the statements of this phase (count-queries.ts)
-    await sleep(200);
-  };
-  if (PROFILE) {
-    hub.child.kill('SIGUSR2'); // start-up's statements
-    await sleep(200);
-  }
+  const phases = new Phases(PROFILE ? hub.child : undefined);
+  await phases.begin();
   try {
     // 1. Cold start: every agent registers, connects, gets its TargetSet and has its report acked.
     const specs: FakeAgentSpec[] = Array.from({ length: size }, (_, i) => ({
@@ -315,7 +286,7 @@ async function measure(size: number, run: number): Promise<Figure[]> {
     noteValue('  hub CPU per agent, cold start (ms)', (((await hubCpu()) - coldCpuBefore) / size).toFixed(2));
     noteSyscalls('  hub reads / writes per agent, cold start', coldSyscallsBefore, await hubSyscalls());
     printErrors(agents);
-    await phaseEnds('cold start', from);
+    await phases.end('cold start', from);
 
     await sleep(5_000);
     noteValue('steady RSS (MB)', ((await hubRss()) / 1024 / 1024).toFixed(0));
@@ -362,7 +333,7 @@ async function measure(size: number, run: number): Promise<Figure[]> {
           `${hubS.toFixed(1)} / ${generatorsS.toFixed(1)} / ${postgresS.toFixed(1)} / ${Math.max(0, busyS - hubS - generatorsS - postgresS).toFixed(1)}`,
         );
       }
-      await phaseEnds(COMMITS === 1 ? 'commit' : `commit ${round}`, from);
+      await phases.end(COMMITS === 1 ? 'commit' : `commit ${round}`, from);
     }
 
     // 3. The read side.
@@ -378,7 +349,7 @@ async function measure(size: number, run: number): Promise<Figure[]> {
       note('dashboard fleet data (s)', (Date.now() - dashboardFrom) / 1000);
       clearInterval(sampler);
       noteValue('  hub peak RSS while serving (MB)', (peakRss / 1024 / 1024).toFixed(0));
-      await phaseEnds('read side', from);
+      await phases.end('read side', from);
     }
 
     // 4. A restart of every agent at once.
@@ -397,7 +368,7 @@ async function measure(size: number, run: number): Promise<Figure[]> {
       noteValue('  of which refused busy (retry hint)', String(sum(agents.map((a) => a.busyRefusals)) - busyBefore));
       noteValue('  hub CPU per reconnect (ms)', (((await hubCpu()) - cpuBeforeStorm) / size).toFixed(2));
       noteSyscalls('  hub reads / writes per reconnect', stormSyscallsBefore, await hubSyscalls());
-      await phaseEnds('restart storm', from);
+      await phases.end('restart storm', from);
     }
     noteValue('  listen queue overflows (whole run, machine-wide)', String((await listenOverflows()) - overflowsBefore));
   } finally {
@@ -408,7 +379,7 @@ async function measure(size: number, run: number): Promise<Figure[]> {
     await repo.remove();
     await rm(work, { recursive: true, force: true });
   }
-  if (PROFILE) await printProfile(profileDir, spawnedAt, phases, size);
+  if (PROFILE) await printProfile(profileDir, spawnedAt, phases.list, size);
   return figures;
 }
 
@@ -435,128 +406,12 @@ async function pollCount(pg: Client, sql: string, params: unknown[], want: numbe
   }
 }
 
-/** A GitHub push notification for the fleet repository, signed with the hub's WEBHOOK_SECRET. */
-async function pushWebhook(httpUrl: string, secret: string, repoUrl: string, branch: string): Promise<void> {
-  const body = JSON.stringify({ ref: `refs/heads/${branch}`, repository: { clone_url: repoUrl } });
-  const res = await fetch(new URL('/api/v1/webhooks/git', httpUrl), {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': 'push',
-      'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
-    },
-    body,
-  });
-  const answer = (await res.json()) as { status?: string };
-  if (res.status !== 202 || answer.status !== 'fetching')
-    throw new Error(`the push webhook was not taken: ${res.status} ${JSON.stringify(answer)}`);
-}
-
-/** Reads every page of a list endpoint; the number of items. */
-async function listAll(httpUrl: string, token: string, path: string): Promise<number> {
-  let count = 0;
-  let cursor: string | null = null;
-  do {
-    const url = new URL(path, httpUrl);
-    url.searchParams.set('limit', '500');
-    if (cursor !== null) url.searchParams.set('cursor', cursor);
-    const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
-    if (!response.ok) throw new Error(`GET ${url.pathname} answered ${response.status}: ${await response.text()}`);
-    const page = (await response.json()) as { items: unknown[]; next: string | null };
-    count += page.items.length;
-    cursor = page.next;
-  } while (cursor !== null);
-  return count;
-}
-
-/** What the dashboard's fleet view loads (hub/src/dashboard/public/js: fleet banner and matrix). */
-async function dashboardFleetData(httpUrl: string, token: string): Promise<void> {
-  const get = async (path: string): Promise<unknown> => {
-    const response = await fetch(new URL(path, httpUrl), { headers: { authorization: `Bearer ${token}` } });
-    if (!response.ok) throw new Error(`GET ${path} answered ${response.status}`);
-    return response.json();
-  };
-  // What the fleet view asks for at first paint (hub/src/dashboard/public/js/matrix.js): the
-  // repositories' banner, the counts and the first page of rows; the unreachable banner's first
-  // names only when the counts say some active clusters are unreachable.
-  const [, summary] = await Promise.all([
-    get('/api/v1/fleet'),
-    get('/api/v1/summary') as Promise<{ unreachableActive: number }>,
-    get('/api/v1/clusters?limit=200'),
-  ]);
-  if (summary.unreachableActive > 0) await get('/api/v1/clusters?state=active&connectivity=unreachable&limit=20');
-}
-
-interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }[];
-  startTime: number;
-  samples: number[];
-  timeDeltas: number[];
-}
-
-/**
- * Top functions by self time in each phase, from the hub's CPU profile. Its clock (µs) starts
- * as the hub process does, which is when it was spawned give or take a few ms.
- */
-async function printProfile(
-  dir: string,
-  spawnedAt: number,
-  phases: { name: string; from: number; to: number }[],
-  size: number,
-): Promise<void> {
-  // Statements per phase (the first line is start-up's).
-  const counts = (await readFile(join(dir, 'queries.jsonl'), 'utf8').catch(() => ''))
-    .split('\n')
-    .filter((l) => l !== '')
-    .slice(1)
-    .map((l) => JSON.parse(l) as Record<string, number>);
-  phases.forEach((phase, i) => {
-    const statements = Object.entries(counts[i] ?? {});
-    const total = statements.reduce((n, [, c]) => n + c, 0);
-    console.log(`  ${phase.name}: ${total} SQL statements (${(total / size).toFixed(1)} per agent)`);
-    for (const [sql, n] of statements.slice(0, 8)) console.log(`    ${String(n).padStart(7)}  ${sql}`);
-  });
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));
-  if (files.length === 0) return console.log(`  (no CPU profile in ${dir})`);
-  const profile = JSON.parse(await readFile(join(dir, files[0]), 'utf8')) as CpuProfile;
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const times: number[] = [];
-  let t = profile.startTime;
-  for (const delta of profile.timeDeltas) times.push((t += delta));
-  console.log(`  CPU profile: ${join(dir, files[0])} (heap profile beside it)`);
-  for (const phase of phases) {
-    const lo = profile.startTime + (phase.from - spawnedAt) * 1000;
-    const hi = profile.startTime + (phase.to - spawnedAt) * 1000;
-    const self = new Map<string, number>();
-    let total = 0;
-    profile.samples.forEach((id, i) => {
-      if (times[i] < lo || times[i] > hi) return;
-      const node = byId.get(id)!;
-      const frame = node.callFrame;
-      const where = `${frame.functionName || '(anonymous)'} ${frame.url.replace(/^.*node_modules\//, '').replace(/^.*\/dist\//, '')}:${frame.lineNumber + 1}`;
-      const dt = (profile.timeDeltas[i + 1] ?? 0) / 1000;
-      self.set(where, (self.get(where) ?? 0) + dt);
-      total += dt;
-    });
-    const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12);
-    // The window in seconds from the profile's start: for reading the profile further with other tools.
-    const window = `${((lo - profile.startTime) / 1e6).toFixed(1)}–${((hi - profile.startTime) / 1e6).toFixed(1)} s of the profile`;
-    console.log(`  ${phase.name}: ${total.toFixed(0)} ms sampled (${window})`);
-    for (const [where, ms] of top)
-      console.log(`    ${ms.toFixed(0).padStart(6)} ms ${((ms / (total || 1)) * 100).toFixed(1).padStart(5)}%  ${where}`);
-  }
-}
-
 function max(values: number[]): number {
   return values.reduce((a, b) => Math.max(a, b), -Infinity);
 }
 
 function sum(values: number[]): number {
   return values.reduce((a, b) => a + b, 0);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 async function main(): Promise<void> {
@@ -568,33 +423,10 @@ async function main(): Promise<void> {
     for (let run = 1; run <= RUNS; run++) {
       const figures = await measure(size, run);
       results.set(size, [...(results.get(size) ?? []), figures]);
-      console.log(`\n${size} agents, run ${run}:`);
-      for (const f of figures)
-        console.log(
-          `  ${f.what.padEnd(52)} ${(f.seconds !== undefined ? f.seconds.toFixed(2) : f.value!).padStart(9)}   (load ${f.load.toFixed(1)})`,
-        );
+      printRun(`${size} agents, run ${run}`, figures);
     }
   }
-  // The table: min / median / max per size.
-  console.log(`\n| figure | ${SIZES.map((s) => s.toLocaleString('en')).join(' | ')} |`);
-  console.log(`|---|${SIZES.map(() => '---').join('|')}|`);
-  const names = [...new Set(results.get(SIZES[0])![0].map((f) => f.what))];
-  for (const name of names) {
-    const cells = SIZES.map((size) => {
-      const values = results.get(size)!.flatMap((figures) => figures.filter((f) => f.what === name));
-      if (values.length === 0) return '—';
-      // "a / b" values (reads / writes) are shown by their first number.
-      const numbers = values.map((f) => (f.seconds !== undefined ? f.seconds : Number.parseFloat(f.value!))).sort((a, b) => a - b);
-      const loads = values.map((f) => f.load);
-      const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2));
-      const shown =
-        numbers.length === 1
-          ? fmt(numbers[0])
-          : `${fmt(numbers[0])}/${fmt(numbers[Math.floor(numbers.length / 2)])}/${fmt(numbers[numbers.length - 1])}`;
-      return `${shown} (load ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)})`;
-    });
-    console.log(`| ${name.trim()} | ${cells.join(' | ')} |`);
-  }
+  printTable(SIZES, results);
 }
 
 main().then(
