@@ -103,16 +103,23 @@ describe('placement: before any fleet commit is accepted', () => {
 
     const stream = agent.connect(credential);
     stream.hello(clusterId);
-    // A heartbeat round-trip proves the session is live and has had time to send anything it would.
-    await stream.nth('heartbeat');
-    expect(stream.ofKind('targetSet')).toEqual([]);
+    // As a real agent does: with the hub's short interval, a commit and a fetch on a loaded machine
+    // outlast three intervals of silence, and the hub would end the session as dead.
+    const alive = setInterval(() => stream.send({ $case: 'heartbeat', value: { sentAt: new Date().toISOString() } }), 100);
+    try {
+      // A heartbeat round-trip proves the session is live and has had time to send anything it would.
+      await stream.nth('heartbeat');
+      expect(stream.ofKind('targetSet')).toEqual([]);
 
-    await t.repo.commit({ 'fleet/web.yaml': BUNDLE('web'), 'apps/web/cm.yaml': CONFIGMAP('web') }, 'fix the fleet');
-    await t.app.get(FleetRepoService).syncNow();
-    const pushed = await stream.nth('targetSet');
-    expect(pushed).toMatchObject({ revision: '1' });
-    expect(pushed.targets.map((x) => x.bundle)).toEqual(['web']);
-    stream.close();
+      await t.repo.commit({ 'fleet/web.yaml': BUNDLE('web'), 'apps/web/cm.yaml': CONFIGMAP('web') }, 'fix the fleet');
+      await t.app.get(FleetRepoService).syncNow();
+      const pushed = await stream.nth('targetSet');
+      expect(pushed).toMatchObject({ revision: '1' });
+      expect(pushed.targets.map((x) => x.bundle)).toEqual(['web']);
+    } finally {
+      clearInterval(alive);
+      stream.close();
+    }
   });
 });
 
