@@ -153,6 +153,7 @@ describe('identity: manual approval', () => {
     expect(await t.query(`SELECT cluster_id FROM target_set WHERE cluster_id = $1`, [clusterId])).toEqual([]);
     const stream = agent.connect(credential);
     stream.hello(clusterId);
+    stream.keepAlive();
     await stream.nth('heartbeat');
     expect(stream.ofKind('targetSet')).toEqual([]);
     expect((await t.get<{ state: string; targetSet: unknown }>('/api/v1/clusters/pend')).body).toMatchObject({

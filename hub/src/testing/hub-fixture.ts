@@ -173,6 +173,7 @@ export class TestStream {
   /** Set when the call ended; OK for a clean end. */
   status: grpc.StatusObject | undefined;
   private waiters: (() => void)[] = [];
+  private heartbeats: NodeJS.Timeout | undefined;
 
   constructor(readonly call: grpc.ClientDuplexStream<AgentMessage, HubMessage>) {
     call.on('data', (message: HubMessage) => {
@@ -180,6 +181,7 @@ export class TestStream {
       this.wake();
     });
     call.on('status', (status: grpc.StatusObject) => {
+      clearInterval(this.heartbeats);
       this.status = status;
       this.wake();
     });
@@ -189,6 +191,15 @@ export class TestStream {
   /** Sends a message; fields left out get their proto defaults, as on the wire. */
   send(kind: DeepPartial<AgentMessage>['kind']): void {
     this.call.write(AgentMessage.fromPartial({ kind }));
+  }
+
+  /**
+   * Heartbeats every `everyMs` until close(), as a real agent does: with a short hub interval,
+   * a commit or an API call on a loaded machine can outlast the hub's three intervals of silence.
+   */
+  keepAlive(everyMs = 100): void {
+    clearInterval(this.heartbeats);
+    this.heartbeats = setInterval(() => this.send({ $case: 'heartbeat', value: { sentAt: new Date().toISOString() } }), everyMs);
   }
 
   hello(clusterId: string, targetSetChecksum = ''): void {
@@ -256,6 +267,7 @@ export class TestStream {
   }
 
   close(): void {
+    clearInterval(this.heartbeats);
     this.call.end();
     this.call.cancel();
   }
