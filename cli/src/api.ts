@@ -12,6 +12,7 @@ export type ClusterDetail = contract.ClusterDetailView;
 export type ClusterBundleDetail = contract.ClusterBundleDetailView;
 export type Resource = contract.ResourceStatus;
 export type Bundle = contract.BundleView;
+export type BundleCluster = contract.BundleClusterView;
 export type Rollout = contract.RolloutView;
 export type Pin = contract.PinView;
 export type BootstrapToken = contract.BootstrapTokenView;

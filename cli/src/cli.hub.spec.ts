@@ -150,7 +150,7 @@ describe('gitfleet against a running hub', () => {
     expect(stdout).toMatch(/^prod +ConfigMap\/prod\/prod +created +healthy +- +-$/m);
   });
 
-  it('bundles: list and per-cluster matrix; -o json unchanged', async () => {
+  it('bundles: list and per-cluster matrix; -o json is the API answer (get: with every cluster)', async () => {
     const list = await cli('bundles');
     expect(list.code).toBe(EXIT.ok);
     expect(list.stdout).toMatch(/^NAME +COMMIT +READY +CLUSTERS +ROLLOUT +PIN$/m);
@@ -161,8 +161,13 @@ describe('gitfleet against a running hub', () => {
     expect(one.stdout).toMatch(/^alpha +synced +[0-9a-f]{7}$/m);
     expect(one.stdout).toMatch(/^beta +synced +[0-9a-f]{7}$/m);
 
+    // The bundle as the API answers it, with every cluster from its pages.
     const json = await cli('bundles', 'get', 'web', '-o', 'json');
-    expect(JSON.parse(json.stdout)).toEqual((await t.get('/api/v1/bundles/web')).body);
+    const clusters = (await t.get<{ items: unknown[] }>('/api/v1/bundles/web/clusters')).body.items;
+    expect(clusters).toHaveLength(2);
+    expect(JSON.parse(json.stdout)).toEqual({ ...(await t.get<object>('/api/v1/bundles/web')).body, clusters });
+    const listJson = await cli('bundles', '-o', 'json');
+    expect(JSON.parse(listJson.stdout)).toEqual({ items: (await t.get<{ items: unknown[] }>('/api/v1/bundles')).body.items });
 
     const missing = await cli('bundles', 'get', 'nope');
     expect(missing.code).toBe(EXIT.problem);

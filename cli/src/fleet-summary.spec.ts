@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { conditionOf } from '../../hub/src/api-contract';
-import type { Bundle, BundleHealth, BundlePhase, Cluster, FleetRepo, Rollout } from './api';
+import type { Bundle, BundleCluster, BundleHealth, BundlePhase, Cluster, FleetRepo, Rollout } from './api';
 import { summariseFleet } from './fleet-summary';
 
 const NOW = Date.parse('2026-01-02T12:00:00.000Z');
@@ -18,18 +18,38 @@ const cluster = (name: string, fields: Partial<Cluster> = {}): Cluster => ({
   ...fields,
 });
 
-const bundle = (name: string, clusters: Bundle['clusters'], fields: Partial<Bundle> = {}): Bundle => ({
-  name,
-  path: `apps/${name}`,
-  commit: 'c'.repeat(40),
-  pin: null,
-  rollout: null,
-  clusters,
-  summary: {} as Bundle['summary'],
-  ...fields,
-});
+/** A bundle as the hub lists it (its clusters counted by phase and health), and its clusters as its page lists them. */
+const bundle = (name: string, clusters: BundleCluster[]): [Bundle, BundleCluster[]] => {
+  const placements: Bundle['placements'] = [];
+  for (const c of clusters) {
+    const same = placements.find((p) => p.phase === c.phase && p.health === c.health);
+    if (same === undefined) placements.push({ phase: c.phase, health: c.health, condition: c.condition, clusters: 1 });
+    else same.clusters++;
+  }
+  const bundle: Bundle = {
+    name,
+    path: `apps/${name}`,
+    commit: 'c'.repeat(40),
+    pin: null,
+    rollout: null,
+    summary: {} as Bundle['summary'],
+    placements,
+  };
+  return [bundle, clusters];
+};
 
-const placed = (cluster: string, phase: BundlePhase = 'synced', health: BundleHealth = 'healthy') => ({
+/** summariseFleet with the bundles' troubled clusters taken from their pages, as `gitfleet status` asks for them. */
+const summarise = (fleet: FleetRepo[], clusters: Cluster[], bundles: [Bundle, BundleCluster[]][], rollouts: Rollout[]) =>
+  summariseFleet(
+    fleet,
+    clusters,
+    bundles.map(([b]) => b),
+    new Map(bundles.map(([b, placed]) => [b.name, placed.filter((c) => c.condition.tone === 'bad')])),
+    rollouts,
+    NOW,
+  );
+
+const placed = (cluster: string, phase: BundlePhase = 'synced', health: BundleHealth = 'healthy'): BundleCluster => ({
   cluster,
   phase,
   health,
@@ -54,7 +74,7 @@ const repo = (fields: Partial<FleetRepo> = {}): FleetRepo => ({
 
 describe('summariseFleet', () => {
   it('is ok when every cluster is connected and every placement synced and healthy', () => {
-    const s = summariseFleet([repo()], [cluster('a'), cluster('b')], [bundle('web', [placed('a'), placed('b')])], [], NOW);
+    const s = summarise([repo()], [cluster('a'), cluster('b')], [bundle('web', [placed('a'), placed('b')])], []);
     expect(s.ok).toBe(true);
     expect(s.problems).toEqual([]);
     expect(s.clusters).toMatchObject({ total: 2, byConnectivity: { connected: 2 }, byState: { active: 2 } });
@@ -63,7 +83,7 @@ describe('summariseFleet', () => {
   });
 
   it('names unreachable active clusters, with when they were last seen', () => {
-    const s = summariseFleet(
+    const s = summarise(
       [],
       [
         cluster('a', { connectivity: 'unreachable', lastSeenAt: '2026-01-02T11:55:00.000Z' }),
@@ -71,7 +91,6 @@ describe('summariseFleet', () => {
       ],
       [],
       [],
-      NOW,
     );
     expect(s.ok).toBe(false);
     expect(s.clusters.unreachable).toEqual(['a', 'b']);
@@ -79,7 +98,7 @@ describe('summariseFleet', () => {
   });
 
   it('does not count revoked or pending clusters as unreachable, but lists those awaiting approval', () => {
-    const s = summariseFleet(
+    const s = summarise(
       [],
       [
         cluster('gone', { state: 'revoked', connectivity: 'unreachable' }),
@@ -87,14 +106,13 @@ describe('summariseFleet', () => {
       ],
       [],
       [],
-      NOW,
     );
     expect(s.ok).toBe(true);
     expect(s.clusters.pending).toEqual(['new']);
   });
 
   it('reports failed, degraded and missing placements by bundle and cluster', () => {
-    const s = summariseFleet(
+    const s = summarise(
       [],
       [],
       [
@@ -106,7 +124,6 @@ describe('summariseFleet', () => {
         ]),
       ],
       [],
-      NOW,
     );
     expect(s.problems).toEqual([
       { kind: 'failed', text: 'bundle web failed on a (health degraded)' },
@@ -127,7 +144,7 @@ describe('summariseFleet', () => {
       updatedAt: '',
       partitions: [],
     });
-    const s = summariseFleet(
+    const s = summarise(
       [],
       [],
       [],
@@ -141,7 +158,6 @@ describe('summariseFleet', () => {
         rollout('api', 'progressing'),
         rollout('db', 'paused'),
       ],
-      NOW,
     );
     expect(s.rollouts).toEqual({ progressing: ['api'], paused: ['db'], halted: ['web'], done: [] });
     expect(s.problems).toEqual([
@@ -156,12 +172,11 @@ describe('summariseFleet: the fleet repositories', () => {
       { file: 'fleet/web.yaml', line: 7, field: 'spec.syncPolicy.prune', message: 'must be a boolean' },
       { file: 'fleet/api.yaml', line: null, field: null, message: 'not YAML' },
     ];
-    const s = summariseFleet(
+    const s = summarise(
       [repo({ state: 'rejected', rejected: { commit: 'b'.repeat(40), errors, at: '2026-01-02T11:00:00.000Z' } })],
       [],
       [],
       [],
-      NOW,
     );
     expect(s.ok).toBe(false);
     expect(s.problems).toEqual([
@@ -179,14 +194,14 @@ describe('summariseFleet: the fleet repositories', () => {
       since: '2026-01-02T11:50:00.000Z',
       lastAttemptAt: '2026-01-02T11:59:50.000Z',
     };
-    const s = summariseFleet([repo({ state: 'unreachable', fetchError })], [], [], [], NOW);
+    const s = summarise([repo({ state: 'unreachable', fetchError })], [], [], []);
     expect(s.problems).toEqual([
       {
         kind: 'fleet-unreachable',
         text: 'fleet repository default cannot be fetched since 10m ago (the clusters keep aaaaaaa): git fetch failed: connection refused',
       },
     ]);
-    expect(summariseFleet([repo({ state: 'pending', commit: null })], [], [], [], NOW).problems).toEqual([
+    expect(summarise([repo({ state: 'pending', commit: null })], [], [], []).problems).toEqual([
       { kind: 'fleet-pending', text: 'fleet repository default has no accepted commit yet' },
     ]);
   });
@@ -207,7 +222,7 @@ describe('summariseFleet: the fleet repositories', () => {
         },
       ],
     });
-    const s = summariseFleet([repo()], [drifted], [], [], NOW);
+    const s = summarise([repo()], [drifted], [], []);
     expect(s.ok).toBe(false);
     expect(s.drifted).toBe(2);
     expect(s.problems).toEqual([{ kind: 'drifted', text: 'bundle web has 2 drifted resources on a; see: gitfleet diff a web' }]);

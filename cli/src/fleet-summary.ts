@@ -1,4 +1,4 @@
-import type { Bundle, Cluster, FleetError, FleetRepo, Rollout } from './api';
+import type { Bundle, BundleCluster, Cluster, FleetError, FleetRepo, Rollout } from './api';
 import { age, shortCommit } from './render/cells';
 
 /** What `gitfleet status` says about the fleet, computed from the API's answers alone. */
@@ -40,17 +40,28 @@ export interface FleetSummary {
 /** A rejected commit's errors listed under its problem; the rest are counted. */
 const MAX_ERRORS = 5;
 
-export function summariseFleet(fleet: FleetRepo[], clusters: Cluster[], bundles: Bundle[], rollouts: Rollout[], now: number): FleetSummary {
+/**
+ * `troubled`: for the bundles whose counts have any, their clusters where the bundle is failed,
+ * degraded or missing (the `bad` tone), by cluster name.
+ */
+export function summariseFleet(
+  fleet: FleetRepo[],
+  clusters: Cluster[],
+  bundles: Bundle[],
+  troubled: ReadonlyMap<string, readonly BundleCluster[]>,
+  rollouts: Rollout[],
+  now: number,
+): FleetSummary {
   const problems: Problem[] = fleet.flatMap((repo) => fleetProblems(repo, now));
-  const count = (into: Record<string, number>, key: string) => (into[key] = (into[key] ?? 0) + 1);
+  const add = (into: Record<string, number>, key: string, n: number) => (into[key] = (into[key] ?? 0) + n);
 
   const byState: Record<string, number> = {};
   const byConnectivity: Record<string, number> = {};
   const unreachable: string[] = [];
   const pending: string[] = [];
   for (const c of clusters) {
-    count(byState, c.state);
-    count(byConnectivity, c.connectivity);
+    add(byState, c.state, 1);
+    add(byConnectivity, c.connectivity, 1);
     if (c.state === 'pending') pending.push(c.name);
     if (c.state === 'active' && c.connectivity === 'unreachable') {
       unreachable.push(c.name);
@@ -63,11 +74,13 @@ export function summariseFleet(fleet: FleetRepo[], clusters: Cluster[], bundles:
   let placements = 0;
   let ready = 0;
   for (const b of bundles) {
-    for (const p of b.clusters) {
-      placements++;
-      count(byPhase, p.phase);
-      count(byHealth, p.health);
-      if (p.condition.tone === 'ok') ready++;
+    for (const p of b.placements) {
+      placements += p.clusters;
+      add(byPhase, p.phase, p.clusters);
+      add(byHealth, p.health, p.clusters);
+      if (p.condition.tone === 'ok') ready += p.clusters;
+    }
+    for (const p of troubled.get(b.name) ?? []) {
       if (p.phase === 'failed')
         problems.push({
           kind: 'failed',

@@ -20,6 +20,7 @@ const BENCHMARKS: { file: string; what: string; env?: Record<string, string> }[]
   { file: 'hostile-manifests.js', what: 'hostile manifests (document bombs, deep nesting, CPU-heavy): ms, peak RSS, event-loop stall' },
   { file: 'grpc-floor.js', what: 'a bare grpc-js server: streams connected, a push to all and acks back (the floor under scale)' },
   { file: 'scale.js', what: 'many fake agents on one hub: registration, fan-out, status, list API, restart storm (issue 16)' },
+  { file: 'bundle-reads.js', what: 'the bundle endpoints of the REST API over 10,000 clusters: ms per answer, hub RSS (issue 16)' },
   { file: 'status-writer.js', what: "the hub's status write path saturated: rows/s, ack latency, fleet events/s" },
   { file: 'artifact-serving.js', what: 'one ~1 MB source artifact served to 1,000 and 10,000 fake agents' },
   { file: 'policy-check.js', what: "bundle policy: the agent's check of 10,000 rendered objects" },

@@ -198,8 +198,11 @@ describe('fleet: targeting and overrides across six clusters', { timeout: 90_000
       { timeoutMs: 45_000, intervalMs: 500 },
     );
 
-    const { body } = await fleet.api.get<{ items: { name: string; clusters: { cluster: string }[] }[] }>('/api/v1/bundles');
-    const placed = Object.fromEntries(body.items.map((b) => [b.name, b.clusters.map((c) => c.cluster).sort()]));
+    const { body } = await fleet.api.get<{ items: { name: string; summary: { total: number } }[] }>('/api/v1/bundles');
+    const clustersOf = async (bundle: string) =>
+      (await fleet.api.get<{ items: { cluster: string }[] }>(`/api/v1/bundles/${bundle}/clusters`)).body.items.map((c) => c.cluster);
+    const placed = Object.fromEntries(await Promise.all(body.items.map(async (b) => [b.name, await clustersOf(b.name)])));
+    expect(Object.fromEntries(body.items.map((b) => [b.name, b.summary.total]))).toEqual({ regional: 5, frontend: 3, batch: 2 });
     expect(placed).toEqual({
       regional: ['prod-ap', 'prod-eu', 'prod-us', 'stage-eu', 'stage-us'],
       frontend: ['prod-eu', 'prod-us', 'stage-us'],

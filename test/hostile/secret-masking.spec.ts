@@ -153,6 +153,7 @@ describe('Secret values planted every way appear in no API answer, log line or t
       '/api/v1/clusters/c1',
       '/api/v1/bundles',
       '/api/v1/bundles/vault',
+      '/api/v1/bundles/vault/clusters',
       '/api/v1/fleet',
       '/api/v1/events',
       '/api/v1/audit',

@@ -1,4 +1,4 @@
-import type { Bundle, Fleet } from '../api';
+import type { Bundle, BundleCluster, Fleet } from '../api';
 import { UsageError, positionals, type Command, type CommandContext } from '../command';
 import { EXIT, exitCodesOf } from '../exit-codes';
 import { fleetProblems } from '../fleet-summary';
@@ -38,7 +38,12 @@ ${exitCodesOf({ ok: 'every placement shown is fine', problem: 'a placement shown
 };
 
 function hasProblem(bundle: Bundle): boolean {
-  return bundle.clusters.some((c) => isProblem(c.condition));
+  return bundle.placements.some((p) => isProblem(p.condition));
+}
+
+/** Clusters where it is synced and healthy. */
+function ready(bundle: Bundle): number {
+  return bundle.placements.reduce((n, p) => n + (p.condition.tone === 'ok' ? p.clusters : 0), 0);
 }
 
 function bundleColumns(ctx: CommandContext): Column<Bundle>[] {
@@ -46,15 +51,8 @@ function bundleColumns(ctx: CommandContext): Column<Bundle>[] {
   const columns: Column<Bundle>[] = [
     { header: 'name', cell: (b) => b.name },
     { header: 'commit', cell: (b) => shortCommit(b.commit) },
-    { header: 'ready', cell: (b) => `${b.clusters.filter((c) => c.condition.tone === 'ok').length}/${b.clusters.length}`, align: 'right' },
-    {
-      header: 'clusters',
-      cell: (b) =>
-        conditionCounts(
-          b.clusters.map((c) => c.condition),
-          paint,
-        ),
-    },
+    { header: 'ready', cell: (b) => `${ready(b)}/${b.summary.total}`, align: 'right' },
+    { header: 'clusters', cell: (b) => conditionCounts(b.placements, paint) },
     { header: 'rollout', cell: (b) => (b.rollout === null ? '-' : paint(stateStyle(b.rollout), b.rollout)) },
     { header: 'pin', cell: (b) => (b.pin === null ? '-' : paint('magenta', shortCommit(b.pin.commit))) },
   ];
@@ -63,10 +61,13 @@ function bundleColumns(ctx: CommandContext): Column<Bundle>[] {
 }
 
 async function showBundle(ctx: CommandContext, name: string): Promise<number> {
-  const bundle = await ctx.hub.get<Bundle>(`/api/v1/bundles/${segment(name)}`);
+  const path = `/api/v1/bundles/${segment(name)}`;
+  const bundle = await ctx.hub.get<Bundle>(path);
+  // Every cluster, page after page: the bundle itself only counts them.
+  const clusters = await ctx.hub.list<BundleCluster>(`${path}/clusters`);
   const code = hasProblem(bundle) ? EXIT.problem : EXIT.ok;
   if (ctx.output === 'json') {
-    ctx.json(bundle);
+    ctx.json({ ...bundle, clusters });
     return code;
   }
   const { paint } = ctx;
@@ -77,14 +78,14 @@ async function showBundle(ctx: CommandContext, name: string): Promise<number> {
     ['Pin', bundle.pin === null ? '-' : `${paint('magenta', bundle.pin.commit)} since ${bundle.pin.pinnedAt}`],
     ['Rollout', bundle.rollout === null ? '-' : paint(stateStyle(bundle.rollout), bundle.rollout)],
   ];
-  const matrix = renderTable<Bundle['clusters'][number]>(
+  const matrix = renderTable<BundleCluster>(
     [
       { header: 'cluster', cell: (c) => c.cluster },
       { header: 'state', cell: (c) => paintCondition(c.condition, paint) },
       { header: 'commit', cell: (c) => shortCommit(c.commit) },
     ],
-    bundle.clusters,
+    clusters,
   );
-  ctx.out(`${renderFields(fields)}\nClusters:\n${bundle.clusters.length === 0 ? 'none targeted\n' : matrix}`);
+  ctx.out(`${renderFields(fields)}\nClusters:\n${clusters.length === 0 ? 'none targeted\n' : matrix}`);
   return code;
 }

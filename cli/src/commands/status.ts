@@ -1,6 +1,7 @@
-import { HEALTHS, PHASES, type Bundle, type Cluster, type Fleet, type Rollout } from '../api';
+import { HEALTHS, PHASES, type Bundle, type BundleCluster, type Cluster, type Fleet, type Rollout } from '../api';
 import type { Command, CommandContext } from '../command';
 import { EXIT, exitCodesOf } from '../exit-codes';
+import { segment } from '../hub-client';
 import { summariseFleet, type FleetSummary } from '../fleet-summary';
 import { countList, shortCommit } from '../render/cells';
 import { paintCounts, stateStyle } from '../render/colour';
@@ -29,7 +30,11 @@ ${exitCodesOf({
       ctx.hub.list<Bundle>('/api/v1/bundles'),
       ctx.hub.list<Rollout>('/api/v1/rollouts'),
     ]);
-    const summary = summariseFleet(fleet.repos, clusters, bundles, rollouts, ctx.now());
+    // Clusters by name only where a bundle is failed, degraded or missing: its counts say where.
+    const troubled = new Map<string, BundleCluster[]>();
+    for (const b of bundles.filter((b) => b.placements.some((p) => p.condition.tone === 'bad')))
+      troubled.set(b.name, await ctx.hub.list<BundleCluster>(`/api/v1/bundles/${segment(b.name)}/clusters`, { tone: 'bad' }));
+    const summary = summariseFleet(fleet.repos, clusters, bundles, troubled, rollouts, ctx.now());
     if (ctx.output === 'json') ctx.json(summary);
     else ctx.out(renderStatus(summary, ctx));
     return summary.ok ? EXIT.ok : EXIT.problem;

@@ -24,13 +24,13 @@ export function isProblem(condition: Condition): boolean {
 }
 
 /** "3 synced, 1 synced · degraded": placements counted by their words, each in its colour, best first. */
-export function conditionCounts(conditions: readonly Condition[], paint: Paint): string {
+export function conditionCounts(counted: readonly { condition: Condition; clusters: number }[], paint: Paint): string {
   const order: Condition['tone'][] = ['ok', 'busy', 'waiting', 'held', 'bad', 'unknown'];
   const counts = new Map<string, { condition: Condition; n: number }>();
-  for (const c of [...conditions].sort((a, b) => order.indexOf(a.tone) - order.indexOf(b.tone))) {
-    const seen = counts.get(c.text);
-    if (seen === undefined) counts.set(c.text, { condition: c, n: 1 });
-    else seen.n++;
+  for (const { condition, clusters } of [...counted].sort((a, b) => order.indexOf(a.condition.tone) - order.indexOf(b.condition.tone))) {
+    const seen = counts.get(condition.text);
+    if (seen === undefined) counts.set(condition.text, { condition, n: clusters });
+    else seen.n += clusters;
   }
   if (counts.size === 0) return 'none';
   return [...counts.values()].map(({ condition, n }) => paintCondition({ ...condition, text: `${n} ${condition.text}` }, paint)).join(', ');

@@ -2,42 +2,36 @@ import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
 import type { ScopeFilter } from '../auth/scope-filter';
-import { bundleNotFound, ScopeService } from '../auth/scope.service';
+import { ScopeService } from '../auth/scope.service';
 import { ClientCertificatesService } from '../clusters/client-certificates.service';
 import { ClustersService } from '../clusters/clusters.service';
 import { HUB_CONFIG } from '../config/config.module';
 import type { HubConfig } from '../config/hub-config';
-import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
 import { TargetSetStore } from '../placement/target-set-store';
 import { RolloutStore } from '../rollout/rollout-store';
 import { StatusService } from '../status/status.service';
 import {
   BUNDLE_PHASES,
-  BundleListQuery,
   ClusterListQuery,
   FleetSummaryQuery,
   type FleetSummary,
   type FleetSummaryGroup,
   DEFAULT_LIMIT,
-  type BundleView,
   type ClusterDetailView,
   type ClusterView,
   type Page,
 } from '../api-contract';
 import { lastApplied } from './applied-sync';
-import { bundleFilter, clusterFilter, filtersClusters } from './list-filters';
-import { encodeCursor, pageOf } from '../http/list-query';
+import { FLEET_CHUNK, keysetChunks, pageChunk } from './keyset-chunks';
+import { clusterFilter, filtersClusters } from './list-filters';
+import { encodeCursor } from '../http/list-query';
 import { ZodValidationPipe } from '../http/validation.pipe';
-import { bundleViews, statusesByCluster, clusterDetailView, clusterView, type ViewContext } from './views';
+import { statusesByCluster, clusterDetailView, clusterView, viewContext, type ViewContext } from './views';
 
-/** Clusters read per query while counting the summary: fewer round trips over the whole fleet, memory still per chunk. */
-const SUMMARY_CHUNK = 2_000;
-/** Clusters read per query while filling a filtered page, which often ends early. */
-const FILTERED_CHUNK = 500;
 /** Groups a summary answers (the most populous). */
 const MAX_GROUPS = 1_000;
 
-/** Read-only REST API over clusters and bundles, as far as the caller's scope reaches. */
+/** Read-only REST API over clusters (bundles: bundles.controller.ts), as far as the caller's scope reaches. */
 @Roles('viewer')
 @Controller('api/v1')
 export class AdminController {
@@ -45,7 +39,6 @@ export class AdminController {
     private readonly clusters: ClustersService,
     private readonly targetSets: TargetSetStore,
     private readonly status: StatusService,
-    private readonly fleet: FleetRepoService,
     private readonly rollouts: RolloutStore,
     private readonly scope: ScopeService,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
@@ -67,9 +60,7 @@ export class AdminController {
     const matches = clusterFilter(query);
     const limit = query.limit ?? DEFAULT_LIMIT;
     const views: ClusterView[] = [];
-    // Unfiltered: chunks of one more than the page. Filtered: most rows are skipped, so larger
-    // chunks save round trips while memory still follows a chunk.
-    const chunk = filtersClusters(query) ? Math.max(limit + 1, FILTERED_CHUNK) : limit + 1;
+    const chunk = pageChunk(limit, filtersClusters(query));
     for await (const view of this.clusterViews(principal, query.cursor, chunk)) {
       if (matches(view)) views.push(view);
       // One more than the page: whether there is a next page.
@@ -100,7 +91,7 @@ export class AdminController {
       groupsTruncated: false,
     };
     const groups = new Map<string | null, FleetSummaryGroup>();
-    for await (const view of this.clusterViews(principal, undefined, SUMMARY_CHUNK)) {
+    for await (const view of this.clusterViews(principal, undefined, FLEET_CHUNK)) {
       summary.clusters++;
       summary.states[view.state]++;
       summary.connectivity[view.connectivity]++;
@@ -130,9 +121,12 @@ export class AdminController {
    */
   private async *clusterViews(principal: Principal, after: string | undefined, chunk: number): AsyncGenerator<ClusterView> {
     const [ctx, scope] = await Promise.all([this.context(), this.scope.filterFor(principal)]);
-    for (;;) {
-      const clusters = await this.clusters.pageByName(after, chunk);
-      if (clusters.length === 0) return;
+    for await (const clusters of keysetChunks(
+      (from, limit) => this.clusters.pageByName(from, limit),
+      (c) => c.name,
+      after,
+      chunk,
+    )) {
       const ids = clusters.map((c) => c.id);
       const [targetSets, statuses] = await Promise.all([this.targetSets.ofClusters(ids), this.status.ofClusters(ids)]);
       const targetSetOf = new Map(targetSets.map((t) => [t.clusterId, t]));
@@ -140,8 +134,6 @@ export class AdminController {
       for (const c of clusters) {
         if (scope.canSeeCluster(c)) yield withVisibleBundles(clusterView(c, targetSetOf.get(c.id), statusesOf.get(c.id) ?? [], ctx), scope);
       }
-      if (clusters.length < chunk) return;
-      after = clusters[clusters.length - 1].name;
     }
   }
 
@@ -160,47 +152,8 @@ export class AdminController {
     return withVisibleBundles(clusterDetailView(cluster, targetSet ?? undefined, statuses, ctx, applied, certificate), scope);
   }
 
-  /** Filters: `name`, `phase` (on any of its clusters). */
-  @Get('bundles')
-  async listBundles(
-    @CurrentPrincipal() principal: Principal,
-    @Query(new ZodValidationPipe(BundleListQuery)) query: BundleListQuery,
-  ): Promise<Page<BundleView>> {
-    const matches = bundleFilter(query);
-    return pageOf((await this.visibleBundles(principal)).filter(matches), (b) => b.name, query);
-  }
-
-  @Get('bundles/:name')
-  async getBundle(@CurrentPrincipal() principal: Principal, @Param('name') name: string): Promise<BundleView> {
-    const bundle = (await this.visibleBundles(principal)).find((b) => b.name === name);
-    if (bundle === undefined) throw bundleNotFound(name);
-    return bundle;
-  }
-
-  /** Bundles the scope allows, each with the clusters the scope allows; none of them visible → the bundle is not either. */
-  private async visibleBundles(principal: Principal): Promise<BundleView[]> {
-    const [bundles, clusters, targetSets, statuses, pins, ctx, scope] = await Promise.all([
-      this.fleet.currentBundles(),
-      this.clusters.list(),
-      this.targetSets.all(),
-      this.status.all(),
-      this.rollouts.pins(),
-      this.context(),
-      this.scope.filterFor(principal),
-    ]);
-    const visible = bundles.filter((b) => scope.canSeeBundle(b.name));
-    return bundleViews(
-      visible,
-      clusters.filter((c) => scope.canSeeCluster(c)),
-      targetSets,
-      statuses,
-      pins,
-      ctx,
-    ).filter((b) => !scope.limitsClusters || b.clusters.length > 0);
-  }
-
-  private async context(): Promise<ViewContext> {
-    return { heartbeatIntervalMs: this.config.heartbeatIntervalMs, rollouts: await this.rollouts.rollouts(), now: Date.now() };
+  private context(): Promise<ViewContext> {
+    return viewContext(this.config, this.rollouts);
   }
 }
 

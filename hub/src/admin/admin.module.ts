@@ -8,6 +8,7 @@ import { StatusModule } from '../status/status.module';
 import { AdminController } from './admin.controller';
 import { ApiTokensController } from './api-tokens.controller';
 import { AuditController } from './audit.controller';
+import { BundlesController } from './bundles.controller';
 import { ClusterActionsController } from './cluster-actions.controller';
 import { CommitsController } from './commits.controller';
 import { EventsController } from './events.controller';
@@ -22,6 +23,7 @@ import { TokensController } from './tokens.controller';
   imports: [ClustersModule, PlacementModule, StatusModule, FleetRepoModule, GatewayModule, RolloutStoreModule],
   controllers: [
     AdminController,
+    BundlesController,
     ClusterActionsController,
     CommitsController,
     SyncController,

@@ -268,8 +268,9 @@ describe('admin: the REST API', () => {
   });
 
   it('GET /api/v1/bundles summarises every bundle across the clusters it targets', async () => {
-    const { status, body } = await t.get('/api/v1/bundles');
+    const { status, body } = await t.get<{ items: unknown[] }>('/api/v1/bundles');
     expect(status).toBe(200);
+    const none = { pending: 0, 'rolling-out': 0, synced: 0, failed: 0, paused: 0, suspended: 0, waiting: 0, unknown: 0 };
     expect(body).toEqual({
       items: [
         {
@@ -278,10 +279,8 @@ describe('admin: the REST API', () => {
           commit,
           pin: null,
           rollout: null,
-          clusters: [
-            { cluster: 'alpha', phase: 'failed', health: 'degraded', condition: { tone: 'bad', text: 'failed · degraded' }, commit },
-          ],
-          summary: { total: 1, synced: 0, failed: 1, pending: 0, 'rolling-out': 0, paused: 0, suspended: 0, waiting: 0, unknown: 0 },
+          summary: { ...none, total: 1, failed: 1 },
+          placements: [{ phase: 'failed', health: 'degraded', condition: { tone: 'bad', text: 'failed · degraded' }, clusters: 1 }],
         },
         {
           name: 'web',
@@ -289,14 +288,39 @@ describe('admin: the REST API', () => {
           commit,
           pin: null,
           rollout: null,
-          clusters: [
-            { cluster: 'alpha', phase: 'synced', health: 'healthy', condition: { tone: 'ok', text: 'synced' }, commit },
-            { cluster: 'beta', phase: 'unknown', health: 'unknown', condition: { tone: 'unknown', text: 'unknown' }, commit: null },
+          summary: { ...none, total: 2, synced: 1, unknown: 1 },
+          placements: [
+            { phase: 'synced', health: 'healthy', condition: { tone: 'ok', text: 'synced' }, clusters: 1 },
+            { phase: 'unknown', health: 'unknown', condition: { tone: 'unknown', text: 'unknown' }, clusters: 1 },
           ],
-          summary: { total: 2, synced: 1, failed: 0, pending: 0, 'rolling-out': 0, paused: 0, suspended: 0, waiting: 0, unknown: 1 },
         },
       ],
       next: null,
+    });
+    expect(await t.get('/api/v1/bundles/web')).toEqual({ status: 200, body: body.items[1] });
+  });
+
+  it('GET /api/v1/bundles/:name/clusters lists the clusters a bundle is placed on, with phase, health and commit', async () => {
+    expect(await t.get('/api/v1/bundles/web/clusters')).toEqual({
+      status: 200,
+      body: {
+        items: [
+          { cluster: 'alpha', phase: 'synced', health: 'healthy', condition: { tone: 'ok', text: 'synced' }, commit },
+          { cluster: 'beta', phase: 'unknown', health: 'unknown', condition: { tone: 'unknown', text: 'unknown' }, commit: null },
+        ],
+        next: null,
+      },
+    });
+    const first = await t.get<{ items: { cluster: string }[]; next: string }>('/api/v1/bundles/web/clusters?limit=1');
+    expect(first.body.items.map((c) => c.cluster)).toEqual(['alpha']);
+    const second = await t.get<{ items: { cluster: string }[]; next: string | null }>(
+      `/api/v1/bundles/web/clusters?limit=1&cursor=${first.body.next}`,
+    );
+    expect(second.body).toMatchObject({ items: [{ cluster: 'beta' }], next: null });
+    expect((await t.get('/api/v1/bundles/prod/clusters?phase=synced')).body).toEqual({ items: [], next: null });
+    expect(await t.get('/api/v1/bundles/nothing/clusters')).toEqual({
+      status: 404,
+      body: { code: 'bundle_not_found', message: 'no bundle named "nothing"' },
     });
   });
 

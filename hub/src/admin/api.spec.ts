@@ -20,7 +20,7 @@ interface Page<T> {
 }
 type Named = { name: string };
 type ClusterItem = { name: string; bundles: { bundle: string }[] };
-type BundleItem = { name: string; clusters: { cluster: string }[]; summary: { total: number } };
+type BundleItem = { name: string; summary: { total: number } };
 
 describe('admin API: scopes, sync now, lists and the OpenAPI document', () => {
   let t: TestHub;
@@ -70,7 +70,9 @@ describe('admin API: scopes, sync now, lists and the OpenAPI document', () => {
       const clusters = await t.requestAs<Page<ClusterItem>>(teamA, 'GET', '/api/v1/clusters');
       expect(clusters.body.items.map((c) => c.name)).toEqual(['a1', 'a2']);
       const bundles = await t.requestAs<Page<BundleItem>>(teamA, 'GET', '/api/v1/bundles');
-      expect(bundles.body.items.map((b) => [b.name, b.clusters.map((c) => c.cluster), b.summary.total])).toEqual([
+      const clustersOf = async (bundle: string) =>
+        (await t.requestAs<Page<{ cluster: string }>>(teamA, 'GET', `/api/v1/bundles/${bundle}/clusters`)).body.items.map((c) => c.cluster);
+      expect(await Promise.all(bundles.body.items.map(async (b) => [b.name, await clustersOf(b.name), b.summary.total]))).toEqual([
         ['app-a', ['a1', 'a2'], 2],
         ['shared', ['a1', 'a2'], 2],
       ]);
@@ -85,6 +87,7 @@ describe('admin API: scopes, sync now, lists and the OpenAPI document', () => {
         code: 'bundle_not_found',
         message: 'no bundle named "app-b"',
       });
+      expect((await t.requestAs(teamA, 'GET', '/api/v1/bundles/app-b/clusters')).status).toBe(404);
       for (const [method, path] of [
         ['POST', '/api/v1/clusters/b1/sync'],
         ['POST', '/api/v1/clusters/b1/approve'],
@@ -135,6 +138,7 @@ describe('admin API: scopes, sync now, lists and the OpenAPI document', () => {
       ]);
       expect((await t.requestAs<Page<Named>>(onlyB, 'GET', '/api/v1/bundles')).body.items.map((b) => b.name)).toEqual(['app-b']);
       expect((await t.requestAs(onlyB, 'GET', '/api/v1/bundles/shared')).status).toBe(404);
+      expect((await t.requestAs(onlyB, 'GET', '/api/v1/bundles/shared/clusters')).status).toBe(404);
     });
 
     it('cannot act on whole clusters (403) nor on other bundles (404)', async () => {
@@ -213,6 +217,7 @@ describe('admin API: scopes, sync now, lists and the OpenAPI document', () => {
       ['/api/v1/clusters?label=team', 'label must be key=value, got "team"'],
       ['/api/v1/clusters?selector=team%20~%20a', 'selector term "team ~ a" is not'],
       ['/api/v1/bundles?phase=green', 'phase must be one of pending, rolling-out'],
+      ['/api/v1/bundles/shared/clusters?tone=green', 'tone must be one of ok, busy, waiting, bad, held, unknown'],
       ['/api/v1/rollouts?state=x', 'state must be one of progressing, done, halted, paused'],
       ['/api/v1/history?limit=501', 'limit must be an integer from 1 to 500'],
       ['/api/v1/audit?before=x', 'cursor must be the `next` value of a previous page'],
@@ -234,6 +239,7 @@ describe('admin API: scopes, sync now, lists and the OpenAPI document', () => {
         ['cluster', contract.ClusterDetailView, a1.body],
         ['bundles', contract.BundlePage, (await t.get('/api/v1/bundles')).body],
         ['bundle', contract.BundleView, (await t.get('/api/v1/bundles/shared')).body],
+        ['bundle clusters', contract.BundleClusterPage, (await t.get('/api/v1/bundles/shared/clusters')).body],
         ['pins', contract.PinPage, (await t.get('/api/v1/pins')).body],
         ['rollouts', contract.RolloutPage, (await t.get('/api/v1/rollouts')).body],
         ['history', contract.DeploymentPage, (await t.get('/api/v1/history')).body],

@@ -1,8 +1,11 @@
-import type { BundleListQuery, BundleView, ClusterListQuery, ClusterView } from '../api-contract';
+import type { BundleClusterQuery, BundleClusterView, BundleListQuery, BundleView, ClusterListQuery, ClusterView } from '../api-contract';
 import { selectorMatches } from '../placement/label-selector';
 import { selectorQuery } from './selector-query';
 
-/** The filters of GET /api/v1/clusters and /bundles (checked by their query schemas) as predicates over their views. */
+/**
+ * The filters of GET /api/v1/clusters, /bundles and /bundles/:name/clusters (checked by their
+ * query schemas) as predicates over their views.
+ */
 
 export function clusterFilter(query: ClusterListQuery): (view: ClusterView) => boolean {
   const selector = selectorQuery(query.label, query.selector);
@@ -24,5 +27,10 @@ export function filtersClusters(query: ClusterListQuery): boolean {
 
 export function bundleFilter(query: BundleListQuery): (view: BundleView) => boolean {
   const { name, phase } = query;
-  return (view) => (name === undefined || view.name === name) && (phase === undefined || view.clusters.some((c) => c.phase === phase));
+  return (view) => (name === undefined || view.name === name) && (phase === undefined || view.summary[phase] > 0);
+}
+
+export function bundleClusterFilter(query: BundleClusterQuery): (view: BundleClusterView) => boolean {
+  const { phase, tone } = query;
+  return (view) => (phase === undefined || view.phase === phase) && (tone === undefined || view.condition.tone === tone);
 }

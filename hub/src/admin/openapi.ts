@@ -172,7 +172,7 @@ const OPERATIONS: [string, string, Operation][] = [
     'get',
     '/api/v1/bundles',
     {
-      summary: 'Bundles with their per-cluster phase, health and commit',
+      summary: 'Bundles with their clusters counted by phase and health',
       role: 'viewer',
       query: api.BundleListQuery,
       ok: [200, api.BundlePage],
@@ -182,7 +182,18 @@ const OPERATIONS: [string, string, Operation][] = [
   [
     'get',
     '/api/v1/bundles/{name}',
-    { summary: 'One bundle across its clusters', role: 'viewer', ok: [200, api.BundleView], errors: [404] },
+    { summary: 'One bundle with its clusters counted by phase and health', role: 'viewer', ok: [200, api.BundleView], errors: [404] },
+  ],
+  [
+    'get',
+    '/api/v1/bundles/{name}/clusters',
+    {
+      summary: "The bundle's clusters with its phase, health and commit on each, by cluster name",
+      role: 'viewer',
+      query: api.BundleClusterQuery,
+      ok: [200, api.BundleClusterPage],
+      errors: [400, 404],
+    },
   ],
   [
     'post',

@@ -1,11 +1,11 @@
-import { conditionOf, type AppliedSync, type BundleView, type ClusterDetailView, type ClusterView } from '../api-contract';
+import { conditionOf, type AppliedSync, type ClusterDetailView, type ClusterView } from '../api-contract';
 import type { ClusterEntity } from '../clusters/cluster.entity';
 import { connectivityOf } from '../clusters/connectivity';
-import type { BundleEntity } from '../fleet-repo/bundle.entity';
 import type { TargetSetEntity } from '../placement/target-set.entity';
-import type { BundlePin, StoredRollout } from '../rollout/rollout-store';
+import type { RolloutStore, StoredRollout } from '../rollout/rollout-store';
 import type { BundleStatusEntity } from '../status/bundle-status.entity';
-import { BUNDLE_PHASES, derivePhase, isReachable, type RolloutPosition } from '../status/phase';
+import type { PlacementFacts } from '../status/bundle-placements';
+import { derivePhase, isReachable, type DerivedPhase, type RolloutPosition } from '../status/phase';
 
 /** The JSON shapes of the admin API (api-contract), built from rows by plain functions. */
 
@@ -16,10 +16,25 @@ export interface ViewContext {
   now: number;
 }
 
-function rolloutPosition(rollout: StoredRollout | undefined, clusterId: string): RolloutPosition {
+/** The context of views now: the configured heartbeat and the rollouts as stored. */
+export async function viewContext(config: { heartbeatIntervalMs: number }, rollouts: Pick<RolloutStore, 'rollouts'>): Promise<ViewContext> {
+  return { heartbeatIntervalMs: config.heartbeatIntervalMs, rollouts: await rollouts.rollouts(), now: Date.now() };
+}
+
+/** Where a cluster stands in its bundle's rollout: admitted, or held back (paused while the rollout is). */
+function rolloutPosition(rollout: StoredRollout | undefined, admitted: boolean): RolloutPosition {
   if (rollout === undefined) return null;
-  if (rollout.admitted.includes(clusterId)) return 'admitted';
+  if (admitted) return 'admitted';
   return rollout.state === 'paused' || rollout.state === 'halted' ? 'paused' : 'waiting';
+}
+
+/**
+ * The phase and health of one bundle on one cluster, however its facts were read (rows of a
+ * cluster, or the bundle reads of status/bundle-placements.ts): the one derivation every view uses.
+ */
+export function placementPhase(facts: PlacementFacts, rollouts: ViewContext['rollouts']): DerivedPhase & { rollout: RolloutPosition } {
+  const rollout = rolloutPosition(rollouts.get(facts.bundle), facts.admitted);
+  return { rollout, ...derivePhase({ reachable: facts.reachable, targetCommit: facts.targetCommit, rollout, reported: facts.reported }) };
 }
 
 function bundleRows(cluster: ClusterEntity, targetSet: TargetSetEntity | undefined, statuses: BundleStatusEntity[], ctx: ViewContext) {
@@ -30,13 +45,12 @@ function bundleRows(cluster: ClusterEntity, targetSet: TargetSetEntity | undefin
   return targets.map((target) => {
     const status = byBundle.get(target.bundle) ?? null;
     const desiredCommit = target.source?.commit ?? '';
-    const rollout = rolloutPosition(ctx.rollouts.get(target.bundle), cluster.id);
+    const admitted = ctx.rollouts.get(target.bundle)?.admitted.includes(cluster.id) ?? false;
     return {
       target,
       status,
       desiredCommit,
-      rollout,
-      ...derivePhase({ reachable, targetCommit: desiredCommit, rollout, reported: status }),
+      ...placementPhase({ bundle: target.bundle, reachable, admitted, targetCommit: desiredCommit, reported: status }, ctx.rollouts),
     };
   });
 }
@@ -105,48 +119,6 @@ export function clusterDetailView(
       resources: row.status?.resources ?? [],
     })),
   };
-}
-
-export function bundleViews(
-  bundles: BundleEntity[],
-  clusters: ClusterEntity[],
-  targetSets: TargetSetEntity[],
-  statuses: BundleStatusEntity[],
-  pins: BundlePin[],
-  ctx: ViewContext,
-): BundleView[] {
-  const targetSetOf = new Map(targetSets.map((t) => [t.clusterId, t]));
-  const statusesOf = statusesByCluster(statuses);
-  const pinOf = new Map(pins.map((p) => [p.bundle, p]));
-  const placements = new Map<string, BundleView['clusters']>();
-  for (const cluster of clusters) {
-    for (const row of bundleRows(cluster, targetSetOf.get(cluster.id), statusesOf.get(cluster.id) ?? [], ctx)) {
-      const list = placements.get(row.target.bundle) ?? [];
-      list.push({
-        cluster: cluster.name,
-        phase: row.phase,
-        health: row.health,
-        condition: conditionOf(row.phase, row.health),
-        commit: row.status?.commit ?? null,
-      });
-      placements.set(row.target.bundle, list);
-    }
-  }
-  return bundles.map((bundle) => {
-    const placed = placements.get(bundle.name) ?? [];
-    const summary = Object.fromEntries([['total', placed.length], ...BUNDLE_PHASES.map((p) => [p, 0])]) as BundleView['summary'];
-    for (const p of placed) summary[p.phase]++;
-    const pin = pinOf.get(bundle.name);
-    return {
-      name: bundle.name,
-      path: bundle.spec.sourcePath,
-      commit: bundle.commit,
-      pin: pin === undefined ? null : { commit: pin.commit, pinnedAt: pin.pinnedAt.toISOString() },
-      rollout: ctx.rollouts.get(bundle.name)?.state ?? null,
-      clusters: placed,
-      summary,
-    };
-  });
 }
 
 export function statusesByCluster(statuses: BundleStatusEntity[]): Map<string, BundleStatusEntity[]> {

@@ -1,18 +1,32 @@
 import { z } from 'zod';
 import { KeyPageQuery, named, oneOf, pageOf, QueryText, Sha, Time } from './common';
-import { Condition } from './condition';
+import { Condition, Tone } from './condition';
 import { BUNDLE_PHASES, BundleHealth, BundlePhase } from './status';
 
 export const RolloutState = oneOf(['progressing', 'done', 'halted', 'paused']);
 export type RolloutState = z.infer<typeof RolloutState>;
 
-export const BundleClusterView = z.strictObject({
-  cluster: z.string(),
+/** One cluster of a bundle (GET /api/v1/bundles/:name/clusters). */
+export const BundleClusterView = named(
+  'BundleClusterView',
+  z.strictObject({
+    cluster: z.string(),
+    phase: BundlePhase,
+    health: BundleHealth,
+    condition: Condition,
+    commit: z.string().nullable().describe('the commit of its newest report; null before the first'),
+  }),
+);
+export type BundleClusterView = z.infer<typeof BundleClusterView>;
+
+/** A bundle's clusters in one phase with one health. */
+export const PlacementCount = z.strictObject({
   phase: BundlePhase,
   health: BundleHealth,
   condition: Condition,
-  commit: z.string().nullable(),
+  clusters: z.number().int(),
 });
+export type PlacementCount = z.infer<typeof PlacementCount>;
 
 export const BundleView = named(
   'BundleView',
@@ -22,10 +36,14 @@ export const BundleView = named(
     commit: Sha.describe('the fleet commit that declared it'),
     pin: z.strictObject({ commit: Sha, pinnedAt: Time }).nullable(),
     rollout: RolloutState.nullable(),
-    clusters: z.array(BundleClusterView),
     summary: z
       .strictObject(Object.fromEntries([['total', z.number().int()], ...BUNDLE_PHASES.map((p) => [p, z.number().int()])]))
-      .describe('total, and a count per phase'),
+      .describe('its clusters: total, and a count per phase'),
+    placements: z
+      .array(PlacementCount)
+      .describe(
+        'its clusters counted by phase and health together: each pair that occurs, once, in the order of phases and then of health; the clusters themselves are GET /api/v1/bundles/{name}/clusters',
+      ),
   }),
 );
 export type BundleView = Omit<z.infer<typeof BundleView>, 'summary'> & { summary: Record<'total' | BundlePhase, number> };
@@ -37,3 +55,13 @@ export const BundleListQuery = KeyPageQuery.extend({
   phase: BundlePhase.optional().describe('bundles with at least one cluster in this phase'),
 });
 export type BundleListQuery = z.infer<typeof BundleListQuery>;
+
+export const BundleClusterPage = named('BundleClusterPage', pageOf(BundleClusterView));
+
+export const BundleClusterQuery = KeyPageQuery.extend({
+  phase: BundlePhase.optional().describe('clusters where the bundle is in this phase'),
+  tone: oneOf(Tone.options as [Tone, ...Tone[]])
+    .optional()
+    .describe('clusters where its condition has this tone (bad: failed, degraded or missing; unknown: the cluster is unreachable)'),
+});
+export type BundleClusterQuery = z.infer<typeof BundleClusterQuery>;

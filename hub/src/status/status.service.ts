@@ -8,6 +8,14 @@ import { storableText } from '#core';
 import { LOGGER, type Logger } from '../logging/logger';
 import { MetricsService } from '../metrics/metrics.service';
 import { BundleStatusEntity } from './bundle-status.entity';
+import {
+  bundlePlacements,
+  placementGroups,
+  type BundlePlacementQuery,
+  type ClusterPlacement,
+  type PlacementGroup,
+  type PlacementGroupQuery,
+} from './bundle-placements';
 import { HISTORY_SQL, historyPage, historyParams, type DeploymentView, type HistoryQuery } from './deployment-history';
 import { Batcher, defaultBatchOptions, isDataError } from '../database/batcher';
 import type { ReceivedReport } from './report';
@@ -141,6 +149,16 @@ export class StatusService implements BeforeApplicationShutdown {
         updatedAt: true,
       },
     });
+  }
+
+  /** Placements of bundles with their status, counted by what their phase derives from (the whole fleet in one statement). */
+  async placementGroups(query: PlacementGroupQuery): Promise<PlacementGroup[]> {
+    return placementGroups((sql, params) => this.statuses.query(sql, params), query);
+  }
+
+  /** One bundle's placements with their status, one per cluster, in code-point order of the cluster name (a keyset page). */
+  async bundlePlacements(query: BundlePlacementQuery): Promise<ClusterPlacement[]> {
+    return bundlePlacements((sql, params) => this.statuses.query(sql, params), query);
   }
 
   async ofBundle(bundle: string): Promise<BundleStatusEntity[]> {

@@ -1,0 +1,237 @@
+import { HealthStatus, SyncPhase } from '#proto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BundleClusterView, BundleView, ClusterView, Page } from '../api-contract';
+import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
+import { RolloutService } from '../rollout/rollout.service';
+import { BUNDLE, CONFIGMAP, TestAgent, startTestHub, type TestHub, type TestStream } from '../testing/hub-fixture';
+
+/** `staged` rolls out to the canary clusters first, then to the rest. */
+const STAGED = `${BUNDLE('staged')}  rollout:
+    partitions:
+      - name: canary
+        clusterSelector: { matchLabels: { stage: canary } }
+    maxUnavailable: "100%"
+    pauseOnFailure: false
+`;
+const GROUP = `apiVersion: gitfleet.io/v1alpha1
+kind: ClusterGroup
+metadata:
+  name: team-a
+spec:
+  selector:
+    matchLabels: { team: a }
+`;
+
+/** 36 clusters whose names sort differently by code point than by a locale collation (which skips '-'). */
+const NAMES = Array.from({ length: 36 }, (_, i) => `${['a-', 'a', 'b-'][i % 3]}${(i * 7) % 36}`);
+const labelsOf = (i: number) => ({
+  team: i % 2 === 0 ? 'a' : 'b',
+  ...(i % 4 === 0 ? { tier: 'edge' } : {}),
+  stage: i % 6 === 0 ? 'canary' : 'main',
+});
+const byCodePoint = (names: string[]) => [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+
+describe('bundles over many clusters: counts and keyset pages of clusters', () => {
+  let t: TestHub;
+  let agent: TestAgent;
+  const streams = new Map<string, TestStream>();
+  const ids = new Map<string, string>();
+  let teamA: string;
+
+  /** The clusters' own views of every bundle, counted by phase and health as the bundle list should count them. */
+  const countsFromClusterViews = async (token: string) => {
+    const clusters = await t.requestAs<Page<ClusterView>>(token, 'GET', '/api/v1/clusters?limit=500');
+    const counts: Record<string, Record<string, { condition: unknown; clusters: number }>> = {};
+    for (const c of clusters.body.items)
+      for (const b of c.bundles) {
+        const key = `${b.phase}/${b.health}`;
+        const bundle = (counts[b.bundle] ??= {});
+        bundle[key] = { condition: b.condition, clusters: (bundle[key]?.clusters ?? 0) + 1 };
+      }
+    return counts;
+  };
+
+  const walk = async (path: string, token = t.adminToken): Promise<{ items: BundleClusterView[]; pages: number }> => {
+    const items: BundleClusterView[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const { status, body }: { status: number; body: Page<BundleClusterView> } = await t.requestAs<Page<BundleClusterView>>(
+        token,
+        'GET',
+        `${path}${path.includes('?') ? '&' : '?'}${cursor === null ? '' : `cursor=${cursor}`}`,
+      );
+      expect(status, JSON.stringify(body)).toBe(200);
+      items.push(...body.items);
+      cursor = body.next;
+      expect(++pages).toBeLessThan(60);
+    } while (cursor !== null);
+    return { items, pages };
+  };
+
+  beforeAll(async () => {
+    t = await startTestHub(
+      {
+        'fleet/groups.yaml': GROUP,
+        'fleet/web.yaml': BUNDLE('web'),
+        'fleet/edge.yaml': BUNDLE('edge', '{ matchLabels: { tier: edge } }'),
+        'fleet/b-only.yaml': BUNDLE('b-only', '{ matchLabels: { team: b } }'),
+        'fleet/staged.yaml': STAGED,
+        'apps/web/cm.yaml': CONFIGMAP('web'),
+        'apps/edge/cm.yaml': CONFIGMAP('edge'),
+        'apps/b-only/cm.yaml': CONFIGMAP('b-only'),
+        'apps/staged/cm.yaml': CONFIGMAP('staged'),
+      },
+      { heartbeatIntervalMs: 60_000, rolloutTickIntervalMs: 600_000 },
+    );
+    agent = new TestAgent(t.hub.grpcAddress);
+    for (const [i, name] of NAMES.entries()) {
+      const registered = await agent.register({ bootstrapToken: t.bootstrapToken, clusterUid: `uid-${name}`, name, labels: labelsOf(i) });
+      ids.set(name, registered.clusterId);
+      // Two of three connect; the others stay unreachable (unknown).
+      if (i % 3 === 2) continue;
+      const stream = agent.connect(registered.credential);
+      stream.hello(registered.clusterId);
+      await stream.nth('targetSet');
+      streams.set(name, stream);
+    }
+    const rollouts = t.app.get(RolloutService);
+    const reportAll = async (variety: boolean) => {
+      for (const [i, name] of NAMES.entries()) {
+        const stream = streams.get(name);
+        if (stream === undefined) continue;
+        const view = (await t.get<ClusterView>(`/api/v1/clusters/${name}`)).body;
+        for (const b of view.bundles) {
+          // By cluster: synced and healthy, failed and degraded, rolling out, synced but degraded.
+          const fields = !variety
+            ? {}
+            : [
+                {},
+                { phase: SyncPhase.SYNC_PHASE_FAILED, health: HealthStatus.HEALTH_STATUS_DEGRADED },
+                { phase: SyncPhase.SYNC_PHASE_PROGRESSING, health: HealthStatus.HEALTH_STATUS_PROGRESSING },
+                { health: HealthStatus.HEALTH_STATUS_DEGRADED },
+              ][i % 4];
+          await stream.acked(stream.report(b.bundle, b.desiredCommit, fields));
+        }
+      }
+      await rollouts.stepNow();
+    };
+    // The canaries get `staged` first; once synced and healthy everywhere, a second commit
+    // starts a new rollout, and the clusters outside the canary partition wait for it.
+    await reportAll(false);
+    await reportAll(false);
+    await t.repo.commit({ 'apps/staged/cm.yaml': CONFIGMAP('staged-2') }, 'staged, second revision');
+    await t.app.get(FleetRepoService).syncNow();
+    await rollouts.stepNow();
+    await reportAll(true);
+    // One cluster revoked: it holds nothing any more.
+    expect((await t.request('POST', `/api/v1/clusters/${NAMES[0]}/revoke`)).status).toBe(200);
+    teamA = await t.apiToken('team-a-viewer', 'viewer', { scope: { clusterGroups: ['team-a'] } });
+  });
+
+  afterAll(async () => {
+    for (const s of streams.values()) s.close();
+    agent?.close();
+    await t?.stop();
+  });
+
+  it('walk every cluster of a bundle once, in code-point order, page after page', async () => {
+    const active = NAMES.slice(1);
+    const { items, pages } = await walk('/api/v1/bundles/web/clusters?limit=7');
+    expect(items.map((c) => c.cluster)).toEqual(byCodePoint(active));
+    expect(pages).toBe(Math.ceil(active.length / 7));
+    const edge = await walk('/api/v1/bundles/edge/clusters?limit=2');
+    expect(edge.items.map((c) => c.cluster)).toEqual(byCodePoint(NAMES.filter((_, i) => i > 0 && i % 4 === 0)));
+  });
+
+  it('show each cluster of a bundle as its own view shows the bundle', async () => {
+    for (const bundle of ['web', 'staged']) {
+      const { items } = await walk(`/api/v1/bundles/${bundle}/clusters?limit=500`);
+      const clusters = (await t.get<Page<ClusterView>>('/api/v1/clusters?limit=500')).body.items;
+      const fromClusters = clusters.flatMap((c) =>
+        c.bundles
+          .filter((b) => b.bundle === bundle)
+          .map((b) => ({ cluster: c.name, phase: b.phase, health: b.health, condition: b.condition, commit: b.commit })),
+      );
+      expect(items).toEqual(fromClusters);
+    }
+    // The rollout holds the clusters outside the canary partition back: pending, for all that report.
+    const { items } = await walk('/api/v1/bundles/staged/clusters?limit=500');
+    const main = items.filter((c) => NAMES.indexOf(c.cluster) % 6 !== 0 && NAMES.indexOf(c.cluster) % 3 !== 2);
+    expect(main.length).toBeGreaterThan(5);
+    expect(new Set(main.map((c) => c.phase))).toEqual(new Set(['pending']));
+  });
+
+  it.each([['phase=failed'], ['phase=unknown'], ['phase=synced'], ['tone=bad'], ['tone=ok'], ['phase=synced&tone=bad']])(
+    'filter the clusters of a bundle by %s through pages, with no gaps',
+    async (filter) => {
+      const all = (await walk('/api/v1/bundles/web/clusters?limit=500')).items;
+      const [key, value] = filter.split('&').map((f) => f.split('='))[0];
+      const second = filter.split('&')[1]?.split('=');
+      const want = all.filter(
+        (c) =>
+          (key === 'phase' ? c.phase === value : c.condition.tone === value) && (second === undefined || c.condition.tone === second[1]),
+      );
+      expect(want.length).toBeGreaterThan(0);
+      const { items, pages } = await walk(`/api/v1/bundles/web/clusters?limit=2&${filter}`);
+      expect(items).toEqual(want);
+      expect(pages).toBe(Math.ceil(want.length / 2));
+    },
+  );
+
+  it('count each bundle as the clusters’ own views show it, for the whole fleet and under a scope', async () => {
+    for (const token of [t.adminToken, teamA]) {
+      const want = await countsFromClusterViews(token);
+      const { body } = await t.requestAs<Page<BundleView>>(token, 'GET', '/api/v1/bundles');
+      const counted = Object.fromEntries(
+        body.items.map((b) => [
+          b.name,
+          Object.fromEntries(b.placements.map((p) => [`${p.phase}/${p.health}`, { condition: p.condition, clusters: p.clusters }])),
+        ]),
+      );
+      expect(counted).toEqual(want);
+      for (const b of body.items) {
+        expect(b.summary.total).toBe(b.placements.reduce((n, p) => n + p.clusters, 0));
+        expect((await t.requestAs(token, 'GET', `/api/v1/bundles/${b.name}`)).body).toEqual(b);
+      }
+    }
+    // Several phases and healths occur, so the counts say something.
+    const web = (await t.get<BundleView>('/api/v1/bundles/web')).body;
+    expect(web.placements.length).toBeGreaterThan(3);
+    expect(web.summary).toMatchObject({ total: NAMES.length - 1, unknown: NAMES.filter((_, i) => i % 3 === 2).length });
+  });
+
+  it('list bundles by phase from their counts', async () => {
+    const { body } = await t.get<Page<BundleView>>('/api/v1/bundles?phase=pending');
+    expect(body.items.map((b) => b.name)).toEqual(['staged']);
+  });
+
+  it('answer a scoped token with its clusters only, and 404 for a bundle none of them holds', async () => {
+    const { items } = await walk('/api/v1/bundles/web/clusters?limit=3', teamA);
+    expect(items.map((c) => c.cluster)).toEqual(byCodePoint(NAMES.filter((_, i) => i > 0 && i % 2 === 0)));
+    const tone = await walk('/api/v1/bundles/web/clusters?limit=3&tone=bad', teamA);
+    expect(tone.items.every((c) => NAMES.indexOf(c.cluster) % 2 === 0)).toBe(true);
+    for (const path of ['/api/v1/bundles/b-only', '/api/v1/bundles/b-only/clusters', '/api/v1/bundles/nothing/clusters']) {
+      expect(await t.requestAs(teamA, 'GET', path)).toEqual({
+        status: 404,
+        body: { code: 'bundle_not_found', message: `no bundle named "${path.split('/')[4]}"` },
+      });
+    }
+    const onlyEdge = await t.apiToken('edge-viewer', 'viewer', { scope: { bundles: ['edge'] } });
+    expect((await t.requestAs(onlyEdge, 'GET', '/api/v1/bundles/web/clusters')).status).toBe(404);
+    expect((await walk('/api/v1/bundles/edge/clusters', onlyEdge)).items.length).toBe(8);
+  });
+
+  it('refuse bad paging and filters naming the parameter', async () => {
+    for (const [query, message] of [
+      ['limit=0', 'limit must be an integer from 1 to 500'],
+      ['cursor=%21', 'cursor must be the `next` value of a previous page'],
+      ['phase=green', 'phase must be one of pending, rolling-out'],
+      ['tone=fine', 'tone must be one of ok, busy, waiting, bad, held, unknown'],
+    ]) {
+      const { status, body } = await t.get(`/api/v1/bundles/web/clusters?${query}`);
+      expect(status).toBe(400);
+      expect(body).toEqual({ code: 'invalid_argument', message: expect.stringContaining(message) });
+    }
+  });
+});

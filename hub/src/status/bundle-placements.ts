@@ -1,0 +1,135 @@
+import type { HealthName, ReportedPhase } from './report';
+
+/**
+ * Reads of the placements of bundles (a bundle in an active cluster's TargetSet) with their
+ * current status, for the bundle endpoints of the admin API: counted in PostgreSQL, or, for one
+ * bundle, a page of clusters at a time. Each row carries what the phase of a placement is
+ * derived from; the derivation itself stays in one place (status/phase.ts, by way of
+ * admin/views.ts), so these statements never decide a phase.
+ */
+
+/** What the phase of one bundle on one cluster is derived from. */
+export interface PlacementFacts {
+  bundle: string;
+  /** The cluster has a session and was heard from at or after `heardSince` (it is active: only active clusters have placements). */
+  reachable: boolean;
+  /** The bundle's rollout admitted the cluster (false when the bundle has none). */
+  admitted: boolean;
+  /** Commit the TargetSet asks for ('' when its target has no source commit). */
+  targetCommit: string;
+  /** The current status, if the cluster ever reported the bundle. */
+  reported: { commit: string; phase: ReportedPhase; health: HealthName } | null;
+}
+
+/** Placements with the same facts, counted. */
+export interface PlacementGroup extends PlacementFacts {
+  clusters: number;
+}
+
+/** One bundle on one cluster. */
+export interface ClusterPlacement extends PlacementFacts {
+  clusterId: string;
+  cluster: string;
+  labels: Record<string, string>;
+}
+
+export interface PlacementQuery {
+  /** Clusters heard from before this are unreachable (connectivityWindowMs before now, as connectivityOf decides). */
+  heardSince: Date;
+  /** Clusters each bundle's rollout admitted (a bundle without a rollout: absent). */
+  admitted: ReadonlyMap<string, readonly string[]>;
+}
+
+export interface PlacementGroupQuery extends PlacementQuery {
+  /** Only these bundles (all when absent). */
+  bundles?: string[];
+  /** Only these clusters (all when absent). */
+  clusterIds?: string[];
+}
+
+export interface BundlePlacementQuery extends PlacementQuery {
+  bundle: string;
+  /** Clusters whose name comes after this one in code-point order. */
+  after?: string;
+  limit: number;
+}
+
+/** Reachable as connectivityOf and isReachable decide it, for clusters that are active. */
+const REACHABLE = `COALESCE(c.connected AND c.last_seen_at >= $1, false)`;
+
+/** The status columns of a placement, NULL when it never reported. */
+const STATUS_COLUMNS = `s.commit AS "reportedCommit", s.phase AS "reportedPhase", s.health AS "reportedHealth"`;
+
+/**
+ * Counts per bundle and facts over the whole fleet (or some clusters) in one statement: a few
+ * rows per bundle come back, however many clusters there are. The admitted pairs are joined,
+ * not searched: a rollout may admit thousands of clusters.
+ */
+const PLACEMENT_GROUPS_SQL = `
+SELECT p.bundle, ${REACHABLE} AS reachable, a.cluster_id IS NOT NULL AS admitted,
+       COALESCE(p.source->>'commit', '') AS "targetCommit", ${STATUS_COLUMNS}, count(*)::int AS clusters
+FROM cluster c
+JOIN target_set t ON t.cluster_id = c.id
+CROSS JOIN LATERAL jsonb_to_recordset(t.targets) AS p(bundle text, source jsonb)
+LEFT JOIN bundle_status s ON s.cluster_id = c.id AND s.bundle = p.bundle
+LEFT JOIN (SELECT DISTINCT bundle, cluster_id FROM unnest($2::text[], $3::uuid[]) AS u(bundle, cluster_id)) AS a
+       ON a.bundle = p.bundle AND a.cluster_id = c.id
+WHERE c.state = 'active'
+  AND ($4::text[] IS NULL OR p.bundle = ANY($4::text[]))
+  AND ($5::uuid[] IS NULL OR c.id = ANY($5::uuid[]))
+GROUP BY 1, 2, 3, 4, 5, 6, 7`;
+
+/** One bundle's placements in code-point order of the cluster name, read along the name index. */
+const BUNDLE_PLACEMENTS_SQL = `
+SELECT c.id::text AS "clusterId", c.name AS cluster, c.labels, ${REACHABLE} AS reachable, c.id = ANY($3::uuid[]) AS admitted,
+       COALESCE(p.source->>'commit', '') AS "targetCommit", ${STATUS_COLUMNS}
+FROM cluster c
+JOIN target_set t ON t.cluster_id = c.id
+CROSS JOIN LATERAL (SELECT x->'source' AS source FROM jsonb_array_elements(t.targets) AS x WHERE x->>'bundle' = $2 LIMIT 1) AS p
+LEFT JOIN bundle_status s ON s.cluster_id = c.id AND s.bundle = $2
+WHERE c.state = 'active' AND ($4::text IS NULL OR c.name COLLATE "C" > $4)
+ORDER BY c.name COLLATE "C"
+LIMIT $5`;
+
+interface StatusColumns {
+  reportedCommit: string | null;
+  reportedPhase: ReportedPhase | null;
+  reportedHealth: HealthName | null;
+}
+
+type Query = (sql: string, params: unknown[]) => Promise<unknown[]>;
+
+export async function placementGroups(query: Query, q: PlacementGroupQuery): Promise<PlacementGroup[]> {
+  if (q.clusterIds?.length === 0 || q.bundles?.length === 0) return [];
+  const pairs = [...q.admitted].flatMap(([bundle, ids]) => ids.map((id) => [bundle, id] as const));
+  const rows = (await query(PLACEMENT_GROUPS_SQL, [
+    q.heardSince,
+    pairs.map(([bundle]) => bundle),
+    pairs.map(([, id]) => id),
+    q.bundles ?? null,
+    q.clusterIds ?? null,
+  ])) as (Omit<PlacementGroup, 'reported'> & StatusColumns)[];
+  return rows.map(({ reportedCommit, reportedPhase, reportedHealth, ...row }) => ({
+    ...row,
+    reported: reported({ reportedCommit, reportedPhase, reportedHealth }),
+  }));
+}
+
+export async function bundlePlacements(query: Query, q: BundlePlacementQuery): Promise<ClusterPlacement[]> {
+  const rows = (await query(BUNDLE_PLACEMENTS_SQL, [
+    q.heardSince,
+    q.bundle,
+    q.admitted.get(q.bundle) ?? [],
+    q.after ?? null,
+    q.limit,
+  ])) as (Omit<ClusterPlacement, 'reported' | 'bundle'> & StatusColumns)[];
+  return rows.map(({ reportedCommit, reportedPhase, reportedHealth, ...row }) => ({
+    ...row,
+    bundle: q.bundle,
+    reported: reported({ reportedCommit, reportedPhase, reportedHealth }),
+  }));
+}
+
+function reported(s: StatusColumns): PlacementFacts['reported'] {
+  return s.reportedCommit === null ? null : { commit: s.reportedCommit, phase: s.reportedPhase!, health: s.reportedHealth! };
+}
