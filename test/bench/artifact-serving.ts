@@ -106,7 +106,7 @@ async function measure(size: number): Promise<void> {
     const startedAt = Date.now();
     const commit = await repo.commit({ 'README.md': `placed at ${startedAt}\n` });
     const agents = await fleet.until(
-      (all) => all.every((a) => a.commits?.includes(commit) && a.reportsAckedAt !== undefined),
+      { commit, acked: true },
       20 * 60_000,
       `${size} agents to fetch the artifact and have their report acked`,
       500,

@@ -27,14 +27,17 @@ export function printTable(sizes: number[], results: Map<number, Figure[][]>): v
     const cells = sizes.map((size) => {
       const values = results.get(size)!.flatMap((figures) => figures.filter((f) => f.what === name));
       if (values.length === 0) return '—';
-      // "a / b" values (reads / writes) are shown by their first number.
-      const numbers = values.map((f) => (f.seconds !== undefined ? f.seconds : Number.parseFloat(f.value!))).sort((a, b) => a - b);
       const loads = values.map((f) => f.load);
       const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2));
-      const shown =
-        numbers.length === 1
-          ? fmt(numbers[0])
-          : `${fmt(numbers[0])}/${fmt(numbers[Math.floor(numbers.length / 2)])}/${fmt(numbers[numbers.length - 1])}`;
+      const spread = (numbers: number[]) => {
+        const sorted = [...numbers].sort((a, b) => a - b);
+        return sorted.length === 1
+          ? fmt(sorted[0])
+          : `${fmt(sorted[0])}/${fmt(sorted[Math.floor(sorted.length / 2)])}/${fmt(sorted[sorted.length - 1])}`;
+      };
+      // "a / b" values (reads / writes, CPU by process): each part spread on its own.
+      const parts = values.map((f) => (f.seconds !== undefined ? [f.seconds] : f.value!.split(' / ').map(Number)));
+      const shown = parts[0].map((_, i) => spread(parts.map((p) => p[i]))).join(' · ');
       return `${shown} (load ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)})`;
     });
     console.log(`| ${name.trim()} | ${cells.join(' | ')} |`);

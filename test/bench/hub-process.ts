@@ -4,6 +4,7 @@
  * read from /proc.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { processCpuMs, processRss, processSyscalls, type Syscalls } from './proc-stats';
 
@@ -28,6 +29,13 @@ export async function startHubProcess(env: Record<string, string>, execArgv: str
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logLines: string[] = [];
+  // BENCH_HUB_LOG=<file>: everything the hub prints (its log, --trace-gc, …) also goes there.
+  const logFile = process.env.BENCH_HUB_LOG ? createWriteStream(process.env.BENCH_HUB_LOG, { flags: 'a' }) : undefined;
+  if (logFile !== undefined) {
+    child.stdout.pipe(logFile, { end: false });
+    child.stderr.pipe(logFile, { end: false });
+    child.once('exit', () => logFile.end());
+  }
   let buffered = '';
   const started = new Promise<{ httpUrl: string; grpcAddress: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the hub did not start within 60 s:\n${logLines.slice(-20).join('\n')}`)), 60_000);

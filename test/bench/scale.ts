@@ -19,6 +19,8 @@
  *     BENCH_SIZES=1000,5000,10000 (or BENCH_AGENTS=1000)  BENCH_RUNS=1  BENCH_PROCESSES=4
  *     BENCH_HUB_NODE_ARGS="<node options>" for the hub processes (--max-semi-space-size=64 was
  *     tried at 10,000: commit → TargetSets 2.09/2.34/3.38 s, no better than without)
+ *     BENCH_HUB_LOG=<file>: the hubs' output (log lines, --trace-gc) appended there;
+ *     BENCH_HUB_LOG_LEVEL=<level> (warn)
  *     BENCH_REGISTER_CONCURRENCY=250: registrations in flight per generator process (25 before
  *     registration was batched: that measured the generator, ~100 in flight, not the hub)
  *     GRPC_MAX_HANDSHAKES=<n> is passed to the hub (admission control; its default otherwise)
@@ -179,7 +181,7 @@ import { Client } from 'pg';
 import { bundleFor } from '../support/bundles';
 import { BareRepo } from '../support/git';
 import { createThrowawayDatabase } from '../support/postgres';
-import { FakeFleet, type AgentTimes, type FakeAgentSpec } from './fake-agents/fake-fleet';
+import { FakeFleet, type AgentCondition, type AgentTimes, type FakeAgentSpec } from './fake-agents/fake-fleet';
 import { printRun, printTable, type Figure } from './figures';
 import { dashboardFleetData, listAll, pushWebhook } from './hub-http';
 import { replicasTogether, startHubProcess } from './hub-process';
@@ -241,7 +243,7 @@ async function measure(size: number, run: number): Promise<Figure[]> {
         BOOTSTRAP_TOKEN: token,
         ADMIN_TOKEN: token,
         HEARTBEAT_INTERVAL: '10',
-        LOG_LEVEL: 'warn',
+        LOG_LEVEL: process.env.BENCH_HUB_LOG_LEVEL ?? 'warn',
         ...(process.env.GRPC_MAX_HANDSHAKES ? { GRPC_MAX_HANDSHAKES: process.env.GRPC_MAX_HANDSHAKES } : {}),
         ...(PROFILE && index === 0 ? profiling.env : {}),
       },
@@ -299,22 +301,31 @@ async function measure(size: number, run: number): Promise<Figure[]> {
       const syscallsBefore = await hubSyscalls();
       const machineBefore = await machineCpu();
       const generatorsBefore = (await fleet.times()).cpuMs;
+      const benchBefore = process.cpuUsage();
+      const eventIdBefore = (await pg.query<{ id: string }>(`SELECT coalesce(max(id), 0)::text AS id FROM fleet_event`)).rows[0].id;
       from = Date.now();
       head = await repo.commit({ 'apps/app/app.yaml': manifests(round) }, `round ${round}`);
       if (TRIGGER === 'webhook') await pushWebhook(hub.httpUrl, token, repo.url, repo.branch);
-      agents = await fleet.until((all) => all.every((a) => a.commits?.includes(head)), LIMIT, 'every TargetSet at the new commit', 50);
+      agents = await fleet.until({ commit: head, acked: false }, LIMIT, 'every TargetSet at the new commit', 20);
       note('commit → all TargetSets received (s)', (max(agents.map((a) => a.targetSetAt!)) - from) / 1000);
       const firstTargetSet = Math.min(...agents.map((a) => a.targetSetAt!));
-      const persistedAt = await pollCount(pg, `SELECT count(*)::int AS n FROM bundle_status WHERE commit = $1`, [head], size);
-      agents = await fleet.until(synced(head), LIMIT, 'every report at the new commit acked', 50);
-      note(
-        'commit → all StatusReports acked and persisted (s)',
-        (Math.max(persistedAt, max(agents.map((a) => a.reportsAckedAt!))) - from) / 1000,
+      agents = await fleet.until(synced(head), LIMIT, 'every report at the new commit acked', 20);
+      // The hub acks a report once its row is committed, so the last ack is when the last row
+      // was stored; the rows are counted once to hold it to that (polled until there otherwise,
+      // which would be a bug: the figure then takes the later time).
+      const acked = max(agents.map((a) => a.reportsAckedAt!));
+      const persistedAt = Math.max(
+        acked,
+        await pollCount(pg, `SELECT count(*)::int AS n FROM bundle_status WHERE commit = $1`, [head], size),
       );
+      if (persistedAt > acked + 1_000) console.log(`    !! reports acked ${persistedAt - acked} ms before their rows were all there`);
+      note('commit → all StatusReports acked and persisted (s)', (persistedAt - from) / 1000);
+      // Only the events since the commit's are counted (the type index, from the id before it): the
+      // poll must not scan every earlier commit's events on the database the hub is writing to.
       const eventsAt = await pollCount(
         pg,
-        `SELECT count(*)::int AS n FROM fleet_event WHERE type = 'sync.succeeded' AND commit = $1`,
-        [head],
+        `SELECT count(*)::int AS n FROM fleet_event WHERE type = 'sync.succeeded' AND id > $2 AND commit = $1`,
+        [head, eventIdBefore],
         size,
       );
       note('fleet events finished (s)', (eventsAt - from) / 1000);
@@ -328,9 +339,12 @@ async function measure(size: number, run: number): Promise<Figure[]> {
         const generatorsS = ((await fleet.times()).cpuMs - generatorsBefore) / 1000;
         const postgresS = (machine.postgresMs - machineBefore.postgresMs) / 1000;
         const busyS = (machine.busyMs - machineBefore.busyMs) / 1000;
+        const bench = process.cpuUsage(benchBefore);
+        const benchS = (bench.user + bench.system) / 1e6;
+        const restS = Math.max(0, busyS - hubS - generatorsS - postgresS - benchS);
         noteValue(
-          '  CPU s: hub / generators / postgres / rest',
-          `${hubS.toFixed(1)} / ${generatorsS.toFixed(1)} / ${postgresS.toFixed(1)} / ${Math.max(0, busyS - hubS - generatorsS - postgresS).toFixed(1)}`,
+          '  CPU s: hub / generators / postgres / bench / rest',
+          [hubS, generatorsS, postgresS, benchS, restS].map((s) => s.toFixed(1)).join(' / '),
         );
       }
       await phases.end(COMMITS === 1 ? 'commit' : `commit ${round}`, from);
@@ -391,8 +405,8 @@ function printErrors(agents: AgentTimes[]): void {
     console.log(`    ${n} agents last failed with ${error.slice(0, 120)}`);
 }
 
-function synced(commit: string): (agents: AgentTimes[]) => boolean {
-  return (all) => all.every((a) => a.commits?.includes(commit) && a.reportsAckedAt !== undefined);
+function synced(commit: string): AgentCondition {
+  return { commit, acked: true };
 }
 
 /** When `sql` first counts `want` rows (polled every 25 ms). */

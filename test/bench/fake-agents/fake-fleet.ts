@@ -5,9 +5,9 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { AgentTimes, FakeAgentOptions, FakeAgentSpec } from './fake-agent-process';
+import { meets, type AgentCondition, type AgentTimes, type FakeAgentOptions, type FakeAgentSpec } from './fake-agent-process';
 
-export type { AgentTimes, FakeAgentSpec } from './fake-agent-process';
+export type { AgentCondition, AgentTimes, FakeAgentSpec } from './fake-agent-process';
 
 export interface FakeFleetTimes {
   agents: AgentTimes[];
@@ -52,22 +52,27 @@ export class FakeFleet {
     };
   }
 
-  /** Polls the agents' times until `done` holds (or throws after `timeoutMs`, saying what was awaited). */
-  async until(done: (agents: AgentTimes[]) => boolean, timeoutMs: number, what: string, everyMs = 100): Promise<AgentTimes[]> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const { agents } = await this.times();
-      if (done(agents)) return agents;
-      if (Date.now() > deadline) {
-        const errors = new Map<string, number>();
-        for (const a of agents.filter((agent) => !done([agent])))
-          errors.set(a.lastError ?? '(none)', (errors.get(a.lastError ?? '(none)') ?? 0) + 1);
-        throw new Error(
-          `timed out after ${timeoutMs / 1000} s waiting for ${what}; agents not there, by their last error: ${JSON.stringify(Object.fromEntries(errors))}`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, everyMs));
-    }
+  /**
+   * Waits until every agent meets `condition` (or throws after `timeoutMs`, saying what was
+   * awaited and why the agents not there last failed), then returns every agent's times. Each
+   * process checks its own agents every `everyMs`; the times cross over once, at the end.
+   */
+  async until(condition: AgentCondition, timeoutMs: number, what: string, everyMs = 100): Promise<AgentTimes[]> {
+    await Promise.all(
+      this.workers.map((worker) => {
+        const answer = reply(worker, 'awaited', timeoutMs + 60_000);
+        worker.send({ type: 'await', condition, everyMs, timeoutMs });
+        return answer;
+      }),
+    );
+    const { agents } = await this.times();
+    const missing = agents.filter((agent) => !meets(agent, condition));
+    if (missing.length === 0) return agents;
+    const errors = new Map<string, number>();
+    for (const a of missing) errors.set(a.lastError ?? '(none)', (errors.get(a.lastError ?? '(none)') ?? 0) + 1);
+    throw new Error(
+      `timed out after ${timeoutMs / 1000} s waiting for ${what}; ${missing.length} agents not there, by their last error: ${JSON.stringify(Object.fromEntries(errors))}`,
+    );
   }
 
   /** Every agent drops its connection and reconnects at once (a restart of the whole fleet). */
