@@ -49,6 +49,14 @@ export class FleetEventsService implements OnModuleInit, OnModuleDestroy, Before
    */
   private readonly deliveredOrder: (string | undefined)[] = new Array<string | undefined>(REMEMBERED_IDS);
   private nextSlot = 0;
+  /**
+   * This replica's INSERTs in flight, and the ids of events they wrote that `record` has not
+   * delivered yet. The NOTIFY of a local batch can reach the LISTEN connection before the
+   * INSERT's own answer: a notified id is fetched only once no local insert can still claim it
+   * (at 10,000 agents a commit re-read half its events otherwise).
+   */
+  private readonly inserting = new Set<Promise<unknown>>();
+  private readonly writtenHere = new Set<string>();
   private readonly log: Logger;
   private relay: PgListener | undefined;
   private lastDeliveredAt = Date.now();
@@ -60,7 +68,11 @@ export class FleetEventsService implements OnModuleInit, OnModuleDestroy, Before
   ) {
     this.log = logger.child({ module: 'events' });
     this.listeners = new Listeners((error) => this.log.error({ err: error }, 'an event subscriber failed'));
-    this.batcher = new Batcher((drafts) => this.insert(drafts), { maxItems: BATCH, maxWaitMs: 10, blamesAnItem: isDataError });
+    this.batcher = new Batcher((drafts) => this.tracked(this.insert(drafts)), {
+      maxItems: BATCH,
+      maxWaitMs: 10,
+      blamesAnItem: isDataError,
+    });
   }
 
   async onModuleInit(): Promise<void> {
@@ -90,8 +102,16 @@ export class FleetEventsService implements OnModuleInit, OnModuleDestroy, Before
    */
   async record(draft: FleetEventDraft): Promise<FleetEvent> {
     const event = await this.batcher.submit(draft);
+    this.writtenHere.delete(event.id);
     await this.deliver(event);
     return event;
+  }
+
+  private tracked(insert: Promise<FleetEvent[]>): Promise<FleetEvent[]> {
+    this.inserting.add(insert);
+    const settled = () => void this.inserting.delete(insert);
+    insert.then(settled, settled);
+    return insert;
   }
 
   /** One multi-row INSERT and one NOTIFY (ids comma-separated) for a batch, in the batch's order. */
@@ -123,6 +143,7 @@ export class FleetEventsService implements OnModuleInit, OnModuleDestroy, Before
       [JSON.stringify(rows)],
     );
     // Ids come from the sequence in insertion order, which is the batch's order.
+    for (const id of written.ids) this.writtenHere.add(id);
     const at = written.at.toISOString();
     return rows.map((row, i) =>
       this.logged({
@@ -199,7 +220,8 @@ export class FleetEventsService implements OnModuleInit, OnModuleDestroy, Before
   }
 
   private async fetchAndDeliver(ids: string[]): Promise<void> {
-    const wanted = ids.filter((id) => !this.delivered.has(id));
+    if (this.inserting.size > 0) await Promise.allSettled([...this.inserting]);
+    const wanted = ids.filter((id) => !this.delivered.has(id) && !this.writtenHere.has(id));
     if (wanted.length === 0) return;
     try {
       for (const event of await this.byIds(wanted)) await this.deliver(event);

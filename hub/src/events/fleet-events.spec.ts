@@ -189,6 +189,43 @@ describe('fleet events', () => {
       await second?.stop();
     }
   });
+
+  it("are not read back by the replica that wrote them when their NOTIFY arrives before the INSERT's answer", async () => {
+    // Ten batches of 400: each INSERT's NOTIFY reaches the LISTEN connection about when the
+    // INSERT's own answer reaches the pool connection, in either order.
+    const fetched: string[] = [];
+    const byIds = events.byIds.bind(events);
+    events.byIds = async (ids) => {
+      fetched.push(...ids);
+      return byIds(ids);
+    };
+    try {
+      const recorded = await Promise.all(
+        Array.from({ length: 4_000 }, (_, i) =>
+          events.record({
+            type: 'cluster.registered',
+            severity: 'info',
+            cluster: `echo-${i}`,
+            bundle: null,
+            commit: null,
+            message: 'echo',
+            details: {},
+          }),
+        ),
+      );
+      // The echo of the last batch: a later event from another connection is announced after it.
+      const marker = await t.db.query<{ id: string }>(
+        `WITH e AS (INSERT INTO fleet_event (type, at, severity, message, details) VALUES ('cluster.revoked', now(), 'warning', 'marker', '{}') RETURNING id)
+         SELECT id::text AS id, pg_notify('gitfleet_events', id::text) FROM e`,
+      );
+      await eventually(() => expect(live.some((e) => e.id === marker[0].id)).toBe(true));
+      const mine = new Set(recorded.map((e) => e.id));
+      expect(fetched.filter((id) => mine.has(id))).toEqual([]);
+      expect(live.filter((e) => mine.has(e.id))).toHaveLength(4_000);
+    } finally {
+      events.byIds = byIds;
+    }
+  });
 });
 
 describe('fleet events at shutdown', () => {
