@@ -7,6 +7,7 @@ import { ClusterPresenceService } from '../clusters/cluster-presence.service';
 import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
 import { launchHub, type RunningHub } from '../hub';
 import type { INestApplicationContext } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { BUNDLE, CONFIGMAP, TestAgent, eventually, startTestHub, type TestHub, type TestStream } from '../testing/hub-fixture';
 import { FleetGateway } from './fleet-gateway.service';
 import { SessionSignals } from './session-signals';
@@ -106,20 +107,35 @@ describe('hub replicas', () => {
     expect([...heard].sort()).toEqual(ids);
   });
 
-  it('without signals, the sweep finds a revoked credential and a newer TargetSet within one interval', async () => {
+  it('without signals, the sweep finds a revoked credential and newer TargetSets within one interval, read together', async () => {
     const revoked = await connectedAgent('on-b-4');
-    const lagging = await connectedAgent('on-b-5');
+    const lagging = await Promise.all(Array.from({ length: 12 }, (_, i) => connectedAgent(`on-b-lag-${i}`)));
     await b.app.get(SessionSignals).onModuleDestroy(); // B stops listening: it hears nothing from A now
     await a.request('POST', '/api/v1/clusters/on-b-4/revoke');
     await a.repo.commit({ 'apps/web/cm.yaml': changedConfigMap('again') }, 'change web again');
     await a.app.get(FleetRepoService).syncNow();
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(revoked.stream.status).toBeUndefined(); // nothing reached B
-    const before = lagging.stream.ofKind('targetSet').length;
+    const before = lagging.map((l) => l.stream.ofKind('targetSet').length);
 
-    await b.app.get(FleetGateway).sweep(); // what B's heartbeat-interval timer runs
+    // B's reads of current TargetSets while it sweeps: the lagging sessions share one.
+    const db = b.app.get(DataSource);
+    const query = db.query.bind(db);
+    let targetSetReads = 0;
+    db.query = ((sql: string, params?: unknown[]) => {
+      if (sql.includes('FROM target_set t JOIN cluster c')) targetSetReads++;
+      return query(sql, params);
+    }) as typeof db.query;
+    try {
+      await b.app.get(FleetGateway).sweep(); // what B's heartbeat-interval timer runs
+    } finally {
+      db.query = query;
+    }
     expect((await revoked.stream.ended(5_000)).details).toMatch(/^revoked/);
-    await eventually(() => expect(lagging.stream.ofKind('targetSet').length).toBe(before + 1), { timeoutMs: 5_000 });
+    await eventually(() => expect(lagging.map((l) => l.stream.ofKind('targetSet').length)).toEqual(before.map((n) => n + 1)), {
+      timeoutMs: 5_000,
+    });
+    expect(targetSetReads).toBe(1);
   });
 
   it('an agent moving to the other replica stays connected when its old session ends; a starting replica resets nothing', async () => {
