@@ -11,25 +11,23 @@ import { TargetSetStore } from '../placement/target-set-store';
 import { RolloutStore } from '../rollout/rollout-store';
 import { StatusService } from '../status/status.service';
 import {
-  BUNDLE_PHASES,
   ClusterListQuery,
   FleetSummaryQuery,
   type FleetSummary,
-  type FleetSummaryGroup,
   DEFAULT_LIMIT,
   type ClusterDetailView,
   type ClusterView,
   type Page,
 } from '../api-contract';
+import { connectivityOf } from '../clusters/connectivity';
 import { lastApplied } from './applied-sync';
+import { placementQuery } from './bundle-views';
+import { FleetSummaryCounter } from './fleet-summary';
 import { FLEET_CHUNK, keysetChunks, pageChunk } from './keyset-chunks';
 import { clusterFilter, filtersClusters } from './list-filters';
 import { encodeCursor } from '../http/list-query';
 import { ZodValidationPipe } from '../http/validation.pipe';
 import { statusesByCluster, clusterDetailView, clusterView, viewContext, type ViewContext } from './views';
-
-/** Groups a summary answers (the most populous). */
-const MAX_GROUPS = 1_000;
 
 /** Read-only REST API over clusters (bundles: bundles.controller.ts), as far as the caller's scope reaches. */
 @Roles('viewer')
@@ -72,46 +70,45 @@ export class AdminController {
 
   /**
    * The fleet at a glance: clusters per state and connectivity, bundles per phase, optionally
-   * per value of a label. Counted over the fleet in chunks: memory follows a chunk, not the fleet.
+   * per value of a label. Counted in PostgreSQL, a few rows per bundle and label value come
+   * back; under a cluster scope, whose clusters only their labels tell apart, the fleet is
+   * walked along the name index a chunk at a time and only the visible clusters are counted.
    */
   @Get('summary')
   async summary(
     @CurrentPrincipal() principal: Principal,
     @Query(new ZodValidationPipe(FleetSummaryQuery)) query: FleetSummaryQuery,
   ): Promise<FleetSummary> {
-    const phases = () => Object.fromEntries(BUNDLE_PHASES.map((p) => [p, 0])) as FleetSummary['phases'];
-    const summary: FleetSummary = {
-      clusters: 0,
-      states: { pending: 0, active: 0, revoked: 0 },
-      connectivity: { connected: 0, unreachable: 0 },
-      unreachableActive: 0,
-      phases: phases(),
-      groupBy: query.groupBy ?? null,
-      groups: [],
-      groupsTruncated: false,
-    };
-    const groups = new Map<string | null, FleetSummaryGroup>();
-    for await (const view of this.clusterViews(principal, undefined, FLEET_CHUNK)) {
-      summary.clusters++;
-      summary.states[view.state]++;
-      summary.connectivity[view.connectivity]++;
-      if (view.state === 'active' && view.connectivity === 'unreachable') summary.unreachableActive++;
-      for (const b of view.bundles) summary.phases[b.phase]++;
-      if (query.groupBy === undefined) continue;
-      const value = view.labels[query.groupBy] ?? null;
-      let group = groups.get(value);
-      if (group === undefined) groups.set(value, (group = { value, clusters: 0, unreachable: 0, phases: phases() }));
-      group.clusters++;
-      if (view.connectivity === 'unreachable') group.unreachable++;
-      for (const b of view.bundles) group.phases[b.phase]++;
+    const [ctx, scope] = await Promise.all([this.context(), this.scope.filterFor(principal)]);
+    const counter = new FleetSummaryCounter(query.groupBy, scope, ctx);
+    const placements = { ...placementQuery(ctx), groupBy: query.groupBy };
+    if (!scope.limitsClusters) {
+      const [clusters, placed] = await Promise.all([
+        this.clusters.countByPresence(placements.heardSince, query.groupBy),
+        this.status.placementGroups(placements),
+      ]);
+      for (const c of clusters) counter.addClusters(c.state, c.connected ? 'connected' : 'unreachable', c.groupValue, c.clusters);
+      counter.addPlacements(placed);
+      return counter.result();
     }
-    const all = [...groups.values()];
-    summary.groupsTruncated = all.length > MAX_GROUPS;
-    summary.groups = all
-      .sort((a, b) => b.clusters - a.clusters)
-      .slice(0, MAX_GROUPS)
-      .sort((a, b) => (a.value === b.value ? 0 : a.value === null ? 1 : b.value === null ? -1 : a.value < b.value ? -1 : 1));
-    return summary;
+    for await (const chunk of keysetChunks(
+      (after, limit) => this.clusters.pageByName(after, limit),
+      (c) => c.name,
+      undefined,
+      FLEET_CHUNK,
+    )) {
+      const visible = chunk.filter((c) => scope.canSeeCluster(c));
+      for (const c of visible)
+        counter.addClusters(
+          c.state,
+          connectivityOf(c, ctx.heartbeatIntervalMs, ctx.now),
+          query.groupBy === undefined ? null : (c.labels[query.groupBy] ?? null),
+          1,
+        );
+      const active = visible.filter((c) => c.state === 'active').map((c) => c.id);
+      if (active.length > 0) counter.addPlacements(await this.status.placementGroups({ ...placements, clusterIds: active }));
+    }
+    return counter.result();
   }
 
   /**

@@ -1,6 +1,14 @@
 import { HealthStatus, SyncPhase } from '#proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BundleClusterView, BundleView, ClusterView, Page } from '../api-contract';
+import {
+  BUNDLE_PHASES,
+  type BundleClusterView,
+  type BundlePhase,
+  type BundleView,
+  type ClusterView,
+  type FleetSummary,
+  type Page,
+} from '../api-contract';
 import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
 import { RolloutService } from '../rollout/rollout.service';
 import { BUNDLE, CONFIGMAP, TestAgent, startTestHub, type TestHub, type TestStream } from '../testing/hub-fixture';
@@ -199,6 +207,51 @@ describe('bundles over many clusters: counts and keyset pages of clusters', () =
     const web = (await t.get<BundleView>('/api/v1/bundles/web')).body;
     expect(web.placements.length).toBeGreaterThan(3);
     expect(web.summary).toMatchObject({ total: NAMES.length - 1, unknown: NAMES.filter((_, i) => i % 3 === 2).length });
+  });
+
+  it('count the fleet in GET /api/v1/summary as the clusters’ own views show it, per label, and under a scope', async () => {
+    const fromViews = async (token: string, groupBy: string | undefined) => {
+      const clusters = (await t.requestAs<Page<ClusterView>>(token, 'GET', '/api/v1/clusters?limit=500')).body.items;
+      const phases = () => Object.fromEntries(BUNDLE_PHASES.map((p) => [p, 0])) as Record<BundlePhase, number>;
+      const want = {
+        clusters: clusters.length,
+        states: { pending: 0, active: 0, revoked: 0 },
+        connectivity: { connected: 0, unreachable: 0 },
+        unreachableActive: 0,
+        phases: phases(),
+        groupBy: groupBy ?? null,
+        groups: [] as { value: string | null; clusters: number; unreachable: number; phases: Record<BundlePhase, number> }[],
+        groupsTruncated: false,
+      };
+      for (const c of clusters) {
+        want.states[c.state]++;
+        want.connectivity[c.connectivity]++;
+        if (c.state === 'active' && c.connectivity === 'unreachable') want.unreachableActive++;
+        for (const b of c.bundles) want.phases[b.phase]++;
+        if (groupBy === undefined) continue;
+        const value = c.labels[groupBy] ?? null;
+        let group = want.groups.find((g) => g.value === value);
+        if (group === undefined) want.groups.push((group = { value, clusters: 0, unreachable: 0, phases: phases() }));
+        group.clusters++;
+        if (c.connectivity === 'unreachable') group.unreachable++;
+        for (const b of c.bundles) group.phases[b.phase]++;
+      }
+      want.groups.sort((a, b) => (a.value === b.value ? 0 : a.value === null ? 1 : b.value === null ? -1 : a.value < b.value ? -1 : 1));
+      return want;
+    };
+    for (const token of [t.adminToken, teamA])
+      for (const groupBy of [undefined, 'team', 'tier', 'stage']) {
+        const { status, body } = await t.requestAs<FleetSummary>(token, 'GET', `/api/v1/summary${groupBy ? `?groupBy=${groupBy}` : ''}`);
+        expect(status).toBe(200);
+        expect(body).toEqual(await fromViews(token, groupBy));
+      }
+    // The fleet is mixed enough for the comparison to say something: several phases, a revoked
+    // cluster, unreachable ones, a label some clusters lack.
+    const all = (await t.get<FleetSummary>('/api/v1/summary?groupBy=tier')).body;
+    expect(Object.values(all.phases).filter((n) => n > 0).length).toBeGreaterThan(3);
+    expect(all.states.revoked).toBe(1);
+    expect(all.unreachableActive).toBeGreaterThan(0);
+    expect(all.groups.map((g) => g.value)).toEqual(['edge', null]);
   });
 
   it('list bundles by phase from their counts', async () => {

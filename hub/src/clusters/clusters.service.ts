@@ -40,6 +40,14 @@ export interface AuthenticatedCluster {
 }
 
 /** An active cluster as placement and the rollout planner see it. */
+/** Clusters of one state, connectivity and label value, counted (countByPresence). */
+export interface ClusterCount {
+  state: ClusterState;
+  connected: boolean;
+  groupValue: string | null;
+  clusters: number;
+}
+
 export interface ActiveCluster {
   id: string;
   name: string;
@@ -299,6 +307,19 @@ export class ClustersService {
     if (rows.length === 0) return [];
     const clusters = await this.clusters.find({ where: { id: In(rows.map((r) => r.id)) } });
     return clusters.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /**
+   * Clusters counted by state, whether heard from since `heardSince` with a session open
+   * (connectivityOf's "connected"), and the value of the `groupBy` label: a few rows, however
+   * many clusters there are.
+   */
+  async countByPresence(heardSince: Date, groupBy?: string): Promise<ClusterCount[]> {
+    return this.clusters.query(
+      `SELECT state, COALESCE(connected AND last_seen_at >= $1, false) AS connected, labels->>$2 AS "groupValue", count(*)::int AS clusters
+       FROM cluster GROUP BY 1, 2, 3`,
+      [heardSince, groupBy ?? null],
+    );
   }
 
   async list(): Promise<ClusterEntity[]> {

@@ -24,6 +24,8 @@ export interface PlacementFacts {
 /** Placements with the same facts, counted. */
 export interface PlacementGroup extends PlacementFacts {
   clusters: number;
+  /** The clusters' value of the query's `groupBy` label (null: without it, or no `groupBy`). */
+  groupValue: string | null;
 }
 
 /** One bundle on one cluster. */
@@ -45,6 +47,8 @@ export interface PlacementGroupQuery extends PlacementQuery {
   bundles?: string[];
   /** Only these clusters (all when absent). */
   clusterIds?: string[];
+  /** Counted apart per value of this cluster label. */
+  groupBy?: string;
 }
 
 export interface BundlePlacementQuery extends PlacementQuery {
@@ -67,7 +71,8 @@ const STATUS_COLUMNS = `s.commit AS "reportedCommit", s.phase AS "reportedPhase"
  */
 const PLACEMENT_GROUPS_SQL = `
 SELECT p.bundle, ${REACHABLE} AS reachable, a.cluster_id IS NOT NULL AS admitted,
-       COALESCE(p.source->>'commit', '') AS "targetCommit", ${STATUS_COLUMNS}, count(*)::int AS clusters
+       COALESCE(p.source->>'commit', '') AS "targetCommit", ${STATUS_COLUMNS}, c.labels->>$6 AS "groupValue",
+       count(*)::int AS clusters
 FROM cluster c
 JOIN target_set t ON t.cluster_id = c.id
 CROSS JOIN LATERAL jsonb_to_recordset(t.targets) AS p(bundle text, source jsonb)
@@ -77,7 +82,7 @@ LEFT JOIN (SELECT DISTINCT bundle, cluster_id FROM unnest($2::text[], $3::uuid[]
 WHERE c.state = 'active'
   AND ($4::text[] IS NULL OR p.bundle = ANY($4::text[]))
   AND ($5::uuid[] IS NULL OR c.id = ANY($5::uuid[]))
-GROUP BY 1, 2, 3, 4, 5, 6, 7`;
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`;
 
 /** One bundle's placements in code-point order of the cluster name, read along the name index. */
 const BUNDLE_PLACEMENTS_SQL = `
@@ -108,6 +113,7 @@ export async function placementGroups(query: Query, q: PlacementGroupQuery): Pro
     pairs.map(([, id]) => id),
     q.bundles ?? null,
     q.clusterIds ?? null,
+    q.groupBy ?? null,
   ])) as (Omit<PlacementGroup, 'reported'> & StatusColumns)[];
   return rows.map(({ reportedCommit, reportedPhase, reportedHealth, ...row }) => ({
     ...row,
