@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { apply, create, get, namespace, objectPath, patch, put, remove, wait, type Scenario } from '../scenario';
+import { apply, create, defaultServiceAccount, get, namespace, objectPath, patch, put, remove, wait, type Scenario } from '../scenario';
 
 const NS = 'cf-core';
 const cm = (name: string, rest: Record<string, unknown> = {}, labels?: Record<string, string>) => ({
@@ -171,6 +171,10 @@ export const CORE_SCENARIOS: Scenario[] = [
           data: { 'ca.crt': expect.any(String), namespace: base64('cf-sa'), token: expect.any(String) },
         },
       }),
+      // Two more controllers of the real controller manager act on the namespace, each in its own
+      // time: on a loaded machine neither had yet when the token controller was done.
+      defaultServiceAccount('cf-sa'),
+      wait('the root CA publisher makes kube-root-ca.crt', '/api/v1/namespaces/cf-sa/configmaps/kube-root-ca.crt', { status: 200 }),
       get('the default ServiceAccount', '/api/v1/namespaces/cf-sa/serviceaccounts/default', 200),
       get('the kube-root-ca.crt ConfigMap', '/api/v1/namespaces/cf-sa/configmaps/kube-root-ca.crt', {
         status: 200,
