@@ -103,14 +103,14 @@ export class PlacementService implements OnModuleInit {
   }
 
   private async placeAll(fleet: FleetCommitAccepted): Promise<void> {
-    await this.place(await this.clusters.listActiveForPlacement(), fleet);
+    await this.place(this.clusters.listActiveForPlacement(), fleet);
   }
 
-  private async place(clusters: PlacementCluster[], accepted: FleetCommitAccepted): Promise<void> {
+  /** `clusters` may still be being read: the fleet's clusters, its rollouts and pins are read at once. */
+  private async place(clusters: PlacementCluster[] | Promise<PlacementCluster[]>, accepted: FleetCommitAccepted): Promise<void> {
     const fleet = placementFleet(accepted);
-    const gates = await this.rolloutGates(fleet);
-    const pins = await this.pinnedSources();
-    const previous = await this.previous(clusters, gates, pins);
+    const [placed, gates, pins] = await Promise.all([clusters, this.rolloutGates(fleet), this.pinnedSources()]);
+    const previous = await this.previous(placed, gates, pins);
 
     const fleetRepoOf = new Map(pins.map(({ pin }) => [pin.bundle, pin.fleetRepo]));
     for (const bundle of fleet.bundles) fleetRepoOf.set(bundle.name, bundle.fleetRepo);
@@ -137,7 +137,7 @@ export class PlacementService implements OnModuleInit {
     };
     let pending: PendingTargetSet[] = [];
     const backfill: Pick<PendingTargetSet, 'clusterId' | 'checksum' | 'digests'>[] = [];
-    for (const cluster of clusters) {
+    for (const cluster of placed) {
       const before = previous.get(cluster.id);
       const held = before?.targets ?? [];
       const targets = withPolicies(
