@@ -171,6 +171,32 @@
  * busy refusals); steady RSS 512 MB. Per commit the machine's two cores are full: hub 5.2–7.0 s of
  * CPU, generators 4.4–5.3 s, PostgreSQL 3.0–3.8 s, the rest 2.1–2.9 s over 8–10 s — the commit
  * goals (1.5 s and 2 s) need a machine where the agents are not on the hub's two cores.
+ *
+ * FIFTH ROUND, a third 2-core machine (grpc-floor: 10,000 streams in 7.9 s, push + acks
+ * 0.46–0.70 s; a 16-byte socket write 3.4 µs). The landed code reproduced at 10,000 (3 commits,
+ * load 2.7–3.5): cold start 22.5 s, commit → TargetSets 1.65/1.84/2.16 s, → reports 3.29/3.83/3.91
+ * s. Found, by a CPU profile and a log of every statement's start and end (a preloaded wrapper
+ * of pg's Client.query):
+ *   - the bench itself: waiting for the agents, it had every generator send all its agents'
+ *     times every 50 ms (2.5 MB serialised and parsed per check at 10,000), 0.6–0.7 s of the
+ *     machine's CPU per commit with the rest. Now each generator checks its own agents and
+ *     answers once, and the rows are counted once (reports) or from the commit's first event id
+ *     (events): 1.52/1.55/1.74 s and 3.09/3.35/3.44 s with the same hub.
+ *   - 10–14 of a commit's 27 fleet event batches read back by the hub that wrote them (their
+ *     NOTIFY reached the LISTEN connection before the INSERT's answer): fixed.
+ *   - GC 15–18 % of the hub during a commit, scavenges of 10–60 ms whose objects mostly survive
+ *     (--trace-gc via BENCH_HUB_LOG); --max-semi-space-size=64 made them fewer and longer, no faster.
+ *   - sending each chunk of TargetSets once written, instead of all at once, was slower again
+ *     (1.84/2.29/2.89 s); the 67-payload NOTIFY of a commit's signal, 509 ms in the log, takes
+ *     8–18 ms alone (it waited for a core).
+ * AFTER (`BENCH_SIZES=1000,5000,10000 BENCH_RUNS=3 BENCH_COMMITS=3`, min/median/max of 3 runs and
+ * 9 commits, load 0.9–5.4), at 10,000: cold start 20.4/20.5/20.9 s (516–523 registrations/s);
+ * commit → TargetSets 1.41/1.50/1.85 s, → reports stored 2.74/3.04/3.29 s, → events
+ * 2.88/3.18/3.48 s; whole list 0.69–0.77 s; dashboard data 0.05–0.07 s (the summary now counted
+ * in PostgreSQL); restart storm 15.5–15.7 s; steady RSS 499–522 MB. Per commit: hub 1.8–2.4 s of
+ * CPU, generators 1.5–2.0, PostgreSQL 1.2–1.7, over ~3 s on two cores. At 5,000: commit →
+ * TargetSets 0.81/0.92/1.13 s, → reports 1.55/1.79/2.05 s. Two replicas at 10,000 (one run):
+ * commit → TargetSets 2.16–2.32 s, → reports 2.66–3.05 s, restart 13.0 s, 686 MB.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
