@@ -39,7 +39,6 @@ export interface AuthenticatedCluster {
   targetSet?: TargetSetHead | null;
 }
 
-/** An active cluster as placement and the rollout planner see it. */
 /** Clusters of one state, connectivity and label value, counted (countByPresence). */
 export interface ClusterCount {
   state: ClusterState;
@@ -48,6 +47,7 @@ export interface ClusterCount {
   clusters: number;
 }
 
+/** An active cluster as placement and the rollout planner see it. */
 export interface ActiveCluster {
   id: string;
   name: string;
