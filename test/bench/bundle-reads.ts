@@ -35,6 +35,9 @@
  * build, `BENCH_ONLY=summary`, another machine, load 1.2-1.7), median of 5, before → after:
  * unscoped 746 → 120 ms (RSS peak +184 MB → none), groupBy=group 744 → 161 ms (+225 MB → +1),
  * scoped to a tenth 696 → 162 ms (+169 MB → +32: the fleet walked 2,000 clusters at a time).
+ * Then the cluster list's filters checked on the cluster rows in PostgreSQL (`BENCH_ONLY=clusters?`):
+ * name=c-0099 717 → 24 ms (RSS peak +149 MB → +8), a name nothing has 783 → 8 ms, state=revoked
+ * (none) 803 → 5 ms, label=group=g3 95 → 52 ms, connectivity=unreachable 149 → 53 ms (first 50).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -116,6 +119,11 @@ const READINGS: (Reading & { scoped?: boolean })[] = [
   { what: 'GET /api/v1/bundles/edge/clusters (first 50)', read: one('/api/v1/bundles/edge/clusters') },
   { what: 'GET /api/v1/bundles/app-1/clusters, every page of 500', read: allPages('/api/v1/bundles/app-1/clusters') },
   { what: 'GET /api/v1/bundles/app-1/clusters?phase=failed, every page', read: allPages('/api/v1/bundles/app-1/clusters?phase=failed') },
+  { what: 'GET /api/v1/clusters?name=c-0099 (10 matches)', read: one('/api/v1/clusters?name=c-0099') },
+  { what: 'GET /api/v1/clusters?name=nomatch', read: one('/api/v1/clusters?name=nomatch') },
+  { what: 'GET /api/v1/clusters?label=group=g3 (first 50)', read: one('/api/v1/clusters?label=group%3Dg3') },
+  { what: 'GET /api/v1/clusters?connectivity=unreachable (first 50)', read: one('/api/v1/clusters?connectivity=unreachable') },
+  { what: 'GET /api/v1/clusters?state=revoked (none)', read: one('/api/v1/clusters?state=revoked') },
   { what: 'GET /api/v1/summary', read: one('/api/v1/summary') },
   { what: 'GET /api/v1/summary?groupBy=group', read: one('/api/v1/summary?groupBy=group') },
   { what: 'GET /api/v1/summary (token scoped to a tenth)', read: one('/api/v1/summary'), scoped: true },

@@ -4,7 +4,7 @@ import type { Principal } from '../auth/principal';
 import type { ScopeFilter } from '../auth/scope-filter';
 import { ScopeService } from '../auth/scope.service';
 import { ClientCertificatesService } from '../clusters/client-certificates.service';
-import { ClustersService } from '../clusters/clusters.service';
+import { ClustersService, type ClusterRowFilter } from '../clusters/clusters.service';
 import { HUB_CONFIG } from '../config/config.module';
 import type { HubConfig } from '../config/hub-config';
 import { TargetSetStore } from '../placement/target-set-store';
@@ -24,7 +24,7 @@ import { lastApplied } from './applied-sync';
 import { placementQuery } from './bundle-views';
 import { FleetSummaryCounter } from './fleet-summary';
 import { FLEET_CHUNK, keysetChunks, pageChunk } from './keyset-chunks';
-import { clusterFilter, filtersClusters } from './list-filters';
+import { clusterFilter, clusterRowFilter, filtersClusters } from './list-filters';
 import { encodeCursor } from '../http/list-query';
 import { ZodValidationPipe } from '../http/validation.pipe';
 import { statusesByCluster, clusterDetailView, clusterView, viewContext, type ViewContext } from './views';
@@ -59,7 +59,8 @@ export class AdminController {
     const limit = query.limit ?? DEFAULT_LIMIT;
     const views: ClusterView[] = [];
     const chunk = pageChunk(limit, filtersClusters(query));
-    for await (const view of this.clusterViews(principal, query.cursor, chunk)) {
+    const rows = (ctx: ViewContext) => clusterRowFilter(query, placementQuery(ctx).heardSince);
+    for await (const view of this.clusterViews(principal, query.cursor, chunk, rows)) {
       if (matches(view)) views.push(view);
       // One more than the page: whether there is a next page.
       if (views.length > limit) break;
@@ -116,10 +117,16 @@ export class AdminController {
    * `after`: read from the name index `chunk` clusters at a time, with only those clusters'
    * TargetSets and statuses — time and memory follow what the caller consumes, not the fleet.
    */
-  private async *clusterViews(principal: Principal, after: string | undefined, chunk: number): AsyncGenerator<ClusterView> {
+  private async *clusterViews(
+    principal: Principal,
+    after: string | undefined,
+    chunk: number,
+    rows: (ctx: ViewContext) => ClusterRowFilter = () => ({}),
+  ): AsyncGenerator<ClusterView> {
     const [ctx, scope] = await Promise.all([this.context(), this.scope.filterFor(principal)]);
+    const filter = rows(ctx);
     for await (const clusters of keysetChunks(
-      (from, limit) => this.clusters.pageByName(from, limit),
+      (from, limit) => this.clusters.pageByName(from, limit, filter),
       (c) => c.name,
       after,
       chunk,

@@ -10,6 +10,7 @@ import {
   type Page,
 } from '../api-contract';
 import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
+import { TargetSetStore } from '../placement/target-set-store';
 import { RolloutService } from '../rollout/rollout.service';
 import { BUNDLE, CONFIGMAP, TestAgent, startTestHub, type TestHub, type TestStream } from '../testing/hub-fixture';
 
@@ -75,6 +76,24 @@ describe('bundles over many clusters: counts and keyset pages of clusters', () =
       expect(++pages).toBeLessThan(60);
     } while (cursor !== null);
     return { items, pages };
+  };
+
+  const walkClusters = async (path: string, token: string): Promise<ClusterView[]> => {
+    const items: ClusterView[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const { status, body }: { status: number; body: Page<ClusterView> } = await t.requestAs<Page<ClusterView>>(
+        token,
+        'GET',
+        `${path}${cursor === null ? '' : `&cursor=${cursor}`}`,
+      );
+      expect(status, JSON.stringify(body)).toBe(200);
+      items.push(...body.items);
+      cursor = body.next;
+      expect(++pages).toBeLessThan(60);
+    } while (cursor !== null);
+    return items;
   };
 
   beforeAll(async () => {
@@ -252,6 +271,57 @@ describe('bundles over many clusters: counts and keyset pages of clusters', () =
     expect(all.states.revoked).toBe(1);
     expect(all.unreachableActive).toBeGreaterThan(0);
     expect(all.groups.map((g) => g.value)).toEqual(['edge', null]);
+  });
+
+  it('filter the cluster list as its views say, page after page, reading only the matching clusters’ TargetSets', async () => {
+    const everything = async (token: string) =>
+      (await t.requestAs<Page<ClusterView>>(token, 'GET', '/api/v1/clusters?limit=500')).body.items;
+    const filters: [string, (c: ClusterView) => boolean][] = [
+      ['name=A-', (c) => c.name.includes('a-')],
+      ['name=3', (c) => c.name.includes('3')],
+      ['state=revoked', (c) => c.state === 'revoked'],
+      ['state=active&connectivity=unreachable', (c) => c.state === 'active' && c.connectivity === 'unreachable'],
+      ['connectivity=connected', (c) => c.connectivity === 'connected'],
+      ['label=team%3Da', (c) => c.labels['team'] === 'a'],
+      ['label=team%3Da&label=stage%3Dcanary', (c) => c.labels['team'] === 'a' && c.labels['stage'] === 'canary'],
+      ['label=team%3Db&phase=failed', (c) => c.labels['team'] === 'b' && c.bundles.some((b) => b.phase === 'failed')],
+      ['selector=tier&connectivity=unreachable', (c) => 'tier' in c.labels && c.connectivity === 'unreachable'],
+      [
+        'name=1&label=stage%3Dmain&connectivity=connected',
+        (c) => c.name.includes('1') && c.labels['stage'] === 'main' && c.connectivity === 'connected',
+      ],
+    ];
+    for (const token of [t.adminToken, teamA]) {
+      const all = await everything(token);
+      for (const [query, keep] of filters) {
+        const want = all.filter(keep);
+        const pages = await walkClusters(`/api/v1/clusters?limit=3&${query}`, token);
+        expect(
+          pages.map((c) => c.name),
+          `${query}`,
+        ).toEqual(want.map((c) => c.name));
+        expect(pages, query).toEqual(want);
+      }
+    }
+    // Each filter above keeps some clusters and leaves out others, so the comparison says something.
+    const all = await everything(t.adminToken);
+    for (const [query, keep] of filters) expect(all.some(keep) && !all.every(keep), query).toBe(true);
+
+    // A name no cluster has: nothing but the cluster table is read.
+    const store = t.app.get(TargetSetStore);
+    const ofClusters = store.ofClusters.bind(store);
+    const asked: string[] = [];
+    store.ofClusters = async (ids) => {
+      asked.push(...ids);
+      return ofClusters(ids);
+    };
+    try {
+      expect((await t.get<Page<ClusterView>>('/api/v1/clusters?name=nothing-like-it')).body.items).toEqual([]);
+      expect((await t.get<Page<ClusterView>>('/api/v1/clusters?name=B-14')).body.items.map((c) => c.name)).toEqual(['b-14']);
+    } finally {
+      store.ofClusters = ofClusters;
+    }
+    expect(asked).toEqual([ids.get('b-14')]);
   });
 
   it('list bundles by phase from their counts', async () => {

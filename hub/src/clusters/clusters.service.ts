@@ -39,6 +39,17 @@ export interface AuthenticatedCluster {
   targetSet?: TargetSetHead | null;
 }
 
+/** What PostgreSQL checks of a cluster list's filter while it reads the name index (pageByName). */
+export interface ClusterRowFilter {
+  state?: ClusterState;
+  /** Lowercase: names that contain it, in any case. */
+  nameContains?: string;
+  /** Labels the cluster has, with exactly these values. */
+  labels?: Record<string, string>;
+  /** Connected (value true) or unreachable as connectivityOf decides it, `heardSince` being its window's start. */
+  connected?: { value: boolean; heardSince: Date };
+}
+
 /** Clusters of one state, connectivity and label value, counted (countByPresence). */
 export interface ClusterCount {
   state: ClusterState;
@@ -297,12 +308,28 @@ export class ClustersService {
 
   /**
    * Up to `limit` clusters whose names come after `after`, in code-point order of the name
-   * (the API's cursor order), from the name index: a page without reading the fleet.
+   * (the API's cursor order), from the name index: a page without reading the fleet. Only
+   * clusters that pass `filter` are read, so a selective filter costs a scan of the cluster
+   * table, not the fleet's TargetSets and statuses.
    */
-  async pageByName(after: string | undefined, limit: number): Promise<ClusterEntity[]> {
+  async pageByName(after: string | undefined, limit: number, filter: ClusterRowFilter = {}): Promise<ClusterEntity[]> {
     const rows: { id: string }[] = await this.clusters.query(
-      `SELECT id::text AS id FROM cluster WHERE $1::text IS NULL OR name COLLATE "C" > $1 ORDER BY name COLLATE "C" LIMIT $2`,
-      [after ?? null, limit],
+      `SELECT id::text AS id FROM cluster
+       WHERE ($1::text IS NULL OR name COLLATE "C" > $1)
+         AND ($3::text IS NULL OR state = $3)
+         AND ($4::text IS NULL OR strpos(lower(name), $4) > 0)
+         AND ($5::jsonb IS NULL OR labels @> $5)
+         AND ($6::boolean IS NULL OR COALESCE(connected AND last_seen_at >= $7, false) = $6)
+       ORDER BY name COLLATE "C" LIMIT $2`,
+      [
+        after ?? null,
+        limit,
+        filter.state ?? null,
+        filter.nameContains ?? null,
+        filter.labels === undefined ? null : JSON.stringify(filter.labels),
+        filter.connected?.value ?? null,
+        filter.connected?.heardSince ?? null,
+      ],
     );
     if (rows.length === 0) return [];
     const clusters = await this.clusters.find({ where: { id: In(rows.map((r) => r.id)) } });
