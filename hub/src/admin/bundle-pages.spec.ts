@@ -11,6 +11,7 @@ import {
 } from '../api-contract';
 import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
 import { TargetSetStore } from '../placement/target-set-store';
+import { StatusService } from '../status/status.service';
 import { RolloutService } from '../rollout/rollout.service';
 import { BUNDLE, CONFIGMAP, TestAgent, startTestHub, type TestHub, type TestStream } from '../testing/hub-fixture';
 
@@ -173,22 +174,51 @@ describe('bundles over many clusters: counts and keyset pages of clusters', () =
     expect(new Set(main.map((c) => c.phase))).toEqual(new Set(['pending']));
   });
 
-  it.each([['phase=failed'], ['phase=unknown'], ['phase=synced'], ['tone=bad'], ['tone=ok'], ['phase=synced&tone=bad']])(
-    'filter the clusters of a bundle by %s through pages, with no gaps',
-    async (filter) => {
-      const all = (await walk('/api/v1/bundles/web/clusters?limit=500')).items;
-      const [key, value] = filter.split('&').map((f) => f.split('='))[0];
-      const second = filter.split('&')[1]?.split('=');
-      const want = all.filter(
-        (c) =>
-          (key === 'phase' ? c.phase === value : c.condition.tone === value) && (second === undefined || c.condition.tone === second[1]),
-      );
-      expect(want.length).toBeGreaterThan(0);
-      const { items, pages } = await walk(`/api/v1/bundles/web/clusters?limit=2&${filter}`);
-      expect(items).toEqual(want);
-      expect(pages).toBe(Math.ceil(want.length / 2));
-    },
-  );
+  it.each([
+    ['phase=failed'],
+    ['phase=unknown'],
+    ['phase=synced'],
+    ['phase=rolling-out'],
+    ['tone=bad'],
+    ['tone=ok'],
+    ['phase=synced&tone=bad'],
+    ['phase=failed&tone=bad'],
+  ])('filter the clusters of a bundle by %s through pages, with no gaps', async (filter) => {
+    const all = (await walk('/api/v1/bundles/web/clusters?limit=500')).items;
+    const [key, value] = filter.split('&').map((f) => f.split('='))[0];
+    const second = filter.split('&')[1]?.split('=');
+    const want = all.filter(
+      (c) => (key === 'phase' ? c.phase === value : c.condition.tone === value) && (second === undefined || c.condition.tone === second[1]),
+    );
+    expect(want.length).toBeGreaterThan(0);
+    const { items, pages } = await walk(`/api/v1/bundles/web/clusters?limit=2&${filter}`);
+    expect(items).toEqual(want);
+    expect(pages).toBe(Math.ceil(want.length / 2));
+  });
+
+  it('read, for a phase filter, only the placements that can be in that phase', async () => {
+    const status = t.app.get(StatusService);
+    const bundlePlacements = status.bundlePlacements.bind(status);
+    let read = 0;
+    status.bundlePlacements = async (query) => {
+      const rows = await bundlePlacements(query);
+      read += rows.length;
+      return rows;
+    };
+    try {
+      const total = (await walk('/api/v1/bundles/web/clusters?limit=500')).items.length;
+      for (const phase of ['failed', 'unknown', 'rolling-out'] as const) {
+        read = 0;
+        const { items } = await walk(`/api/v1/bundles/web/clusters?limit=500&phase=${phase}`);
+        expect(items.length, phase).toBeGreaterThan(0);
+        // Those it keeps, and perhaps a few it cannot tell apart in SQL (a report of an older commit).
+        expect(read, phase).toBeGreaterThanOrEqual(items.length);
+        expect(read, phase).toBeLessThan(total / 2);
+      }
+    } finally {
+      status.bundlePlacements = bundlePlacements;
+    }
+  });
 
   it('count each bundle as the clusters’ own views show it, for the whole fleet and under a scope', async () => {
     for (const token of [t.adminToken, teamA]) {

@@ -71,7 +71,7 @@ export class BundlesController {
     const chunk = pageChunk(limit, filtered);
     const views: BundleClusterView[] = [];
     const read = (after: string | undefined, size: number) =>
-      this.status.bundlePlacements({ ...placementQuery(ctx), bundle: name, after, limit: size });
+      this.status.bundlePlacements({ ...placementQuery(ctx), bundle: name, after, limit: size, phase: query.phase });
     for await (const placements of keysetChunks(read, (p) => p.cluster, query.cursor, chunk)) {
       for (const placement of placements) {
         if (!scope.canSeeCluster({ name: placement.cluster, labels: placement.labels })) continue;

@@ -1,3 +1,4 @@
+import { phaseNeeds, type BundlePhase } from './phase';
 import type { HealthName, ReportedPhase } from './report';
 
 /**
@@ -56,6 +57,8 @@ export interface BundlePlacementQuery extends PlacementQuery {
   /** Clusters whose name comes after this one in code-point order. */
   after?: string;
   limit: number;
+  /** Only placements that can be in this phase (phaseNeeds); the caller still filters the views. */
+  phase?: BundlePhase;
 }
 
 /** Reachable as connectivityOf and isReachable decide it, for clusters that are active. */
@@ -93,6 +96,8 @@ JOIN target_set t ON t.cluster_id = c.id
 CROSS JOIN LATERAL (SELECT x->'source' AS source FROM jsonb_array_elements(t.targets) AS x WHERE x->>'bundle' = $2 LIMIT 1) AS p
 LEFT JOIN bundle_status s ON s.cluster_id = c.id AND s.bundle = $2
 WHERE c.state = 'active' AND ($4::text IS NULL OR c.name COLLATE "C" > $4)
+  AND ($6::boolean IS NULL OR ${REACHABLE} = $6)
+  AND ($7::text[] IS NULL OR s.phase = ANY($7::text[]))
 ORDER BY c.name COLLATE "C"
 LIMIT $5`;
 
@@ -122,12 +127,15 @@ export async function placementGroups(query: Query, q: PlacementGroupQuery): Pro
 }
 
 export async function bundlePlacements(query: Query, q: BundlePlacementQuery): Promise<ClusterPlacement[]> {
+  const needs = q.phase === undefined ? undefined : phaseNeeds(q.phase);
   const rows = (await query(BUNDLE_PLACEMENTS_SQL, [
     q.heardSince,
     q.bundle,
     q.admitted.get(q.bundle) ?? [],
     q.after ?? null,
     q.limit,
+    needs?.reachable ?? null,
+    needs?.reported ?? null,
   ])) as (Omit<ClusterPlacement, 'reported' | 'bundle'> & StatusColumns)[];
   return rows.map(({ reportedCommit, reportedPhase, reportedHealth, ...row }) => ({
     ...row,

@@ -66,6 +66,17 @@ export function derivePhase(input: PhaseInput): DerivedPhase {
     : { phase: 'unknown', health: 'unknown', lastKnownPhase, lastKnownHealth };
 }
 
+/**
+ * What a placement must have to be in `phase` — a necessary condition, so that a filter by
+ * phase can leave rows out while reading them: reachable or not, and the reported phases it can
+ * come from (absent: any report, or none).
+ */
+export function phaseNeeds(phase: BundlePhase): { reachable: boolean; reported?: ReportedPhase[] } {
+  if (phase === 'unknown') return { reachable: false };
+  const reported = (Object.keys(FROM_REPORT) as ReportedPhase[]).filter((p) => FROM_REPORT[p] === phase);
+  return reported.length === 0 ? { reachable: true } : { reachable: true, reported };
+}
+
 export function isReachable(cluster: { state: string }, connectivity: Connectivity): boolean {
   return cluster.state === 'active' && connectivity === 'connected';
 }
