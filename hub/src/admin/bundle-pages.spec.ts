@@ -299,6 +299,10 @@ describe('bundles over many clusters: counts and keyset pages of clusters', () =
       ['label=team%3Da', (c) => c.labels['team'] === 'a'],
       ['label=team%3Da&label=stage%3Dcanary', (c) => c.labels['team'] === 'a' && c.labels['stage'] === 'canary'],
       ['label=team%3Db&phase=failed', (c) => c.labels['team'] === 'b' && c.bundles.some((b) => b.phase === 'failed')],
+      ['phase=unknown', (c) => c.bundles.some((b) => b.phase === 'unknown')],
+      ['phase=pending', (c) => c.bundles.some((b) => b.phase === 'pending')],
+      ['phase=rolling-out', (c) => c.bundles.some((b) => b.phase === 'rolling-out')],
+      ['phase=synced&connectivity=connected', (c) => c.bundles.some((b) => b.phase === 'synced') && c.connectivity === 'connected'],
       ['selector=tier&connectivity=unreachable', (c) => 'tier' in c.labels && c.connectivity === 'unreachable'],
       [
         'name=1&label=stage%3Dmain&connectivity=connected',

@@ -1,6 +1,7 @@
 import type { BundleClusterQuery, BundleClusterView, BundleListQuery, BundleView, ClusterListQuery, ClusterView } from '../api-contract';
 import type { ClusterRowFilter } from '../clusters/clusters.service';
 import { selectorMatches } from '../placement/label-selector';
+import { phaseNeeds } from '../status/phase';
 import { selectorQuery } from './selector-query';
 
 /**
@@ -22,9 +23,9 @@ export function clusterFilter(query: ClusterListQuery): (view: ClusterView) => b
 
 /**
  * The part of clusterFilter PostgreSQL can check on the cluster rows (state, name, `label=`
- * values, connectivity), so that a page of a selective filter does not read every cluster's
- * TargetSet and statuses. It never leaves out a cluster clusterFilter would keep: the views are
- * still filtered whole (phase and `selector=` only there). `heardSince`: the start of the
+ * values, connectivity, what a bundle in `phase` needs), so that a page of a selective filter
+ * does not read every cluster's TargetSet and statuses. It never leaves out a cluster
+ * clusterFilter would keep: the views are still filtered whole (`selector=` only there). `heardSince`: the start of the
  * connectivity window of the views' time.
  */
 export function clusterRowFilter(query: ClusterListQuery, heardSince: Date): ClusterRowFilter {
@@ -33,7 +34,9 @@ export function clusterRowFilter(query: ClusterListQuery, heardSince: Date): Clu
     ...(query.state === undefined ? {} : { state: query.state }),
     ...(query.name === undefined || query.name === '' ? {} : { nameContains: query.name.toLowerCase() }),
     ...(Object.keys(matchLabels).length === 0 ? {} : { labels: matchLabels }),
-    ...(query.connectivity === undefined ? {} : { connected: { value: query.connectivity === 'connected', heardSince } }),
+    ...(query.connectivity === undefined ? {} : { connected: query.connectivity === 'connected' }),
+    ...(query.phase === undefined ? {} : { bundlePhase: phaseNeeds(query.phase) }),
+    heardSince,
   };
 }
 

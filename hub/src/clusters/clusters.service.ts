@@ -9,6 +9,7 @@ import { LOGGER, type Logger } from '../logging/logger';
 import { HUB_CONFIG } from '../config/config.module';
 import type { HubConfig } from '../config/hub-config';
 import { BootstrapTokensService } from './bootstrap-tokens.service';
+import type { ReportedPhase } from '../status/report';
 import { ClusterEntity, type ClusterState } from './cluster.entity';
 import { ClusterRegistrar } from './cluster-registrar';
 import {
@@ -46,8 +47,15 @@ export interface ClusterRowFilter {
   nameContains?: string;
   /** Labels the cluster has, with exactly these values. */
   labels?: Record<string, string>;
-  /** Connected (value true) or unreachable as connectivityOf decides it, `heardSince` being its window's start. */
-  connected?: { value: boolean; heardSince: Date };
+  /** The start of the connectivity window (connectivityOf's), for `connected` and `bundlePhase`. */
+  heardSince?: Date;
+  /** Connected (true) or unreachable, as connectivityOf decides it. */
+  connected?: boolean;
+  /**
+   * What a cluster with a bundle in some phase must have (phaseNeeds): active and reachable or
+   * not, and a status reported in one of these phases.
+   */
+  bundlePhase?: { reachable: boolean; reported?: ReportedPhase[] };
 }
 
 /** Clusters of one state, connectivity and label value, counted (countByPresence). */
@@ -320,6 +328,8 @@ export class ClustersService {
          AND ($4::text IS NULL OR strpos(lower(name), $4) > 0)
          AND ($5::jsonb IS NULL OR labels @> $5)
          AND ($6::boolean IS NULL OR COALESCE(connected AND last_seen_at >= $7, false) = $6)
+         AND ($8::boolean IS NULL OR (state = 'active' AND COALESCE(connected AND last_seen_at >= $7, false) = $8))
+         AND ($9::text[] IS NULL OR EXISTS (SELECT 1 FROM bundle_status s WHERE s.cluster_id = cluster.id AND s.phase = ANY($9::text[])))
        ORDER BY name COLLATE "C" LIMIT $2`,
       [
         after ?? null,
@@ -327,8 +337,10 @@ export class ClustersService {
         filter.state ?? null,
         filter.nameContains ?? null,
         filter.labels === undefined ? null : JSON.stringify(filter.labels),
-        filter.connected?.value ?? null,
-        filter.connected?.heardSince ?? null,
+        filter.connected ?? null,
+        filter.heardSince ?? null,
+        filter.bundlePhase?.reachable ?? null,
+        filter.bundlePhase?.reported ?? null,
       ],
     );
     if (rows.length === 0) return [];
