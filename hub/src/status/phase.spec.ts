@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { derivePhase, type PhaseInput } from './phase';
+import { BUNDLE_PHASES, derivePhase, phaseNeeds, type PhaseInput } from './phase';
 
 const DESIRED = 'a'.repeat(40);
 const OLD = 'b'.repeat(40);
@@ -45,5 +45,29 @@ describe('derivePhase', () => {
       lastKnownPhase: 'synced',
       lastKnownHealth: 'healthy',
     });
+  });
+});
+
+describe('phaseNeeds', () => {
+  it('holds for every placement derivePhase puts in the phase (the list filters leave out only what can never match)', () => {
+    const reportedPhases = ['progressing', 'synced', 'failed', 'suspended', 'waiting'] as const;
+    const inputs: PhaseInput[] = [];
+    for (const reachable of [true, false])
+      for (const rollout of ['admitted', 'waiting', 'paused', null] as const)
+        for (const reported of [
+          null,
+          ...reportedPhases.flatMap((phase) => [DESIRED, OLD].map((commit) => ({ commit, phase, health: 'healthy' as const }))),
+        ])
+          inputs.push({ reachable, targetCommit: DESIRED, rollout, reported });
+    const seen = new Set<string>();
+    for (const input of inputs) {
+      const { phase } = derivePhase(input);
+      seen.add(phase);
+      const needs = phaseNeeds(phase);
+      expect(input.reachable, `${phase} ${JSON.stringify(input)}`).toBe(needs.reachable);
+      if (needs.reported !== undefined) expect(needs.reported, `${phase} ${JSON.stringify(input)}`).toContain(input.reported?.phase);
+    }
+    // Every phase occurs, so the property is checked for each.
+    expect([...seen].sort()).toEqual([...BUNDLE_PHASES].sort());
   });
 });
