@@ -9,7 +9,6 @@ import { LOGGER, type Logger } from '../logging/logger';
 import { HUB_CONFIG } from '../config/config.module';
 import type { HubConfig } from '../config/hub-config';
 import { BootstrapTokensService } from './bootstrap-tokens.service';
-import type { ReportedPhase } from '../status/report';
 import { ClusterEntity, type ClusterState } from './cluster.entity';
 import { ClusterRegistrar } from './cluster-registrar';
 import {
@@ -52,10 +51,10 @@ export interface ClusterRowFilter {
   /** Connected (true) or unreachable, as connectivityOf decides it. */
   connected?: boolean;
   /**
-   * What a cluster with a bundle in some phase must have (phaseNeeds): active and reachable or
-   * not, and a status reported in one of these phases.
+   * What a cluster with a bundle in some phase must have (status/phase.ts, phaseNeeds): active
+   * and reachable or not, and a status reported in one of these phases.
    */
-  bundlePhase?: { reachable: boolean; reported?: ReportedPhase[] };
+  bundlePhase?: { reachable: boolean; reported?: readonly string[] };
 }
 
 /** Clusters of one state, connectivity and label value, counted (countByPresence). */
