@@ -25,8 +25,8 @@ export function clusterFilter(query: ClusterListQuery): (view: ClusterView) => b
  * The part of clusterFilter PostgreSQL can check on the cluster rows (state, name, `label=`
  * values, connectivity, what a bundle in `phase` needs), so that a page of a selective filter
  * does not read every cluster's TargetSet and statuses. It never leaves out a cluster
- * clusterFilter would keep: the views are still filtered whole (`selector=` only there). `heardSince`: the start of the
- * connectivity window of the views' time.
+ * clusterFilter would keep: the views are still filtered whole (`selector=` only there).
+ * `heardSince`: the start of the connectivity window at the views' time.
  */
 export function clusterRowFilter(query: ClusterListQuery, heardSince: Date): ClusterRowFilter {
   const matchLabels = selectorQuery(query.label, query.selector)?.matchLabels ?? {};
