@@ -38,4 +38,43 @@ describe('Batcher', () => {
     expect(results.every((r) => r.status === 'rejected')).toBe(true);
     expect(calls).toBe(1);
   });
+
+  it('sends the next batch to the database before the callers of the written one hear: their follow-up overlaps the write', async () => {
+    const log: string[] = [];
+    const releases: (() => void)[] = [];
+    const batcher = new Batcher<string, string>(
+      (items) => {
+        log.push(`write ${items.join(',')}`);
+        return new Promise((resolve) => releases.push(() => resolve(items.map((i) => `stored ${i}`))));
+      },
+      { maxItems: 2, maxWaitMs: 1 },
+    );
+    const first = ['a', 'b'].map((item) => batcher.submit(item).then((r) => void log.push(`heard ${r}`)));
+    // 'c' arrives while the first batch is in the database: it waits for that write (one at a time).
+    const second = batcher.submit('c').then((r) => void log.push(`heard ${r}`));
+    expect(log).toEqual(['write a,b']);
+    releases[0]();
+    await Promise.all(first);
+    expect(log).toEqual(['write a,b', 'write c', 'heard stored a', 'heard stored b']);
+    releases[1]();
+    await second;
+    expect(log.at(-1)).toBe('heard stored c');
+    await batcher.drain();
+  });
+
+  it('drain waits for the batches that filled while it waited', async () => {
+    const written: string[] = [];
+    const batcher = new Batcher<string, string>(
+      async (items) => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        written.push(...items);
+        return items;
+      },
+      { maxItems: 1, maxWaitMs: 1 },
+    );
+    const all = ['a', 'b', 'c'].map((item) => batcher.submit(item));
+    await batcher.drain();
+    expect(written).toEqual(['a', 'b', 'c']);
+    await expect(Promise.all(all)).resolves.toEqual(['a', 'b', 'c']);
+  });
 });
