@@ -109,7 +109,7 @@ async function handle(command: Command): Promise<void> {
     const { condition, everyMs, timeoutMs } = command;
     const deadline = Date.now() + timeoutMs;
     while (!agents.every((a) => meets(a.times, condition)) && Date.now() < deadline) await sleep(everyMs);
-    process.send?.({ type: 'awaited' });
+    process.send?.({ type: 'awaited', missing: agents.filter((a) => !meets(a.times, condition)).length });
   } else if (command.type === 'times') {
     const usage = process.cpuUsage();
     process.send?.({
@@ -347,6 +347,8 @@ function newClient(address: string): FleetClient {
   return new FleetClient(address, grpc.credentials.createInsecure(), {
     'grpc.use_local_subchannel_pool': 1,
     'grpc.max_receive_message_length': 4 * 1024 * 1024,
+    // As the real agent (agent/src/link/fleet-client.ts).
+    'grpc.enable_channelz': 0,
   });
 }
 
