@@ -1,5 +1,5 @@
 import { status as GrpcStatus, type Metadata, type ServerDuplexStream } from '@grpc/grpc-js';
-import { RejectReason, type AgentMessage, type Command, type Hello, type HubMessage, type StatusReport } from '#proto';
+import { RejectReason, type AgentMessage, type Command, type Hello, type StatusReport } from '#proto';
 import { POLICY_CAPABILITY, storableText } from '#core';
 import type { AuthenticatedCluster } from '../clusters/clusters.service';
 import type { Logger } from '../logging/logger';
@@ -8,6 +8,7 @@ import { InvalidReportError, receiveReport } from '../status/report';
 import { UnstorableReportError, type StoreResult } from '../status/status.service';
 import type { ReceivedReport } from '../status/report';
 import { unauthenticated } from './credential-refusal';
+import { encodeTargetSet, type OutgoingHubMessage } from './hub-message-encoding';
 import { heartbeatSlot } from './session-registry';
 
 /** What a session needs from the rest of the hub. */
@@ -27,7 +28,7 @@ export interface SessionContext {
   log: Logger;
 }
 
-export type AgentCall = ServerDuplexStream<AgentMessage, HubMessage>;
+export type AgentCall = ServerDuplexStream<AgentMessage, OutgoingHubMessage>;
 
 /** Messages waiting for the database before the hub stops reading from the agent. */
 const MAX_QUEUED_MESSAGES = 256;
@@ -300,12 +301,7 @@ export class AgentSession {
 
   private sendTargetSet(targetSet: CurrentTargetSet): void {
     this.sentRevision = BigInt(targetSet.revision);
-    this.send({
-      kind: {
-        $case: 'targetSet',
-        value: { revision: targetSet.revision, checksum: targetSet.checksum, targets: targetSet.targets },
-      },
-    });
+    this.send(encodeTargetSet(targetSet));
     // Debug: a fleet commit would log a line per cluster; placement logs the commit's revisions once.
     if (this.log.isLevelEnabled('debug'))
       this.log.debug({ revision: targetSet.revision, bundles: targetSet.targets.map((t) => t.bundle) }, 'TargetSet sent');
@@ -318,7 +314,7 @@ export class AgentSession {
     }
   }
 
-  private send(message: HubMessage): void {
+  private send(message: OutgoingHubMessage): void {
     if (this.closed || this.call.cancelled || this.call.writableEnded) return;
     this.lastSentAt = Date.now();
     this.call.write(message);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { experimental, Server, ServerCredentials } from '@grpc/grpc-js';
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { FleetService } from '#proto';
+import { gatewayService } from './hub-message-encoding';
 import { HUB_CONFIG } from '../config/config.module';
 import type { HubConfig } from '../config/hub-config';
 import { LOGGER, type Logger } from '../logging/logger';
@@ -43,7 +43,7 @@ export class GrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
       // agents that is memory and CPU on every call.
       'grpc.enable_channelz': 0,
     });
-    server.addService(FleetService, this.gateway.handlers());
+    server.addService(gatewayService, this.gateway.handlers());
     const tls = this.tlsCredentials();
     // The hub listens itself and hands each connection to grpc-js: bindAsync takes no listen
     // backlog, and Node's default (511) overflowed in reconnect storms of 10,000 agents.

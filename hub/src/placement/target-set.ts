@@ -70,6 +70,7 @@ export class TargetBuilder {
     Object.assign(values, rule.overrides.values ?? {});
     const target = { ...shared.target, values };
     if (shared.head !== undefined) canonicalText.set(target, `${shared.head}${canonicalJson(values)}}`);
+    builtFrom.set(target, shared.target);
     return target;
   }
 }
@@ -102,6 +103,18 @@ function sharedTarget(bundle: BundleSpec, target: BundleTarget, policy: BundlePo
 
 /** The canonical text of targets whose text is known without computing it whole (TargetBuilder's). */
 const canonicalText = new WeakMap<TargetSpec, string>();
+
+/** The bundle target (empty values) each cluster's target was built from by a TargetBuilder. */
+const builtFrom = new WeakMap<TargetSpec, TargetSpec>();
+
+/**
+ * The bundle target, with empty values, that `target` was built from by a TargetBuilder: the
+ * same for every cluster the bundle target selects, so that what is derived from it (its wire
+ * bytes) is derived once. Undefined for targets from elsewhere (read back from the database).
+ */
+export function builtFromTarget(target: TargetSpec): TargetSpec | undefined {
+  return builtFrom.get(target);
+}
 
 /** docs/protocol.md: a target's canonical JSON (keys sorted, no whitespace), computed once per target object. */
 export function canonicalTarget(target: TargetSpec): string {
