@@ -24,6 +24,15 @@ function kinds(messages: AgentMessage[]): string[] {
   return messages.map((m) => (m.kind?.$case === 'statusReport' ? `report:${m.kind.value.seq}` : m.kind!.$case));
 }
 
+/** A hub that writes a heartbeat on every stream this often (so that the agent keeps it open). */
+function heartbeatsEvery(ms: number): NonNullable<FakeHub['onConnect']> {
+  return (call) => {
+    const timer = setInterval(() => call.write({ kind: { $case: 'heartbeat', value: { sentAt: new Date().toISOString() } } }), ms);
+    call.on('close', () => clearInterval(timer));
+    call.on('cancelled', () => clearInterval(timer));
+  };
+}
+
 const silent = createLogger('silent');
 let hub: FakeHub;
 let link: FleetLink | undefined;
@@ -152,14 +161,29 @@ describe('FleetLink', () => {
     expect(hub.streams[1].openedAt - first.openedAt).toBeGreaterThanOrEqual(300);
   });
 
+  it('skips the heartbeat while its stream carries other messages, and sends it again once they stop', async () => {
+    hub = new FakeHub();
+    await hub.start();
+    hub.onConnect = heartbeatsEvery(50);
+    const current = startLink({}, { heartbeatIntervalMs: 200 });
+    await until(() => hub.streams[0]?.received.length === 1);
+    const received = hub.streams[0].received;
+    // Reports every 40 ms for 1.2 s: each heartbeat tick finds the stream written to within half an interval.
+    for (let seq = 1; seq <= 30; seq++) {
+      current.send(report(String(seq)));
+      await new Promise((resolve) => setTimeout(resolve, 40));
+    }
+    const whileBusy = kinds(received).filter((k) => k === 'heartbeat').length;
+    // Without the skip, six ticks would each have sent one (one late timer may slip through on a loaded machine).
+    expect(whileBusy).toBeLessThanOrEqual(1);
+    await until(() => kinds(received).filter((k) => k === 'heartbeat').length > whileBusy, 1000);
+    expect(hub.streams.length).toBe(1);
+  });
+
   it('keeps a live stream open while the hub sends heartbeats', async () => {
     hub = new FakeHub();
     await hub.start();
-    hub.onConnect = (call) => {
-      const timer = setInterval(() => call.write({ kind: { $case: 'heartbeat', value: { sentAt: new Date().toISOString() } } }), 50);
-      call.on('close', () => clearInterval(timer));
-      call.on('cancelled', () => clearInterval(timer));
-    };
+    hub.onConnect = heartbeatsEvery(50);
     startLink({}, { heartbeatIntervalMs: 100 });
     await new Promise((resolve) => setTimeout(resolve, 700));
     expect(hub.streams.length).toBe(1);

@@ -109,6 +109,8 @@ export class FleetLink {
   private readonly backoff: Backoff;
   private readonly log: Logger;
   private call: Call | undefined;
+  /** When the current stream last carried a message of ours. */
+  private lastWrittenAt = 0;
   private stopped = false;
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
@@ -248,6 +250,11 @@ export class FleetLink {
           finish({ kind: 'dead', received });
           return;
         }
+        // As the hub does: no heartbeat on a stream that carried anything in the last half
+        // interval. The hub still hears from this agent at least every 1.5 intervals, well
+        // inside its limit of three, and a fleet busy acking and reporting (a commit reaching
+        // every cluster) spares it a message per agent.
+        if (Date.now() - this.lastWrittenAt < intervalMs / 2) return;
         this.writeTo(call, { kind: { $case: 'heartbeat', value: { sentAt: new Date().toISOString() } } });
       }, intervalMs);
 
@@ -356,6 +363,7 @@ export class FleetLink {
 
   private writeTo(call: Call, message: AgentMessage): void {
     if (this.call !== call || !call.writable) return;
+    this.lastWrittenAt = Date.now();
     call.write(message);
   }
 

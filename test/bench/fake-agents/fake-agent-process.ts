@@ -135,6 +135,7 @@ class FakeAgent {
   private clusterId: string | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private stopped = false;
+  private lastWrittenAt = 0;
   private pendingAcks = new Map<string, string>();
   /** The reports awaiting their ack, by seq. */
   private readonly unacked = new Map<string, StatusReport>();
@@ -247,14 +248,17 @@ class FakeAgent {
       },
     });
     for (const report of unacked) this.write({ kind: { $case: 'statusReport', value: report } });
-    this.heartbeat = setInterval(
-      () => this.write({ kind: { $case: 'heartbeat', value: { sentAt: new Date().toISOString() } } }),
-      this.options.heartbeatMs,
-    );
+    // As the real agent (agent/src/link/fleet-link.ts): no heartbeat on a stream that carried anything in the last half interval.
+    this.heartbeat = setInterval(() => {
+      if (Date.now() - this.lastWrittenAt >= this.options.heartbeatMs / 2)
+        this.write({ kind: { $case: 'heartbeat', value: { sentAt: new Date().toISOString() } } });
+    }, this.options.heartbeatMs);
   }
 
   private write(message: AgentMessage): void {
-    if (this.call && !this.call.writableEnded) this.call.write(message);
+    if (!this.call || this.call.writableEnded) return;
+    this.lastWrittenAt = Date.now();
+    this.call.write(message);
   }
 
   private async onMessage(message: HubMessage): Promise<void> {
