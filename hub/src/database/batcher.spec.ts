@@ -47,7 +47,7 @@ describe('Batcher', () => {
         log.push(`write ${items.join(',')}`);
         return new Promise((resolve) => releases.push(() => resolve(items.map((i) => `stored ${i}`))));
       },
-      { maxItems: 2, maxWaitMs: 1 },
+      { maxItems: 2, maxWaitMs: 1, callersAfterNextWrite: true },
     );
     const first = ['a', 'b'].map((item) => batcher.submit(item).then((r) => void log.push(`heard ${r}`)));
     // 'c' arrives while the first batch is in the database: it waits for that write (one at a time).
@@ -60,6 +60,28 @@ describe('Batcher', () => {
     await second;
     expect(log.at(-1)).toBe('heard stored c');
     await batcher.drain();
+  });
+
+  it('by default lets the callers of a written batch hear in the same turn of the loop', async () => {
+    const log: string[] = [];
+    const releases: (() => void)[] = [];
+    const batcher = new Batcher<string, string>(
+      (items) => {
+        log.push(`write ${items.join(',')}`);
+        return new Promise((resolve) => releases.push(() => resolve(items)));
+      },
+      { maxItems: 1, maxWaitMs: 1 },
+    );
+    const first = batcher.submit('a').then(() => void log.push('heard a'));
+    const second = batcher.submit('b');
+    releases[0]();
+    setImmediate(() => log.push('next turn'));
+    await first;
+    await new Promise(setImmediate);
+    expect(log.indexOf('heard a')).toBeLessThan(log.indexOf('next turn'));
+    expect(log).toContain('write b');
+    releases[1]();
+    await second;
   });
 
   it('drain waits for the batches that filled while it waited', async () => {

@@ -89,6 +89,9 @@ export class StatusService implements BeforeApplicationShutdown {
           ...defaultBatchOptions(),
           maxItems: 2_000,
           blamesAnItem: isDataError,
+          // Each report's ack goes out when its batch is written: 2,000 socket writes that
+          // would otherwise hold this lane's next batch back (bench/scale.ts).
+          callersAfterNextWrite: true,
         }),
     );
   }
