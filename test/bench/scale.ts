@@ -197,6 +197,36 @@
  * CPU, generators 1.5–2.0, PostgreSQL 1.2–1.7, over ~3 s on two cores. At 5,000: commit →
  * TargetSets 0.81/0.92/1.13 s, → reports 1.55/1.79/2.05 s. Two replicas at 10,000 (one run):
  * commit → TargetSets 2.16–2.32 s, → reports 2.66–3.05 s, restart 13.0 s, 686 MB.
+ *
+ * SIXTH ROUND, the same machine. Reproduced (`BENCH_SIZES=10000 BENCH_COMMITS=4 BENCH_PHASES=`,
+ * load 2.4–3.1): commit → TargetSets 1.28/1.52/1.56 s, → reports 2.84/3.13/3.50 s. Found with the
+ * hub's CPU profile bucketed per 100 ms, PostgreSQL's log of every statement with its duration,
+ * and auto_explain (ANALYZE) of the status statement:
+ *   - each status lane idle 100–400 ms between batches: a written batch's 2,000 callers, each
+ *     writing an ack to its stream, ran before the lane's next batch was sent. The lanes now send
+ *     it first (Batcher's callersAfterNextWrite); in the log the six batches of a commit run back
+ *     to back. On every batcher it held handshakes a turn of the loop: restart storm 16.5–17.0 s
+ *     against 15.8–16.2 s, three runs each; so only the status lanes do it.
+ *   - the push: ~0.2 s of JS, then ~0.45 s of native HTTP/2 writes (~45 µs a socket) during
+ *     which the hub reads nothing; each cluster's TargetSet was encoded whole. The bundle
+ *     target's bytes are now encoded once and each cluster's values appended (10,000 TargetSets:
+ *     43–84 ms → 25–40 ms).
+ *   - this bench: the reports figure was the time its row count came back (45–82 ms after the
+ *     last ack), and the wait for TargetSets brought every agent's times over mid-commit. Now the
+ *     figure is the last ack when the first count finds every row (the count's delay printed
+ *     beside it), and the times cross over once per commit.
+ *   - the status statement (1,956 rows, 194 ms under load): json_to_recordset 26 ms, history
+ *     insert 26, current-status upsert 45, deployment insert 23, the statuses it replaced 11,
+ *     ~50 outside the plan (mostly two foreign-key checks per report); nothing dominates.
+ *   - agents heartbeat on top of their acks and reports; they now skip it as the hub does.
+ *   - tried: the generators at nice 10 (TargetSets reached them later: 1.87/2.22/2.63 s), two
+ *     generator processes instead of four (within noise).
+ * AFTER (`BENCH_SIZES=1000,5000,10000 BENCH_RUNS=3 BENCH_COMMITS=3`, load 2.2–5.8), at 10,000:
+ * commit → TargetSets 1.20/1.39/1.47 s (every one of the 9 under 1.5 s), → reports stored
+ * 2.56/2.68/2.81 s, → events 2.81/2.92/3.04 s; cold start 18.6/18.8/20.3 s (523–566
+ * registrations/s); whole list 0.70–0.75 s; dashboard data 0.05–0.06 s; restart storm
+ * 14.3/15.1/16.4 s; steady RSS 498–528 MB. Per commit: hub 1.9–2.3 s of CPU, generators 1.4–1.7,
+ * PostgreSQL 1.1–1.3. At 5,000: commit → TargetSets 0.64/0.76/0.90 s, → reports 1.36/1.44/1.47 s.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
