@@ -73,6 +73,56 @@ describe('migrations', () => {
     expect(differences).toEqual([]);
   });
 
+  it('leave room on the pages of the tables updated all the time: a second round of updates there stays on its pages (HOT)', async () => {
+    const ids = Array.from({ length: 600 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    await dataSource.query(
+      `INSERT INTO cluster (id, name, kube_system_uid, labels, credential_hash, agent_version, registered_at, connected)
+       SELECT id, 'hot-' || n, 'uid-' || n, '{"env":"prod"}', 'h', 'v', now(), true
+       FROM unnest($1::uuid[]) WITH ORDINALITY AS u(id, n)`,
+      [ids],
+    );
+    await dataSource.query(
+      `INSERT INTO target_set (cluster_id, revision, checksum, targets, updated_at)
+       SELECT id, 1, 'c', jsonb_build_array(jsonb_build_object('bundle', 'web', 'values', jsonb_build_object('cluster.name', id))), now()
+       FROM unnest($1::uuid[]) AS u(id)`,
+      [ids],
+    );
+    await dataSource.query(
+      `INSERT INTO bundle_status (cluster_id, bundle, commit, phase, message, resources, last_seq, updated_at)
+       SELECT id, 'web', 'c', 'synced', '', '[]', 1, now() FROM unnest($1::uuid[]) AS u(id)`,
+      [ids],
+    );
+    const updates = {
+      cluster: `UPDATE cluster SET last_seen_at = now(), connected = true WHERE id = ANY($1::uuid[])`,
+      target_set: `UPDATE target_set SET acked_revision = revision, acked_checksum = checksum, acked_at = now() WHERE cluster_id = ANY($1::uuid[])`,
+      bundle_status: `UPDATE bundle_status SET last_seq = last_seq + 1, commit = md5(last_seq::text), updated_at = now() WHERE cluster_id = ANY($1::uuid[])`,
+    };
+    for (const [table, update] of Object.entries(updates)) {
+      // The first round leaves each page its old versions; by the second they are dead and make room.
+      await dataSource.query(update, [ids]);
+      const round = await dataSource.transaction(async (tx) => {
+        // The backend's counts not yet reported: read before and after the round.
+        const counts = async () =>
+          (
+            await tx.query<{ updated: number; hot: number }[]>(
+              `SELECT pg_stat_get_xact_tuples_updated($1::regclass)::int AS updated, pg_stat_get_xact_tuples_hot_updated($1::regclass)::int AS hot`,
+              [table],
+            )
+          )[0];
+        const before = await counts();
+        await tx.query(update, [ids]);
+        const after = await counts();
+        return { updated: after.updated - before.updated, hot: after.hot - before.hot };
+      });
+      expect({ table, ...round, mostlyHot: round.hot > round.updated / 2 }).toEqual({
+        table,
+        updated: 600,
+        hot: round.hot,
+        mostlyHot: true,
+      });
+    }
+  });
+
   it('are not run twice', async () => {
     expect(await dataSource.showMigrations()).toBe(false);
     await dataSource.runMigrations();

@@ -12,6 +12,7 @@ import { AppliedSync1736100000000 } from './1736100000000-applied-sync';
 import { ClusterNameOrder1736200000000 } from './1736200000000-cluster-name-order';
 import { ClientCertificates1736300000000 } from './1736300000000-client-certificates';
 import { TargetDigests1736450000000 } from './1736450000000-target-digests';
+import { UpdateRoom1736500000000 } from './1736500000000-update-room';
 
 /** Every migration, oldest first; TypeORM runs the ones not yet applied at start-up. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   ClusterNameOrder1736200000000,
   ClientCertificates1736300000000,
   TargetDigests1736450000000,
+  UpdateRoom1736500000000,
 ];
