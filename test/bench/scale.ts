@@ -227,6 +227,11 @@
  * registrations/s); whole list 0.70–0.75 s; dashboard data 0.05–0.06 s; restart storm
  * 14.3/15.1/16.4 s; steady RSS 498–528 MB. Per commit: hub 1.9–2.3 s of CPU, generators 1.4–1.7,
  * PostgreSQL 1.1–1.3. At 5,000: commit → TargetSets 0.64/0.76/0.90 s, → reports 1.36/1.44/1.47 s.
+ * Then room on the pages of target_set, bundle_status and cluster (fillfactor; only 20–29 % of
+ * their updates were HOT, pg_stat_user_tables during a run): 100/60/75 % HOT, PostgreSQL's time in
+ * a commit's statements a quarter less. At 10,000 (`BENCH_SIZES=10000 BENCH_RUNS=3
+ * BENCH_COMMITS=3`, load 2.8–4.6): commit → TargetSets 1.21/1.29/1.51 s, → reports 2.39/2.57/2.82
+ * s, → events 2.69/2.75/3.03 s, restart storm 14.0–14.4 s, PostgreSQL 1.0–1.2 s per commit.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
