@@ -10,5 +10,6 @@ export * from './canonical-json';
 export * from './digest';
 export * from './settings';
 export * from './backoff';
+export * from './heartbeat';
 export * from './pki';
 export * from './policy/bundle-policy';

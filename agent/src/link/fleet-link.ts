@@ -13,7 +13,7 @@ import {
 } from '#proto';
 import type { Logger } from '../logger';
 import { AGENT_CAPABILITIES, AGENT_VERSION } from '../version';
-import { Backoff, defaultBackoffOptions, hintedDelay, RETRY_AFTER_METADATA, type BackoffOptions } from '#core';
+import { Backoff, defaultBackoffOptions, heartbeatDue, hintedDelay, RETRY_AFTER_METADATA, type BackoffOptions } from '#core';
 import { bearerMetadata, type ClientCertificate } from './fleet-client';
 import { ReportOutbox } from './outbox';
 
@@ -250,11 +250,8 @@ export class FleetLink {
           finish({ kind: 'dead', received });
           return;
         }
-        // As the hub does: no heartbeat on a stream that carried anything in the last half
-        // interval. The hub still hears from this agent at least every 1.5 intervals, well
-        // inside its limit of three, and a fleet busy acking and reporting (a commit reaching
-        // every cluster) spares it a message per agent.
-        if (Date.now() - this.lastWrittenAt < intervalMs / 2) return;
+        // As the hub does (heartbeatDue): a fleet busy acking and reporting a commit spares it a message per agent.
+        if (!heartbeatDue(this.lastWrittenAt, intervalMs)) return;
         this.writeTo(call, { kind: { $case: 'heartbeat', value: { sentAt: new Date().toISOString() } } });
       }, intervalMs);
 

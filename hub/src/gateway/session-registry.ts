@@ -1,4 +1,5 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import { heartbeatDue } from '#core';
 import { MISSED_HEARTBEATS_LIMIT } from '../clusters/connectivity';
 import type { AgentSession } from './agent-session';
 
@@ -74,14 +75,13 @@ export class SessionRegistry {
   async tick(now = Date.now()): Promise<void> {
     const slot = this.round++ % HEARTBEAT_SLOTS;
     const deadline = now - MISSED_HEARTBEATS_LIMIT * this.heartbeatIntervalMs;
-    const quietSince = now - this.heartbeatIntervalMs / 2;
     const sessions = [...this.sessions.values()];
     for (let i = 0; i < sessions.length; i += HEARTBEAT_SLICE) {
       if (i > 0) await new Promise((resolve) => setImmediate(resolve));
       for (const session of sessions.slice(i, i + HEARTBEAT_SLICE)) {
         if (!session.isOpen || session.heartbeatSlot !== slot) continue;
         if (session.lastHeardAt < deadline) session.end(GrpcStatus.UNAVAILABLE, 'no heartbeat from the agent');
-        else if (session.lastSentAt <= quietSince) session.heartbeat();
+        else if (heartbeatDue(session.lastSentAt, this.heartbeatIntervalMs, now)) session.heartbeat();
       }
     }
   }

@@ -19,7 +19,7 @@ import {
   type StatusReport,
   type TargetSet,
 } from '#proto';
-import { hintedDelay, RETRY_AFTER_METADATA } from '#core';
+import { heartbeatDue, hintedDelay, RETRY_AFTER_METADATA } from '#core';
 
 export interface FakeAgentSpec {
   name: string;
@@ -248,9 +248,9 @@ class FakeAgent {
       },
     });
     for (const report of unacked) this.write({ kind: { $case: 'statusReport', value: report } });
-    // As the real agent (agent/src/link/fleet-link.ts): no heartbeat on a stream that carried anything in the last half interval.
+    // As the real agent (agent/src/link/fleet-link.ts).
     this.heartbeat = setInterval(() => {
-      if (Date.now() - this.lastWrittenAt >= this.options.heartbeatMs / 2)
+      if (heartbeatDue(this.lastWrittenAt, this.options.heartbeatMs))
         this.write({ kind: { $case: 'heartbeat', value: { sentAt: new Date().toISOString() } } });
     }, this.options.heartbeatMs);
   }
