@@ -61,11 +61,20 @@ describe('encodeTargetSet', () => {
     encodeTargetSet({ revision: '1', checksum: '', targets: [db, web] });
     web.suspend = true;
     web.dependsOn = ['db', 'cache'];
+    // A field its bundle target does not have at all (built without policies).
+    web.policy = DEFAULT_BUNDLE_POLICY;
     const readBack = JSON.parse(JSON.stringify(db)) as TargetSpec;
     const decoded = HubMessage.decode(encodeTargetSet({ revision: '2', checksum: 'x', targets: [readBack, web] }).bytes);
     expect(decoded).toEqual(decodedAsGenerated('2', [readBack, web], 'x'));
     const targets = decoded.kind?.$case === 'targetSet' ? decoded.kind.value.targets : [];
     expect(targets[1]).toMatchObject({ suspend: true, dependsOn: ['db', 'cache'] });
+    expect(targets[1].policy).toBeDefined();
+
+    // A field of its bundle target taken away: no longer as built, encoded whole.
+    const [, fresh] = builder.targetsFor(CLUSTERS[1]);
+    delete fresh.render;
+    const alone = HubMessage.decode(encodeTargetSet({ revision: '3', checksum: 'y', targets: [fresh] }).bytes);
+    expect(alone).toEqual(decodedAsGenerated('3', [fresh], 'y'));
   });
 
   it('is what the hub serves on Connect: encoded messages pass as they are, others as the generated serializer makes them', () => {

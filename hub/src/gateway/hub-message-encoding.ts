@@ -36,8 +36,12 @@ const TARGET_SET_REVISION = (1 << 3) | 2;
 const TARGET_SET_CHECKSUM = (2 << 3) | 2;
 const TARGET_SET_TARGETS = (3 << 3) | 2;
 
-/** The wire bytes of bundle targets (TargetBuilder's, empty values), kept while the bundle target lives. */
-const bundleTargetBytes = new WeakMap<TargetSpec, Uint8Array>();
+/**
+ * What is shared of each bundle target (TargetBuilder's): its wire bytes and its number of fields,
+ * or null when it has values of its own (never, as built; then its targets are encoded whole).
+ * Kept while the bundle target lives.
+ */
+const bundleTargets = new WeakMap<TargetSpec, { bytes: Uint8Array; fields: number } | null>();
 
 /**
  * A TargetSet as a HubMessage's bytes. A target built from a bundle target (TargetBuilder) is
@@ -54,14 +58,9 @@ export function encodeTargetSet(targetSet: { revision: string; checksum: string;
   if (targetSet.checksum !== '') w.uint32(TARGET_SET_CHECKSUM).string(targetSet.checksum);
   for (const target of targetSet.targets) {
     w.uint32(TARGET_SET_TARGETS).fork();
-    const from = builtFromTarget(target);
-    if (from !== undefined && differsOnlyInValues(target, from)) {
-      let bytes = bundleTargetBytes.get(from);
-      if (bytes === undefined) {
-        bytes = Target.encode(from).finish();
-        bundleTargetBytes.set(from, bytes);
-      }
-      w.raw(bytes);
+    const shared = sharedPart(target);
+    if (shared !== undefined) {
+      w.raw(shared);
       Target.encode({ ...NO_TARGET, values: target.values }, w);
     } else {
       Target.encode(target, w);
@@ -75,16 +74,22 @@ export function encodeTargetSet(targetSet: { revision: string; checksum: string;
 /** A Target with every field at its default: encoded, nothing. */
 const NO_TARGET: Target = Target.fromPartial({});
 
-/** True when `target` is `from` with values of its own: every other field the very same. */
-function differsOnlyInValues(target: TargetSpec, from: TargetSpec): boolean {
-  if (Object.keys(from.values).length > 0) return false;
-  let keys = 0;
-  for (const key in target) {
-    keys++;
-    if (key !== 'values' && target[key as keyof TargetSpec] !== from[key as keyof TargetSpec]) return false;
+/** The bytes of the bundle target `target` was built from, when `target` is it with values of its own and every other field the very same. */
+function sharedPart(target: TargetSpec): Uint8Array | undefined {
+  const from = builtFromTarget(target);
+  if (from === undefined) return undefined;
+  let shared = bundleTargets.get(from);
+  if (shared === undefined) {
+    shared = Object.keys(from.values).length > 0 ? null : { bytes: Target.encode(from).finish(), fields: Object.keys(from).length };
+    bundleTargets.set(from, shared);
   }
-  for (const _ in from) keys--;
-  return keys === 0;
+  if (shared === null) return undefined;
+  let fields = 0;
+  for (const key in target) {
+    fields++;
+    if (key !== 'values' && target[key as keyof TargetSpec] !== from[key as keyof TargetSpec]) return undefined;
+  }
+  return fields === shared.fields ? shared.bytes : undefined;
 }
 
 function asBuffer(bytes: Uint8Array): Buffer {
