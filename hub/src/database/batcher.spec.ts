@@ -1,8 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { Batcher } from './batcher';
+import { Batcher, type BatchOptions } from './batcher';
 
 class DataError extends Error {
   code = '22021';
+}
+
+/** A batcher whose writes are logged and held until released, one release per write in order; each item is stored as `stored <item>`. */
+function heldWrites(options: BatchOptions): { batcher: Batcher<string, string>; log: string[]; releases: (() => void)[] } {
+  const log: string[] = [];
+  const releases: (() => void)[] = [];
+  const batcher = new Batcher<string, string>((items) => {
+    log.push(`write ${items.join(',')}`);
+    return new Promise((resolve) => releases.push(() => resolve(items.map((i) => `stored ${i}`))));
+  }, options);
+  return { batcher, log, releases };
 }
 
 describe('Batcher', () => {
@@ -40,15 +51,7 @@ describe('Batcher', () => {
   });
 
   it('sends the next batch to the database before the callers of the written one hear: their follow-up overlaps the write', async () => {
-    const log: string[] = [];
-    const releases: (() => void)[] = [];
-    const batcher = new Batcher<string, string>(
-      (items) => {
-        log.push(`write ${items.join(',')}`);
-        return new Promise((resolve) => releases.push(() => resolve(items.map((i) => `stored ${i}`))));
-      },
-      { maxItems: 2, maxWaitMs: 1, callersAfterNextWrite: true },
-    );
+    const { batcher, log, releases } = heldWrites({ maxItems: 2, maxWaitMs: 1, callersAfterNextWrite: true });
     const first = ['a', 'b'].map((item) => batcher.submit(item).then((r) => void log.push(`heard ${r}`)));
     // 'c' arrives while the first batch is in the database: it waits for that write (one at a time).
     const second = batcher.submit('c').then((r) => void log.push(`heard ${r}`));
@@ -63,15 +66,7 @@ describe('Batcher', () => {
   });
 
   it('by default lets the callers of a written batch hear in the same turn of the loop', async () => {
-    const log: string[] = [];
-    const releases: (() => void)[] = [];
-    const batcher = new Batcher<string, string>(
-      (items) => {
-        log.push(`write ${items.join(',')}`);
-        return new Promise((resolve) => releases.push(() => resolve(items)));
-      },
-      { maxItems: 1, maxWaitMs: 1 },
-    );
+    const { batcher, log, releases } = heldWrites({ maxItems: 1, maxWaitMs: 1 });
     const first = batcher.submit('a').then(() => void log.push('heard a'));
     const second = batcher.submit('b');
     releases[0]();
