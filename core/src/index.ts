@@ -11,5 +11,6 @@ export * from './digest';
 export * from './settings';
 export * from './backoff';
 export * from './heartbeat';
+export * from './from-sources';
 export * from './pki';
 export * from './policy/bundle-policy';

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { processCpuMs, processRss, processSyscalls, type Syscalls } from './proc-stats';
+import { processCpuMs, processRss, processSyscalls, withChildren, type Syscalls } from './proc-stats';
 
 export interface HubProcess {
   grpcAddress: string;
@@ -14,9 +14,9 @@ export interface HubProcess {
   child: ChildProcess;
   /** Lines the hub logged (JSON), for counting events such as "artifact packed". */
   logLines: string[];
-  /** CPU time (user + system) the hub has used so far, ms. */
+  /** CPU time (user + system) the hub and its git worker have used so far, ms. */
   cpuMs(): Promise<number>;
-  /** Resident set size now, bytes. */
+  /** Resident set size of the hub and its git worker now, bytes. */
   rss(): Promise<number>;
   /** Read and write system calls the hub has made so far (/proc/<pid>/io: socket, pipe and file I/O). */
   syscalls(): Promise<Syscalls>;
@@ -64,8 +64,9 @@ export async function startHubProcess(env: Record<string, string>, execArgv: str
     httpUrl,
     child,
     logLines,
-    cpuMs: () => processCpuMs(child.pid!),
-    rss: () => processRss(child.pid!),
+    // The hub's git worker (hub/src/fleet-repo/git-worker-client.ts) is part of the hub.
+    cpuMs: () => withChildren(child.pid!, processCpuMs),
+    rss: () => withChildren(child.pid!, processRss),
     syscalls: () => processSyscalls(child.pid!),
     stop: () =>
       new Promise<void>((resolve) => {

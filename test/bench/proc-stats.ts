@@ -37,6 +37,28 @@ export async function processCpuMs(pid: number): Promise<number> {
   return parseCpuMs(await readFile(`/proc/${pid}/stat`, 'utf8'));
 }
 
+/** The processes whose parent is `pid`, now (a hub's git worker). */
+export async function childPids(pid: number): Promise<number[]> {
+  const children: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // After the command name in parentheses: state, then the parent's pid.
+    if (stat !== '' && Number(stat.split(') ')[1].split(' ')[1]) === pid) children.push(Number(entry));
+  }
+  return children;
+}
+
+/**
+ * A process and its children now, as one: the sum of `measure` over them (a hub with its git
+ * worker). A child gone between listing and reading counts nothing.
+ */
+export async function withChildren(pid: number, measure: (pid: number) => Promise<number>): Promise<number> {
+  const pids = [pid, ...(await childPids(pid))];
+  const values = await Promise.all(pids.map((p, i) => (i === 0 ? measure(p) : measure(p).catch(() => 0))));
+  return values.reduce((a, b) => a + b, 0);
+}
+
 /** Resident set size now, bytes. */
 export async function processRss(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { loadFromSources } from '#core';
 import { SourceError, type SourceLimits } from './limits';
 import { ManifestError, type Manifest } from './manifest-reader';
 import type { SubstitutionValues } from './substitution';
@@ -15,21 +16,6 @@ export type ReadJob = ReadRequest & { id: number };
 export type ReadAnswer =
   | { id: number; manifests: Manifest[] }
   | { id: number; error: { kind: 'manifest' | 'source' | 'other'; message: string; problems?: string[] } };
-
-/**
- * When the agent runs from its TypeScript sources (tests), the worker compiles them as it
- * loads them, with the TypeScript compiler the tests already have; the built agent runs the
- * compiled worker file.
- */
-const FROM_SOURCES = `
-const ts = require('typescript');
-const { readFileSync } = require('node:fs');
-require.extensions['.ts'] = (module, filename) => {
-  const options = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true };
-  module._compile(ts.transpileModule(readFileSync(filename, 'utf8'), { fileName: filename, compilerOptions: options }).outputText, filename);
-};
-require(require('node:worker_threads').workerData.entry);
-`;
 
 /** The least heap a worker run from TypeScript sources gets (tests only; see startWorker). */
 const SOURCES_HEAP_FLOOR_MB = 96;
@@ -47,9 +33,9 @@ function startWorker(limits: SourceLimits): Promise<Worker> {
   const resourceLimits = { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: 16 };
   const worker = built
     ? new Worker(compiled, { resourceLimits })
-    : new Worker(FROM_SOURCES, {
+    : // Run from its TypeScript sources (tests), the worker compiles them as it loads them.
+      new Worker(loadFromSources(join(__dirname, 'manifest-worker.ts')), {
         eval: true,
-        workerData: { entry: join(__dirname, 'manifest-worker.ts') },
         execArgv: ['--conditions=source'],
         resourceLimits,
       });

@@ -4,7 +4,7 @@ import { gzip } from 'node:zlib';
 import { Inject, Injectable } from '@nestjs/common';
 import { artifactDigest, symlinkDestination, writeArtifactTar, type ArtifactFile } from '#core';
 import type { RenderKindSpec } from '../fleet-repo/fleet-format';
-import type { GitMirror, TreeEntry } from '../fleet-repo/git-mirror';
+import type { RepositoryMirror, TreeEntry } from '../fleet-repo/git-mirror';
 import { LOGGER, type Logger } from '../logging/logger';
 import { ArtifactStore, type ArtifactRef } from './artifact-store';
 import { HUB_POLICY_LIMITS, isManifestFile, type PlainFile } from './manifest-policy';
@@ -33,7 +33,7 @@ export class ArtifactPackError extends Error {
 }
 
 export interface PackRequest {
-  mirror: GitMirror;
+  mirror: RepositoryMirror;
   commit: string;
   /** The bundle's source path, repository-relative ('' = root). */
   path: string;
@@ -202,7 +202,7 @@ async function linkedOutside(
 }
 
 /** A CommitReader over a mirror at one commit. */
-function commitReader(mirror: GitMirror, commit: string, maxFileBytes: number): CommitReader {
+function commitReader(mirror: RepositoryMirror, commit: string, maxFileBytes: number): CommitReader {
   return {
     async typesOf(paths) {
       const ids = await mirror.objectIds(commit, paths);

@@ -3,7 +3,7 @@ import type { Logger } from '../logging/logger';
 import { formatFleetError, type BundleDocument, type ClusterGroupDocument, type FleetError } from './fleet-format';
 import { MAX_FLEET_FILE_BYTES } from './fleet-parser';
 import { commitTreeOf, localSourcePaths, readFleetSnapshot, type FleetFile, type FleetSnapshot } from './fleet-snapshot';
-import { RepositoryLimitError, type GitMirror, type TreeEntry } from './git-mirror';
+import { RepositoryLimitError, type RepositoryMirror, type TreeEntry } from './git-mirror';
 import { resolveSources, type ResolvedSource } from './source-resolver';
 
 /** Entries (files and directories) a fleet directory may hold: more is refused, not read. */
@@ -20,7 +20,7 @@ export interface FleetCandidate {
 }
 
 export interface FollowerHooks {
-  mirrorOf(url: string): GitMirror;
+  mirrorOf(url: string): RepositoryMirror;
   /** The branch was fetched (whatever its head holds). */
   fetched(repo: FleetRepoConfig): Promise<void>;
   /** Checks the candidate against the other repositories and serves it if the fleet stays valid. */
@@ -40,7 +40,7 @@ export interface FollowerHooks {
 export class FleetRepoFollower {
   /** Sources of other repositories the last examined commit uses, for webhook matching. */
   sources: ResolvedSource[] = [];
-  private readonly mirror: GitMirror;
+  private readonly mirror: RepositoryMirror;
   private examinedCommit: string | undefined;
   /** Documents of the examined commit when it passed its own checks; undefined when it did not. */
   private examined: { bundles: BundleDocument[]; groups: ClusterGroupDocument[] } | undefined;

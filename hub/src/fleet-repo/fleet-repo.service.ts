@@ -32,7 +32,8 @@ import {
 import { FleetRepoFollower, type FleetCandidate } from './fleet-repo-follower';
 import type { FleetSourceError } from './fleet-source.entity';
 import { FleetStore } from './fleet-store';
-import { GitMirror, timedFetches } from './git-mirror';
+import { timedFetches, type RepositoryMirror } from './git-mirror';
+import { GitWorker, WorkerMirror } from './git-worker-client';
 import { sameRepository } from './repo-identity';
 import { canonicalJson } from '#core';
 import { DEFAULT_BUNDLE_POLICY, stripUserinfo, type BundlePolicy } from '#core';
@@ -85,7 +86,9 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
   readonly accepted: Listeners<FleetCommitAccepted>;
   private readonly log: Logger;
   private readonly followers: FleetRepoFollower[];
-  private readonly mirrors = new Map<string, GitMirror>();
+  private readonly mirrors = new Map<string, RepositoryMirror>();
+  /** Where the mirrors' git processes start (git-worker-client.ts). */
+  private readonly gitWorker: GitWorker;
   /** Plain bundles judged by a policy: content digest + namespace + policy → what it refuses. */
   private readonly policyJudged = new Map<string, string[]>();
   private readonly good = new Map<string, GoodCommit>();
@@ -102,6 +105,7 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
   ) {
     this.log = logger.child({ module: 'fleet-repo' });
     this.accepted = new Listeners((error) => this.log.error({ err: error }, 'reacting to a fleet commit failed'));
+    this.gitWorker = new GitWorker((detail) => this.log.warn({ detail }, 'the git worker exited; the next git call starts it again'));
     metrics.readFleetReposWith(() => this.repoStates());
     this.followers = config.fleetRepos.map(
       (repo) =>
@@ -134,6 +138,7 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
   async onModuleDestroy(): Promise<void> {
     await Promise.all(this.followers.map((f) => f.stop()));
     await this.acceptance;
+    await this.gitWorker.close();
   }
 
   /** Fetches every fleet repository now (queued behind a sync in flight) and waits for the result. */
@@ -219,14 +224,14 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
     return this.store.specsAt(fleetRepo, commit);
   }
 
-  private mirrorOf(url: string): GitMirror {
+  private mirrorOf(url: string): RepositoryMirror {
     const key = stripUserinfo(url);
     let mirror = this.mirrors.get(key);
     if (mirror === undefined) {
       // A source repository uses the credentials of the fleet repository on the same host, if any.
       const auth =
         this.config.fleetRepos.find((r) => sameRepository(r.url, url)) ?? this.config.fleetRepos.find((r) => sameOrigin(r.url, url));
-      mirror = new GitMirror(url, join(this.config.dataDir, 'git'), auth ?? {});
+      mirror = new WorkerMirror(this.gitWorker, url, join(this.config.dataDir, 'git'), auth ?? {});
       this.mirrors.set(key, mirror);
     }
     return mirror;

@@ -41,6 +41,19 @@ export class RepositoryLimitError extends Error {
 const GIT_TIMEOUT_MS = 120_000;
 
 /**
+ * What the hub asks of a mirror: a GitMirror in this process, or one in the git worker
+ * (git-worker-client.ts), where the hub's git processes are started.
+ */
+export type RepositoryMirror = Pick<
+  GitMirror,
+  'url' | 'fetchHead' | 'resolveRef' | 'listTree' | 'objectIds' | 'listFiles' | 'readBlobs' | 'pathTypes'
+>;
+
+/** The methods of RepositoryMirror: the only calls the git worker answers. */
+export const MIRROR_METHODS = ['fetchHead', 'resolveRef', 'listTree', 'objectIds', 'listFiles', 'readBlobs', 'pathTypes'] as const;
+export type MirrorMethod = (typeof MIRROR_METHODS)[number];
+
+/**
  * A bare local copy of a remote repository, one directory per repository URL. Fetches
  * force-update local refs so that force-pushes are followed. Operations on one mirror run
  * one at a time (several fleet repositories may use the same source repository).
@@ -310,7 +323,7 @@ function parseTreeRecord(record: string): TreeEntry {
 }
 
 /** The mirror, with its branch fetches passed through `time` (the fleet repository's fetch metrics). */
-export function timedFetches(mirror: GitMirror, time: <T>(fetch: () => Promise<T>) => Promise<T>): GitMirror {
+export function timedFetches(mirror: RepositoryMirror, time: <T>(fetch: () => Promise<T>) => Promise<T>): RepositoryMirror {
   return new Proxy(mirror, {
     get: (target, property) => {
       if (property === 'fetchHead') return (branch: string, options?: { moved?: boolean }) => time(() => target.fetchHead(branch, options));

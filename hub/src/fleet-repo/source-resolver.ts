@@ -1,7 +1,7 @@
 import { stripUserinfo } from '#core';
 import type { BundleDocument, FleetError } from './fleet-format';
 import { commitTreeOf, sourcePathProblem } from './fleet-snapshot';
-import type { GitMirror } from './git-mirror';
+import type { RepositoryMirror } from './git-mirror';
 
 /** Where one bundle's source stands now: the repository and ref it names, resolved. */
 export interface ResolvedSource {
@@ -18,7 +18,7 @@ export interface ResolvedSource {
 export async function resolveSources(
   docs: BundleDocument[],
   fleet: { name: string; url: string; branch: string; commit: string },
-  mirrorOf: (url: string) => GitMirror,
+  mirrorOf: (url: string) => RepositoryMirror,
 ): Promise<{ bundles: BundleDocument[]; errors: FleetError[]; sources: ResolvedSource[] }> {
   const errors: FleetError[] = [];
   const sources = new Map<string, ResolvedSource>();

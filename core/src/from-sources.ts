@@ -1,0 +1,40 @@
+/**
+ * JavaScript that loads `entry`, a TypeScript module, compiling it and every .ts module it
+ * requires as they load, with the TypeScript compiler the tests already have. How a worker
+ * thread or child process runs when its parent runs from sources (tests); built code runs the
+ * compiled file instead. Run it with `--conditions=source` so that `#core` resolves to sources.
+ *
+ * What was compiled is kept in the system's temporary directory, keyed by file name and
+ * content: loading the compiler and compiling took about a second of CPU per start, and tests
+ * start such processes with every hub.
+ */
+export function loadFromSources(entry: string): string {
+  return `
+const { mkdirSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
+const { createHash } = require('node:crypto');
+const { join } = require('node:path');
+const cacheDir = join(require('node:os').tmpdir(), 'gitfleet-from-sources-1');
+let ts;
+require.extensions['.ts'] = (module, filename) => {
+  const source = readFileSync(filename, 'utf8');
+  const cached = join(cacheDir, createHash('sha256').update(filename + '\\0' + source).digest('hex') + '.js');
+  let output;
+  try {
+    output = readFileSync(cached, 'utf8');
+  } catch {
+    ts ??= require('typescript');
+    const options = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true };
+    output = ts.transpileModule(source, { fileName: filename, compilerOptions: options }).outputText;
+    try {
+      mkdirSync(cacheDir, { recursive: true });
+      writeFileSync(cached + '.' + process.pid, output);
+      renameSync(cached + '.' + process.pid, cached);
+    } catch {
+      // Not kept: compiled again next time.
+    }
+  }
+  module._compile(output, filename);
+};
+require(${JSON.stringify(entry)});
+`;
+}
