@@ -123,6 +123,36 @@ describe('migrations', () => {
     }
   });
 
+  it('let history be written without locking the cluster rows (which last-seen flushes update all the time)', async () => {
+    const id = '00000000-0000-4000-8000-00000000a11c';
+    await dataSource.query(
+      `INSERT INTO cluster (id, name, kube_system_uid, labels, credential_hash, agent_version, registered_at, connected)
+       VALUES ($1, 'history-lock', 'uid-history-lock', '{}', 'h', 'v', now(), true)`,
+      [id],
+    );
+    const writer = dataSource.createQueryRunner();
+    const other = dataSource.createQueryRunner();
+    try {
+      await writer.startTransaction();
+      await writer.query(
+        `INSERT INTO status_report (cluster_id, seq, bundle, commit, phase, message, resources, received_at)
+         VALUES ($1, 1, 'web', 'c', 'synced', '', '[]', now())`,
+        [id],
+      );
+      await writer.query(
+        `INSERT INTO deployment (cluster_id, bundle, commit, seq, result, health, message) VALUES ($1, 'web', 'c', 1, 'synced', 'healthy', '')`,
+        [id],
+      );
+      // Under a foreign key each insert would hold FOR KEY SHARE on the cluster row until commit.
+      const locked = await other.query(`SELECT id::text AS id FROM cluster WHERE id = $1 FOR UPDATE NOWAIT`, [id]);
+      expect(locked).toEqual([{ id }]);
+    } finally {
+      await writer.rollbackTransaction().catch(() => undefined);
+      await writer.release();
+      await other.release();
+    }
+  });
+
   it('are not run twice', async () => {
     expect(await dataSource.showMigrations()).toBe(false);
     await dataSource.runMigrations();

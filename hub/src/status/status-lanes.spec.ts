@@ -97,4 +97,48 @@ describe('status writer lanes', () => {
     expect(new Set(after.map((e) => `${e.type} ${e.previous}`))).toEqual(new Set(['sync.succeeded failed', 'health.recovered degraded']));
     expect(new Set(after.map((e) => e.cluster)).size).toBe(CLUSTERS);
   });
+
+  it('keeps history only of clusters that exist, and deletes it with a deleted cluster', async () => {
+    const status = t.app.get(StatusService);
+    const [gone] = await t.query<{ id: string }>(
+      `INSERT INTO cluster (id, name, kube_system_uid, labels, credential_hash, agent_version, registered_at, connected, state, state_changed_at)
+       VALUES (gen_random_uuid(), 'lane-gone', 'uid-lane-gone', '{}', 'x', 'test', now(), true, 'active', now()) RETURNING id::text AS id`,
+    );
+    await t.app.get(PlacementService).replaceAll();
+    const [placed] = await t.query<{ commit: string; revision: string }>(
+      `SELECT targets->0->'source'->>'commit' AS commit, revision::text AS revision FROM target_set WHERE cluster_id = $1`,
+      [gone.id],
+    );
+    const finished = (seq: number): ReceivedReport => ({ ...report(placed, seq), syncStartedAt: new Date() });
+    // One batch: a report of a cluster that never existed is neither kept nor fails the others.
+    const [kept, unknown, other] = await Promise.all([
+      status.store(gone.id, finished(4_000)),
+      status.store('00000000-0000-4000-8000-000000000000', finished(4_000)),
+      status.store(clusters[0].id, report(clusters[0], 4_000)),
+    ]);
+    expect([kept, unknown, other]).toEqual([
+      { stored: true, current: true },
+      { stored: false, current: false },
+      { stored: true, current: true },
+    ]);
+    const history = async () =>
+      (
+        await t.query<{ reports: number; deployments: number; statuses: number; others: number }>(
+          `SELECT (SELECT count(*)::int FROM status_report WHERE cluster_id = $1) AS reports,
+                (SELECT count(*)::int FROM deployment WHERE cluster_id = $1) AS deployments,
+                (SELECT count(*)::int FROM bundle_status WHERE cluster_id = $1) AS statuses,
+                (SELECT count(*)::int FROM status_report WHERE cluster_id <> $1) AS others`,
+          [gone.id],
+        )
+      )[0];
+    const before = await history();
+    expect(before).toMatchObject({ reports: 1, deployments: 1, statuses: 1 });
+    expect(await t.query(`SELECT count(*)::int AS n FROM status_report WHERE cluster_id = '00000000-0000-4000-8000-000000000000'`)).toEqual(
+      [{ n: 0 }],
+    );
+
+    // An operator deletes the cluster: its history goes with it, nobody else's.
+    await t.query(`DELETE FROM cluster WHERE id = $1`, [gone.id]);
+    expect(await history()).toEqual({ reports: 0, deployments: 0, statuses: 0, others: before.others });
+  });
 });

@@ -21,7 +21,10 @@ WITH input AS (
                              received_at, health, summary, drift_count, sync_started_at, reason)
   SELECT cluster_id, seq, bundle, commit, phase, message, resources, observed_at, target_set_revision,
          now(), health, summary, drift_count, sync_started_at, reason
-  FROM input
+  FROM input i
+  -- History has no foreign key to cluster (migration 1736600000000): a report of a cluster that
+  -- is not there (deleted under its session) is not kept, nor does it fail the batch.
+  WHERE EXISTS (SELECT 1 FROM cluster c WHERE c.id = i.cluster_id)
   ON CONFLICT (cluster_id, seq) DO NOTHING
   RETURNING *
 ), owned AS (

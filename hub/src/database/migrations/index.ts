@@ -13,6 +13,7 @@ import { ClusterNameOrder1736200000000 } from './1736200000000-cluster-name-orde
 import { ClientCertificates1736300000000 } from './1736300000000-client-certificates';
 import { TargetDigests1736450000000 } from './1736450000000-target-digests';
 import { UpdateRoom1736500000000 } from './1736500000000-update-room';
+import { HistoryWithoutRowLocks1736600000000 } from './1736600000000-history-without-row-locks';
 
 /** Every migration, oldest first; TypeORM runs the ones not yet applied at start-up. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   ClientCertificates1736300000000,
   TargetDigests1736450000000,
   UpdateRoom1736500000000,
+  HistoryWithoutRowLocks1736600000000,
 ];
