@@ -232,6 +232,36 @@
  * a commit's statements a quarter less. At 10,000 (`BENCH_SIZES=10000 BENCH_RUNS=3
  * BENCH_COMMITS=3`, load 2.8–4.6): commit → TargetSets 1.21/1.29/1.51 s, → reports 2.39/2.57/2.82
  * s, → events 2.69/2.75/3.03 s, restart storm 14.0–14.4 s, PostgreSQL 1.0–1.2 s per commit.
+ *
+ * SEVENTH ROUND, a Firecracker VM again (grpc-floor: 10,000 streams in 12.5 s, push + acks
+ * 0.82–1.34 s; a 16-byte socket write 4.6 µs). The landed code (`BENCH_SIZES=10000
+ * BENCH_COMMITS=4 BENCH_PHASES=`, load 2.9–3.9): commit → TargetSets 4.41/4.67/5.04/5.62 s, →
+ * reports 7.63–9.19 s, the hub 5.8–7.0 s of CPU per commit (0.58–0.70 ms per agent, three times
+ * the fifth and sixth rounds' for the same reads and writes per agent). The same code at 4fbc209,
+ * at 1,000 agents: the same figures, so the machine, as in the third and fourth rounds. The
+ * profile said where: during the git phase of a commit (1.6 s from the webhook to placement
+ * starting) `ChildProcess.spawn` alone took 193 ms, and through the rest of the commit native
+ * code and GC ran long. A spawn forks the hub: its page tables are copied while the event loop
+ * waits (22 ms at 570 MB here), then every page stays copy-on-write and its next write faults.
+ * Writing a byte per page of 500 MB took 2.5 ms, and 1.75 s after one spawn (~14 µs a fault on
+ * this VM). V8 writes all over its heap, and a commit starts 8 git processes. Acted on: the hub's
+ * mirrors run in a git worker process (hub/src/fleet-repo/git-worker.ts) that starts git; the
+ * hub forks once, at boot. Same command after: commit → TargetSets 2.17/2.56/2.65 s (4
+ * commits), → reports 4.00–4.78 s, hub 2.8–3.5 s of CPU per commit (0.28–0.35 ms per agent), the
+ * worker's CPU and RSS now counted as the hub's. Also: history tables without foreign keys (each
+ * report locked its cluster row twice; bench/status-writer: PostgreSQL 9.9–10.6 → 9.3–9.7 s of
+ * CPU per run of 100,000 reports).
+ * AFTER (`BENCH_SIZES=1000,5000,10000 BENCH_RUNS=3 BENCH_COMMITS=3`, load 1.7–5.9), at 10,000:
+ * commit → TargetSets 2.14/2.39/3.15 s, → reports 3.99/4.58/5.34 s, → events 4.31/4.86/5.74 s;
+ * cold start 36.2/37.2/45.5 s; whole list 1.18–1.35 s; dashboard data 0.07–0.18 s; restart storm
+ * 22.6–25.9 s; steady RSS 563–580 MB with the worker. Before, one run of the same command at
+ * e6dc933: commit → TargetSets 5.02/6.53/6.58 s, → reports 8.55/9.30/13.40 s, whole list 2.87 s,
+ * restart storm 48.8 s, cold start 45.4 s. At 5,000: commit → TargetSets 1.14/1.38/1.84 s (was
+ * 2.01–2.18), → reports 1.92/2.32/3.13 s (was 2.96–3.25). Per commit at 10,000 the two cores are
+ * full: hub 2.7–3.8 s of CPU, generators 2.2–3.2, PostgreSQL 2.0–2.7. Tried: the agent's git and
+ * renderers started by a launcher process of the agent's in the same way; agent-sync's first sync
+ * of 1,020 objects did not move (3.6–4.4 s either way, its git runs while the heap is ~36 MB)
+ * and the launcher is another ~44 MB in a pod limited to 256 MiB, so the agent starts them itself.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
