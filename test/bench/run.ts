@@ -19,6 +19,7 @@ const BENCHMARKS: { file: string; what: string; env?: Record<string, string> }[]
   { file: 'one-bundle-commit.js', what: 'a commit that changes one of 20 bundles: syncs and writes on the clusters' },
   { file: 'hostile-manifests.js', what: 'hostile manifests (document bombs, deep nesting, CPU-heavy): ms, peak RSS, event-loop stall' },
   { file: 'grpc-floor.js', what: 'a bare grpc-js server: streams connected, a push to all and acks back (the floor under scale)' },
+  { file: 'fork-cost.js', what: 'what starting a program costs the process that starts it, by its size (why hub git runs in a worker)' },
   { file: 'scale.js', what: 'many fake agents on one hub: registration, fan-out, status, list API, restart storm (issue 16)' },
   { file: 'bundle-reads.js', what: 'the bundle endpoints of the REST API over 10,000 clusters: ms per answer, hub RSS (issue 16)' },
   { file: 'status-writer.js', what: "the hub's status write path saturated: rows/s, ack latency, fleet events/s" },
