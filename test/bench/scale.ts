@@ -262,6 +262,11 @@
  * renderers started by a launcher process of the agent's in the same way; agent-sync's first sync
  * of 1,020 objects did not move (3.6–4.4 s either way, its git runs while the heap is ~36 MB)
  * and the launcher is another ~44 MB in a pod limited to 256 MiB, so the agent starts them itself.
+ * At the hub's default LOG_LEVEL=info (this bench runs warn; BENCH_HUB_LOG_LEVEL=info), one run at
+ * 10,000: commit → TargetSets 2.12/2.25/3.13 s, → reports 4.14/4.36/5.29 s, cold start 51.8 s.
+ * Tried: the list's TargetSets read as bundle and commit only, projected in SQL: whole list
+ * 1.15/1.26 → 1.07/1.22 s (`BENCH_PHASES=read BENCH_RUNS=2`), within noise, not kept (one bundle
+ * per cluster here; the time is in reading and hydrating three tables' rows per page).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
