@@ -318,7 +318,10 @@ describe('bundles over many clusters: counts and keyset pages of clusters', () =
           pages.map((c) => c.name),
           `${query}`,
         ).toEqual(want.map((c) => c.name));
-        expect(pages, query).toEqual(want);
+        // The hub refreshes its connected clusters' last-seen time every few seconds, and this
+        // walk takes longer than that on a loaded machine: the rest of each view must match.
+        const moving = (c: ClusterView) => ({ ...c, lastSeenAt: null });
+        expect(pages.map(moving), query).toEqual(want.map(moving));
       }
     }
     // Each filter above keeps some clusters and leaves out others, so the comparison says something.

@@ -23,12 +23,14 @@ interface Pending {
 
 /**
  * The hub's git processes are started by a small process of its own, the git worker
- * (git-worker.ts), never by the hub. Starting a process copies the page tables of the one that
- * starts it while that one's event loop waits, so the cost grows with the hub's memory. Measured
- * with `spawn('git', ['--version'])` in a loop on the 2-core machine of docs/scaling.md: it held a
- * 45 MB Node process 6 ms, a 570 MB one 22 ms and a 1.1 GB one 31 ms. A hub holding 10,000 agents
- * uses about 500 MB, and runs 8 git processes per fleet commit and one or two per poll of each
- * repository: 0.1-0.2 s per commit during which no ack, report or handshake was read.
+ * (git-worker.ts), never by the hub. Starting a process forks the one that starts it, and a
+ * large process pays twice: its page tables are copied while its event loop waits, and every page
+ * of its memory stays copy-on-write until written again, each first write a page fault. On a
+ * 2-core VM (`npm run bench -- fork-cost`): spawn() held a 575 MB process 39.5 ms, and writing a
+ * byte per page of 500 MB took 1.7 s right after one spawn, 2.5 ms without. A hub holding 10,000
+ * agents uses about 500 MB and runs 8 git processes per fleet commit (one or two per poll of each
+ * repository); started from the hub, they doubled its CPU per commit (docs/scaling.md, "Git
+ * processes").
  *
  * The worker is started at the first call (at boot, when the hub is small) and again after it
  * exits; calls in flight when it exits fail with a GitStreamError, as a failed git does.
