@@ -5,8 +5,9 @@
  * compiled file instead. Run it with `--conditions=source` so that `#core` resolves to sources.
  *
  * What was compiled is kept in the system's temporary directory, keyed by file name and
- * content: loading the compiler and compiling took about a second of CPU per start, and tests
- * start such processes with every hub.
+ * content: loading the compiler and compiling took about a second per start, and tests start
+ * such processes with every hub. The key leaves out the compile options below: change them, and
+ * change the directory's number with them.
  */
 export function loadFromSources(entry: string): string {
   return `
