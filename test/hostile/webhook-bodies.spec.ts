@@ -72,7 +72,11 @@ describe('webhook bodies from callers who have not shown a signature', { timeout
     // Read whole and refused for the signature: at most two at a time, so few; the rest never read.
     expect(counts[401] ?? 0).toBeLessThan(40);
     expect(statuses.every((s) => s === 401 || s === 503 || s === 0)).toBe(true);
-    expect(growthMb).toBeLessThan(100);
+    // Two bodies read at once are 50 MB. Each body also arrives as ~400 socket chunks that are
+    // copied into its buffer and left for the collector, which V8 runs once external memory has
+    // grown by about 64 MB: 80–86 MB of array buffers at the peak here, 102 MB once in CI. So the
+    // bound is 50 + 64 MB with a little room; forty bodies read whole took 373 MB.
+    expect(growthMb).toBeLessThan(125);
   });
 
   it('refuses a declared length over the limit before reading it, a GitLab call without its token, and a call from no known provider', async () => {
