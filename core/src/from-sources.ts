@@ -6,19 +6,24 @@
  *
  * What was compiled is kept in the system's temporary directory, keyed by file name and
  * content: loading the compiler and compiling took about a second per start, and tests start
- * such processes with every hub. The key leaves out the compile options below: change them, and
- * change the directory's number with them.
+ * such processes with every hub. One version per file is kept: compiling a changed file removes
+ * what was kept for its earlier versions, so the directory stays as large as the sources. The
+ * key leaves out the compile options below: change them, and change the directory's number with
+ * them.
  */
 export function loadFromSources(entry: string): string {
   return `
-const { mkdirSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
+const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
 const { createHash } = require('node:crypto');
 const { join } = require('node:path');
 const cacheDir = join(require('node:os').tmpdir(), 'gitfleet-from-sources-1');
+const hex = (text) => createHash('sha256').update(text).digest('hex');
 let ts;
 require.extensions['.ts'] = (module, filename) => {
   const source = readFileSync(filename, 'utf8');
-  const cached = join(cacheDir, createHash('sha256').update(filename + '\\0' + source).digest('hex') + '.js');
+  // <file name's hash>.<content's hash>.js: a file's earlier versions share the first part.
+  const file = hex(filename).slice(0, 32);
+  const cached = join(cacheDir, file + '.' + hex(source).slice(0, 32) + '.js');
   let output;
   try {
     output = readFileSync(cached, 'utf8');
@@ -28,6 +33,7 @@ require.extensions['.ts'] = (module, filename) => {
     output = ts.transpileModule(source, { fileName: filename, compilerOptions: options }).outputText;
     try {
       mkdirSync(cacheDir, { recursive: true });
+      for (const name of readdirSync(cacheDir)) if (name.startsWith(file + '.')) rmSync(join(cacheDir, name), { force: true });
       writeFileSync(cached + '.' + process.pid, output);
       renameSync(cached + '.' + process.pid, cached);
     } catch {
