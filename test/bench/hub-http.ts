@@ -55,3 +55,19 @@ export async function dashboardFleetData(httpUrl: string, token: string): Promis
   ]);
   if (summary.unreachableActive > 0) await get('/api/v1/clusters?state=active&connectivity=unreachable&limit=20');
 }
+
+/**
+ * The gate a pipeline polls after `git push`: GET /api/v1/commits/:commit. Its state, the
+ * clusters it counted and the size of its answer.
+ */
+export async function commitGate(
+  httpUrl: string,
+  token: string,
+  commit: string,
+): Promise<{ state: string; clusters: number; bytes: number }> {
+  const response = await fetch(new URL(`/api/v1/commits/${commit}`, httpUrl), { headers: { authorization: `Bearer ${token}` } });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`GET /api/v1/commits/${commit} answered ${response.status}: ${text.slice(0, 200)}`);
+  const answer = JSON.parse(text) as { state: string; counts: { clusters: number } };
+  return { state: answer.state, clusters: answer.counts.clusters, bytes: Buffer.byteLength(text) };
+}

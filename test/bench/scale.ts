@@ -12,6 +12,7 @@
  *   status rows/s while writing                     — reports / (last persisted − first TargetSet)
  *   whole cluster list via GET /api/v1/clusters     — every page at the largest page size
  *   dashboard fleet data                            — what the dashboard's fleet view loads
+ *   commit gate via GET /api/v1/commits/:commit     — what a pipeline polls after its push
  *   all agents restarted → all in sync again        — every agent reconnects, Hello with the
  *                                                     checksum it holds, reports again, all acked
  *
@@ -279,7 +280,7 @@ import { BareRepo } from '../support/git';
 import { createThrowawayDatabase } from '../support/postgres';
 import { FakeFleet, type AgentCondition, type AgentTimes, type FakeAgentSpec } from './fake-agents/fake-fleet';
 import { printRun, printTable, type Figure } from './figures';
-import { dashboardFleetData, listAll, pushWebhook } from './hub-http';
+import { commitGate, dashboardFleetData, listAll, pushWebhook } from './hub-http';
 import { replicasTogether, startHubProcess } from './hub-process';
 import { Phases, printProfile, profilingOptions } from './phase-profile';
 import { listenOverflows, machineCpu } from './proc-stats';
@@ -460,6 +461,12 @@ async function measure(size: number, run: number): Promise<Figure[]> {
       const dashboardFrom = Date.now();
       await dashboardFleetData(hub.httpUrl, token);
       note('dashboard fleet data (s)', (Date.now() - dashboardFrom) / 1000);
+      const gateFrom = Date.now();
+      const gate = await commitGate(hub.httpUrl, token, head);
+      if (gate.state !== 'reached' || gate.clusters !== size)
+        throw new Error(`GET /api/v1/commits/${head} answered ${gate.state} over ${gate.clusters} clusters, not reached on ${size}`);
+      note('commit gate via GET /api/v1/commits/:commit (s)', (Date.now() - gateFrom) / 1000);
+      noteValue('  its answer (KB)', (gate.bytes / 1024).toFixed(0));
       clearInterval(sampler);
       noteValue('  hub peak RSS while serving (MB)', (peakRss / 1024 / 1024).toFixed(0));
       await phases.end('read side', from);
