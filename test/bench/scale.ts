@@ -268,6 +268,19 @@
  * Tried: the list's TargetSets read as bundle and commit only, projected in SQL: whole list
  * 1.15/1.26 → 1.07/1.22 s (`BENCH_PHASES=read BENCH_RUNS=2`), within noise, not kept (one bundle
  * per cluster here; the time is in reading and hydrating three tables' rows per page).
+ *
+ * SEVENTH ROUND (b2fdfd2, a machine where grpc-floor connects in 8.4 s, pushes in 0.57–1.05 s;
+ * `BENCH_SIZES=5000,10000 BENCH_COMMITS=3`, one run, load 1.8–4.4), at 10,000: cold start 19.2 s
+ * (561/s); commit → TargetSets 1.22/1.33/1.38 s, → reports 2.65/2.69/2.80 s, → events
+ * 2.88/2.99/3.11 s; whole list 0.81 s; the new commit-gate figure 0.70 s for a 1,465 KB answer
+ * (every targeted cluster of every bundle at the commit; 0.33 s and 733 KB at 5,000); restart
+ * 16.3 s; RSS 578 MB. The commit's profile (BENCH_PROFILE=1): the hub busy 92 % of each quarter
+ * second from webhook to last report — ~0.6 s of native code writing TargetSets to the streams,
+ * 15–20 % GC, no function of the hub's own above 2 %. In the cold start 20 % of samples land in
+ * writev under pg's query submit: with two cores shared by the hub, PostgreSQL and four
+ * generators, that is likely the hub waiting for a core after waking PostgreSQL (the profile's
+ * samples are wall-clock; 1.2 statements per agent) more than the system call itself (5,000
+ * sequential `SELECT 1` over loopback, one process: 43 µs of system time each).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
