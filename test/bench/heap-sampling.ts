@@ -24,19 +24,29 @@ let written = 0;
 process.on('SIGUSR2', () => {
   if (!sampling) {
     sampling = true;
-    session.post('HeapProfiler.startSampling', {
-      samplingInterval: 32 * 1024,
-      includeObjectsCollectedByMajorGC: true,
-      includeObjectsCollectedByMinorGC: true,
-    });
+    session.post(
+      'HeapProfiler.startSampling',
+      { samplingInterval: 32 * 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true },
+      (error) => {
+        if (error) {
+          sampling = false;
+          process.stderr.write(`heap sampling did not start: ${error.message}\n`);
+        }
+      },
+    );
     return;
   }
   sampling = false;
   session.post('HeapProfiler.stopSampling', (error, result) => {
-    if (error) return void process.stderr.write(`heap sampling: ${error.message}\n`);
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, `heap-sampling-${process.pid}-${written++}.heapprofile`);
-    writeFileSync(file, JSON.stringify(result.profile));
-    process.stderr.write(`heap sampling: ${file}\n`);
+    if (error) return void process.stderr.write(`heap sampling did not stop: ${error.message}\n`);
+    // A profile that cannot be written is reported, never a reason for the process under test to end.
+    try {
+      mkdirSync(dir, { recursive: true });
+      const file = join(dir, `heap-sampling-${process.pid}-${written++}.heapprofile`);
+      writeFileSync(file, JSON.stringify(result.profile));
+      process.stderr.write(`heap sampling: ${file}\n`);
+    } catch (writeError) {
+      process.stderr.write(`heap sampling: the profile could not be written to ${dir}: ${String(writeError)}\n`);
+    }
   });
 });
