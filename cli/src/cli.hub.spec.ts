@@ -515,10 +515,18 @@ describe('gitfleet against a running hub', () => {
   });
 
   it('rollout --watch follows a new revision until it is done (exit 0)', async () => {
-    await t.repo.commit({ 'apps/web/cm.yaml': CONFIGMAP('web-v2') }, 'web v2');
+    const v2 = await t.repo.commit({ 'apps/web/cm.yaml': CONFIGMAP('web-v2') }, 'web v2');
     await t.app.get(FleetRepoService).syncNow();
     await rollouts.stepNow();
     expect((await cli('rollout', 'web')).stdout).toMatch(/^canary +progressing +\[\.+\] 0\/1 +1 +alpha…$/m);
+    // The commit's gate says why beta waits: the rollout has not admitted it.
+    const gate = await t.get<{ bundles: { clusters: { cluster: string; state: string; message: string }[] }[] }>(
+      `/api/v1/commits/${v2}?bundle=web`,
+    );
+    expect(gate.body.bundles[0].clusters.find((c) => c.cluster === 'beta')).toMatchObject({
+      state: 'waiting',
+      message: expect.stringMatching(/^at [0-9a-f]{7}; the rollout has not reached it yet$/),
+    });
 
     const watching = runCli(['rollout', 'web', '--watch'], { env, pollIntervalMs: 60_000 }); // follows the live stream
     await settle();

@@ -59,17 +59,25 @@ export async function awaitCommit(
   }
 }
 
-/** "; not there: web on us-prod (at 7e30a75)", for the message a time-out ends with. */
+/**
+ * "; not there: web on us-prod (at 7e30a75)", for the message a time-out ends with: the listed
+ * ones (the hub lists those not there first), and how many more the counts have.
+ */
 function stragglers(p: CommitProgress): string {
   const missing = p.bundles.flatMap((b) =>
     b.clusters.filter((c) => c.state !== 'reached').map((c) => `${b.bundle} on ${c.cluster} (${c.message || c.state})`),
   );
-  return missing.length === 0 ? '' : `; not there: ${missing.join(', ')}`;
+  const more = p.counts.clusters - p.counts.reached - missing.length;
+  if (missing.length === 0 && more <= 0) return '';
+  return `; not there: ${missing.join(', ')}${more > 0 ? `${missing.length > 0 ? ' and' : ''} ${more} more` : ''}`;
 }
 
 const PROGRESS_STYLES: Record<string, Style> = { reached: 'green', waiting: 'yellow', failed: 'red', unreachable: 'red' };
 
-/** The answer as a person reads it: one line, then every targeted cluster of every bundle. */
+/**
+ * The answer as a person reads it: one line, then the targeted clusters the hub listed (those
+ * not there first; at most its limit), and how many it left out.
+ */
 export function renderCommitProgress(p: CommitProgress, paint: Paint): string {
   const head = `Commit ${shortCommit(p.commit)} (${p.for}): ${p.message}\n`;
   const rejected = (p.rejected?.errors ?? []).map(
@@ -78,6 +86,12 @@ export function renderCommitProgress(p: CommitProgress, paint: Paint): string {
   );
   const rows = p.bundles.flatMap((b) => b.clusters.map((c) => ({ bundle: b.bundle, ...c })));
   if (rows.length === 0) return head + rejected.join('');
+  const unlisted = p.bundles.reduce((n, b) => n + b.unlisted, 0);
+  const { reached, waiting, failed, unreachable } = p.counts;
+  const tail =
+    unlisted === 0
+      ? ''
+      : `… and ${unlisted} more not listed (of all ${p.counts.clusters}: ${reached} reached, ${waiting} waiting, ${failed} failed, ${unreachable} unreachable)\n`;
   return (
     head +
     renderTable<(typeof rows)[number]>(
@@ -90,6 +104,7 @@ export function renderCommitProgress(p: CommitProgress, paint: Paint): string {
         { header: 'note', cell: (r) => r.message || '-' },
       ],
       rows,
-    )
+    ) +
+    tail
   );
 }

@@ -6,6 +6,7 @@ import {
   type BundlePhase,
   type BundleView,
   type ClusterView,
+  CommitProgress,
   type FleetSummary,
   type Page,
 } from '../api-contract';
@@ -364,6 +365,40 @@ describe('bundles over many clusters: counts and keyset pages of clusters', () =
     const onlyEdge = await t.apiToken('edge-viewer', 'viewer', { scope: { bundles: ['edge'] } });
     expect((await t.requestAs(onlyEdge, 'GET', '/api/v1/bundles/web/clusters')).status).toBe(404);
     expect((await walk('/api/v1/bundles/edge/clusters', onlyEdge)).items.length).toBe(8);
+  });
+
+  it("count a commit's clusters as their own views show them, listing those not there first, under any scope", async () => {
+    const head = await t.repo.head();
+    const order = ['failed', 'unreachable', 'waiting', 'reached'];
+    const seen = new Set<string>();
+    for (const token of [t.adminToken, teamA])
+      for (const bundle of ['web', 'staged']) {
+        const views = (await t.requestAs<Page<ClusterView>>(token, 'GET', '/api/v1/clusters?limit=500')).body.items.flatMap((c) =>
+          c.bundles.filter((b) => b.bundle === bundle).map((b) => ({ cluster: c.name, connectivity: c.connectivity, row: b })),
+        );
+        const { status, body } = await t.requestAs<CommitProgress>(token, 'GET', `/api/v1/commits/${head}?bundle=${bundle}&limit=500`);
+        expect(status).toBe(200);
+        const [gate] = CommitProgress.parse(body).bundles;
+        expect(gate.counts.clusters, bundle).toBe(views.length);
+        expect(gate.unlisted).toBe(0);
+        expect(gate.counts.unreachable).toBe(views.filter((v) => v.connectivity !== 'connected').length);
+        expect(gate.counts.reached).toBe(
+          views.filter((v) => v.connectivity === 'connected' && v.row.commit === head && v.row.phase === 'synced').length,
+        );
+        expect(gate.counts.reached + gate.counts.waiting + gate.counts.failed + gate.counts.unreachable).toBe(views.length);
+        for (const c of gate.clusters) seen.add(c.state);
+        expect(Object.fromEntries(gate.clusters.map((c) => [c.cluster, { commit: c.commit, condition: c.condition }]))).toEqual(
+          Object.fromEntries(views.map((v) => [v.cluster, { commit: v.row.commit, condition: v.row.condition }])),
+        );
+        const keys = gate.clusters.map((c) => [order.indexOf(c.state), c.cluster] as const);
+        expect(keys).toEqual([...keys].sort(([a, x], [b, y]) => a - b || (x < y ? -1 : x > y ? 1 : 0)));
+        // A limit keeps the first of that order and counts the rest.
+        const two = (await t.requestAs<CommitProgress>(token, 'GET', `/api/v1/commits/${head}?bundle=${bundle}&limit=2`)).body.bundles[0];
+        expect(two.clusters.map((c) => c.cluster)).toEqual(gate.clusters.slice(0, 2).map((c) => c.cluster));
+        expect({ ...two.counts, unlisted: two.unlisted }).toEqual({ ...gate.counts, unlisted: views.length - 2 });
+      }
+    // Every state came up, so the order above was tested.
+    expect(seen).toEqual(new Set(order));
   });
 
   it('refuse bad paging and filters naming the parameter', async () => {

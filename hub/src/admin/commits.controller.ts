@@ -1,22 +1,22 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
-import { CommitQuery, type CommitProgress } from '../api-contract';
+import { CommitQuery, DEFAULT_COMMIT_LIMIT, type CommitProgress } from '../api-contract';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
+import type { ScopeFilter } from '../auth/scope-filter';
 import { ScopeService } from '../auth/scope.service';
-import { ClustersService } from '../clusters/clusters.service';
-import { connectivityOf } from '../clusters/connectivity';
 import { HUB_CONFIG } from '../config/config.module';
 import type { HubConfig } from '../config/hub-config';
 import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
-import { PlacementService, placementFleet } from '../placement/placement.service';
-import { TargetSetStore } from '../placement/target-set-store';
+import { placementFleet, type PlacementFleet } from '../placement/placement.service';
+import { selectingTarget } from '../placement/target-set';
 import { RolloutStore } from '../rollout/rollout-store';
-import { isReachable } from '../status/phase';
 import { StatusService } from '../status/status.service';
-import { commitProgress, completeCommit, type CommitBundleFacts } from './commit-progress';
+import { CommitTally, commitProgress, commitScope, completeCommit, type CommitFacts } from './commit-progress';
+import { FLEET_CHUNK, keysetChunks } from './keyset-chunks';
 import { invalidArgument } from '../http/list-query';
 import { ZodValidationPipe } from '../http/validation.pipe';
-import { clusterView, statusesByCluster } from './views';
+import { placementQuery } from './bundle-views';
+import { isAdmitted, placementRow, type ViewContext } from './views';
 
 /**
  * GET /api/v1/commits/:commit — the gate a pipeline polls after `git push`: has the commit
@@ -28,9 +28,6 @@ import { clusterView, statusesByCluster } from './views';
 export class CommitsController {
   constructor(
     private readonly fleet: FleetRepoService,
-    private readonly clusters: ClustersService,
-    private readonly placement: PlacementService,
-    private readonly targetSets: TargetSetStore,
     private readonly status: StatusService,
     private readonly rollouts: RolloutStore,
     private readonly scope: ScopeService,
@@ -49,14 +46,7 @@ export class CommitsController {
     const accepted = await this.fleet.current();
     const repos = await this.fleet.states();
     const settling = repos.some((r) => r.commit !== (accepted?.commits[r.name] ?? null));
-    const [scope, active, targetSets, statuses, pins, rollouts] = await Promise.all([
-      this.scope.filterFor(principal),
-      this.clusters.listActive(),
-      this.targetSets.all(),
-      this.status.all(),
-      this.rollouts.pins(),
-      this.rollouts.rollouts(),
-    ]);
+    const [scope, pins, rollouts] = await Promise.all([this.scope.filterFor(principal), this.rollouts.pins(), this.rollouts.rollouts()]);
     const specs = (accepted?.bundles ?? []).filter((b) => scope.canSeeBundle(b.name));
     const known = [...specs.map((b) => b.source.commit), ...repos.flatMap((r) => [r.commit, r.rejected?.commit ?? null])];
     const commit = completeCommit(
@@ -65,50 +55,75 @@ export class CommitsController {
     );
     if (typeof commit !== 'string') throw invalidArgument(`commit ${given} is ambiguous: ${commit.ambiguous.join(', ')}`);
 
-    const visible = active.filter((c) => scope.canSeeCluster(c));
-    const desired =
-      accepted === null ? new Map<string, { bundle: string }[]>() : this.placement.desiredTargets(visible, placementFleet(accepted));
-    const targetSetOf = new Map(targetSets.map((t) => [t.clusterId, t]));
-    const statusesOf = statusesByCluster(statuses);
-    const ctx = { heartbeatIntervalMs: this.config.heartbeatIntervalMs, rollouts, now: Date.now() };
-    const views = new Map(visible.map((c) => [c.id, clusterView(c, targetSetOf.get(c.id), statusesOf.get(c.id) ?? [], ctx)]));
     const pinOf = new Map(pins.map((p) => [p.bundle, p.commit]));
-    const atCommit = specs.filter((b) => b.source.commit === commit).map((b) => b.name);
-    const messages = await this.failureMessages(atCommit, commit);
-
-    const bundles: CommitBundleFacts[] = specs.map((b) => ({
-      name: b.name,
-      sourceCommit: b.source.commit,
-      pin: pinOf.get(b.name) ?? null,
-      rollout: rollouts.get(b.name)?.state ?? null,
-      clusters: visible
-        .filter((c) => desired.get(c.id)?.some((t) => t.bundle === b.name))
-        .map((c) => ({
-          name: c.name,
-          reachable: isReachable(c, connectivityOf(c, this.config.heartbeatIntervalMs, ctx.now)),
-          row: views.get(c.id)?.bundles.find((row) => row.bundle === b.name),
-          message: messages.get(`${c.id}/${b.name}`) ?? '',
-        })),
-    }));
-    const named = query.bundle === undefined ? undefined : [query.bundle].flat();
+    const atCommit = specs.some((b) => b.source.commit === commit);
     const rejected = repos.find((r) => r.rejected?.commit === commit);
-    const acceptedIn = atCommit.length === 0 && commit.length === 40 ? await this.acceptedIn(commit, repos) : null;
-    return commitProgress({
+    const acceptedIn = !atCommit && commit.length === 40 ? await this.acceptedIn(commit, repos) : null;
+    const facts: CommitFacts = {
       commit,
       for: query.for ?? 'synced',
       settling: settling || acceptedIn === 'settling',
-      named,
-      bundles,
+      named: query.bundle === undefined ? undefined : [query.bundle].flat(),
+      bundles: specs.map((b) => ({
+        name: b.name,
+        sourceCommit: b.source.commit,
+        pin: pinOf.get(b.name) ?? null,
+        rollout: rollouts.get(b.name)?.state ?? null,
+      })),
       rejectedIn: rejected === undefined ? null : { repo: rejected.name, errors: rejected.rejected!.errors },
       acceptedIn: acceptedIn === 'settling' ? null : acceptedIn,
       serving: repos.map((r) => ({ repo: r.name, commit: r.commit })),
+    };
+    const scoped = commitScope(facts);
+    if ('answer' in scoped) return scoped.answer;
+
+    const tally = new CommitTally(scoped.waitFor, commit, facts.for, query.limit ?? DEFAULT_COMMIT_LIMIT);
+    // Bundles are waited for only when the served fleet has some at the commit: there is one.
+    await this.count(tally, scope, placementFleet(accepted!), {
+      heartbeatIntervalMs: this.config.heartbeatIntervalMs,
+      rollouts,
+      now: Date.now(),
     });
+    const messages = await this.status.failureMessages(tally.failuresToQuote(), commit);
+    return commitProgress(facts, tally.result(messages));
   }
 
-  /** The agents' messages of the bundles at the commit, for the clusters where they failed. */
-  private async failureMessages(bundles: string[], commit: string): Promise<Map<string, string>> {
-    const rows = (await Promise.all(bundles.map((b) => this.status.ofBundle(b)))).flat();
-    return new Map(rows.filter((s) => s.commit === commit && s.phase === 'failed').map((s) => [`${s.clusterId}/${s.bundle}`, s.message]));
+  /**
+   * Every active cluster the principal may see, walked along the name index a chunk at a time,
+   * each with only its TargetSet's commits and statuses of the bundles waited for (aggregated
+   * in PostgreSQL, no entity built): each cluster that such a bundle targets now is counted, and
+   * memory follows a chunk and the listing's limit, not the fleet.
+   */
+  private async count(tally: CommitTally, scope: ScopeFilter, fleet: PlacementFleet, ctx: ViewContext): Promise<void> {
+    const bundles = tally.bundles.map((b) => fleet.bundles.find((spec) => spec.name === b.name)!);
+    const { heardSince } = placementQuery(ctx);
+    for await (const chunk of keysetChunks(
+      (after, limit) => this.status.clusterBundles({ heardSince, bundles: bundles.map((b) => b.name), after, limit }),
+      (c) => c.name,
+      undefined,
+      FLEET_CHUNK,
+    )) {
+      for (const c of chunk) {
+        if (!scope.canSeeCluster(c)) continue;
+        bundles.forEach((bundle, i) => {
+          if (selectingTarget(bundle, c, fleet.groups) === undefined) return;
+          const targetCommit = c.targetCommits.get(bundle.name);
+          const reported = c.reported.get(bundle.name) ?? null;
+          const facts = {
+            bundle: bundle.name,
+            reachable: c.reachable,
+            admitted: isAdmitted(ctx.rollouts.get(bundle.name), c.clusterId),
+            reported,
+          };
+          tally.add(i, {
+            clusterId: c.clusterId,
+            name: c.name,
+            reachable: c.reachable,
+            row: targetCommit === undefined ? undefined : placementRow({ ...facts, targetCommit }, ctx),
+          });
+        });
+      }
+    }
   }
 
   /**

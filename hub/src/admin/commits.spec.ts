@@ -64,6 +64,14 @@ describe('GET /api/v1/commits/:commit: has a pushed commit reached the clusters?
     expect(p).toMatchObject({ commit: first, for: 'synced', state: 'progressing', done: false, rejected: null });
     expect(states(p)).toEqual({ 'prod/alpha': 'reached', 'web/alpha': 'reached', 'web/beta': 'reached', 'web/gamma': 'unreachable' });
     expect(p.counts).toEqual({ clusters: 4, reached: 3, waiting: 0, failed: 0, unreachable: 1 });
+    // A limit lists what is not there first and counts the rest, per bundle and in all.
+    const one = await progress(first, '?limit=1');
+    expect(one.counts).toEqual(p.counts);
+    expect(one.bundles.map((b) => [b.bundle, b.clusters.map((c) => c.cluster), b.unlisted, b.counts.clusters])).toEqual([
+      ['prod', [], 1, 1],
+      ['web', ['gamma'], 2, 3],
+    ]);
+    expect((await t.get(`/api/v1/commits/${first}?limit=0`)).body).toMatchObject({ message: 'limit must be an integer from 1 to 500' });
 
     expect((await t.request('POST', '/api/v1/clusters/gamma/revoke')).status).toBe(200);
     expect(await progress(first)).toMatchObject({

@@ -1,4 +1,4 @@
-import { conditionOf, type AppliedSync, type ClusterDetailView, type ClusterView } from '../api-contract';
+import { conditionOf, type AppliedSync, type ClusterBundleView, type ClusterDetailView, type ClusterView } from '../api-contract';
 import type { ClusterEntity } from '../clusters/cluster.entity';
 import { connectivityOf } from '../clusters/connectivity';
 import type { TargetSetEntity } from '../placement/target-set.entity';
@@ -37,6 +37,36 @@ export function placementPhase(facts: PlacementFacts, rollouts: ViewContext['rol
   return { rollout, ...derivePhase({ reachable: facts.reachable, targetCommit: facts.targetCommit, rollout, reported: facts.reported }) };
 }
 
+const admittedSets = new WeakMap<StoredRollout, ReadonlySet<string>>();
+
+/**
+ * Whether a bundle's rollout admitted the cluster (false without a rollout). A rollout may admit
+ * thousands of clusters and a list asks once per cluster: its ids are looked up in a set, made
+ * once per rollout read.
+ */
+export function isAdmitted(rollout: StoredRollout | undefined, clusterId: string): boolean {
+  if (rollout === undefined) return false;
+  let admitted = admittedSets.get(rollout);
+  if (admitted === undefined) admittedSets.set(rollout, (admitted = new Set(rollout.admitted)));
+  return admitted.has(clusterId);
+}
+
+/** What a row of one bundle on one cluster says of where it stands. */
+export type PlacementRow = Pick<ClusterBundleView, 'desiredCommit' | 'commit' | 'phase' | 'health' | 'condition' | 'rollout'>;
+
+/** That row, from the facts its phase is derived from (when no entity was read: status/bundle-placements.ts). */
+export function placementRow(facts: PlacementFacts, ctx: Pick<ViewContext, 'rollouts'>): PlacementRow {
+  const { phase, health, rollout } = placementPhase(facts, ctx.rollouts);
+  return {
+    desiredCommit: facts.targetCommit,
+    commit: facts.reported?.commit ?? null,
+    phase,
+    health,
+    condition: conditionOf(phase, health),
+    rollout,
+  };
+}
+
 function bundleRows(cluster: ClusterEntity, targetSet: TargetSetEntity | undefined, statuses: BundleStatusEntity[], ctx: ViewContext) {
   const byBundle = new Map(statuses.map((s) => [s.bundle, s]));
   const reachable = isReachable(cluster, connectivityOf(cluster, ctx.heartbeatIntervalMs, ctx.now));
@@ -45,7 +75,7 @@ function bundleRows(cluster: ClusterEntity, targetSet: TargetSetEntity | undefin
   return targets.map((target) => {
     const status = byBundle.get(target.bundle) ?? null;
     const desiredCommit = target.source?.commit ?? '';
-    const admitted = ctx.rollouts.get(target.bundle)?.admitted.includes(cluster.id) ?? false;
+    const admitted = isAdmitted(ctx.rollouts.get(target.bundle), cluster.id);
     return {
       target,
       status,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { named, oneOf, Sha } from './common';
+import { Limit, named, oneOf, Sha } from './common';
 import { RolloutState } from './bundles';
 import { Condition } from './condition';
 import { FleetError } from './fleet';
@@ -13,12 +13,18 @@ import { FleetError } from './fleet';
 export const WaitFor = oneOf(['synced', 'healthy']);
 export type WaitFor = z.infer<typeof WaitFor>;
 
+/** Clusters a commit's answer lists when `limit` is not given. */
+export const DEFAULT_COMMIT_LIMIT = 100;
+
 export const CommitQuery = z.object({
   bundle: z
     .union([z.string(), z.array(z.string())])
     .optional()
     .describe('only this bundle; repeat for several (default: every bundle whose source is at the commit)'),
   for: WaitFor.optional().describe('synced (default): applied at the commit; healthy: applied and healthy'),
+  limit: Limit.optional().describe(
+    `the most clusters listed in the answer, over all its bundles (default ${DEFAULT_COMMIT_LIMIT}): failed first, then unreachable, waiting, reached; the counts cover every cluster`,
+  ),
 });
 export type CommitQuery = z.infer<typeof CommitQuery>;
 
@@ -45,11 +51,24 @@ export const CommitCluster = z.strictObject({
 });
 export type CommitCluster = z.infer<typeof CommitCluster>;
 
+export const CommitCounts = z.strictObject({
+  clusters: z.number().int(),
+  reached: z.number().int(),
+  waiting: z.number().int(),
+  failed: z.number().int(),
+  unreachable: z.number().int(),
+});
+export type CommitCounts = z.infer<typeof CommitCounts>;
+
 export const CommitBundle = z.strictObject({
   bundle: z.string(),
   pin: Sha.nullable().describe('the fleet commit it is pinned to: its clusters get that, not this commit'),
   rollout: RolloutState.nullable(),
-  clusters: z.array(CommitCluster),
+  counts: CommitCounts.describe('every cluster the bundle targets, listed or not'),
+  clusters: z
+    .array(CommitCluster)
+    .describe('the clusters listed (the answer lists at most `limit` over all bundles: failed first, then unreachable, waiting, reached)'),
+  unlisted: z.number().int().describe('targeted clusters the answer leaves out for its limit'),
 });
 export type CommitBundle = z.infer<typeof CommitBundle>;
 
@@ -63,13 +82,7 @@ export const CommitProgress = named(
     message: z.string(),
     rejected: z.strictObject({ repo: z.string(), errors: z.array(FleetError) }).nullable(),
     bundles: z.array(CommitBundle),
-    counts: z.strictObject({
-      clusters: z.number().int(),
-      reached: z.number().int(),
-      waiting: z.number().int(),
-      failed: z.number().int(),
-      unreachable: z.number().int(),
-    }),
+    counts: CommitCounts.describe('over every bundle waited for and every cluster it targets'),
   }),
 );
 export type CommitProgress = z.infer<typeof CommitProgress>;

@@ -48,7 +48,7 @@ export class TargetBuilder {
   targetsFor(cluster: PlacedCluster): TargetSpec[] {
     const targets: TargetSpec[] = [];
     for (const bundle of this.fleet.bundles) {
-      const rule = bundle.targets.find((t) => targetSelects(t, cluster, this.fleet.groups));
+      const rule = selectingTarget(bundle, cluster, this.fleet.groups);
       if (rule !== undefined) targets.push(this.targetOf(bundle, rule, cluster));
     }
     return targets.sort((a, b) => compare(a.bundle, b.bundle));
@@ -135,6 +135,15 @@ export function targetDigest(target: TargetSpec): string {
 export function clusterInGroup(cluster: { labels: Record<string, string> }, group: string, groups: ClusterGroupSpec[]): boolean {
   const spec = groups.find((g) => g.name === group);
   return spec !== undefined && selectorMatches(spec.selector, cluster.labels);
+}
+
+/** The first of a bundle's targets that selects the cluster (its overrides apply): undefined, the bundle does not target it. */
+export function selectingTarget(
+  bundle: Pick<BundleSpec, 'targets'>,
+  cluster: { labels: Record<string, string> },
+  groups: ClusterGroupSpec[],
+): BundleTarget | undefined {
+  return bundle.targets.find((t) => targetSelects(t, cluster, groups));
 }
 
 /** Whether one target (or rollout partition) of a bundle selects a cluster. */

@@ -101,6 +101,24 @@ WHERE c.state = 'active' AND ($4::text IS NULL OR c.name COLLATE "C" > $4)
 ORDER BY c.name COLLATE "C"
 LIMIT $5`;
 
+/**
+ * Active clusters in code-point order of the name, read along the name index, each with its
+ * TargetSet's commit and its status for some bundles only: what a commit's progress needs of a
+ * cluster, aggregated in PostgreSQL so that no entity is built (GET /api/v1/commits/:commit walks
+ * the whole fleet with it).
+ */
+const CLUSTER_BUNDLES_SQL = `
+SELECT c.id::text AS "clusterId", c.name, c.labels, ${REACHABLE} AS reachable,
+       COALESCE((SELECT jsonb_agg(jsonb_build_array(x->>'bundle', COALESCE(x->'source'->>'commit', '')))
+                   FROM jsonb_array_elements(t.targets) AS x WHERE x->>'bundle' = ANY($2::text[])), '[]') AS targets,
+       COALESCE((SELECT jsonb_agg(jsonb_build_array(s.bundle, s.commit, s.phase, s.health))
+                   FROM bundle_status s WHERE s.cluster_id = c.id AND s.bundle = ANY($2::text[])), '[]') AS statuses
+FROM cluster c
+LEFT JOIN target_set t ON t.cluster_id = c.id
+WHERE c.state = 'active' AND ($3::text IS NULL OR c.name COLLATE "C" > $3)
+ORDER BY c.name COLLATE "C"
+LIMIT $4`;
+
 interface StatusColumns {
   reportedCommit: string | null;
   reportedPhase: ReportedPhase | null;
@@ -141,6 +159,38 @@ export async function bundlePlacements(query: Query, q: BundlePlacementQuery): P
     ...row,
     bundle: q.bundle,
     reported: reported({ reportedCommit, reportedPhase, reportedHealth }),
+  }));
+}
+
+/** An active cluster with what its TargetSet asks for and its agent reported, of some bundles. */
+export interface ClusterBundles {
+  clusterId: string;
+  name: string;
+  labels: Record<string, string>;
+  reachable: boolean;
+  /** The commit its TargetSet asks for, by bundle ('' without a source commit); bundles it does not hold are absent. */
+  targetCommits: Map<string, string>;
+  /** Its current status, by bundle; bundles it never reported are absent. */
+  reported: Map<string, NonNullable<PlacementFacts['reported']>>;
+}
+
+export interface ClusterBundlesQuery {
+  heardSince: Date;
+  bundles: string[];
+  /** Clusters whose name comes after this one in code-point order. */
+  after?: string;
+  limit: number;
+}
+
+export async function clusterBundles(query: Query, q: ClusterBundlesQuery): Promise<ClusterBundles[]> {
+  const rows = (await query(CLUSTER_BUNDLES_SQL, [q.heardSince, q.bundles, q.after ?? null, q.limit])) as (Omit<
+    ClusterBundles,
+    'targetCommits' | 'reported'
+  > & { targets: [string, string][]; statuses: [string, string, ReportedPhase, HealthName][] })[];
+  return rows.map(({ targets, statuses, ...row }) => ({
+    ...row,
+    targetCommits: new Map(targets),
+    reported: new Map(statuses.map(([bundle, commit, phase, health]) => [bundle, { commit, phase, health }])),
   }));
 }
 

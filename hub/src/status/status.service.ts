@@ -10,7 +10,10 @@ import { MetricsService } from '../metrics/metrics.service';
 import { BundleStatusEntity } from './bundle-status.entity';
 import {
   bundlePlacements,
+  clusterBundles,
   placementGroups,
+  type ClusterBundles,
+  type ClusterBundlesQuery,
   type BundlePlacementQuery,
   type ClusterPlacement,
   type PlacementGroup,
@@ -164,8 +167,29 @@ export class StatusService implements BeforeApplicationShutdown {
     return bundlePlacements((sql, params) => this.statuses.query(sql, params), query);
   }
 
+  /** Active clusters along the name index, with their TargetSet's commits and statuses of some bundles only (a keyset page). */
+  async clusterBundles(query: ClusterBundlesQuery): Promise<ClusterBundles[]> {
+    return clusterBundles((sql, params) => this.statuses.query(sql, params), query);
+  }
+
   async ofBundle(bundle: string): Promise<BundleStatusEntity[]> {
     return this.statuses.find({ where: { bundle } });
+  }
+
+  /**
+   * What the agents said of these (cluster, bundle) placements that failed at `commit`, by
+   * `<clusterId>/<bundle>`: one statement for the few a commit's answer lists.
+   */
+  async failureMessages(placements: { clusterId: string; bundle: string }[], commit: string): Promise<Map<string, string>> {
+    if (placements.length === 0) return new Map();
+    const rows: { key: string; message: string }[] = await this.statuses.query(
+      `SELECT s.cluster_id::text || '/' || s.bundle AS key, s.message
+         FROM bundle_status s
+         JOIN unnest($1::uuid[], $2::text[]) AS p(cluster_id, bundle) ON p.cluster_id = s.cluster_id AND p.bundle = s.bundle
+        WHERE s.commit = $3 AND s.phase = 'failed'`,
+      [placements.map((p) => p.clusterId), placements.map((p) => p.bundle), commit],
+    );
+    return new Map(rows.map((r) => [r.key, r.message]));
   }
 
   /** Deployment history, newest first, in keyset pages. */
