@@ -377,6 +377,14 @@ export class ClustersService {
     return this.clusters.query(`SELECT id::text AS id, name, labels FROM cluster WHERE state = 'active' ORDER BY name`);
   }
 
+  /** Those of these clusters that are active, as listActiveForPlacement gives them. */
+  async activeForPlacement(ids: string[]): Promise<ActiveCluster[]> {
+    return this.clusters.query(
+      `SELECT id::text AS id, name, labels FROM cluster WHERE state = 'active' AND id = ANY($1::uuid[]) ORDER BY name`,
+      [ids],
+    );
+  }
+
   async findByName(name: string): Promise<ClusterEntity | null> {
     return this.clusters.findOne({ where: { name } });
   }

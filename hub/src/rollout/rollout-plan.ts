@@ -108,7 +108,8 @@ export function partitionClusters(
   let rest = clusters;
   const partitions = input.spec.partitions.map((spec) => {
     const members = rest.filter((c) => input.inPartition(spec, c));
-    rest = rest.filter((c) => !members.includes(c));
+    const taken = new Set(members);
+    rest = rest.filter((c) => !taken.has(c));
     return { spec, clusters: members };
   });
   if (rest.length > 0) partitions.push({ spec: { name: 'unpartitioned' }, clusters: rest });

@@ -172,10 +172,6 @@ export class StatusService implements BeforeApplicationShutdown {
     return clusterBundles((sql, params) => this.statuses.query(sql, params), query);
   }
 
-  async ofBundle(bundle: string): Promise<BundleStatusEntity[]> {
-    return this.statuses.find({ where: { bundle } });
-  }
-
   /**
    * What the agents said of these (cluster, bundle) placements that failed at `commit`, by
    * `<clusterId>/<bundle>`: one statement for the few a commit's answer lists.
