@@ -107,6 +107,19 @@ describe('admin API: scopes, sync now, lists and the OpenAPI document', () => {
       expect(events.body.items.filter((e) => e.cluster === 'b1' || e.bundle === 'app-b' || e.cluster === null)).toEqual([]);
     });
 
+    it('lists the pins of the bundles that reach its clusters only', async () => {
+      const head = await t.repo.head();
+      for (const bundle of ['app-a', 'app-b'])
+        expect((await t.request('POST', `/api/v1/bundles/${bundle}/pin`, { commit: head })).status).toBe(200);
+      try {
+        const pins = await t.requestAs<Page<{ bundle: string }>>(teamA, 'GET', '/api/v1/pins');
+        expect(pins.body.items.map((p) => p.bundle)).toEqual(['app-a']);
+        expect((await t.get<Page<{ bundle: string }>>('/api/v1/pins')).body.items.map((p) => p.bundle)).toEqual(['app-a', 'app-b']);
+      } finally {
+        for (const bundle of ['app-a', 'app-b']) await t.request('DELETE', `/api/v1/bundles/${bundle}/pin`);
+      }
+    });
+
     it('may steer its own clusters but not a bundle that also reaches other teams (403)', async () => {
       expect((await t.requestAs<{ state: string }>(teamA, 'POST', '/api/v1/clusters/a2/approve')).body).toMatchObject({
         name: 'a2',

@@ -46,7 +46,7 @@ export class CommitsController {
     const accepted = await this.fleet.current();
     const repos = await this.fleet.states();
     const settling = repos.some((r) => r.commit !== (accepted?.commits[r.name] ?? null));
-    const [scope, pins, rollouts] = await Promise.all([this.scope.filterFor(principal), this.rollouts.pins(), this.rollouts.rollouts()]);
+    const [scope, pins, rollouts] = await Promise.all([this.scope.filterFor(principal), this.rollouts.pins(), this.rollouts.summaries()]);
     const specs = (accepted?.bundles ?? []).filter((b) => scope.canSeeBundle(b.name));
     const known = [...specs.map((b) => b.source.commit), ...repos.flatMap((r) => [r.commit, r.rejected?.commit ?? null])];
     const commit = completeCommit(

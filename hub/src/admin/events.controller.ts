@@ -27,7 +27,7 @@ export class EventsController {
     const filter: FleetEventFilter = { ...query, limit: query.limit ?? DEFAULT_LIMIT };
     const read = (cursor: string | undefined) => this.events.list({ ...filter, cursor }).catch(rethrowAsInvalid);
     if (principal.scope === null) return read(filter.cursor);
-    const [scope, clusters] = await Promise.all([this.scope.filterFor(principal), this.clusters.list()]);
+    const [scope, clusters] = await Promise.all([this.scope.filterFor(principal), this.clusters.listNamesAndLabels()]);
     const labelsOf = new Map(clusters.map((c) => [c.name, c.labels]));
     const visible = (e: FleetEvent) =>
       (e.bundle === null || scope.canSeeBundle(e.bundle)) &&

@@ -29,7 +29,7 @@ export class HistoryController {
     if (principal.scope === null) return this.status.history({ cluster, bundle, limit, before });
 
     // A scoped token reads the history through its scope: whole pages, filtered, until one of its own is full.
-    const [filter, clusters] = await Promise.all([this.scope.filterFor(principal), this.clusters.list()]);
+    const [filter, clusters] = await Promise.all([this.scope.filterFor(principal), this.clusters.listNamesAndLabels()]);
     const labelsOf = new Map(clusters.map((c) => [c.name, c.labels]));
     const visible = (d: DeploymentView) =>
       filter.canSeeBundle(d.bundle) &&

@@ -2,7 +2,7 @@ import { conditionOf, type AppliedSync, type ClusterBundleView, type ClusterDeta
 import type { ClusterEntity } from '../clusters/cluster.entity';
 import { connectivityOf } from '../clusters/connectivity';
 import type { TargetSetEntity } from '../placement/target-set.entity';
-import type { RolloutStore, StoredRollout } from '../rollout/rollout-store';
+import type { RolloutStore, RolloutSummary } from '../rollout/rollout-store';
 import type { BundleStatusEntity } from '../status/bundle-status.entity';
 import type { PlacementFacts } from '../status/bundle-placements';
 import { derivePhase, isReachable, type DerivedPhase, type RolloutPosition } from '../status/phase';
@@ -12,17 +12,20 @@ import { derivePhase, isReachable, type DerivedPhase, type RolloutPosition } fro
 /** What every cluster view needs besides the cluster's own rows. */
 export interface ViewContext {
   heartbeatIntervalMs: number;
-  rollouts: ReadonlyMap<string, StoredRollout>;
+  rollouts: ReadonlyMap<string, RolloutSummary>;
   now: number;
 }
 
 /** The context of views now: the configured heartbeat and the rollouts as stored. */
-export async function viewContext(config: { heartbeatIntervalMs: number }, rollouts: Pick<RolloutStore, 'rollouts'>): Promise<ViewContext> {
-  return { heartbeatIntervalMs: config.heartbeatIntervalMs, rollouts: await rollouts.rollouts(), now: Date.now() };
+export async function viewContext(
+  config: { heartbeatIntervalMs: number },
+  rollouts: Pick<RolloutStore, 'summaries'>,
+): Promise<ViewContext> {
+  return { heartbeatIntervalMs: config.heartbeatIntervalMs, rollouts: await rollouts.summaries(), now: Date.now() };
 }
 
 /** Where a cluster stands in its bundle's rollout: admitted, or held back (paused while the rollout is). */
-function rolloutPosition(rollout: StoredRollout | undefined, admitted: boolean): RolloutPosition {
+function rolloutPosition(rollout: RolloutSummary | undefined, admitted: boolean): RolloutPosition {
   if (rollout === undefined) return null;
   if (admitted) return 'admitted';
   return rollout.state === 'paused' || rollout.state === 'halted' ? 'paused' : 'waiting';
@@ -37,14 +40,14 @@ export function placementPhase(facts: PlacementFacts, rollouts: ViewContext['rol
   return { rollout, ...derivePhase({ reachable: facts.reachable, targetCommit: facts.targetCommit, rollout, reported: facts.reported }) };
 }
 
-const admittedSets = new WeakMap<StoredRollout, ReadonlySet<string>>();
+const admittedSets = new WeakMap<RolloutSummary, ReadonlySet<string>>();
 
 /**
  * Whether a bundle's rollout admitted the cluster (false without a rollout). A rollout may admit
  * thousands of clusters and a list asks once per cluster: its ids are looked up in a set, made
  * once per rollout read.
  */
-export function isAdmitted(rollout: StoredRollout | undefined, clusterId: string): boolean {
+export function isAdmitted(rollout: RolloutSummary | undefined, clusterId: string): boolean {
   if (rollout === undefined) return false;
   let admitted = admittedSets.get(rollout);
   if (admitted === undefined) admittedSets.set(rollout, (admitted = new Set(rollout.admitted)));

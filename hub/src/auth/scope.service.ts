@@ -73,19 +73,16 @@ export class ScopeService {
   async namesVisibleTo(principal: Principal): Promise<VisibleNames> {
     const filter = await this.filterFor(principal);
     if (!filter.limitsClusters) return { bundle: (name) => filter.canSeeBundle(name), cluster: () => true };
-    const [clusters, targetSets] = await Promise.all([this.clusters.list(), this.targetSets.all()]);
-    const visible = clusters.filter((c) => filter.canSeeCluster(c));
-    const visibleIds = new Set(visible.map((c) => c.id));
-    const reached = new Set(targetSets.filter((t) => visibleIds.has(t.clusterId)).flatMap((t) => t.targets.map((target) => target.bundle)));
+    // Names and labels only, and the bundles counted in PostgreSQL: no cluster's TargetSet is read.
+    const visible = (await this.clusters.listNamesAndLabels()).filter((c) => filter.canSeeCluster(c));
+    const reached = await this.targetSets.bundlesHeldBy(visible.map((c) => c.id));
     const names = new Set(visible.map((c) => c.name));
     return { bundle: (name) => filter.canSeeBundle(name) && reached.has(name), cluster: (name) => names.has(name) };
   }
 
   /** Active clusters whose TargetSet holds the bundle. */
   async clustersHolding(bundle: string): Promise<ClusterEntity[]> {
-    const [clusters, targetSets] = await Promise.all([this.clusters.list(), this.targetSets.all()]);
-    const holding = new Set(targetSets.filter((t) => t.targets.some((target) => target.bundle === bundle)).map((t) => t.clusterId));
-    return clusters.filter((c) => c.state === 'active' && holding.has(c.id));
+    return this.clusters.holding(bundle);
   }
 }
 

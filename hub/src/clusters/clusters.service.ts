@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { In, type DataSource, type Repository } from 'typeorm';
+import { In, Raw, type DataSource, type Repository } from 'typeorm';
 import { Batcher } from '../database/batcher';
 import { FleetEventsService } from '../events/fleet-events.service';
 import { Listeners } from '../events/listeners';
@@ -375,6 +375,24 @@ export class ClustersService {
    */
   async listActiveForPlacement(): Promise<ActiveCluster[]> {
     return this.clusters.query(`SELECT id::text AS id, name, labels FROM cluster WHERE state = 'active' ORDER BY name`);
+  }
+
+  /** Every cluster's id, name and labels (what a scope decides visibility on), in one plain read. */
+  async listNamesAndLabels(): Promise<ActiveCluster[]> {
+    return this.clusters.query(`SELECT id::text AS id, name, labels FROM cluster ORDER BY name`);
+  }
+
+  /** The active clusters whose TargetSet holds the bundle (found in PostgreSQL, no TargetSet read). */
+  async holding(bundle: string): Promise<ClusterEntity[]> {
+    return this.clusters.find({
+      where: {
+        state: 'active',
+        id: Raw((id) => `${id} IN (SELECT cluster_id FROM target_set WHERE targets @> CAST(:holds AS jsonb))`, {
+          holds: JSON.stringify([{ bundle }]),
+        }),
+      },
+      order: { name: 'ASC' },
+    });
   }
 
   /** Those of these clusters that are active, as listActiveForPlacement gives them. */

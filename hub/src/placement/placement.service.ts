@@ -201,7 +201,7 @@ export class PlacementService implements OnModuleInit {
 
   /** Bundles with a rollout: who is admitted to the revision now desired (nobody, for a new revision). */
   private async rolloutGates(fleet: PlacementFleet): Promise<Map<string, RolloutGate>> {
-    const stored = await this.rollouts.rollouts();
+    const stored = await this.rollouts.summaries();
     const gates = new Map<string, RolloutGate>();
     for (const bundle of fleet.bundles) {
       if (bundle.rollout === undefined) continue;

@@ -79,6 +79,18 @@ export class TargetSetStore implements BeforeApplicationShutdown {
     return clusterIds.length === 0 ? [] : this.targetSets.find({ where: { clusterId: In(clusterIds) } });
   }
 
+  /** The bundles that the TargetSets of these clusters hold, read in PostgreSQL (a few rows back). */
+  async bundlesHeldBy(clusterIds: string[]): Promise<Set<string>> {
+    if (clusterIds.length === 0) return new Set();
+    const rows: { bundle: string }[] = await this.targetSets.query(
+      `SELECT DISTINCT x->>'bundle' AS bundle
+         FROM target_set t CROSS JOIN LATERAL jsonb_array_elements(t.targets) AS x
+        WHERE t.cluster_id = ANY($1::uuid[])`,
+      [clusterIds],
+    );
+    return new Set(rows.map((r) => r.bundle));
+  }
+
   /**
    * Records that the agent took a revision in hand; an older ack never overwrites a newer one.
    * Acks of all sessions are written together (one UPDATE per batch); resolves once written.
