@@ -364,11 +364,6 @@ export class ClustersService {
     return this.clusters.find({ order: { name: 'ASC' } });
   }
 
-  /** Clusters that get targets: approved and not revoked. */
-  async listActive(): Promise<ClusterEntity[]> {
-    return this.clusters.find({ where: { state: 'active' }, order: { name: 'ASC' } });
-  }
-
   /**
    * The active clusters with only what placement and the rollout planner need of them: a plain
    * read, no entities built (each fleet commit's placement reads the whole fleet).
@@ -378,7 +373,7 @@ export class ClustersService {
   }
 
   /** Every cluster's id, name and labels (what a scope decides visibility on), in one plain read. */
-  async listNamesAndLabels(): Promise<ActiveCluster[]> {
+  async listNamesAndLabels(): Promise<Pick<ClusterEntity, 'id' | 'name' | 'labels'>[]> {
     return this.clusters.query(`SELECT id::text AS id, name, labels FROM cluster ORDER BY name`);
   }
 

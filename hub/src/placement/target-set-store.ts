@@ -70,10 +70,6 @@ export class TargetSetStore implements BeforeApplicationShutdown {
     return this.targetSets.findOne({ where: { clusterId } });
   }
 
-  async all(): Promise<TargetSetEntity[]> {
-    return this.targetSets.find();
-  }
-
   /** The stored rows of these clusters (a page of a list). */
   async ofClusters(clusterIds: string[]): Promise<TargetSetEntity[]> {
     return clusterIds.length === 0 ? [] : this.targetSets.find({ where: { clusterId: In(clusterIds) } });

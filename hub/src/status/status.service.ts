@@ -131,12 +131,7 @@ export class StatusService implements BeforeApplicationShutdown {
     return this.statuses.find({ where: { clusterId } });
   }
 
-  /** Every current status without messages and resources (list views). */
-  async all(): Promise<BundleStatusEntity[]> {
-    return this.listed({});
-  }
-
-  /** The current statuses of these clusters (a page of a list), as `all` gives them. */
+  /** The current statuses of these clusters (a page of a list), without messages and resources. */
   async ofClusters(clusterIds: string[]): Promise<BundleStatusEntity[]> {
     return clusterIds.length === 0 ? [] : this.listed({ clusterId: In(clusterIds) });
   }
