@@ -285,9 +285,12 @@ export const POLICY_SCENARIOS: Scenario[] = [
         }),
         { status: 201, body: { spec: { hard: { 'requests.cpu': '4' } }, status: {} } },
       ),
+      // Waited on the ConfigMap count, not the pods: the quota controller can fill in the pods
+      // before it has counted the namespace's kube-root-ca.crt (CI on a loaded machine saw
+      // used.pods 0 with count/configmaps still 0, and then a third ConfigMap admitted).
       wait('the quota controller filled its status', '/api/v1/namespaces/cf-limits/resourcequotas/quota', {
-        field: 'status.used.pods',
-        equals: '0',
+        field: 'status.used.count/configmaps',
+        equals: '1',
       }),
       get('the quota status', '/api/v1/namespaces/cf-limits/resourcequotas/quota', {
         status: 200,
