@@ -21,6 +21,7 @@ import { parseSyscalls } from './proc-stats';
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 10_000);
 const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 4);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUND_TIMEOUT_MS = 120_000;
 
 const pass = (b: Buffer): Buffer => b;
 const SERVICE: grpc.ServiceDefinition = {
@@ -37,22 +38,39 @@ const SERVICE: grpc.ServiceDefinition = {
 /** One byte from a client: "here I am"; from the server: "you are in". Anything longer is a push or its ack. */
 const HELLO = Buffer.from('h');
 
+/**
+ * Opens `streams` streams and says "connected" once every one has its hello back. A stream that
+ * fails before that (a connection refused or timed out while the server's listen queue is full)
+ * is opened again after a jittered second, as an agent would: otherwise one lost stream would
+ * leave the benchmark waiting for ever.
+ */
 async function client(address: string, streams: number): Promise<void> {
   const Client = grpc.makeGenericClientConstructor(SERVICE, 'Floor');
-  const calls: grpc.ClientDuplexStream<Buffer, Buffer>[] = [];
   let ready = 0;
-  for (let i = 0; i < streams; i++) {
+  let retried = 0;
+  const open = (): void => {
     // A connection of its own, as every agent has.
     const c = new Client(address, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
     const call = (c as unknown as { connect(): grpc.ClientDuplexStream<Buffer, Buffer> }).connect();
+    let live = false;
     call.on('data', (message: Buffer) => {
       if (message.length === 1) {
-        if (++ready === streams) process.send?.({ type: 'connected' });
+        live = true;
+        if (++ready === streams) process.send?.({ type: 'connected', retried });
       } else call.write(Buffer.from('ack'));
     });
-    call.on('error', () => undefined);
+    call.on('error', (error: grpc.ServiceError) => {
+      c.close();
+      if (live) process.send?.({ type: 'lost', message: error.message });
+      else {
+        retried++;
+        setTimeout(open, 500 + Math.random() * 1_000);
+      }
+    });
     call.write(HELLO);
-    calls.push(call);
+  };
+  for (let i = 0; i < streams; i++) {
+    open();
     if (i % 50 === 49) await new Promise((resolve) => setImmediate(resolve));
   }
 }
@@ -103,8 +121,12 @@ async function main(): Promise<void> {
       call.on('error', () => undefined);
     },
   });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p))),
+  // Listened to as the hub does (gateway/grpc-server.ts): grpc-js's bindAsync takes no listen
+  // backlog, and Node's default of 511 overflows while thousands of streams connect at once.
+  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  const listener = createServer((socket) => injector.injectConnection(socket));
+  const port = await new Promise<number>((resolve) =>
+    listener.listen({ host: '127.0.0.1', port: 0, backlog: 4096 }, () => resolve((listener.address() as { port: number }).port)),
   );
   const children: ChildProcess[] = [];
   try {
@@ -113,8 +135,13 @@ async function main(): Promise<void> {
       const share = Math.floor(STREAMS / PROCESSES) + (i < STREAMS % PROCESSES ? 1 : 0);
       children.push(fork(__filename, ['client', `127.0.0.1:${port}`, String(share)], { execArgv: ['--max-old-space-size=2048'] }));
     }
-    await Promise.all(children.map((c) => waitFor(c, 'connected', 600_000)));
-    console.log(`  ${STREAMS} streams connected                ${((Date.now() - from) / 1000).toFixed(2).padStart(8)} s`);
+    let lost = 0;
+    for (const c of children) c.on('message', (m: { type: string }) => void (m.type === 'lost' && lost++));
+    const connected = await Promise.all(children.map((c) => waitFor<{ retried: number }>(c, 'connected', 600_000)));
+    const retried = connected.reduce((n, c) => n + c.retried, 0);
+    console.log(
+      `  ${STREAMS} streams connected                ${((Date.now() - from) / 1000).toFixed(2).padStart(8)} s (${retried} opened again after failing)`,
+    );
     for (let round = 1; round <= ROUNDS; round++) {
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       acks = 0;
@@ -122,11 +149,16 @@ async function main(): Promise<void> {
       const cpu = process.cpuUsage();
       const io = syscalls();
       const start = Date.now();
-      await new Promise<void>((resolve) => {
-        allAcked = resolve;
+      const acked = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), ROUND_TIMEOUT_MS);
+        allAcked = () => {
+          clearTimeout(timer);
+          resolve(true);
+        };
         for (const s of streams) s.write(payload);
       });
       const ms = Date.now() - start;
+      if (!acked) throw new Error(`round ${round}: ${acks} of ${STREAMS} acks within ${ROUND_TIMEOUT_MS / 1000} s; ${lost} streams lost`);
       const used = process.cpuUsage(cpu);
       const after = syscalls();
       console.log(
@@ -141,6 +173,7 @@ async function main(): Promise<void> {
     }
   } finally {
     for (const c of children) c.kill();
+    listener.close();
     server.forceShutdown();
   }
 }
