@@ -71,3 +71,24 @@ export async function commitGate(
   const answer = JSON.parse(text) as { state: string; counts: { clusters: number } };
   return { state: answer.state, clusters: answer.counts.clusters, bytes: Buffer.byteLength(text) };
 }
+
+/** GET /api/v1/rollouts/:bundle: its state, the clusters its partitions count, and the answer's size. */
+export async function rolloutOf(
+  httpUrl: string,
+  token: string,
+  bundle: string,
+): Promise<{ state: string; clusters: number; listed: number; bytes: number }> {
+  const path = `/api/v1/rollouts/${encodeURIComponent(bundle)}`;
+  const response = await fetch(new URL(path, httpUrl), { headers: { authorization: `Bearer ${token}` } });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`GET ${path} answered ${response.status}: ${text.slice(0, 200)}`);
+  const answer = JSON.parse(text) as { state: string; partitions: { counts?: Record<string, number>; clusters: unknown[] }[] };
+  // A hub from before the counts listed every cluster: those are its counts (to compare with one).
+  const counted = answer.partitions.flatMap((p) => (p.counts === undefined ? [p.clusters.length] : Object.values(p.counts)));
+  return {
+    state: answer.state,
+    clusters: counted.reduce((a, b) => a + b, 0),
+    listed: answer.partitions.reduce((n, p) => n + p.clusters.length, 0),
+    bytes: Buffer.byteLength(text),
+  };
+}

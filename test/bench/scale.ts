@@ -322,7 +322,7 @@ import { BareRepo } from '../support/git';
 import { createThrowawayDatabase } from '../support/postgres';
 import { FakeFleet, type AgentCondition, type AgentTimes, type FakeAgentSpec } from './fake-agents/fake-fleet';
 import { printRun, printTable, type Figure } from './figures';
-import { commitGate, dashboardFleetData, listAll, pushWebhook } from './hub-http';
+import { commitGate, dashboardFleetData, listAll, pushWebhook, rolloutOf } from './hub-http';
 import { replicasTogether, startHubProcess } from './hub-process';
 import { Phases, printProfile, profilingOptions } from './phase-profile';
 import { listenOverflows, machineCpu } from './proc-stats';
@@ -528,9 +528,25 @@ async function measure(size: number, run: number): Promise<Figure[]> {
       }
       noteValue('commit gate via GET /api/v1/commits/:commit, 3 in a row (s)', gateTimes.map((g) => g.toFixed(2)).join(' / '));
       noteValue('  its answer (KB)', (gate.bytes / 1024).toFixed(0));
+      await phases.end('read: commit gate', gateFrom);
+      if (ROLLOUT !== undefined) {
+        // What `gitfleet rollout app` and the dashboard's rollout page read, three in a row.
+        const rolloutFrom = Date.now();
+        const times: number[] = [];
+        let view = { state: '', clusters: 0, listed: 0, bytes: 0 };
+        for (let i = 0; i < 3; i++) {
+          const askedAt = Date.now();
+          view = await rolloutOf(hub.httpUrl, token, 'app');
+          times.push((Date.now() - askedAt) / 1000);
+          if (view.clusters !== size) throw new Error(`GET /api/v1/rollouts/app counted ${view.clusters} clusters, not ${size}`);
+        }
+        noteValue('rollout via GET /api/v1/rollouts/app, 3 in a row (s)', times.map((t) => t.toFixed(2)).join(' / '));
+        if (view.state !== 'done') throw new Error(`the rollout of app is ${view.state} after the commit, not done`);
+        noteValue('  its answer (KB) / clusters listed', `${(view.bytes / 1024).toFixed(0)} / ${view.listed}`);
+        await phases.end('read: rollout', rolloutFrom);
+      }
       clearInterval(sampler);
       noteValue('  hub peak RSS while serving (MB)', (peakRss / 1024 / 1024).toFixed(0));
-      await phases.end('read: commit gate', gateFrom);
     }
 
     // 4. A restart of every agent at once.

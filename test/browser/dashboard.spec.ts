@@ -211,6 +211,12 @@ describe('dashboard in Chromium', () => {
     expect(text).toContain('Deployment/default/web');
     expect(await page.locator('[data-partition="canary"]').innerText()).toContain('eu-prod');
     await browser.screenshot(page, 'rollout-halted');
+
+    // The list counts every cluster without naming one.
+    await page.goto(`${fleet.hub.httpUrl}/#/rollouts`);
+    const row = page.locator('tr[data-bundle="web"]');
+    await expect.poll(() => row.count(), { timeout: 10_000 }).toBe(1);
+    expect(await row.locator('.progress-text').innerText()).toMatch(/^\d of 3 done, \d updating, \d pending, 1 failed$/);
   }, 90_000);
 
   it('shows resources with their health and the drift diff of an object edited out of band', async () => {

@@ -14,7 +14,9 @@ export const rolloutCommand: Command = {
   summary: "A bundle's rollout partition by partition; --watch follows it live, --commit until that commit is out",
   help: `Usage: gitfleet rollout <bundle> [--watch [--commit <sha>] [--timeout 30m]] [-o table|json]
 
-Shows the rollout of the bundle's current revision: each partition's state and clusters.
+Shows the rollout of the bundle's current revision: each partition's state, progress and
+clusters; of a large fleet the hub lists 100 clusters (failed, updating and waiting first) and
+counts the rest.
 --watch   redraws on every change the hub's live stream reports (and every 10 s should it be
           away) until the rollout is done (exit 0) or halted (exit 1, with the cause); Ctrl-C
           stops watching. With -o json, one JSON line per change.
@@ -150,23 +152,34 @@ export function renderRollout(r: Rollout, paint: Paint, now: number): string {
       {
         header: 'progress',
         cell: (p) => {
-          const done = p.clusters.filter((c) => c.state === 'done').length;
-          const total = p.clusters.length;
-          const filled = total === 0 ? BAR_WIDTH : Math.round((done / total) * BAR_WIDTH);
-          return `[${paint('green', '#'.repeat(filled))}${'.'.repeat(BAR_WIDTH - filled)}] ${done}/${total}`;
+          const total = clustersIn(p);
+          const filled = total === 0 ? BAR_WIDTH : Math.round((p.counts.done / total) * BAR_WIDTH);
+          return `[${paint('green', '#'.repeat(filled))}${'.'.repeat(BAR_WIDTH - filled)}] ${p.counts.done}/${total}`;
         },
       },
       { header: 'max unavailable', cell: (p) => String(p.maxUnavailable), align: 'right' },
       {
         header: 'clusters',
         cell: (p) =>
-          p.clusters.map((c) => paint(stateStyle(c.state) ?? 'grey', `${c.name}${CLUSTER_MARK[c.state] ?? ''}`)).join(' ') || '-',
+          [
+            ...p.clusters.map((c) => paint(stateStyle(c.state) ?? 'grey', `${c.name}${CLUSTER_MARK[c.state] ?? ''}`)),
+            ...(p.unlisted > 0 ? [`+${p.unlisted} more`] : []),
+          ].join(' ') || '-',
       },
     ],
     r.partitions,
   );
+  const unlisted = r.partitions.reduce((n, p) => n + p.unlisted, 0);
+  const more =
+    unlisted === 0
+      ? ''
+      : `… ${unlisted} more ${unlisted === 1 ? 'cluster' : 'clusters'} not listed: the hub lists failed, updating and waiting ones first, and counts all\n`;
   const halt = r.halt === null ? '' : `${paint('red', 'Halted:')} ${r.halt.message}\n`;
-  return head + table + halt;
+  return head + table + more + halt;
+}
+
+function clustersIn(p: Rollout['partitions'][number]): number {
+  return p.counts.waiting + p.counts.updating + p.counts.done + p.counts.failed;
 }
 
 /** Cluster state at a glance, readable without colour too. */

@@ -28,7 +28,7 @@ ${exitCodesOf({
       ctx.hub.get<Fleet>('/api/v1/fleet'),
       ctx.hub.list<Cluster>('/api/v1/clusters'),
       ctx.hub.list<Bundle>('/api/v1/bundles'),
-      ctx.hub.list<Rollout>('/api/v1/rollouts'),
+      ctx.hub.list<Rollout>('/api/v1/rollouts', { clusters: 0 }),
     ]);
     // Clusters by name only where a bundle is failed, degraded or missing: its counts say where.
     const troubled = new Map<string, BundleCluster[]>();

@@ -9,6 +9,8 @@ import {
   CommitProgress,
   type FleetSummary,
   type Page,
+  RolloutPage,
+  RolloutView,
 } from '../api-contract';
 import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
 import { TargetSetStore } from '../placement/target-set-store';
@@ -399,6 +401,65 @@ describe('bundles over many clusters: counts and keyset pages of clusters', () =
       }
     // Every state came up, so the order above was tested.
     expect(seen).toEqual(new Set(order));
+  });
+
+  it("count a rollout's clusters in full and list those not done first, under any scope", async () => {
+    type Planned = { name: string; clusters: { name: string; state: string }[] };
+    const [{ partitions: plan }] = await t.query<{ partitions: Planned[] }>(`SELECT partitions FROM rollout WHERE bundle = 'staged'`);
+    const order = ['failed', 'updating', 'waiting', 'done'];
+    const countsOf = (clusters: { state: string }[]) =>
+      Object.fromEntries(['waiting', 'updating', 'done', 'failed'].map((s) => [s, clusters.filter((c) => c.state === s).length]));
+    /** Every listed cluster as [state rank, partition, name]: the order the hub lists them in. */
+    const keysOf = (view: RolloutView) =>
+      view.partitions.flatMap((p, ord) => p.clusters.map((c) => [order.indexOf(c.state), ord, c.name] as const));
+    const byRank = (keys: (readonly [number, number, string])[]) =>
+      [...keys].sort(([a, p, x], [b, q, y]) => a - b || p - q || (x < y ? -1 : x > y ? 1 : 0));
+    const teamANames = new Set(NAMES.filter((_, i) => labelsOf(i).team === 'a'));
+    const seen = new Set<string>();
+    for (const [token, visible] of [
+      [t.adminToken, () => true],
+      [teamA, (name: string) => teamANames.has(name)],
+    ] as const) {
+      const expected = plan.map((p) => ({ name: p.name, clusters: p.clusters.filter((c) => visible(c.name)) }));
+      const { status, body } = await t.requestAs<RolloutView>(token, 'GET', '/api/v1/rollouts/staged?clusters=500');
+      expect(status).toBe(200);
+      const full = RolloutView.parse(body);
+      expect(full.partitions.map((p) => [p.name, p.counts, p.unlisted])).toEqual(expected.map((p) => [p.name, countsOf(p.clusters), 0]));
+      expect(full.partitions.map((p) => p.clusters)).toEqual(
+        expected.map((p) =>
+          byRank(p.clusters.map((c) => [order.indexOf(c.state), 0, c.name] as const)).map(([rank, , name]) => ({
+            name,
+            state: order[rank],
+          })),
+        ),
+      );
+      const keys = byRank(keysOf(full));
+      for (const c of full.partitions.flatMap((p) => p.clusters)) seen.add(c.state);
+
+      // A limit keeps the first of that order over the whole rollout and counts the rest.
+      const three = (await t.requestAs<RolloutView>(token, 'GET', '/api/v1/rollouts/staged?clusters=3')).body;
+      expect(byRank(keysOf(three))).toEqual(keys.slice(0, 3));
+      expect(three.partitions.map((p) => [p.counts, p.unlisted])).toEqual(
+        full.partitions.map((p, i) => [
+          p.counts,
+          p.counts.waiting + p.counts.updating + p.counts.done + p.counts.failed - three.partitions[i].clusters.length,
+        ]),
+      );
+      // The list with counts only names no cluster.
+      const list = RolloutPage.parse((await t.requestAs(token, 'GET', '/api/v1/rollouts?clusters=0')).body);
+      const staged = list.items.find((r) => r.bundle === 'staged')!;
+      expect(staged.partitions.map((p) => [p.counts, p.clusters, p.unlisted])).toEqual(
+        full.partitions.map((p) => [p.counts, [], p.clusters.length]),
+      );
+    }
+    // Updating, waiting and done clusters were all there, so the order above was tested (a failed
+    // one first: rollout.spec).
+    expect(seen).toEqual(new Set(['updating', 'waiting', 'done']));
+    for (const query of ['clusters=501', 'clusters=-1', 'clusters=x']) {
+      const { status, body } = await t.get(`/api/v1/rollouts/staged?${query}`);
+      expect(status, query).toBe(400);
+      expect(body).toEqual({ code: 'invalid_argument', message: expect.stringContaining('clusters must be an integer from 0 to 500') });
+    }
   });
 
   it('refuse bad paging and filters naming the parameter', async () => {

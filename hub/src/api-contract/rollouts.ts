@@ -1,6 +1,25 @@
 import { z } from 'zod';
-import { KeyPageQuery, named, pageOf, Sha, Time } from './common';
+import { KeyPageQuery, MAX_LIMIT, named, pageOf, Sha, Time } from './common';
 import { RolloutState } from './bundles';
+
+/** Clusters a rollout lists, over all its partitions, when `clusters` is not given. */
+export const DEFAULT_ROLLOUT_CLUSTERS = 100;
+
+export const RolloutClusterState = z.enum(['waiting', 'updating', 'done', 'failed']);
+export type RolloutClusterState = z.infer<typeof RolloutClusterState>;
+
+const ClustersListed = z
+  .string({ error: `must be an integer from 0 to ${MAX_LIMIT}` })
+  .regex(/^\d{1,4}$/, { error: `must be an integer from 0 to ${MAX_LIMIT}` })
+  .transform(Number)
+  .refine((n) => n <= MAX_LIMIT, { error: `must be an integer from 0 to ${MAX_LIMIT}` })
+  .describe(
+    `the most clusters a rollout lists, over all its partitions (default ${DEFAULT_ROLLOUT_CLUSTERS}; 0 for counts only): failed first, then updating, waiting, done; the counts cover every cluster`,
+  );
+
+/** GET /api/v1/rollouts/:bundle (and its pause and resume). */
+export const RolloutQuery = z.object({ clusters: ClustersListed.optional() });
+export type RolloutQuery = z.infer<typeof RolloutQuery>;
 
 export const RolloutView = named(
   'RolloutView',
@@ -25,7 +44,15 @@ export const RolloutView = named(
         name: z.string(),
         state: z.enum(['pending', 'progressing', 'done', 'halted']),
         maxUnavailable: z.number().int(),
-        clusters: z.array(z.strictObject({ name: z.string(), state: z.enum(['waiting', 'updating', 'done', 'failed']) })),
+        counts: z
+          .strictObject({ waiting: z.number().int(), updating: z.number().int(), done: z.number().int(), failed: z.number().int() })
+          .describe("the partition's clusters by state, every one the caller may see, listed or not"),
+        clusters: z
+          .array(z.strictObject({ name: z.string(), state: RolloutClusterState }))
+          .describe(
+            'the clusters listed (at most `clusters` over the whole rollout: failed first, then updating, waiting, done; by name within each)',
+          ),
+        unlisted: z.number().int().describe("the partition's clusters the answer leaves out for its `clusters` limit"),
       }),
     ),
   }),
@@ -34,7 +61,7 @@ export type RolloutView = z.infer<typeof RolloutView>;
 
 export const RolloutPage = named('RolloutPage', pageOf(RolloutView));
 
-export const RolloutListQuery = KeyPageQuery.extend({ state: RolloutState.optional() });
+export const RolloutListQuery = KeyPageQuery.extend({ state: RolloutState.optional(), clusters: ClustersListed.optional() });
 export type RolloutListQuery = z.infer<typeof RolloutListQuery>;
 
 export const PinView = named('PinView', z.strictObject({ bundle: z.string(), commit: Sha, pinnedAt: Time }));

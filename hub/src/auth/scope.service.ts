@@ -72,12 +72,11 @@ export class ScopeService {
    */
   async namesVisibleTo(principal: Principal): Promise<VisibleNames> {
     const filter = await this.filterFor(principal);
-    if (!filter.limitsClusters) return { bundle: (name) => filter.canSeeBundle(name), cluster: () => true };
+    if (!filter.limitsClusters) return { bundle: (name) => filter.canSeeBundle(name), clusterNames: null };
     // Names and labels only, and the bundles counted in PostgreSQL: no cluster's TargetSet is read.
     const visible = (await this.clusters.listNamesAndLabels()).filter((c) => filter.canSeeCluster(c));
     const reached = await this.targetSets.bundlesHeldBy(visible.map((c) => c.id));
-    const names = new Set(visible.map((c) => c.name));
-    return { bundle: (name) => filter.canSeeBundle(name) && reached.has(name), cluster: (name) => names.has(name) };
+    return { bundle: (name) => filter.canSeeBundle(name) && reached.has(name), clusterNames: visible.map((c) => c.name) };
   }
 
   /** Active clusters whose TargetSet holds the bundle. */
@@ -88,7 +87,8 @@ export class ScopeService {
 
 export interface VisibleNames {
   bundle(name: string): boolean;
-  cluster(name: string): boolean;
+  /** The clusters visible, by name; null when the scope does not limit clusters. */
+  clusterNames: readonly string[] | null;
 }
 
 export function clusterNotFound(name: string): NotFoundException {

@@ -4,7 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { canonicalJson } from '#core';
 import { createHash } from 'node:crypto';
 import type { HealthName, ReportedPhase, ResourceStatus } from '../status/report';
-import type { HaltCause, PlannedPartition, RolloutState } from './rollout-plan';
+import type { ClusterRolloutState, HaltCause, PartitionState, PlannedPartition, RolloutState } from './rollout-plan';
 
 /** The stored state of one bundle's rollout (table `rollout`). */
 export interface StoredRollout {
@@ -84,6 +84,69 @@ LEFT JOIN bundle_status s ON s.cluster_id = c.id AND s.bundle = $1
 WHERE c.state = 'active'
 ORDER BY c.name`;
 
+/** One partition of a rollout as the API shows it: every cluster counted, the most telling ones listed. */
+export interface ListedPartition {
+  name: string;
+  state: PartitionState;
+  maxUnavailable: number;
+  counts: Record<ClusterRolloutState, number>;
+  clusters: { name: string; state: ClusterRolloutState }[];
+  unlisted: number;
+}
+
+/** A rollout as the API shows it (RolloutStore.listed). */
+export interface ListedRollout extends Omit<RolloutSummary, 'admitted'> {
+  partitions: ListedPartition[];
+}
+
+/**
+ * Some rollouts ($1, pinned bundles left out) with their partitions' clusters counted by state
+ * and at most $3 clusters listed per rollout: failed first, then updating, waiting and done, in
+ * partition order and by name within each. Only the clusters named in $2 count, when it is not
+ * null (a token scoped to cluster groups). Done in PostgreSQL, in one statement (one snapshot:
+ * the rollout's state agrees with its partitions): at 10,000 clusters a rollout's plan is most
+ * of a megabyte of JSON, and the answer a few kilobytes.
+ */
+const LISTED_SQL = `
+WITH r AS (
+  SELECT bundle, revision, commit, state, paused, halt, started_at, updated_at, partitions
+  FROM rollout WHERE bundle = ANY($1::text[]) AND bundle NOT IN (SELECT bundle FROM bundle_pin)
+),
+part AS (
+  SELECT r.bundle, p.ord, p.v->>'name' AS name, p.v->>'state' AS state, (p.v->>'maxUnavailable')::int AS max_unavailable,
+         p.v->'clusters' AS clusters
+  FROM r, jsonb_array_elements(r.partitions) WITH ORDINALITY AS p(v, ord)
+),
+member AS (
+  SELECT part.bundle, part.ord, m->>'name' AS name, m->>'state' AS state
+  FROM part, jsonb_array_elements(part.clusters) m
+  WHERE $2::text[] IS NULL OR m->>'name' IN (SELECT unnest($2::text[]))
+),
+ranked AS (
+  SELECT member.*, row_number() OVER (
+    PARTITION BY bundle
+    ORDER BY CASE state WHEN 'failed' THEN 0 WHEN 'updating' THEN 1 WHEN 'waiting' THEN 2 ELSE 3 END, ord, name COLLATE "C"
+  ) AS rank
+  FROM member
+),
+listed AS (
+  SELECT part.bundle, part.ord, jsonb_build_object(
+    'name', part.name, 'state', part.state, 'maxUnavailable', part.max_unavailable,
+    'counts', jsonb_build_object(
+      'waiting', count(ranked.name) FILTER (WHERE ranked.state = 'waiting'),
+      'updating', count(ranked.name) FILTER (WHERE ranked.state = 'updating'),
+      'done', count(ranked.name) FILTER (WHERE ranked.state = 'done'),
+      'failed', count(ranked.name) FILTER (WHERE ranked.state = 'failed')),
+    'clusters', coalesce(jsonb_agg(jsonb_build_object('name', ranked.name, 'state', ranked.state) ORDER BY ranked.rank)
+                         FILTER (WHERE ranked.rank <= $3), '[]'::jsonb),
+    'unlisted', count(ranked.name) FILTER (WHERE ranked.rank > $3)) AS partition
+  FROM part LEFT JOIN ranked ON ranked.bundle = part.bundle AND ranked.ord = part.ord
+  GROUP BY part.bundle, part.ord, part.name, part.state, part.max_unavailable
+)
+SELECT r.bundle, r.revision, r.commit, r.state, r.paused, r.halt, r.started_at, r.updated_at,
+       coalesce((SELECT jsonb_agg(l.partition ORDER BY l.ord) FROM listed l WHERE l.bundle = r.bundle), '[]'::jsonb) AS partitions
+FROM r ORDER BY r.bundle`;
+
 interface RolloutRow {
   bundle: string;
   revision: string;
@@ -124,6 +187,30 @@ export class RolloutStore {
          FROM rollout WHERE bundle NOT IN (SELECT bundle FROM bundle_pin)`,
     );
     return new Map(rows.map((r) => [r.bundle, summaryOf(r)]));
+  }
+
+  /** The rollouts' own fields alone (headOf), by bundle: what the API's list filters and pages on. */
+  async heads(): Promise<Omit<RolloutSummary, 'admitted'>[]> {
+    const rows: Omit<RolloutRow, 'partitions' | 'admitted'>[] = await this.db.query(
+      `SELECT bundle, revision, commit, state, paused, halt, started_at, updated_at
+         FROM rollout WHERE bundle NOT IN (SELECT bundle FROM bundle_pin) ORDER BY bundle`,
+    );
+    return rows.map(headOf);
+  }
+
+  /**
+   * These bundles' rollouts as the API shows them (LISTED_SQL), by bundle: counted by state, at
+   * most `listed` clusters named per rollout; only the clusters in `visible` count when it is
+   * given.
+   */
+  async listed(bundles: string[], visible: readonly string[] | null, listed: number): Promise<ListedRollout[]> {
+    if (bundles.length === 0) return [];
+    const rows: (Omit<RolloutRow, 'admitted' | 'partitions'> & { partitions: ListedPartition[] })[] = await this.db.query(LISTED_SQL, [
+      bundles,
+      visible,
+      listed,
+    ]);
+    return rows.map((r) => ({ ...headOf(r), partitions: r.partitions }));
   }
 
   /** Every active cluster, by name, with what a rollout step needs of it for `bundle` (one statement). */
@@ -212,13 +299,17 @@ function rolloutOf(r: RolloutRow): StoredRollout {
 }
 
 function summaryOf(r: Omit<RolloutRow, 'partitions'>): RolloutSummary {
+  return { ...headOf(r), admitted: r.admitted };
+}
+
+/** A rollout's own fields: neither the clusters admitted nor the plan per cluster. */
+function headOf(r: Omit<RolloutRow, 'partitions' | 'admitted'>): Omit<RolloutSummary, 'admitted'> {
   return {
     bundle: r.bundle,
     revision: r.revision,
     commit: r.commit,
     state: r.state,
     paused: r.paused,
-    admitted: r.admitted,
     halt: r.halt,
     startedAt: r.started_at,
     updatedAt: r.updated_at,

@@ -1,11 +1,20 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpException, HttpStatus, NotFoundException, Param, Post, Query } from '@nestjs/common';
 import { pageOf } from '../http/list-query';
 import { ZodValidationPipe } from '../http/validation.pipe';
-import { KeyPageQuery, PinRequest, RolloutListQuery, type Page, type PinView, type RolloutView } from '../api-contract';
+import {
+  DEFAULT_ROLLOUT_CLUSTERS,
+  KeyPageQuery,
+  PinRequest,
+  RolloutListQuery,
+  RolloutQuery,
+  type Page,
+  type PinView,
+  type RolloutView,
+} from '../api-contract';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
-import { ScopeService, type VisibleNames } from '../auth/scope.service';
-import { RolloutStore, type StoredRollout } from './rollout-store';
+import { ScopeService } from '../auth/scope.service';
+import { RolloutStore, type ListedRollout } from './rollout-store';
 import { RolloutActionError, RolloutService } from './rollout.service';
 
 export type { PinView, RolloutView };
@@ -27,47 +36,68 @@ export class RolloutController {
     private readonly scope: ScopeService,
   ) {}
 
-  /** Filter: `state`; `limit`, `cursor`. */
+  /** Filter: `state`; `clusters` (the most listed per rollout); `limit`, `cursor`. */
   @Get('rollouts')
   async list(
     @CurrentPrincipal() principal: Principal,
     @Query(new ZodValidationPipe(RolloutListQuery)) query: RolloutListQuery,
   ): Promise<Page<RolloutView>> {
     const { state } = query;
-    const [stored, visible] = await Promise.all([this.store.rollouts(), this.scope.namesVisibleTo(principal)]);
-    const items = [...stored.values()]
-      .filter((r) => visible.bundle(r.bundle) && (state === undefined || r.state === state))
-      .map((r) => rolloutView(r, visible));
-    return pageOf(items, (r) => r.bundle, query);
+    const [heads, visible] = await Promise.all([this.store.heads(), this.scope.namesVisibleTo(principal)]);
+    const page = pageOf(
+      heads.filter((r) => visible.bundle(r.bundle) && (state === undefined || r.state === state)),
+      (r) => r.bundle,
+      query,
+    );
+    // Read again with their partitions, each rollout in one snapshot.
+    const items = await this.store.listed(
+      page.items.map((r) => r.bundle),
+      visible.clusterNames,
+      query.clusters ?? DEFAULT_ROLLOUT_CLUSTERS,
+    );
+    return { ...page, items: items.map(rolloutView) };
   }
 
+  /** `clusters`: the most listed, over all partitions. */
   @Get('rollouts/:bundle')
-  async get(@CurrentPrincipal() principal: Principal, @Param('bundle') bundle: string): Promise<RolloutView> {
-    const [rollout, visible] = await Promise.all([
-      this.store.rollouts().then((all) => all.get(bundle)),
-      this.scope.namesVisibleTo(principal),
-    ]);
-    if (rollout === undefined || !visible.bundle(bundle))
+  async get(
+    @CurrentPrincipal() principal: Principal,
+    @Param('bundle') bundle: string,
+    @Query(new ZodValidationPipe(RolloutQuery)) query: RolloutQuery,
+  ): Promise<RolloutView> {
+    const visible = await this.scope.namesVisibleTo(principal);
+    const [rollout] = visible.bundle(bundle)
+      ? await this.store.listed([bundle], visible.clusterNames, query.clusters ?? DEFAULT_ROLLOUT_CLUSTERS)
+      : [];
+    if (rollout === undefined)
       throw new NotFoundException({ code: 'rollout_not_found', message: `bundle "${bundle.slice(0, 63)}" has no rollout` });
-    return rolloutView(rollout, visible);
+    return rolloutView(rollout);
   }
 
   @Post('rollouts/:bundle/pause')
   @Roles('operator')
   @HttpCode(200)
-  async pause(@CurrentPrincipal() principal: Principal, @Param('bundle') bundle: string): Promise<RolloutView> {
+  async pause(
+    @CurrentPrincipal() principal: Principal,
+    @Param('bundle') bundle: string,
+    @Query(new ZodValidationPipe(RolloutQuery)) query: RolloutQuery,
+  ): Promise<RolloutView> {
     await this.scope.controllableBundle(principal, bundle);
     await refused(this.rollouts.pause(bundle));
-    return this.get(principal, bundle);
+    return this.get(principal, bundle, query);
   }
 
   @Post('rollouts/:bundle/resume')
   @Roles('operator')
   @HttpCode(200)
-  async resume(@CurrentPrincipal() principal: Principal, @Param('bundle') bundle: string): Promise<RolloutView> {
+  async resume(
+    @CurrentPrincipal() principal: Principal,
+    @Param('bundle') bundle: string,
+    @Query(new ZodValidationPipe(RolloutQuery)) query: RolloutQuery,
+  ): Promise<RolloutView> {
     await this.scope.controllableBundle(principal, bundle);
     await refused(this.rollouts.resume(bundle));
-    return this.get(principal, bundle);
+    return this.get(principal, bundle, query);
   }
 
   @Get('pins')
@@ -115,8 +145,11 @@ async function refused(action: Promise<void>): Promise<void> {
   }
 }
 
-/** Under a cluster-group scope, partitions list the caller's clusters only. */
-function rolloutView(r: StoredRollout, visible: VisibleNames): RolloutView {
+/**
+ * Partitions as counted and listed in PostgreSQL (RolloutStore.listed); under a cluster-group
+ * scope only the caller's clusters are counted and listed.
+ */
+function rolloutView(r: ListedRollout): RolloutView {
   return {
     bundle: r.bundle,
     revision: r.revision,
@@ -126,11 +159,6 @@ function rolloutView(r: StoredRollout, visible: VisibleNames): RolloutView {
     halt: r.halt,
     startedAt: r.startedAt.toISOString(),
     updatedAt: r.updatedAt.toISOString(),
-    partitions: r.partitions.map((p) => ({
-      name: p.name,
-      state: p.state,
-      maxUnavailable: p.maxUnavailable,
-      clusters: p.clusters.filter((c) => visible.cluster(c.name)).map((c) => ({ name: c.name, state: c.state })),
-    })),
+    partitions: r.partitions,
   };
 }

@@ -1,5 +1,7 @@
 // Rollouts: the list, and one bundle's rollout with its progress per partition, the halt
 // cause in front, and pause/resume (operator role; a refusal shows the hub's message).
+// Progress comes from the hub's counts; of a large fleet it names only the clusters it lists
+// (failed, updating and waiting first), and the page says how many more each partition has.
 import { ApiError, api } from './api.js';
 import { badge } from './badges.js';
 import { h, show } from './dom.js';
@@ -7,9 +9,9 @@ import { ago, shortCommit, when } from './format.js';
 import { rolloutTone } from './phase.js';
 
 function progress(r) {
-  const all = r.partitions.flatMap((p) => p.clusters);
-  const count = (state) => all.filter((c) => c.state === state).length;
-  return { total: all.length, done: count('done'), updating: count('updating'), failed: count('failed'), waiting: count('waiting') };
+  const sum = (state) => r.partitions.reduce((n, p) => n + p.counts[state], 0);
+  const p = { done: sum('done'), updating: sum('updating'), failed: sum('failed'), waiting: sum('waiting') };
+  return { ...p, total: p.done + p.updating + p.failed + p.waiting };
 }
 
 function progressText(p) {
@@ -57,7 +59,8 @@ export function rolloutList() {
     element: h('div', { class: 'view rollouts-view' }, h('h1', null, 'Rollouts'), body),
     title: 'Rollouts',
     async refresh() {
-      const { items } = await api('/api/v1/rollouts');
+      // Counts only: the list names no cluster.
+      const { items } = await api('/api/v1/rollouts?clusters=0');
       show(
         body,
         items.length === 0
@@ -169,7 +172,7 @@ export function rolloutPage(bundle) {
           'ol',
           { class: 'partitions' },
           r.partitions.map((part) => {
-            const count = (s) => part.clusters.filter((c) => c.state === s).length;
+            const count = (s) => part.counts[s];
             return h(
               'li',
               { class: 'partition', 'data-partition': part.name },
@@ -193,6 +196,13 @@ export function rolloutPage(bundle) {
                     ),
                   ),
                 ),
+                part.unlisted > 0
+                  ? h(
+                      'li',
+                      { class: 'more' },
+                      part.clusters.length === 0 ? `${part.unlisted} clusters, not listed` : `… and ${part.unlisted} more, not listed`,
+                    )
+                  : null,
               ),
             );
           }),
