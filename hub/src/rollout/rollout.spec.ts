@@ -154,6 +154,17 @@ describe('rollout: partition by partition', () => {
       ['early', 'halted'],
       ['late', 'pending'],
     ]);
+    // Every cluster counted; room for two lists the failed one first, then the first waiting.
+    const two = (await t.get<RolloutView>('/api/v1/rollouts/web?clusters=2')).body;
+    expect(two.partitions.map((p) => [p.name, p.counts, p.clusters, p.unlisted])).toEqual([
+      ['canary', { waiting: 0, updating: 0, done: 1, failed: 0 }, [], 1],
+      ['early', { waiting: 0, updating: 0, done: 1, failed: 1 }, [{ name: 'e2', state: 'failed' }], 1],
+      ['late', { waiting: 3, updating: 0, done: 0, failed: 0 }, [{ name: 'l1', state: 'waiting' }], 2],
+    ]);
+    expect(halted.partitions[1].clusters).toEqual([
+      { name: 'e2', state: 'failed' },
+      { name: 'e1', state: 'done' },
+    ]);
     await t.app.get(PlacementService).replaceAll();
     expect(await webCommits()).toMatchObject({ l1: old, l2: old, l3: old });
     const l1 = (await t.get<{ bundles: { bundle: string; phase: string; rollout: string }[] }>('/api/v1/clusters/l1')).body;
@@ -260,6 +271,34 @@ describe('rollout: partition by partition', () => {
       [row.id],
     );
     expect(status.target_set_revision).toBe(row.revision);
+  });
+
+  it('reads the targets of TargetSets stored before target digests, and goes on from them', async () => {
+    for (let i = 0; i < 10 && (await rollout()).state !== 'done'; i++) await reportHeld();
+    const done = await rollout();
+    expect(done.state).toBe('done');
+    // Rows as a hub from before the digest column left them, and the rollout started over (as
+    // when spec.rollout is taken out of a bundle and put back): only what the clusters hold,
+    // read from their targets, says that every one already has the revision.
+    const undigested = async () =>
+      (await t.query<{ n: number }>(`SELECT count(*)::int AS n FROM target_set WHERE target_digests IS NULL`))[0].n;
+    await t.query(`UPDATE target_set SET target_digests = NULL`);
+    await t.query(`DELETE FROM rollout`);
+    await rollouts.stepNow();
+    expect(await rollout()).toEqual({ ...done, startedAt: expect.any(String), updatedAt: expect.any(String) });
+    expect(await undigested()).toBe(6);
+
+    // A new commit goes out partition by partition from them: the canary first.
+    const old = await t.repo.head();
+    const next = await commitFleet({ 'apps/web/cm.yaml': CONFIGMAP('web-undigested') });
+    expect(await webCommits()).toEqual({ c1: next, e1: old, e2: old, l1: old, l2: old, l3: old });
+    expect((await rollout()).partitions.map((p) => [p.name, p.counts])).toEqual([
+      ['canary', { waiting: 0, updating: 1, done: 0, failed: 0 }],
+      ['early', { waiting: 2, updating: 0, done: 0, failed: 0 }],
+      ['late', { waiting: 3, updating: 0, done: 0, failed: 0 }],
+    ]);
+    await reportHeld(['c1']);
+    expect(await webCommits()).toMatchObject({ e1: next, e2: old });
   });
 });
 
