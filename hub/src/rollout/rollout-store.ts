@@ -147,6 +147,7 @@ SELECT r.bundle, r.revision, r.commit, r.state, r.paused, r.halt, r.started_at, 
        coalesce((SELECT jsonb_agg(l.partition ORDER BY l.ord) FROM listed l WHERE l.bundle = r.bundle), '[]'::jsonb) AS partitions
 FROM r ORDER BY r.bundle`;
 
+/** A row of `rollout` as read, without its plan per cluster (`partitions`). */
 interface RolloutRow {
   bundle: string;
   revision: string;
@@ -154,7 +155,6 @@ interface RolloutRow {
   state: RolloutState;
   paused: boolean;
   admitted: string[];
-  partitions: PlannedPartition[];
   halt: HaltCause | null;
   started_at: Date;
   updated_at: Date;
@@ -169,20 +169,13 @@ export class RolloutStore {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /**
-   * Rollouts of the bundles that are not pinned. A pinned bundle is not rolled out, but its
-   * rollout (admitted clusters, pause) is kept, unseen, for when it is unpinned.
+   * Rollouts of the bundles that are not pinned, without their plan per cluster, which at 10,000
+   * clusters is most of a row (about 40 bytes a cluster): what a step, views (read per page of a
+   * list) and placement need. A pinned bundle is not rolled out, but its rollout (admitted
+   * clusters, pause) is kept, unseen, for when it is unpinned.
    */
-  async rollouts(tx: EntityManager | DataSource = this.db): Promise<Map<string, StoredRollout>> {
-    const rows: RolloutRow[] = await tx.query(`SELECT * FROM rollout WHERE bundle NOT IN (SELECT bundle FROM bundle_pin)`);
-    return new Map(rows.map((r) => [r.bundle, rolloutOf(r)]));
-  }
-
-  /**
-   * The same rollouts without their plan per cluster, which at 10,000 clusters is most of a
-   * row (about 75 bytes a cluster): for views (read per page of a list) and placement.
-   */
-  async summaries(): Promise<Map<string, RolloutSummary>> {
-    const rows: Omit<RolloutRow, 'partitions'>[] = await this.db.query(
+  async summaries(tx: EntityManager | DataSource = this.db): Promise<Map<string, RolloutSummary>> {
+    const rows: RolloutRow[] = await tx.query(
       `SELECT bundle, revision, commit, state, paused, admitted, halt, started_at, updated_at
          FROM rollout WHERE bundle NOT IN (SELECT bundle FROM bundle_pin)`,
     );
@@ -191,7 +184,7 @@ export class RolloutStore {
 
   /** The rollouts' own fields alone (headOf), by bundle: what the API's list filters and pages on. */
   async heads(): Promise<Omit<RolloutSummary, 'admitted'>[]> {
-    const rows: Omit<RolloutRow, 'partitions' | 'admitted'>[] = await this.db.query(
+    const rows: Omit<RolloutRow, 'admitted'>[] = await this.db.query(
       `SELECT bundle, revision, commit, state, paused, halt, started_at, updated_at
          FROM rollout WHERE bundle NOT IN (SELECT bundle FROM bundle_pin) ORDER BY bundle`,
     );
@@ -205,7 +198,7 @@ export class RolloutStore {
    */
   async listed(bundles: string[], visible: readonly string[] | null, listed: number): Promise<ListedRollout[]> {
     if (bundles.length === 0) return [];
-    const rows: (Omit<RolloutRow, 'admitted' | 'partitions'> & { partitions: ListedPartition[] })[] = await this.db.query(LISTED_SQL, [
+    const rows: (Omit<RolloutRow, 'admitted'> & { partitions: ListedPartition[] })[] = await this.db.query(LISTED_SQL, [
       bundles,
       visible,
       listed,
@@ -230,6 +223,10 @@ export class RolloutStore {
     }));
   }
 
+  /**
+   * Writes a step's plan. A plan equal to the stored one writes nothing: steps run after every
+   * status batch, and most change nothing; `updated_at` says when the rollout last changed.
+   */
   async save(rollout: Omit<StoredRollout, 'startedAt' | 'updatedAt'>, tx: EntityManager): Promise<void> {
     await tx.query(
       `INSERT INTO rollout (bundle, revision, commit, state, paused, admitted, partitions, halt, started_at, updated_at)
@@ -237,7 +234,9 @@ export class RolloutStore {
        ON CONFLICT (bundle) DO UPDATE
          SET started_at = CASE WHEN rollout.revision = EXCLUDED.revision THEN rollout.started_at ELSE now() END,
              revision = EXCLUDED.revision, commit = EXCLUDED.commit, state = EXCLUDED.state, admitted = EXCLUDED.admitted,
-             partitions = EXCLUDED.partitions, halt = EXCLUDED.halt, updated_at = now()`,
+             partitions = EXCLUDED.partitions, halt = EXCLUDED.halt, updated_at = now()
+         WHERE (rollout.revision, rollout.commit, rollout.state, rollout.admitted, rollout.partitions, rollout.halt)
+               IS DISTINCT FROM (EXCLUDED.revision, EXCLUDED.commit, EXCLUDED.state, EXCLUDED.admitted, EXCLUDED.partitions, EXCLUDED.halt)`,
       [
         rollout.bundle,
         rollout.revision,
@@ -245,7 +244,8 @@ export class RolloutStore {
         rollout.state,
         rollout.paused,
         JSON.stringify(rollout.admitted),
-        JSON.stringify(rollout.partitions),
+        // Clusters by name and state only: what the API lists (LISTED_SQL); the ids are the planner's.
+        JSON.stringify(rollout.partitions.map((p) => ({ ...p, clusters: p.clusters.map(({ name, state }) => ({ name, state })) }))),
         rollout.halt === null ? null : JSON.stringify(rollout.halt),
       ],
     );
@@ -294,16 +294,12 @@ export class RolloutStore {
   }
 }
 
-function rolloutOf(r: RolloutRow): StoredRollout {
-  return { ...summaryOf(r), partitions: r.partitions };
-}
-
-function summaryOf(r: Omit<RolloutRow, 'partitions'>): RolloutSummary {
+function summaryOf(r: RolloutRow): RolloutSummary {
   return { ...headOf(r), admitted: r.admitted };
 }
 
 /** A rollout's own fields: neither the clusters admitted nor the plan per cluster. */
-function headOf(r: Omit<RolloutRow, 'partitions' | 'admitted'>): Omit<RolloutSummary, 'admitted'> {
+function headOf(r: Omit<RolloutRow, 'admitted'>): Omit<RolloutSummary, 'admitted'> {
   return {
     bundle: r.bundle,
     revision: r.revision,

@@ -229,7 +229,7 @@ export class RolloutService implements OnModuleInit, OnModuleDestroy {
         ROLLOUT_LOCK_KEY.toString(),
       ]);
       if (!locked) return;
-      const stored = await this.store.rollouts(tx);
+      const stored = await this.store.summaries(tx);
       for (const { bundle, statuses, selected } of inputs) {
         const revision = bundleRevision(bundle);
         const previous = stored.get(bundle.name);

@@ -300,6 +300,20 @@ describe('rollout: partition by partition', () => {
     await reportHeld(['c1']);
     expect(await webCommits()).toMatchObject({ e1: next, e2: old });
   });
+
+  it('writes nothing for a step that changes nothing: updatedAt is the last change', async () => {
+    const version = async () => (await t.query<{ xmin: string }>(`SELECT xmin::text FROM rollout WHERE bundle = 'web'`))[0].xmin;
+    const before = await rollout();
+    const row = await version();
+    await rollouts.stepNow();
+    await rollouts.stepNow();
+    expect(await rollout()).toEqual(before);
+    expect(await version()).toBe(row);
+    // A report that changes a cluster's state is written.
+    await reportHeld(['e1']);
+    expect((await rollout()).updatedAt).not.toBe(before.updatedAt);
+    expect(await version()).not.toBe(row);
+  });
 });
 
 describe('rollout: forgetting rollouts that ended', () => {
