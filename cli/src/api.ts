@@ -22,6 +22,7 @@ export type SyncAnswer = contract.SyncView;
 export type FleetRepo = contract.FleetRepoView;
 export type FleetError = contract.FleetError;
 export type Fleet = contract.FleetView;
+export type HubSummary = contract.FleetSummary;
 export type CommitProgress = contract.CommitProgress;
 export type WaitFor = contract.WaitFor;
 export type BundlePhase = contract.BundlePhase;

@@ -196,6 +196,9 @@ describe('gitfleet against a running hub', () => {
     const status = await cli('status');
     expect(status.code).toBe(EXIT.problem);
     expect(status.stdout).toContain('✗ bundle prod has 1 drifted resource on alpha; see: gitfleet diff alpha prod\n');
+    expect(status.stdout).toMatch(/^Drift: +1 resource$/m);
+    const driftedOnly = await cli('clusters', '--drifted', '-o', 'json');
+    expect((JSON.parse(driftedOnly.stdout) as { items: Cluster[] }).items.map((c) => c.name)).toEqual(['alpha']);
     expect((await cli('clusters', 'get', 'alpha')).code).toBe(EXIT.problem);
     expect(drifted.stdout).toBe(`# prod: ConfigMap/prod/prod\n${DRIFT}\n1 drifted resource on alpha\n`);
     const other = await cli('diff', 'alpha', 'web');
@@ -234,7 +237,7 @@ describe('gitfleet against a running hub', () => {
     expect(failed.stdout).toContain('1 problem:\n  ✗ bundle prod failed on alpha (health degraded)\n');
     const json = await cli('status', '-o', 'json');
     expect(json.code).toBe(EXIT.problem);
-    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, problems: [{ kind: 'failed' }] });
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, problemCount: 1, problems: [{ kind: 'failed' }] });
 
     const detail = await cli('clusters', 'get', 'alpha');
     expect(detail.code).toBe(EXIT.problem);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { conditionOf } from '../../hub/src/api-contract';
-import type { Bundle, BundleCluster, BundleHealth, BundlePhase, Cluster, FleetRepo, Rollout } from './api';
+import type { Bundle, BundleCluster, BundleHealth, BundlePhase, Cluster, FleetRepo, HubSummary, Rollout } from './api';
 import { summariseFleet } from './fleet-summary';
 
 const NOW = Date.parse('2026-01-02T12:00:00.000Z');
@@ -38,16 +38,44 @@ const bundle = (name: string, clusters: BundleCluster[]): [Bundle, BundleCluster
   return [bundle, clusters];
 };
 
-/** summariseFleet with the bundles' troubled clusters taken from their pages, as `gitfleet status` asks for them. */
-const summarise = (fleet: FleetRepo[], clusters: Cluster[], bundles: [Bundle, BundleCluster[]][], rollouts: Rollout[]) =>
-  summariseFleet(
-    fleet,
-    clusters,
-    bundles.map(([b]) => b),
-    new Map(bundles.map(([b, placed]) => [b.name, placed.filter((c) => c.condition.tone === 'bad')])),
-    rollouts,
+/**
+ * summariseFleet over what the hub would answer for these clusters, bundles and rollouts: its
+ * counts, and the first `listed` clusters of each kind of trouble, as `gitfleet status` asks.
+ */
+const summarise = (fleet: FleetRepo[], clusters: Cluster[], bundles: [Bundle, BundleCluster[]][], rollouts: Rollout[], listed = 20) => {
+  const count = (keep: (c: Cluster) => boolean) => clusters.filter(keep).length;
+  const unreachable = (c: Cluster) => c.state === 'active' && c.connectivity === 'unreachable';
+  const drifted = (c: Cluster) => c.bundles.some((b) => b.driftCount > 0);
+  const driftCounts = clusters.flatMap((c) => c.bundles.map((b) => b.driftCount));
+  const summary: HubSummary = {
+    clusters: clusters.length,
+    states: {
+      pending: count((c) => c.state === 'pending'),
+      active: count((c) => c.state === 'active'),
+      revoked: count((c) => c.state === 'revoked'),
+    },
+    connectivity: { connected: count((c) => c.connectivity === 'connected'), unreachable: count((c) => c.connectivity === 'unreachable') },
+    unreachableActive: count(unreachable),
+    phases: {} as HubSummary['phases'],
+    drift: { placements: driftCounts.filter((n) => n > 0).length, resources: driftCounts.reduce((a, b) => a + b, 0) },
+    groupBy: null,
+    groups: [],
+    groupsTruncated: false,
+  };
+  return summariseFleet(
+    {
+      fleet,
+      summary,
+      unreachable: clusters.filter(unreachable).slice(0, listed),
+      pending: clusters.filter((c) => c.state === 'pending').slice(0, listed),
+      drifted: clusters.filter(drifted).slice(0, listed),
+      bundles: bundles.map(([b]) => b),
+      troubled: new Map(bundles.map(([b, placed]) => [b.name, placed.filter((c) => c.condition.tone === 'bad').slice(0, listed)])),
+      rollouts,
+    },
     NOW,
   );
+};
 
 const placed = (cluster: string, phase: BundlePhase = 'synced', health: BundleHealth = 'healthy'): BundleCluster => ({
   cluster,
@@ -77,7 +105,7 @@ describe('summariseFleet', () => {
     const s = summarise([repo()], [cluster('a'), cluster('b')], [bundle('web', [placed('a'), placed('b')])], []);
     expect(s.ok).toBe(true);
     expect(s.problems).toEqual([]);
-    expect(s.clusters).toMatchObject({ total: 2, byConnectivity: { connected: 2 }, byState: { active: 2 } });
+    expect(s.clusters).toMatchObject({ total: 2, byConnectivity: { connected: 2, unreachable: 0 }, byState: { active: 2 } });
     expect(s.placements).toEqual({ total: 2, byPhase: { synced: 2 }, byHealth: { healthy: 2 }, ready: 2 });
     expect(s.fleet).toEqual([{ name: 'default', state: 'ok', commit: GOOD }]);
   });
@@ -95,6 +123,28 @@ describe('summariseFleet', () => {
     expect(s.ok).toBe(false);
     expect(s.clusters.unreachable).toEqual(['a', 'b']);
     expect(s.problems.map((p) => p.text)).toEqual(['cluster a is unreachable (last seen 5m ago)', 'cluster b is unreachable (never seen)']);
+  });
+
+  it('of many problems names the first of each kind and counts every one', () => {
+    const down = Array.from({ length: 5 }, (_, i) =>
+      cluster(`c${i}`, { connectivity: 'unreachable', lastSeenAt: '2026-01-02T11:55:00.000Z', bundles: [] }),
+    );
+    const failing = bundle('web', [
+      placed('a', 'failed', 'degraded'),
+      placed('b', 'failed', 'degraded'),
+      placed('c', 'failed', 'degraded'),
+    ]);
+    const s = summarise([], down, [failing], [], 2);
+    expect(s.clusters).toMatchObject({ unreachable: ['c0', 'c1'], unreachableCount: 5 });
+    expect(s.problemCount).toBe(8);
+    expect(s.problems.map((p) => p.text)).toEqual([
+      'cluster c0 is unreachable (last seen 5m ago)',
+      'cluster c1 is unreachable (last seen 5m ago)',
+      '… and 3 more clusters unreachable (gitfleet clusters --state unreachable)',
+      'bundle web failed on a (health degraded)',
+      'bundle web failed on b (health degraded)',
+      '… and 1 more cluster where bundle web is failed, degraded or missing (gitfleet bundles get web)',
+    ]);
   });
 
   it('does not count revoked or pending clusters as unreachable, but lists those awaiting approval', () => {

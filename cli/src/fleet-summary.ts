@@ -1,4 +1,4 @@
-import type { Bundle, BundleCluster, Cluster, FleetError, FleetRepo, Rollout } from './api';
+import type { Bundle, BundleCluster, Cluster, FleetError, FleetRepo, HubSummary, Rollout } from './api';
 import { age, shortCommit } from './render/cells';
 
 /** What `gitfleet status` says about the fleet, computed from the API's answers alone. */
@@ -18,10 +18,12 @@ export interface FleetSummary {
     total: number;
     byState: Record<string, number>;
     byConnectivity: Record<string, number>;
-    /** Active clusters the hub has not heard from. */
+    /** Active clusters the hub has not heard from: the first by name, and how many in all. */
     unreachable: string[];
-    /** Registered, waiting for approval. */
+    unreachableCount: number;
+    /** Registered, waiting for approval: the first by name, and how many in all. */
     pending: string[];
+    pendingCount: number;
   };
   placements: {
     /** Bundle × cluster pairs. */
@@ -33,7 +35,11 @@ export interface FleetSummary {
   };
   bundles: { total: number; pinned: string[] };
   rollouts: { progressing: string[]; paused: string[]; halted: string[]; done: string[] };
+  /** Drifted resources, over the whole fleet. */
   drifted: number;
+  /** Every problem, those not named in `problems` too. */
+  problemCount: number;
+  /** The problems named (of a large fleet, the first few of each kind), each kind's remainder in a line of its own. */
   problems: Problem[];
 }
 
@@ -41,83 +47,119 @@ export interface FleetSummary {
 const MAX_ERRORS = 5;
 
 /**
- * `troubled`: for the bundles whose counts have any, their clusters where the bundle is failed,
- * degraded or missing (the `bad` tone), by cluster name.
+ * What `gitfleet status` reads: the hub's counts (GET /api/v1/summary, the bundles' placements)
+ * and, of each kind of trouble, the first clusters by name — never the whole fleet, which at
+ * 10,000 clusters is megabytes and thousands of lines.
  */
-export function summariseFleet(
-  fleet: FleetRepo[],
-  clusters: Cluster[],
-  bundles: Bundle[],
-  troubled: ReadonlyMap<string, readonly BundleCluster[]>,
-  rollouts: Rollout[],
-  now: number,
-): FleetSummary {
-  const problems: Problem[] = fleet.flatMap((repo) => fleetProblems(repo, now));
+export interface StatusReadings {
+  fleet: FleetRepo[];
+  summary: HubSummary;
+  /** The first active clusters that are unreachable. */
+  unreachable: Cluster[];
+  /** The first clusters awaiting approval. */
+  pending: Cluster[];
+  /** The first clusters with a drifted resource. */
+  drifted: Cluster[];
+  bundles: Bundle[];
+  /** For the bundles whose counts have any: their first clusters where the bundle is failed, degraded or missing (the `bad` tone). */
+  troubled: ReadonlyMap<string, readonly BundleCluster[]>;
+  rollouts: Rollout[];
+}
+
+export function summariseFleet(r: StatusReadings, now: number): FleetSummary {
+  const problems: Problem[] = r.fleet.flatMap((repo) => fleetProblems(repo, now));
+  let problemCount = problems.length;
+  /** Problems of one kind: those named, then a line for the rest of `total`. */
+  const named = (kind: Problem['kind'], listed: Problem[], total: number, rest: (n: number) => string) => {
+    problems.push(...listed);
+    if (total > listed.length) problems.push({ kind, text: `… and ${rest(total - listed.length)}` });
+    problemCount += Math.max(total, listed.length);
+  };
   const add = (into: Record<string, number>, key: string, n: number) => (into[key] = (into[key] ?? 0) + n);
 
-  const byState: Record<string, number> = {};
-  const byConnectivity: Record<string, number> = {};
-  const unreachable: string[] = [];
-  const pending: string[] = [];
-  for (const c of clusters) {
-    add(byState, c.state, 1);
-    add(byConnectivity, c.connectivity, 1);
-    if (c.state === 'pending') pending.push(c.name);
-    if (c.state === 'active' && c.connectivity === 'unreachable') {
-      unreachable.push(c.name);
-      problems.push({ kind: 'unreachable', text: `cluster ${c.name} is unreachable (${lastSeen(c.lastSeenAt, now)})` });
-    }
-  }
+  const s = r.summary;
+  const unreachable = r.unreachable.filter((c) => c.state === 'active' && c.connectivity === 'unreachable');
+  named(
+    'unreachable',
+    unreachable.map((c) => ({ kind: 'unreachable', text: `cluster ${c.name} is unreachable (${lastSeen(c.lastSeenAt, now)})` })),
+    s.unreachableActive,
+    (n) => `${n} more ${n === 1 ? 'cluster' : 'clusters'} unreachable (gitfleet clusters --state unreachable)`,
+  );
 
   const byPhase: Record<string, number> = {};
   const byHealth: Record<string, number> = {};
   let placements = 0;
   let ready = 0;
-  for (const b of bundles) {
+  for (const b of r.bundles) {
+    let bad = 0;
     for (const p of b.placements) {
       placements += p.clusters;
       add(byPhase, p.phase, p.clusters);
       add(byHealth, p.health, p.clusters);
       if (p.condition.tone === 'ok') ready += p.clusters;
+      if (p.condition.tone === 'bad') bad += p.clusters;
     }
-    for (const p of troubled.get(b.name) ?? []) {
+    const listed: Problem[] = [];
+    for (const p of r.troubled.get(b.name) ?? []) {
       if (p.phase === 'failed')
-        problems.push({
+        listed.push({
           kind: 'failed',
           text: `bundle ${b.name} failed on ${p.cluster}${p.health === 'unknown' ? '' : ` (health ${p.health})`}`,
         });
       else if (p.health === 'degraded' || p.health === 'missing')
-        problems.push({ kind: p.health, text: `bundle ${b.name} is ${p.health} on ${p.cluster} (${p.condition.text})` });
+        listed.push({ kind: p.health, text: `bundle ${b.name} is ${p.health} on ${p.cluster} (${p.condition.text})` });
     }
+    named(
+      listed[0]?.kind ?? 'failed',
+      listed,
+      bad,
+      (n) =>
+        `${n} more ${n === 1 ? 'cluster' : 'clusters'} where bundle ${b.name} is failed, degraded or missing (gitfleet bundles get ${b.name})`,
+    );
   }
 
-  let drifted = 0;
-  for (const c of clusters) {
+  const drift: Problem[] = [];
+  for (const c of r.drifted)
     for (const b of c.bundles) {
       if (b.driftCount === 0) continue;
-      drifted += b.driftCount;
-      problems.push({
+      drift.push({
         kind: 'drifted',
         text: `bundle ${b.bundle} has ${b.driftCount} drifted resource${b.driftCount === 1 ? '' : 's'} on ${c.name}; see: gitfleet diff ${c.name} ${b.bundle}`,
       });
     }
-  }
+  named(
+    'drifted',
+    drift,
+    s.drift.placements,
+    (n) => `${n} more ${n === 1 ? 'bundle' : 'bundles'} with drift on other clusters (gitfleet clusters --drifted)`,
+  );
 
   const rolloutsByState = { progressing: [] as string[], paused: [] as string[], halted: [] as string[], done: [] as string[] };
-  for (const r of rollouts) {
-    rolloutsByState[r.state].push(r.bundle);
-    if (r.state === 'halted')
-      problems.push({ kind: 'halted', text: `rollout of ${r.bundle} is halted: ${r.halt?.message ?? 'no reason given'}` });
+  for (const rollout of r.rollouts) {
+    rolloutsByState[rollout.state].push(rollout.bundle);
+    if (rollout.state === 'halted') {
+      problems.push({ kind: 'halted', text: `rollout of ${rollout.bundle} is halted: ${rollout.halt?.message ?? 'no reason given'}` });
+      problemCount++;
+    }
   }
 
   return {
-    ok: problems.length === 0,
-    fleet: fleet.map((r) => ({ name: r.name, state: r.state, commit: r.commit })),
-    clusters: { total: clusters.length, byState, byConnectivity, unreachable, pending },
+    ok: problemCount === 0,
+    fleet: r.fleet.map((repo) => ({ name: repo.name, state: repo.state, commit: repo.commit })),
+    clusters: {
+      total: s.clusters,
+      byState: s.states,
+      byConnectivity: s.connectivity,
+      unreachable: unreachable.map((c) => c.name),
+      unreachableCount: s.unreachableActive,
+      pending: r.pending.filter((c) => c.state === 'pending').map((c) => c.name),
+      pendingCount: s.states.pending,
+    },
     placements: { total: placements, byPhase, byHealth, ready },
-    bundles: { total: bundles.length, pinned: bundles.filter((b) => b.pin !== null).map((b) => b.name) },
+    bundles: { total: r.bundles.length, pinned: r.bundles.filter((b) => b.pin !== null).map((b) => b.name) },
     rollouts: rolloutsByState,
-    drifted,
+    drifted: s.drift.resources,
+    problemCount,
     problems,
   };
 }

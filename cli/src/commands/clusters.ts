@@ -13,13 +13,14 @@ const CONNECTIVITY = ['connected', 'unreachable'];
 export const clustersCommand: Command = {
   name: 'clusters',
   summary: 'List clusters (filter by --label, --state); `clusters get <name>` for one',
-  help: `Usage: gitfleet clusters [--label k=v ...] [--state s] [-o table|wide|json]
+  help: `Usage: gitfleet clusters [--label k=v ...] [--state s] [--drifted] [-o table|wide|json]
        gitfleet clusters get <name> [-o table|json]
 
 The list shows each cluster's state, connectivity, bundles ready (synced and healthy) and
 failed (failed, degraded or missing), and drift.
 --label k=v   only clusters with this label (repeat: all must match)
 --state s     only clusters in this state: ${[...STATES, ...CONNECTIVITY].join(', ')}
+--drifted     only clusters with a drifted resource in some bundle
 
 \`get\` shows the cluster's targets — each bundle's state ("synced · progressing", "failed",
 "unknown" while the cluster is unreachable), the commit its TargetSet asks for (desired), the
@@ -30,7 +31,7 @@ ${exitCodesOf({
   ok: 'everything shown is fine',
   problem: 'a cluster shown is unreachable, or a bundle on it failed, is degraded or missing, or drifted; or no such cluster',
 })}`,
-  options: { label: { type: 'string', multiple: true }, state: { type: 'string' } },
+  options: { label: { type: 'string', multiple: true }, state: { type: 'string' }, drifted: { type: 'boolean' } },
   async run(ctx, { args, values }) {
     if (args[0] === 'get') {
       const [, name] = positionals('clusters', args, ['get', 'name']);
@@ -42,9 +43,12 @@ ${exitCodesOf({
     if (state !== undefined && !STATES.includes(state) && !CONNECTIVITY.includes(state)) {
       throw new UsageError(`--state must be one of ${[...STATES, ...CONNECTIVITY].join(', ')}, got "${state}"`, 'clusters');
     }
-    const clusters = (await ctx.hub.list<Cluster>('/api/v1/clusters')).filter(
-      (c) => labels.every(([k, v]) => c.labels[k] === v) && (state === undefined || c.state === state || c.connectivity === state),
-    );
+    // Filtered by the hub: of a large fleet only the matching clusters are read.
+    const clusters = await ctx.hub.list<Cluster>('/api/v1/clusters', {
+      label: labels.map(([k, v]) => `${k}=${v}`),
+      ...(state === undefined ? {} : STATES.includes(state) ? { state } : { connectivity: state }),
+      ...(values.drifted === true ? { drifted: 'true' } : {}),
+    });
     if (ctx.output === 'json') ctx.json({ items: clusters });
     else ctx.out(clusters.length === 0 ? 'No clusters.\n' : renderTable(clusterColumns(ctx), clusters));
     return clusters.some(hasProblem) ? EXIT.problem : EXIT.ok;

@@ -227,6 +227,8 @@ describe('admin API: scopes, sync now, lists and the OpenAPI document', () => {
       ['/api/v1/clusters?limit=x', 'limit must be an integer from 1 to 500'],
       ['/api/v1/clusters?cursor=%21%21', 'cursor must be the `next` value of a previous page'],
       ['/api/v1/clusters?state=gone', 'state must be one of pending, active, revoked'],
+      ['/api/v1/clusters?drifted=false', 'drifted must be one of true'],
+      ['/api/v1/rollouts/app-a?clusters=501', 'clusters must be an integer from 0 to 500'],
       ['/api/v1/clusters?label=team', 'label must be key=value, got "team"'],
       ['/api/v1/clusters?selector=team%20~%20a', 'selector term "team ~ a" is not'],
       ['/api/v1/bundles?phase=green', 'phase must be one of pending, rolling-out'],

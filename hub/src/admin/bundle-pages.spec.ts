@@ -117,15 +117,19 @@ describe('bundles over many clusters: counts and keyset pages of clusters', () =
         if (stream === undefined) continue;
         const view = (await t.get<ClusterView>(`/api/v1/clusters/${name}`)).body;
         for (const b of view.bundles) {
-          // By cluster: synced and healthy, failed and degraded, rolling out, synced but degraded.
+          // By cluster: synced and healthy, failed and degraded, rolling out, synced but degraded;
+          // and across those, drift on some.
           const fields = !variety
             ? {}
-            : [
-                {},
-                { phase: SyncPhase.SYNC_PHASE_FAILED, health: HealthStatus.HEALTH_STATUS_DEGRADED },
-                { phase: SyncPhase.SYNC_PHASE_PROGRESSING, health: HealthStatus.HEALTH_STATUS_PROGRESSING },
-                { health: HealthStatus.HEALTH_STATUS_DEGRADED },
-              ][i % 4];
+            : {
+                ...[
+                  {},
+                  { phase: SyncPhase.SYNC_PHASE_FAILED, health: HealthStatus.HEALTH_STATUS_DEGRADED },
+                  { phase: SyncPhase.SYNC_PHASE_PROGRESSING, health: HealthStatus.HEALTH_STATUS_PROGRESSING },
+                  { health: HealthStatus.HEALTH_STATUS_DEGRADED },
+                ][i % 4],
+                ...(i % 5 === 1 ? { driftCount: 1 + (i % 3) } : {}),
+              };
           await stream.acked(stream.report(b.bundle, b.desiredCommit, fields));
         }
       }
@@ -255,6 +259,7 @@ describe('bundles over many clusters: counts and keyset pages of clusters', () =
         connectivity: { connected: 0, unreachable: 0 },
         unreachableActive: 0,
         phases: phases(),
+        drift: { placements: 0, resources: 0 },
         groupBy: groupBy ?? null,
         groups: [] as { value: string | null; clusters: number; unreachable: number; phases: Record<BundlePhase, number> }[],
         groupsTruncated: false,
@@ -263,7 +268,11 @@ describe('bundles over many clusters: counts and keyset pages of clusters', () =
         want.states[c.state]++;
         want.connectivity[c.connectivity]++;
         if (c.state === 'active' && c.connectivity === 'unreachable') want.unreachableActive++;
-        for (const b of c.bundles) want.phases[b.phase]++;
+        for (const b of c.bundles) {
+          want.phases[b.phase]++;
+          if (b.driftCount > 0) want.drift.placements++;
+          want.drift.resources += b.driftCount;
+        }
         if (groupBy === undefined) continue;
         const value = c.labels[groupBy] ?? null;
         let group = want.groups.find((g) => g.value === value);
@@ -288,6 +297,8 @@ describe('bundles over many clusters: counts and keyset pages of clusters', () =
     expect(all.states.revoked).toBe(1);
     expect(all.unreachableActive).toBeGreaterThan(0);
     expect(all.groups.map((g) => g.value)).toEqual(['edge', null]);
+    expect(all.drift.placements).toBeGreaterThan(0);
+    expect(all.drift.resources).toBeGreaterThan(all.drift.placements);
   });
 
   it('filter the cluster list as its views say, page after page, reading only the matching clusters’ TargetSets', async () => {
@@ -307,6 +318,8 @@ describe('bundles over many clusters: counts and keyset pages of clusters', () =
       ['phase=rolling-out', (c) => c.bundles.some((b) => b.phase === 'rolling-out')],
       ['phase=synced&connectivity=connected', (c) => c.bundles.some((b) => b.phase === 'synced') && c.connectivity === 'connected'],
       ['selector=tier&connectivity=unreachable', (c) => 'tier' in c.labels && c.connectivity === 'unreachable'],
+      ['drifted=true', (c) => c.bundles.some((b) => b.driftCount > 0)],
+      ['drifted=true&label=team%3Db', (c) => c.bundles.some((b) => b.driftCount > 0) && c.labels['team'] === 'b'],
       [
         'name=1&label=stage%3Dmain&connectivity=connected',
         (c) => c.name.includes('1') && c.labels['stage'] === 'main' && c.connectivity === 'connected',

@@ -29,6 +29,7 @@ export class FleetSummaryCounter {
       connectivity: { connected: 0, unreachable: 0 },
       unreachableActive: 0,
       phases: noPhases(),
+      drift: { placements: 0, resources: 0 },
       groupBy: groupBy ?? null,
       groups: [],
       groupsTruncated: false,
@@ -53,6 +54,8 @@ export class FleetSummaryCounter {
       if (this.scope.limitsBundles && !this.scope.canSeeBundle(placement.bundle)) continue;
       const { phase } = placementPhase(placement, this.ctx.rollouts);
       this.summary.phases[phase] += placement.clusters;
+      this.summary.drift.placements += placement.drifted;
+      this.summary.drift.resources += placement.driftedResources;
       const group = this.group(placement.groupValue);
       if (group !== undefined) group.phases[phase] += placement.clusters;
     }

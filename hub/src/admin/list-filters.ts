@@ -11,19 +11,20 @@ import { selectorQuery } from './selector-query';
 
 export function clusterFilter(query: ClusterListQuery): (view: ClusterView) => boolean {
   const selector = selectorQuery(query.label, query.selector);
-  const { state, connectivity, phase } = query;
+  const { state, connectivity, phase, drifted } = query;
   const name = query.name?.toLowerCase();
   return (view) =>
     (name === undefined || view.name.toLowerCase().includes(name)) &&
     (selector === undefined || selectorMatches(selector, view.labels)) &&
     (state === undefined || view.state === state) &&
     (connectivity === undefined || view.connectivity === connectivity) &&
-    (phase === undefined || view.bundles.some((b) => b.phase === phase));
+    (phase === undefined || view.bundles.some((b) => b.phase === phase)) &&
+    (drifted === undefined || view.bundles.some((b) => b.driftCount > 0));
 }
 
 /**
  * The part of clusterFilter PostgreSQL can check on the cluster rows (state, name, `label=`
- * values, connectivity, what a bundle in `phase` needs), so that a page of a selective filter
+ * values, connectivity, what a bundle in `phase` needs, a drifted status), so that a page of a selective filter
  * does not read every cluster's TargetSet and statuses. It never leaves out a cluster
  * clusterFilter would keep: the views are still filtered whole (`selector=` only there).
  * `heardSince`: the start of the connectivity window at the views' time.
@@ -36,14 +37,15 @@ export function clusterRowFilter(query: ClusterListQuery, heardSince: Date): Clu
     ...(Object.keys(matchLabels).length === 0 ? {} : { labels: matchLabels }),
     ...(query.connectivity === undefined ? {} : { connected: query.connectivity === 'connected' }),
     ...(query.phase === undefined ? {} : { bundlePhase: phaseNeeds(query.phase) }),
+    ...(query.drifted === undefined ? {} : { drifted: true }),
     heardSince,
   };
 }
 
 /** Whether the query filters at all: then pages are read in larger chunks, as most rows are skipped. */
 export function filtersClusters(query: ClusterListQuery): boolean {
-  const { label, selector, state, connectivity, phase, name } = query;
-  return [label, selector, state, connectivity, phase, name].some((v) => v !== undefined && v !== '');
+  const { label, selector, state, connectivity, phase, name, drifted } = query;
+  return [label, selector, state, connectivity, phase, name, drifted].some((v) => v !== undefined && v !== '');
 }
 
 export function bundleFilter(query: BundleListQuery): (view: BundleView) => boolean {

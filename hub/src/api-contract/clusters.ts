@@ -114,6 +114,7 @@ export const ClusterListQuery = KeyPageQuery.extend({
   connectivity: Connectivity.optional(),
   phase: BundlePhase.optional().describe('clusters with at least one bundle in this phase'),
   name: QueryText.max(253, { error: 'must be at most 253 characters' }).optional().describe('part of the cluster name, any case'),
+  drifted: oneOf(['true']).optional().describe('true: clusters with a drifted resource in some bundle'),
 });
 export type ClusterListQuery = z.infer<typeof ClusterListQuery>;
 
@@ -156,6 +157,12 @@ export const FleetSummary = named(
     connectivity: z.record(Connectivity, Count),
     unreachableActive: Count.describe('active clusters whose agent is unreachable (pending and revoked ones always are)'),
     phases: PhaseCounts,
+    drift: z
+      .strictObject({
+        placements: Count.describe('bundles on clusters with at least one drifted resource'),
+        resources: Count.describe('drifted resources, over all bundles on all clusters'),
+      })
+      .describe("as the clusters' views count driftCount"),
     groupBy: z.string().nullable(),
     groups: z.array(FleetSummaryGroup).describe(`per value of groupBy, by value; at most 1,000 (the most populous)`),
     groupsTruncated: z.boolean(),

@@ -55,6 +55,8 @@ export interface ClusterRowFilter {
    * and reachable or not, and a status reported in one of these phases.
    */
   bundlePhase?: { reachable: boolean; reported?: readonly string[] };
+  /** Some status of the cluster counts a drifted resource. */
+  drifted?: boolean;
 }
 
 /** Clusters of one state, connectivity and label value, counted (countByPresence). */
@@ -329,6 +331,7 @@ export class ClustersService {
          AND ($6::boolean IS NULL OR COALESCE(connected AND last_seen_at >= $7, false) = $6)
          AND ($8::boolean IS NULL OR (state = 'active' AND COALESCE(connected AND last_seen_at >= $7, false) = $8))
          AND ($9::text[] IS NULL OR EXISTS (SELECT 1 FROM bundle_status s WHERE s.cluster_id = cluster.id AND s.phase = ANY($9::text[])))
+         AND ($10::boolean IS NULL OR EXISTS (SELECT 1 FROM bundle_status s WHERE s.cluster_id = cluster.id AND s.drift_count > 0))
        ORDER BY name COLLATE "C" LIMIT $2`,
       [
         after ?? null,
@@ -340,6 +343,7 @@ export class ClustersService {
         filter.heardSince ?? null,
         filter.bundlePhase?.reachable ?? null,
         filter.bundlePhase?.reported ?? null,
+        filter.drifted ?? null,
       ],
     );
     if (rows.length === 0) return [];

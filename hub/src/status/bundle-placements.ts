@@ -25,6 +25,9 @@ export interface PlacementFacts {
 /** Placements with the same facts, counted. */
 export interface PlacementGroup extends PlacementFacts {
   clusters: number;
+  /** Of those clusters, the ones whose status counts a drifted resource, and the resources counted. */
+  drifted: number;
+  driftedResources: number;
   /** The clusters' value of the query's `groupBy` label (null: without it, or no `groupBy`). */
   groupValue: string | null;
 }
@@ -75,7 +78,8 @@ const STATUS_COLUMNS = `s.commit AS "reportedCommit", s.phase AS "reportedPhase"
 const PLACEMENT_GROUPS_SQL = `
 SELECT p.bundle, ${REACHABLE} AS reachable, a.cluster_id IS NOT NULL AS admitted,
        COALESCE(p.source->>'commit', '') AS "targetCommit", ${STATUS_COLUMNS}, c.labels->>$6 AS "groupValue",
-       count(*)::int AS clusters
+       count(*)::int AS clusters, count(*) FILTER (WHERE s.drift_count > 0)::int AS drifted,
+       COALESCE(sum(s.drift_count), 0)::int AS "driftedResources"
 FROM cluster c
 JOIN target_set t ON t.cluster_id = c.id
 CROSS JOIN LATERAL jsonb_to_recordset(t.targets) AS p(bundle text, source jsonb)
