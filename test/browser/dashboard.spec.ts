@@ -239,6 +239,12 @@ describe('dashboard in Chromium', () => {
     // A full-page screenshot needs no scrolling; scrolling to the drift raced with the page's
     // redraws (an element replaced by a refresh cannot be scrolled to).
     await browser.screenshot(page, 'cluster-drift');
+
+    // The fleet at a glance counts it, from the hub's summary.
+    await page.goto(`${fleet.hub.httpUrl}/#/`);
+    await expect
+      .poll(() => textNow(page.locator('.summary-line .drift-note')), { timeout: 10_000 })
+      .toBe(' · 1 drifted resource in 1 bundle');
   }, 60_000);
 
   it('shows a cluster whose agent stopped as unreachable within the heartbeat window, never green', async () => {

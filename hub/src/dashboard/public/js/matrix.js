@@ -262,6 +262,13 @@ export function matrixView() {
         { class: 'summary-line' },
         h('strong', null, String(fleet.clusters)),
         ` clusters in the fleet: ${fleet.connectivity.connected} connected, ${fleet.connectivity.unreachable} unreachable`,
+        fleet.drift.placements > 0
+          ? h(
+              'span',
+              { class: 'drift-note' },
+              ` · ${fleet.drift.resources} drifted ${fleet.drift.resources === 1 ? 'resource' : 'resources'} in ${fleet.drift.placements} ${fleet.drift.placements === 1 ? 'bundle' : 'bundles'}`,
+            )
+          : null,
         phases.length > 0 ? ' · bundles: ' : '',
       ),
       h(
