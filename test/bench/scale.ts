@@ -310,6 +310,21 @@
  * 13.7 s (15.9 in another run), 10.3 s of hub CPU; cold start 63–70 s. Steady RSS 914–1,036 MB
  * (560–590 without a rollout), but garbage, not a leak: with --max-old-space-size=500 the hub held
  * 681 MB through two commits' rollouts (15.4–16.2 s each).
+ *
+ * TENTH ROUND, the rollout's reads and steps (a 2-core machine where grpc-floor connects 10,000
+ * streams in 11.5 s; one run each). GET /api/v1/rollouts/app after the commit (`BENCH_SIZES=10000
+ * BENCH_COMMITS=1 BENCH_PHASES=read BENCH_ROLLOUT=25%/25%`, three in a row): every cluster of
+ * every partition listed, 0.15/0.15/0.20 s and 362 KB; AFTER (counted and at most 100 listed in
+ * PostgreSQL) 0.04/0.03/0.02 s and 4 KB. The steps (`BENCH_COMMITS=2 BENCH_PHASES=`, BENCH_PROFILE=1):
+ * 50–52 steps per commit, about 190 ms of hub CPU each at 10,000 clusters, spread thin — pg's
+ * parseRow 4 %, DesiredTargetCache.of 4 %, the step's loop over the facts 3 %, mapping the rows
+ * 2.5 %, GC 17 %, idle 21 %. Not reading the plan in a step and not writing an unchanged one
+ * (kept: it is less work for PostgreSQL and makes updatedAt mean something) changed nothing the
+ * noise shows: commit 14.7/14.4 s before, 15.8/16.2 s after, hub CPU 10.3–10.5 vs 11.4–11.7 s at
+ * a higher load. Tried and dropped: labels read as text and parsed once per distinct set, to
+ * spare the cache's JSON.stringify — the bench's labels differ on every cluster, and the map of
+ * 10,000 texts made the commit 19.3 s. What would pay is a step that reads only what changed
+ * since the last one; it is not built.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
