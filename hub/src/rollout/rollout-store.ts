@@ -145,7 +145,7 @@ listed AS (
 )
 SELECT r.bundle, r.revision, r.commit, r.state, r.paused, r.halt, r.started_at, r.updated_at,
        coalesce((SELECT jsonb_agg(l.partition ORDER BY l.ord) FROM listed l WHERE l.bundle = r.bundle), '[]'::jsonb) AS partitions
-FROM r ORDER BY r.bundle`;
+FROM r`;
 
 /** A row of `rollout` as read, without its plan per cluster (`partitions`). */
 interface RolloutRow {
@@ -182,19 +182,19 @@ export class RolloutStore {
     return new Map(rows.map((r) => [r.bundle, summaryOf(r)]));
   }
 
-  /** The rollouts' own fields alone (headOf), by bundle: what the API's list filters and pages on. */
+  /** The rollouts' own fields alone (headOf): what the API's list filters and pages on. */
   async heads(): Promise<Omit<RolloutSummary, 'admitted'>[]> {
     const rows: Omit<RolloutRow, 'admitted'>[] = await this.db.query(
       `SELECT bundle, revision, commit, state, paused, halt, started_at, updated_at
-         FROM rollout WHERE bundle NOT IN (SELECT bundle FROM bundle_pin) ORDER BY bundle`,
+         FROM rollout WHERE bundle NOT IN (SELECT bundle FROM bundle_pin)`,
     );
     return rows.map(headOf);
   }
 
   /**
-   * These bundles' rollouts as the API shows them (LISTED_SQL), by bundle: counted by state, at
-   * most `listed` clusters named per rollout; only the clusters in `visible` count when it is
-   * given.
+   * These bundles' rollouts as the API shows them (LISTED_SQL), in no order: counted by state,
+   * at most `listed` clusters named per rollout; only the clusters in `visible` count when it
+   * is given.
    */
   async listed(bundles: string[], visible: readonly string[] | null, listed: number): Promise<ListedRollout[]> {
     if (bundles.length === 0) return [];

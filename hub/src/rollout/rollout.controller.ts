@@ -49,13 +49,19 @@ export class RolloutController {
       (r) => r.bundle,
       query,
     );
-    // Read again with their partitions, each rollout in one snapshot.
-    const items = await this.store.listed(
+    // Read again with their partitions, each rollout in one snapshot; in the page's order.
+    const listed = await this.store.listed(
       page.items.map((r) => r.bundle),
       visible.clusterNames,
       query.clusters ?? DEFAULT_ROLLOUT_CLUSTERS,
     );
-    return { ...page, items: items.map(rolloutView) };
+    const byBundle = new Map(listed.map((r) => [r.bundle, r]));
+    // A rollout gone between the two reads is left out.
+    const items = page.items.flatMap((r) => {
+      const found = byBundle.get(r.bundle);
+      return found === undefined ? [] : [rolloutView(found)];
+    });
+    return { ...page, items };
   }
 
   /** `clusters`: the most listed, over all partitions. */
