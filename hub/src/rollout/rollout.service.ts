@@ -67,9 +67,12 @@ export class RolloutService implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.placement.placed.add(() => this.kick());
-    // Statuses of bundles without a rollout change nothing a step plans.
+    // Only a rolled-out bundle's status that changed what a step decides on calls for one: at
+    // 10,000 clusters a step costs the hub about 190 ms, and agents say the same status again on
+    // every resync. The tick catches the rest (a halted rollout's broken resource changing while
+    // phase, health and message stay).
     this.status.changed.add((changes) => {
-      if (this.rolledOut === undefined || changes.some((c) => this.rolledOut!.has(c.bundle))) this.kick();
+      if (this.rolledOut === undefined || changes.some((c) => c.decisive && this.rolledOut!.has(c.bundle))) this.kick();
     });
     this.timer = setInterval(() => this.kick(), this.config.rolloutTickIntervalMs);
     this.timer.unref();

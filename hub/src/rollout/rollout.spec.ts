@@ -4,6 +4,7 @@ import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
 import { PlacementService } from '../placement/placement.service';
 import { BUNDLE, CONFIGMAP, TestAgent, eventually, startTestHub, type TestHub, type TestStream } from '../testing/hub-fixture';
 import type { RolloutView } from './rollout.controller';
+import { RolloutStore } from './rollout-store';
 import { RolloutService } from './rollout.service';
 
 const ROLLED_OUT = `${BUNDLE('web')}  rollout:
@@ -313,6 +314,40 @@ describe('rollout: partition by partition', () => {
     await reportHeld(['e1']);
     expect((await rollout()).updatedAt).not.toBe(before.updatedAt);
     expect(await version()).not.toBe(row);
+  });
+
+  it('steps after a status that changed what it decides on, not after the same status said again', async () => {
+    await rollouts.stepNow();
+    const store = t.app.get(RolloutStore);
+    const read = store.clusterFacts.bind(store);
+    let steps = 0;
+    store.clusterFacts = async (bundle) => {
+      steps++;
+      return read(bundle);
+    };
+    const [held] = await t.query<{ commit: string; phase: string; health: string; message: string; revision: string | null }>(
+      `SELECT s.commit, s.phase, s.health, s.message, s.target_set_revision::text AS revision
+         FROM bundle_status s JOIN cluster c ON c.id = s.cluster_id WHERE c.name = 'c1' AND s.bundle = 'web'`,
+    );
+    expect([held.phase, held.health]).toEqual(['synced', 'healthy']);
+    const c1 = streams.get('c1')!;
+    const say = async (fields: Parameters<TestStream['report']>[2]) => {
+      await c1.acked(c1.report('web', held.commit, { message: held.message, targetSetRevision: held.revision ?? undefined, ...fields }));
+      await new Promise((resolve) => setImmediate(resolve));
+      await rollouts.settled();
+    };
+    try {
+      // As an agent's resync says it again: the same commit, phase, health, message and revision.
+      await say({});
+      await say({});
+      expect(steps).toBe(0);
+      await say({ health: HealthStatus.HEALTH_STATUS_PROGRESSING });
+      expect(steps).toBe(1);
+      await say({});
+      expect(steps).toBe(2);
+    } finally {
+      store.clusterFacts = read;
+    }
   });
 });
 

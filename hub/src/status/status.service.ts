@@ -39,6 +39,12 @@ export interface StoreResult {
 export interface StatusChanged {
   clusterId: string;
   bundle: string;
+  /**
+   * The report changed what a rollout decides on — commit, phase, health, message or the
+   * TargetSet revision it was made from — or is the bundle's first status. False for the
+   * same status said again (an agent's periodic resync).
+   */
+  decisive: boolean;
 }
 
 /**
@@ -216,9 +222,28 @@ export class StatusService implements BeforeApplicationShutdown {
         return was === undefined ? [] : [statusChange(was, unique.get(key(row.cluster_id, row.seq!))!.report)];
       }),
     );
-    if (current.length > 0) void this.changed.emit(current.map((r) => ({ clusterId: r.cluster_id, bundle: r.bundle })));
+    if (current.length > 0)
+      void this.changed.emit(
+        current.map((r) => {
+          const was = previous.get(key(r.cluster_id, r.bundle));
+          const report = unique.get(key(r.cluster_id, r.seq!))!.report;
+          return { clusterId: r.cluster_id, bundle: r.bundle, decisive: was === undefined || isDecisive(was, report) };
+        }),
+      );
     return results;
   }
+}
+
+/** Whether a report changes what a rollout step decides on (StatusChanged.decisive). */
+function isDecisive(was: StoredRow, report: ReceivedReport): boolean {
+  return (
+    was.was_commit === null ||
+    was.was_commit !== report.commit ||
+    was.was_phase !== report.phase ||
+    was.was_health !== report.health ||
+    was.was_message !== report.message ||
+    was.was_target_set_revision !== report.targetSetRevision
+  );
 }
 
 /** What fleet events compare: the status a report replaced, as the batch's statement read it. */

@@ -62,15 +62,17 @@ WITH input AS (
   ON CONFLICT (cluster_id, seq) DO NOTHING
 )
 SELECT 'stored' AS kind, cluster_id::text AS cluster_id, seq::text AS seq, bundle,
-       NULL AS cluster, NULL AS was_commit, NULL AS was_phase, NULL AS was_health, NULL::int AS was_drift_count
+       NULL AS cluster, NULL AS was_commit, NULL AS was_phase, NULL AS was_health, NULL::int AS was_drift_count,
+       NULL AS was_message, NULL AS was_target_set_revision
 FROM inserted
 UNION ALL
-SELECT 'current', cluster_id::text, last_seq::text, bundle, NULL, NULL, NULL, NULL, NULL FROM current
+SELECT 'current', cluster_id::text, last_seq::text, bundle, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM current
 UNION ALL
 -- Every part of one statement reads the same snapshot: these are the statuses as they were before
 -- the upsert above replaced them. Matched to the current rows by the caller: joined here, PostgreSQL
 -- (which expects one row from a CTE) loops over one CTE per row of the other.
-SELECT 'previous', n.cluster_id::text, NULL, n.bundle, k.name, b.commit, b.phase, b.health, b.drift_count
+SELECT 'previous', n.cluster_id::text, NULL, n.bundle, k.name, b.commit, b.phase, b.health, b.drift_count,
+       b.message, b.target_set_revision::text
 FROM newest n
 JOIN cluster k ON k.id = n.cluster_id
 LEFT JOIN bundle_status b ON b.cluster_id = n.cluster_id AND b.bundle = n.bundle`;
@@ -88,6 +90,8 @@ export interface StoredRow {
   was_phase: string | null;
   was_health: string | null;
   was_drift_count: number | null;
+  was_message: string | null;
+  was_target_set_revision: string | null;
 }
 
 /** The batch as STORE_REPORTS_SQL's one parameter: a JSON array of rows. */
