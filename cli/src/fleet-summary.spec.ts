@@ -137,6 +137,10 @@ describe('summariseFleet', () => {
     const s = summarise([], down, [failing], [], 2);
     expect(s.clusters).toMatchObject({ unreachable: ['c0', 'c1'], unreachableCount: 5 });
     expect(s.problemCount).toBe(8);
+    expect(s.problems.filter((p) => p.more !== undefined).map((p) => [p.kind, p.more])).toEqual([
+      ['unreachable', 3],
+      ['failed', 1],
+    ]);
     expect(s.problems.map((p) => p.text)).toEqual([
       'cluster c0 is unreachable (last seen 5m ago)',
       'cluster c1 is unreachable (last seen 5m ago)',

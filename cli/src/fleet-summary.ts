@@ -9,6 +9,8 @@ export interface Problem {
   text: string;
   /** More lines under it (a rejected commit's errors, file:line first). */
   details?: string[];
+  /** Set on the line that stands for the problems of its kind not named: how many. */
+  more?: number;
 }
 
 export interface FleetSummary {
@@ -72,7 +74,7 @@ export function summariseFleet(r: StatusReadings, now: number): FleetSummary {
   /** Problems of one kind: those named, then a line for the rest of `total`. */
   const named = (kind: Problem['kind'], listed: Problem[], total: number, rest: (n: number) => string) => {
     problems.push(...listed);
-    if (total > listed.length) problems.push({ kind, text: `… and ${rest(total - listed.length)}` });
+    if (total > listed.length) problems.push({ kind, text: `… and ${rest(total - listed.length)}`, more: total - listed.length });
     problemCount += Math.max(total, listed.length);
   };
   const add = (into: Record<string, number>, key: string, n: number) => (into[key] = (into[key] ?? 0) + n);

@@ -96,7 +96,7 @@ function renderStatus(s: FleetSummary, ctx: CommandContext): string {
   if (s.problemCount === 0) return text + `\n${paint('green', 'fleet OK')}\n`;
   text += `\n${paint('red', `${s.problemCount} problem${s.problemCount === 1 ? '' : 's'}:`)}\n`;
   for (const p of s.problems) {
-    text += p.text.startsWith('… ') ? `    ${p.text}\n` : `  ${paint('red', '✗')} ${p.text}\n`;
+    text += p.more === undefined ? `  ${paint('red', '✗')} ${p.text}\n` : `    ${p.text}\n`;
     for (const line of p.details ?? []) text += `      ${line}\n`;
   }
   return text;
