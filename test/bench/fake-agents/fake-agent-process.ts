@@ -70,6 +70,7 @@ type Command =
   | { type: 'times' }
   | { type: 'await'; condition: AgentCondition; everyMs: number; timeoutMs: number }
   | { type: 'restart' }
+  | { type: 'resync'; overMs: number }
   | { type: 'stop' };
 
 /** Whether an agent meets a condition. */
@@ -102,6 +103,17 @@ async function handle(command: Command): Promise<void> {
     // connection, Hello with the TargetSet it holds, and a report per target once re-synced.
     for (const agent of agents) agent.restart();
     process.send?.({ type: 'restarted' });
+  } else if (command.type === 'resync') {
+    // Every agent says again what it last said, as a real agent does on its periodic resync
+    // when nothing changed: the same commit, phase, health and TargetSet revision, a new seq.
+    // Spread evenly over `overMs`, as resyncs of a fleet fall (0: all at once). Every agent's
+    // acks are awaited from now on, so that a wait ends only after the last one's report.
+    for (const agent of agents) agent.times.reportsAckedAt = undefined;
+    agents.forEach((agent, i) => {
+      if (command.overMs === 0) agent.resync();
+      else setTimeout(() => agent.resync(), (i / agents.length) * command.overMs);
+    });
+    process.send?.({ type: 'resynced' });
   } else if (command.type === 'await') {
     // Checked here, where the agents are, so the parent's wait costs no serialising of every
     // agent's times per check: at 10,000 agents that polling was a share of the machine's CPU
@@ -161,6 +173,13 @@ class FakeAgent {
     clearInterval(this.heartbeat);
     this.call?.cancel();
     this.client.close();
+  }
+
+  /** Reports on the TargetSet it holds again, unchanged (a resync); its acks are awaited anew. */
+  resync(): void {
+    if (this.stopped || this.held === undefined) return;
+    this.times.reportsAckedAt = undefined;
+    this.report(this.held);
   }
 
   /** Drops the connection and reconnects on a new one; times of the restart replace the old ones. */

@@ -95,6 +95,17 @@ export class FakeFleet {
     );
   }
 
+  /** Every agent reports its unchanged status again (a resync of the whole fleet), spread over `overMs`. */
+  async resync(overMs: number): Promise<void> {
+    await Promise.all(
+      this.workers.map((worker) => {
+        const answer = reply(worker, 'resynced', 60_000);
+        worker.send({ type: 'resync', overMs });
+        return answer;
+      }),
+    );
+  }
+
   async stop(): Promise<void> {
     await Promise.all(
       this.workers.map(async (worker) => {
