@@ -59,6 +59,9 @@ export interface ClusterRowFilter {
   drifted?: boolean;
 }
 
+/** A cluster as the live stream watches it (ClustersService.presence). */
+export type ClusterPresence = Pick<ClusterEntity, 'id' | 'name' | 'labels' | 'state' | 'connected' | 'lastSeenAt'>;
+
 /** Clusters of one state, connectivity and label value, counted (countByPresence). */
 export interface ClusterCount {
   state: ClusterState;
@@ -364,8 +367,14 @@ export class ClustersService {
     );
   }
 
-  async list(): Promise<ClusterEntity[]> {
-    return this.clusters.find({ order: { name: 'ASC' } });
+  /**
+   * Every cluster with what its connectivity is decided on, in one plain read: what the live
+   * stream looks at every few seconds while someone listens, so no entity (nor credential) is built.
+   */
+  async presence(): Promise<ClusterPresence[]> {
+    return this.clusters.query(
+      `SELECT id::text AS id, name, labels, state, connected, last_seen_at AS "lastSeenAt" FROM cluster ORDER BY name`,
+    );
   }
 
   /**

@@ -1,6 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import type { ClusterEntity } from '../../clusters/cluster.entity';
-import { ClustersService } from '../../clusters/clusters.service';
+import { ClustersService, type ClusterPresence } from '../../clusters/clusters.service';
 import { connectivityOf, lastSeenFlushMs } from '../../clusters/connectivity';
 import { HUB_CONFIG } from '../../config/config.module';
 import type { HubConfig } from '../../config/hub-config';
@@ -139,9 +138,9 @@ export class ChangeHintsService implements OnModuleInit, OnApplicationShutdown {
     await this.listeners.emit({ clusters: changed, bundles: [], clusterDetails: changed.flatMap((n) => this.named.get(n) ?? []) });
   }
 
-  private async readClusters(): Promise<ClusterEntity[] | undefined> {
+  private async readClusters(): Promise<ClusterPresence[] | undefined> {
     try {
-      const rows = await this.clusters.list();
+      const rows = await this.clusters.presence();
       for (const c of rows) this.remember(c.id, { name: c.name, labels: c.labels });
       return rows;
     } catch (error) {
