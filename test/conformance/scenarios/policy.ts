@@ -278,6 +278,11 @@ export const POLICY_SCENARIOS: Scenario[] = [
         }),
         { status: 201, absent: ['spec.limits.0.default', 'spec.limits.1.defaultRequest'] },
       ),
+      // The quota comes after the namespace's kube-root-ca.crt: made the other way round, the
+      // real server's quota admission charges that ConfigMap to the quota's status itself, and
+      // the quota's managedFields gain a kube-apiserver entry or not depending on which came
+      // first (CI saw both).
+      wait('setup: the root CA ConfigMap is published', '/api/v1/namespaces/cf-limits/configmaps/kube-root-ca.crt', { status: 200 }),
       apply(
         'a ResourceQuota',
         object('v1', 'ResourceQuota', 'cf-limits', 'quota', {
