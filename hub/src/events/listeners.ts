@@ -1,7 +1,10 @@
 /**
  * An in-process change event with awaited listeners: whoever announces a change knows,
  * when `emit` returns, that every module has reacted (targets recomputed, pushes queued).
- * A failing listener is reported, never allowed to stop the others.
+ * A failing listener is reported, never allowed to stop the others. Listeners start together,
+ * in the order added, each running until its first await: one that waits on I/O (a placement
+ * run after a registration) holds up none of the others, and what a listener does before its
+ * first await is done when `emit` is called.
  */
 export class Listeners<T> {
   private readonly listeners = new Set<(event: T) => Promise<void> | void>();
@@ -14,12 +17,14 @@ export class Listeners<T> {
   }
 
   async emit(event: T): Promise<void> {
-    for (const listener of [...this.listeners]) {
-      try {
-        await listener(event);
-      } catch (error) {
-        this.onError(error);
-      }
-    }
+    await Promise.all(
+      [...this.listeners].map(async (listener) => {
+        try {
+          await listener(event);
+        } catch (error) {
+          this.onError(error);
+        }
+      }),
+    );
   }
 }

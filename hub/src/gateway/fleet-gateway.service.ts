@@ -184,6 +184,8 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
         for (const id of signal.clusterIds)
           this.sessions.get(id)?.command({ id: signal.commandId, action: { $case: 'syncNow', value: { bundle: signal.bundle } } });
         return;
+      case 'rolloutFacts':
+        return; // the rollout service's
       case 'missed':
         // The signals lost may have announced TargetSets.
         this.targetSetEpoch++;

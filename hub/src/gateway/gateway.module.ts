@@ -5,11 +5,11 @@ import { PlacementModule } from '../placement/placement.module';
 import { StatusModule } from '../status/status.module';
 import { FleetGateway } from './fleet-gateway.service';
 import { GrpcServer } from './grpc-server';
-import { SessionSignals } from './session-signals';
+import { SessionSignalsModule } from './session-signals';
 
 @Module({
-  imports: [ClustersModule, PlacementModule, StatusModule, ArtifactsModule],
-  providers: [FleetGateway, GrpcServer, SessionSignals],
+  imports: [ClustersModule, PlacementModule, StatusModule, ArtifactsModule, SessionSignalsModule],
+  providers: [FleetGateway, GrpcServer],
   exports: [GrpcServer, FleetGateway],
 })
 export class GatewayModule {}

@@ -11,6 +11,9 @@ import { DataSource } from 'typeorm';
 import { BUNDLE, CONFIGMAP, TestAgent, eventually, startTestHub, type TestHub, type TestStream } from '../testing/hub-fixture';
 import { FleetGateway } from './fleet-gateway.service';
 import { SessionSignals } from './session-signals';
+import { RolloutService } from '../rollout/rollout.service';
+import type { RolloutView } from '../rollout/rollout.controller';
+import { HealthStatus } from '#proto';
 
 /**
  * Two hub replicas on one database (hub A from startTestHub, hub B launched beside it). Agents
@@ -26,7 +29,7 @@ describe('hub replicas', () => {
   const agents: TestAgent[] = [];
 
   beforeAll(async () => {
-    a = await startTestHub(FILES, { heartbeatIntervalMs: 60_000 });
+    a = await startTestHub(FILES, { heartbeatIntervalMs: 60_000, rolloutTickIntervalMs: 600_000 });
     b = await launchHub({
       databaseUrl: a.db.url,
       dataDir: await mkdtemp(join(tmpdir(), 'gitfleet-hub-b-')),
@@ -50,10 +53,11 @@ describe('hub replicas', () => {
   async function connectedAgent(
     name: string,
     grpcAddress = b.hub.grpcAddress,
+    labels: Record<string, string> = {},
   ): Promise<{ stream: TestStream; clusterId: string; credential: string; agent: TestAgent }> {
     const agent = new TestAgent(grpcAddress);
     agents.push(agent);
-    const c = await agent.register({ bootstrapToken: a.bootstrapToken, clusterUid: `uid-${name}`, name, labels: {} });
+    const c = await agent.register({ bootstrapToken: a.bootstrapToken, clusterUid: `uid-${name}`, name, labels });
     const stream = agent.connect(c.credential);
     stream.hello(c.clusterId);
     await stream.nth('targetSet');
@@ -105,6 +109,29 @@ describe('hub replicas', () => {
     await eventually(() => expect(heard.length).toBe(ids.length));
     stop();
     expect([...heard].sort()).toEqual(ids);
+  });
+
+  it('a status stored through one replica reaches the facts the other keeps for its rollout steps, by signal', async () => {
+    const gated = `${BUNDLE('gated', '{ matchLabels: { rollout: gated } }')}  rollout:\n    maxUnavailable: 1\n`;
+    const { stream } = await connectedAgent('on-b-gated', b.hub.grpcAddress, { rollout: 'gated' });
+    const commit = await a.repo.commit({ 'fleet/gated.yaml': gated, 'apps/gated/cm.yaml': CONFIGMAP('gated') }, 'add gated');
+    // Both replicas serve the commit (each polls the repository); only A advances rollouts.
+    await a.app.get(FleetRepoService).syncNow();
+    await b.app.get(FleetRepoService).syncNow();
+    await b.app.get(RolloutService).stepNow();
+    await b.app.get(RolloutService).onModuleDestroy();
+    await eventually(() => expect(stream.ofKind('targetSet').some((m) => m.targets.some((t) => t.bundle === 'gated'))).toBe(true));
+    const rollouts = a.app.get(RolloutService);
+    await rollouts.stepNow(); // A now keeps the cluster's facts: admitted, no status yet
+    const state = async () => (await a.get<RolloutView>('/api/v1/rollouts/gated')).body;
+    expect((await state()).state).toBe('progressing');
+
+    await stream.acked(stream.report('gated', commit, { health: HealthStatus.HEALTH_STATUS_DEGRADED }));
+    // A's tick is ten minutes away: only the signal from B can tell A's kept facts of the report.
+    await eventually(async () => {
+      await rollouts.stepNow();
+      expect((await state()).halt).toMatchObject({ reason: 'failure', cluster: 'on-b-gated' });
+    });
   });
 
   it('without signals, the sweep finds a revoked credential and newer TargetSets within one interval, read together', async () => {

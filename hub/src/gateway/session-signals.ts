@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Module, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { HUB_CONFIG, REPLICA_ID } from '../config/config.module';
@@ -15,12 +15,15 @@ export const SESSIONS_CHANNEL = 'gitfleet_sessions';
  * - `targetSets`: these clusters have a new TargetSet revision in the database;
  * - `credential`: this cluster's credential stopped being valid (`reason` for the agent);
  * - `syncNow`: send these clusters the Command;
+ * - `rolloutFacts`: the status of a rolled-out bundle changed on these clusters (what the
+ *   rollout service keeps between steps);
  * - `missed` (local only): the LISTEN connection was lost for a while, signals may be lost.
  */
 export type SessionSignal =
   | { kind: 'targetSets'; clusterIds: string[] }
   | { kind: 'credential'; clusterId: string; reason: string }
   | { kind: 'syncNow'; clusterIds: string[]; commandId: string; bundle: string }
+  | { kind: 'rolloutFacts'; clusterIds: string[] }
   | { kind: 'missed' };
 
 /** Cluster ids per NOTIFY: 36-character uuids well inside PostgreSQL's 8,000-byte payload limit. */
@@ -104,6 +107,8 @@ function parseSignal(message: Record<string, unknown>): SessionSignal | undefine
   switch (message['kind']) {
     case 'targetSets':
       return ids && { kind: 'targetSets', clusterIds: ids };
+    case 'rolloutFacts':
+      return ids && { kind: 'rolloutFacts', clusterIds: ids };
     case 'credential':
       return typeof message['clusterId'] === 'string' && typeof message['reason'] === 'string'
         ? { kind: 'credential', clusterId: message['clusterId'], reason: message['reason'] }
@@ -116,6 +121,10 @@ function parseSignal(message: Record<string, unknown>): SessionSignal | undefine
       return undefined;
   }
 }
+
+/** The signals alone, so that the gateway and the rollout service share one LISTEN connection. */
+@Module({ providers: [SessionSignals], exports: [SessionSignals] })
+export class SessionSignalsModule {}
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const result: T[][] = [];

@@ -14,6 +14,8 @@ export interface DesiredTarget {
 interface Kept {
   /** The cluster's name and labels the target was built from. */
   of: string;
+  /** The object they were read from: the same object again (facts kept between steps) needs no comparison. */
+  cluster: PlacementCluster;
   target: DesiredTarget | null;
 }
 
@@ -41,9 +43,9 @@ export class DesiredTargetCache {
     // Labels as read (jsonb keeps its keys in one order): plain JSON.stringify tells a change.
     const ofCluster = (c: PlacementCluster) => `${c.name}\0${JSON.stringify(c.labels)}`;
     for (const cluster of clusters) {
-      const of = ofCluster(cluster);
       const entry = kept.get(cluster.id);
-      if (entry?.of === of) now.set(cluster.id, entry);
+      if (entry?.cluster === cluster) now.set(cluster.id, entry);
+      else if (entry?.of === ofCluster(cluster)) now.set(cluster.id, { ...entry, cluster });
       else stale.push(cluster);
     }
     if (stale.length > 0) {
@@ -52,6 +54,7 @@ export class DesiredTargetCache {
         const target = built.get(cluster.id)?.find((t) => t.bundle === bundle.name);
         now.set(cluster.id, {
           of: ofCluster(cluster),
+          cluster,
           target: target === undefined ? null : { commit: target.source?.commit ?? '', digest: targetDigest(target) },
         });
       }

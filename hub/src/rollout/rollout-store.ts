@@ -69,8 +69,9 @@ export interface RolloutClusterFacts {
 }
 
 /**
- * Every active cluster with, for one bundle, the digest of the target it holds and its status:
- * a rollout step's whole read of the fleet in one statement, a few short columns a cluster.
+ * Every active cluster ($2 null) or some ($2 their ids) with, for one bundle, the digest of the
+ * target it holds and its status: a rollout step's read of the fleet in one statement, a few
+ * short columns a cluster.
  */
 const CLUSTER_FACTS_SQL = `
 SELECT c.id::text AS id, c.name, c.labels,
@@ -81,7 +82,7 @@ SELECT c.id::text AS id, c.name, c.labels,
 FROM cluster c
 LEFT JOIN target_set t ON t.cluster_id = c.id
 LEFT JOIN bundle_status s ON s.cluster_id = c.id AND s.bundle = $1
-WHERE c.state = 'active'
+WHERE c.state = 'active' AND ($2::uuid[] IS NULL OR c.id = ANY($2::uuid[]))
 ORDER BY c.name`;
 
 /** One partition of a rollout as the API shows it: every cluster counted, the most telling ones listed. */
@@ -206,8 +207,11 @@ export class RolloutStore {
     return rows.map((r) => ({ ...headOf(r), partitions: r.partitions }));
   }
 
-  /** Every active cluster, by name, with what a rollout step needs of it for `bundle` (one statement). */
-  async clusterFacts(bundle: string): Promise<RolloutClusterFacts[]> {
+  /**
+   * Every active cluster (or those of `ids` that are active), by name, with what a rollout step
+   * needs of it for `bundle` (one statement).
+   */
+  async clusterFacts(bundle: string, ids?: readonly string[]): Promise<RolloutClusterFacts[]> {
     type Row = Omit<RolloutClusterFacts, 'status'> & {
       commit: string | null;
       phase: ReportedPhase;
@@ -216,7 +220,7 @@ export class RolloutStore {
       targetSetRevision: string | null;
       resources: ResourceStatus[] | null;
     };
-    const rows: Row[] = await this.db.query(CLUSTER_FACTS_SQL, [bundle]);
+    const rows: Row[] = await this.db.query(CLUSTER_FACTS_SQL, [bundle, ids ?? null]);
     return rows.map(({ commit, phase, health, message, targetSetRevision, resources, ...cluster }) => ({
       ...cluster,
       status: commit === null ? null : { commit, phase, health, message, targetSetRevision, resources },

@@ -1,10 +1,12 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { ClustersService } from '../clusters/clusters.service';
 import { FleetEventsService, type FleetEventDraft } from '../events/fleet-events.service';
 import { rolloutTransitions } from '../events/rollout-transitions';
 import type { RolloutPartitionSpec } from '../fleet-repo/fleet-format';
 import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
+import { SessionSignals } from '../gateway/session-signals';
 import { LOGGER, type Logger } from '../logging/logger';
 import { HUB_CONFIG } from '../config/config.module';
 import type { HubConfig } from '../config/hub-config';
@@ -14,6 +16,7 @@ import { targetSelects } from '../placement/target-set';
 import { DesiredTargetCache } from './desired-targets';
 import { firstBrokenResource, resourceName } from '../status/report';
 import { StatusService } from '../status/status.service';
+import { RolloutFacts } from './rollout-facts';
 import { planRollout, type RolloutCluster, type RolloutClusterStatus } from './rollout-plan';
 import { bundleRevision, RolloutStore, type RolloutClusterFacts } from './rollout-store';
 
@@ -34,7 +37,8 @@ export class RolloutActionError extends Error {
  * Advances every bundle's rollout: as reports arrive, after every placement, and on a timer as
  * the backstop. Each step plans all rollouts from the stored state and the newest reports,
  * saves them under a PostgreSQL advisory lock (one replica at a time), and re-places the
- * fleet when a step admitted clusters.
+ * fleet when a step admitted clusters. What it plans on is kept between steps and read again
+ * where it changed (RolloutFacts), and whole on every tick.
  */
 @Injectable()
 export class RolloutService implements OnModuleInit, OnModuleDestroy {
@@ -47,6 +51,8 @@ export class RolloutService implements OnModuleInit, OnModuleDestroy {
   private rolledOut: ReadonlySet<string> | undefined;
   /** The rolled-out bundles' targets on each cluster, kept between steps. */
   private readonly desired: DesiredTargetCache;
+  /** What steps plan on of each cluster, kept between steps. */
+  private readonly facts: RolloutFacts;
   /** What the last forgetting of ended rollouts saw (fleet commit and pins), and when. */
   private forgotten: { key: string; at: number } | undefined;
 
@@ -60,22 +66,50 @@ export class RolloutService implements OnModuleInit, OnModuleDestroy {
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
     @Inject(LOGGER) logger: Logger,
     private readonly events: FleetEventsService,
+    private readonly clusters: ClustersService,
+    private readonly signals: SessionSignals,
   ) {
     this.log = logger.child({ module: 'rollout' });
     this.desired = new DesiredTargetCache((clusters, fleet) => this.placement.desiredTargets(clusters, fleet));
+    this.facts = new RolloutFacts((bundle, ids) => this.store.clusterFacts(bundle, ids));
   }
 
   onModuleInit(): void {
+    // Whatever changes what a step plans on says which clusters it changed. The other replicas
+    // hear of TargetSets and credentials (a re-registration's new labels, a revocation) by the
+    // gateway's signals, of statuses by the one below.
+    this.placement.changed.add((written) => this.facts.changed(written.map((t) => t.clusterId)));
     this.placement.placed.add(() => this.kick());
-    // Only a rolled-out bundle's status that changed what a step decides on calls for one: at
-    // 10,000 clusters a step costs the hub about 190 ms, and agents say the same status again on
-    // every resync. The tick catches the rest (a halted rollout's broken resource changing while
-    // phase, health and message stay).
-    this.status.changed.add((changes) => {
-      if (this.rolledOut === undefined || changes.some((c) => c.decisive && this.rolledOut!.has(c.bundle))) this.kick();
+    this.clusters.registered.add(({ clusterId }) => this.facts.changed([clusterId]));
+    this.clusters.credentialInvalidated.add(({ clusterId }) => this.facts.changed([clusterId]));
+    this.signals.received.add((signal) => {
+      if (signal.kind === 'missed') this.facts.changedAll();
+      else if (signal.kind === 'credential') this.facts.changed([signal.clusterId]);
+      else if (signal.kind === 'targetSets' || signal.kind === 'rolloutFacts') this.facts.changed(signal.clusterIds);
     });
-    this.timer = setInterval(() => this.kick(), this.config.rolloutTickIntervalMs);
+    // Only a rolled-out bundle's status that changed what a step decides on calls for one: at
+    // 10,000 clusters agents say the same status again on every resync. The tick catches the rest
+    // (a halted rollout's broken resource changing while phase, health and message stay): it
+    // reads every cluster's facts again.
+    this.status.changed.add((changes) => {
+      const relevant = this.rolledOut === undefined ? changes : changes.filter((c) => this.rolledOut!.has(c.bundle));
+      if (relevant.length === 0) return;
+      this.facts.changed(relevant.map((c) => c.clusterId));
+      const decisive = relevant.filter((c) => c.decisive).map((c) => c.clusterId);
+      if (decisive.length > 0) void this.signals.publish({ kind: 'rolloutFacts', clusterIds: [...new Set(decisive)] });
+      if (decisive.length > 0 || this.rolledOut === undefined) this.kick();
+    });
+    this.timer = setInterval(() => this.tick(), this.config.rolloutTickIntervalMs);
     this.timer.unref();
+  }
+
+  /**
+   * The backstop, every tick interval: a step on every cluster's facts read again, whatever was
+   * announced. A lost signal, or a change that nothing announced, is planned on by then.
+   */
+  tick(): void {
+    this.facts.changedAll();
+    this.kick();
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -170,6 +204,8 @@ export class RolloutService implements OnModuleInit, OnModuleDestroy {
     const bundles = rolledOut.filter((b) => !pinned.has(b.name));
     this.rolledOut = new Set(bundles.map((b) => b.name));
     if (bundles.length === 0) {
+      this.desired.keepOnly(this.rolledOut);
+      this.facts.keepOnly([]);
       // Nothing to plan: no per-cluster work at all, only forget rollouts that ended — once per
       // set of fleet commits and pins (a pin or unpin here starts over), and again each tick
       // interval for what another replica may have changed meanwhile. Steps run after every
@@ -189,9 +225,10 @@ export class RolloutService implements OnModuleInit, OnModuleDestroy {
     // every TargetSet and status whole, and building every target again, made a rollout at
     // 10,000 clusters cost the hub 2.9 ms of CPU per cluster (bench/scale.ts, BENCH_ROLLOUT).
     this.desired.keepOnly(this.rolledOut);
+    const factsOf = await this.facts.of(bundles.map((b) => b.name));
     const inputs = await Promise.all(
       bundles.map(async (bundle) => {
-        const facts = await this.store.clusterFacts(bundle.name);
+        const facts = factsOf.get(bundle.name)!;
         const digestOf = await this.heldDigests(bundle.name, facts);
         const desired = this.desired.of(bundle, fleet.groups, facts);
         const statuses = new Map<string, RolloutClusterStatus>();

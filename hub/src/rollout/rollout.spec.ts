@@ -285,7 +285,9 @@ describe('rollout: partition by partition', () => {
       (await t.query<{ n: number }>(`SELECT count(*)::int AS n FROM target_set WHERE target_digests IS NULL`))[0].n;
     await t.query(`UPDATE target_set SET target_digests = NULL`);
     await t.query(`DELETE FROM rollout`);
-    await rollouts.stepNow();
+    // Changed behind the hub's back: the tick's step reads every cluster again.
+    rollouts.tick();
+    await rollouts.settled();
     expect(await rollout()).toEqual({ ...done, startedAt: expect.any(String), updatedAt: expect.any(String) });
     expect(await undigested()).toBe(6);
 
@@ -321,9 +323,9 @@ describe('rollout: partition by partition', () => {
     const store = t.app.get(RolloutStore);
     const read = store.clusterFacts.bind(store);
     let steps = 0;
-    store.clusterFacts = async (bundle) => {
+    store.clusterFacts = async (bundle, ids) => {
       steps++;
-      return read(bundle);
+      return read(bundle, ids);
     };
     const [held] = await t.query<{ commit: string; phase: string; health: string; message: string; revision: string | null }>(
       `SELECT s.commit, s.phase, s.health, s.message, s.target_set_revision::text AS revision
@@ -345,6 +347,43 @@ describe('rollout: partition by partition', () => {
       expect(steps).toBe(1);
       await say({});
       expect(steps).toBe(2);
+    } finally {
+      store.clusterFacts = read;
+    }
+  });
+
+  it('reads again only the clusters whose facts changed since the last step: a TargetSet, a status, new labels', async () => {
+    for (let i = 0; i < 10 && (await rollout()).state !== 'done'; i++) await reportHeld();
+    const store = t.app.get(RolloutStore);
+    const read = store.clusterFacts.bind(store);
+    const names = new Map(
+      (await t.query<{ id: string; name: string }>(`SELECT id::text AS id, name FROM cluster`)).map((r) => [r.id, r.name]),
+    );
+    const reads: string[][] = [];
+    store.clusterFacts = async (bundle, ids) => {
+      reads.push(ids === undefined ? ['all'] : ids.map((id) => names.get(id) ?? id));
+      return read(bundle, ids);
+    };
+    const readSince = (from: number) => [...new Set(reads.slice(from).flat())].sort();
+    try {
+      const old = await t.repo.head();
+      const next = await commitFleet({ 'apps/web/cm.yaml': CONFIGMAP('web-kept') });
+      // Every cluster's TargetSet changed (base follows every fleet commit): all read again;
+      // then the canary's, once the step admitted it to the new revision.
+      expect(reads).toEqual([['all'], ['c1']]);
+      let from = reads.length;
+      await reportHeld(['c1']);
+      // c1's report, then e1's new TargetSet once the step admitted it.
+      expect(readSince(from)).toEqual(['c1', 'e1']);
+      expect(await webCommits()).toMatchObject({ c1: next, e1: next, e2: old });
+
+      // l1 says it is early now (a re-registration with new labels): its partition changes.
+      from = reads.length;
+      await agent.register({ bootstrapToken: t.bootstrapToken, clusterUid: 'uid-l1', name: 'l1', labels: { stage: 'early' } });
+      await rollouts.stepNow();
+      expect(readSince(from)).toEqual(['l1']);
+      const early = (await rollout()).partitions.find((p) => p.name === 'early')!;
+      expect(early.clusters.map((c) => c.name).sort()).toEqual(['e1', 'e2', 'l1']);
     } finally {
       store.clusterFacts = read;
     }
