@@ -27,44 +27,65 @@ interface Kept {
  * the cluster's name and labels, and only then is it built again.
  */
 export class DesiredTargetCache {
-  private readonly bundles = new Map<string, { fleet: string; clusters: Map<string, Kept> }>();
+  private readonly bundles = new Map<string, { fleet: string; kept: Map<string, Kept>; targets: Map<string, DesiredTarget | null> }>();
 
   /** `build`: placement's targets of these clusters in this fleet (PlacementService.desiredTargets). */
   constructor(private readonly build: (clusters: PlacementCluster[], fleet: PlacementFleet) => Map<string, TargetSpec[]>) {}
 
-  /** Per cluster id: the bundle's target there, or null where the bundle does not target the cluster. */
-  of(bundle: BundleSpec, groups: ClusterGroupSpec[], clusters: PlacementCluster[]): Map<string, DesiredTarget | null> {
+  /**
+   * Per cluster id: the bundle's target there, or null where the bundle does not target the
+   * cluster. The map is the cache's own, changed in place by the next call; an unchanged
+   * cluster keeps its DesiredTarget object from call to call.
+   */
+  of(bundle: BundleSpec, groups: ClusterGroupSpec[], clusters: readonly PlacementCluster[]): ReadonlyMap<string, DesiredTarget | null> {
     const fleet = canonicalJson([bundle, groups]);
-    const before = this.bundles.get(bundle.name);
-    const kept = before?.fleet === fleet ? before.clusters : new Map<string, Kept>();
-    // Rebuilt from the clusters of this step: clusters gone since are dropped.
-    const now = new Map<string, Kept>();
+    let held = this.bundles.get(bundle.name);
+    if (held?.fleet !== fleet) {
+      held = { fleet, kept: new Map(), targets: new Map() };
+      this.bundles.set(bundle.name, held);
+    }
+    const { kept, targets } = held;
     const stale: PlacementCluster[] = [];
-    // Labels as read (jsonb keeps its keys in one order): plain JSON.stringify tells a change.
-    const ofCluster = (c: PlacementCluster) => `${c.name}\0${JSON.stringify(c.labels)}`;
+    let found = 0;
     for (const cluster of clusters) {
       const entry = kept.get(cluster.id);
-      if (entry?.cluster === cluster) now.set(cluster.id, entry);
-      else if (entry?.of === ofCluster(cluster)) now.set(cluster.id, { ...entry, cluster });
+      if (entry === undefined) {
+        stale.push(cluster);
+        continue;
+      }
+      found++;
+      if (entry.cluster === cluster) continue;
+      if (entry.of === ofCluster(cluster)) entry.cluster = cluster;
       else stale.push(cluster);
+    }
+    if (found < kept.size) {
+      // Clusters gone since the last call.
+      const present = new Set(clusters.map((c) => c.id));
+      for (const id of kept.keys()) {
+        if (present.has(id)) continue;
+        kept.delete(id);
+        targets.delete(id);
+      }
     }
     if (stale.length > 0) {
       const built = this.build(stale, { bundles: [bundle], groups });
       for (const cluster of stale) {
-        const target = built.get(cluster.id)?.find((t) => t.bundle === bundle.name);
-        now.set(cluster.id, {
-          of: ofCluster(cluster),
-          cluster,
-          target: target === undefined ? null : { commit: target.source?.commit ?? '', digest: targetDigest(target) },
-        });
+        const spec = built.get(cluster.id)?.find((t) => t.bundle === bundle.name);
+        const target = spec === undefined ? null : { commit: spec.source?.commit ?? '', digest: targetDigest(spec) };
+        kept.set(cluster.id, { of: ofCluster(cluster), cluster, target });
+        targets.set(cluster.id, target);
       }
     }
-    this.bundles.set(bundle.name, { fleet, clusters: now });
-    return new Map([...now].map(([id, entry]) => [id, entry.target]));
+    return targets;
   }
 
   /** Forgets bundles no longer rolled out. */
   keepOnly(bundles: ReadonlySet<string>): void {
     for (const name of this.bundles.keys()) if (!bundles.has(name)) this.bundles.delete(name);
   }
+}
+
+/** Labels as read (jsonb keeps its keys in one order): plain JSON.stringify tells a change. */
+function ofCluster(cluster: PlacementCluster): string {
+  return `${cluster.name}\0${JSON.stringify(cluster.labels)}`;
 }

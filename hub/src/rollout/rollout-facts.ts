@@ -70,9 +70,13 @@ export class RolloutFacts {
     if (dirty.size === 0) return held;
     const ids = [...dirty];
     const rows = await this.read(bundle, ids);
-    // A cluster not read back is no longer active.
-    for (const id of ids) held.delete(id);
+    // Replaced where it was (the facts stay in name order for the planner's sort); a cluster not
+    // read back is no longer active.
     for (const row of rows) held.set(row.id, row);
+    if (rows.length < ids.length) {
+      const read = new Set(rows.map((r) => r.id));
+      for (const id of ids) if (!read.has(id)) held.delete(id);
+    }
     return held;
   }
 }

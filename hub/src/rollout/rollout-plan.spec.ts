@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { planRollout, resolveCount, type RolloutCluster, type RolloutClusterStatus, type RolloutInput } from './rollout-plan';
+import {
+  planRollout,
+  resolveCount,
+  revisionBefore,
+  type RolloutCluster,
+  type RolloutClusterStatus,
+  type RolloutInput,
+} from './rollout-plan';
 
 const NEW = 'n'.repeat(40);
 const OLD = 'o'.repeat(40);
@@ -77,6 +84,20 @@ describe('planRollout', () => {
     expect(planRollout(input({ clusters, statuses: reportedOn('9') })).newlyAdmitted).toEqual(['id-b']);
     // An agent that does not say which revision it held: the commit alone decides, as before.
     expect(planRollout(input({ clusters, statuses: reportedOn(null) })).newlyAdmitted).toEqual(['id-b']);
+    // Compared as numbers, not as text: 10 is after 9.
+    const later = [{ ...clusters[0], sinceRevision: '10' }, ...clusters.slice(1)];
+    expect(planRollout(input({ clusters: later, statuses: reportedOn('9') })).newlyAdmitted).toEqual([]);
+    expect(planRollout(input({ clusters: later, statuses: reportedOn('10') })).newlyAdmitted).toEqual(['id-b']);
+  });
+
+  it('orders TargetSet revisions as the numbers they are, past 2^53 too', () => {
+    expect([revisionBefore('9', '10'), revisionBefore('10', '9'), revisionBefore('10', '10'), revisionBefore('123', '124')]).toEqual([
+      true,
+      false,
+      false,
+      true,
+    ]);
+    expect(revisionBefore('9007199254740993', '9007199254740994')).toBe(true);
   });
 
   it('moves to the next partition only when every cluster of the previous one is done', () => {

@@ -134,7 +134,7 @@ export function planRollout(input: RolloutInput): RolloutPlan {
     if (status === undefined || status.commit !== c.desiredCommit) return 'updating';
     // A report made before the cluster held its new target says nothing about it — the commit
     // can be the same when only values or patches changed.
-    if (c.sinceRevision !== null && status.targetSetRevision !== null && BigInt(status.targetSetRevision) < BigInt(c.sinceRevision))
+    if (c.sinceRevision !== null && status.targetSetRevision !== null && revisionBefore(status.targetSetRevision, c.sinceRevision))
       return 'updating';
     if (status.phase === 'failed' || status.health === 'degraded') return 'failed';
     return status.phase === 'synced' && status.health === 'healthy' ? 'done' : 'updating';
@@ -179,6 +179,14 @@ export function planRollout(input: RolloutInput): RolloutPlan {
     halt,
     partitions,
   };
+}
+
+/**
+ * Whether TargetSet revision `a` is older than `b`: both bigint columns as decimal text, compared
+ * without parsing (a step compares every cluster's, several times).
+ */
+export function revisionBefore(a: string, b: string): boolean {
+  return a.length !== b.length ? a.length < b.length : a < b;
 }
 
 function failureCause(cluster: RolloutCluster, status: RolloutClusterStatus): HaltCause {

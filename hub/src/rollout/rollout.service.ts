@@ -14,10 +14,10 @@ import { PlacementService, placementFleet } from '../placement/placement.service
 import { TargetSetStore } from '../placement/target-set-store';
 import { targetSelects } from '../placement/target-set';
 import { DesiredTargetCache } from './desired-targets';
-import { firstBrokenResource, resourceName } from '../status/report';
 import { StatusService } from '../status/status.service';
 import { RolloutFacts } from './rollout-facts';
-import { planRollout, type RolloutCluster, type RolloutClusterStatus } from './rollout-plan';
+import { RolloutInputs } from './rollout-inputs';
+import { planRollout } from './rollout-plan';
 import { bundleRevision, RolloutStore, type RolloutClusterFacts } from './rollout-store';
 
 /** pg_try_advisory_xact_lock key: only one hub replica advances rollouts at a time ("gfrollout"). */
@@ -53,6 +53,8 @@ export class RolloutService implements OnModuleInit, OnModuleDestroy {
   private readonly desired: DesiredTargetCache;
   /** What steps plan on of each cluster, kept between steps. */
   private readonly facts: RolloutFacts;
+  /** Each rolled-out bundle's planner input, kept between steps. */
+  private readonly inputs = new Map<string, RolloutInputs>();
   /** What the last forgetting of ended rollouts saw (fleet commit and pins), and when. */
   private forgotten: { key: string; at: number } | undefined;
 
@@ -206,6 +208,7 @@ export class RolloutService implements OnModuleInit, OnModuleDestroy {
     if (bundles.length === 0) {
       this.desired.keepOnly(this.rolledOut);
       this.facts.keepOnly([]);
+      this.inputs.clear();
       // Nothing to plan: no per-cluster work at all, only forget rollouts that ended — once per
       // set of fleet commits and pins (a pin or unpin here starts over), and again each tick
       // interval for what another replica may have changed meanwhile. Steps run after every
@@ -225,39 +228,16 @@ export class RolloutService implements OnModuleInit, OnModuleDestroy {
     // every TargetSet and status whole, and building every target again, made a rollout at
     // 10,000 clusters cost the hub 2.9 ms of CPU per cluster (bench/scale.ts, BENCH_ROLLOUT).
     this.desired.keepOnly(this.rolledOut);
+    for (const name of this.inputs.keys()) if (!this.rolledOut.has(name)) this.inputs.delete(name);
     const factsOf = await this.facts.of(bundles.map((b) => b.name));
     const inputs = await Promise.all(
       bundles.map(async (bundle) => {
         const facts = factsOf.get(bundle.name)!;
         const digestOf = await this.heldDigests(bundle.name, facts);
         const desired = this.desired.of(bundle, fleet.groups, facts);
-        const statuses = new Map<string, RolloutClusterStatus>();
-        const selected: RolloutCluster[] = [];
-        for (const cluster of facts) {
-          const { status } = cluster;
-          if (status !== null) {
-            const broken = status.resources === null ? undefined : firstBrokenResource(status.resources);
-            statuses.set(cluster.id, {
-              commit: status.commit,
-              phase: status.phase,
-              health: status.health,
-              brokenResource: broken === undefined ? null : resourceName(broken),
-              message: status.message,
-              targetSetRevision: status.targetSetRevision,
-            });
-          }
-          const target = desired.get(cluster.id);
-          if (!target) continue;
-          const onDesired = digestOf(cluster) === target.digest;
-          selected.push({
-            id: cluster.id,
-            name: cluster.name,
-            labels: cluster.labels,
-            desiredCommit: target.commit,
-            onDesired,
-            sinceRevision: onDesired ? cluster.sinceRevision : null,
-          });
-        }
+        let kept = this.inputs.get(bundle.name);
+        if (kept === undefined) this.inputs.set(bundle.name, (kept = new RolloutInputs()));
+        const { selected, statuses } = kept.update(facts, desired, digestOf);
         return { bundle, statuses, selected };
       }),
     );
