@@ -333,6 +333,20 @@
  * ran 115 steps, 2.46 ms of hub CPU per report, the hub idle 29 %. AFTER (only a status that
  * changed commit, phase, health, message or TargetSet revision calls for one): 4 steps (the
  * tick's), 0.92 ms, idle 79 %.
+ *
+ * ELEVENTH ROUND, steps that read only what changed (a 2-core machine slower and noisier than the
+ * tenth round's; `BENCH_SIZES=10000 BENCH_COMMITS=2 BENCH_PHASES= BENCH_ROLLOUT=25%/25%`).
+ * Reproduced first, at 599e0cb, two runs: the commit through the sixteen waves 15.2/18.2 and
+ * 12.3/12.6 s, hub CPU 8.9–13.0 s. AFTER kept facts (each step reads by id only the clusters a
+ * status batch, TargetSet write, registration or revocation named; the tick reads all): 9.3/9.4
+ * and 9.1/10.7 s, hub CPU 6.2–7.6 s, PostgreSQL 3.5–4.0 s where it was 4.8–6.7. Profiled then
+ * (BENCH_PROFILE=1): 57–59 steps a commit, each still making every cluster's RolloutCluster and
+ * status again, copying the desired targets into a new map, and comparing TargetSet revisions
+ * through BigInt, three times a cluster. AFTER kept planner inputs (RolloutInputs): 7.0/8.3 s,
+ * hub CPU 5.1/6.3 s (6.5/7.4 s in the profiled run before). The non-rollout commit did not
+ * move (`BENCH_COMMITS=3`): reports 4.40–4.99 s before, 4.58–5.19 s after, hub CPU 3.0–3.5 vs
+ * 2.9–3.7 s. What is left of a step is O(clusters) with small constants: the planner's sort and
+ * states, the plan's partitions (about 40 bytes a cluster) written when anything changed.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
