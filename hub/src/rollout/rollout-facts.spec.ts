@@ -99,7 +99,7 @@ describe('the facts a rollout step plans on, kept between steps', () => {
     expect(f.reads).toEqual(['all', ['a'], ['b']]);
   });
 
-  it('after a failed read, and for a bundle it stopped holding, it reads everything again', async () => {
+  it('after a failed read, and for a bundle it stopped holding or forgot, it reads everything again', async () => {
     const f = fleet(NAMES);
     await f.now();
     f.set('a', 'c3');
@@ -109,7 +109,10 @@ describe('the facts a rollout step plans on, kept between steps', () => {
     expect((await f.now()).a).toBe('c3');
     await f.facts.of([]);
     await f.now();
-    expect(f.reads).toEqual(['all', ['a'], 'all', 'all']);
+    f.facts.forgetAll();
+    f.facts.changed(['a']);
+    await f.now();
+    expect(f.reads).toEqual(['all', ['a'], 'all', 'all', 'all']);
   });
 
   it('hands out the same object for a cluster that did not change (what DesiredTargetCache compares)', async () => {

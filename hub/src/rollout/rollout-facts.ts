@@ -54,6 +54,15 @@ export class RolloutFacts {
     }
   }
 
+  /**
+   * Forgets every bundle (none is rolled out): the next read is whole, and until then changes
+   * need no keeping.
+   */
+  forgetAll(): void {
+    this.bundles.clear();
+    this.changedAll();
+  }
+
   /** Forgets the bundles not named (no longer rolled out). */
   keepOnly(bundles: readonly string[]): void {
     for (const name of this.bundles.keys()) if (!bundles.includes(name)) this.bundles.delete(name);

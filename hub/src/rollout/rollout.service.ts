@@ -207,7 +207,7 @@ export class RolloutService implements OnModuleInit, OnModuleDestroy {
     this.rolledOut = new Set(bundles.map((b) => b.name));
     if (bundles.length === 0) {
       this.desired.keepOnly(this.rolledOut);
-      this.facts.keepOnly([]);
+      this.facts.forgetAll();
       this.inputs.clear();
       // Nothing to plan: no per-cluster work at all, only forget rollouts that ended — once per
       // set of fleet commits and pins (a pin or unpin here starts over), and again each tick
