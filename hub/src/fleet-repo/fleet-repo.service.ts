@@ -92,6 +92,10 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
   /** Plain bundles judged by a policy: content digest + namespace + policy → what it refuses. */
   private readonly policyJudged = new Map<string, string[]>();
   private readonly good = new Map<string, GoodCommit>();
+  /** Per repository, the commit this replica is storing as accepted (not yet in `good`). */
+  private readonly storing = new Map<string, string>();
+  /** The running look for commits other replicas accepted (adoptAccepted). */
+  private adopting: Promise<void> | undefined;
   /** Acceptance (check against all repositories, store, announce) runs one at a time. */
   private acceptance: Promise<unknown> = Promise.resolve();
 
@@ -207,8 +211,12 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
     return this.store.bundles();
   }
 
-  /** The fleet being served, or null before any repository had a commit accepted. */
+  /**
+   * The fleet being served, or null before any repository had a commit accepted. A commit that
+   * another hub replica accepted and this one has not fetched yet is served from here on.
+   */
   async current(): Promise<FleetCommitAccepted | null> {
+    await (this.adopting ??= this.adoptAccepted().finally(() => (this.adopting = undefined)));
     const first = this.config.fleetRepos.find((r) => this.good.has(r.name));
     if (first === undefined) return null;
     return this.fleetAfter(first, this.good.get(first.name)!.commit);
@@ -315,8 +323,13 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
       });
       return;
     }
-    await this.store.accept({ fleetRepo: repo.name, sourceId, commit, bundles, groups });
-    this.good.set(repo.name, { commit, bundles, groups });
+    this.storing.set(repo.name, commit);
+    try {
+      await this.store.accept({ fleetRepo: repo.name, sourceId, commit, bundles, groups });
+      this.good.set(repo.name, { commit, bundles, groups });
+    } finally {
+      this.storing.delete(repo.name);
+    }
     this.log.info(
       { fleetRepo: repo.name, commit, bundles: specs.map((b) => `${b.name}@${b.source.commit.slice(0, 12)}`) },
       'fleet commit accepted',
@@ -329,6 +342,33 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
     const fannedOut = this.metrics.fanoutStarted();
     await this.accepted.emit(this.fleetAfter(repo, commit));
     fannedOut();
+  }
+
+  /**
+   * Takes the commits other replicas accepted and this one has not: a push webhook reaches one
+   * replica, and the others would otherwise place and plan rollouts on the older fleet until
+   * their next poll, writing older TargetSets over newer ones. The accepting replica stored
+   * the commit's documents; they are served from the database as at startup (loadLastGood), and
+   * announced here as accepted (placement finds what the other replica wrote and writes nothing).
+   * One short read per repository.
+   */
+  private async adoptAccepted(): Promise<void> {
+    // The embedded database serves one hub process: no other replica accepts anything.
+    if (this.config.databaseUrl === undefined) return;
+    for (const repo of this.config.fleetRepos) {
+      const served = this.good.get(repo.name)?.commit;
+      const { lastGoodCommit } = await this.store.source(await this.sourceIdentity(repo));
+      if (lastGoodCommit === null || lastGoodCommit === served || lastGoodCommit === this.storing.get(repo.name)) continue;
+      const documents = await this.store.documentsAt(repo.name, lastGoodCommit);
+      // Accepted here meanwhile, or stored without its documents: nothing to take.
+      if (documents === null || this.good.get(repo.name)?.commit !== served || this.storing.has(repo.name)) continue;
+      this.good.set(repo.name, { commit: lastGoodCommit, ...documents });
+      this.log.info(
+        { fleetRepo: repo.name, commit: lastGoodCommit, was: served ?? null },
+        'serving a fleet commit another hub replica accepted',
+      );
+      void this.accepted.emit(this.fleetAfter(repo, lastGoodCommit));
+    }
   }
 
   private fleetAfter(repo: FleetRepoConfig, commit: string): FleetCommitAccepted {

@@ -74,6 +74,15 @@ describe('hub replicas', () => {
     expect(Date.now() - startedAt).toBeLessThan(5_000);
   });
 
+  it('a replica that has not fetched the newest fleet commit yet places from it all the same', async () => {
+    // A accepted a commit in the test above; B never looks at the repository (its poll is ten
+    // minutes away), as a replica the push webhook did not reach.
+    const head = await a.repo.head();
+    const { stream } = await connectedAgent('on-b-newest');
+    const [first] = stream.ofKind('targetSet');
+    expect(first.targets.map((t) => [t.bundle, t.source?.commit])).toEqual([['web', head]]);
+  });
+
   it('revoking on one replica ends the session on the other at once', async () => {
     const { stream } = await connectedAgent('on-b-2');
     const { status } = await a.request('POST', '/api/v1/clusters/on-b-2/revoke');
@@ -115,9 +124,8 @@ describe('hub replicas', () => {
     const gated = `${BUNDLE('gated', '{ matchLabels: { rollout: gated } }')}  rollout:\n    maxUnavailable: 1\n`;
     const { stream } = await connectedAgent('on-b-gated', b.hub.grpcAddress, { rollout: 'gated' });
     const commit = await a.repo.commit({ 'fleet/gated.yaml': gated, 'apps/gated/cm.yaml': CONFIGMAP('gated') }, 'add gated');
-    // Both replicas serve the commit (each polls the repository); only A advances rollouts.
+    // A accepts the commit; B serves it from the database at its next step. Only A advances rollouts.
     await a.app.get(FleetRepoService).syncNow();
-    await b.app.get(FleetRepoService).syncNow();
     await b.app.get(RolloutService).stepNow();
     await b.app.get(RolloutService).onModuleDestroy();
     await eventually(() => expect(stream.ofKind('targetSet').some((m) => m.targets.some((t) => t.bundle === 'gated'))).toBe(true));
