@@ -2,6 +2,7 @@ import { canonicalJson } from '#core';
 import type { BundleSpec, ClusterGroupSpec } from '../fleet-repo/fleet-format';
 import type { PlacementCluster, PlacementFleet } from '../placement/placement.service';
 import { targetDigest, type TargetSpec } from '../placement/target-set';
+import { forgetAbsent } from './kept-maps';
 
 /** A bundle's target on one cluster, as a rollout compares it with what the cluster holds. */
 export interface DesiredTarget {
@@ -58,15 +59,8 @@ export class DesiredTargetCache {
       if (entry.of === ofCluster(cluster)) entry.cluster = cluster;
       else stale.push(cluster);
     }
-    if (found < kept.size) {
-      // Clusters gone since the last call.
-      const present = new Set(clusters.map((c) => c.id));
-      for (const id of kept.keys()) {
-        if (present.has(id)) continue;
-        kept.delete(id);
-        targets.delete(id);
-      }
-    }
+    // Clusters gone since the last call.
+    if (found < kept.size) forgetAbsent(clusters, kept, targets);
     if (stale.length > 0) {
       const built = this.build(stale, { bundles: [bundle], groups });
       for (const cluster of stale) {

@@ -1,5 +1,6 @@
 import { firstBrokenResource, resourceName } from '../status/report';
 import type { DesiredTarget } from './desired-targets';
+import { forgetAbsent } from './kept-maps';
 import type { RolloutCluster, RolloutClusterStatus } from './rollout-plan';
 import type { RolloutClusterFacts } from './rollout-store';
 
@@ -47,15 +48,8 @@ export class RolloutInputs {
       }
       if (entry.cluster !== null) selected.push(entry.cluster);
     }
-    if (kept + added < this.entries.size) {
-      // Clusters gone since the last call.
-      const present = new Set(facts.map((f) => f.id));
-      for (const id of this.entries.keys()) {
-        if (present.has(id)) continue;
-        this.entries.delete(id);
-        this.statuses.delete(id);
-      }
-    }
+    // Clusters gone since the last call.
+    if (kept + added < this.entries.size) forgetAbsent(facts, this.entries, this.statuses);
     return { selected, statuses: this.statuses };
   }
 
