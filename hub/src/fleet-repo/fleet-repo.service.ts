@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { HUB_CONFIG } from '../config/config.module';
 import type { FleetRepoConfig, HubConfig } from '../config/hub-config';
@@ -7,14 +6,7 @@ import { Listeners } from '../events/listeners';
 import { LOGGER, type Logger } from '../logging/logger';
 import { MetricsService } from '../metrics/metrics.service';
 import type { BundleEntity } from './bundle.entity';
-import {
-  formatFleetError,
-  type BundleDocument,
-  type BundleSpec,
-  type ClusterGroupDocument,
-  type ClusterGroupSpec,
-  type FleetError,
-} from './fleet-format';
+import { formatFleetError, type BundleSpec, type ClusterGroupSpec, type FleetError } from './fleet-format';
 import { checkFleetReferences } from './fleet-references';
 import {
   afterFetched,
@@ -32,27 +24,12 @@ import {
 import { FleetRepoFollower, type FleetCandidate } from './fleet-repo-follower';
 import type { FleetSourceError } from './fleet-source.entity';
 import { FleetStore } from './fleet-store';
-import { timedFetches, type RepositoryMirror } from './git-mirror';
-import { GitWorker, WorkerMirror } from './git-worker-client';
+import { FleetMirrors } from './fleet-mirrors';
+import { timedFetches } from './git-mirror';
 import { sameRepository } from './repo-identity';
-import { canonicalJson } from '#core';
-import { DEFAULT_BUNDLE_POLICY, stripUserinfo, type BundlePolicy } from '#core';
-import { ArtifactPackError, ArtifactPacker, type PackRequest } from '../artifacts/artifact-packer';
-import { refusedByPolicy } from '../artifacts/manifest-policy';
-
-/**
- * The fleet after a change: bundles (sources resolved) and groups of every fleet repository.
- * `fleetRepo`, `repoUrl` and `commit` name the repository whose commit caused the change.
- */
-export interface FleetCommitAccepted {
-  fleetRepo: string;
-  repoUrl: string;
-  commit: string;
-  bundles: BundleSpec[];
-  groups: ClusterGroupSpec[];
-  /** Last good commit of each fleet repository that has one. */
-  commits: Record<string, string>;
-}
+import { ServedFleet, type FleetCommitAccepted } from './served-fleet';
+import { canonicalJson, stripUserinfo, type BundlePolicy } from '#core';
+import { ArtifactPacker } from '../artifacts/artifact-packer';
 
 /** One fleet repository as GET /api/v1/fleet shows it. */
 export interface FleetState {
@@ -70,12 +47,6 @@ export interface FleetState {
   error: FleetSourceError | null;
 }
 
-interface GoodCommit {
-  commit: string;
-  bundles: BundleDocument[];
-  groups: ClusterGroupDocument[];
-}
-
 /**
  * Follows every configured fleet repository (FleetRepoFollower) and serves their union.
  * A commit is accepted only if the whole fleet stays valid with it; a broken commit in one
@@ -86,16 +57,10 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
   readonly accepted: Listeners<FleetCommitAccepted>;
   private readonly log: Logger;
   private readonly followers: FleetRepoFollower[];
-  private readonly mirrors = new Map<string, RepositoryMirror>();
-  /** Where the mirrors' git processes start (git-worker-client.ts). */
-  private readonly gitWorker: GitWorker;
-  /** Plain bundles judged by a policy: content digest + namespace + policy → what it refuses. */
-  private readonly policyJudged = new Map<string, string[]>();
-  private readonly good = new Map<string, GoodCommit>();
-  /** Per repository, the commit this replica is storing as accepted (not yet in `good`). */
-  private readonly storing = new Map<string, string>();
-  /** The running look for commits other replicas accepted (adoptAccepted). */
-  private adopting: Promise<void> | undefined;
+  /** Mirrors of the fleet and source repositories, and the packing of sources. */
+  private readonly mirrors: FleetMirrors;
+  /** Each repository's last good commit, as this replica serves it. */
+  private readonly served: ServedFleet;
   /** Acceptance (check against all repositories, store, announce) runs one at a time. */
   private acceptance: Promise<unknown> = Promise.resolve();
 
@@ -105,11 +70,21 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
     @Inject(LOGGER) logger: Logger,
     private readonly events: FleetCommitEvents,
     private readonly metrics: MetricsService,
-    private readonly packer: ArtifactPacker,
+    packer: ArtifactPacker,
   ) {
     this.log = logger.child({ module: 'fleet-repo' });
     this.accepted = new Listeners((error) => this.log.error({ err: error }, 'reacting to a fleet commit failed'));
-    this.gitWorker = new GitWorker((detail) => this.log.warn({ detail }, 'the git worker exited; the next git call starts it again'));
+    this.mirrors = new FleetMirrors(config, packer, (detail) =>
+      this.log.warn({ detail }, 'the git worker exited; the next git call starts it again'),
+    );
+    this.served = new ServedFleet({
+      repos: config.fleetRepos,
+      store,
+      sourceIdentity: (repo) => this.sourceIdentity(repo),
+      shared: config.databaseUrl !== undefined,
+      caughtUp: (fleet) => void this.accepted.emit(fleet),
+      log: this.log,
+    });
     metrics.readFleetReposWith(() => this.repoStates());
     this.followers = config.fleetRepos.map(
       (repo) =>
@@ -117,9 +92,9 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
           repo,
           config.fleetPollIntervalMs,
           {
-            mirrorOf: (url) => timedFetches(this.mirrorOf(url), (fetch) => this.metrics.timeFetch(repo.name, fetch)),
+            mirrorOf: (url) => timedFetches(this.mirrors.mirrorOf(url), (fetch) => this.metrics.timeFetch(repo.name, fetch)),
             offer: (candidate) => this.offer(candidate),
-            pack: (bundles) => this.pack(bundles, repo),
+            pack: (bundles) => this.mirrors.pack(bundles, repo),
             fetched: (r) => this.recordHealth(r, afterFetched),
             reject: (r, commit, errors) => {
               if (commit === null)
@@ -134,7 +109,9 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.loadLastGood();
+    // Bundles of repositories no longer configured are dropped; each repository's last good commit is served.
+    await this.store.keepRepos(this.config.fleetRepos.map((r) => r.name));
+    await this.served.load();
     await Promise.all(this.followers.map((f) => f.request()));
     for (const f of this.followers) f.schedule();
   }
@@ -142,7 +119,7 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
   async onModuleDestroy(): Promise<void> {
     await Promise.all(this.followers.map((f) => f.stop()));
     await this.acceptance;
-    await this.gitWorker.close();
+    await this.mirrors.close();
   }
 
   /** Fetches every fleet repository now (queued behind a sync in flight) and waits for the result. */
@@ -215,11 +192,8 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
    * The fleet being served, or null before any repository had a commit accepted. A commit that
    * another hub replica accepted and this one has not fetched yet is served from here on.
    */
-  async current(): Promise<FleetCommitAccepted | null> {
-    await (this.adopting ??= this.adoptAccepted().finally(() => (this.adopting = undefined)));
-    const first = this.config.fleetRepos.find((r) => this.good.has(r.name));
-    if (first === undefined) return null;
-    return this.fleetAfter(first, this.good.get(first.name)!.commit);
+  current(): Promise<FleetCommitAccepted | null> {
+    return this.served.current();
   }
 
   /** The policy the operator set for a fleet repository's bundles (FLEET_REPOS[].policy), if any. */
@@ -232,61 +206,6 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
     return this.store.specsAt(fleetRepo, commit);
   }
 
-  private mirrorOf(url: string): RepositoryMirror {
-    const key = stripUserinfo(url);
-    let mirror = this.mirrors.get(key);
-    if (mirror === undefined) {
-      // A source repository uses the credentials of the fleet repository on the same host, if any.
-      const auth =
-        this.config.fleetRepos.find((r) => sameRepository(r.url, url)) ?? this.config.fleetRepos.find((r) => sameOrigin(r.url, url));
-      mirror = new WorkerMirror(this.gitWorker, url, join(this.config.dataDir, 'git'), auth ?? {});
-      this.mirrors.set(key, mirror);
-    }
-    return mirror;
-  }
-
-  /**
-   * Each bundle's source packed (ArtifactPacker); a source that cannot be is an error of its
-   * bundle. So is a plain bundle with an object the repository's policy refuses where the hub
-   * can tell (manifest-policy.ts; the agent judges the rest, and everything Helm or Kustomize render).
-   */
-  private async pack(docs: BundleDocument[], repo: FleetRepoConfig): Promise<{ bundles: BundleDocument[]; errors: FleetError[] }> {
-    const bundles: BundleDocument[] = [];
-    const errors: FleetError[] = [];
-    for (const doc of docs) {
-      const { source, render } = doc.bundle;
-      const at = { file: doc.file, line: doc.sourcePathLine, field: 'spec.source.path' };
-      try {
-        const request = { mirror: this.mirrorOf(source.repoUrl), commit: source.commit, path: source.path, kind: render.kind };
-        const artifact = await this.packer.pack(request);
-        const refused = render.kind === 'raw' ? await this.refusedByPolicy(repo, doc, request, artifact.digest) : [];
-        if (refused.length > 0) {
-          errors.push(...refused.slice(0, 5).map((message) => ({ ...at, message: `bundle "${doc.bundle.name}": ${message}` })));
-          continue;
-        }
-        bundles.push({ ...doc, bundle: { ...doc.bundle, source: { ...source, artifact } } });
-      } catch (error) {
-        if (!(error instanceof ArtifactPackError)) throw error;
-        errors.push({ ...at, message: error.message });
-      }
-    }
-    return { bundles, errors };
-  }
-
-  /** What the repository's policy (or the default) refuses in a plain bundle, judged once per content and policy. */
-  private async refusedByPolicy(repo: FleetRepoConfig, doc: BundleDocument, request: PackRequest, digest: string): Promise<string[]> {
-    const policy = repo.policy ?? DEFAULT_BUNDLE_POLICY;
-    const key = `${digest}\n${doc.bundle.namespace}\n${canonicalJson(policy)}`;
-    let refused = this.policyJudged.get(key);
-    if (refused === undefined) {
-      const whose = repo.policy ? "the fleet repository's policy" : 'the default policy';
-      refused = await refusedByPolicy(await this.packer.plainFiles(request), policy, doc.bundle.namespace, whose);
-      if (this.policyJudged.size >= 1000) this.policyJudged.delete(this.policyJudged.keys().next().value as string);
-      this.policyJudged.set(key, refused);
-    }
-    return refused;
-  }
-
   private offer(candidate: FleetCandidate): Promise<void> {
     const run = this.acceptance.then(() => this.accept(candidate));
     this.acceptance = run.catch(() => undefined);
@@ -294,10 +213,7 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   private async accept({ repo, commit, bundles, groups }: FleetCandidate): Promise<void> {
-    const others = this.config.fleetRepos
-      .filter((r) => r.name !== repo.name && this.good.has(r.name))
-      .map((r) => ({ repo: r.name, ...this.good.get(r.name)! }));
-    const errors = checkFleetReferences([...others, { repo: repo.name, bundles, groups }], repo.name);
+    const errors = checkFleetReferences([...this.served.others(repo.name), { repo: repo.name, bundles, groups }], repo.name);
     if (errors.length > 0) {
       this.log.warn(
         { fleetRepo: repo.name, commit, first: errors.slice(0, 5).map(formatFleetError) },
@@ -307,7 +223,7 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
       await this.recordHealth(repo, (h) => afterRejected(h, commit, errors, new Date()));
       return;
     }
-    const previous = this.good.get(repo.name);
+    const previous = this.served.of(repo.name);
     const specs = bundles.map((d) => d.bundle);
     const groupSpecs = groups.map((d) => d.group);
     const sourceId = await this.sourceIdentity(repo);
@@ -323,13 +239,9 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
       });
       return;
     }
-    this.storing.set(repo.name, commit);
-    try {
-      await this.store.accept({ fleetRepo: repo.name, sourceId, commit, bundles, groups });
-      this.good.set(repo.name, { commit, bundles, groups });
-    } finally {
-      this.storing.delete(repo.name);
-    }
+    await this.served.accept(repo.name, { commit, bundles, groups }, () =>
+      this.store.accept({ fleetRepo: repo.name, sourceId, commit, bundles, groups }),
+    );
     this.log.info(
       { fleetRepo: repo.name, commit, bundles: specs.map((b) => `${b.name}@${b.source.commit.slice(0, 12)}`) },
       'fleet commit accepted',
@@ -340,63 +252,8 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
       specs.map((b) => `${b.name}@${b.source.commit}`),
     );
     const fannedOut = this.metrics.fanoutStarted();
-    await this.accepted.emit(this.fleetAfter(repo, commit));
+    await this.accepted.emit(this.served.fleetAfter(repo, commit));
     fannedOut();
-  }
-
-  /**
-   * Takes the commits other replicas accepted and this one has not: a push webhook reaches one
-   * replica, and the others would otherwise place and plan rollouts on the older fleet until
-   * their next poll, writing older TargetSets over newer ones. The accepting replica stored
-   * the commit's documents; they are served from the database as at startup (loadLastGood), and
-   * announced here as accepted (placement finds what the other replica wrote and writes nothing).
-   * One short read per repository.
-   */
-  private async adoptAccepted(): Promise<void> {
-    // The embedded database serves one hub process: no other replica accepts anything.
-    if (this.config.databaseUrl === undefined) return;
-    for (const repo of this.config.fleetRepos) {
-      const served = this.good.get(repo.name)?.commit;
-      const { lastGoodCommit } = await this.store.source(await this.sourceIdentity(repo));
-      if (lastGoodCommit === null || lastGoodCommit === served || lastGoodCommit === this.storing.get(repo.name)) continue;
-      const documents = await this.store.documentsAt(repo.name, lastGoodCommit);
-      // Accepted here meanwhile, or stored without its documents: nothing to take.
-      if (documents === null || this.good.get(repo.name)?.commit !== served || this.storing.has(repo.name)) continue;
-      this.good.set(repo.name, { commit: lastGoodCommit, ...documents });
-      this.log.info(
-        { fleetRepo: repo.name, commit: lastGoodCommit, was: served ?? null },
-        'serving a fleet commit another hub replica accepted',
-      );
-      void this.accepted.emit(this.fleetAfter(repo, lastGoodCommit));
-    }
-  }
-
-  private fleetAfter(repo: FleetRepoConfig, commit: string): FleetCommitAccepted {
-    const bundles: BundleSpec[] = [];
-    const groups: ClusterGroupSpec[] = [];
-    const commits: Record<string, string> = {};
-    for (const r of this.config.fleetRepos) {
-      const good = this.good.get(r.name);
-      if (good === undefined) continue;
-      commits[r.name] = good.commit;
-      bundles.push(...good.bundles.map((d) => d.bundle));
-      groups.push(...good.groups.map((d) => d.group));
-    }
-    bundles.sort((a, b) => (a.name < b.name ? -1 : 1));
-    groups.sort((a, b) => (a.name < b.name ? -1 : 1));
-    return { fleetRepo: repo.name, repoUrl: stripUserinfo(repo.url), commit, bundles, groups, commits };
-  }
-
-  /** The last good commit of each repository, as stored; bundles of repositories no longer configured are dropped. */
-  private async loadLastGood(): Promise<void> {
-    const names = this.config.fleetRepos.map((r) => r.name);
-    await this.store.keepRepos(names);
-    for (const repo of this.config.fleetRepos) {
-      const source = await this.store.source(await this.sourceIdentity(repo));
-      if (source.lastGoodCommit === null) continue;
-      const documents = await this.store.documentsAt(repo.name, source.lastGoodCommit);
-      if (documents !== null) this.good.set(repo.name, { commit: source.lastGoodCommit, ...documents });
-    }
   }
 
   /**
@@ -424,14 +281,4 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
   }
 }
 
-function sameOrigin(a: string, b: string): boolean {
-  try {
-    const x = new URL(stripUserinfo(a));
-    const y = new URL(stripUserinfo(b));
-    return x.protocol === y.protocol && x.host === y.host;
-  } catch {
-    return false;
-  }
-}
-
-export type { FleetError };
+export type { FleetError, FleetCommitAccepted };
