@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { In, Raw, type DataSource, type Repository } from 'typeorm';
+import { Raw, type DataSource, type Repository } from 'typeorm';
 import { Batcher } from '../database/batcher';
 import { FleetEventsService } from '../events/fleet-events.service';
 import { Listeners } from '../events/listeners';
@@ -325,8 +325,11 @@ export class ClustersService {
    * table, not the fleet's TargetSets and statuses.
    */
   async pageByName(after: string | undefined, limit: number, filter: ClusterRowFilter = {}): Promise<ClusterEntity[]> {
-    const rows: { id: string }[] = await this.clusters.query(
-      `SELECT id::text AS id FROM cluster
+    // One statement: the page's rows whole, each column under its property's name (ClusterEntity
+    // has no transformers; pg makes Dates of the timestamps and objects of the labels).
+    const columns = this.clusters.metadata.columns.map((c) => `${c.databaseName} AS "${c.propertyName}"`).join(', ');
+    const rows: ClusterEntity[] = await this.clusters.query(
+      `SELECT ${columns} FROM cluster
        WHERE ($1::text IS NULL OR name COLLATE "C" > $1)
          AND ($3::text IS NULL OR state = $3)
          AND ($4::text IS NULL OR strpos(lower(name), $4) > 0)
@@ -349,9 +352,7 @@ export class ClustersService {
         filter.drifted ?? null,
       ],
     );
-    if (rows.length === 0) return [];
-    const clusters = await this.clusters.find({ where: { id: In(rows.map((r) => r.id)) } });
-    return clusters.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return rows.map((row) => Object.assign(new ClusterEntity(), row));
   }
 
   /**
