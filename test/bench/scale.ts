@@ -35,6 +35,7 @@
  *     the profile's samples carry timestamps, which are cut at the phase boundaries).
  *
  * BENCH_PROFILE=1 also preloads count-queries.ts: the SQL statements the hub sent in each phase.
+ * BENCH_CPU_PROFILE=<dir>: each generator process writes a CPU profile there as it exits.
  *
  * BENCH_TRIGGER=webhook (the default): a signed push webhook right after each commit, the hub
  *   polling every 60 s. BENCH_TRIGGER=poll: no webhook, the hub polls every 0.2 s ("commit →"
@@ -446,6 +447,25 @@ async function measure(size: number, run: number): Promise<Figure[]> {
   const pg = new Client({ connectionString: db.url });
   await pg.connect();
   let fleet: FakeFleet | undefined;
+  // Where the machine's CPU went in a phase (seconds of CPU, all cores): the generators count
+  // from their start, so a phase before it (the cold start) counts all of theirs.
+  const cpuNow = async () => ({
+    hubMs: await hubCpu(),
+    generatorsMs: fleet === undefined ? 0 : (await fleet.times()).cpuMs,
+    machine: await machineCpu(),
+    bench: process.cpuUsage(),
+  });
+  const noteCpu = async (what: string, before: Awaited<ReturnType<typeof cpuNow>>) => {
+    const now = await cpuNow();
+    const hubS = (now.hubMs - before.hubMs) / 1000;
+    const generatorsS = (now.generatorsMs - before.generatorsMs) / 1000;
+    const postgresS = (now.machine.postgresMs - before.machine.postgresMs) / 1000;
+    const busyS = (now.machine.busyMs - before.machine.busyMs) / 1000;
+    const bench = process.cpuUsage(before.bench);
+    const benchS = (bench.user + bench.system) / 1e6;
+    const restS = Math.max(0, busyS - hubS - generatorsS - postgresS - benchS);
+    noteValue(what, [hubS, generatorsS, postgresS, benchS, restS].map((s) => s.toFixed(1)).join(' / '));
+  };
   const phases = new Phases(PROFILE ? hub.child : undefined);
   await phases.begin();
   try {
@@ -460,6 +480,7 @@ async function measure(size: number, run: number): Promise<Figure[]> {
     const overflowsBefore = await listenOverflows();
     const coldCpuBefore = await hubCpu();
     const coldSyscallsBefore = await hubSyscalls();
+    const cpuAtColdStart = await cpuNow();
     let from = Date.now();
     fleet = await FakeFleet.start(specs, {
       hubAddress: hub.grpcAddress,
@@ -475,6 +496,7 @@ async function measure(size: number, run: number): Promise<Figure[]> {
     noteValue('  failed stream attempts at cold start', String(sum(agents.map((a) => a.streamFailures))));
     noteValue('  hub CPU per agent, cold start (ms)', (((await hubCpu()) - coldCpuBefore) / size).toFixed(2));
     noteSyscalls('  hub reads / writes per agent, cold start', coldSyscallsBefore, await hubSyscalls());
+    await noteCpu('  CPU s at cold start: hub / generators / postgres / bench / rest', cpuAtColdStart);
     printErrors(agents);
     await phases.end('cold start', from);
 
@@ -487,9 +509,7 @@ async function measure(size: number, run: number): Promise<Figure[]> {
       if (round > 1) await sleep(2_000 + Math.random() * 3_000);
       const cpuBefore = await hubCpu();
       const syscallsBefore = await hubSyscalls();
-      const machineBefore = await machineCpu();
-      const generatorsBefore = (await fleet.times()).cpuMs;
-      const benchBefore = process.cpuUsage();
+      const cpuAtCommit = await cpuNow();
       const eventIdBefore = (await pg.query<{ id: string }>(`SELECT coalesce(max(id), 0)::text AS id FROM fleet_event`)).rows[0].id;
       from = Date.now();
       head = await repo.commit({ 'apps/app/app.yaml': manifests(round) }, `round ${round}`);
@@ -523,21 +543,7 @@ async function measure(size: number, run: number): Promise<Figure[]> {
       noteValue('status rows/s while writing', ((size * 1000) / Math.max(1, persistedAt - firstTargetSet)).toFixed(0));
       noteValue('  hub CPU per agent, commit → events (ms)', (((await hubCpu()) - cpuBefore) / size).toFixed(2));
       noteSyscalls('  hub reads / writes per agent, commit → events', syscallsBefore, await hubSyscalls());
-      {
-        // Where the machine's CPU went, commit → events (seconds of CPU, all cores).
-        const machine = await machineCpu();
-        const hubS = ((await hubCpu()) - cpuBefore) / 1000;
-        const generatorsS = ((await fleet.times()).cpuMs - generatorsBefore) / 1000;
-        const postgresS = (machine.postgresMs - machineBefore.postgresMs) / 1000;
-        const busyS = (machine.busyMs - machineBefore.busyMs) / 1000;
-        const bench = process.cpuUsage(benchBefore);
-        const benchS = (bench.user + bench.system) / 1e6;
-        const restS = Math.max(0, busyS - hubS - generatorsS - postgresS - benchS);
-        noteValue(
-          '  CPU s: hub / generators / postgres / bench / rest',
-          [hubS, generatorsS, postgresS, benchS, restS].map((s) => s.toFixed(1)).join(' / '),
-        );
-      }
+      await noteCpu('  CPU s: hub / generators / postgres / bench / rest', cpuAtCommit);
       await phases.end(COMMITS === 1 ? 'commit' : `commit ${round}`, from);
     }
 
@@ -613,6 +619,7 @@ async function measure(size: number, run: number): Promise<Figure[]> {
       const busyBefore = sum(before.map((a) => a.busyRefusals));
       const cpuBeforeStorm = await hubCpu();
       const stormSyscallsBefore = await hubSyscalls();
+      const cpuAtStorm = await cpuNow();
       from = Date.now();
       await fleet.restart();
       agents = await fleet.until(synced(head), LIMIT, 'every restarted agent to have its report acked', 200);
@@ -622,6 +629,7 @@ async function measure(size: number, run: number): Promise<Figure[]> {
       noteValue('  of which refused busy (retry hint)', String(sum(agents.map((a) => a.busyRefusals)) - busyBefore));
       noteValue('  hub CPU per reconnect (ms)', (((await hubCpu()) - cpuBeforeStorm) / size).toFixed(2));
       noteSyscalls('  hub reads / writes per reconnect', stormSyscallsBefore, await hubSyscalls());
+      await noteCpu('  CPU s in the storm: hub / generators / postgres / bench / rest', cpuAtStorm);
       await phases.end('restart storm', from);
     }
     noteValue('  listen queue overflows (whole run, machine-wide)', String((await listenOverflows()) - overflowsBefore));

@@ -5,6 +5,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { profileArgs } from '../child-process';
 import { meets, type AgentCondition, type AgentTimes, type FakeAgentOptions, type FakeAgentSpec } from './fake-agent-process';
 
 export type { AgentCondition, AgentTimes, FakeAgentSpec } from './fake-agent-process';
@@ -21,8 +22,9 @@ export class FakeFleet {
 
   /** Starts the agents (registering or connecting), resolves once every process has started all of its own. */
   static async start(specs: FakeAgentSpec[], options: FakeAgentOptions & { processes: number }): Promise<FakeFleet> {
-    const workers = Array.from({ length: Math.max(1, Math.min(options.processes, specs.length)) }, () =>
-      fork(join(__dirname, 'fake-agent-process.js'), [], { execArgv: ['--max-old-space-size=2048'] }),
+    // BENCH_CPU_PROFILE=<dir>: each generator process writes a CPU profile there as it exits.
+    const workers = Array.from({ length: Math.max(1, Math.min(options.processes, specs.length)) }, (_, i) =>
+      fork(join(__dirname, 'fake-agent-process.js'), [], { execArgv: ['--max-old-space-size=2048', ...profileArgs(`fake-agents-${i}`)] }),
     );
     const fleet = new FakeFleet(workers);
     const { processes: _processes, ...agentOptions } = options;
@@ -113,7 +115,8 @@ export class FakeFleet {
         const stopped = reply(worker, 'stopped', 10_000).catch(() => undefined);
         worker.send({ type: 'stop' });
         await stopped;
-        setTimeout(() => worker.kill(), 1_000).unref();
+        // It exits by itself; a CPU profile of 2,500 agents' process takes seconds to write.
+        setTimeout(() => worker.kill(), process.env['BENCH_CPU_PROFILE'] ? 60_000 : 1_000).unref();
       }),
     );
   }
