@@ -16,6 +16,16 @@ type PresenceEvent = 'cluster.connected' | 'cluster.unreachable';
  * a cluster still without a session on any replica after it is announced unreachable, and
  * its next connection as connected again.
  */
+/**
+ * Each cluster's presence (connected) and last presence event, for a batch of cluster ids. The
+ * event is one probe of fleet_event_presence_idx (migration 1736700000000), whose predicate this
+ * repeats word for word: a change to one needs the other (presence-events.spec.ts).
+ */
+export const LAST_PRESENCE_SQL = `SELECT c.id::text AS id, c.name, c.connected,
+    (SELECT type FROM fleet_event e WHERE e.cluster = c.name AND e.type IN ('cluster.connected', 'cluster.unreachable')
+     ORDER BY e.id DESC LIMIT 1) AS last
+  FROM cluster c WHERE c.id = ANY($1::uuid[])`;
+
 @Injectable()
 export class PresenceEvents implements OnModuleDestroy {
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -74,13 +84,9 @@ export class PresenceEvents implements OnModuleDestroy {
 
   /** One read for a batch of announcements (a reconnect storm), then their events, in order. */
   private async announceBatch(batch: { clusterId: string; type: PresenceEvent }[]): Promise<void[]> {
-    const rows: { id: string; name: string; connected: boolean; last: string | null }[] = await this.db.query(
-      `SELECT c.id::text AS id, c.name, c.connected,
-              (SELECT type FROM fleet_event e WHERE e.cluster = c.name AND e.type IN ('cluster.connected', 'cluster.unreachable')
-               ORDER BY e.id DESC LIMIT 1) AS last
-       FROM cluster c WHERE c.id = ANY($1::uuid[])`,
-      [[...new Set(batch.map((b) => b.clusterId))]],
-    );
+    const rows: { id: string; name: string; connected: boolean; last: string | null }[] = await this.db.query(LAST_PRESENCE_SQL, [
+      [...new Set(batch.map((b) => b.clusterId))],
+    ]);
     const clusters = new Map(rows.map((r) => [r.id, r]));
     const drafts: FleetEventDraft[] = [];
     for (const { clusterId, type } of batch) {

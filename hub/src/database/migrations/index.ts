@@ -14,6 +14,7 @@ import { ClientCertificates1736300000000 } from './1736300000000-client-certific
 import { TargetDigests1736450000000 } from './1736450000000-target-digests';
 import { UpdateRoom1736500000000 } from './1736500000000-update-room';
 import { HistoryWithoutRowLocks1736600000000 } from './1736600000000-history-without-row-locks';
+import { PresenceEventIndex1736700000000 } from './1736700000000-presence-event-index';
 
 /** Every migration, oldest first; TypeORM runs the ones not yet applied at start-up. */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   TargetDigests1736450000000,
   UpdateRoom1736500000000,
   HistoryWithoutRowLocks1736600000000,
+  PresenceEventIndex1736700000000,
 ];
