@@ -348,6 +348,30 @@
  * move (`BENCH_COMMITS=3`): reports 4.40–4.99 s before, 4.58–5.19 s after, hub CPU 3.0–3.5 vs
  * 2.9–3.7 s. What is left of a step is O(clusters) with small constants: the planner's sort and
  * states, the plan's partitions (about 40 bytes a cluster) written when anything changed.
+ *
+ * TWELFTH ROUND, a slow 2-core machine (grpc-floor: 10,000 streams in 14.8 s, push + acks
+ * 0.85–1.59 s). Reproduced (`BENCH_SIZES=10000 BENCH_COMMITS=3`, at 92defb7): cold start 45.9 s
+ * (225/s), commit → TargetSets 3.00–3.36 s, → reports 5.51–5.80 s, whole list 1.64 s, restart
+ * 33.2 s. Found:
+ *   - where the CPU goes outside the commits: printed now for the cold start and the storm as
+ *     well. In a cold start the generators took 30–49 s, the hub 17–28 s, PostgreSQL 14–24 s; the
+ *     registration rate on such a machine is the load generator's as much as the hub's.
+ *   - BENCH_CPU_PROFILE now profiles the generators too: grpc-js made a c-ares resolver per
+ *     channel (5.7 s of theirs in a cold start) though the address is an IP; they dial it as one.
+ *   - pg_stat_statements (shared_preload_libraries, for one run): the read of each cluster's last
+ *     presence event was 3.5–5.6 s of PostgreSQL's cold start. Without statistics (autovacuum is
+ *     off on this machine) it intersected the type index, every presence event of the fleet per
+ *     cluster. A partial index makes it one probe: PostgreSQL in the storm 12.5/15.4 → 3.9/7.2 s.
+ *     auto_explain (3,000 agents) of the status statement at small batches: about 1 ms in its
+ *     plan's nodes; the slow ones (5–6 ms) spent the rest inside one insert of a few rows, which
+ *     points at the machine (a core, the disk), not the plan.
+ *   - the whole list: an id read then a load by id per page, now one statement: 1.52/1.58 →
+ *     1.39/1.22 s (BENCH_PHASES=read, alternated runs); dashboard 0.16/0.27 → 0.10/0.09 s.
+ *   - a sampling heap profile over three commits (heap-sampling.ts): 1,337 MB allocated, no hub
+ *     site above 4 % (receiving a report, status transitions, the status batch, pg's parameters).
+ * AFTER (dad6886, same command, one run, load 3.8–4.8): cold start 53.9 s (191/s; 32.8–45.9 s in
+ * other runs that day), commit → TargetSets 2.92/3.28/3.45 s, → reports 4.81/5.53/5.64 s, list
+ * 1.32 s, restart 18.7 s (PostgreSQL 4.5 s of it), steady RSS 560 MB.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
