@@ -517,7 +517,14 @@ async function measure(size: number, run: number): Promise<Figure[]> {
     const registered = agents.map((a) => a.registeredAt!);
     note('register + connect + first report acked, all (s)', (max(agents.map((a) => a.reportsAckedAt!)) - from) / 1000);
     noteValue('  registrations/s', ((size * 1000) / (max(registered) - Math.min(...registered) || 1)).toFixed(0));
+    {
+      // Whether the cold start is slow throughout or waits on a tail (agents backing off).
+      const acked = agents.map((a) => a.reportsAckedAt! - from).sort((a, b) => a - b);
+      const at = (q: number) => (acked[Math.min(acked.length - 1, Math.floor(q * acked.length))] / 1000).toFixed(1);
+      noteValue('  half / 90 % / 99 % of the agents acked by (s)', `${at(0.5)} / ${at(0.9)} / ${at(0.99)}`);
+    }
     noteValue('  failed stream attempts at cold start', String(sum(agents.map((a) => a.streamFailures))));
+    noteValue('  failed registration attempts (retried)', String(sum(agents.map((a) => a.registerFailures))));
     noteValue('  hub CPU per agent, cold start (ms)', (((await hubCpu()) - coldCpuBefore) / size).toFixed(2));
     noteSyscalls('  hub reads / writes per agent, cold start', coldSyscallsBefore, await hubSyscalls());
     await noteCpu('  CPU s at cold start: hub / generators / postgres / bench / rest', cpuAtColdStart);

@@ -57,6 +57,8 @@ export interface AgentTimes {
   streamFailures: number;
   /** Connects refused with RESOURCE_EXHAUSTED (a retry hint) by a busy hub; counted in streamFailures too. */
   busyRefusals: number;
+  /** Register calls that failed and were tried again after a back-off. */
+  registerFailures: number;
   lastError?: string;
 }
 
@@ -158,7 +160,7 @@ class FakeAgent {
     private readonly spec: FakeAgentSpec,
     private readonly options: FakeAgentOptions,
   ) {
-    this.times = { name: spec.name, artifactBytes: 0, streamFailures: 0, busyRefusals: 0 };
+    this.times = { name: spec.name, artifactBytes: 0, streamFailures: 0, busyRefusals: 0, registerFailures: 0 };
     this.client = newClient(spec.hubAddress ?? options.hubAddress);
     this.credential = spec.credential;
     this.clusterId = spec.clusterId;
@@ -217,6 +219,7 @@ class FakeAgent {
         this.times.registeredAt = Date.now();
         return;
       } catch (error) {
+        this.times.registerFailures++;
         this.times.lastError = String(error);
         await sleep(Math.min(30_000, 500 * 2 ** attempt) * Math.random());
       }
