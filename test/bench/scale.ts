@@ -551,6 +551,8 @@ async function measure(size: number, run: number): Promise<Figure[]> {
       agents = await fleet.until(synced(head), LIMIT, 'every report at the new commit acked', 20);
       note('commit → all TargetSets received (s)', (max(agents.map((a) => a.targetSetAt!)) - from) / 1000);
       const firstTargetSet = Math.min(...agents.map((a) => a.targetSetAt!));
+      // What comes before any TargetSet: the webhook, the fetch, the checks, the packing and the placement.
+      noteValue('  commit → first TargetSet received (s)', ((firstTargetSet - from) / 1000).toFixed(2));
       // The hub acks a report once its row is committed, so the last ack is when the last row
       // was stored; the rows are counted once to hold it to that (polled until there otherwise,
       // which would be a bug: the figure then takes the later time).
