@@ -11,12 +11,6 @@ import { FleetEventsService } from './fleet-events.service';
 type PresenceEvent = 'cluster.connected' | 'cluster.unreachable';
 
 /**
- * cluster.connected and cluster.unreachable, as changes only: an agent that moves to another
- * hub replica (a deploy, a restart) reconnects within the grace period and causes no event;
- * a cluster still without a session on any replica after it is announced unreachable, and
- * its next connection as connected again.
- */
-/**
  * Each cluster's presence (connected) and last presence event, for a batch of cluster ids. The
  * event is one probe of fleet_event_presence_idx (migration 1736700000000), whose predicate this
  * repeats word for word: a change to one needs the other (presence-events.spec.ts).
@@ -26,6 +20,12 @@ export const LAST_PRESENCE_SQL = `SELECT c.id::text AS id, c.name, c.connected,
      ORDER BY e.id DESC LIMIT 1) AS last
   FROM cluster c WHERE c.id = ANY($1::uuid[])`;
 
+/**
+ * cluster.connected and cluster.unreachable, as changes only: an agent that moves to another
+ * hub replica (a deploy, a restart) reconnects within the grace period and causes no event;
+ * a cluster still without a session on any replica after it is announced unreachable, and
+ * its next connection as connected again.
+ */
 @Injectable()
 export class PresenceEvents implements OnModuleDestroy {
   private readonly timers = new Map<string, NodeJS.Timeout>();
