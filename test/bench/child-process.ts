@@ -18,6 +18,11 @@ export function waitFor<T>(child: ChildProcess, type: string, timeoutMs = 120_00
 
 /** BENCH_CPU_PROFILE=<dir>: every process of the run writes a V8 CPU profile there (for chrome://inspect or scripts). */
 export function profileArgs(name: string): string[] {
-  const dir = process.env['BENCH_CPU_PROFILE'];
+  const dir = cpuProfileDir();
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
+}
+
+/** Where BENCH_CPU_PROFILE asks CPU profiles to go, or undefined when it does not. */
+export function cpuProfileDir(): string | undefined {
+  return process.env['BENCH_CPU_PROFILE'] || undefined;
 }

@@ -91,3 +91,22 @@ export async function listenOverflows(): Promise<number> {
     return 0;
   }
 }
+
+/** CPU used so far by each part of a benchmark run, to be subtracted from a later snapshot. */
+export interface CpuSnapshot {
+  hubMs: number;
+  generatorsMs: number;
+  machine: { busyMs: number; postgresMs: number };
+  bench: NodeJS.CpuUsage;
+}
+
+/** Where the machine's CPU went between two snapshots: seconds of hub / generators / postgres / bench / rest (all cores). */
+export function cpuSplit(before: CpuSnapshot, now: CpuSnapshot): string {
+  const hubS = (now.hubMs - before.hubMs) / 1000;
+  const generatorsS = (now.generatorsMs - before.generatorsMs) / 1000;
+  const postgresS = (now.machine.postgresMs - before.machine.postgresMs) / 1000;
+  const busyS = (now.machine.busyMs - before.machine.busyMs) / 1000;
+  const benchS = (now.bench.user - before.bench.user + now.bench.system - before.bench.system) / 1e6;
+  const restS = Math.max(0, busyS - hubS - generatorsS - postgresS - benchS);
+  return [hubS, generatorsS, postgresS, benchS, restS].map((s) => s.toFixed(1)).join(' / ');
+}

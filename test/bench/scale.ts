@@ -387,7 +387,7 @@ import { printRun, printTable, type Figure } from './figures';
 import { commitGate, dashboardFleetData, listAll, pushWebhook, rolloutOf } from './hub-http';
 import { replicasTogether, startHubProcess } from './hub-process';
 import { Phases, printProfile, profilingOptions } from './phase-profile';
-import { listenOverflows, machineCpu } from './proc-stats';
+import { cpuSplit, listenOverflows, machineCpu, type CpuSnapshot } from './proc-stats';
 
 const SIZES = (process.env.BENCH_SIZES ?? process.env.BENCH_AGENTS ?? '1000').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 1);
@@ -471,25 +471,17 @@ async function measure(size: number, run: number): Promise<Figure[]> {
   const pg = new Client({ connectionString: db.url });
   await pg.connect();
   let fleet: FakeFleet | undefined;
-  // Where the machine's CPU went in a phase (seconds of CPU, all cores): the generators count
-  // from their start, so a phase before it (the cold start) counts all of theirs.
-  const cpuNow = async () => ({
+  // CPU so far, by part: the generators count from their start, so a phase before it (the cold
+  // start) counts all of theirs.
+  const cpuNow = async (): Promise<CpuSnapshot> => ({
     hubMs: await hubCpu(),
     generatorsMs: fleet === undefined ? 0 : (await fleet.times()).cpuMs,
     machine: await machineCpu(),
     bench: process.cpuUsage(),
   });
-  const noteCpu = async (what: string, before: Awaited<ReturnType<typeof cpuNow>>) => {
-    const now = await cpuNow();
-    const hubS = (now.hubMs - before.hubMs) / 1000;
-    const generatorsS = (now.generatorsMs - before.generatorsMs) / 1000;
-    const postgresS = (now.machine.postgresMs - before.machine.postgresMs) / 1000;
-    const busyS = (now.machine.busyMs - before.machine.busyMs) / 1000;
-    const bench = process.cpuUsage(before.bench);
-    const benchS = (bench.user + bench.system) / 1e6;
-    const restS = Math.max(0, busyS - hubS - generatorsS - postgresS - benchS);
-    noteValue(what, [hubS, generatorsS, postgresS, benchS, restS].map((s) => s.toFixed(1)).join(' / '));
-  };
+  const noteCpu = async (what: string, before: CpuSnapshot) => noteValue(what, cpuSplit(before, await cpuNow()));
+  const noteHubCpuPerAgent = async (what: string, before: CpuSnapshot) =>
+    noteValue(what, (((await hubCpu()) - before.hubMs) / size).toFixed(2));
   const phases = new Phases(PROFILE ? hub.child : undefined);
   await phases.begin();
   try {
@@ -502,7 +494,6 @@ async function measure(size: number, run: number): Promise<Figure[]> {
     }));
     let head = await repo.head();
     const overflowsBefore = await listenOverflows();
-    const coldCpuBefore = await hubCpu();
     const coldSyscallsBefore = await hubSyscalls();
     const cpuAtColdStart = await cpuNow();
     let from = Date.now();
@@ -525,7 +516,7 @@ async function measure(size: number, run: number): Promise<Figure[]> {
     }
     noteValue('  failed stream attempts at cold start', String(sum(agents.map((a) => a.streamFailures))));
     noteValue('  failed registration attempts (retried)', String(sum(agents.map((a) => a.registerFailures))));
-    noteValue('  hub CPU per agent, cold start (ms)', (((await hubCpu()) - coldCpuBefore) / size).toFixed(2));
+    await noteHubCpuPerAgent('  hub CPU per agent, cold start (ms)', cpuAtColdStart);
     noteSyscalls('  hub reads / writes per agent, cold start', coldSyscallsBefore, await hubSyscalls());
     await noteCpu('  CPU s at cold start: hub / generators / postgres / bench / rest', cpuAtColdStart);
     printErrors(agents);
@@ -538,7 +529,6 @@ async function measure(size: number, run: number): Promise<Figure[]> {
     // apart, so that they land at different points of the hub's heartbeat rounds.
     for (let round = 1; round <= COMMITS; round++) {
       if (round > 1) await sleep(2_000 + Math.random() * 3_000);
-      const cpuBefore = await hubCpu();
       const syscallsBefore = await hubSyscalls();
       const cpuAtCommit = await cpuNow();
       const eventIdBefore = (await pg.query<{ id: string }>(`SELECT coalesce(max(id), 0)::text AS id FROM fleet_event`)).rows[0].id;
@@ -574,7 +564,7 @@ async function measure(size: number, run: number): Promise<Figure[]> {
       );
       note('fleet events finished (s)', (eventsAt - from) / 1000);
       noteValue('status rows/s while writing', ((size * 1000) / Math.max(1, persistedAt - firstTargetSet)).toFixed(0));
-      noteValue('  hub CPU per agent, commit → events (ms)', (((await hubCpu()) - cpuBefore) / size).toFixed(2));
+      await noteHubCpuPerAgent('  hub CPU per agent, commit → events (ms)', cpuAtCommit);
       noteSyscalls('  hub reads / writes per agent, commit → events', syscallsBefore, await hubSyscalls());
       await noteCpu('  CPU s: hub / generators / postgres / bench / rest', cpuAtCommit);
       await phases.end(COMMITS === 1 ? 'commit' : `commit ${round}`, from);
@@ -596,7 +586,8 @@ async function measure(size: number, run: number): Promise<Figure[]> {
         const again: string[] = [];
         for (let i = 0; i < 2; i++) {
           const at = Date.now();
-          await listAll(hub.httpUrl, token, '/api/v1/clusters');
+          const count = await listAll(hub.httpUrl, token, '/api/v1/clusters');
+          if (count !== size) throw new Error(`GET /api/v1/clusters listed ${count} clusters, not ${size}`);
           again.push(((Date.now() - at) / 1000).toFixed(2));
         }
         noteValue('  the whole list again, twice (s)', again.join(' / '));
@@ -661,7 +652,6 @@ async function measure(size: number, run: number): Promise<Figure[]> {
       const before = (await fleet.times()).agents;
       const failuresBefore = sum(before.map((a) => a.streamFailures));
       const busyBefore = sum(before.map((a) => a.busyRefusals));
-      const cpuBeforeStorm = await hubCpu();
       const stormSyscallsBefore = await hubSyscalls();
       const cpuAtStorm = await cpuNow();
       from = Date.now();
@@ -671,7 +661,7 @@ async function measure(size: number, run: number): Promise<Figure[]> {
       printErrors(agents);
       noteValue('  failed stream attempts in the storm', String(sum(agents.map((a) => a.streamFailures)) - failuresBefore));
       noteValue('  of which refused busy (retry hint)', String(sum(agents.map((a) => a.busyRefusals)) - busyBefore));
-      noteValue('  hub CPU per reconnect (ms)', (((await hubCpu()) - cpuBeforeStorm) / size).toFixed(2));
+      await noteHubCpuPerAgent('  hub CPU per reconnect (ms)', cpuAtStorm);
       noteSyscalls('  hub reads / writes per reconnect', stormSyscallsBefore, await hubSyscalls());
       await noteCpu('  CPU s in the storm: hub / generators / postgres / bench / rest', cpuAtStorm);
       await phases.end('restart storm', from);

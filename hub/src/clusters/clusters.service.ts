@@ -113,6 +113,8 @@ export class ClustersService {
    */
   readonly credentialInvalidated: Listeners<ClusterCredentialInvalidated>;
   private readonly log: Logger;
+  /** Every column of the cluster table under its entity property's name (pageByName), made once. */
+  private entityColumns: string | undefined;
   /** Authentications of all connecting agents, read a batch per statement. */
   private readonly credentials = new Batcher<string, AuthenticatedCluster | null>((ids) => this.readCredentials(ids), {
     maxItems: 500,
@@ -327,9 +329,9 @@ export class ClustersService {
   async pageByName(after: string | undefined, limit: number, filter: ClusterRowFilter = {}): Promise<ClusterEntity[]> {
     // One statement: the page's rows whole, each column under its property's name (ClusterEntity
     // has no transformers; pg makes Dates of the timestamps and objects of the labels).
-    const columns = this.clusters.metadata.columns.map((c) => `${c.databaseName} AS "${c.propertyName}"`).join(', ');
+    this.entityColumns ??= this.clusters.metadata.columns.map((c) => `${c.databaseName} AS "${c.propertyName}"`).join(', ');
     const rows: ClusterEntity[] = await this.clusters.query(
-      `SELECT ${columns} FROM cluster
+      `SELECT ${this.entityColumns} FROM cluster
        WHERE ($1::text IS NULL OR name COLLATE "C" > $1)
          AND ($3::text IS NULL OR state = $3)
          AND ($4::text IS NULL OR strpos(lower(name), $4) > 0)

@@ -5,7 +5,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { profileArgs } from '../child-process';
+import { cpuProfileDir, profileArgs } from '../child-process';
 import { meets, type AgentCondition, type AgentTimes, type FakeAgentOptions, type FakeAgentSpec } from './fake-agent-process';
 
 export type { AgentCondition, AgentTimes, FakeAgentSpec } from './fake-agent-process';
@@ -116,7 +116,7 @@ export class FakeFleet {
         worker.send({ type: 'stop' });
         await stopped;
         // It exits by itself; a CPU profile of 2,500 agents' process takes seconds to write.
-        setTimeout(() => worker.kill(), process.env['BENCH_CPU_PROFILE'] ? 60_000 : 1_000).unref();
+        setTimeout(() => worker.kill(), cpuProfileDir() === undefined ? 1_000 : 60_000).unref();
       }),
     );
   }
