@@ -4,7 +4,7 @@ import type { Principal } from '../auth/principal';
 import type { ScopeFilter } from '../auth/scope-filter';
 import { ScopeService } from '../auth/scope.service';
 import { ClientCertificatesService } from '../clusters/client-certificates.service';
-import { ClustersService, type ClusterRowFilter } from '../clusters/clusters.service';
+import { ClusterReads, type ClusterRowFilter } from '../clusters/cluster-reads.service';
 import { HUB_CONFIG } from '../config/config.module';
 import type { HubConfig } from '../config/hub-config';
 import { TargetSetStore } from '../placement/target-set-store';
@@ -34,7 +34,7 @@ import { statusesByCluster, clusterDetailView, clusterView, viewContext, type Vi
 @Controller('api/v1')
 export class AdminController {
   constructor(
-    private readonly clusters: ClustersService,
+    private readonly clusters: ClusterReads,
     private readonly targetSets: TargetSetStore,
     private readonly status: StatusService,
     private readonly rollouts: RolloutStore,

@@ -3,7 +3,7 @@ import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
 import type { ScopeFilter } from '../auth/scope-filter';
 import { bundleNotFound, ScopeService } from '../auth/scope.service';
-import { ClustersService } from '../clusters/clusters.service';
+import { ClusterReads } from '../clusters/cluster-reads.service';
 import { HUB_CONFIG } from '../config/config.module';
 import type { HubConfig } from '../config/hub-config';
 import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
@@ -27,7 +27,7 @@ import { viewContext, type ViewContext } from './views';
 @Controller('api/v1')
 export class BundlesController {
   constructor(
-    private readonly clusters: ClustersService,
+    private readonly clusters: ClusterReads,
     private readonly status: StatusService,
     private readonly fleet: FleetRepoService,
     private readonly rollouts: RolloutStore,

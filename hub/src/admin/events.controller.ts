@@ -3,7 +3,7 @@ import { DEFAULT_LIMIT, EventListQuery, type FleetEvent, type Page } from '../ap
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
 import { ScopeService } from '../auth/scope.service';
-import { ClustersService } from '../clusters/clusters.service';
+import { ClusterReads } from '../clusters/cluster-reads.service';
 import { FleetEventQueryError, FleetEventsService, type FleetEventFilter } from '../events/fleet-events.service';
 import { invalidArgument, scopedPage } from '../http/list-query';
 import { ZodValidationPipe } from '../http/validation.pipe';
@@ -14,7 +14,7 @@ import { ZodValidationPipe } from '../http/validation.pipe';
 export class EventsController {
   constructor(
     private readonly events: FleetEventsService,
-    private readonly clusters: ClustersService,
+    private readonly clusters: ClusterReads,
     private readonly scope: ScopeService,
   ) {}
 

@@ -10,7 +10,7 @@ const MAX_GROUPS = 1_000;
 
 /**
  * GET /api/v1/summary, added up from counts: clusters per state, connectivity and label value
- * (ClustersService.countByPresence, or clusters one by one under a cluster scope) and
+ * (ClusterReads.countByPresence, or clusters one by one under a cluster scope) and
  * placements per facts (StatusService.placementGroups), each group's phase derived as the
  * cluster views derive it (placementPhase) — so the summary always agrees with the list.
  */

@@ -3,7 +3,7 @@ import { DEFAULT_LIMIT, HistoryQuery, type DeploymentView, type Page } from '../
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
 import { ScopeService } from '../auth/scope.service';
-import { ClustersService } from '../clusters/clusters.service';
+import { ClusterReads } from '../clusters/cluster-reads.service';
 import { StatusService } from '../status/status.service';
 import { scopedPage } from '../http/list-query';
 import { ZodValidationPipe } from '../http/validation.pipe';
@@ -14,7 +14,7 @@ import { ZodValidationPipe } from '../http/validation.pipe';
 export class HistoryController {
   constructor(
     private readonly status: StatusService,
-    private readonly clusters: ClustersService,
+    private readonly clusters: ClusterReads,
     private readonly scope: ScopeService,
   ) {}
 

@@ -1,5 +1,5 @@
 import type { BundleClusterQuery, BundleClusterView, BundleListQuery, BundleView, ClusterListQuery, ClusterView } from '../api-contract';
-import type { ClusterRowFilter } from '../clusters/clusters.service';
+import type { ClusterRowFilter } from '../clusters/cluster-reads.service';
 import { selectorMatches } from '../placement/label-selector';
 import { phaseNeeds } from '../status/phase';
 import { selectorQuery } from './selector-query';

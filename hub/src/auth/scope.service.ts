@@ -2,7 +2,7 @@ import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/commo
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { ClusterEntity } from '../clusters/cluster.entity';
-import { ClustersService } from '../clusters/clusters.service';
+import { ClusterReads } from '../clusters/cluster-reads.service';
 import type { ClusterGroupSpec } from '../fleet-repo/fleet-format';
 import { TargetSetStore } from '../placement/target-set-store';
 import type { Principal } from './principal';
@@ -16,7 +16,7 @@ import { ScopeFilter } from './scope-filter';
 export class ScopeService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly clusters: ClustersService,
+    private readonly clusters: ClusterReads,
     private readonly targetSets: TargetSetStore,
   ) {}
 

@@ -1,4 +1,5 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { ClusterReads } from '../clusters/cluster-reads.service';
 import { ClustersService } from '../clusters/clusters.service';
 import { Listeners } from '../events/listeners';
 import type { BundleSpec, ClusterGroupSpec } from '../fleet-repo/fleet-format';
@@ -50,6 +51,7 @@ export class PlacementService implements OnModuleInit {
   constructor(
     private readonly store: TargetSetStore,
     private readonly clusters: ClustersService,
+    private readonly clusterReads: ClusterReads,
     private readonly fleet: FleetRepoService,
     private readonly rollouts: RolloutStore,
     @Inject(LOGGER) logger: Logger,
@@ -95,7 +97,7 @@ export class PlacementService implements OnModuleInit {
   replaceClusters(ids: string[]): Promise<void> {
     return this.serialised(async () => {
       const fleet = await this.fleet.current();
-      if (fleet !== null && ids.length > 0) await this.place(this.clusters.activeForPlacement(ids), fleet);
+      if (fleet !== null && ids.length > 0) await this.place(this.clusterReads.activeForPlacement(ids), fleet);
     });
   }
 
@@ -115,7 +117,7 @@ export class PlacementService implements OnModuleInit {
   }
 
   private async placeAll(fleet: FleetCommitAccepted): Promise<void> {
-    await this.place(this.clusters.listActiveForPlacement(), fleet);
+    await this.place(this.clusterReads.listActiveForPlacement(), fleet);
   }
 
   /** `clusters` may still be being read: the fleet's clusters, its rollouts and pins are read at once. */

@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { ClustersService, type ClusterPresence } from '../../clusters/clusters.service';
+import { ClusterReads, type ClusterPresence } from '../../clusters/cluster-reads.service';
+import { ClustersService } from '../../clusters/clusters.service';
 import { connectivityOf, lastSeenFlushMs } from '../../clusters/connectivity';
 import { HUB_CONFIG } from '../../config/config.module';
 import type { HubConfig } from '../../config/hub-config';
@@ -39,6 +40,7 @@ export class ChangeHintsService implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     private readonly clusters: ClustersService,
+    private readonly clusterReads: ClusterReads,
     private readonly placement: PlacementService,
     private readonly status: StatusService,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
@@ -140,7 +142,7 @@ export class ChangeHintsService implements OnModuleInit, OnApplicationShutdown {
 
   private async readClusters(): Promise<ClusterPresence[] | undefined> {
     try {
-      const rows = await this.clusters.presence();
+      const rows = await this.clusterReads.presence();
       for (const c of rows) this.remember(c.id, { name: c.name, labels: c.labels });
       return rows;
     } catch (error) {
