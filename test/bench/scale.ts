@@ -372,6 +372,18 @@
  * AFTER (dad6886, same command, one run, load 3.8–4.8): cold start 53.9 s (191/s; 32.8–45.9 s in
  * other runs that day), commit → TargetSets 2.92/3.28/3.45 s, → reports 4.81/5.53/5.64 s, list
  * 1.32 s, restart 18.7 s (PostgreSQL 4.5 s of it), steady RSS 560 MB.
+ *
+ * THIRTEENTH ROUND, the same kind of machine (`BENCH_SIZES=10000 BENCH_COMMITS=3 BENCH_PHASES=`).
+ * With the statement log (log_min_duration_statement) on for one run: the 10 chunk writes of
+ * a commit's TargetSets took 86–320 ms each in PostgreSQL, about 1 s of the commit before any
+ * TargetSet was sent. Each chunk sent its 1,000 clusters' whole targets, 1 MB of JSON, which
+ * PostgreSQL parsed into jsonb; apart from its values each cluster's target is its bundle
+ * target's, the same for all. A chunk now names each bundle target once and gives each
+ * cluster's values, and PostgreSQL puts them together (the stored rows are as before). 10,000
+ * TargetSets alone, idle machine: 509–611 → 193–294 ms. Three alternated pairs at 10,000
+ * (medians of 3 commits; before = 94eb0a6): commit → TargetSets 3.08/2.60/2.68 → 2.67/2.17/2.21
+ * s, → reports 5.62/4.70/4.73 → 4.71/4.15/4.56 s, → events 6.05/5.03/5.26 → 5.09/4.50/5.04 s,
+ * PostgreSQL's CPU per commit 2.9/2.4/2.4 → 2.2/1.9/2.2 s.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';

@@ -7,8 +7,7 @@ import { FleetRepoService, type FleetCommitAccepted } from '../fleet-repo/fleet-
 import { LOGGER, type Logger } from '../logging/logger';
 import { gateTargets, type RolloutGate } from '../rollout/rollout-gate';
 import { bundleRevision, RolloutStore, type BundlePin } from '../rollout/rollout-store';
-import { sha256Hex } from '#core';
-import { TargetBuilder, targetDigest, targetSetJson, targetsFor, withPolicies, type TargetSpec } from './target-set';
+import { TargetBuilder, targetDigest, targetSetChecksum, targetsFor, withPolicies, type TargetSpec } from './target-set';
 import { TARGET_SET_CHUNK, TargetSetStore, type CurrentTargetSet, type HeldTargetSet, type PendingTargetSet } from './target-set-store';
 
 export type { CurrentTargetSet } from './target-set-store';
@@ -159,14 +158,13 @@ export class PlacementService implements OnModuleInit {
         (bundle) => fleetRepoOf.get(bundle),
         policyOf,
       );
-      const json = targetSetJson(targets);
-      const checksum = sha256Hex(json);
+      const checksum = targetSetChecksum(targets);
       if (before?.checksum === checksum) {
         if (before.digestsMissing) backfill.push({ clusterId: cluster.id, checksum, digests: before.digests });
         continue;
       }
       const digests = Object.fromEntries(targets.map((t) => [t.bundle, targetDigest(t)]));
-      pending.push({ clusterId: cluster.id, checksum, targets, json, digests, bundleRevisions: bundleRevisionsAfter(before, digests) });
+      pending.push({ clusterId: cluster.id, checksum, targets, digests, bundleRevisions: bundleRevisionsAfter(before, digests) });
       if (pending.length === TARGET_SET_CHUNK) {
         await writeChunk(pending);
         pending = [];

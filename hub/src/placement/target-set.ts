@@ -221,8 +221,12 @@ export function targetSetChecksum(targets: readonly TargetSpec[]): string {
 
 /** The canonical JSON of a TargetSet's targets (sorted by bundle): what its checksum is over, and what is stored. */
 export function targetSetJson(targets: readonly TargetSpec[]): string {
-  const sorted = [...targets].sort((a, b) => compare(a.bundle, b.bundle));
-  return `[${sorted.map(canonicalTarget).join(',')}]`;
+  return `[${sortedTargets(targets).map(canonicalTarget).join(',')}]`;
+}
+
+/** A TargetSet's targets in the order it holds, sends and stores them: by bundle. */
+export function sortedTargets(targets: readonly TargetSpec[]): TargetSpec[] {
+  return [...targets].sort((a, b) => compare(a.bundle, b.bundle));
 }
 
 function compare(a: string, b: string): number {
