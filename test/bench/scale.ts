@@ -393,13 +393,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { bundleFor } from '../support/bundles';
 import { BareRepo } from '../support/git';
-import { createThrowawayDatabase } from '../support/postgres';
+import { createThrowawayDatabase, type ThrowawayDatabase } from '../support/postgres';
 import { FakeFleet, type AgentCondition, type AgentTimes, type FakeAgentSpec } from './fake-agents/fake-fleet';
 import { printRun, printTable, type Figure } from './figures';
 import { commitGate, dashboardFleetData, listAll, pushWebhook, rolloutOf } from './hub-http';
-import { replicasTogether, startHubProcess } from './hub-process';
+import { replicasTogether, startHubProcess, type HubProcess } from './hub-process';
 import { Phases, printProfile, profilingOptions } from './phase-profile';
-import { cpuSplit, listenOverflows, machineCpu, type CpuSnapshot } from './proc-stats';
+import { cpuSplit, listenOverflows, machineCpu, type CpuSnapshot, type Syscalls } from './proc-stats';
 
 const SIZES = (process.env.BENCH_SIZES ?? process.env.BENCH_AGENTS ?? '1000').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 1);
@@ -440,19 +440,66 @@ const BUNDLE =
 const manifests = (round: number) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: app\ndata:\n  round: "${round}"\n`;
 
-async function measure(size: number, run: number): Promise<Figure[]> {
-  const figures: Figure[] = [];
-  const note = (what: string, seconds: number) => figures.push({ what, seconds, load: loadavg()[0] });
-  const noteValue = (what: string, value: string) => figures.push({ what, value, load: loadavg()[0] });
+/**
+ * What the phases of one run share: the processes and the database measured, the fleet
+ * repository, the figures noted so far and the profile's phase marks.
+ */
+interface Run {
+  size: number;
+  /** Every hub's bootstrap, admin and webhook token. */
+  token: string;
+  repo: BareRepo;
+  /** The commit every agent is to be synced to: the fleet repository's last. */
+  head: string;
+  db: ThrowawayDatabase;
+  /** Where the hubs keep their data. */
+  work: string;
+  /** Every hub (BENCH_HUB_REPLICAS), the agents spread across them. */
+  hubs: HubProcess[];
+  /** The first hub: it follows the fleet repository, takes the webhooks, serves the reads and is the one profiled. */
+  hub: HubProcess;
+  /** The hubs' CPU time, RSS and system calls, summed. */
+  hubsTogether: Pick<HubProcess, 'cpuMs' | 'rss' | 'syscalls'>;
+  pg: Client;
+  /** The agents, once the cold start has started them. */
+  fleet: FakeFleet | undefined;
+  phases: Phases;
+  profileDir: string;
+  /** When the hubs were spawned, which is where the first one's CPU profile starts. */
+  spawnedAt: number;
+  figures: Figure[];
+}
+
+/** One run at one fleet size: its phases in order, and whatever it started stopped however they end. */
+async function measure(size: number, runNumber: number): Promise<Figure[]> {
+  const run = await startRun(size, runNumber);
+  try {
+    const overflowsBefore = await listenOverflows();
+    const fleet = await coldStart(run);
+    await steadyRss(run);
+    await commits(run, fleet);
+    if (PHASES.has('read')) await readSide(run);
+    if (PHASES.has('resync')) await resync(run, fleet);
+    if (PHASES.has('storm')) await storm(run, fleet);
+    noteValue(run, '  listen queue overflows (whole run, machine-wide)', String((await listenOverflows()) - overflowsBefore));
+  } finally {
+    await stopRun(run);
+  }
+  if (PROFILE) await printProfile(run.profileDir, run.spawnedAt, run.phases.list, size);
+  return run.figures;
+}
+
+/** The fleet repository with its first commit, the hubs on a database of their own, and start-up's phase mark. */
+async function startRun(size: number, runNumber: number): Promise<Run> {
   const db = await createThrowawayDatabase('gitfleet_bench_scale');
   const repo = await BareRepo.create();
   const work = await mkdtemp(join(tmpdir(), 'gitfleet-bench-scale-'));
-  const profileDir = resolve('test-output', `scale-profile-${size}-${run}`);
+  const profileDir = resolve('test-output', `scale-profile-${size}-${runNumber}`);
   if (PROFILE) {
     await rm(profileDir, { recursive: true, force: true });
     await mkdir(profileDir, { recursive: true });
   }
-  await repo.commit({ 'fleet/app.yaml': BUNDLE, 'apps/app/app.yaml': manifests(0) });
+  const head = await repo.commit({ 'fleet/app.yaml': BUNDLE, 'apps/app/app.yaml': manifests(0) });
   const token = randomBytes(16).toString('hex');
   const profiling = profilingOptions(profileDir);
   const spawnedAt = Date.now();
@@ -476,219 +523,308 @@ async function measure(size: number, run: number): Promise<Figure[]> {
     );
   const hubs = [await startReplica(0)];
   for (let i = 1; i < REPLICAS; i++) hubs.push(await startReplica(i));
-  const hub = hubs[0];
-  const { cpuMs: hubCpu, rss: hubRss, syscalls: hubSyscalls } = replicasTogether(hubs);
-  const noteSyscalls = (what: string, before: { reads: number; writes: number }, after: { reads: number; writes: number }) =>
-    noteValue(what, `${((after.reads - before.reads) / size).toFixed(1)} / ${((after.writes - before.writes) / size).toFixed(1)}`);
   const pg = new Client({ connectionString: db.url });
   await pg.connect();
-  let fleet: FakeFleet | undefined;
-  // CPU so far, by part: the generators count from their start, so a phase before it (the cold
-  // start) counts all of theirs.
-  const cpuNow = async (): Promise<CpuSnapshot> => ({
-    hubMs: await hubCpu(),
-    generatorsMs: fleet === undefined ? 0 : (await fleet.times()).cpuMs,
+  const phases = new Phases(PROFILE ? hubs[0].child : undefined);
+  await phases.begin();
+  return {
+    size,
+    token,
+    repo,
+    head,
+    db,
+    work,
+    hubs,
+    hub: hubs[0],
+    hubsTogether: replicasTogether(hubs),
+    pg,
+    fleet: undefined,
+    phases,
+    profileDir,
+    spawnedAt,
+    figures: [],
+  };
+}
+
+/** Everything a run started, stopped and removed, whether or not its phases got through. */
+async function stopRun(run: Run): Promise<void> {
+  await run.fleet?.stop();
+  await run.pg.end();
+  for (const h of run.hubs) await h.stop();
+  await run.db.drop().catch(() => undefined);
+  await run.repo.remove();
+  await rm(run.work, { recursive: true, force: true });
+}
+
+/** Cold start: every agent registers, connects, gets its TargetSet and has its report acked. */
+async function coldStart(run: Run): Promise<FakeFleet> {
+  const { size, hubs } = run;
+  const specs: FakeAgentSpec[] = Array.from({ length: size }, (_, i) => ({
+    name: `fake-${String(i).padStart(5, '0')}`,
+    hubAddress: hubs[i % hubs.length].grpcAddress,
+    bootstrapToken: run.token,
+    labels: { group: `g${i % 10}`, index: String(i) },
+  }));
+  const syscallsBefore = await run.hubsTogether.syscalls();
+  const cpuAtColdStart = await cpuNow(run);
+  const from = Date.now();
+  const fleet = await FakeFleet.start(specs, {
+    hubAddress: run.hub.grpcAddress,
+    heartbeatMs: 10_000,
+    fetchArtifacts: false,
+    registerConcurrency: REGISTER_CONCURRENCY,
+    processes: PROCESSES,
+  });
+  run.fleet = fleet;
+  const agents = await fleet.until(synced(run.head), LIMIT, `${size} agents to register and have their first report acked`, 500);
+  const registered = agents.map((a) => a.registeredAt!);
+  note(run, 'register + connect + first report acked, all (s)', (max(agents.map((a) => a.reportsAckedAt!)) - from) / 1000);
+  noteValue(run, '  registrations/s', ((size * 1000) / (max(registered) - Math.min(...registered) || 1)).toFixed(0));
+  noteAckSpread(run, agents, from);
+  noteValue(run, '  failed stream attempts at cold start', String(sum(agents.map((a) => a.streamFailures))));
+  noteValue(run, '  failed registration attempts (retried)', String(sum(agents.map((a) => a.registerFailures))));
+  await noteHubCpuPerAgent(run, '  hub CPU per agent, cold start (ms)', cpuAtColdStart);
+  noteSyscalls(run, '  hub reads / writes per agent, cold start', syscallsBefore, await run.hubsTogether.syscalls());
+  await noteCpu(run, '  CPU s at cold start: hub / generators / postgres / bench / rest', cpuAtColdStart);
+  printErrors(agents);
+  await run.phases.end('cold start', from);
+  return fleet;
+}
+
+/** Whether the cold start is slow throughout or waits on a tail (agents backing off). */
+function noteAckSpread(run: Run, agents: AgentTimes[], from: number): void {
+  const acked = agents.map((a) => a.reportsAckedAt! - from).sort((a, b) => a - b);
+  const at = (q: number) => (acked[Math.min(acked.length - 1, Math.floor(q * acked.length))] / 1000).toFixed(1);
+  noteValue(run, '  half / 90 % / 99 % of the agents acked by (s)', `${at(0.5)} / ${at(0.9)} / ${at(0.99)}`);
+}
+
+/** The hubs' RSS with the whole fleet connected and quiet, a few seconds after the cold start. */
+async function steadyRss(run: Run): Promise<void> {
+  await sleep(5_000);
+  noteValue(run, 'steady RSS (MB)', ((await run.hubsTogether.rss()) / 1024 / 1024).toFixed(0));
+}
+
+/**
+ * Fleet commits: TargetSets, acks, reports, events. Several (BENCH_COMMITS) a few seconds apart,
+ * so that they land at different points of the hub's heartbeat rounds.
+ */
+async function commits(run: Run, fleet: FakeFleet): Promise<void> {
+  for (let round = 1; round <= COMMITS; round++) {
+    if (round > 1) await sleep(2_000 + Math.random() * 3_000);
+    await commit(run, fleet, round);
+  }
+}
+
+/** One fleet commit, from its push until every TargetSet, report and fleet event is in. */
+async function commit(run: Run, fleet: FakeFleet, round: number): Promise<void> {
+  const { size, pg } = run;
+  const syscallsBefore = await run.hubsTogether.syscalls();
+  const cpuAtCommit = await cpuNow(run);
+  const eventIdBefore = (await pg.query<{ id: string }>(`SELECT coalesce(max(id), 0)::text AS id FROM fleet_event`)).rows[0].id;
+  const from = Date.now();
+  const head = await run.repo.commit({ 'apps/app/app.yaml': manifests(round) }, `round ${round}`);
+  run.head = head;
+  if (TRIGGER === 'webhook') await pushWebhook(run.hub.httpUrl, run.token, run.repo.url, run.repo.branch);
+  // The times cross over once, after the acks: an agent's targetSetAt stays that of this
+  // commit's TargetSet until the next.
+  await fleet.reach({ commit: head, acked: false }, LIMIT, 'every TargetSet at the new commit', 20);
+  const agents = await fleet.until(synced(head), LIMIT, 'every report at the new commit acked', 20);
+  note(run, 'commit → all TargetSets received (s)', (max(agents.map((a) => a.targetSetAt!)) - from) / 1000);
+  const firstTargetSet = Math.min(...agents.map((a) => a.targetSetAt!));
+  // What comes before any TargetSet: the webhook, the fetch, the checks, the packing and the placement.
+  noteValue(run, '  commit → first TargetSet received (s)', ((firstTargetSet - from) / 1000).toFixed(2));
+  // The hub acks a report once its row is committed, so the last ack is when the last row
+  // was stored; the rows are counted once to hold it to that (polled until there otherwise,
+  // which would be a bug: the figure then takes the later time).
+  // (Counted there at the first query, the figure is the last ack: the count itself comes after
+  // the times crossed over from the generators, which is the bench's latency, not the hub's.)
+  const acked = max(agents.map((a) => a.reportsAckedAt!));
+  const counted = await pollCount(pg, `SELECT count(*)::int AS n FROM bundle_status WHERE commit = $1`, [head], size);
+  const persistedAt = counted.queries === 1 ? acked : counted.at;
+  if (counted.queries > 1) console.log(`    !! reports acked ${persistedAt - acked} ms before their rows were all there`);
+  note(run, 'commit → all StatusReports acked and persisted (s)', (persistedAt - from) / 1000);
+  noteValue(run, '  rows counted, after the last ack (ms)', String(counted.at - acked));
+  // Only the events since the commit's are counted (the type index, from the id before it): the
+  // poll must not scan every earlier commit's events on the database the hub is writing to.
+  const { at: eventsAt } = await pollCount(
+    pg,
+    `SELECT count(*)::int AS n FROM fleet_event WHERE type = 'sync.succeeded' AND id > $2 AND commit = $1`,
+    [head, eventIdBefore],
+    size,
+  );
+  note(run, 'fleet events finished (s)', (eventsAt - from) / 1000);
+  noteValue(run, 'status rows/s while writing', ((size * 1000) / Math.max(1, persistedAt - firstTargetSet)).toFixed(0));
+  await noteHubCpuPerAgent(run, '  hub CPU per agent, commit → events (ms)', cpuAtCommit);
+  noteSyscalls(run, '  hub reads / writes per agent, commit → events', syscallsBefore, await run.hubsTogether.syscalls());
+  await noteCpu(run, '  CPU s: hub / generators / postgres / bench / rest', cpuAtCommit);
+  await run.phases.end(COMMITS === 1 ? 'commit' : `commit ${round}`, from);
+}
+
+/**
+ * The read side: the whole cluster list, the dashboard's fleet data, the commit gate (and the
+ * rollout, with BENCH_ROLLOUT), each a profile phase of its own, and the hubs' peak RSS meanwhile.
+ */
+async function readSide(run: Run): Promise<void> {
+  // The list's time counts from before the first RSS read (a read of /proc), as it always has:
+  // its figures stay comparable with the earlier rounds'.
+  const from = Date.now();
+  let peakRss = await run.hubsTogether.rss();
+  const sampler = setInterval(() => void run.hubsTogether.rss().then((rss) => (peakRss = Math.max(peakRss, rss))), 100);
+  await clusterList(run, from);
+  await dashboardData(run);
+  await commitGates(run);
+  if (ROLLOUT !== undefined) await rolloutReads(run);
+  clearInterval(sampler);
+  noteValue(run, '  hub peak RSS while serving (MB)', (peakRss / 1024 / 1024).toFixed(0));
+}
+
+/** The whole cluster list, every page at the largest page size; then twice more, unprofiled. */
+async function clusterList(run: Run, from: number): Promise<void> {
+  const { size, token, hub } = run;
+  const listed = await listAll(hub.httpUrl, token, '/api/v1/clusters');
+  if (listed !== size) throw new Error(`GET /api/v1/clusters listed ${listed} clusters, not ${size}`);
+  note(run, 'whole cluster list via GET /api/v1/clusters (s)', (Date.now() - from) / 1000);
+  // Each read is a phase of its own: its statements and profile apart.
+  await run.phases.end('read: cluster list', from);
+  // Twice more, outside the profiled phase: one list's time moved by half between runs of
+  // the same code (1.02-1.69 s at 10,000); three tell a change from that.
+  const again: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const at = Date.now();
+    const count = await listAll(hub.httpUrl, token, '/api/v1/clusters');
+    if (count !== size) throw new Error(`GET /api/v1/clusters listed ${count} clusters, not ${size}`);
+    again.push(((Date.now() - at) / 1000).toFixed(2));
+  }
+  noteValue(run, '  the whole list again, twice (s)', again.join(' / '));
+}
+
+/** What the dashboard's fleet view loads. */
+async function dashboardData(run: Run): Promise<void> {
+  const from = Date.now();
+  await dashboardFleetData(run.hub.httpUrl, run.token);
+  note(run, 'dashboard fleet data (s)', (Date.now() - from) / 1000);
+  await run.phases.end('read: dashboard', from);
+}
+
+/**
+ * The commit gate, what a pipeline polls after its push: three in a row, as it polls, since one
+ * answer can fall on a collection of the list's garbage.
+ */
+async function commitGates(run: Run): Promise<void> {
+  const { size, head } = run;
+  const from = Date.now();
+  const times: number[] = [];
+  let gate = { state: '', clusters: 0, bytes: 0 };
+  for (let i = 0; i < 3; i++) {
+    const askedAt = Date.now();
+    gate = await commitGate(run.hub.httpUrl, run.token, head);
+    times.push((Date.now() - askedAt) / 1000);
+    if (gate.state !== 'reached' || gate.clusters !== size)
+      throw new Error(`GET /api/v1/commits/${head} answered ${gate.state} over ${gate.clusters} clusters, not reached on ${size}`);
+  }
+  noteValue(run, 'commit gate via GET /api/v1/commits/:commit, 3 in a row (s)', times.map((g) => g.toFixed(2)).join(' / '));
+  noteValue(run, '  its answer (KB)', (gate.bytes / 1024).toFixed(0));
+  await run.phases.end('read: commit gate', from);
+}
+
+/** What `gitfleet rollout app` and the dashboard's rollout page read, three in a row. */
+async function rolloutReads(run: Run): Promise<void> {
+  const { size } = run;
+  const from = Date.now();
+  const times: number[] = [];
+  let view = { state: '', clusters: 0, listed: 0, bytes: 0 };
+  for (let i = 0; i < 3; i++) {
+    const askedAt = Date.now();
+    view = await rolloutOf(run.hub.httpUrl, run.token, 'app');
+    times.push((Date.now() - askedAt) / 1000);
+    if (view.clusters !== size) throw new Error(`GET /api/v1/rollouts/app counted ${view.clusters} clusters, not ${size}`);
+  }
+  noteValue(run, 'rollout via GET /api/v1/rollouts/app, 3 in a row (s)', times.map((t) => t.toFixed(2)).join(' / '));
+  if (view.state !== 'done') throw new Error(`the rollout of app is ${view.state} after the commit, not done`);
+  noteValue(run, '  its answer (KB) / clusters listed', `${(view.bytes / 1024).toFixed(0)} / ${view.listed}`);
+  await run.phases.end('read: rollout', from);
+}
+
+/**
+ * Every agent says its unchanged status again, as on a periodic resync: what a status that
+ * changes nothing costs the hub (with BENCH_ROLLOUT, whether it calls for rollout steps).
+ */
+async function resync(run: Run, fleet: FakeFleet): Promise<void> {
+  const { size } = run;
+  const cpuBefore = await run.hubsTogether.cpuMs();
+  const from = Date.now();
+  await fleet.resync(RESYNC_SECONDS * 1000);
+  const agents = await fleet.until(synced(run.head), LIMIT, 'every agent to have its repeated report acked', 200);
+  note(
+    run,
+    `every agent reports again, unchanged${RESYNC_SECONDS > 0 ? ` over ${RESYNC_SECONDS} s` : ''} → all acked (s)`,
+    (max(agents.map((a) => a.reportsAckedAt!)) - from) / 1000,
+  );
+  // What the reports set off after their acks (rollout steps) runs on: counted over 5 s more.
+  await sleep(5_000);
+  noteValue(
+    run,
+    '  hub CPU per repeated report, acks and 5 s after (ms)',
+    (((await run.hubsTogether.cpuMs()) - cpuBefore) / size).toFixed(2),
+  );
+  await run.phases.end('resync', from);
+}
+
+/** The restart storm: every agent restarts at once, reconnects with the TargetSet it holds and reports again. */
+async function storm(run: Run, fleet: FakeFleet): Promise<void> {
+  const before = (await fleet.times()).agents;
+  const failuresBefore = sum(before.map((a) => a.streamFailures));
+  const busyBefore = sum(before.map((a) => a.busyRefusals));
+  const syscallsBefore = await run.hubsTogether.syscalls();
+  const cpuAtStorm = await cpuNow(run);
+  const from = Date.now();
+  await fleet.restart();
+  const agents = await fleet.until(synced(run.head), LIMIT, 'every restarted agent to have its report acked', 200);
+  note(run, 'all agents restarted → all in sync again (s)', (max(agents.map((a) => a.reportsAckedAt!)) - from) / 1000);
+  printErrors(agents);
+  noteValue(run, '  failed stream attempts in the storm', String(sum(agents.map((a) => a.streamFailures)) - failuresBefore));
+  noteValue(run, '  of which refused busy (retry hint)', String(sum(agents.map((a) => a.busyRefusals)) - busyBefore));
+  await noteHubCpuPerAgent(run, '  hub CPU per reconnect (ms)', cpuAtStorm);
+  noteSyscalls(run, '  hub reads / writes per reconnect', syscallsBefore, await run.hubsTogether.syscalls());
+  await noteCpu(run, '  CPU s in the storm: hub / generators / postgres / bench / rest', cpuAtStorm);
+  await run.phases.end('restart storm', from);
+}
+
+function note(run: Run, what: string, seconds: number): void {
+  run.figures.push({ what, seconds, load: loadavg()[0] });
+}
+
+function noteValue(run: Run, what: string, value: string): void {
+  run.figures.push({ what, value, load: loadavg()[0] });
+}
+
+function noteSyscalls(run: Run, what: string, before: Syscalls, after: Syscalls): void {
+  noteValue(
+    run,
+    what,
+    `${((after.reads - before.reads) / run.size).toFixed(1)} / ${((after.writes - before.writes) / run.size).toFixed(1)}`,
+  );
+}
+
+/**
+ * CPU so far, by part: the generators count from their start, so a phase before it (the cold
+ * start) counts all of theirs.
+ */
+async function cpuNow(run: Run): Promise<CpuSnapshot> {
+  return {
+    hubMs: await run.hubsTogether.cpuMs(),
+    generatorsMs: run.fleet === undefined ? 0 : (await run.fleet.times()).cpuMs,
     machine: await machineCpu(),
     bench: process.cpuUsage(),
-  });
-  const noteCpu = async (what: string, before: CpuSnapshot) => noteValue(what, cpuSplit(before, await cpuNow()));
-  const noteHubCpuPerAgent = async (what: string, before: CpuSnapshot) =>
-    noteValue(what, (((await hubCpu()) - before.hubMs) / size).toFixed(2));
-  const phases = new Phases(PROFILE ? hub.child : undefined);
-  await phases.begin();
-  try {
-    // 1. Cold start: every agent registers, connects, gets its TargetSet and has its report acked.
-    const specs: FakeAgentSpec[] = Array.from({ length: size }, (_, i) => ({
-      name: `fake-${String(i).padStart(5, '0')}`,
-      hubAddress: hubs[i % hubs.length].grpcAddress,
-      bootstrapToken: token,
-      labels: { group: `g${i % 10}`, index: String(i) },
-    }));
-    let head = await repo.head();
-    const overflowsBefore = await listenOverflows();
-    const coldSyscallsBefore = await hubSyscalls();
-    const cpuAtColdStart = await cpuNow();
-    let from = Date.now();
-    fleet = await FakeFleet.start(specs, {
-      hubAddress: hub.grpcAddress,
-      heartbeatMs: 10_000,
-      fetchArtifacts: false,
-      registerConcurrency: REGISTER_CONCURRENCY,
-      processes: PROCESSES,
-    });
-    let agents = await fleet.until(synced(head), LIMIT, `${size} agents to register and have their first report acked`, 500);
-    const registered = agents.map((a) => a.registeredAt!);
-    note('register + connect + first report acked, all (s)', (max(agents.map((a) => a.reportsAckedAt!)) - from) / 1000);
-    noteValue('  registrations/s', ((size * 1000) / (max(registered) - Math.min(...registered) || 1)).toFixed(0));
-    {
-      // Whether the cold start is slow throughout or waits on a tail (agents backing off).
-      const acked = agents.map((a) => a.reportsAckedAt! - from).sort((a, b) => a - b);
-      const at = (q: number) => (acked[Math.min(acked.length - 1, Math.floor(q * acked.length))] / 1000).toFixed(1);
-      noteValue('  half / 90 % / 99 % of the agents acked by (s)', `${at(0.5)} / ${at(0.9)} / ${at(0.99)}`);
-    }
-    noteValue('  failed stream attempts at cold start', String(sum(agents.map((a) => a.streamFailures))));
-    noteValue('  failed registration attempts (retried)', String(sum(agents.map((a) => a.registerFailures))));
-    await noteHubCpuPerAgent('  hub CPU per agent, cold start (ms)', cpuAtColdStart);
-    noteSyscalls('  hub reads / writes per agent, cold start', coldSyscallsBefore, await hubSyscalls());
-    await noteCpu('  CPU s at cold start: hub / generators / postgres / bench / rest', cpuAtColdStart);
-    printErrors(agents);
-    await phases.end('cold start', from);
+  };
+}
 
-    await sleep(5_000);
-    noteValue('steady RSS (MB)', ((await hubRss()) / 1024 / 1024).toFixed(0));
+async function noteCpu(run: Run, what: string, before: CpuSnapshot): Promise<void> {
+  noteValue(run, what, cpuSplit(before, await cpuNow(run)));
+}
 
-    // 2. Fleet commits: TargetSets, acks, reports, events. Several (BENCH_COMMITS) a few seconds
-    // apart, so that they land at different points of the hub's heartbeat rounds.
-    for (let round = 1; round <= COMMITS; round++) {
-      if (round > 1) await sleep(2_000 + Math.random() * 3_000);
-      const syscallsBefore = await hubSyscalls();
-      const cpuAtCommit = await cpuNow();
-      const eventIdBefore = (await pg.query<{ id: string }>(`SELECT coalesce(max(id), 0)::text AS id FROM fleet_event`)).rows[0].id;
-      from = Date.now();
-      head = await repo.commit({ 'apps/app/app.yaml': manifests(round) }, `round ${round}`);
-      if (TRIGGER === 'webhook') await pushWebhook(hub.httpUrl, token, repo.url, repo.branch);
-      // The times cross over once, after the acks: an agent's targetSetAt stays that of this
-      // commit's TargetSet until the next.
-      await fleet.reach({ commit: head, acked: false }, LIMIT, 'every TargetSet at the new commit', 20);
-      agents = await fleet.until(synced(head), LIMIT, 'every report at the new commit acked', 20);
-      note('commit → all TargetSets received (s)', (max(agents.map((a) => a.targetSetAt!)) - from) / 1000);
-      const firstTargetSet = Math.min(...agents.map((a) => a.targetSetAt!));
-      // What comes before any TargetSet: the webhook, the fetch, the checks, the packing and the placement.
-      noteValue('  commit → first TargetSet received (s)', ((firstTargetSet - from) / 1000).toFixed(2));
-      // The hub acks a report once its row is committed, so the last ack is when the last row
-      // was stored; the rows are counted once to hold it to that (polled until there otherwise,
-      // which would be a bug: the figure then takes the later time).
-      // (Counted there at the first query, the figure is the last ack: the count itself comes after
-      // the times crossed over from the generators, which is the bench's latency, not the hub's.)
-      const acked = max(agents.map((a) => a.reportsAckedAt!));
-      const counted = await pollCount(pg, `SELECT count(*)::int AS n FROM bundle_status WHERE commit = $1`, [head], size);
-      const persistedAt = counted.queries === 1 ? acked : counted.at;
-      if (counted.queries > 1) console.log(`    !! reports acked ${persistedAt - acked} ms before their rows were all there`);
-      note('commit → all StatusReports acked and persisted (s)', (persistedAt - from) / 1000);
-      noteValue('  rows counted, after the last ack (ms)', String(counted.at - acked));
-      // Only the events since the commit's are counted (the type index, from the id before it): the
-      // poll must not scan every earlier commit's events on the database the hub is writing to.
-      const { at: eventsAt } = await pollCount(
-        pg,
-        `SELECT count(*)::int AS n FROM fleet_event WHERE type = 'sync.succeeded' AND id > $2 AND commit = $1`,
-        [head, eventIdBefore],
-        size,
-      );
-      note('fleet events finished (s)', (eventsAt - from) / 1000);
-      noteValue('status rows/s while writing', ((size * 1000) / Math.max(1, persistedAt - firstTargetSet)).toFixed(0));
-      await noteHubCpuPerAgent('  hub CPU per agent, commit → events (ms)', cpuAtCommit);
-      noteSyscalls('  hub reads / writes per agent, commit → events', syscallsBefore, await hubSyscalls());
-      await noteCpu('  CPU s: hub / generators / postgres / bench / rest', cpuAtCommit);
-      await phases.end(COMMITS === 1 ? 'commit' : `commit ${round}`, from);
-    }
-
-    // 3. The read side.
-    if (PHASES.has('read')) {
-      from = Date.now();
-      let peakRss = await hubRss();
-      const sampler = setInterval(() => void hubRss().then((rss) => (peakRss = Math.max(peakRss, rss))), 100);
-      const listed = await listAll(hub.httpUrl, token, '/api/v1/clusters');
-      if (listed !== size) throw new Error(`GET /api/v1/clusters listed ${listed} clusters, not ${size}`);
-      note('whole cluster list via GET /api/v1/clusters (s)', (Date.now() - from) / 1000);
-      // Each read is a phase of its own: its statements and profile apart.
-      await phases.end('read: cluster list', from);
-      {
-        // Twice more, outside the profiled phase: one list's time moved by half between runs of
-        // the same code (1.02-1.69 s at 10,000); three tell a change from that.
-        const again: string[] = [];
-        for (let i = 0; i < 2; i++) {
-          const at = Date.now();
-          const count = await listAll(hub.httpUrl, token, '/api/v1/clusters');
-          if (count !== size) throw new Error(`GET /api/v1/clusters listed ${count} clusters, not ${size}`);
-          again.push(((Date.now() - at) / 1000).toFixed(2));
-        }
-        noteValue('  the whole list again, twice (s)', again.join(' / '));
-      }
-      const dashboardFrom = Date.now();
-      await dashboardFleetData(hub.httpUrl, token);
-      note('dashboard fleet data (s)', (Date.now() - dashboardFrom) / 1000);
-      await phases.end('read: dashboard', dashboardFrom);
-      // Three gates in a row, as a pipeline polls: one answer can fall on a collection of the list's garbage.
-      const gateFrom = Date.now();
-      const gateTimes: number[] = [];
-      let gate = { state: '', clusters: 0, bytes: 0 };
-      for (let i = 0; i < 3; i++) {
-        const askedAt = Date.now();
-        gate = await commitGate(hub.httpUrl, token, head);
-        gateTimes.push((Date.now() - askedAt) / 1000);
-        if (gate.state !== 'reached' || gate.clusters !== size)
-          throw new Error(`GET /api/v1/commits/${head} answered ${gate.state} over ${gate.clusters} clusters, not reached on ${size}`);
-      }
-      noteValue('commit gate via GET /api/v1/commits/:commit, 3 in a row (s)', gateTimes.map((g) => g.toFixed(2)).join(' / '));
-      noteValue('  its answer (KB)', (gate.bytes / 1024).toFixed(0));
-      await phases.end('read: commit gate', gateFrom);
-      if (ROLLOUT !== undefined) {
-        // What `gitfleet rollout app` and the dashboard's rollout page read, three in a row.
-        const rolloutFrom = Date.now();
-        const times: number[] = [];
-        let view = { state: '', clusters: 0, listed: 0, bytes: 0 };
-        for (let i = 0; i < 3; i++) {
-          const askedAt = Date.now();
-          view = await rolloutOf(hub.httpUrl, token, 'app');
-          times.push((Date.now() - askedAt) / 1000);
-          if (view.clusters !== size) throw new Error(`GET /api/v1/rollouts/app counted ${view.clusters} clusters, not ${size}`);
-        }
-        noteValue('rollout via GET /api/v1/rollouts/app, 3 in a row (s)', times.map((t) => t.toFixed(2)).join(' / '));
-        if (view.state !== 'done') throw new Error(`the rollout of app is ${view.state} after the commit, not done`);
-        noteValue('  its answer (KB) / clusters listed', `${(view.bytes / 1024).toFixed(0)} / ${view.listed}`);
-        await phases.end('read: rollout', rolloutFrom);
-      }
-      clearInterval(sampler);
-      noteValue('  hub peak RSS while serving (MB)', (peakRss / 1024 / 1024).toFixed(0));
-    }
-
-    // 4. Every agent says its unchanged status again, as on a periodic resync: what a status
-    // that changes nothing costs the hub (with BENCH_ROLLOUT, whether it calls for rollout steps).
-    if (PHASES.has('resync')) {
-      const cpuBefore = await hubCpu();
-      from = Date.now();
-      await fleet.resync(RESYNC_SECONDS * 1000);
-      agents = await fleet.until(synced(head), LIMIT, 'every agent to have its repeated report acked', 200);
-      note(
-        `every agent reports again, unchanged${RESYNC_SECONDS > 0 ? ` over ${RESYNC_SECONDS} s` : ''} → all acked (s)`,
-        (max(agents.map((a) => a.reportsAckedAt!)) - from) / 1000,
-      );
-      // What the reports set off after their acks (rollout steps) runs on: counted over 5 s more.
-      await sleep(5_000);
-      noteValue('  hub CPU per repeated report, acks and 5 s after (ms)', (((await hubCpu()) - cpuBefore) / size).toFixed(2));
-      await phases.end('resync', from);
-    }
-
-    // 5. A restart of every agent at once.
-    if (PHASES.has('storm')) {
-      const before = (await fleet.times()).agents;
-      const failuresBefore = sum(before.map((a) => a.streamFailures));
-      const busyBefore = sum(before.map((a) => a.busyRefusals));
-      const stormSyscallsBefore = await hubSyscalls();
-      const cpuAtStorm = await cpuNow();
-      from = Date.now();
-      await fleet.restart();
-      agents = await fleet.until(synced(head), LIMIT, 'every restarted agent to have its report acked', 200);
-      note('all agents restarted → all in sync again (s)', (max(agents.map((a) => a.reportsAckedAt!)) - from) / 1000);
-      printErrors(agents);
-      noteValue('  failed stream attempts in the storm', String(sum(agents.map((a) => a.streamFailures)) - failuresBefore));
-      noteValue('  of which refused busy (retry hint)', String(sum(agents.map((a) => a.busyRefusals)) - busyBefore));
-      await noteHubCpuPerAgent('  hub CPU per reconnect (ms)', cpuAtStorm);
-      noteSyscalls('  hub reads / writes per reconnect', stormSyscallsBefore, await hubSyscalls());
-      await noteCpu('  CPU s in the storm: hub / generators / postgres / bench / rest', cpuAtStorm);
-      await phases.end('restart storm', from);
-    }
-    noteValue('  listen queue overflows (whole run, machine-wide)', String((await listenOverflows()) - overflowsBefore));
-  } finally {
-    await fleet?.stop();
-    await pg.end();
-    for (const h of hubs) await h.stop();
-    await db.drop().catch(() => undefined);
-    await repo.remove();
-    await rm(work, { recursive: true, force: true });
-  }
-  if (PROFILE) await printProfile(profileDir, spawnedAt, phases.list, size);
-  return figures;
+async function noteHubCpuPerAgent(run: Run, what: string, before: CpuSnapshot): Promise<void> {
+  noteValue(run, what, (((await run.hubsTogether.cpuMs()) - before.hubMs) / run.size).toFixed(2));
 }
 
 /** How the agents' streams last ended, when some did (RESOURCE_EXHAUSTED is admission control). */
