@@ -839,8 +839,7 @@ function synced(commit: string): AgentCondition {
   return { commit, acked: true };
 }
 
-/** When `sql` first counts `want` rows (polled every 25 ms). */
-/** Counts until there are `want`: when that was seen, and after how many queries. */
+/** Counts with `sql` (every 25 ms) until there are `want`: when that was seen, and after how many queries. */
 async function pollCount(pg: Client, sql: string, params: unknown[], want: number): Promise<{ at: number; queries: number }> {
   const deadline = Date.now() + LIMIT;
   for (let queries = 1; ; queries++) {
