@@ -132,7 +132,7 @@ export class AdminController {
       chunk,
     )) {
       const ids = clusters.map((c) => c.id);
-      const [targetSets, statuses] = await Promise.all([this.targetSets.ofClusters(ids), this.status.ofClusters(ids)]);
+      const [targetSets, statuses] = await Promise.all([this.targetSets.viewsOf(ids), this.status.ofClusters(ids)]);
       const targetSetOf = new Map(targetSets.map((t) => [t.clusterId, t]));
       const statusesOf = statusesByCluster(statuses);
       for (const c of clusters) {

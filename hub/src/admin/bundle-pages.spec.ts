@@ -346,17 +346,17 @@ describe('bundles over many clusters: counts and keyset pages of clusters', () =
 
     // A name no cluster has: nothing but the cluster table is read.
     const store = t.app.get(TargetSetStore);
-    const ofClusters = store.ofClusters.bind(store);
+    const viewsOf = store.viewsOf.bind(store);
     const asked: string[] = [];
-    store.ofClusters = async (ids) => {
+    store.viewsOf = async (ids) => {
       asked.push(...ids);
-      return ofClusters(ids);
+      return viewsOf(ids);
     };
     try {
       expect((await t.get<Page<ClusterView>>('/api/v1/clusters?name=nothing-like-it')).body.items).toEqual([]);
       expect((await t.get<Page<ClusterView>>('/api/v1/clusters?name=B-14')).body.items.map((c) => c.name)).toEqual(['b-14']);
     } finally {
-      store.ofClusters = ofClusters;
+      store.viewsOf = viewsOf;
     }
     expect(asked).toEqual([ids.get('b-14')]);
   });

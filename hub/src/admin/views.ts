@@ -1,7 +1,7 @@
 import { conditionOf, type AppliedSync, type ClusterBundleView, type ClusterDetailView, type ClusterView } from '../api-contract';
 import type { ClusterEntity } from '../clusters/cluster.entity';
 import { connectivityOf } from '../clusters/connectivity';
-import type { TargetSetEntity } from '../placement/target-set.entity';
+import type { ViewedTargetSet } from '../placement/target-set-store';
 import type { RolloutStore, RolloutSummary } from '../rollout/rollout-store';
 import type { BundleStatusEntity } from '../status/bundle-status.entity';
 import type { PlacementFacts } from '../status/bundle-placements';
@@ -70,7 +70,7 @@ export function placementRow(facts: PlacementFacts, ctx: Pick<ViewContext, 'roll
   };
 }
 
-function bundleRows(cluster: ClusterEntity, targetSet: TargetSetEntity | undefined, statuses: BundleStatusEntity[], ctx: ViewContext) {
+function bundleRows(cluster: ClusterEntity, targetSet: ViewedTargetSet | undefined, statuses: BundleStatusEntity[], ctx: ViewContext) {
   const byBundle = new Map(statuses.map((s) => [s.bundle, s]));
   const reachable = isReachable(cluster, connectivityOf(cluster, ctx.heartbeatIntervalMs, ctx.now));
   // A pending or revoked cluster is given nothing: its stored targets are not shown as its own.
@@ -88,7 +88,7 @@ function bundleRows(cluster: ClusterEntity, targetSet: TargetSetEntity | undefin
   });
 }
 
-function clusterHead(cluster: ClusterEntity, targetSet: TargetSetEntity | undefined, ctx: ViewContext): Omit<ClusterView, 'bundles'> {
+function clusterHead(cluster: ClusterEntity, targetSet: ViewedTargetSet | undefined, ctx: ViewContext): Omit<ClusterView, 'bundles'> {
   return {
     id: cluster.id,
     name: cluster.name,
@@ -106,7 +106,7 @@ function clusterHead(cluster: ClusterEntity, targetSet: TargetSetEntity | undefi
 
 export function clusterView(
   cluster: ClusterEntity,
-  targetSet: TargetSetEntity | undefined,
+  targetSet: ViewedTargetSet | undefined,
   statuses: BundleStatusEntity[],
   ctx: ViewContext,
 ): ClusterView {
@@ -128,7 +128,7 @@ export function clusterView(
 
 export function clusterDetailView(
   cluster: ClusterEntity,
-  targetSet: TargetSetEntity | undefined,
+  targetSet: ViewedTargetSet | undefined,
   statuses: BundleStatusEntity[],
   ctx: ViewContext,
   applied: ReadonlyMap<string, AppliedSync | null>,
