@@ -1,9 +1,9 @@
 import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
+import { canonicalJson } from '#core';
 import { Batcher } from '../database/batcher';
 import { TargetSetEntity } from './target-set.entity';
-import { canonicalJson } from '#core';
 import { builtFromTarget, canonicalTarget, sortedTargets, targetDigest, type TargetSpec } from './target-set';
 
 /** The whole desired state of one cluster at one revision. */
