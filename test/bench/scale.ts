@@ -385,10 +385,11 @@
  * s, → reports 5.62/4.70/4.73 → 4.71/4.15/4.56 s, → events 6.05/5.03/5.26 → 5.09/4.50/5.04 s,
  * PostgreSQL's CPU per commit 2.9/2.4/2.4 → 2.2/1.9/2.2 s. The placement's log line now says
  * how long it read (118–247 ms) and computed and wrote (551–741 ms); computing alone is 190–270
- * ms of that (10,000 one-bundle clusters in one process, idle). BENCH_PHASES=read with
- * BENCH_PROFILE=1: the list's top entries were pg's parseRow and parseDate, the pages loading
- * every target whole for a view that shows each target's bundle and commit. Read narrowed,
- * two alternated pairs (first list / twice more): 1.12/0.83/0.94 and 1.13/0.84/0.94 s →
+ * ms of that (10,000 one-bundle clusters in one process, idle), 124–228 ms once each cluster's
+ * values text was kept from the build instead of made again for the statement.
+ * BENCH_PHASES=read with BENCH_PROFILE=1: the list's top entries were pg's parseRow and
+ * parseDate, the pages loading every target whole for a view that shows each target's bundle
+ * and commit. Read narrowed, two alternated pairs (first list / twice more): 1.12/0.83/0.94 and 1.13/0.84/0.94 s →
  * 1.00/0.74/0.68 and 1.10/0.82/0.83 s.
  */
 import { randomBytes } from 'node:crypto';

@@ -48,7 +48,7 @@ describe('encodeTargetSet', () => {
       expect(values[0]).toMatchObject({ 'cluster.name': cluster.name });
       // Each target is its bundle target's bytes (the generated encoder puts values amid them), then the values.
       for (const target of targets) {
-        const from = builtFromTarget(target)!;
+        const from = builtFromTarget(target)!.from;
         expect(encoded.bytes.indexOf(Buffer.from(Target.encode(from).finish()))).toBeGreaterThan(0);
       }
     }

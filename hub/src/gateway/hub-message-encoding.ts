@@ -76,7 +76,7 @@ const NO_TARGET: Target = Target.fromPartial({});
 
 /** The bytes of the bundle target `target` was built from, when `target` is it with values of its own and every other field the very same. */
 function sharedPart(target: TargetSpec): Uint8Array | undefined {
-  const from = builtFromTarget(target);
+  const from = builtFromTarget(target)?.from;
   if (from === undefined) return undefined;
   let shared = bundleTargets.get(from);
   if (shared === undefined) {

@@ -1,7 +1,6 @@
 import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { canonicalJson } from '#core';
 import { Batcher } from '../database/batcher';
 import { TargetSetEntity } from './target-set.entity';
 import { builtFromTarget, canonicalTarget, sortedTargets, targetDigest, type TargetSpec } from './target-set';
@@ -248,15 +247,16 @@ export function writtenTargets(chunk: Pick<PendingTargetSet, 'targets'>[]): { bu
   const texts: string[] = [];
   const targetsOf = chunk.map(({ targets }) => {
     const written = sortedTargets(targets).map((target) => {
-      const from = builtFromTarget(target);
-      if (from === undefined) return `{"t":${canonicalTarget(target)}}`;
+      const built = builtFromTarget(target);
+      if (built === undefined) return `{"t":${canonicalTarget(target)}}`;
+      const { from, valuesJson } = built;
       let key = keys.get(from);
       if (key === undefined) {
         key = String(keys.size);
         keys.set(from, key);
         texts.push(`"${key}":${canonicalTarget(from)}`);
       }
-      return `{"b":"${key}","v":${canonicalJson(target.values)}}`;
+      return `{"b":"${key}","v":${valuesJson}}`;
     });
     return `[${written.join(',')}]`;
   });

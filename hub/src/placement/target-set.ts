@@ -69,8 +69,9 @@ export class TargetBuilder {
     for (const [key, value] of Object.entries(cluster.labels)) values[`cluster.labels.${key}`] = value;
     Object.assign(values, rule.overrides.values ?? {});
     const target = { ...shared.target, values };
-    if (shared.head !== undefined) canonicalText.set(target, `${shared.head}${canonicalJson(values)}}`);
-    builtFrom.set(target, shared.target);
+    const valuesJson = canonicalJson(values);
+    if (shared.head !== undefined) canonicalText.set(target, `${shared.head}${valuesJson}}`);
+    builtFrom.set(target, { from: shared.target, valuesJson });
     return target;
   }
 }
@@ -104,15 +105,24 @@ function sharedTarget(bundle: BundleSpec, target: BundleTarget, policy: BundlePo
 /** The canonical text of targets whose text is known without computing it whole (TargetBuilder's). */
 const canonicalText = new WeakMap<TargetSpec, string>();
 
-/** The bundle target (empty values) each cluster's target was built from by a TargetBuilder. */
-const builtFrom = new WeakMap<TargetSpec, TargetSpec>();
+/** What a TargetBuilder built each cluster's target from: its bundle target (empty values), and its values' canonical JSON. */
+const builtFrom = new WeakMap<TargetSpec, BuiltTarget>();
+
+/** A cluster's target as a TargetBuilder built it: `from` with the cluster's values. */
+export interface BuiltTarget {
+  /** The bundle target, with empty values, the same object for every cluster it selects. */
+  from: TargetSpec;
+  /** canonicalJson of the target's values. */
+  valuesJson: string;
+}
 
 /**
  * The bundle target, with empty values, that `target` was built from by a TargetBuilder: the
  * same for every cluster the bundle target selects, so that what is derived from it (its wire
- * bytes) is derived once. Undefined for targets from elsewhere (read back from the database).
+ * bytes, its stored JSON) is derived once. Undefined for targets from elsewhere (read back from
+ * the database, or copied).
  */
-export function builtFromTarget(target: TargetSpec): TargetSpec | undefined {
+export function builtFromTarget(target: TargetSpec): BuiltTarget | undefined {
   return builtFrom.get(target);
 }
 
