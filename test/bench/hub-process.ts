@@ -4,8 +4,9 @@
  * read from /proc.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { processCpuMs, processRss, processSyscalls, withChildren, type Syscalls } from './proc-stats';
 
 export interface HubProcess {
@@ -23,8 +24,21 @@ export interface HubProcess {
   stop(): Promise<void>;
 }
 
+/**
+ * The Node flags the hub chart starts the hub with (its value runtime.nodeFlags), so that a
+ * benchmark measures the hub as it ships; flags given to startHubProcess come after them, and
+ * V8 takes the last of a repeated one (--max-semi-space-size=16 measures V8's default again).
+ */
+export function shippedNodeArgs(): string[] {
+  // From sources (test/bench) or built (dist/test/bench).
+  const chart = [join(__dirname, '../../charts'), join(__dirname, '../../../charts')].find((dir) => existsSync(join(dir, 'gitfleet-hub')));
+  if (chart === undefined) throw new Error(`the hub chart is not beside ${__dirname}`);
+  const values = parse(readFileSync(join(chart, 'gitfleet-hub/values.yaml'), 'utf8')) as { runtime?: { nodeFlags?: string[] } };
+  return values.runtime?.nodeFlags ?? [];
+}
+
 export async function startHubProcess(env: Record<string, string>, execArgv: string[] = []): Promise<HubProcess> {
-  const child = spawn(process.execPath, [...execArgv, join(__dirname, '../../hub/src/main.js')], {
+  const child = spawn(process.execPath, [...shippedNodeArgs(), ...execArgv, join(__dirname, '../../hub/src/main.js')], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HTTP_PORT: '0', GRPC_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -20,8 +20,8 @@
  *
  *   npm run build:bench && node dist/test/bench/scale.js
  *     BENCH_SIZES=1000,5000,10000 (or BENCH_AGENTS=1000)  BENCH_RUNS=1  BENCH_PROCESSES=4
- *     BENCH_HUB_NODE_ARGS="<node options>" for the hub processes (--max-semi-space-size=64 was
- *     tried at 10,000: commit → TargetSets 2.09/2.34/3.38 s, no better than without)
+ *     BENCH_HUB_NODE_ARGS="<node options>" for the hub processes, after the chart's own
+ *     (hub-process.ts shippedNodeArgs: --max-semi-space-size=64; =16 measures V8's default)
  *     BENCH_HUB_LOG=<file>: the hubs' output (log lines, --trace-gc) appended there;
  *     BENCH_HUB_LOG_LEVEL=<level> (warn)
  *     BENCH_REGISTER_CONCURRENCY=250: registrations in flight per generator process (25 before
@@ -391,6 +391,23 @@
  * parseDate, the pages loading every target whole for a view that shows each target's bundle
  * and commit. Read narrowed, two alternated pairs (first list / twice more): 1.12/0.83/0.94 and 1.13/0.84/0.94 s →
  * 1.00/0.74/0.68 and 1.10/0.82/0.83 s.
+ *
+ * FOURTEENTH ROUND, the same kind of machine. Reproduced at cfda5f7 (`BENCH_COMMITS=5`, hub at
+ * info with --trace-gc): commit → TargetSets 2.17/2.73/4.18 s, → reports 4.26/5.05/7.00 s. The
+ * first commit after the cold start was the slow one, in fetch (430 ms against 220–270) and in
+ * placement (973 ms against 640–810). The profiles (BENCH_PROFILE=1) put the garbage collector
+ * at 1.1 s of a commit's 4.1 s busy, the largest entry; --trace-gc-nvp: 33–35 scavenges of 16 MB
+ * in a commit's busiest 6 s, 128–133 MB promoted. A sampling heap profile of what outlived a
+ * scavenge (docs/scaling.md "Garbage collection") put the status path first: each report's
+ * promise chain in its session until the ack, the status batch, the fleet events' transitions,
+ * pg's result rows. With --max-semi-space-size=64 (the hub chart's runtime.nodeFlags now, and
+ * so the hub here: hub-process.ts shippedNodeArgs), five alternated pairs, medians of 3
+ * commits: → TargetSets 3.41/2.25/2.83/3.06/2.65 → 2.99/2.13/2.49/2.37/2.67 s, → reports
+ * 5.79/4.21/5.30/5.18/5.22 → 4.92/3.87/4.49/4.89/4.55 s, → events 6.35/4.72/5.69/5.61/5.64 →
+ * 5.30/4.17/4.77/5.23/4.89 s, hub CPU per commit 3.1–3.9 → 2.5–3.4 s, steady RSS +31–55 MB.
+ * In the cold start the generators took 39.6–47.7 s of CPU, the hub 24.9–28.9 s and PostgreSQL
+ * 17.5–21.6 s (190–239 registrations/s); 0.5–0.6 s of each generator's was Node 20's http2 client
+ * making a deprecation wrapper for every request (AsyncResource.bind), nothing of the hub's.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -412,7 +429,7 @@ const SIZES = (process.env.BENCH_SIZES ?? process.env.BENCH_AGENTS ?? '1000').sp
 const RUNS = Number(process.env.BENCH_RUNS ?? 1);
 const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 4);
 const PROFILE = process.env.BENCH_PROFILE === '1';
-/** Node options for the hub processes (BENCH_HUB_NODE_ARGS, space-separated), e.g. --max-semi-space-size=64. */
+/** More Node options for the hub processes (BENCH_HUB_NODE_ARGS, space-separated), after the chart's (shippedNodeArgs). */
 const HUB_NODE_ARGS = (process.env.BENCH_HUB_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 /** Registrations in flight per generator process: a fleet coming up together registers at once. */
 const REGISTER_CONCURRENCY = Number(process.env.BENCH_REGISTER_CONCURRENCY ?? 250);

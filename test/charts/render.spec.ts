@@ -212,6 +212,13 @@ describe.skipIf(skip !== undefined)(`the charts rendered by the real helm${skip 
       expect(podSpec(objects)).toMatchObject({ automountServiceAccountToken: false, securityContext: { seccompProfile: { type: 'RuntimeDefault' } } });
       // PGlite runs inside the hub: measured 510-880 MB RSS at rest (values.yaml).
       expect(container.resources).toEqual({ requests: { cpu: '100m', memory: '1Gi' }, limits: { memory: '2Gi' } });
+      // A young generation sized for a commit's reports in flight (values.yaml runtime.nodeFlags).
+      expect(container.command).toEqual(['node', '--max-semi-space-size=64', 'dist/hub/src/main.js']);
+    });
+
+    it('starts plain node with runtime.nodeFlags []', async () => {
+      const objects = await helmTemplate('gitfleet-hub', 'gf', NAMESPACE, { values: { fleet: { repoUrl: 'https://g/f.git' }, runtime: { nodeFlags: [] } } });
+      expect(podSpec(objects).containers[0].command).toEqual(['node', 'dist/hub/src/main.js']);
     });
 
     it('with an external PostgreSQL: replicas, rolling updates, the URL and tokens from existing Secrets, a PDB', async () => {
@@ -302,6 +309,7 @@ describe.skipIf(skip !== undefined)(`the charts rendered by the real helm${skip 
       ['a repository name git cannot take', { values: { fleet: { extraRepos: [{ name: 'Team_A', url: 'x' }] } } }, 'fleet.extraRepos.0.name'],
       ['a misspelt value', { values: { databaseUrl: 'postgres://x' } }, 'Additional property databaseUrl is not allowed'],
       ['an unknown service type', { set: { 'service.type': 'Public' } }, 'service.type'],
+      ['a node flag without its dashes', { values: { runtime: { nodeFlags: ['max-semi-space-size=64'] } } }, 'runtime.nodeFlags.0: Does not match pattern'],
     ])('refuses %s, naming the value', async (_what, values, message) => {
       const stderr = await refusal('gitfleet-hub', { values: { fleet: { repoUrl: 'https://g/f.git', ...(values.values?.fleet ?? {}) }, ...values.values }, set: values.set });
       expect(stderr).toContain("values don't meet the specifications of the schema");
