@@ -3,7 +3,10 @@
  * allocated, collected or not — what the collector has to do, where `--heap-prof` keeps only
  * what is still alive when the process exits. SIGUSR2 starts sampling; the next SIGUSR2 stops it
  * and writes `heap-sampling-<pid>-<n>.heapprofile` (Chrome DevTools reads it) into
- * HEAP_SAMPLING_DIR, or test-output.
+ * HEAP_SAMPLING_DIR, or test-output. HEAP_SAMPLING_SURVIVORS=1 leaves out what the young
+ * generation's collection freed: what outlived a scavenge, the objects each scavenge copies
+ * (docs/scaling.md "Garbage collection"). The hub processes of the benchmarks get both
+ * variables (hub-process.ts).
  *
  *   BENCH_HUB_NODE_ARGS="--require $PWD/dist/test/bench/heap-sampling.js" node dist/test/bench/scale.js
  *   kill -USR2 <hub pid>   (start, e.g. once the cold start is over)
@@ -16,6 +19,7 @@ import { Session } from 'node:inspector';
 import { join, resolve } from 'node:path';
 
 const dir = resolve(process.env.HEAP_SAMPLING_DIR ?? 'test-output');
+const survivorsOnly = process.env.HEAP_SAMPLING_SURVIVORS === '1';
 const session = new Session();
 session.connect();
 let sampling = false;
@@ -26,7 +30,7 @@ process.on('SIGUSR2', () => {
     sampling = true;
     session.post(
       'HeapProfiler.startSampling',
-      { samplingInterval: 32 * 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true },
+      { samplingInterval: 32 * 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: !survivorsOnly },
       (error) => {
         if (error) {
           sampling = false;

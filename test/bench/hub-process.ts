@@ -37,9 +37,16 @@ export function shippedNodeArgs(): string[] {
   return values.runtime?.nodeFlags ?? [];
 }
 
+/** The variables of the heap-sampling.ts preload, for a hub started with it (BENCH_HUB_NODE_ARGS="--require …"). */
+function heapSamplingEnv(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('HEAP_SAMPLING_') && e[1] !== undefined),
+  );
+}
+
 export async function startHubProcess(env: Record<string, string>, execArgv: string[] = []): Promise<HubProcess> {
   const child = spawn(process.execPath, [...shippedNodeArgs(), ...execArgv, join(__dirname, '../../hub/src/main.js')], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HTTP_PORT: '0', GRPC_PORT: '0', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HTTP_PORT: '0', GRPC_PORT: '0', ...heapSamplingEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logLines: string[] = [];
