@@ -24,6 +24,8 @@
  *     (hub-process.ts shippedNodeArgs: --max-semi-space-size=64; =16 measures V8's default)
  *     BENCH_HUB_LOG=<file>: the hubs' output (log lines, --trace-gc) appended there;
  *     BENCH_HUB_LOG_LEVEL=<level> (warn)
+ *     BENCH_AGENT_CLIENT=h2 (default) or grpc-js: what the fake agents speak gitfleet.v1 with
+ *     (fake-agents/agent-clients.ts; grpc-js is the real agent's library, at twice the CPU)
  *     BENCH_REGISTER_CONCURRENCY=250: registrations in flight per generator process (25 before
  *     registration was batched: that measured the generator, ~100 in flight, not the hub)
  *     GRPC_MAX_HANDSHAKES=<n> is passed to the hub (admission control; its default otherwise)
@@ -414,6 +416,28 @@
  * 4.63/4.13/4.90 s, → TargetSets 2.38/2.24/2.16 → 2.71/2.09/2.40 s; no gain, so not kept.
  * In 10 of 12 runs with 64 MB semi-spaces the first commit after the cold start was the slowest
  * to reach every agent (one a tie), 0.2–1.0 s slower than the fastest commit of its run.
+ *
+ * FIFTEENTH ROUND, a faster 2-core machine. Reproduced at de99f41 (`BENCH_COMMITS=3 BENCH_PHASES=`,
+ * three runs): cold start 19.7–26.0 s (402–530/s), commit → TargetSets 1.05–1.74 s, → reports
+ * 2.19–3.46 s. The load generator was the machine's largest user of CPU: 18.8–28.7 s in a cold
+ * start against the hub's 10.6–13.1 s, 1.4–2.4 s per commit against 1.7–2.3 s. Its profile
+ * (BENCH_CPU_PROFILE) put grpc-js first (31 % at cold start: channel, resolver, subchannel and
+ * call objects per agent and message), and the per-commit wait, which went over every agent of a
+ * process every 20 ms, at 4–8 % of a commit. The fake agents now speak gRPC over node:http2
+ * themselves (fake-agents/h2-grpc.ts: the 5-byte framing, statuses in trailers or a trailers-only
+ * refusal with its retry hint, a connection of its own per agent), tested against a grpc-js
+ * server beside the grpc-js client (agent-clients.spec.ts); BENCH_AGENT_CLIENT=grpc-js keeps
+ * the old client. The wait goes on from where its last pass stopped. The same hub, three
+ * alternated pairs (`BENCH_COMMITS=3 BENCH_PHASES=read,storm`), grpc-js → h2: generators' CPU at
+ * cold start 21.6/19.7/21.2 → 10.1/10.8/10.9 s, per commit (medians) 1.7/1.6/1.7 → 1.3/1.2/1.3 s,
+ * in the storm 13.9/12.7/12.3 → 7.1/5.8/5.6 s; hub CPU per commit 1.8/2.0/1.8 → 1.7/1.6/1.8 s.
+ * So the hub got more of the machine: cold start 21.4/19.2/20.9 → 14.3/15.3/15.7 s
+ * (490/545/503 → 738/692/671 registrations/s), commit → TargetSets (medians) 1.29/1.42/1.32 →
+ * 1.12/1.16/1.08 s, → reports 2.64/2.66/2.65 → 2.28/2.16/2.29 s, → events 2.94/2.92/2.88 →
+ * 2.53/2.42/2.55 s, restart storm 11.5/11.0/10.7 → 8.9/10.5/8.1 s, whole list 0.68/0.79/0.64 →
+ * 0.60/0.67/0.63 s. The commit now also prints when half, 90 % and 99 % of the agents had their
+ * TargetSet and their reports acked: the reports gather at the end (half acked 2.0–2.4 s, 99 %
+ * 2.2–2.7 s, with half the TargetSets in by 0.8–1.1 s), the hub busy throughout.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -623,9 +647,21 @@ async function coldStart(run: Run): Promise<FakeFleet> {
 
 /** Whether the cold start is slow throughout or waits on a tail (agents backing off). */
 function noteAckSpread(run: Run, agents: AgentTimes[], from: number): void {
-  const acked = agents.map((a) => a.reportsAckedAt! - from).sort((a, b) => a - b);
-  const at = (q: number) => (acked[Math.min(acked.length - 1, Math.floor(q * acked.length))] / 1000).toFixed(1);
-  noteValue(run, '  half / 90 % / 99 % of the agents acked by (s)', `${at(0.5)} / ${at(0.9)} / ${at(0.99)}`);
+  noteValue(
+    run,
+    '  half / 90 % / 99 % of the agents acked by (s)',
+    spread(
+      agents.map((a) => a.reportsAckedAt! - from),
+      1,
+    ),
+  );
+}
+
+/** `half / 90 % / 99 %` of durations in ms, in seconds. */
+function spread(ms: number[], digits = 2): string {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const at = (q: number) => (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] / 1000).toFixed(digits);
+  return `${at(0.5)} / ${at(0.9)} / ${at(0.99)}`;
 }
 
 /** The hubs' RSS with the whole fleet connected and quiet, a few seconds after the cold start. */
@@ -663,6 +699,10 @@ async function commit(run: Run, fleet: FakeFleet, round: number): Promise<void> 
   const firstTargetSet = Math.min(...agents.map((a) => a.targetSetAt!));
   // What comes before any TargetSet: the webhook, the fetch, the checks, the packing and the placement.
   noteValue(run, '  commit → first TargetSet received (s)', ((firstTargetSet - from) / 1000).toFixed(2));
+  // Whether the reports trail the TargetSets by a constant (the status path's latency) or gather
+  // in a tail at the end (its throughput).
+  noteValue(run, '  TargetSets: half / 90 % / 99 % by (s)', spread(agents.map((a) => a.targetSetAt! - from)));
+  noteValue(run, '  reports acked: half / 90 % / 99 % by (s)', spread(agents.map((a) => a.reportsAckedAt! - from)));
   // The hub acks a report once its row is committed, so the last ack is when the last row
   // was stored; the rows are counted once to hold it to that (polled until there otherwise,
   // which would be a bug: the figure then takes the later time).

@@ -6,6 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { cpuProfileDir, profileArgs } from '../child-process';
+import { agentClientKind, type AgentClientKind } from './agent-clients';
 import { meets, type AgentCondition, type AgentTimes, type FakeAgentOptions, type FakeAgentSpec } from './fake-agent-process';
 
 export type { AgentCondition, AgentTimes, FakeAgentSpec } from './fake-agent-process';
@@ -21,13 +22,18 @@ export class FakeFleet {
   private constructor(private readonly workers: ChildProcess[]) {}
 
   /** Starts the agents (registering or connecting), resolves once every process has started all of its own. */
-  static async start(specs: FakeAgentSpec[], options: FakeAgentOptions & { processes: number }): Promise<FakeFleet> {
+  /** BENCH_AGENT_CLIENT=h2|grpc-js (agent-clients.ts) chooses what the agents speak with, unless `client` does. */
+  static async start(
+    specs: FakeAgentSpec[],
+    options: Omit<FakeAgentOptions, 'client'> & { processes: number; client?: AgentClientKind },
+  ): Promise<FakeFleet> {
     // BENCH_CPU_PROFILE=<dir>: each generator process writes a CPU profile there as it exits.
     const workers = Array.from({ length: Math.max(1, Math.min(options.processes, specs.length)) }, (_, i) =>
       fork(join(__dirname, 'fake-agent-process.js'), [], { execArgv: ['--max-old-space-size=2048', ...profileArgs(`fake-agents-${i}`)] }),
     );
     const fleet = new FakeFleet(workers);
-    const { processes: _processes, ...agentOptions } = options;
+    const { processes: _processes, client, ...rest } = options;
+    const agentOptions: FakeAgentOptions = { ...rest, client: client ?? agentClientKind(process.env.BENCH_AGENT_CLIENT) };
     await Promise.all(
       workers.map((worker, index) => {
         const mine = specs.filter((_, i) => i % workers.length === index);
