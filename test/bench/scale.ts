@@ -438,6 +438,26 @@
  * 0.60/0.67/0.63 s. The commit now also prints when half, 90 % and 99 % of the agents had their
  * TargetSet and their reports acked: the reports gather at the end (half acked 2.0–2.4 s, 99 %
  * 2.2–2.7 s, with half the TargetSets in by 0.8–1.1 s), the hub busy throughout.
+ * Why they gather: even the first report is acked 1.4–1.9 s after the commit, though the first
+ * TargetSet is in at 0.5–0.6 s (percentiles 0/1/5/10 … 99, one run). Nothing an agent sends is
+ * read until the push is over: the loop over 10,000 sessions (about 0.2 s of JS), then about
+ * 0.45 s of native HTTP/2 writes, hold the event loop. The profile of a commit (BENCH_PROFILE=1,
+ * bucketed per 100 ms) then has the hub 24–42 % idle for 0.7 s while acks and reports are
+ * written, and busy again sending acks and fleet events. Tried, none kept (alternated runs,
+ * medians of 3 commits):
+ *   - the session going on to the report while its TargetSetAck is written (the fourteenth
+ *     round's idea again, without tying the report's ack to the TargetSetAck's): → reports
+ *     2.14/2.15/2.18 → 2.15/2.11/2.29 s, three pairs;
+ *   - four status lanes instead of two: 2.30/2.26 → 2.30/2.10 s, two pairs;
+ *   - the push in slices of 500 sessions with a turn of the event loop between them, so that the
+ *     first agents' acks and reports are written while the rest are pushed: the first report
+ *     acked at 0.74–0.87 s where it was 1.53–1.56, half of them at 1.62–1.83 s where it was
+ *     1.94–2.01, but the last at 2.25–2.50 s (2.14–2.26) and every TargetSet in only at 2.03–2.29
+ *     s (1.06–1.14): the same work in another order, on a hub that is the bottleneck.
+ * The status statement for 2,000 reports (EXPLAIN ANALYZE on the database of a 10,000 run, idle
+ * machine): 94–112 ms, of which json_to_recordset 21–38 ms. Parsing the batch's 1.2 MB with
+ * resources and summary as jsonb takes 28–34 ms a statement, 15–17 ms with them as json: half
+ * the input is making those two columns jsonb, which the tables store. Not changed.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
