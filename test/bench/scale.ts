@@ -453,7 +453,11 @@
  *     first agents' acks and reports are written while the rest are pushed: the first report
  *     acked at 0.74–0.87 s where it was 1.53–1.56, half of them at 1.62–1.83 s where it was
  *     1.94–2.01, but the last at 2.25–2.50 s (2.14–2.26) and every TargetSet in only at 2.03–2.29
- *     s (1.06–1.14): the same work in another order, on a hub that is the bottleneck.
+ *     s (1.06–1.14): the same work in another order, on a hub that is the bottleneck;
+ *   - the hub with --single-threaded-gc (no GC helper threads on two cores shared with the
+ *     load): → reports 2.64/2.69/2.84 → 2.81/2.96/3.26 s and hub CPU per commit 1.9/2.0/2.2 →
+ *     2.1/2.3/2.5 s, three pairs on a slower day of the machine: the main thread does the
+ *     helpers' work.
  * The status statement for 2,000 reports (EXPLAIN ANALYZE on the database of a 10,000 run, idle
  * machine): 94–112 ms, of which json_to_recordset 21–38 ms. Parsing the batch's 1.2 MB with
  * resources and summary as jsonb takes 28–34 ms a statement, 15–17 ms with them as json: half
