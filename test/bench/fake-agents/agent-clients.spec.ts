@@ -7,10 +7,11 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Metadata, status } from '@grpc/grpc-js';
-import { HealthStatus, ReportReason, SyncPhase, type HubMessage, type TargetSet } from '#proto';
+import { FleetService, HealthStatus, HubMessage, ReportReason, SyncPhase, type TargetSet } from '#proto';
 import { RETRY_AFTER_METADATA } from '#core';
 import { FakeHub, until, type RegisterAnswer } from '../../../agent/src/testing/fake-hub';
 import { agentClientKind, newAgentClient, type AgentClient, type AgentClientKind, type CallEnd } from './agent-clients';
+import { H2Connection, type CallStatus } from './h2-grpc';
 
 const KINDS: AgentClientKind[] = ['h2', 'grpc-js'];
 
@@ -106,14 +107,7 @@ describe.each(KINDS)('the fake agents’ %s client against grpc-js', (kind) => {
       metadata.set(RETRY_AFTER_METADATA, '1500');
       call.emit('error', { code: status.RESOURCE_EXHAUSTED, details: 'the hub is busy; retry', metadata });
     };
-    let ended: CallEnd | undefined;
-    client.connect(
-      'cred-1',
-      () => undefined,
-      (end) => (ended = end),
-    );
-    await until(() => ended !== undefined);
-    expect(ended).toEqual({ code: status.RESOURCE_EXHAUSTED, details: 'the hub is busy; retry', retryAfter: '1500' });
+    expect(await endOf(client)).toEqual({ code: status.RESOURCE_EXHAUSTED, details: 'the hub is busy; retry', retryAfter: '1500' });
   });
 
   it('ends UNAVAILABLE where nothing listens, and CANCELLED when it cancels', async () => {
@@ -124,15 +118,8 @@ describe.each(KINDS)('the fake agents’ %s client against grpc-js', (kind) => {
       });
     });
     const nowhere = newAgentClient(kind, `127.0.0.1:${closedPort}`);
-    let refused: CallEnd | undefined;
-    nowhere.connect(
-      'cred',
-      () => undefined,
-      (end) => (refused = end),
-    );
-    await until(() => refused !== undefined);
+    expect((await endOf(nowhere)).code).toBe(status.UNAVAILABLE);
     nowhere.close();
-    expect(refused?.code).toBe(status.UNAVAILABLE);
 
     hub.onConnect = (call) => call.write({ kind: { $case: 'heartbeat', value: { sentAt: new Date().toISOString() } } });
     let cancelled: CallEnd | undefined;
@@ -149,6 +136,36 @@ describe.each(KINDS)('the fake agents’ %s client against grpc-js', (kind) => {
     expect(call.open).toBe(false);
   });
 });
+
+describe('the node:http2 client', () => {
+  it('refuses a message over its limit from the prefix, and ends the call', async () => {
+    const hub = new FakeHub();
+    await hub.start();
+    const connection = new H2Connection(hub.address, 1_000);
+    try {
+      hub.onConnect = (call) => {
+        call.write({ kind: { $case: 'statusAck', value: { seq: '1' } } });
+        call.write({ kind: { $case: 'targetSet', value: targetSet(300_000) } });
+      };
+      const received: string[] = [];
+      const call = connection.call(FleetService.connect.path, { authorization: 'Bearer c' });
+      call.on('message', (bytes) => received.push(HubMessage.decode(bytes).kind?.$case ?? ''));
+      const end = await new Promise<CallStatus>((resolve) => call.on('status', resolve));
+      expect(end.code).toBe(status.RESOURCE_EXHAUSTED);
+      expect(end.details).toMatch(/^a message of \d+ bytes, over the limit of 1000$/);
+      expect(received).toEqual(['statusAck']);
+      expect(call.open).toBe(false);
+    } finally {
+      connection.close();
+      hub.stop();
+    }
+  });
+});
+
+/** Connects and resolves with how the call ended. */
+function endOf(client: AgentClient): Promise<CallEnd> {
+  return new Promise((resolve) => client.connect('cred-1', () => undefined, resolve));
+}
 
 describe('BENCH_AGENT_CLIENT', () => {
   it('is h2 unless it says grpc-js, and nothing else', () => {

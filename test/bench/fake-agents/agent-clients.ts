@@ -18,6 +18,7 @@ import {
   RegisterResponse,
 } from '#proto';
 import { RETRY_AFTER_METADATA } from '#core';
+import { MAX_MESSAGE_BYTES } from '../../../agent/src/link/fleet-client';
 import { H2Connection, type CallStatus } from './h2-grpc';
 
 export type AgentClientKind = 'h2' | 'grpc-js';
@@ -126,7 +127,7 @@ class GrpcJsAgentClient implements AgentClient {
     const target = isIPv4(host) ? `ipv4:${address}` : address;
     this.client = new FleetClient(target, grpc.credentials.createInsecure(), {
       'grpc.use_local_subchannel_pool': 1,
-      'grpc.max_receive_message_length': 4 * 1024 * 1024,
+      'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
       // As the real agent (agent/src/link/fleet-client.ts).
       'grpc.enable_channelz': 0,
     });

@@ -10,6 +10,7 @@
 import { EventEmitter } from 'node:events';
 import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import { MAX_MESSAGE_BYTES } from '../../../agent/src/link/fleet-client';
 
 /** How a call ended: its gRPC status, details and trailers (or the answer's headers, when trailers-only). */
 export interface CallStatus {
@@ -22,7 +23,10 @@ export interface CallStatus {
 export class H2Connection {
   private session: ClientHttp2Session | undefined;
 
-  constructor(private readonly address: string) {}
+  constructor(
+    private readonly address: string,
+    private readonly maxMessageBytes = MAX_MESSAGE_BYTES,
+  ) {}
 
   call(path: string, headers: Record<string, string>): H2Call {
     if (this.session === undefined || this.session.closed || this.session.destroyed) {
@@ -30,7 +34,7 @@ export class H2Connection {
       // A refused or reset connection ends each of its calls (UNAVAILABLE): nothing else to do here.
       this.session.on('error', () => undefined);
     }
-    return new H2Call(this.session, path, headers);
+    return new H2Call(this.session, path, headers, this.maxMessageBytes);
   }
 
   /** Drops the connection at once, as a process that exits does. */
@@ -43,11 +47,19 @@ export class H2Connection {
 /** One gRPC call: messages out with write(), in as 'message' events; one 'status' event at its end. */
 export class H2Call extends EventEmitter<{ message: [Buffer]; status: [CallStatus] }> {
   private readonly stream: ClientHttp2Stream;
-  private pending: Buffer = Buffer.alloc(0);
+  /** Bytes received and not yet made into messages, as they came (joined once a message is whole). */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
   private ended = false;
   private cancelled = false;
 
-  constructor(session: ClientHttp2Session, path: string, headers: Record<string, string>) {
+  constructor(
+    session: ClientHttp2Session,
+    path: string,
+    headers: Record<string, string>,
+    /** As the real agent: a larger message ends the call, refused from its prefix before its body is read. */
+    private readonly maxMessageBytes = MAX_MESSAGE_BYTES,
+  ) {
     super();
     this.stream = session.request({
       ':method': 'POST',
@@ -93,20 +105,36 @@ export class H2Call extends EventEmitter<{ message: [Buffer]; status: [CallStatu
   }
 
   private receive(chunk: Buffer): void {
-    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
-    while (this.pending.length >= 5) {
-      const length = this.pending.readUInt32BE(1);
-      if (this.pending.length < 5 + length) return;
-      if (this.pending[0] !== 0) {
-        // Nothing here asked for compression, so a compressed message is the hub's mistake.
-        this.finish({ 'grpc-status': String(GrpcStatus.INTERNAL), 'grpc-message': 'a compressed message that was not asked for' });
-        this.cancel();
-        return;
-      }
-      const message = this.pending.subarray(5, 5 + length);
-      this.pending = this.pending.subarray(5 + length);
-      this.emit('message', message);
+    if (this.ended) return;
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    while (this.pendingBytes >= 5) {
+      const head = this.pending[0].length >= 5 ? this.pending[0] : this.joined();
+      const length = head.readUInt32BE(1);
+      if (head[0] !== 0) return this.refuse(GrpcStatus.INTERNAL, 'a compressed message that was not asked for');
+      if (length > this.maxMessageBytes)
+        return this.refuse(GrpcStatus.RESOURCE_EXHAUSTED, `a message of ${length} bytes, over the limit of ${this.maxMessageBytes}`);
+      if (this.pendingBytes < 5 + length) return;
+      const all = this.joined();
+      this.emit('message', all.subarray(5, 5 + length));
+      const rest = all.subarray(5 + length);
+      this.pending = rest.length > 0 ? [rest] : [];
+      this.pendingBytes = rest.length;
     }
+  }
+
+  /** The pending bytes as one buffer (kept so). */
+  private joined(): Buffer {
+    if (this.pending.length > 1) this.pending = [Buffer.concat(this.pending, this.pendingBytes)];
+    return this.pending[0];
+  }
+
+  /** Ends the call from this side with a status of its own. */
+  private refuse(code: GrpcStatus, details: string): void {
+    this.finish({ 'grpc-status': String(code), 'grpc-message': details });
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.stream.close(constants.NGHTTP2_CANCEL);
   }
 
   private finish(headers: IncomingHttpHeaders | undefined): void {
