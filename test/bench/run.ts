@@ -23,6 +23,7 @@ const BENCHMARKS: { file: string; what: string; env?: Record<string, string> }[]
   { file: 'scale.js', what: 'many fake agents on one hub: registration, fan-out, status, list API, restart storm (issue 16)' },
   { file: 'bundle-reads.js', what: 'the bundle endpoints of the REST API over 10,000 clusters: ms per answer, hub RSS (issue 16)' },
   { file: 'status-writer.js', what: "the hub's status write path saturated: rows/s, ack latency, fleet events/s" },
+  { file: 'session-path.js', what: "the gateway's sessions alone: CPU per fleet commit of 10,000 agents, without sockets or SQL" },
   { file: 'artifact-serving.js', what: 'one ~1 MB source artifact served to 1,000 and 10,000 fake agents' },
   { file: 'policy-check.js', what: "bundle policy: the agent's check of 10,000 rendered objects" },
 ];

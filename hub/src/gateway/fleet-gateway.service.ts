@@ -96,7 +96,7 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
       currentTargetSet: (id) => this.targetSets.current(id),
       targetSetEpoch: () => this.targetSetEpoch,
       recordAck: (id, revision, checksum) => this.targetSets.recordAck(id, revision, checksum),
-      storeReport: (id, report) => this.status.store(id, report),
+      storeReport: (id, report, settle) => this.status.storeWith(id, report, settle),
       heard: (id) => this.presence.touch(id),
       greeted: (session) => this.handshakeOf.get(session)?.(),
       closed: (session) => this.onSessionClosed(session),

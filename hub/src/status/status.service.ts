@@ -20,7 +20,7 @@ import {
   type PlacementGroupQuery,
 } from './bundle-placements';
 import { HISTORY_SQL, historyPage, historyParams, type DeploymentView, type HistoryQuery } from './deployment-history';
-import { Batcher, defaultBatchOptions, isDataError } from '../database/batcher';
+import { Batcher, defaultBatchOptions, isDataError, type Outcome } from '../database/batcher';
 import type { ReceivedReport } from './report';
 import { STORE_REPORTS_SQL, reportColumns, type StoredRow } from './store-reports.sql';
 
@@ -112,18 +112,29 @@ export class StatusService implements BeforeApplicationShutdown {
    * cannot be reached.
    */
   store(clusterId: string, report: ReceivedReport): Promise<StoreResult> {
+    return new Promise((resolve, reject) =>
+      this.storeWith(clusterId, report, (outcome) => (outcome.ok ? resolve(outcome.result) : reject(outcome.error))),
+    );
+  }
+
+  /**
+   * As store(), with the outcome given to `settle` (which must not throw) instead of a promise:
+   * for the gateway, which hears of every report of the fleet.
+   */
+  storeWith(clusterId: string, report: ReceivedReport, settle: (outcome: Outcome<StoreResult>) => void): void {
     const dequeued = this.metrics.reportQueued();
-    return this.lanes[laneOf(clusterId)]
-      .submit({ clusterId, report })
-      .catch((error: unknown) => {
-        if (!isDataError(error)) throw error;
-        this.log.warn(
-          { clusterId, bundle: report.bundle, seq: report.seq, code: (error as { code?: string }).code },
-          'status report refused by the database',
-        );
-        throw new UnstorableReportError(`the database refused the report: ${storableText((error as Error).message, 300)}`);
-      })
-      .finally(dequeued);
+    this.lanes[laneOf(clusterId)].submitWith({ clusterId, report }, (outcome) => {
+      dequeued();
+      settle(outcome.ok || !isDataError(outcome.error) ? outcome : { ok: false, error: this.refused(clusterId, report, outcome.error) });
+    });
+  }
+
+  private refused(clusterId: string, report: ReceivedReport, error: unknown): UnstorableReportError {
+    this.log.warn(
+      { clusterId, bundle: report.bundle, seq: report.seq, code: (error as { code?: string }).code },
+      'status report refused by the database',
+    );
+    return new UnstorableReportError(`the database refused the report: ${storableText((error as Error).message, 300)}`);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
