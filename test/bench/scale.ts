@@ -462,6 +462,55 @@
  * machine): 94–112 ms, of which json_to_recordset 21–38 ms. Parsing the batch's 1.2 MB with
  * resources and summary as jsonb takes 28–34 ms a statement, 15–17 ms with them as json: half
  * the input is making those two columns jsonb, which the tables store. Not changed.
+ *
+ * SIXTEENTH ROUND, a slower 2-core machine (grpc-floor: 10,000 streams in 12.1 s, push + acks
+ * 0.85–1.09 s). Reproduced at de487d6 (`BENCH_COMMITS=3 BENCH_PHASES=`, two plain runs and one
+ * of a single commit): cold start 28.6 / 30.9 / 35.3 s (368 / 342 / 297 registrations/s), commit →
+ * TargetSets 1.93–2.55 s, → reports 3.79–4.61 s; per commit, CPU s hub 2.8–3.5, generators
+ * 2.2–2.9, PostgreSQL 1.9–2.8, bench 0.3–0.5. Where it goes:
+ *   - The commit waits on the whole machine. Hub, generators, PostgreSQL and bench use 7.5–8.5 s
+ *     of CPU per commit, the two cores give 2 s per second: about 4 s. On the last round's
+ *     machine the same sum was about 4.3 s (1.7 + 1.25 + 1.05 + 0.3), and the reports took 2.2 s.
+ *   - PostgreSQL (pg_stat_statements, snapshots a second apart around three commits): per commit
+ *     1.9 s in the status statements (8 of about 1,250 reports, ~250 ms each under this load),
+ *     0.77 s in TargetSet writes (10), 0.43 s in fleet event INSERTs (29), 0.25 s in ack UPDATEs
+ *     (5), 0.13 s in last-seen UPDATEs. The status statement for 1,430 reports on the idle
+ *     machine: 110–170 ms, its parts (EXPLAIN ANALYZE) json_to_recordset 34, history INSERT 32,
+ *     current status upsert 28, deployment INSERT 34 ms; without the deployment INSERT 80–105 ms.
+ *     Dropping any one index of deployment or status_report (in a rolled-back transaction, 9
+ *     repetitions, 3 rounds) moved it less than the machine's own spread (104–165 ms for the same
+ *     statement).
+ *   - The hub (BENCH_PROFILE=1, one commit in 200 ms buckets): 0.3 s placing, 0.1 s of the push
+ *     loop, then 0.7 s of native writes of the 10,000 TargetSets holding the event loop, then the
+ *     acks and reports read with the hub idle a quarter of the time (the generators, on the same
+ *     cores, still answering), then status writes, acks and events. By package, grpc-js's own
+ *     code is 0.14 s of a commit: a gRPC server of the hub's own over node:http2 (as the fake
+ *     agents have) would save little of the hub's CPU, where it halved the generators'. perf over
+ *     three commits (`perf record -g -p <hub>`): kernel 20 % (on loopback the sender's write
+ *     carries the receiver's TCP work), builtins and inline caches 17 %, JIT code 16 %, the V8
+ *     runtime 15 %, GC 9 %, node's C++ 7 %, compiling 5.5 %, libc 5 %, nghttp2 3 %; no symbol
+ *     above 4 %.
+ * Changed: the session's two promise chains (per message then / catch / finally and an async
+ * handler; per report Promise.all / then / catch / finally, each living as long as its database
+ * write) are arrays, and the status store calls back (Batcher.submitWith). session-path.ts, which
+ * drives 10,000 sessions without sockets or SQL: 163–170 → 86–112 ms of CPU per commit. Here that
+ * is within the spread: three alternated pairs, commit → reports 4.32/3.18/3.63 s before,
+ * 3.42/3.61/4.03 s after; hub CPU per commit 3.3/2.3/2.6 → 2.4/2.5/3.0 s.
+ * Tried, not kept: fleet events of a status batch recorded with a callback each (no promise per
+ * event) and 2,000 per INSERT (their ids in NOTIFYs of 400), status-writer.ts, four alternated
+ * pairs: fleet events/s 11,783–12,584 → 12,773–14,741 and hub CPU per report 83–93 → 72–85 µs,
+ * but reports acked 13,808–16,655 → 12,630–14,933 rows/s (the larger INSERTs take PostgreSQL
+ * from the status lanes); with 400 per INSERT two pairs were within the spread.
+ * Measured, not changed: PostgreSQL planning every statement again (pg_stat_statements with
+ * track_planning, a cold start and one commit): 2.2 s of planning against 9.2 s of execution, the
+ * status statement 0.83 ms a plan over 766 calls. Named prepared statements would spare most of
+ * it, about a sixth of PostgreSQL's CPU in a cold start (and break behind a PgBouncer in
+ * transaction mode older than 1.21, so they would need a switch).
+ * After (f7ca444, `BENCH_PHASES=read,storm`, three runs, medians of 3 commits): cold start 31.0 /
+ * 30.7 / 33.4 s (342 / 341 / 313/s), commit → TargetSets 2.54 / 1.90 / 2.25 s, → reports 4.80 /
+ * 3.66 / 4.30 s, → events 5.07 / 4.09 / 4.62 s; whole list 2.57 / 0.95 / 1.31 s (0.73–1.37 s
+ * repeated); restart storm 21.7 / 15.7 / 16.7 s (27,257–45,561 listen queue overflows, no failed
+ * stream); steady RSS 606–610 MB, 803–984 MB at the peak of the read phase.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
