@@ -44,6 +44,14 @@
  * the reported phases it can come from; `BENCH_ONLY=phase=failed`): every page 690–725 → 24 ms.
  * The cluster list by phase the same way (`BENCH_ONLY=clusters?phase`), ~1,900 clusters with a
  * failed bundle, every page: 870 → 325 ms, RSS peak +156 → +35 MB.
+ *
+ * THIRD ROUND, the whole cluster list (`BENCH_ONLY="clusters, every"`, a slow 2-core machine,
+ * load 2.1–2.7, six runs before and three after, alternated): the hub's profile put postgres-date
+ * first (two timestamps of every status parsed into Dates, only to be written back as text) and
+ * TypeORM's find second (500 ids expanded into 500 named parameters, an entity built per row).
+ * A page's statuses are now one statement with the ids as one array and the time written by
+ * PostgreSQL as the answer shows it (isoTimeSql): medians 1,784–2,351 ms (1.93 s in the three
+ * runs alternated with the after ones) → 1,518–1,757 ms.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';

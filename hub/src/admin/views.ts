@@ -4,6 +4,7 @@ import { connectivityOf } from '../clusters/connectivity';
 import type { ViewedTargetSet } from '../placement/target-set-store';
 import type { RolloutStore, RolloutSummary } from '../rollout/rollout-store';
 import type { BundleStatusEntity } from '../status/bundle-status.entity';
+import { listedStatus, type ListedStatus } from '../status/listed-status';
 import type { PlacementFacts } from '../status/bundle-placements';
 import { derivePhase, isReachable, type DerivedPhase, type RolloutPosition } from '../status/phase';
 
@@ -70,7 +71,12 @@ export function placementRow(facts: PlacementFacts, ctx: Pick<ViewContext, 'roll
   };
 }
 
-function bundleRows(cluster: ClusterEntity, targetSet: ViewedTargetSet | undefined, statuses: BundleStatusEntity[], ctx: ViewContext) {
+function bundleRows<S extends Pick<ListedStatus, 'bundle' | 'commit' | 'phase' | 'health'>>(
+  cluster: ClusterEntity,
+  targetSet: ViewedTargetSet | undefined,
+  statuses: S[],
+  ctx: ViewContext,
+) {
   const byBundle = new Map(statuses.map((s) => [s.bundle, s]));
   const reachable = isReachable(cluster, connectivityOf(cluster, ctx.heartbeatIntervalMs, ctx.now));
   // A pending or revoked cluster is given nothing: its stored targets are not shown as its own.
@@ -107,7 +113,7 @@ function clusterHead(cluster: ClusterEntity, targetSet: ViewedTargetSet | undefi
 export function clusterView(
   cluster: ClusterEntity,
   targetSet: ViewedTargetSet | undefined,
-  statuses: BundleStatusEntity[],
+  statuses: ListedStatus[],
   ctx: ViewContext,
 ): ClusterView {
   return {
@@ -120,7 +126,7 @@ export function clusterView(
       health: row.health,
       condition: conditionOf(row.phase, row.health),
       driftCount: row.status?.driftCount ?? 0,
-      lastReportAt: (row.status?.observedAt ?? row.status?.updatedAt)?.toISOString() ?? null,
+      lastReportAt: row.status?.lastReportAt ?? null,
       rollout: row.rollout,
     })),
   };
@@ -134,7 +140,7 @@ export function clusterDetailView(
   applied: ReadonlyMap<string, AppliedSync | null>,
   clientCertificate: { serial: string; notAfter: Date } | null,
 ): ClusterDetailView {
-  const summaries = clusterView(cluster, targetSet, statuses, ctx).bundles;
+  const summaries = clusterView(cluster, targetSet, statuses.map(listedStatus), ctx).bundles;
   return {
     ...clusterHead(cluster, targetSet, ctx),
     registeredAt: cluster.registeredAt.toISOString(),
@@ -154,8 +160,8 @@ export function clusterDetailView(
   };
 }
 
-export function statusesByCluster(statuses: BundleStatusEntity[]): Map<string, BundleStatusEntity[]> {
-  const byCluster = new Map<string, BundleStatusEntity[]>();
+export function statusesByCluster<S extends Pick<ListedStatus, 'clusterId'>>(statuses: S[]): Map<string, S[]> {
+  const byCluster = new Map<string, S[]>();
   for (const s of statuses) {
     const list = byCluster.get(s.clusterId);
     if (list === undefined) byCluster.set(s.clusterId, [s]);

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, type FindOptionsWhere, type Repository } from 'typeorm';
+import type { Repository } from 'typeorm';
 import { Listeners } from '../events/listeners';
 import { StatusEvents, type StatusChange } from '../events/status-events.service';
 import type { StatusSnapshot } from '../events/status-transitions';
@@ -21,6 +21,7 @@ import {
 } from './bundle-placements';
 import { HISTORY_SQL, historyPage, historyParams, type DeploymentView, type HistoryQuery } from './deployment-history';
 import { Batcher, defaultBatchOptions, isDataError, type Outcome } from '../database/batcher';
+import { isoTimeSql, type ListedStatus } from './listed-status';
 import type { ReceivedReport } from './report';
 import { STORE_REPORTS_SQL, reportColumns, type StoredRow } from './store-reports.sql';
 
@@ -148,25 +149,22 @@ export class StatusService implements BeforeApplicationShutdown {
     return this.statuses.find({ where: { clusterId } });
   }
 
-  /** The current statuses of these clusters (a page of a list), without messages and resources. */
-  async ofClusters(clusterIds: string[]): Promise<BundleStatusEntity[]> {
-    return clusterIds.length === 0 ? [] : this.listed({ clusterId: In(clusterIds) });
-  }
-
-  private async listed(where: FindOptionsWhere<BundleStatusEntity>): Promise<BundleStatusEntity[]> {
-    return this.statuses.find({
-      where,
-      select: {
-        clusterId: true,
-        bundle: true,
-        commit: true,
-        phase: true,
-        health: true,
-        driftCount: true,
-        observedAt: true,
-        updatedAt: true,
-      },
-    });
+  /**
+   * The current statuses of these clusters (a page of a list), without messages and resources:
+   * one statement with the ids as one array parameter, the rows as they come, the time already
+   * as the answer shows it. Through the repository's find, TypeORM expanded 500 ids into 500 named
+   * parameters and built an entity per row, and pg parsed two timestamps per row into Dates that
+   * were only turned back into text: together a quarter of the hub's CPU for a list of the fleet
+   * (bench/bundle-reads.ts).
+   */
+  async ofClusters(clusterIds: string[]): Promise<ListedStatus[]> {
+    if (clusterIds.length === 0) return [];
+    return this.statuses.query(
+      `SELECT cluster_id::text AS "clusterId", bundle, commit, phase, health, drift_count AS "driftCount",
+              ${isoTimeSql('coalesce(observed_at, updated_at)')} AS "lastReportAt"
+       FROM bundle_status WHERE cluster_id = ANY($1::uuid[])`,
+      [clusterIds],
+    );
   }
 
   /** Placements of bundles with their status, counted by what their phase derives from (the whole fleet in one statement). */
