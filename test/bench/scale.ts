@@ -484,8 +484,10 @@
  *     loop, then 0.7 s of native writes of the 10,000 TargetSets holding the event loop, then the
  *     acks and reports read with the hub idle a quarter of the time (the generators, on the same
  *     cores, still answering), then status writes, acks and events. By package, grpc-js's own
- *     code is 0.14 s of a commit: a gRPC server of the hub's own over node:http2 (as the fake
- *     agents have) would save little of the hub's CPU, where it halved the generators'. perf over
+ *     code is 0.14 s of a commit by self time (node's streams and HTTP/2 beneath it, which a
+ *     server of our own would still use, apart): a gRPC server of the hub's own over node:http2
+ *     (as the fake agents have) would save little of the hub's CPU, where it halved the
+ *     generators' (their grpc-js client made channels, resolvers and subchannels). perf over
  *     three commits (`perf record -g -p <hub>`): kernel 20 % (on loopback the sender's write
  *     carries the receiver's TCP work), builtins and inline caches 17 %, JIT code 16 %, the V8
  *     runtime 15 %, GC 9 %, node's C++ 7 %, compiling 5.5 %, libc 5 %, nghttp2 3 %; no symbol
