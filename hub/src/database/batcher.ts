@@ -26,6 +26,11 @@ export function defaultBatchOptions(): BatchOptions {
 /** How a written (or failed) item's caller hears of it. */
 export type Outcome<R> = { ok: true; result: R } | { ok: false; error: unknown };
 
+/** A promise of what a callback-taking call (submitWith, say) settles with. */
+export function settled<R>(call: (settle: (outcome: Outcome<R>) => void) => void): Promise<R> {
+  return new Promise<R>((resolve, reject) => call((outcome) => (outcome.ok ? resolve(outcome.result) : reject(outcome.error))));
+}
+
 interface Entry<T, R> {
   item: T;
   settle: (outcome: Outcome<R>) => void;
@@ -47,9 +52,7 @@ export class Batcher<T, R> {
   ) {}
 
   submit(item: T): Promise<R> {
-    return new Promise<R>((resolve, reject) =>
-      this.submitWith(item, (outcome) => (outcome.ok ? resolve(outcome.result) : reject(outcome.error))),
-    );
+    return settled((settle) => this.submitWith(item, settle));
   }
 
   /**

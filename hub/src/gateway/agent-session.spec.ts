@@ -1,6 +1,7 @@
 /**
- * The session's two queues without a hub: messages handled one at a time in arrival order, and
- * answers to reports sent in report order whatever order the store settles them in.
+ * The session's two queues (its inbox, and OrderedAnswers) without a hub: messages handled one at
+ * a time in arrival order, and answers to reports sent in report order whatever order the store
+ * settles them in.
  */
 import { EventEmitter } from 'node:events';
 import { status as GrpcStatus } from '@grpc/grpc-js';

@@ -10,6 +10,7 @@ import type { ReceivedReport } from '../status/report';
 import type { Outcome } from '../database/batcher';
 import { unauthenticated } from './credential-refusal';
 import { encodeTargetSet, type OutgoingHubMessage } from './hub-message-encoding';
+import { OrderedAnswers } from './ordered-answers';
 import { heartbeatSlot } from './session-registry';
 
 /** What a session needs from the rest of the hub. */
@@ -43,15 +44,7 @@ const MAX_QUEUED_MESSAGES = 256;
 const REPORT_BURST = 1_000;
 const REPORTS_PER_SECOND = 100;
 
-/** A report's answer, in its place among the others (acks go out in report order). */
-interface AckSlot {
-  /** Undefined until the report is stored or refused. */
-  answer: (() => void) | undefined;
-  /** Whether its report's message still counts against MAX_QUEUED_MESSAGES (until the answer is sent). */
-  held: boolean;
-}
-
-/** The report's message stays in hand until its answer is sent (AckSlot.held). */
+/** The report's message stays in hand until its answer is sent (OrderedAnswers.reserve). */
 const ANSWER_PENDING = Symbol('answer pending');
 
 /**
@@ -66,9 +59,9 @@ type Handled = Promise<void> | typeof ANSWER_PENDING | undefined;
  * (so several reports of one agent can share a batch); acks go out in the order reports came
  * in, each only once its report is stored.
  *
- * Both queues are plain arrays, not promise chains: at 10,000 agents a fleet commit is 20,000
- * messages and 10,000 reports in a second or two, and a chain of promises per message was
- * garbage that lived as long as the database write it waited for (bench/scale.ts).
+ * The inbox is a plain array, as the answers are (OrderedAnswers), not a promise chain: at 10,000
+ * agents a fleet commit is 20,000 messages in a second or two, and a chain of promises per
+ * message was garbage that lived as long as the database write it waited for.
  */
 export class AgentSession {
   lastHeardAt = Date.now();
@@ -87,8 +80,12 @@ export class AgentSession {
   private readonly inbox: AgentMessage[] = [];
   /** A message's handling is waiting for the database (the next ones wait for it). */
   private handling = false;
-  /** Answers to reports, in report order: each goes out once it and those before it are ready. */
-  private readonly answers: AckSlot[] = [];
+  /** Answers to reports, in report order. */
+  private readonly answers = new OrderedAnswers({
+    answered: () => this.release(),
+    failed: (error) => this.failed(error),
+    flushed: () => this.wakeIfIdle(),
+  });
   /** drained() callers, waiting for both queues to empty. */
   private idleWaiters: (() => void)[] = [];
   /** Messages in hand: received and not yet handled, or reports not yet answered. The stream is paused when too many. */
@@ -175,7 +172,7 @@ export class AgentSession {
   }
 
   private get idle(): boolean {
-    return !this.handling && this.inbox.length === 0 && this.answers.length === 0;
+    return !this.handling && this.inbox.length === 0 && this.answers.empty;
   }
 
   private enqueue(message: AgentMessage): void {
@@ -299,7 +296,7 @@ export class AgentSession {
     const retryAfterMs = this.takeReportToken();
     if (retryAfterMs > 0) {
       const detail = `more than ${REPORTS_PER_SECOND} reports a second`;
-      this.answerInOrder(() =>
+      this.answers.add(() =>
         this.send({
           kind: { $case: 'statusReject', value: { seq, reason: RejectReason.REJECT_REASON_RATE_LIMITED, detail, retryAfterMs } },
         }),
@@ -313,15 +310,11 @@ export class AgentSession {
       if (!(error instanceof InvalidReportError)) throw error;
       this.log.warn({ seq, bundle: storableText(wire.bundle, 80), reason: error.message }, 'status report refused: invalid');
       const detail = error.message;
-      this.answerInOrder(() => this.sendReject(seq, RejectReason.REJECT_REASON_INVALID, detail));
+      this.answers.add(() => this.sendReject(seq, RejectReason.REJECT_REASON_INVALID, detail));
       return undefined;
     }
-    const slot: AckSlot = { answer: undefined, held: true };
-    this.answers.push(slot);
-    this.context.storeReport(this.cluster.id, report, (outcome) => {
-      slot.answer = () => this.answerStored(report, outcome);
-      this.sendAnswers();
-    });
+    const answer = this.answers.reserve();
+    this.context.storeReport(this.cluster.id, report, (outcome) => answer(() => this.answerStored(report, outcome)));
     return ANSWER_PENDING;
   }
 
@@ -337,26 +330,6 @@ export class AgentSession {
         'status report stored',
       );
     this.send({ kind: { $case: 'statusAck', value: { seq: report.seq } } });
-  }
-
-  /** An answer that needs no database, in its place after the answers still waiting for theirs. */
-  private answerInOrder(answer: () => void): void {
-    this.answers.push({ answer, held: false });
-    this.sendAnswers();
-  }
-
-  /** Sends the answers that are ready and have none waiting before them. */
-  private sendAnswers(): void {
-    while (this.answers.length > 0 && this.answers[0].answer !== undefined) {
-      const slot = this.answers.shift()!;
-      try {
-        slot.answer!();
-      } catch (error) {
-        this.failed(error);
-      }
-      if (slot.held) this.release();
-    }
-    this.wakeIfIdle();
   }
 
   /** Takes one report's share of the cluster's rate; 0 when there was one, else ms until there is. */

@@ -23,6 +23,7 @@ export function listedStatus(status: BundleStatusEntity): ListedStatus {
 /**
  * SQL for a timestamptz expression as Date.toISOString() writes it (UTC, milliseconds truncated as
  * a Date truncates PostgreSQL's microseconds): text in the answer without a Date made per row.
+ * `expression` is SQL written in this code (a column, say), never a value from outside.
  */
 export function isoTimeSql(expression: string): string {
   return `to_char((${expression}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;

@@ -20,7 +20,7 @@ import {
   type PlacementGroupQuery,
 } from './bundle-placements';
 import { HISTORY_SQL, historyPage, historyParams, type DeploymentView, type HistoryQuery } from './deployment-history';
-import { Batcher, defaultBatchOptions, isDataError, type Outcome } from '../database/batcher';
+import { Batcher, defaultBatchOptions, isDataError, settled, type Outcome } from '../database/batcher';
 import { isoTimeSql, type ListedStatus } from './listed-status';
 import type { ReceivedReport } from './report';
 import { STORE_REPORTS_SQL, reportColumns, type StoredRow } from './store-reports.sql';
@@ -113,9 +113,7 @@ export class StatusService implements BeforeApplicationShutdown {
    * cannot be reached.
    */
   store(clusterId: string, report: ReceivedReport): Promise<StoreResult> {
-    return new Promise((resolve, reject) =>
-      this.storeWith(clusterId, report, (outcome) => (outcome.ok ? resolve(outcome.result) : reject(outcome.error))),
-    );
+    return settled((settle) => this.storeWith(clusterId, report, settle));
   }
 
   /**
