@@ -2,6 +2,7 @@ import { rename } from 'node:fs/promises';
 import { HealthStatus, ResourceAction, SyncPhase } from '#proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetRepoService } from '../../hub/src/fleet-repo/fleet-repo.service';
+import { StatusEvents } from '../../hub/src/events/status-events.service';
 import { RolloutService } from '../../hub/src/rollout/rollout.service';
 import { BUNDLE, CONFIGMAP, TestAgent, eventually, startTestHub, type TestHub, type TestStream } from '../../hub/src/testing/hub-fixture';
 import type { BootstrapToken, Cluster, ClusterDetail, Pin, Rollout } from './api';
@@ -37,6 +38,7 @@ describe('gitfleet against a running hub', () => {
         const stream = streams.get(cluster)!;
         await stream.acked(stream.report(bundle, commit));
       }
+      await t.app.get(StatusEvents).settled();
       await rollouts.stepNow();
       if (behind.length === 0) return;
     }
@@ -48,6 +50,8 @@ describe('gitfleet against a running hub', () => {
       await t.get<{ bundles: { bundle: string; desiredCommit: string }[] }>(`/api/v1/clusters/${cluster}`)
     ).body.bundles.find((b) => b.bundle === bundle)!.desiredCommit;
     await stream.acked(stream.report(bundle, desired, fields));
+    // A report's fleet events are recorded after its ack (StatusEvents): the events commands below read them.
+    await t.app.get(StatusEvents).settled();
     await rollouts.stepNow();
   };
 
