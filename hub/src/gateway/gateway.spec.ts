@@ -1,9 +1,11 @@
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { RejectReason, RenderKind, SyncPhase, ResourceAction, ResourceResult, StatusReport, Target } from '#proto';
+import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
 import { targetSetChecksum } from '../placement/target-set';
 import { TargetSetStore } from '../placement/target-set-store';
+import { FleetGateway } from './fleet-gateway.service';
 import { BUNDLE, CONFIGMAP, TestAgent, eventually, startTestHub, type TestHub } from '../testing/hub-fixture';
 import { CREDENTIAL_REJECTION_TRAILER } from './credential-refusal';
 
@@ -265,6 +267,47 @@ describe('gateway: the Fleet gRPC service', () => {
       ['api', next],
       ['web', next],
     ]);
+    stream.close();
+  });
+
+  it('leaves TargetSets that a placement pass is still writing to the pass: a sweep meanwhile reads none of them again', async () => {
+    const stream = agent.connect(dev.credential);
+    stream.hello(dev.clusterId);
+    await stream.nth('targetSet');
+    const store = t.app.get(TargetSetStore);
+    const db = t.app.get(DataSource);
+    const write = store.write.bind(store);
+    const query = db.query.bind(db);
+    let targetSetReads = 0;
+    let sweepRead: () => void = () => undefined;
+    const sweepHasRead = new Promise<void>((resolve) => (sweepRead = resolve));
+    db.query = (async (sql: string, params?: unknown[]) => {
+      if (sql.includes('FROM target_set t JOIN cluster c')) targetSetReads++;
+      const rows: unknown = await query(sql, params);
+      if (sql.includes('FROM cluster c LEFT JOIN target_set t')) sweepRead();
+      return rows;
+    }) as typeof db.query;
+    let sweeping: Promise<void> | undefined;
+    // The pass has written this cluster's new TargetSet and not announced it yet: the sweep
+    // (what the heartbeat-interval timer runs) reads it then.
+    store.write = async (chunk) => {
+      const written = await write(chunk);
+      sweeping = t.app.get(FleetGateway).sweep();
+      await sweepHasRead;
+      return written;
+    };
+    try {
+      await t.repo.commit({ 'apps/web/cm.yaml': CONFIGMAP('web-swept') }, 'change web during a sweep');
+      await t.app.get(FleetRepoService).syncNow();
+      await stream.nth('targetSet', 2);
+      await sweeping;
+    } finally {
+      store.write = write;
+      db.query = query;
+    }
+    expect(sweeping).toBeDefined();
+    expect(targetSetReads).toBe(0);
+    expect(stream.ofKind('targetSet')).toHaveLength(2);
     stream.close();
   });
 

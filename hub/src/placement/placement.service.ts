@@ -108,6 +108,11 @@ export class PlacementService implements OnModuleInit {
     });
   }
 
+  /** Resolves once the placement passes asked for so far are done, their TargetSets announced (or failed). */
+  settled(): Promise<void> {
+    return this.chain.then(() => undefined);
+  }
+
   /** What the fleet wants for each cluster before rollouts and pins (for the rollout planner). */
   desiredTargets(clusters: PlacementCluster[], fleet: PlacementFleet): Map<string, TargetSpec[]> {
     // With their repository's policy, as placement gives them: compared with held targets, which carry it.
