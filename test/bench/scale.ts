@@ -513,6 +513,59 @@
  * 3.66 / 4.30 s, → events 5.07 / 4.09 / 4.62 s; whole list 2.57 / 0.95 / 1.31 s (0.73–1.37 s
  * repeated); restart storm 21.7 / 15.7 / 16.7 s (27,257–45,561 listen queue overflows, no failed
  * stream); steady RSS 606–610 MB, 803–984 MB at the peak of the read phase.
+ *
+ * SEVENTEENTH ROUND, a faster 2-core machine (grpc-floor: 10,000 streams connected in 5.3 s, 2 KB
+ * pushed to all and acked in 0.58–1.07 s). Reproduced at 131ac18 (`BENCH_PHASES=read,storm`, one
+ * run, then three of `BENCH_PHASES=`): cold start 13.3 s (792 registrations/s), commit →
+ * TargetSets 1.01–1.14 s, → reports 2.09–2.45 s (1.87–2.51 s over the other runs), → events
+ * 2.29–2.64 s, whole list 0.45 s (0.41 / 0.36 again), restart storm 9.0 s (31,522 listen queue
+ * overflows, no failed stream); CPU per commit: hub 1.4–1.8 s, generators 1.1–1.3, PostgreSQL
+ * 1.2–1.4, bench 0.2. status-writer.ts: 28,470 / 28,589 rows/s, ack p50/p99 413–446/1,051–1,091
+ * ms (two runs at d56919d).
+ * Where a commit's time goes, from a build that logged each batched write's start and length
+ * (the webhook at 0) and pg_stat_statements snapshots half a second apart:
+ *   - fetched and accepted by 0.04–0.07 s; placement done at 0.32–0.44 s (reading what the
+ *     clusters hold 59–76 ms, computing and writing 10,000 TargetSets 217–293 ms); the first
+ *     agent has its TargetSet at 0.45–0.6 s, the last at about 1.0 s (one push-and-ack round of
+ *     grpc-floor is 0.58 s here);
+ *   - TargetSetAcks written 0.94–1.34 s (five UPDATEs of 2,000), the status statements from 1.2
+ *     to 1.9 s (six of about 1,667 reports, 98–485 ms each under this load, 73 ms on the idle
+ *     machine), the last report acked at 1.9–2.1 s;
+ *   - inside PostgreSQL per commit: status statements 810 ms, TargetSet writes 289 ms (10), fleet
+ *     event INSERTs 144 ms (27), ack UPDATEs 121 ms (5). The machine's CPU per commit (hub +
+ *     generators + PostgreSQL + bench ≈ 4 s on two cores) is about what the reports take.
+ * Found and changed:
+ *   - In one commit of three a sweep (every heartbeat interval, 10 s) read target_set between the
+ *     placement's chunk writes and its announcement, found 7,000 sessions behind and read their
+ *     TargetSets again (14 reads of 500 during the commit). Sessions a sweep finds behind now
+ *     wait for this replica's passes in flight and a second more for other replicas' signals;
+ *     only those still behind are refreshed (gateway.spec.ts).
+ *   - Two replicas (`BENCH_HUB_REPLICAS=2 BENCH_PHASES=`): the replica that did not place read its
+ *     5,000 sessions' TargetSets after the signal in ten statements of 500 one after the other,
+ *     30–314 ms each (7 ms on the idle machine: each waited behind the pushes and reports of the
+ *     one before), so half the fleet had its TargetSet at about 1 s and the other half at 2.2 s:
+ *     commit → all TargetSets 2.37/2.40/2.49 and 2.20/2.28/2.28 s (two runs, with the ack change
+ *     below). Up to 2,000 a statement (TargetSetStore): 1.43/1.90/1.91 s, and 1.43/1.51/1.56 s in
+ *     the run below.
+ * Tried, not kept:
+ *   - the session going on to the report while its TargetSetAck is written, a third time: the
+ *     status statements began about 0.2 s sooner, the last ack no sooner (2.09/1.85/2.14 s, one
+ *     run); the CPU of the whole machine is what the last ack waits for;
+ *   - fleet events recorded only once both status lanes are idle (at most a second later), so
+ *     that their INSERTs leave PostgreSQL and the hub to the statuses: 2.04 / 2.03 s, two runs;
+ *   - not built: TargetSets read back shared per checksum (one parse and one encoding for all
+ *     the clusters with the same targets). Every cluster's targets carry values of its own
+ *     (`cluster.name`), so no two checksums of a fleet are the same;
+ *   - the status statement checking that the bundle is the cluster's by `target_digests ? bundle`
+ *     rather than `targets @> …` (nine rounds, 1,667 reports, idle): 66 against 73 ms median;
+ *     without the deployment INSERT 51 ms (not a change: the history is the product's).
+ * After (d56919d, `BENCH_PHASES=read,storm`, two runs, medians of 3 commits): cold start 12.8 /
+ * 13.7 s (824 / 772 registrations/s), commit → TargetSets 0.88 / 1.08 s, → reports 1.94 / 2.15 s
+ * (1.89–2.32 s over the six commits), → events 2.14 / 2.36 s; whole list 0.41 / 0.46 s (0.34–0.60 s
+ * again); dashboard 0.06 / 0.05 s; restart storm 8.7 / 8.9 s (6,977 handshakes refused busy and
+ * retried in one, none in the other); steady RSS 608 / 614 MB, 906 / 951 MB at the read phase's
+ * peak. Two replicas (one run): cold start 17.7 s (585/s), → TargetSets 1.43/1.51/1.56 s, →
+ * reports 2.10/2.20/2.54 s, whole list 0.55 s, storm 8.4 s, steady RSS 881 MB for both.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
