@@ -1,3 +1,4 @@
+import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterView, FleetSummary, Page } from '../api-contract';
 import { BUNDLE, CONFIGMAP, TestAgent, startTestHub, type TestHub } from '../testing/hub-fixture';
@@ -80,6 +81,24 @@ describe('GET /api/v1/clusters pages', () => {
     expect(twice.body.message).toContain('name');
     const long = await t.get<{ code: string }>(`/api/v1/clusters?name=${'x'.repeat(254)}`);
     expect(long.status).toBe(400);
+  });
+
+  it('read no credential hash to list the clusters', async () => {
+    const db = t.app.get(DataSource);
+    const query = db.query.bind(db);
+    const statements: string[] = [];
+    db.query = ((sql: string, params?: unknown[]) => {
+      statements.push(sql);
+      return query(sql, params);
+    }) as typeof db.query;
+    try {
+      expect((await walk('limit=5')).names).toHaveLength(NAMES.length);
+      expect((await walk('limit=5&label=env%3Dprod')).names.length).toBeGreaterThan(0);
+    } finally {
+      db.query = query;
+    }
+    expect(statements.filter((sql) => /FROM cluster\b/.test(sql)).length).toBeGreaterThan(0);
+    expect(statements.filter((sql) => sql.includes('credential_hash'))).toEqual([]);
   });
 
   it('GET /api/v1/summary counts the fleet, per label value when asked, without listing it', async () => {

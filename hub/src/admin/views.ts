@@ -1,5 +1,6 @@
 import { conditionOf, type AppliedSync, type ClusterBundleView, type ClusterDetailView, type ClusterView } from '../api-contract';
 import type { ClusterEntity } from '../clusters/cluster.entity';
+import type { ClusterPresence } from '../clusters/cluster-reads.service';
 import { connectivityOf } from '../clusters/connectivity';
 import type { ViewedTargetSet } from '../placement/target-set-store';
 import type { RolloutStore, RolloutSummary } from '../rollout/rollout-store';
@@ -72,7 +73,7 @@ export function placementRow(facts: PlacementFacts, ctx: Pick<ViewContext, 'roll
 }
 
 function bundleRows<S extends Pick<ListedStatus, 'bundle' | 'commit' | 'phase' | 'health'>>(
-  cluster: ClusterEntity,
+  cluster: ClusterPresence,
   targetSet: ViewedTargetSet | undefined,
   statuses: S[],
   ctx: ViewContext,
@@ -94,7 +95,7 @@ function bundleRows<S extends Pick<ListedStatus, 'bundle' | 'commit' | 'phase' |
   });
 }
 
-function clusterHead(cluster: ClusterEntity, targetSet: ViewedTargetSet | undefined, ctx: ViewContext): Omit<ClusterView, 'bundles'> {
+function clusterHead(cluster: ClusterPresence, targetSet: ViewedTargetSet | undefined, ctx: ViewContext): Omit<ClusterView, 'bundles'> {
   return {
     id: cluster.id,
     name: cluster.name,
@@ -111,7 +112,7 @@ function clusterHead(cluster: ClusterEntity, targetSet: ViewedTargetSet | undefi
 }
 
 export function clusterView(
-  cluster: ClusterEntity,
+  cluster: ClusterPresence,
   targetSet: ViewedTargetSet | undefined,
   statuses: ListedStatus[],
   ctx: ViewContext,
