@@ -64,12 +64,13 @@ export const TARGET_SET_CHUNK = 1000;
 export class TargetSetStore implements BeforeApplicationShutdown {
   /**
    * Reads of current TargetSets (Hello, artifact checks, TargetSets another replica placed), a
-   * batch per statement. Up to 2,000 per read: a commit placed by another replica is a read here
-   * for each of this replica's sessions, and at 500 each of the ten reads for 5,000 sessions
-   * waited behind the pushes and reports of the one before (bench/scale.ts, round 17).
+   * batch per statement, as many as placement reads whole at once (TARGET_SET_CHUNK, which bounds
+   * the memory of a read of large TargetSets). A commit placed by another replica is a read here
+   * for each of this replica's sessions: at 500 each of the ten reads for 5,000 sessions waited
+   * behind the pushes and reports of the one before (bench/scale.ts, round 17).
    */
   private readonly currents = new Batcher<string, CurrentTargetSet | null>((ids) => this.readCurrent(ids), {
-    maxItems: 2_000,
+    maxItems: TARGET_SET_CHUNK,
     maxWaitMs: 5,
   });
   /** TargetSetAcks of all sessions, written a batch per statement. */
