@@ -551,8 +551,10 @@
  *     30–314 ms each (7 ms on the idle machine: each waited behind the pushes and reports of the
  *     one before), so half the fleet had its TargetSet at about 1 s and the other half at 2.2 s:
  *     commit → all TargetSets 2.37/2.40/2.49 and 2.20/2.28/2.28 s (two runs, with the ack change
- *     below). Up to 2,000 a statement (TargetSetStore): 1.43/1.90/1.91 s, and 1.43/1.51/1.56 s in
- *     the run below.
+ *     below). Up to 2,000 a statement: 1.43/1.90/1.91 and 1.43/1.51/1.56 s. Up to 1,000
+ *     (TARGET_SET_CHUNK, as many as placement reads whole at once, which bounds a read of large
+ *     TargetSets), kept: 1.21/1.33/1.69 and 1.30/1.43/1.64 s, and 1.52/1.62/1.63 s in the run
+ *     below.
  * Tried, not kept:
  *   - the session going on to the report while its TargetSetAck is written, a third time: the
  *     status statements began about 0.2 s sooner, the last ack no sooner (2.09/1.85/2.14 s, one
@@ -570,8 +572,8 @@
  * (1.89–2.32 s over the six commits), → events 2.14 / 2.36 s; whole list 0.41 / 0.46 s (0.34–0.60 s
  * again); dashboard 0.06 / 0.05 s; restart storm 8.7 / 8.9 s (6,977 handshakes refused busy and
  * retried in one, none in the other); steady RSS 608 / 614 MB, 906 / 951 MB at the read phase's
- * peak. Two replicas (one run): cold start 17.7 s (585/s), → TargetSets 1.43/1.51/1.56 s, →
- * reports 2.10/2.20/2.54 s, whole list 0.55 s, storm 8.4 s, steady RSS 881 MB for both.
+ * peak. Two replicas (74cc4d1, one run): cold start 19.7 s (530/s), → TargetSets 1.52/1.62/1.63
+ * s, → reports 2.12/2.31/2.37 s, whole list 0.59 s, storm 8.1 s, steady RSS 891 MB for both.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
