@@ -565,8 +565,10 @@
  *     the clusters with the same targets). Every cluster's targets carry values of its own
  *     (`cluster.name`), so no two checksums of a fleet are the same;
  *   - the status statement checking that the bundle is the cluster's by `target_digests ? bundle`
- *     rather than `targets @> …` (nine rounds, 1,667 reports, idle): 66 against 73 ms median;
- *     without the deployment INSERT 51 ms (not a change: the history is the product's).
+ *     rather than `targets @> …` (nine rounds, 1,667 reports, idle): 66 against 73 ms median,
+ *     a few ms of a commit's PostgreSQL, and rows stored before the digests would still need
+ *     the old check; without the deployment INSERT 51 ms (not a change: the history is the
+ *     product's).
  * After (d56919d, `BENCH_PHASES=read,storm`, two runs, medians of 3 commits): cold start 12.8 /
  * 13.7 s (824 / 772 registrations/s), commit → TargetSets 0.88 / 1.08 s, → reports 1.94 / 2.15 s
  * (1.89–2.32 s over the six commits), → events 2.14 / 2.36 s; whole list 0.41 / 0.46 s (0.34–0.60 s
