@@ -1,5 +1,4 @@
 import { Metadata, status as GrpcStatus, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
@@ -7,14 +6,9 @@ import type { Command, FleetServer, RegisterRequest, RegisterResponse } from '#p
 import { RETRY_AFTER_METADATA } from '#core';
 import { ClusterPresenceService } from '../clusters/cluster-presence.service';
 import { connectivityOf } from '../clusters/connectivity';
-import { REVOKED_DETAILS, ROTATED_DETAILS, ClustersService } from '../clusters/clusters.service';
-import { UNKNOWN_CLUSTER_DETAILS } from '../clusters/credential';
+import { ClustersService } from '../clusters/clusters.service';
 import { unauthenticated } from './credential-refusal';
-import {
-  CERTIFICATE_EXPIRED_DETAILS,
-  CERTIFICATE_REVOKED_DETAILS,
-  ClientCertificatesService,
-} from '../clusters/client-certificates.service';
+import { ClientCertificatesService } from '../clusters/client-certificates.service';
 import { RegistrationError } from '../clusters/registration';
 import { HUB_CONFIG } from '../config/config.module';
 import type { HubConfig } from '../config/hub-config';
@@ -26,6 +20,7 @@ import { StatusService } from '../status/status.service';
 import { AgentSession, type AgentCall, type SessionContext } from './agent-session';
 import { SessionRegistry } from './session-registry';
 import { SessionSignals, type SessionSignal } from './session-signals';
+import { SessionSweep } from './session-sweep';
 import { ArtifactServer } from './artifact-server';
 import { ArtifactStore } from '../artifacts/artifact-store';
 import { AuditService } from '../audit/audit.service';
@@ -50,15 +45,6 @@ const BUSY_RETRY_AFTER_MS = 1_000;
 const HANDSHAKE_TIMEOUT_MS = 2_000;
 
 /**
- * A sweep that finds sessions behind the database leaves their TargetSets this long to be
- * announced (after this replica's placement passes in flight) before it reads and sends them
- * itself: another replica signals what it placed once all its chunks are written.
- */
-const ANNOUNCEMENT_GRACE_MS = 1_000;
-/** The longest a sweep waits for this replica's placement passes in flight. */
-const PLACEMENT_WAIT_MS = 10_000;
-
-/**
  * The Fleet service's handlers: registration, and one session per authenticated Connect.
  *
  * With several hub replicas an agent's session is on one of them, while the change that
@@ -75,11 +61,8 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
   private readonly context: SessionContext;
   private readonly artifacts: ArtifactServer;
   private readonly authenticator: AgentAuthenticator;
+  private readonly sweeper: SessionSweep;
   private sweepTimer: NodeJS.Timeout | undefined;
-  private sweeping: Promise<void> | undefined;
-  private stopping = false;
-  /** Aborted when the module stops: a sweep waiting out its grace stops waiting. */
-  private readonly stopped = new AbortController();
   /** Connections being set up (authentication, then Hello until answered): admission control. */
   private handshakes = 0;
   /** TargetSet changes announced to this replica (SessionContext.targetSetEpoch). */
@@ -96,14 +79,21 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
     @Inject(LOGGER) logger: Logger,
     private readonly metrics: MetricsService,
     private readonly signals: SessionSignals,
-    @InjectDataSource() private readonly db: DataSource,
+    @InjectDataSource() db: DataSource,
     artifacts: ArtifactStore,
     audit: AuditService,
-    private readonly certificates: ClientCertificatesService,
+    certificates: ClientCertificatesService,
   ) {
     this.log = logger.child({ module: 'gateway' });
     this.authenticator = new AgentAuthenticator(config.agentAuth, clusters, certificates);
     this.sessions = new SessionRegistry(config.heartbeatIntervalMs);
+    this.sweeper = new SessionSweep({
+      sessions: this.sessions,
+      db,
+      certificates,
+      placementSettled: () => this.placement.settled(),
+      log: this.log,
+    });
     this.context = {
       currentTargetSet: (id) => this.targetSets.current(id),
       targetSetEpoch: () => this.targetSetEpoch,
@@ -142,10 +132,8 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopping = true;
-    this.stopped.abort();
     clearInterval(this.sweepTimer);
-    await this.sweeping;
+    await this.sweeper.stop();
   }
 
   /**
@@ -175,7 +163,7 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
 
   /** Checks every session of this replica against the database now (the periodic sweep); resolves when done. */
   sweep(): Promise<void> {
-    return (this.sweeping ??= this.sweepOnce().finally(() => (this.sweeping = undefined)));
+    return this.sweeper.sweep();
   }
 
   private onSignal(signal: SessionSignal): void {
@@ -191,7 +179,7 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
       case 'credential':
         // Checked against the database rather than ended outright: by the time a signal
         // arrives, the agent may already hold a new credential and a new session here.
-        if (this.sessions.get(signal.clusterId) !== undefined) void this.check([signal.clusterId]);
+        if (this.sessions.get(signal.clusterId) !== undefined) void this.sweeper.check([signal.clusterId]);
         return;
       case 'syncNow':
         for (const id of signal.clusterIds)
@@ -204,100 +192,6 @@ export class FleetGateway implements OnModuleInit, OnModuleDestroy {
         this.targetSetEpoch++;
         void this.sweep();
         return;
-    }
-  }
-
-  private sweepOnce(): Promise<void> {
-    return this.check(this.sessions.clusterIds());
-  }
-
-  /** Ends the sessions of these clusters whose credential is no longer valid; sends newer TargetSets. */
-  private async check(clusterIds: readonly string[]): Promise<void> {
-    // The sessions as they are now: one that replaces them meanwhile (a re-registration's new
-    // credential) is newer than the rows read below and is left alone.
-    const sessions = new Map(
-      clusterIds.flatMap((id) => {
-        const session = this.sessions.get(id);
-        return session === undefined ? [] : [[id, session] as const];
-      }),
-    );
-    const ids = [...sessions.keys()];
-    if (ids.length === 0 || this.stopping) return;
-    let rows: { id: string; state: string; credential_hash: string; revision: string | null }[];
-    try {
-      rows = await this.db.query(
-        `SELECT c.id::text AS id, c.state, c.credential_hash, t.revision::text AS revision
-         FROM cluster c LEFT JOIN target_set t ON t.cluster_id = c.id WHERE c.id = ANY($1::uuid[])`,
-        [ids],
-      );
-    } catch (error) {
-      this.log.warn({ err: error }, 'checking sessions against the database failed; next interval');
-      return;
-    }
-    const found = new Map(rows.map((row) => [row.id, row]));
-    let revokedSerials: Set<string>;
-    try {
-      revokedSerials = await this.certificates.revokedAmong(
-        [...sessions.values()].flatMap((s) => (s.cluster.certificateSerial === undefined ? [] : [s.cluster.certificateSerial])),
-      );
-    } catch (error) {
-      this.log.warn({ err: error }, 'checking sessions against the revocation list failed; next interval');
-      return;
-    }
-    // Sessions behind the database are refreshed together: their reads share batches (after a
-    // lost signal that is every session of a commit, not one 5 ms batch wait after another).
-    const behind: { session: AgentSession; revision: bigint }[] = [];
-    for (const [id, session] of sessions) {
-      if (this.sessions.get(id) !== session || !session.isOpen) continue;
-      const row = found.get(id);
-      const serial = session.cluster.certificateSerial;
-      if (row === undefined) session.end(GrpcStatus.UNAUTHENTICATED, UNKNOWN_CLUSTER_DETAILS);
-      else if (row.state === 'revoked') session.end(GrpcStatus.UNAUTHENTICATED, REVOKED_DETAILS);
-      else if (serial !== undefined && revokedSerials.has(serial)) session.end(GrpcStatus.UNAUTHENTICATED, CERTIFICATE_REVOKED_DETAILS);
-      else if (session.cluster.certificateNotAfter !== undefined && session.cluster.certificateNotAfter.getTime() <= Date.now())
-        session.end(GrpcStatus.UNAUTHENTICATED, CERTIFICATE_EXPIRED_DETAILS);
-      else if (serial === undefined && row.credential_hash !== session.cluster.credentialHash)
-        session.end(GrpcStatus.UNAUTHENTICATED, ROTATED_DETAILS);
-      else if (row.revision !== null && BigInt(row.revision) > session.carriedRevision)
-        behind.push({ session, revision: BigInt(row.revision) });
-    }
-    if (behind.length === 0) return;
-    // Rows read while a placement pass writes them (it writes chunk by chunk and announces the
-    // whole pass at the end) are TargetSets on their way: a sweep that sent them too read the
-    // TargetSets of a whole commit again, at 10,000 agents 7,000 reads in one commit of three
-    // (bench/scale.ts, round 17). They are left to their announcement; what is still behind
-    // after it is sent here.
-    await this.announcementsHeard();
-    if (this.stopping) return;
-    const stillBehind = behind.filter(
-      ({ session, revision }) => this.sessions.get(session.cluster.id) === session && session.isOpen && revision > session.carriedRevision,
-    );
-    await Promise.all(
-      stillBehind.map(({ session }) =>
-        session
-          .refresh()
-          .catch((error: unknown) => this.log.warn({ err: error, cluster: session.cluster.name }, 'sending a newer TargetSet failed')),
-      ),
-    );
-  }
-
-  /**
-   * Waits for this replica's placement passes in flight, then a grace for other replicas'
-   * signals: both bounded, both cut short when the module stops.
-   */
-  private async announcementsHeard(): Promise<void> {
-    const passesDone = new AbortController();
-    try {
-      await Promise.race([
-        this.placement.settled(),
-        sleep(PLACEMENT_WAIT_MS, undefined, { signal: AbortSignal.any([this.stopped.signal, passesDone.signal]) }),
-      ]);
-      passesDone.abort();
-      await sleep(ANNOUNCEMENT_GRACE_MS, undefined, { signal: this.stopped.signal });
-    } catch {
-      // Stopping: the sweep ends here.
-    } finally {
-      passesDone.abort();
     }
   }
 
