@@ -6,6 +6,7 @@ import type { HubConfig } from '../config/hub-config';
 import { LOGGER, type Logger } from '../logging/logger';
 import { PgListener } from '../database/pg-listener';
 import { Batcher, isDataError } from '../database/batcher';
+import { arrayLiteral, jsonbArraySql } from '../database/pg-arrays';
 
 /**
  * The PostgreSQL channel every hub replica LISTENs on; the payload is a fleet_event id, or
@@ -125,22 +126,29 @@ export class FleetEventsService implements OnModuleInit, OnModuleDestroy, Before
       message: d.message.slice(0, MAX_MESSAGE),
       details: d.details ?? {},
     }));
-    // One JSON document in (parsed by PostgreSQL, not escaped element by element here), and only
-    // the ids and the time out: the events are the drafts as written, not read back row by row.
+    // A column per parameter (pg-arrays.ts), and only the ids and the time out: the events are
+    // the drafts as written, not read back row by row.
     const [written] = await this.db.query<{ ids: string[]; at: Date }[]>(
       `WITH inserted AS (
          INSERT INTO fleet_event (type, at, severity, cluster, bundle, commit, message, details)
          SELECT type, now(), severity, cluster, bundle, commit, message, details
-         FROM ROWS FROM (
-           json_to_recordset($1::json) AS (type text, severity text, cluster text, bundle text, commit text, message text, details jsonb)
-         ) WITH ORDINALITY AS u(type, severity, cluster, bundle, commit, message, details, n)
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], ${jsonbArraySql('$7')})
+           WITH ORDINALITY AS u(type, severity, cluster, bundle, commit, message, details, n)
          ORDER BY n
          RETURNING id
        ), notified AS (
          SELECT pg_notify('${EVENTS_CHANNEL}', string_agg(id::text, ',' ORDER BY id)) FROM inserted
        )
        SELECT (SELECT json_agg(id::text ORDER BY id) FROM inserted) AS ids, now() AS at FROM notified`,
-      [JSON.stringify(rows)],
+      [
+        arrayLiteral(rows, (r) => r.type),
+        arrayLiteral(rows, (r) => r.severity),
+        arrayLiteral(rows, (r) => r.cluster),
+        arrayLiteral(rows, (r) => r.bundle),
+        arrayLiteral(rows, (r) => r.commit),
+        arrayLiteral(rows, (r) => r.message),
+        JSON.stringify(rows.map((r) => r.details)),
+      ],
     );
     // Ids come from the sequence in insertion order, which is the batch's order.
     for (const id of written.ids) this.writtenHere.add(id);

@@ -85,27 +85,55 @@ describe('fleet events', () => {
 
   it('recorded together share one INSERT; an event the database refuses fails alone', async () => {
     const since = await newest();
-    const draft = (message: string) => ({
+    const draft = (message: string, details: Record<string, unknown> = {}) => ({
       type: 'cluster.registered' as const,
       severity: 'info' as const,
       cluster: 'batch-1',
       bundle: null,
       commit: null,
       message,
-      details: {},
+      details,
     });
+    // Text that means something to array literals, JSON or SQL is stored as it was said.
+    const third = 'third: "quoted", {braced} \\ NULL,';
+    const details = { reason: 'a "b" \\ {c}', list: [1, null, 'x'] };
     // Submitted in one tick: one batch. PostgreSQL refuses NUL in text (22021), so that batch
     // fails, and each of its events is written on its own.
     const results = await Promise.allSettled([
       events.record(draft('first')),
       events.record(draft('bad\u0000one')),
-      events.record(draft('third')),
+      events.record(draft(third, details)),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     const written = (await events.list({ cluster: 'batch-1', limit: 10 })).items.filter((e) => BigInt(e.id) > BigInt(since));
-    expect(written.map((e) => e.message).reverse()).toEqual(['first', 'third']);
+    expect(written.map((e) => e.message).reverse()).toEqual(['first', third]);
+    expect(written[0].details).toEqual(details);
     // In the order submitted, each delivered live once.
-    await eventually(() => expect(live.filter((e) => e.cluster === 'batch-1').map((e) => e.message)).toEqual(['first', 'third']));
+    await eventually(() => expect(live.filter((e) => e.cluster === 'batch-1').map((e) => e.message)).toEqual(['first', third]));
+  });
+
+  it('keep the order of a batch, one INSERT for many', async () => {
+    const since = await newest();
+    const messages = Array.from({ length: 300 }, (_, i) => `ordered ${i}`);
+    await Promise.all(
+      messages.map((message) =>
+        events.record({
+          type: 'cluster.registered',
+          severity: 'info',
+          cluster: 'batch-2',
+          bundle: null,
+          commit: null,
+          message,
+          details: { i: message },
+        }),
+      ),
+    );
+    const rows = await t.query<{ message: string; i: string }>(
+      `SELECT message, details->>'i' AS i FROM fleet_event WHERE cluster = 'batch-2' AND id > $1 ORDER BY id`,
+      [since],
+    );
+    expect(rows.map((r) => r.message)).toEqual(messages);
+    expect(rows.map((r) => r.i)).toEqual(messages);
   });
 
   it('reach subscribers live, each once', async () => {

@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { Batcher } from '../database/batcher';
+import { arrayLiteral, jsonbArraySql } from '../database/pg-arrays';
 import { TargetSetEntity } from './target-set.entity';
 import { builtFromTarget, canonicalTarget, sortedTargets, targetDigest, type TargetSpec } from './target-set';
 
@@ -166,32 +167,33 @@ export class TargetSetStore implements BeforeApplicationShutdown {
    * its checksum changed. Returns the rows written, at their new revisions.
    */
   async write(chunk: PendingTargetSet[]): Promise<CurrentTargetSet[]> {
-    // One JSON document for the chunk's rows, the JSON texts embedded as they are: as array
-    // parameters, pg escaped every quote of every TargetSet again, element by element. Each
+    // A column per parameter (pg-arrays.ts), the JSON texts embedded as they are: as arrays
+    // that pg built, every quote of every TargetSet was escaped again, element by element. Each
     // target is a bundle target and the cluster's values where it can be (writtenTargets).
     const { bundleTargets, targetsOf } = writtenTargets(chunk);
-    const document = `[${chunk
-      .map(
-        (p, i) =>
-          `{"id":${JSON.stringify(p.clusterId)},"checksum":${JSON.stringify(p.checksum)},"targets":${targetsOf[i]},` +
-          `"bundle_revisions":${JSON.stringify(p.bundleRevisions)},"target_digests":${JSON.stringify(p.digests)}}`,
-      )
-      .join(',')}]`;
-    // A written target is {"t": whole target} or {"b": key in $2, "v": values}; the stored
+    // A written target is {"t": whole target} or {"b": key in $6, "v": values}; the stored
     // targets are the whole targets either way, in the order written (jsonb_agg of none is null).
     const rows: { cluster_id: string; revision: string }[] = await this.targetSets.query(
       `INSERT INTO target_set (cluster_id, revision, checksum, targets, bundle_revisions, target_digests, updated_at)
        SELECT u.id, 1, u.checksum,
-              COALESCE((SELECT jsonb_agg(COALESCE(x->'t', ($2::jsonb -> (x->>'b')) || jsonb_build_object('values', x->'v')) ORDER BY n)
+              COALESCE((SELECT jsonb_agg(COALESCE(x->'t', ($6::jsonb -> (x->>'b')) || jsonb_build_object('values', x->'v')) ORDER BY n)
                         FROM jsonb_array_elements(u.targets) WITH ORDINALITY AS e(x, n)), '[]'::jsonb),
               u.bundle_revisions, u.target_digests, now()
-       FROM json_to_recordset($1::json) AS u(id uuid, checksum text, targets jsonb, bundle_revisions jsonb, target_digests jsonb)
+       FROM unnest($1::uuid[], $2::text[], ${jsonbArraySql('$3')}, ${jsonbArraySql('$4')}, ${jsonbArraySql('$5')})
+         AS u(id, checksum, targets, bundle_revisions, target_digests)
        ON CONFLICT (cluster_id) DO UPDATE
          SET revision = target_set.revision + 1, checksum = EXCLUDED.checksum, targets = EXCLUDED.targets,
              bundle_revisions = EXCLUDED.bundle_revisions, target_digests = EXCLUDED.target_digests, updated_at = now()
          WHERE target_set.checksum <> EXCLUDED.checksum
        RETURNING cluster_id::text AS cluster_id, revision::text AS revision`,
-      [document, bundleTargets],
+      [
+        arrayLiteral(chunk, (p) => p.clusterId),
+        arrayLiteral(chunk, (p) => p.checksum),
+        `[${targetsOf.join(',')}]`,
+        JSON.stringify(chunk.map((p) => p.bundleRevisions)),
+        JSON.stringify(chunk.map((p) => p.digests)),
+        bundleTargets,
+      ],
     );
     const byId = new Map(chunk.map((p) => [p.clusterId, p]));
     return rows.map((row) => {

@@ -3,7 +3,7 @@ import { StatusEvents } from '../events/status-events.service';
 import { PlacementService } from '../placement/placement.service';
 import { BUNDLE, CONFIGMAP, startTestHub, type TestHub } from '../testing/hub-fixture';
 import type { ReceivedReport } from './report';
-import { laneOf, StatusService } from './status.service';
+import { laneOf, StatusService, UnstorableReportError } from './status.service';
 
 /**
  * Reports of many clusters stored at once, through both writer lanes: each cluster's current
@@ -96,6 +96,90 @@ describe('status writer lanes', () => {
     expect(after).toHaveLength(CLUSTERS * 2);
     expect(new Set(after.map((e) => `${e.type} ${e.previous}`))).toEqual(new Set(['sync.succeeded failed', 'health.recovered degraded']));
     expect(new Set(after.map((e) => e.cluster)).size).toBe(CLUSTERS);
+  });
+
+  it('stores every field of a report as the agent said it, and a report the database refuses fails alone', async () => {
+    const status = t.app.get(StatusService);
+    const [a, b, c] = clusters.slice(-3);
+    const observedAt = new Date('2026-12-07T08:00:00.123Z');
+    const syncStartedAt = new Date('2026-12-07T07:59:58.5Z');
+    // Text that means something to array literals, JSON and SQL alike is only data.
+    const message = 'a "quoted", {braced} \\ back\\slashed, NULL\nmessage';
+    const full: ReceivedReport = {
+      ...report(a, 3_000),
+      message,
+      resources: [
+        {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          namespace: 'web',
+          name: 'web "cm"',
+          action: 'configured',
+          error: '',
+          health: 'healthy',
+          healthMessage: '',
+          drifted: false,
+          driftDiff: '',
+        },
+      ],
+      observedAt,
+      syncStartedAt,
+      summary: { created: 0, configured: 1, unchanged: 2, deleted: 0, skipped: 0, failed: 0 },
+      driftCount: 3,
+      reason: 'drift',
+    };
+    // One batch: a drift count beyond PostgreSQL's integer is refused, the other two are stored.
+    const outcomes = await Promise.allSettled([
+      status.store(a.id, full),
+      status.store(b.id, { ...report(b, 3_000), driftCount: 2 ** 31 }),
+      status.store(c.id, { ...report(c, 3_000), observedAt: null, targetSetRevision: null }),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(UnstorableReportError);
+
+    const [stored] = await t.query<Record<string, unknown>>(
+      `SELECT r.seq::text, r.bundle, r.commit, r.phase, r.message, r.resources, r.observed_at, r.target_set_revision::text,
+              r.health, r.summary, r.drift_count, r.sync_started_at, r.reason,
+              s.message AS status_message, s.applied_commit, s.applied_summary, s.applied_resources,
+              d.result, d.started_at, d.finished_at, d.summary AS deployed_summary
+       FROM status_report r
+       JOIN bundle_status s ON s.cluster_id = r.cluster_id AND s.bundle = r.bundle
+       JOIN deployment d ON d.cluster_id = r.cluster_id AND d.seq = r.seq
+       WHERE r.cluster_id = $1 AND r.seq = 3000`,
+      [a.id],
+    );
+    expect(stored).toEqual({
+      seq: '3000',
+      bundle: 'web',
+      commit: a.commit,
+      phase: 'synced',
+      message,
+      resources: full.resources,
+      observed_at: observedAt,
+      target_set_revision: a.revision,
+      health: 'healthy',
+      summary: full.summary,
+      drift_count: 3,
+      sync_started_at: syncStartedAt,
+      reason: 'drift',
+      status_message: message,
+      applied_commit: a.commit,
+      applied_summary: full.summary,
+      applied_resources: full.resources,
+      result: 'synced',
+      started_at: syncStartedAt,
+      finished_at: observedAt,
+      deployed_summary: full.summary,
+    });
+    // Absent values are SQL NULL, not JSON null or empty text.
+    expect(
+      await t.query(
+        `SELECT summary IS NULL AS no_summary, observed_at IS NULL AS no_time, target_set_revision IS NULL AS no_revision
+         FROM status_report WHERE cluster_id = $1 AND seq = 3000`,
+        [c.id],
+      ),
+    ).toEqual([{ no_summary: true, no_time: true, no_revision: true }]);
+    expect(await t.query(`SELECT count(*)::int AS n FROM status_report WHERE cluster_id = $1 AND seq = 3000`, [b.id])).toEqual([{ n: 0 }]);
   });
 
   it('keeps history only of clusters that exist, and deletes it with a deleted cluster', async () => {
