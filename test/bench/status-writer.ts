@@ -13,9 +13,13 @@
  *   fleet events/s    events derived from those reports and stored
  *   batches           how many, and rows per batch
  *   hub CPU and RSS   of this process (the generator's share is a few percent)
+ *   PostgreSQL CPU    of all its processes while the reports were written (the machine's: run
+ *                     nothing else against the server)
  *
  *   npm run build:bench && node --expose-gc dist/test/bench/status-writer.js
  *     BENCH_CLUSTERS=10000  BENCH_REPORTS=100000  BENCH_ROUNDS_IN_FLIGHT=2
+ *     BENCH_BUNDLES=1: bundles placed on every cluster; each round reports the next bundle of
+ *     each cluster (a fleet's clusters run tens of bundles, so their TargetSets are larger)
  *
  * FINDINGS (`BENCH_CLUSTERS=10000 BENCH_REPORTS=100000`, 190,000 fleet events derived):
  *   - Before: 12,074 rows/s, ack p50/p99 1,226/1,717 ms, 70 µs of hub CPU per report, 500 rows
@@ -53,11 +57,14 @@ import type { ReceivedReport } from '../../hub/src/status/report';
 import { bundleFor } from '../support/bundles';
 import { BareRepo } from '../support/git';
 import { createThrowawayDatabase } from '../support/postgres';
+import { machineCpu } from './proc-stats';
 
 const CLUSTERS = Number(process.env.BENCH_CLUSTERS ?? 10_000);
 const REPORTS = Number(process.env.BENCH_REPORTS ?? 100_000);
 /** Rounds submitted before the oldest must be acknowledged: reports keep arriving while batches are written. */
 const ROUNDS_IN_FLIGHT = Number(process.env.BENCH_ROUNDS_IN_FLIGHT ?? 2);
+const BUNDLES = Number(process.env.BENCH_BUNDLES ?? 1);
+const bundleName = (b: number) => (BUNDLES === 1 ? 'app' : `app-${String(b).padStart(2, '0')}`);
 
 const load = () => loadavg()[0].toFixed(1);
 
@@ -65,10 +72,13 @@ async function main(): Promise<void> {
   const db = await createThrowawayDatabase('gitfleet_bench_status');
   const repo = await BareRepo.create();
   const work = await mkdtemp(join(tmpdir(), 'gitfleet-bench-status-'));
-  await repo.commit({
-    'fleet/app.yaml': bundleFor('app', 'app'),
-    'apps/app/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  namespace: app\n',
-  });
+  const files: Record<string, string> = {};
+  for (let b = 0; b < BUNDLES; b++) {
+    const name = bundleName(b);
+    files[`fleet/${name}.yaml`] = bundleFor(name, name);
+    files[`apps/${name}/cm.yaml`] = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${name}\n`;
+  }
+  await repo.commit(files);
   const token = randomBytes(16).toString('hex');
   const { hub, app } = await launchHub({
     databaseUrl: db.url,
@@ -92,6 +102,7 @@ async function main(): Promise<void> {
       `SELECT cluster_id::text AS id, revision::text AS revision, targets->0->'source'->>'commit' AS commit FROM target_set`,
     );
     if (placed.length !== CLUSTERS) throw new Error(`${placed.length} of ${CLUSTERS} clusters were placed`);
+    const [{ bytes }] = await db.query<{ bytes: number }>(`SELECT avg(pg_column_size(targets))::int AS bytes FROM target_set`);
     const status = app.get(StatusService);
     const events = app.get(StatusEvents);
     const eventsBefore = await count(db, 'fleet_event');
@@ -101,16 +112,20 @@ async function main(): Promise<void> {
     let seq = BigInt(Date.now()) * 1000n;
     const round = (n: number): Promise<void>[] =>
       placed.slice(0, Math.min(CLUSTERS, REPORTS - n * CLUSTERS)).map((cluster) => {
+        // Each round the next bundle; its phase flips each time it comes round again, so every
+        // report changes its status and derives fleet events.
+        const flip = Math.floor(n / BUNDLES) % 2 === 0;
+        const bundle = bundleName(n % BUNDLES);
         const report: ReceivedReport = {
           seq: String(++seq),
-          bundle: 'app',
+          bundle,
           commit: cluster.commit,
-          phase: n % 2 === 0 ? 'synced' : 'failed',
-          message: n % 2 === 0 ? '' : `round ${n}: apply failed: ConfigMap app/app: the server refused it`,
+          phase: flip ? 'synced' : 'failed',
+          message: flip ? '' : `round ${n}: apply failed: ConfigMap ${bundle}/${bundle}: the server refused it`,
           resources: [],
           observedAt: new Date(),
           targetSetRevision: cluster.revision,
-          health: n % 2 === 0 ? 'healthy' : 'degraded',
+          health: flip ? 'healthy' : 'degraded',
           summary: null,
           driftCount: 0,
           syncStartedAt: null,
@@ -121,6 +136,7 @@ async function main(): Promise<void> {
       });
 
     const cpuBefore = process.cpuUsage();
+    const machineBefore = await machineCpu();
     const from = performance.now();
     const inFlight: Promise<void>[][] = [];
     let peakRss = process.memoryUsage().rss;
@@ -134,6 +150,7 @@ async function main(): Promise<void> {
     await events.settled();
     const withEvents = performance.now() - from;
     const cpu = process.cpuUsage(cpuBefore);
+    const machine = await machineCpu();
     const eventCount = (await count(db, 'fleet_event')) - eventsBefore;
     const rows = await count(db, 'status_report');
     const batches = await db.query<{ n: number }>(`SELECT count(DISTINCT xmin::text)::int AS n FROM status_report`);
@@ -141,8 +158,9 @@ async function main(): Promise<void> {
     latencies.sort((a, b) => a - b);
     const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))].toFixed(0);
     console.log(
-      `status writer: ${CLUSTERS} clusters, ${latencies.length} reports in ${rounds} rounds, ${ROUNDS_IN_FLIGHT} rounds in flight`,
+      `status writer: ${CLUSTERS} clusters × ${BUNDLES} bundle(s), ${latencies.length} reports in ${rounds} rounds, ${ROUNDS_IN_FLIGHT} rounds in flight`,
     );
+    console.log(`  TargetSet targets stored (bytes)    ${String(bytes).padStart(8)}`);
     console.log(`  rows/s stored (acknowledged)        ${((latencies.length * 1000) / stored).toFixed(0).padStart(8)}   (load ${load()})`);
     console.log(`  ack latency p50 / p99 (ms)          ${`${pct(50)} / ${pct(99)}`.padStart(8)}`);
     console.log(`  fleet events stored                 ${String(eventCount).padStart(8)}`);
@@ -152,6 +170,9 @@ async function main(): Promise<void> {
       `  batches (transactions)              ${String(batches[0].n).padStart(8)}   ${(rows / batches[0].n).toFixed(0)} rows each`,
     );
     console.log(`  hub CPU per report (µs)             ${((cpu.user + cpu.system) / latencies.length).toFixed(0).padStart(8)}`);
+    console.log(
+      `  PostgreSQL CPU per report (µs)      ${(((machine.postgresMs - machineBefore.postgresMs) * 1000) / latencies.length).toFixed(0).padStart(8)}`,
+    );
     console.log(`  peak RSS (MB)                       ${(peakRss / 1024 / 1024).toFixed(0).padStart(8)}`);
     if (rows !== latencies.length) throw new Error(`${latencies.length} reports acknowledged but ${rows} rows in status_report`);
   } finally {
