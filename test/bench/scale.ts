@@ -576,6 +576,50 @@
  * retried in one, none in the other); steady RSS 608 / 614 MB, 906 / 951 MB at the read phase's
  * peak. Two replicas (74cc4d1, one run): cold start 19.7 s (530/s), → TargetSets 1.52/1.62/1.63
  * s, → reports 2.12/2.31/2.37 s, whole list 0.59 s, storm 8.1 s, steady RSS 891 MB for both.
+ *
+ * EIGHTEENTH ROUND, a slow 2-core machine again (grpc-floor: 10,000 streams connected in 11.7 s,
+ * 2 KB pushed to all and acked in 0.78–1.20 s). Reproduced at d80e245 (`BENCH_PHASES=read,storm`,
+ * then `BENCH_PHASES=`): cold start 32.0 / 34.7 s (328 / 300 registrations/s), commit →
+ * TargetSets 2.77–4.74 and 2.17–2.56 s, → reports 4.39–7.30 and 4.30–4.59 s; whole list 0.74 s;
+ * restart storm 15.3 s (43,753 listen queue overflows, no failed stream); CPU per commit: hub
+ * 2.6–3.0 s, generators 2.3–2.5, PostgreSQL 2.6–2.8, bench 0.3–0.5. The machine got faster as the
+ * session went on; what follows compares alternated runs only.
+ * Found: every batched write read its batch with json_to_recordset, which builds a lookup of each
+ * object's fields and converts each nested value on its own. The status statement for 1,667
+ * reports of one resource each (EXPLAIN ANALYZE on a kept status-writer database, rolled back,
+ * idle): 135–197 ms, of which json_to_recordset 55–70. Reading that input alone: 57–61 ms
+ * (270–276 ms with ten resources per report); as an array literal per column and resources and
+ * summary as JSON arrays (unnest): 17–20 ms (69–75 ms). The batched writes now pass their columns
+ * so (hub/src/database/pg-arrays.ts: every element quoted, text never syntax): the status
+ * statement, the fleet-event INSERT and the TargetSet chunk write.
+ *   - The whole status statement, four rounds each: 105–120 → 92–106 ms with one resource per
+ *     report, 419–430 → 235–250 ms with ten, 66–69 → 64–69 ms with none (status-writer's reports,
+ *     whose rows/s and PostgreSQL CPU per report, 87/78/83 → 66/80/79 µs in three pairs, stay
+ *     within the spread). A chunk of 1,000 TargetSets: 81–110 → 35–48 ms. Building the
+ *     parameters: 3.4–4.0 → 3.3 ms of the hub's CPU per 1,667 reports.
+ *   - `BENCH_PHASES=`, three alternated pairs, medians of 3 commits: the status and event writes →
+ *     reports 3.62/3.67/4.09 → 3.17/3.33/3.69 s, PostgreSQL's CPU per commit 2.2/2.2/2.5 →
+ *     1.8/2.0/2.2 s; then the TargetSet write → TargetSets 2.21/1.98/1.95 → 2.13/1.82/1.60 s,
+ *     reports 4.11/3.75/3.45 → 3.80/3.50/3.25 s, PostgreSQL 2.1/2.0/1.8 → 1.8/1.7/1.6 s.
+ * Tried, not kept:
+ *   - the status statement answering one row of three JSON values instead of three rows per
+ *     report (30,000 rows a commit that pg builds into objects): hub CPU per report in
+ *     status-writer 79/84/94 → 83/80/83 µs, three pairs, and pg's row parsing in a CPU profile of
+ *     the run the same (305 → 328 ms, most of it other statements'): no gain;
+ *   - not made: the ownership check on a cluster's whole targets, with 30 bundles a cluster
+ *     (status-writer BENCH_BUNDLES=30: 3,124 bytes of targets stored, compressed): 17,471 rows/s
+ *     against 17,641 with one bundle.
+ * Where the rest goes: the fake agents took 2.4 s of CPU per commit (BENCH_CPU_PROFILE; protobuf
+ * encoding of the reports, HTTP/2, GC 0.26 s), the hub's profile is flat (GC 0.54–0.58 s, the
+ * largest entry; 445 MB allocated in one commit by the sampling heap profiler, no site above 5 %).
+ * After (51e4c0c, `BENCH_PHASES=read,storm`, two runs, medians of 3 commits): cold start 24.8 /
+ * 34.4 s (426 / 303 registrations/s), commit → TargetSets 1.56 / 2.03 s (1.43–2.15), → reports
+ * 3.30 / 4.03 s (2.90–4.29), → events 3.47 / 4.41 s; whole list 0.78 / 0.80 s (0.51–0.61 again);
+ * dashboard 0.10 / 0.19 s; restart storm 14.4 / 14.4 s (45,241 / 46,431 listen queue overflows,
+ * no failed stream); steady RSS 610 / 622 MB, 898 / 973 MB at the read phase's peak; CPU per
+ * commit: hub 2.0–2.9 s, generators 1.5–2.3, PostgreSQL 1.3–2.1, bench 0.3–0.6. Two replicas
+ * (one run): cold start 36.2 s (288/s), → TargetSets 1.98/2.26/3.08 s, → reports 3.03/3.30/3.89 s,
+ * whole list 0.91 s, storm 12.8 s, steady RSS 909 MB for both.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';

@@ -44,6 +44,12 @@
  *     lookups and row locks on the cluster per report) dropped, migration 1736600000000:
  *     20,984-22,631 -> 23,153-23,940 rows/s, PostgreSQL's CPU per run (the sum of its processes'
  *     /proc times, setup included) 9.92-10.55 -> 9.34-9.70 s (load 1.9-2.2).
+ *   - A slow 2-core machine (load 1.9-2.7), the batch as an array literal per column instead of one
+ *     JSON document (pg-arrays.ts), three alternated pairs: 20,407/22,519/19,845 ->
+ *     23,697/18,733/19,746 rows/s, PostgreSQL's CPU per report 87/78/83 -> 66/80/79 µs: within
+ *     the spread, as these reports carry no resources and no summary, the input the change
+ *     reads faster (bench/scale.ts, eighteenth round: 43 % of the statement with ten resources).
+ *     BENCH_BUNDLES=30 (3,124 bytes of targets a cluster): 17,471 rows/s, 17,641 with one bundle.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
