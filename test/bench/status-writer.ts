@@ -20,6 +20,8 @@
  *     BENCH_CLUSTERS=10000  BENCH_REPORTS=100000  BENCH_ROUNDS_IN_FLIGHT=2
  *     BENCH_BUNDLES=1: bundles placed on every cluster; each round reports the next bundle of
  *     each cluster (a fleet's clusters run tens of bundles, so their TargetSets are larger)
+ *     BENCH_RESOURCES=0: resources listed in each report, with a change-set summary when above
+ *     0 (an agent lists every object of the bundle; 0 measures the statement's smallest input)
  *
  * FINDINGS (`BENCH_CLUSTERS=10000 BENCH_REPORTS=100000`, 190,000 fleet events derived):
  *   - Before: 12,074 rows/s, ack p50/p99 1,226/1,717 ms, 70 µs of hub CPU per report, 500 rows
@@ -50,6 +52,13 @@
  *     the spread, as these reports carry no resources and no summary, the input the change
  *     reads faster (bench/scale.ts, eighteenth round: 43 % of the statement with ten resources).
  *     BENCH_BUNDLES=30 (3,124 bytes of targets a cluster): 17,471 rows/s, 17,641 with one bundle.
+ *   - Reports as agents send them, ten resources and a summary each (`BENCH_RESOURCES=10
+ *     BENCH_REPORTS=60000`), three alternated pairs against d80e245: 4,355/4,440/4,812 ->
+ *     7,268/8,273/9,214 rows/s, PostgreSQL's CPU per report 331/330/290 -> 180/153/135 µs, ack
+ *     p50 2,837/2,878/2,685 -> 1,667/1,500/1,244 ms, hub CPU per report 131/128/114 ->
+ *     130/114/112 µs (load 2.1-3.0). Still under half the rows/s of reports without resources:
+ *     the resources are parsed into jsonb (42 µs a report of ten, bench/scale.ts eighteenth
+ *     round) and stored three times (history, current status, what the cluster runs).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -70,6 +79,7 @@ const REPORTS = Number(process.env.BENCH_REPORTS ?? 100_000);
 /** Rounds submitted before the oldest must be acknowledged: reports keep arriving while batches are written. */
 const ROUNDS_IN_FLIGHT = Number(process.env.BENCH_ROUNDS_IN_FLIGHT ?? 2);
 const BUNDLES = Number(process.env.BENCH_BUNDLES ?? 1);
+const RESOURCES = Number(process.env.BENCH_RESOURCES ?? 0);
 const bundleName = (b: number) => (BUNDLES === 1 ? 'app' : `app-${String(b).padStart(2, '0')}`);
 
 const load = () => loadavg()[0].toFixed(1);
@@ -128,11 +138,22 @@ async function main(): Promise<void> {
           commit: cluster.commit,
           phase: flip ? 'synced' : 'failed',
           message: flip ? '' : `round ${n}: apply failed: ConfigMap ${bundle}/${bundle}: the server refused it`,
-          resources: [],
+          resources: Array.from({ length: RESOURCES }, (_, r) => ({
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            namespace: bundle,
+            name: `${bundle}-${r}`,
+            action: 'unchanged' as const,
+            error: '',
+            health: 'healthy' as const,
+            healthMessage: '',
+            drifted: false,
+            driftDiff: '',
+          })),
           observedAt: new Date(),
           targetSetRevision: cluster.revision,
           health: flip ? 'healthy' : 'degraded',
-          summary: null,
+          summary: RESOURCES === 0 ? null : { created: 0, configured: 0, unchanged: RESOURCES, deleted: 0, skipped: 0, failed: 0 },
           driftCount: 0,
           syncStartedAt: null,
           reason: 'sync',
@@ -164,7 +185,7 @@ async function main(): Promise<void> {
     latencies.sort((a, b) => a - b);
     const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))].toFixed(0);
     console.log(
-      `status writer: ${CLUSTERS} clusters × ${BUNDLES} bundle(s), ${latencies.length} reports in ${rounds} rounds, ${ROUNDS_IN_FLIGHT} rounds in flight`,
+      `status writer: ${CLUSTERS} clusters × ${BUNDLES} bundle(s), ${latencies.length} reports of ${RESOURCES} resource(s) in ${rounds} rounds, ${ROUNDS_IN_FLIGHT} rounds in flight`,
     );
     console.log(`  TargetSet targets stored (bytes)    ${String(bytes).padStart(8)}`);
     console.log(`  rows/s stored (acknowledged)        ${((latencies.length * 1000) / stored).toFixed(0).padStart(8)}   (load ${load()})`);
