@@ -49,16 +49,16 @@
  *   - A slow 2-core machine (load 1.9-2.7), the batch as an array literal per column instead of one
  *     JSON document (pg-arrays.ts), three alternated pairs: 20,407/22,519/19,845 ->
  *     23,697/18,733/19,746 rows/s, PostgreSQL's CPU per report 87/78/83 -> 66/80/79 µs: within
- *     the spread, as these reports carry no resources and no summary, the input the change
- *     reads faster (bench/scale.ts, eighteenth round: 43 % of the statement with ten resources).
+ *     the spread: these reports carry no resources and no summary, the input the change reads
+ *     faster (docs/scale-rounds.md, eighteenth round: 43 % of the statement with ten resources).
  *     BENCH_BUNDLES=30 (3,124 bytes of targets a cluster): 17,471 rows/s, 17,641 with one bundle.
  *   - Reports as agents send them, ten resources and a summary each (`BENCH_RESOURCES=10
  *     BENCH_REPORTS=60000`), three alternated pairs against d80e245: 4,355/4,440/4,812 ->
  *     7,268/8,273/9,214 rows/s, PostgreSQL's CPU per report 331/330/290 -> 180/153/135 µs, ack
  *     p50 2,837/2,878/2,685 -> 1,667/1,500/1,244 ms, hub CPU per report 131/128/114 ->
  *     130/114/112 µs (load 2.1-3.0). Still under half the rows/s of reports without resources:
- *     the resources are parsed into jsonb (42 µs a report of ten, bench/scale.ts eighteenth
- *     round) and stored three times (history, current status, what the cluster runs).
+ *     the resources are parsed into jsonb (42 µs a report of ten: docs/scale-rounds.md,
+ *     eighteenth round) and stored three times (history, current status, what the cluster runs).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';

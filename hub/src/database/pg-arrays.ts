@@ -3,8 +3,8 @@
  * `unnest($1::uuid[], $2::text[], …)`. PostgreSQL reads an array in one pass; json_to_recordset,
  * which the batched writes used before, builds a lookup of every object's fields and converts
  * each nested value on its own: for the same 1,667 status reports it took three times as long to
- * read them (bench/scale.ts, eighteenth round). The literals cost the hub no more to build than
- * the JSON document did.
+ * read them (docs/scale-rounds.md, eighteenth round). The literals cost the hub no more to build
+ * than the JSON document did.
  */
 
 /**

@@ -111,8 +111,8 @@ export class SessionSweep {
     // Rows read while a placement pass writes them (it writes chunk by chunk and announces the
     // whole pass at the end) are TargetSets on their way: a sweep that sent them too read the
     // TargetSets of a whole commit again, at 10,000 agents 7,000 reads in one commit of three
-    // (bench/scale.ts, round 17). They are left to their announcement; what is still behind
-    // after it is sent here.
+    // (docs/scale-rounds.md, seventeenth round). They are left to their announcement; what is
+    // still behind after it is sent here.
     await this.announcementsHeard();
     if (this.stopping) return;
     const stillBehind = behind.filter(

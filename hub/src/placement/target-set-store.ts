@@ -68,7 +68,7 @@ export class TargetSetStore implements BeforeApplicationShutdown {
    * batch per statement, as many as placement reads whole at once (TARGET_SET_CHUNK, which bounds
    * the memory of a read of large TargetSets). A commit placed by another replica is a read here
    * for each of this replica's sessions: at 500 each of the ten reads for 5,000 sessions waited
-   * behind the pushes and reports of the one before (bench/scale.ts, round 17).
+   * behind the pushes and reports of the one before (docs/scale-rounds.md, seventeenth round).
    */
   private readonly currents = new Batcher<string, CurrentTargetSet | null>((ids) => this.readCurrent(ids), {
     maxItems: TARGET_SET_CHUNK,
@@ -251,7 +251,7 @@ export class TargetSetStore implements BeforeApplicationShutdown {
  * chunk, under a key) and the cluster's values; PostgreSQL puts the two together. A target from
  * elsewhere (a held or pinned one read back) is sent whole. The whole targets of 10,000
  * clusters were 10 MB of JSON per fleet commit for PostgreSQL to parse into jsonb, and the
- * chunks took about twice as long to write (bench/scale.ts, THIRTEENTH ROUND).
+ * chunks took about twice as long to write (docs/scale-rounds.md, thirteenth round).
  */
 export function writtenTargets(chunk: Pick<PendingTargetSet, 'targets'>[]): { bundleTargets: string; targetsOf: string[] } {
   const keys = new Map<TargetSpec, string>();

@@ -11,11 +11,10 @@ import type { ReceivedReport } from './report';
  */
 export const STORE_REPORTS_SQL = `
 WITH input AS (
-  -- An array literal per column, resources and summary as JSON arrays (pg-arrays.ts). As one JSON
-  -- document of rows (json_to_recordset) the statement for 1,667 reports of one resource each
-  -- took 105–120 ms, 92–106 ms this way; of ten resources each 419–430 ms, 235–250 ms
-  -- (bench/scale.ts, eighteenth round). As arrays that pg built, escaping element by element in
-  -- JavaScript, a share of the hub's CPU.
+  -- An array literal per column, resources and summary as JSON arrays (pg-arrays.ts). With the
+  -- batch as one JSON document of rows (json_to_recordset) the statement for 1,667 reports of
+  -- one resource each took 105–120 ms, 92–106 ms this way; of ten resources each 419–430 ms,
+  -- 235–250 ms (docs/scale-rounds.md, eighteenth round).
   SELECT * FROM unnest($1::uuid[], $2::numeric[], $3::text[], $4::text[], $5::text[], $6::text[],
                        ${jsonbArraySql('$7')}, $8::timestamptz[], $9::bigint[], $10::text[],
                        ${jsonbArraySql('$11')}, $12::int[], $13::timestamptz[], $14::text[])
