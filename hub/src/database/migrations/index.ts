@@ -15,6 +15,7 @@ import { TargetDigests1736450000000 } from './1736450000000-target-digests';
 import { UpdateRoom1736500000000 } from './1736500000000-update-room';
 import { HistoryWithoutRowLocks1736600000000 } from './1736600000000-history-without-row-locks';
 import { PresenceEventIndex1736700000000 } from './1736700000000-presence-event-index';
+import { Lz4Compression1736800000000 } from './1736800000000-lz4-compression';
 
 /** Every migration, oldest first; TypeORM runs the ones not yet applied at start-up. */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   UpdateRoom1736500000000,
   HistoryWithoutRowLocks1736600000000,
   PresenceEventIndex1736700000000,
+  Lz4Compression1736800000000,
 ];
