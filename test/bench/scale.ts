@@ -45,6 +45,7 @@
  *   fourth found that polling five times a second (no deployment does: the default is 15 s)
  *   forks the whole hub process for git that often and was half the hub's CPU in a storm.
  * BENCH_COMMITS=<n>: fleet commits measured per run, a few seconds apart (1).
+ * BENCH_BUNDLES=<n>: bundles on every cluster (1); each commit changes the first one's files only.
  * BENCH_PHASES=read,storm: the phases after the commits; empty for cold start and commits only;
  *   `resync` (not by default): every agent reports its unchanged status again, as on a periodic
  *   resync, and the hub's CPU is counted until 5 s after the last ack. BENCH_RESYNC_SECONDS=<s>
@@ -113,6 +114,23 @@ const manifests = (round: number) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: app\ndata:\n  round: "${round}"\n`;
 
 /**
+ * Bundles on every cluster (BENCH_BUNDLES, 1): `app`, which every commit changes, and
+ * `app-2` … `app-<n>`, which no commit after the first touches, as a fleet's add-ons sit
+ * beside the one bundle a commit is about. Every figure then counts a report per bundle.
+ */
+const BUNDLES = Number(process.env.BENCH_BUNDLES ?? 1);
+if (!Number.isInteger(BUNDLES) || BUNDLES < 1) throw new Error(`BENCH_BUNDLES must be a whole number of at least 1, not ${BUNDLES}`);
+/** The fleet repository's first commit: every bundle and its manifests. */
+function firstCommitFiles(): Record<string, string> {
+  const files: Record<string, string> = { 'fleet/app.yaml': BUNDLE, 'apps/app/app.yaml': manifests(0) };
+  for (let i = 2; i <= BUNDLES; i++) {
+    files[`fleet/app-${i}.yaml`] = bundleFor(`app-${i}`, 'app');
+    files[`apps/app-${i}/app.yaml`] = manifests(0).replace('name: settings', `name: settings-${i}`);
+  }
+  return files;
+}
+
+/**
  * What the phases of one run share: the processes and the database measured, the fleet
  * repository, the figures noted so far and the profile's phase marks.
  */
@@ -171,7 +189,7 @@ async function startRun(size: number, runNumber: number): Promise<Run> {
     await rm(profileDir, { recursive: true, force: true });
     await mkdir(profileDir, { recursive: true });
   }
-  const head = await repo.commit({ 'fleet/app.yaml': BUNDLE, 'apps/app/app.yaml': manifests(0) });
+  const head = await repo.commit(firstCommitFiles());
   const token = randomBytes(16).toString('hex');
   const profiling = profilingOptions(profileDir);
   const spawnedAt = Date.now();
@@ -327,7 +345,7 @@ async function commit(run: Run, fleet: FakeFleet, round: number): Promise<void> 
   // (Counted there at the first query, the figure is the last ack: the count itself comes after
   // the times crossed over from the generators, which is the bench's latency, not the hub's.)
   const acked = max(agents.map((a) => a.reportsAckedAt!));
-  const counted = await pollCount(pg, `SELECT count(*)::int AS n FROM bundle_status WHERE commit = $1`, [head], size);
+  const counted = await pollCount(pg, `SELECT count(*)::int AS n FROM bundle_status WHERE commit = $1`, [head], size * BUNDLES);
   const persistedAt = counted.queries === 1 ? acked : counted.at;
   if (counted.queries > 1) console.log(`    !! reports acked ${persistedAt - acked} ms before their rows were all there`);
   note(run, 'commit → all StatusReports acked and persisted (s)', (persistedAt - from) / 1000);
@@ -338,10 +356,10 @@ async function commit(run: Run, fleet: FakeFleet, round: number): Promise<void> 
     pg,
     `SELECT count(*)::int AS n FROM fleet_event WHERE type = 'sync.succeeded' AND id > $2 AND commit = $1`,
     [head, eventIdBefore],
-    size,
+    size * BUNDLES,
   );
   note(run, 'fleet events finished (s)', (eventsAt - from) / 1000);
-  noteValue(run, 'status rows/s while writing', ((size * 1000) / Math.max(1, persistedAt - firstTargetSet)).toFixed(0));
+  noteValue(run, 'status rows/s while writing', ((size * BUNDLES * 1000) / Math.max(1, persistedAt - firstTargetSet)).toFixed(0));
   await noteHubCpuPerAgent(run, '  hub CPU per agent, commit → events (ms)', cpuAtCommit);
   noteSyscalls(run, '  hub reads / writes per agent, commit → events', syscallsBefore, await run.hubsTogether.syscalls());
   await noteCpu(run, '  CPU s: hub / generators / postgres / bench / rest', cpuAtCommit);
@@ -548,7 +566,7 @@ function sum(values: number[]): number {
 
 async function main(): Promise<void> {
   console.log(
-    `scale: ${SIZES.join(', ')} fake agents × ${RUNS} run(s), ${PROCESSES} generator processes, ${REPLICAS} hub replica(s) on PostgreSQL`,
+    `scale: ${SIZES.join(', ')} fake agents × ${RUNS} run(s), ${BUNDLES} bundle(s) a cluster, ${PROCESSES} generator processes, ${REPLICAS} hub replica(s) on PostgreSQL`,
   );
   const results = new Map<number, Figure[][]>();
   for (const size of SIZES) {
