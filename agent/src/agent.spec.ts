@@ -33,7 +33,7 @@ function serve(targetSet: () => TargetSet): void {
       if (kind?.$case === 'hello' && kind.value.targetSetChecksum !== targetSet().checksum) {
         call.write({ kind: { $case: 'targetSet', value: targetSet() } });
       }
-      if (kind?.$case === 'statusReport') call.write({ kind: { $case: 'statusAck', value: { seq: kind.value.seq } } });
+      if (kind?.$case === 'statusReport') call.write({ kind: { $case: 'statusAck', value: { seq: kind.value.seq, moreSeqs: [] } } });
     });
   };
 }

@@ -1,4 +1,4 @@
-import { POLICY_CAPABILITY } from '#core';
+import { POLICY_CAPABILITY, STATUS_ACKS_CAPABILITY } from '#core';
 
 /** Reported to the hub in Register and Hello. */
 export const AGENT_VERSION = '0.1.0';
@@ -16,4 +16,5 @@ export const AGENT_CAPABILITIES: readonly string[] = [
   ARTIFACTS_CAPABILITY,
   MTLS_CAPABILITY,
   POLICY_CAPABILITY,
+  STATUS_ACKS_CAPABILITY,
 ];

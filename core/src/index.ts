@@ -11,6 +11,7 @@ export * from './digest';
 export * from './settings';
 export * from './backoff';
 export * from './heartbeat';
+export * from './status-acks';
 export * from './from-sources';
 export * from './pki';
 export * from './policy/bundle-policy';

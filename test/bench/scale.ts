@@ -26,6 +26,8 @@
  *     BENCH_HUB_LOG_LEVEL=<level> (warn)
  *     BENCH_AGENT_CLIENT=h2 (default) or grpc-js: what the fake agents speak gitfleet.v1 with
  *     (fake-agents/agent-clients.ts; grpc-js is the real agent's library, at twice the CPU)
+ *     BENCH_STATUS_ACKS=single: the fake agents do not announce status-acks/v1, so the hub acks
+ *     each report with a message of its own, as for agents that predate it
  *     BENCH_REGISTER_CONCURRENCY=250: registrations in flight per generator process (25 before
  *     registration was batched: that measured the generator, ~100 in flight, not the hub)
  *     GRPC_MAX_HANDSHAKES=<n> is passed to the hub (admission control; its default otherwise)

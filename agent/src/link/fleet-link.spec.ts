@@ -1,5 +1,6 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
+import { STATUS_ACKS_CAPABILITY } from '#core';
 import { RejectReason, StatusReport, type AgentMessage, type FleetClient, type TargetSet } from '#proto';
 import { createLogger } from '../logger';
 import { FakeHub, until } from '../testing/fake-hub';
@@ -104,7 +105,7 @@ describe('FleetLink', () => {
     agent.send(report('102'));
     agent.send(report('103'));
     await until(() => hub.streams[0].received.length === 4);
-    hub.streams[0].call.write({ kind: { $case: 'statusAck', value: { seq: '101' } } });
+    hub.streams[0].call.write({ kind: { $case: 'statusAck', value: { seq: '101', moreSeqs: [] } } });
     await until(() => agent.unacknowledged().length === 2);
     hub.streams[0].call.emit('error', { code: status.UNAVAILABLE, details: 'hub replica shutting down' });
 
@@ -113,9 +114,24 @@ describe('FleetLink', () => {
     const hello = hub.streams[1].received[0].kind;
     expect(hello?.$case === 'hello' && hello.value.lastAckedSeq).toBe('101');
 
-    hub.streams[1].call.write({ kind: { $case: 'statusAck', value: { seq: '102' } } });
-    hub.streams[1].call.write({ kind: { $case: 'statusAck', value: { seq: '103' } } });
+    hub.streams[1].call.write({ kind: { $case: 'statusAck', value: { seq: '102', moreSeqs: [] } } });
+    hub.streams[1].call.write({ kind: { $case: 'statusAck', value: { seq: '103', moreSeqs: [] } } });
     await until(() => agent.unacknowledged().length === 0);
+  });
+
+  it('announces that it takes several acks in one StatusAck, and forgets every report one acks', async () => {
+    hub = new FakeHub();
+    await hub.start();
+    const agent = startLink();
+    await until(() => hub.streams.length === 1);
+    for (const seq of ['201', '202', '203', '204']) agent.send(report(seq));
+    await until(() => hub.streams[0].received.length === 5);
+    const hello = hub.streams[0].received[0].kind;
+    expect(hello?.$case === 'hello' && hello.value.capabilities).toContain(STATUS_ACKS_CAPABILITY);
+
+    hub.streams[0].call.write({ kind: { $case: 'statusAck', value: { seq: '201', moreSeqs: ['202', '204'] } } });
+    await until(() => agent.unacknowledged().length === 1);
+    expect(agent.unacknowledged().map((r) => r.seq)).toEqual(['203']);
   });
 
   it('sends reports produced before it started right after its Hello', async () => {

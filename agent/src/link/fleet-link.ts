@@ -312,6 +312,8 @@ export class FleetLink {
       }
       case 'statusAck':
         this.outbox.ack(kind.value.seq);
+        // Several reports stored at once (STATUS_ACKS_CAPABILITY).
+        for (const seq of kind.value.moreSeqs) this.outbox.ack(seq);
         return;
       case 'statusReject':
         this.onReject(call, kind.value);

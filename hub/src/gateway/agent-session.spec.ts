@@ -11,6 +11,7 @@ import type { Outcome } from '../database/batcher';
 import { createLogger } from '../logging/logger';
 import type { ReceivedReport } from '../status/report';
 import { UnstorableReportError, type StoreResult } from '../status/status.service';
+import { STATUS_ACKS_CAPABILITY } from '#core';
 import { AgentSession, type AgentCall, type SessionContext } from './agent-session';
 
 const CLUSTER = { id: '00000000-0000-4000-8000-00000000c001', name: 'one', credentialHash: 'h', targetSet: null };
@@ -54,13 +55,13 @@ class FakeCall extends EventEmitter {
 /** What the session wrote, as `ack <seq>` or `reject <seq> <reason>` (other messages by kind). */
 function sent(message: Parameters<AgentCall['write']>[0]): string {
   const kind = (message as { kind?: { $case: string; value: { seq?: string; reason?: RejectReason } } }).kind;
-  if (kind?.$case === 'statusAck') return `ack ${kind.value.seq}`;
+  if (kind?.$case === 'statusAck') return ['ack', kind.value.seq, ...((kind.value as { moreSeqs?: string[] }).moreSeqs ?? [])].join(' ');
   if (kind?.$case === 'statusReject') return `reject ${kind.value.seq} ${RejectReason[kind.value.reason!]}`;
   return kind?.$case ?? 'encoded';
 }
 
-/** A store whose writes settle when the test says, in any order. */
-function harness() {
+/** A store whose writes settle when the test says, in any order; the agent announces `capabilities` in Hello. */
+function harness(capabilities: string[] = []) {
   const stores = new Map<string, (outcome: Outcome<StoreResult>) => void>();
   const acks: { revision: string; release: () => void }[] = [];
   const context: SessionContext = {
@@ -79,7 +80,7 @@ function harness() {
   call.receive({
     kind: {
       $case: 'hello',
-      value: { clusterId: CLUSTER.id, agentVersion: 't', lastAckedSeq: '0', targetSetChecksum: '', capabilities: [] },
+      value: { clusterId: CLUSTER.id, agentVersion: 't', lastAckedSeq: '0', targetSetChecksum: '', capabilities },
     },
   });
   const stored = (seq: string) => stores.get(seq)!({ ok: true, result: { stored: true, current: true } });
@@ -113,6 +114,40 @@ describe('AgentSession', () => {
     expect(call.written).toEqual(['ack 1', 'ack 2', 'ack 3']);
     await turn();
     expect(drained).toBe(true);
+  });
+
+  it('acks the reports stored in one turn with one StatusAck when the agent takes them so, and drains only once it is sent', async () => {
+    const { call, session, stored } = harness([STATUS_ACKS_CAPABILITY]);
+    await turn();
+    for (const seq of ['1', '2', '3', '4']) call.receive(report(seq));
+    let drained = false;
+    void session.drained().then(() => (drained = true));
+
+    stored('2');
+    stored('1');
+    stored('3');
+    expect(call.written).toEqual([]);
+    await Promise.resolve();
+    expect(call.written).toEqual(['ack 1 2 3']);
+    expect(drained).toBe(false);
+    stored('4');
+    await turn();
+    expect(call.written).toEqual(['ack 1 2 3', 'ack 4']);
+    expect(drained).toBe(true);
+  });
+
+  it('sends gathered acks before anything else, so the agent hears every answer in report order', async () => {
+    const { call, stored } = harness([STATUS_ACKS_CAPABILITY]);
+    await turn();
+    call.receive(report('1'));
+    call.receive(report('not-a-number'));
+    call.receive(report('2'));
+    call.receive(report('3'));
+    stored('1');
+    stored('2');
+    stored('3');
+    await turn();
+    expect(call.written).toEqual(['ack 1', 'reject not-a-number REJECT_REASON_INVALID', 'ack 2 3']);
   });
 
   it('sends a refusal that needs no database after the answers still waiting before it', async () => {

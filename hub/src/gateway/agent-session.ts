@@ -1,6 +1,6 @@
 import { status as GrpcStatus, type Metadata, type ServerDuplexStream } from '@grpc/grpc-js';
 import { RejectReason, type AgentMessage, type Command, type Hello, type StatusReport } from '#proto';
-import { POLICY_CAPABILITY, storableText } from '#core';
+import { POLICY_CAPABILITY, STATUS_ACKS_CAPABILITY, storableText } from '#core';
 import type { AuthenticatedCluster } from '../clusters/clusters.service';
 import type { Logger } from '../logging/logger';
 import type { CurrentTargetSet } from '../placement/placement.service';
@@ -10,7 +10,7 @@ import type { ReceivedReport } from '../status/report';
 import type { Outcome } from '../database/batcher';
 import { unauthenticated } from './credential-refusal';
 import { encodeTargetSet, type OutgoingHubMessage } from './hub-message-encoding';
-import { OrderedAnswers } from './ordered-answers';
+import { GatheredAcks, OrderedAnswers } from './ordered-answers';
 import { heartbeatSlot } from './session-registry';
 
 /** What a session needs from the rest of the hub. */
@@ -73,6 +73,8 @@ export class AgentSession {
   /** Whether the agent checks Target.policy (an agent that predates bundle policies ignores them). */
   private enforcesPolicy = true;
   private policyWarned = false;
+  /** Whether the agent takes several reports' acks in one StatusAck (STATUS_ACKS_CAPABILITY). */
+  private batchesAcks = false;
   /** Highest TargetSet revision sent on this stream (revisions only go up). */
   private sentRevision = -1n;
   private closed = false;
@@ -83,6 +85,12 @@ export class AgentSession {
   /** Answers to reports, in report order. */
   private readonly answers = new OrderedAnswers({
     answered: () => this.release(),
+    failed: (error) => this.failed(error),
+    flushed: () => this.wakeIfIdle(),
+  });
+  /** With batchesAcks: the acks of this turn's answers, not yet sent. */
+  private readonly acks = new GatheredAcks({
+    send: (seq, moreSeqs) => this.write({ kind: { $case: 'statusAck', value: { seq, moreSeqs } } }),
     failed: (error) => this.failed(error),
     flushed: () => this.wakeIfIdle(),
   });
@@ -172,7 +180,7 @@ export class AgentSession {
   }
 
   private get idle(): boolean {
-    return !this.handling && this.inbox.length === 0 && this.answers.empty;
+    return !this.handling && this.inbox.length === 0 && this.answers.empty && this.acks.empty;
   }
 
   private enqueue(message: AgentMessage): void {
@@ -261,6 +269,7 @@ export class AgentSession {
     if (this.helloReceived) return;
     this.helloReceived = true;
     this.enforcesPolicy = hello.capabilities.includes(POLICY_CAPABILITY);
+    this.batchesAcks = hello.capabilities.includes(STATUS_ACKS_CAPABILITY);
     this.log.info({ agentVersion: hello.agentVersion, lastAckedSeq: hello.lastAckedSeq }, 'hello');
     try {
       if (this.holdsWhatAuthenticationRead(hello)) return;
@@ -329,7 +338,13 @@ export class AgentSession {
         { bundle: report.bundle, commit: report.commit, seq: report.seq, phase: report.phase, ...outcome.result },
         'status report stored',
       );
-    this.send({ kind: { $case: 'statusAck', value: { seq: report.seq } } });
+    this.ack(report.seq);
+  }
+
+  /** Acks a stored report: at once, or (batchesAcks) with the others answered in this turn. */
+  private ack(seq: string): void {
+    if (this.batchesAcks) this.acks.add(seq);
+    else this.send({ kind: { $case: 'statusAck', value: { seq, moreSeqs: [] } } });
   }
 
   /** Takes one report's share of the cluster's rate; 0 when there was one, else ms until there is. */
@@ -350,7 +365,7 @@ export class AgentSession {
    */
   private sendReject(seq: string, reason: RejectReason, detail: string): void {
     this.send({ kind: { $case: 'statusReject', value: { seq, reason, detail: storableText(detail, 1024), retryAfterMs: 0 } } });
-    if (/^\d{1,20}$/.test(seq)) this.send({ kind: { $case: 'statusAck', value: { seq } } });
+    if (/^\d{1,20}$/.test(seq)) this.ack(seq);
   }
 
   private sendTargetSet(targetSet: CurrentTargetSet): void {
@@ -369,6 +384,11 @@ export class AgentSession {
   }
 
   private send(message: OutgoingHubMessage): void {
+    this.acks.flush();
+    this.write(message);
+  }
+
+  private write(message: OutgoingHubMessage): void {
     if (this.closed || this.call.cancelled || this.call.writableEnded) return;
     this.lastSentAt = Date.now();
     this.call.write(message);

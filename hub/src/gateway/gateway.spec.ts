@@ -1,5 +1,6 @@
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { RejectReason, RenderKind, SyncPhase, ResourceAction, ResourceResult, StatusReport, Target } from '#proto';
+import { STATUS_ACKS_CAPABILITY } from '#core';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
@@ -196,11 +197,11 @@ describe('gateway: the Fleet gRPC service', () => {
       return ack;
     });
     stream.send({ $case: 'statusReport', value: report(seq, 'web', commit) });
-    expect(await firstAck).toEqual({ seq });
+    expect(await firstAck).toEqual({ seq, moreSeqs: [] });
     expect(rowsWhenAcked).toHaveLength(1);
 
     stream.send({ $case: 'statusReport', value: { ...report(seq, 'web', commit), message: 're-sent copy' } });
-    expect(await stream.nth('statusAck', 2)).toEqual({ seq });
+    expect(await stream.nth('statusAck', 2)).toEqual({ seq, moreSeqs: [] });
     const history = await t.query<{ message: string }>(`SELECT message FROM status_report WHERE cluster_id = $1`, [prod.clusterId]);
     expect(history).toEqual([{ message: '' }]);
     stream.close();
@@ -220,7 +221,7 @@ describe('gateway: the Fleet gRPC service', () => {
       await new Promise((r) => setTimeout(r, 500));
       expect(stream.ofKind('statusAck')).toEqual([]);
       await blocker.query('COMMIT');
-      expect(await stream.nth('statusAck')).toEqual({ seq: '1732240000000005' });
+      expect(await stream.nth('statusAck')).toEqual({ seq: '1732240000000005', moreSeqs: [] });
     } finally {
       await blocker.end();
       stream.close();
@@ -242,6 +243,19 @@ describe('gateway: the Fleet gRPC service', () => {
       prod.clusterId,
     ]);
     expect(history).toEqual([{ n: 2 }]);
+    stream.close();
+  });
+
+  it('acks reports stored together with one StatusAck when the agent announces status-acks/v1, each seq once and in order', async () => {
+    const stream = agent.connect(prod.credential);
+    stream.hello(prod.clusterId, '', [STATUS_ACKS_CAPABILITY]);
+    const seqs = Array.from({ length: 20 }, (_, i) => String(1732240000000200 + i));
+    for (const seq of seqs) stream.send({ $case: 'statusReport', value: report(seq, 'prod', commit) });
+    for (const seq of seqs) await stream.acked(seq);
+    const acks = stream.ofKind('statusAck');
+    expect(acks.flatMap((a) => [a.seq, ...a.moreSeqs])).toEqual(seqs);
+    // Twenty reports sent at once are written in one or two batches, not twenty.
+    expect(acks.length).toBeLessThan(seqs.length);
     stream.close();
   });
 

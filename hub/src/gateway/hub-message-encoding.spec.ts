@@ -81,7 +81,7 @@ describe('encodeTargetSet', () => {
     const serialize = gatewayService.connect.responseSerialize;
     const encoded = new EncodedHubMessage(Buffer.from([10, 0]));
     expect(serialize(encoded)).toBe(encoded.bytes);
-    const ack: HubMessage = { kind: { $case: 'statusAck', value: { seq: '17' } } };
+    const ack: HubMessage = { kind: { $case: 'statusAck', value: { seq: '17', moreSeqs: [] } } };
     expect(serialize(ack).equals(FleetService.connect.responseSerialize(ack))).toBe(true);
     // The writer is shared between messages: an earlier message's bytes stay as they were.
     const first = serialize({ kind: { $case: 'heartbeat', value: { sentAt: 'a'.repeat(300) } } });

@@ -52,3 +52,49 @@ export class OrderedAnswers {
     this.hooks.flushed();
   }
 }
+
+/**
+ * Acks of the reports answered in one turn of the event loop, sent as one StatusAck at its end,
+ * for an agent that takes them so (STATUS_ACKS_CAPABILITY): a database write settles all of its
+ * reports in one turn, and over grpc-js every message is a write of its own. Whatever else the
+ * session sends meanwhile sends these first (`flush`), so every message goes out in the order
+ * it would alone.
+ */
+export class GatheredAcks {
+  private seqs: string[] = [];
+
+  constructor(
+    private readonly hooks: {
+      /** Sends one StatusAck. */
+      send(seq: string, moreSeqs: string[]): void;
+      /** Sending threw: the session cannot go on. */
+      failed(error: unknown): void;
+      /** The turn's acks went out. */
+      flushed(): void;
+    },
+  ) {}
+
+  get empty(): boolean {
+    return this.seqs.length === 0;
+  }
+
+  add(seq: string): void {
+    if (this.seqs.push(seq) > 1) return;
+    queueMicrotask(() => {
+      try {
+        this.flush();
+      } catch (error) {
+        this.hooks.failed(error);
+      }
+      this.hooks.flushed();
+    });
+  }
+
+  /** Sends what was gathered, now. */
+  flush(): void {
+    if (this.seqs.length === 0) return;
+    const [seq, ...moreSeqs] = this.seqs;
+    this.seqs = [];
+    this.hooks.send(seq, moreSeqs);
+  }
+}

@@ -202,8 +202,8 @@ export class TestStream {
     this.heartbeats = setInterval(() => this.send({ $case: 'heartbeat', value: { sentAt: new Date().toISOString() } }), everyMs);
   }
 
-  hello(clusterId: string, targetSetChecksum = ''): void {
-    this.send({ $case: 'hello', value: { clusterId, agentVersion: 'test', capabilities: [], targetSetChecksum, lastAckedSeq: '' } });
+  hello(clusterId: string, targetSetChecksum = '', capabilities: string[] = []): void {
+    this.send({ $case: 'hello', value: { clusterId, agentVersion: 'test', capabilities, targetSetChecksum, lastAckedSeq: '' } });
   }
 
   /**
@@ -238,11 +238,11 @@ export class TestStream {
     return seq;
   }
 
-  /** Waits until the hub acked a seq. */
+  /** Waits until the hub acked a seq (on its own, or among a StatusAck's more_seqs). */
   async acked(seq: string, timeoutMs = 10_000): Promise<void> {
-    await this.until(() => this.ofKind('statusAck').some((a) => a.seq === seq) || this.status !== undefined, timeoutMs);
-    if (!this.ofKind('statusAck').some((a) => a.seq === seq))
-      throw new Error(`stream ended (${this.status?.code} ${this.status?.details}) before ack of ${seq}`);
+    const acked = () => this.ofKind('statusAck').some((a) => a.seq === seq || a.moreSeqs.includes(seq));
+    await this.until(() => acked() || this.status !== undefined, timeoutMs);
+    if (!acked()) throw new Error(`stream ended (${this.status?.code} ${this.status?.details}) before ack of ${seq}`);
   }
 
   /** Report seqs increase across all streams of a test file, like an agent's microsecond clock. */

@@ -69,7 +69,7 @@ describe.each(KINDS)('the fake agents’ %s client against grpc-js', (kind) => {
     const big = targetSet(300_000);
     hub.onConnect = (call) => {
       call.write({ kind: { $case: 'targetSet', value: big } });
-      call.write({ kind: { $case: 'statusAck', value: { seq: '1' } } });
+      call.write({ kind: { $case: 'statusAck', value: { seq: '1', moreSeqs: [] } } });
       call.on('data', () => {
         if (hub.allReceived().length === 3) call.end();
       });
@@ -144,7 +144,7 @@ describe('the node:http2 client', () => {
     const connection = new H2Connection(hub.address, 1_000);
     try {
       hub.onConnect = (call) => {
-        call.write({ kind: { $case: 'statusAck', value: { seq: '1' } } });
+        call.write({ kind: { $case: 'statusAck', value: { seq: '1', moreSeqs: [] } } });
         call.write({ kind: { $case: 'targetSet', value: targetSet(300_000) } });
       };
       const received: string[] = [];

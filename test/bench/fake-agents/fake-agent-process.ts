@@ -17,7 +17,7 @@ import {
   type StatusReport,
   type TargetSet,
 } from '#proto';
-import { heartbeatDue, hintedDelay } from '#core';
+import { heartbeatDue, hintedDelay, STATUS_ACKS_CAPABILITY } from '#core';
 import { newAgentClient, type AgentClient, type AgentClientKind, type CallEnd, type ConnectCall } from './agent-clients';
 
 export interface FakeAgentSpec {
@@ -40,6 +40,8 @@ export interface FakeAgentOptions {
   registerConcurrency: number;
   /** What the agents speak gitfleet.v1 with (agent-clients.ts). */
   client: AgentClientKind;
+  /** Announce STATUS_ACKS_CAPABILITY, as the real agent does: the hub acks a batch's reports with one StatusAck. */
+  batchedAcks: boolean;
 }
 
 /** What one agent saw, as epoch milliseconds. */
@@ -269,7 +271,7 @@ class FakeAgent {
         value: {
           clusterId: this.clusterId!,
           agentVersion: 'fake',
-          capabilities: ['artifacts/v1'],
+          capabilities: ['artifacts/v1', ...(this.options.batchedAcks ? [STATUS_ACKS_CAPABILITY] : [])],
           targetSetChecksum: this.held?.checksum ?? '',
           lastAckedSeq: '',
         },
@@ -294,8 +296,10 @@ class FakeAgent {
     this.times.connectedAt ??= Date.now();
     if (kind?.$case === 'targetSet') await this.onTargetSet(kind.value);
     else if (kind?.$case === 'statusAck') {
-      this.unacked.delete(kind.value.seq);
-      if (this.pendingAcks.delete(kind.value.seq) && this.pendingAcks.size === 0) this.times.reportsAckedAt = Date.now();
+      for (const seq of [kind.value.seq, ...kind.value.moreSeqs]) {
+        this.unacked.delete(seq);
+        if (this.pendingAcks.delete(seq) && this.pendingAcks.size === 0) this.times.reportsAckedAt = Date.now();
+      }
     }
   }
 

@@ -23,9 +23,10 @@ export class FakeFleet {
 
   /** Starts the agents (registering or connecting), resolves once every process has started all of its own. */
   /** BENCH_AGENT_CLIENT=h2|grpc-js (agent-clients.ts) chooses what the agents speak with, unless `client` does. */
+  /** BENCH_STATUS_ACKS=single: the agents do not take several acks in one StatusAck, as agents that predate it. */
   static async start(
     specs: FakeAgentSpec[],
-    options: Omit<FakeAgentOptions, 'client'> & { processes: number; client?: AgentClientKind },
+    options: Omit<FakeAgentOptions, 'client' | 'batchedAcks'> & { processes: number; client?: AgentClientKind },
   ): Promise<FakeFleet> {
     // BENCH_CPU_PROFILE=<dir>: each generator process writes a CPU profile there as it exits.
     const workers = Array.from({ length: Math.max(1, Math.min(options.processes, specs.length)) }, (_, i) =>
@@ -33,7 +34,11 @@ export class FakeFleet {
     );
     const fleet = new FakeFleet(workers);
     const { processes: _processes, client, ...rest } = options;
-    const agentOptions: FakeAgentOptions = { ...rest, client: client ?? agentClientKind(process.env.BENCH_AGENT_CLIENT) };
+    const agentOptions: FakeAgentOptions = {
+      ...rest,
+      client: client ?? agentClientKind(process.env.BENCH_AGENT_CLIENT),
+      batchedAcks: process.env.BENCH_STATUS_ACKS !== 'single',
+    };
     await Promise.all(
       workers.map((worker, index) => {
         const mine = specs.filter((_, i) => i % workers.length === index);
