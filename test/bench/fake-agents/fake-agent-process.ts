@@ -15,6 +15,7 @@ import {
   type AgentMessage,
   type HubMessage,
   type StatusReport,
+  type Target,
   type TargetSet,
 } from '#proto';
 import { heartbeatDue, hintedDelay, STATUS_ACKS_CAPABILITY } from '#core';
@@ -167,6 +168,8 @@ class FakeAgent {
   private pendingAcks = new Map<string, string>();
   /** The reports awaiting their ack, by seq. */
   private readonly unacked = new Map<string, StatusReport>();
+  /** What each bundle's last sync applied (contentKey): a target that still has it is restamped, not synced. */
+  private readonly applied = new Map<string, string>();
   private seq = Date.now() * 1000 + Math.floor(Math.random() * 1000) * 1_000_000;
 
   constructor(
@@ -315,17 +318,25 @@ class FakeAgent {
       for (const digest of new Set(targetSet.targets.flatMap((t) => (t.artifact ? [t.artifact.digest] : [])))) await this.fetch(digest);
     }
     this.times.artifactsAt = Date.now();
-    this.report(targetSet);
+    this.report(targetSet, { restamp: true });
   }
 
-  /** One StatusReport per target of the TargetSet, as after a sync. */
-  private report(targetSet: TargetSet): void {
+  /**
+   * One StatusReport per target of the TargetSet, as after a sync. With `restamp`, as the agent
+   * does on a new TargetSet (agent/src/engine/target-worker.ts): a target whose content its last
+   * sync applied already is not synced again, and its report says so by carrying no sync start
+   * (no deployment is recorded for it). A restart or a resync syncs every target.
+   */
+  private report(targetSet: TargetSet, { restamp = false } = {}): void {
     this.pendingAcks.clear();
     this.unacked.clear();
     for (const target of targetSet.targets) {
       const seq = String(++this.seq);
       this.pendingAcks.set(seq, target.bundle);
       const now = new Date();
+      const key = contentKey(target);
+      const unchanged = restamp && this.applied.get(target.bundle) === key;
+      this.applied.set(target.bundle, key);
       const report: StatusReport = {
         seq,
         bundle: target.bundle,
@@ -349,7 +360,7 @@ class FakeAgent {
         summary: { created: 0, configured: 0, unchanged: 1, deleted: 0, skipped: 0, failed: 0 },
         driftCount: 0,
         resourcesTruncated: false,
-        syncStartedAt: now.toISOString(),
+        syncStartedAt: unchanged ? '' : now.toISOString(),
         reason: ReportReason.REPORT_REASON_SYNC,
       };
       this.unacked.set(seq, report);
@@ -374,6 +385,15 @@ class FakeAgent {
       }
     }
   }
+}
+
+/**
+ * What a sync of the target applies, as far as the bench's commits change it: its artifact (or
+ * source commit), path and values. The agent's own key (agent/src/engine/target-key.ts) also
+ * counts rendering, namespace, suspension, pruning and policy, which these commits leave alone.
+ */
+function contentKey(target: Target): string {
+  return `${target.artifact?.digest || target.source?.commit}\0${target.source?.path}\0${JSON.stringify(target.values)}`;
 }
 
 function sleep(ms: number): Promise<void> {
