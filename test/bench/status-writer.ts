@@ -59,6 +59,13 @@
  *     130/114/112 µs (load 2.1-3.0). Still under half the rows/s of reports without resources:
  *     the resources are parsed into jsonb (42 µs a report of ten: docs/scale-rounds.md,
  *     eighteenth round) and stored three times (history, current status, what the cluster runs).
+ *   - Those three copies are each over the size PostgreSQL compresses at (2.4 KB of jsonb for
+ *     ten resources), each compressed with pglz. With lz4 (migration 1736800000000), on a
+ *     2-core machine between the two above, three alternated pairs of `BENCH_RESOURCES=10
+ *     BENCH_REPORTS=60000`: 12,188/11,500/11,825 -> 12,684/13,358/13,162 rows/s, PostgreSQL's
+ *     CPU per report 116/120/116 -> 108/104/104 µs; `BENCH_RESOURCES=30 BENCH_REPORTS=30000`,
+ *     two pairs: 5,412/5,620 -> 6,541/6,837 rows/s, 233/237 -> 181/181 µs (load 1.9-2.6).
+ *     Reports without resources, the same machine: 31,204 rows/s, 49 µs of PostgreSQL's.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
