@@ -26,25 +26,39 @@ export interface StatusTransitionInput {
  * progressing in between.
  */
 export function statusTransitions({ cluster, bundle, before, after, degradedOutstanding }: StatusTransitionInput): FleetEventDraft[] {
+  // A report per bundle and cluster at every fleet commit comes through here: event objects are
+  // written out whole (no spread of a shared base), and the broken resource and the cause are
+  // looked for only when a failure or a degradation needs them.
   const events: FleetEventDraft[] = [];
-  const base = { cluster, bundle, commit: after.commit };
-  const at = `${bundle}@${after.commit.slice(0, 12)} on ${cluster}`;
-  const broken = firstBrokenResource(after.resources);
-  const cause = broken === undefined ? after.message : `${resourceName(broken)}: ${broken.error || broken.healthMessage || after.message}`;
-  const newResult = (phase: ReportedPhase) =>
-    after.phase === phase && (before === null || before.phase !== phase || before.commit !== after.commit);
+  const commit = after.commit;
+  const at = `${bundle}@${commit.slice(0, 12)} on ${cluster}`;
+  const newCommit = before === null || before.commit !== commit;
+  let broken: ResourceStatus | undefined;
+  let cause: string | undefined;
+  const findCause = (): string => {
+    if (cause === undefined) {
+      broken = firstBrokenResource(after.resources);
+      cause = broken === undefined ? after.message : `${resourceName(broken)}: ${broken.error || broken.healthMessage || after.message}`;
+    }
+    return cause;
+  };
 
-  if (newResult('failed')) {
+  if (after.phase === 'failed' && (newCommit || before.phase !== 'failed')) {
+    const why = findCause();
     events.push({
-      ...base,
+      cluster,
+      bundle,
+      commit,
       type: 'sync.failed',
       severity: 'error',
-      message: `sync of ${at} failed${cause === '' ? '' : `: ${cause}`}`,
+      message: `sync of ${at} failed${why === '' ? '' : `: ${why}`}`,
       details: { resource: broken === undefined ? null : resourceName(broken), previousPhase: before?.phase ?? null },
     });
-  } else if (newResult('synced')) {
+  } else if (after.phase === 'synced' && (newCommit || before.phase !== 'synced')) {
     events.push({
-      ...base,
+      cluster,
+      bundle,
+      commit,
       type: 'sync.succeeded',
       severity: 'info',
       message: `${at} synced`,
@@ -52,16 +66,21 @@ export function statusTransitions({ cluster, bundle, before, after, degradedOuts
     });
   }
   if (after.health === 'degraded' && before?.health !== 'degraded') {
+    const why = findCause();
     events.push({
-      ...base,
+      cluster,
+      bundle,
+      commit,
       type: 'health.degraded',
       severity: 'error',
-      message: `${at} is degraded${cause === '' ? '' : `: ${cause}`}`,
+      message: `${at} is degraded${why === '' ? '' : `: ${why}`}`,
       details: { resource: broken === undefined ? null : resourceName(broken), previousHealth: before?.health ?? null },
     });
   } else if (after.health === 'healthy' && degradedOutstanding) {
     events.push({
-      ...base,
+      cluster,
+      bundle,
+      commit,
       type: 'health.recovered',
       severity: 'info',
       message: `${at} is healthy again`,
@@ -70,12 +89,15 @@ export function statusTransitions({ cluster, bundle, before, after, degradedOuts
   }
   const driftBefore = before?.driftCount ?? 0;
   if (after.driftCount > 0 && driftBefore === 0) {
-    const drifted = after.resources
-      .filter((r) => r.drifted)
-      .map(resourceName)
-      .slice(0, 20);
+    const drifted: string[] = [];
+    for (const r of after.resources) {
+      if (drifted.length === 20) break;
+      if (r.drifted) drifted.push(resourceName(r));
+    }
     events.push({
-      ...base,
+      cluster,
+      bundle,
+      commit,
       type: 'drift.detected',
       severity: 'warning',
       message: `${after.driftCount} resource${after.driftCount === 1 ? '' : 's'} of ${at} drifted from the fleet`,
@@ -83,7 +105,9 @@ export function statusTransitions({ cluster, bundle, before, after, degradedOuts
     });
   } else if (after.driftCount === 0 && driftBefore > 0) {
     events.push({
-      ...base,
+      cluster,
+      bundle,
+      commit,
       type: 'drift.corrected',
       severity: 'info',
       message: `drift of ${at} corrected`,
