@@ -140,16 +140,17 @@ describe('statusTransitions', () => {
   });
 
   it('says drift was detected (naming at most 20 drifted resources) and corrected', () => {
-    const resources = Array.from({ length: 25 }, (_, i) => resource(`r${i}`, { drifted: i % 2 === 0 }));
-    const detected = statusTransitions(input(snapshot(), { driftCount: 13, resources }));
+    const resources = Array.from({ length: 45 }, (_, i) => resource(`r${i}`, { drifted: i % 2 === 0 }));
+    const detected = statusTransitions(input(snapshot(), { driftCount: 23, resources }));
     expect(detected).toEqual([
       {
         ...base,
         commit: C1,
         type: 'drift.detected',
         severity: 'warning',
-        message: `13 resources of web@${C1.slice(0, 12)} on eu-1 drifted from the fleet`,
-        details: { driftCount: 13, resources: resources.filter((r) => r.drifted).map((r) => `Deployment/web/${r.name}`) },
+        message: `23 resources of web@${C1.slice(0, 12)} on eu-1 drifted from the fleet`,
+        // The first 20 of the 23, in the report's order.
+        details: { driftCount: 23, resources: Array.from({ length: 20 }, (_, i) => `Deployment/web/r${2 * i}`) },
       },
     ]);
     expect(statusTransitions(input(snapshot(), { driftCount: 1, resources: [resource('one', { drifted: true })] }))[0].message).toBe(
