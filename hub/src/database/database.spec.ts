@@ -18,6 +18,7 @@ import { BundleStatusEntity } from '../status/bundle-status.entity';
 import { StatusReportEntity } from '../status/status-report.entity';
 import { dataSourceOptions } from './data-source-options';
 import { MIGRATIONS } from './migrations';
+import { storedResource } from '../testing/stored-resource';
 import { COMPRESSED, lz4Available } from './migrations/1736800000000-lz4-compression';
 
 const ENTITIES = [FleetSourceEntity, BundleEntity, ClusterEntity, TargetSetEntity, BundleStatusEntity, StatusReportEntity, ArtifactEntity];
@@ -173,18 +174,7 @@ describe('migrations', () => {
       [id],
     );
     // Ten resources as an agent lists them: over the size PostgreSQL compresses at.
-    const resources = Array.from({ length: 10 }, (_, i) => ({
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      namespace: 'team-a',
-      name: `web-${i}`,
-      action: 'unchanged',
-      error: '',
-      health: 'healthy',
-      healthMessage: '',
-      drifted: false,
-      driftDiff: '',
-    }));
+    const resources = Array.from({ length: 10 }, (_, i) => storedResource(`web-${i}`));
     // A value stored before this migration (pglz) beside one stored after: both read back whole.
     await dataSource.query(`ALTER TABLE status_report ALTER COLUMN resources SET COMPRESSION pglz`);
     await dataSource.query(

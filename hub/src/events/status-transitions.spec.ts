@@ -1,25 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { ResourceStatus } from '../status/report';
+import { storedResource as resource } from '../testing/stored-resource';
 import { mayRecover, statusTransitions, type StatusSnapshot, type StatusTransitionInput } from './status-transitions';
 
 const C1 = 'a'.repeat(40);
 const C2 = 'b'.repeat(40);
-
-function resource(name: string, fields: Partial<ResourceStatus> = {}): ResourceStatus {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    namespace: 'web',
-    name,
-    action: 'unchanged',
-    error: '',
-    health: 'healthy',
-    healthMessage: '',
-    drifted: false,
-    driftDiff: '',
-    ...fields,
-  };
-}
 
 const snapshot = (fields: Partial<StatusSnapshot> = {}): StatusSnapshot => ({
   commit: C1,
