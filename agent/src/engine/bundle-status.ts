@@ -1,3 +1,4 @@
+import { canonicalJson } from '#core';
 import { HealthStatus, type Target } from '#proto';
 import { severity, worstHealth } from '../health';
 import { inventoryKey } from '../inventory/inventory';
@@ -13,6 +14,8 @@ export class BundleStatus {
   revision: string;
   readonly desired = new Map<string, DesiredObject>();
   private last: TargetSyncResult | undefined;
+  /** The target `last` stands for: the one synced, or the one it was restamped with since. */
+  private lastTarget: Target | undefined;
   private readonly entries = new Map<string, ChangeSetEntry>();
   /** Resources per health status: the bundle's status without a walk over every resource on each change. */
   private readonly healthCounts = new Map<HealthStatus, number>();
@@ -31,6 +34,7 @@ export class BundleStatus {
   /** A finished sync: it replaces what was known. */
   took(result: TargetSyncResult, desired: readonly DesiredObject[]): void {
     this.last = result;
+    this.lastTarget = this.target;
     this.desired.clear();
     for (const object of desired) this.desired.set(inventoryKey(object.ref), object);
     this.entries.clear();
@@ -90,12 +94,19 @@ export class BundleStatus {
   /**
    * The same content at another commit or TargetSet revision: the last result now stands for
    * them. Returns it as a SYNC report, or undefined when nothing changed (or nothing is known).
+   * A target exactly as before in a new TargetSet (another bundle's target changed) is not
+   * reported: the hub counts a report from the revision that last changed the target as current
+   * (target_set.bundle_revisions), so reporting it would tell the hub nothing, once per bundle
+   * of every cluster at every commit.
    */
   restamp(target: Target, revision: string): TargetSyncResult | undefined {
     this.target = target;
     this.revision = revision;
     const commit = target.source?.commit ?? '';
-    if (!this.last || (this.last.commit === commit && this.last.targetSetRevision === revision)) return undefined;
+    if (!this.last) return undefined;
+    const same = this.lastTarget !== undefined && sameTarget(this.lastTarget, target);
+    this.lastTarget = target;
+    if (this.last.commit === commit && (same || this.last.targetSetRevision === revision)) return undefined;
     this.last = { ...this.last, commit, targetSetRevision: revision };
     return this.snapshot('sync');
   }
@@ -106,4 +117,9 @@ export class BundleStatus {
     const { syncStartedAt: _started, ...rest } = this.last;
     return { ...rest, changes: [...this.entries.values()].map((e) => ({ ...e })), observedAt: new Date(), reason };
   }
+}
+
+/** Whether two targets are the same in every field (as the hub's checksum sees them, map order aside). */
+function sameTarget(a: Target, b: Target): boolean {
+  return canonicalJson(a) === canonicalJson(b);
 }

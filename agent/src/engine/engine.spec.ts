@@ -120,15 +120,26 @@ describe('Engine against a simulated cluster', () => {
     expect(((await live('v1', 'ConfigMap', 'web-config', 'web')) as { data?: unknown }).data).toEqual({ greeting: 'bonjour' });
   });
 
-  it('does not apply again a re-sent identical TargetSet: it only says the bundle stands at the new revision', async () => {
+  it('neither applies nor reports again a target exactly as before in a new TargetSet revision', async () => {
     const commit = await repo.commit(WEB);
     await push(target(commit));
     const before = (await live('v1', 'ConfigMap', 'web-config', 'web'))!.metadata!.resourceVersion;
     results = [];
     await push(target(commit));
-    expect(results.map((r) => [r.phase, r.commit, r.targetSetRevision, r.syncStartedAt])).toEqual([['synced', commit, '2', undefined]]);
+    expect(results).toEqual([]);
     expect((await live('v1', 'ConfigMap', 'web-config', 'web'))!.metadata!.resourceVersion).toBe(before);
     expect(engine.heldChecksum()).toBe('sum-2');
+  });
+
+  it('says a bundle stands at the new revision, applying nothing, when its target changed outside what it applies', async () => {
+    const commit = await repo.commit(WEB);
+    await push(target(commit));
+    const before = (await live('v1', 'ConfigMap', 'web-config', 'web'))!.metadata!.resourceVersion;
+    results = [];
+    // Self-heal changes what the agent does about drift later, not what an apply writes.
+    await push(Target.fromPartial({ ...target(commit), syncPolicy: { prune: false, selfHeal: true } }));
+    expect(results.map((r) => [r.phase, r.commit, r.targetSetRevision, r.syncStartedAt])).toEqual([['synced', commit, '2', undefined]]);
+    expect((await live('v1', 'ConfigMap', 'web-config', 'web'))!.metadata!.resourceVersion).toBe(before);
   });
 
   it('applies to the same commit again when the values change', async () => {

@@ -18,7 +18,7 @@ import {
   type Target,
   type TargetSet,
 } from '#proto';
-import { heartbeatDue, hintedDelay, STATUS_ACKS_CAPABILITY } from '#core';
+import { canonicalJson, heartbeatDue, hintedDelay, STATUS_ACKS_CAPABILITY } from '#core';
 import { newAgentClient, type AgentClient, type AgentClientKind, type CallEnd, type ConnectCall } from './agent-clients';
 
 export interface FakeAgentSpec {
@@ -307,6 +307,7 @@ class FakeAgent {
   }
 
   private async onTargetSet(targetSet: TargetSet): Promise<void> {
+    const before = new Map((this.held?.targets ?? []).map((t) => [t.bundle, canonicalJson(t)]));
     this.held = targetSet;
     this.times.revision = targetSet.revision;
     this.times.commits = [...new Set(targetSet.targets.map((t) => t.source?.commit ?? ''))];
@@ -318,19 +319,25 @@ class FakeAgent {
       for (const digest of new Set(targetSet.targets.flatMap((t) => (t.artifact ? [t.artifact.digest] : [])))) await this.fetch(digest);
     }
     this.times.artifactsAt = Date.now();
-    this.report(targetSet, { restamp: true });
+    // As the agent (agent/src/engine/bundle-status.ts restamp): a target exactly as in the
+    // TargetSet before is not reported again.
+    this.report(targetSet, { restamp: true, skip: (t) => before.get(t.bundle) === canonicalJson(t) });
   }
 
   /**
-   * One StatusReport per target of the TargetSet, as after a sync. With `restamp`, as the agent
-   * does on a new TargetSet (agent/src/engine/target-worker.ts): a target whose content its last
-   * sync applied already is not synced again, and its report says so by carrying no sync start
-   * (no deployment is recorded for it). A restart or a resync syncs every target.
+   * One StatusReport per target of the TargetSet (but those `skip` names), as after a sync. With
+   * `restamp`, as the agent does on a new TargetSet (agent/src/engine/target-worker.ts): a target
+   * whose content its last sync applied already is not synced again, and its report says so by
+   * carrying no sync start (no deployment is recorded for it). A restart or a resync syncs every
+   * target.
    */
-  private report(targetSet: TargetSet, { restamp = false } = {}): void {
+  private report(targetSet: TargetSet, { restamp = false, skip = (_: Target): boolean => false } = {}): void {
     this.pendingAcks.clear();
     this.unacked.clear();
+    let reported = 0;
     for (const target of targetSet.targets) {
+      if (skip(target)) continue;
+      reported++;
       const seq = String(++this.seq);
       this.pendingAcks.set(seq, target.bundle);
       const now = new Date();
@@ -366,7 +373,7 @@ class FakeAgent {
       this.unacked.set(seq, report);
       this.write({ kind: { $case: 'statusReport', value: report } });
     }
-    if (targetSet.targets.length === 0) this.times.reportsAckedAt = Date.now();
+    if (reported === 0) this.times.reportsAckedAt = Date.now();
   }
 
   /** A connection of its own, as every real agent has. */
