@@ -518,7 +518,10 @@ describe('gitfleet against a running hub', () => {
     expect(none.stderr).toContain('to wait for a commit: gitfleet wait --commit <sha> --bundle prod');
     const prod = await cli('rollout', 'prod', '--watch', '--commit', next);
     expect(prod.code).toBe(EXIT.ok);
-    expect(prod.stdout).toMatch(new RegExp(`^prod +alpha +reached +synced +${next.slice(0, 7)} +-$`, 'm'));
+    // The commit left prod as it was: alpha reached it at the commit prod's targets still name.
+    const { contentCommit } = (await t.get<{ contentCommit: string }>('/api/v1/bundles/prod')).body;
+    expect(contentCommit).not.toBe(next);
+    expect(prod.stdout).toMatch(new RegExp(`^prod +alpha +reached +synced +${contentCommit.slice(0, 7)} +-$`, 'm'));
   });
 
   it('rollout --watch follows a new revision until it is done (exit 0)', async () => {

@@ -30,6 +30,7 @@ const bundle = (name: string, clusters: BundleCluster[]): [Bundle, BundleCluster
     name,
     path: `apps/${name}`,
     commit: 'c'.repeat(40),
+    contentCommit: 'c'.repeat(40),
     pin: null,
     rollout: null,
     summary: {} as Bundle['summary'],

@@ -1,8 +1,8 @@
 /**
  * Sources from the hub, on real parts: the fleet repository is private (smart HTTP behind
  * basic auth, credentials given to the hub only), agents fetch each bundle's packed source
- * from the hub and never touch Git; a fleet commit that changes one bundle syncs that bundle
- * alone, while the hub records every bundle at the new commit.
+ * from the hub and never touch Git; a fleet commit that changes one bundle moves, syncs and
+ * reports that bundle alone: the others keep the commit they had.
  */
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
@@ -31,12 +31,15 @@ describe('sources from the hub: agents need no Git access and move only when the
   );
 
   const views = async (cluster: string) => (await fleet.api.get<ClusterView>(`/api/v1/clusters/${cluster}`)).body.bundles;
-  const allAt = (commit: string) =>
+  /** Every bundle synced on both clusters at `commit`, or at the commit `at` names for it. */
+  const allAt = (commit: string, at: Record<string, string> = {}) =>
     eventually(
       async () => {
         for (const cluster of ['east', 'west']) {
           const bundles = await views(cluster);
-          expect(bundles.map((b) => [b.bundle, b.commit, b.phase])).toEqual(BUNDLES.map((b) => [b, commit, 'synced']).sort());
+          expect(bundles.map((b) => [b.bundle, b.desiredCommit, b.commit, b.phase])).toEqual(
+            BUNDLES.map((b) => [b, at[b] ?? commit, at[b] ?? commit, 'synced']).sort(),
+          );
         }
       },
       { timeoutMs: 30_000 },
@@ -74,20 +77,25 @@ describe('sources from the hub: agents need no Git access and move only when the
     }
   });
 
-  it('syncs only the bundle whose files a commit changed; the others stand at the new commit without a sync', async () => {
+  it('moves, syncs and reports only the bundle whose files a commit changed; the others keep the commit they had', async () => {
     await allAt(fleet.firstCommit);
     const before = new Date();
     const commit = await fleet.repo.commit({ 'apps/beta/cm.yaml': configMap('beta', 'two'), 'README.md': 'unrelated\n' });
-    await allAt(commit);
+    const kept = Object.fromEntries(BUNDLES.filter((b) => b !== 'beta').map((b) => [b, fleet.firstCommit]));
+    await allAt(commit, kept);
     for (const cluster of ['east', 'west']) {
       expect((await readConfigMap(fleet.cluster(cluster), 'default', 'beta'))?.data).toEqual({ value: 'two' });
     }
-    // A sync always begins with a PROGRESSING report; only beta's came.
+    // beta's sync (a PROGRESSING report, then SYNCED) is all the agents said.
     const rows = await fleet.db.query<{ bundle: string; phase: string }>(
       `SELECT DISTINCT bundle, phase FROM status_report WHERE received_at >= $1 ORDER BY bundle, phase`,
       [before],
     );
-    expect(rows.filter((r) => r.phase === 'progressing').map((r) => r.bundle)).toEqual(['beta']);
-    expect(new Set(rows.filter((r) => r.phase === 'synced').map((r) => r.bundle))).toEqual(new Set(BUNDLES));
+    expect(rows).toEqual([
+      { bundle: 'beta', phase: 'progressing' },
+      { bundle: 'beta', phase: 'synced' },
+    ]);
+    // The commit gate knows the others' files came with the first commit.
+    expect((await fleet.api.get<{ state: string }>(`/api/v1/commits/${commit}`)).body.state).toBe('reached');
   });
 });

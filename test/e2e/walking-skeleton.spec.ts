@@ -170,7 +170,12 @@ describe('walking skeleton: fleet repo → hub → agents → clusters → statu
     if (workDir) await rm(workDir, { recursive: true, force: true });
   });
 
-  async function expectSyncedAt(commit: string): Promise<Record<string, ClusterView>> {
+  /**
+   * Both clusters connected and every bundle synced at `commit` — or, for a bundle `kept` names,
+   * at the commit given there: the commit its files came with, which a later commit that left
+   * them alone does not move.
+   */
+  async function expectSyncedAt(commit: string, kept: Record<string, string> = {}): Promise<Record<string, ClusterView>> {
     return eventually(
       async () => {
         const views: Record<string, ClusterView> = {};
@@ -183,7 +188,7 @@ describe('walking skeleton: fleet repo → hub → agents → clusters → statu
             expect({ bundle: b.bundle, phase: b.phase, commit: b.commit }).toEqual({
               bundle: b.bundle,
               phase: 'synced',
-              commit,
+              commit: kept[b.bundle] ?? commit,
             });
           }
           views[name] = body;
@@ -225,7 +230,8 @@ describe('walking skeleton: fleet repo → hub → agents → clusters → statu
       'change the greeting',
     );
     expect(second).not.toBe(firstCommit);
-    const views = await expectSyncedAt(second);
+    // prod-only's files are as they were: it stays at the first commit, with nothing sent.
+    const views = await expectSyncedAt(second, { 'prod-only': firstCommit });
 
     for (const name of ['alpha', 'beta']) {
       expect((await configMapData(clusters[name], 'web', 'web-config')).data).toEqual({ greeting: 'bonjour' });
@@ -237,7 +243,11 @@ describe('walking skeleton: fleet repo → hub → agents → clusters → statu
       `${hub.httpUrl}/api/v1/bundles`,
     );
     expect(bundles.body.items.find((b) => b.name === 'web')).toMatchObject({ commit: second, summary: { total: 2, synced: 2 } });
-    expect(bundles.body.items.find((b) => b.name === 'prod-only')).toMatchObject({ summary: { total: 1, synced: 1 } });
+    expect(bundles.body.items.find((b) => b.name === 'prod-only')).toMatchObject({
+      commit: second,
+      contentCommit: firstCommit,
+      summary: { total: 1, synced: 1 },
+    });
   });
 
   it('refuses a Connect with a wrong credential before sending it anything', async () => {
@@ -299,7 +309,7 @@ describe('walking skeleton: fleet repo → hub → agents → clusters → statu
       { 'apps/web/extra.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-extra\ndata:\n  n: "3"\n' },
       'third',
     );
-    await expectSyncedAt(third);
+    await expectSyncedAt(third, { 'prod-only': firstCommit });
     expect(await configMapExists(mallory, 'web', 'web-config')).toBe(false);
     expect(await configMapExists(mallory, 'default', 'prod-alerts')).toBe(false);
     const list = await getJson<{ items: { name: string }[] }>(`${hub.httpUrl}/api/v1/clusters`);

@@ -277,6 +277,7 @@ describe('admin: the REST API', () => {
           name: 'prod',
           path: 'apps/prod',
           commit,
+          contentCommit: commit,
           pin: null,
           rollout: null,
           summary: { ...none, total: 1, failed: 1 },
@@ -286,6 +287,7 @@ describe('admin: the REST API', () => {
           name: 'web',
           path: 'apps/web',
           commit,
+          contentCommit: commit,
           pin: null,
           rollout: null,
           summary: { ...none, total: 2, synced: 1, unknown: 1 },
@@ -324,16 +326,17 @@ describe('admin: the REST API', () => {
     });
   });
 
-  it('shows bundles of a new commit as pending until the cluster reports it', async () => {
+  it('shows a bundle whose files a new commit changed as pending until the cluster reports it, and one it left alone as it was', async () => {
     const next = await t.repo.commit({ 'apps/web/extra.yaml': CONFIGMAP('extra') }, 'next');
     await t.app.get(FleetRepoService).syncNow();
     const { body } = await t.get<{ bundles: { bundle: string; desiredCommit: string; commit: string; phase: string }[] }>(
       '/api/v1/clusters/alpha',
     );
     expect(body.bundles.map((b) => [b.bundle, b.desiredCommit, b.commit, b.phase])).toEqual([
-      ['prod', next, commit, 'pending'],
+      ['prod', commit, commit, 'failed'],
       ['web', next, commit, 'pending'],
     ]);
+    expect((await t.get('/api/v1/bundles/prod')).body).toMatchObject({ commit: next, contentCommit: commit });
   });
 
   it('shows a disconnected cluster as unknown, never synced, keeping the last known phase', async () => {
@@ -342,7 +345,7 @@ describe('admin: the REST API', () => {
       const { body } = await t.get<{ connected: boolean; bundles: { phase: string; lastKnownPhase: string }[] }>('/api/v1/clusters/alpha');
       expect(body.connected).toBe(false);
       expect(body.bundles.map((b) => [b.phase, b.lastKnownPhase])).toEqual([
-        ['unknown', 'pending'],
+        ['unknown', 'failed'],
         ['unknown', 'pending'],
       ]);
     });

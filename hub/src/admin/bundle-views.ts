@@ -9,6 +9,7 @@ import {
 } from '../api-contract';
 import { connectivityWindowMs } from '../clusters/connectivity';
 import type { BundleEntity } from '../fleet-repo/bundle.entity';
+import { sourceCommitOfTargets } from '../fleet-repo/content-commits';
 import type { BundlePin } from '../rollout/rollout-store';
 import type { ClusterPlacement, PlacementGroup, PlacementQuery } from '../status/bundle-placements';
 import { placementPhase, type ViewContext } from './views';
@@ -63,6 +64,7 @@ export function bundleView(
     name: bundle.name,
     path: bundle.spec.sourcePath,
     commit: bundle.commit,
+    contentCommit: sourceCommitOfTargets(bundle.spec.source),
     pin: pin === undefined ? null : { commit: pin.commit, pinnedAt: pin.pinnedAt.toISOString() },
     rollout: ctx.rollouts.get(bundle.name)?.state ?? null,
     summary,

@@ -28,8 +28,8 @@ const facts = (fields: Partial<CommitFacts> = {}): CommitFacts => ({
   settling: false,
   named: undefined,
   bundles: [
-    { name: 'web', sourceCommit: X, pin: null, rollout: null },
-    { name: 'api', sourceCommit: Y, pin: null, rollout: null },
+    { name: 'web', sourceCommit: X, targetCommit: X, pin: null, rollout: null },
+    { name: 'api', sourceCommit: Y, targetCommit: Y, pin: null, rollout: null },
   ],
   rejectedIn: null,
   acceptedIn: null,
@@ -53,7 +53,7 @@ const progressOf = (
 ) => {
   const scoped = commitScope(f);
   if ('answer' in scoped) return scoped.answer;
-  const tally = new CommitTally(scoped.waitFor, f.commit, f.for, limit);
+  const tally = new CommitTally(scoped.waitFor, f.for, limit);
   const web = scoped.waitFor.findIndex((b) => b.name === 'web');
   if (web >= 0) for (const c of clusters) tally.add(web, c);
   return commitProgress(f, tally.result(messages));
@@ -84,6 +84,22 @@ describe('commitProgress', () => {
       done: true,
       message: 'bundle api takes its source from bbbbbbb, not from aaaaaaa',
     });
+  });
+
+  it("holds a bundle the commit left alone to the earlier commit its targets name, not to the commit's", () => {
+    const kept = facts();
+    kept.bundles[0] = { ...kept.bundles[0], targetCommit: Y };
+    const p = progressOf(kept, [
+      cluster('there', row(Y, 'synced', 'healthy', Y)),
+      cluster('moved', row(X, 'synced', 'healthy', Y)),
+      cluster('bad', row(Y, 'failed', 'degraded', Y)),
+    ]);
+    expect(p.bundles[0].clusters.map((c) => [c.cluster, c.state, c.message])).toEqual([
+      ['bad', 'failed', 'failed at bbbbbbb'],
+      ['moved', 'waiting', 'at aaaaaaa'],
+      ['there', 'reached', ''],
+    ]);
+    expect(p.message).toBe('aaaaaaa failed: web on bad');
   });
 
   it('counts a pinned bundle as waiting, saying why', () => {
@@ -123,9 +139,11 @@ describe('commitProgress', () => {
     const f = facts();
     const scoped = commitScope(f);
     if ('answer' in scoped) throw new Error('expected bundles to wait for');
-    const tally = new CommitTally(scoped.waitFor, X, 'synced', 4);
+    const tally = new CommitTally(scoped.waitFor, 'synced', 4);
     for (const c of failed) tally.add(0, c);
-    expect(tally.failuresToQuote()).toEqual(['bad-00', 'bad-01', 'bad-02', 'bad-03'].map((n) => ({ clusterId: `id-${n}`, bundle: 'web' })));
+    expect(tally.failuresToQuote()).toEqual(
+      ['bad-00', 'bad-01', 'bad-02', 'bad-03'].map((n) => ({ clusterId: `id-${n}`, bundle: 'web', commit: X })),
+    );
     const p = commitProgress(f, tally.result(new Map()));
     expect(p.message).toBe(
       `aaaaaaa failed: ${Array.from({ length: 10 }, (_, i) => `web on bad-${String(i).padStart(2, '0')}`).join(', ')} and on 15 more`,
@@ -136,7 +154,7 @@ describe('commitProgress', () => {
   it('with for=healthy, does not quote an agent for a cluster that is synced but degraded', () => {
     const scoped = commitScope(facts({ for: 'healthy' }));
     if ('answer' in scoped) throw new Error('expected bundles to wait for');
-    const tally = new CommitTally(scoped.waitFor, X, 'healthy', 10);
+    const tally = new CommitTally(scoped.waitFor, 'healthy', 10);
     tally.add(0, cluster('sick', row(X, 'synced', 'degraded')));
     expect(tally.failuresToQuote()).toEqual([]);
     expect(commitProgress(facts({ for: 'healthy' }), tally.result(new Map())).bundles[0].clusters[0]).toMatchObject({

@@ -24,6 +24,11 @@ export interface CommitBundleFacts {
   name: string;
   /** The bundle's source commit in the fleet being served. */
   sourceCommit: string;
+  /**
+   * The commit its targets name there (content-commits.ts): the source commit, or an earlier one
+   * when the commit left the bundle exactly as it was. What a cluster reaching the commit reports.
+   */
+  targetCommit: string;
   pin: string | null;
   rollout: RolloutState | null;
 }
@@ -141,7 +146,6 @@ export class CommitTally {
 
   constructor(
     readonly bundles: readonly CommitBundleFacts[],
-    private readonly commit: string,
     private readonly want: WaitFor,
     private readonly limit: number,
   ) {
@@ -151,7 +155,7 @@ export class CommitTally {
   /** One cluster targeted by bundles[bundle]. */
   add(bundle: number, cluster: TargetedCluster): void {
     const b = this.bundles[bundle];
-    const { state } = clusterState(cluster, this.commit, this.want, b.pin, '');
+    const { state } = clusterState(cluster, b.targetCommit, this.want, b.pin, '');
     const counts = this.counts[bundle];
     counts.clusters++;
     counts[state]++;
@@ -166,10 +170,10 @@ export class CommitTally {
   }
 
   /** The listed clusters that failed at the commit and whose answer quotes the agent's message. */
-  failuresToQuote(): { clusterId: string; bundle: string }[] {
+  failuresToQuote(): { clusterId: string; bundle: string; commit: string }[] {
     return this.listed()
       .filter((l) => l.state === 'failed' && l.cluster.row?.phase === 'failed')
-      .map((l) => ({ clusterId: l.cluster.clusterId, bundle: this.bundles[l.bundle].name }));
+      .map((l) => ({ clusterId: l.cluster.clusterId, bundle: this.bundles[l.bundle].name, commit: this.bundles[l.bundle].targetCommit }));
   }
 
   /**
@@ -180,7 +184,13 @@ export class CommitTally {
     const listed = this.bundles.map((): CommitCluster[] => []);
     for (const { bundle, cluster } of this.listed()) {
       const b = this.bundles[bundle];
-      const { state, message } = clusterState(cluster, this.commit, this.want, b.pin, messages.get(`${cluster.clusterId}/${b.name}`) ?? '');
+      const { state, message } = clusterState(
+        cluster,
+        b.targetCommit,
+        this.want,
+        b.pin,
+        messages.get(`${cluster.clusterId}/${b.name}`) ?? '',
+      );
       listed[bundle].push({
         cluster: cluster.name,
         state,
@@ -226,7 +236,10 @@ export function commitProgress(facts: CommitFacts, tallied: ReturnType<CommitTal
   return answer('progressing', `${counts.reached} of ${counts.clusters} targeted clusters ${facts.for} at ${short7}`, bundles, counts);
 }
 
-/** Where one targeted cluster stands; `agentMessage`: what its agent said of a failure there. */
+/**
+ * Where one targeted cluster stands, against the commit the bundle's targets name at the commit
+ * asked about; `agentMessage`: what its agent said of a failure there.
+ */
 function clusterState(
   c: TargetedCluster,
   commit: string,

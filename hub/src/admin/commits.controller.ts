@@ -6,6 +6,7 @@ import type { ScopeFilter } from '../auth/scope-filter';
 import { ScopeService } from '../auth/scope.service';
 import { HUB_CONFIG } from '../config/config.module';
 import type { HubConfig } from '../config/hub-config';
+import { sourceCommitOfTargets } from '../fleet-repo/content-commits';
 import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
 import { placementFleet, type PlacementFleet } from '../placement/placement.service';
 import { selectingTarget } from '../placement/target-set';
@@ -67,6 +68,7 @@ export class CommitsController {
       bundles: specs.map((b) => ({
         name: b.name,
         sourceCommit: b.source.commit,
+        targetCommit: sourceCommitOfTargets(b.source),
         pin: pinOf.get(b.name) ?? null,
         rollout: rollouts.get(b.name)?.state ?? null,
       })),
@@ -77,14 +79,14 @@ export class CommitsController {
     const scoped = commitScope(facts);
     if ('answer' in scoped) return scoped.answer;
 
-    const tally = new CommitTally(scoped.waitFor, commit, facts.for, query.limit ?? DEFAULT_COMMIT_LIMIT);
+    const tally = new CommitTally(scoped.waitFor, facts.for, query.limit ?? DEFAULT_COMMIT_LIMIT);
     // Bundles are waited for only when the served fleet has some at the commit: there is one.
     await this.count(tally, scope, placementFleet(accepted!), {
       heartbeatIntervalMs: this.config.heartbeatIntervalMs,
       rollouts,
       now: Date.now(),
     });
-    const messages = await this.status.failureMessages(tally.failuresToQuote(), commit);
+    const messages = await this.status.failureMessages(tally.failuresToQuote());
     return commitProgress(facts, tally.result(messages));
   }
 

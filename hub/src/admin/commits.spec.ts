@@ -98,8 +98,15 @@ describe('GET /api/v1/commits/:commit: has a pushed commit reached the clusters?
       message: `at ${first.slice(0, 7)}`,
     });
 
+    // The commit left prod as it was: prod keeps the commit its targets named, which alpha reported.
+    expect(p.bundles.find((b) => b.bundle === 'prod')?.clusters).toEqual([
+      { cluster: 'alpha', state: 'reached', condition: { tone: 'ok', text: 'synced' }, commit: first, message: '' },
+    ]);
+    expect((await t.get<{ contentCommit: string; commit: string }>('/api/v1/bundles/prod')).body).toMatchObject({
+      commit: next,
+      contentCommit: first,
+    });
     await report('alpha', 'web', next, { health: HealthStatus.HEALTH_STATUS_PROGRESSING });
-    await report('alpha', 'prod', next);
     await report('beta', 'web', next);
     expect((await progress(next)).state).toBe('reached');
     // Applied is not healthy: alpha's web is still progressing.
@@ -142,7 +149,12 @@ describe('GET /api/v1/commits/:commit: has a pushed commit reached the clusters?
     const fixed = await t.repo.commit({ 'fleet/web.yaml': BUNDLE('web') }, 'fixed');
     await fleet.syncNow();
     expect(await progress(before)).toMatchObject({ state: 'superseded', done: true });
-    expect((await progress(fixed)).state).toBe('progressing');
+    // The fix puts web's fleet file back as it was at the commit that failed on beta: web is
+    // exactly as it was there, so the answer is that failure, at the commit web is unchanged since.
+    expect(await progress(fixed)).toMatchObject({ state: 'failed', message: `${fixed.slice(0, 7)} failed: web on beta` });
+    expect((await progress(fixed)).bundles.find((b) => b.bundle === 'web')?.clusters.find((c) => c.cluster === 'beta')?.message).toBe(
+      `failed at ${before.slice(0, 7)}: dry-run failed`,
+    );
     expect(await progress(fixed, '?bundle=nope')).toMatchObject({ state: 'untraceable', done: true, message: 'no bundle named nope' });
   });
 

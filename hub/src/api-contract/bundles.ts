@@ -34,6 +34,9 @@ export const BundleView = named(
     name: z.string(),
     path: z.string(),
     commit: Sha.describe('the fleet commit that declared it'),
+    contentCommit: Sha.describe(
+      'the commit its targets name, which its clusters report once they have it: `commit` (for a bundle from another repository, its commit there), or the earlier one it had when the fleet commits accepted since left it exactly as it was (spec and files)',
+    ),
     pin: z.strictObject({ commit: Sha, pinnedAt: Time }).nullable(),
     rollout: RolloutState.nullable(),
     summary: z

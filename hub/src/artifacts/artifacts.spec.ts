@@ -88,6 +88,7 @@ describe('artifacts: bundle sources packed by the hub and served to agents', () 
       call.on('error', () => undefined);
       call.on('status', (status: grpc.StatusObject) => resolve({ data: Buffer.concat(chunks), status }));
     });
+  const commitsOf = (targetSet: TargetSet) => Object.fromEntries(targetSet.targets.map((target) => [target.bundle, target.source?.commit]));
   const targetSetOf = async (secret: string, clusterId: string): Promise<TargetSet> => {
     const stream = agent.connect(secret);
     stream.hello(clusterId);
@@ -127,13 +128,17 @@ describe('artifacts: bundle sources packed by the hub and served to agents', () 
     ]);
   });
 
-  it("keeps a bundle's digest when a commit leaves its files as they were, and moves only the one whose files changed", async () => {
+  it("keeps a bundle's digest and commit when a commit leaves its files as they were, and moves only the one whose files changed", async () => {
     const before = await artifactsOfBundles();
-    await commitAndSync({ 'unrelated/notes.md': 'edited\n', 'apps/api/cm.yaml': CONFIGMAP('api').replace('"1"', '"2"') });
+    const commitsBefore = commitsOf(await targetSetOf(credential, credential.split('.')[0]));
+    const head = await commitAndSync({ 'unrelated/notes.md': 'edited\n', 'apps/api/cm.yaml': CONFIGMAP('api').replace('"1"', '"2"') });
     const after = await artifactsOfBundles();
     expect(after.web).toBe(before.web);
     expect(after.kust).toBe(before.kust);
     expect(after.api).not.toBe(before.api);
+    // The targets of the bundles the commit left alone name the commit they named before.
+    expect(commitsOf(await targetSetOf(credential, credential.split('.')[0]))).toEqual({ ...commitsBefore, api: head });
+    expect(commitsBefore.web).not.toBe(head);
     // A base shared through Kustomize moves the bundle that uses it.
     await commitAndSync({ 'base/cm.yaml': CONFIGMAP('kust').replace('"1"', '"3"') });
     expect((await artifactsOfBundles()).kust).not.toBe(after.kust);

@@ -94,6 +94,12 @@ export interface BundleSourceSpec {
   ref: string;
   /** The files at `path` (and what a kustomization there refers to) packed by the hub; set once accepted. */
   artifact?: { digest: string; size: number; compressedSize: number };
+  /**
+   * The commit the bundle's targets name (content-commits.ts): `commit`, unless the packed files
+   * are the same as at the fleet repository's previous good commit, whose one is kept. Set once
+   * accepted; bundles stored before it have none (sourceCommitOfTargets reads them as `commit`).
+   */
+  contentCommit?: string;
 }
 
 export interface BundleSpec {

@@ -75,6 +75,27 @@ describe('fleet-repo: following the fleet branch', () => {
     ]);
   });
 
+  it('lets bundles keep their commit across a commit that leaves them alone, but not across a force-push that drops it', async () => {
+    const contentCommits = async () =>
+      Object.fromEntries(
+        (await t.query<{ name: string; kept: string }>(`SELECT name, spec -> 'source' ->> 'contentCommit' AS kept FROM bundle`)).map(
+          (r) => [r.name, r.kept],
+        ),
+      );
+    const served = (await fleetState()).commit!;
+    const later = await t.repo.commit({ 'notes.md': 'nothing a bundle reads\n' }, 'leave the bundles alone');
+    await fleet.syncNow();
+    expect(await fleetState()).toMatchObject({ commit: later, error: null });
+    expect(await contentCommits()).toEqual({ extra: served, web: served });
+
+    // The same bundles and files again, on a history without `served`.
+    await t.repo.git('reset', '--hard', first);
+    const again = await t.repo.commit({ 'fleet/extra.yaml': BUNDLE('extra', '{}', 'apps/web'), 'notes.md': 'other\n' }, 'rewritten again');
+    await fleet.syncNow();
+    expect(await fleetState()).toMatchObject({ commit: again, error: null });
+    expect(await contentCommits()).toEqual({ extra: again, web: again });
+  });
+
   it('refuses a commit whose fleet directory is gone', async () => {
     const before = (await fleetState()).commit;
     const gone = await t.repo.commit({ fleet: null }, 'remove the fleet');

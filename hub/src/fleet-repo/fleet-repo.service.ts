@@ -8,6 +8,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import type { BundleEntity } from './bundle.entity';
 import { formatFleetError, type BundleSpec, type ClusterGroupSpec, type FleetError } from './fleet-format';
 import { checkFleetReferences } from './fleet-references';
+import { keepContentCommits } from './content-commits';
 import {
   afterFetched,
   HEALTHY,
@@ -224,12 +225,12 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
       return;
     }
     const previous = this.served.of(repo.name);
-    const specs = bundles.map((d) => d.bundle);
+    const served = previous?.bundles.map((d) => d.bundle) ?? [];
     const groupSpecs = groups.map((d) => d.group);
     const sourceId = await this.sourceIdentity(repo);
     if (
       previous?.commit === commit &&
-      canonicalJson(previous.bundles.map((d) => d.bundle)) === canonicalJson(specs) &&
+      canonicalJson(served) === canonicalJson(keepContentCommits(served, bundles).map((d) => d.bundle)) &&
       canonicalJson(previous.groups.map((d) => d.group)) === canonicalJson(groupSpecs)
     ) {
       // The head is back at what the hub serves (a revert, a force-push): a rejection no longer stands.
@@ -239,11 +240,29 @@ export class FleetRepoService implements OnApplicationBootstrap, OnModuleDestroy
       });
       return;
     }
-    await this.served.accept(repo.name, { commit, bundles, groups }, () =>
-      this.store.accept({ fleetRepo: repo.name, sourceId, commit, bundles, groups }),
-    );
+    const stored = await this.served.accept(repo.name, commit, async () => ({
+      commit,
+      bundles: await this.store.accept({
+        fleetRepo: repo.name,
+        sourceId,
+        commit,
+        bundles,
+        groups,
+        inHistory: (repoUrl, kept, at) => this.mirrors.mirrorOf(repoUrl).isAncestor(kept, at),
+      }),
+      groups,
+    }));
+    const specs = stored.bundles.map((d) => d.bundle);
     this.log.info(
-      { fleetRepo: repo.name, commit, bundles: specs.map((b) => `${b.name}@${b.source.commit.slice(0, 12)}`) },
+      {
+        fleetRepo: repo.name,
+        commit,
+        bundles: specs.map((b) => `${b.name}@${b.source.commit.slice(0, 12)}`),
+        // The bundles this commit left exactly as they were, and the commit they keep.
+        kept: specs
+          .filter((b) => b.source.contentCommit !== b.source.commit)
+          .map((b) => `${b.name}@${b.source.contentCommit?.slice(0, 12)}`),
+      },
       'fleet commit accepted',
     );
     this.events.accepted(

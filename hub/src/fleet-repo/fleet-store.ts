@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { BundleEntity } from './bundle.entity';
 import type { BundleDocument, BundleSpec, ClusterGroupDocument, ClusterGroupSpec } from './fleet-format';
 import type { FleetHealth } from './fleet-health';
+import { keepContentCommits, keepOnlyInHistory, type InHistory } from './content-commits';
 
 /** Where a fleet repository's source row is found: its URL without userinfo, branch and path. */
 export interface FleetSourceKey {
@@ -28,6 +29,8 @@ export interface AcceptedCommit {
   commit: string;
   bundles: BundleDocument[];
   groups: ClusterGroupDocument[];
+  /** Asked, for each commit a bundle would keep, whether it is still in its source's history. */
+  inHistory: InHistory;
 }
 
 interface SourceRow {
@@ -79,10 +82,25 @@ export class FleetStore {
   /**
    * Stores an accepted commit in one transaction: the repository's bundles and groups become
    * the commit's, the commit's documents are kept, and the source serves it with no error.
+   * Each bundle's contentCommit is decided here, against the last good commit as stored, with
+   * the source's row locked: replicas accepting at once decide in turn, each after the other's
+   * commit, so they serve the same targets (a commit kept is checked against the source's
+   * history too, which is the same in every replica's mirror). Returns the bundles as stored.
    */
-  async accept({ fleetRepo, sourceId, commit, bundles, groups }: AcceptedCommit): Promise<void> {
-    const specs = bundles.map((d) => d.bundle);
-    await this.db.transaction(async (tx) => {
+  async accept({ fleetRepo, sourceId, commit, bundles: candidate, groups, inHistory }: AcceptedCommit): Promise<BundleDocument[]> {
+    return this.db.transaction(async (tx) => {
+      // Two statements: a row lock waited for reads the row as the other transaction left it,
+      // but a join in the same statement would still see the tables as they were before.
+      const [source]: { commit: string | null }[] = await tx.query(
+        `SELECT last_good_commit AS commit FROM fleet_source WHERE id = $1 FOR UPDATE`,
+        [sourceId],
+      );
+      const previous: { bundles: BundleSpec[] }[] =
+        source?.commit == null
+          ? []
+          : await tx.query(`SELECT bundles FROM fleet_commit WHERE fleet_repo = $1 AND commit = $2`, [fleetRepo, source.commit]);
+      const bundles = await keepOnlyInHistory(keepContentCommits(previous[0]?.bundles ?? [], candidate), inHistory);
+      const specs = bundles.map((d) => d.bundle);
       await tx.query(`DELETE FROM bundle WHERE fleet_repo = $1 AND NOT (name = ANY($2::text[]))`, [fleetRepo, specs.map((b) => b.name)]);
       if (bundles.length > 0) {
         await tx.query(
@@ -115,6 +133,7 @@ export class FleetStore {
         sourceId,
         commit,
       ]);
+      return bundles;
     });
   }
 

@@ -58,6 +58,23 @@ describe('GitMirror: git hardened as everywhere else', () => {
     await expect(mirror.fetchHead('side')).rejects.toThrow(/git fetch of .* \(branch side\) failed/);
   });
 
+  it('tells whether a commit is in the history of another: its own, an ancestor, one a force-push dropped, an unknown one', async () => {
+    const mirror = new GitMirror(repo.url, join(cacheRoot, 'ancestry'));
+    const base = await repo.head();
+    const child = await repo.commit({ 'fleet/d.yaml': 'd: 1\n' });
+    expect(await mirror.fetchHead('main')).toBe(child);
+    execFileSync('git', ['reset', '--hard', '--quiet', base], { cwd: repo.workPath });
+    const rewritten = await repo.commit({ 'fleet/e.yaml': 'e: 1\n' }, 'rewritten');
+    expect(await mirror.fetchHead('main')).toBe(rewritten);
+    expect(await mirror.isAncestor(base, rewritten)).toBe(true);
+    expect(await mirror.isAncestor(rewritten, rewritten)).toBe(true);
+    expect(await mirror.isAncestor(rewritten, base)).toBe(false);
+    // Still in the mirror, no longer in the branch's history.
+    expect(await mirror.isAncestor(child, rewritten)).toBe(false);
+    expect(await mirror.isAncestor('f'.repeat(40), rewritten)).toBe(false);
+    expect(await mirror.isAncestor('--all', rewritten)).toBe(false);
+  });
+
   it('asks the remote for the head only when no push webhook said the branch moved', async () => {
     const git = await logGitCalls(join(cacheRoot, 'log'), ['ls-remote', 'fetch']);
     try {

@@ -46,11 +46,20 @@ const GIT_TIMEOUT_MS = 120_000;
  */
 export type RepositoryMirror = Pick<
   GitMirror,
-  'url' | 'fetchHead' | 'resolveRef' | 'listTree' | 'objectIds' | 'listFiles' | 'readBlobs' | 'pathTypes'
+  'url' | 'fetchHead' | 'resolveRef' | 'listTree' | 'objectIds' | 'listFiles' | 'readBlobs' | 'pathTypes' | 'isAncestor'
 >;
 
 /** The methods of RepositoryMirror: the only calls the git worker answers. */
-export const MIRROR_METHODS = ['fetchHead', 'resolveRef', 'listTree', 'objectIds', 'listFiles', 'readBlobs', 'pathTypes'] as const;
+export const MIRROR_METHODS = [
+  'fetchHead',
+  'resolveRef',
+  'listTree',
+  'objectIds',
+  'listFiles',
+  'readBlobs',
+  'pathTypes',
+  'isAncestor',
+] as const;
 export type MirrorMethod = (typeof MIRROR_METHODS)[number];
 
 /**
@@ -255,6 +264,23 @@ export class GitMirror {
       while (this.types.size > 10_000) this.types.delete(this.types.keys().next().value as string);
     }
     return answer;
+  }
+
+  /**
+   * Whether commit `ancestor` is `descendant` or in its history. A commit this mirror does not
+   * have (one a force-push dropped before it was fetched here) is in no history.
+   */
+  isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    if (!isCommitSha(ancestor) || !isCommitSha(descendant)) return Promise.resolve(false);
+    return this.exclusive(async (git) => {
+      if (!(await this.hasCommit(git, ancestor)) || !(await this.hasCommit(git, descendant))) return false;
+      // The merge base of a commit and one of its descendants is that commit; of unrelated ones, none (exit 1).
+      const base = await git.raw(['merge-base', ancestor, descendant]).then(
+        (out) => out.trim(),
+        () => '',
+      );
+      return base === ancestor;
+    });
   }
 
   private async hasCommit(git: SimpleGit, sha: string): Promise<boolean> {

@@ -171,6 +171,7 @@ export class WorkerMirror implements RepositoryMirror {
   readonly objectIds = this.forward('objectIds');
   readonly listFiles = this.forward('listFiles');
   readonly pathTypes = this.forward('pathTypes');
+  readonly isAncestor = this.forward('isAncestor');
   readonly readBlobs: MirrorCall<'readBlobs'> = async (oids, maxBytes) => {
     const blobs = (await this.forward('readBlobs')(oids, maxBytes)) as Map<string, Uint8Array>;
     // Structured clone hands Buffers over as plain Uint8Arrays; callers read them as Buffers.

@@ -76,14 +76,15 @@ export class ServedFleet {
   }
 
   /**
-   * Serves `good` for `repo` once `write` (which stores it as the last good commit) succeeded;
-   * meanwhile a catch-up leaves that commit to this replica.
+   * Serves what `write` stored as the last good commit of `repo` (`commit`) once it succeeded,
+   * and returns it; meanwhile a catch-up leaves that commit to this replica.
    */
-  async accept(repo: string, good: GoodCommit, write: () => Promise<void>): Promise<void> {
-    this.storing.set(repo, good.commit);
+  async accept(repo: string, commit: string, write: () => Promise<GoodCommit>): Promise<GoodCommit> {
+    this.storing.set(repo, commit);
     try {
-      await write();
+      const good = await write();
       this.good.set(repo, good);
+      return good;
     } finally {
       this.storing.delete(repo);
     }

@@ -1,6 +1,7 @@
 import { canonicalJson, sha256Hex, type BundlePolicy } from '#core';
 import { stringify } from 'yaml';
 import { RenderKind, Target, type KustomizePatch, type SourceArtifact } from '#proto';
+import { sourceCommitOfTargets } from '../fleet-repo/content-commits';
 import type { BundleSpec, BundleTarget, ClusterGroupSpec, KustomizePatchSpec, RenderKindSpec } from '../fleet-repo/fleet-format';
 import { selectorMatches } from './label-selector';
 
@@ -82,7 +83,7 @@ function sharedTarget(bundle: BundleSpec, target: BundleTarget, policy: BundlePo
   const patches = [...bundle.render.kustomizePatches, ...(target.overrides.kustomizePatches ?? [])];
   const built = Target.fromPartial({
     bundle: bundle.name,
-    source: { repoUrl: bundle.source.repoUrl, commit: bundle.source.commit, path: bundle.source.path },
+    source: { repoUrl: bundle.source.repoUrl, commit: sourceCommitOfTargets(bundle.source), path: bundle.source.path },
     defaultNamespace: bundle.namespace,
     syncPolicy: { prune: bundle.syncPolicy.prune, selfHeal: bundle.syncPolicy.selfHeal || bundle.syncPolicy.drift === 'correct' },
     values: {},

@@ -367,9 +367,9 @@ describe('rollout: partition by partition', () => {
     const readSince = (from: number) => [...new Set(reads.slice(from).flat())].sort();
     try {
       const old = await t.repo.head();
-      const next = await commitFleet({ 'apps/web/cm.yaml': CONFIGMAP('web-kept') });
-      // Every cluster's TargetSet changed (base follows every fleet commit): all read again;
-      // then the canary's, once the step admitted it to the new revision.
+      const next = await commitFleet({ 'apps/web/cm.yaml': CONFIGMAP('web-kept'), 'apps/base/cm.yaml': CONFIGMAP('base-2') });
+      // Every cluster's TargetSet changed (base's files did, and base has no rollout): all read
+      // again; then the canary's, once the step admitted it to the new revision.
       expect(reads).toEqual([['all'], ['c1']]);
       let from = reads.length;
       await reportHeld(['c1']);

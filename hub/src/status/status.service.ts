@@ -181,17 +181,18 @@ export class StatusService implements BeforeApplicationShutdown {
   }
 
   /**
-   * What the agents said of these (cluster, bundle) placements that failed at `commit`, by
-   * `<clusterId>/<bundle>`: one statement for the few a commit's answer lists.
+   * What the agents said of these (cluster, bundle) placements that failed, each at its commit,
+   * by `<clusterId>/<bundle>`: one statement for the few a commit's answer lists.
    */
-  async failureMessages(placements: { clusterId: string; bundle: string }[], commit: string): Promise<Map<string, string>> {
+  async failureMessages(placements: { clusterId: string; bundle: string; commit: string }[]): Promise<Map<string, string>> {
     if (placements.length === 0) return new Map();
     const rows: { key: string; message: string }[] = await this.statuses.query(
       `SELECT s.cluster_id::text || '/' || s.bundle AS key, s.message
          FROM bundle_status s
-         JOIN unnest($1::uuid[], $2::text[]) AS p(cluster_id, bundle) ON p.cluster_id = s.cluster_id AND p.bundle = s.bundle
-        WHERE s.commit = $3 AND s.phase = 'failed'`,
-      [placements.map((p) => p.clusterId), placements.map((p) => p.bundle), commit],
+         JOIN unnest($1::uuid[], $2::text[], $3::text[]) AS p(cluster_id, bundle, commit)
+           ON p.cluster_id = s.cluster_id AND p.bundle = s.bundle AND p.commit = s.commit
+        WHERE s.phase = 'failed'`,
+      [placements.map((p) => p.clusterId), placements.map((p) => p.bundle), placements.map((p) => p.commit)],
     );
     return new Map(rows.map((r) => [r.key, r.message]));
   }
