@@ -14,7 +14,7 @@ import { startHub, type RunningHub } from '#hub';
 import { startSimCluster, type SimCluster } from '#kube-sim';
 import { BareRepo } from './bare-repo';
 import { acquireDemoLock, DemoAlreadyRunning, type DemoLock } from './demo-lock';
-import { fetchClusters, renderStatusTable, isFleetSynced } from './status-table';
+import { commitReached, fetchClusters, renderStatusTable, isFleetSynced } from './status-table';
 
 interface DemoCluster {
   name: string;
@@ -239,7 +239,7 @@ function followStatus(d: {
         if (interactive) write(`\x1b[2J\x1b[H${header}\n\n${table}\n\nCtrl-C to stop.\n`);
         else if (table !== lastTable) write(`${lastTable === '' ? `${header}\n\n` : ''}${table}\n\n`);
         lastTable = table;
-        if (!reportedConvergence && isFleetSynced(items, head, settings.clusters)) {
+        if (!reportedConvergence && isFleetSynced(items, settings.clusters) && (await commitReached(hub.httpUrl, adminToken, head))) {
           reportedConvergence = true;
           const seconds = ((Date.now() - d.started) / 1000).toFixed(1);
           write(`fleet converged: ${settings.clusters} clusters synced at ${head.slice(0, 7)} ${seconds} s after start\n`);

@@ -1,4 +1,4 @@
-import type { ClusterView, Page } from '../hub/src/api-contract';
+import type { ClusterView, CommitProgress, Page } from '../hub/src/api-contract';
 
 /** The fleet status as the demo prints it: one row per cluster, one column per bundle. */
 
@@ -23,12 +23,23 @@ async function fetchPage(httpUrl: string, apiToken: string, cursor: string | nul
   return (await res.json()) as Page<ClusterSummary>;
 }
 
-/** Every expected cluster is connected and every bundle it should run is synced at `commit`. */
-export function isFleetSynced(items: ClusterSummary[], commit: string, expectedClusters: number): boolean {
+/**
+ * Every expected cluster is connected and every bundle it should run is synced at the commit its
+ * TargetSet asks for. Which commit that is the hub decides (a bundle a commit left alone keeps
+ * an earlier one): `commitReached` says whether a commit got there.
+ */
+export function isFleetSynced(items: ClusterSummary[], expectedClusters: number): boolean {
   return (
     items.length >= expectedClusters &&
-    items.every((c) => c.connected && c.bundles.length > 0 && c.bundles.every((b) => b.phase === 'synced' && b.commit === commit))
+    items.every((c) => c.connected && c.bundles.length > 0 && c.bundles.every((b) => b.phase === 'synced' && b.commit === b.desiredCommit))
   );
+}
+
+/** Whether the hub's commit gate (GET /api/v1/commits/:commit) says `commit` reached every cluster its bundles target. */
+export async function commitReached(httpUrl: string, apiToken: string, commit: string): Promise<boolean> {
+  const res = await fetch(`${httpUrl}/api/v1/commits/${commit}?limit=1`, { headers: { authorization: `Bearer ${apiToken}` } });
+  if (!res.ok) throw new Error(`GET /api/v1/commits/${commit} answered ${res.status}`);
+  return ((await res.json()) as Pick<CommitProgress, 'state'>).state === 'reached';
 }
 
 const short = (sha: string | null) => (sha ? sha.slice(0, 7) : '-');
