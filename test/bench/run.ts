@@ -17,6 +17,7 @@ const BENCHMARKS: { file: string; what: string; env?: Record<string, string> }[]
   },
   { file: 'sim-memory.js', what: 'Kubernetes API simulator: 50 clusters in one process' },
   { file: 'one-bundle-commit.js', what: 'a commit that changes one of 20 bundles: syncs and writes on the clusters' },
+  { file: 'commit-intake.js', what: 'fetch → fleet commit accepted, by the number of bundles in the fleet repository' },
   { file: 'hostile-manifests.js', what: 'hostile manifests (document bombs, deep nesting, CPU-heavy): ms, peak RSS, event-loop stall' },
   { file: 'grpc-floor.js', what: 'a bare grpc-js server: streams connected, a push to all and acks back (the floor under scale)' },
   { file: 'fork-cost.js', what: 'what starting a program costs the process that starts it, by its size (why hub git runs in a worker)' },
