@@ -96,7 +96,7 @@ export class FleetStore {
         [sourceId],
       );
       const previous: { bundles: BundleSpec[] }[] =
-        source?.commit == null
+        source === undefined || source.commit === null
           ? []
           : await tx.query(`SELECT bundles FROM fleet_commit WHERE fleet_repo = $1 AND commit = $2`, [fleetRepo, source.commit]);
       const bundles = await keepOnlyInHistory(keepContentCommits(previous[0]?.bundles ?? [], candidate), inHistory);
