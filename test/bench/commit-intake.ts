@@ -14,6 +14,12 @@
  * out of it) and its paths' object ids read, one bundle after the other, before its content
  * key finds the artifact packed before. A fleet repository of 200 bundles would spend seconds
  * there on every commit, whatever the commit changed.
+ * Then the packer kept each source's roots, their object ids and the paths it found missing
+ * (artifact-packer.ts lastRoots): a source whose roots are as they were is found by one object-id
+ * read, not listed again. Two alternated pairs (NO_MEMO patched into the build for the before):
+ * 10 bundles 780 / 645 → 641 / 621 ms, 50 bundles 2,019 / 1,796 → 1,514 / 1,331 ms (medians).
+ * What is left per bundle is that read and the content-key lookup in PostgreSQL, each one at a
+ * time: one read and one lookup for all bundles is the next step.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';

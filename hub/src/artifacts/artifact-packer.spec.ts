@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,5 +47,53 @@ describe('ArtifactPacker: a plain bundle packed, then judged by policy', () => {
     } finally {
       git.restore();
     }
+  });
+
+  describe('a source packed before, at a new commit', () => {
+    let mirror: GitMirror;
+    const packAt = async (commit: string, path: string, kind: 'raw' | 'kustomize' = 'raw') => {
+      await mirror.fetchHead(source.branch);
+      return t.app.get(ArtifactPacker).pack({ mirror, commit, path, kind });
+    };
+
+    beforeAll(() => {
+      mirror = new GitMirror(source.url, join(dir, 'again'));
+    });
+
+    it('is found by one object-id read when its roots are as they were: nothing listed again', async () => {
+      const unique = `again-${randomBytes(6).toString('hex')}`;
+      const first = await packAt(await source.commit({ [`apps/${unique}/cm.yaml`]: CONFIGMAP(unique) }), `apps/${unique}`);
+      const git = await logGitCalls(join(dir, 'again-log'), ['ls-tree', 'cat-file']);
+      try {
+        const next = await source.commit({ 'elsewhere/notes.md': `${unique}\n` });
+        await mirror.fetchHead(source.branch);
+        const before = (await git.calls()).length;
+        expect(await packAt(next, `apps/${unique}`)).toEqual(first);
+        expect((await git.calls()).slice(before)).toEqual(['cat-file']);
+      } finally {
+        git.restore();
+      }
+    });
+
+    it('is packed again when a path its kustomization refers to, missing before, appears', async () => {
+      const unique = `kust-${randomBytes(6).toString('hex')}`;
+      const kustomization = `resources:\n  - cm.yaml\n  - ../../shared/${unique}\n`;
+      const first = await packAt(
+        await source.commit({ [`apps/${unique}/kustomization.yaml`]: kustomization, [`apps/${unique}/cm.yaml`]: CONFIGMAP(unique) }),
+        `apps/${unique}`,
+        'kustomize',
+      );
+      const next = await source.commit({ [`shared/${unique}/cm.yaml`]: CONFIGMAP(`${unique}-shared`) });
+      expect((await packAt(next, `apps/${unique}`, 'kustomize')).digest).not.toBe(first.digest);
+    });
+
+    it('is packed again when the target of a link leading out of it, missing before, appears', async () => {
+      const unique = `link-${randomBytes(6).toString('hex')}`;
+      await mkdir(join(source.workPath, `apps/${unique}`), { recursive: true });
+      await symlink(`../../shared/${unique}.yaml`, join(source.workPath, `apps/${unique}/linked.yaml`));
+      const first = await packAt(await source.commit({ [`apps/${unique}/cm.yaml`]: CONFIGMAP(unique) }), `apps/${unique}`);
+      const next = await source.commit({ [`shared/${unique}.yaml`]: CONFIGMAP(`${unique}-target`) });
+      expect((await packAt(next, `apps/${unique}`)).digest).not.toBe(first.digest);
+    });
   });
 });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { Inject, Injectable } from '@nestjs/common';
-import { artifactDigest, symlinkDestination, writeArtifactTar, type ArtifactFile } from '#core';
+import { artifactDigest, canonicalJson, symlinkDestination, writeArtifactTar, type ArtifactFile } from '#core';
 import type { RenderKindSpec } from '../fleet-repo/fleet-format';
 import type { RepositoryMirror, TreeEntry } from '../fleet-repo/git-mirror';
 import { LOGGER, type Logger } from '../logging/logger';
@@ -61,6 +61,14 @@ export class ArtifactPacker {
    * (plainFiles): listed and read once instead of twice, each a git process.
    */
   private lastBuilt: { memo: string; entries: TreeEntry[]; blobs: Map<string, Buffer> } | undefined;
+  /**
+   * Per bundle source (repository, kind, path, limits): the roots of its last pack, their object
+   * ids, and the paths it looked for there and did not find. Everything that decides the roots is
+   * in them or among those paths, so at a commit where the roots' ids are the same and those
+   * paths are still missing, the roots are the same, and so is the content key: one object-id
+   * read instead of listing the source (and reading its links and kustomizations) again.
+   */
+  private readonly lastRoots = new Map<string, { roots: string[]; ids: string; missing: string[] }>();
 
   constructor(
     private readonly store: ArtifactStore,
@@ -74,7 +82,17 @@ export class ArtifactPacker {
     this.lastBuilt = undefined;
     const known = this.known.get(memo);
     if (known !== undefined) return known;
-    const reader = commitReader(request.mirror, request.commit, this.limits.maxKustomizationBytes);
+    const slot = `${request.mirror.url}\n${request.kind}\n${request.path}\n${canonicalJson(this.limits)}`;
+    const last = this.lastRoots.get(slot);
+    if (last !== undefined) {
+      const ids = await request.mirror.objectIds(request.commit, [...last.roots, ...last.missing]);
+      if (last.missing.every((path) => !ids.has(path)) && idsText(last.roots, ids) === last.ids) {
+        const found = await this.store.byContentKey(contentKeyOf(request.kind, last.ids));
+        if (found !== undefined) return this.remember(memo, found);
+      }
+    }
+    const missing = new Set<string>();
+    const reader = commitReader(request.mirror, request.commit, this.limits.maxKustomizationBytes, missing);
     let roots = await sourceRoots(reader, request.path, request.kind);
     let entries = await this.list(request, roots);
     // Links that lead to paths not packed yet bring those paths in (bounded rounds).
@@ -88,10 +106,16 @@ export class ArtifactPacker {
       entries = await this.list(request, roots);
     }
     const ids = await request.mirror.objectIds(request.commit, roots);
-    const contentKey = createHash('sha256')
-      .update(`gitfleet-artifact-v1\n${request.kind}\n${roots.map((r) => `${r}\t${ids.get(r)?.oid ?? 'missing'}`).join('\n')}`)
-      .digest('hex');
+    const rootIds = idsText(roots, ids);
+    const contentKey = contentKeyOf(request.kind, rootIds);
     const artifact = (await this.store.byContentKey(contentKey)) ?? (await this.build(request, entries, contentKey, memo));
+    this.lastRoots.delete(slot);
+    this.lastRoots.set(slot, { roots, ids: rootIds, missing: [...missing] });
+    if (this.lastRoots.size > 10_000) this.lastRoots.delete(this.lastRoots.keys().next().value as string);
+    return this.remember(memo, artifact);
+  }
+
+  private remember(memo: string, artifact: ArtifactRef): ArtifactRef {
     this.known.set(memo, artifact);
     if (this.known.size > 10_000) this.known.delete(this.known.keys().next().value as string);
     return artifact;
@@ -168,6 +192,16 @@ export class ArtifactPacker {
   }
 }
 
+/** The roots with their object ids, one per line: what the content key is over. */
+function idsText(roots: readonly string[], ids: ReadonlyMap<string, { oid: string }>): string {
+  return roots.map((r) => `${r}\t${ids.get(r)?.oid ?? 'missing'}`).join('\n');
+}
+
+/** The content key: the render kind and the roots' object ids (the same files give the same key, at any commit). */
+function contentKeyOf(kind: RenderKindSpec, rootIds: string): string {
+  return createHash('sha256').update(`gitfleet-artifact-v1\n${kind}\n${rootIds}`).digest('hex');
+}
+
 function memoOf(request: PackRequest): string {
   return `${request.mirror.url}\n${request.commit}\n${request.path}\n${request.kind}`;
 }
@@ -201,13 +235,14 @@ async function linkedOutside(
   return [...outside];
 }
 
-/** A CommitReader over a mirror at one commit. */
-function commitReader(mirror: RepositoryMirror, commit: string, maxFileBytes: number): CommitReader {
+/** A CommitReader over a mirror at one commit; every path it is asked the type of and does not find goes into `missing`. */
+function commitReader(mirror: RepositoryMirror, commit: string, maxFileBytes: number, missing: Set<string>): CommitReader {
   return {
     async typesOf(paths) {
       const ids = await mirror.objectIds(commit, paths);
       const types = new Map<string, 'tree' | 'blob'>();
       for (const [path, { type }] of ids) if (type === 'tree' || type === 'blob') types.set(path, type);
+      for (const path of paths) if (!types.has(path)) missing.add(path);
       return types;
     },
     async readSmallFile(path) {
