@@ -75,6 +75,30 @@ describe('ArtifactPacker: a plain bundle packed, then judged by policy', () => {
       }
     });
 
+    it('are found for many bundles at once: one object-id read for all, and no git process in their packs after it', async () => {
+      const unique = `many-${randomBytes(6).toString('hex')}`;
+      const paths = [1, 2, 3].map((i) => `apps/${unique}-${i}`);
+      const first = await source.commit(Object.fromEntries(paths.map((p) => [`${p}/cm.yaml`, CONFIGMAP(p.replaceAll('/', '-'))])));
+      const before = await Promise.all(paths.map((p) => packAt(first, p)));
+      const next = await source.commit({ [`${paths[0]}/cm.yaml`]: CONFIGMAP(`${unique}-changed`) });
+      await mirror.fetchHead(source.branch);
+      const packer = t.app.get(ArtifactPacker);
+      const git = await logGitCalls(join(dir, 'many-log'), ['ls-tree', 'cat-file']);
+      try {
+        await packer.findUnchanged(paths.map((path) => ({ mirror, commit: next, path, kind: 'raw' as const })));
+        expect(await git.calls()).toEqual(['cat-file']);
+        // The two left alone come without a git process; the changed one is listed and read.
+        const after = [];
+        for (const path of paths.slice(1)) after.push(await packer.pack({ mirror, commit: next, path, kind: 'raw' }));
+        expect(await git.calls()).toEqual(['cat-file']);
+        expect(after).toEqual(before.slice(1));
+        expect((await packer.pack({ mirror, commit: next, path: paths[0], kind: 'raw' })).digest).not.toBe(before[0].digest);
+        expect((await git.calls()).filter((c) => c === 'ls-tree')).toEqual(['ls-tree']);
+      } finally {
+        git.restore();
+      }
+    });
+
     it('is packed again when a path its kustomization refers to, missing before, appears', async () => {
       const unique = `kust-${randomBytes(6).toString('hex')}`;
       const kustomization = `resources:\n  - cm.yaml\n  - ../../shared/${unique}\n`;

@@ -82,15 +82,9 @@ export class ArtifactPacker {
     this.lastBuilt = undefined;
     const known = this.known.get(memo);
     if (known !== undefined) return known;
-    const slot = `${request.mirror.url}\n${request.kind}\n${request.path}\n${canonicalJson(this.limits)}`;
-    const last = this.lastRoots.get(slot);
-    if (last !== undefined) {
-      const ids = await request.mirror.objectIds(request.commit, [...last.roots, ...last.missing]);
-      if (last.missing.every((path) => !ids.has(path)) && idsText(last.roots, ids) === last.ids) {
-        const found = await this.store.byContentKey(contentKeyOf(request.kind, last.ids));
-        if (found !== undefined) return this.remember(memo, found);
-      }
-    }
+    await this.findUnchanged([request]);
+    const found = this.known.get(memo);
+    if (found !== undefined) return found;
     const missing = new Set<string>();
     const reader = commitReader(request.mirror, request.commit, this.limits.maxKustomizationBytes, missing);
     let roots = await sourceRoots(reader, request.path, request.kind);
@@ -109,10 +103,50 @@ export class ArtifactPacker {
     const rootIds = idsText(roots, ids);
     const contentKey = contentKeyOf(request.kind, rootIds);
     const artifact = (await this.store.byContentKey(contentKey)) ?? (await this.build(request, entries, contentKey, memo));
+    const slot = this.slotOf(request);
     this.lastRoots.delete(slot);
     this.lastRoots.set(slot, { roots, ids: rootIds, missing: [...missing] });
     if (this.lastRoots.size > 10_000) this.lastRoots.delete(this.lastRoots.keys().next().value as string);
     return this.remember(memo, artifact);
+  }
+
+  /**
+   * The artifacts of the sources whose roots are as they were at their last pack (lastRoots),
+   * found with one object-id read per repository and commit and one lookup in PostgreSQL for all
+   * of them, and remembered: pack() then answers those without a git process or a statement of
+   * its own. A fleet commit asks this for every bundle at once.
+   */
+  async findUnchanged(requests: readonly PackRequest[]): Promise<void> {
+    const byCommit = new Map<string, { request: PackRequest; last: { roots: string[]; ids: string; missing: string[] } }[]>();
+    for (const request of requests) {
+      const last = this.known.has(memoOf(request)) ? undefined : this.lastRoots.get(this.slotOf(request));
+      if (last === undefined) continue;
+      const key = `${request.mirror.url}\n${request.commit}`;
+      byCommit.set(key, [...(byCommit.get(key) ?? []), { request, last }]);
+    }
+    // A source found changed (or whose artifact is gone) is forgotten here: its pack lists it whole.
+    const keyed: { request: PackRequest; contentKey: string }[] = [];
+    for (const group of byCommit.values()) {
+      const { mirror, commit } = group[0].request;
+      const ids = await mirror.objectIds(commit, [...new Set(group.flatMap(({ last }) => [...last.roots, ...last.missing]))]);
+      for (const { request, last } of group) {
+        if (last.missing.some((path) => ids.has(path)) || idsText(last.roots, ids) !== last.ids)
+          this.lastRoots.delete(this.slotOf(request));
+        else keyed.push({ request, contentKey: contentKeyOf(request.kind, last.ids) });
+      }
+    }
+    if (keyed.length === 0) return;
+    const found = await this.store.byContentKeys(keyed.map((k) => k.contentKey));
+    for (const { request, contentKey } of keyed) {
+      const artifact = found.get(contentKey);
+      if (artifact !== undefined) this.remember(memoOf(request), artifact);
+      else this.lastRoots.delete(this.slotOf(request));
+    }
+  }
+
+  /** Where lastRoots keeps a source: its repository, render kind and path, and the limits it was packed under. */
+  private slotOf(request: PackRequest): string {
+    return `${request.mirror.url}\n${request.kind}\n${request.path}\n${canonicalJson(this.limits)}`;
   }
 
   private remember(memo: string, artifact: ArtifactRef): ArtifactRef {

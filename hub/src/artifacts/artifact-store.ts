@@ -64,14 +64,18 @@ export class ArtifactStore implements OnModuleInit, OnModuleDestroy {
 
   /** The artifact already packed from this content, if any; marked used now (so it is not collected before its TargetSets are written). */
   async byContentKey(contentKey: string): Promise<ArtifactRef | undefined> {
-    const rows: { digest: string; size: string; compressed: number }[] = await this.artifacts.query(
+    return (await this.byContentKeys([contentKey])).get(contentKey);
+  }
+
+  /** byContentKey for many keys in one statement: content key → artifact, for those found. */
+  async byContentKeys(contentKeys: readonly string[]): Promise<Map<string, ArtifactRef>> {
+    const rows: { key: string; digest: string; size: string; compressed: number }[] = await this.artifacts.query(
       // Wrapped in a SELECT: TypeORM answers a bare UPDATE … RETURNING with [rows, count].
-      `WITH touched AS (UPDATE artifact SET used_at = now() WHERE content_key = $1 RETURNING digest, size, data)
-       SELECT digest, size::text AS size, octet_length(data) AS compressed FROM touched`,
-      [contentKey],
+      `WITH touched AS (UPDATE artifact SET used_at = now() WHERE content_key = ANY($1::text[]) RETURNING content_key, digest, size, data)
+       SELECT content_key AS key, digest, size::text AS size, octet_length(data) AS compressed FROM touched`,
+      [contentKeys],
     );
-    const row = rows[0];
-    return row === undefined ? undefined : { digest: row.digest, size: Number(row.size), compressedSize: row.compressed };
+    return new Map(rows.map((row) => [row.key, { digest: row.digest, size: Number(row.size), compressedSize: row.compressed }]));
   }
 
   /** Stores a packed artifact (a replica that packed the same content first wins; same bytes either way). */

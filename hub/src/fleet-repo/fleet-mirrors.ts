@@ -52,11 +52,19 @@ export class FleetMirrors {
   async pack(docs: BundleDocument[], repo: FleetRepoConfig): Promise<{ bundles: BundleDocument[]; errors: FleetError[] }> {
     const bundles: BundleDocument[] = [];
     const errors: FleetError[] = [];
+    const requestOf = ({ source, render }: BundleDocument['bundle']): PackRequest => ({
+      mirror: this.mirrorOf(source.repoUrl),
+      commit: source.commit,
+      path: source.path,
+      kind: render.kind,
+    });
+    // The sources a commit left as they were, found for all bundles at once.
+    await this.packer.findUnchanged(docs.map((doc) => requestOf(doc.bundle)));
     for (const doc of docs) {
       const { source, render } = doc.bundle;
       const at = { file: doc.file, line: doc.sourcePathLine, field: 'spec.source.path' };
       try {
-        const request = { mirror: this.mirrorOf(source.repoUrl), commit: source.commit, path: source.path, kind: render.kind };
+        const request = requestOf(doc.bundle);
         const artifact = await this.packer.pack(request);
         const refused = render.kind === 'raw' ? await this.refusedByPolicy(repo, doc, request, artifact.digest) : [];
         if (refused.length > 0) {
