@@ -18,8 +18,9 @@
  * (artifact-packer.ts lastRoots): a source whose roots are as they were is found by one object-id
  * read, not listed again. Two alternated pairs (NO_MEMO patched into the build for the before):
  * 10 bundles 780 / 645 → 641 / 621 ms, 50 bundles 2,019 / 1,796 → 1,514 / 1,331 ms (medians).
- * What is left per bundle is that read and the content-key lookup in PostgreSQL, each one at a
- * time: one read and one lookup for all bundles is the next step.
+ * Then one read and one lookup for all bundles (ArtifactPacker.findUnchanged, before a commit's
+ * bundles are packed), two runs: 1 bundle 251 / 254 ms, 10 bundles 458 / 479 ms, 50 bundles
+ * 470 / 415 ms (medians): no longer growing with the bundles a commit left alone.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
