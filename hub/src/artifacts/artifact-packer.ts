@@ -122,7 +122,9 @@ export class ArtifactPacker {
       const last = this.known.has(memoOf(request)) ? undefined : this.lastRoots.get(this.slotOf(request));
       if (last === undefined) continue;
       const key = `${request.mirror.url}\n${request.commit}`;
-      byCommit.set(key, [...(byCommit.get(key) ?? []), { request, last }]);
+      const group = byCommit.get(key);
+      if (group === undefined) byCommit.set(key, [{ request, last }]);
+      else group.push({ request, last });
     }
     // A source found changed (or whose artifact is gone) is forgotten here: its pack lists it whole.
     const keyed: { request: PackRequest; contentKey: string }[] = [];
