@@ -118,8 +118,9 @@ const manifests = (round: number) =>
 /**
  * Bundles on every cluster (BENCH_BUNDLES, 1): `app`, which every commit changes, and
  * `app-2` … `app-<n>`, which no commit after the first touches, as a fleet's add-ons sit
- * beside the one bundle a commit is about. Those keep their first commit (their files do not
- * change), so a commit's reports and events are `app`'s; every bundle's status is still counted.
+ * beside the one bundle a commit is about. Those keep their first commit (neither their spec nor
+ * their files change), so a commit's reports and events are `app`'s; every bundle's status is
+ * still counted.
  */
 const BUNDLES = Number(process.env.BENCH_BUNDLES ?? 1);
 if (!Number.isInteger(BUNDLES) || BUNDLES < 1) throw new Error(`BENCH_BUNDLES must be a whole number of at least 1, not ${BUNDLES}`);
@@ -348,8 +349,8 @@ async function commit(run: Run, fleet: FakeFleet, round: number): Promise<void> 
   // (Counted there at the first query, the figure is the last ack: the count itself comes after
   // the times crossed over from the generators, which is the bench's latency, not the hub's.)
   const acked = max(agents.map((a) => a.reportsAckedAt!));
-  // The commit each bundle's targets name: `app`'s is the head; a bundle whose files the commit
-  // left alone keeps its earlier one (hub/src/fleet-repo/content-commits.ts), and its clusters
+  // The commit each bundle's targets name: `app`'s is the head; a bundle the commit left exactly
+  // as it was keeps its earlier one (hub/src/fleet-repo/content-commits.ts), and its clusters
   // report nothing for it. Every cluster's every bundle is counted at its own.
   const targetCommits = (
     await pg.query<{ name: string; commit: string }>(
