@@ -66,6 +66,8 @@ describe('startAgent', () => {
       revision: '1',
       checksum: 'abc',
       targets: [Target.fromPartial({ bundle: 'web', source: { repoUrl: repo.url, commit, path: 'apps/web' }, defaultNamespace: 'web' })],
+      baseChecksum: '',
+      keptBundles: [],
     };
     serve(() => targetSet);
     const logs = capturingLogger();
@@ -117,6 +119,8 @@ describe('startAgent', () => {
       targets: [
         Target.fromPartial({ bundle: 'web', source: { repoUrl: repo.url, commit, path: 'apps/web' }, defaultNamespace: 'default' }),
       ],
+      baseChecksum: '',
+      keptBundles: [],
     };
     serve(() => targetSet);
     agent = await startAgent({
@@ -148,6 +152,8 @@ describe('startAgent', () => {
           syncPolicy: { selfHeal: true },
         }),
       ],
+      baseChecksum: '',
+      keptBundles: [],
     };
     serve(() => targetSet);
     agent = await startAgent({

@@ -104,7 +104,7 @@ export async function startAgent(
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     logger,
     handler: {
-      heldChecksum: () => engine.heldChecksum(),
+      heldTargetSet: () => engine.heldTargetSet(),
       takeTargetSet: (targetSet) => engine.takeTargetSet(targetSet),
       runCommand: (command) => {
         if (command.action?.$case === 'syncNow') engine.syncNow(command.action.value.bundle || undefined);

@@ -73,7 +73,7 @@ describe('the agent behind its health endpoint', () => {
     hub = new FakeHub();
     await hub.start();
     workDir = await mkdtemp(join(tmpdir(), 'gitfleet-health-spec-'));
-    const targetSet: TargetSet = { revision: '1', checksum: 'empty', targets: [] };
+    const targetSet: TargetSet = { revision: '1', checksum: 'empty', targets: [], baseChecksum: '', keptBundles: [] };
     hub.onConnect = (call) =>
       call.on('data', (message: AgentMessage) => {
         if (message.kind?.$case === 'hello') call.write({ kind: { $case: 'targetSet', value: targetSet } });

@@ -1,4 +1,4 @@
-import { POLICY_CAPABILITY, STATUS_ACKS_CAPABILITY } from '#core';
+import { POLICY_CAPABILITY, STATUS_ACKS_CAPABILITY, TARGET_SET_DELTAS_CAPABILITY } from '#core';
 
 /** Reported to the hub in Register and Hello. */
 export const AGENT_VERSION = '0.1.0';
@@ -17,4 +17,5 @@ export const AGENT_CAPABILITIES: readonly string[] = [
   MTLS_CAPABILITY,
   POLICY_CAPABILITY,
   STATUS_ACKS_CAPABILITY,
+  TARGET_SET_DELTAS_CAPABILITY,
 ];

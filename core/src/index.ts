@@ -15,3 +15,4 @@ export * from './status-acks';
 export * from './from-sources';
 export * from './pki';
 export * from './policy/bundle-policy';
+export * from './target-set-deltas';

@@ -84,7 +84,7 @@ async function handle(command: Command): Promise<void> {
       syncPolicy: { prune: true, selfHeal: true },
     });
     send({ type: 'starting', at: Date.now(), cpuMs: cpuMs() });
-    await engine.takeTargetSet({ revision: '1', checksum: 'bench', targets: [target] });
+    await engine.takeTargetSet({ revision: '1', checksum: 'bench', targets: [target], baseChecksum: '', keptBundles: [] });
   } else if (command.type === 'resync') {
     engine?.syncNow('bench');
   } else if (command.type === 'rss') {

@@ -70,6 +70,8 @@ describe('applied and healthy are two facts', () => {
       revision: '1',
       checksum: 'x',
       targets: [h.target(commit, 'app', { dependsOn: ['db'], defaultNamespace: 'db' }), h.target(commit, 'db')],
+      baseChecksum: '',
+      keptBundles: [],
     });
     await until(() => h.finals('app').some((r) => r.phase === 'synced'), 10_000);
 

@@ -36,7 +36,7 @@ function target(commit: string, bundle = 'web', path = `apps/${bundle}`, default
 
 async function push(...targets: Target[]): Promise<TargetSet> {
   revision += 1;
-  const targetSet = { revision: String(revision), checksum: `sum-${revision}`, targets };
+  const targetSet = { revision: String(revision), checksum: `sum-${revision}`, targets, baseChecksum: '', keptBundles: [] };
   await engine.takeTargetSet(targetSet);
   await engine.idle();
   return targetSet;
@@ -260,7 +260,13 @@ spec:
       const commit = await repo.commit({
         'apps/late/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: later\n',
       });
-      await quick.takeTargetSet({ revision: '1', checksum: 'x', targets: [target(commit, 'late', 'apps/late', 'default')] });
+      await quick.takeTargetSet({
+        revision: '1',
+        checksum: 'x',
+        targets: [target(commit, 'late', 'apps/late', 'default')],
+        baseChecksum: '',
+        keptBundles: [],
+      });
       await until(() => finals('late').length >= 2);
       expect(finals('late').every((r) => r.phase === 'failed')).toBe(true);
       expect(finals('late')[0].changes[0].error).toMatch(/^ConfigMap\/later\/c dry-run failed \(NotFound\): /);

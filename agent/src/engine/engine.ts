@@ -120,6 +120,11 @@ export class Engine {
     return this.held?.checksum ?? '';
   }
 
+  /** The TargetSet held (stored, or taken since), undefined if none. */
+  heldTargetSet(): TargetSet | undefined {
+    return this.held;
+  }
+
   /** Stores the TargetSet (then it may be acked) and starts reconciling towards it. */
   async takeTargetSet(targetSet: TargetSet): Promise<void> {
     if (this.stopped) return;

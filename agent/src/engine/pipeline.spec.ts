@@ -276,6 +276,8 @@ describe('conflicts, suspend, dependsOn', () => {
       revision: '1',
       checksum: 'x',
       targets: [h.target(commit, 'app', { dependsOn: ['db'], defaultNamespace: 'db' }), h.target(commit, 'db')],
+      baseChecksum: '',
+      keptBundles: [],
     });
     await until(() => h.results.some((r) => r.bundle === 'app' && r.phase === 'waiting'));
     expect(h.results.find((r) => r.bundle === 'app' && r.phase === 'waiting')!.message).toBe('waiting for "db" to be Healthy');

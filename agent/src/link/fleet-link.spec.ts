@@ -1,9 +1,10 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { STATUS_ACKS_CAPABILITY } from '#core';
-import { RejectReason, StatusReport, type AgentMessage, type FleetClient, type TargetSet } from '#proto';
+import { STATUS_ACKS_CAPABILITY, TARGET_SET_DELTAS_CAPABILITY, targetSetChecksumOf } from '#core';
+import { RejectReason, StatusReport, Target, type AgentMessage, type FleetClient, type TargetSet } from '#proto';
 import { createLogger } from '../logger';
 import { FakeHub, until } from '../testing/fake-hub';
+import { capturingLogger } from '../testing/log-capture';
 import { createServer } from 'node:net';
 import { createFleetClient, HubChannel } from './fleet-client';
 import { CREDENTIAL_REJECTION_TRAILER, credentialRejection, FleetLink, type LinkHandler } from './fleet-link';
@@ -34,6 +35,17 @@ function heartbeatsEvery(ms: number): NonNullable<FakeHub['onConnect']> {
   };
 }
 
+/** A target of bundle `bundle` at a commit of `c`s. */
+function sourceTarget(bundle: string, c: string): Target {
+  return Target.fromPartial({ bundle, source: { repoUrl: 'https://git.example/f.git', commit: c.repeat(40), path: bundle } });
+}
+
+/** A whole TargetSet of one bundle, `web`, as an agent holds it. */
+function heldWeb(): TargetSet {
+  const web = sourceTarget('web', 'a');
+  return { revision: '4', checksum: targetSetChecksumOf([web]), targets: [web], baseChecksum: '', keptBundles: [] };
+}
+
 const silent = createLogger('silent');
 let hub: FakeHub;
 let link: FleetLink | undefined;
@@ -44,7 +56,7 @@ function startLink(handler: Partial<LinkHandler> = {}, extra: { heartbeatInterva
   link = new FleetLink({
     client,
     heartbeatIntervalMs: extra.heartbeatIntervalMs ?? 10_000,
-    handler: { heldChecksum: () => '', takeTargetSet: async () => {}, ...handler },
+    handler: { heldTargetSet: () => undefined, takeTargetSet: async () => {}, ...handler },
     logger: silent,
     backoff: { baseMs: extra.baseMs ?? 20, factor: 2, capMs: 2000, resetAfterMs: 30_000 },
     random: () => 0.999,
@@ -64,7 +76,7 @@ describe('FleetLink', () => {
   it('authenticates with the bearer credential and says Hello with the checksum it holds', async () => {
     hub = new FakeHub();
     await hub.start();
-    startLink({ heldChecksum: () => 'abc123' });
+    startLink({ heldTargetSet: () => ({ revision: '2', checksum: 'abc123', targets: [], baseChecksum: '', keptBundles: [] }) });
     await until(() => hub.streams[0]?.received.length === 1);
     const stream = hub.streams[0];
     expect(stream.metadata.get('authorization')).toEqual(['Bearer c-123.s3cret']);
@@ -77,7 +89,7 @@ describe('FleetLink', () => {
   it('acks a TargetSet only after the agent has taken it in hand', async () => {
     hub = new FakeHub();
     await hub.start();
-    const targetSet: TargetSet = { revision: '3', checksum: 'f00d', targets: [] };
+    const targetSet: TargetSet = { revision: '3', checksum: 'f00d', targets: [], baseChecksum: '', keptBundles: [] };
     hub.onConnect = (call) => call.write({ kind: { $case: 'targetSet', value: targetSet } });
     let release!: () => void;
     const taken: TargetSet[] = [];
@@ -94,6 +106,72 @@ describe('FleetLink', () => {
     await until(() => hub.streams[0].received.length === 2);
     expect(hub.streams[0].received[1].kind).toEqual({ $case: 'targetSetAck', value: { revision: '3', checksum: 'f00d' } });
     expect(taken[0]).toEqual(targetSet);
+  });
+
+  it('takes a delta as the whole TargetSet it builds on the one held, and announces that it takes them', async () => {
+    hub = new FakeHub();
+    await hub.start();
+    const api = sourceTarget('api', 'b');
+    const held = heldWeb();
+    const delta: TargetSet = {
+      revision: '5',
+      checksum: targetSetChecksumOf([api, ...held.targets]),
+      targets: [api],
+      baseChecksum: held.checksum,
+      keptBundles: ['web'],
+    };
+    hub.onConnect = (call) => call.write({ kind: { $case: 'targetSet', value: delta } });
+    const taken: TargetSet[] = [];
+    startLink({ heldTargetSet: () => held, takeTargetSet: async (ts) => void taken.push(ts) });
+    await until(() => hub.streams[0]?.received.length === 2);
+    const hello = hub.streams[0].received[0].kind;
+    expect(hello?.$case === 'hello' && hello.value.capabilities).toContain(TARGET_SET_DELTAS_CAPABILITY);
+    expect(taken).toEqual([
+      { revision: '5', checksum: delta.checksum, targets: [api, held.targets[0]], baseChecksum: '', keptBundles: [] },
+    ]);
+    expect(hub.streams[0].received[1].kind).toEqual({ $case: 'targetSetAck', value: { revision: '5', checksum: delta.checksum } });
+  });
+
+  it('takes nothing from a delta that does not build on the TargetSet held, and asks for the whole one on a new stream', async () => {
+    hub = new FakeHub();
+    await hub.start();
+    const held = heldWeb();
+    const whole: TargetSet = { ...held, revision: '6' };
+    // On the first stream a delta on something else; on the next (Hello: what is held) the whole TargetSet.
+    hub.onConnect = (call, index) =>
+      call.write({
+        kind: {
+          $case: 'targetSet',
+          value: index === 0 ? { ...whole, targets: [], baseChecksum: 'f'.repeat(64), keptBundles: ['web'] } : whole,
+        },
+      });
+    const taken: TargetSet[] = [];
+    const logs = capturingLogger();
+    link = new FleetLink({
+      client: (client = createFleetClient(hub.address)),
+      heartbeatIntervalMs: 10_000,
+      handler: { heldTargetSet: () => held, takeTargetSet: async (ts) => void taken.push(ts) },
+      logger: logs.logger,
+      backoff: { baseMs: 20, factor: 2, capMs: 2000, resetAfterMs: 30_000 },
+      random: () => 0.999,
+    });
+    link.start({ clusterId: 'c-123', credential: 'c-123.s3cret' });
+    await until(() => taken.length === 1);
+    expect(taken[0]).toEqual(whole);
+    expect(kinds(hub.streams[0].received)).toEqual(['hello']);
+    const hello = hub.streams[1].received[0].kind;
+    expect(hello?.$case === 'hello' && hello.value.targetSetChecksum).toBe(held.checksum);
+    const warning = logs
+      .text()
+      .split('\n')
+      .filter((line) => line.includes('a TargetSet delta does not apply'))
+      .map((line) => JSON.parse(line) as { msg: string; reason: string });
+    expect(warning).toEqual([
+      expect.objectContaining({
+        msg: 'a TargetSet delta does not apply to the TargetSet held; asking for the whole one on a new stream',
+        reason: `a delta on ffffffffffff came, and the TargetSet held is ${held.checksum.slice(0, 12)}`,
+      }),
+    ]);
   });
 
   it('re-sends unacknowledged reports in order after the stream drops, and forgets acked ones', async () => {
@@ -141,7 +219,7 @@ describe('FleetLink', () => {
     link = new FleetLink({
       client,
       heartbeatIntervalMs: 10_000,
-      handler: { heldChecksum: () => '', takeTargetSet: async () => {} },
+      handler: { heldTargetSet: () => undefined, takeTargetSet: async () => {} },
       logger: silent,
     });
     link.send(report('7'));
@@ -297,7 +375,7 @@ describe('FleetLink after failed connections', () => {
         channel.redial();
       },
       heartbeatIntervalMs: 10_000,
-      handler: { heldChecksum: () => '', takeTargetSet: async () => {} },
+      handler: { heldTargetSet: () => undefined, takeTargetSet: async () => {} },
       logger: silent,
       backoff: { baseMs: 100, factor: 1, capMs: 100, resetAfterMs: 30_000 },
       random: () => 0.5,

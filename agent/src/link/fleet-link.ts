@@ -13,15 +13,27 @@ import {
 } from '#proto';
 import type { Logger } from '../logger';
 import { AGENT_CAPABILITIES, AGENT_VERSION } from '../version';
-import { Backoff, defaultBackoffOptions, heartbeatDue, hintedDelay, RETRY_AFTER_METADATA, type BackoffOptions } from '#core';
+import {
+  Backoff,
+  defaultBackoffOptions,
+  heartbeatDue,
+  hintedDelay,
+  RETRY_AFTER_METADATA,
+  TargetSetDeltaError,
+  wholeTargetSet,
+  type BackoffOptions,
+} from '#core';
 import { bearerMetadata, type ClientCertificate } from './fleet-client';
 import { ReportOutbox } from './outbox';
 
 /** What the link needs from the rest of the agent. */
 export interface LinkHandler {
-  /** Checksum of the TargetSet the agent holds, "" if none (sent in Hello). */
-  heldChecksum(): string;
-  /** Takes a TargetSet in hand (stores it); the link acks it once this resolves. */
+  /**
+   * The TargetSet the agent holds, whole (its checksum goes in Hello; a delta from the hub is
+   * built on it); undefined if none.
+   */
+  heldTargetSet(): TargetSet | undefined;
+  /** Takes a whole TargetSet in hand (stores it); the link acks it once this resolves. */
   takeTargetSet(targetSet: TargetSet): Promise<void>;
   /** Acts on a command from the hub (a hint: losing one never leaves the cluster wrong). */
   runCommand?(command: Command): void;
@@ -278,7 +290,7 @@ export class FleetLink {
             clusterId: identity.clusterId,
             agentVersion: AGENT_VERSION,
             capabilities: [...AGENT_CAPABILITIES],
-            targetSetChecksum: this.options.handler.heldChecksum(),
+            targetSetChecksum: this.options.handler.heldTargetSet()?.checksum ?? '',
             lastAckedSeq: this.outbox.lastAckedSeq,
           },
         },
@@ -299,9 +311,27 @@ export class FleetLink {
     const kind = message.kind;
     switch (kind?.$case) {
       case 'targetSet': {
-        const targetSet = kind.value;
+        const received = kind.value;
+        let targetSet: TargetSet;
+        try {
+          targetSet = wholeTargetSet(this.options.handler.heldTargetSet(), received);
+        } catch (error) {
+          if (!(error instanceof TargetSetDeltaError)) throw error;
+          // Nothing is taken: the Hello of the next stream names what is held, and the hub answers with the whole TargetSet.
+          this.log.warn(
+            { revision: received.revision, reason: error.message },
+            'a TargetSet delta does not apply to the TargetSet held; asking for the whole one on a new stream',
+          );
+          call.cancel();
+          return;
+        }
         this.log.info(
-          { revision: targetSet.revision, checksum: targetSet.checksum, targets: targetSet.targets.length },
+          {
+            revision: targetSet.revision,
+            checksum: targetSet.checksum,
+            targets: targetSet.targets.length,
+            ...(received.baseChecksum === '' ? {} : { changed: received.targets.length }),
+          },
           'received TargetSet',
         );
         await this.options.handler.takeTargetSet(targetSet);

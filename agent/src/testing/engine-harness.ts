@@ -97,7 +97,7 @@ export class EngineHarness {
   /** Pushes a TargetSet and waits until the engine is idle. */
   async push(...targets: Target[]): Promise<TargetSet> {
     this.revision += 1;
-    const targetSet = { revision: String(this.revision), checksum: `sum-${this.revision}`, targets };
+    const targetSet = { revision: String(this.revision), checksum: `sum-${this.revision}`, targets, baseChecksum: '', keptBundles: [] };
     await this.engine.takeTargetSet(targetSet);
     await this.engine.idle();
     return targetSet;
