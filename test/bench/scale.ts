@@ -339,6 +339,12 @@ async function commit(run: Run, fleet: FakeFleet, round: number): Promise<void> 
   const firstTargetSet = Math.min(...agents.map((a) => a.targetSetAt!));
   // What comes before any TargetSet: the webhook, the fetch, the checks, the packing and the placement.
   noteValue(run, '  commit → first TargetSet received (s)', ((firstTargetSet - from) / 1000).toFixed(2));
+  // Deltas (only the targets that changed) where the agent held the TargetSet before; a refused one is a hub bug.
+  noteValue(
+    run,
+    '  TargetSets as deltas / deltas refused (whole run)',
+    `${agents.filter((a) => a.lastWasDelta).length} / ${sum(agents.map((a) => a.deltaRefusals))}`,
+  );
   // Whether the reports trail the TargetSets by a constant (the status path's latency) or gather
   // in a tail at the end (its throughput).
   noteValue(run, '  TargetSets: half / 90 % / 99 % by (s)', spread(agents.map((a) => a.targetSetAt! - from)));

@@ -1,6 +1,6 @@
 import { status as GrpcStatus, type Metadata, type ServerDuplexStream } from '@grpc/grpc-js';
 import { RejectReason, type AgentMessage, type Command, type Hello, type StatusReport } from '#proto';
-import { POLICY_CAPABILITY, STATUS_ACKS_CAPABILITY, storableText } from '#core';
+import { POLICY_CAPABILITY, STATUS_ACKS_CAPABILITY, storableText, TARGET_SET_DELTAS_CAPABILITY } from '#core';
 import type { AuthenticatedCluster } from '../clusters/clusters.service';
 import type { Logger } from '../logging/logger';
 import type { CurrentTargetSet } from '../placement/placement.service';
@@ -11,6 +11,7 @@ import type { Outcome } from '../database/batcher';
 import { unauthenticated } from './credential-refusal';
 import { encodeTargetSet, type OutgoingHubMessage } from './hub-message-encoding';
 import { GatheredAcks, OrderedAnswers } from './ordered-answers';
+import { targetSetFor, type HeldByAgent } from './target-set-delta';
 import { heartbeatSlot } from './session-registry';
 
 /** What a session needs from the rest of the hub. */
@@ -77,6 +78,9 @@ export class AgentSession {
   private batchesAcks = false;
   /** Highest TargetSet revision sent on this stream (revisions only go up). */
   private sentRevision = -1n;
+  /** With TARGET_SET_DELTAS_CAPABILITY: the TargetSet the agent holds (sent, or named by Hello), on which a delta is built. */
+  private held: HeldByAgent | undefined;
+  private takesDeltas = false;
   private closed = false;
   /** Messages received and not yet handled, in arrival order. */
   private readonly inbox: AgentMessage[] = [];
@@ -270,13 +274,14 @@ export class AgentSession {
     this.helloReceived = true;
     this.enforcesPolicy = hello.capabilities.includes(POLICY_CAPABILITY);
     this.batchesAcks = hello.capabilities.includes(STATUS_ACKS_CAPABILITY);
+    this.takesDeltas = hello.capabilities.includes(TARGET_SET_DELTAS_CAPABILITY);
     this.log.info({ agentVersion: hello.agentVersion, lastAckedSeq: hello.lastAckedSeq }, 'hello');
     try {
       if (this.holdsWhatAuthenticationRead(hello)) return;
       const current = await this.context.currentTargetSet(this.cluster.id);
       if (current === null || BigInt(current.revision) <= this.sentRevision) return;
       if (current.checksum === hello.targetSetChecksum) {
-        this.sentRevision = BigInt(current.revision);
+        this.holds(BigInt(current.revision), current.checksum);
         return;
       }
       this.sendTargetSet(current);
@@ -296,8 +301,14 @@ export class AgentSession {
     if (read === undefined || this.context.targetSetEpoch() !== this.epochAtAuthentication) return false;
     if (read === null) return true;
     if (read.checksum !== hello.targetSetChecksum) return false;
-    if (BigInt(read.revision) > this.sentRevision) this.sentRevision = BigInt(read.revision);
+    if (BigInt(read.revision) > this.sentRevision) this.holds(BigInt(read.revision), read.checksum);
     return true;
+  }
+
+  /** The agent holds this revision (its content: the checksum), sent on this stream or named by its Hello. */
+  private holds(revision: bigint, checksum: string): void {
+    this.sentRevision = revision;
+    this.held = this.takesDeltas ? { revision, checksum } : undefined;
   }
 
   private onStatusReport(wire: StatusReport): Handled {
@@ -369,8 +380,9 @@ export class AgentSession {
   }
 
   private sendTargetSet(targetSet: CurrentTargetSet): void {
-    this.sentRevision = BigInt(targetSet.revision);
-    this.send(encodeTargetSet(targetSet));
+    const outgoing = targetSetFor(targetSet, this.held);
+    this.holds(BigInt(targetSet.revision), targetSet.checksum);
+    this.send(encodeTargetSet(outgoing));
     // Debug: a fleet commit would log a line per cluster; placement logs the commit's revisions once.
     if (this.log.isLevelEnabled('debug'))
       this.log.debug({ revision: targetSet.revision, bundles: targetSet.targets.map((t) => t.bundle) }, 'TargetSet sent');

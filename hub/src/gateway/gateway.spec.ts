@@ -1,6 +1,6 @@
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { RejectReason, RenderKind, SyncPhase, ResourceAction, ResourceResult, StatusReport, Target } from '#proto';
-import { STATUS_ACKS_CAPABILITY } from '#core';
+import { STATUS_ACKS_CAPABILITY, TARGET_SET_DELTAS_CAPABILITY, wholeTargetSet } from '#core';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
@@ -367,5 +367,62 @@ describe('gateway: the Fleet gRPC service', () => {
     expect(sent.checksum).toBe((await head()).checksum);
     expect(sent.targets.map((x) => x.bundle)).toContain('db');
     stream.close();
+  });
+});
+
+describe('gateway: TargetSet deltas', () => {
+  let t: TestHub;
+  let agent: TestAgent;
+  let dev: { clusterId: string; credential: string };
+
+  beforeAll(async () => {
+    t = await startTestHub(FILES, { heartbeatIntervalMs: 60_000 });
+    agent = new TestAgent(t.hub.grpcAddress);
+    dev = await agent.register({ bootstrapToken: t.bootstrapToken, name: 'dev-1', labels: { env: 'dev' } });
+  });
+
+  afterAll(async () => {
+    agent?.close();
+    await t?.stop();
+  });
+
+  it('sends an agent that takes deltas only the targets changed since the TargetSet it was sent, or named in Hello', async () => {
+    const deltas = [TARGET_SET_DELTAS_CAPABILITY];
+    const stream = agent.connect(dev.credential);
+    stream.hello(dev.clusterId, '', deltas);
+    // Nothing held: the whole TargetSet.
+    const first = await stream.nth('targetSet');
+    expect(first).toMatchObject({ baseChecksum: '', keptBundles: [] });
+    expect(first.targets.map((x) => x.bundle)).toEqual(['web']);
+
+    const added = await t.repo.commit({ 'fleet/api.yaml': BUNDLE('api'), 'apps/api/cm.yaml': CONFIGMAP('api') }, 'add api');
+    await t.app.get(FleetRepoService).syncNow();
+    const second = await stream.nth('targetSet', 2);
+    // Built on what the stream carried: `api` is new, `web` kept as it was.
+    expect(second).toMatchObject({ baseChecksum: first.checksum, keptBundles: ['web'] });
+    expect(second.targets.map((x) => [x.bundle, x.source?.commit])).toEqual([['api', added]]);
+    const held = wholeTargetSet(first, second);
+    expect(held.targets.map((x) => x.bundle)).toEqual(['api', 'web']);
+    expect(held.checksum).toBe(second.checksum);
+    stream.close();
+
+    // A new stream whose Hello names what is held: nothing sent, and the next delta is built on it.
+    const again = agent.connect(dev.credential);
+    again.hello(dev.clusterId, held.checksum, deltas);
+    const changed = await t.repo.commit({ 'apps/web/cm.yaml': CONFIGMAP('web-2') }, 'change web');
+    await t.app.get(FleetRepoService).syncNow();
+    const third = await again.nth('targetSet');
+    expect(third).toMatchObject({ baseChecksum: held.checksum, keptBundles: ['api'] });
+    expect(third.targets.map((x) => [x.bundle, x.source?.commit])).toEqual([['web', changed]]);
+    expect(wholeTargetSet(held, third).checksum).toBe(third.checksum);
+    expect(again.received.filter((m) => m.kind?.$case === 'targetSet')).toHaveLength(1);
+
+    // A bundle that leaves is simply not kept.
+    await t.repo.commit({ 'fleet/api.yaml': null }, 'remove api');
+    await t.app.get(FleetRepoService).syncNow();
+    const fourth = await again.nth('targetSet', 2);
+    expect(fourth).toMatchObject({ baseChecksum: third.checksum, keptBundles: ['web'], targets: [] });
+    expect(wholeTargetSet(wholeTargetSet(held, third), fourth).targets.map((x) => x.bundle)).toEqual(['web']);
+    again.close();
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BUNDLE_POLICY } from '#core';
-import { FleetService, HubMessage, Target } from '#proto';
+import { DEFAULT_BUNDLE_POLICY, targetSetChecksumOf, wholeTargetSet } from '#core';
+import { FleetService, HubMessage, Target, type TargetSet } from '#proto';
 import type { BundleSpec } from '../fleet-repo/fleet-format';
 import { builtFromTarget, TargetBuilder, targetSetChecksum, type PlacedCluster, type TargetSpec } from '../placement/target-set';
 import { EncodedHubMessage, encodeTargetSet, gatewayService } from './hub-message-encoding';
@@ -31,7 +31,7 @@ const CLUSTERS: PlacedCluster[] = [
 
 /** What the generated encoder makes of the same TargetSet, decoded. */
 function decodedAsGenerated(revision: string, targets: TargetSpec[], checksum = targetSetChecksum(targets)): HubMessage {
-  const message = { kind: { $case: 'targetSet' as const, value: { revision, checksum, targets } } };
+  const message = { kind: { $case: 'targetSet' as const, value: { revision, checksum, targets, baseChecksum: '', keptBundles: [] } } };
   return HubMessage.decode(FleetService.connect.responseSerialize(message));
 }
 
@@ -75,6 +75,44 @@ describe('encodeTargetSet', () => {
     delete fresh.render;
     const alone = HubMessage.decode(encodeTargetSet({ revision: '3', checksum: 'y', targets: [fresh] }).bytes);
     expect(alone).toEqual(decodedAsGenerated('3', [fresh], 'y'));
+  });
+
+  it('encodes a delta that an agent builds into the TargetSet the hub checksummed, policies and all', () => {
+    const builder = new TargetBuilder(FLEET, () => DEFAULT_BUNDLE_POLICY);
+    const cluster = CLUSTERS[0];
+    const before = builder.targetsFor(cluster);
+    const decode = (bytes: Buffer): TargetSet => {
+      const message = HubMessage.decode(bytes);
+      if (message.kind?.$case !== 'targetSet') throw new Error('not a TargetSet');
+      return message.kind.value;
+    };
+    const held = decode(encodeTargetSet({ revision: '7', checksum: targetSetChecksum(before), targets: before }).bytes);
+    // The agent's checksum of what it decoded is the hub's: canonical JSON the same on both ends.
+    expect(targetSetChecksumOf(held.targets)).toBe(targetSetChecksum(before));
+
+    // `web` changes (a new commit of its source); `db` stays; a new bundle `api` comes.
+    const next = new TargetBuilder(
+      {
+        bundles: [bundle('api'), bundle('db'), bundle('web', { source: { ...bundle('web').source, commit: 'd'.repeat(40) } })],
+        groups: [],
+      },
+      () => DEFAULT_BUNDLE_POLICY,
+    ).targetsFor(cluster);
+    const checksum = targetSetChecksum(next);
+    const delta = decode(
+      encodeTargetSet({
+        revision: '8',
+        checksum,
+        targets: next.filter((t) => t.bundle !== 'db'),
+        baseChecksum: held.checksum,
+        keptBundles: ['db'],
+      }).bytes,
+    );
+    expect(delta).toMatchObject({ revision: '8', checksum, baseChecksum: held.checksum, keptBundles: ['db'] });
+    expect(delta.targets.map((t) => t.bundle)).toEqual(['api', 'web']);
+    const whole = wholeTargetSet(held, delta);
+    expect(whole.targets.map((t) => t.bundle)).toEqual(['api', 'db', 'web']);
+    expect(whole.checksum).toBe(checksum);
   });
 
   it('is what the hub serves on Connect: encoded messages pass as they are, others as the generated serializer makes them', () => {

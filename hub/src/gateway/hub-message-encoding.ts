@@ -1,6 +1,7 @@
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { FleetService, HubMessage, Target } from '#proto';
 import { builtFromTarget, type TargetSpec } from '../placement/target-set';
+import type { OutgoingTargetSet } from './target-set-delta';
 
 /** A HubMessage already in its wire bytes: a stream writes them as they are. */
 export class EncodedHubMessage {
@@ -35,6 +36,8 @@ const HUB_MESSAGE_TARGET_SET = (1 << 3) | 2;
 const TARGET_SET_REVISION = (1 << 3) | 2;
 const TARGET_SET_CHECKSUM = (2 << 3) | 2;
 const TARGET_SET_TARGETS = (3 << 3) | 2;
+const TARGET_SET_BASE_CHECKSUM = (4 << 3) | 2;
+const TARGET_SET_KEPT_BUNDLES = (5 << 3) | 2;
 
 /**
  * What is shared of each bundle target (TargetBuilder's): its wire bytes and its number of fields,
@@ -44,14 +47,14 @@ const TARGET_SET_TARGETS = (3 << 3) | 2;
 const bundleTargets = new WeakMap<TargetSpec, { bytes: Uint8Array; fields: number } | null>();
 
 /**
- * A TargetSet as a HubMessage's bytes. A target built from a bundle target (TargetBuilder) is
+ * A TargetSet (whole or a delta) as a HubMessage's bytes. A target built from a bundle target (TargetBuilder) is
  * that bundle target's bytes, encoded once for every cluster it selects, followed by the
  * cluster's values: protobuf reads two encodings of a message one after the other as one
  * message, so the agent decodes exactly the target (the checksum is over its JSON, not its
  * bytes). Any other target is encoded whole. At 10,000 clusters the per-cluster encoding was
  * the largest part of the push on the hub's event loop (bench/scale.ts).
  */
-export function encodeTargetSet(targetSet: { revision: string; checksum: string; targets: readonly TargetSpec[] }): EncodedHubMessage {
+export function encodeTargetSet(targetSet: OutgoingTargetSet): EncodedHubMessage {
   const w = writer();
   w.uint32(HUB_MESSAGE_TARGET_SET).fork();
   if (targetSet.revision !== '') w.uint32(TARGET_SET_REVISION).string(targetSet.revision);
@@ -67,6 +70,8 @@ export function encodeTargetSet(targetSet: { revision: string; checksum: string;
     }
     w.join();
   }
+  if (targetSet.baseChecksum) w.uint32(TARGET_SET_BASE_CHECKSUM).string(targetSet.baseChecksum);
+  for (const bundle of targetSet.keptBundles ?? []) w.uint32(TARGET_SET_KEPT_BUNDLES).string(bundle);
   w.join();
   return new EncodedHubMessage(asBuffer(w.finish()));
 }

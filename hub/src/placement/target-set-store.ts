@@ -12,6 +12,12 @@ export interface CurrentTargetSet {
   revision: string;
   checksum: string;
   targets: TargetSpec[];
+  /**
+   * Bundle → the revision in which its target last changed: a session sends an agent that holds
+   * an earlier revision only the targets changed since (target-set deltas). A bundle missing
+   * here (rows stored before the column) counts as changed.
+   */
+  bundleRevisions: Record<string, string>;
 }
 
 /**
@@ -197,8 +203,8 @@ export class TargetSetStore implements BeforeApplicationShutdown {
     );
     const byId = new Map(chunk.map((p) => [p.clusterId, p]));
     return rows.map((row) => {
-      const { clusterId, checksum, targets } = byId.get(row.cluster_id)!;
-      return { clusterId, revision: row.revision, checksum, targets };
+      const { clusterId, checksum, targets, bundleRevisions } = byId.get(row.cluster_id)!;
+      return { clusterId, revision: row.revision, checksum, targets, bundleRevisions };
     });
   }
 
@@ -218,7 +224,7 @@ export class TargetSetStore implements BeforeApplicationShutdown {
   /** The TargetSets of a batch of clusters (Hellos of a reconnect storm), in one read. */
   private async readCurrent(clusterIds: string[]): Promise<(CurrentTargetSet | null)[]> {
     const rows: CurrentTargetSet[] = await this.targetSets.query(
-      `SELECT t.cluster_id::text AS "clusterId", t.revision::text AS revision, t.checksum, t.targets
+      `SELECT t.cluster_id::text AS "clusterId", t.revision::text AS revision, t.checksum, t.targets, t.bundle_revisions AS "bundleRevisions"
        FROM target_set t JOIN cluster c ON c.id = t.cluster_id
        WHERE t.cluster_id = ANY($1::uuid[]) AND c.state = 'active'`,
       [[...new Set(clusterIds)]],

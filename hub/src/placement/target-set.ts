@@ -1,4 +1,4 @@
-import { canonicalJson, sha256Hex, type BundlePolicy } from '#core';
+import { canonicalJson, sha256Hex, sortedByBundle, targetSetChecksumOf, targetSetJsonOf, type BundlePolicy } from '#core';
 import { stringify } from 'yaml';
 import { RenderKind, Target, type KustomizePatch, type SourceArtifact } from '#proto';
 import { sourceCommitOfTargets } from '../fleet-repo/content-commits';
@@ -227,18 +227,16 @@ export function withPolicies(
 
 /** docs/protocol.md: hex SHA-256 of the canonical JSON of the targets (sorted by bundle, keys sorted, no whitespace). */
 export function targetSetChecksum(targets: readonly TargetSpec[]): string {
-  return sha256Hex(targetSetJson(targets));
+  return targetSetChecksumOf(targets, canonicalTarget);
 }
 
 /** The canonical JSON of a TargetSet's targets (sorted by bundle): what its checksum is over, and what is stored. */
 export function targetSetJson(targets: readonly TargetSpec[]): string {
-  return `[${sortedTargets(targets).map(canonicalTarget).join(',')}]`;
+  return targetSetJsonOf(targets, canonicalTarget);
 }
 
 /** A TargetSet's targets in the order it holds, sends and stores them: by bundle. */
-export function sortedTargets(targets: readonly TargetSpec[]): TargetSpec[] {
-  return [...targets].sort((a, b) => compare(a.bundle, b.bundle));
-}
+export const sortedTargets: (targets: readonly TargetSpec[]) => TargetSpec[] = sortedByBundle;
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

@@ -33,6 +33,8 @@ function targetSet(bytes: number): TargetSet {
         policy: undefined,
       },
     ],
+    baseChecksum: '',
+    keptBundles: [],
   };
 }
 

@@ -18,7 +18,14 @@ import {
   type Target,
   type TargetSet,
 } from '#proto';
-import { heartbeatDue, hintedDelay, STATUS_ACKS_CAPABILITY } from '#core';
+import {
+  heartbeatDue,
+  hintedDelay,
+  STATUS_ACKS_CAPABILITY,
+  TARGET_SET_DELTAS_CAPABILITY,
+  TargetSetDeltaError,
+  wholeTargetSet,
+} from '#core';
 import { newAgentClient, type AgentClient, type AgentClientKind, type CallEnd, type ConnectCall } from './agent-clients';
 
 export interface FakeAgentSpec {
@@ -54,6 +61,10 @@ export interface AgentTimes {
   revision?: string;
   commits?: string[];
   targetSetAt?: number;
+  /** Whether the latest TargetSet came as a delta on the one held before (TARGET_SET_DELTAS_CAPABILITY). */
+  lastWasDelta?: boolean;
+  /** Deltas that did not apply to the TargetSet held (each ends the stream, as the agent does). */
+  deltaRefusals: number;
   artifactsAt?: number;
   reportsAckedAt?: number;
   artifactBytes: number;
@@ -171,12 +182,19 @@ class FakeAgent {
   /** What each bundle's last sync applied (contentKey): a target that still has it is restamped, not synced. */
   private readonly applied = new Map<string, string>();
   private seq = Date.now() * 1000 + Math.floor(Math.random() * 1000) * 1_000_000;
+  /**
+   * Whether this agent checks a delta's result against its checksum, as every real agent does:
+   * about one in a hundred. Hashing every cluster's whole TargetSet would take the generators'
+   * CPU from the hub measured beside them; a wrong delta still shows in the sample.
+   */
+  private readonly checksDeltas: boolean;
 
   constructor(
     private readonly spec: FakeAgentSpec,
     private readonly options: FakeAgentOptions,
   ) {
-    this.times = { name: spec.name, artifactBytes: 0, streamFailures: 0, busyRefusals: 0, registerFailures: 0 };
+    this.times = { name: spec.name, artifactBytes: 0, streamFailures: 0, busyRefusals: 0, registerFailures: 0, deltaRefusals: 0 };
+    this.checksDeltas = createHash('sha256').update(spec.name).digest()[0] < 3;
     this.client = this.newClient();
     this.credential = spec.credential;
     this.clusterId = spec.clusterId;
@@ -274,7 +292,7 @@ class FakeAgent {
         value: {
           clusterId: this.clusterId!,
           agentVersion: 'fake',
-          capabilities: ['artifacts/v1', ...(this.options.batchedAcks ? [STATUS_ACKS_CAPABILITY] : [])],
+          capabilities: ['artifacts/v1', TARGET_SET_DELTAS_CAPABILITY, ...(this.options.batchedAcks ? [STATUS_ACKS_CAPABILITY] : [])],
           targetSetChecksum: this.held?.checksum ?? '',
           lastAckedSeq: '',
         },
@@ -306,9 +324,21 @@ class FakeAgent {
     }
   }
 
-  private async onTargetSet(targetSet: TargetSet): Promise<void> {
+  private async onTargetSet(received: TargetSet): Promise<void> {
+    let targetSet: TargetSet;
+    try {
+      targetSet = wholeTargetSet(this.held, received, { checksum: this.checksDeltas });
+    } catch (error) {
+      if (!(error instanceof TargetSetDeltaError)) throw error;
+      // As the agent (agent/src/link/fleet-link.ts): nothing taken, a new stream, whose Hello gets the whole TargetSet.
+      this.times.deltaRefusals++;
+      this.times.lastError = error.message;
+      this.call?.cancel();
+      return;
+    }
     const before = new Map((this.held?.targets ?? []).map((t) => [t.bundle, sameTargetKey(t)]));
     this.held = targetSet;
+    this.times.lastWasDelta = received.baseChecksum !== '';
     this.times.revision = targetSet.revision;
     this.times.commits = [...new Set(targetSet.targets.map((t) => t.source?.commit ?? ''))];
     this.times.targetSetAt = Date.now();
