@@ -256,9 +256,8 @@ async function seed(
               CASE WHEN h < 20 THEN 'failed' WHEN h < 40 THEN 'progressing' ELSE 'synced' END,
               '', '[]', 1, now(), now(),
               CASE WHEN h < 20 THEN 'degraded' WHEN h < 40 THEN 'progressing' ELSE 'healthy' END, 0, 'sync'
-       FROM (SELECT t.cluster_id, target->>'bundle' AS bundle, target->'source'->>'commit' AS commit,
-                    abs(hashtext(t.cluster_id::text || (target->>'bundle'))) % 200 AS h
-             FROM target_set t, jsonb_array_elements(t.targets) AS target) AS placed
+       FROM (SELECT tt.cluster_id, tt.bundle, b.commit, abs(hashtext(tt.cluster_id::text || tt.bundle)) % 200 AS h
+             FROM target_set_target tt JOIN target_body b ON b.id = tt.body_id) AS placed
        WHERE h >= 10`,
     );
   } finally {

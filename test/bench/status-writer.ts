@@ -122,10 +122,14 @@ async function main(): Promise<void> {
     );
     await app.get(PlacementService).replaceAll();
     const placed = await db.query<{ id: string; revision: string; commit: string }>(
-      `SELECT cluster_id::text AS id, revision::text AS revision, targets->0->'source'->>'commit' AS commit FROM target_set`,
+      `SELECT DISTINCT ON (t.cluster_id) t.cluster_id::text AS id, t.revision::text AS revision, b.commit
+       FROM target_set t JOIN target_set_target tt ON tt.cluster_id = t.cluster_id JOIN target_body b ON b.id = tt.body_id
+       ORDER BY t.cluster_id, tt.bundle COLLATE "C"`,
     );
     if (placed.length !== CLUSTERS) throw new Error(`${placed.length} of ${CLUSTERS} clusters were placed`);
-    const [{ bytes }] = await db.query<{ bytes: number }>(`SELECT avg(pg_column_size(targets))::int AS bytes FROM target_set`);
+    const [{ bytes }] = await db.query<{ bytes: number }>(
+      `SELECT avg(bytes)::int AS bytes FROM (SELECT sum(pg_column_size(tt.*)) AS bytes FROM target_set_target tt GROUP BY cluster_id) AS c`,
+    );
     const status = app.get(StatusService);
     const events = app.get(StatusEvents);
     const eventsBefore = await count(db, 'fleet_event');

@@ -25,7 +25,7 @@ const MEMORY_BYTES = 64 * 1024 * 1024;
 /**
  * The artifacts, in PostgreSQL: written once by whichever replica packs them, read by every
  * replica that serves them (kept in memory, bounded, while in demand), and collected hourly
- * once unused for an hour and referenced by no TargetSet, no bundle of a last good fleet
+ * once unused for an hour and referenced by no TargetSet (no target body), no bundle of a last good fleet
  * commit and no pinned commit (whose bundles placement may send to a cluster any time).
  */
 @Injectable()
@@ -135,13 +135,24 @@ export class ArtifactStore implements OnModuleInit, OnModuleDestroy {
         COLLECT_LOCK_KEY.toString(),
       ]);
       if (!locked) return 0;
+      // Target bodies (placement/target-set.entity.ts) that no cluster's target uses any more,
+      // kept as long as an artifact is: a commit placed meanwhile finds its bodies stored. One
+      // that a placement takes up again while this runs fails the collection (its foreign key),
+      // which the next hour repeats.
+      const bodies: { n: number }[] = await tx.query(
+        `WITH gone AS (
+           DELETE FROM target_body b
+           WHERE b.created_at < now() - interval '${UNREFERENCED_GRACE}'
+             AND NOT EXISTS (SELECT 1 FROM target_set_target tt WHERE tt.body_id = b.id)
+           RETURNING 1)
+         SELECT count(*)::int AS n FROM gone`,
+      );
+      if (bodies[0].n > 0) this.log.info({ collected: bodies[0].n }, 'unused target bodies collected');
       const gone: { digest: string }[] = await tx.query(
         `WITH gone AS (
            DELETE FROM artifact a
            WHERE a.used_at < now() - interval '${UNREFERENCED_GRACE}'
-             AND NOT EXISTS (
-               SELECT 1 FROM target_set t, jsonb_array_elements(t.targets) target
-               WHERE target -> 'artifact' ->> 'digest' = a.digest)
+             AND NOT EXISTS (SELECT 1 FROM target_body tb WHERE tb.artifact_digest = a.digest)
              AND NOT EXISTS (SELECT 1 FROM bundle b WHERE b.spec -> 'source' -> 'artifact' ->> 'digest' = a.digest)
              AND NOT EXISTS (
                SELECT 1 FROM bundle_pin p JOIN fleet_commit c ON c.fleet_repo = p.fleet_repo AND c.commit = p.commit,

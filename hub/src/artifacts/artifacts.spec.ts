@@ -210,11 +210,13 @@ describe('artifacts: bundle sources packed by the hub and served to agents', () 
     const all = (await t.query<{ digest: string }>(`SELECT digest FROM artifact`)).map((r) => r.digest);
     expect(all.length).toBeGreaterThan(referenced.length);
     await t.query(`UPDATE artifact SET used_at = now() - interval '2 hours'`);
+    // Target bodies of earlier commits, which no cluster holds now, are as old: collected with them.
+    await t.query(`UPDATE target_body SET created_at = now() - interval '2 hours'`);
     // Clusters hold TargetSets with the current digests (one was read above; make both current).
     await targetSetOf(other.credential, other.credential.split('.')[0]);
     const held = (
       await t.query<{ digest: string }>(
-        `SELECT target -> 'artifact' ->> 'digest' AS digest FROM target_set, jsonb_array_elements(targets) target
+        `SELECT b.artifact_digest AS digest FROM target_set_target tt JOIN target_body b ON b.id = tt.body_id
          UNION SELECT spec -> 'source' -> 'artifact' ->> 'digest' FROM bundle`,
       )
     ).map((r) => r.digest);
@@ -222,5 +224,9 @@ describe('artifacts: bundle sources packed by the hub and served to agents', () 
     const left = (await t.query<{ digest: string }>(`SELECT digest FROM artifact`)).map((r) => r.digest).sort();
     expect(left).toEqual([...new Set(held)].sort());
     expect(collected).toBe(all.length - left.length);
+    // The bodies left are exactly those some cluster's target uses.
+    expect(await t.query(`SELECT count(*)::int AS n FROM target_body WHERE id NOT IN (SELECT body_id FROM target_set_target)`)).toEqual([
+      { n: 0 },
+    ]);
   });
 });

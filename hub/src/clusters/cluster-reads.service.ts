@@ -131,9 +131,7 @@ export class ClusterReads {
     return this.clusters.find({
       where: {
         state: 'active',
-        id: Raw((id) => `${id} IN (SELECT cluster_id FROM target_set WHERE targets @> CAST(:holds AS jsonb))`, {
-          holds: JSON.stringify([{ bundle }]),
-        }),
+        id: Raw((id) => `${id} IN (SELECT cluster_id FROM target_set_target WHERE bundle = :bundle)`, { bundle }),
       },
       order: { name: 'ASC' },
     });

@@ -5,10 +5,15 @@ import { FleetRepoModule } from '../fleet-repo/fleet-repo.module';
 import { RolloutStoreModule } from '../rollout/rollout-store';
 import { PlacementService } from './placement.service';
 import { TargetSetStore } from './target-set-store';
-import { TargetSetEntity } from './target-set.entity';
+import { TargetBodyEntity, TargetSetEntity, TargetSetTargetEntity } from './target-set.entity';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([TargetSetEntity]), ClustersModule, FleetRepoModule, RolloutStoreModule],
+  imports: [
+    TypeOrmModule.forFeature([TargetSetEntity, TargetSetTargetEntity, TargetBodyEntity]),
+    ClustersModule,
+    FleetRepoModule,
+    RolloutStoreModule,
+  ],
   providers: [TargetSetStore, PlacementService],
   exports: [TargetSetStore, PlacementService],
 })

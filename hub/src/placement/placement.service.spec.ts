@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { canonicalJson } from '#core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
 import { PlacementService } from './placement.service';
 import type { TargetSpec } from './target-set';
+import { TargetSetStore, WHOLE_TARGETS_SQL } from './target-set-store';
 import { BUNDLE, CONFIGMAP, TestAgent, startTestHub, type TestHub } from '../testing/hub-fixture';
 
 describe('placement: TargetSet revisions', () => {
@@ -146,7 +147,7 @@ describe('placement: a fleet larger than one write chunk', () => {
 
   const stored = () =>
     t.query<{ name: string; revision: string; checksum: string; targets: TargetSpec[]; bundle_revisions: Record<string, string> }>(
-      `SELECT c.name, t.revision::text AS revision, t.checksum, t.targets, t.bundle_revisions
+      `SELECT c.name, t.revision::text AS revision, t.checksum, ${WHOLE_TARGETS_SQL} AS targets, t.bundle_revisions
        FROM target_set t JOIN cluster c ON c.id = t.cluster_id ORDER BY c.name`,
     );
 
@@ -182,5 +183,33 @@ describe('placement: a fleet larger than one write chunk', () => {
     // The others are as they were, and got their digests written once.
     expect(rows.filter((r) => r.revision !== '1').map((r) => r.name)).toEqual(['c-00001']);
     expect(await t.query(`SELECT count(*)::int AS n FROM target_set WHERE target_digests IS NULL`)).toEqual([{ n: 0 }]);
+  });
+
+  it('places again a TargetSet that another replica wrote between this pass reading and writing it', async () => {
+    const placement = t.app.get(PlacementService);
+    const store = t.app.get(TargetSetStore);
+    const [victim] = await t.query<{ id: string }>(`SELECT id::text AS id FROM cluster WHERE name = 'c-00002'`);
+    // The other replica: once this pass has read what c-00002 holds, it writes a TargetSet of its own there.
+    const held = store.held.bind(store);
+    const spy = vi.spyOn(store, 'held').mockImplementationOnce(async (ids, needs) => {
+      const read = await held(ids, needs);
+      await t.query(`UPDATE target_set SET revision = revision + 1, checksum = 'other replica' WHERE cluster_id = $1`, [victim.id]);
+      return read;
+    });
+    try {
+      await t.repo.commit({ 'apps/eu/cm.yaml': CONFIGMAP('eu-overtaken') }, 'change eu');
+      await t.app.get(FleetRepoService).syncNow();
+      await placement.settled();
+      // The pass that lost the race queued the cluster again; that one reads it anew and writes.
+      await placement.settled();
+    } finally {
+      spy.mockRestore();
+    }
+    const rows = await stored();
+    const overtaken = rows.find((r) => r.name === 'c-00002')!;
+    const neighbour = rows.find((r) => r.name === 'c-00004')!;
+    expect(overtaken.checksum).not.toBe('other replica');
+    expect(overtaken.targets.find((x) => x.bundle === 'eu')?.source?.commit).toBe(await t.repo.head());
+    expect(overtaken.targets.map((x) => ({ ...x, values: {} }))).toEqual(neighbour.targets.map((x) => ({ ...x, values: {} })));
   });
 });

@@ -142,9 +142,16 @@ export class PlacementService implements OnModuleInit {
     // acks and reports then competed on the hub's one event loop with the sends to all the
     // others (bench/scale.ts).
     const changes: CurrentTargetSet[] = [];
+    /** Clusters whose TargetSet another replica wrote after this pass read it: placed again, as they are now. */
+    const overtaken: string[] = [];
     const inFlight = new Set<Promise<void>>();
     const writeChunk = async (chunk: PendingTargetSet[]) => {
-      const task = this.store.write(chunk).then((written) => void changes.push(...written));
+      const task = this.store.write(chunk).then((written) => {
+        changes.push(...written);
+        if (written.length === chunk.length) return;
+        const done = new Set(written.map((w) => w.clusterId));
+        for (const p of chunk) if (!done.has(p.clusterId)) overtaken.push(p.clusterId);
+      });
       inFlight.add(task);
       void task.then(
         () => inFlight.delete(task),
@@ -171,7 +178,14 @@ export class PlacementService implements OnModuleInit {
         continue;
       }
       const digests = Object.fromEntries(targets.map((t) => [t.bundle, targetDigest(t)]));
-      pending.push({ clusterId: cluster.id, checksum, targets, digests, bundleRevisions: bundleRevisionsAfter(before, digests) });
+      pending.push({
+        clusterId: cluster.id,
+        checksum,
+        targets,
+        digests,
+        bundleRevisions: bundleRevisionsAfter(before, digests),
+        ...(before === undefined ? {} : { base: { revision: before.revision, digests: before.digests } }),
+      });
       if (pending.length === TARGET_SET_CHUNK) {
         await writeChunk(pending);
         pending = [];
@@ -190,6 +204,11 @@ export class PlacementService implements OnModuleInit {
       await this.changed.emit(changes);
     }
     if (backfill.length > 0) await this.store.backfillDigests(backfill);
+    if (overtaken.length > 0) {
+      this.log.info({ clusters: overtaken.length }, 'TargetSets written meanwhile by another replica; placing them again');
+      // Queued behind this pass (awaiting it here would wait for this pass itself).
+      void this.replaceClusters(overtaken).catch((error: unknown) => this.log.error({ err: error }, 'placing clusters again failed'));
+    }
     await this.placed.emit();
   }
 

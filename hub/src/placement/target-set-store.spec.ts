@@ -15,7 +15,7 @@ import {
   type TargetSpec,
 } from './target-set';
 import { TargetSetEntity } from './target-set.entity';
-import { TargetSetStore, writtenTargets, type PendingTargetSet } from './target-set-store';
+import { TargetSetStore, WHOLE_TARGETS_SQL, writtenTargets, type PendingTargetSet } from './target-set-store';
 
 const selector = (matchLabels: Record<string, string>): LabelSelector => ({ matchLabels, matchExpressions: [] });
 
@@ -90,19 +90,28 @@ describe('TargetSetStore.write', () => {
     await database?.drop();
   });
 
-  const pending = (name: string, targets: TargetSpec[]): PendingTargetSet => ({
-    clusterId: idOf.get(name)!,
-    checksum: targetSetChecksum(targets),
-    targets,
-    digests: Object.fromEntries(targets.map((t) => [t.bundle, targetDigest(t)])),
-    bundleRevisions: Object.fromEntries(targets.map((t) => [t.bundle, '1'])),
-  });
+  /** What placement would write for the cluster: on the TargetSet stored now, if any. */
+  const pending = async (name: string, targets: TargetSpec[]): Promise<PendingTargetSet> => {
+    const [held] = await db.query<{ revision: string; digests: Record<string, string> }[]>(
+      `SELECT revision::text AS revision, target_digests AS digests FROM target_set WHERE cluster_id = $1`,
+      [idOf.get(name)],
+    );
+    const digests = Object.fromEntries(targets.map((t) => [t.bundle, targetDigest(t)]));
+    return {
+      clusterId: idOf.get(name)!,
+      checksum: targetSetChecksum(targets),
+      targets,
+      digests,
+      bundleRevisions: Object.fromEntries(targets.map((t) => [t.bundle, held === undefined ? '1' : String(Number(held.revision) + 1)])),
+      ...(held === undefined ? {} : { base: { revision: held.revision, digests: held.digests } }),
+    };
+  };
 
   const stored = async () =>
     new Map(
       (
         await db.query<{ name: string; targets: unknown; checksum: string }[]>(
-          `SELECT c.name, t.targets, t.checksum FROM target_set t JOIN cluster c ON c.id = t.cluster_id`,
+          `SELECT c.name, ${WHOLE_TARGETS_SQL} AS targets, t.checksum FROM target_set t JOIN cluster c ON c.id = t.cluster_id`,
         )
       ).map((r) => [r.name, r]),
     );
@@ -123,12 +132,17 @@ describe('TargetSetStore.write', () => {
       () => 'default',
       () => DEFAULT_BUNDLE_POLICY,
     );
-    const chunk = [pending('one', built.one), pending('two', [...built.two, held]), pending('three', withPolicy), pending('four', [])];
+    const chunk = await Promise.all([
+      pending('one', built.one),
+      pending('two', [...built.two, held]),
+      pending('three', withPolicy),
+      pending('four', []),
+    ]);
 
     // Sent: each bundle target once for the chunk, whole targets only for those from elsewhere.
     const sent = writtenTargets(chunk);
     expect(Object.keys(JSON.parse(sent.bundleTargets) as object)).toHaveLength(3); // web gold, web default, api
-    expect(sent.targetsOf[1]).toMatch(/^\[\{"t":\{.*"bundle":"aaa-held"/);
+    expect(sent.targetsOf[1]).toMatch(/^\[\{"n":"aaa-held","t":\{.*"bundle":"aaa-held"/);
     expect(sent.targetsOf[2]).not.toContain('"b":'); // withPolicies made new objects
     expect(sent.targetsOf[3]).toBe('[]');
 
@@ -149,15 +163,64 @@ describe('TargetSetStore.write', () => {
     });
   });
 
-  it('rewrites a row only when its checksum changed, and then at the next revision', async () => {
+  it('writes a TargetSet whose checksum changed at the next revision, and one still on the base it was computed on', async () => {
     const builder = new TargetBuilder({ ...FLEET, bundles: FLEET.bundles.filter((b) => b.name === 'api') });
     const again = new TargetBuilder(FLEET);
-    const written = await store.write([pending('one', builder.targetsFor(CLUSTERS[0])), pending('four', again.targetsFor(CLUSTERS[3]))]);
+    const written = await store.write([
+      await pending('one', builder.targetsFor(CLUSTERS[0])),
+      await pending('four', again.targetsFor(CLUSTERS[3])),
+    ]);
     expect(written.map((w) => w.revision)).toEqual(['2', '2']);
-    const unchanged = await store.write([pending('one', builder.targetsFor(CLUSTERS[0]))]);
+    const unchanged = await store.write([await pending('one', builder.targetsFor(CLUSTERS[0]))]);
     expect(unchanged).toEqual([]);
     const rows = await stored();
     expect(rows.get('one')?.targets).toStrictEqual(JSON.parse(targetSetJson(builder.targetsFor(CLUSTERS[0]))));
     expect((rows.get('four')?.targets as TargetSpec[]).map((t) => t.bundle)).toEqual(['api', 'web']);
+
+    // Computed on revision 2, written by another replica meanwhile: not written, not returned.
+    const stale = await pending('four', builder.targetsFor(CLUSTERS[3]));
+    await store.write([await pending('four', new TargetBuilder({ ...FLEET, bundles: FLEET.bundles.slice(0, 1) }).targetsFor(CLUSTERS[3]))]);
+    const before = await stored();
+    expect(await store.write([stale])).toEqual([]);
+    expect(await stored()).toEqual(before);
+  });
+
+  const targetRows = async (name: string) =>
+    db.query<{ bundle: string; version: string }[]>(
+      `SELECT bundle, xmin::text AS version FROM target_set_target WHERE cluster_id = $1 ORDER BY bundle`,
+      [idOf.get(name)],
+    );
+
+  it('writes only the targets that changed; the others stay as they are, row and all; a bundle that left is deleted', async () => {
+    const both = new TargetBuilder(FLEET).targetsFor(CLUSTERS[1]);
+    await store.write([await pending('two', both)]);
+    const before = await targetRows('two');
+
+    // `web` gets a new commit; `api` stays exactly as it was.
+    const moved = FLEET.bundles.map((b) => (b.name === 'web' ? { ...b, source: { ...b.source, commit: 'e'.repeat(40) } } : b));
+    const next = new TargetBuilder({ ...FLEET, bundles: moved }).targetsFor(CLUSTERS[1]);
+    const change = await pending('two', next);
+    // Sent: the changed target only.
+    expect(writtenTargets([change]).targetsOf[0]).toMatch(/^\[\{"n":"web","b":"0","v":\{[^[]*\}\]$/);
+    const [written] = await store.write([change]);
+    expect(written.revision).toBe(String(Number(change.base!.revision) + 1));
+    const after = await targetRows('two');
+    expect(after.map((r) => r.bundle)).toEqual(['api', 'web']);
+    // `api` not even rewritten: the same row version.
+    expect(after[0].version).toBe(before[0].version);
+    expect(after[1].version).not.toBe(before[1].version);
+    expect((await stored()).get('two')?.targets).toStrictEqual(JSON.parse(targetSetJson(next)));
+    // The body of each bundle target stored once, whatever clusters it selects.
+    expect(await db.query(`SELECT count(*)::int AS n FROM target_body WHERE commit = $1`, ['e'.repeat(40)])).toEqual([{ n: 1 }]);
+
+    // `api` leaves.
+    await store.write([
+      await pending(
+        'two',
+        next.filter((t) => t.bundle === 'web'),
+      ),
+    ]);
+    expect((await targetRows('two')).map((r) => r.bundle)).toEqual(['web']);
+    expect((await stored()).get('two')?.targets).toStrictEqual(JSON.parse(targetSetJson(next.filter((t) => t.bundle === 'web'))));
   });
 });

@@ -51,6 +51,11 @@ export interface PendingTargetSet {
   targets: TargetSpec[];
   digests: Record<string, string>;
   bundleRevisions: Record<string, string>;
+  /**
+   * The stored TargetSet it replaces, as placement read it: only the targets whose digest
+   * differs from it are written, and only if it is still the one stored. None: a new one.
+   */
+  base?: { revision: string; digests: Record<string, string> };
 }
 
 interface Ack {
@@ -63,9 +68,18 @@ interface Ack {
 export const TARGET_SET_CHUNK = 1000;
 
 /**
- * The `target_set` table: what each cluster is to run (written by placement, a chunk per
- * statement), what its agent acknowledged (acks of all sessions, a batch per statement), and the
- * reads of the gateway (Hellos, artifact checks: a batch per statement) and of the API.
+ * SQL: the whole targets of the TargetSet `t` (a target_set row), sorted by bundle, as one jsonb
+ * array: each target row's body with its values (migration 1736900000000).
+ */
+export const WHOLE_TARGETS_SQL = `COALESCE((SELECT jsonb_agg(b.target || jsonb_build_object('values', tt.target_values) ORDER BY tt.bundle COLLATE "C")
+                   FROM target_set_target tt JOIN target_body b ON b.id = tt.body_id WHERE tt.cluster_id = t.cluster_id), '[]'::jsonb)`;
+
+/**
+ * The stored TargetSets (target-set.entity.ts): what each cluster is to run (written by
+ * placement, a chunk per statement: a row per cluster in `target_set`, a row per target in
+ * `target_set_target`, each distinct target without values once in `target_body`), what its
+ * agent acknowledged (acks of all sessions, a batch per statement), and the reads of the
+ * gateway (Hellos, artifact checks: a batch per statement) and of the API.
  */
 @Injectable()
 export class TargetSetStore implements BeforeApplicationShutdown {
@@ -90,9 +104,16 @@ export class TargetSetStore implements BeforeApplicationShutdown {
     return this.currents.submit(clusterId);
   }
 
-  /** The stored row, with what the agent acknowledged. */
-  async ofCluster(clusterId: string): Promise<TargetSetEntity | null> {
-    return this.targetSets.findOne({ where: { clusterId } });
+  /** The stored TargetSet, whole, with what the agent acknowledged. */
+  async ofCluster(clusterId: string): Promise<(TargetSetEntity & { targets: TargetSpec[] }) | null> {
+    const rows: (TargetSetEntity & { targets: TargetSpec[] })[] = await this.targetSets.query(
+      `SELECT t.cluster_id::text AS "clusterId", t.revision::text AS revision, t.checksum, t.updated_at AS "updatedAt",
+              t.bundle_revisions AS "bundleRevisions", t.acked_revision::text AS "ackedRevision", t.acked_checksum AS "ackedChecksum",
+              t.acked_at AS "ackedAt", ${WHOLE_TARGETS_SQL} AS targets
+       FROM target_set t WHERE t.cluster_id = $1`,
+      [clusterId],
+    );
+    return rows[0] ?? null;
   }
 
   /**
@@ -104,8 +125,8 @@ export class TargetSetStore implements BeforeApplicationShutdown {
     if (clusterIds.length === 0) return [];
     return this.targetSets.query(
       `SELECT t.cluster_id::text AS "clusterId", t.revision::text AS revision, t.checksum, t.acked_revision::text AS "ackedRevision",
-              COALESCE((SELECT jsonb_agg(jsonb_build_object('bundle', x->>'bundle', 'source', jsonb_build_object('commit', x->'source'->>'commit')) ORDER BY n)
-                        FROM jsonb_array_elements(t.targets) WITH ORDINALITY AS e(x, n)), '[]'::jsonb) AS targets
+              COALESCE((SELECT jsonb_agg(jsonb_build_object('bundle', tt.bundle, 'source', jsonb_build_object('commit', b.commit)) ORDER BY tt.bundle COLLATE "C")
+                        FROM target_set_target tt JOIN target_body b ON b.id = tt.body_id WHERE tt.cluster_id = t.cluster_id), '[]'::jsonb) AS targets
        FROM target_set t WHERE t.cluster_id = ANY($1::uuid[])`,
       [clusterIds],
     );
@@ -115,9 +136,7 @@ export class TargetSetStore implements BeforeApplicationShutdown {
   async bundlesHeldBy(clusterIds: string[]): Promise<Set<string>> {
     if (clusterIds.length === 0) return new Set();
     const rows: { bundle: string }[] = await this.targetSets.query(
-      `SELECT DISTINCT x->>'bundle' AS bundle
-         FROM target_set t CROSS JOIN LATERAL jsonb_array_elements(t.targets) AS x
-        WHERE t.cluster_id = ANY($1::uuid[])`,
+      `SELECT DISTINCT bundle FROM target_set_target WHERE cluster_id = ANY($1::uuid[])`,
       [clusterIds],
     );
     return new Set(rows.map((r) => r.bundle));
@@ -154,7 +173,7 @@ export class TargetSetStore implements BeforeApplicationShutdown {
     const targetsOf = new Map<string, TargetSpec[]>();
     for (let i = 0; i < missing.length; i += TARGET_SET_CHUNK) {
       const read = await this.targetSets.query<{ id: string; targets: TargetSpec[] }[]>(
-        `SELECT cluster_id::text AS id, targets FROM target_set WHERE cluster_id = ANY($1::uuid[])`,
+        `SELECT t.cluster_id::text AS id, ${WHOLE_TARGETS_SQL} AS targets FROM target_set t WHERE t.cluster_id = ANY($1::uuid[])`,
         [missing.slice(i, i + TARGET_SET_CHUNK)],
       );
       for (const row of read) targetsOf.set(row.id, row.targets);
@@ -169,36 +188,69 @@ export class TargetSetStore implements BeforeApplicationShutdown {
   }
 
   /**
-   * One multi-row statement for a chunk; a row is only rewritten (and its revision bumped) when
-   * its checksum changed. Returns the rows written, at their new revisions.
+   * One statement for a chunk. Each TargetSet gets a new revision, and of its targets only those
+   * whose digest differs from its base are written, those of bundles gone from it deleted; the
+   * rest stay as they are. A TargetSet whose base is no longer the one stored (another replica
+   * wrote it meanwhile) is not written: it is not among those returned, at their new revisions.
    */
   async write(chunk: PendingTargetSet[]): Promise<CurrentTargetSet[]> {
-    // A column per parameter (pg-arrays.ts), the JSON texts embedded as they are: as arrays
-    // that pg built, every quote of every TargetSet was escaped again, element by element. Each
-    // target is a bundle target and the cluster's values where it can be (writtenTargets).
-    const { bundleTargets, targetsOf } = writtenTargets(chunk);
-    // A written target is {"t": whole target} or {"b": key in $6, "v": values}; the stored
-    // targets are the whole targets either way, in the order written (jsonb_agg of none is null).
+    // A column per parameter (pg-arrays.ts), the JSON texts embedded as they are. Each target
+    // written is a bundle target (in $8, once per chunk) and the cluster's values where it can
+    // be (writtenTargets); the bodies are stored once under the SHA-256 of their jsonb text.
+    const { bundleTargets, targetsOf, removed } = writtenTargets(chunk);
     const rows: { cluster_id: string; revision: string }[] = await this.targetSets.query(
-      `INSERT INTO target_set (cluster_id, revision, checksum, targets, bundle_revisions, target_digests, updated_at)
-       SELECT u.id, 1, u.checksum,
-              COALESCE((SELECT jsonb_agg(COALESCE(x->'t', ($6::jsonb -> (x->>'b')) || jsonb_build_object('values', x->'v')) ORDER BY n)
-                        FROM jsonb_array_elements(u.targets) WITH ORDINALITY AS e(x, n)), '[]'::jsonb),
-              u.bundle_revisions, u.target_digests, now()
-       FROM unnest($1::uuid[], $2::text[], ${jsonbArraySql('$3')}, ${jsonbArraySql('$4')}, ${jsonbArraySql('$5')})
-         AS u(id, checksum, targets, bundle_revisions, target_digests)
-       ON CONFLICT (cluster_id) DO UPDATE
-         SET revision = target_set.revision + 1, checksum = EXCLUDED.checksum, targets = EXCLUDED.targets,
-             bundle_revisions = EXCLUDED.bundle_revisions, target_digests = EXCLUDED.target_digests, updated_at = now()
-         WHERE target_set.checksum <> EXCLUDED.checksum
-       RETURNING cluster_id::text AS cluster_id, revision::text AS revision`,
+      `WITH body AS (
+         SELECT b.key, b.value - 'values' AS target, encode(sha256(convert_to((b.value - 'values')::text, 'UTF8')), 'hex') AS id
+         FROM jsonb_each($8::jsonb) AS b
+       ), given AS (
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], ${jsonbArraySql('$4')}, ${jsonbArraySql('$5')})
+           AS u(id, checksum, base, bundle_revisions, target_digests)
+       ), updated AS (
+         UPDATE target_set ts
+         SET revision = ts.revision + 1, checksum = g.checksum, bundle_revisions = g.bundle_revisions, target_digests = g.target_digests,
+             updated_at = now()
+         FROM given g WHERE ts.cluster_id = g.id AND ts.revision = g.base AND ts.checksum <> g.checksum
+         RETURNING ts.cluster_id, ts.revision
+       ), inserted AS (
+         INSERT INTO target_set (cluster_id, revision, checksum, bundle_revisions, target_digests, updated_at)
+         SELECT g.id, 1, g.checksum, g.bundle_revisions, g.target_digests, now() FROM given g WHERE g.base IS NULL
+         ON CONFLICT (cluster_id) DO NOTHING
+         RETURNING cluster_id, revision
+       ), head AS (
+         SELECT * FROM updated UNION ALL SELECT * FROM inserted
+       ), changed AS (
+         SELECT h.cluster_id, x.n AS bundle, x.t, COALESCE(x.v, x.t->'values', '{}'::jsonb) AS target_values,
+                COALESCE(body.id, encode(sha256(convert_to((x.t - 'values')::text, 'UTF8')), 'hex')) AS body_id
+         FROM head h
+         JOIN unnest($1::uuid[], ${jsonbArraySql('$6')}) AS u(id, targets) ON u.id = h.cluster_id
+         CROSS JOIN LATERAL jsonb_to_recordset(u.targets) AS x(n text, b text, t jsonb, v jsonb)
+         LEFT JOIN body ON body.key = x.b
+       ), new_body AS (
+         INSERT INTO target_body (id, target, commit, artifact_digest)
+         SELECT DISTINCT ON (id) id, target, target->'source'->>'commit', target->'artifact'->>'digest'
+         FROM (SELECT id, target FROM body UNION ALL SELECT body_id, t - 'values' FROM changed WHERE t IS NOT NULL) AS bodies
+         ORDER BY id
+         ON CONFLICT (id) DO NOTHING
+       ), put AS (
+         INSERT INTO target_set_target AS tt (cluster_id, bundle, body_id, target_values)
+         SELECT cluster_id, bundle, body_id, target_values FROM changed
+         ON CONFLICT (cluster_id, bundle) DO UPDATE SET body_id = EXCLUDED.body_id, target_values = EXCLUDED.target_values
+       ), gone AS (
+         DELETE FROM target_set_target tt
+         USING unnest($7::uuid[], $9::text[]) AS r(id, bundle), head h
+         WHERE r.id = h.cluster_id AND tt.cluster_id = r.id AND tt.bundle = r.bundle
+       )
+       SELECT cluster_id::text AS cluster_id, revision::text AS revision FROM head`,
       [
         arrayLiteral(chunk, (p) => p.clusterId),
         arrayLiteral(chunk, (p) => p.checksum),
-        `[${targetsOf.join(',')}]`,
+        arrayLiteral(chunk, (p) => p.base?.revision ?? null),
         JSON.stringify(chunk.map((p) => p.bundleRevisions)),
         JSON.stringify(chunk.map((p) => p.digests)),
+        `[${targetsOf.join(',')}]`,
+        arrayLiteral(removed, (r) => r.clusterId),
         bundleTargets,
+        arrayLiteral(removed, (r) => r.bundle),
       ],
     );
     const byId = new Map(chunk.map((p) => [p.clusterId, p]));
@@ -224,7 +276,8 @@ export class TargetSetStore implements BeforeApplicationShutdown {
   /** The TargetSets of a batch of clusters (Hellos of a reconnect storm), in one read. */
   private async readCurrent(clusterIds: string[]): Promise<(CurrentTargetSet | null)[]> {
     const rows: CurrentTargetSet[] = await this.targetSets.query(
-      `SELECT t.cluster_id::text AS "clusterId", t.revision::text AS revision, t.checksum, t.targets, t.bundle_revisions AS "bundleRevisions"
+      `SELECT t.cluster_id::text AS "clusterId", t.revision::text AS revision, t.checksum, ${WHOLE_TARGETS_SQL} AS targets,
+              t.bundle_revisions AS "bundleRevisions"
        FROM target_set t JOIN cluster c ON c.id = t.cluster_id
        WHERE t.cluster_id = ANY($1::uuid[]) AND c.state = 'active'`,
       [[...new Set(clusterIds)]],
@@ -252,20 +305,34 @@ export class TargetSetStore implements BeforeApplicationShutdown {
 }
 
 /**
- * The targets of a chunk of TargetSets as its write sends them (by bundle, as stored). A target
- * a TargetBuilder built is the bundle target it was built from (in `bundleTargets`, once per
- * chunk, under a key) and the cluster's values; PostgreSQL puts the two together. A target from
+ * What a chunk's write sends of its TargetSets' targets: of each, the targets whose digest
+ * differs from its base's (all, without a base), by bundle, and the bundles of its base it no
+ * longer has. A target a TargetBuilder built is the bundle target it was built from (in
+ * `bundleTargets`, once per chunk, under a key) and the cluster's values. A target from
  * elsewhere (a held or pinned one read back) is sent whole. The whole targets of 10,000
  * clusters were 10 MB of JSON per fleet commit for PostgreSQL to parse into jsonb, and the
  * chunks took about twice as long to write (docs/scale-rounds.md, thirteenth round).
  */
-export function writtenTargets(chunk: Pick<PendingTargetSet, 'targets'>[]): { bundleTargets: string; targetsOf: string[] } {
+export function writtenTargets(chunk: Pick<PendingTargetSet, 'clusterId' | 'targets' | 'digests' | 'base'>[]): {
+  bundleTargets: string;
+  targetsOf: string[];
+  removed: { clusterId: string; bundle: string }[];
+} {
   const keys = new Map<TargetSpec, string>();
   const texts: string[] = [];
-  const targetsOf = chunk.map(({ targets }) => {
-    const written = sortedTargets(targets).map((target) => {
+  const removed: { clusterId: string; bundle: string }[] = [];
+  const targetsOf = chunk.map(({ clusterId, targets, digests, base }) => {
+    if (base !== undefined) for (const bundle of Object.keys(base.digests)) if (!(bundle in digests)) removed.push({ clusterId, bundle });
+    const written: string[] = [];
+    for (const target of sortedTargets(targets)) {
+      const digest = digests[target.bundle];
+      if (base !== undefined && digest !== undefined && base.digests[target.bundle] === digest) continue;
+      const head = `{"n":${JSON.stringify(target.bundle)}`;
       const built = builtFromTarget(target);
-      if (built === undefined) return `{"t":${canonicalTarget(target)}}`;
+      if (built === undefined) {
+        written.push(`${head},"t":${canonicalTarget(target)}}`);
+        continue;
+      }
       const { from, valuesJson } = built;
       let key = keys.get(from);
       if (key === undefined) {
@@ -273,9 +340,9 @@ export function writtenTargets(chunk: Pick<PendingTargetSet, 'targets'>[]): { bu
         keys.set(from, key);
         texts.push(`"${key}":${canonicalTarget(from)}`);
       }
-      return `{"b":"${key}","v":${valuesJson}}`;
-    });
+      written.push(`${head},"b":"${key}","v":${valuesJson}}`);
+    }
     return `[${written.join(',')}]`;
   });
-  return { bundleTargets: `{${texts.join(',')}}`, targetsOf };
+  return { bundleTargets: `{${texts.join(',')}}`, targetsOf, removed };
 }

@@ -38,7 +38,8 @@ describe('rollout: partition by partition', () => {
   /** Commit of `web` in each cluster's stored TargetSet ('-' when it has none). */
   const webCommits = async (): Promise<Record<string, string>> => {
     const rows = await t.query<{ name: string; commit: string | null }>(
-      `SELECT c.name, (SELECT x->'source'->>'commit' FROM jsonb_array_elements(t.targets) x WHERE x->>'bundle' = 'web') AS commit
+      `SELECT c.name, (SELECT b.commit FROM target_set_target tt JOIN target_body b ON b.id = tt.body_id
+                       WHERE tt.cluster_id = c.id AND tt.bundle = 'web') AS commit
        FROM cluster c JOIN target_set t ON t.cluster_id = c.id ORDER BY c.name`,
     );
     return Object.fromEntries(rows.map((r) => [r.name, r.commit ?? '-']));
@@ -123,7 +124,7 @@ describe('rollout: partition by partition', () => {
   it('delivers even the first revision partition by partition, bundles without a rollout at once', async () => {
     const first = await t.repo.head();
     expect(await webCommits()).toEqual({ c1: first, e1: '-', e2: '-', l1: '-', l2: '-', l3: '-' });
-    const base = await t.query<{ n: number }>(`SELECT count(*)::int AS n FROM target_set WHERE targets @> '[{"bundle":"base"}]'`);
+    const base = await t.query<{ n: number }>(`SELECT count(*)::int AS n FROM target_set_target WHERE bundle = 'base'`);
     expect(base).toEqual([{ n: 6 }]);
     for (let i = 0; i < 10 && (await rollout()).state !== 'done'; i++) await reportHeld();
     expect((await rollout()).state).toBe('done');
@@ -259,7 +260,8 @@ describe('rollout: partition by partition', () => {
   it('records which TargetSet revision brought each bundle, and from which revision a status was reported', async () => {
     const [row] = await t.query<{ id: string; revision: string; bundle_revisions: Record<string, string>; commit: string }>(
       `SELECT c.id::text AS id, t.revision::text AS revision, t.bundle_revisions,
-              (SELECT x->'source'->>'commit' FROM jsonb_array_elements(t.targets) x WHERE x->>'bundle' = 'web') AS commit
+              (SELECT b.commit FROM target_set_target tt JOIN target_body b ON b.id = tt.body_id
+                WHERE tt.cluster_id = c.id AND tt.bundle = 'web') AS commit
        FROM cluster c JOIN target_set t ON t.cluster_id = c.id WHERE c.name = 'c1'`,
     );
     const since = row.bundle_revisions['web'];

@@ -77,12 +77,12 @@ const STATUS_COLUMNS = `s.commit AS "reportedCommit", s.phase AS "reportedPhase"
  */
 const PLACEMENT_GROUPS_SQL = `
 SELECT p.bundle, ${REACHABLE} AS reachable, a.cluster_id IS NOT NULL AS admitted,
-       COALESCE(p.source->>'commit', '') AS "targetCommit", ${STATUS_COLUMNS}, c.labels->>$6 AS "groupValue",
+       COALESCE(b.commit, '') AS "targetCommit", ${STATUS_COLUMNS}, c.labels->>$6 AS "groupValue",
        count(*)::int AS clusters, count(*) FILTER (WHERE s.drift_count > 0)::int AS drifted,
        COALESCE(sum(s.drift_count), 0)::int AS "driftedResources"
 FROM cluster c
-JOIN target_set t ON t.cluster_id = c.id
-CROSS JOIN LATERAL jsonb_to_recordset(t.targets) AS p(bundle text, source jsonb)
+JOIN target_set_target p ON p.cluster_id = c.id
+JOIN target_body b ON b.id = p.body_id
 LEFT JOIN bundle_status s ON s.cluster_id = c.id AND s.bundle = p.bundle
 LEFT JOIN (SELECT DISTINCT bundle, cluster_id FROM unnest($2::text[], $3::uuid[]) AS u(bundle, cluster_id)) AS a
        ON a.bundle = p.bundle AND a.cluster_id = c.id
@@ -94,10 +94,10 @@ GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`;
 /** One bundle's placements in code-point order of the cluster name, read along the name index. */
 const BUNDLE_PLACEMENTS_SQL = `
 SELECT c.id::text AS "clusterId", c.name AS cluster, c.labels, ${REACHABLE} AS reachable, c.id = ANY($3::uuid[]) AS admitted,
-       COALESCE(p.source->>'commit', '') AS "targetCommit", ${STATUS_COLUMNS}
+       COALESCE(b.commit, '') AS "targetCommit", ${STATUS_COLUMNS}
 FROM cluster c
-JOIN target_set t ON t.cluster_id = c.id
-CROSS JOIN LATERAL (SELECT x->'source' AS source FROM jsonb_array_elements(t.targets) AS x WHERE x->>'bundle' = $2 LIMIT 1) AS p
+JOIN target_set_target p ON p.cluster_id = c.id AND p.bundle = $2
+JOIN target_body b ON b.id = p.body_id
 LEFT JOIN bundle_status s ON s.cluster_id = c.id AND s.bundle = $2
 WHERE c.state = 'active' AND ($4::text IS NULL OR c.name COLLATE "C" > $4)
   AND ($6::boolean IS NULL OR ${REACHABLE} = $6)
@@ -113,12 +113,12 @@ LIMIT $5`;
  */
 const CLUSTER_BUNDLES_SQL = `
 SELECT c.id::text AS "clusterId", c.name, c.labels, ${REACHABLE} AS reachable,
-       COALESCE((SELECT jsonb_agg(jsonb_build_array(x->>'bundle', COALESCE(x->'source'->>'commit', '')))
-                   FROM jsonb_array_elements(t.targets) AS x WHERE x->>'bundle' = ANY($2::text[])), '[]') AS targets,
+       COALESCE((SELECT jsonb_agg(jsonb_build_array(tt.bundle, COALESCE(b.commit, '')) ORDER BY tt.bundle COLLATE "C")
+                   FROM target_set_target tt JOIN target_body b ON b.id = tt.body_id
+                   WHERE tt.cluster_id = c.id AND tt.bundle = ANY($2::text[])), '[]') AS targets,
        COALESCE((SELECT jsonb_agg(jsonb_build_array(s.bundle, s.commit, s.phase, s.health))
                    FROM bundle_status s WHERE s.cluster_id = c.id AND s.bundle = ANY($2::text[])), '[]') AS statuses
 FROM cluster c
-LEFT JOIN target_set t ON t.cluster_id = c.id
 WHERE c.state = 'active' AND ($3::text IS NULL OR c.name COLLATE "C" > $3)
 ORDER BY c.name COLLATE "C"
 LIMIT $4`;

@@ -25,7 +25,8 @@ describe('status writer lanes', () => {
     );
     await t.app.get(PlacementService).replaceAll();
     clusters = await t.query(
-      `SELECT cluster_id::text AS id, targets->0->'source'->>'commit' AS commit, revision::text AS revision FROM target_set`,
+      `SELECT t.cluster_id::text AS id, b.commit, t.revision::text AS revision
+       FROM target_set t JOIN target_set_target tt ON tt.cluster_id = t.cluster_id JOIN target_body b ON b.id = tt.body_id`,
     );
   });
 
@@ -190,7 +191,9 @@ describe('status writer lanes', () => {
     );
     await t.app.get(PlacementService).replaceAll();
     const [placed] = await t.query<{ commit: string; revision: string }>(
-      `SELECT targets->0->'source'->>'commit' AS commit, revision::text AS revision FROM target_set WHERE cluster_id = $1`,
+      `SELECT b.commit, t.revision::text AS revision
+       FROM target_set t JOIN target_set_target tt ON tt.cluster_id = t.cluster_id JOIN target_body b ON b.id = tt.body_id
+       WHERE t.cluster_id = $1`,
       [gone.id],
     );
     const finished = (seq: number): ReceivedReport => ({ ...report(placed, seq), syncStartedAt: new Date() });

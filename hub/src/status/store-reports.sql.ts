@@ -33,8 +33,7 @@ WITH input AS (
   RETURNING *
 ), owned AS (
   SELECT i.* FROM inserted i
-  WHERE EXISTS (SELECT 1 FROM target_set t
-                WHERE t.cluster_id = i.cluster_id AND t.targets @> jsonb_build_array(jsonb_build_object('bundle', i.bundle)))
+  WHERE EXISTS (SELECT 1 FROM target_set_target tt WHERE tt.cluster_id = i.cluster_id AND tt.bundle = i.bundle)
 ), newest AS (
   SELECT DISTINCT ON (cluster_id, bundle) * FROM owned ORDER BY cluster_id, bundle, seq DESC
 ), current AS (

@@ -16,6 +16,7 @@ import { UpdateRoom1736500000000 } from './1736500000000-update-room';
 import { HistoryWithoutRowLocks1736600000000 } from './1736600000000-history-without-row-locks';
 import { PresenceEventIndex1736700000000 } from './1736700000000-presence-event-index';
 import { Lz4Compression1736800000000 } from './1736800000000-lz4-compression';
+import { TargetRows1736900000000 } from './1736900000000-target-rows';
 
 /** Every migration, oldest first; TypeORM runs the ones not yet applied at start-up. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   HistoryWithoutRowLocks1736600000000,
   PresenceEventIndex1736700000000,
   Lz4Compression1736800000000,
+  TargetRows1736900000000,
 ];
