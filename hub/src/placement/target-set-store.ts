@@ -67,11 +67,29 @@ interface Ack {
 /** TargetSets written or read per statement. */
 export const TARGET_SET_CHUNK = 1000;
 
+/** SQL: a whole target, from its row `tt` and its body `b`. */
+const WHOLE_TARGET = `b.target || jsonb_build_object('values', tt.target_values)`;
+
+/** SQL: a target as the cluster views show it: its bundle and commit. */
+const VIEWED_TARGET = `jsonb_build_object('bundle', tt.bundle, 'source', jsonb_build_object('commit', b.commit))`;
+
+/**
+ * SQL: a join giving `w.targets` (null for none) for the target_set rows `t` of the clusters in
+ * `ids`: their targets as `target` makes them, sorted by bundle. Grouped once for all of them,
+ * the bodies joined by hash: a subquery per cluster made a page of 1,000 clusters look up each
+ * body a thousand times, and the whole cluster list took twice as long.
+ */
+function targetsJoin(ids: string, target: string): string {
+  return `LEFT JOIN (SELECT tt.cluster_id, jsonb_agg(${target} ORDER BY tt.bundle COLLATE "C") AS targets
+                     FROM target_set_target tt JOIN target_body b ON b.id = tt.body_id
+                     WHERE tt.cluster_id = ANY(${ids}) GROUP BY tt.cluster_id) AS w ON w.cluster_id = t.cluster_id`;
+}
+
 /**
  * SQL: the whole targets of the TargetSet `t` (a target_set row), sorted by bundle, as one jsonb
  * array: each target row's body with its values (migration 1736900000000).
  */
-export const WHOLE_TARGETS_SQL = `COALESCE((SELECT jsonb_agg(b.target || jsonb_build_object('values', tt.target_values) ORDER BY tt.bundle COLLATE "C")
+export const WHOLE_TARGETS_SQL = `COALESCE((SELECT jsonb_agg(${WHOLE_TARGET} ORDER BY tt.bundle COLLATE "C")
                    FROM target_set_target tt JOIN target_body b ON b.id = tt.body_id WHERE tt.cluster_id = t.cluster_id), '[]'::jsonb)`;
 
 /**
@@ -125,9 +143,8 @@ export class TargetSetStore implements BeforeApplicationShutdown {
     if (clusterIds.length === 0) return [];
     return this.targetSets.query(
       `SELECT t.cluster_id::text AS "clusterId", t.revision::text AS revision, t.checksum, t.acked_revision::text AS "ackedRevision",
-              COALESCE((SELECT jsonb_agg(jsonb_build_object('bundle', tt.bundle, 'source', jsonb_build_object('commit', b.commit)) ORDER BY tt.bundle COLLATE "C")
-                        FROM target_set_target tt JOIN target_body b ON b.id = tt.body_id WHERE tt.cluster_id = t.cluster_id), '[]'::jsonb) AS targets
-       FROM target_set t WHERE t.cluster_id = ANY($1::uuid[])`,
+              COALESCE(w.targets, '[]'::jsonb) AS targets
+       FROM target_set t ${targetsJoin('$1::uuid[]', VIEWED_TARGET)} WHERE t.cluster_id = ANY($1::uuid[])`,
       [clusterIds],
     );
   }
@@ -173,7 +190,8 @@ export class TargetSetStore implements BeforeApplicationShutdown {
     const targetsOf = new Map<string, TargetSpec[]>();
     for (let i = 0; i < missing.length; i += TARGET_SET_CHUNK) {
       const read = await this.targetSets.query<{ id: string; targets: TargetSpec[] }[]>(
-        `SELECT t.cluster_id::text AS id, ${WHOLE_TARGETS_SQL} AS targets FROM target_set t WHERE t.cluster_id = ANY($1::uuid[])`,
+        `SELECT t.cluster_id::text AS id, COALESCE(w.targets, '[]'::jsonb) AS targets
+         FROM target_set t ${targetsJoin('$1::uuid[]', WHOLE_TARGET)} WHERE t.cluster_id = ANY($1::uuid[])`,
         [missing.slice(i, i + TARGET_SET_CHUNK)],
       );
       for (const row of read) targetsOf.set(row.id, row.targets);
@@ -276,9 +294,9 @@ export class TargetSetStore implements BeforeApplicationShutdown {
   /** The TargetSets of a batch of clusters (Hellos of a reconnect storm), in one read. */
   private async readCurrent(clusterIds: string[]): Promise<(CurrentTargetSet | null)[]> {
     const rows: CurrentTargetSet[] = await this.targetSets.query(
-      `SELECT t.cluster_id::text AS "clusterId", t.revision::text AS revision, t.checksum, ${WHOLE_TARGETS_SQL} AS targets,
+      `SELECT t.cluster_id::text AS "clusterId", t.revision::text AS revision, t.checksum, COALESCE(w.targets, '[]'::jsonb) AS targets,
               t.bundle_revisions AS "bundleRevisions"
-       FROM target_set t JOIN cluster c ON c.id = t.cluster_id
+       FROM target_set t JOIN cluster c ON c.id = t.cluster_id ${targetsJoin('$1::uuid[]', WHOLE_TARGET)}
        WHERE t.cluster_id = ANY($1::uuid[]) AND c.state = 'active'`,
       [[...new Set(clusterIds)]],
     );
