@@ -135,23 +135,11 @@ export class ArtifactStore implements OnModuleInit, OnModuleDestroy {
         COLLECT_LOCK_KEY.toString(),
       ]);
       if (!locked) return 0;
-      // Target bodies (placement/target-set.entity.ts) that no cluster's target uses any more,
-      // kept as long as an artifact is: a commit placed meanwhile finds its bodies stored. One
-      // that a placement takes up again while this runs fails the collection (its foreign key),
-      // which the next hour repeats.
-      const bodies: { n: number }[] = await tx.query(
-        `WITH gone AS (
-           DELETE FROM target_body b
-           WHERE b.created_at < now() - interval '${UNREFERENCED_GRACE}'
-             AND NOT EXISTS (SELECT 1 FROM target_set_target tt WHERE tt.body_id = b.id)
-           RETURNING 1)
-         SELECT count(*)::int AS n FROM gone`,
-      );
-      if (bodies[0].n > 0) this.log.info({ collected: bodies[0].n }, 'unused target bodies collected');
       const gone: { digest: string }[] = await tx.query(
         `WITH gone AS (
            DELETE FROM artifact a
            WHERE a.used_at < now() - interval '${UNREFERENCED_GRACE}'
+             -- A target body, used or not (TargetSetStore.collectBodies lets go of unused ones after the same hour).
              AND NOT EXISTS (SELECT 1 FROM target_body tb WHERE tb.artifact_digest = a.digest)
              AND NOT EXISTS (SELECT 1 FROM bundle b WHERE b.spec -> 'source' -> 'artifact' ->> 'digest' = a.digest)
              AND NOT EXISTS (

@@ -9,6 +9,7 @@ import { FleetRepoService } from '../fleet-repo/fleet-repo.service';
 import { BUNDLE, CONFIGMAP, TestAgent, startTestHub, type TestHub } from '../testing/hub-fixture';
 import { ArtifactPacker } from './artifact-packer';
 import { ArtifactStore } from './artifact-store';
+import { TargetSetStore } from '../placement/target-set-store';
 
 const KUSTOMIZE_BUNDLE = `apiVersion: gitfleet.io/v1alpha1
 kind: Bundle
@@ -220,6 +221,7 @@ describe('artifacts: bundle sources packed by the hub and served to agents', () 
          UNION SELECT spec -> 'source' -> 'artifact' ->> 'digest' FROM bundle`,
       )
     ).map((r) => r.digest);
+    await t.app.get(TargetSetStore).collectBodies();
     const collected = await t.app.get(ArtifactStore).collect();
     const left = (await t.query<{ digest: string }>(`SELECT digest FROM artifact`)).map((r) => r.digest).sort();
     expect(left).toEqual([...new Set(held)].sort());

@@ -223,4 +223,20 @@ describe('TargetSetStore.write', () => {
     expect((await targetRows('two')).map((r) => r.bundle)).toEqual(['web']);
     expect((await stored()).get('two')?.targets).toStrictEqual(JSON.parse(targetSetJson(next.filter((t) => t.bundle === 'web'))));
   });
+
+  it('lets go of the bodies no target uses once they are an hour old, and of no other', async () => {
+    await db.query(`INSERT INTO target_body (id, target, created_at) VALUES ('unused-old', '{}', now() - interval '2 hours'),
+                    ('unused-new', '{}', now())`);
+    await db.query(`UPDATE target_body SET created_at = now() - interval '2 hours' WHERE id IN (SELECT body_id FROM target_set_target)`);
+    // What stays: the bodies some target uses, and those stored within the hour.
+    const kept = await db.query<{ id: string }[]>(
+      `SELECT id FROM target_body WHERE id IN (SELECT body_id FROM target_set_target) OR created_at >= now() - interval '1 hour'`,
+    );
+    expect(kept.map((r) => r.id)).toContain('unused-new');
+    const all = await db.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM target_body`);
+    expect(await store.collectBodies()).toBe(all[0].n - kept.length);
+    const left = await db.query<{ id: string }[]>(`SELECT id FROM target_body ORDER BY 1`);
+    expect(left.map((r) => r.id).sort()).toEqual(kept.map((r) => r.id).sort());
+    expect(left.map((r) => r.id)).not.toContain('unused-old');
+  });
 });

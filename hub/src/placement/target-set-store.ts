@@ -1,7 +1,8 @@
-import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { Batcher } from '../database/batcher';
+import { LOGGER, type Logger } from '../logging/logger';
 import { arrayLiteral, jsonbArraySql } from '../database/pg-arrays';
 import { TargetSetEntity } from './target-set.entity';
 import { builtFromTarget, canonicalTarget, sortedTargets, targetDigest, type TargetSpec } from './target-set';
@@ -67,6 +68,11 @@ interface Ack {
 /** TargetSets written or read per statement. */
 export const TARGET_SET_CHUNK = 1000;
 
+/** Unused target bodies are looked for this often, and let go once unused and this old (as artifacts are). */
+const BODY_COLLECT_INTERVAL_MS = 60 * 60_000;
+const FIRST_BODY_COLLECT_AFTER_MS = 5 * 60_000;
+const UNUSED_BODY_GRACE = '1 hour';
+
 /** SQL: a whole target, from its row `tt` and its body `b`. */
 const WHOLE_TARGET = `b.target || jsonb_build_object('values', tt.target_values)`;
 
@@ -100,7 +106,7 @@ export const WHOLE_TARGETS_SQL = `COALESCE((SELECT jsonb_agg(${WHOLE_TARGET} ORD
  * gateway (Hellos, artifact checks: a batch per statement) and of the API.
  */
 @Injectable()
-export class TargetSetStore implements BeforeApplicationShutdown {
+export class TargetSetStore implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
   /**
    * Reads of current TargetSets (Hello, artifact checks, TargetSets another replica placed), a
    * batch per statement, as many as placement reads whole at once (TARGET_SET_CHUNK, which bounds
@@ -115,7 +121,50 @@ export class TargetSetStore implements BeforeApplicationShutdown {
   /** TargetSetAcks of all sessions, written a batch per statement. */
   private readonly acks = new Batcher<Ack, void>((batch) => this.writeAcks(batch), { maxItems: 2_000, maxWaitMs: 20 });
 
-  constructor(@InjectRepository(TargetSetEntity) private readonly targetSets: Repository<TargetSetEntity>) {}
+  private readonly log: Logger | undefined;
+  private bodyTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    @InjectRepository(TargetSetEntity) private readonly targetSets: Repository<TargetSetEntity>,
+    @Inject(LOGGER) logger?: Logger,
+  ) {
+    this.log = logger?.child({ module: 'placement' });
+  }
+
+  onModuleInit(): void {
+    const schedule = (delayMs: number) => {
+      this.bodyTimer = setTimeout(() => {
+        void this.collectBodies()
+          .catch((error: unknown) => this.log?.warn({ err: error }, 'collecting unused target bodies failed; next hour'))
+          .finally(() => this.bodyTimer !== undefined && schedule(BODY_COLLECT_INTERVAL_MS));
+      }, delayMs);
+      this.bodyTimer.unref();
+    };
+    schedule(FIRST_BODY_COLLECT_AFTER_MS);
+  }
+
+  onModuleDestroy(): void {
+    clearTimeout(this.bodyTimer);
+    this.bodyTimer = undefined;
+  }
+
+  /**
+   * Deletes the target bodies no target uses, stored over an hour ago (artifact collection then
+   * lets go of what only they referenced); how many. One that a placement takes up again while
+   * this runs makes it fail (the foreign key): the next hour repeats it.
+   */
+  async collectBodies(): Promise<number> {
+    const [{ n }] = await this.targetSets.query<{ n: number }[]>(
+      `WITH gone AS (
+         DELETE FROM target_body b
+         WHERE b.created_at < now() - interval '${UNUSED_BODY_GRACE}'
+           AND NOT EXISTS (SELECT 1 FROM target_set_target tt WHERE tt.body_id = b.id)
+         RETURNING 1)
+       SELECT count(*)::int AS n FROM gone`,
+    );
+    if (n > 0) this.log?.info({ collected: n }, 'unused target bodies collected');
+    return n;
+  }
 
   /** The TargetSet of an active cluster (a pending or revoked cluster gets none). */
   async current(clusterId: string): Promise<CurrentTargetSet | null> {
