@@ -7,7 +7,8 @@ import { FakeHub, until } from '../testing/fake-hub';
 import { capturingLogger } from '../testing/log-capture';
 import { createServer } from 'node:net';
 import { createFleetClient, HubChannel } from './fleet-client';
-import { CREDENTIAL_REJECTION_TRAILER, credentialRejection, FleetLink, type LinkHandler } from './fleet-link';
+import { CREDENTIAL_REJECTION_TRAILER, credentialRejection } from './credential-rejection';
+import { FleetLink, type LinkHandler } from './fleet-link';
 
 function report(seq: string): StatusReport {
   return StatusReport.fromPartial({
