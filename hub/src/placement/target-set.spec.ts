@@ -229,6 +229,11 @@ describe('targetsFor: six clusters, selectors, groups and overrides', () => {
       'cluster.labels.tier': 'gold',
     });
     expect(webOn('edge-1').values.track).toBe('gold');
+    // The cluster's own values, shared by its targets without values of their own, stay its own.
+    const others = placed['prod-eu-2'].filter((t) => t.bundle !== 'web');
+    expect(others.length).toBeGreaterThan(0);
+    for (const other of others) expect(other.values).toEqual({ ...webOn('prod-eu-2').values, track: undefined });
+    for (const other of others) expect(other.values).not.toHaveProperty('track');
     expect(webOn('edge-1').render!.helmValuesYaml).toBe('hosts:\n  - a\nimage:\n  repo: web\n  tag: "1.0"\nreplicas: 2\n');
   });
 

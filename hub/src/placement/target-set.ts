@@ -48,14 +48,19 @@ export class TargetBuilder {
 
   targetsFor(cluster: PlacedCluster): TargetSpec[] {
     const targets: TargetSpec[] = [];
+    // The cluster's own values, the same for every bundle target without values of its own:
+    // built and serialised once per cluster, not once per target.
+    let own: ClusterValues | undefined;
     for (const bundle of this.fleet.bundles) {
       const rule = selectingTarget(bundle, cluster, this.fleet.groups);
-      if (rule !== undefined) targets.push(this.targetOf(bundle, rule, cluster));
+      if (rule === undefined) continue;
+      own ??= clusterValues(cluster);
+      targets.push(this.targetOf(bundle, rule, own));
     }
     return targets.sort((a, b) => compare(a.bundle, b.bundle));
   }
 
-  private targetOf(bundle: BundleSpec, rule: BundleTarget, cluster: PlacedCluster): TargetSpec {
+  private targetOf(bundle: BundleSpec, rule: BundleTarget, own: ClusterValues): TargetSpec {
     let shared = this.shared.get(rule);
     if (shared === undefined) {
       const target = sharedTarget(bundle, rule, this.policyOf(bundle));
@@ -66,15 +71,27 @@ export class TargetBuilder {
       shared = { target, head: text.endsWith(',"values":{}}') ? text.slice(0, -'{}}'.length) : undefined };
       this.shared.set(rule, shared);
     }
-    const values: Record<string, string> = { 'cluster.name': cluster.name };
-    for (const [key, value] of Object.entries(cluster.labels)) values[`cluster.labels.${key}`] = value;
-    Object.assign(values, rule.overrides.values ?? {});
+    const overrides = rule.overrides.values;
+    const hasOverrides = overrides !== undefined && Object.keys(overrides).length > 0;
+    const values = hasOverrides ? { ...own.values, ...overrides } : own.values;
+    const valuesJson = hasOverrides ? canonicalJson(values) : own.json;
     const target = { ...shared.target, values };
-    const valuesJson = canonicalJson(values);
     if (shared.head !== undefined) canonicalText.set(target, `${shared.head}${valuesJson}}`);
     builtFrom.set(target, { from: shared.target, valuesJson });
     return target;
   }
+}
+
+/** A cluster's own values (its name and labels) and their canonical JSON. */
+interface ClusterValues {
+  values: Record<string, string>;
+  json: string;
+}
+
+function clusterValues(cluster: PlacedCluster): ClusterValues {
+  const values: Record<string, string> = { 'cluster.name': cluster.name };
+  for (const [key, value] of Object.entries(cluster.labels)) values[`cluster.labels.${key}`] = value;
+  return { values, json: canonicalJson(values) };
 }
 
 /** A bundle target as every cluster it selects gets it, with empty values. */
