@@ -26,7 +26,9 @@ describe('the demo', () => {
 
   afterAll(async () => {
     await demo?.stop();
-    await rm(dir, { recursive: true, force: true });
+    // Seen once in CI on a loaded machine: ENOTEMPTY on hub/pg/pg_logical while the directory was
+    // removed after the demo had stopped. rm retries that (and EBUSY) by itself when asked to.
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   it('refuses to start a second time on the same DEMO_DIR, naming the running one, and leaves it whole', async () => {
