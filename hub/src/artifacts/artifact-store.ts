@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
+import { RecurringJob } from '../database/recurring-job';
 import { LOGGER, type Logger } from '../logging/logger';
 import { ArtifactEntity } from './artifact.entity';
 
@@ -34,7 +35,11 @@ export class ArtifactStore implements OnModuleInit, OnModuleDestroy {
   private readonly memory = new Map<string, Buffer>();
   private memoryBytes = 0;
   private readonly loading = new Map<string, Promise<Buffer | undefined>>();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly collection = new RecurringJob(() => this.collect(), {
+    firstAfterMs: FIRST_COLLECT_AFTER_MS,
+    everyMs: COLLECT_INTERVAL_MS,
+    failed: (error) => this.log.warn({ err: error }, 'collecting unreferenced artifacts failed; next hour'),
+  });
   private collecting: Promise<number> | undefined;
 
   constructor(
@@ -45,20 +50,11 @@ export class ArtifactStore implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    const schedule = (delayMs: number) => {
-      this.timer = setTimeout(() => {
-        void this.collect()
-          .catch((error: unknown) => this.log.warn({ err: error }, 'collecting unreferenced artifacts failed; next hour'))
-          .finally(() => this.timer !== undefined && schedule(COLLECT_INTERVAL_MS));
-      }, delayMs);
-      this.timer.unref();
-    };
-    schedule(FIRST_COLLECT_AFTER_MS);
+    this.collection.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    await this.collection.stop();
     await this.collecting?.catch(() => undefined);
   }
 

@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, OnModuleDestroy, OnModul
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { Batcher } from '../database/batcher';
+import { RecurringJob } from '../database/recurring-job';
 import { LOGGER, type Logger } from '../logging/logger';
 import { arrayLiteral, jsonbArraySql } from '../database/pg-arrays';
 import { TargetSetEntity } from './target-set.entity';
@@ -122,7 +123,11 @@ export class TargetSetStore implements OnModuleInit, OnModuleDestroy, BeforeAppl
   private readonly acks = new Batcher<Ack, void>((batch) => this.writeAcks(batch), { maxItems: 2_000, maxWaitMs: 20 });
 
   private readonly log: Logger | undefined;
-  private bodyTimer: NodeJS.Timeout | undefined;
+  private readonly bodyCollection = new RecurringJob(() => this.collectBodies(), {
+    firstAfterMs: FIRST_BODY_COLLECT_AFTER_MS,
+    everyMs: BODY_COLLECT_INTERVAL_MS,
+    failed: (error) => this.log?.warn({ err: error }, 'collecting unused target bodies failed; next hour'),
+  });
 
   constructor(
     @InjectRepository(TargetSetEntity) private readonly targetSets: Repository<TargetSetEntity>,
@@ -132,20 +137,11 @@ export class TargetSetStore implements OnModuleInit, OnModuleDestroy, BeforeAppl
   }
 
   onModuleInit(): void {
-    const schedule = (delayMs: number) => {
-      this.bodyTimer = setTimeout(() => {
-        void this.collectBodies()
-          .catch((error: unknown) => this.log?.warn({ err: error }, 'collecting unused target bodies failed; next hour'))
-          .finally(() => this.bodyTimer !== undefined && schedule(BODY_COLLECT_INTERVAL_MS));
-      }, delayMs);
-      this.bodyTimer.unref();
-    };
-    schedule(FIRST_BODY_COLLECT_AFTER_MS);
+    this.bodyCollection.start();
   }
 
-  onModuleDestroy(): void {
-    clearTimeout(this.bodyTimer);
-    this.bodyTimer = undefined;
+  async onModuleDestroy(): Promise<void> {
+    await this.bodyCollection.stop();
   }
 
   /**

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { HUB_CONFIG } from '../config/config.module';
 import type { HubConfig } from '../config/hub-config';
+import { RecurringJob } from '../database/recurring-job';
 import { LOGGER, type Logger } from '../logging/logger';
 
 /** pg_try_advisory_lock key: one replica prunes at a time ("gfretain" in ASCII). */
@@ -39,8 +40,13 @@ export interface PruneResult {
 @Injectable()
 export class RetentionService implements OnModuleInit, OnModuleDestroy {
   private readonly log: Logger;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly job = new RecurringJob(() => this.prune(), {
+    firstAfterMs: FIRST_RUN_AFTER_MS,
+    everyMs: INTERVAL_MS,
+    failed: (error) => this.log.warn({ err: error }, 'pruning history failed; next hour'),
+  });
   private running: Promise<PruneResult[]> | undefined;
+  /** Shutting down: a prune under way stops between batches. */
   private stopped = false;
 
   constructor(
@@ -52,20 +58,12 @@ export class RetentionService implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    const schedule = (delayMs: number) => {
-      this.timer = setTimeout(() => {
-        void this.prune()
-          .catch((error: unknown) => this.log.warn({ err: error }, 'pruning history failed; next hour'))
-          .finally(() => !this.stopped && schedule(INTERVAL_MS));
-      }, delayMs);
-      this.timer.unref();
-    };
-    schedule(FIRST_RUN_AFTER_MS);
+    this.job.start();
   }
 
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
+    await this.job.stop();
     await this.running?.catch(() => undefined);
   }
 
