@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from './canonical-json';
 import { sha256Hex } from './digest';
-import { targetSetChecksumOf, TargetSetDeltaError, wholeTargetSet, type TargetSetMessage } from './target-set-deltas';
+import { targetSetChecksumOf, TargetSetDeltaError, targetSetJsonOf, wholeTargetSet, type TargetSetMessage } from './target-set-deltas';
 
 interface T {
   bundle: string;
@@ -31,6 +31,12 @@ describe('targetSetChecksumOf', () => {
     const targets = [t('web', 'c2', { z: '1', a: '2' }), t('db')];
     expect(targetSetChecksumOf(targets)).toBe(sha256Hex(`[${canonicalJson(targets[1])},${canonicalJson(targets[0])}]`));
     expect(targetSetChecksumOf([...targets].reverse())).toBe(targetSetChecksumOf(targets));
+  });
+
+  it('is taken over [] for no target and [target] for one', () => {
+    expect(targetSetJsonOf([])).toBe('[]');
+    expect(targetSetJsonOf([t('db')])).toBe(`[${canonicalJson(t('db'))}]`);
+    expect(targetSetChecksumOf([])).toBe(sha256Hex('[]'));
   });
 });
 

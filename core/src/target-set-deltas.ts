@@ -14,7 +14,13 @@ export function targetSetJsonOf<T extends { bundle: string }>(
   targets: readonly T[],
   textOf: (target: T) => string = canonicalJson,
 ): string {
-  return `[${sortedByBundle(targets).map(textOf).join(',')}]`;
+  const texts = (isSortedByBundle(targets) ? targets : sortedByBundle(targets)).map(textOf);
+  if (texts.length === 0) return '[]';
+  // The brackets joined in with the texts: one flat string, where `[${…}]` around the joined
+  // texts is a second string that hashing copies flat again (6 KB a cluster of ten bundles).
+  texts[0] = `[${texts[0]}`;
+  texts[texts.length - 1] += ']';
+  return texts.join(',');
 }
 
 /** docs/protocol.md: hex SHA-256 of the canonical JSON of the targets (sorted by bundle, keys sorted, no whitespace). */
@@ -25,6 +31,11 @@ export function targetSetChecksumOf<T extends { bundle: string }>(targets: reado
 /** Targets in the order a TargetSet holds, sends and stores them: by bundle (UTF-16 code units). */
 export function sortedByBundle<T extends { bundle: string }>(targets: readonly T[]): T[] {
   return [...targets].sort((a, b) => (a.bundle < b.bundle ? -1 : a.bundle > b.bundle ? 1 : 0));
+}
+
+function isSortedByBundle(targets: readonly { bundle: string }[]): boolean {
+  for (let i = 1; i < targets.length; i++) if (!(targets[i - 1].bundle < targets[i].bundle)) return false;
+  return true;
 }
 
 /** A TargetSet as the wire carries it: whole, or (baseChecksum set) a delta. */

@@ -27,6 +27,7 @@ const BENCHMARKS: { file: string; what: string; env?: Record<string, string> }[]
   { file: 'session-path.js', what: "the gateway's sessions alone: CPU per fleet commit of 10,000 agents, without sockets or SQL" },
   { file: 'artifact-serving.js', what: 'one ~1 MB source artifact served to 1,000 and 10,000 fake agents' },
   { file: 'policy-check.js', what: "bundle policy: the agent's check of 10,000 rendered objects" },
+  { file: 'placement-pass.js', what: 'a placement pass computing 10,000 TargetSets of ten bundles and of one, without the database' },
 ];
 
 /** `npm run bench -- scale` runs only the benchmarks whose file is named so (scale.js). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bundleRevisionsAfter } from './placement.service';
+import { bundleRevisionsAfter } from './placement-pass';
 import { targetDigest, type TargetSpec } from './target-set';
 
 const target = (bundle: string, commit: string, values: Record<string, unknown> = {}) =>

@@ -2,10 +2,13 @@ import type { LabelSelector, LabelSelectorRequirement } from '../fleet-repo/flee
 
 /** Kubernetes semantics: every matchLabels entry and every expression must hold; `{}` matches all. */
 export function selectorMatches(selector: LabelSelector, labels: Record<string, string>): boolean {
-  for (const [key, value] of Object.entries(selector.matchLabels)) {
-    if (!Object.hasOwn(labels, key) || labels[key] !== value) return false;
+  // Loops without closures or entry arrays: placement asks this of every bundle for every cluster.
+  for (const key in selector.matchLabels) {
+    if (!Object.hasOwn(selector.matchLabels, key)) continue;
+    if (!Object.hasOwn(labels, key) || labels[key] !== selector.matchLabels[key]) return false;
   }
-  return selector.matchExpressions.every((requirement) => requirementMatches(requirement, labels));
+  for (const requirement of selector.matchExpressions) if (!requirementMatches(requirement, labels)) return false;
+  return true;
 }
 
 function requirementMatches(requirement: LabelSelectorRequirement, labels: Record<string, string>): boolean {

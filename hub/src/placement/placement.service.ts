@@ -2,28 +2,17 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { ClusterReads } from '../clusters/cluster-reads.service';
 import { ClustersService } from '../clusters/clusters.service';
 import { Listeners } from '../events/listeners';
-import type { BundleSpec, ClusterGroupSpec } from '../fleet-repo/fleet-format';
 import { FleetRepoService, type FleetCommitAccepted } from '../fleet-repo/fleet-repo.service';
 import { LOGGER, type Logger } from '../logging/logger';
-import { gateTargets, type RolloutGate } from '../rollout/rollout-gate';
-import { bundleRevision, RolloutStore, type BundlePin } from '../rollout/rollout-store';
-import { TargetBuilder, targetDigest, targetSetChecksum, targetsFor, withPolicies, type TargetSpec } from './target-set';
+import type { RolloutGate } from '../rollout/rollout-gate';
+import { bundleRevision, RolloutStore } from '../rollout/rollout-store';
+import { PlacementPass, type PinnedSource, type PlacementCluster, type PlacementFleet } from './placement-pass';
+import { TargetBuilder, type TargetSpec } from './target-set';
+import { TargetDigests } from './target-digests';
 import { TARGET_SET_CHUNK, TargetSetStore, type CurrentTargetSet, type HeldTargetSet, type PendingTargetSet } from './target-set-store';
 
 export type { CurrentTargetSet } from './target-set-store';
-
-/** A cluster as placement sees it. */
-export interface PlacementCluster {
-  id: string;
-  name: string;
-  labels: Record<string, string>;
-}
-
-/** The fleet as placement uses it: bundles and groups of every fleet repository. */
-export interface PlacementFleet {
-  bundles: BundleSpec[];
-  groups: ClusterGroupSpec[];
-}
+export type { PlacementCluster, PlacementFleet } from './placement-pass';
 
 /** Chunks written at once (on as many pool connections). */
 const WRITES_IN_FLIGHT = 3;
@@ -46,6 +35,8 @@ export class PlacementService implements OnModuleInit {
   private readonly pinnedFleets = new Map<string, PlacementFleet | null>();
   /** Registered clusters waiting for the next placement run, and that run. */
   private registering: { clusters: Map<string, PlacementCluster>; run: Promise<void> } | undefined;
+  /** The digests of the targets placed, remembered between passes. */
+  private readonly digests = new TargetDigests();
 
   constructor(
     private readonly store: TargetSetStore,
@@ -121,21 +112,26 @@ export class PlacementService implements OnModuleInit {
   }
 
   private async placeAll(fleet: FleetCommitAccepted): Promise<void> {
-    await this.place(this.clusterReads.listActiveForPlacement(), fleet);
+    await this.place(this.clusterReads.listActiveForPlacement(), fleet, { wholeFleet: true });
   }
 
-  /** `clusters` may still be being read: the fleet's clusters, its rollouts and pins are read at once. */
-  private async place(clusters: PlacementCluster[] | Promise<PlacementCluster[]>, accepted: FleetCommitAccepted): Promise<void> {
+  /**
+   * `clusters` may still be being read: the fleet's clusters, its rollouts and pins are read at
+   * once. `wholeFleet`: they are every active cluster (the digests remembered for others are let go).
+   */
+  private async place(
+    clusters: PlacementCluster[] | Promise<PlacementCluster[]>,
+    accepted: FleetCommitAccepted,
+    { wholeFleet = false }: { wholeFleet?: boolean } = {},
+  ): Promise<void> {
     const started = performance.now();
     const fleet = placementFleet(accepted);
     const [placed, gates, pins] = await Promise.all([clusters, this.rolloutGates(fleet), this.pinnedSources()]);
     const previous = await this.previous(placed, gates, pins);
     const read = performance.now();
 
-    const fleetRepoOf = new Map(pins.map(({ pin }) => [pin.bundle, pin.fleetRepo]));
-    for (const bundle of fleet.bundles) fleetRepoOf.set(bundle.name, bundle.fleetRepo);
-    const policyOf = (repo: string) => this.fleet.policyOf(repo);
-    const builder = new TargetBuilder(fleet, (bundle) => policyOf(bundle.fleetRepo));
+    const digests = this.digests.forPass(wholeFleet);
+    const pass = new PlacementPass({ fleet, gates, pins, policyOf: (repo) => this.fleet.policyOf(repo) }, digests);
     // Each chunk of changed TargetSets is written while the next is computed, a few chunks at a
     // time (on as many pool connections); they go out together once all are committed.
     // Announcing each chunk as it was written was slower at 10,000 clusters: the first agents'
@@ -165,27 +161,12 @@ export class PlacementService implements OnModuleInit {
     let pending: PendingTargetSet[] = [];
     const backfill: Pick<PendingTargetSet, 'clusterId' | 'checksum' | 'digests'>[] = [];
     for (const cluster of placed) {
-      const before = previous.get(cluster.id);
-      const held = before?.targets ?? [];
-      const targets = withPolicies(
-        gateTargets(cluster.id, builder.targetsFor(cluster), held, gates, pinnedTargets(cluster, pins, held)),
-        (bundle) => fleetRepoOf.get(bundle),
-        policyOf,
-      );
-      const checksum = targetSetChecksum(targets);
-      if (before?.checksum === checksum) {
-        if (before.digestsMissing) backfill.push({ clusterId: cluster.id, checksum, digests: before.digests });
+      const placedSet = pass.place(cluster, previous.get(cluster.id));
+      if (!placedSet.changed) {
+        if (placedSet.backfill !== undefined) backfill.push(placedSet.backfill);
         continue;
       }
-      const digests = Object.fromEntries(targets.map((t) => [t.bundle, targetDigest(t)]));
-      pending.push({
-        clusterId: cluster.id,
-        checksum,
-        targets,
-        digests,
-        bundleRevisions: bundleRevisionsAfter(before, digests),
-        ...(before === undefined ? {} : { base: { revision: before.revision, digests: before.digests } }),
-      });
+      pending.push(placedSet.pending);
       if (pending.length === TARGET_SET_CHUNK) {
         await writeChunk(pending);
         pending = [];
@@ -193,6 +174,7 @@ export class PlacementService implements OnModuleInit {
     }
     if (pending.length > 0) await writeChunk(pending);
     await Promise.all(inFlight);
+    digests.end();
     if (changes.length > 0) {
       // How long the pass took before any session hears of it: reading what the clusters hold,
       // then computing and writing the changed TargetSets (the two overlap).
@@ -221,7 +203,7 @@ export class PlacementService implements OnModuleInit {
   private async previous(
     clusters: PlacementCluster[],
     gates: Map<string, RolloutGate>,
-    pins: { pin: BundlePin; fleet: PlacementFleet | null }[],
+    pins: PinnedSource[],
   ): Promise<Map<string, HeldTargetSet>> {
     const anyPinUnreadable = pins.some((p) => p.fleet === null);
     const gateList = [...gates.values()];
@@ -243,9 +225,9 @@ export class PlacementService implements OnModuleInit {
     return gates;
   }
 
-  private async pinnedSources(): Promise<{ pin: BundlePin; fleet: PlacementFleet | null }[]> {
+  private async pinnedSources(): Promise<PinnedSource[]> {
     const pins = await this.rollouts.pins();
-    const result: { pin: BundlePin; fleet: PlacementFleet | null }[] = [];
+    const result: PinnedSource[] = [];
     for (const pin of pins) {
       const key = `${pin.fleetRepo}\n${pin.commit}`;
       if (!this.pinnedFleets.has(key)) {
@@ -269,47 +251,7 @@ export class PlacementService implements OnModuleInit {
   }
 }
 
-/** A pinned bundle's target on one cluster; when its commit cannot be read, the cluster keeps what it holds. */
-function pinnedTargets(
-  cluster: PlacementCluster,
-  pins: { pin: BundlePin; fleet: PlacementFleet | null }[],
-  held: TargetSpec[],
-): Map<string, TargetSpec | null> {
-  const result = new Map<string, TargetSpec | null>();
-  for (const { pin, fleet } of pins) {
-    if (fleet === null) {
-      result.set(pin.bundle, held.find((t) => t.bundle === pin.bundle) ?? null);
-      continue;
-    }
-    const spec = fleet.bundles.find((b) => b.name === pin.bundle);
-    const target =
-      spec === undefined
-        ? undefined
-        : targetsFor({ name: cluster.name, labels: cluster.labels }, { bundles: [spec], groups: fleet.groups })[0];
-    result.set(pin.bundle, target ?? null);
-  }
-  return result;
-}
-
 /** The accepted fleet as placement reads it. */
 export function placementFleet(accepted: FleetCommitAccepted): PlacementFleet {
   return { bundles: accepted.bundles, groups: accepted.groups };
-}
-
-/**
- * Bundle → the TargetSet revision in which its target last changed, for the revision about to
- * be written (the one after `before`'s): a bundle whose target is as before (same digest)
- * keeps its revision, a new or changed one gets the new revision.
- */
-export function bundleRevisionsAfter(
-  before: Pick<HeldTargetSet, 'revision' | 'bundle_revisions' | 'digests'> | undefined,
-  digests: Record<string, string>,
-): Record<string, string> {
-  const next = before === undefined ? '1' : (BigInt(before.revision) + 1n).toString();
-  return Object.fromEntries(
-    Object.entries(digests).map(([bundle, digest]) => [
-      bundle,
-      before !== undefined && before.digests[bundle] === digest ? (before.bundle_revisions[bundle] ?? before.revision) : next,
-    ]),
-  );
 }

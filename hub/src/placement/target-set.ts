@@ -39,25 +39,29 @@ export function targetsFor(cluster: PlacedCluster, fleet: PlacedFleet): TargetSp
  */
 export class TargetBuilder {
   private readonly shared = new Map<BundleTarget, { target: TargetSpec; head: string | undefined }>();
+  /** The fleet's bundles by name: each cluster's targets come out sorted without sorting them. */
+  private readonly bundles: BundleSpec[];
 
   /** `policyOf` gives a bundle's policy (withPolicies' rule); without it targets carry none. */
   constructor(
     private readonly fleet: PlacedFleet,
     private readonly policyOf: (bundle: BundleSpec) => BundlePolicy | undefined = () => undefined,
-  ) {}
+  ) {
+    this.bundles = [...fleet.bundles].sort((a, b) => compare(a.name, b.name));
+  }
 
   targetsFor(cluster: PlacedCluster): TargetSpec[] {
     const targets: TargetSpec[] = [];
     // The cluster's own values, the same for every bundle target without values of its own:
     // built and serialised once per cluster, not once per target.
     let own: ClusterValues | undefined;
-    for (const bundle of this.fleet.bundles) {
+    for (const bundle of this.bundles) {
       const rule = selectingTarget(bundle, cluster, this.fleet.groups);
       if (rule === undefined) continue;
       own ??= clusterValues(cluster);
       targets.push(this.targetOf(bundle, rule, own));
     }
-    return targets.sort((a, b) => compare(a.bundle, b.bundle));
+    return targets;
   }
 
   private targetOf(bundle: BundleSpec, rule: BundleTarget, own: ClusterValues): TargetSpec {
@@ -90,7 +94,7 @@ interface ClusterValues {
 
 function clusterValues(cluster: PlacedCluster): ClusterValues {
   const values: Record<string, string> = { 'cluster.name': cluster.name };
-  for (const [key, value] of Object.entries(cluster.labels)) values[`cluster.labels.${key}`] = value;
+  for (const key in cluster.labels) values[`cluster.labels.${key}`] = cluster.labels[key];
   return { values, json: canonicalJson(values) };
 }
 
@@ -171,7 +175,8 @@ export function selectingTarget(
   cluster: { labels: Record<string, string> },
   groups: ClusterGroupSpec[],
 ): BundleTarget | undefined {
-  return bundle.targets.find((t) => targetSelects(t, cluster, groups));
+  for (const target of bundle.targets) if (targetSelects(target, cluster, groups)) return target;
+  return undefined;
 }
 
 /** Whether one target (or rollout partition) of a bundle selects a cluster. */
@@ -229,17 +234,31 @@ export function withPolicies(
   fleetRepoOf: (bundle: string) => string | undefined,
   policyOf: (fleetRepo: string) => BundlePolicy | undefined,
 ): TargetSpec[] {
-  return targets.map((target) => {
+  let result: TargetSpec[] | undefined;
+  for (let i = 0; i < targets.length; i++) {
+    const target = targets[i];
     const repo = fleetRepoOf(target.bundle);
     const policy = repo === undefined ? undefined : policyOf(repo);
     // Already as wanted (TargetBuilder puts the policy in): the same object, whose text is known.
-    if (
-      policy === undefined ? !('policy' in target) : target.policy !== undefined && canonicalJson(target.policy) === canonicalJson(policy)
-    )
-      return target;
+    if (policy === undefined ? !('policy' in target) : target.policy !== undefined && policyText(target.policy) === policyText(policy)) {
+      result?.push(target);
+      continue;
+    }
+    result ??= targets.slice(0, i);
     const { policy: _held, ...rest } = target;
-    return policy === undefined ? (rest as TargetSpec) : { ...rest, policy: { ...policy } };
-  });
+    result.push(policy === undefined ? (rest as TargetSpec) : { ...rest, policy: { ...policy } });
+  }
+  // Every target as it was: the same array.
+  return result ?? targets;
+}
+
+/** The canonical JSON of policies, once per policy object (a bundle target's is every cluster's). */
+const policyTexts = new WeakMap<object, string>();
+
+function policyText(policy: object): string {
+  let text = policyTexts.get(policy);
+  if (text === undefined) policyTexts.set(policy, (text = canonicalJson(policy)));
+  return text;
 }
 
 /** docs/protocol.md: hex SHA-256 of the canonical JSON of the targets (sorted by bundle, keys sorted, no whitespace). */

@@ -13,15 +13,17 @@ export interface RolloutGate {
  * - a bundle under rollout that has not admitted the cluster keeps its previous target
  *   unchanged (or stays absent if the cluster never had it);
  * - everything else is as desired.
- * Sorted by bundle, like targetsFor.
+ * Sorted by bundle, like targetsFor: `desired` itself when no bundle has a rollout or a pin.
  */
 export function gateTargets(
   clusterId: string,
-  desired: readonly Target[],
+  desired: Target[],
   previous: readonly Target[],
   rollouts: ReadonlyMap<string, RolloutGate>,
   pins: ReadonlyMap<string, Target | null>,
 ): Target[] {
+  // No rollout and no pin: as desired (the same array).
+  if (rollouts.size === 0 && pins.size === 0) return desired;
   const previousOf = new Map(previous.map((t) => [t.bundle, t]));
   const result = new Map<string, Target>();
   for (const target of desired) {
