@@ -119,9 +119,13 @@ function sharedTarget(bundle: BundleSpec, target: BundleTarget, policy: BundlePo
     ...(bundle.source.artifact ? { artifact: artifactOf(bundle.source.artifact) } : {}),
     ...(policy === undefined ? {} : { policy: { ...policy } }),
   });
-  // No policy is no `policy` key at all (withPolicies keeps such a target as it is).
-  if (built.policy === undefined) delete built.policy;
-  return built;
+  // No policy is no `policy` key at all (withPolicies keeps such a target as it is). Left out by
+  // a rest copy rather than `delete`: V8 keeps an object's properties fast after a delete only
+  // of the property added last (`policy` is, today), else turns them into a dictionary, and every
+  // cluster's target, copied from this one, would be copied and read several times as slowly.
+  if (built.policy !== undefined) return built;
+  const { policy: _none, ...withoutPolicy } = built;
+  return withoutPolicy as TargetSpec;
 }
 
 /** The canonical text of targets whose text is known without computing it whole (TargetBuilder's). */
