@@ -72,6 +72,10 @@ describe('GitMirror: git hardened as everywhere else', () => {
     // Still in the mirror, no longer in the branch's history.
     expect(await mirror.isAncestor(child, rewritten)).toBe(false);
     expect(await mirror.isAncestor('f'.repeat(40), rewritten)).toBe(false);
+    expect(await mirror.isAncestor(base, 'f'.repeat(40))).toBe(false);
+    // An object that is no commit (the commit's tree) is in no history.
+    const tree = execFileSync('git', ['rev-parse', `${rewritten}^{tree}`], { cwd: repo.workPath, encoding: 'utf8' }).trim();
+    expect(await mirror.isAncestor(tree, rewritten)).toBe(false);
     expect(await mirror.isAncestor('--all', rewritten)).toBe(false);
   });
 
