@@ -15,7 +15,8 @@ interface Known {
  *
  * What it holds follows from its keys alone, never from what is stored, so replicas need not
  * agree on it and it is never stale. A pass over every cluster forgets what it did not use: the
- * memory stays that of one fleet (about 150 bytes a target).
+ * memory stays that of one fleet (about 200 bytes a target: 20 MB at 10,000 clusters of ten
+ * bundles, bench/placement-pass.ts).
  */
 export class TargetDigests {
   /** Bundle target text → the cluster values' JSON → the digest of the target built from both. */
