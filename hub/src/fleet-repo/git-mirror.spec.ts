@@ -79,6 +79,33 @@ describe('GitMirror: git hardened as everywhere else', () => {
     expect(await mirror.isAncestor('--all', rewritten)).toBe(false);
   });
 
+  it('asks git once for what a path names at a commit, whoever asks (paths there and not)', async () => {
+    const head = await repo.commit({ 'apps/a/x.yaml': 'x: 1\n', 'apps/b/y.yaml': 'y: 1\n' });
+    const git = await logGitCalls(join(cacheRoot, 'log-ids'), ['cat-file']);
+    try {
+      const mirror = new GitMirror(repo.url, join(cacheRoot, 'ids'));
+      expect(await mirror.fetchHead('main')).toBe(head);
+      const types = await mirror.pathTypes(head, ['apps/a', 'apps/b/y.yaml', 'apps/none']);
+      expect(Object.fromEntries(types)).toEqual({ 'apps/a': 'tree', 'apps/b/y.yaml': 'blob' });
+      expect(await git.calls()).toEqual(['cat-file']);
+
+      // The packer's question about the same paths: answered without git, the missing one left out.
+      const ids = await mirror.objectIds(head, ['apps/a', 'apps/none']);
+      expect([...ids.keys()]).toEqual(['apps/a']);
+      expect(ids.get('apps/a')?.type).toBe('tree');
+      expect(await git.calls()).toEqual(['cat-file']);
+
+      // Only the path not asked before goes to git; a branch name is asked each time.
+      expect([...(await mirror.objectIds(head, ['apps/a', 'apps/b'])).keys()]).toEqual(['apps/a', 'apps/b']);
+      expect(await git.calls()).toEqual(['cat-file', 'cat-file']);
+      expect([...(await mirror.objectIds('main', ['apps/a'])).keys()]).toEqual(['apps/a']);
+      expect([...(await mirror.objectIds('main', ['apps/a'])).keys()]).toEqual(['apps/a']);
+      expect(await git.calls()).toEqual(['cat-file', 'cat-file', 'cat-file', 'cat-file']);
+    } finally {
+      git.restore();
+    }
+  });
+
   it('asks the remote for the head only when no push webhook said the branch moved', async () => {
     const git = await logGitCalls(join(cacheRoot, 'log'), ['ls-remote', 'fetch']);
     try {

@@ -73,8 +73,12 @@ export class GitMirror {
   readonly url: string;
   private readonly authEnv: Record<string, string>;
   private git: SimpleGit | undefined;
-  /** commit:path → type ('none': not there), for pathTypes. */
-  private readonly types = new Map<string, 'tree' | 'blob' | 'none'>();
+  /**
+   * commit:path → its object id and type (null: not there), for objectIds and pathTypes. A
+   * commit never changes, so neither does what its paths name: the fleet's reader and the packer
+   * ask about the same bundle paths of a commit, and the second asks git nothing.
+   */
+  private readonly objects = new Map<string, { oid: string; type: string } | null>();
   private queue: Promise<unknown> = Promise.resolve();
   /** Branch → the commit its local ref was fetched at (by fetchHead). */
   private readonly heads = new Map<string, string>();
@@ -175,24 +179,42 @@ export class GitMirror {
 
   /**
    * Object id and type of each `commit:path` ('' is the commit's root tree); paths that do not
-   * exist are left out. One git process for all of them.
+   * exist are left out. One git process for all the paths not asked before at that commit (none
+   * when all were: see `objects`).
    */
-  objectIds(commit: string, paths: readonly string[]): Promise<Map<string, { oid: string; type: string }>> {
-    return this.exclusive(async () => {
-      const found = new Map<string, { oid: string; type: string }>();
+  async objectIds(commit: string, paths: readonly string[]): Promise<Map<string, { oid: string; type: string }>> {
+    const found = new Map<string, { oid: string; type: string }>();
+    // Only a commit SHA names the same tree forever; anything else (a branch) is asked each time.
+    const cached = isCommitSha(commit);
+    const unknown: string[] = [];
+    for (const path of paths) {
+      const known = cached ? this.objects.get(`${commit}:${path}`) : undefined;
+      if (known === undefined) unknown.push(path);
+      else if (known !== null) found.set(path, known);
+    }
+    if (unknown.length === 0) return found;
+    const read = await this.exclusive(async () => {
+      const answers = new Map<string, { oid: string; type: string }>();
       const lines = new RecordSplitter('\n');
-      const asked = paths.map((p) => `${commit}:${p}`);
       let index = 0;
       const take = (line: string): void => {
-        const path = paths[index++];
+        const path = unknown[index++];
         const [oid = '', type = ''] = line.split(' ');
-        if (path !== undefined && type !== 'missing' && type !== 'ambiguous') found.set(path, { oid, type });
+        if (path !== undefined && type !== 'missing' && type !== 'ambiguous') answers.set(path, { oid, type });
       };
+      const asked = unknown.map((p) => `${commit}:${p}`);
       await this.stream(['cat-file', '--batch-check=%(objectname) %(objecttype)'], asked.join('\n') + '\n', (chunk) => {
         for (const line of lines.push(chunk)) take(line);
       });
-      return found;
+      return answers;
     });
+    for (const path of unknown) {
+      const answer = read.get(path);
+      if (answer !== undefined) found.set(path, answer);
+      if (cached) this.objects.set(`${commit}:${path}`, answer ?? null);
+    }
+    while (this.objects.size > 10_000) this.objects.delete(this.objects.keys().next().value as string);
+    return found;
   }
 
   /**
@@ -242,27 +264,12 @@ export class GitMirror {
 
   /**
    * 'tree' or 'blob' for each of `paths` that exists at `commit` (checks like "source.path
-   * exists"): one cat-file for all of them, never a listing of the repository. Commits never
-   * change, so answers are kept (bounded) and a poll of an unchanged commit asks git nothing.
+   * exists"): objectIds, one cat-file for all of them, never a listing of the repository; a poll
+   * of an unchanged commit asks git nothing.
    */
   async pathTypes(commit: string, paths: readonly string[]): Promise<Map<string, 'tree' | 'blob'>> {
     const answer = new Map<string, 'tree' | 'blob'>();
-    const unknown: string[] = [];
-    for (const path of paths) {
-      const known = this.types.get(`${commit}:${path}`);
-      if (known === undefined) unknown.push(path);
-      else if (known !== 'none') answer.set(path, known);
-    }
-    if (unknown.length > 0) {
-      const found = await this.objectIds(commit, unknown);
-      for (const path of unknown) {
-        const type = found.get(path)?.type;
-        const kept = type === 'tree' || type === 'blob' ? type : 'none';
-        this.types.set(`${commit}:${path}`, kept);
-        if (kept !== 'none') answer.set(path, kept);
-      }
-      while (this.types.size > 10_000) this.types.delete(this.types.keys().next().value as string);
-    }
+    for (const [path, { type }] of await this.objectIds(commit, paths)) if (type === 'tree' || type === 'blob') answer.set(path, type);
     return answer;
   }
 
