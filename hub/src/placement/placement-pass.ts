@@ -91,8 +91,12 @@ export class PlacementPass {
   }
 }
 
+/** No pin: one empty map for every cluster, not one each. */
+const NO_PINS: ReadonlyMap<string, TargetSpec | null> = new Map();
+
 /** A pinned bundle's target on one cluster; when its commit cannot be read, the cluster keeps what it holds. */
-function pinnedTargets(cluster: PlacementCluster, pins: PinnedSource[], held: TargetSpec[]): Map<string, TargetSpec | null> {
+function pinnedTargets(cluster: PlacementCluster, pins: PinnedSource[], held: TargetSpec[]): ReadonlyMap<string, TargetSpec | null> {
+  if (pins.length === 0) return NO_PINS;
   const result = new Map<string, TargetSpec | null>();
   for (const { pin, fleet } of pins) {
     if (fleet === null) {

@@ -15,7 +15,8 @@ import {
   type TargetSpec,
 } from './target-set';
 import { TargetSetEntity } from './target-set.entity';
-import { TargetSetStore, WHOLE_TARGETS_SQL, writtenTargets, type PendingTargetSet } from './target-set-store';
+import { TargetSetStore, WHOLE_TARGETS_SQL, type PendingTargetSet } from './target-set-store';
+import { writtenTargets } from './written-targets';
 
 const selector = (matchLabels: Record<string, string>): LabelSelector => ({ matchLabels, matchExpressions: [] });
 
