@@ -17,11 +17,21 @@
  * and targets built, gated, given their policies and checksummed without sorting, closures,
  * entry arrays or a second copy of the checksum's text on the way. The digests remembered hold
  * 19.7 MB of heap at ten bundles a cluster, 4.0 MB at one.
+ *
+ * Since the 23rd round each pass runs with the targets of the pass before alive, as the hub's
+ * sessions hold them. The builder had kept what it knew of each target (what it was built from,
+ * its text) beside it in two WeakMaps; with 100,000 targets alive and 100,000 new ones a pass,
+ * setting those entries and the garbage collector's work on them made a pass 509 / 516 ms
+ * (medians, one bundle 111 / 112) on a machine where grpc-floor connects 10,000 streams in
+ * 8.2 s. Kept in a Map the builder owns for its pass: 250 / 251 ms (one bundle 90 / 85),
+ * alternated twice. Without the targets alive, as this bench ran before, the two were within the
+ * spread (261 / 272 against 283 / 275 ms): the cost shows only on a heap like the hub's.
  */
 import { Session } from 'node:inspector';
 import type { BundleSpec } from '../../hub/src/fleet-repo/fleet-format';
 import { PlacementPass, type PlacementCluster, type PlacementFleet } from '../../hub/src/placement/placement-pass';
 import { TargetDigests } from '../../hub/src/placement/target-digests';
+import type { TargetSpec } from '../../hub/src/placement/target-set';
 import type { HeldTargetSet } from '../../hub/src/placement/target-set-store';
 
 const CLUSTERS = Number(process.env.BENCH_CLUSTERS ?? 10_000);
@@ -64,6 +74,12 @@ const clusters: PlacementCluster[] = Array.from({ length: CLUSTERS }, (_, i) => 
   labels: { env: 'prod', region: `r${i % 7}`, tier: 'web' },
 }));
 
+/**
+ * Each cluster's targets as last sent: the hub's sessions hold them until the next TargetSet, so
+ * a pass runs with the last pass's targets alive (what was remembered beside them included).
+ */
+const sent = new Map<string, TargetSpec[]>();
+
 /** One pass over every cluster; what each holds afterwards. */
 function pass(digests: TargetDigests, fleet: PlacementFleet, held: Map<string, HeldTargetSet>): Map<string, HeldTargetSet> {
   const forPass = digests.forPass(true);
@@ -76,7 +92,8 @@ function pass(digests: TargetDigests, fleet: PlacementFleet, held: Map<string, H
       if (before !== undefined) next.set(cluster.id, before);
       continue;
     }
-    const { checksum, digests: targetDigests, bundleRevisions } = placed.pending;
+    const { checksum, digests: targetDigests, bundleRevisions, targets } = placed.pending;
+    sent.set(cluster.id, targets);
     const revision = before === undefined ? '1' : String(Number(before.revision) + 1);
     next.set(cluster.id, {
       id: cluster.id,
@@ -133,6 +150,7 @@ async function measure(bundles: number): Promise<void> {
   // does after a pass: the heap with them, then without them.
   const remembered = digests.size;
   held.clear();
+  sent.clear();
   global.gc?.();
   const withDigests = process.memoryUsage().heapUsed;
   digests = new TargetDigests();

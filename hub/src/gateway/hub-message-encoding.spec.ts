@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_BUNDLE_POLICY, targetSetChecksumOf, wholeTargetSet } from '#core';
 import { FleetService, HubMessage, Target, type TargetSet } from '#proto';
 import type { BundleSpec } from '../fleet-repo/fleet-format';
-import { builtFromTarget, TargetBuilder, targetSetChecksum, type PlacedCluster, type TargetSpec } from '../placement/target-set';
+import { TargetBuilder, targetSetChecksum, type PlacedCluster, type TargetSpec } from '../placement/target-set';
 import { EncodedHubMessage, encodeTargetSet, gatewayService } from './hub-message-encoding';
 
 const bundle = (name: string, overrides: Partial<BundleSpec> = {}): BundleSpec => ({
@@ -48,7 +48,7 @@ describe('encodeTargetSet', () => {
       expect(values[0]).toMatchObject({ 'cluster.name': cluster.name });
       // Each target is its bundle target's bytes (the generated encoder puts values amid them), then the values.
       for (const target of targets) {
-        const from = builtFromTarget(target)!.from;
+        const from = builder.builtFrom(target)!.from;
         expect(encoded.bytes.indexOf(Buffer.from(Target.encode(from).finish()))).toBeGreaterThan(0);
       }
     }

@@ -1,6 +1,6 @@
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { FleetService, HubMessage, Target } from '#proto';
-import { builtFromTarget, type TargetSpec } from '../placement/target-set';
+import { bundleTargetOf, type TargetSpec } from '../placement/target-set';
 import type { OutgoingTargetSet } from './target-set-delta';
 
 /** A HubMessage already in its wire bytes: a stream writes them as they are. */
@@ -40,11 +40,10 @@ const TARGET_SET_BASE_CHECKSUM = (4 << 3) | 2;
 const TARGET_SET_KEPT_BUNDLES = (5 << 3) | 2;
 
 /**
- * What is shared of each bundle target (TargetBuilder's): its wire bytes and its number of fields,
- * or null when it has values of its own (never, as built; then its targets are encoded whole).
- * Kept while the bundle target lives.
+ * The wire bytes of each bundle target (TargetBuilder's), or null when it has values of its own
+ * (never, as built; then its targets are encoded whole). Kept while the bundle target lives.
  */
-const bundleTargets = new WeakMap<TargetSpec, { bytes: Uint8Array; fields: number } | null>();
+const bundleTargetBytes = new WeakMap<TargetSpec, Uint8Array | null>();
 
 /**
  * A TargetSet (whole or a delta) as a HubMessage's bytes. A target built from a bundle target (TargetBuilder) is
@@ -81,20 +80,14 @@ const NO_TARGET: Target = Target.fromPartial({});
 
 /** The bytes of the bundle target `target` was built from, when `target` is it with values of its own and every other field the very same. */
 function sharedPart(target: TargetSpec): Uint8Array | undefined {
-  const from = builtFromTarget(target)?.from;
+  const from = bundleTargetOf(target);
   if (from === undefined) return undefined;
-  let shared = bundleTargets.get(from);
-  if (shared === undefined) {
-    shared = Object.keys(from.values).length > 0 ? null : { bytes: Target.encode(from).finish(), fields: Object.keys(from).length };
-    bundleTargets.set(from, shared);
+  let bytes = bundleTargetBytes.get(from);
+  if (bytes === undefined) {
+    bytes = Object.keys(from.values).length > 0 ? null : Target.encode(from).finish();
+    bundleTargetBytes.set(from, bytes);
   }
-  if (shared === null) return undefined;
-  let fields = 0;
-  for (const key in target) {
-    fields++;
-    if (key !== 'values' && target[key as keyof TargetSpec] !== from[key as keyof TargetSpec]) return undefined;
-  }
-  return fields === shared.fields ? shared.bytes : undefined;
+  return bytes ?? undefined;
 }
 
 function asBuffer(bytes: Uint8Array): Buffer {

@@ -68,15 +68,15 @@ export class PlacementPass {
       (bundle) => this.fleetRepoOf.get(bundle),
       policyOf,
     );
-    const checksum = targetSetChecksum(targets);
+    const checksum = targetSetChecksum(targets, this.builder.textOf);
     if (before?.checksum === checksum) {
-      this.digests.keep(targets);
+      this.digests.keep(targets, this.builder);
       return before.digestsMissing
         ? { changed: false, backfill: { clusterId: cluster.id, checksum, digests: before.digests } }
         : { changed: false };
     }
     const digests: Record<string, string> = {};
-    for (const target of targets) digests[target.bundle] = this.digests.digestOf(target);
+    for (const target of targets) digests[target.bundle] = this.digests.digestOf(target, this.builder);
     return {
       changed: true,
       pending: {
@@ -85,6 +85,7 @@ export class PlacementPass {
         targets,
         digests,
         bundleRevisions: bundleRevisionsAfter(before, digests),
+        known: this.builder,
         ...(before === undefined ? {} : { base: { revision: before.revision, digests: before.digests } }),
       },
     };

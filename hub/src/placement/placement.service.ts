@@ -7,12 +7,18 @@ import { LOGGER, type Logger } from '../logging/logger';
 import type { RolloutGate } from '../rollout/rollout-gate';
 import { bundleRevision, RolloutStore } from '../rollout/rollout-store';
 import { PlacementPass, type PinnedSource, type PlacementCluster, type PlacementFleet } from './placement-pass';
-import { TargetBuilder, type TargetSpec } from './target-set';
+import { TargetBuilder, type KnownTargets, type TargetSpec } from './target-set';
 import { TargetDigests } from './target-digests';
 import { TARGET_SET_CHUNK, TargetSetStore, type CurrentTargetSet, type HeldTargetSet, type PendingTargetSet } from './target-set-store';
 
 export type { CurrentTargetSet } from './target-set-store';
 export type { PlacementCluster, PlacementFleet } from './placement-pass';
+
+/** Each cluster's targets as the fleet wants them, and what the builder knows of them. */
+export interface DesiredTargets {
+  targets: Map<string, TargetSpec[]>;
+  known: KnownTargets;
+}
 
 /** Chunks written at once (on as many pool connections). */
 const WRITES_IN_FLIGHT = 3;
@@ -104,11 +110,14 @@ export class PlacementService implements OnModuleInit {
     return this.chain.then(() => undefined);
   }
 
-  /** What the fleet wants for each cluster before rollouts and pins (for the rollout planner). */
-  desiredTargets(clusters: PlacementCluster[], fleet: PlacementFleet): Map<string, TargetSpec[]> {
+  /**
+   * What the fleet wants for each cluster before rollouts and pins (for the rollout planner), and
+   * what the builder knows of those targets (their texts, for their digests).
+   */
+  desiredTargets(clusters: PlacementCluster[], fleet: PlacementFleet): DesiredTargets {
     // With their repository's policy, as placement gives them: compared with held targets, which carry it.
     const builder = new TargetBuilder(fleet, (bundle) => this.fleet.policyOf(bundle.fleetRepo));
-    return new Map(clusters.map((c) => [c.id, builder.targetsFor(c)]));
+    return { targets: new Map(clusters.map((c) => [c.id, builder.targetsFor(c)])), known: builder };
   }
 
   private async placeAll(fleet: FleetCommitAccepted): Promise<void> {

@@ -1,3 +1,4 @@
+import { sha256Hex } from '#core';
 import { describe, expect, it } from 'vitest';
 import type { BundleSpec } from '../fleet-repo/fleet-format';
 import { TargetDigests } from './target-digests';
@@ -29,9 +30,9 @@ const clusters: { name: string; labels: Record<string, string> }[] = [
 /** A TargetDigests that counts the digests it computed. */
 function counted(): { digests: TargetDigests; computed: () => number } {
   let computed = 0;
-  const digests = new TargetDigests((target) => {
+  const digests = new TargetDigests((text) => {
     computed++;
-    return targetDigest(target);
+    return sha256Hex(text);
   });
   return { digests, computed: () => computed };
 }
@@ -41,7 +42,7 @@ function pass(digests: TargetDigests, bundles: BundleSpec[], placed = clusters, 
   const builder = new TargetBuilder({ bundles, groups: [] });
   const forPass = digests.forPass(wholeFleet);
   const targets = placed.flatMap((c) => builder.targetsFor(c));
-  for (const target of targets) expect(forPass.digestOf(target)).toBe(targetDigest(target));
+  for (const target of targets) expect(forPass.digestOf(target, builder)).toBe(targetDigest(target));
   forPass.end();
   return targets;
 }
@@ -71,11 +72,12 @@ describe('TargetDigests', () => {
 
   it('computes the digest of a target a builder did not build (a held or pinned one), and remembers none', () => {
     const { digests, computed } = counted();
-    const [built] = new TargetBuilder({ bundles: [bundle('app', '1'.repeat(40))], groups: [] }).targetsFor(clusters[0]);
+    const builder = new TargetBuilder({ bundles: [bundle('app', '1'.repeat(40))], groups: [] });
+    const [built] = builder.targetsFor(clusters[0]);
     const copy = structuredClone(built);
     const forPass = digests.forPass(false);
-    expect(forPass.digestOf(copy)).toBe(targetDigest(built));
-    expect(forPass.digestOf(copy)).toBe(targetDigest(built));
+    expect(forPass.digestOf(copy, builder)).toBe(targetDigest(built));
+    expect(forPass.digestOf(copy, builder)).toBe(targetDigest(built));
     expect(computed()).toBe(2);
     expect(digests.size).toBe(0);
   });
@@ -94,7 +96,7 @@ describe('TargetDigests', () => {
     // A pass over the whole fleet, where db's TargetSets are as stored (kept) and app left the fleet.
     const builder = new TargetBuilder({ bundles: [db], groups: [] });
     const forPass = digests.forPass(true);
-    for (const c of clusters) forPass.keep(builder.targetsFor(c));
+    for (const c of clusters) forPass.keep(builder.targetsFor(c), builder);
     forPass.end();
     expect(digests.size).toBe(3);
 
@@ -108,7 +110,8 @@ describe('TargetDigests', () => {
     const { digests } = counted();
     pass(digests, [bundle('app', '1'.repeat(40))]);
     const failed = digests.forPass(true);
-    failed.digestOf(new TargetBuilder({ bundles: [bundle('app', '4'.repeat(40))], groups: [] }).targetsFor(clusters[0])[0]);
+    const builder = new TargetBuilder({ bundles: [bundle('app', '4'.repeat(40))], groups: [] });
+    failed.digestOf(builder.targetsFor(clusters[0])[0], builder);
     expect(digests.size).toBe(4);
   });
 });

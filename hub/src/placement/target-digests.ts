@@ -1,4 +1,5 @@
-import { builtFromTarget, canonicalTarget, targetDigest, type TargetSpec } from './target-set';
+import { sha256Hex } from '#core';
+import type { KnownTargets, TargetSpec } from './target-set';
 
 /** A digest remembered, and the last pass that used it. */
 interface Known {
@@ -23,8 +24,8 @@ export class TargetDigests {
   private readonly known = new Map<string, Map<string, Known>>();
   private passes = 0;
 
-  /** `compute` is targetDigest (a test counts its calls). */
-  constructor(private readonly compute: (target: TargetSpec) => string = targetDigest) {}
+  /** `compute` gives a target's digest from its canonical text (a test counts its calls). */
+  constructor(private readonly compute: (text: string) => string = sha256Hex) {}
 
   /**
    * The digests of one pass. `wholeFleet`: the pass places every active cluster, and what it
@@ -63,21 +64,21 @@ export class PassDigests {
   constructor(
     private readonly known: Map<string, Map<string, Known>>,
     private readonly pass: number,
-    private readonly compute: (target: TargetSpec) => string,
+    private readonly compute: (text: string) => string,
     private readonly ended: () => void,
   ) {}
 
-  /** targetDigest(target), remembered when a TargetBuilder built the target. */
-  digestOf(target: TargetSpec): string {
-    const built = builtFromTarget(target);
-    if (built === undefined) return this.compute(target);
-    const byValues = this.byValuesOf(built.from);
-    const known = byValues.get(built.valuesJson);
-    if (known !== undefined) {
-      known.pass = this.pass;
-      return known.digest;
+  /** targetDigest(target), remembered when a TargetBuilder built the target (`known` says, and gives its text). */
+  digestOf(target: TargetSpec, known: KnownTargets): string {
+    const built = known.builtFrom(target);
+    if (built === undefined) return this.compute(known.textOf(target));
+    const byValues = this.byValuesOf(built.from, known);
+    const remembered = byValues.get(built.valuesJson);
+    if (remembered !== undefined) {
+      remembered.pass = this.pass;
+      return remembered.digest;
     }
-    const digest = this.compute(target);
+    const digest = this.compute(known.textOf(target));
     byValues.set(built.valuesJson, { digest, pass: this.pass });
     return digest;
   }
@@ -86,11 +87,11 @@ export class PassDigests {
    * Keeps what is known of these targets' digests, computing none: for a cluster whose TargetSet
    * is as stored, which a pass over the whole fleet would otherwise forget.
    */
-  keep(targets: readonly TargetSpec[]): void {
+  keep(targets: readonly TargetSpec[], known: KnownTargets): void {
     for (const target of targets) {
-      const built = builtFromTarget(target);
-      const known = built === undefined ? undefined : this.byValuesOf(built.from).get(built.valuesJson);
-      if (known !== undefined) known.pass = this.pass;
+      const built = known.builtFrom(target);
+      const remembered = built === undefined ? undefined : this.byValuesOf(built.from, known).get(built.valuesJson);
+      if (remembered !== undefined) remembered.pass = this.pass;
     }
   }
 
@@ -99,10 +100,10 @@ export class PassDigests {
     this.ended();
   }
 
-  private byValuesOf(from: TargetSpec): Map<string, Known> {
+  private byValuesOf(from: TargetSpec, known: KnownTargets): Map<string, Known> {
     let byValues = this.byFrom.get(from);
     if (byValues === undefined) {
-      const text = canonicalTarget(from);
+      const text = known.textOf(from);
       byValues = this.known.get(text);
       if (byValues === undefined) this.known.set(text, (byValues = new Map()));
       this.byFrom.set(from, byValues);

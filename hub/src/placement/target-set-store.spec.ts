@@ -91,8 +91,8 @@ describe('TargetSetStore.write', () => {
     await database?.drop();
   });
 
-  /** What placement would write for the cluster: on the TargetSet stored now, if any. */
-  const pending = async (name: string, targets: TargetSpec[]): Promise<PendingTargetSet> => {
+  /** What placement would write for the cluster: on the TargetSet stored now, if any (`known`: the builder, as placement gives it). */
+  const pending = async (name: string, targets: TargetSpec[], known?: TargetBuilder): Promise<PendingTargetSet> => {
     const [held] = await db.query<{ revision: string; digests: Record<string, string> }[]>(
       `SELECT revision::text AS revision, target_digests AS digests FROM target_set WHERE cluster_id = $1`,
       [idOf.get(name)],
@@ -104,6 +104,7 @@ describe('TargetSetStore.write', () => {
       targets,
       digests,
       bundleRevisions: Object.fromEntries(targets.map((t) => [t.bundle, held === undefined ? '1' : String(Number(held.revision) + 1)])),
+      ...(known === undefined ? {} : { known }),
       ...(held === undefined ? {} : { base: { revision: held.revision, digests: held.digests } }),
     };
   };
@@ -134,10 +135,10 @@ describe('TargetSetStore.write', () => {
       () => DEFAULT_BUNDLE_POLICY,
     );
     const chunk = await Promise.all([
-      pending('one', built.one),
-      pending('two', [...built.two, held]),
-      pending('three', withPolicy),
-      pending('four', []),
+      pending('one', built.one, builder),
+      pending('two', [...built.two, held], builder),
+      pending('three', withPolicy, builder),
+      pending('four', [], builder),
     ]);
 
     // Sent: each bundle target once for the chunk, whole targets only for those from elsewhere.
@@ -199,8 +200,9 @@ describe('TargetSetStore.write', () => {
 
     // `web` gets a new commit; `api` stays exactly as it was.
     const moved = FLEET.bundles.map((b) => (b.name === 'web' ? { ...b, source: { ...b.source, commit: 'e'.repeat(40) } } : b));
-    const next = new TargetBuilder({ ...FLEET, bundles: moved }).targetsFor(CLUSTERS[1]);
-    const change = await pending('two', next);
+    const nextBuilder = new TargetBuilder({ ...FLEET, bundles: moved });
+    const next = nextBuilder.targetsFor(CLUSTERS[1]);
+    const change = await pending('two', next, nextBuilder);
     // Sent: the changed target only.
     expect(writtenTargets([change]).targetsOf[0]).toMatch(/^\[\{"n":"web","b":"0","v":\{[^[]*\}\]$/);
     const [written] = await store.write([change]);

@@ -7,7 +7,7 @@ import { LOGGER, type Logger } from '../logging/logger';
 import { arrayLiteral, jsonbArraySql } from '../database/pg-arrays';
 import { TargetSetEntity } from './target-set.entity';
 import { writtenTargets } from './written-targets';
-import { targetDigest, type TargetSpec } from './target-set';
+import { targetDigest, type KnownTargets, type TargetSpec } from './target-set';
 
 /** The whole desired state of one cluster at one revision. */
 export interface CurrentTargetSet {
@@ -54,6 +54,11 @@ export interface PendingTargetSet {
   targets: TargetSpec[];
   digests: Record<string, string>;
   bundleRevisions: Record<string, string>;
+  /**
+   * What the pass that computed it knows of its targets (its TargetBuilder): a target it built is
+   * written as its bundle target and values (writtenTargets). Without it each is written whole.
+   */
+  known?: KnownTargets;
   /**
    * The stored TargetSet it replaces, as placement read it: only the targets whose digest
    * differs from it are written, and only if it is still the one stored. None: a new one.

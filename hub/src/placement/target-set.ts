@@ -31,16 +31,52 @@ export function targetsFor(cluster: PlacedCluster, fleet: PlacedFleet): TargetSp
 }
 
 /**
+ * What is known of targets beside the targets themselves: how each was built and its canonical
+ * text, so that neither is worked out again from the target (TargetBuilder's, for one pass).
+ */
+export interface KnownTargets {
+  /** What a TargetBuilder built `target` from; undefined for a target from elsewhere (read back, copied, changed). */
+  builtFrom(target: TargetSpec): BuiltTarget | undefined;
+  /** docs/protocol.md: the target's canonical JSON. */
+  textOf(target: TargetSpec): string;
+}
+
+/** Nothing known beyond the targets: each text computed from its target. */
+export const NOTHING_KNOWN: KnownTargets = { builtFrom: () => undefined, textOf: canonicalJson };
+
+/** A cluster's target as a TargetBuilder built it: `from` with the cluster's values. */
+export interface BuiltTarget {
+  /** The bundle target, with empty values, the same object for every cluster it selects. */
+  from: TargetSpec;
+  /** canonicalJson of the target's values. */
+  valuesJson: string;
+}
+
+interface Built extends BuiltTarget {
+  /** The target's canonical text, when known without computing it whole. */
+  text: string | undefined;
+}
+
+/**
  * Builds the targets of many clusters from one fleet (a placement pass). What a bundle's
  * target is apart from the cluster's own values (source, render, policy — the helm values'
  * YAML included) is built once per bundle target, not once per cluster, and so is its
  * canonical text: a cluster adds only its values. At 10,000 clusters that was most of a
  * placement's CPU (bench/scale.ts).
+ *
+ * It remembers what it built, and the texts asked of it, for as long as it lives: one pass. In a
+ * Map, not beside each target in a WeakMap: with 100,000 targets a pass, two WeakMaps were a
+ * third of the pass's CPU, in setting their entries and in the garbage collector's work on them
+ * (docs/scale-rounds.md, twenty-third round).
  */
-export class TargetBuilder {
+export class TargetBuilder implements KnownTargets {
   private readonly shared = new Map<BundleTarget, { target: TargetSpec; head: string | undefined }>();
   /** The fleet's bundles by name: each cluster's targets come out sorted without sorting them. */
   private readonly bundles: BundleSpec[];
+  /** Each target built here, with what it was built from. */
+  private readonly built = new Map<TargetSpec, Built>();
+  /** Texts asked of targets not built here (a held or pinned one, a bundle target), each computed once. */
+  private readonly texts = new Map<TargetSpec, string>();
 
   /** `policyOf` gives a bundle's policy (withPolicies' rule); without it targets carry none. */
   constructor(
@@ -64,6 +100,17 @@ export class TargetBuilder {
     return targets;
   }
 
+  /** Arrow functions: passed on as they are (targetSetChecksum's textOf). */
+  readonly builtFrom = (target: TargetSpec): BuiltTarget | undefined => this.built.get(target);
+
+  readonly textOf = (target: TargetSpec): string => {
+    const text = this.built.get(target)?.text;
+    if (text !== undefined) return text;
+    let computed = this.texts.get(target);
+    if (computed === undefined) this.texts.set(target, (computed = canonicalJson(target)));
+    return computed;
+  };
+
   private targetOf(bundle: BundleSpec, rule: BundleTarget, own: ClusterValues): TargetSpec {
     let shared = this.shared.get(rule);
     if (shared === undefined) {
@@ -74,16 +121,44 @@ export class TargetBuilder {
       const text = canonicalJson(target);
       shared = { target, head: text.endsWith(',"values":{}}') ? text.slice(0, -'{}}'.length) : undefined };
       this.shared.set(rule, shared);
+      bundleTargetsByRender.set(target.render!, { target, fields: Object.keys(target).length });
     }
     const overrides = rule.overrides.values;
     const hasOverrides = overrides !== undefined && Object.keys(overrides).length > 0;
     const values = hasOverrides ? { ...own.values, ...overrides } : own.values;
     const valuesJson = hasOverrides ? canonicalJson(values) : own.json;
     const target = { ...shared.target, values };
-    if (shared.head !== undefined) canonicalText.set(target, `${shared.head}${valuesJson}}`);
-    builtFrom.set(target, { from: shared.target, valuesJson });
+    this.built.set(target, {
+      from: shared.target,
+      valuesJson,
+      text: shared.head === undefined ? undefined : `${shared.head}${valuesJson}}`,
+    });
     return target;
   }
+}
+
+/**
+ * Each bundle target a TargetBuilder made, under its `render`: an object of its own that every
+ * cluster's target built from it shares (and a target read back or made elsewhere does not).
+ */
+const bundleTargetsByRender = new WeakMap<object, { target: TargetSpec; fields: number }>();
+
+/**
+ * The bundle target (empty values) that `target` is, apart from its values: every field but
+ * `values` the very same as the bundle target's, none more, none fewer. For what is derived
+ * from a bundle target once for every cluster (its wire bytes) once the pass that built the
+ * targets is over; undefined for any other target, or one changed since it was built.
+ */
+export function bundleTargetOf(target: TargetSpec): TargetSpec | undefined {
+  const shared = target.render === undefined ? undefined : bundleTargetsByRender.get(target.render);
+  if (shared === undefined) return undefined;
+  const from = shared.target;
+  let fields = 0;
+  for (const key in target) {
+    fields++;
+    if (key !== 'values' && target[key as keyof TargetSpec] !== from[key as keyof TargetSpec]) return undefined;
+  }
+  return fields === shared.fields ? from : undefined;
 }
 
 /** A cluster's own values (its name and labels) and their canonical JSON. */
@@ -128,43 +203,9 @@ function sharedTarget(bundle: BundleSpec, target: BundleTarget, policy: BundlePo
   return withoutPolicy as TargetSpec;
 }
 
-/** The canonical text of targets whose text is known without computing it whole (TargetBuilder's). */
-const canonicalText = new WeakMap<TargetSpec, string>();
-
-/** What a TargetBuilder built each cluster's target from: its bundle target (empty values), and its values' canonical JSON. */
-const builtFrom = new WeakMap<TargetSpec, BuiltTarget>();
-
-/** A cluster's target as a TargetBuilder built it: `from` with the cluster's values. */
-export interface BuiltTarget {
-  /** The bundle target, with empty values, the same object for every cluster it selects. */
-  from: TargetSpec;
-  /** canonicalJson of the target's values. */
-  valuesJson: string;
-}
-
-/**
- * The bundle target, with empty values, that `target` was built from by a TargetBuilder: the
- * same for every cluster the bundle target selects, so that what is derived from it (its wire
- * bytes, its stored JSON) is derived once. Undefined for targets from elsewhere (read back from
- * the database, or copied).
- */
-export function builtFromTarget(target: TargetSpec): BuiltTarget | undefined {
-  return builtFrom.get(target);
-}
-
-/** docs/protocol.md: a target's canonical JSON (keys sorted, no whitespace), computed once per target object. */
-export function canonicalTarget(target: TargetSpec): string {
-  let text = canonicalText.get(target);
-  if (text === undefined) {
-    text = canonicalJson(target);
-    canonicalText.set(target, text);
-  }
-  return text;
-}
-
 /** Hex SHA-256 of one target's canonical JSON: whether a bundle's target changed between two revisions. */
-export function targetDigest(target: TargetSpec): string {
-  return sha256Hex(canonicalTarget(target));
+export function targetDigest(target: TargetSpec, known: KnownTargets = NOTHING_KNOWN): string {
+  return sha256Hex(known.textOf(target));
 }
 
 /** Whether a cluster belongs to a group; an unknown group holds no cluster. */
@@ -266,13 +307,13 @@ function policyText(policy: object): string {
 }
 
 /** docs/protocol.md: hex SHA-256 of the canonical JSON of the targets (sorted by bundle, keys sorted, no whitespace). */
-export function targetSetChecksum(targets: readonly TargetSpec[]): string {
-  return targetSetChecksumOf(targets, canonicalTarget);
+export function targetSetChecksum(targets: readonly TargetSpec[], textOf: (target: TargetSpec) => string = canonicalJson): string {
+  return targetSetChecksumOf(targets, textOf);
 }
 
 /** The canonical JSON of a TargetSet's targets (sorted by bundle): what its checksum is over, and what is stored. */
 export function targetSetJson(targets: readonly TargetSpec[]): string {
-  return targetSetJsonOf(targets, canonicalTarget);
+  return targetSetJsonOf(targets);
 }
 
 /** A TargetSet's targets in the order it holds, sends and stores them: by bundle. */

@@ -1,4 +1,4 @@
-import { builtFromTarget, canonicalTarget, sortedTargets, type TargetSpec } from './target-set';
+import { NOTHING_KNOWN, sortedTargets, type TargetSpec } from './target-set';
 import type { PendingTargetSet } from './target-set-store';
 
 /**
@@ -10,7 +10,7 @@ import type { PendingTargetSet } from './target-set-store';
  * clusters were 10 MB of JSON per fleet commit for PostgreSQL to parse into jsonb, and the
  * chunks took about twice as long to write (docs/scale-rounds.md, thirteenth round).
  */
-export function writtenTargets(chunk: Pick<PendingTargetSet, 'clusterId' | 'targets' | 'digests' | 'base'>[]): {
+export function writtenTargets(chunk: Pick<PendingTargetSet, 'clusterId' | 'targets' | 'digests' | 'base' | 'known'>[]): {
   bundleTargets: string;
   targetsOf: string[];
   removed: { clusterId: string; bundle: string }[];
@@ -18,16 +18,16 @@ export function writtenTargets(chunk: Pick<PendingTargetSet, 'clusterId' | 'targ
   const keys = new Map<TargetSpec, string>();
   const texts: string[] = [];
   const removed: { clusterId: string; bundle: string }[] = [];
-  const targetsOf = chunk.map(({ clusterId, targets, digests, base }) => {
+  const targetsOf = chunk.map(({ clusterId, targets, digests, base, known = NOTHING_KNOWN }) => {
     if (base !== undefined) for (const bundle of Object.keys(base.digests)) if (!(bundle in digests)) removed.push({ clusterId, bundle });
     const written: string[] = [];
     for (const target of sortedTargets(targets)) {
       const digest = digests[target.bundle];
       if (base !== undefined && digest !== undefined && base.digests[target.bundle] === digest) continue;
       const head = `{"n":${JSON.stringify(target.bundle)}`;
-      const built = builtFromTarget(target);
+      const built = known.builtFrom(target);
       if (built === undefined) {
-        written.push(`${head},"t":${canonicalTarget(target)}}`);
+        written.push(`${head},"t":${known.textOf(target)}}`);
         continue;
       }
       const { from, valuesJson } = built;
@@ -35,7 +35,7 @@ export function writtenTargets(chunk: Pick<PendingTargetSet, 'clusterId' | 'targ
       if (key === undefined) {
         key = String(keys.size);
         keys.set(from, key);
-        texts.push(`"${key}":${canonicalTarget(from)}`);
+        texts.push(`"${key}":${known.textOf(from)}`);
       }
       written.push(`${head},"b":"${key}","v":${valuesJson}}`);
     }

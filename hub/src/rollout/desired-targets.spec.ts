@@ -30,7 +30,7 @@ function counted() {
   const cache = new DesiredTargetCache((clusters: PlacementCluster[], fleet: PlacementFleet) => {
     built.push(...clusters.map((c) => c.id));
     const builder = new TargetBuilder(fleet);
-    return new Map(clusters.map((c) => [c.id, builder.targetsFor(c)]));
+    return { targets: new Map(clusters.map((c) => [c.id, builder.targetsFor(c)])), known: builder };
   });
   return { cache, built };
 }

@@ -1,7 +1,7 @@
 import { canonicalJson } from '#core';
 import type { BundleSpec, ClusterGroupSpec } from '../fleet-repo/fleet-format';
-import type { PlacementCluster, PlacementFleet } from '../placement/placement.service';
-import { targetDigest, type TargetSpec } from '../placement/target-set';
+import type { DesiredTargets, PlacementCluster, PlacementFleet } from '../placement/placement.service';
+import { targetDigest } from '../placement/target-set';
 import { forgetAbsent } from './kept-maps';
 
 /** A bundle's target on one cluster, as a rollout compares it with what the cluster holds. */
@@ -31,7 +31,7 @@ export class DesiredTargetCache {
   private readonly bundles = new Map<string, { fleet: string; kept: Map<string, Kept>; targets: Map<string, DesiredTarget | null> }>();
 
   /** `build`: placement's targets of these clusters in this fleet (PlacementService.desiredTargets). */
-  constructor(private readonly build: (clusters: PlacementCluster[], fleet: PlacementFleet) => Map<string, TargetSpec[]>) {}
+  constructor(private readonly build: (clusters: PlacementCluster[], fleet: PlacementFleet) => DesiredTargets) {}
 
   /**
    * Per cluster id: the bundle's target there, or null where the bundle does not target the
@@ -62,10 +62,10 @@ export class DesiredTargetCache {
     // Clusters gone since the last call.
     if (found < kept.size) forgetAbsent(clusters, kept, targets);
     if (stale.length > 0) {
-      const built = this.build(stale, { bundles: [bundle], groups });
+      const { targets: built, known } = this.build(stale, { bundles: [bundle], groups });
       for (const cluster of stale) {
         const spec = built.get(cluster.id)?.find((t) => t.bundle === bundle.name);
-        const target = spec === undefined ? null : { commit: spec.source?.commit ?? '', digest: targetDigest(spec) };
+        const target = spec === undefined ? null : { commit: spec.source?.commit ?? '', digest: targetDigest(spec, known) };
         kept.set(cluster.id, { of: ofCluster(cluster), cluster, target });
         targets.set(cluster.id, target);
       }
