@@ -1,45 +1,16 @@
-import { status as GrpcStatus, type ClientDuplexStream, type StatusObject } from '@grpc/grpc-js';
-import {
-  RejectReason,
-  type AgentMessage,
-  type ArtifactChunk,
-  type Command,
-  type FleetClient,
-  type HubMessage,
-  type StatusReject,
-  type StatusReport,
-  type TargetSet,
-} from '#proto';
+import type { StatusObject } from '@grpc/grpc-js';
+import type { AgentMessage, ArtifactChunk, FleetClient, HubMessage, StatusReport } from '#proto';
 import type { Logger } from '../logger';
 import { AGENT_CAPABILITIES, AGENT_VERSION } from '../version';
-import {
-  Backoff,
-  defaultBackoffOptions,
-  heartbeatDue,
-  hintedDelay,
-  RETRY_AFTER_METADATA,
-  TargetSetDeltaError,
-  wholeTargetSet,
-  type BackoffOptions,
-} from '#core';
-import { credentialRejection, type CredentialRejection } from './credential-rejection';
+import { Backoff, defaultBackoffOptions, heartbeatDue, hintedDelay, type BackoffOptions } from '#core';
+import type { CredentialRejection } from './credential-rejection';
 import { bearerMetadata, type ClientCertificate } from './fleet-client';
+import { HubMessages, type ConnectCall, type LinkHandler } from './hub-messages';
 import { ReportOutbox } from './outbox';
+import { endedUnreachable, logEnding, rejectionOf, retryAfterHint, type SessionEnding } from './session-ending';
 
-/** What the link needs from the rest of the agent. */
-export interface LinkHandler {
-  /**
-   * The TargetSet the agent holds, whole (its checksum goes in Hello; a delta from the hub is
-   * built on it); undefined if none.
-   */
-  heldTargetSet(): TargetSet | undefined;
-  /** Takes a whole TargetSet in hand (stores it); the link acks it once this resolves. */
-  takeTargetSet(targetSet: TargetSet): Promise<void>;
-  /** Acts on a command from the hub (a hint: losing one never leaves the cluster wrong). */
-  runCommand?(command: Command): void;
-  /** The hub refused a report for good (it has been dropped): tell the hub so, briefly. */
-  reportRefused?(report: StatusReport, detail: string): void;
-}
+/** The handler is given to the link in its options; it is defined beside the messages it answers. */
+export type { LinkHandler };
 
 export interface FleetLinkOptions {
   /** The hub's Fleet client; the link does not close it. */
@@ -75,8 +46,6 @@ export interface LinkIdentity {
   certificate?: ClientCertificate;
 }
 
-type Call = ClientDuplexStream<AgentMessage, HubMessage>;
-
 /** One artifact transfer may take this long before it is cut (and retried). */
 const ARTIFACT_DEADLINE_MS = 10 * 60_000;
 
@@ -86,9 +55,10 @@ const ARTIFACT_DEADLINE_MS = 10 * 60_000;
  */
 export class FleetLink {
   private readonly outbox: ReportOutbox;
+  private readonly messages: HubMessages;
   private readonly backoff: Backoff;
   private readonly log: Logger;
-  private call: Call | undefined;
+  private call: ConnectCall | undefined;
   /** When the current stream last carried a message of ours. */
   private lastWrittenAt = 0;
   private stopped = false;
@@ -104,6 +74,7 @@ export class FleetLink {
     this.outbox = new ReportOutbox(10_000, (report) =>
       this.log.warn({ seq: report.seq, bundle: report.bundle }, 'outbox full: dropped the oldest unacknowledged report'),
     );
+    this.messages = new HubMessages(options.handler, this.outbox, this.log, (call, message) => this.writeTo(call, message));
   }
 
   /** Starts connecting as `identity`. Reports sent before this wait in the outbox. */
@@ -176,8 +147,7 @@ export class FleetLink {
         this.log.info('reconnecting with the renewed client certificate');
         continue;
       }
-      const rejection =
-        ending.kind === 'status' && ending.status.code === GrpcStatus.UNAUTHENTICATED ? credentialRejection(ending.status) : undefined;
+      const rejection = rejectionOf(ending);
       if (rejection !== undefined && this.options.onCredentialRejected) {
         this.log.error(
           { reason: rejection, details: ending.kind === 'status' ? ending.status.details : undefined },
@@ -191,14 +161,9 @@ export class FleetLink {
         }
         continue;
       }
-      const hint =
-        ending.kind === 'status' && ending.status.code === GrpcStatus.RESOURCE_EXHAUSTED
-          ? ending.status.metadata?.get(RETRY_AFTER_METADATA)[0]?.toString()
-          : undefined;
-      const delay = hintedDelay(hint, this.backoff.next(), this.options.random);
-      if (ending.kind === 'status' && ending.status.code === GrpcStatus.UNAVAILABLE && ending.received === 0)
-        this.options.onUnreachable?.();
-      this.logEnding(ending, lasted, delay);
+      const delay = hintedDelay(retryAfterHint(ending), this.backoff.next(), this.options.random);
+      if (endedUnreachable(ending)) this.options.onUnreachable?.();
+      logEnding(this.log, ending, lasted, delay, this.outbox.size);
       await this.sleep(delay);
     }
   }
@@ -240,7 +205,7 @@ export class FleetLink {
         lastReceivedAt = Date.now();
         // Messages are handled one after another: an ack must follow its TargetSet's storage.
         inbox = inbox
-          .then(() => this.handle(call, message))
+          .then(() => this.messages.handle(call, message))
           .catch((error: unknown) => {
             this.log.error({ err: error }, 'failed to handle a message from the hub; reconnecting');
             call.cancel();
@@ -275,117 +240,14 @@ export class FleetLink {
     return this.options.clientFor?.(identity) ?? this.options.client;
   }
 
-  private async handle(call: Call, message: HubMessage): Promise<void> {
-    const kind = message.kind;
-    switch (kind?.$case) {
-      case 'targetSet': {
-        const received = kind.value;
-        let targetSet: TargetSet;
-        try {
-          targetSet = wholeTargetSet(this.options.handler.heldTargetSet(), received);
-        } catch (error) {
-          if (!(error instanceof TargetSetDeltaError)) throw error;
-          // Nothing is taken: the Hello of the next stream names what is held, and the hub answers with the whole TargetSet.
-          this.log.warn(
-            { revision: received.revision, reason: error.message },
-            'a TargetSet delta does not apply to the TargetSet held; asking for the whole one on a new stream',
-          );
-          call.cancel();
-          return;
-        }
-        this.log.info(
-          {
-            revision: targetSet.revision,
-            checksum: targetSet.checksum,
-            targets: targetSet.targets.length,
-            ...(received.baseChecksum === '' ? {} : { changed: received.targets.length }),
-          },
-          'received TargetSet',
-        );
-        await this.options.handler.takeTargetSet(targetSet);
-        this.writeTo(call, {
-          kind: { $case: 'targetSetAck', value: { revision: targetSet.revision, checksum: targetSet.checksum } },
-        });
-        return;
-      }
-      case 'statusAck':
-        this.outbox.ack(kind.value.seq);
-        // Several reports stored at once (STATUS_ACKS_CAPABILITY).
-        for (const seq of kind.value.moreSeqs) this.outbox.ack(seq);
-        return;
-      case 'statusReject':
-        this.onReject(call, kind.value);
-        return;
-      case 'heartbeat':
-        return;
-      case 'command':
-        this.log.info({ command: kind.value.id, action: kind.value.action?.$case }, 'received command');
-        this.options.handler.runCommand?.(kind.value);
-        return;
-      default:
-        this.log.debug('ignoring an unknown message from the hub');
-    }
-  }
-
-  /**
-   * A report the hub will not store. Invalid or unstorable: sending it again cannot help, so it
-   * is dropped (the hub acks it too, for agents that predate StatusReject) and the handler says
-   * so in a short report of its own. Rate-limited: sent again after the hub's delay.
-   */
-  private onReject(call: Call, reject: StatusReject): void {
-    const report = this.outbox.get(reject.seq);
-    if (reject.reason === RejectReason.REJECT_REASON_RATE_LIMITED) {
-      this.log.warn({ seq: reject.seq, retryAfterMs: reject.retryAfterMs }, 'the hub rate-limited a report; sending it again later');
-      const timer = setTimeout(
-        () => {
-          const again = this.outbox.get(reject.seq);
-          if (again) this.writeTo(call, { kind: { $case: 'statusReport', value: again } });
-        },
-        Math.max(reject.retryAfterMs, 100),
-      );
-      timer.unref();
-      return;
-    }
-    this.log.error(
-      { seq: reject.seq, bundle: report?.bundle, reason: RejectReason[reject.reason], detail: reject.detail },
-      'the hub refused a report; dropped',
-    );
-    this.outbox.ack(reject.seq);
-    if (report) this.options.handler.reportRefused?.(report, reject.detail);
-  }
-
   private write(message: AgentMessage): void {
     if (this.call) this.writeTo(this.call, message);
   }
 
-  private writeTo(call: Call, message: AgentMessage): void {
+  private writeTo(call: ConnectCall, message: AgentMessage): void {
     if (this.call !== call || !call.writable) return;
     this.lastWrittenAt = Date.now();
     call.write(message);
-  }
-
-  private logEnding(ending: SessionEnding, lastedMs: number, retryInMs: number): void {
-    const context = { retryInMs, lastedMs, messagesReceived: ending.received, unacknowledgedReports: this.outbox.size };
-    if (ending.kind === 'dead') {
-      this.log.warn(context, 'hub stream silent for too long (missed heartbeats); reconnecting');
-      return;
-    }
-    const { code, details } = ending.status;
-    if (code === GrpcStatus.UNAUTHENTICATED) {
-      // A rejection for good (revoked, rotated, unknown cluster) goes to onCredentialRejected;
-      // any other refusal keeps the credential and retries.
-      this.log.error(
-        { ...context, code: 'UNAUTHENTICATED', details },
-        "the hub refused this agent's credential; retrying with backoff. If the cluster was removed from the hub, " +
-          'delete the Secret gitfleet-agent in the agent namespace and restart the agent with BOOTSTRAP_TOKEN',
-      );
-    } else if (code === GrpcStatus.PERMISSION_DENIED) {
-      this.log.error({ ...context, code: 'PERMISSION_DENIED', details }, 'the hub refused this session; retrying with backoff');
-    } else if (code === GrpcStatus.OK) {
-      this.log.info(context, 'hub closed the stream; reconnecting');
-    } else {
-      this.log.warn({ ...context, code: GrpcStatus[code] ?? code, details }, 'hub stream ended; reconnecting');
-    }
   }
 
   private sleep(ms: number): Promise<void> {
@@ -399,5 +261,3 @@ export class FleetLink {
     });
   }
 }
-
-type SessionEnding = { kind: 'status'; status: StatusObject; received: number } | { kind: 'dead'; received: number };
