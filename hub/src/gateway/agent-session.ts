@@ -1,17 +1,17 @@
 import { status as GrpcStatus, type Metadata, type ServerDuplexStream } from '@grpc/grpc-js';
-import { RejectReason, type AgentMessage, type Command, type Hello, type StatusReport } from '#proto';
-import { POLICY_CAPABILITY, STATUS_ACKS_CAPABILITY, storableText, TARGET_SET_DELTAS_CAPABILITY } from '#core';
+import type { AgentMessage, Command, Hello } from '#proto';
+import { STATUS_ACKS_CAPABILITY } from '#core';
 import type { AuthenticatedCluster } from '../clusters/clusters.service';
 import type { Logger } from '../logging/logger';
 import type { CurrentTargetSet } from '../placement/placement.service';
-import { InvalidReportError, receiveReport } from '../status/report';
-import { UnstorableReportError, type StoreResult } from '../status/status.service';
+import type { StoreResult } from '../status/status.service';
 import type { ReceivedReport } from '../status/report';
 import type { Outcome } from '../database/batcher';
 import { unauthenticated } from './credential-refusal';
-import { encodeTargetSet, type OutgoingHubMessage } from './hub-message-encoding';
-import { GatheredAcks, OrderedAnswers } from './ordered-answers';
-import { targetSetFor, type HeldByAgent } from './target-set-delta';
+import type { OutgoingHubMessage } from './hub-message-encoding';
+import { AgentInbox, ANSWER_PENDING, type Handled } from './agent-inbox';
+import { CarriedTargetSet } from './carried-target-set';
+import { StatusReportIntake } from './status-report-intake';
 import { heartbeatSlot } from './session-registry';
 
 /** What a session needs from the rest of the hub. */
@@ -34,35 +34,11 @@ export interface SessionContext {
 
 export type AgentCall = ServerDuplexStream<AgentMessage, OutgoingHubMessage>;
 
-/** Messages waiting for the database before the hub stops reading from the agent. */
-const MAX_QUEUED_MESSAGES = 256;
-
 /**
- * Reports one cluster may send: a burst of this many, refilled at REPORTS_PER_SECOND. Beyond
- * it a report is refused with RATE_LIMITED and a time to send it again: an agent in a loop
- * cannot fill the history table or starve the status writes of other clusters.
- */
-const REPORT_BURST = 1_000;
-const REPORTS_PER_SECOND = 100;
-
-/** The report's message stays in hand until its answer is sent (OrderedAnswers.reserve). */
-const ANSWER_PENDING = Symbol('answer pending');
-
-/**
- * What handling a message left: nothing (done), a promise (the next message waits for it: the
- * database), or ANSWER_PENDING.
- */
-type Handled = Promise<void> | typeof ANSWER_PENDING | undefined;
-
-/**
- * One authenticated Connect stream. Messages are handled one at a time in arrival order.
- * A report is handed to the batched store without waiting for the previous one to be written
- * (so several reports of one agent can share a batch); acks go out in the order reports came
- * in, each only once its report is stored.
- *
- * The inbox is a plain array, as the answers are (OrderedAnswers), not a promise chain: at 10,000
- * agents a fleet commit is 20,000 messages in a second or two, and a chain of promises per
- * message was garbage that lived as long as the database write it waited for.
+ * One authenticated Connect stream. Messages are handled one at a time in arrival order
+ * (AgentInbox). A report is handed to the batched store without waiting for the previous one
+ * to be written (so several reports of one agent can share a batch); acks go out in the order
+ * reports came in, each only once its report is stored (StatusReportIntake).
  */
 export class AgentSession {
   lastHeardAt = Date.now();
@@ -71,40 +47,14 @@ export class AgentSession {
   /** The heartbeat round that visits this session (SessionRegistry). */
   readonly heartbeatSlot: number;
   private helloReceived = false;
-  /** Whether the agent checks Target.policy (an agent that predates bundle policies ignores them). */
-  private enforcesPolicy = true;
-  private policyWarned = false;
-  /** Whether the agent takes several reports' acks in one StatusAck (STATUS_ACKS_CAPABILITY). */
-  private batchesAcks = false;
-  /** Highest TargetSet revision sent on this stream (revisions only go up). */
-  private sentRevision = -1n;
-  /** With TARGET_SET_DELTAS_CAPABILITY: the TargetSet the agent holds (sent, or named by Hello), on which a delta is built. */
-  private held: HeldByAgent | undefined;
-  private takesDeltas = false;
   private closed = false;
-  /** Messages received and not yet handled, in arrival order. */
-  private readonly inbox: AgentMessage[] = [];
-  /** A message's handling is waiting for the database (the next ones wait for it). */
-  private handling = false;
-  /** Answers to reports, in report order. */
-  private readonly answers = new OrderedAnswers({
-    answered: () => this.release(),
-    failed: (error) => this.failed(error),
-    flushed: () => this.wakeIfIdle(),
-  });
-  /** With batchesAcks: the acks of this turn's answers, not yet sent. */
-  private readonly acks = new GatheredAcks({
-    send: (seq, moreSeqs) => this.write({ kind: { $case: 'statusAck', value: { seq, moreSeqs } } }),
-    failed: (error) => this.failed(error),
-    flushed: () => this.wakeIfIdle(),
-  });
-  /** drained() callers, waiting for both queues to empty. */
-  private idleWaiters: (() => void)[] = [];
-  /** Messages in hand: received and not yet handled, or reports not yet answered. The stream is paused when too many. */
-  private queued = 0;
-  private reportTokens = REPORT_BURST;
-  private tokensAt = Date.now();
   private readonly log: Logger;
+  /** Messages in hand, handled in arrival order; the stream paused when too many. */
+  private readonly inbox: AgentInbox;
+  /** The TargetSet this stream carried, and what to send next (whole or delta). */
+  private readonly targetSet: CarriedTargetSet;
+  /** Status reports: their rate, their answers in report order. */
+  private readonly reports: StatusReportIntake;
 
   constructor(
     readonly cluster: AuthenticatedCluster,
@@ -115,6 +65,27 @@ export class AgentSession {
   ) {
     this.log = context.log.child({ cluster: cluster.name, clusterId: cluster.id });
     this.heartbeatSlot = heartbeatSlot(cluster.id);
+    this.inbox = new AgentInbox({
+      call,
+      handle: (message) => (this.closed ? undefined : this.handle(message)),
+      failed: (error) => this.failed(error),
+      settled: () => this.reports.settled,
+    });
+    this.targetSet = new CarriedTargetSet({
+      cluster,
+      log: this.log,
+      authenticationReadIsCurrent: () => this.context.targetSetEpoch() === this.epochAtAuthentication,
+      send: (message) => this.send(message),
+    });
+    this.reports = new StatusReportIntake({
+      log: this.log,
+      store: (report, settle) => this.context.storeReport(this.cluster.id, report, settle),
+      send: (message) => this.send(message),
+      write: (message) => this.write(message),
+      answered: () => this.inbox.release(),
+      failed: (error) => this.failed(error),
+      flushed: () => this.inbox.wakeIfIdle(),
+    });
   }
 
   get isOpen(): boolean {
@@ -133,7 +104,7 @@ export class AgentSession {
 
   /** The highest TargetSet revision this stream has carried (or the agent held at hello); -1 before any. */
   get carriedRevision(): bigint {
-    return this.sentRevision;
+    return this.targetSet.revision;
   }
 
   /** Sends the cluster's current TargetSet if it is newer than what this stream carried (placed by another replica, say). */
@@ -145,8 +116,8 @@ export class AgentSession {
 
   /** Sends a TargetSet that is newer than anything this stream has carried. */
   push(targetSet: CurrentTargetSet): void {
-    if (!this.helloReceived || this.closed || BigInt(targetSet.revision) <= this.sentRevision) return;
-    this.sendTargetSet(targetSet);
+    if (!this.helloReceived || this.closed || BigInt(targetSet.revision) <= this.targetSet.revision) return;
+    this.targetSet.send(targetSet);
   }
 
   /** Sends an operator's Command; false when the stream cannot carry it (not yet greeted, or closed). */
@@ -179,65 +150,14 @@ export class AgentSession {
 
   /** Resolves when every message received so far has been handled (and every report stored and answered). */
   drained(): Promise<void> {
-    if (this.idle) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
-
-  private get idle(): boolean {
-    return !this.handling && this.inbox.length === 0 && this.answers.empty && this.acks.empty;
+    return this.inbox.drained();
   }
 
   private enqueue(message: AgentMessage): void {
     this.lastHeardAt = Date.now();
     this.context.heard(this.cluster.id);
     if (this.closed) return;
-    this.hold();
-    this.inbox.push(message);
-    if (!this.handling) this.handleInbox();
-  }
-
-  /** Handles what the inbox holds, in order, until a message waits for the database. */
-  private handleInbox(): void {
-    while (!this.handling && this.inbox.length > 0) {
-      const message = this.inbox.shift()!;
-      let waiting: Handled = undefined;
-      try {
-        waiting = this.closed ? undefined : this.handle(message);
-      } catch (error) {
-        this.failed(error);
-      }
-      if (waiting === ANSWER_PENDING) continue;
-      if (waiting === undefined) {
-        this.release();
-        continue;
-      }
-      this.handling = true;
-      waiting
-        .catch((error: unknown) => this.failed(error))
-        .finally(() => {
-          this.handling = false;
-          this.release();
-          this.handleInbox();
-        });
-    }
-    this.wakeIfIdle();
-  }
-
-  private wakeIfIdle(): void {
-    if (!this.idle || this.idleWaiters.length === 0) return;
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const wake of waiters) wake();
-  }
-
-  private hold(): void {
-    this.queued++;
-    if (this.queued >= MAX_QUEUED_MESSAGES) this.call.pause();
-  }
-
-  private release(): void {
-    this.queued--;
-    if (this.queued < MAX_QUEUED_MESSAGES / 2 && this.call.isPaused()) this.call.resume();
+    this.inbox.add(message);
   }
 
   private failed(error: unknown): void {
@@ -259,7 +179,7 @@ export class AgentSession {
       case 'targetSetAck':
         return this.context.recordAck(this.cluster.id, kind.value.revision, kind.value.checksum);
       case 'statusReport':
-        return this.onStatusReport(kind.value);
+        return this.reports.receive(kind.value) ? ANSWER_PENDING : undefined;
       case 'heartbeat':
         return undefined;
     }
@@ -272,131 +192,20 @@ export class AgentSession {
     }
     if (this.helloReceived) return;
     this.helloReceived = true;
-    this.enforcesPolicy = hello.capabilities.includes(POLICY_CAPABILITY);
-    this.batchesAcks = hello.capabilities.includes(STATUS_ACKS_CAPABILITY);
-    this.takesDeltas = hello.capabilities.includes(TARGET_SET_DELTAS_CAPABILITY);
+    this.targetSet.greeted(hello);
+    this.reports.batchesAcks = hello.capabilities.includes(STATUS_ACKS_CAPABILITY);
     this.log.info({ agentVersion: hello.agentVersion, lastAckedSeq: hello.lastAckedSeq }, 'hello');
     try {
-      if (this.holdsWhatAuthenticationRead(hello)) return;
+      if (this.targetSet.holdsWhatAuthenticationRead(hello)) return;
       const current = await this.context.currentTargetSet(this.cluster.id);
-      if (current === null || BigInt(current.revision) <= this.sentRevision) return;
-      if (current.checksum === hello.targetSetChecksum) {
-        this.holds(BigInt(current.revision), current.checksum);
-        return;
-      }
-      this.sendTargetSet(current);
+      if (current !== null) this.targetSet.answerHello(current, hello);
     } finally {
       this.context.greeted(this);
     }
   }
 
-  /**
-   * True when nothing needs sending and nothing needs reading: no TargetSet change was announced
-   * since the authentication read, and that read found none or the one the agent holds — the
-   * usual reconnect, which then costs no second statement. A change announced meanwhile was
-   * either seen by the read or comes through push()/refresh() once Hello is received.
-   */
-  private holdsWhatAuthenticationRead(hello: Hello): boolean {
-    const read = this.cluster.targetSet;
-    if (read === undefined || this.context.targetSetEpoch() !== this.epochAtAuthentication) return false;
-    if (read === null) return true;
-    if (read.checksum !== hello.targetSetChecksum) return false;
-    if (BigInt(read.revision) > this.sentRevision) this.holds(BigInt(read.revision), read.checksum);
-    return true;
-  }
-
-  /** The agent holds this revision (its content: the checksum), sent on this stream or named by its Hello. */
-  private holds(revision: bigint, checksum: string): void {
-    this.sentRevision = revision;
-    this.held = this.takesDeltas ? { revision, checksum } : undefined;
-  }
-
-  private onStatusReport(wire: StatusReport): Handled {
-    const seq = storableText(wire.seq, 40);
-    const retryAfterMs = this.takeReportToken();
-    if (retryAfterMs > 0) {
-      const detail = `more than ${REPORTS_PER_SECOND} reports a second`;
-      this.answers.add(() =>
-        this.send({
-          kind: { $case: 'statusReject', value: { seq, reason: RejectReason.REJECT_REASON_RATE_LIMITED, detail, retryAfterMs } },
-        }),
-      );
-      return undefined;
-    }
-    let report: ReceivedReport;
-    try {
-      report = receiveReport(wire);
-    } catch (error) {
-      if (!(error instanceof InvalidReportError)) throw error;
-      this.log.warn({ seq, bundle: storableText(wire.bundle, 80), reason: error.message }, 'status report refused: invalid');
-      const detail = error.message;
-      this.answers.add(() => this.sendReject(seq, RejectReason.REJECT_REASON_INVALID, detail));
-      return undefined;
-    }
-    const answer = this.answers.reserve();
-    this.context.storeReport(this.cluster.id, report, (outcome) => answer(() => this.answerStored(report, outcome)));
-    return ANSWER_PENDING;
-  }
-
-  private answerStored(report: ReceivedReport, outcome: Outcome<StoreResult>): void {
-    if (!outcome.ok) {
-      if (!(outcome.error instanceof UnstorableReportError)) throw outcome.error;
-      this.sendReject(report.seq, RejectReason.REJECT_REASON_UNSTORABLE, outcome.error.message);
-      return;
-    }
-    if (this.log.isLevelEnabled('debug'))
-      this.log.debug(
-        { bundle: report.bundle, commit: report.commit, seq: report.seq, phase: report.phase, ...outcome.result },
-        'status report stored',
-      );
-    this.ack(report.seq);
-  }
-
-  /** Acks a stored report: at once, or (batchesAcks) with the others answered in this turn. */
-  private ack(seq: string): void {
-    if (this.batchesAcks) this.acks.add(seq);
-    else this.send({ kind: { $case: 'statusAck', value: { seq, moreSeqs: [] } } });
-  }
-
-  /** Takes one report's share of the cluster's rate; 0 when there was one, else ms until there is. */
-  private takeReportToken(): number {
-    const now = Date.now();
-    this.reportTokens = Math.min(REPORT_BURST, this.reportTokens + ((now - this.tokensAt) * REPORTS_PER_SECOND) / 1000);
-    this.tokensAt = now;
-    if (this.reportTokens >= 1) {
-      this.reportTokens -= 1;
-      return 0;
-    }
-    return Math.ceil(((1 - this.reportTokens) * 1000) / REPORTS_PER_SECOND);
-  }
-
-  /**
-   * Refuses a report for good: the agent drops it. The ack that follows makes agents that
-   * predate StatusReject drop it too, instead of sending it again on every reconnect.
-   */
-  private sendReject(seq: string, reason: RejectReason, detail: string): void {
-    this.send({ kind: { $case: 'statusReject', value: { seq, reason, detail: storableText(detail, 1024), retryAfterMs: 0 } } });
-    if (/^\d{1,20}$/.test(seq)) this.ack(seq);
-  }
-
-  private sendTargetSet(targetSet: CurrentTargetSet): void {
-    const outgoing = targetSetFor(targetSet, this.held);
-    this.holds(BigInt(targetSet.revision), targetSet.checksum);
-    this.send(encodeTargetSet(outgoing));
-    // Debug: a fleet commit would log a line per cluster; placement logs the commit's revisions once.
-    if (this.log.isLevelEnabled('debug'))
-      this.log.debug({ revision: targetSet.revision, bundles: targetSet.targets.map((t) => t.bundle) }, 'TargetSet sent');
-    if (!this.enforcesPolicy && !this.policyWarned && targetSet.targets.some((t) => t.policy !== undefined)) {
-      this.policyWarned = true;
-      this.log.warn(
-        { bundles: targetSet.targets.filter((t) => t.policy !== undefined).map((t) => t.bundle) },
-        'this agent predates bundle policies: the policies of its targets are not enforced on its cluster (upgrade it)',
-      );
-    }
-  }
-
   private send(message: OutgoingHubMessage): void {
-    this.acks.flush();
+    this.reports.flushAcks();
     this.write(message);
   }
 

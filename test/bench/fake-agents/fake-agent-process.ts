@@ -330,7 +330,7 @@ class FakeAgent {
       targetSet = wholeTargetSet(this.held, received, { checksum: this.checksDeltas });
     } catch (error) {
       if (!(error instanceof TargetSetDeltaError)) throw error;
-      // As the agent (agent/src/link/fleet-link.ts): nothing taken, a new stream, whose Hello gets the whole TargetSet.
+      // As the agent (agent/src/link/hub-messages.ts): nothing taken, a new stream, whose Hello gets the whole TargetSet.
       this.times.deltaRefusals++;
       this.times.lastError = error.message;
       this.call?.cancel();
