@@ -7,9 +7,11 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { cpuProfileDir, profileArgs } from '../child-process';
 import { agentClientKind, type AgentClientKind } from './agent-clients';
-import { meets, type AgentCondition, type AgentTimes, type FakeAgentOptions, type FakeAgentSpec } from './fake-agent-process';
+import { meets, type AgentCondition, type AgentTimes } from './agent-times';
+import type { FakeAgentOptions, FakeAgentSpec } from './fake-agent';
 
-export type { AgentCondition, AgentTimes, FakeAgentSpec } from './fake-agent-process';
+export type { AgentCondition, AgentTimes } from './agent-times';
+export type { FakeAgentSpec } from './fake-agent';
 
 export interface FakeFleetTimes {
   agents: AgentTimes[];
