@@ -136,7 +136,7 @@ export class PlacementService implements OnModuleInit {
     const started = performance.now();
     const fleet = placementFleet(accepted);
     const [placed, gates, pins] = await Promise.all([clusters, this.rolloutGates(fleet), this.pinnedSources()]);
-    const previous = await this.previous(placed, gates, pins);
+    const previous = await this.previous(placed, gates, pins, wholeFleet);
     const read = performance.now();
 
     const digests = this.digests.forPass(wholeFleet);
@@ -207,18 +207,20 @@ export class PlacementService implements OnModuleInit {
    * What each cluster holds now: revision, checksum, bundle revisions and target digests. The
    * targets themselves only where placement needs them — a rollout that has not admitted the
    * cluster keeps its held target, so does a pin whose commit cannot be read — or where a row
-   * predates the digests.
+   * predates the digests. `wholeFleet`: `clusters` are every active cluster.
    */
   private async previous(
     clusters: PlacementCluster[],
     gates: Map<string, RolloutGate>,
     pins: PinnedSource[],
+    wholeFleet: boolean,
   ): Promise<Map<string, HeldTargetSet>> {
     const anyPinUnreadable = pins.some((p) => p.fleet === null);
     const gateList = [...gates.values()];
     return this.store.held(
       clusters.map((c) => c.id),
       (id) => anyPinUnreadable || gateList.some((gate) => !gate.admitted.has(id)),
+      { everyCluster: wholeFleet },
     );
   }
 

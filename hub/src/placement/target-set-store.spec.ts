@@ -227,6 +227,54 @@ describe('TargetSetStore.write', () => {
     expect((await stored()).get('two')?.targets).toStrictEqual(JSON.parse(targetSetJson(next.filter((t) => t.bundle === 'web'))));
   });
 
+  it('takes from memory the heads it wrote or read while they are as stored, and reads the others whole', async () => {
+    // A replica of its own: it writes every cluster's TargetSet anew.
+    const replica = new TargetSetStore(db.getRepository(TargetSetEntity));
+    const builder = new TargetBuilder({
+      ...FLEET,
+      bundles: FLEET.bundles.map((b) => ({ ...b, source: { ...b.source, commit: 'a'.repeat(40) } })),
+    });
+    const chunk = await Promise.all(CLUSTERS.map((c) => pending(c.name, builder.targetsFor(c), builder)));
+    const written = await replica.write(chunk);
+    expect(written).toHaveLength(CLUSTERS.length);
+    const ids = CLUSTERS.map((c) => idOf.get(c.name)!);
+    const one = idOf.get('one')!;
+    const two = idOf.get('two')!;
+    const heldOf = async (store: TargetSetStore, id: string, options?: { everyCluster: boolean }) =>
+      (await store.held([id], () => false, options)).get(id)!;
+
+    // What it wrote is what a replica that remembers nothing reads.
+    const remembered = await replica.held(ids, () => false);
+    const fresh = await new TargetSetStore(db.getRepository(TargetSetEntity)).held(ids, () => false);
+    expect(remembered).toEqual(fresh);
+    expect(remembered.get(one)).toMatchObject({ revision: written.find((w) => w.clusterId === one)!.revision, digestsMissing: false });
+
+    // Changed in the database behind its back, revision and checksum as they were: still taken from
+    // memory (no whole read), where a replica that remembers nothing reads the row.
+    await db.query(`UPDATE target_set SET bundle_revisions = '{"web":"77","api":"77"}' WHERE cluster_id = $1`, [one]);
+    expect((await heldOf(replica, one)).bundle_revisions).toEqual(remembered.get(one)!.bundle_revisions);
+    expect((await heldOf(new TargetSetStore(db.getRepository(TargetSetEntity)), one)).bundle_revisions).toEqual({ web: '77', api: '77' });
+
+    // Another revision (another replica wrote it): read whole, then remembered as read.
+    await db.query(`UPDATE target_set SET revision = revision + 1 WHERE cluster_id = $1`, [one]);
+    expect(await heldOf(replica, one)).toMatchObject({ bundle_revisions: { web: '77', api: '77' } });
+    await db.query(`UPDATE target_set SET bundle_revisions = '{"web":"78","api":"78"}' WHERE cluster_id = $1`, [one]);
+    expect((await heldOf(replica, one)).bundle_revisions).toEqual({ web: '77', api: '77' });
+
+    // A row without digests is read whole (its digests computed from its targets) whatever is remembered.
+    await db.query(`UPDATE target_set SET target_digests = NULL WHERE cluster_id = $1`, [two]);
+    const withoutDigests = await heldOf(replica, two);
+    expect(withoutDigests.digestsMissing).toBe(true);
+    expect(withoutDigests.digests).toEqual(remembered.get(two)!.digests);
+    await replica.backfillDigests([{ clusterId: two, checksum: withoutDigests.checksum, digests: withoutDigests.digests }]);
+
+    // A read of every cluster placed forgets the heads of the others: read whole when asked again.
+    await heldOf(replica, two);
+    await replica.held([one], () => false, { everyCluster: true });
+    await db.query(`UPDATE target_set SET bundle_revisions = '{"web":"79","api":"79"}' WHERE cluster_id = $1`, [two]);
+    expect((await heldOf(replica, two)).bundle_revisions).toEqual({ web: '79', api: '79' });
+  });
+
   it('lets go of the bodies no target uses once they are an hour old, and of no other', async () => {
     await db.query(`INSERT INTO target_body (id, target, created_at) VALUES ('unused-old', '{}', now() - interval '2 hours'),
                     ('unused-new', '{}', now())`);

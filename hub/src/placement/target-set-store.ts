@@ -7,6 +7,7 @@ import { LOGGER, type Logger } from '../logging/logger';
 import { arrayLiteral, jsonbArraySql } from '../database/pg-arrays';
 import { TargetSetEntity } from './target-set.entity';
 import { writtenTargets } from './written-targets';
+import { HeldHeads, type HeldHead } from './held-heads';
 import { targetDigest, type KnownTargets, type TargetSpec } from './target-set';
 
 /** The whole desired state of one cluster at one revision. */
@@ -128,6 +129,8 @@ export class TargetSetStore implements OnModuleInit, OnModuleDestroy, BeforeAppl
   /** TargetSetAcks of all sessions, written a batch per statement. */
   private readonly acks = new Batcher<Ack, void>((batch) => this.writeAcks(batch), { maxItems: 2_000, maxWaitMs: 20 });
 
+  /** The heads this replica last wrote or read (placement's reads take the unchanged ones from here). */
+  private readonly heads = new HeldHeads();
   private readonly log: Logger | undefined;
   private readonly bodyCollection = new RecurringJob(() => this.collectBodies(), {
     firstAfterMs: FIRST_BODY_COLLECT_AFTER_MS,
@@ -227,17 +230,44 @@ export class TargetSetStore implements OnModuleInit, OnModuleDestroy, BeforeAppl
   /**
    * What each of these clusters holds now: revision, checksum, bundle revisions and target
    * digests; the targets themselves only for the clusters `needsTargets` names, and for rows
-   * that predate the digests (their digests are computed from them).
+   * that predate the digests (their digests are computed from them). The heads this replica
+   * wrote or read before, and that are still as stored, are not read again (HeldHeads).
+   * `everyCluster`: these are all the clusters placed (the heads of others are let go).
    */
-  async held(clusterIds: string[], needsTargets: (clusterId: string) => boolean): Promise<Map<string, HeldTargetSet>> {
-    const rows = await this.targetSets.query<
-      (Omit<HeldTargetSet, 'digests' | 'digestsMissing' | 'targets'> & { digests: Record<string, string> | null })[]
-    >(
-      `SELECT cluster_id::text AS id, revision::text AS revision, checksum, bundle_revisions, target_digests AS digests
+  async held(
+    clusterIds: string[],
+    needsTargets: (clusterId: string) => boolean,
+    { everyCluster = false }: { everyCluster?: boolean } = {},
+  ): Promise<Map<string, HeldTargetSet>> {
+    const stamps = await this.targetSets.query<{ id: string; revision: string; checksum: string; digests_missing: boolean }[]>(
+      `SELECT cluster_id::text AS id, revision::text AS revision, checksum, target_digests IS NULL AS digests_missing
        FROM target_set WHERE cluster_id = ANY($1::uuid[])`,
       [clusterIds],
     );
-    const missing = rows.filter((r) => r.digests === null || needsTargets(r.id)).map((r) => r.id);
+    const heads = new Map<string, HeldHead>();
+    const unknown: string[] = [];
+    for (const stamp of stamps) {
+      const head = stamp.digests_missing ? undefined : this.heads.get(stamp.id, stamp.revision, stamp.checksum);
+      if (head === undefined) unknown.push(stamp.id);
+      else heads.set(stamp.id, head);
+    }
+    if (everyCluster) this.heads.keepOnly(new Set(stamps.map((s) => s.id)));
+    else if (stamps.length < clusterIds.length) {
+      const stored = new Set(stamps.map((s) => s.id));
+      for (const id of clusterIds) if (!stored.has(id)) this.heads.forget(id);
+    }
+    const rows =
+      unknown.length === 0
+        ? []
+        : await this.targetSets.query<
+            (Omit<HeldTargetSet, 'digests' | 'digestsMissing' | 'targets'> & { digests: Record<string, string> | null })[]
+          >(
+            `SELECT cluster_id::text AS id, revision::text AS revision, checksum, bundle_revisions, target_digests AS digests
+             FROM target_set WHERE cluster_id = ANY($1::uuid[])`,
+            [unknown],
+          );
+    const missing = [...heads.keys(), ...rows.map((r) => r.id)].filter((id) => needsTargets(id));
+    for (const row of rows) if (row.digests === null && !needsTargets(row.id)) missing.push(row.id);
     const targetsOf = new Map<string, TargetSpec[]>();
     for (let i = 0; i < missing.length; i += TARGET_SET_CHUNK) {
       const read = await this.targetSets.query<{ id: string; targets: TargetSpec[] }[]>(
@@ -247,13 +277,16 @@ export class TargetSetStore implements OnModuleInit, OnModuleDestroy, BeforeAppl
       );
       for (const row of read) targetsOf.set(row.id, row.targets);
     }
-    return new Map(
-      rows.map((row) => {
-        const targets = targetsOf.get(row.id);
-        const digests = row.digests ?? Object.fromEntries((targets ?? []).map((t) => [t.bundle, targetDigest(t)]));
-        return [row.id, { ...row, digests, digestsMissing: row.digests === null, targets }];
-      }),
-    );
+    for (const row of rows) {
+      const targets = targetsOf.get(row.id);
+      const digests = row.digests ?? Object.fromEntries((targets ?? []).map((t) => [t.bundle, targetDigest(t)]));
+      const head = { ...row, digests, digestsMissing: row.digests === null };
+      this.heads.remember(head);
+      heads.set(row.id, head);
+    }
+    const held = new Map<string, HeldTargetSet>();
+    for (const [id, head] of heads) held.set(id, { ...head, targets: targetsOf.get(id) });
+    return held;
   }
 
   /**
@@ -324,7 +357,15 @@ export class TargetSetStore implements OnModuleInit, OnModuleDestroy, BeforeAppl
     );
     const byId = new Map(chunk.map((p) => [p.clusterId, p]));
     return rows.map((row) => {
-      const { clusterId, checksum, targets, bundleRevisions } = byId.get(row.cluster_id)!;
+      const { clusterId, checksum, targets, digests, bundleRevisions } = byId.get(row.cluster_id)!;
+      this.heads.remember({
+        id: clusterId,
+        revision: row.revision,
+        checksum,
+        bundle_revisions: bundleRevisions,
+        digests,
+        digestsMissing: false,
+      });
       return { clusterId, revision: row.revision, checksum, targets, bundleRevisions };
     });
   }
