@@ -86,7 +86,16 @@ export class PlacementPass {
         digests,
         bundleRevisions: bundleRevisionsAfter(before, digests),
         known: this.builder,
-        ...(before === undefined ? {} : { base: { revision: before.revision, digests: before.digests } }),
+        ...(before === undefined
+          ? {}
+          : {
+              base: {
+                revision: before.revision,
+                digests: before.digests,
+                bundleRevisions: before.bundle_revisions,
+                digestsStored: !before.digestsMissing,
+              },
+            }),
       },
     };
   }

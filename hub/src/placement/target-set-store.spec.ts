@@ -16,7 +16,8 @@ import {
 } from './target-set';
 import { TargetSetEntity } from './target-set.entity';
 import { TargetSetStore, WHOLE_TARGETS_SQL, type PendingTargetSet } from './target-set-store';
-import { writtenTargets } from './written-targets';
+import { writtenHeads, writtenTargets } from './written-targets';
+import { bundleRevisionsAfter } from './placement-pass';
 
 const selector = (matchLabels: Record<string, string>): LabelSelector => ({ matchLabels, matchExpressions: [] });
 
@@ -93,19 +94,36 @@ describe('TargetSetStore.write', () => {
 
   /** What placement would write for the cluster: on the TargetSet stored now, if any (`known`: the builder, as placement gives it). */
   const pending = async (name: string, targets: TargetSpec[], known?: TargetBuilder): Promise<PendingTargetSet> => {
-    const [held] = await db.query<{ revision: string; digests: Record<string, string> }[]>(
-      `SELECT revision::text AS revision, target_digests AS digests FROM target_set WHERE cluster_id = $1`,
+    const [held] = await db.query<
+      { revision: string; digests: Record<string, string> | null; revisions: Record<string, string>; targets: TargetSpec[] }[]
+    >(
+      `SELECT revision::text AS revision, target_digests AS digests, bundle_revisions AS revisions, ${WHOLE_TARGETS_SQL} AS targets
+       FROM target_set t WHERE cluster_id = $1`,
       [idOf.get(name)],
     );
-    const digests = Object.fromEntries(targets.map((t) => [t.bundle, targetDigest(t)]));
+    const digestsOf = (of: TargetSpec[]) => Object.fromEntries(of.map((t) => [t.bundle, targetDigest(t)]));
+    const digests = digestsOf(targets);
+    // A row without digests (from before them): its digests computed from its targets, as placement does.
+    const base =
+      held === undefined
+        ? undefined
+        : {
+            revision: held.revision,
+            digests: held.digests ?? digestsOf(held.targets),
+            bundleRevisions: held.revisions,
+            digestsStored: held.digests !== null,
+          };
     return {
       clusterId: idOf.get(name)!,
       checksum: targetSetChecksum(targets),
       targets,
       digests,
-      bundleRevisions: Object.fromEntries(targets.map((t) => [t.bundle, held === undefined ? '1' : String(Number(held.revision) + 1)])),
+      bundleRevisions: bundleRevisionsAfter(
+        base && { revision: base.revision, bundle_revisions: base.bundleRevisions, digests: base.digests },
+        digests,
+      ),
       ...(known === undefined ? {} : { known }),
-      ...(held === undefined ? {} : { base: { revision: held.revision, digests: held.digests } }),
+      ...(base === undefined ? {} : { base }),
     };
   };
 
@@ -216,16 +234,40 @@ describe('TargetSetStore.write', () => {
     // The body of each bundle target stored once, whatever clusters it selects.
     expect(await db.query(`SELECT count(*)::int AS n FROM target_body WHERE commit = $1`, ['e'.repeat(40)])).toEqual([{ n: 1 }]);
 
-    // `api` leaves.
-    await store.write([
-      await pending(
-        'two',
-        next.filter((t) => t.bundle === 'web'),
-      ),
-    ]);
+    // Of its bundle revisions and digests, only web's were sent; the row has them all.
+    expect(JSON.parse(writtenHeads([change]).bundleRevisions)).toEqual([{ web: written.revision }]);
+    expect(JSON.parse(writtenHeads([change]).digests)).toEqual([{ web: change.digests.web }]);
+    expect(await heads('two')).toEqual({ revisions: change.bundleRevisions, digests: change.digests });
+    expect(change.bundleRevisions.api).toBe(change.base!.bundleRevisions.api);
+
+    // `api` leaves: sent as null, gone from the row.
+    const left = await pending(
+      'two',
+      next.filter((t) => t.bundle === 'web'),
+    );
+    expect(JSON.parse(writtenHeads([left]).digests)).toEqual([{ api: null }]);
+    await store.write([left]);
     expect((await targetRows('two')).map((r) => r.bundle)).toEqual(['web']);
     expect((await stored()).get('two')?.targets).toStrictEqual(JSON.parse(targetSetJson(next.filter((t) => t.bundle === 'web'))));
+    expect(await heads('two')).toEqual({ revisions: left.bundleRevisions, digests: left.digests });
+    expect(Object.keys(left.digests)).toEqual(['web']);
+
+    // A row that stores no digests (from before them) gets them all.
+    await db.query(`UPDATE target_set SET target_digests = NULL WHERE cluster_id = $1`, [idOf.get('two')]);
+    const again = await pending('two', both);
+    expect(again.base?.digestsStored).toBe(false);
+    expect(JSON.parse(writtenHeads([again]).digests)).toEqual([again.digests]);
+    await store.write([again]);
+    expect(await heads('two')).toEqual({ revisions: again.bundleRevisions, digests: again.digests });
   });
+
+  const heads = async (name: string) =>
+    (
+      await db.query<{ revisions: Record<string, string>; digests: Record<string, string> | null }[]>(
+        `SELECT bundle_revisions AS revisions, target_digests AS digests FROM target_set WHERE cluster_id = $1`,
+        [idOf.get(name)],
+      )
+    )[0];
 
   it('takes from memory the heads it wrote or read while they are as stored, and reads the others whole', async () => {
     // A replica of its own: it writes every cluster's TargetSet anew.

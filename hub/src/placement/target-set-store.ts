@@ -6,7 +6,7 @@ import { RecurringJob } from '../database/recurring-job';
 import { LOGGER, type Logger } from '../logging/logger';
 import { arrayLiteral, jsonbArraySql } from '../database/pg-arrays';
 import { TargetSetEntity } from './target-set.entity';
-import { writtenTargets } from './written-targets';
+import { writtenHeads, writtenTargets } from './written-targets';
 import { HeldHeads, type HeldHead } from './held-heads';
 import { targetDigest, type KnownTargets, type TargetSpec } from './target-set';
 
@@ -64,7 +64,14 @@ export interface PendingTargetSet {
    * The stored TargetSet it replaces, as placement read it: only the targets whose digest
    * differs from it are written, and only if it is still the one stored. None: a new one.
    */
-  base?: { revision: string; digests: Record<string, string> };
+  base?: {
+    revision: string;
+    /** Its targets' digests (computed from its targets where the row stores none). */
+    digests: Record<string, string>;
+    bundleRevisions: Record<string, string>;
+    /** Whether the row stores its digests (rows from before target digests do not). */
+    digestsStored: boolean;
+  };
 }
 
 interface Ack {
@@ -299,7 +306,10 @@ export class TargetSetStore implements OnModuleInit, OnModuleDestroy, BeforeAppl
     // A column per parameter (pg-arrays.ts), the JSON texts embedded as they are. Each target
     // written is a bundle target (in $8, once per chunk) and the cluster's values where it can
     // be (writtenTargets); the bodies are stored once under the SHA-256 of their jsonb text.
+    // Of each TargetSet's digests and bundle revisions, only the entries that differ from its base
+    // are sent (writtenHeads), and merged into the row: whole, they were most of a chunk's text.
     const { bundleTargets, targetsOf, removed } = writtenTargets(chunk);
+    const heads = writtenHeads(chunk);
     const rows: { cluster_id: string; revision: string }[] = await this.targetSets.query(
       `WITH body AS (
          SELECT b.key, b.value - 'values' AS target, encode(sha256(convert_to((b.value - 'values')::text, 'UTF8')), 'hex') AS id
@@ -309,7 +319,10 @@ export class TargetSetStore implements OnModuleInit, OnModuleDestroy, BeforeAppl
            AS u(id, checksum, base, bundle_revisions, target_digests)
        ), updated AS (
          UPDATE target_set ts
-         SET revision = ts.revision + 1, checksum = g.checksum, bundle_revisions = g.bundle_revisions, target_digests = g.target_digests,
+         SET revision = ts.revision + 1, checksum = g.checksum,
+             -- What differs from the base, a removed bundle as null (the base is the row: ts.revision = g.base).
+             bundle_revisions = jsonb_strip_nulls(ts.bundle_revisions || g.bundle_revisions),
+             target_digests = jsonb_strip_nulls(COALESCE(ts.target_digests, '{}'::jsonb) || g.target_digests),
              updated_at = now()
          FROM given g WHERE ts.cluster_id = g.id AND ts.revision = g.base AND ts.checksum <> g.checksum
          RETURNING ts.cluster_id, ts.revision
@@ -347,8 +360,8 @@ export class TargetSetStore implements OnModuleInit, OnModuleDestroy, BeforeAppl
         arrayLiteral(chunk, (p) => p.clusterId),
         arrayLiteral(chunk, (p) => p.checksum),
         arrayLiteral(chunk, (p) => p.base?.revision ?? null),
-        JSON.stringify(chunk.map((p) => p.bundleRevisions)),
-        JSON.stringify(chunk.map((p) => p.digests)),
+        heads.bundleRevisions,
+        heads.digests,
         `[${targetsOf.join(',')}]`,
         arrayLiteral(removed, (r) => r.clusterId),
         bundleTargets,

@@ -43,3 +43,32 @@ export function writtenTargets(chunk: Pick<PendingTargetSet, 'clusterId' | 'targ
   });
   return { bundleTargets: `{${texts.join(',')}}`, targetsOf, removed };
 }
+
+/**
+ * What a chunk's write sends of its TargetSets' bundle revisions and target digests, a JSON array
+ * of objects each: the entries that differ from its base's as stored, and null for a bundle its
+ * base has and it has not (the row's column, merged with it and its nulls stripped, is then the
+ * whole). Without a base, or where the row stores no digests, all of them. At ten bundles a
+ * cluster, whole, they were 0.9 MB of a 1,000-cluster chunk's 1.1 MB of text.
+ */
+export function writtenHeads(chunk: Pick<PendingTargetSet, 'digests' | 'bundleRevisions' | 'base'>[]): {
+  bundleRevisions: string;
+  digests: string;
+} {
+  const revisions: string[] = [];
+  const digests: string[] = [];
+  for (const { digests: next, bundleRevisions, base } of chunk) {
+    revisions.push(changedEntries(base?.bundleRevisions, bundleRevisions));
+    digests.push(changedEntries(base?.digestsStored ? base.digests : undefined, next));
+  }
+  return { bundleRevisions: `[${revisions.join(',')}]`, digests: `[${digests.join(',')}]` };
+}
+
+/** JSON of the entries of `next` that differ from `base`, with null for the keys of `base` that `next` lacks. */
+function changedEntries(base: Record<string, string> | undefined, next: Record<string, string>): string {
+  if (base === undefined) return JSON.stringify(next);
+  const changed: Record<string, string | null> = {};
+  for (const key in next) if (base[key] !== next[key]) changed[key] = next[key];
+  for (const key in base) if (!(key in next)) changed[key] = null;
+  return JSON.stringify(changed);
+}
