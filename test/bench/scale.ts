@@ -6,7 +6,8 @@
  *
  *   register + connect + first report acked, all   — cold start of the whole fleet
  *   steady RSS                                      — the hub, a few seconds after
- *   commit → all TargetSets received                — from the push of a fleet commit
+ *   commit → all TargetSets received                — from the bench's fleet commit (its git commit
+ *                                                     and push included: a line of its own says how long)
  *   commit → all StatusReports acked and persisted  — acks at the agents, rows in bundle_status
  *   fleet events finished                           — one sync.succeeded per cluster in fleet_event
  *   status rows/s while writing                     — reports / (last persisted − first TargetSet)

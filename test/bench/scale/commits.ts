@@ -28,6 +28,7 @@ async function commit(run: Run, fleet: FakeFleet, round: number): Promise<void> 
   const eventIdBefore = (await pg.query<{ id: string }>(`SELECT coalesce(max(id), 0)::text AS id FROM fleet_event`)).rows[0].id;
   const from = Date.now();
   const head = await run.repo.commit({ 'apps/app/app.yaml': manifests(round) }, `round ${round}`);
+  const pushedAt = Date.now();
   run.head = head;
   if (TRIGGER === 'webhook') await pushWebhook(run.hub.httpUrl, run.token, run.repo.url, run.repo.branch);
   // The times cross over once, after the acks: an agent's targetSetAt stays that of this
@@ -38,6 +39,9 @@ async function commit(run: Run, fleet: FakeFleet, round: number): Promise<void> 
   const firstTargetSet = Math.min(...agents.map((a) => a.targetSetAt!));
   // What comes before any TargetSet: the webhook, the fetch, the checks, the packing and the placement.
   noteValue(run, '  commit → first TargetSet received (s)', ((firstTargetSet - from) / 1000).toFixed(2));
+  // The figures count from before the bench's own commit and push (git add, commit, push to the
+  // bare repository, rev-parse: a few git processes), which the hub cannot see coming.
+  noteValue(run, "  the bench's commit and push, of that (s)", ((pushedAt - from) / 1000).toFixed(2));
   // Deltas (only the targets that changed) where the agent held the TargetSet before; a refused one is a hub bug.
   noteValue(
     run,
