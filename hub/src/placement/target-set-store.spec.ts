@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DataSource } from 'typeorm';
 import { DEFAULT_BUNDLE_POLICY } from '#core';
 import { RenderKind, Target } from '#proto';
@@ -6,6 +6,7 @@ import { createThrowawayDatabase, type ThrowawayDatabase } from '../../../test/s
 import { dataSourceOptions } from '../database/data-source-options';
 import type { BundleSpec, LabelSelector } from '../fleet-repo/fleet-format';
 import {
+  bundleTargetOf,
   TargetBuilder,
   targetDigest,
   targetSetChecksum,
@@ -315,6 +316,44 @@ describe('TargetSetStore.write', () => {
     await replica.held([one], () => false, { everyCluster: true });
     await db.query(`UPDATE target_set SET bundle_revisions = '{"web":"79","api":"79"}' WHERE cluster_id = $1`, [two]);
     expect((await heldOf(replica, two)).bundle_revisions).toEqual({ web: '79', api: '79' });
+  });
+
+  it('reads a TargetSet back as stored: each body read and parsed once, shared by the clusters it is the target of', async () => {
+    const repository = db.getRepository(TargetSetEntity);
+    const reader = new TargetSetStore(repository);
+    const builder = new TargetBuilder({
+      ...FLEET,
+      bundles: FLEET.bundles.map((b) => ({ ...b, source: { ...b.source, commit: 'b'.repeat(40) } })),
+    });
+    const held = Target.fromPartial({
+      bundle: 'aaa-held',
+      source: { repoUrl: 'https://git.example/old.git', commit: 'd'.repeat(40), path: 'old' },
+      render: { kind: RenderKind.RENDER_KIND_RAW },
+      values: { 'cluster.name': 'three' },
+    });
+    const placed = new Map(CLUSTERS.map((c) => [c.name, c.name === 'three' ? [held, ...builder.targetsFor(c)] : builder.targetsFor(c)]));
+    await store.write(await Promise.all(CLUSTERS.map((c) => pending(c.name, placed.get(c.name)!, builder))));
+    const bodyReads = vi.spyOn(repository, 'query');
+    const readBodies = () => bodyReads.mock.calls.filter(([sql]) => String(sql).includes('FROM target_body')).length;
+
+    const rows = await stored();
+    const read = await Promise.all(CLUSTERS.map((c) => reader.current(idOf.get(c.name)!)));
+    for (const [i, c] of CLUSTERS.entries()) {
+      expect(read[i]?.targets, c.name).toStrictEqual(rows.get(c.name)?.targets);
+      expect(read[i]?.checksum).toBe(targetSetChecksum(read[i]!.targets));
+    }
+    expect(readBodies()).toBe(1);
+    // The clusters that get api's default target share its object, and it encodes once for all (bundleTargetOf).
+    const apiOf = (i: number) => read[i]!.targets.find((t) => t.bundle === 'api')!;
+    expect(apiOf(0).source).toBe(apiOf(1).source);
+    expect(bundleTargetOf(apiOf(0))).toBeDefined();
+    expect(bundleTargetOf(apiOf(0))).toBe(bundleTargetOf(apiOf(1)));
+    expect(apiOf(0).values).toEqual({ 'cluster.name': 'one', 'cluster.labels.tier': 'gold', 'cluster.labels.region': 'eu' });
+
+    // Read again (as for the next Hellos): the bodies are not read again.
+    await Promise.all(CLUSTERS.map((c) => reader.current(idOf.get(c.name)!)));
+    expect(readBodies()).toBe(1);
+    bodyReads.mockRestore();
   });
 
   it('lets go of the bodies no target uses once they are an hour old, and of no other', async () => {

@@ -8,6 +8,7 @@ import { arrayLiteral, jsonbArraySql } from '../database/pg-arrays';
 import { TargetSetEntity } from './target-set.entity';
 import { writtenHeads, writtenTargets } from './written-targets';
 import { HeldHeads, type HeldHead } from './held-heads';
+import { TargetBodies } from './target-bodies';
 import { targetDigest, type KnownTargets, type TargetSpec } from './target-set';
 
 /** The whole desired state of one cluster at one revision. */
@@ -138,6 +139,8 @@ export class TargetSetStore implements OnModuleInit, OnModuleDestroy, BeforeAppl
 
   /** The heads this replica last wrote or read (placement's reads take the unchanged ones from here). */
   private readonly heads = new HeldHeads();
+  /** Target bodies read back, parsed once (readCurrent). */
+  private readonly bodies = new TargetBodies();
   private readonly log: Logger | undefined;
   private readonly bodyCollection = new RecurringJob(() => this.collectBodies(), {
     firstAfterMs: FIRST_BODY_COLLECT_AFTER_MS,
@@ -396,16 +399,39 @@ export class TargetSetStore implements OnModuleInit, OnModuleDestroy, BeforeAppl
     }
   }
 
-  /** The TargetSets of a batch of clusters (Hellos of a reconnect storm), in one read. */
+  /**
+   * The TargetSets of a batch of clusters (Hellos of a reconnect storm, TargetSets another
+   * replica placed), in one read: each target's row (bundle, body id, the cluster's values),
+   * then the bodies not parsed before (TargetBodies), each once for the batch. With each body
+   * joined in and sent back for every cluster, 5,000 clusters of ten bundles took 2.5 s.
+   */
   private async readCurrent(clusterIds: string[]): Promise<(CurrentTargetSet | null)[]> {
-    const rows: CurrentTargetSet[] = await this.targetSets.query(
-      `SELECT t.cluster_id::text AS "clusterId", t.revision::text AS revision, t.checksum, COALESCE(w.targets, '[]'::jsonb) AS targets,
-              t.bundle_revisions AS "bundleRevisions"
-       FROM target_set t JOIN cluster c ON c.id = t.cluster_id ${targetsJoin('$1::uuid[]', WHOLE_TARGET)}
+    const rows = await this.targetSets.query<
+      (Omit<CurrentTargetSet, 'targets'> & { targets: [string, string, Record<string, string>][] })[]
+    >(
+      `SELECT t.cluster_id::text AS "clusterId", t.revision::text AS revision, t.checksum, t.bundle_revisions AS "bundleRevisions",
+              COALESCE((SELECT jsonb_agg(jsonb_build_array(tt.bundle, tt.body_id, tt.target_values) ORDER BY tt.bundle COLLATE "C")
+                        FROM target_set_target tt WHERE tt.cluster_id = t.cluster_id), '[]'::jsonb) AS targets
+       FROM target_set t JOIN cluster c ON c.id = t.cluster_id
        WHERE t.cluster_id = ANY($1::uuid[]) AND c.state = 'active'`,
       [[...new Set(clusterIds)]],
     );
-    const byId = new Map(rows.map((r) => [r.clusterId, r]));
+    const bodyIds = new Set<string>();
+    for (const row of rows) for (const [, bodyId] of row.targets) bodyIds.add(bodyId);
+    const bodies = await this.bodies.of(bodyIds, (ids) =>
+      this.targetSets.query(`SELECT id, target FROM target_body WHERE id = ANY($1::text[])`, [ids]),
+    );
+    const byId = new Map<string, CurrentTargetSet>();
+    for (const row of rows) {
+      const targets: TargetSpec[] = [];
+      for (const [bundle, bodyId, values] of row.targets) {
+        const body = bodies.get(bodyId);
+        // The foreign key keeps a body while a target names it.
+        if (body === undefined) throw new Error(`target body ${bodyId} of ${bundle} on cluster ${row.clusterId} is not stored`);
+        targets.push({ ...body, values });
+      }
+      byId.set(row.clusterId, { ...row, targets });
+    }
     return clusterIds.map((id) => byId.get(id) ?? null);
   }
 

@@ -121,7 +121,7 @@ export class TargetBuilder implements KnownTargets {
       const text = canonicalJson(target);
       shared = { target, head: text.endsWith(',"values":{}}') ? text.slice(0, -'{}}'.length) : undefined };
       this.shared.set(rule, shared);
-      bundleTargetsByRender.set(target.render!, { target, fields: Object.keys(target).length });
+      rememberBundleTarget(target);
     }
     const overrides = rule.overrides.values;
     const hasOverrides = overrides !== undefined && Object.keys(overrides).length > 0;
@@ -142,6 +142,14 @@ export class TargetBuilder implements KnownTargets {
  * cluster's target built from it shares (and a target read back or made elsewhere does not).
  */
 const bundleTargetsByRender = new WeakMap<object, { target: TargetSpec; fields: number }>();
+
+/**
+ * Makes `target` (a bundle target: empty values) one that bundleTargetOf finds for every target
+ * that shares its fields but `values` (TargetBuilder's, and bodies read back: TargetBodies).
+ */
+export function rememberBundleTarget(target: TargetSpec): void {
+  if (target.render !== undefined) bundleTargetsByRender.set(target.render, { target, fields: Object.keys(target).length });
+}
 
 /**
  * The bundle target (empty values) that `target` is, apart from its values: every field but
