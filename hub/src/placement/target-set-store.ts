@@ -426,7 +426,9 @@ export class TargetSetStore implements OnModuleInit, OnModuleDestroy, BeforeAppl
       const targets: TargetSpec[] = [];
       for (const [bundle, bodyId, values] of row.targets) {
         const body = bodies.get(bodyId);
-        // The foreign key keeps a body while a target names it.
+        // A body is collected only an hour after no target names it (collectBodies); one collected
+        // between the two statements fails this batch, and its callers ask again (the sessions'
+        // sweep, the agent's next Hello).
         if (body === undefined) throw new Error(`target body ${bodyId} of ${bundle} on cluster ${row.clusterId} is not stored`);
         targets.push({ ...body, values });
       }
