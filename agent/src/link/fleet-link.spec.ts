@@ -397,4 +397,41 @@ describe('FleetLink after failed connections', () => {
       channel.close();
     }
   }, 20_000);
+
+  it('is connected only while its stream runs on a connection that is up, not while it is still attempting one', async () => {
+    // A port that accepts connections and never answers (a hub hung, a load balancer with no backend).
+    const silentPort = createServer(() => {});
+    const port = await new Promise<number>((resolve) =>
+      silentPort.listen(0, '127.0.0.1', () => resolve((silentPort.address() as { port: number }).port)),
+    );
+    hub = new FakeHub();
+    const waiting = new FleetLink({
+      client: createFleetClient(`127.0.0.1:${port}`),
+      heartbeatIntervalMs: 10_000,
+      handler: { heldTargetSet: () => undefined, takeTargetSet: async () => {} },
+      logger: silent,
+      backoff: { baseMs: 50, factor: 1, capMs: 50, resetAfterMs: 30_000 },
+    });
+    link = waiting;
+    try {
+      waiting.start({ clusterId: 'c-123', credential: 'c-123.s3cret' });
+      const seen: boolean[] = [];
+      for (let i = 0; i < 20; i++) {
+        seen.push(waiting.connected);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      expect(seen.every((connected) => !connected)).toBe(true);
+    } finally {
+      await waiting.stop();
+      link = undefined;
+      silentPort.close();
+    }
+
+    await hub.start();
+    hub.onConnect = heartbeatsEvery(50);
+    const live = startLink();
+    await until(() => live.connected);
+    hub.stop();
+    await until(() => !live.connected);
+  }, 20_000);
 });

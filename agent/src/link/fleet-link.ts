@@ -1,4 +1,4 @@
-import type { StatusObject } from '@grpc/grpc-js';
+import { connectivityState, type ChannelInterface, type StatusObject } from '@grpc/grpc-js';
 import type { AgentMessage, ArtifactChunk, FleetClient, HubMessage, StatusReport } from '#proto';
 import type { Logger } from '../logger';
 import { AGENT_CAPABILITIES, AGENT_VERSION } from '../version';
@@ -59,6 +59,8 @@ export class FleetLink {
   private readonly backoff: Backoff;
   private readonly log: Logger;
   private call: ConnectCall | undefined;
+  /** The channel `call` runs on: whether its connection is up. */
+  private callChannel: ChannelInterface | undefined;
   /** When the current stream last carried a message of ours. */
   private lastWrittenAt = 0;
   private stopped = false;
@@ -124,8 +126,13 @@ export class FleetLink {
     }
   }
 
+  /**
+   * A stream is open on a connection that is up. A stream still being attempted (the hub away,
+   * the link retrying) is not: the agent's readiness said "connected to the hub" during every
+   * reconnect attempt to a hub that was gone.
+   */
   get connected(): boolean {
-    return this.call !== undefined;
+    return this.call !== undefined && this.callChannel?.getConnectivityState(false) === connectivityState.READY;
   }
 
   async stop(): Promise<void> {
@@ -174,7 +181,8 @@ export class FleetLink {
     const session = this.sessions;
     const identity = this.identity!;
     return new Promise<SessionEnding>((resolve) => {
-      const call = this.clientFor(identity).connect(bearerMetadata(identity.credential));
+      const client = this.clientFor(identity);
+      const call = client.connect(bearerMetadata(identity.credential));
       let received = 0;
       let lastReceivedAt = Date.now();
       let inbox = Promise.resolve();
@@ -216,6 +224,7 @@ export class FleetLink {
       call.on('status', (status: StatusObject) => finish({ kind: 'status', status, received }));
 
       this.call = call;
+      this.callChannel = client.getChannel();
       this.writeTo(call, {
         kind: {
           $case: 'hello',
