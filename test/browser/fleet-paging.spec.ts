@@ -134,6 +134,50 @@ describe('dashboard fleet view, paged by the hub', () => {
     }
   });
 
+  it('keeps the groups asked for while a refresh is still reading the unreachable clusters', async () => {
+    // The refresh's read of the unreachable clusters (after its summary) answers 2 s late.
+    let asked = 0;
+    let answeredAt = 0;
+    const held = (url: string) => url.includes('/api/v1/clusters') && new URL(url).searchParams.get('connectivity') === 'unreachable';
+    await page.route('**/api/v1/clusters*', async (route) => {
+      if (held(route.request().url())) {
+        asked++;
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+      }
+      await route.continue();
+    });
+    const onResponse = (response: { url(): string }) => {
+      if (held(response.url())) answeredAt = Date.now();
+    };
+    page.on('response', onResponse);
+    try {
+      await page.fill('#group-by', '');
+      await page.press('#group-by', 'Enter');
+      await expect.poll(() => page.locator('button.group').count(), DRAWN).toBe(0);
+      // A fleet commit makes the page refresh; its ungrouped summary answers, its banner read is held.
+      const before = asked;
+      await t.repo.commit({ 'apps/web/late.yaml': CONFIGMAP('late') }, 'a change the page refreshes for, again');
+      await t.app.get(FleetRepoService).syncNow();
+      await expect.poll(() => asked, DRAWN).toBeGreaterThan(before);
+      const askedAt = Date.now();
+      await page.fill('#group-by', 'region');
+      await page.press('#group-by', 'Enter');
+      const us = page.locator('button.group[data-group="us"]');
+      await expect.poll(() => us.count(), DRAWN).toBe(1);
+      // The held read answers and the refresh finishes: the groups are still drawn.
+      await expect.poll(() => answeredAt, DRAWN).toBeGreaterThan(askedAt);
+      await expect
+        .poll(async () => Number(await page.locator('body').getAttribute('data-refreshed-at')), DRAWN)
+        .toBeGreaterThanOrEqual(answeredAt);
+      expect(await us.count()).toBe(1);
+      expect(await textNow(page.locator('button.group[data-group="eu"]'))).toContain(`${COUNT - US} clusters`);
+    } finally {
+      page.off('response', onResponse);
+      // Waits for a later refresh's read still held (removed under it, its answer fails).
+      await page.unrouteAll({ behavior: 'wait' });
+    }
+  });
+
   it('searches names on the hub, in any case', async () => {
     await page.fill('#filter-name', 'EDGE-012');
     await expect.poll(rowNames, DRAWN).toEqual(Array.from({ length: 10 }, (_, i) => name(120 + i)));

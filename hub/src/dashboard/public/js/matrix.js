@@ -454,12 +454,14 @@ export function matrixView() {
       const [answered, loaded] = await Promise.all([loadSummary(), loadRows()]);
       // A regroup asked for a newer summary while this one was on its way: that one stands.
       const summary = answered ?? fleet;
+      const summariesAsked = summaries;
       // Finding unreachable clusters may read the whole fleet: only when the summary says there are some.
       const unreachable =
         summary !== null && summary.unreachableActive > 0
           ? await api(`/api/v1/clusters?state=active&connectivity=unreachable&limit=${BANNER_ROWS}`)
           : { items: [], next: null };
-      fleet = summary;
+      // Nor one asked for while the unreachable clusters were read (the groups drawn meanwhile stay).
+      if (summaries === summariesAsked) fleet = summary;
       down = unreachable;
       if (mine === generation) rows = loaded;
       draw();
