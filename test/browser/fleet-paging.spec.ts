@@ -91,17 +91,20 @@ describe('dashboard fleet view, paged by the hub', () => {
     await expect.poll(rowNames, DRAWN).toHaveLength(200);
   });
 
-  it('keeps the groups asked for when a refresh that asked for its summary before them answers last', async () => {
-    // Summaries asked for without groupBy answer 2 s late.
+  /**
+   * A regroup while the refresh a fleet commit started is held at one of its requests (`held`,
+   * under `route`, answered 2 s late): once the held request answers and the refresh finishes,
+   * the groups asked for are still drawn.
+   */
+  async function regroupWhileRefreshHeld(route: string, held: (url: string) => boolean, file: string): Promise<void> {
     let asked = 0;
     let answeredAt = 0;
-    const held = (url: string) => url.includes('/api/v1/summary') && !new URL(url).searchParams.has('groupBy');
-    await page.route('**/api/v1/summary*', async (route) => {
-      if (held(route.request().url())) {
+    await page.route(route, async (request) => {
+      if (held(request.request().url())) {
         asked++;
         await new Promise((resolve) => setTimeout(resolve, 2_000));
       }
-      await route.continue();
+      await request.continue();
     });
     const onResponse = (response: { url(): string }) => {
       if (held(response.url())) answeredAt = Date.now();
@@ -111,9 +114,9 @@ describe('dashboard fleet view, paged by the hub', () => {
       await page.fill('#group-by', '');
       await page.press('#group-by', 'Enter');
       await expect.poll(() => page.locator('button.group').count(), DRAWN).toBe(0);
-      // A fleet commit makes the page refresh, and the refresh asks for an ungrouped summary: held.
+      // A fleet commit makes the page refresh, and the refresh's request is held.
       const before = asked;
-      await t.repo.commit({ 'apps/web/extra.yaml': CONFIGMAP('extra') }, 'a change the page refreshes for');
+      await t.repo.commit({ [`apps/web/${file}.yaml`]: CONFIGMAP(file) }, `a change the page refreshes for (${file})`);
       await t.app.get(FleetRepoService).syncNow();
       await expect.poll(() => asked, DRAWN).toBeGreaterThan(before);
       const askedAt = Date.now();
@@ -122,49 +125,7 @@ describe('dashboard fleet view, paged by the hub', () => {
       await page.press('#group-by', 'Enter');
       const us = page.locator('button.group[data-group="us"]');
       await expect.poll(() => us.count(), DRAWN).toBe(1);
-      // Then the held summary answers and its refresh finishes (one refresh runs at a time).
-      await expect.poll(() => answeredAt, DRAWN).toBeGreaterThan(askedAt);
-      await expect
-        .poll(async () => Number(await page.locator('body').getAttribute('data-refreshed-at')), DRAWN)
-        .toBeGreaterThanOrEqual(answeredAt);
-      expect(await us.count()).toBe(1);
-    } finally {
-      page.off('response', onResponse);
-      await page.unroute('**/api/v1/summary*');
-    }
-  });
-
-  it('keeps the groups asked for while a refresh is still reading the unreachable clusters', async () => {
-    // The refresh's read of the unreachable clusters (after its summary) answers 2 s late.
-    let asked = 0;
-    let answeredAt = 0;
-    const held = (url: string) => url.includes('/api/v1/clusters') && new URL(url).searchParams.get('connectivity') === 'unreachable';
-    await page.route('**/api/v1/clusters*', async (route) => {
-      if (held(route.request().url())) {
-        asked++;
-        await new Promise((resolve) => setTimeout(resolve, 2_000));
-      }
-      await route.continue();
-    });
-    const onResponse = (response: { url(): string }) => {
-      if (held(response.url())) answeredAt = Date.now();
-    };
-    page.on('response', onResponse);
-    try {
-      await page.fill('#group-by', '');
-      await page.press('#group-by', 'Enter');
-      await expect.poll(() => page.locator('button.group').count(), DRAWN).toBe(0);
-      // A fleet commit makes the page refresh; its ungrouped summary answers, its banner read is held.
-      const before = asked;
-      await t.repo.commit({ 'apps/web/late.yaml': CONFIGMAP('late') }, 'a change the page refreshes for, again');
-      await t.app.get(FleetRepoService).syncNow();
-      await expect.poll(() => asked, DRAWN).toBeGreaterThan(before);
-      const askedAt = Date.now();
-      await page.fill('#group-by', 'region');
-      await page.press('#group-by', 'Enter');
-      const us = page.locator('button.group[data-group="us"]');
-      await expect.poll(() => us.count(), DRAWN).toBe(1);
-      // The held read answers and the refresh finishes: the groups are still drawn.
+      // Then the held request answers and its refresh finishes (one refresh runs at a time).
       await expect.poll(() => answeredAt, DRAWN).toBeGreaterThan(askedAt);
       await expect
         .poll(async () => Number(await page.locator('body').getAttribute('data-refreshed-at')), DRAWN)
@@ -173,9 +134,27 @@ describe('dashboard fleet view, paged by the hub', () => {
       expect(await textNow(page.locator('button.group[data-group="eu"]'))).toContain(`${COUNT - US} clusters`);
     } finally {
       page.off('response', onResponse);
-      // Waits for a later refresh's read still held (removed under it, its answer fails).
+      // Waits for a later refresh's request still held (removed under it, its answer fails).
       await page.unrouteAll({ behavior: 'wait' });
     }
+  }
+
+  it('keeps the groups asked for when a refresh that asked for its summary before them answers last', async () => {
+    // Summaries asked for without groupBy answer late.
+    await regroupWhileRefreshHeld(
+      '**/api/v1/summary*',
+      (url) => url.includes('/api/v1/summary') && !new URL(url).searchParams.has('groupBy'),
+      'extra',
+    );
+  });
+
+  it('keeps the groups asked for while a refresh is still reading the unreachable clusters', async () => {
+    // The refresh's read of the unreachable clusters (after its summary) answers late.
+    await regroupWhileRefreshHeld(
+      '**/api/v1/clusters*',
+      (url) => url.includes('/api/v1/clusters') && new URL(url).searchParams.get('connectivity') === 'unreachable',
+      'late',
+    );
   });
 
   it('searches names on the hub, in any case', async () => {
