@@ -3,10 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { STATUS_ACKS_CAPABILITY, TARGET_SET_DELTAS_CAPABILITY, targetSetChecksumOf } from '#core';
 import { RejectReason, StatusReport, Target, type AgentMessage, type FleetClient, type TargetSet } from '#proto';
 import { createLogger } from '../logger';
-import { FakeHub, until } from '../testing/fake-hub';
+import { FakeHub, heartbeatsEvery, until } from '../testing/fake-hub';
 import { capturingLogger } from '../testing/log-capture';
-import { createServer } from 'node:net';
-import { createFleetClient, HubChannel } from './fleet-client';
+import { createFleetClient } from './fleet-client';
 import { CREDENTIAL_REJECTION_TRAILER, credentialRejection } from './credential-rejection';
 import { FleetLink, type LinkHandler } from './fleet-link';
 
@@ -25,15 +24,6 @@ function report(seq: string): StatusReport {
 
 function kinds(messages: AgentMessage[]): string[] {
   return messages.map((m) => (m.kind?.$case === 'statusReport' ? `report:${m.kind.value.seq}` : m.kind!.$case));
-}
-
-/** A hub that writes a heartbeat on every stream this often (so that the agent keeps it open). */
-function heartbeatsEvery(ms: number): NonNullable<FakeHub['onConnect']> {
-  return (call) => {
-    const timer = setInterval(() => call.write({ kind: { $case: 'heartbeat', value: { sentAt: new Date().toISOString() } } }), ms);
-    call.on('close', () => clearInterval(timer));
-    call.on('cancelled', () => clearInterval(timer));
-  };
 }
 
 /** A target of bundle `bundle` at a commit of `c`s. */
@@ -354,84 +344,4 @@ describe('credentialRejection', () => {
     expect(credentialRejection({ details: 'unknown cluster', metadata: new Metadata() })).toBe('unknown');
     expect(credentialRejection({ details: 'invalid credential' })).toBeUndefined();
   });
-});
-
-describe('FleetLink after failed connections', () => {
-  it('dials anew after a failed connection: the link decides when to retry, not the grpc-js channel', async () => {
-    // For 6 s the hub's port resets every connection at once (as an overflowing accept queue
-    // does); a channel left alone then fails every call at once until its own backoff ends
-    // (1 s, 1.6 s, 2.56 s, 4.1 s …), seconds after the hub is back.
-    const resetter = createServer((socket) => socket.resetAndDestroy());
-    const port = await new Promise<number>((resolve) =>
-      resetter.listen(0, '127.0.0.1', () => resolve((resetter.address() as { port: number }).port)),
-    );
-    hub = new FakeHub();
-    const channel = new HubChannel(`127.0.0.1:${port}`, undefined);
-    const unreachable: number[] = [];
-    const started = new FleetLink({
-      client: channel.plain,
-      clientFor: () => channel.plain,
-      onUnreachable: () => {
-        unreachable.push(Date.now());
-        channel.redial();
-      },
-      heartbeatIntervalMs: 10_000,
-      handler: { heldTargetSet: () => undefined, takeTargetSet: async () => {} },
-      logger: silent,
-      backoff: { baseMs: 100, factor: 1, capMs: 100, resetAfterMs: 30_000 },
-      random: () => 0.5,
-    });
-    link = started;
-    try {
-      started.start({ clusterId: 'c-123', credential: 'c-123.s3cret' });
-      await new Promise((resolve) => setTimeout(resolve, 6_000));
-      expect(unreachable.length).toBeGreaterThan(5);
-      await new Promise<void>((resolve) => resetter.close(() => resolve()));
-      await hub.start(port);
-      const up = Date.now();
-      await until(() => hub.streams.length === 1);
-      expect(Date.now() - up).toBeLessThan(1_500);
-    } finally {
-      await started.stop();
-      link = undefined;
-      channel.close();
-    }
-  }, 20_000);
-
-  it('is connected only while its stream runs on a connection that is up, not while it is still attempting one', async () => {
-    // A port that accepts connections and never answers (a hub hung, a load balancer with no backend).
-    const silentPort = createServer(() => {});
-    const port = await new Promise<number>((resolve) =>
-      silentPort.listen(0, '127.0.0.1', () => resolve((silentPort.address() as { port: number }).port)),
-    );
-    hub = new FakeHub();
-    const waiting = new FleetLink({
-      client: createFleetClient(`127.0.0.1:${port}`),
-      heartbeatIntervalMs: 10_000,
-      handler: { heldTargetSet: () => undefined, takeTargetSet: async () => {} },
-      logger: silent,
-      backoff: { baseMs: 50, factor: 1, capMs: 50, resetAfterMs: 30_000 },
-    });
-    link = waiting;
-    try {
-      waiting.start({ clusterId: 'c-123', credential: 'c-123.s3cret' });
-      const seen: boolean[] = [];
-      for (let i = 0; i < 20; i++) {
-        seen.push(waiting.connected);
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-      expect(seen.every((connected) => !connected)).toBe(true);
-    } finally {
-      await waiting.stop();
-      link = undefined;
-      silentPort.close();
-    }
-
-    await hub.start();
-    hub.onConnect = heartbeatsEvery(50);
-    const live = startLink();
-    await until(() => live.connected);
-    hub.stop();
-    await until(() => !live.connected);
-  }, 20_000);
 });

@@ -111,3 +111,12 @@ export async function until(condition: () => boolean | Promise<boolean>, timeout
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/** A hub that writes a heartbeat on every stream this often (so that the agent keeps it open). */
+export function heartbeatsEvery(ms: number): NonNullable<FakeHub['onConnect']> {
+  return (call) => {
+    const timer = setInterval(() => call.write({ kind: { $case: 'heartbeat', value: { sentAt: new Date().toISOString() } } }), ms);
+    call.on('close', () => clearInterval(timer));
+    call.on('cancelled', () => clearInterval(timer));
+  };
+}

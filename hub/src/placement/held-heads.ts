@@ -37,9 +37,4 @@ export class HeldHeads {
   keepOnly(clusterIds: ReadonlySet<string>): void {
     for (const id of this.heads.keys()) if (!clusterIds.has(id)) this.heads.delete(id);
   }
-
-  /** How many heads are remembered (for tests). */
-  get size(): number {
-    return this.heads.size;
-  }
 }
