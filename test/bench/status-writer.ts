@@ -66,6 +66,12 @@
  *     CPU per report 116/120/116 -> 108/104/104 µs; `BENCH_RESOURCES=30 BENCH_REPORTS=30000`,
  *     two pairs: 5,412/5,620 -> 6,541/6,837 rows/s, 233/237 -> 181/181 µs (load 1.9-2.6).
  *     Reports without resources, the same machine: 31,204 rows/s, 49 µs of PostgreSQL's.
+ *   - The batch's answer as one row of three JSON arrays (the reports stored, those now current,
+ *     the statuses before) where it was three rows a report, and each report's key built once
+ *     (`BENCH_REPORTS=60000`, three alternated pairs, load 0.6-1.5): hub CPU per report
+ *     46/48/48 -> 39/39/42 µs, 34,240/32,758/32,208 -> 37,032/36,369/33,984 rows/s,
+ *     PostgreSQL's CPU per report 45/47/49 -> 47/47/51 µs. The eighteenth round tried the JSON
+ *     answer alone on a slower machine and measured no gain (docs/scale-rounds.md).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -23,7 +23,7 @@ import { HISTORY_SQL, historyPage, historyParams, type DeploymentView, type Hist
 import { Batcher, defaultBatchOptions, isDataError, settled, type Outcome } from '../database/batcher';
 import { isoTimeSql, type ListedStatus } from './listed-status';
 import type { ReceivedReport } from './report';
-import { STORE_REPORTS_SQL, reportColumns, type StoredRow } from './store-reports.sql';
+import { STORE_REPORTS_SQL, reportColumns, type PreviousStatus, type StoredResult } from './store-reports.sql';
 
 export interface StoreResult {
   /** False when (cluster, seq) was stored before: a re-sent report. */
@@ -203,69 +203,67 @@ export class StatusService implements BeforeApplicationShutdown {
   }
 
   private async writeBatch(batch: PendingReport[]): Promise<StoreResult[]> {
-    const key = (clusterId: string, seq: string) => `${clusterId}/${seq}`;
-    // The same (cluster, seq) twice in one batch is written once; the second copy is a re-send.
+    // Each report by `<cluster id>/<seq>`, as the statement names them; the same (cluster, seq)
+    // twice in one batch is written once (the second copy is a re-send).
+    const keys = batch.map((entry) => `${entry.clusterId}/${entry.report.seq}`);
     const unique = new Map<string, PendingReport>();
-    for (const entry of batch)
-      if (!unique.has(key(entry.clusterId, entry.report.seq))) unique.set(key(entry.clusterId, entry.report.seq), entry);
-    const rows: StoredRow[] = await this.statuses.query(STORE_REPORTS_SQL, reportColumns([...unique.values()]));
-    const stored = new Set(rows.filter((r) => r.kind === 'stored').map((r) => key(r.cluster_id, r.seq!)));
-    const current = rows.filter((r) => r.kind === 'current');
-    const currentKeys = new Set(current.map((r) => key(r.cluster_id, r.seq!)));
-    const previous = new Map(rows.filter((r) => r.kind === 'previous').map((r) => [key(r.cluster_id, r.bundle), r]));
-    const seen = new Set<string>();
-    const results = batch.map((entry) => {
-      const k = key(entry.clusterId, entry.report.seq);
-      const first = !seen.has(k);
-      seen.add(k);
-      return { stored: first && stored.has(k), current: first && currentKeys.has(k) };
+    batch.forEach((entry, i) => {
+      if (!unique.has(keys[i])) unique.set(keys[i], entry);
     });
-    this.metrics.batchWritten(
-      batch.length,
-      [...unique.entries()].filter(([k]) => stored.has(k)).map(([, e]) => e.report),
-    );
-    this.events.after(
-      current.flatMap((row) => {
-        const was = previous.get(key(row.cluster_id, row.bundle));
-        return was === undefined ? [] : [statusChange(was, unique.get(key(row.cluster_id, row.seq!))!.report)];
-      }),
-    );
-    if (current.length > 0)
+    const [result]: StoredResult[] = await this.statuses.query(STORE_REPORTS_SQL, reportColumns([...unique.values()]));
+    const stored = new Set(result.stored);
+    const current = (result.current ?? []).map((key) => unique.get(key)!);
+    const currentKeys = new Set(result.current);
+    const previous = new Map((result.previous ?? []).map((was) => [was[0], was]));
+    const seen = new Set<string>();
+    const results = keys.map((key) => {
+      const first = !seen.has(key);
+      seen.add(key);
+      return { stored: first && stored.has(key), current: first && currentKeys.has(key) };
+    });
+    const storedReports: ReceivedReport[] = [];
+    unique.forEach((entry, key) => {
+      if (stored.has(key)) storedReports.push(entry.report);
+    });
+    this.metrics.batchWritten(batch.length, storedReports);
+    const changes = current.map(({ clusterId, report }) => ({ clusterId, report, was: previous.get(`${clusterId}/${report.bundle}`) }));
+    this.events.after(changes.flatMap(({ report, was }) => (was === undefined ? [] : [statusChange(was, report)])));
+    if (changes.length > 0)
       void this.changed.emit(
-        current.map((r) => {
-          const was = previous.get(key(r.cluster_id, r.bundle));
-          const report = unique.get(key(r.cluster_id, r.seq!))!.report;
-          return { clusterId: r.cluster_id, bundle: r.bundle, decisive: was === undefined || isDecisive(was, report) };
-        }),
+        changes.map(({ clusterId, report, was }) => ({
+          clusterId,
+          bundle: report.bundle,
+          decisive: was === undefined || isDecisive(was, report),
+        })),
       );
     return results;
   }
 }
 
 /** Whether a report changes what a rollout step decides on (StatusChanged.decisive). */
-function isDecisive(was: StoredRow, report: ReceivedReport): boolean {
+function isDecisive([, , commit, phase, health, , message, targetSetRevision]: PreviousStatus, report: ReceivedReport): boolean {
   return (
-    was.was_commit === null ||
-    was.was_commit !== report.commit ||
-    was.was_phase !== report.phase ||
-    was.was_health !== report.health ||
-    was.was_message !== report.message ||
-    was.was_target_set_revision !== report.targetSetRevision
+    commit === null ||
+    commit !== report.commit ||
+    phase !== report.phase ||
+    health !== report.health ||
+    message !== report.message ||
+    targetSetRevision !== report.targetSetRevision
   );
 }
 
 /** What fleet events compare: the status a report replaced, as the batch's statement read it. */
-function statusChange(was: StoredRow, report: ReceivedReport): StatusChange {
+function statusChange([, cluster, commit, phase, health, driftCount]: PreviousStatus, report: ReceivedReport): StatusChange {
   const before =
-    was.was_commit === null
+    commit === null
       ? null
       : {
-          commit: was.was_commit,
-          phase: was.was_phase as StatusSnapshot['phase'],
-          health: was.was_health as StatusSnapshot['health'],
-          driftCount: was.was_drift_count ?? 0,
+          commit,
+          phase: phase as StatusSnapshot['phase'],
+          health: health as StatusSnapshot['health'],
+          driftCount: driftCount ?? 0,
         };
-  return { cluster: was.cluster!, report, before };
+  return { cluster, report, before };
 }
 
 /** A report the database will not take (its data, not the connection, is at fault). */

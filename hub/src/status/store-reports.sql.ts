@@ -64,38 +64,34 @@ WITH input AS (
   WHERE sync_started_at IS NOT NULL AND phase IN ('synced', 'failed')
   ON CONFLICT (cluster_id, seq) DO NOTHING
 )
-SELECT 'stored' AS kind, cluster_id::text AS cluster_id, seq::text AS seq, bundle,
-       NULL AS cluster, NULL AS was_commit, NULL AS was_phase, NULL AS was_health, NULL::int AS was_drift_count,
-       NULL AS was_message, NULL AS was_target_set_revision
-FROM inserted
-UNION ALL
-SELECT 'current', cluster_id::text, last_seq::text, bundle, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM current
-UNION ALL
--- Every part of one statement reads the same snapshot: these are the statuses as they were before
--- the upsert above replaced them. Matched to the current rows by the caller: joined here, PostgreSQL
--- (which expects one row from a CTE) loops over one CTE per row of the other.
-SELECT 'previous', n.cluster_id::text, NULL, n.bundle, k.name, b.commit, b.phase, b.health, b.drift_count,
-       b.message, b.target_set_revision::text
-FROM newest n
-JOIN cluster k ON k.id = n.cluster_id
-LEFT JOIN bundle_status b ON b.cluster_id = n.cluster_id AND b.bundle = n.bundle`;
+-- One row, each part one JSON array: pg parses each with one JSON.parse, where three rows a report
+-- (stored, current, previous) were parsed field by field and an object built for each.
+SELECT (SELECT json_agg(cluster_id::text || '/' || seq::text) FROM inserted) AS stored,
+       (SELECT json_agg(cluster_id::text || '/' || last_seq::text) FROM current) AS current,
+       -- Every part of one statement reads the same snapshot: these are the statuses as they were
+       -- before the upsert above replaced them. Matched to the current ones by the caller: joined
+       -- here, PostgreSQL (which expects one row from a CTE) loops over one CTE per row of the other.
+       (SELECT json_agg(json_build_array(n.cluster_id::text || '/' || n.bundle, k.name, b.commit, b.phase, b.health,
+                                         b.drift_count, b.message, b.target_set_revision::text))
+        FROM newest n
+        JOIN cluster k ON k.id = n.cluster_id
+        LEFT JOIN bundle_status b ON b.cluster_id = n.cluster_id AND b.bundle = n.bundle) AS previous`;
 
-/** A row of STORE_REPORTS_SQL's result. */
-export interface StoredRow {
-  kind: 'stored' | 'current' | 'previous';
-  cluster_id: string;
-  /** Null in previous rows. */
-  seq: string | null;
-  bundle: string;
-  /** In previous rows: the cluster's name, and its bundle's status before this statement (null: none). */
-  cluster: string | null;
-  was_commit: string | null;
-  was_phase: string | null;
-  was_health: string | null;
-  was_drift_count: number | null;
-  was_message: string | null;
-  was_target_set_revision: string | null;
+/**
+ * STORE_REPORTS_SQL's one row. Keys are `<cluster id>/<seq>` (stored, current) and
+ * `<cluster id>/<bundle>` (previous); each part is null when empty.
+ */
+export interface StoredResult {
+  /** The reports stored now (not re-sent). */
+  stored: string[] | null;
+  /** The reports that became their bundle's current status. */
+  current: string[] | null;
+  /** For each (cluster, bundle) reported: the cluster's name, and the bundle's status before this statement (nulls: none). */
+  previous: PreviousStatus[] | null;
 }
+
+/** `[key, cluster name, commit, phase, health, drift count, message, TargetSet revision]`. */
+export type PreviousStatus = [string, string, string | null, string | null, string | null, number | null, string | null, string | null];
 
 /** The batch as STORE_REPORTS_SQL's parameters: a column each (pg-arrays.ts). */
 export function reportColumns(batch: { clusterId: string; report: ReceivedReport }[]): unknown[] {
