@@ -33,7 +33,9 @@
  *     registration was batched: that measured the generator, ~100 in flight, not the hub)
  *     GRPC_MAX_HANDSHAKES=<n> is passed to the hub (admission control; its default otherwise)
  *     BENCH_HUB_REPLICAS=<n>: n hubs on the one database, agents spread across them (the first
- *     polls the fleet repository and is profiled); RSS and CPU figures are their sums
+ *     polls the fleet repository and is profiled); RSS and CPU figures are their sums, and each
+ *     commit also prints when the agents of each replica all had their TargetSets (the first
+ *     replica, which the webhook reaches and which places, then the others, which hear by signal)
  *     BENCH_PROFILE=1: the hub runs with --cpu-prof/--heap-prof; the profiles (written when it
  *     exits) land in test-output/scale-profile-<size>-<run>/, and the top functions by self time
  *     are printed per phase from a CPU profile taken over that phase alone (inspector-free:

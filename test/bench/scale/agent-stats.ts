@@ -30,3 +30,13 @@ export function max(values: number[]): number {
 export function sum(values: number[]): number {
   return values.reduce((a, b) => a + b, 0);
 }
+
+/**
+ * The agents of each hub replica, in replica order: cold-start.ts gives agent `fake-<i>` the
+ * replica `i % replicas`.
+ */
+export function byReplica(agents: AgentTimes[], replicas: number): AgentTimes[][] {
+  const groups: AgentTimes[][] = Array.from({ length: replicas }, () => []);
+  for (const agent of agents) groups[Number(agent.name.slice('fake-'.length)) % replicas].push(agent);
+  return groups;
+}

@@ -3,11 +3,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from 'pg';
 import type { FakeFleet } from '../fake-agents/fake-fleet';
 import { pushWebhook } from '../hub-http';
-import { max, spread, sum, synced } from './agent-stats';
+import { byReplica, max, spread, sum, synced } from './agent-stats';
 import { manifests } from './fleet-repo';
 import type { Run } from './run-setup';
 import { cpuNow, note, noteCpu, noteHubCpuPerAgent, noteSyscalls, noteValue } from './run-figures';
-import { BUNDLES, COMMITS, LIMIT, TRIGGER } from './settings';
+import { BUNDLES, COMMITS, LIMIT, REPLICAS, TRIGGER } from './settings';
 
 /**
  * Fleet commits: TargetSets, acks, reports, events. Several (BENCH_COMMITS) a few seconds apart,
@@ -36,6 +36,16 @@ async function commit(run: Run, fleet: FakeFleet, round: number): Promise<void> 
   await fleet.reach({ commit: head, acked: false }, LIMIT, 'every TargetSet at the new commit', 20);
   const agents = await fleet.until(synced(head), LIMIT, 'every report at the new commit acked', 20);
   note(run, 'commit → all TargetSets received (s)', (max(agents.map((a) => a.targetSetAt!)) - from) / 1000);
+  // With replicas: the agents of the one the webhook reached (which places) first, then the others'
+  // (which hear of each chunk of TargetSets as it is committed and read it from the database).
+  if (REPLICAS > 1)
+    noteValue(
+      run,
+      '  all TargetSets by replica, the placing one first (s)',
+      byReplica(agents, REPLICAS)
+        .map((mine) => ((max(mine.map((a) => a.targetSetAt!)) - from) / 1000).toFixed(2))
+        .join(' / '),
+    );
   const firstTargetSet = Math.min(...agents.map((a) => a.targetSetAt!));
   // What comes before any TargetSet: the webhook, the fetch, the checks, the packing and the placement.
   noteValue(run, '  commit → first TargetSet received (s)', ((firstTargetSet - from) / 1000).toFixed(2));
