@@ -37,7 +37,7 @@ async function commit(run: Run, fleet: FakeFleet, round: number): Promise<void> 
   const agents = await fleet.until(synced(head), LIMIT, 'every report at the new commit acked', 20);
   note(run, 'commit → all TargetSets received (s)', (max(agents.map((a) => a.targetSetAt!)) - from) / 1000);
   // With replicas: the agents of the one the webhook reached (which places) first, then the others'
-  // (which hear of each chunk of TargetSets as it is committed and read it from the database).
+  // (which hear by a signal once the pass is written, and read their TargetSets from the database).
   if (REPLICAS > 1)
     noteValue(
       run,
